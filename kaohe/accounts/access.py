@@ -1,0 +1,103 @@
+"""What an acting user may see: their role grants turned into query filters.
+
+Selectors build every read of protected data from these filters; views never
+fetch a protected object by primary key on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+
+from kaohe.accounts.models import Role, RoleGrant, User
+
+ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
+LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a set of grants covers, as data that turns into a Q object."""
+
+    region_id: int | None
+    region_wide: bool
+    subtree_paths: tuple[str, ...]
+    exact_unit_ids: tuple[int, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.region_wide or self.subtree_paths or self.exact_unit_ids)
+
+    def unit_filter(self, prefix: str = "") -> Q:
+        """A filter on Unit (or on a model whose unit is reached through `prefix`)."""
+        if self.region_id is None or self.is_empty:
+            return Q(pk__in=[])
+        region = Q(**{f"{prefix}region_id": self.region_id})
+        if self.region_wide:
+            return region
+        covered = Q(pk__in=[])
+        for path in self.subtree_paths:
+            covered |= Q(**{f"{prefix}path__startswith": path})
+        if self.exact_unit_ids:
+            key = f"{prefix}id__in" if prefix else "id__in"
+            covered |= Q(**{key: self.exact_unit_ids})
+        return region & covered
+
+    def covers_path(self, path: str, unit_id: int) -> bool:
+        if self.region_wide:
+            return True
+        return unit_id in self.exact_unit_ids or any(path.startswith(p) for p in self.subtree_paths)
+
+
+def grants_of(user: User) -> list[RoleGrant]:
+    # One query per request: cached on the user object the request carries.
+    cached: list[RoleGrant] | None = getattr(user, "_kaohe_grants", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(user=user).select_related("unit"))
+        user._kaohe_grants = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def roles_of(user: User | AnonymousUser) -> frozenset[str]:
+    if not isinstance(user, User) or not user.is_active:
+        return frozenset()
+    return frozenset(grant.role for grant in grants_of(user))
+
+
+def scope_of(user: User | AnonymousUser, roles: Iterable[str] = ALL_ROLES) -> Scope:
+    """The units `user` may see through grants of any of `roles`."""
+    if not isinstance(user, User) or not user.is_active or user.region_id is None:
+        return Scope(None, False, (), ())
+    wanted = frozenset(roles)
+    region_wide = False
+    paths: list[str] = []
+    exact: list[int] = []
+    for grant in grants_of(user):
+        if grant.role not in wanted or grant.region_id != user.region_id:
+            continue
+        if grant.role == Role.REGION_ADMIN:
+            region_wide = True
+        elif grant.unit is not None:
+            if grant.include_subunits:
+                paths.append(grant.unit.path)
+            else:
+                exact.append(grant.unit.pk)
+    return Scope(user.region_id, region_wide, tuple(sorted(set(paths))), tuple(sorted(set(exact))))
+
+
+def is_region_admin(user: User | AnonymousUser) -> bool:
+    return Role.REGION_ADMIN in roles_of(user)
+
+
+def can_manage_roster(user: User | AnonymousUser) -> bool:
+    return bool(roles_of(user) & ADMIN_ROLES)
+
+
+def forget_grants(user: User) -> None:
+    """Drop the per-request cache after grants change."""
+    if hasattr(user, "_kaohe_grants"):
+        del user._kaohe_grants

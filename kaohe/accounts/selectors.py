@@ -1,0 +1,58 @@
+"""Reads for the account pages, scoped by the acting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from kaohe.accounts.access import grants_of, is_region_admin
+from kaohe.accounts.models import RoleGrant, User
+from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
+from kaohe.org.selectors import person_current
+
+
+@dataclass
+class RegionStats:
+    units: int
+    people_in_scope: int
+    pools: int
+
+
+@dataclass
+class HomeSummary:
+    grants: list[RoleGrant]
+    granted_units: list[Unit] = field(default_factory=list)
+    membership: Membership | None = None
+    region_stats: RegionStats | None = None
+
+
+def home_summary(user: User, day: dt.date) -> HomeSummary:
+    """What the home page shows: the user's roles, their units with head counts,
+    their own position, and for region admins the region's totals."""
+    grants = sorted(grants_of(user), key=lambda g: g.role)
+    unit_ids = {g.unit_id for g in grants if g.unit_id is not None}
+    in_force = (
+        Q(memberships__valid_from__lte=day)
+        & (Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gte=day))
+        & Q(memberships__status__in=IN_SCOPE_STATUSES)
+    )
+    granted_units = list(
+        Unit.objects.filter(pk__in=unit_ids, region_id=user.region_id)
+        .annotate(head_count=Count("memberships", filter=in_force))
+        .order_by("path")
+    )
+    summary = HomeSummary(grants=grants, granted_units=granted_units)
+    if user.person_id is not None and user.person is not None:
+        summary.membership = person_current(user.person, day)
+    if is_region_admin(user):
+        summary.region_stats = RegionStats(
+            units=Unit.objects.filter(region_id=user.region_id, is_active=True).count(),
+            people_in_scope=Membership.objects.filter(region_id=user.region_id)
+            .on(day)
+            .in_scope()
+            .count(),
+            pools=QuotaPool.objects.filter(region_id=user.region_id, year=day.year).count(),
+        )
+    return summary

@@ -1,0 +1,102 @@
+"""Writes to accounts and role grants; each is atomic and audited."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kaohe.accounts.access import forget_grants
+from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.core.audit import audit_record
+from kaohe.core.errors import ApplicationError
+from kaohe.org.models import Person, Region, Unit
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    region: Region,
+    person: Person | None = None,
+    check_password_rules: bool = True,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError(_("Login name “%(name)s” is already in use.") % {"name": username})
+    if person is not None and person.region_id != region.pk:
+        raise ApplicationError(_("The person belongs to another region."))
+    user = User(username=username, region=region, person=person)
+    if person is not None:
+        user.first_name = person.name
+    if check_password_rules:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages)) from exc
+    user.set_password(password)
+    user.save()
+    audit_record(actor=actor, action="accounts.user.create", obj=user, region=region)
+    return user
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User | None,
+    user: User,
+    role: Role,
+    unit: Unit | None = None,
+    include_subunits: bool | None = None,
+) -> RoleGrant:
+    """Grant `role` over `unit`'s subtree (or the whole region, for region admins).
+
+    Cadres see their own unit only unless told otherwise: a cadre of a
+    supervising department has no business in its subordinate units' rosters.
+    """
+    if user.region_id is None:
+        raise ApplicationError(_("The user has no region."))
+    if role == Role.REGION_ADMIN:
+        if unit is not None:
+            raise ApplicationError(_("A region administrator's grant covers the whole region."))
+    elif unit is None:
+        raise ApplicationError(_("This role must be granted over a unit."))
+    elif unit.region_id != user.region_id:
+        raise ApplicationError(_("The unit belongs to another region."))
+    if include_subunits is None:
+        include_subunits = role != Role.CADRE
+    grant, _created = RoleGrant.objects.update_or_create(
+        user=user,
+        role=role,
+        unit=unit,
+        defaults={"region_id": user.region_id, "include_subunits": include_subunits},
+    )
+    if role == Role.REGION_ADMIN and not user.is_staff:
+        # Region administrators edit the configuration lists in Django admin.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    forget_grants(user)
+    audit_record(
+        actor=actor,
+        action="accounts.role.grant",
+        obj=user,
+        region=user.region,
+        details={"role": role, "unit": unit.pk if unit else None, "subtree": include_subunits},
+    )
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
+    user = grant.user
+    details = {"role": grant.role, "unit": grant.unit_id}
+    grant.delete()
+    if grant.role == Role.REGION_ADMIN and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    forget_grants(user)
+    audit_record(
+        actor=actor, action="accounts.role.revoke", obj=user, region=user.region, details=details
+    )

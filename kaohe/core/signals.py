@@ -1,0 +1,33 @@
+"""Sign-in events are writes to the security record, so they are audited too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from kaohe.accounts.models import User
+from kaohe.core.audit import audit_record
+
+
+@receiver(user_logged_in)
+def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    audit_record(actor=user, action="auth.login", obj=user, region=user.region)
+
+
+@receiver(user_logged_out)
+def _on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(actor=user, action="auth.logout", obj=user, region=user.region)
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    # Only the attempted username: never the password.
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        details={"username": str(credentials.get("username", ""))[:150]},
+    )

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.core.selectors import AuditFilter, audit_actions, audit_events
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    errors: list[str] = []
+    date_from, ok_from = parse_day(request.GET.get("date_from"), None)
+    date_to, ok_to = parse_day(request.GET.get("date_to"), None)
+    if not (ok_from and ok_to):
+        errors.append(_("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+    flt = AuditFilter(
+        action=request.GET.get("action", "").strip(),
+        actor=request.GET.get("actor", "").strip(),
+        object_type=request.GET.get("object_type", "").strip(),
+        date_from=date_from,
+        date_to=date_to,
+    )
+    page = Paginator(audit_events(req.user, flt), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "filter": flt,
+            "actions": audit_actions(req.user),
+            "errors": errors,
+            "query": query.urlencode(),
+        },
+    )

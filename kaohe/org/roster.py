@@ -1,0 +1,578 @@
+"""Roster exchange in Excel: template, all-or-nothing import, subtree export (R1.4, R1.5).
+
+One row is one person and the position they hold from 起始日期 on. Importing
+opens a new dated membership only where something changed, so importing the
+same file twice changes nothing. Headers are fixed Chinese text: the file is a
+format shared with HR offices, not a translated page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+
+from kaohe.accounts.access import ADMIN_ROLES, roles_of
+from kaohe.accounts.models import User
+from kaohe.core.audit import audit_record
+from kaohe.core.errors import ValidationFailed
+from kaohe.org.models import (
+    Gender,
+    LeadershipRole,
+    Membership,
+    MembershipStatus,
+    Person,
+    PersonnelCategory,
+    RankLevel,
+    Region,
+    Unit,
+)
+from kaohe.org.selectors import visible_units
+
+COL_STAFF_NO = "人员编号"
+COL_NAME = "姓名"
+COL_GENDER = "性别"
+COL_BIRTH = "出生日期"
+COL_UNIT = "单位编码"
+COL_POST = "职务"
+COL_RANK = "职级"
+COL_CATEGORY = "人员类别"
+COL_ROLE = "领导角色"
+COL_STATUS = "状态"
+COL_FROM = "起始日期"
+
+COLUMNS = (
+    COL_STAFF_NO,
+    COL_NAME,
+    COL_GENDER,
+    COL_BIRTH,
+    COL_UNIT,
+    COL_POST,
+    COL_RANK,
+    COL_CATEGORY,
+    COL_ROLE,
+    COL_STATUS,
+    COL_FROM,
+)
+REQUIRED = frozenset(
+    {COL_STAFF_NO, COL_NAME, COL_UNIT, COL_RANK, COL_CATEGORY, COL_ROLE, COL_STATUS, COL_FROM}
+)
+
+GENDER_NAMES = {"男": Gender.MALE, "女": Gender.FEMALE}
+ROLE_NAMES = {
+    "主要领导": LeadershipRole.MAIN,
+    "班子成员": LeadershipRole.TEAM,
+    "一般干部": LeadershipRole.STAFF,
+}
+STATUS_NAMES = {
+    "在岗": MembershipStatus.ON_DUTY,
+    "驻村": MembershipStatus.VILLAGE,
+    "借调": MembershipStatus.SECONDED,
+    "新录用": MembershipStatus.NEW_RECRUIT,
+    "试用期": MembershipStatus.PROBATION,
+    "退休": MembershipStatus.RETIRED,
+    "调出": MembershipStatus.TRANSFERRED_OUT,
+}
+_BY_VALUE = {
+    "gender": {v: k for k, v in GENDER_NAMES.items()},
+    "role": {v: k for k, v in ROLE_NAMES.items()},
+    "status": {v: k for k, v in STATUS_NAMES.items()},
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row == 0:
+            return self.message
+        return _("Row %(row)s %(column)s: %(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RosterRow:
+    row: int
+    staff_no: str
+    name: str
+    gender: str
+    birth_date: dt.date | None
+    unit: Unit
+    post: str
+    rank_level: RankLevel
+    personnel_category: PersonnelCategory
+    leadership_role: str
+    status: str
+    valid_from: dt.date
+
+    def membership_fields(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit.pk,
+            "post": self.post,
+            "rank_level_id": self.rank_level.pk,
+            "personnel_category_id": self.personnel_category.pk,
+            "leadership_role": self.leadership_role,
+            "status": self.status,
+        }
+
+
+@dataclass
+class RosterImportResult:
+    rows: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    memberships_opened: int = 0
+    unchanged: int = 0
+    staff_nos: list[str] = field(default_factory=list)  # rows that changed something
+    all_staff_nos: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed(message, {"errors": [RowError(0, "", message)]})
+
+
+def read_workbook_rows(upload: IO[bytes], size: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Yield (row number, cells) from the first sheet, refusing files we cannot trust."""
+    if size > settings.KAOHE_ROSTER_MAX_BYTES:
+        raise _refuse(
+            _("The file is %(size)s MB; files larger than %(max)s MB are refused.")
+            % {
+                "size": f"{size / 1024 / 1024:.1f}",
+                "max": settings.KAOHE_ROSTER_MAX_BYTES // 1024 // 1024,
+            }
+        )
+    head = upload.read(4)
+    upload.seek(0)
+    if head != b"PK\x03\x04":
+        raise _refuse(_("This is not an Excel .xlsx file. Save it as .xlsx and upload it again."))
+    try:
+        book = load_workbook(upload, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        book.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
+        raise _refuse(
+            _("The file is damaged or is not an Excel .xlsx workbook; open it in Excel or WPS, "
+              "save it as .xlsx and upload it again.")
+        ) from exc
+    for number, cells in enumerate(rows, start=1):
+        yield number, cells
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        try:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass
+class _Lookups:
+    units: dict[str, Unit]
+    ranks: dict[str, RankLevel]
+    categories: dict[str, PersonnelCategory]
+
+
+def _lookups(user: User) -> _Lookups:
+    region_id = user.region_id
+    return _Lookups(
+        units={u.code: u for u in visible_units(user, ADMIN_ROLES)},
+        ranks={r.name: r for r in RankLevel.objects.filter(region_id=region_id)},
+        categories={c.name: c for c in PersonnelCategory.objects.filter(region_id=region_id)},
+    )
+
+
+def _choice_error(value: str, choices: list[str]) -> str:
+    return _("“%(value)s” does not exist; choose from: %(choices)s") % {
+        "value": value,
+        "choices": "、".join(choices),
+    }
+
+
+def parse_rows(
+    rows: Iterator[tuple[int, tuple[Any, ...]]], lookups: _Lookups
+) -> tuple[list[RosterRow], list[RowError]]:
+    """Validate every row; return the good rows and every error found."""
+    errors: list[RowError] = []
+    header_row = next(rows, None)
+    if header_row is None:
+        return [], [RowError(0, "", _("The file is empty. Download the template and fill it in."))]
+    index = {_text(v): i for i, v in enumerate(header_row[1]) if _text(v)}
+    missing = [c for c in COLUMNS if c in REQUIRED and c not in index]
+    if missing:
+        return [], [
+            RowError(
+                0,
+                "",
+                _("The header row lacks the columns %(cols)s. Use the template's first row.")
+                % {"cols": "、".join(missing)},
+            )
+        ]
+    parsed: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    max_rows = settings.KAOHE_ROSTER_MAX_ROWS
+    data_rows = 0
+    for number, cells in rows:
+        values = {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
+        if all(_text(v) == "" for v in values.values()):
+            continue  # blank rows between blocks are common in hand-kept sheets
+        data_rows += 1
+        if data_rows > max_rows:
+            return [], [
+                RowError(
+                    0,
+                    "",
+                    _("The file has more than %(max)s rows; split it into smaller files.")
+                    % {"max": max_rows},
+                )
+            ]
+        row_errors: list[RowError] = []
+
+        def err(column: str, message: str, _n: int = number, _e: list[RowError] = row_errors) -> None:
+            _e.append(RowError(_n, column, message))
+
+        def required(column: str) -> str:
+            text = _text(values.get(column))
+            if not text and column in REQUIRED:
+                err(column, _("this column must not be empty"))
+            return text
+
+        staff_no = required(COL_STAFF_NO)
+        if staff_no in seen:
+            err(
+                COL_STAFF_NO,
+                _("“%(no)s” already appears in row %(row)s") % {"no": staff_no, "row": seen[staff_no]},
+            )
+        elif staff_no:
+            seen[staff_no] = number
+        if len(staff_no) > 32:
+            err(COL_STAFF_NO, _("at most 32 characters"))
+        name = required(COL_NAME)
+        if len(name) > 50:
+            err(COL_NAME, _("at most 50 characters"))
+        gender_text = _text(values.get(COL_GENDER))
+        if gender_text and gender_text not in GENDER_NAMES:
+            err(COL_GENDER, _choice_error(gender_text, list(GENDER_NAMES)))
+        birth_raw = values.get(COL_BIRTH)
+        birth = _date(birth_raw)
+        if _text(birth_raw) and birth is None:
+            err(COL_BIRTH, _("“%(value)s” is not a date; write it as 1985-07-01") % {"value": _text(birth_raw)})
+        unit_code = required(COL_UNIT)
+        unit = lookups.units.get(unit_code)
+        if unit_code and unit is None:
+            err(
+                COL_UNIT,
+                _("unit code “%(code)s” does not exist or is outside the units you manage")
+                % {"code": unit_code},
+            )
+        post = _text(values.get(COL_POST))
+        if len(post) > 100:
+            err(COL_POST, _("at most 100 characters"))
+        rank_text = required(COL_RANK)
+        rank = lookups.ranks.get(rank_text)
+        if rank_text and rank is None:
+            err(COL_RANK, _choice_error(rank_text, list(lookups.ranks)))
+        category_text = required(COL_CATEGORY)
+        category = lookups.categories.get(category_text)
+        if category_text and category is None:
+            err(COL_CATEGORY, _choice_error(category_text, list(lookups.categories)))
+        role_text = required(COL_ROLE)
+        if role_text and role_text not in ROLE_NAMES:
+            err(COL_ROLE, _choice_error(role_text, list(ROLE_NAMES)))
+        status_text = required(COL_STATUS)
+        if status_text and status_text not in STATUS_NAMES:
+            err(COL_STATUS, _choice_error(status_text, list(STATUS_NAMES)))
+        from_raw = values.get(COL_FROM)
+        valid_from = _date(from_raw)
+        if _text(from_raw) and valid_from is None:
+            err(COL_FROM, _("“%(value)s” is not a date; write it as 2026-01-01") % {"value": _text(from_raw)})
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert unit and rank and category and valid_from  # guaranteed by the checks above
+        parsed.append(
+            RosterRow(
+                row=number,
+                staff_no=staff_no,
+                name=name,
+                gender=GENDER_NAMES.get(gender_text, ""),
+                birth_date=birth,
+                unit=unit,
+                post=post,
+                rank_level=rank,
+                personnel_category=category,
+                leadership_role=ROLE_NAMES[role_text],
+                status=STATUS_NAMES[status_text],
+                valid_from=valid_from,
+            )
+        )
+    if not parsed and not errors:
+        errors.append(RowError(0, "", _("The file has no data rows below the header.")))
+    return parsed, errors
+
+
+# ---------------------------------------------------------------- importing
+
+
+def _chunks(items: list[str], size: int = 900) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def roster_import(
+    *, actor: User, upload: IO[bytes], size: int, file_name: str = ""
+) -> RosterImportResult:
+    """Import a roster workbook, all or nothing.
+
+    Raises ValidationFailed with `extra["errors"]` (a list of RowError) when any
+    row is wrong; the database is then left exactly as it was.
+    """
+    if not (ADMIN_ROLES & roles_of(actor)):
+        raise _refuse(_("Only unit and region administrators may import rosters."))
+    region = Region.objects.get(pk=actor.region_id)
+    lookups = _lookups(actor)
+    rows, errors = parse_rows(read_workbook_rows(upload, size), lookups)
+
+    staff_nos = [r.staff_no for r in rows]
+    people: dict[str, Person] = {}
+    for chunk in _chunks(staff_nos):
+        people.update(
+            (p.staff_no, p) for p in Person.objects.filter(region=region, staff_no__in=chunk)
+        )
+    latest: dict[int, Membership] = {}
+    person_ids = [p.pk for p in people.values()]
+    for start in range(0, len(person_ids), 900):
+        for m in (
+            Membership.objects.filter(person_id__in=person_ids[start : start + 900])
+            .select_related("unit")
+            .order_by("person_id", "valid_from")
+        ):
+            latest[m.person_id] = m  # ordered by start, so the last one wins
+
+    scope_unit_ids = {u.pk for u in lookups.units.values()}
+    for row in rows:
+        person = people.get(row.staff_no)
+        current = latest.get(person.pk) if person else None
+        if current is None:
+            continue  # a new person, or one with no position yet: nothing to protect
+        if current.unit_id not in scope_unit_ids:
+            errors.append(
+                RowError(
+                    row.row,
+                    COL_STAFF_NO,
+                    _("“%(no)s” belongs to %(unit)s, outside the units you manage; "
+                      "ask the region administrator to transfer this person")
+                    % {"no": row.staff_no, "unit": current.unit.name},
+                )
+            )
+        elif _differs(current, row) and row.valid_from <= current.valid_from:
+            errors.append(
+                RowError(
+                    row.row,
+                    COL_FROM,
+                    _("the position changed, so the start date must be after %(date)s, "
+                      "when the current position began")
+                    % {"date": current.valid_from.isoformat()},
+                )
+            )
+    if errors:
+        errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 0))
+        raise ValidationFailed(
+            _("%(count)s problems found; nothing was imported.") % {"count": len(errors)},
+            {"errors": errors},
+        )
+
+    result = RosterImportResult(rows=len(rows), all_staff_nos=staff_nos)
+    new_people = [
+        Person(
+            region=region,
+            staff_no=r.staff_no,
+            name=r.name,
+            gender=r.gender,
+            birth_date=r.birth_date,
+        )
+        for r in rows
+        if r.staff_no not in people
+    ]
+    for person in Person.objects.bulk_create(new_people):
+        people[person.staff_no] = person
+    result.people_created = len(new_people)
+
+    changed_people: list[Person] = []
+    closed: list[Membership] = []
+    opened: list[Membership] = []
+    for r in rows:
+        person = people[r.staff_no]
+        if person.pk in latest and (
+            person.name != r.name
+            or person.gender != r.gender
+            or (r.birth_date is not None and person.birth_date != r.birth_date)
+        ):
+            person.name, person.gender = r.name, r.gender
+            person.birth_date = r.birth_date or person.birth_date
+            changed_people.append(person)
+        current = latest.get(person.pk)
+        if current is not None and not _differs(current, r):
+            if person not in changed_people:
+                result.unchanged += 1
+            continue
+        if current is not None and (current.valid_to is None or current.valid_to >= r.valid_from):
+            current.valid_to = r.valid_from - dt.timedelta(days=1)
+            closed.append(current)
+        opened.append(
+            Membership(
+                region=region, person=person, valid_from=r.valid_from, **r.membership_fields()
+            )
+        )
+        result.staff_nos.append(r.staff_no)
+    Person.objects.bulk_update(changed_people, ["name", "gender", "birth_date"], batch_size=500)
+    Membership.objects.bulk_update(closed, ["valid_to"], batch_size=500)
+    Membership.objects.bulk_create(opened, batch_size=500)
+    result.people_updated = len(changed_people)
+    result.memberships_opened = len(opened)
+    audit_record(
+        actor=actor,
+        action="org.roster.import",
+        region=region,
+        details={
+            "file": file_name[:200],
+            "rows": result.rows,
+            "people_created": result.people_created,
+            "people_updated": result.people_updated,
+            "memberships_opened": result.memberships_opened,
+            "unchanged": result.unchanged,
+            "changed_staff_nos": result.staff_nos,
+        },
+    )
+    return result
+
+
+def _differs(current: Membership, row: RosterRow) -> bool:
+    return any(getattr(current, key) != value for key, value in row.membership_fields().items())
+
+
+# ---------------------------------------------------------------- writing
+
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def roster_template(user: User) -> bytes:
+    """An empty roster with the header row, instructions and the allowed values."""
+    lookups = _lookups(user)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "人员名册"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for letter in "ABCDEFGHIJK":
+        sheet.column_dimensions[letter].width = 14
+    notes = book.create_sheet("填写说明")
+    for line in (
+        "每行一人，写明此人自“起始日期”起担任的职务。",
+        "人员编号是唯一标识；已存在的人员如有变动（单位、职务、职级、类别、角色、状态），"
+        "会在起始日期前一天结束原记录并新增一条记录；没有变动的行不作修改。",
+        "必填列：" + "、".join(c for c in COLUMNS if c in REQUIRED) + "。",
+        "日期格式：2026-01-01。性别：男 或 女。",
+        "整份文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 100
+    values = book.create_sheet("可选值")
+    columns = [
+        [COL_UNIT, *(f"{code}（{u.name}）" for code, u in lookups.units.items())],
+        [COL_RANK, *lookups.ranks],
+        [COL_CATEGORY, *lookups.categories],
+        [COL_ROLE, *ROLE_NAMES],
+        [COL_STATUS, *STATUS_NAMES],
+        [COL_GENDER, *GENDER_NAMES],
+    ]
+    for col, items in enumerate(columns, start=1):
+        for row, item in enumerate(items, start=1):
+            values.cell(row=row, column=col, value=item)
+    return _save(book)
+
+
+def roster_export(memberships: QuerySet[Membership]) -> bytes:
+    """The given memberships as a roster file that re-imports without changes.
+
+    Write-only mode keeps memory flat for large subtrees.
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("人员名册")
+    sheet.append(list(COLUMNS))
+    for m in memberships.select_related(
+        "person", "unit", "rank_level", "personnel_category"
+    ).order_by("unit__path", "person__staff_no").iterator(chunk_size=2000):
+        person = m.person
+        sheet.append(
+            [
+                person.staff_no,
+                person.name,
+                _BY_VALUE["gender"].get(person.gender, ""),
+                person.birth_date.isoformat() if person.birth_date else "",
+                m.unit.code,
+                m.post,
+                m.rank_level.name,
+                m.personnel_category.name,
+                _BY_VALUE["role"][m.leadership_role],
+                _BY_VALUE["status"][m.status],
+                m.valid_from.isoformat(),
+            ]
+        )
+    return _save(book)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster
+from kaohe.core.errors import ValidationFailed
+from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.org import roster, selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    # RFC 5987 form so Chinese file names survive every browser.
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+def unit_tree_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    today = timezone.localdate()
+    day, ok = parse_day(request.GET.get("date"), today)
+    if not ok:
+        messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+    roots = selectors.unit_tree(req.user, day)
+    return render(request, "org/unit_tree.html", {"roots": roots, "day": day})
+
+
+@login_required
+def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    unit = selectors.unit_get(req.user, unit_id)
+    today = timezone.localdate()
+    day, ok = parse_day(request.GET.get("date"), today)
+    if not ok:
+        messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+    members = list(selectors.unit_members(req.user, unit, day).in_scope())
+    leaders = [m for m in members if m.leadership_role != "staff"]
+    return render(
+        request,
+        "org/unit.html",
+        {
+            "unit": unit,
+            "day": day,
+            "members": members,
+            "leaders": leaders,
+            "pool": selectors.unit_pool(unit, day.year),
+            "is_pilot": unit.pilot_years.filter(year=day.year).exists(),
+            "can_export": can_manage_roster(req.user)
+            and selectors.visible_units(req.user, ADMIN_ROLES).filter(pk=unit.pk).exists(),
+        },
+    )
+
+
+@login_required
+def unit_export(request: HttpRequest, unit_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    unit = selectors.unit_get(req.user, unit_id, roles=ADMIN_ROLES)
+    day, _ok = parse_day(request.GET.get("date"), timezone.localdate())
+    subtree = selectors.visible_units(req.user, ADMIN_ROLES).filter(path__startswith=unit.path)
+    memberships = selectors.assessment_scope(req.user, day, units=subtree)
+    return _xlsx(roster.roster_export(memberships), f"{unit.name}-人员名册-{day}.xlsx")
+
+
+@login_required
+def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    person = selectors.person_get(req.user, person_id)
+    history = list(selectors.person_history(person))
+    today = timezone.localdate()
+    current = next(
+        (m for m in history if m.valid_from <= today and (m.valid_to is None or m.valid_to >= today)),
+        None,
+    )
+    return render(
+        request,
+        "org/person.html",
+        {"person": person, "history": history[::-1], "current": current, "today": today},
+    )
+
+
+@login_required
+def roster_template(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    if not can_manage_roster(req.user):
+        raise Http404
+    return _xlsx(roster.roster_template(req.user), "人员名册模板.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    if not can_manage_roster(req.user):
+        raise Http404
+    context: dict[str, object] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["errors"] = [_("Choose an .xlsx file to upload.")]
+        else:
+            try:
+                result = roster.roster_import(
+                    actor=req.user,
+                    upload=upload,
+                    size=upload.size or 0,
+                    file_name=upload.name or "",
+                )
+            except ValidationFailed as exc:
+                context["summary"] = exc.message
+                context["errors"] = [str(e) for e in exc.extra.get("errors", [])]
+            else:
+                context["result"] = result
+                context["imported"] = list(
+                    selectors.visible_people(req.user, ADMIN_ROLES)
+                    .filter(staff_no__in=result.all_staff_nos[:200])
+                    .order_by("staff_no")
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(rows)s rows: %(created)s new people, %(opened)s position "
+                        "changes, %(unchanged)s unchanged."
+                    )
+                    % {
+                        "rows": result.rows,
+                        "created": result.people_created,
+                        "opened": result.memberships_opened,
+                        "unchanged": result.unchanged,
+                    },
+                )
+    context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
+    return render(request, "org/roster_import.html", context)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kaohe.accounts import views as account_views
+from kaohe.core import views as core_views
+
+admin.site.site_header = "kaohe 考核"
+admin.site.site_title = "kaohe"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("audit/", core_views.audit_log, name="audit_log"),
+    path("org/", include("kaohe.org.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
