@@ -377,6 +377,9 @@ def roster_import(
     region = Region.objects.get(pk=actor.region_id)
     lookups = _lookups(actor)
     rows, errors = parse_rows(read_workbook_rows(upload, size), lookups)
+    file_errors = [e for e in errors if e.row == 0]
+    if file_errors:
+        raise _refuse(file_errors[0].message)
 
     staff_nos = [r.staff_no for r in rows]
     people: dict[str, Person] = {}

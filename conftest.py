@@ -1,0 +1,36 @@
+"""Shared fixtures: the persona world and logged-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from pytest_django.fixtures import Settings
+
+from kaohe.testing import World, build_world
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def client_as(world: World) -> Callable[[str], Client]:
+    """A client logged in as the named persona ("public" stays anonymous)."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        if persona != "public":
+            client.force_login(world.users[persona])
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _plain_passwords_are_fast(settings: Settings) -> None:
+    # Hashing with PBKDF2 dominates test time; the algorithm is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

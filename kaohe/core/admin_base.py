@@ -1,0 +1,94 @@
+"""Django admin for region administrators: scoped to their region, every write audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from kaohe.accounts.access import is_region_admin
+from kaohe.accounts.models import User
+from kaohe.core.audit import audit_record
+
+
+def _admin_user(request: HttpRequest) -> User | None:
+    user = request.user
+    return user if isinstance(user, User) else None
+
+
+class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Shows a region administrator only their region's rows; superusers see all.
+
+    `region_field` is the lookup from the model to its region.
+    """
+
+    region_field = "region"
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        user = _admin_user(request)
+        return user is not None and (user.is_superuser or is_region_admin(user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        user = _admin_user(request)
+        if user is None or user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.region_field}_id": user.region_id})
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        user = _admin_user(request)
+        if user is not None and not user.is_superuser and self.region_field == "region":
+            return ("region",)
+        return super().get_exclude(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+        user = _admin_user(request)
+        if not change and user is not None and not user.is_superuser and self.region_field == "region":
+            obj.region_id = user.region_id
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=user,
+            action=f"admin.{obj._meta.model_name}.{'change' if change else 'add'}",
+            obj=obj,
+            region=user.region if user else None,
+            details={"fields": list(form.changed_data)},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        user = _admin_user(request)
+        audit_record(
+            actor=user,
+            action=f"admin.{obj._meta.model_name}.delete",
+            obj=obj,
+            region=user.region if user else None,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        user = _admin_user(request)
+        for obj in queryset:
+            audit_record(
+                actor=user,
+                action=f"admin.{obj._meta.model_name}.delete",
+                obj=obj,
+                region=user.region if user else None,
+            )
+        super().delete_queryset(request, queryset)

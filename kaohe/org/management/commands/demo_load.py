@@ -1,0 +1,100 @@
+"""``manage.py demo_load``: generate the demo county 示范区, or show its logins."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kaohe.accounts.models import Role
+from kaohe.org.demo import (
+    DEMO_PASSWORD,
+    DEMO_REGION_CODE,
+    DEMO_REGION_NAME,
+    DemoResult,
+    PersonaLogin,
+    demo_region,
+    generate_demo,
+    persona_logins,
+)
+from kaohe.org.models import RankTier, UnitType
+
+ROLE_NAMES: dict[str, str] = {
+    Role.REGION_ADMIN: "区域管理员 region admin",
+    Role.UNIT_ADMIN: "单位管理员 unit admin",
+    Role.UNIT_HEAD: "单位主要负责人 unit head",
+    Role.TEAM_MEMBER: "班子成员 team member",
+    Role.CADRE: "干部 cadre",
+    Role.SUPERVISOR: "督导 supervisor",
+}
+UNIT_TYPE_NAMES: dict[str, str] = {
+    UnitType.TOWN: "镇街",
+    UnitType.DISTRICT_UNIT: "区直",
+    UnitType.SUBORDINATE: "下属",
+}
+TIER_NAMES: dict[str, str] = {
+    RankTier.SECTION_CHIEF: "正科级",
+    RankTier.DEPUTY_SECTION_CHIEF: "副科级",
+    RankTier.STAFF: "一般干部",
+}
+
+
+class Command(BaseCommand):
+    help = "生成示范区演示数据（已存在则只显示登录账号）/ generate the demo county 示范区"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--quiet", action="store_true", help="只显示账号和耗时 / print logins and time only"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        quiet: bool = options["quiet"]
+        started = time.perf_counter()
+        region = demo_region()
+        if region is not None:
+            self.stdout.write(
+                f"{DEMO_REGION_NAME}（{DEMO_REGION_CODE}）已存在，未重新生成 / "
+                "demo county already exists, nothing generated"
+            )
+            logins = persona_logins(region)
+        else:
+            result = generate_demo()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{DEMO_REGION_NAME}已就绪 / demo county ready（{result.year} 年 / year）"
+                )
+            )
+            if not quiet:
+                self._write_counts(result)
+            logins = list(result.personas)
+        elapsed = time.perf_counter() - started
+        self._write_logins(logins)
+        self.stdout.write(f"耗时 / time: {elapsed:.2f} s")
+
+    def _write_counts(self, result: DemoResult) -> None:
+        types = "，".join(
+            f"{UNIT_TYPE_NAMES[t]} {result.units_by_type.get(t, 0)}" for t in UNIT_TYPE_NAMES
+        )
+        tiers = "，".join(f"{TIER_NAMES[t]} {result.tiers.get(t, 0)}" for t in TIER_NAMES)
+        lines = (
+            f"  单位 units: {result.units}（{types}）",
+            f"  人员 people: {result.people}（{tiers}）",
+            f"  任职记录 memberships: {result.memberships}"
+            f"（驻村 village {result.village_secondments}，新录用 recruits {result.new_recruits}，"
+            f"退休 retired {result.retirements}，调动 transfers {result.transfers}）",
+            f"  联系点 pilot units: {result.pilot_units}，名额池 quota pools: {result.quota_pools}",
+            f"  账号 users: {result.users}，授权 role grants: {result.role_grants}",
+        )
+        for line in lines:
+            self.stdout.write(line)
+
+    def _write_logins(self, logins: list[PersonaLogin]) -> None:
+        self.stdout.write(f"演示账号 / demo logins（密码 password: {DEMO_PASSWORD}）")
+        self.stdout.write(f"  {'用户名 username':<16} {'角色 role':<26} 单位 unit")
+        for login in logins:
+            units = "、".join(login.units) or "全区 whole region"
+            person = f"（{login.person_name}）" if login.person_name else ""
+            role = ROLE_NAMES.get(login.role, login.role)
+            self.stdout.write(f"  {login.username:<16} {role:<26} {units}{person}")
+        self.stdout.write("  其他人员以人员编号登录，如 SF00001 / everyone else: staff number")

@@ -1,0 +1,58 @@
+"""Fill empty msgstr entries of a .po file from a Python dict of translations.
+
+Usage: python tools/po_fill.py PO_FILE TRANSLATIONS_PY
+TRANSLATIONS_PY defines T: {msgid: msgstr, (msgid, msgid_plural): msgstr}.
+Prints the msgids that are still untranslated.
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import sys
+
+
+def _unquote(body: str) -> str:
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body)).replace('\\"', '"').replace("\\n", "\n")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main(po_path: str, table_path: str) -> int:
+    table = runpy.run_path(table_path)["T"]
+    blocks = open(po_path, encoding="utf-8").read().split("\n\n")
+    missing: list[str] = []
+    out = [blocks[0]]
+    for block in blocks[1:]:
+        ident = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        if not ident:
+            out.append(block)
+            continue
+        msgid = _unquote(ident.group(1))
+        plural = re.search(r'^msgid_plural ((?:".*"\n?)+)', block, re.M)
+        key = (msgid, _unquote(plural.group(1))) if plural else msgid
+        already = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
+        if already and _unquote(already.group(1)):
+            out.append(block.replace("#, fuzzy\n", ""))
+            continue
+        if key not in table:
+            missing.append(msgid)
+            out.append(block)
+            continue
+        head = block[: block.index("msgstr")].replace("#, fuzzy\n", "")
+        if plural:
+            out.append(head + "msgstr[0] " + _quote(table[key]))
+        else:
+            out.append(head + "msgstr " + _quote(table[key]))
+    text = "\n\n".join(out)
+    text = text.replace('"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"', '"Plural-Forms: nplurals=1; plural=0;\\n"')
+    open(po_path, "w", encoding="utf-8").write(text if text.endswith("\n") else text + "\n")
+    for msgid in missing:
+        print("untranslated:", msgid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
