@@ -38,7 +38,7 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["region", "-created_at"]),
-            models.Index(fields=["action", "-created_at"]),
+            models.Index(fields=["region", "action", "-created_at"]),
             models.Index(fields=["actor", "-created_at"]),
             models.Index(fields=["object_type", "object_id"]),
         ]

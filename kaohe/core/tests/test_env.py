@@ -1,0 +1,74 @@
+"""Settings read from KAOHE_* variables; bad values stop start-up naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kaohe.env import ConfigError, env_bool, env_int, parse_database_url
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_it_parses_sqlite_and_postgres_urls() -> None:
+    assert parse_database_url("X", "sqlite:///db.sqlite3").name == "db.sqlite3"
+    assert parse_database_url("X", "sqlite:////var/lib/kaohe.db").name == "/var/lib/kaohe.db"
+    pg = parse_database_url("X", "postgres://kh:p%40ss@db.local:5433/kaohe?sslmode=require")
+    assert (pg.engine, pg.user, pg.password, pg.host, pg.port, pg.name) == (
+        "django.db.backends.postgresql",
+        "kh",
+        "p@ss",
+        "db.local",
+        "5433",
+        "kaohe",
+    )
+    assert pg.as_django()["OPTIONS"] == {"sslmode": "require"}
+
+
+@pytest.mark.parametrize("raw", ["mysql://x/y", "postgres://host", "postgres://h:port/db", "sqlite://"])
+def test_it_rejects_database_urls_it_cannot_use(raw: str) -> None:
+    with pytest.raises(ConfigError, match="KAOHE_DATABASE_URL"):
+        parse_database_url("KAOHE_DATABASE_URL", raw)
+
+
+def test_it_rejects_bad_booleans_and_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAOHE_DEBUG", "maybe")
+    with pytest.raises(ConfigError, match="KAOHE_DEBUG"):
+        env_bool("KAOHE_DEBUG", True)
+    monkeypatch.setenv("KAOHE_SESSION_SECONDS", "ten")
+    with pytest.raises(ConfigError, match="KAOHE_SESSION_SECONDS"):
+        env_int("KAOHE_SESSION_SECONDS", 1)
+    monkeypatch.setenv("KAOHE_SESSION_SECONDS", "10")
+    with pytest.raises(ConfigError, match="minimum"):
+        env_int("KAOHE_SESSION_SECONDS", 1, minimum=300)
+
+
+def _start(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_start_up_refuses_production_without_a_secret_key() -> None:
+    result = _start(KAOHE_DEBUG="0")
+    assert result.returncode != 0 and "KAOHE_SECRET_KEY" in result.stderr
+
+
+def test_start_up_stops_on_a_bad_value_naming_the_variable() -> None:
+    result = _start(KAOHE_DATABASE_URL="oracle://nowhere/db")
+    assert result.returncode != 0 and "KAOHE_DATABASE_URL" in result.stderr
+
+
+def test_start_up_works_in_production_with_a_secret_key() -> None:
+    result = _start(KAOHE_DEBUG="0", KAOHE_SECRET_KEY="x" * 50, KAOHE_ALLOWED_HOSTS="kaohe.gov")
+    assert result.returncode == 0, result.stderr
