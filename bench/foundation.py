@@ -1,0 +1,126 @@
+"""Foundation benchmark: demo generation time, page query counts at two unit sizes,
+and a 5,000-row roster import.
+
+Run with `make bench` (SQLite in a temporary file) or set KAOHE_DATABASE_URL to a
+PostgreSQL database that may be emptied. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+_tmp = tempfile.mkdtemp(prefix="kaohe-bench-")
+os.environ.setdefault("KAOHE_DATABASE_URL", f"sqlite:///{_tmp}/bench.sqlite3")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from kaohe.accounts.models import User  # noqa: E402
+from kaohe.org.demo import generate_demo  # noqa: E402
+from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit  # noqa: E402
+from kaohe.org.roster import COLUMNS, roster_import  # noqa: E402
+
+
+def queries_for(client: Client, url: str) -> tuple[int, float]:
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured), elapsed
+
+
+def roster_bytes(rows: int, unit_code: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("人员名册")
+    sheet.append(list(COLUMNS))
+    for i in range(rows):
+        sheet.append(
+            [f"B{i:06d}", f"基准{i}", "男", "1990-01-01", unit_code, "科员", "一级科员",
+             "综合管理类", "一般干部", "在岗", "2026-02-01"]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    call_command("migrate", verbosity=0)
+    print(f"kaohe foundation benchmark ({engine})")
+
+    started = time.perf_counter()
+    result = generate_demo()
+    generation = time.perf_counter() - started
+    print(f"demo generation: {generation:.2f} s "
+          f"({result.units} units, {result.people} people, {result.memberships} memberships, "
+          f"{result.users} users)")
+
+    admin = User.objects.get(username="region_admin")
+    client = Client()
+    client.force_login(admin)
+    day = dt.date(result.year, 12, 31)
+    sizes = {
+        unit.pk: unit.n
+        for unit in Unit.objects.filter(region_id=result.region_id).raw(
+            "SELECT u.id, COUNT(m.id) AS n FROM org_unit u JOIN org_membership m ON m.unit_id = u.id "
+            "WHERE u.region_id = %s GROUP BY u.id",
+            [result.region_id],
+        )
+    }
+    small = min(sizes, key=lambda pk: sizes[pk])
+    large = max(sizes, key=lambda pk: sizes[pk])
+    print("page                          unit size   queries   time")
+    for label, unit_id in (("small", small), ("large", large)):
+        members = (
+            Membership.objects.on(day).filter(unit_id=unit_id, status__in=IN_SCOPE_STATUSES).count()
+        )
+        n, t = queries_for(client, reverse("org:unit", args=[unit_id]) + f"?date={day}")
+        print(f"unit page ({label:5})           {members:9}   {n:7}   {t * 1000:.0f} ms")
+    for label, unit_id in (("small", small), ("large", large)):
+        person_id = (
+            Membership.objects.filter(unit_id=unit_id).order_by("-valid_from").values_list(
+                "person_id", flat=True
+            ).first()
+        )
+        history = Membership.objects.filter(person_id=person_id).count()
+        n, t = queries_for(client, reverse("org:person", args=[person_id]))
+        print(f"person page ({label:5}, {history} rows)  {'-':>7}   {n:7}   {t * 1000:.0f} ms")
+    n, t = queries_for(client, reverse("org:unit_tree"))
+    print(f"unit tree ({result.units} units)        {'-':>7}   {n:7}   {t * 1000:.0f} ms")
+
+    unit_code = Unit.objects.get(pk=large).code
+    content = roster_bytes(5000, unit_code)
+    started = time.perf_counter()
+    imported = roster_import(actor=admin, upload=io.BytesIO(content), size=len(content))
+    print(f"roster import: 5,000 rows in {time.perf_counter() - started:.2f} s "
+          f"({imported.people_created} people created)")
+    members = Membership.objects.on(day).filter(unit_id=large, status__in=IN_SCOPE_STATUSES).count()
+    n, t = queries_for(client, reverse("org:unit", args=[large]) + f"?date={day}")
+    print(f"unit page after import         {members:9}   {n:7}   {t * 1000:.0f} ms")
+    started = time.perf_counter()
+    again = roster_import(actor=admin, upload=io.BytesIO(content), size=len(content))
+    print(f"roster re-import (no changes): {time.perf_counter() - started:.2f} s "
+          f"({again.unchanged} unchanged)")
+
+
+if __name__ == "__main__":
+    main()
