@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-
 from pytest_django.fixtures import Settings
 
 from kaohe.testing import World, build_world

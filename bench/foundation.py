@@ -28,6 +28,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -54,8 +55,19 @@ def roster_bytes(rows: int, unit_code: str) -> bytes:
     sheet.append(list(COLUMNS))
     for i in range(rows):
         sheet.append(
-            [f"B{i:06d}", f"基准{i}", "男", "1990-01-01", unit_code, "科员", "一级科员",
-             "综合管理类", "一般干部", "在岗", "2026-02-01"]
+            [
+                f"B{i:06d}",
+                f"基准{i}",
+                "男",
+                "1990-01-01",
+                unit_code,
+                "科员",
+                "一级科员",
+                "综合管理类",
+                "一般干部",
+                "在岗",
+                "2026-02-01",
+            ]
         )
     buffer = io.BytesIO()
     book.save(buffer)
@@ -70,22 +82,21 @@ def main() -> None:
     started = time.perf_counter()
     result = generate_demo()
     generation = time.perf_counter() - started
-    print(f"demo generation: {generation:.2f} s "
-          f"({result.units} units, {result.people} people, {result.memberships} memberships, "
-          f"{result.users} users)")
+    print(
+        f"demo generation: {generation:.2f} s "
+        f"({result.units} units, {result.people} people, {result.memberships} memberships, "
+        f"{result.users} users)"
+    )
 
     admin = User.objects.get(username="region_admin")
     client = Client()
     client.force_login(admin)
     day = dt.date(result.year, 12, 31)
-    sizes = {
-        unit.pk: unit.n
-        for unit in Unit.objects.filter(region_id=result.region_id).raw(
-            "SELECT u.id, COUNT(m.id) AS n FROM org_unit u JOIN org_membership m ON m.unit_id = u.id "
-            "WHERE u.region_id = %s GROUP BY u.id",
-            [result.region_id],
-        )
-    }
+    sizes = dict(
+        Unit.objects.filter(region_id=result.region_id)
+        .annotate(n=Count("memberships"))
+        .values_list("pk", "n")
+    )
     small = min(sizes, key=lambda pk: sizes[pk])
     large = max(sizes, key=lambda pk: sizes[pk])
     print("page                          unit size   queries   time")
@@ -97,10 +108,12 @@ def main() -> None:
         print(f"unit page ({label:5})           {members:9}   {n:7}   {t * 1000:.0f} ms")
     for label, unit_id in (("small", small), ("large", large)):
         person_id = (
-            Membership.objects.filter(unit_id=unit_id).order_by("-valid_from").values_list(
-                "person_id", flat=True
-            ).first()
+            Membership.objects.filter(unit_id=unit_id)
+            .order_by("-valid_from")
+            .values_list("person_id", flat=True)
+            .first()
         )
+        assert person_id is not None
         history = Membership.objects.filter(person_id=person_id).count()
         n, t = queries_for(client, reverse("org:person", args=[person_id]))
         print(f"person page ({label:5}, {history} rows)  {'-':>7}   {n:7}   {t * 1000:.0f} ms")
@@ -111,15 +124,19 @@ def main() -> None:
     content = roster_bytes(5000, unit_code)
     started = time.perf_counter()
     imported = roster_import(actor=admin, upload=io.BytesIO(content), size=len(content))
-    print(f"roster import: 5,000 rows in {time.perf_counter() - started:.2f} s "
-          f"({imported.people_created} people created)")
+    print(
+        f"roster import: 5,000 rows in {time.perf_counter() - started:.2f} s "
+        f"({imported.people_created} people created)"
+    )
     members = Membership.objects.on(day).filter(unit_id=large, status__in=IN_SCOPE_STATUSES).count()
     n, t = queries_for(client, reverse("org:unit", args=[large]) + f"?date={day}")
     print(f"unit page after import         {members:9}   {n:7}   {t * 1000:.0f} ms")
     started = time.perf_counter()
     again = roster_import(actor=admin, upload=io.BytesIO(content), size=len(content))
-    print(f"roster re-import (no changes): {time.perf_counter() - started:.2f} s "
-          f"({again.unchanged} unchanged)")
+    print(
+        f"roster re-import (no changes): {time.perf_counter() - started:.2f} s "
+        f"({again.unchanged} unchanged)"
+    )
 
 
 if __name__ == "__main__":

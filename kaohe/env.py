@@ -99,12 +99,16 @@ def parse_database_url(name: str, raw: str) -> DatabaseUrl:
             # sqlite:///relative.db has path "/relative.db"; sqlite:////abs.db has "//abs.db".
             path = path[1:]
         if not path:
-            raise ConfigError(f"{name}={raw!r}: a SQLite URL needs a file path, e.g. sqlite:///db.sqlite3")
+            raise ConfigError(
+                f"{name}={raw!r}: a SQLite URL needs a file path, e.g. sqlite:///db.sqlite3"
+            )
         return DatabaseUrl(engine="django.db.backends.sqlite3", name=path)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         db_name = unquote(parsed.path.lstrip("/"))
         if not db_name:
-            raise ConfigError(f"{name}={raw!r}: a PostgreSQL URL needs a database name after the host")
+            raise ConfigError(
+                f"{name}={raw!r}: a PostgreSQL URL needs a database name after the host"
+            )
         try:
             port = str(parsed.port or "")
         except ValueError:

@@ -143,7 +143,9 @@ def build_world() -> World:
     p = world.people
     role_grant(actor=None, user=_user(world, "region_admin", None), role=Role.REGION_ADMIN)
     role_grant(actor=None, user=_user(world, "unit_admin", None), role=Role.UNIT_ADMIN, unit=bureau)
-    role_grant(actor=None, user=_user(world, "unit_head", p["head"]), role=Role.UNIT_HEAD, unit=bureau)
+    role_grant(
+        actor=None, user=_user(world, "unit_head", p["head"]), role=Role.UNIT_HEAD, unit=bureau
+    )
     role_grant(
         actor=None, user=_user(world, "team_member", p["team"]), role=Role.TEAM_MEMBER, unit=bureau
     )

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 import runpy
 import sys
+from pathlib import Path
 
 
 def _unquote(body: str) -> str:
-    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body)).replace('\\"', '"').replace("\\n", "\n")
+    return (
+        "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body)).replace('\\"', '"').replace("\\n", "\n")
+    )
 
 
 def _quote(text: str) -> str:
@@ -22,7 +25,7 @@ def _quote(text: str) -> str:
 
 def main(po_path: str, table_path: str) -> int:
     table = runpy.run_path(table_path)["T"]
-    blocks = open(po_path, encoding="utf-8").read().split("\n\n")
+    blocks = Path(po_path).read_text(encoding="utf-8").split("\n\n")
     missing: list[str] = []
     out = [blocks[0]]
     for block in blocks[1:]:
@@ -47,8 +50,11 @@ def main(po_path: str, table_path: str) -> int:
         else:
             out.append(head + "msgstr " + _quote(table[key]))
     text = "\n\n".join(out)
-    text = text.replace('"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"', '"Plural-Forms: nplurals=1; plural=0;\\n"')
-    open(po_path, "w", encoding="utf-8").write(text if text.endswith("\n") else text + "\n")
+    text = text.replace(
+        '"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"',
+        '"Plural-Forms: nplurals=1; plural=0;\\n"',
+    )
+    Path(po_path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     for msgid in missing:
         print("untranslated:", msgid)
     return 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from django.http import Http404
 
 from kaohe.accounts.models import Role, RoleGrant, User
 
@@ -95,6 +96,13 @@ def is_region_admin(user: User | AnonymousUser) -> bool:
 
 def can_manage_roster(user: User | AnonymousUser) -> bool:
     return bool(roles_of(user) & ADMIN_ROLES)
+
+
+def region_id_of(user: User) -> int:
+    """The acting user's region; a user without one sees nothing (404)."""
+    if user.region_id is None:
+        raise Http404
+    return user.region_id
 
 
 def forget_grants(user: User) -> None:

@@ -11,7 +11,7 @@ def access(request: HttpRequest) -> dict[str, Any]:
     """What the navigation needs to know about the acting user."""
     user = request.user
     return {
-        "user_roles": roles_of(user),  # type: ignore[arg-type]
-        "can_manage_roster": can_manage_roster(user),  # type: ignore[arg-type]
-        "is_region_admin": is_region_admin(user),  # type: ignore[arg-type]
+        "user_roles": roles_of(user),
+        "can_manage_roster": can_manage_roster(user),
+        "is_region_admin": is_region_admin(user),
     }

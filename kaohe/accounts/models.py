@@ -22,7 +22,7 @@ class User(AbstractUser):
         verbose_name=_("person"),
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from kaohe.accounts.access import grants_of, is_region_admin
+from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
 from kaohe.org.selectors import person_current
@@ -23,7 +24,7 @@ class RegionStats:
 @dataclass
 class HomeSummary:
     grants: list[RoleGrant]
-    granted_units: list[Unit] = field(default_factory=list)
+    granted_units: Sequence[Unit] = field(default_factory=list)
     membership: Membership | None = None
     region_stats: RegionStats | None = None
 
@@ -31,6 +32,7 @@ class HomeSummary:
 def home_summary(user: User, day: dt.date) -> HomeSummary:
     """What the home page shows: the user's roles, their units with head counts,
     their own position, and for region admins the region's totals."""
+    region = region_id_of(user)
     grants = sorted(grants_of(user), key=lambda g: g.role)
     unit_ids = {g.unit_id for g in grants if g.unit_id is not None}
     in_force = (
@@ -39,7 +41,7 @@ def home_summary(user: User, day: dt.date) -> HomeSummary:
         & Q(memberships__status__in=IN_SCOPE_STATUSES)
     )
     granted_units = list(
-        Unit.objects.filter(pk__in=unit_ids, region_id=user.region_id)
+        Unit.objects.filter(pk__in=unit_ids, region_id=region)
         .annotate(head_count=Count("memberships", filter=in_force))
         .order_by("path")
     )
@@ -48,11 +50,8 @@ def home_summary(user: User, day: dt.date) -> HomeSummary:
         summary.membership = person_current(user.person, day)
     if is_region_admin(user):
         summary.region_stats = RegionStats(
-            units=Unit.objects.filter(region_id=user.region_id, is_active=True).count(),
-            people_in_scope=Membership.objects.filter(region_id=user.region_id)
-            .on(day)
-            .in_scope()
-            .count(),
-            pools=QuotaPool.objects.filter(region_id=user.region_id, year=day.year).count(),
+            units=Unit.objects.filter(region_id=region, is_active=True).count(),
+            people_in_scope=Membership.objects.filter(region_id=region).on(day).in_scope().count(),
+            pools=QuotaPool.objects.filter(region_id=region, year=day.year).count(),
         )
     return summary

@@ -59,9 +59,16 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return ("region",)
         return super().get_exclude(request, obj)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         user = _admin_user(request)
-        if not change and user is not None and not user.is_superuser and self.region_field == "region":
+        if (
+            not change
+            and user is not None
+            and not user.is_superuser
+            and self.region_field == "region"
+        ):
             obj.region_id = user.region_id
         super().save_model(request, obj, form, change)
         audit_record(

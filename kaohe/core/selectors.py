@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from kaohe.accounts.access import is_region_admin
+from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
 
@@ -26,7 +26,7 @@ class AuditFilter:
 def audit_events(user: User, flt: AuditFilter) -> QuerySet[AuditEvent]:
     if not is_region_admin(user):
         raise Http404
-    qs = AuditEvent.objects.filter(region_id=user.region_id)
+    qs = AuditEvent.objects.filter(region_id=region_id_of(user))
     if flt.action:
         qs = qs.filter(action__startswith=flt.action)
     if flt.actor:
@@ -47,7 +47,7 @@ def audit_actions(user: User) -> list[str]:
     if not is_region_admin(user):
         raise Http404
     return list(
-        AuditEvent.objects.filter(region_id=user.region_id)
+        AuditEvent.objects.filter(region_id=region_id_of(user))
         .order_by("action")
         .values_list("action", flat=True)
         .distinct()

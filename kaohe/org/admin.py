@@ -60,7 +60,9 @@ class UnitAdmin(RegionScopedAdmin):
         # Moving a unit rewrites its subtree's paths and pools: not an admin-form edit.
         return ("parent",) if obj is not None else ()
 
-    def save_model(self, request: HttpRequest, obj: Unit, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Unit, form: ModelForm[Any], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return

@@ -73,7 +73,9 @@ class RankLevel(RegionListItem):
     class Meta(RegionListItem.Meta):
         verbose_name = _("rank level")
         verbose_name_plural = _("rank levels")
-        constraints = [models.UniqueConstraint(fields=["region", "name"], name="uniq_rank_level_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="uniq_rank_level_name")
+        ]
 
 
 class PersonnelCategory(RegionListItem):
@@ -98,7 +100,10 @@ class UnitType(models.TextChoices):
 class UnitKind(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative organ")
     CIVIL_SERVICE_MANAGED = "civil_service_managed", _("Civil-service-managed unit")
-    MASS_ORGANIZATION = "mass_organization", _("Civil-service-managed mass organization / institution")
+    MASS_ORGANIZATION = (
+        "mass_organization",
+        _("Civil-service-managed mass organization / institution"),
+    )
 
 
 class Unit(models.Model):
@@ -154,7 +159,12 @@ class PilotUnitYear(models.Model):
     class Meta:
         verbose_name = _("pilot unit year")
         verbose_name_plural = _("pilot unit years")
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="uniq_pilot_unit_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="uniq_pilot_unit_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.unit_id}"
 
 
 class QuotaPool(models.Model):
@@ -199,7 +209,12 @@ class QuotaPoolMember(models.Model):
     class Meta:
         verbose_name = _("quota pool member")
         verbose_name_plural = _("quota pool members")
-        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="uniq_pool_per_unit_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="uniq_pool_per_unit_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.pool_id}:{self.unit_id}"
 
 
 class Gender(models.TextChoices):
@@ -279,7 +294,9 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
     post = models.CharField(_("post"), max_length=100, blank=True)
-    rank_level = models.ForeignKey(RankLevel, on_delete=models.PROTECT, verbose_name=_("rank level"))
+    rank_level = models.ForeignKey(
+        RankLevel, on_delete=models.PROTECT, verbose_name=_("rank level")
+    )
     personnel_category = models.ForeignKey(
         PersonnelCategory, on_delete=models.PROTECT, verbose_name=_("personnel category")
     )

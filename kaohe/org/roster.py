@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
-from kaohe.accounts.access import ADMIN_ROLES, roles_of
+from kaohe.accounts.access import ADMIN_ROLES, region_id_of, roles_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ValidationFailed
@@ -83,7 +83,7 @@ STATUS_NAMES = {
     "退休": MembershipStatus.RETIRED,
     "调出": MembershipStatus.TRANSFERRED_OUT,
 }
-_BY_VALUE = {
+_BY_VALUE: dict[str, dict[str, str]] = {
     "gender": {v: k for k, v in GENDER_NAMES.items()},
     "role": {v: k for k, v in ROLE_NAMES.items()},
     "status": {v: k for k, v in STATUS_NAMES.items()},
@@ -171,11 +171,12 @@ def read_workbook_rows(upload: IO[bytes], size: int) -> Iterator[tuple[int, tupl
         book.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
         raise _refuse(
-            _("The file is damaged or is not an Excel .xlsx workbook; open it in Excel or WPS, "
-              "save it as .xlsx and upload it again.")
+            _(
+                "The file is damaged or is not an Excel .xlsx workbook; open it in Excel or WPS, "
+                "save it as .xlsx and upload it again."
+            )
         ) from exc
-    for number, cells in enumerate(rows, start=1):
-        yield number, cells
+    yield from enumerate(rows, start=1)
 
 
 def _text(value: Any) -> str:
@@ -217,7 +218,7 @@ class _Lookups:
 
 
 def _lookups(user: User) -> _Lookups:
-    region_id = user.region_id
+    region_id = region_id_of(user)
     return _Lookups(
         units={u.code: u for u in visible_units(user, ADMIN_ROLES)},
         ranks={r.name: r for r in RankLevel.objects.filter(region_id=region_id)},
@@ -271,11 +272,13 @@ def parse_rows(
             ]
         row_errors: list[RowError] = []
 
-        def err(column: str, message: str, _n: int = number, _e: list[RowError] = row_errors) -> None:
+        def err(
+            column: str, message: str, _n: int = number, _e: list[RowError] = row_errors
+        ) -> None:
             _e.append(RowError(_n, column, message))
 
-        def required(column: str) -> str:
-            text = _text(values.get(column))
+        def required(column: str, _values: dict[str, Any] = values) -> str:
+            text = _text(_values.get(column))
             if not text and column in REQUIRED:
                 err(column, _("this column must not be empty"))
             return text
@@ -284,7 +287,8 @@ def parse_rows(
         if staff_no in seen:
             err(
                 COL_STAFF_NO,
-                _("“%(no)s” already appears in row %(row)s") % {"no": staff_no, "row": seen[staff_no]},
+                _("“%(no)s” already appears in row %(row)s")
+                % {"no": staff_no, "row": seen[staff_no]},
             )
         elif staff_no:
             seen[staff_no] = number
@@ -299,7 +303,11 @@ def parse_rows(
         birth_raw = values.get(COL_BIRTH)
         birth = _date(birth_raw)
         if _text(birth_raw) and birth is None:
-            err(COL_BIRTH, _("“%(value)s” is not a date; write it as 1985-07-01") % {"value": _text(birth_raw)})
+            err(
+                COL_BIRTH,
+                _("“%(value)s” is not a date; write it as 1985-07-01")
+                % {"value": _text(birth_raw)},
+            )
         unit_code = required(COL_UNIT)
         unit = lookups.units.get(unit_code)
         if unit_code and unit is None:
@@ -328,7 +336,10 @@ def parse_rows(
         from_raw = values.get(COL_FROM)
         valid_from = _date(from_raw)
         if _text(from_raw) and valid_from is None:
-            err(COL_FROM, _("“%(value)s” is not a date; write it as 2026-01-01") % {"value": _text(from_raw)})
+            err(
+                COL_FROM,
+                _("“%(value)s” is not a date; write it as 2026-01-01") % {"value": _text(from_raw)},
+            )
 
         if row_errors:
             errors.extend(row_errors)
@@ -374,7 +385,7 @@ def roster_import(
     """
     if not (ADMIN_ROLES & roles_of(actor)):
         raise _refuse(_("Only unit and region administrators may import rosters."))
-    region = Region.objects.get(pk=actor.region_id)
+    region = Region.objects.get(pk=region_id_of(actor))
     lookups = _lookups(actor)
     rows, errors = parse_rows(read_workbook_rows(upload, size), lookups)
     file_errors = [e for e in errors if e.row == 0]
@@ -408,8 +419,10 @@ def roster_import(
                 RowError(
                     row.row,
                     COL_STAFF_NO,
-                    _("“%(no)s” belongs to %(unit)s, outside the units you manage; "
-                      "ask the region administrator to transfer this person")
+                    _(
+                        "“%(no)s” belongs to %(unit)s, outside the units you manage; "
+                        "ask the region administrator to transfer this person"
+                    )
                     % {"no": row.staff_no, "unit": current.unit.name},
                 )
             )
@@ -418,8 +431,10 @@ def roster_import(
                 RowError(
                     row.row,
                     COL_FROM,
-                    _("the position changed, so the start date must be after %(date)s, "
-                      "when the current position began")
+                    _(
+                        "the position changed, so the start date must be after %(date)s, "
+                        "when the current position began"
+                    )
                     % {"date": current.valid_from.isoformat()},
                 )
             )
@@ -559,9 +574,11 @@ def roster_export(memberships: QuerySet[Membership]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("人员名册")
     sheet.append(list(COLUMNS))
-    for m in memberships.select_related(
-        "person", "unit", "rank_level", "personnel_category"
-    ).order_by("unit__path", "person__staff_no").iterator(chunk_size=2000):
+    for m in (
+        memberships.select_related("person", "unit", "rank_level", "personnel_category")
+        .order_by("unit__path", "person__staff_no")
+        .iterator(chunk_size=2000)
+    ):
         person = m.person
         sheet.append(
             [

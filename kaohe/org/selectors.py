@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
-from kaohe.accounts.access import ALL_ROLES, scope_of
+from kaohe.accounts.access import ALL_ROLES, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.org.models import (
     IN_SCOPE_STATUSES,
     LeadershipRole,
     Membership,
+    MembershipQuerySet,
     Person,
     QuotaPool,
     QuotaPoolMember,
@@ -85,7 +86,7 @@ def unit_tree(user: User, day: dt.date) -> list[UnitNode]:
     return roots
 
 
-def unit_members(user: User, unit: Unit, day: dt.date) -> QuerySet[Membership]:
+def unit_members(user: User, unit: Unit, day: dt.date) -> MembershipQuerySet:
     """Who was in `unit` on `day`, leaders first. `unit` must come from unit_get."""
     return (
         Membership.objects.filter(unit=unit, unit__in=visible_units(user))
@@ -118,7 +119,7 @@ def visible_people(user: User, roles: Iterable[str] = ALL_ROLES) -> QuerySet[Per
     in_scope_unit = Membership.objects.filter(
         scope.unit_filter(prefix="unit__"), person=OuterRef("pk")
     )
-    return Person.objects.filter(region_id=scope.region_id).filter(Exists(in_scope_unit))
+    return Person.objects.filter(region_id=region_id_of(user)).filter(Exists(in_scope_unit))
 
 
 def person_get(user: User, person_id: int) -> Person:
@@ -148,7 +149,7 @@ def person_current(person: Person, day: dt.date) -> Membership | None:
 
 def assessment_scope(
     user: User, period_end: dt.date, units: QuerySet[Unit] | None = None
-) -> QuerySet[Membership]:
+) -> MembershipQuerySet:
     """Who is assessed for a period: the in-scope membership in force on the
     period's last day (the quarterly scope adjustment of R1.5), within the units
     the user can see, optionally narrowed to `units`."""

@@ -43,7 +43,13 @@ DEFAULT_RANK_LEVELS: tuple[tuple[str, RankTier], ...] = (
     ("一级科员", RankTier.STAFF),
     ("二级科员", RankTier.STAFF),
 )
-DEFAULT_PERSONNEL_CATEGORIES = ("综合管理类", "专业技术类", "行政执法类", "执法勤务类", "警务技术类")
+DEFAULT_PERSONNEL_CATEGORIES = (
+    "综合管理类",
+    "专业技术类",
+    "行政执法类",
+    "执法勤务类",
+    "警务技术类",
+)
 
 
 @transaction.atomic
@@ -210,9 +216,7 @@ def person_create(
     birth_date: dt.date | None = None,
 ) -> Person:
     if Person.objects.filter(region=region, staff_no=staff_no).exists():
-        raise ApplicationError(
-            _("Staff number “%(no)s” is already in use.") % {"no": staff_no}
-        )
+        raise ApplicationError(_("Staff number “%(no)s” is already in use.") % {"no": staff_no})
     person = Person.objects.create(
         region=region, staff_no=staff_no, name=name, gender=gender, birth_date=birth_date
     )
@@ -241,10 +245,7 @@ def membership_change(
     if unit.region_id != person.region_id:
         raise ApplicationError(_("The unit belongs to another region."))
     current = (
-        Membership.objects.select_for_update()
-        .filter(person=person)
-        .order_by("-valid_from")
-        .first()
+        Membership.objects.select_for_update().filter(person=person).order_by("-valid_from").first()
     )
     fields = {
         "unit": unit,

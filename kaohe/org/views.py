@@ -79,7 +79,11 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     history = list(selectors.person_history(person))
     today = timezone.localdate()
     current = next(
-        (m for m in history if m.valid_from <= today and (m.valid_to is None or m.valid_to >= today)),
+        (
+            m
+            for m in history
+            if m.valid_from <= today and (m.valid_to is None or m.valid_to >= today)
+        ),
         None,
     )
     return render(

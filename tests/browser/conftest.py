@@ -30,7 +30,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        message = f"chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
+        message = (
+            f"chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
+        )
         if os.environ.get("KAOHE_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)

@@ -24,8 +24,36 @@ def roster_file(tmp_path: Path) -> Path:
     sheet = book.active
     assert sheet is not None
     sheet.append(list(COLUMNS))
-    sheet.append(["N100", "周海燕", "女", "1992-03-08", "D001", "科员", "一级科员", "综合管理类", "一般干部", "在岗", "2026-02-01"])
-    sheet.append(["N101", "郑子豪", "男", "1995-11-20", "S001", "办事员", "二级科员", "专业技术类", "一般干部", "新录用", "2026-02-01"])
+    sheet.append(
+        [
+            "N100",
+            "周海燕",
+            "女",
+            "1992-03-08",
+            "D001",
+            "科员",
+            "一级科员",
+            "综合管理类",
+            "一般干部",
+            "在岗",
+            "2026-02-01",
+        ]
+    )
+    sheet.append(
+        [
+            "N101",
+            "郑子豪",
+            "男",
+            "1995-11-20",
+            "S001",
+            "办事员",
+            "二级科员",
+            "专业技术类",
+            "一般干部",
+            "新录用",
+            "2026-02-01",
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     path = tmp_path / "名册.xlsx"
@@ -68,7 +96,21 @@ def test_a_bad_roster_lists_its_errors_and_imports_nothing(
     sheet = book.active
     assert sheet is not None
     sheet.append(list(COLUMNS))
-    sheet.append(["N200", "错误行", "男", "", "D001", "", "科员", "综合管理类", "一般干部", "在岗", "2026-02-01"])
+    sheet.append(
+        [
+            "N200",
+            "错误行",
+            "男",
+            "",
+            "D001",
+            "",
+            "科员",
+            "综合管理类",
+            "一般干部",
+            "在岗",
+            "2026-02-01",
+        ]
+    )
     path = tmp_path / "bad.xlsx"
     book.save(path)
     login(phone, "unit_admin")
@@ -79,7 +121,9 @@ def test_a_bad_roster_lists_its_errors_and_imports_nothing(
     assert not Person.objects.filter(staff_no="N200").exists()
 
 
-@pytest.mark.parametrize("persona", ["region_admin", "unit_admin", "unit_head", "cadre", "supervisor"])
+@pytest.mark.parametrize(
+    "persona", ["region_admin", "unit_admin", "unit_head", "cadre", "supervisor"]
+)
 def test_the_home_page_works_at_375_px(
     phone: Page, world: World, login: Callable[[Page, str], None], persona: str
 ) -> None:

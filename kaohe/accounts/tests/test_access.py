@@ -67,7 +67,9 @@ def test_it_gives_404_for_ids_that_do_not_exist(client_as: Callable[[str], Clien
     assert client.get(reverse("org:person", args=[999999])).status_code == 404
 
 
-@pytest.mark.parametrize("persona", ["cadre", "cadre_other", "unit_head", "team_member", "supervisor"])
+@pytest.mark.parametrize(
+    "persona", ["cadre", "cadre_other", "unit_head", "team_member", "supervisor"]
+)
 def test_it_keeps_non_admins_out_of_admin_pages(
     client_as: Callable[[str], Client], persona: str
 ) -> None:

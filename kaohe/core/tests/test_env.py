@@ -29,7 +29,9 @@ def test_it_parses_sqlite_and_postgres_urls() -> None:
     assert pg.as_django()["OPTIONS"] == {"sslmode": "require"}
 
 
-@pytest.mark.parametrize("raw", ["mysql://x/y", "postgres://host", "postgres://h:port/db", "sqlite://"])
+@pytest.mark.parametrize(
+    "raw", ["mysql://x/y", "postgres://host", "postgres://h:port/db", "sqlite://"]
+)
 def test_it_rejects_database_urls_it_cannot_use(raw: str) -> None:
     with pytest.raises(ConfigError, match="KAOHE_DATABASE_URL"):
         parse_database_url("KAOHE_DATABASE_URL", raw)
@@ -49,7 +51,7 @@ def test_it_rejects_bad_booleans_and_numbers(monkeypatch: pytest.MonkeyPatch) ->
 
 def _start(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         env={**clean, **env},

@@ -47,8 +47,16 @@ def test_a_transfer_closes_the_old_row_the_day_before(world: World) -> None:
         (world.bureau.pk, D(2026, 1, 1), D(2026, 6, 30)),
         (world.town.pk, D(2026, 7, 1), None),
     ]
-    on_june_30 = set(Membership.objects.on(D(2026, 6, 30)).filter(unit=world.town).values_list("person__name", flat=True))
-    on_july_1 = set(Membership.objects.on(D(2026, 7, 1)).filter(unit=world.town).values_list("person__name", flat=True))
+    on_june_30 = set(
+        Membership.objects.on(D(2026, 6, 30))
+        .filter(unit=world.town)
+        .values_list("person__name", flat=True)
+    )
+    on_july_1 = set(
+        Membership.objects.on(D(2026, 7, 1))
+        .filter(unit=world.town)
+        .values_list("person__name", flat=True)
+    )
     assert "张小明" not in on_june_30 and "张小明" in on_july_1
 
 
@@ -63,7 +71,9 @@ def test_a_change_dated_before_the_current_row_is_refused(world: World) -> None:
         move(world, "cadre", D(2025, 12, 1), post="副科长")
 
 
-def test_retirement_takes_a_person_out_of_the_assessment_scope(world: World, ) -> None:
+def test_retirement_takes_a_person_out_of_the_assessment_scope(
+    world: World,
+) -> None:
     move(world, "team", D(2026, 8, 16), status=MembershipStatus.RETIRED)
     admin = world.users["region_admin"]
     q2 = {m.person.name for m in selectors.assessment_scope(admin, D(2026, 6, 30))}
@@ -95,7 +105,10 @@ def test_a_village_secondment_stays_in_scope_and_new_recruits_join_it(world: Wor
 
 def test_the_scope_is_one_query_and_respects_the_users_units(world: World) -> None:
     with CaptureQueriesContext(connection) as queries:
-        names = {m.person.name for m in selectors.assessment_scope(world.users["unit_admin"], D(2026, 3, 31))}
+        names = {
+            m.person.name
+            for m in selectors.assessment_scope(world.users["unit_admin"], D(2026, 3, 31))
+        }
     assert names == {"王建国", "李文华", "张小明", "刘洋", "陈静"}
     assert len(queries) <= 2  # the grants (cached per request) and the scope itself
 
@@ -103,7 +116,9 @@ def test_the_scope_is_one_query_and_respects_the_users_units(world: World) -> No
 def test_unit_members_on_a_day_come_leaders_first(world: World) -> None:
     members = list(selectors.unit_members(world.users["unit_head"], world.bureau, D(2026, 5, 1)))
     assert [m.leadership_role for m in members] == ["main", "team", "staff"]
-    assert selectors.unit_members(world.users["unit_head"], world.bureau, D(2025, 12, 31)).count() == 0
+    assert (
+        selectors.unit_members(world.users["unit_head"], world.bureau, D(2025, 12, 31)).count() == 0
+    )
 
 
 def test_every_unit_is_in_exactly_one_pool_per_year(world: World) -> None:
@@ -122,7 +137,9 @@ def test_every_unit_is_in_exactly_one_pool_per_year(world: World) -> None:
     assert QuotaPoolMember.objects.filter(year=2026).count() == 3
     assert QuotaPoolMember.objects.get(unit=world.town, year=2026).pool.kind == QuotaPool.Kind.JOINT
     # The town's own pool, now empty, is gone.
-    assert not QuotaPool.objects.filter(year=2026, kind=QuotaPool.Kind.OWN, lead_unit=world.town).exists()
+    assert not QuotaPool.objects.filter(
+        year=2026, kind=QuotaPool.Kind.OWN, lead_unit=world.town
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -133,7 +150,9 @@ def test_every_unit_is_in_exactly_one_pool_per_year(world: World) -> None:
         (QuotaPool.Kind.OWN, ["town", "centre"], "只能包含一个单位"),
     ],
 )
-def test_it_refuses_malformed_pools(world: World, kind: QuotaPool.Kind, units: list[str], message: str) -> None:
+def test_it_refuses_malformed_pools(
+    world: World, kind: QuotaPool.Kind, units: list[str], message: str
+) -> None:
     with pytest.raises(ApplicationError, match=message):
         services.quota_pool_create(
             actor=None,
