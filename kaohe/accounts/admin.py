@@ -1,9 +1,22 @@
+"""Accounts and role grants in Django admin, for region administrators.
+
+Grants go through accounts.services.role_grant so they are validated and
+audited like any other write; region admins never see the superuser switches.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from kaohe.accounts.models import RoleGrant
-from kaohe.core.admin_base import RegionScopedAdmin
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.accounts.services import role_grant
+from kaohe.core.admin_base import RegionScopedAdmin, _admin_user
 
 
 @admin.register(RoleGrant)
@@ -12,3 +25,52 @@ class RoleGrantAdmin(RegionScopedAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "unit__name")
     raw_id_fields = ("user", "unit")
+    fields = ("user", "role", "unit", "include_subunits")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke and grant anew: a grant is a fact with a date
+
+    def save_model(
+        self, request: HttpRequest, obj: RoleGrant, form: ModelForm[Any], change: bool
+    ) -> None:
+        actor = _admin_user(request)
+        if actor is None or (not actor.is_superuser and obj.user.region_id != actor.region_id):
+            raise PermissionDenied
+        grant = role_grant(
+            actor=actor,
+            user=obj.user,
+            role=Role(obj.role),
+            unit=obj.unit,
+            include_subunits=obj.include_subunits,
+        )
+        obj.pk = grant.pk
+
+
+@admin.register(User)
+class KaoheUserAdmin(RegionScopedAdmin, UserAdmin):  # type: ignore[type-arg]
+    list_display = ("username", "first_name", "person", "is_active", "last_login")
+    search_fields = ("username", "first_name", "person__name", "person__staff_no")
+    raw_id_fields = ("person",)
+    list_select_related = ("person",)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        user = _admin_user(request)
+        if obj is None:
+            fields = ["username", "password1", "password2", "person"]
+            return [(None, {"fields": fields + (["region"] if user and user.is_superuser else [])})]
+        fields = ["username", "first_name", "person", "is_active", "password"]
+        if user is not None and user.is_superuser:
+            fields += ["region", "is_staff", "is_superuser"]
+        return [(None, {"fields": fields})]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ()
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool
+    ) -> None:
+        actor = _admin_user(request)
+        foreign_person = obj.person is not None and obj.person.region_id != obj.region_id
+        if actor is not None and not actor.is_superuser and foreign_person:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)

@@ -51,7 +51,8 @@ from kaohe.org.models import (
 SEED = 20261121
 DEMO_REGION_NAME = "示范区"
 DEMO_REGION_CODE = "demo"
-DEMO_PASSWORD = "kaohe-demo-2026"
+# A published demo password, printed by demo_load: not a secret.
+DEMO_PASSWORD = "kaohe-demo-2026"  # noqa: S105
 STAFF_NO_PREFIX = "SF"
 
 PEOPLE_TOTAL = 1340
@@ -192,7 +193,9 @@ DISTRICT_UNITS: tuple[UnitRow, ...] = (
 # 参公 units under a supervising department: all in performance category E.
 SUBORDINATE_UNITS: tuple[UnitRow, ...] = (
     UnitRow("区就业服务中心", "主任", "副主任", E, 11, MANAGED, parent="区人力资源和社会保障局"),
-    UnitRow("区社会保险事业中心", "主任", "副主任", E, 12, MANAGED, parent="区人力资源和社会保障局"),
+    UnitRow(
+        "区社会保险事业中心", "主任", "副主任", E, 12, MANAGED, parent="区人力资源和社会保障局"
+    ),
     UnitRow("区不动产登记中心", "主任", "副主任", E, 11, MANAGED, parent="区自然资源局"),
     UnitRow("区医疗保障事务中心", "主任", "副主任", E, 9, MANAGED, parent="区医疗保障局"),
     UnitRow("区农业技术推广中心", "主任", "副主任", E, 12, MANAGED, parent="区农业农村局"),
@@ -611,7 +614,9 @@ def _plan_events(rng: random.Random, cadres: list[_Cadre], year: int) -> None:
     eligible = [
         c
         for c in cadres
-        if c.role == LeadershipRole.STAFF and not c.persona and sizes[c.unit] >= 10
+        if c.role == LeadershipRole.STAFF
+        and not c.persona
+        and sizes[c.unit] >= 10
         and c.unit != POLICE_UNIT
     ]
     rng.shuffle(eligible)
@@ -891,7 +896,9 @@ def _create_accounts(
         for c in cadres
     ]
     users.append(
-        User(username="region_admin", password=password, region=region, first_name=REGION_ADMIN_NAME)
+        User(
+            username="region_admin", password=password, region=region, first_name=REGION_ADMIN_NAME
+        )
     )
     User.objects.bulk_create(users)
     by_login = {u.username: u for u in users}
@@ -904,7 +911,7 @@ def _create_accounts(
             unit=units[c.unit],
             include_subunits=False,
         )
-        for c, user in zip(cadres, users, strict=False)
+        for c, user in zip(cadres, users[: len(cadres)], strict=True)
         if c.event != "retire"
     ]
     RoleGrant.objects.bulk_create(grants)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaohe.accounts.models import Role
+from kaohe.core.errors import ApplicationError
 from kaohe.org.demo import (
     DEMO_PASSWORD,
-    DEMO_REGION_CODE,
     DEMO_REGION_NAME,
     DemoResult,
     PersonaLogin,
@@ -40,6 +41,12 @@ TIER_NAMES: dict[str, str] = {
 }
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align `text` in `width` terminal columns; Chinese characters take two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
 class Command(BaseCommand):
     help = "生成示范区演示数据（已存在则只显示登录账号）/ generate the demo county 示范区"
 
@@ -54,12 +61,15 @@ class Command(BaseCommand):
         region = demo_region()
         if region is not None:
             self.stdout.write(
-                f"{DEMO_REGION_NAME}（{DEMO_REGION_CODE}）已存在，未重新生成 / "
-                "demo county already exists, nothing generated"
+                f"{DEMO_REGION_NAME}已就绪（已存在，未重新生成）/ "
+                "demo county ready (already there, nothing generated)"
             )
             logins = persona_logins(region)
         else:
-            result = generate_demo()
+            try:
+                result = generate_demo()
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from exc
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{DEMO_REGION_NAME}已就绪 / demo county ready（{result.year} 年 / year）"
@@ -91,10 +101,10 @@ class Command(BaseCommand):
 
     def _write_logins(self, logins: list[PersonaLogin]) -> None:
         self.stdout.write(f"演示账号 / demo logins（密码 password: {DEMO_PASSWORD}）")
-        self.stdout.write(f"  {'用户名 username':<16} {'角色 role':<26} 单位 unit")
+        self.stdout.write(f"  {_pad('用户名 username', 18)}{_pad('角色 role', 30)}单位 unit")
         for login in logins:
             units = "、".join(login.units) or "全区 whole region"
             person = f"（{login.person_name}）" if login.person_name else ""
             role = ROLE_NAMES.get(login.role, login.role)
-            self.stdout.write(f"  {login.username:<16} {role:<26} {units}{person}")
+            self.stdout.write(f"  {_pad(login.username, 18)}{_pad(role, 30)}{units}{person}")
         self.stdout.write("  其他人员以人员编号登录，如 SF00001 / everyone else: staff number")

@@ -1,0 +1,77 @@
+"""Region admins manage accounts and grants of their own region only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.core.models import AuditEvent
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_user_list_shows_only_the_region_and_no_superuser_switch(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("region_admin")
+    page = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "unit_admin" in page and "other_admin" not in page
+    form = client.get(reverse("admin:accounts_user_change", args=[world.users["cadre"].pk]))
+    assert form.status_code == 200 and 'name="is_superuser"' not in form.content.decode()
+    foreign = client.get(
+        reverse("admin:accounts_user_change", args=[world.users["other_admin"].pk])
+    )
+    assert foreign.status_code == 302  # Django admin redirects a missing object to the list
+
+
+def test_a_grant_made_in_admin_is_validated_and_audited(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("region_admin")
+    target = world.users["cadre_other"]
+    response = client.post(
+        reverse("admin:accounts_rolegrant_add"),
+        {
+            "user": target.pk,
+            "role": Role.UNIT_HEAD,
+            "unit": world.town.pk,
+            "include_subunits": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert RoleGrant.objects.filter(user=target, role=Role.UNIT_HEAD, unit=world.town).exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.role.grant", object_id=str(target.pk)
+    ).exists()
+
+    foreign = world.users["other_admin"]
+    refused = client.post(
+        reverse("admin:accounts_rolegrant_add"),
+        {"user": foreign.pk, "role": Role.UNIT_HEAD, "unit": world.town.pk},
+    )
+    assert refused.status_code == 403
+    assert not RoleGrant.objects.filter(user=foreign, role=Role.UNIT_HEAD).exists()
+
+
+def test_a_region_admin_creates_an_account_in_their_region(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("region_admin")
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "newcomer",
+            "password1": "Qiang-Mima-2026!",
+            "password2": "Qiang-Mima-2026!",
+            "person": world.people["centre_cadre"].pk,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="newcomer")
+    assert user.region == world.region and not user.is_superuser
+    assert AuditEvent.objects.filter(action="admin.user.add", object_id=str(user.pk)).exists()
