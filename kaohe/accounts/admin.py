@@ -70,7 +70,9 @@ class KaoheUserAdmin(RegionScopedAdmin, UserAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool
     ) -> None:
         actor = _admin_user(request)
-        foreign_person = obj.person is not None and obj.person.region_id != obj.region_id
-        if actor is not None and not actor.is_superuser and foreign_person:
+        if actor is None:
+            raise PermissionDenied
+        person = obj.person
+        if not actor.is_superuser and person is not None and person.region_id != actor.region_id:
             raise PermissionDenied
         super().save_model(request, obj, form, change)
