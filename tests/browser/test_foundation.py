@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.org.models import Person
@@ -146,3 +146,15 @@ def test_the_unit_tree_and_language_switch_work_on_a_phone(
     expect(phone.get_by_role("heading", level=1)).to_have_text("Units")
     phone.select_option("select[name=language]", "zh-hans")
     expect(phone.get_by_role("heading", level=1)).to_have_text("单位")
+
+
+def test_an_english_browser_still_gets_chinese_first(
+    browser: Browser, live_server: LiveServer, world: World
+) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录")
+    page.select_option("select[name=language]", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    context.close()
