@@ -32,12 +32,12 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
 
 from kaohe.accounts.models import User  # noqa: E402
 from kaohe.org.demo import generate_demo  # noqa: E402
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit  # noqa: E402
-from kaohe.org.roster import COLUMNS, roster_import  # noqa: E402
+from kaohe.org.roster import roster_import  # noqa: E402
+from kaohe.testing import roster_row, roster_xlsx  # noqa: E402
 
 
 def queries_for(client: Client, url: str) -> tuple[int, float]:
@@ -50,28 +50,12 @@ def queries_for(client: Client, url: str) -> tuple[int, float]:
 
 
 def roster_bytes(rows: int, unit_code: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("人员名册")
-    sheet.append(list(COLUMNS))
-    for i in range(rows):
-        sheet.append(
-            [
-                f"B{i:06d}",
-                f"基准{i}",
-                "男",
-                "1990-01-01",
-                unit_code,
-                "科员",
-                "一级科员",
-                "综合管理类",
-                "一般干部",
-                "在岗",
-                "2026-02-01",
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return roster_xlsx(
+        [
+            roster_row(f"B{i:06d}", f"基准{i}", unit=unit_code, 起始日期="2026-02-01")
+            for i in range(rows)
+        ]
+    )
 
 
 def main() -> None:

@@ -7,7 +7,12 @@ region holds one unit, to prove nothing leaks across regions.
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.services import role_grant
@@ -24,6 +29,7 @@ from kaohe.org.models import (
     UnitKind,
     UnitType,
 )
+from kaohe.org.roster import COLUMNS
 
 PASSWORD = "kaohe-test-password"  # noqa: S105
 START = dt.date(2026, 1, 1)
@@ -160,3 +166,33 @@ def build_world() -> World:
         role=Role.REGION_ADMIN,
     )
     return world
+
+
+def roster_row(no: str, name: str = "周新", unit: str = "D001", **over: Any) -> list[Any]:
+    """One valid roster row; keyword arguments named after the Chinese headers override it."""
+    values = {
+        "人员编号": no,
+        "姓名": name,
+        "性别": "男",
+        "出生日期": "1990-05-01",
+        "单位编码": unit,
+        "职务": "科员",
+        "职级": "一级科员",
+        "人员类别": "综合管理类",
+        "领导角色": "一般干部",
+        "状态": "在岗",
+        "起始日期": "2026-03-01",
+    }
+    values.update(over)
+    return [values[c] for c in COLUMNS]
+
+
+def roster_xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = COLUMNS) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("人员名册")
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

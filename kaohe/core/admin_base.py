@@ -79,7 +79,7 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             details={"fields": list(form.changed_data)},
         )
 
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+    def _audit_delete(self, request: HttpRequest, obj: Model) -> None:
         user = _admin_user(request)
         audit_record(
             actor=user,
@@ -87,15 +87,12 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             obj=obj,
             region=user.region if user else None,
         )
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        self._audit_delete(request, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        user = _admin_user(request)
         for obj in queryset:
-            audit_record(
-                actor=user,
-                action=f"admin.{obj._meta.model_name}.delete",
-                obj=obj,
-                region=user.region if user else None,
-            )
+            self._audit_delete(request, obj)
         super().delete_queryset(request, queryset)

@@ -2,62 +2,38 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.org.models import Person
-from kaohe.org.roster import COLUMNS
-from kaohe.testing import World
+from kaohe.testing import World, roster_row, roster_xlsx
 from tests.browser.conftest import assert_fits_phone, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def roster_file(tmp_path: Path) -> Path:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(COLUMNS))
-    sheet.append(
-        [
-            "N100",
-            "周海燕",
-            "女",
-            "1992-03-08",
-            "D001",
-            "科员",
-            "一级科员",
-            "综合管理类",
-            "一般干部",
-            "在岗",
-            "2026-02-01",
-        ]
-    )
-    sheet.append(
-        [
-            "N101",
-            "郑子豪",
-            "男",
-            "1995-11-20",
-            "S001",
-            "办事员",
-            "二级科员",
-            "专业技术类",
-            "一般干部",
-            "新录用",
-            "2026-02-01",
-        ]
-    )
-    buffer = io.BytesIO()
-    book.save(buffer)
     path = tmp_path / "名册.xlsx"
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(
+        roster_xlsx(
+            [
+                roster_row("N100", "周海燕", 性别="女", 起始日期="2026-02-01"),
+                roster_row(
+                    "N101",
+                    "郑子豪",
+                    unit="S001",
+                    职级="二级科员",
+                    人员类别="专业技术类",
+                    状态="新录用",
+                    起始日期="2026-02-01",
+                ),
+            ]
+        )
+    )
     return path
 
 
@@ -92,27 +68,10 @@ def test_a_unit_admin_imports_a_roster_and_sees_the_new_people(
 def test_a_bad_roster_lists_its_errors_and_imports_nothing(
     phone: Page, world: World, login: Callable[[Page, str], None], tmp_path: Path
 ) -> None:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(COLUMNS))
-    sheet.append(
-        [
-            "N200",
-            "错误行",
-            "男",
-            "",
-            "D001",
-            "",
-            "科员",
-            "综合管理类",
-            "一般干部",
-            "在岗",
-            "2026-02-01",
-        ]
-    )
     path = tmp_path / "bad.xlsx"
-    book.save(path)
+    path.write_bytes(
+        roster_xlsx([roster_row("N200", "错误行", 职级="科员", 起始日期="2026-02-01")])
+    )
     login(phone, "unit_admin")
     phone.get_by_role("link", name="名册导入").first.click()
     phone.set_input_files("input[type=file]", str(path))

@@ -4,52 +4,26 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, Person
 from kaohe.org.roster import COLUMNS, roster_import
-from kaohe.testing import World
+from kaohe.testing import World, roster_row, roster_xlsx
 
 pytestmark = pytest.mark.django_db
 
 
-def xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = COLUMNS) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def row(no: str, name: str = "周新", unit: str = "D001", **over: Any) -> list[Any]:
-    values = {
-        "人员编号": no,
-        "姓名": name,
-        "性别": "男",
-        "出生日期": "1990-05-01",
-        "单位编码": unit,
-        "职务": "科员",
-        "职级": "一级科员",
-        "人员类别": "综合管理类",
-        "领导角色": "一般干部",
-        "状态": "在岗",
-        "起始日期": "2026-03-01",
-    }
-    values.update(over)
-    return [values[c] for c in COLUMNS]
+xlsx = roster_xlsx
+row = roster_row
 
 
 def run_import(world: World, content: bytes, user: str = "unit_admin") -> Any:
