@@ -22,12 +22,12 @@ from kaohe.org.demo import (
 from kaohe.org.models import RankTier, UnitType
 
 ROLE_NAMES: dict[str, str] = {
-    Role.REGION_ADMIN: "区域管理员 region admin",
+    Role.REGION_ADMIN: "考核办管理员 region admin",
     Role.UNIT_ADMIN: "单位管理员 unit admin",
-    Role.UNIT_HEAD: "单位主要负责人 unit head",
+    Role.UNIT_HEAD: "单位主要领导 unit head",
     Role.TEAM_MEMBER: "班子成员 team member",
     Role.CADRE: "干部 cadre",
-    Role.SUPERVISOR: "督导 supervisor",
+    Role.SUPERVISOR: "督导组 supervisor",
 }
 UNIT_TYPE_NAMES: dict[str, str] = {
     UnitType.TOWN: "镇街",
