@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +15,9 @@ from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import AuthedRequest, parse_day
 from kaohe.org import roster, selectors
+from kaohe.org.models import LeadershipRole
 
+MEMBERS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,15 +47,17 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
         messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
-    members = list(selectors.unit_members(req.user, unit, day).in_scope())
-    leaders = [m for m in members if m.leadership_role != "staff"]
+    members = selectors.unit_members(req.user, unit, day).in_scope()
+    # Leaders are listed apart from the paged table so they show on every page.
+    leaders = list(members.exclude(leadership_role=LeadershipRole.STAFF))
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "org/unit.html",
         {
             "unit": unit,
             "day": day,
-            "members": members,
+            "page": page,
             "leaders": leaders,
             "pool": selectors.unit_pool(unit, day.year),
             "is_pilot": unit.pilot_years.filter(year=day.year).exists(),

@@ -1,0 +1,87 @@
+"""Unit and person pages: constant query counts whatever the unit's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, Person
+from kaohe.testing import START, World
+
+pytestmark = pytest.mark.django_db
+
+
+def add_staff(world: World, count: int) -> None:
+    people = Person.objects.bulk_create(
+        Person(region=world.region, staff_no=f"X{i:05d}", name=f"干部{i}") for i in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(
+            region=world.region,
+            person=p,
+            unit=world.bureau,
+            rank_level=world.rank("一级科员"),
+            personnel_category=world.category(),
+            leadership_role=LeadershipRole.STAFF,
+            status=MembershipStatus.ON_DUTY,
+            valid_from=START,
+        )
+        for p in people
+    )
+
+
+def count_queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_page_query_counts_do_not_grow_with_the_unit(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("region_admin")
+    unit_url = reverse("org:unit", args=[world.bureau.pk]) + "?date=2026-06-30"
+    person_url = reverse("org:person", args=[world.people["cadre"].pk])
+    urls = (unit_url, person_url, reverse("org:unit_tree"), reverse("home"))
+    small = [count_queries(client, url) for url in urls]
+    add_staff(world, 250)
+    large = [count_queries(client, url) for url in urls]
+    assert large == small
+
+
+def test_the_unit_page_pages_its_members_and_keeps_leaders_on_top(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    add_staff(world, 150)
+    client = client_as("unit_head")
+    url = reverse("org:unit", args=[world.bureau.pk])
+    first = client.get(url, {"date": "2026-06-30"}).content.decode()
+    second = client.get(url, {"date": "2026-06-30", "page": 2}).content.decode()
+    assert "在册 153 人" in first and "在册 153 人" in second
+    assert "第 1 页，共 2 页" in first and "第 2 页，共 2 页" in second
+    # 100 rows a page: the three original members, then the 150 added 一级科员 by staff number.
+    assert first.count("<td>一级科员</td>") == 97 and second.count("<td>一级科员</td>") == 53
+    assert "王建国" in first and "王建国" in second  # the main leader, in the leaders line
+
+
+def test_members_on_a_date_before_anyone_joined_is_empty(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    page = client_as("unit_head").get(
+        reverse("org:unit", args=[world.bureau.pk]),
+        {"date": (START - dt.timedelta(days=1)).isoformat()},
+    )
+    assert "该日本单位无在册人员" in page.content.decode()
+
+
+def test_a_bad_date_says_how_to_write_it(world: World, client_as: Callable[[str], Client]) -> None:
+    page = client_as("unit_head").get(
+        reverse("org:unit", args=[world.bureau.pk]), {"date": "6月30日"}
+    )
+    assert page.status_code == 200 and "日期格式应为" in page.content.decode()
