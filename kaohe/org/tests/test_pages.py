@@ -62,7 +62,7 @@ def test_the_unit_page_pages_its_members_and_keeps_leaders_on_top(
     client = client_as("unit_head")
     url = reverse("org:unit", args=[world.bureau.pk])
     first = client.get(url, {"date": "2026-06-30"}).content.decode()
-    second = client.get(url, {"date": "2026-06-30", "page": 2}).content.decode()
+    second = client.get(url, {"date": "2026-06-30", "page": "2"}).content.decode()
     assert "在册 153 人" in first and "在册 153 人" in second
     assert "第 1 页，共 2 页" in first and "第 2 页，共 2 页" in second
     # 100 rows a page: the three original members, then the 150 added 一级科员 by staff number.
