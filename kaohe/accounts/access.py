@@ -16,7 +16,6 @@ from django.http import Http404
 from kaohe.accounts.models import Role, RoleGrant, User
 
 ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
-LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
 ALL_ROLES = frozenset(Role)
 
 

@@ -11,11 +11,12 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from kaohe.accounts.models import Role, RoleGrant, User
-from kaohe.accounts.services import role_grant
+from kaohe.accounts.services import role_grant, role_revoke
 from kaohe.core.admin_base import RegionScopedAdmin, _admin_user
 
 
@@ -44,6 +45,14 @@ class RoleGrantAdmin(RegionScopedAdmin):
             include_subunits=obj.include_subunits,
         )
         obj.pk = grant.pk
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        assert isinstance(obj, RoleGrant)
+        role_revoke(actor=_admin_user(request), grant=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleGrant]) -> None:
+        for grant in queryset.select_related("user"):
+            role_revoke(actor=_admin_user(request), grant=grant)
 
 
 @admin.register(User)

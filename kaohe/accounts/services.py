@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -11,35 +9,7 @@ from kaohe.accounts.access import forget_grants
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
-from kaohe.org.models import Person, Region, Unit
-
-
-@transaction.atomic
-def user_create(
-    *,
-    actor: User | None,
-    username: str,
-    password: str,
-    region: Region,
-    person: Person | None = None,
-    check_password_rules: bool = True,
-) -> User:
-    if User.objects.filter(username=username).exists():
-        raise ApplicationError(_("Login name “%(name)s” is already in use.") % {"name": username})
-    if person is not None and person.region_id != region.pk:
-        raise ApplicationError(_("The person belongs to another region."))
-    user = User(username=username, region=region, person=person)
-    if person is not None:
-        user.first_name = person.name
-    if check_password_rules:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise ApplicationError(" ".join(exc.messages)) from exc
-    user.set_password(password)
-    user.save()
-    audit_record(actor=actor, action="accounts.user.create", obj=user, region=region)
-    return user
+from kaohe.org.models import Unit
 
 
 @transaction.atomic

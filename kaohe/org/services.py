@@ -19,7 +19,6 @@ from kaohe.org.models import (
     PerformanceCategory,
     Person,
     PersonnelCategory,
-    PilotUnitYear,
     QuotaPool,
     QuotaPoolMember,
     RankLevel,
@@ -113,22 +112,6 @@ def unit_create(
         details={"code": code, "parent": parent.pk if parent else None},
     )
     return unit
-
-
-@transaction.atomic
-def pilot_unit_set(*, actor: User | None, unit: Unit, year: int, is_pilot: bool) -> None:
-    """Mark or unmark `unit` as a routine-assessment pilot for `year` (R1.6)."""
-    if is_pilot:
-        PilotUnitYear.objects.get_or_create(unit=unit, year=year)
-    else:
-        PilotUnitYear.objects.filter(unit=unit, year=year).delete()
-    audit_record(
-        actor=actor,
-        action="org.unit.pilot_set",
-        obj=unit,
-        region=unit.region,
-        details={"year": year, "is_pilot": is_pilot},
-    )
 
 
 @transaction.atomic

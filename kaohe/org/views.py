@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster
+from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, scope_of
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import AuthedRequest, parse_day
 from kaohe.org import roster, selectors
@@ -61,8 +61,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "leaders": leaders,
             "pool": selectors.unit_pool(unit, day.year),
             "is_pilot": unit.pilot_years.filter(year=day.year).exists(),
-            "can_export": can_manage_roster(req.user)
-            and selectors.visible_units(req.user, ADMIN_ROLES).filter(pk=unit.pk).exists(),
+            "can_export": scope_of(req.user, ADMIN_ROLES).covers_path(unit.path, unit.pk),
         },
     )
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.accounts.services import role_grant
 from kaohe.core.models import AuditEvent
 from kaohe.testing import World
 
@@ -75,3 +76,22 @@ def test_a_region_admin_creates_an_account_in_their_region(
     user = User.objects.get(username="newcomer")
     assert user.region == world.region and not user.is_superuser
     assert AuditEvent.objects.filter(action="admin.user.add", object_id=str(user.pk)).exists()
+
+
+def test_revoking_a_region_admin_grant_in_admin_drops_the_staff_flag(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    other = world.users["unit_admin"]
+    grant = role_grant(actor=None, user=other, role=Role.REGION_ADMIN)
+    other.refresh_from_db()
+    assert other.is_staff
+    client = client_as("region_admin")
+    response = client.post(
+        reverse("admin:accounts_rolegrant_delete", args=[grant.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert not other.is_staff and not RoleGrant.objects.filter(pk=grant.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.role.revoke", object_id=str(other.pk)
+    ).exists()
