@@ -87,6 +87,9 @@ class DatabaseUrl:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
             )
             config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+            # Tests use a file too: the in-memory shared cache locks whole tables
+            # and would not behave like the WAL file production runs on.
+            config["TEST"] = {"NAME": f"{self.name}.test"}
         return config
 
 

@@ -5,6 +5,7 @@ A bad value stops start-up with a message naming the variable (see kaohe.env).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from kaohe.env import ConfigError, env_bool, env_int, env_list, env_str, parse_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "kaohe.core",
     "kaohe.accounts",
     "kaohe.org",
+    "kaohe.worklogs",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,13 @@ KAOHE_ROSTER_MAX_ROWS = env_int("KAOHE_ROSTER_MAX_ROWS", 20000, minimum=1)
 # Django's own request-size guard; uploads larger than this are streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+
+# A fixed "today" for training set-ups and tests (kaohe.core.clock); empty in production.
+_today = env_str("KAOHE_TODAY")
+try:
+    KAOHE_TODAY = dt.date.fromisoformat(_today) if _today else None
+except ValueError:
+    raise ConfigError(f"KAOHE_TODAY={_today!r} is not a date; write it as 2026-11-20") from None
 
 LOGGING = {
     "version": 1,

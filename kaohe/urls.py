@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", account_views.logout_view, name="logout"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("org/", include("kaohe.org.urls")),
+    path("logs/", include("kaohe.worklogs.urls")),
+    path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,8 @@
 """Fill empty msgstr entries of a .po file from a Python dict of translations.
 
 Usage: python tools/po_fill.py PO_FILE TRANSLATIONS_PY
-TRANSLATIONS_PY defines T: {msgid: msgstr, (msgid, msgid_plural): msgstr}.
+TRANSLATIONS_PY defines T: {msgid: msgstr, (msgid, msgid_plural): msgstr}; the table
+wins over what the file has. Entries makemessages marked fuzzy count as untranslated.
 Prints the msgids that are still untranslated.
 """
 
@@ -37,14 +38,16 @@ def main(po_path: str, table_path: str) -> int:
         plural = re.search(r'^msgid_plural ((?:".*"\n?)+)', block, re.M)
         key = (msgid, _unquote(plural.group(1))) if plural else msgid
         already = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
-        if already and _unquote(already.group(1)):
-            out.append(block.replace("#, fuzzy\n", ""))
-            continue
+        fuzzy = re.search(r"^#, .*fuzzy", block, re.M) is not None  # makemessages' guesses
         if key not in table:
-            missing.append(msgid)
+            if fuzzy or not (already and _unquote(already.group(1))):
+                missing.append(msgid)
             out.append(block)
             continue
-        head = block[: block.index("msgstr")].replace("#, fuzzy\n", "")
+        head = block[: block.index("msgstr")]
+        head = re.sub(r"^#, fuzzy\n", "", head, flags=re.M)
+        head = re.sub(r"^#, fuzzy, ", "#, ", head, flags=re.M)
+        head = re.sub(r"^#\|.*\n", "", head, flags=re.M)
         if plural:
             out.append(head + "msgstr[0] " + _quote(table[key]))
         else:

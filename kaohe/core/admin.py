@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.core.models import AuditEvent
+from kaohe.core.models import AuditEvent, WorkdayOverride
 
 
 @admin.register(AuditEvent)
@@ -25,3 +25,12 @@ class AuditEventAdmin(RegionScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(RegionScopedAdmin):
+    """Corrections to the official calendar, and holidays of years it does not know."""
+
+    list_display = ("day", "is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "day"

@@ -47,3 +47,48 @@ class AuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
         )
+
+
+class WorkdayOverride(models.Model):
+    """An administrator's correction to the official calendar for one region.
+
+    Also how holidays are entered for years the chinesecalendar package does
+    not know yet.
+    """
+
+    region = models.ForeignKey("org.Region", on_delete=models.CASCADE, verbose_name=_("region"))
+    day = models.DateField(_("date"))
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "day"], name="uniq_workday_override")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'workday' if self.is_workday else 'rest day'}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user, e.g. a leader commented on their log."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -3,11 +3,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.core.models import Notification
 from kaohe.core.selectors import AuditFilter, audit_actions, audit_events
+from kaohe.core.services import notifications_mark_read
 
 
 @login_required
@@ -39,3 +42,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications, newest first; POST marks them all read."""
+    req = AuthedRequest.of(request)
+    if request.method == "POST":
+        notifications_mark_read(user=req.user)
+        return redirect("notifications")
+    items = Notification.objects.filter(user=req.user).order_by("-created_at", "-id")[:50]
+    return render(request, "core/notifications.html", {"items": items})

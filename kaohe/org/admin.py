@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from kaohe.core.admin_base import RegionScopedAdmin, _admin_user
 from kaohe.org import services
 from kaohe.org.models import (
+    Leave,
     PerformanceCategory,
     PersonnelCategory,
     PilotUnitYear,
@@ -110,3 +111,12 @@ class PilotUnitYearAdmin(RegionScopedAdmin):
     region_field = "unit__region"
     list_display = ("unit", "year")
     list_filter = ("year",)
+
+
+@admin.register(Leave)
+class LeaveAdmin(RegionScopedAdmin):
+    """Recorded leave: days on leave owe no work log."""
+
+    list_display = ("person", "start", "end", "reason")
+    search_fields = ("person__name", "person__staff_no")
+    raw_id_fields = ("person",)

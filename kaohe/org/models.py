@@ -332,3 +332,27 @@ class Membership(models.Model):
     @property
     def in_scope(self) -> bool:
         return self.status in IN_SCOPE_STATUSES
+
+
+class Leave(models.Model):
+    """Recorded leave (sick, maternity, study …): days on leave need no work log."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="leaves")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    reason = models.CharField(_("reason"), max_length=100)
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leaves")
+        ordering = ["person", "start"]
+        indexes = [models.Index(fields=["region", "start", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="leave_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.start}–{self.end} {self.reason}"

@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, scope_of
+from kaohe.core import clock
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import AuthedRequest, parse_day
 from kaohe.org import roster, selectors
@@ -31,7 +31,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @login_required
 def unit_tree_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
-    today = timezone.localdate()
+    today = clock.today()
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
         messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
@@ -43,7 +43,7 @@ def unit_tree_page(request: HttpRequest) -> HttpResponse:
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     unit = selectors.unit_get(req.user, unit_id)
-    today = timezone.localdate()
+    today = clock.today()
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
         messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
@@ -70,7 +70,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
 def unit_export(request: HttpRequest, unit_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     unit = selectors.unit_get(req.user, unit_id, roles=ADMIN_ROLES)
-    day, _ok = parse_day(request.GET.get("date"), timezone.localdate())
+    day, _ok = parse_day(request.GET.get("date"), clock.today())
     subtree = selectors.visible_units(req.user, ADMIN_ROLES).filter(path__startswith=unit.path)
     memberships = selectors.assessment_scope(req.user, day, units=subtree)
     return _xlsx(roster.roster_export(memberships), f"{unit.name}-人员名册-{day}.xlsx")
@@ -81,7 +81,7 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     person = selectors.person_get(req.user, person_id)
     history = list(selectors.person_history(person))
-    today = timezone.localdate()
+    today = clock.today()
     current = next(
         (
             m

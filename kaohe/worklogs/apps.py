@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorklogsConfig(AppConfig):
+    name = "kaohe.worklogs"
+    label = "worklogs"
+    verbose_name = _("Work records")

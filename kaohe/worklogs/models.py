@@ -1,0 +1,179 @@
+"""Daily work logs and quarterly/annual summaries — 晒实绩 (R2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WorklogPolicy(models.Model):
+    """Per-region rules for work records; every figure is the region's to change."""
+
+    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    log_min_chars = models.PositiveSmallIntegerField(_("daily log: minimum characters"), default=10)
+    log_max_chars = models.PositiveSmallIntegerField(
+        _("daily log: maximum characters"), default=300
+    )
+    quarterly_min_chars = models.PositiveSmallIntegerField(
+        _("quarterly summary: minimum characters"), default=50
+    )
+    quarterly_max_chars = models.PositiveSmallIntegerField(
+        _("quarterly summary: maximum characters"), default=1000
+    )
+    annual_min_chars = models.PositiveSmallIntegerField(
+        _("annual summary: minimum characters"), default=100
+    )
+    annual_max_chars = models.PositiveSmallIntegerField(
+        _("annual summary: maximum characters"), default=3000
+    )
+    backfill_workdays = models.PositiveSmallIntegerField(
+        _("working days allowed for backfill"), default=5
+    )
+    deduction_per_missing_log = models.DecimalField(
+        _("points deducted per missing daily log"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.5"),
+    )
+    deduction_per_missing_quarterly = models.DecimalField(
+        _("points deducted for a missing quarterly summary"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2"),
+    )
+    deduction_per_missing_annual = models.DecimalField(
+        _("points deducted for a missing annual summary"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+    )
+
+    class Meta:
+        verbose_name = _("work-record policy")
+        verbose_name_plural = _("work-record policies")
+
+    def __str__(self) -> str:
+        return str(self.region_id)
+
+
+class Timeliness(models.TextChoices):
+    ON_TIME = "on_time", _("On time")
+    BACKFILLED = "backfilled", _("Backfilled")
+
+
+class WorkLog(models.Model):
+    """One person's log for one working day. `unit` is where they were that day."""
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="work_logs")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("date"))
+    content = models.TextField(_("content"))
+    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    revision_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "day"], name="uniq_log_per_day")]
+        indexes = [
+            models.Index(fields=["region", "day", "person", "timeliness"]),
+            models.Index(fields=["unit", "-day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day}"
+
+
+class WorkLogRevision(models.Model):
+    """The text a log had before an edit, so edits stay visible."""
+
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
+    content = models.TextField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.log_id} {self.replaced_at}"
+
+
+class SummaryKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly summary")
+    ANNUAL = "annual", _("Annual summary")
+
+
+class Summary(models.Model):
+    """A quarterly (quarter 1–4) or annual (quarter 0) summary."""
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="summaries")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=SummaryKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), default=0)
+    content = models.TextField(_("content"))
+    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    revision_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("summary")
+        verbose_name_plural = _("summaries")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "year", "quarter"], name="uniq_summary_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["region", "year", "kind", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.year}Q{self.quarter}"
+
+
+class SummaryRevision(models.Model):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
+    content = models.TextField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.summary_id} {self.replaced_at}"
+
+
+class LogRead(models.Model):
+    """已阅: `reader` acknowledged the log."""
+
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="reads")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["log", "reader"], name="uniq_log_read")]
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} read {self.log_id}"
+
+
+class LogComment(models.Model):
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    content = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} on {self.log_id}"

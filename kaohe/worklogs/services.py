@@ -1,0 +1,259 @@
+"""Writes to work records: logs, summaries, read receipts and comments (R2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kaohe.accounts.models import User
+from kaohe.core import clock
+from kaohe.core.audit import audit_record
+from kaohe.core.calendar import region_calendar
+from kaohe.core.errors import ApplicationError
+from kaohe.core.models import Notification
+from kaohe.org.models import Leave, Membership, Person
+from kaohe.worklogs.models import (
+    LogComment,
+    LogRead,
+    Summary,
+    SummaryKind,
+    SummaryRevision,
+    Timeliness,
+    WorkLog,
+    WorklogPolicy,
+    WorkLogRevision,
+)
+from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline
+
+COMMENT_MAX_CHARS = 500
+
+
+def policy_for(region_id: int) -> WorklogPolicy:
+    policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
+    return policy
+
+
+def _author(actor: User) -> Person:
+    if actor.person_id is None or actor.person is None:
+        raise ApplicationError(_("Your account is not linked to a person, so it has no work log."))
+    return actor.person
+
+
+def _check_length(text: str, minimum: int, maximum: int) -> str:
+    text = text.strip()
+    if not text:
+        raise ApplicationError(_("The text is empty. Write what you did, then submit."))
+    if len(text) < minimum:
+        raise ApplicationError(
+            _("The text has %(n)s characters; write at least %(min)s.")
+            % {"n": len(text), "min": minimum}
+        )
+    if len(text) > maximum:
+        raise ApplicationError(
+            _("The text has %(n)s characters; at most %(max)s are allowed. Shorten it by %(over)s.")
+            % {"n": len(text), "max": maximum, "over": len(text) - maximum}
+        )
+    return text
+
+
+def _position_on(person: Person, day: dt.date) -> Membership:
+    """The in-scope membership of `person` on `day`, refusing days they owe no log."""
+    membership = (
+        Membership.objects.filter(person=person).on(day).in_scope().select_related("unit").first()
+    )
+    if membership is None:
+        raise ApplicationError(
+            _("On %(day)s you were not in an assessed position, so no log is needed for that day.")
+            % {"day": day.isoformat()}
+        )
+    if Leave.objects.filter(person=person, start__lte=day, end__gte=day).exists():
+        raise ApplicationError(
+            _("You were on recorded leave on %(day)s, so no log is needed for that day.")
+            % {"day": day.isoformat()}
+        )
+    return membership
+
+
+@transaction.atomic
+def worklog_submit(
+    *, actor: User, day: dt.date, content: str, today: dt.date | None = None
+) -> WorkLog:
+    """Write or edit the actor's log for `day`, within the backfill window."""
+    person = _author(actor)
+    today = today or clock.today()
+    policy = policy_for(person.region_id)
+    text = _check_length(content, policy.log_min_chars, policy.log_max_chars)
+    if day > today:
+        raise ApplicationError(
+            _("%(day)s has not come yet; logs are written on the day or after.")
+            % {"day": day.isoformat()}
+        )
+    cal = region_calendar(person.region_id, day - CALENDAR_MARGIN, today + CALENDAR_MARGIN)
+    if not cal.is_workday(day):
+        raise ApplicationError(
+            _("%(day)s is not a working day; no log is needed.") % {"day": day.isoformat()}
+        )
+    deadline = backfill_deadline(cal, day, policy.backfill_workdays)
+    if today > deadline:
+        raise ApplicationError(
+            _(
+                "The log of %(day)s could be written until %(deadline)s (%(n)s working days "
+                "after it); that deadline has passed."
+            )
+            % {
+                "day": day.isoformat(),
+                "deadline": deadline.isoformat(),
+                "n": policy.backfill_workdays,
+            }
+        )
+    membership = _position_on(person, day)
+    timeliness = Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED
+    try:
+        # A savepoint, so a concurrent first write of the same day turns into an edit.
+        with transaction.atomic():
+            log = WorkLog.objects.create(
+                region_id=person.region_id,
+                person=person,
+                unit=membership.unit,
+                day=day,
+                content=text,
+                timeliness=timeliness,
+            )
+        created = True
+    except IntegrityError:
+        log = WorkLog.objects.select_for_update().get(person=person, day=day)
+        created = False
+    if not created:
+        if log.content == text:
+            return log
+        WorkLogRevision.objects.create(log=log, content=log.content)
+        log.content = text
+        log.revision_count += 1
+        log.save(update_fields=["content", "revision_count", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="worklogs.log.create" if created else "worklogs.log.edit",
+        obj=log,
+        region=membership.unit.region,
+        details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
+    )
+    return log
+
+
+@transaction.atomic
+def summary_submit(
+    *,
+    actor: User,
+    kind: SummaryKind,
+    period: Period,
+    content: str,
+    today: dt.date | None = None,
+) -> Summary:
+    """Write or edit a quarterly or annual summary within its window."""
+    person = _author(actor)
+    today = today or clock.today()
+    policy = policy_for(person.region_id)
+    if kind == SummaryKind.QUARTERLY:
+        if period.quarter not in (1, 2, 3, 4):
+            raise ApplicationError(_("Choose a quarter from 1 to 4."))
+        text = _check_length(content, policy.quarterly_min_chars, policy.quarterly_max_chars)
+    else:
+        period = Period(period.year)
+        text = _check_length(content, policy.annual_min_chars, policy.annual_max_chars)
+    if today < period.summary_opens:
+        raise ApplicationError(
+            _("The summary of %(period)s can be written from %(day)s.")
+            % {"period": period.label(), "day": period.summary_opens.isoformat()}
+        )
+    cal = region_calendar(
+        person.region_id, period.end - CALENDAR_MARGIN, period.end + CALENDAR_MARGIN
+    )
+    deadline = backfill_deadline(cal, period.end, policy.backfill_workdays)
+    if today > deadline:
+        raise ApplicationError(
+            _(
+                "The summary of %(period)s could be written until %(deadline)s; "
+                "that deadline has passed."
+            )
+            % {"period": period.label(), "deadline": deadline.isoformat()}
+        )
+    membership = (
+        Membership.objects.filter(person=person)
+        .overlapping(period.start, period.end)
+        .in_scope()
+        .select_related("unit")
+        .order_by("-valid_from")
+        .first()
+    )
+    if membership is None:
+        raise ApplicationError(
+            _("You were not in an assessed position during %(period)s.")
+            % {"period": period.label()}
+        )
+    summary, created = Summary.objects.select_for_update().get_or_create(
+        person=person,
+        kind=kind,
+        year=period.year,
+        quarter=period.quarter,
+        defaults={
+            "region_id": person.region_id,
+            "unit": membership.unit,
+            "content": text,
+            "timeliness": Timeliness.ON_TIME if today <= period.end else Timeliness.BACKFILLED,
+        },
+    )
+    if not created:
+        if summary.content == text:
+            return summary
+        SummaryRevision.objects.create(summary=summary, content=summary.content)
+        summary.content = text
+        summary.revision_count += 1
+        summary.save(update_fields=["content", "revision_count", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"worklogs.summary.{'create' if created else 'edit'}",
+        obj=summary,
+        region=membership.unit.region,
+        details={"kind": kind, "year": period.year, "quarter": period.quarter},
+    )
+    return summary
+
+
+@transaction.atomic
+def log_mark_read(*, reader: User, log: WorkLog) -> bool:
+    """Record 已阅; returns False when the reader had already read it or wrote it."""
+    if reader.person_id == log.person_id:
+        return False
+    _read, created = LogRead.objects.get_or_create(log=log, reader=reader)
+    if created:
+        audit_record(actor=reader, action="worklogs.log.read", obj=log, region=log.unit.region)
+    return created
+
+
+@transaction.atomic
+def log_comment(*, actor: User, log: WorkLog, content: str) -> LogComment:
+    """A leader's comment; it also marks the log read and notifies the author."""
+    text = _check_length(content, 1, COMMENT_MAX_CHARS)
+    comment = LogComment.objects.create(log=log, author=actor, content=text)
+    if actor.person_id != log.person_id:
+        LogRead.objects.get_or_create(log=log, reader=actor)
+        author_user = User.objects.filter(person_id=log.person_id).first()
+        if author_user is not None:
+            name = actor.person.name if actor.person else actor.get_username()
+            Notification.objects.create(
+                user=author_user,
+                text=_("%(name)s commented on your log of %(day)s")
+                % {"name": name, "day": log.day.isoformat()},
+                url=reverse("worklogs:today") + f"#log-{log.pk}",
+            )
+    audit_record(
+        actor=actor,
+        action="worklogs.log.comment",
+        obj=log,
+        region=log.unit.region,
+        details={"comment": comment.pk},
+    )
+    return comment

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaohe.core import clock
+from kaohe.core.errors import ApplicationError
+from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.worklogs import selectors, services
+from kaohe.worklogs.models import SummaryKind, WorkLog
+from kaohe.worklogs.rules import Period
+from kaohe.worklogs.selectors import FeedFilter
+
+FEED_PAGE_SIZE = 20
+NOT_WRITTEN_SHOWN = 100
+BAD_DATE = gettext_noop("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31.")
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def today_page(request: HttpRequest) -> HttpResponse:
+    """Write today's log (or backfill an open day) in a few taps; recent logs below."""
+    req = AuthedRequest.of(request)
+    today = clock.today()
+    source = request.POST if request.method == "POST" else request.GET
+    day, ok = parse_day(source.get("day"), today)
+    content = ""
+    if not ok:
+        messages.error(request, _(BAD_DATE))
+    elif request.method == "POST":
+        content = request.POST.get("content", "")
+        try:
+            services.worklog_submit(actor=req.user, day=day, content=content, today=today)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The log of %(day)s is saved.") % {"day": day.isoformat()})
+            return redirect("worklogs:today")
+    existing = None
+    if req.user.person_id and not content:
+        existing = WorkLog.objects.filter(person_id=req.user.person_id, day=day).first()
+    policy = services.policy_for(req.user.region_id) if req.user.region_id else None
+    return render(
+        request,
+        "worklogs/today.html",
+        {
+            "day": day,
+            "today": today,
+            "content": content or (existing.content if existing else ""),
+            "existing": existing,
+            "open_days": selectors.open_days(req.user, today),
+            "recent": selectors.my_logs(req.user),
+            "policy": policy,
+        },
+    )
+
+
+@login_required
+def month_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    today = clock.today()
+    raw = request.GET.get("month", "")
+    try:
+        first = dt.date.fromisoformat(raw + "-01") if raw else today.replace(day=1)
+    except ValueError:
+        messages.error(request, _("Months must be written as YYYY-MM, e.g. 2026-03."))
+        first = today.replace(day=1)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "worklogs/month.html",
+        {
+            "first": first,
+            "weeks": selectors.month_cells(req.user, first.year, first.month, today),
+            "previous": previous,
+            "following": following if following <= today.replace(day=1) else None,
+        },
+    )
+
+
+@login_required
+def feed_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    start, ok_start = parse_day(request.GET.get("start"), None)
+    end, ok_end = parse_day(request.GET.get("end"), None)
+    if not (ok_start and ok_end):
+        messages.error(request, _(BAD_DATE))
+    flt = FeedFilter(
+        unit_id=_int_or_none(request.GET.get("unit")),
+        person_id=_int_or_none(request.GET.get("person")),
+        start=start,
+        end=end,
+        text=request.GET.get("q", "").strip()[:50],
+    )
+    page = Paginator(selectors.log_feed(req.user, flt), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "worklogs/feed.html",
+        {
+            "page": page,
+            "filter": flt,
+            "units": selectors.feed_units(req.user),
+            "query": query.urlencode(),
+            "leader_unit_ids": _leader_unit_ids(req, page.object_list),
+        },
+    )
+
+
+def _leader_unit_ids(req: AuthedRequest, logs: Iterable[WorkLog]) -> set[int]:
+    """Units among `logs` whose logs the user may comment on (computed from cached grants)."""
+    return {log.unit_id for log in logs if selectors.can_lead(req.user, log.unit)}
+
+
+def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResponse:
+    log = selectors.log_get(req.user, log_id)
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "worklogs/_log_item.html",
+            {"log": log, "leader_unit_ids": _leader_unit_ids(req, [log])},
+        )
+    return redirect(request.POST.get("next") or reverse("worklogs:feed"))
+
+
+@login_required
+@require_POST
+def log_read(request: HttpRequest, log_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    services.log_mark_read(reader=req.user, log=selectors.log_get(req.user, log_id))
+    return _log_item(request, req, log_id)
+
+
+@login_required
+@require_POST
+def log_comment(request: HttpRequest, log_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    log = selectors.log_get(req.user, log_id)
+    if not selectors.can_lead(req.user, log.unit):
+        raise Http404
+    try:
+        services.log_comment(actor=req.user, log=log, content=request.POST.get("content", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _log_item(request, req, log_id)
+
+
+@login_required
+def log_history(request: HttpRequest, log_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    log = selectors.log_get(req.user, log_id)
+    return render(
+        request,
+        "worklogs/history.html",
+        {"log": log, "revisions": selectors.log_revisions(req.user, log)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def summaries_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    today = clock.today()
+    current = Period.quarter_of(today)
+    kind = request.POST.get("kind") or request.GET.get("kind") or SummaryKind.QUARTERLY
+    content = ""
+    if request.method == "POST":
+        content = request.POST.get("content", "")
+        year = _int_or_none(request.POST.get("year")) or today.year
+        quarter = _int_or_none(request.POST.get("quarter")) or 0
+        try:
+            services.summary_submit(
+                actor=req.user,
+                kind=SummaryKind(kind) if kind in SummaryKind.values else SummaryKind.QUARTERLY,
+                period=Period(year, quarter),
+                content=content,
+                today=today,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The summary is saved."))
+            return redirect("worklogs:summaries")
+    return render(
+        request,
+        "worklogs/summaries.html",
+        {
+            "current": current,
+            "previous": Period.quarter_of(current.start - dt.timedelta(days=1)),
+            "today": today,
+            "content": content,
+            "kind": kind,
+            "summaries": selectors.my_summaries(req.user),
+        },
+    )
+
+
+SORTS = {
+    "rate": lambda r: (r.tally.rate if r.tally.rate is not None else 2.0, r.name),
+    "missing": lambda r: (-r.tally.missing, r.name),
+    "name": lambda r: (r.name,),
+}
+
+
+@login_required
+def compliance_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    if not selectors.oversight_units(req.user).exists():
+        raise Http404
+    today = clock.today()
+    default_start = Period.quarter_of(today).start
+    start, ok_start = parse_day(request.GET.get("start"), default_start)
+    end, ok_end = parse_day(request.GET.get("end"), today)
+    if not (ok_start and ok_end):
+        messages.error(request, _(BAD_DATE))
+    if end < start:
+        messages.error(
+            request, _("The end date is before the start date; showing from the start date only.")
+        )
+        end = start
+    root_id = _int_or_none(request.GET.get("unit"))
+    report = selectors.compliance_for(req.user, root_id=root_id, start=start, end=end, today=today)
+    sort = request.GET.get("sort", "rate")
+    units = sorted(report.units, key=SORTS.get(sort, SORTS["rate"]))
+    chart = {
+        "names": [u.name for u in units[:40]],
+        "rates": [round((u.tally.rate or 0) * 100, 1) for u in units[:40]],
+    }
+    query = request.GET.copy()
+    query.pop("sort", None)
+    not_written = selectors.not_written_today(req.user, today)
+    return render(
+        request,
+        "worklogs/compliance.html",
+        {
+            "report": report,
+            "units": units,
+            "people": report.people if root_id else [],
+            "root_id": root_id,
+            "start": start,
+            "end": end,
+            "sort": sort,
+            "query": query.urlencode(),
+            "chart": chart,
+            "all_units": selectors.oversight_units(req.user).order_by("path"),
+            "not_written": not_written[:NOT_WRITTEN_SHOWN],
+            "not_written_count": len(not_written),
+            "today": today,
+        },
+    )
