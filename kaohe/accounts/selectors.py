@@ -11,7 +11,9 @@ from django.db.models import Count, Q
 from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
+from kaohe.core.calendar import year_is_known
 from kaohe.org.selectors import person_current
+from kaohe.worklogs.models import WorkLog
 
 
 @dataclass
@@ -27,6 +29,8 @@ class HomeSummary:
     granted_units: Sequence[Unit] = field(default_factory=list)
     membership: Membership | None = None
     region_stats: RegionStats | None = None
+    logged_today: bool | None = None  # None: the user writes no logs
+    calendar_missing_years: list[int] = field(default_factory=list)
 
 
 def home_summary(user: User, day: dt.date) -> HomeSummary:
@@ -48,7 +52,14 @@ def home_summary(user: User, day: dt.date) -> HomeSummary:
     summary = HomeSummary(grants=grants, granted_units=granted_units)
     if user.person_id is not None and user.person is not None:
         summary.membership = person_current(user.person, day)
+        if summary.membership is not None and summary.membership.in_scope:
+            summary.logged_today = WorkLog.objects.filter(
+                person_id=user.person_id, day=day
+            ).exists()
     if is_region_admin(user):
+        # Holidays are announced in November; warn until the coming year is known.
+        years = [day.year, day.year + 1] if day.month >= 11 else [day.year]
+        summary.calendar_missing_years = [y for y in years if not year_is_known(y)]
         summary.region_stats = RegionStats(
             units=Unit.objects.filter(region_id=region, is_active=True).count(),
             people_in_scope=Membership.objects.filter(region_id=region).on(day).in_scope().count(),
