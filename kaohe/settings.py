@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kaohe.accounts",
     "kaohe.org",
     "kaohe.worklogs",
+    "kaohe.reviews",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit_log"),
     path("org/", include("kaohe.org.urls")),
     path("logs/", include("kaohe.worklogs.urls")),
+    path("reviews/", include("kaohe.reviews.urls")),
     path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

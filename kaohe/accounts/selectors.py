@@ -10,8 +10,8 @@ from django.db.models import Count, Q
 
 from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
-from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
 from kaohe.core.calendar import year_is_known
+from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
 from kaohe.org.selectors import person_current
 from kaohe.worklogs.models import WorkLog
 

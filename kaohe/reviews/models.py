@@ -1,0 +1,280 @@
+"""Quarterly 360 rounds with anonymous, forced-spread ballots — 考实绩 (R3).
+
+Anonymity is structural (DESIGN.md): `Participation` says who voted and holds
+no values; `Score` holds values with random keys and no rater or time; a draft
+is linked to its rater only until it is submitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaohe.org.models import UnitType
+
+
+class RaterGroup(models.TextChoices):
+    LEADER = "leader", _("Leader rating")  # 领导主评: the main leader
+    TEAM = "team", _("Peer rating")  # 同级互评: the leadership team
+    OTHERS = "others", _("Other raters")  # 其他参评: other cadres, approved outside raters
+
+
+class RaterPlan(models.Model):
+    """Weights of the rater groups for one unit type in one region (default 4:3:3)."""
+
+    region = models.ForeignKey("org.Region", on_delete=models.CASCADE)
+    unit_type = models.CharField(_("unit type"), max_length=32, choices=UnitType.choices)
+    leader_weight = models.PositiveSmallIntegerField(_("leader rating weight"), default=40)
+    team_weight = models.PositiveSmallIntegerField(_("peer rating weight"), default=30)
+    others_weight = models.PositiveSmallIntegerField(_("other raters weight"), default=30)
+
+    class Meta:
+        verbose_name = _("rater plan")
+        verbose_name_plural = _("rater plans")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "unit_type"], name="uniq_rater_plan")
+        ]
+
+    def __str__(self) -> str:
+        weights = f"{self.leader_weight}:{self.team_weight}:{self.others_weight}"
+        return f"{self.get_unit_type_display()} {weights}"
+
+    def weights(self) -> dict[str, Decimal]:
+        return {
+            RaterGroup.LEADER: Decimal(self.leader_weight),
+            RaterGroup.TEAM: Decimal(self.team_weight),
+            RaterGroup.OTHERS: Decimal(self.others_weight),
+        }
+
+
+class RoundState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Voting open")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+class ReviewRound(models.Model):
+    """One rating round of a region: a quarter (or a month where rated monthly)."""
+
+    class Cadence(models.TextChoices):
+        QUARTERLY = "quarterly", _("Quarterly")
+        MONTHLY = "monthly", _("Monthly")
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    cadence = models.CharField(
+        _("cadence"), max_length=16, choices=Cadence.choices, default=Cadence.QUARTERLY
+    )
+    number = models.PositiveSmallIntegerField(_("quarter or month"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=RoundState.choices, default=RoundState.DRAFT
+    )
+    starts_on = models.DateField(_("voting starts"))
+    ends_on = models.DateField(_("voting ends"))
+    score_min = models.PositiveSmallIntegerField(_("lowest score"), default=50)
+    score_max = models.PositiveSmallIntegerField(_("highest score"), default=100)
+    high_score = models.PositiveSmallIntegerField(_("high score threshold"), default=90)
+    high_share = models.DecimalField(
+        _("share of a ballot that may get the high score"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.30"),
+    )
+    min_shown = models.PositiveSmallIntegerField(_("fewest scores shown for a group"), default=3)
+    trim_above = models.PositiveSmallIntegerField(
+        _("drop highest and lowest above this many scores"), default=5
+    )
+    uniform_invalid = models.BooleanField(
+        _("a ballot with one score for everyone is invalid"), default=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "cadence", "number"], name="uniq_round_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.cadence == self.Cadence.MONTHLY:
+            return f"{self.year}年{self.number}月考评"
+        return f"{self.year}年第{self.number}季度考评"
+
+    @property
+    def period_start(self) -> dt.date:
+        month = self.number if self.cadence == self.Cadence.MONTHLY else 3 * self.number - 2
+        return dt.date(self.year, month, 1)
+
+    @property
+    def period_end(self) -> dt.date:
+        months = 1 if self.cadence == self.Cadence.MONTHLY else 3
+        start = self.period_start
+        following = dt.date(
+            start.year + (start.month + months - 1) // 12, (start.month + months - 1) % 12 + 1, 1
+        )
+        return following - dt.timedelta(days=1)
+
+
+class RoundUnit(models.Model):
+    """A unit taking part in a round; small units need approved outside raters (R3.6)."""
+
+    class Proposal(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("Not needed")
+        MISSING = "missing", _("Not proposed yet")
+        PROPOSED = "proposed", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    proposal = models.CharField(
+        max_length=16, choices=Proposal.choices, default=Proposal.NOT_NEEDED
+    )
+    proposal_note = models.CharField(_("reason for the proposal"), max_length=300, blank=True)
+    decision_note = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_round_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.unit_id}"
+
+    @property
+    def can_vote(self) -> bool:
+        return self.proposal in (self.Proposal.NOT_NEEDED, self.Proposal.APPROVED)
+
+
+class ExtraRater(models.Model):
+    """A person from another unit proposed to rate a small unit's cadres (group 其他参评)."""
+
+    round_unit = models.ForeignKey(RoundUnit, on_delete=models.CASCADE, related_name="extra_raters")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round_unit", "person"], name="uniq_extra_rater")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_unit_id}:{self.person_id}"
+
+
+class Participation(models.Model):
+    """That `rater` submitted a ballot for `unit` in `round`, and when. No values."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="participations")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    rater = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_participation")
+        ]
+        indexes = [models.Index(fields=["round", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.unit_id}:{self.rater_id}"
+
+
+class DraftBallot(models.Model):
+    """An unsubmitted ballot; deleted in the transaction that submits it."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    rater = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    values = models.JSONField(default=dict)  # {target person id: score}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_draft")
+        ]
+
+    def __str__(self) -> str:
+        return f"draft {self.round_id}:{self.unit_id}"
+
+
+class Score(models.Model):
+    """One anonymous score: a random key, no rater, no time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
+    value = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "target", "rater_group"])]
+
+    def __str__(self) -> str:
+        return f"score {self.round_id}:{self.target_id}"
+
+
+class InvalidBallots(models.Model):
+    """How many ballots of a group were void (one score for everyone); never whose."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "unit", "rater_group"], name="uniq_invalid_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.unit_id}:{self.rater_group}={self.count}"
+
+
+class RoundResult(models.Model):
+    """The evaluation component of one cadre in a closed round (R3 results)."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="results")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    groups = models.JSONField(default=dict)  # {group: {"count": n, "mean": "88.00" | null}}
+    weights = models.JSONField(default=dict)  # effective weights used, as strings
+    rater_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "target"], name="uniq_round_result")
+        ]
+        indexes = [models.Index(fields=["round", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.target_id}={self.score}"
+
+
+class RoundEvent(models.Model):
+    """State changes of a round with their reasons (reopening needs one)."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=RoundState.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} → {self.state}"

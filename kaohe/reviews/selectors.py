@@ -1,0 +1,280 @@
+"""Reads for rating rounds, scoped by the acting user.
+
+Nothing here returns a rater together with a value: progress lists who has
+not voted; results are per target, with thin groups suppressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
+from kaohe.accounts.models import User
+from kaohe.org.models import LeadershipRole, Membership, Person, Unit
+from kaohe.reviews.models import (
+    DraftBallot,
+    ExtraRater,
+    InvalidBallots,
+    Participation,
+    RaterGroup,
+    ReviewRound,
+    RoundResult,
+    RoundState,
+    RoundUnit,
+)
+from kaohe.reviews.services import ROLE_GROUP, BallotSheet, ballot_sheet
+from kaohe.reviews.tally import suppressed_groups
+from kaohe.worklogs.models import Summary, WorkLog
+
+GROUPS = list(RaterGroup)
+
+
+def rounds_visible(user: User) -> QuerySet[ReviewRound]:
+    """Region admins see every round; unit admins the rounds their units take part in."""
+    region_id = region_id_of(user)
+    qs = ReviewRound.objects.filter(region_id=region_id)
+    if is_region_admin(user):
+        return qs
+    units = Unit.objects.filter(scope_of(user, ADMIN_ROLES).unit_filter())
+    return qs.filter(units__unit__in=units).distinct()
+
+
+def round_get(user: User, round_id: int) -> ReviewRound:
+    round_ = rounds_visible(user).filter(pk=round_id).select_related("region").first()
+    if round_ is None:
+        raise Http404
+    return round_
+
+
+def admin_round_units(user: User, round_: ReviewRound) -> QuerySet[RoundUnit]:
+    """The round's units the user administers (all of them for region admins)."""
+    units = Unit.objects.filter(scope_of(user, ADMIN_ROLES).unit_filter())
+    return (
+        round_.units.filter(unit__in=units)
+        .select_related("unit", "unit__parent")
+        .order_by("unit__path")
+    )
+
+
+def round_unit_get(user: User, round_: ReviewRound, unit_id: int) -> RoundUnit:
+    ru = admin_round_units(user, round_).filter(unit_id=unit_id).first()
+    if ru is None:
+        raise Http404
+    return ru
+
+
+@dataclass
+class UnitProgress:
+    round_unit: RoundUnit
+    expected: int
+    voted: int
+    not_voted: list[Person]
+
+
+def progress(user: User, round_: ReviewRound) -> list[UnitProgress]:
+    """Per unit: raters expected, ballots in, and who has not voted (never what anyone gave)."""
+    round_units = list(admin_round_units(user, round_))
+    unit_ids = [ru.unit_id for ru in round_units]
+    members: dict[int, list[Person]] = {}
+    for m in (
+        Membership.objects.filter(unit_id__in=unit_ids)
+        .on(round_.period_end)
+        .in_scope()
+        .select_related("person")
+        .order_by("person__staff_no")
+    ):
+        members.setdefault(m.unit_id, []).append(m.person)
+    extras: dict[int, list[Person]] = {}
+    for extra in ExtraRater.objects.filter(
+        round_unit__in=[ru for ru in round_units if ru.proposal == RoundUnit.Proposal.APPROVED]
+    ).select_related("person", "round_unit"):
+        extras.setdefault(extra.round_unit.unit_id, []).append(extra.person)
+    voted: dict[int, set[int]] = {}
+    for unit_id, rater_id in Participation.objects.filter(
+        round=round_, unit_id__in=unit_ids
+    ).values_list("unit_id", "rater_id"):
+        voted.setdefault(unit_id, set()).add(rater_id)
+    out = []
+    for ru in round_units:
+        raters = members.get(ru.unit_id, []) + extras.get(ru.unit_id, [])
+        done = voted.get(ru.unit_id, set())
+        out.append(
+            UnitProgress(
+                round_unit=ru,
+                expected=len(raters) if ru.can_vote else 0,
+                voted=len(done),
+                not_voted=[p for p in raters if p.pk not in done] if ru.can_vote else [],
+            )
+        )
+    return out
+
+
+@dataclass
+class PreviewRow:
+    person: Person
+    counts: dict[str, int]
+
+
+def preview(user: User, round_: ReviewRound, round_unit: RoundUnit) -> list[PreviewRow]:
+    """For each cadre of the unit: how many raters each group will have."""
+    members = list(
+        Membership.objects.filter(unit_id=round_unit.unit_id)
+        .on(round_.period_end)
+        .in_scope()
+        .select_related("person")
+        .order_by("person__staff_no")
+    )
+    group_size: dict[str, int] = {g.value: 0 for g in GROUPS}
+    for m in members:
+        group_size[ROLE_GROUP[LeadershipRole(m.leadership_role)]] += 1
+    extra = (
+        ExtraRater.objects.filter(round_unit=round_unit).count()
+        if round_unit.proposal == RoundUnit.Proposal.APPROVED
+        else 0
+    )
+    rows = []
+    for m in members:
+        counts = dict(group_size)
+        counts[ROLE_GROUP[LeadershipRole(m.leadership_role)]] -= 1  # nobody rates themselves
+        counts[RaterGroup.OTHERS] += extra
+        rows.append(PreviewRow(person=m.person, counts=counts))
+    return rows
+
+
+@dataclass
+class ShownResult:
+    person: Person
+    score: Decimal | None
+    rater_count: int
+    groups: list[tuple[str, int, str | None]]  # (label, count, mean or None when suppressed)
+
+
+def results(
+    user: User, round_: ReviewRound, round_unit: RoundUnit
+) -> tuple[list[ShownResult], dict[str, int]]:
+    """A closed round's results for one unit, with thin groups suppressed, and the
+    number of void ballots per group."""
+    if round_.state not in (RoundState.CLOSED, RoundState.PUBLISHED):
+        return [], {}
+    labels = dict(RaterGroup.choices)
+    shown = []
+    for r in (
+        RoundResult.objects.filter(round=round_, unit_id=round_unit.unit_id)
+        .select_related("target")
+        .order_by("-score", "target__staff_no")
+    ):
+        counts = {g: int(v["count"]) for g, v in r.groups.items()}
+        hidden = suppressed_groups(counts, round_.min_shown)
+        shown.append(
+            ShownResult(
+                person=r.target,
+                score=r.score,
+                rater_count=r.rater_count,
+                groups=[
+                    (str(labels[g]), counts[g], None if g in hidden else r.groups[g]["mean"])
+                    for g in r.groups
+                ],
+            )
+        )
+    invalid = dict(
+        InvalidBallots.objects.filter(round=round_, unit_id=round_unit.unit_id).values_list(
+            "rater_group", "count"
+        )
+    )
+    return shown, {str(labels[g]): n for g, n in invalid.items()}
+
+
+@dataclass
+class MyBallot:
+    round_unit: RoundUnit
+    sheet: BallotSheet
+    submitted: bool
+    has_draft: bool
+
+
+def my_ballots(user: User) -> list[MyBallot]:
+    """Ballots of open rounds that the user rates: their own unit, and units whose
+    outside raters include them."""
+    person = user.person
+    if person is None:
+        return []
+    open_rounds = ReviewRound.objects.filter(region_id=region_id_of(user), state=RoundState.OPEN)
+    own_units = Membership.objects.filter(person=person).in_scope().values("unit_id")
+    candidates = (
+        RoundUnit.objects.filter(round__in=open_rounds)
+        .filter(Q(unit_id__in=own_units) | Q(extra_raters__person=person))
+        .select_related("round", "unit", "unit__region")
+        .distinct()
+    )
+    submitted = set(
+        Participation.objects.filter(rater=person, round__in=open_rounds).values_list(
+            "round_id", "unit_id"
+        )
+    )
+    drafts = set(
+        DraftBallot.objects.filter(rater=person, round__in=open_rounds).values_list(
+            "round_id", "unit_id"
+        )
+    )
+    out = []
+    for ru in candidates:
+        sheet = ballot_sheet(rater=person, round_unit=ru)
+        if sheet is not None and sheet.targets:
+            key = (ru.round_id, ru.unit_id)
+            out.append(MyBallot(ru, sheet, key in submitted, key in drafts))
+    return out
+
+
+def my_round_unit(user: User, round_unit_id: int) -> tuple[RoundUnit, BallotSheet]:
+    ru = (
+        RoundUnit.objects.filter(pk=round_unit_id, round__region_id=region_id_of(user))
+        .select_related("round", "unit", "unit__region")
+        .first()
+    )
+    if ru is None or user.person is None:
+        raise Http404
+    sheet = ballot_sheet(rater=user.person, round_unit=ru)
+    if sheet is None:
+        raise Http404
+    return ru, sheet
+
+
+def my_draft(user: User, round_unit: RoundUnit) -> dict[str, int]:
+    draft = DraftBallot.objects.filter(
+        round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=user.person
+    ).first()
+    return dict(draft.values) if draft else {}
+
+
+def has_voted(user: User, round_unit: RoundUnit) -> bool:
+    return Participation.objects.filter(
+        round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=user.person
+    ).exists()
+
+
+def target_record(
+    sheet: BallotSheet, person_id: int
+) -> tuple[Person, list[WorkLog], list[Summary]]:
+    """The logs and summary a rater judges a target by (R3.3), for the round's period."""
+    person = next((p for p in sheet.targets if p.pk == person_id), None)
+    if person is None:
+        raise Http404
+    round_ = sheet.round
+    logs = list(
+        WorkLog.objects.filter(
+            person=person, day__range=(round_.period_start, round_.period_end)
+        ).order_by("-day")[:200]
+    )
+    summaries = list(Summary.objects.filter(person=person, year=round_.year).order_by("-quarter"))
+    return person, logs, summaries
+
+
+def unit_counts(round_: ReviewRound) -> dict[str, int]:
+    """How many units are waiting on outside-rater proposals or decisions."""
+    return dict(
+        round_.units.values("proposal").annotate(n=Count("id")).values_list("proposal", "n")
+    )

@@ -1,0 +1,171 @@
+"""Rounds, ballots and their refusals; outside raters for small units."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from kaohe.core.errors import ApplicationError
+from kaohe.core.models import AuditEvent
+from kaohe.reviews import services
+from kaohe.reviews.models import (
+    DraftBallot,
+    InvalidBallots,
+    Participation,
+    ReviewRound,
+    RoundResult,
+    RoundState,
+    RoundUnit,
+    Score,
+)
+from kaohe.reviews.tests.conftest import bureau_unit
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+
+
+def ballot(
+    world: World, rater_key: str, round_unit: RoundUnit, base: int = 80
+) -> dict[str, object]:
+    sheet = services.ballot_sheet(rater=world.users[rater_key].person, round_unit=round_unit)  # type: ignore[arg-type]
+    assert sheet is not None
+    return {str(p.pk): base + i % 7 for i, p in enumerate(sheet.targets)}
+
+
+def test_the_round_covers_units_and_flags_the_small_ones(big: World, q1: ReviewRound) -> None:
+    units = {ru.unit.name: ru.proposal for ru in q1.units.select_related("unit")}
+    assert units["区人力资源和社会保障局"] == RoundUnit.Proposal.NOT_NEEDED  # 12 people
+    assert units["城关镇"] == RoundUnit.Proposal.MISSING  # 2 people
+    assert q1.period_end.isoformat() == "2026-03-31"
+
+
+def test_the_ballot_lists_everyone_but_the_rater(big: World, q1: ReviewRound) -> None:
+    sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=bureau_unit(q1, big))
+    assert sheet is not None and len(sheet.targets) == 11 and big.people["b0"] not in sheet.targets
+    assert sheet.group == "others" and sheet.high_limit == 3  # 30% of 11, rounded down
+
+
+def test_the_score_that_would_push_high_scores_past_30_percent_is_refused(
+    big: World, q1: ReviewRound
+) -> None:
+    ru = bureau_unit(q1, big)
+    values = ballot(big, "B00", ru)
+    targets = list(values)
+    for key in targets[:3]:
+        values[key] = 92
+    services.ballot_save_draft(
+        actor=big.users["B00"], round_unit=ru, values=values
+    )  # 3 of 11: allowed
+    values[targets[3]] = 90
+    with pytest.raises(ApplicationError) as caught:
+        services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
+    assert "4 人" in caught.value.message and "最多 3 人" in caught.value.message
+    assert not Participation.objects.exists() and not Score.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("49", "50 至 100"), ("101", "50 至 100"), ("八十", "整数"), ("", "还没有打分")],
+)
+def test_out_of_range_and_missing_scores_are_refused(
+    big: World, q1: ReviewRound, value: str, fragment: str
+) -> None:
+    ru = bureau_unit(q1, big)
+    values = ballot(big, "B00", ru)
+    values[next(iter(values))] = value
+    with pytest.raises(ApplicationError, match=fragment):
+        services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
+    assert not Score.objects.exists()
+
+
+def test_a_ballot_is_submitted_once_and_its_draft_is_deleted(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    values = ballot(big, "B00", ru)
+    services.ballot_save_draft(actor=big.users["B00"], round_unit=ru, values=values)
+    assert DraftBallot.objects.count() == 1
+    assert services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
+    assert DraftBallot.objects.count() == 0 and Score.objects.count() == 11
+    with pytest.raises(ApplicationError, match="已提交"):
+        services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
+    assert Score.objects.count() == 11 and Participation.objects.count() == 1
+
+
+def test_a_person_not_on_the_plan_gets_404(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    with pytest.raises(Http404):
+        services.ballot_submit(actor=big.users["cadre_other"], round_unit=ru, values={})
+
+
+def test_a_uniform_ballot_is_void_and_counted(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    values = {k: 85 for k in ballot(big, "B01", ru)}
+    assert services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=values) is False
+    assert not Score.objects.exists() and Participation.objects.count() == 1
+    assert InvalidBallots.objects.get(unit=big.bureau, rater_group="others").count == 1
+
+
+def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    for i, key in enumerate(["B00", "B01", "B02", "B03", "B04", "B05", "unit_head", "team_member"]):
+        services.ballot_submit(
+            actor=big.users[key], round_unit=ru, values=ballot(big, key, ru, base=75 + i)
+        )
+    before = set(Score.objects.values_list("id", flat=True))
+    services.round_close(actor=big.users["region_admin"], round_=q1)
+    after = set(Score.objects.values_list("id", flat=True))
+    assert len(after) == len(before) and not before & after  # rewritten under new keys
+    assert RoundResult.objects.filter(round=q1).count() == 12
+    head = RoundResult.objects.get(round=q1, target=big.people["head"])
+    assert head.groups["leader"]["count"] == 0 and head.groups["team"]["count"] == 1
+    with pytest.raises(ApplicationError, match="理由"):
+        services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="")
+    services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投，需补投")
+    q1.refresh_from_db()
+    assert q1.state == RoundState.OPEN and not RoundResult.objects.filter(round=q1).exists()
+    assert AuditEvent.objects.get(action="reviews.round.open", details__reason="有单位漏投，需补投")
+
+
+def test_only_the_region_office_runs_the_round(big: World, q1: ReviewRound) -> None:
+    with pytest.raises(ApplicationError, match="考核办"):
+        services.round_close(actor=big.users["unit_admin"], round_=q1)
+
+
+def test_a_small_unit_votes_only_after_its_outside_raters_are_approved(
+    big: World, q1: ReviewRound
+) -> None:
+    town = RoundUnit.objects.get(round=q1, unit=big.town)
+    raters = [big.people[k] for k in ("b0", "b1", "b2")]
+    with pytest.raises(ApplicationError):
+        services.ballot_submit(actor=big.users["cadre_other"], round_unit=town, values={})
+    with pytest.raises(ApplicationError, match="管理员"):
+        services.extra_raters_propose(
+            actor=big.users["unit_admin"], round_unit=town, people=raters, note="熟悉"
+        )
+    services.extra_raters_propose(
+        actor=big.users["region_admin"], round_unit=town, people=raters, note="同属就业条线"
+    )
+    with pytest.raises(ApplicationError, match="理由"):
+        services.extra_raters_decide(
+            actor=big.users["region_admin"], round_unit=town, approve=False, note=""
+        )
+    services.extra_raters_decide(
+        actor=big.users["region_admin"], round_unit=town, approve=True, note="同意"
+    )
+    sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=town)
+    assert sheet is not None and sheet.group == "others" and len(sheet.targets) == 2
+    values = {str(p.pk): 80 + i for i, p in enumerate(sheet.targets)}
+    assert services.ballot_submit(actor=big.users["B00"], round_unit=town, values=values)
+
+
+def test_a_subordinate_units_raters_are_approved_by_its_superior(
+    big: World, q1: ReviewRound
+) -> None:
+    centre = RoundUnit.objects.get(round=q1, unit=big.centre)
+    raters = [big.people[k] for k in ("b3", "b4", "b5")]
+    services.extra_raters_propose(
+        actor=big.users["unit_admin"], round_unit=centre, people=raters, note="业务相近"
+    )
+    services.extra_raters_decide(
+        actor=big.users["unit_admin"], round_unit=centre, approve=True, note="同意"
+    )
+    assert RoundUnit.objects.get(pk=centre.pk).proposal == RoundUnit.Proposal.APPROVED

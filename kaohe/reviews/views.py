@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
+from kaohe.core import clock
+from kaohe.core.errors import ApplicationError
+from kaohe.core.http import AuthedRequest
+from kaohe.org.models import Person, Region
+from kaohe.reviews import selectors, services
+from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
+
+
+@login_required
+def my_ballots_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    return render(
+        request,
+        "reviews/my_ballots.html",
+        {"ballots": selectors.my_ballots(req.user), "can_admin": can_manage_roster(req.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    round_unit, sheet = selectors.my_round_unit(req.user, round_unit_id)
+    values: dict[str, object] = dict(selectors.my_draft(req.user, round_unit))
+    if request.method == "POST":
+        values = {str(p.pk): request.POST.get(f"score_{p.pk}", "") for p in sheet.targets}
+        try:
+            if request.POST.get("action") == "submit":
+                valid = services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
+                if valid:
+                    messages.success(request, _("Your ballot is submitted. Thank you."))
+                else:
+                    messages.warning(
+                        request,
+                        _(
+                            "Your ballot is submitted, but it gave everyone the same score, "
+                            "so it does not count."
+                        ),
+                    )
+                return redirect("reviews:mine")
+            services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
+            messages.success(request, _("Draft saved. Submit it before voting ends."))
+            return redirect("reviews:ballot", round_unit_id=round_unit.pk)
+        except ApplicationError as exc:
+            for problem in exc.extra.get("problems", [exc.message]):
+                messages.error(request, problem)
+    return render(
+        request,
+        "reviews/ballot.html",
+        {
+            "round_unit": round_unit,
+            "sheet": sheet,
+            "rows": [(p, values.get(str(p.pk), "")) for p in sheet.targets],
+            "submitted": selectors.has_voted(req.user, round_unit),
+        },
+    )
+
+
+@login_required
+def target_record_page(request: HttpRequest, round_unit_id: int, person_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    round_unit, sheet = selectors.my_round_unit(req.user, round_unit_id)
+    person, logs, summaries = selectors.target_record(sheet, person_id)
+    return render(
+        request,
+        "reviews/target_record.html",
+        {"round_unit": round_unit, "person": person, "logs": logs, "summaries": summaries},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rounds_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    if not can_manage_roster(req.user):
+        raise Http404
+    if request.method == "POST":
+        if not is_region_admin(req.user):
+            raise Http404
+        try:
+            year = int(request.POST.get("year", ""))
+            number = int(request.POST.get("number", ""))
+            starts_on = dt.date.fromisoformat(request.POST.get("starts_on", ""))
+            ends_on = dt.date.fromisoformat(request.POST.get("ends_on", ""))
+        except ValueError:
+            messages.error(request, _("Fill in the year, the quarter and both dates (YYYY-MM-DD)."))
+        else:
+            try:
+                round_ = services.round_create(
+                    actor=req.user,
+                    region=Region.objects.get(pk=region_id_of(req.user)),
+                    year=year,
+                    number=number,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("reviews:round", round_id=round_.pk)
+    today = clock.today()
+    return render(
+        request,
+        "reviews/rounds.html",
+        {
+            "rounds": selectors.rounds_visible(req.user),
+            "can_create": is_region_admin(req.user),
+            "today": today,
+            "default_quarter": (today.month - 1) // 3 + 1,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    round_ = selectors.round_get(req.user, round_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "open":
+                services.round_open(actor=req.user, round_=round_)
+            elif action == "close":
+                count = services.round_close(actor=req.user, round_=round_)
+                messages.success(
+                    request, _("Voting closed; %(n)s results computed.") % {"n": count}
+                )
+            elif action == "publish":
+                services.round_publish(actor=req.user, round_=round_)
+            elif action == "reopen":
+                services.round_reopen(
+                    actor=req.user, round_=round_, reason=request.POST.get("reason", "")
+                )
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("reviews:round", round_id=round_.pk)
+    units = selectors.progress(req.user, round_)
+    expected = sum(u.expected for u in units)
+    voted = sum(u.voted for u in units)
+    return render(
+        request,
+        "reviews/round.html",
+        {
+            "round": round_,
+            "units": units,
+            "expected": expected,
+            "voted": voted,
+            "percent": round(100 * voted / expected) if expected else 0,
+            "is_region_admin": is_region_admin(req.user),
+            "events": round_.events.select_related("actor"),
+            "states": RoundState,
+            "proposal": RoundUnit.Proposal,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def raters_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpResponse:
+    """Propose outside raters for a small unit, or decide on a proposal; and the preview."""
+    req = AuthedRequest.of(request)
+    round_ = selectors.round_get(req.user, round_id)
+    round_unit = selectors.round_unit_get(req.user, round_, unit_id)
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action")
+            if action == "propose":
+                numbers = [
+                    n.strip() for n in request.POST.get("staff_nos", "").split() if n.strip()
+                ]
+                people = list(
+                    Person.objects.filter(region_id=round_.region_id, staff_no__in=numbers)
+                )
+                unknown = sorted(set(numbers) - {p.staff_no for p in people})
+                if unknown:
+                    raise ApplicationError(
+                        _("Staff numbers not found: %(list)s") % {"list": "、".join(unknown)}
+                    )
+                services.extra_raters_propose(
+                    actor=req.user,
+                    round_unit=round_unit,
+                    people=people,
+                    note=request.POST.get("note", ""),
+                )
+            elif action in ("approve", "reject"):
+                services.extra_raters_decide(
+                    actor=req.user,
+                    round_unit=round_unit,
+                    approve=action == "approve",
+                    note=request.POST.get("note", ""),
+                )
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("reviews:raters", round_id=round_.pk, unit_id=unit_id)
+    return render(
+        request,
+        "reviews/raters.html",
+        {
+            "round": round_,
+            "round_unit": round_unit,
+            "extras": round_unit.extra_raters.select_related("person"),
+            "preview": selectors.preview(req.user, round_, round_unit),
+            "groups": list(RaterGroup),
+            "proposal": RoundUnit.Proposal,
+        },
+    )
+
+
+@login_required
+def results_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    round_ = selectors.round_get(req.user, round_id)
+    round_unit = selectors.round_unit_get(req.user, round_, unit_id)
+    shown, invalid = selectors.results(req.user, round_, round_unit)
+    return render(
+        request,
+        "reviews/results.html",
+        {
+            "round": round_,
+            "round_unit": round_unit,
+            "results": shown,
+            "invalid": invalid,
+            "labels": [label for _v, label in RaterGroup.choices],
+        },
+    )

@@ -1,0 +1,67 @@
+"""At 375 px a team member fills a ballot, meets the 30% limit, and submits; the
+admin sees progress rise without seeing any score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from kaohe.reviews.models import Participation, ReviewRound, Score
+from kaohe.reviews.tests.conftest import big, q1  # noqa: F401  (fixtures)
+from kaohe.testing import World
+from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_team_member_votes_and_the_admin_sees_progress(
+    browser: Browser,
+    live_server: LiveServer,
+    big: World,  # noqa: F811
+    q1: ReviewRound,  # noqa: F811
+    login: Callable[[Page, str], None],
+) -> None:
+    admin_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    admin = admin_ctx.new_page()
+    login(admin, "region_admin")
+    admin.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/")
+    expect(admin.locator("#progress")).to_contain_text("0 / ")
+
+    voter_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    voter = voter_ctx.new_page()
+    voter.on("dialog", lambda dialog: dialog.accept())
+    login(voter, "team_member")
+    voter.get_by_role("link", name="考实绩").click()
+    voter.get_by_role("link", name="打分").click()
+    expect(voter.locator("#high-left")).to_contain_text("剩余 3 / 共 3")
+    inputs = voter.locator("input.score")
+    assert inputs.count() == 11
+    for i in range(11):
+        inputs.nth(i).fill(str(92 if i < 4 else 70 + i))
+    expect(voter.locator("#high-left")).to_contain_text("超出名额")
+    assert_fits_phone(voter)
+    voter.get_by_role("button", name="提交选票").click()
+    expect(voter.locator(".msg-error").first).to_contain_text("4 人得分在 90 分及以上")
+    assert not Participation.objects.exists()
+    screenshot(voter, "ballot-refused")
+
+    inputs = voter.locator("input.score")
+    inputs.nth(3).fill("88")
+    expect(voter.locator("#high-left")).to_contain_text("剩余 0 / 共 3")
+    voter.get_by_role("button", name="提交选票").click()
+    expect(voter.locator(".messages .msg-success")).to_contain_text("选票已提交")
+    expect(voter.locator(".card").first).to_contain_text("已提交")
+    assert Score.objects.count() == 11
+
+    admin.reload()
+    expect(admin.locator("#progress")).to_contain_text("1 / ")
+    html = admin.content()
+    for value in ("92", "88", "75", "80"):
+        assert f">{value}<" not in html
+    assert_fits_phone(admin)
+    screenshot(admin, "round-progress")
+    voter_ctx.close()
+    admin_ctx.close()
