@@ -88,8 +88,9 @@ class DatabaseUrl:
             )
             config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
             # Tests use a file too: the in-memory shared cache locks whole tables
-            # and would not behave like the WAL file production runs on.
-            config["TEST"] = {"NAME": f"{self.name}.test"}
+            # and would not behave like the WAL file production runs on. One file
+            # per run, so concurrent runs in one checkout do not collide.
+            config["TEST"] = {"NAME": f"{self.name}.test-{os.getpid()}"}
         return config
 
 
