@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "kaohe.org",
     "kaohe.worklogs",
     "kaohe.reviews",
+    "kaohe.schemes",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("org/", include("kaohe.org.urls")),
     path("logs/", include("kaohe.worklogs.urls")),
     path("reviews/", include("kaohe.reviews.urls")),
+    path("schemes/", include("kaohe.schemes.urls")),
     path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,243 @@
+"""Indicator schemes: trees of indicators, versioned, approved, with results (R4).
+
+A `Scheme` is a template (region-wide, per personnel or unit category) or a
+unit's own scheme; it is either a trunk or a supplement for one period ("1+N").
+Its content lives in `SchemeVersion`s; a version that has been approved or used
+is frozen, and editing it means drafting a new version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Module(models.TextChoices):
+    COMMON = "common", _("Common")  # 共性
+    INDIVIDUAL = "individual", _("Individual")  # 个性
+    NEGATIVE = "negative", _("Negative")  # 反向
+    FLEXIBLE = "flexible", _("Flexible")  # 弹性
+
+
+class Dimension(models.TextChoices):
+    MORALITY = "de", _("Morality")  # 德
+    ABILITY = "neng", _("Ability")  # 能
+    DILIGENCE = "qin", _("Diligence")  # 勤
+    PERFORMANCE = "ji", _("Performance")  # 绩
+    INTEGRITY = "lian", _("Integrity")  # 廉
+    FLEXIBLE = "tanxing", _("Flexible")  # 弹性
+
+
+class IndicatorKind(models.TextChoices):
+    SCORED = "scored", _("Scored 0 to max")
+    DEDUCTION = "deduction", _("Deduction per occurrence")
+    BONUS = "bonus", _("Bonus")
+    VETO = "veto", _("Veto")
+    PASS_FAIL = "pass_fail", _("Pass / fail")
+    GROUP = "group", _("Group of indicators")
+
+
+class AutoSource(models.TextChoices):
+    """Where a deduction's occurrences come from without typing."""
+
+    NONE = "", _("Entered by hand")
+    MISSING_LOGS = "missing_logs", _("Missing daily logs")
+    MISSING_SUMMARIES = "missing_summaries", _("Missing summaries")
+
+
+class Scheme(models.Model):
+    class Role(models.TextChoices):
+        TEMPLATE = "template", _("Template")
+        UNIT = "unit", _("Unit scheme")
+
+    class Part(models.TextChoices):
+        TRUNK = "trunk", _("Trunk")
+        SUPPLEMENT = "supplement", _("Supplement")
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    part = models.CharField(_("part"), max_length=16, choices=Part.choices, default=Part.TRUNK)
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    personnel_category = models.ForeignKey(
+        "org.PersonnelCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("personnel category"),
+    )
+    performance_category = models.ForeignKey(
+        "org.PerformanceCategory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("unit category"),
+    )
+    trunk = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="supplements"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), default=0)  # supplements: 1–4
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scheme")
+        verbose_name_plural = _("schemes")
+        ordering = ["-year", "name"]
+        indexes = [
+            models.Index(fields=["region", "role", "year"]),
+            models.Index(fields=["unit", "year"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VersionState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for revision")
+    APPROVED = "approved", _("Approved")
+
+
+class SchemeVersion(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    state = models.CharField(
+        max_length=16, choices=VersionState.choices, default=VersionState.DRAFT
+    )
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scheme", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "number"], name="uniq_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} v{self.number}"
+
+    @property
+    def editable(self) -> bool:
+        return self.state in (VersionState.DRAFT, VersionState.RETURNED)
+
+
+class Indicator(models.Model):
+    """One node of a version's tree. `key` stays the same across versions, so
+    versions can be compared and uploaded sheets matched."""
+
+    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="indicators")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    key = models.UUIDField(default=uuid.uuid4)
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    module = models.CharField(
+        _("module"), max_length=16, choices=Module.choices, default=Module.COMMON
+    )
+    dimension = models.CharField(
+        _("dimension"), max_length=16, choices=Dimension.choices, default=Dimension.PERFORMANCE
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.SCORED
+    )
+    max_points = models.DecimalField(
+        _("maximum points"), max_digits=6, decimal_places=2, default=Decimal(0)
+    )
+    per_occurrence = models.DecimalField(
+        _("points per occurrence"), max_digits=6, decimal_places=2, default=Decimal(0)
+    )
+    cap = models.DecimalField(_("cap"), max_digits=6, decimal_places=2, default=Decimal(0))
+    weight = models.DecimalField(
+        _("weight (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    quantitative = models.BooleanField(_("quantitative"), default=False)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    auto_source = models.CharField(
+        _("filled from"), max_length=32, choices=AutoSource.choices, blank=True, default=""
+    )
+
+    class Meta:
+        ordering = ["version", "parent_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="uniq_indicator_key")
+        ]
+        indexes = [models.Index(fields=["version", "parent", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchemeComment(models.Model):
+    """A reviewer's comment on a version as a whole (indicator null) or on one indicator."""
+
+    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="comments")
+    indicator_key = models.UUIDField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class SchemeEvent(models.Model):
+    """Every workflow step, kept and shown."""
+
+    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=VersionState.choices)
+    note = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.state}"
+
+
+class IndicatorResult(models.Model):
+    """An assessor's entry for one person and one leaf indicator in one period."""
+
+    version = models.ForeignKey(SchemeVersion, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="results")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    value = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True
+    )  # points / bonus
+    occurrences = models.PositiveIntegerField(null=True, blank=True)  # deductions
+    flag = models.BooleanField(null=True)  # veto triggered / passed
+    note = models.CharField(max_length=300, blank=True)
+    evidence_logs = models.ManyToManyField("worklogs.WorkLog", blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "person", "year", "quarter"], name="uniq_indicator_result"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "year", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.indicator_id}"

@@ -1,0 +1,128 @@
+"""Reads of schemes, scoped by the acting user."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
+from kaohe.accounts.models import Role, User
+from kaohe.schemes.models import Indicator, Scheme, SchemeComment, SchemeVersion, VersionState
+
+READER_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD, Role.TEAM_MEMBER}
+
+
+def visible_schemes(user: User) -> QuerySet[Scheme]:
+    """Templates for administrators; a unit's schemes for its admins and leaders."""
+    region = Q(region_id=region_id_of(user))
+    templates = Q(role=Scheme.Role.TEMPLATE) if can_manage_roster(user) else Q(pk__in=[])
+    units = Q(role=Scheme.Role.UNIT) & scope_of(user, READER_ROLES).unit_filter(prefix="unit__")
+    return Scheme.objects.filter(region & (templates | units)).select_related("unit")
+
+
+def version_get(user: User, scheme_id: int, number: int | None = None) -> SchemeVersion:
+    scheme = visible_schemes(user).filter(pk=scheme_id).first()
+    if scheme is None:
+        raise Http404
+    versions = scheme.versions.select_related("scheme", "scheme__unit", "based_on__scheme")
+    version = (
+        versions.filter(number=number).first() if number else versions.order_by("-number").first()
+    )
+    if version is None:
+        raise Http404
+    return version
+
+
+def indicator_get(user: User, indicator_id: int) -> Indicator:
+    indicator = (
+        Indicator.objects.filter(pk=indicator_id, version__scheme__in=visible_schemes(user))
+        .select_related("version__scheme__unit", "version__scheme__region", "parent")
+        .first()
+    )
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+@dataclass
+class TreeNode:
+    indicator: Indicator
+    depth: int
+    comments: list[SchemeComment] = field(default_factory=list)
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def version_tree(version: SchemeVersion) -> tuple[list[TreeNode], list[SchemeComment]]:
+    """The indicator tree (two queries) with each node's review comments, and the
+    comments on the version as a whole."""
+    rows = list(version.indicators.order_by("position", "id"))
+    comments: dict[str | None, list[SchemeComment]] = defaultdict(list)
+    for comment in SchemeComment.objects.filter(version__scheme=version.scheme).select_related(
+        "author", "version"
+    ):
+        if comment.version_id == version.pk or comment.version.number == version.number - 1:
+            comments[str(comment.indicator_key) if comment.indicator_key else None].append(comment)
+    nodes = {row.pk: TreeNode(row, 0, comments.get(str(row.key), [])) for row in rows}
+    roots: list[TreeNode] = []
+    for row in rows:
+        node = nodes[row.pk]
+        (nodes[row.parent_id].children if row.parent_id else roots).append(node)
+
+    def set_depth(items: list[TreeNode], depth: int) -> None:
+        for item in items:
+            item.depth = depth
+            set_depth(item.children, depth + 1)
+
+    set_depth(roots, 0)
+    return roots, comments.get(None, [])
+
+
+@dataclass
+class DiffRow:
+    path: str
+    left: Indicator | None
+    right: Indicator | None
+    changes: list[str]
+
+
+COMPARED = (
+    "name",
+    "description",
+    "kind",
+    "module",
+    "dimension",
+    "max_points",
+    "per_occurrence",
+    "cap",
+    "weight",
+)
+
+
+def version_diff(left: SchemeVersion, right: SchemeVersion) -> list[DiffRow]:
+    """Indicators side by side, matched by their stable key."""
+    a = {i.key: i for i in left.indicators.select_related("parent")}
+    b = {i.key: i for i in right.indicators.select_related("parent")}
+    rows = []
+    for key in list(a) + [k for k in b if k not in a]:
+        old, new = a.get(key), b.get(key)
+        changes = (
+            [f for f in COMPARED if getattr(old, f) != getattr(new, f)]
+            if old and new
+            else ["added" if new else "removed"]
+        )
+        shown = new or old
+        assert shown is not None
+        path = f"{shown.parent.name} / {shown.name}" if shown.parent else shown.name
+        rows.append(DiffRow(path, old, new, changes))
+    return rows
+
+
+def published_templates(user: User) -> QuerySet[SchemeVersion]:
+    return SchemeVersion.objects.filter(
+        scheme__region_id=region_id_of(user),
+        scheme__role=Scheme.Role.TEMPLATE,
+        state=VersionState.APPROVED,
+    ).select_related("scheme")

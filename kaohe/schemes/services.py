@@ -1,0 +1,467 @@
+"""Writes for indicator schemes: trees, versions, the approval workflow (R4.6)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
+from kaohe.accounts.models import User
+from kaohe.core.audit import audit_record
+from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.org.models import Region, Unit
+from kaohe.schemes.models import (
+    Indicator,
+    IndicatorKind,
+    IndicatorResult,
+    Scheme,
+    SchemeComment,
+    SchemeEvent,
+    SchemeVersion,
+    VersionState,
+)
+from kaohe.schemes.rollup import plain
+
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "module",
+    "dimension",
+    "kind",
+    "max_points",
+    "per_occurrence",
+    "cap",
+    "weight",
+    "quantitative",
+    "evidence_required",
+    "auto_source",
+)
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def may_edit(actor: User, scheme: Scheme) -> bool:
+    """Templates are the region office's; a unit scheme is its unit admins'."""
+    if scheme.role == Scheme.Role.TEMPLATE or scheme.unit is None:
+        return is_region_admin(actor) and actor.region_id == scheme.region_id
+    return scope_of(actor, ADMIN_ROLES).covers_path(scheme.unit.path, scheme.unit.pk)
+
+
+def _require_edit(actor: User, version: SchemeVersion) -> None:
+    if not may_edit(actor, version.scheme):
+        raise ApplicationError(_("You may not edit this scheme."))
+    if not version.editable:
+        raise ApplicationError(
+            _("Version %(n)s is %(state)s and frozen; start a new version to change it.")
+            % {"n": version.number, "state": version.get_state_display()}
+        )
+
+
+def _require_reviewer(actor: User, version: SchemeVersion) -> None:
+    if not (is_region_admin(actor) and actor.region_id == version.scheme.region_id):
+        raise ApplicationError(_("Only the region's assessment office reviews schemes."))
+
+
+def _event(version: SchemeVersion, actor: User | None, state: str, note: str = "") -> None:
+    SchemeEvent.objects.create(version=version, actor=actor, state=state, note=note[:500])
+
+
+# ---------------------------------------------------------------- schemes and versions
+
+
+@transaction.atomic
+def template_create(
+    *, actor: User, region: Region, name: str, year: int, **categories: Any
+) -> SchemeVersion:
+    if not is_region_admin(actor):
+        raise ApplicationError(_("Only the region's assessment office creates templates."))
+    scheme = Scheme.objects.create(
+        region=region, role=Scheme.Role.TEMPLATE, name=name, year=year, **categories
+    )
+    version = SchemeVersion.objects.create(scheme=scheme, number=1)
+    _event(version, actor, VersionState.DRAFT)
+    audit_record(actor=actor, action="schemes.template.create", obj=scheme, region=region)
+    return version
+
+
+def _copy_tree(source: SchemeVersion, target: SchemeVersion) -> None:
+    """Copy the indicators, keeping keys, parents and order (one insert per level)."""
+    rows = list(source.indicators.order_by("id"))
+    by_parent: dict[int | None, list[Indicator]] = defaultdict(list)
+    for row in rows:
+        by_parent[row.parent_id].append(row)
+    new_ids: dict[int, Indicator] = {}
+    level: list[int | None] = [None]
+    while level:
+        batch = [row for parent in level for row in by_parent.get(parent, [])]
+        created = Indicator.objects.bulk_create(
+            Indicator(
+                version=target,
+                parent=new_ids[row.parent_id] if row.parent_id else None,
+                key=row.key,
+                position=row.position,
+                **{f: getattr(row, f) for f in EDITABLE_FIELDS},
+            )
+            for row in batch
+        )
+        for old, new in zip(batch, created, strict=True):
+            new_ids[old.pk] = new
+        level = [row.pk for row in batch]
+
+
+@transaction.atomic
+def unit_scheme_create(
+    *, actor: User, template: SchemeVersion, unit: Unit, year: int, name: str = ""
+) -> SchemeVersion:
+    """Draft a unit's scheme from a published template (R4.6)."""
+    if template.scheme.role != Scheme.Role.TEMPLATE or template.state != VersionState.APPROVED:
+        raise ApplicationError(_("Start from a published template."))
+    if not scope_of(actor, ADMIN_ROLES).covers_path(unit.path, unit.pk):
+        raise ApplicationError(_("You may not draft schemes for this unit."))
+    scheme = Scheme.objects.create(
+        region_id=unit.region_id,
+        role=Scheme.Role.UNIT,
+        name=name or f"{unit.name}{year}年考核方案",
+        unit=unit,
+        personnel_category=template.scheme.personnel_category,
+        performance_category=template.scheme.performance_category,
+        year=year,
+    )
+    version = SchemeVersion.objects.create(scheme=scheme, number=1, based_on=template)
+    _copy_tree(template, version)
+    _event(version, actor, VersionState.DRAFT, _("Drafted from %(t)s") % {"t": str(template)})
+    audit_record(
+        actor=actor,
+        action="schemes.scheme.create",
+        obj=scheme,
+        region=unit.region,
+        details={"template": template.pk, "unit": unit.pk},
+    )
+    return version
+
+
+@transaction.atomic
+def version_new_draft(*, actor: User, version: SchemeVersion) -> SchemeVersion:
+    """A frozen version is changed by drafting its successor."""
+    if not may_edit(actor, version.scheme):
+        raise ApplicationError(_("You may not edit this scheme."))
+    if version.editable:
+        raise ApplicationError(_("This version is still editable."))
+    if version.scheme.versions.filter(
+        state__in=[VersionState.DRAFT, VersionState.RETURNED, VersionState.SUBMITTED]
+    ).exists():
+        raise ApplicationError(_("A newer version is already being drafted or reviewed."))
+    number = (version.scheme.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = SchemeVersion.objects.create(scheme=version.scheme, number=number, based_on=version)
+    _copy_tree(version, draft)
+    _event(draft, actor, VersionState.DRAFT, _("Based on version %(n)s") % {"n": version.number})
+    audit_record(
+        actor=actor,
+        action="schemes.version.create",
+        obj=version.scheme,
+        region=version.scheme.region,
+    )
+    return draft
+
+
+# ---------------------------------------------------------------- tree editing
+
+
+def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name in ("max_points", "per_occurrence", "cap", "weight"):
+            text = str(value).strip() if value is not None else ""
+            if name == "weight" and text == "":
+                clean[name] = None
+                continue
+            try:
+                number = Decimal(text or "0")
+            except InvalidOperation:
+                raise ApplicationError(
+                    _("“%(value)s” is not a number.") % {"value": text[:20]}
+                ) from None
+            if number < 0 or number > 1000:
+                raise ApplicationError(_("Numbers must be between 0 and 1000."))
+            clean[name] = number
+        elif name in ("quantitative", "evidence_required"):
+            clean[name] = bool(value) and value not in ("0", "false", "off")
+        else:
+            clean[name] = str(value).strip()
+    if "name" in clean and not clean["name"]:
+        raise ApplicationError(_("An indicator needs a name."))
+    if "kind" in clean and clean["kind"] not in IndicatorKind.values:
+        raise ApplicationError(_("Choose a kind from the list."))
+    return clean
+
+
+@transaction.atomic
+def indicator_add(
+    *, actor: User, version: SchemeVersion, parent: Indicator | None, data: Mapping[str, Any]
+) -> Indicator:
+    _require_edit(actor, version)
+    if parent is not None and (
+        parent.version_id != version.pk or parent.kind != IndicatorKind.GROUP
+    ):
+        raise ApplicationError(_("Indicators can only be added under a group."))
+    position = (
+        Indicator.objects.filter(version=version, parent=parent).aggregate(p=Max("position"))["p"]
+        or 0
+    ) + 1
+    indicator = Indicator.objects.create(
+        version=version, parent=parent, position=position, **_clean_fields(data)
+    )
+    audit_record(
+        actor=actor,
+        action="schemes.indicator.add",
+        obj=indicator,
+        region=version.scheme.region,
+        details={"version": version.pk},
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, actor: User, indicator: Indicator, data: Mapping[str, Any]) -> Indicator:
+    _require_edit(actor, indicator.version)
+    fields = _clean_fields(data)
+    if (
+        indicator.children.exists()
+        and fields.get("kind", IndicatorKind.GROUP) != IndicatorKind.GROUP
+    ):
+        raise ApplicationError(_("An indicator with sub-indicators must stay a group."))
+    for name, value in fields.items():
+        setattr(indicator, name, value)
+    indicator.save()
+    audit_record(
+        actor=actor,
+        action="schemes.indicator.edit",
+        obj=indicator,
+        region=indicator.version.scheme.region,
+        details={"fields": sorted(fields)},
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_move(*, actor: User, indicator: Indicator, direction: str) -> None:
+    """Move up or down among siblings, or out ("left") to the parent's level."""
+    _require_edit(actor, indicator.version)
+    siblings = list(
+        Indicator.objects.filter(version=indicator.version, parent=indicator.parent_id).order_by(
+            "position", "id"
+        )
+    )
+    index = next(i for i, s in enumerate(siblings) if s.pk == indicator.pk)
+    if direction in ("up", "down"):
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(siblings):
+            siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings, start=1):
+            sibling.position = position
+        Indicator.objects.bulk_update(siblings, ["position"])
+    elif direction == "left" and indicator.parent is not None:
+        indicator.parent = indicator.parent.parent
+        indicator.position = 10_000  # last among the new siblings
+        indicator.save(update_fields=["parent", "position"])
+    audit_record(
+        actor=actor,
+        action="schemes.indicator.move",
+        obj=indicator,
+        region=indicator.version.scheme.region,
+        details={"direction": direction},
+    )
+
+
+@transaction.atomic
+def indicator_delete(*, actor: User, indicator: Indicator) -> None:
+    _require_edit(actor, indicator.version)
+    keys = _subtree_keys(indicator)
+    used = IndicatorResult.objects.filter(
+        indicator__version__scheme=indicator.version.scheme, indicator__key__in=keys
+    ).exists()
+    if used:
+        raise ApplicationError(
+            _("“%(name)s” already has results entered in a period, so it cannot be deleted.")
+            % {"name": indicator.name}
+        )
+    audit_record(
+        actor=actor,
+        action="schemes.indicator.delete",
+        obj=indicator,
+        region=indicator.version.scheme.region,
+        details={"name": indicator.name},
+    )
+    indicator.delete()
+
+
+def _subtree_keys(indicator: Indicator) -> list[Any]:
+    rows = list(
+        Indicator.objects.filter(version=indicator.version).values_list("pk", "parent_id", "key")
+    )
+    children: dict[int | None, list[tuple[int, Any]]] = defaultdict(list)
+    for pk, parent, key in rows:
+        children[parent].append((pk, key))
+    keys, stack = [indicator.key], [indicator.pk]
+    while stack:
+        for pk, key in children.get(stack.pop(), []):
+            keys.append(key)
+            stack.append(pk)
+    return keys
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_tree(version: SchemeVersion) -> list[str]:
+    """Every structural problem, each naming the indicator or level concerned."""
+    rows = list(version.indicators.all())
+    problems: list[str] = []
+    if not rows:
+        return [_("The scheme has no indicators.")]
+    children: dict[int | None, list[Indicator]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    names = {row.pk: row.name for row in rows}
+    for parent_id, kids in children.items():
+        level = names[parent_id] if parent_id else _("the top level")
+        weighted = [k for k in kids if k.weight is not None]
+        if weighted:
+            total = sum((k.weight for k in weighted if k.weight is not None), Decimal(0))
+            if total != 100:
+                problems.append(
+                    _("The weights under %(level)s add up to %(total)s; they must add up to 100.")
+                    % {"level": level, "total": plain(total)}
+                )
+    for row in rows:
+        kind = row.kind
+        if kind == IndicatorKind.GROUP and not children.get(row.pk):
+            problems.append(_("Group “%(name)s” has no sub-indicators.") % {"name": row.name})
+        if kind == IndicatorKind.SCORED and row.max_points <= 0:
+            problems.append(_("“%(name)s” needs a maximum above 0.") % {"name": row.name})
+        if kind == IndicatorKind.DEDUCTION and (
+            row.per_occurrence <= 0 or row.cap < row.per_occurrence
+        ):
+            problems.append(
+                _(
+                    "Deduction “%(name)s” needs points per occurrence above 0 "
+                    "and a cap at least that large."
+                )
+                % {"name": row.name}
+            )
+        if kind == IndicatorKind.BONUS and row.cap <= 0:
+            problems.append(_("Bonus “%(name)s” needs a cap above 0.") % {"name": row.name})
+        if kind == IndicatorKind.GROUP and row.max_points > 0:
+            scored = [
+                k
+                for k in children.get(row.pk, [])
+                if k.kind in (IndicatorKind.SCORED, IndicatorKind.GROUP)
+            ]
+            if scored and not any(k.weight is not None for k in scored):
+                total = sum((k.max_points for k in scored), Decimal(0))
+                if total > row.max_points:
+                    problems.append(
+                        _(
+                            "The sub-indicators of “%(name)s” give up to %(total)s points, "
+                            "more than its %(max)s."
+                        )
+                        % {
+                            "name": row.name,
+                            "total": plain(total),
+                            "max": plain(row.max_points),
+                        }
+                    )
+    return problems
+
+
+# ---------------------------------------------------------------- workflow
+
+
+@transaction.atomic
+def version_submit(*, actor: User, version: SchemeVersion, note: str = "") -> None:
+    _require_edit(actor, version)
+    if version.scheme.role == Scheme.Role.TEMPLATE:
+        raise ApplicationError(_("Templates are published, not submitted."))
+    problems = validate_tree(version)
+    if problems:
+        raise ValidationFailed(
+            _("The scheme cannot be submitted yet:") + " " + " ".join(problems),
+            {"problems": problems},
+        )
+    version.state = VersionState.SUBMITTED
+    version.save(update_fields=["state"])
+    _event(version, actor, VersionState.SUBMITTED, note)
+    audit_record(
+        actor=actor,
+        action="schemes.version.submit",
+        obj=version.scheme,
+        region=version.scheme.region,
+    )
+
+
+@transaction.atomic
+def version_return(
+    *, actor: User, version: SchemeVersion, comment: str, indicator_comments: Mapping[str, str]
+) -> None:
+    """Return for revision with a comment on the whole and/or on single indicators."""
+    _require_reviewer(actor, version)
+    if version.state != VersionState.SUBMITTED:
+        raise ApplicationError(_("Only a submitted scheme can be returned."))
+    notes = {k: v.strip() for k, v in indicator_comments.items() if v.strip()}
+    if not comment.strip() and not notes:
+        raise ApplicationError(_("Say what must change: comment on the whole or on an indicator."))
+    keys = {str(k) for k in version.indicators.values_list("key", flat=True)}
+    if set(notes) - keys:
+        raise ApplicationError(_("A comment refers to an indicator that is not in this version."))
+    if comment.strip():
+        SchemeComment.objects.create(version=version, author=actor, text=comment.strip())
+    SchemeComment.objects.bulk_create(
+        SchemeComment(version=version, indicator_key=key, author=actor, text=text)
+        for key, text in notes.items()
+    )
+    version.state = VersionState.RETURNED
+    version.save(update_fields=["state"])
+    _event(version, actor, VersionState.RETURNED, comment.strip())
+    audit_record(
+        actor=actor,
+        action="schemes.version.return",
+        obj=version.scheme,
+        region=version.scheme.region,
+        details={"indicator_comments": len(notes)},
+    )
+
+
+@transaction.atomic
+def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> None:
+    """Approve a submitted unit scheme, or publish a template draft."""
+    _require_reviewer(actor, version)
+    allowed = (
+        VersionState.SUBMITTED if version.scheme.role == Scheme.Role.UNIT else VersionState.DRAFT
+    )
+    if version.state != allowed:
+        raise ApplicationError(
+            _("A scheme that is %(state)s cannot be approved.")
+            % {"state": version.get_state_display()}
+        )
+    problems = validate_tree(version)
+    if problems:
+        raise ValidationFailed(" ".join(problems), {"problems": problems})
+    version.state = VersionState.APPROVED
+    version.save(update_fields=["state"])
+    _event(version, actor, VersionState.APPROVED, note)
+    audit_record(
+        actor=actor,
+        action="schemes.version.approve",
+        obj=version.scheme,
+        region=version.scheme.region,
+    )

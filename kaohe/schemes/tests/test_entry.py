@@ -1,0 +1,177 @@
+"""Result entry: the grid, automatic deductions, all-or-nothing saves, Excel round-trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.models import AuditEvent
+from kaohe.schemes import entry, services
+from kaohe.schemes.models import IndicatorResult, SchemeVersion
+from kaohe.testing import World
+from kaohe.worklogs.models import Timeliness, WorkLog
+from kaohe.worklogs.rules import Period
+from kaohe.worklogs.tests.conftest import place
+
+pytestmark = pytest.mark.django_db
+Q1 = Period(2026, 1)
+TODAY = dt.date(2026, 4, 30)  # Q1's backfill windows have closed
+
+
+@pytest.fixture
+def approved(world: World, drafted: SchemeVersion) -> SchemeVersion:
+    services.version_submit(actor=world.users["unit_admin"], version=drafted)
+    services.version_approve(actor=world.users["region_admin"], version=drafted)
+    return drafted
+
+
+def cell(grid: entry.Grid, key: str, name: str) -> tuple[int, int]:
+    column = next(c for c in grid.columns if c.indicator.name == name)
+    return (grid.people[[p.name for p in grid.people].index(key)].pk, column.indicator.pk)
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_missing_log_deductions_appear_without_typing(
+    world: World, approved: SchemeVersion
+) -> None:
+    cadre = world.people["cadre"]
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            region=world.region,
+            person=cadre,
+            unit=world.bureau,
+            day=dt.date(2026, 3, d),
+            content="工作",
+            timeliness=Timeliness.ON_TIME,
+        )
+        for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13)
+    )
+    grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    assert [c.indicator.name for c in grid.columns] == [
+        "政治表现",
+        "完成任务",
+        "工作质量",
+        "缺写工作日志",
+        "违纪",
+    ]
+    from kaohe.core.calendar import WorkCalendar
+
+    q1_days = WorkCalendar.build(dt.date(2026, 1, 1), dt.date(2026, 3, 31)).count(
+        dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+    )
+    assert grid.cells[cell(grid, "张小明", "缺写工作日志")] == str(q1_days - 10)
+    assert grid.cells[cell(grid, "王建国", "缺写工作日志")] == str(q1_days)
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_a_save_checks_every_cell_and_writes_all_or_nothing(
+    world: World, approved: SchemeVersion
+) -> None:
+    grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    cells = {
+        cell(grid, "张小明", "完成任务"): "28",
+        cell(grid, "李文华", "完成任务"): "35",
+        cell(grid, "王建国", "违纪"): "也许",
+    }
+    before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationFailed) as caught:
+        entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
+    problems = caught.value.extra["problems"]
+    assert any("李文华「完成任务」" in p and "0 至 30" in p for p in problems), problems
+    assert any("王建国「违纪」" in p and "是/否" in p for p in problems)
+    assert (IndicatorResult.objects.count(), AuditEvent.objects.count()) == before
+    cells[cell(grid, "李文华", "完成任务")] = "29.5"
+    cells[cell(grid, "王建国", "违纪")] = "否"
+    entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
+    # 3 typed cells + the automatic deduction for each of the 3 people
+    assert IndicatorResult.objects.count() == 6
+    assert AuditEvent.objects.filter(action="schemes.results.save").count() == 1
+    reopened = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    assert reopened.cells[cell(reopened, "李文华", "完成任务")] == "29.5"
+    assert reopened.cells[cell(reopened, "王建国", "违纪")] == "否"
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_a_used_indicator_cannot_be_deleted(world: World, approved: SchemeVersion) -> None:
+    grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    entry.results_save(
+        actor=world.users["unit_admin"], grid=grid, cells={cell(grid, "张小明", "完成任务"): "25"}
+    )
+    successor = services.version_new_draft(actor=world.users["unit_admin"], version=approved)
+    task = successor.indicators.get(name="完成任务")
+    with pytest.raises(ApplicationError, match="已经录入过考核结果"):
+        services.indicator_delete(actor=world.users["unit_admin"], indicator=task)
+    services.indicator_delete(
+        actor=world.users["unit_admin"], indicator=successor.indicators.get(name="工作质量")
+    )
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_a_mismatched_upload_writes_nothing(
+    world: World, approved: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("unit_admin")
+    url = reverse("schemes:entry", args=[world.bureau.pk, 2026, 1])
+    sheet = client.get(reverse("schemes:entry_export", args=[world.bureau.pk, 2026, 1])).content
+    book = load_workbook(io.BytesIO(sheet))
+    book.worksheets[0].cell(row=3, column=4, value=27)
+    book.worksheets[0].cell(
+        row=2, column=4, value="00000000-0000-0000-0000-000000000000"
+    )  # a foreign column
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
+    response = client.post(url, {"file": SimpleUploadedFile("结果.xlsx", buffer.getvalue())})
+    assert "指标列与方案版本不一致" in response.content.decode()
+    assert (IndicatorResult.objects.count(), AuditEvent.objects.count()) == before
+    # The genuine sheet, filled in, round-trips.
+    book = load_workbook(io.BytesIO(sheet))
+    book.worksheets[0].cell(row=3, column=4, value=27)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client.post(url, {"file": SimpleUploadedFile("结果.xlsx", buffer.getvalue())})
+    assert IndicatorResult.objects.filter(value=27).count() == 1
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_entry_needs_an_approved_scheme_and_the_right_role(
+    world: World, drafted: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    url = reverse("schemes:entry", args=[world.bureau.pk, 2026, 1])
+    assert "还没有经批准的 2026 年考核方案" in client_as("unit_admin").get(url).content.decode()
+    assert client_as("cadre").get(url).status_code == 404
+    assert (
+        client_as("unit_admin")
+        .get(reverse("schemes:entry", args=[world.town.pk, 2026, 1]))
+        .status_code
+        == 404
+    )
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_grid_query_count_does_not_grow_with_people(
+    world: World, approved: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("unit_admin")
+    url = reverse("schemes:entry", args=[world.bureau.pk, 2026, 1])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    count()  # the first visit creates the region's work-record policy
+    few = count()
+    for i in range(12):
+        place(world, f"新人{i}", f"E{i:02d}", dt.date(2026, 1, 1))
+    assert count() == few

@@ -1,0 +1,313 @@
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
+from kaohe.core import clock
+from kaohe.core.errors import ApplicationError
+from kaohe.core.http import AuthedRequest
+from kaohe.org.models import Region, Unit
+from kaohe.schemes import entry, selectors, services
+from kaohe.schemes.models import (
+    AutoSource,
+    Dimension,
+    IndicatorKind,
+    Module,
+    SchemeVersion,
+    VersionState,
+)
+from kaohe.worklogs.rules import Period
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _problems(request: HttpRequest, exc: ApplicationError) -> None:
+    for problem in exc.extra.get("problems", []) or [exc.message]:
+        messages.error(request, problem)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def schemes_page(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    year = clock.today().year
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "template":
+                version = services.template_create(
+                    actor=req.user,
+                    region=Region.objects.get(pk=region_id_of(req.user)),
+                    name=request.POST.get("name", "").strip() or _("New template"),
+                    year=year,
+                )
+            else:
+                template = (
+                    selectors.published_templates(req.user)
+                    .filter(pk=request.POST.get("template") or 0)
+                    .first()
+                )
+                unit = Unit.objects.filter(
+                    scope_of(req.user, ADMIN_ROLES).unit_filter(), pk=request.POST.get("unit") or 0
+                ).first()
+                if template is None or unit is None:
+                    raise ApplicationError(_("Choose a template and one of your units."))
+                version = services.unit_scheme_create(
+                    actor=req.user, template=template, unit=unit, year=year
+                )
+        except ApplicationError as exc:
+            _problems(request, exc)
+        else:
+            return redirect("schemes:version", scheme_id=version.scheme_id, number=version.number)
+    schemes = (
+        selectors.visible_schemes(req.user).prefetch_related("versions").order_by("role", "name")
+    )
+    return render(
+        request,
+        "schemes/schemes.html",
+        {
+            "schemes": schemes,
+            "templates": selectors.published_templates(req.user),
+            "units": Unit.objects.filter(scope_of(req.user, ADMIN_ROLES).unit_filter()).order_by(
+                "path"
+            ),
+            "is_region_admin": is_region_admin(req.user),
+            "year": year,
+        },
+    )
+
+
+def _version_context(req: AuthedRequest, version: SchemeVersion) -> dict[str, object]:
+    roots, general = selectors.version_tree(version)
+    return {
+        "version": version,
+        "scheme": version.scheme,
+        "roots": roots,
+        "general_comments": general,
+        "can_edit": version.editable and services.may_edit(req.user, version.scheme),
+        "can_review": is_region_admin(req.user) and version.state == VersionState.SUBMITTED,
+        "problems": services.validate_tree(version) if version.editable else [],
+        "kinds": IndicatorKind.choices,
+        "modules": Module.choices,
+        "dimensions": Dimension.choices,
+        "sources": AutoSource.choices,
+        "states": VersionState,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    version = selectors.version_get(req.user, scheme_id, number)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "submit":
+                services.version_submit(
+                    actor=req.user, version=version, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Submitted for approval."))
+            elif action == "approve":
+                services.version_approve(
+                    actor=req.user, version=version, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Approved."))
+            elif action == "return":
+                notes = {
+                    name[len("note_") :]: value
+                    for name, value in request.POST.items()
+                    if name.startswith("note_") and isinstance(value, str)
+                }
+                services.version_return(
+                    actor=req.user,
+                    version=version,
+                    comment=request.POST.get("comment", ""),
+                    indicator_comments=notes,
+                )
+                messages.success(request, _("Returned to the unit with your comments."))
+            elif action == "new_version":
+                version = services.version_new_draft(actor=req.user, version=version)
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            _problems(request, exc)
+        return redirect("schemes:version", scheme_id=scheme_id, number=version.number)
+    context = _version_context(req, version)
+    context["versions"] = version.scheme.versions.order_by("number")
+    context["events"] = version.events.select_related("actor")
+    return render(request, "schemes/version.html", context)
+
+
+def _tree_response(
+    request: HttpRequest, req: AuthedRequest, version: SchemeVersion
+) -> HttpResponse:
+    if request.headers.get("HX-Request"):
+        return render(request, "schemes/_tree.html", _version_context(req, version))
+    return redirect("schemes:version", scheme_id=version.scheme_id, number=version.number)
+
+
+@login_required
+@require_POST
+def indicator_add_view(request: HttpRequest, scheme_id: int, number: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    version = selectors.version_get(req.user, scheme_id, number)
+    parent_id = request.POST.get("parent")
+    parent = (
+        selectors.indicator_get(req.user, int(parent_id))
+        if parent_id and parent_id.isdigit()
+        else None
+    )
+    try:
+        services.indicator_add(actor=req.user, version=version, parent=parent, data=request.POST)
+    except ApplicationError as exc:
+        _problems(request, exc)
+        if request.headers.get("HX-Request"):
+            return _error_fragment(request, exc)
+    return _tree_response(request, req, version)
+
+
+def _error_fragment(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    response = render(
+        request, "schemes/_errors.html", {"errors": exc.extra.get("problems", [exc.message])}
+    )
+    # The message goes to the error box, not in place of the tree.
+    response["HX-Retarget"] = "#tree-errors"
+    response["HX-Reswap"] = "innerHTML"
+    list(messages.get_messages(request))  # already shown in the fragment
+    return response
+
+
+@login_required
+@require_POST
+def indicator_change_view(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    indicator = selectors.indicator_get(req.user, indicator_id)
+    action = request.POST.get("action", "edit")
+    try:
+        if action == "edit":
+            services.indicator_update(actor=req.user, indicator=indicator, data=request.POST)
+        elif action in ("up", "down", "left"):
+            services.indicator_move(actor=req.user, indicator=indicator, direction=action)
+        elif action == "delete":
+            services.indicator_delete(actor=req.user, indicator=indicator)
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        _problems(request, exc)
+        if request.headers.get("HX-Request"):
+            return _error_fragment(request, exc)
+    return _tree_response(request, req, indicator.version)
+
+
+@login_required
+def diff_page(request: HttpRequest, scheme_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    right = selectors.version_get(req.user, scheme_id)
+    numbers = list(right.scheme.versions.order_by("number").values_list("number", flat=True))
+    try:
+        a = int(request.GET.get("a", numbers[-2] if len(numbers) > 1 else numbers[0]))
+        b = int(request.GET.get("b", numbers[-1]))
+    except ValueError:
+        raise Http404 from None
+    left = selectors.version_get(req.user, scheme_id, a)
+    right = selectors.version_get(req.user, scheme_id, b)
+    return render(
+        request,
+        "schemes/diff.html",
+        {
+            "scheme": right.scheme,
+            "left": left,
+            "right": right,
+            "rows": selectors.version_diff(left, right),
+            "numbers": numbers,
+        },
+    )
+
+
+@login_required
+def entry_index(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    units = Unit.objects.filter(scope_of(req.user, entry.ASSESSOR_ROLES).unit_filter()).order_by(
+        "path"
+    )
+    if not units.exists():
+        raise Http404
+    unit_id = request.GET.get("unit")
+    if unit_id and unit_id.isdigit():
+        period = Period.quarter_of(clock.today())
+        quarter = int(request.GET.get("quarter") or period.quarter)
+        return redirect("schemes:entry", unit_id=int(unit_id), year=period.year, quarter=quarter)
+    return render(
+        request,
+        "schemes/entry_index.html",
+        {"units": units, "current": Period.quarter_of(clock.today())},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    if not 1 <= quarter <= 4:
+        raise Http404
+    period = Period(year, quarter)
+    try:
+        grid = entry.entry_grid(req.user, unit_id, period)
+    except ApplicationError as exc:
+        return render(
+            request, "schemes/entry.html", {"blocked": exc.message, "period": period}, status=200
+        )
+    if request.method == "POST":
+        try:
+            upload = request.FILES.get("file")
+            if upload is not None:
+                cells = entry.cells_from_workbook(grid, upload)
+                source = "excel"
+            else:
+                cells = {
+                    (p.pk, c.indicator.pk): request.POST.get(f"c_{p.pk}_{c.indicator.pk}", "")
+                    for p in grid.people
+                    for c in grid.columns
+                }
+                source = "grid"
+            changed = entry.results_save(actor=req.user, grid=grid, cells=cells, source=source)
+        except ApplicationError as exc:
+            _problems(request, exc)
+            if upload is None:
+                grid.cells.update({k: v for k, v in cells.items()})  # keep what was typed
+        else:
+            messages.success(request, _("Saved: %(n)s cells changed.") % {"n": changed})
+            return redirect("schemes:entry", unit_id=unit_id, year=year, quarter=quarter)
+    rows = [
+        (
+            person,
+            [
+                (column, grid.cells.get((person.pk, column.indicator.pk), ""))
+                for column in grid.columns
+            ],
+        )
+        for person in grid.people
+    ]
+    return render(request, "schemes/entry.html", {"grid": grid, "rows": rows, "period": period})
+
+
+@login_required
+def entry_export(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    try:
+        grid = entry.entry_grid(req.user, unit_id, Period(year, quarter))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("schemes:entry", args=[unit_id, year, quarter]))
+    response = HttpResponse(entry.grid_workbook(grid), content_type=XLSX)
+    name = f"{grid.unit.name}-{year}年第{quarter}季度指标结果.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
