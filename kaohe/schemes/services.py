@@ -148,6 +148,42 @@ def unit_scheme_create(
 
 
 @transaction.atomic
+def supplement_create(*, actor: User, trunk: Scheme, quarter: int) -> SchemeVersion:
+    """ "1+N": a supplement to a unit's trunk scheme for one quarter, drafted empty
+    and approved like any scheme; result entry shows its indicators after the trunk's."""
+    if trunk.role != Scheme.Role.UNIT or trunk.part != Scheme.Part.TRUNK or trunk.unit is None:
+        raise ApplicationError(_("Supplements belong to a unit's trunk scheme."))
+    if not may_edit(actor, trunk):
+        raise ApplicationError(_("You may not edit this scheme."))
+    if not 1 <= quarter <= 4:
+        raise ApplicationError(_("Choose a quarter from 1 to 4."))
+    if trunk.supplements.filter(quarter=quarter).exists():
+        raise ApplicationError(_("This quarter already has a supplement; edit that one."))
+    scheme = Scheme.objects.create(
+        region_id=trunk.region_id,
+        role=Scheme.Role.UNIT,
+        part=Scheme.Part.SUPPLEMENT,
+        trunk=trunk,
+        unit=trunk.unit,
+        name=_("%(name)s (supplement for Q%(q)s)") % {"name": trunk.name, "q": quarter},
+        personnel_category=trunk.personnel_category,
+        performance_category=trunk.performance_category,
+        year=trunk.year,
+        quarter=quarter,
+    )
+    version = SchemeVersion.objects.create(scheme=scheme, number=1)
+    _event(version, actor, VersionState.DRAFT)
+    audit_record(
+        actor=actor,
+        action="schemes.supplement.create",
+        obj=scheme,
+        region=trunk.region,
+        details={"trunk": trunk.pk, "quarter": quarter},
+    )
+    return version
+
+
+@transaction.atomic
 def version_new_draft(*, actor: User, version: SchemeVersion) -> SchemeVersion:
     """A frozen version is changed by drafting its successor."""
     if not may_edit(actor, version.scheme):

@@ -135,6 +135,16 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
                 messages.success(request, _("Returned to the unit with your comments."))
             elif action == "new_version":
                 version = services.version_new_draft(actor=req.user, version=version)
+            elif action == "supplement":
+                quarter = request.POST.get("quarter", "")
+                version = services.supplement_create(
+                    actor=req.user,
+                    trunk=version.scheme,
+                    quarter=int(quarter) if quarter.isdigit() else 0,
+                )
+                return redirect(
+                    "schemes:version", scheme_id=version.scheme_id, number=version.number
+                )
             else:
                 raise Http404
         except ApplicationError as exc:

@@ -175,3 +175,25 @@ def test_the_grid_query_count_does_not_grow_with_people(
     for i in range(12):
         place(world, f"新人{i}", f"E{i:02d}", dt.date(2026, 1, 1))
     assert count() == few
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_an_approved_supplement_adds_its_indicators_for_its_quarter(
+    world: World, approved: SchemeVersion
+) -> None:
+    from kaohe.schemes.tests.conftest import add
+
+    supplement = services.supplement_create(
+        actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1
+    )
+    add(world, supplement, None, "一季度专项：春风行动", kind="scored", max_points="5")
+    services.version_submit(actor=world.users["unit_admin"], version=supplement)
+    services.version_approve(actor=world.users["region_admin"], version=supplement)
+    q1 = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    assert q1.columns[-1].indicator.name == "一季度专项：春风行动"
+    q2 = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Period(2026, 2))
+    assert "一季度专项：春风行动" not in [c.indicator.name for c in q2.columns]
+    with pytest.raises(ApplicationError):
+        services.supplement_create(
+            actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1
+        )
