@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kaohe.worklogs",
     "kaohe.reviews",
     "kaohe.schemes",
+    "kaohe.scoring",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,8 @@ KAOHE_ROSTER_MAX_BYTES = env_int("KAOHE_ROSTER_MAX_MB", 10, minimum=1) * 1024 * 
 KAOHE_ROSTER_MAX_ROWS = env_int("KAOHE_ROSTER_MAX_ROWS", 20000, minimum=1)
 # Django's own request-size guard; uploads larger than this are streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
+# The result-entry grid posts one field per person and indicator (500 × 43 and more).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("KAOHE_MAX_FORM_FIELDS", 60000, minimum=1000)
 
 # A fixed "today" for training set-ups and tests (kaohe.core.clock); empty in production.
 _today = env_str("KAOHE_TODAY")

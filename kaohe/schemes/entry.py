@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -257,7 +258,7 @@ def results_save(
         if current is None:
             to_create.append(
                 IndicatorResult(
-                    version=columns[indicator_id].indicator.version,
+                    version_id=columns[indicator_id].indicator.version_id,
                     indicator_id=indicator_id,
                     unit=grid.unit,
                     person_id=person_id,
@@ -272,9 +273,16 @@ def results_save(
             to_update.append(current)
     IndicatorResult.objects.filter(pk__in=to_delete).delete()
     IndicatorResult.objects.bulk_create(to_create, batch_size=2000)
-    IndicatorResult.objects.bulk_update(
-        to_update, ["value", "occurrences", "flag"], batch_size=2000
-    )
+    # One UPDATE per distinct value rather than bulk_update's CASE per row: grids
+    # repeat a handful of values, and the CASE expressions dominate for thousands of cells.
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for r in to_update:
+        groups[(r.value, r.occurrences, r.flag)].append(r.pk)
+    now = timezone.now()
+    for (value, occurrences, flag), ids in groups.items():
+        IndicatorResult.objects.filter(pk__in=ids).update(
+            value=value, occurrences=occurrences, flag=flag, updated_at=now
+        )
     changed = len(to_create) + len(to_update) + len(to_delete)
     audit_record(
         actor=actor,
