@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kaohe.accounts import views as account_views
+from kaohe.api import api
 from kaohe.core import views as core_views
 
 admin.site.site_header = "kaohe 考核"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("logs/", include("kaohe.worklogs.urls")),
     path("reviews/", include("kaohe.reviews.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
+    path("scoring/", include("kaohe.scoring.urls")),
+    path("api/", api.urls),
     path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -65,6 +65,7 @@ class ReviewRound(models.Model):
     class Cadence(models.TextChoices):
         QUARTERLY = "quarterly", _("Quarterly")
         MONTHLY = "monthly", _("Monthly")
+        ANNUAL = "annual", _("Annual democratic evaluation")  # 德能勤绩廉, number 1
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
@@ -108,16 +109,20 @@ class ReviewRound(models.Model):
     def __str__(self) -> str:
         if self.cadence == self.Cadence.MONTHLY:
             return f"{self.year}年{self.number}月考评"
+        if self.cadence == self.Cadence.ANNUAL:
+            return f"{self.year}年度民主测评"
         return f"{self.year}年第{self.number}季度考评"
 
     @property
     def period_start(self) -> dt.date:
+        if self.cadence == self.Cadence.ANNUAL:
+            return dt.date(self.year, 1, 1)
         month = self.number if self.cadence == self.Cadence.MONTHLY else 3 * self.number - 2
         return dt.date(self.year, month, 1)
 
     @property
     def period_end(self) -> dt.date:
-        months = 1 if self.cadence == self.Cadence.MONTHLY else 3
+        months = {"monthly": 1, "annual": 12}.get(str(self.cadence), 3)
         start = self.period_start
         following = dt.date(
             start.year + (start.month + months - 1) // 12, (start.month + months - 1) % 12 + 1, 1

@@ -92,7 +92,7 @@ def round_create(
 ) -> ReviewRound:
     """A draft round over the units that have assessed cadres at the period's end."""
     _require_region_admin(actor, region.pk)
-    limit = 12 if cadence == ReviewRound.Cadence.MONTHLY else 4
+    limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
     if not 1 <= number <= limit:
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": limit})
     if ends_on < starts_on:

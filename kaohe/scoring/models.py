@@ -1,0 +1,237 @@
+"""Stored results of the scoring engine: quarterly and annual runs (R5).
+
+A run is one computation of a period. Reopening a published period starts a new
+run and keeps the old one, so earlier results are never overwritten.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoringPolicy(models.Model):
+    """A region's figures for scores, grades and quotas (defaults from the reports)."""
+
+    class Rounding(models.TextChoices):
+        FLOOR = "floor", _("Round down")
+        HALF_UP = "half_up", _("Round half up")
+        CEILING = "ceiling", _("Round up")
+
+    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    evaluation_weight = models.DecimalField(
+        _("rating share of the quarterly score (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(70),
+    )
+    indicator_weight = models.DecimalField(
+        _("indicator share of the quarterly score (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(30),
+    )
+    good_from = models.DecimalField(
+        _("好 from"), max_digits=5, decimal_places=2, default=Decimal(90)
+    )
+    fairly_good_from = models.DecimalField(
+        _("较好 from"), max_digits=5, decimal_places=2, default=Decimal(80)
+    )
+    average_from = models.DecimalField(
+        _("一般 from"), max_digits=5, decimal_places=2, default=Decimal(60)
+    )
+    good_share = models.DecimalField(
+        _("share that may be 好"), max_digits=4, decimal_places=2, default=Decimal("0.40")
+    )
+    excellent_share = models.DecimalField(
+        _("share that may be 优秀"), max_digits=4, decimal_places=2, default=Decimal("0.20")
+    )
+    excellent_share_max = models.DecimalField(
+        _("share of 优秀 with a recorded approval"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.25"),
+    )
+    rounding = models.CharField(
+        _("rounding of quotas"), max_length=16, choices=Rounding.choices, default=Rounding.FLOOR
+    )
+    min_good_quarters = models.PositiveSmallIntegerField(
+        _("好 quarters needed for 优秀"), default=2
+    )
+    average_counts_as_failing = models.BooleanField(
+        _("一般 quarters climb the ladder too"), default=False
+    )
+    main_democratic = models.DecimalField(
+        _("main leader: democratic evaluation (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(10),
+    )
+    main_unit = models.DecimalField(
+        _("main leader: unit result (%)"), max_digits=5, decimal_places=2, default=Decimal(30)
+    )
+    main_quarterly = models.DecimalField(
+        _("main leader: quarterly average (%)"), max_digits=5, decimal_places=2, default=Decimal(60)
+    )
+    other_democratic = models.DecimalField(
+        _("others: democratic evaluation (%)"), max_digits=5, decimal_places=2, default=Decimal(10)
+    )
+    other_unit = models.DecimalField(
+        _("others: unit result (%)"), max_digits=5, decimal_places=2, default=Decimal(20)
+    )
+    other_quarterly = models.DecimalField(
+        _("others: quarterly average (%)"), max_digits=5, decimal_places=2, default=Decimal(70)
+    )
+
+    class Meta:
+        verbose_name = _("scoring policy")
+        verbose_name_plural = _("scoring policies")
+
+    def __str__(self) -> str:
+        return str(self.region_id)
+
+
+class RunState(models.TextChoices):
+    COMPUTED = "computed", _("Computed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class QuarterRun(models.Model):
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(default=1)
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.COMPUTED)
+    reopen_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-quarter", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "quarter", "number"], name="uniq_quarter_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年第{self.quarter}季度（第{self.number}次计算）"
+
+
+class QuarterResult(models.Model):
+    run = models.ForeignKey(QuarterRun, on_delete=models.CASCADE, related_name="results")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    pool_id = models.PositiveIntegerField()  # the quota pool's id (pools are yearly rows)
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    band = models.CharField(max_length=16, blank=True)
+    computed_grade = models.CharField(max_length=16, blank=True)  # what the engine gave
+    grade = models.CharField(max_length=16, blank=True)  # after the unit head's proposal
+    tie = models.BooleanField(default=False)
+    change_reason = models.CharField(max_length=300, blank=True)
+    steps = models.JSONField(default=list)
+    rank_in_unit = models.PositiveIntegerField(default=0)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "person"], name="uniq_quarter_result")
+        ]
+        indexes = [models.Index(fields=["run", "unit"]), models.Index(fields=["run", "pool_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.person_id}={self.score}"
+
+
+class AnnualRun(models.Model):
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(default=1)
+    state = models.CharField(max_length=16, choices=RunState.choices, default=RunState.COMPUTED)
+    excellent_share = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.20"))
+    share_approval = models.CharField(
+        max_length=300, blank=True
+    )  # required above the default share
+    reopen_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_annual_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度（第{self.number}次计算）"
+
+
+class AnnualResult(models.Model):
+    run = models.ForeignKey(AnnualRun, on_delete=models.CASCADE, related_name="results")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    pool_id = models.PositiveIntegerField()
+    tier = models.CharField(max_length=32)
+    composite = models.DecimalField(max_digits=6, decimal_places=2)
+    grade = models.CharField(max_length=16)
+    priority = models.BooleanField(default=False)
+    consequences = models.JSONField(default=list)
+    tie = models.BooleanField(default=False)
+    steps = models.JSONField(default=list)
+    rank_in_tier = models.PositiveIntegerField(default=0)
+    receipt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "person"], name="uniq_annual_result")]
+        indexes = [
+            models.Index(fields=["run", "tier", "composite"]),
+            models.Index(fields=["run", "unit"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.person_id}={self.composite}"
+
+
+class UnitAnnualScore(models.Model):
+    """The unit's annual comprehensive result, entered until unit performance exists."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="uniq_unit_annual_score")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}={self.score}"
+
+
+class PersonYearFlag(models.Model):
+    """A fact the annual rules read, entered with its reason (R5.4, R5.8, R5.11)."""
+
+    class Kind(models.TextChoices):
+        VETO = "veto", _("Cannot be 优秀 (veto)")
+        AFFIRMATION = "affirmation", _("优秀 directly (affirmation)")
+        INVESTIGATION = "investigation", _("Under investigation: grade pending")
+        BAR = "bar", _("Other bar to 优秀")
+
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year} {self.kind}"

@@ -1,0 +1,173 @@
+"""Reads of scores and grades, scoped by the acting user."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.http import Http404
+
+from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
+from kaohe.accounts.models import User
+from kaohe.org.models import Unit
+from kaohe.scoring import engine
+from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
+from kaohe.scoring.services import PROPOSER_ROLES, policy_for
+
+
+def quarter_runs(user: User) -> QuerySet[QuarterRun]:
+    return QuarterRun.objects.filter(region_id=region_id_of(user))
+
+
+def annual_runs(user: User) -> QuerySet[AnnualRun]:
+    return AnnualRun.objects.filter(region_id=region_id_of(user))
+
+
+def office_quarter_run(user: User, run_id: int) -> QuarterRun:
+    if not is_region_admin(user):
+        raise Http404
+    run = quarter_runs(user).filter(pk=run_id).select_related("region").first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def office_annual_run(user: User, run_id: int) -> AnnualRun:
+    if not is_region_admin(user):
+        raise Http404
+    run = annual_runs(user).filter(pk=run_id).select_related("region").first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def proposer_units(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(scope_of(user, PROPOSER_ROLES).unit_filter())
+
+
+@dataclass
+class PoolCounter:
+    pool_id: int
+    limit: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+def unit_proposal(
+    user: User, run_id: int, unit_id: int
+) -> tuple[QuarterRun, Unit, list[QuarterResult], list[PoolCounter]]:
+    """A unit's results in a run, with its pools' 好 places (the unit head's page)."""
+    unit = proposer_units(user).filter(pk=unit_id).first()
+    run = quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
+    if unit is None or run is None:
+        raise Http404
+    results = list(
+        QuarterResult.objects.filter(run=run, unit=unit)
+        .select_related("person")
+        .order_by("rank_in_unit", "person__staff_no")
+    )
+    pools = sorted({r.pool_id for r in results})
+    policy = policy_for(run.region_id)
+    counters = []
+    stats = {
+        row["pool_id"]: row
+        for row in QuarterResult.objects.filter(run=run, pool_id__in=pools)
+        .exclude(computed_grade="")
+        .values("pool_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
+    }
+    for pool_id in pools:
+        row = stats.get(pool_id, {"n": 0, "good": 0})
+        counters.append(
+            PoolCounter(
+                pool_id, engine.quota(row["n"], policy.good_share, policy.rounding), row["good"]
+            )
+        )
+    return run, unit, results, counters
+
+
+@dataclass
+class Distribution:
+    name: str
+    counts: dict[str, int]
+    total: int
+
+
+def quarter_distribution(run: QuarterRun) -> tuple[list[Distribution], int]:
+    """Grade counts per unit (one GROUP BY), and how many ties await a decision."""
+    names = dict(Unit.objects.filter(region_id=run.region_id).values_list("pk", "name"))
+    rows: dict[int, dict[str, int]] = defaultdict(dict)
+    for item in (
+        QuarterResult.objects.filter(run=run).values("unit_id", "grade").annotate(n=Count("id"))
+    ):
+        rows[item["unit_id"]][item["grade"] or "none"] = item["n"]
+    out = [Distribution(names[u], c, sum(c.values())) for u, c in rows.items()]
+    out.sort(key=lambda d: d.name)
+    ties = QuarterResult.objects.filter(run=run, tie=True, change_reason="").count()
+    return out, ties
+
+
+@dataclass
+class TierRanking:
+    tier: str
+    count: int
+    highest: Decimal
+    lowest: Decimal
+    top: list[AnnualResult]
+
+
+def annual_rankings(run: AnnualRun, limit: int = 10) -> list[TierRanking]:
+    """Within each rank tier across the region: the head of the ranking, highest and lowest."""
+    out = []
+    for item in (
+        run.results.values("tier")
+        .annotate(n=Count("id"), hi=Max("composite"), lo=Min("composite"))
+        .order_by("tier")
+    ):
+        top = list(
+            run.results.filter(tier=item["tier"])
+            .select_related("person", "unit")
+            .order_by("rank_in_tier", "person_id")[:limit]
+        )
+        out.append(TierRanking(item["tier"], item["n"], item["hi"], item["lo"], top))
+    return out
+
+
+def annual_distribution(run: AnnualRun) -> dict[str, int]:
+    return dict(run.results.values("grade").annotate(n=Count("id")).values_list("grade", "n"))
+
+
+def my_results(user: User) -> tuple[list[QuarterResult], list[AnnualResult]]:
+    """The user's own published results, newest first."""
+    if user.person_id is None:
+        return [], []
+    quarters = list(
+        QuarterResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
+        .select_related("run", "unit")
+        .order_by("-run__year", "-run__quarter")
+    )
+    years = list(
+        AnnualResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
+        .select_related("run", "unit")
+        .order_by("-run__year")
+    )
+    return quarters, years
+
+
+def my_result(user: User, kind: str, result_id: int) -> QuarterResult | AnnualResult:
+    model = QuarterResult if kind == "quarter" else AnnualResult
+    if user.person_id is None:
+        raise Http404
+    result = (
+        model.objects.filter(pk=result_id, person_id=user.person_id, run__state=RunState.PUBLISHED)
+        .select_related("run", "unit")
+        .first()
+    )
+    if result is None or user.person_id is None:
+        raise Http404
+    return result

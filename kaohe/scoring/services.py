@@ -1,0 +1,635 @@
+"""Feeding the engine and storing what it returns (R5).
+
+Inputs are gathered with a fixed number of queries per period (memberships,
+pools, the round's results, indicator results, work-log deductions); the engine
+runs in memory; results are written with bulk_create.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
+from kaohe.accounts.models import Role, User
+from kaohe.core.audit import audit_record
+from kaohe.core.errors import ApplicationError
+from kaohe.core.models import Notification
+from kaohe.org.models import (
+    LeadershipRole,
+    Membership,
+    MembershipStatus,
+    QuotaPoolMember,
+    Region,
+    Unit,
+)
+from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+from kaohe.schemes.entry import versions_in_force
+from kaohe.schemes.models import Indicator, IndicatorResult
+from kaohe.schemes.rollup import Entry, Node, roll_up
+from kaohe.scoring import engine
+from kaohe.scoring.models import (
+    AnnualResult,
+    AnnualRun,
+    PersonYearFlag,
+    QuarterResult,
+    QuarterRun,
+    RunState,
+    ScoringPolicy,
+    UnitAnnualScore,
+)
+from kaohe.worklogs.compliance import worklog_deductions
+from kaohe.worklogs.rules import Period
+from kaohe.worklogs.services import policy_for as worklog_policy_for
+
+GRADE_RANK = {g.value: i for i, g in enumerate(engine.QUARTER_ORDER)}
+PROPOSER_ROLES = {Role.UNIT_HEAD, *ADMIN_ROLES}
+
+
+def policy_for(region_id: int) -> ScoringPolicy:
+    policy, _created = ScoringPolicy.objects.get_or_create(region_id=region_id)
+    return policy
+
+
+def quarter_policy(p: ScoringPolicy) -> engine.QuarterPolicy:
+    return engine.QuarterPolicy(
+        evaluation_weight=p.evaluation_weight,
+        indicator_weight=p.indicator_weight,
+        good_from=p.good_from,
+        fairly_good_from=p.fairly_good_from,
+        average_from=p.average_from,
+        good_share=p.good_share,
+        rounding=p.rounding,
+    )
+
+
+def annual_policy(p: ScoringPolicy, excellent_share: Decimal) -> engine.AnnualPolicy:
+    failing = (
+        (engine.QuarterGrade.POOR, engine.QuarterGrade.AVERAGE)
+        if p.average_counts_as_failing
+        else (engine.QuarterGrade.POOR,)
+    )
+    return engine.AnnualPolicy(
+        main_leader_weights=(p.main_democratic, p.main_unit, p.main_quarterly),
+        other_weights=(p.other_democratic, p.other_unit, p.other_quarterly),
+        excellent_share=excellent_share,
+        rounding=p.rounding,
+        min_good_quarters=p.min_good_quarters,
+        failing=failing,
+    )
+
+
+def _require_office(actor: User, region_id: int) -> None:
+    if not is_region_admin(actor) or actor.region_id != region_id:
+        raise ApplicationError(_("Only the region's assessment office may do this."))
+
+
+def _pools(region_id: int, year: int) -> dict[int, int]:
+    """unit id → pool id; a unit without a pool is its own pool (negative id)."""
+    return dict(
+        QuotaPoolMember.objects.filter(year=year, unit__region_id=region_id).values_list(
+            "unit_id", "pool_id"
+        )
+    )
+
+
+def _round_scores(region_id: int, year: int, cadence: str, number: int) -> dict[int, Decimal]:
+    round_ = (
+        ReviewRound.objects.filter(
+            region_id=region_id,
+            year=year,
+            cadence=cadence,
+            number=number,
+            state__in=[RoundState.CLOSED, RoundState.PUBLISHED],
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if round_ is None:
+        return {}
+    return {
+        target: score
+        for target, score in RoundResult.objects.filter(round=round_).values_list(
+            "target_id", "score"
+        )
+        if score is not None
+    }
+
+
+def _indicator_parts(
+    units: set[int], period: Period
+) -> dict[int, tuple[Decimal | None, list[engine.Adjustment], list[str]]]:
+    """Per person: the scheme's weighted part out of 100, its top-level deductions
+    and bonuses, and triggered vetoes. Automatic indicators are skipped: the
+    work-log deductions are applied once, directly."""
+    out: dict[int, tuple[Decimal | None, list[engine.Adjustment], list[str]]] = {}
+    for unit in Unit.objects.filter(pk__in=units):
+        versions = versions_in_force(unit, period)
+        if not versions:
+            continue
+        rows = [i for i in Indicator.objects.filter(version__in=versions) if not i.auto_source]
+        nodes = [
+            Node(
+                key=str(i.pk),
+                parent=str(i.parent_id) if i.parent_id else None,
+                name=i.name,
+                kind=i.kind,
+                max_points=i.max_points,
+                per_occurrence=i.per_occurrence,
+                cap=i.cap,
+                weight=i.weight,
+                position=i.position,
+            )
+            for i in rows
+        ]
+        top_adjusting = {
+            n.key for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")
+        }
+        base_nodes = [n for n in nodes if n.key not in top_adjusting]
+        entries: dict[int, dict[str, Entry]] = defaultdict(dict)
+        for r in IndicatorResult.objects.filter(
+            indicator__in=[i.pk for i in rows], unit=unit, year=period.year, quarter=period.quarter
+        ):
+            entries[r.person_id][str(r.indicator_id)] = Entry(r.value, r.occurrences, r.flag)
+        base_max = roll_up(base_nodes, {}).scores
+        top_max = sum(
+            (
+                base_max[n.key].max_points
+                for n in base_nodes
+                if n.parent is None and n.kind in ("scored", "group")
+            ),
+            Decimal(0),
+        )
+        for person_id, person_entries in entries.items():
+            base = roll_up(base_nodes, person_entries)
+            adjustments = []
+            for node in (n for n in nodes if n.key in top_adjusting):
+                alone = roll_up([node], person_entries).scores[node.key]
+                if alone.score:
+                    adjustments.append(engine.Adjustment(node.name, alone.score, alone.detail))
+            normalized = base.total / top_max * 100 if top_max > 0 else None
+            out[person_id] = (normalized, adjustments, base.vetoed)
+    return out
+
+
+def quarter_inputs(
+    region_id: int, period: Period, today: dt.date
+) -> tuple[list[engine.QuarterInput], dict[int, Membership]]:
+    memberships = {
+        m.person_id: m
+        for m in Membership.objects.filter(region_id=region_id)
+        .on(period.end)
+        .in_scope()
+        .select_related("unit", "person", "rank_level")
+    }
+    pools = _pools(region_id, period.year)
+    evaluation = _round_scores(
+        region_id, period.year, ReviewRound.Cadence.QUARTERLY, period.quarter
+    )
+    indicators = _indicator_parts({m.unit_id for m in memberships.values()}, period)
+    deductions = worklog_deductions(
+        region_id=region_id, period=period, today=today, person_ids=list(memberships)
+    )
+    wl_policy = worklog_policy_for(region_id)
+    inputs = []
+    for person_id in sorted(memberships):
+        m = memberships[person_id]
+        d = deductions[person_id]
+        adjustments: list[engine.Adjustment] = []
+        if d.missing_logs:
+            adjustments.append(
+                engine.Adjustment(
+                    _("missing daily logs"),
+                    -d.missing_logs * wl_policy.deduction_per_missing_log,
+                    f"{d.missing_logs} × {wl_policy.deduction_per_missing_log.normalize()}",
+                )
+            )
+        if d.missing_quarterly_summaries:
+            adjustments.append(
+                engine.Adjustment(
+                    _("missing quarterly summary"),
+                    -d.missing_quarterly_summaries * wl_policy.deduction_per_missing_quarterly,
+                )
+            )
+        scheme_part, scheme_adjustments, vetoed = indicators.get(person_id, (None, [], []))
+        inputs.append(
+            engine.QuarterInput(
+                person_id=person_id,
+                pool_id=pools.get(m.unit_id, -m.unit_id),
+                evaluation=evaluation.get(person_id),
+                indicators=scheme_part,
+                adjustments=tuple(scheme_adjustments + adjustments),
+                vetoed=tuple(vetoed),
+                graded=m.status != MembershipStatus.PROBATION,
+            )
+        )
+    return inputs, memberships
+
+
+def _steps_json(steps: tuple[engine.Step, ...]) -> list[dict[str, object]]:
+    return [{"code": s.code, "figures": dict(s.figures)} for s in steps]
+
+
+@transaction.atomic
+def quarter_compute(
+    *, actor: User | None, region: Region, year: int, quarter: int, today: dt.date
+) -> QuarterRun:
+    """Compute (or recompute) a quarter. A confirmed or published run must be reopened first."""
+    if actor is not None:
+        _require_office(actor, region.pk)
+    period = Period(year, quarter)
+    current = (
+        QuarterRun.objects.select_for_update()
+        .filter(region=region, year=year, quarter=quarter)
+        .exclude(state=RunState.SUPERSEDED)
+        .first()
+    )
+    if current is not None and current.state != RunState.COMPUTED:
+        raise ApplicationError(
+            _("This quarter is %(state)s; reopen it with a reason to recompute.")
+            % {"state": current.get_state_display()}
+        )
+    run = current or QuarterRun.objects.create(
+        region=region,
+        year=year,
+        quarter=quarter,
+        number=(
+            QuarterRun.objects.filter(region=region, year=year, quarter=quarter).aggregate(
+                n=Max("number")
+            )["n"]
+            or 0
+        )
+        + 1,
+    )
+    policy = quarter_policy(policy_for(region.pk))
+    inputs, memberships = quarter_inputs(region.pk, period, today)
+    scores = [engine.quarter_score(i, policy) for i in inputs]
+    grades = engine.quarter_grades(scores, policy)
+    by_unit: dict[int, list[engine.QuarterScore]] = defaultdict(list)
+    for s in scores:
+        by_unit[memberships[s.person_id].unit_id].append(s)
+    ranks: dict[int, int] = {}
+    for members in by_unit.values():
+        ordered = sorted(members, key=lambda s: (-s.score, s.person_id))
+        previous, rank = None, 0
+        for position, s in enumerate(ordered, start=1):
+            if s.score != previous:
+                rank, previous = position, s.score
+            ranks[s.person_id] = rank
+    QuarterResult.objects.filter(run=run).delete()
+    QuarterResult.objects.bulk_create(
+        (
+            QuarterResult(
+                run=run,
+                person_id=s.person_id,
+                unit_id=memberships[s.person_id].unit_id,
+                pool_id=s.pool_id if s.pool_id > 0 else 0,
+                score=s.score,
+                band=(grades[s.person_id].band or ""),
+                computed_grade=(grades[s.person_id].grade or ""),
+                grade=(grades[s.person_id].grade or ""),
+                tie=grades[s.person_id].tie,
+                steps=_steps_json(s.steps) + _steps_json(grades[s.person_id].steps),
+                rank_in_unit=ranks[s.person_id],
+            )
+            for s in scores
+        ),
+        batch_size=5000,
+    )
+    audit_record(
+        actor=actor,
+        action="scoring.quarter.compute",
+        obj=run,
+        region=region,
+        details={"people": len(scores)},
+    )
+    return run
+
+
+def pool_quota(run: QuarterRun, pool_id: int) -> tuple[int, int]:
+    """(places for 好 in the pool, places already taken)."""
+    p = policy_for(run.region_id)
+    rows = QuarterResult.objects.filter(run=run, pool_id=pool_id).exclude(computed_grade="")
+    limit = engine.quota(rows.count(), p.good_share, p.rounding)
+    return limit, rows.filter(grade=engine.QuarterGrade.GOOD).count()
+
+
+@transaction.atomic
+def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[str, str]]) -> int:
+    """The unit head's proposal: {result id: (grade, reason)}. A grade may go down
+    freely with a reason; it may not rise above the score's band, and 好 only
+    within the pool's remaining places."""
+    if run.state != RunState.COMPUTED:
+        raise ApplicationError(_("Grades can be proposed only before the office confirms them."))
+    results = {
+        r.pk: r
+        for r in QuarterResult.objects.select_for_update()
+        .filter(run=run, pk__in=list(changes))
+        .select_related("unit", "person")
+    }
+    scope = scope_of(actor, PROPOSER_ROLES)
+    problems: list[str] = []
+    changed: list[QuarterResult] = []
+    for result_id, (grade, reason) in changes.items():
+        r = results.get(result_id)
+        if r is None or not scope.covers_path(r.unit.path, r.unit_id):
+            raise ApplicationError(_("You may propose grades only for your own units."))
+        if grade == r.grade:
+            continue
+        if not r.band or grade not in GRADE_RANK:
+            problems.append(_("%(name)s: choose a grade from the list.") % {"name": r.person.name})
+            continue
+        if GRADE_RANK[grade] < GRADE_RANK[r.band]:
+            problems.append(
+                _("%(name)s scored %(score)s; the grade cannot be above the score's band.")
+                % {"name": r.person.name, "score": r.score}
+            )
+            continue
+        if grade != r.computed_grade and len(reason.strip()) < 4:
+            problems.append(
+                _("%(name)s: write the reason for changing the grade.") % {"name": r.person.name}
+            )
+            continue
+        r.grade = grade
+        r.change_reason = reason.strip()[:300] if grade != r.computed_grade else ""
+        r.proposed_at = timezone.now()
+        changed.append(r)
+    if problems:
+        raise ApplicationError(" ".join(problems), {"problems": problems})
+    QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at"])
+    for pool_id in {r.pool_id for r in changed}:
+        limit, used = pool_quota(run, pool_id)
+        if used > limit:
+            raise ApplicationError(
+                _(
+                    "Only %(limit)s people of this pool may be 好 this quarter; %(used)s would be. "
+                    "Nothing was saved."
+                )
+                % {"limit": limit, "used": used}
+            )
+    audit_record(
+        actor=actor,
+        action="scoring.quarter.propose",
+        obj=run,
+        region=run.region,
+        details={"changes": {str(r.person_id): r.grade for r in changed}},
+    )
+    return len(changed)
+
+
+def _set_state(
+    actor: User, run: QuarterRun | AnnualRun, to: str, allowed: set[str], action: str
+) -> None:
+    _require_office(actor, run.region_id)
+    if run.state not in allowed:
+        raise ApplicationError(_("This period is %(state)s.") % {"state": run.get_state_display()})
+    run.state = to
+    run.save(update_fields=["state"])
+    audit_record(actor=actor, action=action, obj=run, region=run.region)
+
+
+@transaction.atomic
+def quarter_confirm(*, actor: User, run: QuarterRun) -> None:
+    ties = run.results.filter(
+        tie=True, grade=engine.QuarterGrade.FAIRLY_GOOD, change_reason=""
+    ).count()
+    if ties:
+        raise ApplicationError(
+            _("%(n)s people are tied at the 好 boundary; their unit heads must decide first.")
+            % {"n": ties}
+        )
+    _set_state(actor, run, RunState.CONFIRMED, {RunState.COMPUTED}, "scoring.quarter.confirm")
+
+
+def _notify_published(results: list[tuple[int, str]], text: str, url: str) -> None:
+    users = dict(
+        User.objects.filter(person_id__in=[p for p, _g in results]).values_list("person_id", "pk")
+    )
+    Notification.objects.bulk_create(
+        (Notification(user_id=users[p], text=text, url=url) for p, _g in results if p in users),
+        batch_size=5000,
+    )
+
+
+@transaction.atomic
+def quarter_publish(*, actor: User, run: QuarterRun) -> None:
+    _set_state(actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, "scoring.quarter.publish")
+    from django.urls import reverse
+
+    _notify_published(
+        list(run.results.values_list("person_id", "grade")),
+        _("The results of %(period)s are published; please read and confirm yours.")
+        % {"period": Period(run.year, run.quarter).label()},
+        reverse("scoring:mine"),
+    )
+
+
+@transaction.atomic
+def quarter_reopen(*, actor: User, run: QuarterRun, reason: str, today: dt.date) -> QuarterRun:
+    """Keep the old run as superseded and compute a new one; the reason is recorded."""
+    _require_office(actor, run.region_id)
+    if len(reason.strip()) < 4:
+        raise ApplicationError(_("Reopening needs a written reason."))
+    if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
+        raise ApplicationError(_("Only a confirmed or published period is reopened."))
+    run.state = RunState.SUPERSEDED
+    run.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="scoring.quarter.reopen",
+        obj=run,
+        region=run.region,
+        details={"reason": reason.strip()},
+    )
+    new = quarter_compute(
+        actor=actor, region=run.region, year=run.year, quarter=run.quarter, today=today
+    )
+    new.reopen_reason = reason.strip()[:300]
+    new.save(update_fields=["reopen_reason"])
+    return new
+
+
+@transaction.atomic
+def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> None:
+    """The cadre confirms they have read their result (R3.8 feedback, R5.12)."""
+    if actor.person_id != result.person_id:
+        raise ApplicationError(_("Only the person assessed confirms receipt."))
+    if result.run.state != RunState.PUBLISHED:
+        raise ApplicationError(_("This result is not published yet."))
+    if result.receipt_at is None:
+        result.receipt_at = timezone.now()
+        result.save(update_fields=["receipt_at"])
+        audit_record(actor=actor, action="scoring.receipt", obj=result.run, region=actor.region)
+
+
+# ---------------------------------------------------------------- annual
+
+
+def annual_inputs(
+    region_id: int, year: int
+) -> tuple[list[engine.AnnualInput], dict[int, Membership]]:
+    end = dt.date(year, 12, 31)
+    memberships = {
+        m.person_id: m
+        for m in Membership.objects.filter(region_id=region_id)
+        .on(end)
+        .in_scope()
+        .select_related("rank_level", "unit")
+    }
+    pools = _pools(region_id, year)
+    democratic = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
+    unit_scores = dict(
+        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
+            "unit_id", "score"
+        )
+    )
+    quarters: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+    published = QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
+    for person_id, score, grade in (
+        QuarterResult.objects.filter(run__in=published)
+        .order_by("run__quarter")
+        .values_list("person_id", "score", "grade")
+    ):
+        quarters[person_id].append((score, grade))
+    flags: dict[int, dict[str, str]] = defaultdict(dict)
+    for person_id, kind, reason in PersonYearFlag.objects.filter(
+        year=year, person__region_id=region_id
+    ).values_list("person_id", "kind", "reason"):
+        flags[person_id][kind] = reason
+    inputs = []
+    for person_id in sorted(memberships):
+        m = memberships[person_id]
+        q = quarters.get(person_id, [])
+        f = flags.get(person_id, {})
+        inputs.append(
+            engine.AnnualInput(
+                person_id=person_id,
+                pool_id=pools.get(m.unit_id, -m.unit_id),
+                tier=m.rank_level.tier,
+                main_leader=m.leadership_role == LeadershipRole.MAIN,
+                democratic=democratic.get(person_id),
+                unit_result=unit_scores.get(m.unit_id),
+                quarter_scores=tuple(s for s, _g in q),
+                quarter_grades=tuple(engine.QuarterGrade(g) for _s, g in q if g),
+                probation=m.status == MembershipStatus.PROBATION,
+                under_investigation=PersonYearFlag.Kind.INVESTIGATION in f,
+                veto=f.get(PersonYearFlag.Kind.VETO, ""),
+                affirmation=f.get(PersonYearFlag.Kind.AFFIRMATION, ""),
+                bars=tuple(v for k, v in f.items() if k == PersonYearFlag.Kind.BAR),
+            )
+        )
+    return inputs, memberships
+
+
+@transaction.atomic
+def annual_compute(
+    *,
+    actor: User | None,
+    region: Region,
+    year: int,
+    excellent_share: Decimal | None = None,
+    approval: str = "",
+) -> AnnualRun:
+    """The annual composite and grades. Above the default 优秀 share (up to the
+    maximum) a recorded approval is required (R5.3)."""
+    if actor is not None:
+        _require_office(actor, region.pk)
+    p = policy_for(region.pk)
+    share = excellent_share if excellent_share is not None else p.excellent_share
+    if share > p.excellent_share_max:
+        raise ApplicationError(
+            _("优秀 may not exceed %(max)s%% of those assessed.")
+            % {"max": int(p.excellent_share_max * 100)}
+        )
+    if share > p.excellent_share and len(approval.strip()) < 4:
+        raise ApplicationError(
+            _("A share above %(base)s%% needs the approval recorded.")
+            % {"base": int(p.excellent_share * 100)}
+        )
+    current = (
+        AnnualRun.objects.select_for_update()
+        .filter(region=region, year=year)
+        .exclude(state=RunState.SUPERSEDED)
+        .first()
+    )
+    if current is not None and current.state != RunState.COMPUTED:
+        raise ApplicationError(
+            _("This year is %(state)s; reopen it with a reason to recompute.")
+            % {"state": current.get_state_display()}
+        )
+    run = current or AnnualRun.objects.create(
+        region=region,
+        year=year,
+        number=(
+            AnnualRun.objects.filter(region=region, year=year).aggregate(n=Max("number"))["n"] or 0
+        )
+        + 1,
+    )
+    run.excellent_share, run.share_approval = share, approval.strip()[:300]
+    run.save(update_fields=["excellent_share", "share_approval"])
+    inputs, memberships = annual_inputs(region.pk, year)
+    results = engine.annual_grades(inputs, annual_policy(p, share))
+    AnnualResult.objects.filter(run=run).delete()
+    AnnualResult.objects.bulk_create(
+        (
+            AnnualResult(
+                run=run,
+                person_id=r.person_id,
+                unit_id=memberships[r.person_id].unit_id,
+                pool_id=max(r.pool_id, 0),
+                tier=r.tier,
+                composite=r.composite,
+                grade=r.grade.value,
+                priority=r.priority,
+                consequences=list(r.consequences),
+                tie=r.tie,
+                steps=_steps_json(r.steps),
+                rank_in_tier=r.rank_in_tier,
+            )
+            for r in results.values()
+        ),
+        batch_size=5000,
+    )
+    audit_record(
+        actor=actor,
+        action="scoring.year.compute",
+        obj=run,
+        region=region,
+        details={"people": len(results)},
+    )
+    return run
+
+
+@transaction.atomic
+def annual_publish(*, actor: User, run: AnnualRun) -> None:
+    _set_state(
+        actor,
+        run,
+        RunState.PUBLISHED,
+        {RunState.COMPUTED, RunState.CONFIRMED},
+        "scoring.year.publish",
+    )
+
+
+@transaction.atomic
+def flag_record(
+    *, actor: User, person_id: int, year: int, kind: str, reason: str
+) -> PersonYearFlag:
+    _require_office(actor, actor.region_id or 0)
+    if kind not in PersonYearFlag.Kind.values:
+        raise ApplicationError(_("Choose a kind from the list."))
+    if len(reason.strip()) < 4:
+        raise ApplicationError(_("Write the reason; it is shown in the explanation."))
+    flag = PersonYearFlag.objects.create(
+        person_id=person_id, year=year, kind=kind, reason=reason.strip()[:300], actor=actor
+    )
+    audit_record(
+        actor=actor, action="scoring.flag", obj=flag, region=actor.region, details={"kind": kind}
+    )
+    return flag

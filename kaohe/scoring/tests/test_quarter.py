@@ -1,0 +1,191 @@
+"""Quarterly results end to end: inputs, grades under quota, proposals, publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+
+from kaohe.core.errors import ApplicationError
+from kaohe.core.models import AuditEvent, Notification
+from kaohe.reviews import services as review_services
+from kaohe.reviews.models import ReviewRound
+from kaohe.reviews.tests.conftest import big, bureau_unit, q1  # noqa: F401  (fixtures)
+from kaohe.scoring import services
+from kaohe.scoring.explain import explain
+from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 4, 30)
+
+
+def vote(world: World, round_: ReviewRound, spread: dict[str, int]) -> None:
+    """Every member of the bureau rates; target `name` gets `spread[name]` from everyone."""
+    ru = bureau_unit(round_, world)
+    for key in [
+        "B00",
+        "B01",
+        "B02",
+        "B03",
+        "B04",
+        "B05",
+        "B06",
+        "B07",
+        "B08",
+        "unit_head",
+        "team_member",
+        "cadre",
+    ]:
+        user = world.users[key]
+        sheet = review_services.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
+        assert sheet is not None
+        values = {str(p.pk): spread.get(p.name, 80) for p in sheet.targets}
+        # Keep within the 30% high-score limit by lowering the extra high scores of this ballot.
+        high = [k for k, v in values.items() if v >= 90]
+        for k in high[sheet.high_limit :]:
+            values[k] = 89
+        if len(set(values.values())) == 1:
+            values[next(iter(values))] = 79
+        review_services.ballot_submit(actor=user, round_unit=ru, values=values)
+    review_services.round_close(actor=world.users["region_admin"], round_=round_)
+
+
+@pytest.fixture
+def computed(big: World, q1: ReviewRound) -> QuarterRun:  # noqa: F811
+    vote(big, q1, {"周敏": 95, "吴刚": 94, "郑爽": 93, "冯涛": 92, "陈晨": 91})
+    return services.quarter_compute(
+        actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
+    )
+
+
+def result(run: QuarterRun, name: str) -> QuarterResult:
+    return run.results.get(person__name=name)
+
+
+def test_scores_include_the_rating_and_missing_log_deductions(
+    big: World, computed: QuarterRun
+) -> None:  # noqa: F811
+    r = result(computed, "周敏")
+    headline, lines = explain(r.steps)
+    assert (
+        headline.startswith("本季度得分") and "评价得分" in headline and "缺写工作日志" in headline
+    )
+    # No scheme, so the rating carries the whole weight; no logs or summary were written in Q1.
+    from kaohe.core.calendar import WorkCalendar
+    from kaohe.reviews.models import RoundResult
+
+    rating = RoundResult.objects.get(target=r.person).score
+    assert rating is not None
+    days = WorkCalendar.build(dt.date(2026, 1, 1), dt.date(2026, 3, 31)).count(
+        dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+    )
+    assert r.score == rating - Decimal("0.5") * days - 2
+    assert f"缺写工作日志 -{Decimal('0.5') * days}" in headline
+    assert any("考核池" in line for line in lines)
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_good_quota_and_the_unit_heads_proposal(
+    big: World,
+    q1: ReviewRound,
+    client_as: Callable[[str], Client],  # noqa: F811
+) -> None:
+    from kaohe.worklogs.models import WorklogPolicy
+
+    WorklogPolicy.objects.update_or_create(
+        region=big.region,
+        defaults={"deduction_per_missing_log": 0, "deduction_per_missing_quarterly": 0},
+    )
+    vote(big, q1, {"周敏": 95, "吴刚": 94, "郑爽": 93, "冯涛": 92, "陈晨": 91, "褚磊": 90})
+    run = services.quarter_compute(
+        actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
+    )
+    # The bureau and the centre share a merged pool: 12 + 2 graded → 5 places for 好.
+    goods = run.results.filter(grade="good").count()
+    limit, used = services.pool_quota(run, result(run, "周敏").pool_id)
+    assert (limit, used) == (5, goods) and goods <= 5
+    page = (
+        client_as("unit_head")
+        .get(reverse("scoring:proposal", args=[run.pk, big.bureau.pk]))
+        .content.decode()
+    )
+    assert f"本季度可评“好”5 人，剩余 {5 - goods} 人" in page
+    # Downgrading needs a reason; the freed place can then go to someone in the 好 band.
+    top = result(run, "周敏")
+    with pytest.raises(ApplicationError, match="理由"):
+        services.quarter_propose(
+            actor=big.users["unit_head"], run=run, changes={top.pk: ("fairly_good", "")}
+        )
+    services.quarter_propose(
+        actor=big.users["unit_head"], run=run, changes={top.pk: ("fairly_good", "年内受到诫勉")}
+    )
+    assert result(run, "周敏").grade == "fairly_good"
+    low = run.results.filter(score__lt=80).exclude(computed_grade="").first()
+    assert low is not None
+    with pytest.raises(ApplicationError, match="不能高于"):
+        services.quarter_propose(
+            actor=big.users["unit_head"], run=run, changes={low.pk: ("good", "表现突出")}
+        )
+    with pytest.raises(ApplicationError):
+        services.quarter_propose(
+            actor=big.users["cadre_other"], run=run, changes={top.pk: ("good", "xxxx")}
+        )
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_confirm_publish_explain_receipt_and_reopen(
+    big: World,
+    computed: QuarterRun,
+    client_as: Callable[[str], Client],  # noqa: F811
+) -> None:
+    office = big.users["region_admin"]
+    with pytest.raises(ApplicationError, match="考核办"):
+        services.quarter_confirm(actor=big.users["unit_head"], run=computed)
+    QuarterResult.objects.filter(run=computed, tie=True).update(change_reason="经研究确定")
+    services.quarter_confirm(actor=office, run=computed)
+    services.quarter_publish(actor=office, run=computed)
+    assert Notification.objects.filter(user=big.users["B00"]).exists()
+    mine = client_as("B00")
+    listing = mine.get(reverse("scoring:mine")).content.decode()
+    r = result(computed, "周敏")
+    assert f"/scoring/mine/quarter/{r.pk}/" in listing
+    page = mine.get(reverse("scoring:explanation", args=["quarter", r.pk])).content.decode()
+    assert "本季度得分" in page and "评价得分" in page
+    assert (
+        client_as("B01").get(reverse("scoring:explanation", args=["quarter", r.pk])).status_code
+        == 404
+    )
+    mine.post(reverse("scoring:receipt", args=["quarter", r.pk]))
+    assert QuarterResult.objects.get(pk=r.pk).receipt_at is not None
+    api = mine.get("/api/my/results").json()
+    assert api[0]["explanation"].startswith("本季度得分") and api[0]["receipt_confirmed"] is True
+    assert client_as("public").get("/api/my/results").status_code == 401
+    # A published quarter changes only by reopening with a reason; the old run is kept.
+    with pytest.raises(ApplicationError):
+        services.quarter_compute(actor=office, region=big.region, year=2026, quarter=1, today=TODAY)
+    new = services.quarter_reopen(actor=office, run=computed, reason="补录指标结果", today=TODAY)
+    computed.refresh_from_db()
+    assert computed.state == RunState.SUPERSEDED and computed.results.count() == new.results.count()
+    assert new.number == 2 and new.reopen_reason == "补录指标结果"
+    assert AuditEvent.objects.filter(action="scoring.quarter.reopen").exists()
+
+
+def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -> None:  # noqa: F811
+    before = list(
+        computed.results.order_by("person_id").values_list("person_id", "score", "grade", "steps")
+    )
+    services.quarter_compute(
+        actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
+    )
+    after = list(
+        QuarterResult.objects.filter(run=computed)
+        .order_by("person_id")
+        .values_list("person_id", "score", "grade", "steps")
+    )
+    assert before == after

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kaohe.scoring import views
+
+app_name = "scoring"
+
+urlpatterns = [
+    path("", views.overview_page, name="overview"),
+    path("quarters/<int:run_id>/", views.quarter_page, name="quarter"),
+    path("quarters/<int:run_id>/units/<int:unit_id>/", views.proposal_page, name="proposal"),
+    path("years/<int:run_id>/", views.annual_page, name="annual"),
+    path("mine/", views.mine_page, name="mine"),
+    path("mine/<str:kind>/<int:result_id>/", views.explanation_page, name="explanation"),
+    path("mine/<str:kind>/<int:result_id>/receipt/", views.receipt_view, name="receipt"),
+]
