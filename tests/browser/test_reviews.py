@@ -10,7 +10,6 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.reviews.models import Participation, ReviewRound, Score
-from kaohe.reviews.tests.conftest import big, q1  # noqa: F401  (fixtures)
 from kaohe.testing import World
 from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
 
@@ -20,8 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_team_member_votes_and_the_admin_sees_progress(
     browser: Browser,
     live_server: LiveServer,
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     login: Callable[[Page, str], None],
 ) -> None:
     admin_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")

@@ -12,7 +12,6 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.schemes.models import SchemeVersion, VersionState
-from kaohe.schemes.tests.conftest import template  # noqa: F401  (fixture)
 from kaohe.testing import World
 from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
 
@@ -23,7 +22,7 @@ def test_build_submit_return_fix_approve(
     browser: Browser,
     live_server: LiveServer,
     world: World,
-    template: SchemeVersion,  # noqa: F811
+    template: SchemeVersion,
     login: Callable[[Page, str], None],
     settings: Settings,
 ) -> None:

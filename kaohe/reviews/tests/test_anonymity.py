@@ -16,7 +16,7 @@ from kaohe.core.models import AuditEvent
 from kaohe.org.models import Person
 from kaohe.reviews import services
 from kaohe.reviews.models import DraftBallot, Participation, ReviewRound, RoundUnit, Score
-from kaohe.reviews.tests.conftest import bureau_unit
+from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from kaohe.reviews.models import (
     RoundUnit,
     Score,
 )
-from kaohe.reviews.tests.conftest import bureau_unit
+from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db

@@ -181,7 +181,7 @@ def test_the_grid_query_count_does_not_grow_with_people(
 def test_an_approved_supplement_adds_its_indicators_for_its_quarter(
     world: World, approved: SchemeVersion
 ) -> None:
-    from kaohe.schemes.tests.conftest import add
+    from kaohe.schemes.tests.fixtures import add
 
     supplement = services.supplement_create(
         actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1

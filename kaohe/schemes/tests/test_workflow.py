@@ -8,7 +8,7 @@ from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
 from kaohe.schemes.models import Indicator, SchemeComment, SchemeVersion, VersionState
-from kaohe.schemes.tests.conftest import add
+from kaohe.schemes.tests.fixtures import add
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db

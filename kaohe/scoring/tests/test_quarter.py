@@ -15,7 +15,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound
-from kaohe.reviews.tests.conftest import big, bureau_unit, q1  # noqa: F401  (fixtures)
+from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.scoring import services
 from kaohe.scoring.explain import explain
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
@@ -57,7 +57,7 @@ def vote(world: World, round_: ReviewRound, spread: dict[str, int]) -> None:
 
 
 @pytest.fixture
-def computed(big: World, q1: ReviewRound) -> QuarterRun:  # noqa: F811
+def computed(big: World, q1: ReviewRound) -> QuarterRun:
     vote(big, q1, {"周敏": 95, "吴刚": 94, "郑爽": 93, "冯涛": 92, "陈晨": 91})
     return services.quarter_compute(
         actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
@@ -70,7 +70,7 @@ def result(run: QuarterRun, name: str) -> QuarterResult:
 
 def test_scores_include_the_rating_and_missing_log_deductions(
     big: World, computed: QuarterRun
-) -> None:  # noqa: F811
+) -> None:
     r = result(computed, "周敏")
     headline, lines = explain(r.steps)
     assert (
@@ -94,7 +94,7 @@ def test_scores_include_the_rating_and_missing_log_deductions(
 def test_the_good_quota_and_the_unit_heads_proposal(
     big: World,
     q1: ReviewRound,
-    client_as: Callable[[str], Client],  # noqa: F811
+    client_as: Callable[[str], Client],
 ) -> None:
     from kaohe.worklogs.models import WorklogPolicy
 
@@ -142,7 +142,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
 def test_confirm_publish_explain_receipt_and_reopen(
     big: World,
     computed: QuarterRun,
-    client_as: Callable[[str], Client],  # noqa: F811
+    client_as: Callable[[str], Client],
 ) -> None:
     office = big.users["region_admin"]
     with pytest.raises(ApplicationError, match="考核办"):
@@ -176,7 +176,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     assert AuditEvent.objects.filter(action="scoring.quarter.reopen").exists()
 
 
-def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -> None:  # noqa: F811
+def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -> None:
     before = list(
         computed.results.order_by("person_id").values_list("person_id", "score", "grade", "steps")
     )
