@@ -11,7 +11,11 @@ from pytest_django.fixtures import Settings
 from kaohe.testing import World, build_world
 
 # Fixtures shared across apps' tests and the browser tests.
-pytest_plugins = ["kaohe.reviews.tests.fixtures", "kaohe.schemes.tests.fixtures"]
+pytest_plugins = [
+    "kaohe.reviews.tests.fixtures",
+    "kaohe.schemes.tests.fixtures",
+    "kaohe.scoring.tests.fixtures",
+]
 
 
 @pytest.fixture

@@ -54,6 +54,11 @@ def _q(value: Decimal) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_UP)
 
 
+def _pct(value: Decimal) -> str:
+    """40 rather than 40.00: shares as people write them."""
+    return format(value.normalize(), "f")
+
+
 def _s(value: Decimal | int) -> str:
     return str(_q(Decimal(value))) if isinstance(value, Decimal) else str(value)
 
@@ -128,7 +133,9 @@ def quarter_score(inp: QuarterInput, policy: QuarterPolicy) -> QuarterScore:
         assert value is not None
         share = weight / total_weight
         base += value * share
-        steps.append(Step(f"part.{name}", {"value": _s(value), "weight": _s(share * HUNDRED)}))
+        steps.append(
+            Step(f"part.{name}", {"value": _s(value), "weight": _pct(_q(share * HUNDRED))})
+        )
     if not parts:
         steps.append(Step("part.none"))
     score = base
@@ -205,7 +212,7 @@ def quarter_grades(
                     "quota",
                     {
                         "count": str(len(graded)),
-                        "share": _s(policy.good_share * HUNDRED),
+                        "share": _pct(policy.good_share * HUNDRED),
                         "limit": str(limit),
                     },
                 )
@@ -302,7 +309,9 @@ def annual_composite(inp: AnnualInput, policy: AnnualPolicy) -> tuple[Decimal, l
         assert value is not None
         share = weight / total
         composite += value * share
-        steps.append(Step(f"annual.{code}", {"value": _s(value), "weight": _s(share * HUNDRED)}))
+        steps.append(
+            Step(f"annual.{code}", {"value": _s(value), "weight": _pct(_q(share * HUNDRED))})
+        )
     composite = _q(composite)
     steps.append(Step("annual.composite", {"score": _s(composite)}))
     return composite, steps

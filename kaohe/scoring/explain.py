@@ -74,6 +74,7 @@ def _line(step: Mapping[str, Any]) -> str | None:
         "affirmation": _("优秀 directly: %(reason)s."),
         "priority": _("All four quarters 好: priority for awards, training and promotion."),
         "annual.grade": _("Annual grade: %(grade)s."),
+        "proposed": _("The unit head set the grade to “%(grade)s”: %(reason)s."),
     }
     if code in texts:
         return texts[code] % f
@@ -94,7 +95,7 @@ def explain(steps: Iterable[Mapping[str, Any]]) -> tuple[str, list[str]]:
     for step in steps:
         code, f = step["code"], step.get("figures", {})
         if code in names:
-            parts.append(f"{names[code]} {f['value']} × {f['weight'].rstrip('0').rstrip('.')}%")
+            parts.append(f"{names[code]} {f['value']} × {f['weight']}%")
         elif code == "adjustment":
             detail = f"（{f['detail']}）" if f.get("detail") else ""
             extras.append(f"{f['label']} {f['points']}{detail}")

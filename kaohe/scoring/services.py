@@ -340,8 +340,8 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
         r = results.get(result_id)
         if r is None or not scope.covers_path(r.unit.path, r.unit_id):
             raise ApplicationError(_("You may propose grades only for your own units."))
-        if grade == r.grade:
-            continue
+        if grade == r.grade and not (r.tie and reason.strip()):
+            continue  # unchanged; a tied row may still record the head's decision
         if not r.band or grade not in GRADE_RANK:
             problems.append(_("%(name)s: choose a grade from the list.") % {"name": r.person.name})
             continue
@@ -351,18 +351,24 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
                 % {"name": r.person.name, "score": r.score}
             )
             continue
-        if grade != r.computed_grade and len(reason.strip()) < 4:
+        if (grade != r.computed_grade or r.tie) and len(reason.strip()) < 4:
             problems.append(
                 _("%(name)s: write the reason for changing the grade.") % {"name": r.person.name}
             )
             continue
         r.grade = grade
-        r.change_reason = reason.strip()[:300] if grade != r.computed_grade else ""
+        r.change_reason = reason.strip()[:300] if grade != r.computed_grade or r.tie else ""
         r.proposed_at = timezone.now()
+        # The explanation keeps the engine's steps and adds the decision on top.
+        r.steps = [s for s in r.steps if s.get("code") != "proposed"]
+        if r.change_reason:
+            r.steps.append(
+                {"code": "proposed", "figures": {"grade": grade, "reason": r.change_reason}}
+            )
         changed.append(r)
     if problems:
         raise ApplicationError(" ".join(problems), {"problems": problems})
-    QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at"])
+    QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])
     for pool_id in {r.pool_id for r in changed}:
         limit, used = pool_quota(run, pool_id)
         if used > limit:

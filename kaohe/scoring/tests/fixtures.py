@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+from kaohe.scoring import services
+from kaohe.scoring.models import QuarterRun
+from kaohe.testing import World
+from kaohe.worklogs.models import WorklogPolicy
+
+RATINGS = {
+    "周敏": 95,
+    "吴刚": 94,
+    "郑爽": 93,
+    "冯涛": 92,
+    "陈晨": "91",
+    "褚磊": "90.5",
+    "王建国": 88,
+    "李文华": 86,
+}
+
+
+@pytest.fixture
+def graded(big: World) -> QuarterRun:
+    """Q1 computed from a closed round's results: six people in the 好 band, five places
+    in the merged pool of 14, no work-log deductions."""
+    WorklogPolicy.objects.update_or_create(
+        region=big.region,
+        defaults={"deduction_per_missing_log": 0, "deduction_per_missing_quarterly": 0},
+    )
+    round_ = ReviewRound.objects.create(
+        region=big.region,
+        year=2026,
+        number=1,
+        state=RoundState.CLOSED,
+        starts_on=dt.date(2026, 4, 1),
+        ends_on=dt.date(2026, 4, 10),
+    )
+    RoundResult.objects.bulk_create(
+        RoundResult(
+            round=round_,
+            unit=person.memberships.get().unit,
+            target=person,
+            score=Decimal(str(RATINGS.get(person.name, 82))),
+            rater_count=11,
+        )
+        for person in big.people.values()
+        if person.region_id == big.region.pk
+    )
+    return services.quarter_compute(
+        actor=big.users["region_admin"],
+        region=big.region,
+        year=2026,
+        quarter=1,
+        today=dt.date(2026, 4, 30),
+    )
