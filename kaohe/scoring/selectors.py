@@ -11,7 +11,7 @@ from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
-from kaohe.org.models import Unit
+from kaohe.org.models import QuotaPool, Unit
 from kaohe.scoring import engine
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.services import PROPOSER_ROLES, policy_for
@@ -96,6 +96,32 @@ class Distribution:
     name: str
     counts: dict[str, int]
     total: int
+
+
+@dataclass
+class PoolRow:
+    name: str
+    graded: int
+    limit: int
+    good: int
+
+
+def quarter_pools(run: QuarterRun) -> list[PoolRow]:
+    """Each quota pool's places for 好 and how many hold it (one GROUP BY)."""
+    policy = policy_for(run.region_id)
+    names = dict(
+        QuotaPool.objects.filter(region_id=run.region_id, year=run.year).values_list("pk", "name")
+    )
+    rows = []
+    for item in (
+        QuarterResult.objects.filter(run=run)
+        .exclude(computed_grade="")
+        .values("pool_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
+    ):
+        limit = engine.quota(item["n"], policy.good_share, policy.rounding)
+        rows.append(PoolRow(names.get(item["pool_id"], "—"), item["n"], limit, item["good"]))
+    return sorted(rows, key=lambda r: r.name)
 
 
 def quarter_distribution(run: QuarterRun) -> tuple[list[Distribution], int]:

@@ -124,6 +124,7 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         {
             "run": run,
             "rows": rows,
+            "pools": selectors.quarter_pools(run),
             "ties": ties,
             "grades": [(g, grade_label(g)) for g in grades],
             "chart": chart,

@@ -1,0 +1,112 @@
+"""The annual composite from stored quarters, the democratic round, unit results and flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kaohe.core.errors import ApplicationError
+from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+from kaohe.scoring import services
+from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState, UnitAnnualScore
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+
+
+def publish_quarters(world: World, graded: QuarterRun) -> None:
+    """Q1 from the fixture; Q2–Q4 recomputed from the same ratings; all published."""
+    QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)
+    rnd = ReviewRound.objects.get(year=2026, number=1, cadence="quarterly")
+    for quarter in (2, 3, 4):
+        copy = ReviewRound.objects.create(
+            region=world.region,
+            year=2026,
+            number=quarter,
+            state=RoundState.CLOSED,
+            starts_on=rnd.starts_on,
+            ends_on=rnd.ends_on,
+        )
+        RoundResult.objects.bulk_create(
+            RoundResult(
+                round=copy,
+                unit_id=r.unit_id,
+                target_id=r.target_id,
+                score=r.score,
+                rater_count=r.rater_count,
+            )
+            for r in RoundResult.objects.filter(round=rnd)
+        )
+        run = services.quarter_compute(
+            actor=world.users["region_admin"],
+            region=world.region,
+            year=2026,
+            quarter=quarter,
+            today=dt.date(2027, 1, 20),
+        )
+        QuarterRun.objects.filter(pk=run.pk).update(state=RunState.PUBLISHED)
+
+
+def test_the_year_reads_quarters_ratings_unit_results_and_flags(
+    big: World, graded: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    publish_quarters(big, graded)
+    democratic = ReviewRound.objects.create(
+        region=big.region,
+        year=2026,
+        cadence="annual",
+        number=1,
+        state=RoundState.CLOSED,
+        starts_on=dt.date(2026, 12, 20),
+        ends_on=dt.date(2026, 12, 31),
+    )
+    head = big.people["head"]
+    RoundResult.objects.create(
+        round=democratic, unit=big.bureau, target=head, score=Decimal(92), rater_count=11
+    )
+    UnitAnnualScore.objects.create(unit=big.bureau, year=2026, score=Decimal(90))
+    services.flag_record(
+        actor=big.users["region_admin"],
+        person_id=big.people["b0"].pk,
+        year=2026,
+        kind="veto",
+        reason="被区委通报批评",
+    )
+    with pytest.raises(ApplicationError, match="批准依据"):
+        services.annual_compute(
+            actor=big.users["region_admin"],
+            region=big.region,
+            year=2026,
+            excellent_share=Decimal("0.25"),
+        )
+    run = services.annual_compute(actor=big.users["region_admin"], region=big.region, year=2026)
+    # The main leader: 10% democratic 92 + 30% unit 90 + 60% quarterly 88 = 9.2 + 27 + 52.8
+    leader = AnnualResult.objects.get(run=run, person=head)
+    assert leader.composite == Decimal("89.00")
+    zhou = AnnualResult.objects.get(run=run, person=big.people["b0"])
+    assert zhou.grade != "excellent" and zhou.priority  # four 好, but vetoed
+    assert any(s["code"] == "bar.veto" for s in zhou.steps)
+    excellent = AnnualResult.objects.filter(run=run, grade="excellent").count()
+    assert excellent <= 2  # 14 in the merged pool × 20%
+    page = client_as("region_admin").get(reverse("scoring:annual", args=[run.pk])).content.decode()
+    assert "按职级排名" in page and "最高" in page
+    assert client_as("unit_head").get(reverse("scoring:annual", args=[run.pk])).status_code == 404
+    services.annual_publish(actor=big.users["region_admin"], run=run)
+    assert PersonYearFlag.objects.count() == 1
+
+
+def test_the_office_overview_shows_units_pools_and_the_chart(
+    big: World, graded: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    page = (
+        client_as("region_admin").get(reverse("scoring:quarter", args=[graded.pk])).content.decode()
+    )
+    assert 'id="chart"' in page and "区人力资源和社会保障局" in page and 'id="pools"' in page
+    assert (
+        client_as("unit_admin").get(reverse("scoring:quarter", args=[graded.pk])).status_code == 404
+    )
