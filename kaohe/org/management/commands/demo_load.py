@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaohe.accounts.models import Role
+from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.org.demo import (
     DEMO_PASSWORD,
@@ -19,7 +20,11 @@ from kaohe.org.demo import (
     generate_demo,
     persona_logins,
 )
-from kaohe.org.models import RankTier, UnitType
+from kaohe.org.models import RankTier, Region, UnitType
+from kaohe.reviews.demo import generate_demo_rounds
+from kaohe.schemes.demo import generate_demo_schemes
+from kaohe.scoring.demo import generate_demo_scores
+from kaohe.worklogs.demo import generate_demo_logs
 
 ROLE_NAMES: dict[str, str] = {
     Role.REGION_ADMIN: "考核办管理员 region admin",
@@ -78,9 +83,38 @@ class Command(BaseCommand):
             if not quiet:
                 self._write_counts(result)
             logins = list(result.personas)
+        self._later_stages(region or demo_region(), quiet)
         elapsed = time.perf_counter() - started
         self._write_logins(logins)
         self.stdout.write(f"耗时 / time: {elapsed:.2f} s")
+
+    def _later_stages(self, region: Region | None, quiet: bool) -> None:
+        """Work records, schemes, rating rounds and results of the demo year, each
+        written once: a stage that finds its data already there does nothing."""
+        if region is None:
+            return
+        today = clock.today()
+        year = today.year
+        logs = generate_demo_logs(region_id=region.pk, year=year, today=today)
+        schemes = generate_demo_schemes(region_id=region.pk, year=year)
+        rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
+        quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
+        if not quiet and logs.created:
+            self.stdout.write(
+                f"  工作日志 work logs: {logs.logs}（补写 backfilled {logs.backfilled}，"
+                f"缺写 missing {logs.missing}，季度小结 summaries {logs.quarterly_summaries}）"
+            )
+        if not quiet and schemes.unit_schemes:
+            self.stdout.write(
+                f"  考核方案 schemes: 模板 templates {schemes.templates}，"
+                f"单位方案 unit schemes {schemes.unit_schemes}"
+                f"（退回后批准 returned once {schemes.returned_once}）"
+            )
+        if not quiet and rounds.created:
+            self.stdout.write(
+                f"  考评 rating rounds: {rounds.rounds}（选票 ballots {rounds.ballots}，"
+                f"匿名评分 scores {rounds.scores}）；已计算季度 quarters scored: {quarters}"
+            )
 
     def _write_counts(self, result: DemoResult) -> None:
         types = "，".join(
