@@ -92,6 +92,8 @@ def round_create(
 ) -> ReviewRound:
     """A draft round over the units that have assessed cadres at the period's end."""
     _require_region_admin(actor, region.pk)
+    if cadence not in ReviewRound.Cadence.values:
+        raise ApplicationError(_("Choose the kind of round from the list."))
     limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
     if not 1 <= number <= limit:
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": limit})

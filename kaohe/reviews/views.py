@@ -91,7 +91,11 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
             raise Http404
         try:
             year = int(request.POST.get("year", ""))
-            number = int(request.POST.get("number", ""))
+            number = (
+                1
+                if request.POST.get("cadence") == "annual"
+                else int(request.POST.get("number", ""))
+            )
             starts_on = dt.date.fromisoformat(request.POST.get("starts_on", ""))
             ends_on = dt.date.fromisoformat(request.POST.get("ends_on", ""))
         except ValueError:
@@ -105,6 +109,7 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
                     number=number,
                     starts_on=starts_on,
                     ends_on=ends_on,
+                    cadence=request.POST.get("cadence", "quarterly"),
                 )
             except ApplicationError as exc:
                 messages.error(request, exc.message)

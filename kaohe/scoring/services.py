@@ -624,6 +624,35 @@ def annual_publish(*, actor: User, run: AnnualRun) -> None:
 
 
 @transaction.atomic
+def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
+    """Keep the published year as superseded and compute it again, with the reason."""
+    _require_office(actor, run.region_id)
+    if len(reason.strip()) < 4:
+        raise ApplicationError(_("Reopening needs a written reason."))
+    if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
+        raise ApplicationError(_("Only a confirmed or published period is reopened."))
+    run.state = RunState.SUPERSEDED
+    run.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action="scoring.year.reopen",
+        obj=run,
+        region=run.region,
+        details={"reason": reason.strip()},
+    )
+    new = annual_compute(
+        actor=actor,
+        region=run.region,
+        year=run.year,
+        excellent_share=run.excellent_share,
+        approval=run.share_approval,
+    )
+    new.reopen_reason = reason.strip()[:300]
+    new.save(update_fields=["reopen_reason"])
+    return new
+
+
+@transaction.atomic
 def flag_record(
     *, actor: User, person_id: int, year: int, kind: str, reason: str
 ) -> PersonYearFlag:

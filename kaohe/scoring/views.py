@@ -176,7 +176,12 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.office_annual_run(req.user, run_id)
     if request.method == "POST":
         try:
-            services.annual_publish(actor=req.user, run=run)
+            if request.POST.get("action") == "reopen":
+                run = services.annual_reopen(
+                    actor=req.user, run=run, reason=request.POST.get("reason", "")
+                )
+            else:
+                services.annual_publish(actor=req.user, run=run)
         except ApplicationError as exc:
             _errors(request, exc)
         return redirect("scoring:annual", run_id=run.pk)

@@ -110,3 +110,30 @@ def test_the_office_overview_shows_units_pools_and_the_chart(
     assert (
         client_as("unit_admin").get(reverse("scoring:quarter", args=[graded.pk])).status_code == 404
     )
+
+
+def test_a_published_year_is_reopened_with_a_reason_and_kept(
+    big: World, graded: QuarterRun
+) -> None:
+    publish_quarters(big, graded)
+    office = big.users["region_admin"]
+    run = services.annual_compute(actor=office, region=big.region, year=2026)
+    services.annual_publish(actor=office, run=run)
+    with pytest.raises(ApplicationError, match="理由"):
+        services.annual_reopen(actor=office, run=run, reason="")
+    new = services.annual_reopen(actor=office, run=run, reason="补录单位年度考核结果")
+    run.refresh_from_db()
+    assert run.state == RunState.SUPERSEDED and run.results.count() == new.results.count()
+    assert new.number == 2 and new.reopen_reason == "补录单位年度考核结果"
+
+
+def test_the_annual_democratic_round_is_created_from_the_rounds_page(
+    big: World, client_as: Callable[[str], Client]
+) -> None:
+    client_as("region_admin").post(
+        reverse("reviews:rounds"),
+        {"cadence": "annual", "year": "2026", "starts_on": "2026-12-20", "ends_on": "2026-12-31"},
+    )
+    round_ = ReviewRound.objects.get(cadence="annual")
+    assert str(round_) == "2026年度民主测评" and round_.period_start == dt.date(2026, 1, 1)
+    assert round_.period_end == dt.date(2026, 12, 31)
