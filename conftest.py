@@ -40,3 +40,11 @@ def client_as(world: World) -> Callable[[str], Client]:
 def _plain_passwords_are_fast(settings: Settings) -> None:
     # Hashing with PBKDF2 dominates test time; the algorithm is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rules and calendars are cached per process; each test's database starts afresh.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ import chinese_calendar
 ONE_DAY = dt.timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def _official_workday(day: dt.date) -> bool | None:
     """True/False from the official calendar, None when the year is unknown to it."""
     try:
@@ -103,15 +105,40 @@ class WorkCalendar:
         return self.workdays[max(0, hi - n) : hi]
 
 
-def region_calendar(region_id: int, start: dt.date, end: dt.date) -> WorkCalendar:
-    """The calendar of one region, with its administrators' overrides applied."""
+OVERRIDES_CACHE_SECONDS = 60
+
+
+def _overrides_key(region_id: int) -> str:
+    return f"kaohe:workday-overrides:{region_id}"
+
+
+def region_overrides(region_id: int) -> dict[dt.date, bool]:
+    """All of a region's overrides (a few dozen rows), cached briefly: every log
+    submission needs them. Saving an override clears this process's copy; other
+    app servers see the change within OVERRIDES_CACHE_SECONDS."""
+    from django.core.cache import cache
+
     from kaohe.core.models import WorkdayOverride
 
-    overrides = dict(
-        WorkdayOverride.objects.filter(region_id=region_id, day__range=(start, end)).values_list(
-            "day", "is_workday"
+    key = _overrides_key(region_id)
+    cached: dict[dt.date, bool] | None = cache.get(key)
+    if cached is None:
+        cached = dict(
+            WorkdayOverride.objects.filter(region_id=region_id).values_list("day", "is_workday")
         )
-    )
+        cache.set(key, cached, OVERRIDES_CACHE_SECONDS)
+    return cached
+
+
+def forget_overrides(region_id: int) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_overrides_key(region_id))
+
+
+def region_calendar(region_id: int, start: dt.date, end: dt.date) -> WorkCalendar:
+    """The calendar of one region, with its administrators' overrides applied."""
+    overrides = {d: w for d, w in region_overrides(region_id).items() if start <= d <= end}
     return WorkCalendar.build(start, end, overrides)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.calendar import forget_overrides
+from kaohe.core.models import WorkdayOverride
 
 
 @receiver(user_logged_in)
@@ -31,3 +34,9 @@ def _on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) ->
         action="auth.login_failed",
         details={"username": str(credentials.get("username", ""))[:150]},
     )
+
+
+@receiver(post_save, sender=WorkdayOverride)
+@receiver(post_delete, sender=WorkdayOverride)
+def _on_override_change(sender: Any, instance: WorkdayOverride, **kwargs: Any) -> None:
+    forget_overrides(instance.region_id)

@@ -6,3 +6,6 @@ class WorklogsConfig(AppConfig):
     name = "kaohe.worklogs"
     label = "worklogs"
     verbose_name = _("Work records")
+
+    def ready(self) -> None:
+        from kaohe.worklogs import signals  # noqa: F401  (cache invalidation)

@@ -140,10 +140,12 @@ def compliance_report(
     pids = {i[0] for i in intervals}
 
     leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    # Leave rows are few: read the region's and keep the relevant people's.
     for person_id, a, b in Leave.objects.filter(
-        region_id=region_id, start__lte=end, end__gte=start, person_id__in=pids
+        region_id=region_id, start__lte=end, end__gte=start
     ).values_list("person_id", "start", "end"):
-        leaves[person_id].append((a, b))
+        if person_id in pids:
+            leaves[person_id].append((a, b))
 
     # A person's row is labelled with the unit of their latest stretch in the range.
     latest: dict[int, tuple[dt.date, int]] = {}
@@ -167,16 +169,14 @@ def compliance_report(
 
     # Logs on days already due count against `expected`; the rest are early writes for pending days.
     due = Q(day__lte=cutoff) if cutoff else Q(pk__in=[])
-    written = (
-        WorkLog.objects.filter(
-            region_id=region_id, day__range=(start, end), unit__in=units, person_id__in=pids
-        )
-        .values("person_id", "unit_id")
-        .annotate(
-            on_time=Count("id", filter=due & Q(timeliness=Timeliness.ON_TIME)),
-            backfilled=Count("id", filter=due & Q(timeliness=Timeliness.BACKFILLED)),
-            early=Count("id", filter=~due),
-        )
+    logs = WorkLog.objects.filter(region_id=region_id, day__range=(start, end), unit__in=units)
+    if person_ids is not None:
+        # Only a caller's short list narrows by person; the units already bound a report.
+        logs = logs.filter(person_id__in=pids)
+    written = logs.values("person_id", "unit_id").annotate(
+        on_time=Count("id", filter=due & Q(timeliness=Timeliness.ON_TIME)),
+        backfilled=Count("id", filter=due & Q(timeliness=Timeliness.BACKFILLED)),
+        early=Count("id", filter=~due),
     )
     for item in written:
         targets = [people.get(item["person_id"]), unit_rows.get(item["unit_id"])]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -31,8 +33,17 @@ from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline
 COMMENT_MAX_CHARS = 500
 
 
+POLICY_CACHE_SECONDS = 60
+
+
 def policy_for(region_id: int) -> WorklogPolicy:
-    policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
+    """The region's rules, cached briefly: every submission reads them. Saving the
+    policy clears this process's copy (worklogs.signals)."""
+    key = f"kaohe:worklog-policy:{region_id}"
+    policy: WorklogPolicy | None = cache.get(key)
+    if policy is None:
+        policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
+        cache.set(key, policy, POLICY_CACHE_SECONDS)
     return policy
 
 
@@ -61,15 +72,21 @@ def _check_length(text: str, minimum: int, maximum: int) -> str:
 
 def _position_on(person: Person, day: dt.date) -> Membership:
     """The in-scope membership of `person` on `day`, refusing days they owe no log."""
+    on_leave = Leave.objects.filter(person=person, start__lte=day, end__gte=day)
     membership = (
-        Membership.objects.filter(person=person).on(day).in_scope().select_related("unit").first()
+        Membership.objects.filter(person=person)
+        .on(day)
+        .in_scope()
+        .select_related("unit__region")
+        .annotate(on_leave=Exists(on_leave))
+        .first()
     )
     if membership is None:
         raise ApplicationError(
             _("On %(day)s you were not in an assessed position, so no log is needed for that day.")
             % {"day": day.isoformat()}
         )
-    if Leave.objects.filter(person=person, start__lte=day, end__gte=day).exists():
+    if membership.on_leave:  # type: ignore[attr-defined]
         raise ApplicationError(
             _("You were on recorded leave on %(day)s, so no log is needed for that day.")
             % {"day": day.isoformat()}
@@ -91,7 +108,11 @@ def worklog_submit(
             _("%(day)s has not come yet; logs are written on the day or after.")
             % {"day": day.isoformat()}
         )
-    cal = region_calendar(person.region_id, day - CALENDAR_MARGIN, today + CALENDAR_MARGIN)
+    # Long enough for the deadline after the longest holiday, short enough to build fast.
+    reach = dt.timedelta(days=14 + 3 * policy.backfill_workdays)
+    cal = region_calendar(
+        person.region_id, day - dt.timedelta(days=1), max(day + reach, today + dt.timedelta(days=1))
+    )
     if not cal.is_workday(day):
         raise ApplicationError(
             _("%(day)s is not a working day; no log is needed.") % {"day": day.isoformat()}
