@@ -1,0 +1,685 @@
+"""Work-log benchmark: log submissions over HTTP, and the compliance report at county
+and at city scale. Prints figures; asserts nothing.
+
+    python bench/worklogs.py [--skip-http] [--skip-sqlite] [--skip-pg] [--people 30000]
+
+(a) http    gunicorn (2 workers) on a throwaway PostgreSQL database with the demo
+            county: POST /logs/today/ by logged-in demo users from concurrent client
+            threads, against a minimal logged-in page (/bench/ping/) in the same run.
+(b) sqlite  the demo county with a full year of logs in a temporary SQLite file:
+            the compliance report of the whole county over the year.
+(c) pg      `--people` cadres (default 30,000) with a year of logs built in SQL on a
+            throwaway PostgreSQL database: the same report.
+
+(a) and (c) need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); they create
+and drop databases named kaohe_bench_*. Without PostgreSQL, run --skip-http --skip-pg.
+Each part runs in its own Python process, so each gets a fresh Django set-up pointing
+at its own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
+    from kaohe.core.calendar import WorkCalendar
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
+DB_PREFIX = "kaohe_bench_"
+DEMO_PASSWORD = "kaohe-demo-2026"  # noqa: S105 - the published demo password
+# Same environment for every part: production-like settings, no debug query log.
+BASE_ENV = {
+    "KAOHE_DEBUG": "0",
+    "KAOHE_SECRET_KEY": "x" * 50,
+    "KAOHE_ALLOWED_HOSTS": HOST,
+    "KAOHE_SECURE_COOKIES": "0",
+    "KAOHE_LOG_LEVEL": "ERROR",
+}
+
+
+# --- Orchestration (no Django in this process) -----------------------------------
+
+
+PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
+
+
+# The subprocess calls below run fixed programs with arguments built here, never input.
+def psql(sql: str) -> None:
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
+
+
+def create_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_part(part: str, database_url: str, settings: str, args: argparse.Namespace) -> int:
+    env = {
+        **os.environ,
+        **BASE_ENV,
+        "KAOHE_DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
+    command += ["--people", str(args.people), "--seconds", str(args.seconds)]
+    command += ["--threads", str(args.threads), "--users", str(args.users)]
+    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def orchestrate(args: argparse.Namespace) -> int:
+    failures = 0
+    tag = f"{os.getpid()}"
+    if not args.skip_http:
+        name = f"{DB_PREFIX}http_{tag}"
+        create_database(name)
+        try:
+            failures += run_part("http", PG_URL.format(name=name), "bench.http_settings", args) != 0
+        finally:
+            drop_database(name)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
+            url = f"sqlite:///{tmp}/bench.sqlite3"
+            failures += run_part("sqlite", url, "kaohe.settings", args) != 0
+    if not args.skip_pg:
+        name = f"{DB_PREFIX}city_{tag}"
+        create_database(name)
+        try:
+            failures += run_part("pg", PG_URL.format(name=name), "kaohe.settings", args) != 0
+        finally:
+            drop_database(name)
+    return 1 if failures else 0
+
+
+# --- Shared helpers for the parts ---------------------------------------------------
+
+
+def setup_django() -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+
+
+def migrate() -> float:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    return time.perf_counter() - started
+
+
+def latest_workday(cal: WorkCalendar, day: dt.date) -> dt.date:
+    while not cal.is_workday(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def p95(latencies: Sequence[float]) -> float:
+    if not latencies:
+        return float("nan")
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+# --- (a) HTTP ------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """One logged-in browser: its cookies, kept by hand (http.client has no jar)."""
+
+    username: str
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def absorb(self, response: http.client.HTTPResponse) -> None:
+        for raw in response.msg.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(raw)
+            for key, morsel in jar.items():
+                self.cookies[key] = morsel.value
+
+
+@dataclass
+class Outcome:
+    status: int
+    seconds: float
+
+
+def request(
+    port: int,
+    session: Session,
+    method: str,
+    path: str,
+    form: dict[str, str] | None = None,
+) -> Outcome:
+    """One request on a fresh connection: gunicorn's sync workers close each one."""
+    headers = {"Host": f"{HOST}:{port}", "Cookie": session.cookie_header()}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Referer"] = f"http://{HOST}:{port}{path}"
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        session.absorb(response)
+        return Outcome(response.status, time.perf_counter() - started)
+    finally:
+        connection.close()
+
+
+def login(port: int, username: str) -> Session:
+    session = Session(username)
+    request(port, session, "GET", "/login/")
+    form = {
+        "username": username,
+        "password": DEMO_PASSWORD,
+        "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+    }
+    outcome = request(port, session, "POST", "/login/", form)
+    if outcome.status != 302 or "sessionid" not in session.cookies:
+        raise RuntimeError(f"login of {username} failed with HTTP {outcome.status}")
+    return session
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes], limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if request(port, Session("-"), "GET", "/login/").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within a minute")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Phase:
+    label: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return len(self.outcomes) / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        statuses = Counter(o.status for o in self.outcomes)
+        shown = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+        slow = p95([o.seconds for o in self.outcomes]) * 1000
+        return (
+            f"  {self.label:<24} {len(self.outcomes):6} requests in {self.seconds:5.1f} s  "
+            f"{self.per_second:7.1f} req/s   p95 {slow:6.0f} ms   ({shown})"
+        )
+
+
+def run_phase(
+    label: str,
+    work: Sequence[Sequence[Callable[[], Outcome]]],
+    seconds: float,
+) -> Phase:
+    """Each thread runs its own list of requests until it is done or time is up."""
+    phase = Phase(label)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(jobs: Sequence[Callable[[], Outcome]]) -> None:
+        mine: list[Outcome] = []
+        for job in jobs:
+            if time.monotonic() >= deadline:
+                break
+            mine.append(job())
+        with lock:
+            phase.outcomes.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(jobs,)) for jobs in work]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+LOG_TEXTS = (
+    "上午参加全区安全生产工作会议，下午到青石镇督查{n}家企业隐患整改情况。",
+    "到王庄村走访农户{n}户，了解秋收进度和群众生产生活困难。",
+    "起草年度工作总结初稿，审核{n}家单位报送的考核佐证材料。",
+    "在政务服务窗口受理业务{n}件，解答群众政策咨询。",
+    "带队在学校周边开展巡逻，办理治安案件{n}起并整理卷宗。",
+    "整理归档本季度文书档案{n}份，更新科室工作台账。",
+)
+
+
+def part_http(args: argparse.Namespace) -> None:
+    setup_django()
+    from django.db import connections
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from kaohe.accounts.models import User
+    from kaohe.core.calendar import region_calendar
+    from kaohe.org.demo import generate_demo
+    from kaohe.org.models import Membership
+    from kaohe.worklogs.models import WorkLog
+    from kaohe.worklogs.services import policy_for
+
+    print("(a) HTTP: log submissions through gunicorn (2 workers) on PostgreSQL")
+    migrated = migrate()
+    started = time.perf_counter()
+    demo = generate_demo(year=timezone.localdate().year)
+    print(f"  set-up: migrate {migrated:.1f} s, demo county {time.perf_counter() - started:.1f} s")
+
+    # The server's clock is pinned to a working day, so "today" and the backfill
+    # window are the same whatever day the bench runs.
+    year_cal = region_calendar(demo.region_id, dt.date(demo.year, 1, 1), timezone.localdate())
+    today = latest_workday(year_cal, timezone.localdate())
+    policy = policy_for(demo.region_id)
+    cal = region_calendar(demo.region_id, today - dt.timedelta(days=62), today)
+    days = [*cal.previous_workdays(today, policy.backfill_workdays), today]
+    # Users who owe a log on every one of those days, so each submission can succeed.
+    owing = (
+        Membership.objects.filter(region_id=demo.region_id, valid_from__lte=days[0])
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .in_scope()
+        .values("person_id")
+    )
+    usernames = list(
+        User.objects.filter(person_id__in=owing, is_active=True)
+        .order_by("username")
+        .values_list("username", flat=True)[: args.users]
+    )
+    connections.close_all()
+
+    port = free_port()
+    env = {**os.environ, "KAOHE_TODAY": today.isoformat()}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "kaohe.wsgi:application", "--workers", "2"]
+    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    try:
+        wait_until_up(port, server)
+        threads = args.threads
+        groups = [usernames[i::threads] for i in range(threads)]
+        started = time.perf_counter()
+        sessions_by_thread: list[list[Session]] = [[] for _ in range(threads)]
+
+        def log_in(i: int) -> None:
+            sessions_by_thread[i] = [login(port, name) for name in groups[i]]
+
+        login_threads = [threading.Thread(target=log_in, args=(i,)) for i in range(threads)]
+        for t in login_threads:
+            t.start()
+        for t in login_threads:
+            t.join()
+        logged_in = sum(len(s) for s in sessions_by_thread)
+        if logged_in != len(usernames):
+            raise RuntimeError("some logins failed")
+        print(
+            f"  {logged_in} users logged in through the login form in "
+            f"{time.perf_counter() - started:.1f} s; server today {today}, "
+            f"{len(days)} writable days each; {threads} client threads"
+        )
+
+        def ping(session: Session) -> Callable[[], Outcome]:
+            return lambda: request(port, session, "GET", "/bench/ping/")
+
+        def submit(session: Session, day: dt.date, n: int) -> Callable[[], Outcome]:
+            form = {
+                "day": day.isoformat(),
+                "content": LOG_TEXTS[n % len(LOG_TEXTS)].format(n=n % 9 + 2),
+                "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+            }
+            return lambda: request(port, session, "POST", "/logs/today/", form)
+
+        # Warm both workers up (imports, first queries) before anything is timed.
+        run_phase("warm-up", [[ping(s) for s in group[:5]] for group in sessions_by_thread], 10)
+        pings = run_phase(
+            "GET /bench/ping/",
+            [[ping(s) for _ in range(1000) for s in group] for group in sessions_by_thread],
+            args.seconds,
+        )
+        # Newest day first, user by user: every (user, day) pair is a new log.
+        submissions = run_phase(
+            "POST /logs/today/",
+            [
+                [submit(s, day, i) for day in reversed(days) for i, s in enumerate(group)]
+                for group in sessions_by_thread
+            ],
+            args.seconds,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    created = WorkLog.objects.filter(region_id=demo.region_id).count()
+    print(pings.line())
+    print(submissions.line())
+    ok = sum(1 for o in submissions.outcomes if o.status == 302)
+    print(f"  logs created: {created} ({ok} redirects after a successful submission)")
+    ratio = submissions.per_second / pings.per_second if pings.per_second else 0.0
+    print(f"  submissions/ping throughput ratio: {ratio:.2f} (target >= 0.5)")
+
+
+# --- (b) Compliance report on the demo county, SQLite ---------------------------------
+
+
+def time_report(region_id: int, start: dt.date, end: dt.date, today: dt.date) -> None:
+    from kaohe.org.models import Unit
+    from kaohe.worklogs.compliance import compliance_report
+    from kaohe.worklogs.services import policy_for
+
+    for attempt in ("first", "second"):
+        started = time.perf_counter()
+        report = compliance_report(
+            region_id=region_id,
+            units=Unit.objects.filter(region_id=region_id),
+            start=start,
+            end=end,
+            today=today,
+            policy=policy_for(region_id),
+        )
+        elapsed = time.perf_counter() - started
+        total = report.total
+        print(
+            f"  compliance report ({attempt} run): {elapsed:.2f} s — {len(report.people)} person "
+            f"rows, {len(report.units)} unit rows; expected {total.expected}, written "
+            f"{total.written} (backfilled {total.backfilled}), missing {total.missing}, "
+            f"pending {total.pending}"
+        )
+
+
+def part_sqlite(args: argparse.Namespace) -> None:
+    setup_django()
+    from django.utils import timezone
+
+    from kaohe.org.demo import generate_demo
+    from kaohe.worklogs.demo import generate_demo_logs
+    from kaohe.worklogs.models import WorkLog
+
+    print("(b) compliance report, demo county, full year, SQLite")
+    migrate()
+    year = timezone.localdate().year
+    started = time.perf_counter()
+    demo = generate_demo(year=year)
+    print(f"  demo county: {time.perf_counter() - started:.1f} s")
+    year_end = dt.date(year, 12, 31)
+    result = generate_demo_logs(region_id=demo.region_id, year=year, today=year_end)
+    logs = WorkLog.objects.filter(region_id=demo.region_id).count()
+    print(
+        f"  generate_demo_logs: {result.seconds:.1f} s — {logs} logs "
+        f"({result.backfilled} backfilled, {result.missing} missing), "
+        f"{result.quarterly_summaries} quarterly summaries"
+    )
+    # Ten days into the next year every day of the year is due: no pending days left.
+    time_report(demo.region_id, dt.date(year, 1, 1), year_end, dt.date(year + 1, 1, 10))
+
+
+# --- (c) Compliance report at city scale, PostgreSQL -----------------------------------
+
+UNITS = 600
+MOVED_EVERY = 33  # every 33rd person changes unit on Jul 1: two stretches
+ON_LEAVE_EVERY = 97  # every 97th person has ten days of leave in March
+CITY_TEXTS = (
+    "上午参加全区安全生产工作会议，下午到青石镇督查3家企业隐患整改情况。",
+    "到王庄村走访农户8户，了解春耕生产和群众生产生活困难；下午参加镇防汛值班。",
+    "起草专项工作方案，修改完善后报分管领导审核；审核5家单位报送的统计报表。",
+    "在政务服务窗口受理业务46件，解答群众咨询；整理归档本季度文书档案。",
+    "带队在学校周边开展巡逻，盘查可疑人员2名；下午办理盗窃案件1起，整理询问笔录。",
+    "上午组织科室集中学习，撰写学习心得；下午到柳河镇调研营商环境工作，形成调研记录。",
+    "接待群众来访5人次，现场答复并登记办理信访诉求；入户核查低保对象3户。",
+    "对城关镇12家商户开展执法检查，下达整改通知书2份；复查宏达机械公司整改落实情况。",
+)
+
+
+def strip_log_table(cursor: CursorWrapper) -> Callable[[], None]:
+    """Drop the work-log table's secondary indexes and unique constraint and switch off
+    its foreign-key triggers; returns the function that puts them all back.
+
+    Loading millions of rows into a bare table and indexing afterwards is several
+    times faster than maintaining seven indexes and queueing three deferred
+    foreign-key checks per row. The rows are consistent by construction, and the
+    unique constraint is checked again when it is re-created.
+    """
+    table = "worklogs_worklog"
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'u'",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+
+    def rebuild() -> None:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+    return rebuild
+
+
+def part_pg(args: argparse.Namespace) -> None:
+    setup_django()
+    from django.db import connection
+    from django.utils import timezone
+
+    from kaohe.core.calendar import region_calendar
+    from kaohe.org import services
+    from kaohe.org.models import PersonnelCategory, RankLevel, Region, Unit, UnitKind, UnitType
+
+    people = args.people
+    print(f"(c) compliance report, {people:,} cadres, full year, PostgreSQL")
+    migrated = migrate()
+    year = timezone.localdate().year
+    jan1, jun30, jul1, dec31 = (dt.date(year, m, d) for m, d in ((1, 1), (6, 30), (7, 1), (12, 31)))
+    started = time.perf_counter()
+    region = services.region_create(
+        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
+    )
+    units = Unit.objects.bulk_create(
+        Unit(
+            region=region,
+            name=f"基准单位{i:03d}",
+            code=f"U{i:03d}",
+            unit_type=UnitType.TOWN if i < 100 else UnitType.DISTRICT_UNIT,
+            unit_kind=UnitKind.ADMINISTRATIVE,
+            sort_order=i,
+        )
+        for i in range(UNITS)
+    )
+    for unit in units:
+        unit.path = Unit.path_segment(unit.pk)
+    Unit.objects.bulk_update(units, ["path"])
+    unit_ids = [u.pk for u in units]
+    rank = RankLevel.objects.filter(region=region).order_by("sort_order").values_list("pk")[0][0]
+    category = PersonnelCategory.objects.filter(region=region).values_list("pk")[0][0]
+    cal = region_calendar(region.pk, jan1, dec31)
+    workdays = cal.between(jan1, dec31)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
+            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
+                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
+                   date '1970-01-01' + (g %% 9000), now()
+            FROM generate_series(1, %s) AS g
+            """,
+            [region.pk, people],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+                personnel_category_id, leadership_role, status, valid_from, valid_to)
+            SELECT p.region_id, p.id, (%s::bigint[])[1 + p.id %% %s], '科员', %s, %s,
+                   'staff', 'on_duty', %s,
+                   CASE WHEN p.id %% %s = 0 THEN %s::date END
+            FROM org_person p WHERE p.region_id = %s
+            """,
+            [unit_ids, UNITS, rank, category, jan1, MOVED_EVERY, jun30, region.pk],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+                personnel_category_id, leadership_role, status, valid_from, valid_to)
+            SELECT p.region_id, p.id, (%s::bigint[])[1 + (p.id + 7) %% %s], '科员', %s, %s,
+                   'staff', 'on_duty', %s, NULL
+            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,
+            [unit_ids, UNITS, rank, category, jul1, region.pk, MOVED_EVERY],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_leave (region_id, person_id, start, "end", reason)
+            SELECT p.region_id, p.id, %s, %s, '病假'
+            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,
+            [dt.date(year, 3, 9), dt.date(year, 3, 18), region.pk, ON_LEAVE_EVERY],
+        )
+        cursor.execute("SELECT min(id), max(id) FROM org_person WHERE region_id = %s", [region.pk])
+        first_id, last_id = cursor.fetchone() or (0, 0)
+        setup = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor.execute("SELECT setseed(0.20261121)")
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        rebuild = strip_log_table(cursor)
+        # In slices of people, so no single statement runs for minutes.
+        step = 5000
+        for lo in range(first_id, last_id + 1, step):
+            cursor.execute(
+                """
+                INSERT INTO worklogs_worklog (region_id, person_id, unit_id, day, content,
+                    timeliness, created_at, updated_at, revision_count)
+                SELECT m.region_id, m.person_id, m.unit_id, d.day,
+                       (%s::text[])[1 + (m.person_id + extract(doy FROM d.day)::int) %% %s],
+                       CASE WHEN random() < 0.08 THEN 'backfilled' ELSE 'on_time' END,
+                       now(), now(), 0
+                FROM org_membership m
+                JOIN unnest(%s::date[]) AS d(day)
+                  ON d.day BETWEEN m.valid_from AND coalesce(m.valid_to, %s)
+                WHERE m.region_id = %s AND m.person_id BETWEEN %s AND %s
+                  AND random() >= 0.05
+                  AND NOT EXISTS (
+                      SELECT 1 FROM org_leave l
+                      WHERE l.person_id = m.person_id AND d.day BETWEEN l.start AND l."end")
+                """,
+                [
+                    list(CITY_TEXTS),
+                    len(CITY_TEXTS),
+                    workdays,
+                    dec31,
+                    region.pk,
+                    lo,
+                    min(lo + step - 1, last_id),
+                ],
+            )
+        inserted = time.perf_counter() - started
+        started = time.perf_counter()
+        rebuild()
+        indexed = time.perf_counter() - started
+        started = time.perf_counter()
+        # VACUUM as autovacuum would have by then: it sets the visibility map too.
+        cursor.execute("VACUUM ANALYZE")
+        vacuumed = time.perf_counter() - started
+        cursor.execute("SELECT count(*) FROM worklogs_worklog WHERE region_id = %s", [region.pk])
+        row = cursor.fetchone()
+        logs = row[0] if row else 0
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('worklogs_worklog'))")
+        size_row = cursor.fetchone()
+    print(
+        f"  set-up: migrate {migrated:.1f} s, {UNITS} units + {people:,} people + memberships "
+        f"{setup:.1f} s, {logs:,} logs ({len(workdays)} working days) {inserted:.1f} s, "
+        f"indexes {indexed:.1f} s, VACUUM ANALYZE {vacuumed:.1f} s; "
+        f"log table with indexes {size_row[0] if size_row else '?'}"
+    )
+    time_report(region.pk, jan1, dec31, dt.date(year + 1, 1, 10))
+
+
+# --- Entry point ----------------------------------------------------------------------
+
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "http": part_http,
+    "sqlite": part_sqlite,
+    "pg": part_pg,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--skip-http", action="store_true", help="skip (a), the HTTP bench")
+    parser.add_argument("--skip-sqlite", action="store_true", help="skip (b), SQLite report")
+    parser.add_argument("--skip-pg", action="store_true", help="skip (c), the city-scale report")
+    parser.add_argument("--people", type=int, default=30_000, help="cadres in (c)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each HTTP phase")
+    parser.add_argument("--threads", type=int, default=8, help="HTTP client threads")
+    parser.add_argument("--users", type=int, default=600, help="demo users logged in for (a)")
+    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.part:
+        PARTS[args.part](args)
+        return 0
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
