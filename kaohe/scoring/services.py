@@ -439,26 +439,27 @@ def quarter_publish(*, actor: User, run: QuarterRun) -> None:
 @transaction.atomic
 def quarter_reopen(*, actor: User, run: QuarterRun, reason: str, today: dt.date) -> QuarterRun:
     """Keep the old run as superseded and compute a new one; the reason is recorded."""
+    reason = _supersede(actor, run, reason, "scoring.quarter.reopen")
+    new = quarter_compute(
+        actor=actor, region=run.region, year=run.year, quarter=run.quarter, today=today
+    )
+    new.reopen_reason = reason
+    new.save(update_fields=["reopen_reason"])
+    return new
+
+
+def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: str) -> str:
+    """The shared half of reopening: checks, the old run marked superseded, the audit row."""
     _require_office(actor, run.region_id)
-    if len(reason.strip()) < 4:
+    reason = reason.strip()[:300]
+    if len(reason) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
     if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
         raise ApplicationError(_("Only a confirmed or published period is reopened."))
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
-    audit_record(
-        actor=actor,
-        action="scoring.quarter.reopen",
-        obj=run,
-        region=run.region,
-        details={"reason": reason.strip()},
-    )
-    new = quarter_compute(
-        actor=actor, region=run.region, year=run.year, quarter=run.quarter, today=today
-    )
-    new.reopen_reason = reason.strip()[:300]
-    new.save(update_fields=["reopen_reason"])
-    return new
+    audit_record(actor=actor, action=action, obj=run, region=run.region, details={"reason": reason})
+    return reason
 
 
 @transaction.atomic
@@ -626,20 +627,7 @@ def annual_publish(*, actor: User, run: AnnualRun) -> None:
 @transaction.atomic
 def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
     """Keep the published year as superseded and compute it again, with the reason."""
-    _require_office(actor, run.region_id)
-    if len(reason.strip()) < 4:
-        raise ApplicationError(_("Reopening needs a written reason."))
-    if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
-        raise ApplicationError(_("Only a confirmed or published period is reopened."))
-    run.state = RunState.SUPERSEDED
-    run.save(update_fields=["state"])
-    audit_record(
-        actor=actor,
-        action="scoring.year.reopen",
-        obj=run,
-        region=run.region,
-        details={"reason": reason.strip()},
-    )
+    reason = _supersede(actor, run, reason, "scoring.year.reopen")
     new = annual_compute(
         actor=actor,
         region=run.region,
@@ -647,7 +635,7 @@ def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
         excellent_share=run.excellent_share,
         approval=run.share_approval,
     )
-    new.reopen_reason = reason.strip()[:300]
+    new.reopen_reason = reason
     new.save(update_fields=["reopen_reason"])
     return new
 
