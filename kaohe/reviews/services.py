@@ -270,18 +270,16 @@ def scores_rewrite(round_: ReviewRound) -> None:
     """Re-insert the round's score rows in random order under new random keys."""
     if connection.vendor == "postgresql":
         # In the database: millions of rows never travel to Python.
+        # One statement: the deleted rows feed the insert, in random order, under
+        # new random keys; no temporary table, so it also nests in an outer transaction.
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMP TABLE kaohe_rewrite ON COMMIT DROP AS "
-                "SELECT round_id, unit_id, target_id, rater_group, value FROM reviews_score "
-                "WHERE round_id = %s ORDER BY random()",
-                [round_.pk],
-            )
-            cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
-            cursor.execute(
+                "WITH old AS (DELETE FROM reviews_score WHERE round_id = %s "
+                "RETURNING round_id, unit_id, target_id, rater_group, value) "
                 "INSERT INTO reviews_score (id, round_id, unit_id, target_id, rater_group, value) "
                 "SELECT gen_random_uuid(), round_id, unit_id, target_id, rater_group, value "
-                "FROM kaohe_rewrite ORDER BY random()"
+                "FROM old ORDER BY random()",
+                [round_.pk],
             )
         return
     rows = list(
