@@ -169,7 +169,12 @@ def compliance_report(
 
     # Logs on days already due count against `expected`; the rest are early writes for pending days.
     due = Q(day__lte=cutoff) if cutoff else Q(pk__in=[])
-    logs = WorkLog.objects.filter(region_id=region_id, day__range=(start, end), unit__in=units)
+    logs = WorkLog.objects.filter(region_id=region_id, day__range=(start, end))
+    # Plain ids, not a subquery (PostgreSQL plans the subquery badly at millions of
+    # rows), and no unit filter at all when the report covers the whole region.
+    unit_ids = list(units.values_list("pk", flat=True))
+    if len(unit_ids) < Unit.objects.filter(region_id=region_id).count():
+        logs = logs.filter(unit_id__in=unit_ids)
     if person_ids is not None:
         # Only a caller's short list narrows by person; the units already bound a report.
         logs = logs.filter(person_id__in=pids)
