@@ -213,10 +213,24 @@ class DraftBallot(models.Model):
 class Score(models.Model):
     """One anonymous score: a random key, no rater, no time."""
 
+    # Written only by the services, from ids they have just read, and rewritten whole
+    # on every close: per-row foreign-key checks and single-column indexes would cost
+    # minutes at province scale. The ORM still cascades deletes; (round, target,
+    # group) is the index every read uses.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    target = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    target = models.ForeignKey(
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
     value = models.PositiveSmallIntegerField()
 
