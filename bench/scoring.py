@@ -1,0 +1,883 @@
+"""Scoring benchmark: computing a quarter and a year (R5) against one plain SQL aggregate
+over the same inputs. Prints figures; asserts nothing.
+
+    python bench/scoring.py [--skip-sqlite] [--skip-pg] [--people 300000]
+                            [--quarters 1-4] [--[no-]recompute]
+
+(a) sqlite  the demo county (generate_demo, 2026) in a temporary SQLite file, with a
+            closed Q3 round and a rating for everyone in scope on 2026-09-30:
+            `quarter_compute` for 2026 Q3 twice (the second recomputes in place).
+(b) pg      `--people` cadres (default 300,000) in units of 20, built in SQL on a
+            throwaway PostgreSQL database, with a closed round and a rating for
+            everyone in each quarter of 2026 and in the annual democratic evaluation:
+            `quarter_compute` for the last `--quarters` quarters (Q1–Q4 up to 50,000
+            people; only Q4 above, where one quarter already takes minutes — the
+            earlier quarters' published results are then written in SQL from the
+            ratings), the runs are published, and `annual_compute` runs. With
+            `--recompute` (the default up to 50,000 people) the last quarter and the
+            year are computed a second time, in place.
+
+Every compute is timed from the outside and, inside the same call, phase by phase
+(inputs and their queries, the engine, the write, the deferred foreign-key checks,
+the commit), by standing in for the service's helpers while it runs, so readers see
+where the time goes. There are no work logs: the work-log deductions run all their
+queries and find every working day missing; the region's deductions are set to 0.01
+per missing log and 0.5 per missing quarterly summary so that every result carries
+the two deduction steps while the grades still spread over all four bands.
+
+(b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
+drops a database named kaohe_bench_scoring_<pid>, also when it fails. Each part runs
+in its own Python process (`--sqlite-worker <file>`, `--pg-worker <db>`), so each gets
+a fresh Django set-up for its own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models import QuerySet
+
+    from kaohe.org.models import Region
+    from kaohe.scoring.models import AnnualResult, QuarterResult
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
+DB_PREFIX = "kaohe_bench_"
+# Production-like settings: above all no debug query log, which would hold every query.
+BASE_ENV = {
+    "KAOHE_DEBUG": "0",
+    "KAOHE_SECRET_KEY": "x" * 50,
+    "KAOHE_ALLOWED_HOSTS": HOST,
+    "KAOHE_SECURE_COOKIES": "0",
+    "KAOHE_LOG_LEVEL": "ERROR",
+}
+YEAR = 2026
+SEED = 20261130
+UNIT_SIZE = 20
+DEDUCTION_PER_MISSING_LOG = Decimal("0.01")
+DEDUCTION_PER_MISSING_QUARTERLY = Decimal("0.5")
+TARGET_SQLITE = 2.0  # seconds for a quarter of the demo county
+TARGET_PG = 60.0  # seconds for a quarter, and for a year, at city scale
+TARGET_RATIO = 3.0  # compute / one aggregate over the same inputs
+# Up to this many cadres (b) computes all four quarters and recomputes in place; above,
+# one quarter (Q4) and the year, which already takes minutes (see --quarters).
+FULL_RUN_UP_TO = 50_000
+
+# The statuses of kaohe.org.models.IN_SCOPE_STATUSES, spelled out in the SQL below so it
+# is a constant; in_scope_sql_matches() checks that they agree before anything runs.
+IN_SCOPE_SQL = "('on_duty', 'village', 'seconded', 'new_recruit', 'probation')"
+# What the quarter's inputs boil down to: the memberships in force at the quarter's end
+# joined with the round's results, counted and averaged per unit.
+QUARTER_AGGREGATE = (
+    "SELECT m.unit_id, COUNT(*), AVG(r.score) "
+    "FROM org_membership m "
+    "JOIN reviews_roundresult r ON r.target_id = m.person_id AND r.round_id = %s "
+    "WHERE m.region_id = %s AND m.valid_from <= %s "
+    "AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+    "AND m.status IN ('on_duty', 'village', 'seconded', 'new_recruit', 'probation') "
+    "GROUP BY m.unit_id"
+)
+# The year's: memberships in force on Dec 31 joined with the published quarter results.
+ANNUAL_AGGREGATE = (
+    "SELECT m.unit_id, COUNT(*), AVG(q.score) "
+    "FROM org_membership m "
+    "JOIN scoring_quarterresult q ON q.person_id = m.person_id "
+    "JOIN scoring_quarterrun r ON r.id = q.run_id "
+    "WHERE r.region_id = %s AND r.year = %s AND r.state = 'published' "
+    "AND m.region_id = %s AND m.valid_from <= %s "
+    "AND (m.valid_to IS NULL OR m.valid_to >= %s) "
+    "AND m.status IN ('on_duty', 'village', 'seconded', 'new_recruit', 'probation') "
+    "GROUP BY m.unit_id"
+)
+
+
+# --- Orchestration (no Django in this process) -----------------------------------
+
+PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
+
+
+# The subprocess calls below run fixed programs with arguments built here, never input.
+def psql(sql: str) -> None:
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
+
+
+def create_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespace) -> int:
+    env = {
+        **os.environ,
+        **BASE_ENV,
+        "KAOHE_DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "kaohe.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, str(Path(__file__).resolve()), flag, target]
+    command += ["--people", str(args.people)]
+    if args.quarters:
+        command += ["--quarters", str(args.quarters)]
+    if args.recompute is not None:
+        command.append("--recompute" if args.recompute else "--no-recompute")
+    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def orchestrate(args: argparse.Namespace) -> int:
+    failures = 0
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
+            path = f"{tmp}/bench.sqlite3"
+            failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
+    if not args.skip_pg:
+        name = f"{DB_PREFIX}scoring_{os.getpid()}"
+        create_database(name)
+        try:
+            failures += run_worker("--pg-worker", name, PG_URL.format(name=name), args) != 0
+        finally:
+            drop_database(name)
+    return 1 if failures else 0
+
+
+# --- Shared by both parts ------------------------------------------------------------
+
+
+def setup_django() -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+
+
+def in_scope_sql_matches() -> None:
+    from kaohe.org.models import IN_SCOPE_STATUSES
+
+    spelled = {s.strip(" '") for s in IN_SCOPE_SQL.strip("()").split(",")}
+    if spelled != {str(s) for s in IN_SCOPE_STATUSES} or not all(
+        IN_SCOPE_SQL in sql for sql in (QUARTER_AGGREGATE, ANNUAL_AGGREGATE)
+    ):
+        raise RuntimeError(f"the aggregates' statuses are out of date: {set(IN_SCOPE_STATUSES)}")
+
+
+def migrate() -> float:
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    return time.perf_counter() - started
+
+
+def set_deductions(region_id: int) -> None:
+    """Small deductions, saved through the model so the cached policy is dropped too."""
+    from kaohe.worklogs.models import WorklogPolicy
+
+    policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
+    policy.deduction_per_missing_log = DEDUCTION_PER_MISSING_LOG
+    policy.deduction_per_missing_quarterly = DEDUCTION_PER_MISSING_QUARTERLY
+    policy.save()
+
+
+def aggregate_seconds(sql: str, params: Sequence[int | dt.date]) -> tuple[float, int]:
+    """One run of a plain aggregate, fetching every row: (seconds, rows)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        rows = len(cursor.fetchall())
+        return time.perf_counter() - started, rows
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    first: float  # the first run, before any warm-up
+    warm: float  # the median of the next three
+    rows: int
+
+    def line(self, what: str) -> str:
+        return (
+            f"  SQL aggregate ({what}): {self.rows:,} rows; first run {self.first:.3f} s, "
+            f"warm (median of 3) {self.warm:.3f} s"
+        )
+
+
+def time_aggregate(sql: str, params: Sequence[int | dt.date]) -> Aggregate:
+    first, rows = aggregate_seconds(sql, params)
+    warm = statistics.median(aggregate_seconds(sql, params)[0] for _ in range(3))
+    return Aggregate(first, warm, rows)
+
+
+@dataclass(frozen=True)
+class Span:
+    label: str
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class Tracer:
+    """Stands in for named functions while a compute runs and records when each one
+    started and ended, so one call can be cut into its phases without changing it.
+
+    A stand-in may run a `before` step first, in a span of its own: on PostgreSQL the
+    audit record's stand-in forces the deferred foreign-key checks of the rows just
+    written (Django makes every foreign key DEFERRABLE INITIALLY DEFERRED), so they are
+    timed apart from the commit.
+    """
+
+    spans: list[Span] = field(default_factory=list)
+    started: float = 0.0
+    ended: float = 0.0
+    _patches: list[tuple[object, str, object, bool]] = field(default_factory=list)
+
+    def patch(
+        self,
+        owner: object,
+        attr: str,
+        label: str,
+        before: tuple[str, Callable[[], None]] | None = None,
+    ) -> None:
+        original: Callable[..., Any] = getattr(owner, attr)
+        spans = self.spans
+
+        def stand_in(*args: Any, **kwargs: Any) -> Any:
+            if before is not None:
+                start = time.perf_counter()
+                before[1]()
+                spans.append(Span(before[0], start, time.perf_counter()))
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spans.append(Span(label, start, time.perf_counter()))
+
+        # A method of an instance (a manager) is shadowed, then the shadow removed.
+        own = attr in getattr(owner, "__dict__", {})
+        self._patches.append((owner, attr, original, own))
+        setattr(owner, attr, stand_in)
+
+    def restore(self) -> None:
+        for owner, attr, original, own in reversed(self._patches):
+            if own:
+                setattr(owner, attr, original)
+            else:
+                delattr(owner, attr)
+        self._patches.clear()
+
+    def span(self, label: str) -> Span | None:
+        return next((s for s in self.spans if s.label == label), None)
+
+    def seconds(self, label: str) -> float:
+        s = self.span(label)
+        return s.seconds if s else 0.0
+
+    @property
+    def total(self) -> float:
+        return self.ended - self.started
+
+    @contextmanager
+    def timing(self) -> Iterator[Tracer]:
+        self.started = time.perf_counter()
+        try:
+            yield self
+        finally:
+            self.ended = time.perf_counter()
+            self.restore()
+
+
+def force_fk_checks() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def gap(a: Span | None, b: Span | None) -> float:
+    """Time from the end of `a` to the start of `b`."""
+    return b.start - a.end if a and b else 0.0
+
+
+def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer, dict[str, int]]:
+    """quarter_compute with its phases traced: (tracer, results written by grade)."""
+    from kaohe.scoring import engine, services
+    from kaohe.scoring.models import QuarterResult
+    from kaohe.worklogs import compliance
+
+    tracer = Tracer()
+    tracer.patch(services, "quarter_inputs", "inputs")
+    tracer.patch(services, "_pools", "pools")
+    tracer.patch(services, "_round_scores", "round scores")
+    tracer.patch(services, "_indicator_parts", "indicator parts")
+    tracer.patch(services, "worklog_deductions", "work-log deductions")
+    tracer.patch(compliance, "compliance_report", "compliance report")
+    tracer.patch(services, "worklog_policy_for", "work-log policy")
+    tracer.patch(engine, "quarter_grades", "grades")
+    tracer.patch(QuarterResult.objects, "bulk_create", "bulk_create")
+    tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
+    with tracer.timing():
+        run = services.quarter_compute(
+            actor=None, region=region, year=YEAR, quarter=quarter, today=today
+        )
+    return tracer, grade_counts(QuarterResult.objects.filter(run=run))
+
+
+def grade_counts(results: QuerySet[QuarterResult] | QuerySet[AnnualResult]) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = results.values_list("grade").annotate(n=Count("id")).order_by("grade")
+    return {str(grade): int(n) for grade, n in rows}
+
+
+def grades_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{grade or '(not graded)'} {n:,}" for grade, n in counts.items())
+
+
+def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
+    inputs, grades = t.span("inputs"), t.span("grades")
+    writes, audit = t.span("bulk_create"), t.span("audit")
+    return [
+        ("run lookup and policy", inputs.start - t.started if inputs else 0.0),
+        ("quarter_inputs", t.seconds("inputs")),
+        ("  memberships in force (select_related unit, person, rank)", memberships_seconds(t)),
+        ("  _pools", t.seconds("pools")),
+        ("  _round_scores", t.seconds("round scores")),
+        ("  _indicator_parts (2 queries per unit)", t.seconds("indicator parts")),
+        ("  worklog_deductions", t.seconds("work-log deductions")),
+        ("    compliance_report", t.seconds("compliance report")),
+        (
+            "    summaries owed (2 queries, IN over everyone)",
+            t.seconds("work-log deductions") - t.seconds("compliance report"),
+        ),
+        ("  building the QuarterInputs", gap(t.span("work-log policy"), _end(inputs))),
+        ("engine: quarter_score for everyone", gap(inputs, grades)),
+        ("engine: quarter_grades", t.seconds("grades")),
+        ("ranks in unit + delete of the old rows", gap(grades, writes)),
+        ("bulk_create of the results", t.seconds("bulk_create")),
+        ("deferred foreign-key checks", t.seconds("fk checks")),
+        ("audit row + commit", t.ended - audit.start if audit else 0.0),
+    ]
+
+
+def _end(s: Span | None) -> Span | None:
+    """A zero-length span at the end of `s`, so gap() can measure up to it."""
+    return Span("end", s.end, s.end) if s else None
+
+
+def memberships_seconds(t: Tracer) -> float:
+    inputs, pools = t.span("inputs"), t.span("pools")
+    return pools.start - inputs.start if inputs and pools else 0.0
+
+
+def print_breakdown(rows: list[tuple[str, float]], total: float) -> None:
+    for label, seconds in rows:
+        share = seconds / total * 100 if total else 0.0
+        print(f"      {label:<62} {seconds:7.2f} s {share:5.1f} %")
+
+
+def print_quarter(
+    label: str, t: Tracer, grades: dict[str, int], target: float, agg: Aggregate
+) -> None:
+    ratio = t.total / agg.warm if agg.warm else float("inf")
+    verdict = "met" if t.total < target else "MISSED"
+    print(
+        f"  {label}: {sum(grades.values()):,} people in {t.total:.2f} s "
+        f"(target < {target:g} s: {verdict}); ratio to the warm aggregate {ratio:.0f} "
+        f"(target <= {TARGET_RATIO:g}: {'met' if ratio <= TARGET_RATIO else 'MISSED'}); "
+        f"{load()}"
+    )
+    print(f"    grades: {grades_line(grades)}")
+    print_breakdown(quarter_breakdown(t), t.total)
+
+
+# --- (a) The demo county, SQLite ------------------------------------------------------
+
+
+def part_sqlite(args: argparse.Namespace) -> None:
+    setup_django()
+    import random
+
+    from kaohe.org.demo import generate_demo
+    from kaohe.org.models import Membership, Region
+    from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+
+    in_scope_sql_matches()
+    print("(a) quarter_compute for 2026 Q3, demo county, SQLite")
+    migrated = migrate()
+    started = time.perf_counter()
+    demo = generate_demo(year=YEAR)
+    generated = time.perf_counter() - started
+    region = Region.objects.get(pk=demo.region_id)
+    set_deductions(region.pk)
+    end = dt.date(YEAR, 9, 30)
+    started = time.perf_counter()
+    round_ = ReviewRound.objects.create(
+        region=region,
+        year=YEAR,
+        cadence=ReviewRound.Cadence.QUARTERLY,
+        number=3,
+        state=RoundState.CLOSED,
+        starts_on=dt.date(YEAR, 10, 8),
+        ends_on=dt.date(YEAR, 10, 15),
+    )
+    rng = random.Random(SEED)
+    in_scope = list(
+        Membership.objects.filter(region=region)
+        .on(end)
+        .in_scope()
+        .order_by("person_id")
+        .values_list("person_id", "unit_id")
+    )
+    RoundResult.objects.bulk_create(
+        RoundResult(
+            round=round_,
+            unit_id=unit_id,
+            target_id=person_id,
+            score=Decimal(rng.randint(6000, 10000)) / 100,
+            rater_count=rng.randint(8, 30),
+        )
+        for person_id, unit_id in in_scope
+    )
+    rated = time.perf_counter() - started
+    print(
+        f"  set-up: migrate {migrated:.1f} s, demo county {generated:.1f} s "
+        f"({demo.units} units, {demo.people:,} people); closed Q3 round with "
+        f"{len(in_scope):,} ratings (everyone in scope on {end}) {rated:.2f} s"
+    )
+    today = dt.date(YEAR, 11, 20)
+    agg = time_aggregate(QUARTER_AGGREGATE, [round_.pk, region.pk, end, end])
+    print(agg.line("memberships in force on 2026-09-30 × the round's results, per unit"))
+    for label in ("first run (cold)", "second run (recomputes in place)"):
+        tracer, results = quarter_traced(region, 3, today)
+        print_quarter(f"quarter_compute, {label}", tracer, results, TARGET_SQLITE, agg)
+
+
+# --- (b) A city, PostgreSQL -----------------------------------------------------------
+
+
+def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, int]:
+    """Units, people, memberships, pools, rounds and ratings in SQL, and the published
+    results of the `filled` quarters (those not computed); returns counts."""
+    from django.db import connection
+
+    from kaohe.org.models import PersonnelCategory, RankLevel
+    from kaohe.reviews.models import ReviewRound, RoundState
+
+    units = -(-people // UNIT_SIZE)
+    ranks = list(
+        RankLevel.objects.filter(region_id=region_id).order_by("sort_order").values_list("pk")
+    )
+    rank_ids = [r[0] for r in ranks]
+    category = PersonnelCategory.objects.filter(region_id=region_id).values_list("pk")[0][0]
+    rounds = [
+        ReviewRound.objects.create(
+            region_id=region_id,
+            year=YEAR,
+            cadence=ReviewRound.Cadence.QUARTERLY,
+            number=q,
+            state=RoundState.CLOSED,
+            starts_on=dt.date(YEAR, 3 * q, 20),
+            ends_on=dt.date(YEAR, 3 * q, 28),
+        )
+        for q in (1, 2, 3, 4)
+    ]
+    rounds.append(
+        ReviewRound.objects.create(
+            region_id=region_id,
+            year=YEAR,
+            cadence=ReviewRound.Cadence.ANNUAL,
+            number=1,
+            state=RoundState.CLOSED,
+            starts_on=dt.date(YEAR, 12, 20),
+            ends_on=dt.date(YEAR, 12, 28),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.20261130)")
+        cursor.execute(
+            """
+            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
+                performance_category_id, path, depth, sort_order, is_active)
+            SELECT %s, NULL, '基准单位' || g, 'U' || lpad(g::text, 6, '0'),
+                   CASE WHEN g %% 10 = 0 THEN 'town' ELSE 'district_unit' END,
+                   'administrative', NULL, '', 0, g, true
+            FROM generate_series(1, %s) AS g
+            """,
+            [region_id, units],
+        )
+        cursor.execute(
+            "UPDATE org_unit SET path = id::text || '/' WHERE region_id = %s", [region_id]
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
+            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
+                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
+                   date '1970-01-01' + (g %% 9000), now()
+            FROM generate_series(1, %s) AS g
+            """,
+            [region_id, people],
+        )
+        # The k-th person (by id) sits in unit k / 20: the first of each unit is its
+        # main leader (正科), the next three its leadership team (副科), the rest
+        # general cadres, a few of them at 主任科员 levels. Rank levels by sort order:
+        # 0 正科, 2 二级主任科员, 3 副科, 4–5 三/四级主任科员, 6–8 一般干部/一级/二级科员.
+        cursor.execute(
+            """
+            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+                personnel_category_id, leadership_role, status, valid_from, valid_to)
+            SELECT p.region_id, p.id, u.id,
+                   CASE WHEN p.k %% %s = 0 THEN '主要负责人'
+                        WHEN p.k %% %s <= 3 THEN '班子成员' ELSE '科员' END,
+                   (%s::bigint[])[1 + CASE WHEN p.k %% %s = 0 THEN 0
+                                           WHEN p.k %% %s <= 3 THEN 3
+                                           WHEN p.k %% 10 = 4 THEN 2
+                                           WHEN p.k %% 10 IN (5, 6) THEN 4 + p.k %% 2
+                                           ELSE 6 + p.k %% 3 END],
+                   %s,
+                   CASE WHEN p.k %% %s = 0 THEN 'main'
+                        WHEN p.k %% %s <= 3 THEN 'team' ELSE 'staff' END,
+                   'on_duty', %s, NULL
+            FROM (SELECT id, region_id, row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM org_person WHERE region_id = %s) AS p
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM org_unit WHERE region_id = %s) AS u ON u.k = p.k / %s
+            """,
+            [
+                UNIT_SIZE,
+                UNIT_SIZE,
+                rank_ids,
+                UNIT_SIZE,
+                UNIT_SIZE,
+                category,
+                UNIT_SIZE,
+                UNIT_SIZE,
+                dt.date(YEAR, 1, 1),
+                region_id,
+                region_id,
+                UNIT_SIZE,
+            ],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_quotapool (region_id, year, name, kind, lead_unit_id)
+            SELECT region_id, %s, name, 'own', id FROM org_unit WHERE region_id = %s
+            """,
+            [YEAR, region_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_quotapoolmember (pool_id, unit_id, year)
+            SELECT id, lead_unit_id, year FROM org_quotapool WHERE region_id = %s AND year = %s
+            """,
+            [region_id, YEAR],
+        )
+        # The units' annual results, read by the annual composite.
+        cursor.execute(
+            """
+            INSERT INTO scoring_unitannualscore (unit_id, year, score)
+            SELECT id, %s, round((80 + 20 * random())::numeric, 2)
+            FROM org_unit WHERE region_id = %s
+            """,
+            [YEAR, region_id],
+        )
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        rebuilds = [
+            strip_table(cursor, t) for t in ("reviews_roundresult", "scoring_quarterresult")
+        ]
+        # Ratings 60–100 with two decimals, as a round's weighted means come out.
+        cursor.execute(
+            """
+            INSERT INTO reviews_roundresult (round_id, unit_id, target_id, score, groups,
+                weights, rater_count)
+            SELECT r.id, m.unit_id, m.person_id, round((60 + 40 * random())::numeric, 2),
+                   '{}', '{}', %s
+            FROM org_membership m CROSS JOIN unnest(%s::bigint[]) AS r(id)
+            WHERE m.region_id = %s
+            """,
+            [UNIT_SIZE - 1, [r.pk for r in rounds], region_id],
+        )
+        filled_rows = sum(fill_quarter(cursor, region_id, rounds[q - 1].pk, q) for q in filled)
+        for rebuild in rebuilds:
+            rebuild()
+        cursor.execute("RESET synchronous_commit")
+        cursor.execute("RESET maintenance_work_mem")
+        cursor.execute("SELECT count(*) FROM reviews_roundresult")
+        row = cursor.fetchone()
+    return {
+        "units": units,
+        "rounds": len(rounds),
+        "ratings": row[0] if row else 0,
+        "filled": filled_rows,
+    }
+
+
+def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
+    """Drop `table`'s secondary indexes and unique constraints and switch off its
+    foreign-key triggers; returns the function that puts them all back.
+
+    Loading a million rows into a bare table and indexing afterwards is several times
+    faster than maintaining every index and queueing three deferred foreign-key checks
+    per row. The rows are consistent by construction, and the unique constraints are
+    checked again when they are re-created. Everything is back in place before
+    anything is timed, so the computes pay the full price.
+    """
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'u'",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+
+    def rebuild() -> None:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+    return rebuild
+
+
+def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
+    """annual_compute with its phases traced: (tracer, results written by grade)."""
+    from kaohe.scoring import engine, services
+    from kaohe.scoring.models import AnnualResult
+
+    tracer = Tracer()
+    tracer.patch(services, "annual_inputs", "inputs")
+    tracer.patch(services, "_pools", "pools")
+    tracer.patch(services, "_round_scores", "round scores")
+    tracer.patch(engine, "annual_grades", "grades")
+    tracer.patch(engine, "rank_within_tiers", "ranks")
+    tracer.patch(AnnualResult.objects, "bulk_create", "bulk_create")
+    tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
+    with tracer.timing():
+        run = services.annual_compute(actor=None, region=region, year=YEAR)
+    return tracer, grade_counts(AnnualResult.objects.filter(run=run))
+
+
+def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) -> None:
+    inputs, engine_span, ranks = t.span("inputs"), t.span("grades"), t.span("ranks")
+    writes, audit = t.span("bulk_create"), t.span("audit")
+    ratio = t.total / agg.warm if agg.warm else float("inf")
+    verdict = "met" if t.total < TARGET_PG else "MISSED"
+    print(
+        f"  {label}: {sum(grades.values()):,} people in {t.total:.2f} s (target < {TARGET_PG:g} s: "
+        f"{verdict}); ratio to the warm aggregate {ratio:.0f}; {load()}"
+    )
+    rows = [
+        ("run lookup, policy, share", inputs.start - t.started if inputs else 0.0),
+        ("annual_inputs", t.seconds("inputs")),
+        ("  memberships in force (select_related rank, unit)", memberships_seconds(t)),
+        ("  _pools", t.seconds("pools")),
+        ("  _round_scores (democratic evaluation)", t.seconds("round scores")),
+        (
+            "  unit scores, published quarter results, flags, AnnualInputs",
+            gap(t.span("round scores"), _end(inputs)),
+        ),
+        (
+            "engine: annual_grades (composite, rules, quotas)",
+            gap(_start(engine_span), ranks) if ranks else t.seconds("grades"),
+        ),
+        ("engine: rank_within_tiers", t.seconds("ranks")),
+        ("delete of the old rows", gap(engine_span, writes)),
+        ("bulk_create of the results", t.seconds("bulk_create")),
+        ("deferred foreign-key checks", t.seconds("fk checks")),
+        ("audit row + commit", t.ended - audit.start if audit else 0.0),
+    ]
+    print(f"    grades: {grades_line(grades)}")
+    print_breakdown(rows, t.total)
+
+
+def _start(s: Span | None) -> Span | None:
+    """A zero-length span at the start of `s`, so gap() can measure from it."""
+    return Span("start", s.start, s.start) if s else None
+
+
+def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: int) -> int:
+    """A published run of `quarter` written in SQL, for the annual inputs: each person's
+    rating as the score and its band as the grade (no quota, no steps). Returns rows."""
+    from kaohe.scoring.models import QuarterRun, RunState
+
+    run = QuarterRun.objects.create(
+        region_id=region_id, year=YEAR, quarter=quarter, state=RunState.PUBLISHED
+    )
+    cursor.execute(
+        """
+        INSERT INTO scoring_quarterresult (run_id, person_id, unit_id, pool_id, score,
+            band, computed_grade, grade, tie, change_reason, steps, rank_in_unit)
+        SELECT %s, r.target_id, r.unit_id, p.pool_id, r.score, g.grade, g.grade, g.grade,
+               false, '', '[]', 0
+        FROM reviews_roundresult r
+        JOIN org_quotapoolmember p ON p.unit_id = r.unit_id AND p.year = %s
+        CROSS JOIN LATERAL (SELECT CASE WHEN r.score >= 90 THEN 'good'
+                                        WHEN r.score >= 80 THEN 'fairly_good'
+                                        WHEN r.score >= 60 THEN 'average'
+                                        ELSE 'poor' END AS grade) AS g
+        WHERE r.round_id = %s
+        """,
+        [run.pk, YEAR, round_id],
+    )
+    rows: int = cursor.rowcount
+    return rows
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def part_pg(args: argparse.Namespace) -> None:
+    setup_django()
+    from django.db import connection
+
+    from kaohe.org import services as org_services
+    from kaohe.org.models import Region
+    from kaohe.reviews.models import ReviewRound
+    from kaohe.scoring.models import QuarterRun, RunState
+    from kaohe.worklogs.rules import Period
+
+    in_scope_sql_matches()
+    people = args.people
+    small = people <= FULL_RUN_UP_TO
+    quarters = args.quarters or (4 if small else 1)
+    recompute = args.recompute if args.recompute is not None else small
+    computed = list(range(5 - quarters, 5))
+    print(
+        f"(b) quarter_compute and annual_compute, {people:,} cadres, PostgreSQL "
+        f"(database {args.pg_worker}; {load()})"
+    )
+    migrated = migrate()
+    started = time.perf_counter()
+    region = org_services.region_create(
+        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
+    )
+    set_deductions(region.pk)
+    filled = [q for q in range(1, 5) if q not in computed]
+    counts = build_city(region.pk, people, filled)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # VACUUM as autovacuum would have by then: it sets the visibility map too.
+        cursor.execute("VACUUM ANALYZE")
+    vacuumed = time.perf_counter() - started
+    filled_note = (
+        f", published results of {', '.join(f'Q{q}' for q in filled)} written in SQL "
+        f"({counts['filled']:,} rows: the rating as score, its band as grade)"
+        if filled
+        else ""
+    )
+    print(
+        f"  set-up: migrate {migrated:.1f} s; {counts['units']:,} units of {UNIT_SIZE}, "
+        f"{people:,} people, memberships, pools, {counts['rounds']} closed rounds with "
+        f"{counts['ratings']:,} ratings{filled_note} {built:.1f} s; "
+        f"VACUUM ANALYZE {vacuumed:.1f} s"
+    )
+    today = dt.date(YEAR + 1, 1, 20)
+    quarter_totals: list[str] = []
+    for quarter in range(1, 5):
+        if quarter not in computed:
+            continue
+        round_id = ReviewRound.objects.get(
+            region=region, year=YEAR, cadence=ReviewRound.Cadence.QUARTERLY, number=quarter
+        ).pk
+        end = Period(YEAR, quarter).end
+        agg = time_aggregate(QUARTER_AGGREGATE, [round_id, region.pk, end, end])
+        print(agg.line(f"Q{quarter}: memberships in force on {end} × the round's results"))
+        runs = ["first run"] + (["second run, recomputes in place"] if recompute else [])
+        for run_label in runs if quarter == computed[-1] else [""]:
+            tracer, results = quarter_traced(region, quarter, today)
+            label = f"quarter_compute Q{quarter}" + (f", {run_label}" if run_label else "")
+            print_quarter(label, tracer, results, TARGET_PG, agg)
+            quarter_totals.append(f"Q{quarter} {tracer.total:.1f} s")
+    published = QuarterRun.objects.filter(region=region, year=YEAR).update(state=RunState.PUBLISHED)
+    print(f"  {published} quarter runs published (ORM update); {load()}")
+    dec31 = dt.date(YEAR, 12, 31)
+    agg = time_aggregate(ANNUAL_AGGREGATE, [region.pk, YEAR, region.pk, dec31, dec31])
+    print(agg.line("memberships in force on Dec 31 × the published quarter results"))
+    annual_totals: list[str] = []
+    for run_label in ["first run"] + (["second run, recomputes in place"] if recompute else []):
+        tracer, results = annual_traced(region)
+        print_annual(f"annual_compute, {run_label}", tracer, results, agg)
+        annual_totals.append(f"{tracer.total:.1f} s")
+    print(
+        f"  summary: {', '.join(quarter_totals)}; year {', '.join(annual_totals)} "
+        f"(target < {TARGET_PG:g} s each); {load()}"
+    )
+
+
+# --- Entry point ----------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--skip-sqlite", action="store_true", help="skip (a), the demo county")
+    parser.add_argument("--skip-pg", action="store_true", help="skip (b), the city")
+    parser.add_argument("--people", type=int, default=300_000, help="cadres in (b)")
+    parser.add_argument(
+        "--quarters",
+        type=int,
+        choices=(1, 2, 3, 4),
+        help=f"quarters (the last ones) computed in (b); default 4 up to "
+        f"{FULL_RUN_UP_TO:,} people, else 1 (the others are written in SQL)",
+    )
+    parser.add_argument(
+        "--recompute",
+        action=argparse.BooleanOptionalAction,
+        help=f"in (b), run the last quarter and the year a second time, in place; "
+        f"default on up to {FULL_RUN_UP_TO:,} people",
+    )
+    parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sqlite_worker:
+        part_sqlite(args)
+        return 0
+    if args.pg_worker:
+        part_pg(args)
+        return 0
+    return orchestrate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
