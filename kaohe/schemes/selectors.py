@@ -11,6 +11,7 @@ from django.http import Http404
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.schemes.models import Indicator, Scheme, SchemeComment, SchemeVersion, VersionState
+from kaohe.worklogs.rules import Period
 
 READER_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD, Role.TEAM_MEMBER}
 
@@ -126,3 +127,34 @@ def published_templates(user: User) -> QuerySet[SchemeVersion]:
         scheme__role=Scheme.Role.TEMPLATE,
         state=VersionState.APPROVED,
     ).select_related("scheme")
+
+
+def versions_in_force_many(region_id: int, period: Period) -> dict[int, list[SchemeVersion]]:
+    """`entry.versions_in_force` for every unit of the region in one query: unit id →
+    the latest approved trunk for the year, then the quarter's approved supplement
+    ("1+N"). Units without an approved scheme are absent. For the scoring service,
+    which reads a whole region; no access control of its own."""
+    rows = (
+        SchemeVersion.objects.filter(
+            Q(scheme__part=Scheme.Part.TRUNK, scheme__quarter=0)
+            | Q(scheme__part=Scheme.Part.SUPPLEMENT, scheme__quarter=period.quarter),
+            scheme__region_id=region_id,
+            scheme__role=Scheme.Role.UNIT,
+            scheme__unit__isnull=False,
+            scheme__year=period.year,
+            state=VersionState.APPROVED,
+        )
+        .select_related("scheme")
+        .order_by("scheme__unit_id", "-number", "-pk")
+    )
+    latest: dict[tuple[int, str], SchemeVersion] = {}
+    for version in rows:
+        unit_id = version.scheme.unit_id
+        assert unit_id is not None
+        latest.setdefault((unit_id, version.scheme.part), version)
+    out: dict[int, list[SchemeVersion]] = defaultdict(list)
+    for part in (Scheme.Part.TRUNK, Scheme.Part.SUPPLEMENT):
+        for (unit_id, version_part), version in sorted(latest.items()):
+            if version_part == part:
+                out[unit_id].append(version)
+    return dict(out)

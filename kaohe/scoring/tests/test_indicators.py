@@ -1,0 +1,145 @@
+"""The scheme's part of the quarterly score: versions in force ("1+N"), the roll-up,
+top-level deductions and bonuses as adjustments, vetoes, automatic indicators skipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+from kaohe.schemes import services as scheme_services
+from kaohe.schemes.entry import versions_in_force
+from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersion
+from kaohe.schemes.selectors import versions_in_force_many
+from kaohe.schemes.tests.fixtures import add
+from kaohe.scoring import services
+from kaohe.scoring.models import QuarterResult
+from kaohe.testing import World
+from kaohe.worklogs.models import WorklogPolicy
+from kaohe.worklogs.rules import Period
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 4, 30)
+
+
+def approve(world: World, version: SchemeVersion) -> None:
+    scheme_services.version_submit(actor=world.users["unit_admin"], version=version)
+    scheme_services.version_approve(actor=world.users["region_admin"], version=version)
+
+
+def by_name(version: SchemeVersion, name: str) -> Indicator:
+    return Indicator.objects.get(version=version, name=name)
+
+
+def enter(world: World, key: str, indicator: Indicator, quarter: int = 1, **fields: object) -> None:
+    IndicatorResult.objects.create(
+        version=indicator.version,
+        indicator=indicator,
+        unit=world.bureau,
+        person=world.people[key],
+        year=2026,
+        quarter=quarter,
+        **fields,
+    )
+
+
+@pytest.fixture
+def schemed(world: World, drafted: SchemeVersion) -> SchemeVersion:
+    """The bureau's trunk (德 10 and 绩 50, an automatic missing-log deduction, a veto)
+    with a top-level bonus and deduction, and an approved Q1 supplement of 10 points."""
+    add(world, drafted, None, "表彰奖励", kind="bonus", cap="3", module="flexible")
+    add(world, drafted, None, "通报批评", kind="deduction", per_occurrence="1", cap="5")
+    approve(world, drafted)
+    supplement = scheme_services.supplement_create(
+        actor=world.users["unit_admin"], trunk=drafted.scheme, quarter=1
+    )
+    add(world, supplement, None, "专项任务", kind="scored", max_points="10")
+    approve(world, supplement)
+    return drafted
+
+
+def test_the_batch_lookup_agrees_with_the_per_unit_one(
+    world: World, schemed: SchemeVersion
+) -> None:
+    # A later draft of the trunk is not in force until it is approved.
+    scheme_services.version_new_draft(actor=world.users["unit_admin"], version=schemed)
+    for quarter in (1, 2):
+        period = Period(2026, quarter)
+        many = versions_in_force_many(world.region.pk, period)
+        for unit in (world.bureau, world.centre, world.town):
+            expected = [v.pk for v in versions_in_force(unit, period)]
+            assert [v.pk for v in many.get(unit.pk, [])] == expected
+    assert [v.scheme.part for v in many[world.bureau.pk]] == [Scheme.Part.TRUNK]
+
+
+def test_the_indicator_part_rolls_up_the_schemes_in_force(
+    world: World, schemed: SchemeVersion
+) -> None:
+    WorklogPolicy.objects.update_or_create(
+        region=world.region,
+        defaults={"deduction_per_missing_log": 0, "deduction_per_missing_quarterly": 0},
+    )
+    supplement = SchemeVersion.objects.get(scheme__part=Scheme.Part.SUPPLEMENT)
+    enter(world, "cadre", by_name(schemed, "政治表现"), value=Decimal(8))
+    enter(world, "cadre", by_name(schemed, "完成任务"), value=Decimal(27))
+    enter(world, "cadre", by_name(schemed, "工作质量"), value=Decimal(18))
+    enter(world, "cadre", by_name(schemed, "表彰奖励"), value=Decimal(2))
+    enter(world, "cadre", by_name(schemed, "通报批评"), occurrences=3)
+    enter(world, "cadre", by_name(supplement, "专项任务"), value=Decimal(6))
+    # Automatic indicators are not read (the work-log deduction applies once, directly),
+    # nor are another quarter's results.
+    enter(world, "cadre", by_name(schemed, "缺写工作日志"), occurrences=9)
+    enter(world, "cadre", by_name(schemed, "完成任务"), value=Decimal(1), quarter=2)
+    enter(world, "team", by_name(schemed, "政治表现"), value=Decimal(10))
+    enter(world, "team", by_name(schemed, "完成任务"), value=Decimal(30))
+    enter(world, "team", by_name(schemed, "工作质量"), value=Decimal(20))
+    enter(world, "team", by_name(schemed, "违纪"), flag=True)
+    round_ = ReviewRound.objects.create(
+        region=world.region,
+        year=2026,
+        number=1,
+        state=RoundState.CLOSED,
+        starts_on=dt.date(2026, 4, 1),
+        ends_on=dt.date(2026, 4, 10),
+    )
+    ratings = {"cadre": Decimal(80), "team": Decimal(99), "head": Decimal(85)}
+    RoundResult.objects.bulk_create(
+        RoundResult(round=round_, unit=world.bureau, target=world.people[k], score=v, rater_count=5)
+        for k, v in ratings.items()
+    )
+    run = services.quarter_compute(
+        actor=world.users["region_admin"], region=world.region, year=2026, quarter=1, today=TODAY
+    )
+
+    def steps(key: str) -> list[dict[str, object]]:
+        return list(QuarterResult.objects.get(run=run, person=world.people[key]).steps)
+
+    # Out of 德 10 + 绩 50 + 专项任务 10 = 70: (8 + 45 + 6) / 70 × 100 = 84.2857…;
+    # 80 × 70% + 84.2857 × 30% = 81.2857; + 2 − 3 × 1 = 80.29.
+    cadre = steps("cadre")
+    assert cadre[:5] == [
+        {"code": "part.evaluation", "figures": {"value": "80.00", "weight": "70"}},
+        {"code": "part.indicators", "figures": {"value": "84.29", "weight": "30"}},
+        {"code": "adjustment", "figures": {"label": "表彰奖励", "points": "2.00", "detail": ""}},
+        {
+            "code": "adjustment",
+            "figures": {"label": "通报批评", "points": "-3.00", "detail": "3 × 1.00"},
+        },
+        {"code": "score", "figures": {"score": "80.29"}},
+    ]
+    assert QuarterResult.objects.get(run=run, person=world.people["cadre"]).score == Decimal(
+        "80.29"
+    )
+    # Full marks on the trunk (nothing entered for the supplement): 60 / 70; the veto
+    # keeps a 好-band score out of 好.
+    team = steps("team")
+    assert team[1] == {"code": "part.indicators", "figures": {"value": "85.71", "weight": "30"}}
+    assert {"code": "veto", "figures": {"reasons": "违纪"}} in team
+    assert QuarterResult.objects.get(run=run, person=world.people["team"]).grade == "fairly_good"
+    # No results entered: the rating carries the whole weight.
+    assert steps("head")[0] == {
+        "code": "part.evaluation",
+        "figures": {"value": "85.00", "weight": "100"},
+    }
