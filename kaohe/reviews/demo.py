@@ -37,6 +37,7 @@ from kaohe.core.audit import audit_record
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
 from kaohe.reviews.models import (
+    OVERALL,
     ExtraRater,
     InvalidBallots,
     Participation,
@@ -495,11 +496,12 @@ def _write_scores(round_: ReviewRound, scores: list[tuple[int, int, str, int]]) 
     stored rows say nothing about which ballot they came from."""
     key = Score._meta.get_field("id")
     rows: list[list[Any]] = [
-        [key.get_db_prep_value(uuid.uuid4(), connection), round_.pk, u, t, g, v]
+        [key.get_db_prep_value(uuid.uuid4(), connection), round_.pk, u, t, g, OVERALL, v]
         for u, t, g, v in scores
     ]
     _shuffle(rows)
-    _insert(Score, ["id", "round_id", "unit_id", "target_id", "rater_group", "value"], rows)
+    columns = ["id", "round_id", "unit_id", "target_id", "rater_group", "dimension", "value"]
+    _insert(Score, columns, rows)
 
 
 def _write_participations(

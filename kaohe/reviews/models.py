@@ -24,6 +24,21 @@ class RaterGroup(models.TextChoices):
     OTHERS = "others", _("Other raters")  # 其他参评: other cadres, approved outside raters
 
 
+class Dimension(models.TextChoices):
+    """The five aspects of the annual democratic evaluation (民主测评), rated apart."""
+
+    # The same codes and names as the dimensions of kaohe.schemes' indicators.
+    MORALITY = "de", _("Morality")  # 德
+    ABILITY = "neng", _("Ability")  # 能
+    DILIGENCE = "qin", _("Diligence")  # 勤
+    PERFORMANCE = "ji", _("Performance")  # 绩
+    INTEGRITY = "lian", _("Integrity")  # 廉
+
+
+# The one "dimension" of a quarterly or monthly round: a single overall score.
+OVERALL = ""
+
+
 class RaterPlan(models.Model):
     """Weights of the rater groups for one unit type in one region (default 4:3:3)."""
 
@@ -112,6 +127,14 @@ class ReviewRound(models.Model):
         if self.cadence == self.Cadence.ANNUAL:
             return f"{self.year}年度民主测评"
         return f"{self.year}年第{self.number}季度考评"
+
+    @property
+    def dimensions(self) -> list[str]:
+        """What a ballot scores per person: 德能勤绩廉 apart in the annual democratic
+        evaluation, one overall score otherwise."""
+        if self.cadence == self.Cadence.ANNUAL:
+            return [str(d) for d in Dimension]
+        return [OVERALL]
 
     @property
     def period_start(self) -> dt.date:
@@ -211,12 +234,17 @@ class DraftBallot(models.Model):
 
 
 class Score(models.Model):
-    """One anonymous score: a random key, no rater, no time."""
+    """One anonymous score of an open round: a random key, no rater, no time.
 
-    # Written only by the services, from ids they have just read, and rewritten whole
-    # on every close: per-row foreign-key checks and single-column indexes would cost
-    # minutes at province scale. The ORM still cascades deletes; (round, target,
-    # group) is the index every read uses.
+    These rows live only while voting is open: closing the round folds them into
+    `ScoreTally` rows and deletes them (decision 26), so no per-ballot row outlives
+    the vote. On PostgreSQL the table is partitioned by round, so that delete is
+    dropping the round's partition.
+    """
+
+    # Written only by the services, from ids they have just read: per-row foreign-key
+    # checks and single-column indexes would cost minutes at province scale. The ORM
+    # still cascades deletes; (round, target, group) is the index every read uses.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(
         ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
@@ -232,6 +260,7 @@ class Score(models.Model):
         db_index=False,
     )
     rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
+    dimension = models.CharField(max_length=8, blank=True, default=OVERALL)
     value = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -239,6 +268,46 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"score {self.round_id}:{self.target_id}"
+
+
+class ScoreTally(models.Model):
+    """What a closed round keeps of its scores: per target, rater group and dimension,
+    how many scores there were, their sum, the lowest and the highest.
+
+    These four figures are all any rule needs (means, trimming one highest and one
+    lowest above a threshold, counts for suppression), and they hold no trace of a
+    ballot: no order, no transaction, no key of a single score.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    target = models.ForeignKey(
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
+    dimension = models.CharField(max_length=8, blank=True, default=OVERALL)
+    count = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    low = models.PositiveSmallIntegerField()
+    high = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "target", "rater_group", "dimension"], name="uniq_score_tally"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"tally {self.round_id}:{self.target_id}:{self.rater_group}{self.dimension}"
 
 
 class InvalidBallots(models.Model):
@@ -270,6 +339,9 @@ class RoundResult(models.Model):
     groups = models.JSONField(default=dict)  # {group: {"count": n, "mean": "88.00" | null}}
     weights = models.JSONField(default=dict)  # effective weights used, as strings
     rater_count = models.PositiveIntegerField(default=0)
+    # Annual democratic evaluation only: {dimension: {"score": "88.00" | null,
+    # "groups": {group: {"count": n, "mean": ...}}}}; the score is their mean.
+    dimensions = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

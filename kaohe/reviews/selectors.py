@@ -151,6 +151,7 @@ class ShownResult:
     score: Decimal | None
     rater_count: int
     groups: list[tuple[str, int, str | None]]  # (label, count, mean or None when suppressed)
+    dimensions: list[str | None]  # annual evaluation: the score on each of 德能勤绩廉
 
 
 def results(
@@ -174,10 +175,13 @@ def results(
                 person=r.target,
                 score=r.score,
                 rater_count=r.rater_count,
+                # In the plan's order, whatever order the database keeps JSON keys in.
                 groups=[
                     (str(labels[g]), counts[g], None if g in hidden else r.groups[g]["mean"])
-                    for g in r.groups
+                    for g in GROUPS
+                    if g in r.groups
                 ],
+                dimensions=[r.dimensions.get(d, {}).get("score") for d in round_.dimensions if d],
             )
         )
     invalid = dict(

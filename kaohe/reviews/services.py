@@ -2,8 +2,9 @@
 
 Nothing written here links a rater to a value: a submission writes a
 Participation row (who, when) and Score rows (what, random keys, no rater, no
-time, shuffled) in one transaction and deletes the draft; closing rewrites the
-round's scores in random order and computes results with one GROUP BY.
+time, shuffled) in one transaction and deletes the draft; closing folds the
+round's scores into tallies, deletes them and computes results in SQL
+(kaohe.reviews.closing).
 """
 
 from __future__ import annotations
@@ -11,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Sum
+from django.db import transaction
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
@@ -25,7 +24,9 @@ from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import LeadershipRole, Membership, Person, Region, Unit
+from kaohe.reviews import closing
 from kaohe.reviews.models import (
+    Dimension,
     DraftBallot,
     ExtraRater,
     InvalidBallots,
@@ -39,12 +40,7 @@ from kaohe.reviews.models import (
     RoundUnit,
     Score,
 )
-from kaohe.reviews.tally import (
-    GroupFigure,
-    high_score_limit,
-    is_uniform,
-    weighted_score,
-)
+from kaohe.reviews.tally import high_score_limit, is_uniform
 
 SMALL_UNIT = 8  # units with fewer assessed cadres need outside raters (R3.6)
 ROLE_GROUP = {
@@ -230,6 +226,7 @@ def _transition(
 @transaction.atomic
 def round_open(*, actor: User, round_: ReviewRound) -> None:
     _transition(actor, round_, RoundState.OPEN, {RoundState.DRAFT})
+    closing.partition_create(round_)
 
 
 @transaction.atomic
@@ -248,104 +245,24 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
         {RoundState.CLOSED, RoundState.PUBLISHED},
         reason.strip()[:300],
     )
+    # The tallies stay: the next close adds the new ballots to them.
     RoundResult.objects.filter(round=round_).delete()
+    closing.partition_create(round_)
 
 
 def round_close(*, actor: User, round_: ReviewRound) -> int:
-    """Close voting, rewrite the scores in random order, compute every result.
+    """Close voting, fold the scores into tallies, compute every result.
 
-    Two transactions: the close and the rewrite, so the rewritten rows share no
-    transaction id with any submission; then the results.
+    Three transactions: the close; the fold, so the tallies share no transaction id
+    with any submission; then the results.
     """
     with transaction.atomic():
         _transition(actor, round_, RoundState.CLOSED, {RoundState.OPEN})
         DraftBallot.objects.filter(round=round_).delete()
     with transaction.atomic():
-        scores_rewrite(round_)
+        closing.scores_fold(round_)
     with transaction.atomic():
-        return results_compute(round_)
-
-
-def scores_rewrite(round_: ReviewRound) -> None:
-    """Re-insert the round's score rows in random order under new random keys."""
-    if connection.vendor == "postgresql":
-        # In the database: millions of rows never travel to Python.
-        # One statement: the deleted rows feed the insert, in random order, under
-        # new random keys; no temporary table, so it also nests in an outer transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "WITH old AS (DELETE FROM reviews_score WHERE round_id = %s "
-                "RETURNING round_id, unit_id, target_id, rater_group, value) "
-                "INSERT INTO reviews_score (id, round_id, unit_id, target_id, rater_group, value) "
-                "SELECT gen_random_uuid(), round_id, unit_id, target_id, rater_group, value "
-                "FROM old ORDER BY random()",
-                [round_.pk],
-            )
-            # Fresh statistics, so computing the results right after plans well.
-            cursor.execute("ANALYZE reviews_score")
-        return
-    # SQLite: the same in SQL through a scratch table (dropped at once, so the close
-    # also nests in an outer transaction); randomblob gives the new 128-bit keys.
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS temp.kaohe_rewrite")
-        cursor.execute(
-            "CREATE TEMP TABLE kaohe_rewrite AS SELECT round_id, unit_id, target_id, "
-            "rater_group, value FROM reviews_score WHERE round_id = %s ORDER BY random()",
-            [round_.pk],
-        )
-        cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
-        cursor.execute(
-            "INSERT INTO reviews_score (id, round_id, unit_id, target_id, rater_group, value) "
-            "SELECT lower(hex(randomblob(16))), round_id, unit_id, target_id, rater_group, value "
-            "FROM kaohe_rewrite ORDER BY random()"
-        )
-        cursor.execute("DROP TABLE temp.kaohe_rewrite")
-
-
-def results_compute(round_: ReviewRound) -> int:
-    """Every target's group means (trimmed above `trim_above` scores: one highest and
-    one lowest dropped) and weighted score, from one GROUP BY over the scores."""
-    aggregates = (
-        Score.objects.filter(round=round_)
-        .values("unit_id", "target_id", "rater_group")
-        .annotate(n=Count("id"), total=Sum("value"), low=Min("value"), high=Max("value"))
-    )
-    by_target: dict[tuple[int, int], dict[str, tuple[int, Decimal | None]]] = defaultdict(dict)
-    for row in aggregates:
-        n, total = row["n"], row["total"]
-        if n > round_.trim_above:
-            n, total = n - 2, total - row["low"] - row["high"]
-        mean = (Decimal(total) / n).quantize(Decimal("0.01")) if n else None
-        by_target[(row["unit_id"], row["target_id"])][row["rater_group"]] = (row["n"], mean)
-    unit_types = dict(
-        Unit.objects.filter(pk__in={u for u, _t in by_target}).values_list("pk", "unit_type")
-    )
-    plans = {t: plan_for(round_.region_id, t).weights() for t in set(unit_types.values())}
-    results = []
-    for (unit_id, target_id), groups in by_target.items():
-        weights = plans[unit_types[unit_id]]
-        figures = [
-            GroupFigure(g, groups.get(g, (0, None))[0], groups.get(g, (0, None))[1])
-            for g in weights
-        ]
-        used, score = weighted_score(figures, weights)
-        results.append(
-            RoundResult(
-                round=round_,
-                unit_id=unit_id,
-                target_id=target_id,
-                score=score,
-                groups={
-                    f.group: {"count": f.count, "mean": str(f.mean) if f.mean is not None else None}
-                    for f in figures
-                },
-                weights={g: str(w.quantize(Decimal("0.0001"))) for g, w in used.items()},
-                rater_count=sum(f.count for f in figures),
-            )
-        )
-    RoundResult.objects.filter(round=round_).delete()
-    RoundResult.objects.bulk_create(results, batch_size=5000)
-    return len(results)
+        return closing.results_compute(round_)
 
 
 # ---------------------------------------------------------------- ballots
@@ -359,7 +276,17 @@ class BallotSheet:
     unit: Unit
     group: RaterGroup
     targets: list[Person]
-    high_limit: int
+    high_limit: int  # per dimension
+    dimensions: list[str]  # [OVERALL], or 德能勤绩廉 in the annual democratic evaluation
+
+    @staticmethod
+    def key(person_id: int, dimension: str) -> str:
+        """The name of one score on the ballot: "12", or "12:de" for a dimension."""
+        return f"{person_id}:{dimension}" if dimension else str(person_id)
+
+    def entries(self) -> list[tuple[Person, str, str]]:
+        """Every score the ballot asks for: (person, dimension, key)."""
+        return [(p, d, self.key(p.pk, d)) for p in self.targets for d in self.dimensions]
 
 
 def ballot_sheet(*, rater: Person, round_unit: RoundUnit) -> BallotSheet | None:
@@ -385,18 +312,21 @@ def ballot_sheet(*, rater: Person, round_unit: RoundUnit) -> BallotSheet | None:
         group=group,
         targets=targets,
         high_limit=high_score_limit(len(targets), round_.high_share),
+        dimensions=round_.dimensions,
     )
 
 
 def _validate(
     sheet: BallotSheet, values: Mapping[str, object], *, complete: bool
-) -> dict[int, int]:
+) -> dict[tuple[int, str], int]:
+    """The ballot's scores by (person, dimension), or every reason it is refused."""
     round_ = sheet.round
-    names = {p.pk: p.name for p in sheet.targets}
-    clean: dict[int, int] = {}
+    labels = dict(Dimension.choices)
+    clean: dict[tuple[int, str], int] = {}
     problems: list[str] = []
-    for person_id, name in names.items():
-        raw = values.get(str(person_id))
+    for person, dimension, key in sheet.entries():
+        name = f"{person.name}（{labels[dimension]}）" if dimension else person.name
+        raw = values.get(key)
         text = str(raw).strip() if raw is not None else ""
         if not text:
             if complete:
@@ -413,26 +343,38 @@ def _validate(
                 }
             )
             continue
-        clean[person_id] = int(text)
-    high = sum(1 for v in clean.values() if v >= round_.high_score)
-    if high > sheet.high_limit:
-        problems.append(
-            _(
-                "%(n)s people have %(high)s or more; at most %(limit)s of the %(size)s on this "
-                "ballot may (%(share)s%%). Lower %(over)s of them."
-            )
-            % {
-                "n": high,
-                "high": round_.high_score,
-                "limit": sheet.high_limit,
-                "size": len(sheet.targets),
-                "share": int(round_.high_share * 100),
-                "over": high - sheet.high_limit,
-            }
-        )
+        clean[(person.pk, dimension)] = int(text)
+    for dimension in sheet.dimensions:
+        high = sum(1 for (_p, d), v in clean.items() if d == dimension and v >= round_.high_score)
+        if high <= sheet.high_limit:
+            continue
+        message = _(
+            "%(n)s people have %(high)s or more; at most %(limit)s of the %(size)s on this "
+            "ballot may (%(share)s%%). Lower %(over)s of them."
+        ) % {
+            "n": high,
+            "high": round_.high_score,
+            "limit": sheet.high_limit,
+            "size": len(sheet.targets),
+            "share": int(round_.high_share * 100),
+            "over": high - sheet.high_limit,
+        }
+        problems.append(f"{labels[dimension]}：{message}" if dimension else message)
     if problems:
         raise ApplicationError(" ".join(problems), {"problems": problems})
     return clean
+
+
+def ballot_is_void(sheet: BallotSheet, clean: Mapping[tuple[int, str], int]) -> bool:
+    """Void under the rule "one score for everyone" (R3.9, configurable): the ballot
+    tells nobody apart. With 德能勤绩廉 rated apart, that is one score for everyone
+    on every aspect (decision 27)."""
+    if not sheet.round.uniform_invalid:
+        return False
+    return all(
+        is_uniform([v for (_p, d), v in clean.items() if d == dimension])
+        for dimension in sheet.dimensions
+    )
 
 
 def _check_open(round_unit: RoundUnit, rater: Person) -> None:
@@ -461,7 +403,7 @@ def ballot_save_draft(
         round_id=round_unit.round_id,
         unit_id=round_unit.unit_id,
         rater=rater,
-        defaults={"values": {str(k): v for k, v in clean.items()}},
+        defaults={"values": {BallotSheet.key(p, d): v for (p, d), v in clean.items()}},
     )
     return draft
 
@@ -479,7 +421,7 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()
-    valid = not (sheet.round.uniform_invalid and is_uniform(list(clean.values())))
+    valid = not ballot_is_void(sheet, clean)
     if valid:
         rows = [
             Score(
@@ -488,9 +430,10 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
                 unit_id=round_unit.unit_id,
                 target_id=target,
                 rater_group=sheet.group,
+                dimension=dimension,
                 value=value,
             )
-            for target, value in clean.items()
+            for (target, dimension), value in clean.items()
         ]
         _shuffle(rows)
         Score.objects.bulk_create(rows)

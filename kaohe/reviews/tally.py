@@ -13,15 +13,40 @@ from decimal import ROUND_HALF_UP, Decimal
 TWO_PLACES = Decimal("0.01")
 
 
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up, for non-negative integers, exactly."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What is kept of one group's scores for one target (and dimension) once a round
+    closes: enough for every rule, nothing of any single ballot."""
+
+    count: int
+    total: int
+    low: int
+    high: int
+
+    @classmethod
+    def of(cls, values: Sequence[int]) -> Tally:
+        return cls(len(values), sum(values), min(values), max(values))
+
+    def mean_hundredths(self, trim_above: int) -> int:
+        """The mean in hundredths, rounded half up; above `trim_above` scores (and with
+        at least three) one highest and one lowest are dropped first (R3.9)."""
+        count, total = self.count, self.total
+        if count > trim_above and count > 2:
+            count, total = count - 2, total - self.low - self.high
+        return half_up(100 * total, count)
+
+
 def trimmed_mean(values: Sequence[int], trim_above: int) -> Decimal | None:
     """Mean of `values`; with more than `trim_above` values, one highest and one
     lowest are dropped first (R3.9). None for no values."""
     if not values:
         return None
-    ordered = sorted(values)
-    if trim_above >= 0 and len(ordered) > trim_above:
-        ordered = ordered[1:-1]
-    return (Decimal(sum(ordered)) / Decimal(len(ordered))).quantize(TWO_PLACES, ROUND_HALF_UP)
+    return Decimal(Tally.of(values).mean_hundredths(trim_above)) / 100
 
 
 def effective_weights(weights: Mapping[str, Decimal], present: set[str]) -> dict[str, Decimal]:
@@ -60,12 +85,15 @@ class TargetResult:
 def weighted_score(
     figures: Sequence[GroupFigure], weights: Mapping[str, Decimal]
 ) -> tuple[dict[str, Decimal], Decimal | None]:
-    """The effective weights and the weighted mean of the groups that have scores."""
+    """The effective weights and the weighted mean of the groups that have scores:
+    Σ weight × mean / Σ weight over those groups, rounded half up to 0.01, exactly
+    (the database computes the same in integers when a round closes)."""
     means = {f.group: f.mean for f in figures if f.count and f.mean is not None}
     used = effective_weights(weights, set(means))
     if not used:
         return {}, None
-    total = sum((used[g] * means[g] for g in used), Decimal(0))
+    live = {g: weights[g] for g in used}
+    total = sum((live[g] * means[g] for g in live), Decimal(0)) / sum(live.values())
     return used, total.quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
@@ -81,6 +109,48 @@ def target_result(
     )
     used, score = weighted_score(figures, weights)
     return TargetResult(figures, used, score)
+
+
+def result_from_tallies(
+    tallies: Mapping[str, Mapping[str, Tally]],
+    weights: Mapping[str, Decimal],
+    trim_above: int,
+) -> tuple[TargetResult, dict[str, TargetResult]]:
+    """One target's result from its tallies by dimension, then rater group.
+
+    Each dimension's group means are trimmed means; a group's overall mean is the mean
+    of its dimension means, rounded half up (with one dimension, the mean itself); the
+    score weighs the groups' overall means. For the annual democratic evaluation the
+    second value holds each of 德能勤绩廉 on its own; it is empty otherwise.
+    """
+    per_dimension: dict[str, TargetResult] = {}
+    means: dict[str, list[int]] = {}
+    counts: dict[str, int] = {}
+    for dimension in sorted(tallies):
+        figures = []
+        for group in weights:
+            tally = tallies[dimension].get(group)
+            if tally is None:
+                continue
+            hundredths = tally.mean_hundredths(trim_above)
+            means.setdefault(group, []).append(hundredths)
+            counts[group] = max(counts.get(group, 0), tally.count)
+            figures.append(GroupFigure(group, tally.count, Decimal(hundredths) / 100))
+        used, score = weighted_score(figures, weights)
+        per_dimension[dimension] = TargetResult(tuple(figures), used, score)
+    overall = tuple(
+        GroupFigure(
+            group,
+            counts.get(group, 0),
+            Decimal(half_up(sum(means[group]), len(means[group]))) / 100
+            if group in means
+            else None,
+        )
+        for group in weights
+    )
+    used, score = weighted_score(overall, weights)
+    dimensions = {d: r for d, r in per_dimension.items() if d}
+    return TargetResult(overall, used, score), dimensions
 
 
 def is_uniform(values: Sequence[int]) -> bool:

@@ -15,7 +15,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest
 from kaohe.org.models import Person, Region
 from kaohe.reviews import selectors, services
-from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
+from kaohe.reviews.models import Dimension, RaterGroup, RoundState, RoundUnit
 
 
 @login_required
@@ -35,7 +35,7 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
     round_unit, sheet = selectors.my_round_unit(req.user, round_unit_id)
     values: dict[str, object] = dict(selectors.my_draft(req.user, round_unit))
     if request.method == "POST":
-        values = {str(p.pk): request.POST.get(f"score_{p.pk}", "") for p in sheet.targets}
+        values = {key: request.POST.get(f"score_{key}", "") for _p, _d, key in sheet.entries()}
         try:
             if request.POST.get("action") == "submit":
                 valid = services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
@@ -56,13 +56,17 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
         except ApplicationError as exc:
             for problem in exc.extra.get("problems", [exc.message]):
                 messages.error(request, problem)
+    cells: dict[int, list[tuple[str, str, object]]] = {}
+    for person, dimension, key in sheet.entries():
+        cells.setdefault(person.pk, []).append((dimension, key, values.get(key, "")))
     return render(
         request,
         "reviews/ballot.html",
         {
             "round_unit": round_unit,
             "sheet": sheet,
-            "rows": [(p, values.get(str(p.pk), "")) for p in sheet.targets],
+            "rows": [(p, cells[p.pk]) for p in sheet.targets],
+            "dimensions": [(d, Dimension(d).label) for d in sheet.dimensions if d],
             "submitted": selectors.has_voted(req.user, round_unit),
         },
     )
@@ -245,5 +249,6 @@ def results_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpRespo
             "results": shown,
             "invalid": invalid,
             "labels": [label for _v, label in RaterGroup.choices],
+            "dimensions": [Dimension(d).label for d in round_.dimensions if d],
         },
     )

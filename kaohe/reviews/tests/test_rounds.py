@@ -17,6 +17,7 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
     Score,
+    ScoreTally,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
@@ -110,10 +111,11 @@ def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: R
         services.ballot_submit(
             actor=big.users[key], round_unit=ru, values=ballot(big, key, ru, base=75 + i)
         )
-    before = set(Score.objects.values_list("id", flat=True))
+    scores = Score.objects.filter(round=q1).count()
     services.round_close(actor=big.users["region_admin"], round_=q1)
-    after = set(Score.objects.values_list("id", flat=True))
-    assert len(after) == len(before) and not before & after  # rewritten under new keys
+    # The single scores are folded into tallies per target and group, then gone.
+    assert not Score.objects.exists()
+    assert sum(ScoreTally.objects.filter(round=q1).values_list("count", flat=True)) == scores
     assert RoundResult.objects.filter(round=q1).count() == 12
     head = RoundResult.objects.get(round=q1, target=big.people["head"])
     assert head.groups["leader"]["count"] == 0 and head.groups["team"]["count"] == 1
@@ -123,6 +125,14 @@ def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: R
     q1.refresh_from_db()
     assert q1.state == RoundState.OPEN and not RoundResult.objects.filter(round=q1).exists()
     assert AuditEvent.objects.get(action="reviews.round.open", details__reason="有单位漏投，需补投")
+    # A late ballot after reopening is added to the tallies at the next close.
+    late = ballot(big, "B06", ru, base=60)
+    services.ballot_submit(actor=big.users["B06"], round_unit=ru, values=late)
+    services.round_close(actor=big.users["region_admin"], round_=q1)
+    assert not Score.objects.exists()
+    assert sum(ScoreTally.objects.filter(round=q1).values_list("count", flat=True)) == scores + 11
+    again = RoundResult.objects.get(round=q1, target=big.people["head"])
+    assert again.groups["others"]["count"] == head.groups["others"]["count"] + 1
 
 
 def test_only_the_region_office_runs_the_round(big: World, q1: ReviewRound) -> None:
