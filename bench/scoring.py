@@ -345,6 +345,7 @@ def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer
     tracer.patch(services, "worklog_deductions", "work-log deductions")
     tracer.patch(compliance, "compliance_report", "compliance report")
     tracer.patch(services, "worklog_policy_for", "work-log policy")
+    tracer.patch(engine, "quarter_scores", "scores")
     tracer.patch(engine, "quarter_grades", "grades")
     tracer.patch(services, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
@@ -384,10 +385,10 @@ def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
             t.seconds("work-log deductions") - t.seconds("compliance report"),
         ),
         ("  building the QuarterInputs", gap(t.span("work-log policy"), _end(inputs))),
-        ("engine: quarter_score for everyone", gap(inputs, grades)),
+        ("engine: quarter_scores", t.seconds("scores")),
         ("engine: quarter_grades", t.seconds("grades")),
         ("ranks in unit + delete of the old rows", gap(grades, writes)),
-        ("store_rows (PostgreSQL: COPY; SQLite: bulk_create)", t.seconds("write")),
+        ("store_rows (steps as JSON text; COPY, SQLite: INSERT)", t.seconds("write")),
         ("deferred foreign-key checks", t.seconds("fk checks")),
         ("audit row + commit", t.ended - audit.start if audit else 0.0),
     ]
@@ -701,7 +702,7 @@ def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     tracer.patch(services, "_pools", "pools")
     tracer.patch(services, "_round_scores", "round scores")
     tracer.patch(engine, "annual_grades", "grades")
-    tracer.patch(engine, "rank_within_tiers", "ranks")
+    tracer.patch(engine, "tier_ranks", "ranks")
     tracer.patch(services, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
@@ -711,7 +712,7 @@ def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
 
 
 def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) -> None:
-    inputs, engine_span, ranks = t.span("inputs"), t.span("grades"), t.span("ranks")
+    inputs, engine_span = t.span("inputs"), t.span("grades")
     writes, audit = t.span("write"), t.span("audit")
     ratio = t.total / agg.warm if agg.warm else float("inf")
     verdict = "met" if t.total < TARGET_PG else "MISSED"
@@ -731,21 +732,16 @@ def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) 
         ),
         (
             "engine: annual_grades (composite, rules, quotas)",
-            gap(_start(engine_span), ranks) if ranks else t.seconds("grades"),
+            t.seconds("grades") - t.seconds("ranks"),
         ),
-        ("engine: rank_within_tiers", t.seconds("ranks")),
+        ("engine: tier_ranks", t.seconds("ranks")),
         ("delete of the old rows", gap(engine_span, writes)),
-        ("store_rows (PostgreSQL: COPY; SQLite: bulk_create)", t.seconds("write")),
+        ("store_rows (steps as JSON text; COPY, SQLite: INSERT)", t.seconds("write")),
         ("deferred foreign-key checks", t.seconds("fk checks")),
         ("audit row + commit", t.ended - audit.start if audit else 0.0),
     ]
     print(f"    grades: {grades_line(grades)}")
     print_breakdown(rows, t.total)
-
-
-def _start(s: Span | None) -> Span | None:
-    """A zero-length span at the start of `s`, so gap() can measure from it."""
-    return Span("start", s.start, s.start) if s else None
 
 
 def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: int) -> int:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -42,12 +44,16 @@ QUARTER_ORDER = [
 ]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One line of an explanation: a stable code and the figures it mentions."""
+NO_FIGURES: Mapping[str, str] = MappingProxyType({})
+
+
+class Step(NamedTuple):
+    """One line of an explanation: a stable code and the figures it mentions.
+
+    A named tuple, not a dataclass: a city's quarter makes millions of them."""
 
     code: str
-    figures: Mapping[str, str] = field(default_factory=dict)
+    figures: Mapping[str, str] = NO_FIGURES
 
 
 def _q(value: Decimal) -> Decimal:
@@ -60,7 +66,7 @@ def _pct(value: Decimal) -> str:
 
 
 def _s(value: Decimal | int) -> str:
-    return str(_q(Decimal(value))) if isinstance(value, Decimal) else str(value)
+    return str(value.quantize(CENT, ROUND_HALF_UP)) if isinstance(value, Decimal) else str(value)
 
 
 def quota(count: int, share: Decimal, rounding: str) -> int:
@@ -72,7 +78,7 @@ def quota(count: int, share: Decimal, rounding: str) -> int:
 # ---------------------------------------------------------------- quarterly score
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterPolicy:
     evaluation_weight: Decimal = Decimal(70)  # % of the score from the 360 rating
     indicator_weight: Decimal = Decimal(30)  # % from the scheme's indicators
@@ -83,7 +89,7 @@ class QuarterPolicy:
     rounding: str = "floor"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     """A deduction (negative) or bonus outside the weighted part, with its reason."""
 
@@ -92,7 +98,7 @@ class Adjustment:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterInput:
     person_id: int
     pool_id: int
@@ -103,7 +109,7 @@ class QuarterInput:
     graded: bool = True  # probation: scored but not graded
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterScore:
     person_id: int
     pool_id: int
@@ -113,46 +119,77 @@ class QuarterScore:
     vetoed: tuple[str, ...]
 
 
+# Per combination of parts present (rating, indicators): each part's step code, its
+# share of the weight and that share as printed. The same for everyone in a run, so
+# worked out once per policy rather than once per person.
+_Shares = dict[tuple[bool, bool], tuple[tuple[str, Decimal, str], ...]]
+
+
+def _shares(policy: QuarterPolicy) -> _Shares:
+    table: _Shares = {}
+    for present in ((True, True), (True, False), (False, True), (False, False)):
+        parts = [
+            (code, weight)
+            for code, here, weight in (
+                ("part.evaluation", present[0], policy.evaluation_weight),
+                ("part.indicators", present[1], policy.indicator_weight),
+            )
+            if here and weight > 0
+        ]
+        total = sum((w for _c, w in parts), ZERO)
+        table[present] = tuple(
+            (code, weight / total, _pct(_q(weight / total * HUNDRED))) for code, weight in parts
+        )
+    return table
+
+
 def quarter_score(inp: QuarterInput, policy: QuarterPolicy) -> QuarterScore:
     """Weighted evaluation and indicators, then deductions and bonuses, clipped to 0..100.
 
     A missing part gives its weight to the other; with neither, the score is 0.
     """
-    steps: list[Step] = []
-    parts = [
-        (name, value, weight)
-        for name, value, weight in (
-            ("evaluation", inp.evaluation, policy.evaluation_weight),
-            ("indicators", inp.indicators, policy.indicator_weight),
+    return quarter_scores([inp], policy)[0]
+
+
+def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> list[QuarterScore]:
+    """`quarter_score` for many people, sharing the work that does not depend on them."""
+    shares = _shares(policy)
+    out = []
+    for inp in inputs:
+        evaluation, indicators = inp.evaluation, inp.indicators
+        parts = shares[(evaluation is not None, indicators is not None)]
+        steps: list[Step] = []
+        base = ZERO
+        for code, share, printed in parts:
+            value = evaluation if code == "part.evaluation" else indicators
+            assert value is not None
+            base += value * share
+            steps.append(Step(code, {"value": _s(value), "weight": printed}))
+        if not parts:
+            steps.append(STEP_NO_PARTS)
+        score = base
+        for adj in inp.adjustments:
+            if adj.points == 0:
+                continue
+            score += adj.points
+            steps.append(
+                Step(
+                    "adjustment",
+                    {"label": adj.label, "points": _s(adj.points), "detail": adj.detail},
+                )
+            )
+        clipped = min(max(score, ZERO), HUNDRED)
+        if clipped != score:
+            steps.append(Step("clipped", {"from": _s(score), "to": _s(clipped)}))
+        final = _q(clipped)
+        steps.append(Step("score", {"score": str(final)}))
+        out.append(
+            QuarterScore(inp.person_id, inp.pool_id, final, tuple(steps), inp.graded, inp.vetoed)
         )
-        if value is not None and weight > 0
-    ]
-    total_weight = sum((w for _n, _v, w in parts), ZERO)
-    base = ZERO
-    for name, value, weight in parts:
-        assert value is not None
-        share = weight / total_weight
-        base += value * share
-        steps.append(
-            Step(f"part.{name}", {"value": _s(value), "weight": _pct(_q(share * HUNDRED))})
-        )
-    if not parts:
-        steps.append(Step("part.none"))
-    score = base
-    for adj in inp.adjustments:
-        if adj.points == 0:
-            continue
-        score += adj.points
-        steps.append(
-            Step("adjustment", {"label": adj.label, "points": _s(adj.points), "detail": adj.detail})
-        )
-    clipped = min(max(score, ZERO), HUNDRED)
-    if clipped != score:
-        steps.append(Step("clipped", {"from": _s(score), "to": _s(clipped)}))
-    steps.append(Step("score", {"score": _s(clipped)}))
-    return QuarterScore(
-        inp.person_id, inp.pool_id, _q(clipped), tuple(steps), inp.graded, inp.vetoed
-    )
+    return out
+
+
+STEP_NO_PARTS = Step("part.none")
 
 
 def band(score: Decimal, policy: QuarterPolicy) -> QuarterGrade:
@@ -165,7 +202,7 @@ def band(score: Decimal, policy: QuarterPolicy) -> QuarterGrade:
     return QuarterGrade.POOR
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterGradeResult:
     person_id: int
     pool_id: int
@@ -189,14 +226,16 @@ def quarter_grades(
     by_pool: dict[int, list[QuarterScore]] = defaultdict(list)
     for s in scores:
         by_pool[s.pool_id].append(s)
+    grade_steps = {g: Step("grade", {"grade": g.value}) for g in QuarterGrade}
+    share = _pct(policy.good_share * HUNDRED)
+    good, fairly_good = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD
     out: dict[int, QuarterGradeResult] = {}
     for pool_id in sorted(by_pool):
         members = sorted(by_pool[pool_id], key=lambda s: (-s.score, s.person_id))
+        bands = {m.person_id: band(m.score, policy) for m in members if m.graded}
         graded = [m for m in members if m.graded]
         limit = quota(len(graded), policy.good_share, policy.rounding)
-        candidates = [
-            m for m in graded if band(m.score, policy) == QuarterGrade.GOOD and not m.vetoed
-        ]
+        candidates = [m for m in graded if bands[m.person_id] == good and not m.vetoed]
         inside = candidates[:limit]
         tied_score = None
         if (
@@ -206,46 +245,46 @@ def quarter_grades(
         ):
             tied_score = candidates[limit].score
         good_ids = {m.person_id for m in inside if m.score != tied_score}
+        # One quota step for the whole pool: every member's explanation shows it.
+        quota_step = Step("quota", {"count": str(len(graded)), "share": share, "limit": str(limit)})
         for m in members:
-            steps = [
-                Step(
-                    "quota",
-                    {
-                        "count": str(len(graded)),
-                        "share": _pct(policy.good_share * HUNDRED),
-                        "limit": str(limit),
-                    },
-                )
-            ]
             if not m.graded:
                 out[m.person_id] = QuarterGradeResult(
-                    m.person_id, pool_id, m.score, None, None, False, (Step("not_graded"),)
+                    m.person_id, pool_id, m.score, None, None, False, STEPS_NOT_GRADED
                 )
                 continue
-            b = band(m.score, policy)
-            steps.insert(0, Step("band", {"score": _s(m.score), "grade": b.value}))
-            grade, tie = b, False
-            if b == QuarterGrade.GOOD:
+            b = bands[m.person_id]
+            band_step = Step("band", {"score": _s(m.score), "grade": b.value})
+            grade, tie, extra = b, False, None
+            if b == good:
                 if m.vetoed:
-                    grade = QuarterGrade.FAIRLY_GOOD
-                    steps.append(Step("veto", {"reasons": "、".join(m.vetoed)}))
+                    grade = fairly_good
+                    extra = Step("veto", {"reasons": "、".join(m.vetoed)})
                 elif m.score == tied_score:
-                    grade, tie = QuarterGrade.FAIRLY_GOOD, True
-                    steps.append(Step("tie", {"score": _s(m.score)}))
+                    grade, tie = fairly_good, True
+                    extra = Step("tie", {"score": _s(m.score)})
                 elif m.person_id not in good_ids:
-                    grade = QuarterGrade.FAIRLY_GOOD
-                    steps.append(Step("quota_pushed"))
-            steps.append(Step("grade", {"grade": grade.value}))
+                    grade = fairly_good
+                    extra = STEP_QUOTA_PUSHED
+            steps = (
+                (band_step, quota_step, extra, grade_steps[grade])
+                if extra
+                else (band_step, quota_step, grade_steps[grade])
+            )
             out[m.person_id] = QuarterGradeResult(
-                m.person_id, pool_id, m.score, b, grade, tie, tuple(steps)
+                m.person_id, pool_id, m.score, b, grade, tie, steps
             )
     return out
+
+
+STEPS_NOT_GRADED = (Step("not_graded"),)
+STEP_QUOTA_PUSHED = Step("quota_pushed")
 
 
 # ---------------------------------------------------------------- annual
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnualPolicy:
     # (democratic evaluation, unit annual result, quarterly average) in %, by role (R5.2)
     main_leader_weights: tuple[Decimal, Decimal, Decimal] = (Decimal(10), Decimal(30), Decimal(60))
@@ -256,7 +295,7 @@ class AnnualPolicy:
     failing: tuple[QuarterGrade, ...] = (QuarterGrade.POOR,)  # quarters that climb the ladder
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnualInput:
     person_id: int
     pool_id: int
@@ -273,7 +312,7 @@ class AnnualInput:
     bars: tuple[str, ...] = ()  # other bars to 优秀 (long leave, 诫勉 …)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnualResult:
     person_id: int
     pool_id: int
@@ -287,140 +326,181 @@ class AnnualResult:
     rank_in_tier: int = 0
 
 
+# Per role and combination of parts present: each part's step code, share and printed share.
+_AnnualShares = dict[tuple[bool, bool, bool, bool], tuple[tuple[str, Decimal, str], ...]]
+
+
+def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
+    table: _AnnualShares = {}
+    for main in (True, False):
+        weights = policy.main_leader_weights if main else policy.other_weights
+        for present in (
+            (a, b, c) for a in (True, False) for b in (True, False) for c in (True, False)
+        ):
+            parts = [
+                (code, weight)
+                for code, here, weight in zip(
+                    ("annual.democratic", "annual.unit_result", "annual.quarterly"),
+                    present,
+                    weights,
+                    strict=True,
+                )
+                if here and weight > 0
+            ]
+            total = sum((w for _c, w in parts), ZERO)
+            table[(main, *present)] = tuple(
+                (code, weight / total, _pct(_q(weight / total * HUNDRED))) for code, weight in parts
+            )
+    return table
+
+
+ROLE_STEPS = {
+    True: Step("annual.role", {"role": "main"}),
+    False: Step("annual.role", {"role": "other"}),
+}
+
+
 def annual_composite(inp: AnnualInput, policy: AnnualPolicy) -> tuple[Decimal, list[Step]]:
-    weights = policy.main_leader_weights if inp.main_leader else policy.other_weights
-    quarterly = (
-        sum(inp.quarter_scores, ZERO) / len(inp.quarter_scores) if inp.quarter_scores else None
+    return _composite(inp, _annual_shares(policy))
+
+
+def _composite(inp: AnnualInput, shares: _AnnualShares) -> tuple[Decimal, list[Step]]:
+    scores = inp.quarter_scores
+    quarterly = sum(scores, ZERO) / len(scores) if scores else None
+    values = {
+        "annual.democratic": inp.democratic,
+        "annual.unit_result": inp.unit_result,
+        "annual.quarterly": quarterly,
+    }
+    key = (
+        inp.main_leader,
+        inp.democratic is not None,
+        inp.unit_result is not None,
+        quarterly is not None,
     )
-    parts = [
-        (code, value, weight)
-        for code, value, weight in zip(
-            ("democratic", "unit_result", "quarterly"),
-            (inp.democratic, inp.unit_result, quarterly),
-            weights,
-            strict=True,
-        )
-        if value is not None and weight > 0
-    ]
-    total = sum((w for _c, _v, w in parts), ZERO)
-    steps = [Step("annual.role", {"role": "main" if inp.main_leader else "other"})]
+    steps = [ROLE_STEPS[inp.main_leader]]
     composite = ZERO
-    for code, value, weight in parts:
+    for code, share, printed in shares[key]:
+        value = values[code]
         assert value is not None
-        share = weight / total
         composite += value * share
-        steps.append(
-            Step(f"annual.{code}", {"value": _s(value), "weight": _pct(_q(share * HUNDRED))})
-        )
+        steps.append(Step(code, {"value": _s(value), "weight": printed}))
     composite = _q(composite)
-    steps.append(Step("annual.composite", {"score": _s(composite)}))
+    steps.append(Step("annual.composite", {"score": str(composite)}))
     return composite, steps
+
+
+LADDER = ("talk", "notice", "basic", "incompetent")
 
 
 def _ladder(
     grades: Sequence[QuarterGrade], failing: Sequence[QuarterGrade]
 ) -> tuple[int, tuple[str, ...]]:
     count = sum(1 for g in grades if g in failing)
-    steps = ("talk", "notice", "basic", "incompetent")[:count]
-    return count, steps
+    return count, LADDER[:count]
+
+
+STEP_PROBATION = Step("probation")
+STEP_INVESTIGATION = Step("investigation")
+STEP_PRIORITY = Step("priority")
 
 
 def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[int, AnnualResult]:
     """Composite, the rules, then each pool's 优秀 quota, then rankings per tier."""
-    computed: list[tuple[AnnualInput, Decimal, list[Step]]] = []
+    shares = _annual_shares(policy)
+    grade_steps = {g: Step("annual.grade", {"grade": g.value}) for g in AnnualGrade}
+    few_good = str(policy.min_good_quarters)
+    low_grades = (QuarterGrade.AVERAGE, QuarterGrade.POOR)
+    Row = tuple[AnnualInput, Decimal, list[Step], tuple[str, ...]]
+    by_pool: dict[int, list[Row]] = defaultdict(list)
     for inp in inputs:
-        composite, steps = annual_composite(inp, policy)
-        computed.append((inp, composite, steps))
-    by_pool: dict[int, list[tuple[AnnualInput, Decimal, list[Step]]]] = defaultdict(list)
-    for row in computed:
-        by_pool[row[0].pool_id].append(row)
-    results: dict[int, AnnualResult] = {}
+        composite, steps = _composite(inp, shares)
+        failing, consequences = _ladder(inp.quarter_grades, policy.failing)
+        if consequences:
+            steps.append(Step("ladder", {"count": str(failing), "steps": ",".join(consequences)}))
+        by_pool[inp.pool_id].append((inp, composite, steps, consequences))
+    decided: dict[int, tuple[AnnualGrade, list[Step], bool]] = {}  # grade, steps, tie
     for pool_id in sorted(by_pool):
         rows = sorted(by_pool[pool_id], key=lambda r: (-r[1], r[0].person_id))
-        gradable = [r for r in rows if not r[0].probation and not r[0].under_investigation]
-        limit = quota(len(gradable), policy.excellent_share, policy.rounding)
-        eligible: list[tuple[AnnualInput, Decimal, list[Step]]] = []
-        fixed: dict[int, tuple[AnnualGrade, list[Step], tuple[str, ...]]] = {}
-        for inp, composite, steps in rows:
-            failing, consequences = _ladder(inp.quarter_grades, policy.failing)
-            if consequences:
-                steps.append(
-                    Step("ladder", {"count": str(failing), "steps": ",".join(consequences)})
-                )
+        gradable = sum(1 for r in rows if not r[0].probation and not r[0].under_investigation)
+        limit = quota(gradable, policy.excellent_share, policy.rounding)
+        eligible: list[Row] = []
+        affirmed = 0
+        for row in rows:
+            inp, _composite_score, steps, consequences = row
+            failing = len(consequences)
             if inp.probation:
-                fixed[inp.person_id] = (AnnualGrade.NONE, [*steps, Step("probation")], consequences)
-                continue
-            if inp.under_investigation:
-                fixed[inp.person_id] = (
+                decided[inp.person_id] = (AnnualGrade.NONE, [*steps, STEP_PROBATION], False)
+            elif inp.under_investigation:
+                decided[inp.person_id] = (
                     AnnualGrade.PENDING,
-                    [*steps, Step("investigation")],
-                    consequences,
+                    [*steps, STEP_INVESTIGATION],
+                    False,
                 )
-                continue
-            if failing >= 4:
-                fixed[inp.person_id] = (AnnualGrade.INCOMPETENT, steps, consequences)
-                continue
-            if failing == 3:
-                fixed[inp.person_id] = (AnnualGrade.BASIC, steps, consequences)
-                continue
-            goods = sum(1 for g in inp.quarter_grades if g == QuarterGrade.GOOD)
-            low = [g for g in inp.quarter_grades if g in (QuarterGrade.AVERAGE, QuarterGrade.POOR)]
-            bars: list[Step] = []
-            if inp.veto:
-                bars.append(Step("bar.veto", {"reason": inp.veto}))
-            if low:
-                bars.append(Step("bar.low_quarter", {"count": str(len(low))}))
-            if goods < policy.min_good_quarters:
-                bars.append(
-                    Step(
-                        "bar.few_good",
-                        {"count": str(goods), "needed": str(policy.min_good_quarters)},
-                    )
-                )
-            bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
-            if inp.affirmation and not inp.veto:
-                fixed[inp.person_id] = (
-                    AnnualGrade.EXCELLENT,
-                    [*steps, Step("affirmation", {"reason": inp.affirmation})],
-                    consequences,
-                )
-            elif bars:
-                fixed[inp.person_id] = (AnnualGrade.COMPETENT, [*steps, *bars], consequences)
+            elif failing >= 4:
+                decided[inp.person_id] = (AnnualGrade.INCOMPETENT, steps, False)
+            elif failing == 3:
+                decided[inp.person_id] = (AnnualGrade.BASIC, steps, False)
             else:
-                eligible.append((inp, composite, steps))
-        affirmed = sum(1 for g, _s2, _c in fixed.values() if g == AnnualGrade.EXCELLENT)
+                grades = inp.quarter_grades
+                goods = sum(1 for g in grades if g == QuarterGrade.GOOD)
+                low = sum(1 for g in grades if g in low_grades)
+                bars: list[Step] = []
+                if inp.veto:
+                    bars.append(Step("bar.veto", {"reason": inp.veto}))
+                if low:
+                    bars.append(Step("bar.low_quarter", {"count": str(low)}))
+                if goods < policy.min_good_quarters:
+                    bars.append(Step("bar.few_good", {"count": str(goods), "needed": few_good}))
+                bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
+                if inp.affirmation and not inp.veto:
+                    affirmed += 1
+                    decided[inp.person_id] = (
+                        AnnualGrade.EXCELLENT,
+                        [*steps, Step("affirmation", {"reason": inp.affirmation})],
+                        False,
+                    )
+                elif bars:
+                    decided[inp.person_id] = (AnnualGrade.COMPETENT, [*steps, *bars], False)
+                else:
+                    eligible.append(row)
         places = max(0, limit - affirmed)
         boundary = None
         if len(eligible) > places > 0 and eligible[places - 1][1] == eligible[places][1]:
             boundary = eligible[places][1]
-        for index, (inp, composite, steps) in enumerate(eligible):
-            quota_step = Step(
-                "annual.quota",
-                {"count": str(len(gradable)), "limit": str(limit), "places": str(places)},
-            )
+        quota_step = Step(
+            "annual.quota", {"count": str(gradable), "limit": str(limit), "places": str(places)}
+        )
+        for index, (inp, composite, steps, _consequences) in enumerate(eligible):
             if composite == boundary:
-                fixed[inp.person_id] = (
+                decided[inp.person_id] = (
                     AnnualGrade.COMPETENT,
                     [*steps, quota_step, Step("tie", {"score": _s(composite)})],
-                    (),
+                    True,
                 )
             elif index < places:
-                fixed[inp.person_id] = (AnnualGrade.EXCELLENT, [*steps, quota_step], ())
+                decided[inp.person_id] = (AnnualGrade.EXCELLENT, [*steps, quota_step], False)
             else:
-                fixed[inp.person_id] = (
+                decided[inp.person_id] = (
                     AnnualGrade.COMPETENT,
-                    [*steps, quota_step, Step("quota_pushed")],
-                    (),
+                    [*steps, quota_step, STEP_QUOTA_PUSHED],
+                    False,
                 )
-        for inp, composite, _steps in rows:
-            grade, steps, consequences = fixed[inp.person_id]
-            if not consequences:
-                consequences = _ladder(inp.quarter_grades, policy.failing)[1]
-            priority = len(inp.quarter_grades) == 4 and all(
-                g == QuarterGrade.GOOD for g in inp.quarter_grades
-            )
+    ranks = tier_ranks(
+        (inp.person_id, inp.tier, composite)
+        for rows in by_pool.values()
+        for inp, composite, _steps, _consequences in rows
+    )
+    results: dict[int, AnnualResult] = {}
+    for pool_id in sorted(by_pool):
+        for inp, composite, _steps, consequences in sorted(
+            by_pool[pool_id], key=lambda r: (-r[1], r[0].person_id)
+        ):
+            grade, steps, tie = decided[inp.person_id]
+            grades = inp.quarter_grades
+            priority = len(grades) == 4 and all(g == QuarterGrade.GOOD for g in grades)
             if priority:
-                steps = [*steps, Step("priority")]
+                steps = [*steps, STEP_PRIORITY]
             results[inp.person_id] = AnnualResult(
                 inp.person_id,
                 pool_id,
@@ -429,24 +509,26 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                 grade,
                 priority,
                 consequences,
-                any(s.code == "tie" for s in steps),
-                (*steps, Step("annual.grade", {"grade": grade.value})),
+                tie,
+                (*steps, grade_steps[grade]),
+                ranks[inp.person_id],
             )
-    return rank_within_tiers(results)
+    return results
 
 
-def rank_within_tiers(results: Mapping[int, AnnualResult]) -> dict[int, AnnualResult]:
-    """Competition ranking (1, 2, 2, 4) by composite within each rank tier (R5.10)."""
-    by_tier: dict[str, list[AnnualResult]] = defaultdict(list)
-    for r in results.values():
-        by_tier[r.tier].append(r)
-    ranked: dict[int, AnnualResult] = {}
-    for rows in by_tier.values():
-        rows.sort(key=lambda r: (-r.composite, r.person_id))
+def tier_ranks(rows: Iterable[tuple[int, str, Decimal]]) -> dict[int, int]:
+    """Competition ranking (1, 2, 2, 4) by composite within each rank tier (R5.10):
+    (person, tier, composite) in, person → rank out."""
+    by_tier: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+    for person_id, tier, composite in rows:
+        by_tier[tier].append((-composite, person_id))
+    ranks: dict[int, int] = {}
+    for members in by_tier.values():
+        members.sort()
         previous: Decimal | None = None
         rank = 0
-        for position, r in enumerate(rows, start=1):
-            if r.composite != previous:
-                rank, previous = position, r.composite
-            ranked[r.person_id] = AnnualResult(**{**r.__dict__, "rank_in_tier": rank})
-    return ranked
+        for position, (negated, person_id) in enumerate(members, start=1):
+            if negated != previous:
+                rank, previous = position, negated
+            ranks[person_id] = rank
+    return ranks

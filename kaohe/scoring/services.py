@@ -313,8 +313,31 @@ def quarter_inputs(
     return inputs, members
 
 
-def _steps_json(steps: tuple[engine.Step, ...]) -> list[dict[str, object]]:
-    return [{"code": s.code, "figures": dict(s.figures)} for s in steps]
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class StepsText:
+    """The JSON text stored for a result's steps: a list of {"code", "figures"}.
+
+    A run repeats the same steps many times over (a pool's quota line for each of
+    its members, the same band or missing-log line for many people), so each
+    distinct step is encoded once per run and the texts joined. Encoding every step
+    of every row cost more than the engine at city scale."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[object, ...], str] = {}
+
+    def __call__(self, *groups: Iterable[engine.Step]) -> str:
+        memo = self._memo
+        parts = []
+        for steps in groups:
+            for step in steps:
+                key = (step.code, *step.figures.items())
+                text = memo.get(key)
+                if text is None:
+                    text = memo[key] = _dumps({"code": step.code, "figures": dict(step.figures)})
+                parts.append(text)
+        return "[" + ",".join(parts) + "]"
 
 
 QUARTER_COLUMNS = (
@@ -350,32 +373,27 @@ ANNUAL_COLUMNS = (
 def store_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Insert rows of plain values, in `columns` order (attribute names).
+    """Insert rows of plain values in `columns` order (attribute names), JSON columns
+    as JSON text, straight to the table: no model instances.
 
-    PostgreSQL: one COPY through psycopg, JSON columns sent as JSON text; bulk_create
-    binds and escapes every value of every row in Python, and was 8× slower at
-    20,000 results. SQLite: bulk_create."""
+    PostgreSQL: one COPY through psycopg (bulk_create binds and escapes every value of
+    every row in Python, and was 8× slower at 20,000 results). Otherwise one
+    executemany of a plain INSERT."""
     fields = [model._meta.get_field(c) for c in columns]
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(
-            (model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000
-        )
-        return
-    as_json = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    names = [str(f.column) for f in fields if isinstance(f, models.Field)]
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(model._meta.db_table)} "
-        f"({', '.join(quote(name) for name in names)}) FROM STDIN"
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        write = copy.write_row
-        for row in rows:
-            values = list(row)
-            for i in as_json:
-                values[i] = dumps(values[i])
-            write(values)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(str(f.column)) for f in fields if isinstance(f, models.Field))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            # Table and column names from the model's metadata; the values are bound.
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, list(rows))
 
 
 @transaction.atomic
@@ -411,7 +429,7 @@ def quarter_compute(
     )
     policy = quarter_policy(policy_for(region.pk))
     inputs, memberships = quarter_inputs(region.pk, period, today)
-    scores = [engine.quarter_score(i, policy) for i in inputs]
+    scores = engine.quarter_scores(inputs, policy)
     grades = engine.quarter_grades(scores, policy)
     by_unit: dict[int, list[engine.QuarterScore]] = defaultdict(list)
     for s in scores:
@@ -425,6 +443,7 @@ def quarter_compute(
                 rank, previous = position, s.score
             ranks[s.person_id] = rank
     QuarterResult.objects.filter(run=run).delete()
+    steps_text = StepsText()
     store_rows(
         QuarterResult,
         QUARTER_COLUMNS,
@@ -440,7 +459,7 @@ def quarter_compute(
                 g.grade or "",
                 g.tie,
                 "",
-                _steps_json(s.steps) + _steps_json(g.steps),
+                steps_text(s.steps, g.steps),
                 ranks[s.person_id],
             )
             for s, g in ((s, grades[s.person_id]) for s in scores)
@@ -631,35 +650,48 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
             "unit_id", "score"
         )
     )
-    quarters: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
-    published = QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
-    for person_id, score, grade in (
-        QuarterResult.objects.filter(run__in=published)
-        .order_by("run__quarter")
-        .values_list("person_id", "score", "grade")
+    # The published quarters in order, one plain query each (no join, no sort).
+    scores: dict[int, list[Decimal]] = defaultdict(list)
+    grades: dict[int, list[engine.QuarterGrade]] = defaultdict(list)
+    grade_of = {g.value: g for g in engine.QuarterGrade}
+    for run_id in (
+        QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
+        .order_by("quarter", "pk")
+        .values_list("pk", flat=True)
     ):
-        quarters[person_id].append((score, grade))
+        for person_id, score, grade in (
+            QuarterResult.objects.filter(run_id=run_id)
+            .order_by()
+            .values_list("person_id", "score", "grade")
+        ):
+            scores[person_id].append(score)
+            if grade:
+                grades[person_id].append(grade_of[grade])
     flags: dict[int, dict[str, str]] = defaultdict(dict)
-    for person_id, kind, reason in PersonYearFlag.objects.filter(
-        year=year, person__region_id=region_id
-    ).values_list("person_id", "kind", "reason"):
+    # In the order entered, so the latest flag of a kind counts.
+    for person_id, kind, reason in (
+        PersonYearFlag.objects.filter(year=year, person__region_id=region_id)
+        .order_by("pk")
+        .values_list("person_id", "kind", "reason")
+    ):
         flags[person_id][kind] = reason
+    main, probation = LeadershipRole.MAIN, MembershipStatus.PROBATION
+    no_flags: dict[str, str] = {}
     inputs = []
     for person_id in sorted(memberships):
         m = memberships[person_id]
-        q = quarters.get(person_id, [])
-        f = flags.get(person_id, {})
+        f = flags.get(person_id, no_flags)
         inputs.append(
             engine.AnnualInput(
                 person_id=person_id,
                 pool_id=pools.get(m.unit_id, -m.unit_id),
                 tier=m.tier,
-                main_leader=m.leadership_role == LeadershipRole.MAIN,
+                main_leader=m.leadership_role == main,
                 democratic=democratic.get(person_id),
                 unit_result=unit_scores.get(m.unit_id),
-                quarter_scores=tuple(s for s, _g in q),
-                quarter_grades=tuple(engine.QuarterGrade(g) for _s, g in q if g),
-                probation=m.status == MembershipStatus.PROBATION,
+                quarter_scores=tuple(scores.get(person_id, ())),
+                quarter_grades=tuple(grades.get(person_id, ())),
+                probation=m.status == probation,
                 under_investigation=PersonYearFlag.Kind.INVESTIGATION in f,
                 veto=f.get(PersonYearFlag.Kind.VETO, ""),
                 affirmation=f.get(PersonYearFlag.Kind.AFFIRMATION, ""),
@@ -718,6 +750,7 @@ def annual_compute(
     inputs, memberships = annual_inputs(region.pk, year)
     results = engine.annual_grades(inputs, annual_policy(p, share))
     AnnualResult.objects.filter(run=run).delete()
+    steps_text = StepsText()
     store_rows(
         AnnualResult,
         ANNUAL_COLUMNS,
@@ -731,9 +764,9 @@ def annual_compute(
                 r.composite,
                 r.grade.value,
                 r.priority,
-                list(r.consequences),
+                _dumps(r.consequences),
                 r.tie,
-                _steps_json(r.steps),
+                steps_text(r.steps),
                 r.rank_in_tier,
             )
             for r in results.values()
