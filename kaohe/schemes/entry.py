@@ -8,13 +8,15 @@ not typed. A save checks every cell first and writes all or nothing.
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Model, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +41,8 @@ from kaohe.schemes.rollup import plain
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.rules import Period
 
+# The many-to-many table linking results to the work logs that evidence them.
+EvidenceLink = IndicatorResult.evidence_logs.through
 ASSESSOR_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD}
 TRUE_WORDS = {"是", "1", "true", "yes", "on", "合格"}
 FALSE_WORDS = {"否", "0", "false", "no", "不合格"}
@@ -46,7 +50,11 @@ FALSE_WORDS = {"否", "0", "false", "no", "不合格"}
 
 def assessed_unit(user: User, unit_id: int) -> Unit:
     """The unit, if the user enters results for it (admins and its head); else 404."""
-    unit = Unit.objects.filter(scope_of(user, ASSESSOR_ROLES).unit_filter(), pk=unit_id).first()
+    unit = (
+        Unit.objects.filter(scope_of(user, ASSESSOR_ROLES).unit_filter(), pk=unit_id)
+        .select_related("region")  # for the audit rows of saves
+        .first()
+    )
     if unit is None:
         raise Http404
     return unit
@@ -90,6 +98,7 @@ class Grid:
     columns: list[Column]
     people: list[Person]
     cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (person, indicator) → text
+    evidence: dict[tuple[int, int], int] = field(default_factory=dict)  # → linked logs
 
 
 def _leaves(versions: list[SchemeVersion]) -> list[Column]:
@@ -151,10 +160,11 @@ def entry_grid(user: User, unit_id: int, period: Period) -> Grid:
         year=period.year,
         quarter=period.quarter,
         unit=unit,
-    ):
-        grid.cells[(result.person_id, result.indicator_id)] = _text(
-            result, kinds[result.indicator_id]
-        )
+    ).annotate(n_evidence=Count("evidence_logs")):
+        key = (result.person_id, result.indicator_id)
+        grid.cells[key] = _text(result, kinds[result.indicator_id])
+        if result.n_evidence:
+            grid.evidence[key] = result.n_evidence
     _fill_automatic(grid)
     return grid
 
@@ -215,12 +225,40 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
     return {"value": value}, None
 
 
+def needs_evidence(kind: str, fields: Mapping[str, Any] | None) -> bool:
+    """Whether a result departs from the indicator's default, so that an indicator
+    with `evidence_required` must have evidence for it: points or a bonus above 0,
+    a deduction of one or more occurrences, a veto triggered, a pass/fail failed."""
+    if not fields:
+        return False
+    if kind == IndicatorKind.DEDUCTION:
+        return bool(fields.get("occurrences"))
+    if kind == IndicatorKind.VETO:
+        return fields.get("flag") is True
+    if kind == IndicatorKind.PASS_FAIL:
+        return fields.get("flag") is False
+    value = fields.get("value")
+    return value is not None and value > 0
+
+
+def evidence_missing(column: Column, person: Person, text: str, linked: int) -> bool:
+    """Whether the cell's text, once saved, would be refused for lack of evidence."""
+    if linked or column.auto or not column.indicator.evidence_required:
+        return False
+    return needs_evidence(column.indicator.kind, _parse(column, person, text)[0])
+
+
 @transaction.atomic
 def results_save(
     *, actor: User, grid: Grid, cells: Mapping[tuple[int, int], str], source: str = "grid"
 ) -> int:
     """Validate every cell, then write all of them or none. Automatic cells are
-    stored as computed, whatever was sent for them."""
+    stored as computed, whatever was sent for them.
+
+    The writes are a fixed number of statements whatever the size of the grid:
+    one SELECT … FOR UPDATE of the stored results, at most one upsert of every
+    created or changed cell and one DELETE of the cleared ones (each passing its
+    rows as a single JSON or array parameter), and the audit row."""
     parsed: dict[tuple[int, int], dict[str, Any] | None] = {}
     problems: list[str] = []
     columns = {c.indicator.pk: c for c in grid.columns}
@@ -239,51 +277,75 @@ def results_save(
         )
     existing = {
         (r.person_id, r.indicator_id): r
-        for r in IndicatorResult.objects.select_for_update().filter(
-            indicator__in=[c.indicator for c in grid.columns],
+        for r in IndicatorResult.objects.select_for_update()
+        .filter(
+            indicator__in=[c.indicator.pk for c in grid.columns],
             year=grid.period.year,
             quarter=grid.period.quarter,
-            person__in=grid.people,
+            person__in=[p.pk for p in grid.people],
         )
+        .annotate(has_evidence=Exists(EvidenceLink.objects.filter(indicatorresult=OuterRef("pk"))))
+        .only("id", "person_id", "indicator_id", "value", "occurrences", "flag")
     }
-    blank = {"value": None, "occurrences": None, "flag": None}
-    to_create, to_update, to_delete = [], [], []
+    people = {p.pk: p for p in grid.people}
+    for (person_id, indicator_id), fields in parsed.items():
+        column = columns[indicator_id]
+        current = existing.get((person_id, indicator_id))
+        if (
+            column.indicator.evidence_required
+            and not column.auto
+            and needs_evidence(column.indicator.kind, fields)
+            and not (current is not None and current.has_evidence)
+        ):
+            problems.append(
+                _(
+                    "%(where)s needs evidence: tap “Evidence” in that cell, tick the work "
+                    "logs that support the result, then save again."
+                )
+                % {"where": f"{people[person_id].name}「{column.indicator.name}」"}
+            )
+    if problems:
+        raise ValidationFailed(
+            _("%(n)s results lack the evidence their indicator requires; nothing was saved.")
+            % {"n": len(problems)},
+            {"problems": problems},
+        )
+    blank: dict[str, Any] = {"value": None, "occurrences": None, "flag": None}
+    upserts: list[dict[str, Any]] = []
+    to_delete: list[int] = []
+    created = updated = cleared = 0
     for (person_id, indicator_id), fields in parsed.items():
         current = existing.get((person_id, indicator_id))
         if fields is None:
-            if current is not None:
+            if current is None or (
+                current.value is None and current.occurrences is None and current.flag is None
+            ):
+                continue
+            cleared += 1
+            if not current.has_evidence:
                 to_delete.append(current.pk)
-            continue
-        values = {**blank, **fields}
-        if current is None:
-            to_create.append(
-                IndicatorResult(
-                    version_id=columns[indicator_id].indicator.version_id,
-                    indicator_id=indicator_id,
-                    unit=grid.unit,
-                    person_id=person_id,
-                    year=grid.period.year,
-                    quarter=grid.period.quarter,
-                    **values,
-                )
-            )
-        elif any(getattr(current, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(current, k, v)
-            to_update.append(current)
-    IndicatorResult.objects.filter(pk__in=to_delete).delete()
-    IndicatorResult.objects.bulk_create(to_create, batch_size=2000)
-    # One UPDATE per distinct value rather than bulk_update's CASE per row: grids
-    # repeat a handful of values, and the CASE expressions dominate for thousands of cells.
-    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for r in to_update:
-        groups[(r.value, r.occurrences, r.flag)].append(r.pk)
-    now = timezone.now()
-    for (value, occurrences, flag), ids in groups.items():
-        IndicatorResult.objects.filter(pk__in=ids).update(
-            value=value, occurrences=occurrences, flag=flag, updated_at=now
+                continue
+            values = blank  # the evidence stays, linked to an empty result
+        else:
+            values = {**blank, **fields}
+            if current is None:
+                created += 1
+            elif any(getattr(current, k) != v for k, v in values.items()):
+                updated += 1
+            else:
+                continue
+        upserts.append(
+            {
+                "ver": columns[indicator_id].indicator.version_id,
+                "ind": indicator_id,
+                "per": person_id,
+                "val": None if values["value"] is None else str(values["value"]),
+                "occ": values["occurrences"],
+                "flag": values["flag"],
+            }
         )
-    changed = len(to_create) + len(to_update) + len(to_delete)
+    _upsert(grid, upserts)
+    _delete(to_delete)
     audit_record(
         actor=actor,
         action="schemes.results.save",
@@ -293,12 +355,75 @@ def results_save(
             "year": grid.period.year,
             "quarter": grid.period.quarter,
             "source": source,
-            "created": len(to_create),
-            "updated": len(to_update),
-            "cleared": len(to_delete),
+            "created": created,
+            "updated": updated,
+            "cleared": cleared,
         },
     )
-    return changed
+    return created + updated + cleared
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _upsert(grid: Grid, rows: list[dict[str, Any]]) -> None:
+    """Insert or update every row in one statement, the rows being one JSON parameter
+    (so SQLite's bound-parameter limit never splits it). Needs SQLite ≥ 3.24 for
+    ON CONFLICT … DO UPDATE; the conflict target is `uniq_indicator_result`."""
+    if not rows:
+        return
+    payload = json.dumps(rows)
+    now = timezone.now()
+    head = (
+        f"INSERT INTO {_table(IndicatorResult)} (version_id, indicator_id, unit_id, person_id,"
+        " year, quarter, value, occurrences, flag, note, updated_at) "
+    )
+    tail = (
+        " ON CONFLICT (indicator_id, person_id, year, quarter) DO UPDATE SET"
+        " value = excluded.value, occurrences = excluded.occurrences,"
+        " flag = excluded.flag, updated_at = excluded.updated_at"
+    )
+    if connection.vendor == "postgresql":
+        select = (
+            "SELECT r.ver, r.ind, %s, r.per, %s, %s, r.val, r.occ, r.flag, '', %s"
+            " FROM jsonb_to_recordset(%s::jsonb)"
+            " AS r(ver bigint, ind bigint, per bigint, val numeric, occ integer, flag boolean)"
+        )
+    elif connection.vendor == "sqlite":
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
+        select = (
+            "SELECT json_extract(j.value, '$.ver'), json_extract(j.value, '$.ind'), %s,"
+            " json_extract(j.value, '$.per'), %s, %s, json_extract(j.value, '$.val'),"
+            " json_extract(j.value, '$.occ'), json_extract(j.value, '$.flag'), '', %s"
+            " FROM json_each(%s) AS j WHERE true"
+        )
+    else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
+        raise NotImplementedError(connection.vendor)
+    params = [
+        grid.unit.pk,
+        grid.period.year,
+        grid.period.quarter,
+        connection.ops.adapt_datetimefield_value(now),
+        payload,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(head + select + tail, params)
+
+
+def _delete(ids: list[int]) -> None:
+    """Delete results (that have no evidence links) in one statement."""
+    if not ids:
+        return
+    table = _table(IndicatorResult)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(%s))",  # noqa: S608
+                [json.dumps(ids)],
+            )
 
 
 # ---------------------------------------------------------------- Excel round-trip
