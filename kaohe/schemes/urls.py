@@ -15,6 +15,11 @@ urlpatterns = [
     path("entry/", views.entry_index, name="entry_index"),
     path("entry/<int:unit_id>/<int:year>/<int:quarter>/", views.entry_page, name="entry"),
     path(
+        "entry/<int:unit_id>/<int:year>/<int:quarter>/evidence/<int:person_id>/<int:indicator_id>/",
+        views.evidence_view,
+        name="evidence",
+    ),
+    path(
         "entry/<int:unit_id>/<int:year>/<int:quarter>/export.xlsx",
         views.entry_export,
         name="entry_export",

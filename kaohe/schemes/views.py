@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,8 +14,8 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, sc
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest
-from kaohe.org.models import Region, Unit
-from kaohe.schemes import entry, selectors, services
+from kaohe.org.models import Person, Region, Unit
+from kaohe.schemes import entry, evidence, selectors, services
 from kaohe.schemes.models import (
     AutoSource,
     Dimension,
@@ -296,17 +296,83 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
         else:
             messages.success(request, _("Saved: %(n)s cells changed.") % {"n": changed})
             return redirect("schemes:entry", unit_id=unit_id, year=year, quarter=quarter)
-    rows = [
-        (
-            person,
-            [
-                (column, grid.cells.get((person.pk, column.indicator.pk), ""))
-                for column in grid.columns
-            ],
+    rows = _grid_rows(grid)
+    return render(
+        request,
+        "schemes/entry.html",
+        {
+            "grid": grid,
+            "rows": rows,
+            "period": period,
+            # Evidence links are built from this in the template, not reversed per cell.
+            "evidence_base": reverse("schemes:entry", args=[unit_id, year, quarter]) + "evidence/",
+        },
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_view(
+    request: HttpRequest, unit_id: int, year: int, quarter: int, person_id: int, indicator_id: int
+) -> HttpResponse:
+    """The evidence panel of one grid cell: a dialog fragment for htmx, a page without it."""
+    req = AuthedRequest.of(request)
+    if not 1 <= quarter <= 4:
+        raise Http404
+    cell = evidence.evidence_cell(req.user, unit_id, Period(year, quarter), person_id, indicator_id)
+    htmx = bool(request.headers.get("HX-Request"))
+    params = request.POST if request.method == "POST" else request.GET
+    text, page = params.get("q", ""), params.get("page", "1")
+    saved = ""
+    if request.method == "POST":
+        linked, unlinked = evidence.evidence_set(
+            actor=req.user,
+            cell=cell,
+            shown=_ids(request.POST.getlist("shown")),
+            ticked=_ids(request.POST.getlist("log")),
         )
-        for person in grid.people
-    ]
-    return render(request, "schemes/entry.html", {"grid": grid, "rows": rows, "period": period})
+        saved = _("Evidence saved: %(linked)s linked, %(unlinked)s removed.") % {
+            "linked": linked,
+            "unlinked": unlinked,
+        }
+        if not htmx:
+            messages.success(request, saved)
+            return redirect(f"{request.path}?{urlencode({'q': text, 'page': page})}")
+    panel = evidence.evidence_panel(req.user, cell, text, page)
+    return render(
+        request,
+        "schemes/_evidence.html" if htmx else "schemes/evidence.html",
+        {
+            "panel": panel,
+            "cell": cell,
+            "saved": saved,
+            "in_dialog": htmx,
+            "grid_url": reverse("schemes:entry", args=[unit_id, year, quarter]),
+        },
+    )
+
+
+def _grid_rows(
+    grid: entry.Grid,
+) -> list[tuple[Person, list[tuple[entry.Column, str, int, bool]]]]:
+    """Per person: each column with the cell's text, its linked evidence count, and
+    whether a save would refuse it for lack of evidence."""
+    rows = []
+    for person in grid.people:
+        cells = []
+        for column in grid.columns:
+            key = (person.pk, column.indicator.pk)
+            text, count = grid.cells.get(key, ""), grid.evidence.get(key, 0)
+            cells.append((column, text, count, entry.evidence_missing(column, person, text, count)))
+        rows.append((person, cells))
+    return rows
 
 
 @login_required

@@ -1,5 +1,6 @@
 """A unit admin builds a scheme from a template and submits; the region admin returns it
-with a comment on one indicator; the unit fixes it and it is approved."""
+with a comment on one indicator; the unit fixes it and it is approved. A unit head
+links a work log as evidence from the entry grid on a phone."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from kaohe.schemes.models import SchemeVersion, VersionState
+from kaohe.schemes import services
+from kaohe.schemes.models import IndicatorResult, SchemeVersion, VersionState
 from kaohe.testing import World
+from kaohe.worklogs.models import Timeliness, WorkLog
 from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,3 +80,66 @@ def test_build_submit_return_fix_approve(
     ]
     unit_ctx.close()
     office_ctx.close()
+
+
+def test_an_assessor_links_a_work_log_as_evidence_on_a_phone(
+    browser: Browser,
+    live_server: LiveServer,
+    world: World,
+    drafted: SchemeVersion,
+    login: Callable[[Page, str], None],
+    settings: Settings,
+) -> None:
+    settings.KAOHE_TODAY = dt.date(2026, 4, 30)
+    drafted.indicators.filter(name="完成任务").update(evidence_required=True)
+    services.version_submit(actor=world.users["unit_admin"], version=drafted)
+    services.version_approve(actor=world.users["region_admin"], version=drafted)
+    cadre = world.people["cadre"]
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            region=world.region,
+            person=cadre,
+            unit=world.bureau,
+            day=dt.date(2026, 2, 2) + dt.timedelta(days=i),
+            content="完成季度专项报告初稿" if i == 3 else f"日常窗口服务第{i}天",
+            timeliness=Timeliness.ON_TIME,
+        )
+        for i in range(14)
+    )
+    report = WorkLog.objects.get(content="完成季度专项报告初稿")
+    task = drafted.indicators.get(name="完成任务")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    login(page, "unit_head")
+    page.goto(f"{live_server.url}/schemes/entry/{world.bureau.pk}/2026/1/")
+    cell = page.get_by_label("张小明 完成任务", exact=True)
+    cell.fill("28")
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator(".messages")).to_contain_text("张小明「完成任务」需要佐证")
+    expect(cell).to_have_value("28")  # what was typed stays
+
+    link = page.get_by_label("张小明 完成任务 佐证")
+    expect(link).to_have_class("ev missing")
+    link.click()
+    dialog = page.locator("#evidence-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".ev-log")).to_have_count(10)  # one page of 14
+    dialog.get_by_label("搜索此人的工作日志").fill("专项报告")
+    dialog.get_by_role("button", name="搜索").click()
+    expect(dialog.locator(".ev-log")).to_have_count(1)
+    assert_fits_phone(page)
+    dialog.get_by_label("完成季度专项报告初稿").check()
+    dialog.get_by_role("button", name="保存佐证").click()
+    expect(dialog.get_by_role("status")).to_contain_text("新关联 1 篇")
+    expect(page.locator(f"#evn-{cadre.pk}-{task.pk}")).to_have_text("1")
+    expect(link).to_have_class("ev")
+    screenshot(page, "scheme-evidence")
+    dialog.get_by_role("button", name="关闭").click()
+    expect(dialog).to_be_hidden()
+
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator(".messages")).to_contain_text("已保存")
+    result = IndicatorResult.objects.get(indicator=task, person=cadre)
+    assert result.value == 28
+    assert list(result.evidence_logs.values_list("pk", flat=True)) == [report.pk]
+    context.close()
