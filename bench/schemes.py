@@ -5,18 +5,21 @@
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names
 (which it empties: give it a throwaway one). Two units are measured, a small one
-and a large one, so the query counts can be compared across sizes. Each step is
-one request through django.test.Client logged in as region_admin:
+and a large one, so the query counts can be compared across sizes. Before the
+first step every cell of an indicator that requires evidence gets one of the
+person's work logs linked (as an assessor would, or the saves would be refused).
+Each step is one request through django.test.Client logged in as region_admin:
 
-    open (empty)    GET the grid before anything was entered
+    open (empty)    GET the grid before any value was entered
     save (create)   POST every cell filled with valid values (results created)
     open (filled)   GET the grid again, now with N × 43 stored results
     save (update)   POST every cell with different values (results updated)
+    save (clear)    POST every cell empty (results deleted, evidence rows kept)
 
-Prints figures; asserts nothing. Queries are also counted by statement kind: on
-SQLite, bulk inserts and updates are split into batches to stay under its 999
-bound parameters per statement, so those grow with the number of cells, in steps
-of about 90 rows (inserts) or fewer (updates); reads do not.
+Prints times, query counts (by statement kind) and the load average; asserts
+nothing. The counts should be the same for both sizes: a save is one locking
+SELECT, one upsert and/or one DELETE whose rows travel as one JSON parameter, and
+the audit row, whatever the number of cells.
 """
 
 from __future__ import annotations
@@ -76,7 +79,14 @@ from kaohe.schemes.demo import (  # noqa: E402
     TEMPLATE_A_NAME,
     publish_template,
 )
-from kaohe.schemes.models import Indicator, IndicatorKind, SchemeVersion  # noqa: E402
+from kaohe.schemes.models import (  # noqa: E402
+    Indicator,
+    IndicatorKind,
+    IndicatorResult,
+    SchemeVersion,
+)
+from kaohe.worklogs.models import Timeliness, WorkLog  # noqa: E402
+from kaohe.worklogs.rules import Period  # noqa: E402
 
 SEED = 20261121
 
@@ -140,6 +150,41 @@ def approved_scheme(admin: User, template: SchemeVersion, unit: Unit, year: int)
     return version
 
 
+def link_evidence(
+    unit: Unit, version: SchemeVersion, people: list[int], evidenced: list[Indicator], quarter: int
+) -> None:
+    """One work log per person, linked to each of their evidence-required cells."""
+    period = Period(version.scheme.year, quarter)
+    logs = WorkLog.objects.bulk_create(
+        WorkLog(
+            region_id=unit.region_id,
+            person_id=person,
+            unit=unit,
+            day=period.start + dt.timedelta(days=4),
+            content="按计划完成季度重点任务，报告已报送。",
+            timeliness=Timeliness.ON_TIME,
+        )
+        for person in people
+    )
+    results = IndicatorResult.objects.bulk_create(
+        IndicatorResult(
+            version=version,
+            indicator=indicator,
+            unit=unit,
+            person_id=person,
+            year=period.year,
+            quarter=period.quarter,
+        )
+        for person in people
+        for indicator in evidenced
+    )
+    log_of = {log.person_id: log.pk for log in logs}
+    link = IndicatorResult.evidence_logs.through
+    link.objects.bulk_create(
+        link(indicatorresult_id=r.pk, worklog_id=log_of[r.person_id]) for r in results
+    )
+
+
 def cell_value(rng: random.Random, indicator: Indicator) -> str:
     """A valid entry for the indicator's kind."""
     if indicator.kind == IndicatorKind.DEDUCTION:
@@ -184,9 +229,11 @@ def run_unit(
         .order_by("person_id")
         .values_list("person_id", flat=True)
     )
+    link_evidence(unit, version, people, [i for i in leaves if i.evidence_required], quarter)
     url = reverse("schemes:entry", args=[unit.pk, year, quarter])
     rng = random.Random(SEED + unit.pk)
     first, second = form_data(rng, people, leaves), form_data(rng, people, leaves)
+    empty = {key: "" for key in first}
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 0
     fields = len(first) + 1
     client.get(url)  # unmeasured: the first request compiles templates and warms the session
@@ -197,6 +244,7 @@ def run_unit(
         steps.append(measure(client, "save (create)", url, first))
         steps.append(measure(client, "open (filled)", url))
         steps.append(measure(client, "save (update)", url, second))
+        steps.append(measure(client, "save (clear)", url, empty))
     if limit and fields > limit:
         print(
             f"note: {fields} form fields exceed DATA_UPLOAD_MAX_NUMBER_FIELDS={limit}; "
@@ -243,6 +291,7 @@ def main() -> None:
         unit = bench_unit(region, admin, size, year)
         results.append(run_unit(client, admin, template, unit, year, args.quarter))
 
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"{'people':>6}  {'indicators':>10}  {'step':<14}{'time ms':>9}  {'queries':>7}  "
         f"{'status':>6}  statements"
