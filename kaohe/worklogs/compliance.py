@@ -1,9 +1,10 @@
 """On time, backfilled, missing: work-log compliance for units and people (R2.4).
 
 Expected days come from dated memberships and leave intersected with the
-working-day calendar (binary searches, no per-day loop); written logs come from
-one GROUP BY. Days whose backfill window is still open count as pending, never
-as missing.
+working-day calendar (binary searches, no per-day loop). Written logs come from
+the monthly tallies (LogMonthTally) for whole months and from the logs only for
+the days at the range's edges. Days whose backfill window is still open count as
+pending, never as missing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from kaohe.core.calendar import WorkCalendar, region_calendar
 from kaohe.org.models import Leave, Membership, Unit
-from kaohe.worklogs.models import Summary, SummaryKind, Timeliness, WorkLog, WorklogPolicy
+from kaohe.worklogs.models import (
+    LogMonthTally,
+    Summary,
+    SummaryKind,
+    Timeliness,
+    WorkLog,
+    WorklogPolicy,
+)
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline, missing_cutoff
 
 
@@ -117,16 +125,19 @@ def compliance_report(
     policy: WorklogPolicy,
     person_ids: Iterable[int] | None = None,
 ) -> ComplianceReport:
-    """Compliance of everyone who held an in-scope position in `units` during [start, end]."""
+    """Compliance of everyone who held an in-scope position in `units` during [start, end].
+
+    `person_ids` narrows it to a few people (it becomes a query parameter)."""
     end = min(end, today)
     cal = region_calendar(region_id, start - CALENDAR_MARGIN, max(end, today) + CALENDAR_MARGIN)
     cutoff = missing_cutoff(cal, today, policy.backfill_workdays)
 
-    memberships = (
-        Membership.objects.filter(region_id=region_id, unit__in=units)
-        .overlapping(start, end)
-        .in_scope()
-    )
+    # Plain unit ids, and none at all when the report covers the whole region.
+    unit_ids = list(units.values_list("pk", flat=True))
+    whole_region = len(unit_ids) >= Unit.objects.filter(region_id=region_id).count()
+    memberships = Membership.objects.filter(region_id=region_id).overlapping(start, end).in_scope()
+    if not whole_region:
+        memberships = memberships.filter(unit_id__in=unit_ids)
     if person_ids is not None:
         memberships = memberships.filter(person_id__in=list(person_ids))
     rows = list(
@@ -167,28 +178,17 @@ def compliance_report(
             tally.expected += expected
             tally.pending += pending
 
-    # Logs on days already due count against `expected`; the rest are early writes for pending days.
-    due = Q(day__lte=cutoff) if cutoff else Q(pk__in=[])
-    logs = WorkLog.objects.filter(region_id=region_id, day__range=(start, end))
-    # Plain ids, not a subquery (PostgreSQL plans the subquery badly at millions of
-    # rows), and no unit filter at all when the report covers the whole region.
-    unit_ids = list(units.values_list("pk", flat=True))
-    if len(unit_ids) < Unit.objects.filter(region_id=region_id).count():
-        logs = logs.filter(unit_id__in=unit_ids)
-    # The people in scope, as a list: PostgreSQL's best plan over millions of logs
-    # (measured against no person filter, which was 2–5× slower).
-    logs = logs.filter(person_id__in=pids)
-    written = logs.values("person_id", "unit_id").annotate(
-        on_time=Count("id", filter=due & Q(timeliness=Timeliness.ON_TIME)),
-        backfilled=Count("id", filter=due & Q(timeliness=Timeliness.BACKFILLED)),
-        early=Count("id", filter=~due),
-    )
-    for item in written:
-        targets = [people.get(item["person_id"]), unit_rows.get(item["unit_id"])]
+    listed = None if person_ids is None else pids
+    for (person_id, unit_id), (on_time, backfilled, early) in _written(
+        region_id, None if whole_region else unit_ids, listed, start, end, cutoff
+    ).items():
+        if person_id not in people:
+            continue  # out of scope (logs are filtered by person in Python, see _written)
+        targets = [people[person_id], unit_rows.get(unit_id)]
         for target in (row.tally for row in targets if row is not None):
-            target.on_time += item["on_time"]
-            target.backfilled += item["backfilled"]
-            target.pending = max(0, target.pending - item["early"])
+            target.on_time += on_time
+            target.backfilled += backfilled
+            target.pending = max(0, target.pending - early)
 
     total = Tally()
     for unit_row in unit_rows.values():
@@ -204,6 +204,104 @@ def compliance_report(
     )
 
 
+@dataclass
+class _Sources:
+    """Where the written counts of [start, end] come from: whole months from the
+    tallies, the rest from the logs. A month the range only partly covers is read
+    from the logs, or from its tally less the logs of the days outside the range,
+    whichever reads fewer days."""
+
+    months: list[dt.date] = field(default_factory=list)  # tallied, every day due
+    plus: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # due days, from logs
+    minus: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # out of range, tallied
+    early: tuple[dt.date, dt.date] | None = None  # written before their day is due
+
+
+def _month_last(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _sources(start: dt.date, end: dt.date, cutoff: dt.date | None) -> _Sources:
+    one = dt.timedelta(days=1)
+    due_end = min(end, cutoff) if cutoff else start - one
+    out = _Sources(early=(max(start, due_end + one), end) if due_end < end else None)
+    month = start.replace(day=1)
+    while month <= due_end:
+        last = _month_last(month)
+        lo, hi = max(start, month), min(due_end, last)
+        inside = (hi - lo).days + 1
+        if inside * 2 <= (last - month).days + 1 and (lo, hi) != (month, last):
+            out.plus.append((lo, hi))
+        else:
+            out.months.append(month)
+            if lo > month:
+                out.minus.append((month, lo - one))
+            if hi < last:
+                out.minus.append((hi + one, last))
+        month = last + one
+    return out
+
+
+def _spans(spans: Iterable[tuple[dt.date, dt.date]]) -> Q:
+    q = Q(pk__in=[])
+    for lo, hi in spans:
+        q |= Q(day__range=(lo, hi))
+    return q
+
+
+def _written(
+    region_id: int,
+    unit_ids: list[int] | None,
+    person_ids: set[int] | None,
+    start: dt.date,
+    end: dt.date,
+    cutoff: dt.date | None,
+) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(person, unit) -> (on time, backfilled, early) for the logs of [start, end]:
+    on time and backfilled count days up to `cutoff`, early the days after it.
+
+    Scoped by region and, for part of a region, by unit ids (a few hundred at most);
+    by person only when the caller names a few people. The caller drops people
+    out of scope: a list of 30,000 ids as a query parameter costs more than it saves.
+    """
+    sources = _sources(start, end, cutoff)
+    scope = Q(region_id=region_id)
+    if unit_ids is not None:
+        scope &= Q(unit_id__in=unit_ids)
+    if person_ids is not None:
+        scope &= Q(person_id__in=sorted(person_ids))
+    out: dict[tuple[int, int], tuple[int, int, int]] = defaultdict(lambda: (0, 0, 0))
+    if sources.months:
+        for item in (
+            LogMonthTally.objects.filter(scope, month__in=sources.months)
+            .values_list("person_id", "unit_id")
+            .annotate(on_time=Sum("on_time"), backfilled=Sum("backfilled"))
+            .order_by()
+        ):
+            out[item[0], item[1]] = (item[2], item[3], 0)
+    spans = [*sources.plus, *sources.minus, *([sources.early] if sources.early else [])]
+    if not spans:
+        return out
+    plus, minus = _spans(sources.plus), _spans(sources.minus)
+    early = _spans([sources.early] if sources.early else [])
+    on_time, backfilled = Q(timeliness=Timeliness.ON_TIME), Q(timeliness=Timeliness.BACKFILLED)
+    for p, u, plus_on, plus_back, minus_on, minus_back, n_early in (
+        WorkLog.objects.filter(scope, _spans(spans))
+        .values_list("person_id", "unit_id")
+        .annotate(
+            plus_on=Count("id", filter=plus & on_time),
+            plus_back=Count("id", filter=plus & backfilled),
+            minus_on=Count("id", filter=minus & on_time),
+            minus_back=Count("id", filter=minus & backfilled),
+            early=Count("id", filter=early),
+        )
+        .order_by()
+    ):
+        a, b, c = out[p, u]
+        out[p, u] = (a + plus_on - minus_on, b + plus_back - minus_back, c + n_early)
+    return out
+
+
 @dataclass(frozen=True)
 class Deduction:
     """Points a person loses for missing work records in a period (R2.4)."""
@@ -212,6 +310,11 @@ class Deduction:
     missing_quarterly_summaries: int
     missing_annual_summary: int
     points: Decimal
+
+
+# Up to this many people are named in the queries; more are read region-wide and
+# picked in Python (a region's 300,000 ids as query parameters cost more than they save).
+NAMED_PEOPLE_LIMIT = 1000
 
 
 def worklog_deductions(
@@ -224,6 +327,9 @@ def worklog_deductions(
 
     policy = policy_for(region_id)
     ids = list(person_ids)
+    wanted = set(ids)
+    named = wanted if len(wanted) <= NAMED_PEOPLE_LIMIT else None
+    people = Q() if named is None else Q(person_id__in=sorted(named))
     report = compliance_report(
         region_id=region_id,
         units=Unit.objects.filter(region_id=region_id),
@@ -231,7 +337,7 @@ def worklog_deductions(
         end=period.end,
         today=today,
         policy=policy,
-        person_ids=ids,
+        person_ids=named,
     )
     missing_logs = {row.person_id: row.tally.missing for row in report.people}
     cal = region_calendar(
@@ -241,35 +347,50 @@ def worklog_deductions(
     def closed(p: Period) -> bool:
         return backfill_deadline(cal, p.end, policy.backfill_workdays) < today
 
-    def assessed_during(p: Period) -> set[int]:
-        return set(
-            Membership.objects.filter(person_id__in=ids)
-            .overlapping(p.start, p.end)
-            .in_scope()
-            .values_list("person_id", flat=True)
-        )
-
     quarters = [period] if period.quarter else [Period(period.year, q) for q in (1, 2, 3, 4)]
+    owed = [q for q in quarters if closed(q)]
+    annual_owed = period.quarter == 0 and closed(period)
+    # Who held an in-scope position during each owed period: one read of the stretches.
+    stretches: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    if owed or annual_owed:
+        for person_id, valid_from, valid_to in (
+            Membership.objects.filter(people, region_id=region_id)
+            .overlapping(period.start, period.end)
+            .in_scope()
+            .values_list("person_id", "valid_from", "valid_to")
+        ):
+            if person_id in wanted:
+                stretches[person_id].append((valid_from, valid_to))
+
+    def assessed_during(p: Period) -> set[int]:
+        return {
+            person_id
+            for person_id, spans in stretches.items()
+            if any(a <= p.end and (b is None or b >= p.start) for a, b in spans)
+        }
+
+    summaries: set[tuple[str, int, int]] = set()
+    if owed or annual_owed:
+        kinds = Q(kind=SummaryKind.QUARTERLY, quarter__in=[q.quarter for q in owed])
+        if annual_owed:
+            kinds |= Q(kind=SummaryKind.ANNUAL, quarter=0)
+        summaries = set(
+            Summary.objects.filter(people, kinds, region_id=region_id, year=period.year)
+            .values_list("kind", "quarter", "person_id")
+            .order_by()
+        )
     owed_quarterly: dict[int, int] = defaultdict(int)
-    for quarter in (q for q in quarters if closed(q)):
-        written = set(
-            Summary.objects.filter(
-                person_id__in=ids,
-                kind=SummaryKind.QUARTERLY,
-                year=quarter.year,
-                quarter=quarter.quarter,
-            ).values_list("person_id", flat=True)
-        )
-        for person_id in assessed_during(quarter) - written:
-            owed_quarterly[person_id] += 1
+    for quarter in owed:
+        for person_id in assessed_during(quarter):
+            if (SummaryKind.QUARTERLY.value, quarter.quarter, person_id) not in summaries:
+                owed_quarterly[person_id] += 1
     owed_annual: set[int] = set()
-    if period.quarter == 0 and closed(period):
-        written = set(
-            Summary.objects.filter(
-                person_id__in=ids, kind=SummaryKind.ANNUAL, year=period.year
-            ).values_list("person_id", flat=True)
-        )
-        owed_annual = assessed_during(period) - written
+    if annual_owed:
+        owed_annual = {
+            person_id
+            for person_id in assessed_during(period)
+            if (SummaryKind.ANNUAL.value, 0, person_id) not in summaries
+        }
     result: dict[int, Deduction] = {}
     for person_id in ids:
         logs = missing_logs.get(person_id, 0)

@@ -93,6 +93,33 @@ class WorkLog(models.Model):
         return f"{self.person_id} {self.day}"
 
 
+class LogMonthTally(models.Model):
+    """How many logs a person wrote in one unit in one month, on time and backfilled.
+
+    Derived data for the compliance report, which reads whole months from here and
+    only the days at a range's edges from the logs. Database triggers on the log
+    table keep it in step with every insert, delete and re-keying update, in the
+    same transaction, whoever writes (migration 0003); loaders that switch the
+    triggers off rebuild it (`tallies.tallies_rebuild`, `manage.py worklog_tallies`).
+    """
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # the first day of the month
+    on_time = models.IntegerField(default=0)
+    backfilled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "unit", "month"], name="uniq_log_tally")
+        ]
+        indexes = [models.Index(fields=["region", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.unit_id} {self.month:%Y-%m}"
+
+
 class WorkLogRevision(models.Model):
     """The text a log had before an edit, so edits stay visible."""
 

@@ -185,3 +185,143 @@ def test_the_dashboard_lists_units_people_and_who_has_not_written_today(
         reverse("worklogs:compliance"), {"unit": str(world.town.pk)}
     )
     assert other.status_code == 404
+
+
+def test_tallies_equal_a_recount_after_every_kind_of_write(world: World) -> None:
+    """Services (first writes, backfills, edits), bulk inserts, a re-keying update and
+    a cascade from a deleted person all keep the monthly tallies equal to a recount."""
+    from kaohe.worklogs import tallies
+    from kaohe.worklogs.models import LogMonthTally
+    from kaohe.worklogs.services import worklog_submit
+
+    text = "上午整理就业补贴申报材料，下午到城关镇走访两家企业。"
+    cadre, head = world.users["cadre"], world.users["unit_head"]
+    for day, today in [
+        (D(2026, 2, 27), D(2026, 2, 27)),  # on time, February
+        (D(2026, 2, 26), D(2026, 3, 2)),  # backfilled across the month end
+        (D(2026, 3, 2), D(2026, 3, 2)),
+        (D(2026, 3, 3), D(2026, 3, 5)),
+        (D(2026, 3, 2), D(2026, 3, 5)),  # an edit: the tally must not move
+    ]:
+        worklog_submit(actor=cadre, day=day, content=text + str(today), today=today)
+        worklog_submit(actor=head, day=day, content=text, today=today)
+    assert tallies.differences(world.region.pk) == []
+    cadre_march = LogMonthTally.objects.get(person=world.people["cadre"], month=D(2026, 3, 1))
+    assert (cadre_march.unit_id, cadre_march.on_time, cadre_march.backfilled) == (
+        world.bureau.pk,
+        1,
+        1,
+    )
+    write(world, "team", MARCH_WORKDAYS)
+    write(world, "team", [D(2026, 4, 1)], Timeliness.BACKFILLED)
+    assert tallies.differences(world.region.pk) == []
+    # Re-keying: logs moved to another unit and to another timeliness.
+    WorkLog.objects.filter(person=world.people["team"], day__lte=D(2026, 3, 6)).update(
+        unit=world.town
+    )
+    WorkLog.objects.filter(person=world.people["team"], day=D(2026, 3, 9)).update(
+        timeliness=Timeliness.BACKFILLED, content="改"
+    )
+    assert tallies.differences(world.region.pk) == []
+    WorkLog.objects.filter(person=world.people["team"], day__gte=D(2026, 4, 1)).delete()
+    world.people["head"].delete()
+    assert tallies.differences(world.region.pk) == []
+    assert not LogMonthTally.objects.filter(on_time=0, backfilled=0).exists()
+    # A rebuild from scratch gives the same rows.
+    before = tallies.stored(world.region.pk)
+    LogMonthTally.objects.all().delete()
+    assert tallies.differences(world.region.pk) != []
+    assert tallies.tallies_rebuild(actor=None, region_ids=[world.region.pk]) == len(before)
+    assert tallies.stored(world.region.pk) == before
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "today"),
+    [
+        (D(2026, 1, 1), D(2026, 4, 30), D(2026, 4, 30)),  # whole months, then April's edge
+        (D(2026, 1, 20), D(2026, 3, 10), D(2026, 4, 30)),  # short edges, read from logs
+        (D(2026, 1, 5), D(2026, 3, 25), D(2026, 4, 30)),  # long edges: tally less logs
+        (D(2026, 2, 10), D(2026, 2, 20), D(2026, 4, 30)),  # inside one month
+        (D(2026, 3, 1), D(2026, 3, 31), D(2026, 3, 16)),  # the cutoff inside the month
+        (D(2026, 3, 1), D(2026, 3, 31), D(2026, 3, 2)),  # nothing due yet
+    ],
+)
+def test_written_counts_from_tallies_equal_counts_of_the_logs(
+    world: World, start: D, end: D, today: D
+) -> None:
+    from kaohe.core.calendar import region_calendar
+    from kaohe.worklogs.compliance import _written
+    from kaohe.worklogs.rules import CALENDAR_MARGIN, missing_cutoff
+
+    cal = region_calendar(world.region.pk, D(2025, 10, 1), D(2026, 6, 30))
+    days = cal.between(D(2026, 1, 1), D(2026, 4, 30))
+    for i, key in enumerate(["cadre", "head", "team", "centre_head"]):
+        kept = [d for n, d in enumerate(days) if (n + i) % 7 != 0]
+        write(world, key, kept[::2])
+        write(world, key, kept[1::2], Timeliness.BACKFILLED)
+    cal = region_calendar(world.region.pk, start - CALENDAR_MARGIN, today + CALENDAR_MARGIN)
+    cutoff = missing_cutoff(cal, today, 5)
+    end = min(end, today)
+    expected: dict[tuple[int, int], list[int]] = {}
+    for person_id, unit_id, day, timeliness in WorkLog.objects.filter(
+        day__range=(start, end)
+    ).values_list("person_id", "unit_id", "day", "timeliness"):
+        counts = expected.setdefault((person_id, unit_id), [0, 0, 0])
+        if cutoff is None or day > cutoff:
+            counts[2] += 1
+        else:
+            counts[0 if timeliness == Timeliness.ON_TIME else 1] += 1
+    got = _written(world.region.pk, None, None, start, end, cutoff)
+    assert {k: list(v) for k, v in got.items() if any(v)} == expected
+    assert expected  # the range holds logs
+
+
+def test_deductions_for_a_whole_region_match_those_for_named_people(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaohe.worklogs import compliance
+
+    write(world, "cadre", MARCH_WORKDAYS[:4])
+    write(world, "head", MARCH_WORKDAYS, Timeliness.BACKFILLED)
+    Summary.objects.create(
+        region=world.region,
+        person=world.people["head"],
+        unit=world.bureau,
+        kind=SummaryKind.QUARTERLY,
+        year=2026,
+        quarter=1,
+        content="小结",
+        timeliness=Timeliness.ON_TIME,
+    )
+    ids = [p.pk for p in world.people.values() if p.region_id == world.region.pk]
+    for period in (Period(2026, 1), Period(2026)):
+        named = worklog_deductions(
+            region_id=world.region.pk, period=period, today=D(2027, 1, 20), person_ids=ids
+        )
+        monkeypatch.setattr(compliance, "NAMED_PEOPLE_LIMIT", 0)
+        region_wide = worklog_deductions(
+            region_id=world.region.pk, period=period, today=D(2027, 1, 20), person_ids=ids
+        )
+        monkeypatch.undo()
+        assert region_wide == named and set(named) == set(ids)
+    cadre, head = named[world.people["cadre"].pk], named[world.people["head"].pk]
+    assert (head.missing_quarterly_summaries, cadre.missing_quarterly_summaries) == (3, 4)
+    assert cadre.missing_annual_summary == head.missing_annual_summary == 1
+    assert cadre.missing_logs == head.missing_logs + 6
+
+
+def test_the_tallies_command_finds_a_wrong_tally_and_rebuilds(world: World) -> None:
+    from django.core.management import CommandError, call_command
+
+    from kaohe.core.models import AuditEvent
+    from kaohe.worklogs.models import LogMonthTally
+
+    write(world, "cadre", MARCH_WORKDAYS)
+    call_command("worklog_tallies", "--region", world.region.code)
+    LogMonthTally.objects.filter(person=world.people["cadre"]).update(on_time=3)
+    with pytest.raises(CommandError, match="rebuild"):
+        call_command("worklog_tallies")
+    call_command("worklog_tallies", "--rebuild", "--region", world.region.code)
+    assert LogMonthTally.objects.get(person=world.people["cadre"]).on_time == 10
+    assert AuditEvent.objects.filter(action="worklogs.tallies.rebuild").count() == 1
+    call_command("worklog_tallies")

@@ -242,3 +242,12 @@ def test_second_run_creates_nothing(loaded: Loaded) -> None:
     assert again.logs == again.leaves == again.quarterly_summaries == 0
     assert (WorkLog.objects.count(), Summary.objects.count(), Leave.objects.count()) == before
     assert AuditEvent.objects.filter(action="worklogs.demo.load").count() == 1
+
+
+@pytest.mark.django_db
+def test_monthly_tallies_equal_a_recount(loaded: Loaded) -> None:
+    """The demo writes logs in bulk (COPY on PostgreSQL): the triggers count them too."""
+    from kaohe.worklogs import tallies
+
+    assert len(tallies.stored(loaded.region.pk)) > 1000
+    assert tallies.differences(loaded.region.pk) == []
