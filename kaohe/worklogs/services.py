@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
@@ -16,7 +19,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
-from kaohe.org.models import Leave, Membership, Person
+from kaohe.org.models import Leave, Membership, Person, Region
 from kaohe.worklogs.models import (
     LogComment,
     LogRead,
@@ -70,28 +73,84 @@ def _check_length(text: str, minimum: int, maximum: int) -> str:
     return text
 
 
-def _position_on(person: Person, day: dt.date) -> Membership:
-    """The in-scope membership of `person` on `day`, refusing days they owe no log."""
-    on_leave = Leave.objects.filter(person=person, start__lte=day, end__gte=day)
-    membership = (
-        Membership.objects.filter(person=person)
+def _unit_on(person: Person, day: dt.date) -> int:
+    """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log."""
+    leave = Leave.objects.filter(person_id=person.pk, start__lte=day, end__gte=day)
+    found = list(
+        Membership.objects.filter(person_id=person.pk)
         .on(day)
         .in_scope()
-        .select_related("unit__region")
-        .annotate(on_leave=Exists(on_leave))
-        .first()
+        .annotate(on_leave=Exists(leave))
+        .values_list("unit_id", "on_leave")
+        .order_by()[:1]
     )
-    if membership is None:
+    if not found:
         raise ApplicationError(
             _("On %(day)s you were not in an assessed position, so no log is needed for that day.")
             % {"day": day.isoformat()}
         )
-    if membership.on_leave:  # type: ignore[attr-defined]
+    unit_id, on_leave = found[0]
+    if on_leave:
         raise ApplicationError(
             _("You were on recorded leave on %(day)s, so no log is needed for that day.")
             % {"day": day.isoformat()}
         )
-    return membership
+    return int(unit_id)
+
+
+def _region_of(actor: User, person: Person) -> Region:
+    # The user's region comes with the user (accounts.backends); a person has one region.
+    if actor.region_id == person.region_id and actor.region is not None:
+        return actor.region
+    return person.region
+
+
+_LOG_COLUMNS = (
+    "region_id",
+    "person_id",
+    "unit_id",
+    "day",
+    "content",
+    "timeliness",
+    "created_at",
+    "updated_at",
+    "revision_count",
+)
+
+
+def _column(name: str) -> str:
+    field = WorkLog._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise RuntimeError(f"WorkLog.{name} is not a column.")
+    return connection.ops.quote_name(field.column)
+
+
+@functools.cache
+def _log_insert_sql(vendor: str) -> str:
+    # Only the model's own table and column names go into the text; values are parameters.
+    ops = connection.ops
+    columns = ", ".join(_column(c) for c in _LOG_COLUMNS)
+    return (
+        f"INSERT INTO {ops.quote_name(WorkLog._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))}) "
+        f"ON CONFLICT ({_column('person')}, {_column('day')}) DO NOTHING "
+        f"RETURNING {_column('id')}"
+    )
+
+
+def _log_insert(values: dict[str, Any]) -> int | None:
+    """Insert a new log in one statement; None when the person already has a log for
+    that day. The unique constraint decides, so two simultaneous first writes leave
+    one log: the second waits for the first to commit, then finds it and edits it."""
+    ops = connection.ops
+    params = [values[c] for c in _LOG_COLUMNS]
+    params[_LOG_COLUMNS.index("day")] = ops.adapt_datefield_value(values["day"])
+    for name in ("created_at", "updated_at"):
+        params[_LOG_COLUMNS.index(name)] = ops.adapt_datetimefield_value(values[name])
+    with connection.cursor() as cursor:
+        cursor.execute(_log_insert_sql(connection.vendor), params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 @transaction.atomic
@@ -130,24 +189,27 @@ def worklog_submit(
                 "n": policy.backfill_workdays,
             }
         )
-    membership = _position_on(person, day)
-    timeliness = Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED
-    try:
-        # A savepoint, so a concurrent first write of the same day turns into an edit.
-        with transaction.atomic():
-            log = WorkLog.objects.create(
-                region_id=person.region_id,
-                person=person,
-                unit=membership.unit,
-                day=day,
-                content=text,
-                timeliness=timeliness,
-            )
+    now = timezone.now()
+    values: dict[str, Any] = {
+        "region_id": person.region_id,
+        "person_id": person.pk,
+        "unit_id": _unit_on(person, day),
+        "day": day,
+        "content": text,
+        "timeliness": Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED,
+        "created_at": now,
+        "updated_at": now,
+        "revision_count": 0,
+    }
+    log_id = _log_insert(values)
+    if log_id is not None:
+        log = WorkLog(pk=log_id, **values)
+        log._state.adding = False
+        log._state.db = connection.alias
         created = True
-    except IntegrityError:
+    else:
         log = WorkLog.objects.select_for_update().get(person=person, day=day)
         created = False
-    if not created:
         if log.content == text:
             return log
         WorkLogRevision.objects.create(log=log, content=log.content)
@@ -158,7 +220,7 @@ def worklog_submit(
         actor=actor,
         action="worklogs.log.create" if created else "worklogs.log.edit",
         obj=log,
-        region=membership.unit.region,
+        region=_region_of(actor, person),
         details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
     )
     return log
