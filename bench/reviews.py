@@ -11,9 +11,10 @@ nothing.
             25) built in SQL on a throwaway PostgreSQL database, with a score for
             every rater × target pair of each unit: about 2.4 million rows.
 
-Both time `services.round_close` (close + fold + results), the GROUP BY over the same
-score rows (the yardstick of the issue), and `scores_fold` and `results_compute` on
-their own, so readers see where the time goes.
+Both time `services.round_close` (close, then tallies + results + deleting the scores),
+the GROUP BY over the same score rows (the yardstick of the issue), and
+`closing.scores_tally` and `closing.results_write` on their own, so readers see where
+the time goes.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
 drops a database named kaohe_bench_reviews_<pid>, also when it fails. Each part runs
@@ -90,6 +91,7 @@ def run_part(part: str, database_url: str, args: argparse.Namespace) -> int:
     }
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--unit-size", str(args.unit_size)]
+    command += ["--setup-only"] if args.setup_only else []
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
@@ -104,7 +106,10 @@ def orchestrate(args: argparse.Namespace) -> int:
         try:
             failures += run_part("pg", PG_URL.format(name=name), args) != 0
         finally:
-            drop_database(name)
+            if args.setup_only:
+                print(f"  kept database {name} (drop it when done)")
+            else:
+                drop_database(name)
     return 1 if failures else 0
 
 
@@ -139,53 +144,53 @@ def group_by_seconds(round_id: int) -> tuple[float, int]:
 
 class Stopwatch:
     """Times the two phases of round_close from inside the one call, by standing in
-    for `closing.scores_fold` and `closing.results_compute` while it runs.
+    for `closing.scores_tally` and `closing.results_write` while it runs.
 
-    On PostgreSQL any deferred constraint checks run at commit, after scores_fold has
-    returned; the stand-in forces them at its end, inside the same transaction, so
-    they are timed as part of the fold and shown on their own.
+    On PostgreSQL any deferred constraint checks run at commit, after results_write
+    has returned; the stand-in forces them at its end, inside the same transaction, so
+    they are shown on their own.
     """
 
     def __init__(self) -> None:
-        self.fold = self.fk_checks = self.compute = 0.0
+        self.tally = self.fk_checks = self.write = 0.0
 
     def __enter__(self) -> Stopwatch:
         from django.db import connection
 
         from kaohe.reviews import closing
 
-        self._originals = (closing.scores_fold, closing.results_compute)
-        fold, compute = self._originals
+        self._originals = (closing.scores_tally, closing.results_write)
+        tally, write = self._originals
 
-        def timed_fold(round_: ReviewRound) -> int:
+        def timed_tally(round_: ReviewRound) -> int:
             started = time.perf_counter()
-            folded = fold(round_)
-            self.fold = time.perf_counter() - started
+            tallies = tally(round_)
+            self.tally = time.perf_counter() - started
+            return tallies
+
+        def timed_write(round_: ReviewRound) -> int:
+            started = time.perf_counter()
+            written = write(round_)
+            self.write = time.perf_counter() - started
             if connection.vendor == "postgresql":
                 started = time.perf_counter()
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 self.fk_checks = time.perf_counter() - started
-            return folded
+            return written
 
-        def timed_compute(round_: ReviewRound) -> int:
-            started = time.perf_counter()
-            count = compute(round_)
-            self.compute = time.perf_counter() - started
-            return count
-
-        closing.scores_fold = timed_fold
-        closing.results_compute = timed_compute
+        closing.scores_tally = timed_tally
+        closing.results_write = timed_write
         return self
 
     def __exit__(self, *exc: object) -> None:
         from kaohe.reviews import closing
 
-        closing.scores_fold, closing.results_compute = self._originals
+        closing.scores_tally, closing.results_write = self._originals
 
 
 def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> None:
-    """Time round_close against the GROUP BY, with the fold and the results apart."""
+    """Time round_close against the GROUP BY, with the tallies and the results apart."""
     from kaohe.reviews import services
     from kaohe.reviews.models import RoundResult, Score
 
@@ -200,18 +205,20 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
         close = time.perf_counter() - started
     results = RoundResult.objects.filter(round=round_).count()
     ratio = close / plain if plain else float("inf")
-    rest = close - watch.fold - watch.fk_checks - watch.compute
+    rest = close - watch.tally - watch.fk_checks - watch.write
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  {label}: {scores:,} score rows, {groups:,} (target, group) rows; load {load}")
     print(
         f"  GROUP BY (median of 3): {plain:.3f} s [runs {', '.join(f'{t:.3f}' for t, _r in runs)}]"
     )
-    print(f"  round_close (close + fold + results): {close:.2f} s (target < {target:g} s)")
+    print(f"  round_close (close + tallies + results): {close:.2f} s (target < {target:g} s)")
     print(f"  ratio round_close / GROUP BY: {ratio:.1f} (target <= {TARGETS['close']:g})")
-    print(f"    scores_fold (tallies written, score rows deleted): {watch.fold:.2f} s")
+    print(f"    scores_tally (the scores tallied into a scratch table): {watch.tally:.2f} s")
+    print(
+        f"    results_write ({results:,} results written, the scores dropped): {watch.write:.2f} s"
+    )
     if watch.fk_checks:
         print(f"    deferred constraint checks: {watch.fk_checks:.2f} s")
-    print(f"    results_compute: {watch.compute:.2f} s ({results:,} results)")
     print(f"    the rest (state change, event, audit, commits): {rest:.2f} s")
 
 
@@ -406,7 +413,10 @@ def part_pg(args: argparse.Namespace) -> None:
         cursor.execute("RESET synchronous_commit")
         cursor.execute("RESET maintenance_work_mem")
         vacuumed = time.perf_counter() - started
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('reviews_score'))")
+        cursor.execute(
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
+            "FROM pg_partition_tree('reviews_score')"
+        )
         size_row = cursor.fetchone()
     print(
         f"  set-up: migrate {migrated:.1f} s, units + people + memberships + participation "
@@ -414,7 +424,8 @@ def part_pg(args: argparse.Namespace) -> None:
         f"VACUUM ANALYZE {vacuumed:.1f} s; score table with indexes "
         f"{size_row[0] if size_row else '?'}"
     )
-    time_close("pg", round_, admin, TARGETS["pg"])
+    if not args.setup_only:
+        time_close("pg", round_, admin, TARGETS["pg"])
 
 
 # --- Entry point ----------------------------------------------------------------------
@@ -431,6 +442,11 @@ def main() -> int:
     parser.add_argument("--skip-pg", action="store_true", help="skip (b), the city-sized round")
     parser.add_argument("--people", type=int, default=100_000, help="cadres in (b)")
     parser.add_argument("--unit-size", type=int, default=25, help="people per unit in (b)")
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="(b): build the open round and keep its database, to study the close by hand",
+    )
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:

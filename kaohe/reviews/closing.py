@@ -1,29 +1,39 @@
-"""Closing a round in the database: fold the scores into tallies, compute the results.
+"""Closing a round in the database: tally the scores, write the results, drop the scores.
 
-Both steps are set-based SQL, so millions of scores never travel to Python. The
+Each step is set-based SQL, so millions of scores never travel to Python. The
 arithmetic is the pure reference in `kaohe.reviews.tally` done in integers
 (hundredths, rounded half up), so both give the same figures to the cent; a test
 holds them to that.
 
+What a closed round keeps of its scores is a tally per target, rater group and
+aspect — how many, their sum, the lowest and the highest — stored in the result
+itself (decision 26). That is enough for every rule, holds nothing of any single
+ballot, and lets a reopened round add its late ballots when it closes again.
+
 PostgreSQL keeps each open round's score rows in a partition of their own (migration
-0005), so deleting them after the fold is dropping a table. SQLite has one plain table.
+0005), so deleting them is dropping a table. SQLite has one plain table.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from django.db import connection
 
 from kaohe.org.models import Unit
-from kaohe.reviews.models import ReviewRound, RoundResult, ScoreTally
+from kaohe.reviews.models import OVERALL, RaterGroup, ReviewRound, RoundResult
 from kaohe.reviews.tally import effective_weights
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 Param = int | str
 FOUR_PLACES = Decimal("0.0001")
+GROUPS = [str(g) for g in RaterGroup]  # the plan's order: leader, team, others
+SCRATCH = "kaohe_tally"  # a temporary table, private to the connection
 
 
 def _partition(round_id: int) -> str:
@@ -42,43 +52,113 @@ def partition_create(round_: ReviewRound) -> None:
         )
 
 
-def scores_fold(round_: ReviewRound) -> int:
-    """Fold the round's score rows into tallies and delete them; returns the tallies
-    written or updated.
+def scores_tally(round_: ReviewRound) -> int:
+    """Step 1: tally the round's scores per target, group and aspect into the scratch
+    table; a reopened round's earlier tallies join them. Returns the tallies.
 
-    A round closed before (and reopened) already has tallies: the new scores are
-    added to them. Runs in the caller's transaction, a new one after the close, so
-    the tallies share no transaction id with any submission.
+    Runs in the caller's transaction, one that no submission shares, together with
+    `results_write`.
     """
-    low, high = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        if pg:
+            # Memory for the hash aggregate, so it does not spill to disk; the group
+            # keys are listed in an order the index does not give, so PostgreSQL
+            # aggregates in parallel instead of walking the index in one process.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            keys = "rater_group, dimension, target_id"
+        else:
+            # SQLite aggregates in one process anyway: in the index's order, no sort.
+            keys = "target_id, rater_group, dimension"
         cursor.execute(
-            "INSERT INTO reviews_scoretally "  # noqa: S608 (constants; values are parameters)
-            "(round_id, unit_id, target_id, rater_group, dimension, count, total, low, high) "
-            "SELECT round_id, unit_id, target_id, rater_group, dimension, "
-            "COUNT(*), SUM(value), MIN(value), MAX(value) "
+            f"CREATE TEMPORARY TABLE {SCRATCH} AS "
+            "SELECT MIN(unit_id) AS unit_id, target_id, rater_group, dimension, "
+            "COUNT(*) AS count, SUM(value) AS total, MIN(value) AS low, MAX(value) AS high "
             "FROM reviews_score WHERE round_id = %s "
-            "GROUP BY round_id, unit_id, target_id, rater_group, dimension "
-            "ON CONFLICT (round_id, target_id, rater_group, dimension) DO UPDATE SET "
-            "count = reviews_scoretally.count + excluded.count, "
-            "total = reviews_scoretally.total + excluded.total, "
-            f"low = {low}(reviews_scoretally.low, excluded.low), "
-            f"high = {high}(reviews_scoretally.high, excluded.high)",
+            f"GROUP BY {keys}",
             [round_.pk],
         )
-        folded = int(cursor.rowcount)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DROP TABLE IF EXISTS {_partition(round_.pk)}")
-        # What is left: the whole round on SQLite; on PostgreSQL rows that went to the
-        # default partition (a round opened before partitions existed), usually none.
+        earlier = _earlier_tallies(round_)
+        if earlier:
+            cursor.executemany(
+                f"INSERT INTO {SCRATCH} (unit_id, target_id, rater_group, dimension, count, "
+                "total, low, high) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                earlier,
+            )
+        cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _earlier_tallies(round_: ReviewRound) -> list[list[Param]]:
+    """The tallies kept by the results of a round closed before and reopened."""
+    rows: list[list[Param]] = []
+    for unit_id, target_id, groups, dimensions in RoundResult.objects.filter(
+        round=round_
+    ).values_list("unit_id", "target_id", "groups", "dimensions"):
+        by_aspect = {d: v["groups"] for d, v in dimensions.items()} or {OVERALL: groups}
+        for aspect, figures in by_aspect.items():
+            for group, f in figures.items():
+                if f.get("count"):
+                    rows.append(
+                        [
+                            unit_id,
+                            target_id,
+                            group,
+                            aspect,
+                            f["count"],
+                            f["total"],
+                            f["low"],
+                            f["high"],
+                        ]
+                    )
+    return rows
+
+
+def results_write(round_: ReviewRound) -> int:
+    """Step 2: every target's result from the tallies, written by one INSERT … SELECT;
+    then the round's score rows and the scratch table are dropped. Returns how many."""
+    earlier = RoundResult.objects.filter(round=round_)
+    sql, params = _results_sql(round_, merge=earlier.exists())
+    earlier.delete()
+    with connection.cursor() as cursor:
+        written = 0
+        if sql:
+            cursor.execute(sql, params)
+            written = int(cursor.rowcount)
+        cursor.execute(f"DROP TABLE {SCRATCH}")
+        _scores_delete(cursor, round_)
+    return written
+
+
+def _scores_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DROP TABLE IF EXISTS {_partition(round_.pk)}")
+        # Rows of a round opened before partitions existed sit in the default one.
         cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
-    return folded
+        return
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM reviews_score WHERE round_id <> %s)", [round_.pk])
+    row = cursor.fetchone()
+    if row is not None and not row[0]:
+        # No other round is voting: without a WHERE clause SQLite frees the table's
+        # pages at once instead of deleting row by row from both indexes.
+        cursor.execute("DELETE FROM reviews_score")
+    else:
+        cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
 
 
-def _plan_rows(round_: ReviewRound) -> tuple[list[Param], str, list[Param], str]:
-    """The rater plans as two inline tables: (unit type, group, weight, bit) and, for
-    every unit type and mask of groups with scores, the weight those groups share and
-    the effective weights as the JSON the results store."""
+def _values(rows: list[list[Param]]) -> tuple[str, list[Param]]:
+    """An inline table: its VALUES placeholders and their parameters."""
+    width = len(rows[0])
+    marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    return marks, [value for row in rows for value in row]
+
+
+def _plans(round_: ReviewRound) -> tuple[list[list[Param]], list[list[Param]]]:
+    """The rater plans of the round's unit types, as two inline tables: (unit type,
+    weight of each group) and, for every unit type and mask of groups with scores,
+    the weight those groups share and the effective weights as stored JSON."""
     from kaohe.reviews.services import plan_for
 
     unit_types = sorted(
@@ -88,30 +168,28 @@ def _plan_rows(round_: ReviewRound) -> tuple[list[Param], str, list[Param], str]
             )
         )
     )
-    weight_params: list[Param] = []
-    mask_params: list[Param] = []
+    plans: list[list[Param]] = []
+    masks: list[list[Param]] = []
     for unit_type in unit_types:
         weights = plan_for(round_.region_id, unit_type).weights()
-        bits = {group: 1 << i for i, group in enumerate(weights)}
-        for group, weight in weights.items():
-            weight_params += [unit_type, str(group), int(weight), bits[group]]
-        for size in range(len(weights) + 1):
-            for present in combinations(weights, size):
-                used = effective_weights(weights, set(present))
-                mask_params += [
-                    unit_type,
-                    sum(bits[g] for g in present),
-                    int(sum(weights[g] for g in used)),
-                    json.dumps(
-                        {
-                            str(g): str(w.quantize(FOUR_PLACES, ROUND_HALF_UP))
-                            for g, w in used.items()
-                        }
-                    ),
-                ]
-    weight_values = ", ".join(["(%s, %s, %s, %s)"] * (len(weight_params) // 4))
-    mask_values = ", ".join(["(%s, %s, %s, %s)"] * (len(mask_params) // 4))
-    return weight_params, weight_values, mask_params, mask_values
+        plans.append([unit_type, *(int(weights[g]) for g in GROUPS)])
+        for size in range(len(GROUPS) + 1):
+            for present in combinations(range(len(GROUPS)), size):
+                used = effective_weights(weights, {GROUPS[i] for i in present})
+                masks.append(
+                    [
+                        unit_type,
+                        sum(1 << i for i in present),
+                        int(sum((weights[g] for g in used), Decimal(0))),
+                        json.dumps(
+                            {
+                                str(g): str(w.quantize(FOUR_PLACES, ROUND_HALF_UP))
+                                for g, w in used.items()
+                            }
+                        ),
+                    ]
+                )
+    return plans, masks
 
 
 class _Dialect:
@@ -148,65 +226,113 @@ class _Dialect:
         return "'{}'::jsonb" if self.pg else "'{}'"
 
 
-def results_compute(round_: ReviewRound) -> int:
-    """Every target's group means, weighted score and (annual round) dimension figures,
-    written by one INSERT … SELECT over the round's tallies; returns how many."""
-    weight_params, weight_values, mask_params, mask_values = _plan_rows(round_)
-    if not weight_params:
-        RoundResult.objects.filter(round=round_).delete()
-        return 0
+def _figures(d: _Dialect, n: str, mean: str, total: str, low: str, high: str) -> str:
+    """A group's figures as JSON: count and mean, and the tally they come from."""
+    return (
+        f"CASE WHEN {n} > 0 THEN "
+        + d.obj(
+            "'count'",
+            n,
+            "'mean'",
+            d.hundredths(mean),
+            "'total'",
+            total,
+            "'low'",
+            low,
+            "'high'",
+            high,
+        )
+        + " ELSE "
+        + d.obj("'count'", "0", "'mean'", "NULL")
+        + " END"
+    )
+
+
+def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]:
+    """One INSERT … SELECT over the scratch tallies: group means, weighted score and,
+    in the annual evaluation, each aspect's figures.
+
+    One row per target: the groups are spread into columns (there are three), so the
+    weighting is arithmetic on a row rather than a join and a second aggregate.
+    """
+    plans, masks = _plans(round_)
+    if not plans:
+        return "", []
     d = _Dialect()
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
-    # A target's figures in one group and dimension: trimmed mean in hundredths.
+    plan_marks, plan_params = _values(plans)
+    mask_marks, mask_params = _values(masks)
+    weight_columns = ", ".join(f"w{i}" for i in range(len(GROUPS)))
     trim = "t.count > %s AND t.count > 2"
-    steps = [
-        f"w (unit_type, grp, weight, bit) AS (VALUES {weight_values})",
-        f"m (unit_type, mask, wsum, used) AS (VALUES {mask_values})",
-        "dm AS (SELECT t.unit_id, t.target_id, t.rater_group AS grp, t.dimension AS dim, "  # noqa: S608 (constants; values are parameters)
-        "t.count AS n, "
-        f"(2 * 100 * CAST(CASE WHEN {trim} THEN t.total - t.low - t.high ELSE t.total END "
-        "AS BIGINT) "
-        f"+ (CASE WHEN {trim} THEN t.count - 2 ELSE t.count END)) "
-        f"/ (2 * (CASE WHEN {trim} THEN t.count - 2 ELSE t.count END)) AS mean "
-        "FROM reviews_scoretally t WHERE t.round_id = %s)",
-        # Per group over the dimensions: the raters' count and the mean of the means.
-        "gm AS (SELECT unit_id, target_id, grp, MAX(n) AS n, "
-        "(2 * CAST(SUM(mean) AS BIGINT) + COUNT(*)) / (2 * COUNT(*)) AS mean "
-        "FROM dm GROUP BY unit_id, target_id, grp)",
-        "tg AS (SELECT DISTINCT gm.unit_id, gm.target_id, u.unit_type FROM gm "
-        "JOIN org_unit u ON u.id = gm.unit_id)",
-        # Every group of the plan for every target, with its figures where it has any.
-        "full_ AS (SELECT tg.unit_id, tg.target_id, tg.unit_type, w.grp, w.weight, w.bit, "
-        "COALESCE(gm.n, 0) AS n, gm.mean FROM tg JOIN w ON w.unit_type = tg.unit_type "
-        "LEFT JOIN gm ON gm.unit_id = tg.unit_id AND gm.target_id = tg.target_id "
-        "AND gm.grp = w.grp)",
-        "agg AS (SELECT unit_id, target_id, unit_type, "  # noqa: S608 (constants; values are parameters)
-        "SUM(CASE WHEN n > 0 AND weight > 0 THEN bit ELSE 0 END) AS mask, "
-        # PostgreSQL sums bigints as numeric: back to integers, for integer division.
-        "CAST(SUM(CASE WHEN n > 0 AND weight > 0 THEN weight * mean ELSE 0 END) AS BIGINT) "
-        "AS wmean, "
-        "SUM(n) AS raters, "
-        + d.group_obj(
-            "grp",
-            d.obj("'count'", "n", "'mean'", f"CASE WHEN n > 0 THEN {d.hundredths('mean')} END"),
+    count = f"CASE WHEN {trim} THEN t.count - 2 ELSE t.count END"
+    total = f"CAST(CASE WHEN {trim} THEN t.total - t.low - t.high ELSE t.total END AS BIGINT)"
+    source = SCRATCH
+    if merge:
+        # A reopened round's earlier tallies sit beside the new ones: add them up.
+        source = (
+            "(SELECT MIN(unit_id) AS unit_id, target_id, rater_group, dimension, "
+            "SUM(count) AS count, SUM(total) AS total, MIN(low) AS low, MAX(high) AS high "
+            f"FROM {SCRATCH} GROUP BY target_id, rater_group, dimension)"
         )
-        + " AS groups FROM full_ GROUP BY unit_id, target_id, unit_type)",
+    steps = [
+        f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
+        f"m (unit_type, mask, wsum, used) AS (VALUES {mask_marks})",
+        # A target's figures in one group and aspect: the (trimmed) mean in hundredths.
+        "dm AS (SELECT t.unit_id, t.target_id, t.rater_group AS grp, t.dimension AS dim, "
+        "t.count AS n, t.total, t.low, t.high, "
+        f"(2 * 100 * {total} + {count}) / (2 * ({count})) AS mean FROM {source} t)",
     ]
-    params: list[Param] = [*weight_params, *mask_params, *([round_.trim_above] * 3), round_.pk]
+    params: list[Param] = [*plan_params, *mask_params, *([round_.trim_above] * 3)]
+    if annual:
+        # Per group over the aspects: the raters' count and the mean of the means.
+        steps.append(
+            "gm AS (SELECT unit_id, target_id, grp, MAX(n) AS n, "
+            "(2 * CAST(SUM(mean) AS BIGINT) + COUNT(*)) / (2 * COUNT(*)) AS mean, "
+            "CAST(SUM(total) AS BIGINT) AS total, MIN(low) AS low, MAX(high) AS high "
+            "FROM dm GROUP BY unit_id, target_id, grp)"
+        )
+    else:
+        steps.append("gm AS (SELECT unit_id, target_id, grp, n, mean, total, low, high FROM dm)")
+    spread = ", ".join(
+        f"COALESCE(MAX(CASE WHEN grp = '{g}' THEN n END), 0) AS n{i}, "
+        + ", ".join(
+            f"MAX(CASE WHEN grp = '{g}' THEN {column} END) AS {column}{i}"
+            for column in ("mean", "total", "low", "high")
+        )
+        for i, g in enumerate(GROUPS)
+    )
+    steps.append(f"p AS (SELECT unit_id, target_id, {spread} FROM gm GROUP BY unit_id, target_id)")
+    live = [f"(p.n{i} > 0 AND pl.w{i} > 0)" for i in range(len(GROUPS))]
+    steps.append(
+        "q AS (SELECT p.*, pl.unit_type, "
+        + " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(live))
+        + " AS mask, "
+        + " + ".join(
+            f"(CASE WHEN {c} THEN pl.w{i} * p.mean{i} ELSE 0 END)" for i, c in enumerate(live)
+        )
+        + " AS wmean FROM p JOIN org_unit u ON u.id = p.unit_id "
+        "JOIN pl ON pl.unit_type = u.unit_type)"
+    )
+    groups = d.obj(
+        *(
+            f"'{g}', "
+            + _figures(d, f"q.n{i}", f"q.mean{i}", f"q.total{i}", f"q.low{i}", f"q.high{i}")
+            for i, g in enumerate(GROUPS)
+        )
+    )
     dimensions = d.empty()
     join_dimensions = ""
     if annual:
+        weight = " ".join(f"WHEN '{g}' THEN pl.w{i}" for i, g in enumerate(GROUPS))
         steps += [
-            "dd AS (SELECT dm.unit_id, dm.target_id, dm.dim, "  # noqa: S608 (constants; values are parameters)
-            "CAST(SUM(CASE WHEN w.weight > 0 THEN w.weight * dm.mean ELSE 0 END) AS BIGINT) "
-            "AS wmean, "
-            "CAST(SUM(CASE WHEN w.weight > 0 THEN w.weight ELSE 0 END) AS BIGINT) AS wsum, "
-            + d.group_obj("dm.grp", d.obj("'count'", "dm.n", "'mean'", d.hundredths("dm.mean")))
-            + " AS groups FROM dm JOIN tg ON tg.unit_id = dm.unit_id "
-            "AND tg.target_id = dm.target_id "
-            "JOIN w ON w.unit_type = tg.unit_type AND w.grp = dm.grp "
-            "GROUP BY dm.unit_id, dm.target_id, dm.dim)",
-            "dims AS (SELECT unit_id, target_id, "  # noqa: S608 (constants; values are parameters)
+            "dd AS (SELECT dm.unit_id, dm.target_id, dm.dim, "
+            f"CAST(SUM((CASE dm.grp {weight} END) * dm.mean) AS BIGINT) AS wmean, "
+            f"CAST(SUM(CASE dm.grp {weight} END) AS BIGINT) AS wsum, "
+            + d.group_obj("dm.grp", _figures(d, "dm.n", "dm.mean", "dm.total", "dm.low", "dm.high"))
+            + " AS groups FROM dm JOIN org_unit u ON u.id = dm.unit_id "
+            "JOIN pl ON pl.unit_type = u.unit_type "
+            "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id, dm.dim)",
+            "dims AS (SELECT unit_id, target_id, "
             + d.group_obj(
                 "dim",
                 d.obj(
@@ -218,29 +344,22 @@ def results_compute(round_: ReviewRound) -> int:
                     d.embed("groups"),
                 ),
             )
-            + " AS dims FROM dd WHERE dim <> '' GROUP BY unit_id, target_id)",
+            + " AS dims FROM dd GROUP BY unit_id, target_id)",
         ]
         dimensions = f"COALESCE({d.embed('dims.dims')}, {d.empty()})"
         join_dimensions = (
-            "LEFT JOIN dims ON dims.unit_id = agg.unit_id AND dims.target_id = agg.target_id "
+            " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
+    raters = " + ".join(f"q.n{i}" for i in range(len(GROUPS)))
     sql = (
         "INSERT INTO reviews_roundresult (round_id, unit_id, target_id, score, groups, "
         "weights, rater_count, dimensions) "
         "WITH " + ", ".join(steps) + " "
-        "SELECT %s, agg.unit_id, agg.target_id, "
+        "SELECT %s, q.unit_id, q.target_id, "
         "CASE WHEN m.wsum > 0 THEN "
-        + d.decimal("(2 * agg.wmean + m.wsum) / (2 * m.wsum)")
-        + f" END, {d.embed('agg.groups')}, {d.parse('m.used')}, agg.raters, {dimensions} "
-        "FROM agg JOIN m ON m.unit_type = agg.unit_type AND m.mask = agg.mask " + join_dimensions
+        + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
+        + f" END, {groups}, {d.parse('m.used')}, {raters}, {dimensions} "
+        "FROM q JOIN m ON m.unit_type = q.unit_type AND m.mask = q.mask" + join_dimensions
     )
     params.append(round_.pk)
-    RoundResult.objects.filter(round=round_).delete()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
-
-
-def tallies_of(round_: ReviewRound) -> Sequence[ScoreTally]:
-    """The round's tallies (for tests and audits: counts and sums, no ballot)."""
-    return list(ScoreTally.objects.filter(round=round_))
+    return sql, params

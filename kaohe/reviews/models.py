@@ -237,9 +237,9 @@ class Score(models.Model):
     """One anonymous score of an open round: a random key, no rater, no time.
 
     These rows live only while voting is open: closing the round folds them into
-    `ScoreTally` rows and deletes them (decision 26), so no per-ballot row outlives
-    the vote. On PostgreSQL the table is partitioned by round, so that delete is
-    dropping the round's partition.
+    tallies kept with each result (count, sum, lowest, highest per group) and deletes
+    them (decision 26), so no per-ballot row outlives the vote. On PostgreSQL the table
+    is partitioned by round, so that delete is dropping the round's partition.
     """
 
     # Written only by the services, from ids they have just read: per-row foreign-key
@@ -264,50 +264,10 @@ class Score(models.Model):
     value = models.PositiveSmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["round", "target", "rater_group"])]
+        indexes = [models.Index(fields=["round", "target", "rater_group", "dimension"])]
 
     def __str__(self) -> str:
         return f"score {self.round_id}:{self.target_id}"
-
-
-class ScoreTally(models.Model):
-    """What a closed round keeps of its scores: per target, rater group and dimension,
-    how many scores there were, their sum, the lowest and the highest.
-
-    These four figures are all any rule needs (means, trimming one highest and one
-    lowest above a threshold, counts for suppression), and they hold no trace of a
-    ballot: no order, no transaction, no key of a single score.
-    """
-
-    round = models.ForeignKey(
-        ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    target = models.ForeignKey(
-        "org.Person",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
-    dimension = models.CharField(max_length=8, blank=True, default=OVERALL)
-    count = models.PositiveIntegerField()
-    total = models.PositiveIntegerField()
-    low = models.PositiveSmallIntegerField()
-    high = models.PositiveSmallIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["round", "target", "rater_group", "dimension"], name="uniq_score_tally"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"tally {self.round_id}:{self.target_id}:{self.rater_group}{self.dimension}"
 
 
 class InvalidBallots(models.Model):
@@ -336,7 +296,10 @@ class RoundResult(models.Model):
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    groups = models.JSONField(default=dict)  # {group: {"count": n, "mean": "88.00" | null}}
+    # {group: {"count": n, "mean": "88.00" | null, "total": Σ, "low": min, "high": max}}:
+    # the tally is what a closed round keeps of its scores; enough for every rule, and
+    # for adding late ballots when a reopened round closes again.
+    groups = models.JSONField(default=dict)
     weights = models.JSONField(default=dict)  # effective weights used, as strings
     rater_count = models.PositiveIntegerField(default=0)
     # Annual democratic evaluation only: {dimension: {"score": "88.00" | null,

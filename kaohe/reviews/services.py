@@ -35,7 +35,6 @@ from kaohe.reviews.models import (
     RaterPlan,
     ReviewRound,
     RoundEvent,
-    RoundResult,
     RoundState,
     RoundUnit,
     Score,
@@ -245,24 +244,23 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
         {RoundState.CLOSED, RoundState.PUBLISHED},
         reason.strip()[:300],
     )
-    # The tallies stay: the next close adds the new ballots to them.
-    RoundResult.objects.filter(round=round_).delete()
+    # The results stay, hidden while voting is open: they hold the tallies the next
+    # close adds the late ballots to.
     closing.partition_create(round_)
 
 
 def round_close(*, actor: User, round_: ReviewRound) -> int:
-    """Close voting, fold the scores into tallies, compute every result.
+    """Close voting, tally the scores into every result and delete them (decision 26).
 
-    Three transactions: the close; the fold, so the tallies share no transaction id
-    with any submission; then the results.
+    Two transactions: the close, then the tallies and results, so nothing written
+    from the scores shares a transaction id with any submission.
     """
     with transaction.atomic():
         _transition(actor, round_, RoundState.CLOSED, {RoundState.OPEN})
         DraftBallot.objects.filter(round=round_).delete()
     with transaction.atomic():
-        closing.scores_fold(round_)
-    with transaction.atomic():
-        return closing.results_compute(round_)
+        closing.scores_tally(round_)
+        return closing.results_write(round_)
 
 
 # ---------------------------------------------------------------- ballots

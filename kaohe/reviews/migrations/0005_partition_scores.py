@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import migrations
 
-INDEX = "reviews_sco_round_i_0aa070_idx"  # the name 0001 gave (round, target, group)
+INDEX = "reviews_sco_round_i_7335eb_idx"  # the name 0004 gave (round, target, group, dimension)
 
 
 def partition(apps: Any, schema_editor: Any) -> None:
@@ -29,7 +29,7 @@ def partition(apps: Any, schema_editor: Any) -> None:
         "DROP TABLE reviews_score",
         "ALTER TABLE reviews_score_partitioned RENAME TO reviews_score",
         "ALTER TABLE reviews_score ADD CONSTRAINT reviews_score_pkey PRIMARY KEY (id, round_id)",
-        f"CREATE INDEX {INDEX} ON reviews_score (round_id, target_id, rater_group)",
+        f"CREATE INDEX {INDEX} ON reviews_score (round_id, target_id, rater_group, dimension)",
     ):
         schema_editor.execute(sql)
 
@@ -43,12 +43,12 @@ def unpartition(apps: Any, schema_editor: Any) -> None:
         "DROP TABLE reviews_score CASCADE",
         "ALTER TABLE reviews_score_plain RENAME TO reviews_score",
         "ALTER TABLE reviews_score ADD CONSTRAINT reviews_score_pkey PRIMARY KEY (id)",
-        f"CREATE INDEX {INDEX} ON reviews_score (round_id, target_id, rater_group)",
+        f"CREATE INDEX {INDEX} ON reviews_score (round_id, target_id, rater_group, dimension)",
     ):
         schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0004_score_tally_dimensions")]
+    dependencies = [("reviews", "0004_score_dimensions")]
 
     operations = [migrations.RunPython(partition, unpartition, elidable=False)]

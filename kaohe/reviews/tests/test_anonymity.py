@@ -21,7 +21,6 @@ from kaohe.reviews.models import (
     ReviewRound,
     RoundUnit,
     Score,
-    ScoreTally,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
@@ -92,24 +91,11 @@ def test_no_row_of_any_table_links_a_rater_to_a_value(big: World, q1: ReviewRoun
                     continue
                 leaked = {v for v in _plain_values(row) if v in set(values.values())}
                 assert not leaked, (model.__name__, key, leaked)
-    # No single score outlives the close: only tallies per target and group remain.
+    # No single score outlives the close: only each result's tallies per group remain.
     assert not Score.objects.filter(round=q1).exists()
-    assert ScoreTally.objects.filter(round=q1).exists()
-    # Neither table has a column that could hold a rater, a user or a time.
+    # The score table has no column that could hold a rater, a user or a time.
     score_fields = {f.name for f in Score._meta.concrete_fields}
     assert score_fields == {"id", "round", "unit", "target", "rater_group", "dimension", "value"}
-    assert {f.name for f in ScoreTally._meta.concrete_fields} == {
-        "id",
-        "round",
-        "unit",
-        "target",
-        "rater_group",
-        "dimension",
-        "count",
-        "total",
-        "low",
-        "high",
-    }
     assert {f.name for f in Participation._meta.concrete_fields} == {
         "id",
         "round",

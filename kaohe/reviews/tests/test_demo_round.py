@@ -32,7 +32,6 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
     Score,
-    ScoreTally,
 )
 from kaohe.reviews.tally import high_score_limit
 
@@ -98,8 +97,14 @@ def test_three_quarters_closed_and_the_current_one_open(loaded: Loaded) -> None:
     assert (result.rounds, result.published, result.closed, result.open) == (4, 2, 1, 1)
     # Closed rounds keep tallies only; the open one has no ballot yet.
     assert not Score.objects.filter(round__region=loaded.region).exists()
-    counts = ScoreTally.objects.filter(round__region=loaded.region).values_list("count", flat=True)
-    assert result.scores == sum(counts)
+    tallies = [
+        f["count"]
+        for groups in RoundResult.objects.filter(round__region=loaded.region).values_list(
+            "groups", flat=True
+        )
+        for f in groups.values()
+    ]
+    assert result.scores == sum(tallies)
 
 
 @pytest.mark.django_db
@@ -203,11 +208,14 @@ def test_no_ballot_gives_more_than_30_percent_high_scores(loaded: Loaded) -> Non
 
 @pytest.mark.django_db
 def test_scores_spread_like_real_ballots(loaded: Loaded) -> None:
-    tallies = list(
-        ScoreTally.objects.filter(round__region=loaded.region).values_list(
-            "count", "total", "low", "high"
+    tallies = [
+        (f["count"], f["total"], f["low"], f["high"])
+        for groups in RoundResult.objects.filter(round__region=loaded.region).values_list(
+            "groups", flat=True
         )
-    )
+        for f in groups.values()
+        if f["count"]
+    ]
     n = sum(t[0] for t in tallies)
     assert n > 50_000
     assert 80 < sum(t[1] for t in tallies) / n < 90

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
-from kaohe.reviews import services
+from kaohe.reviews import selectors, services
 from kaohe.reviews.models import (
     DraftBallot,
     InvalidBallots,
@@ -17,7 +17,6 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
     Score,
-    ScoreTally,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
@@ -31,6 +30,15 @@ def ballot(
     sheet = services.ballot_sheet(rater=world.users[rater_key].person, round_unit=round_unit)  # type: ignore[arg-type]
     assert sheet is not None
     return {str(p.pk): base + i % 7 for i, p in enumerate(sheet.targets)}
+
+
+def tallied(round_: ReviewRound) -> int:
+    """How many scores the round's results hold in their tallies."""
+    return sum(
+        f["count"]
+        for groups in RoundResult.objects.filter(round=round_).values_list("groups", flat=True)
+        for f in groups.values()
+    )
 
 
 def test_the_round_covers_units_and_flags_the_small_ones(big: World, q1: ReviewRound) -> None:
@@ -115,7 +123,7 @@ def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: R
     services.round_close(actor=big.users["region_admin"], round_=q1)
     # The single scores are folded into tallies per target and group, then gone.
     assert not Score.objects.exists()
-    assert sum(ScoreTally.objects.filter(round=q1).values_list("count", flat=True)) == scores
+    assert tallied(q1) == scores
     assert RoundResult.objects.filter(round=q1).count() == 12
     head = RoundResult.objects.get(round=q1, target=big.people["head"])
     assert head.groups["leader"]["count"] == 0 and head.groups["team"]["count"] == 1
@@ -123,14 +131,17 @@ def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: R
         services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="")
     services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投，需补投")
     q1.refresh_from_db()
-    assert q1.state == RoundState.OPEN and not RoundResult.objects.filter(round=q1).exists()
+    assert q1.state == RoundState.OPEN
+    # The results stay (they hold the tallies) but nobody sees them while voting is open.
+    shown, _invalid = selectors.results(big.users["region_admin"], q1, ru)
+    assert shown == []
     assert AuditEvent.objects.get(action="reviews.round.open", details__reason="有单位漏投，需补投")
     # A late ballot after reopening is added to the tallies at the next close.
     late = ballot(big, "B06", ru, base=60)
     services.ballot_submit(actor=big.users["B06"], round_unit=ru, values=late)
     services.round_close(actor=big.users["region_admin"], round_=q1)
     assert not Score.objects.exists()
-    assert sum(ScoreTally.objects.filter(round=q1).values_list("count", flat=True)) == scores + 11
+    assert tallied(q1) == scores + 11
     again = RoundResult.objects.get(round=q1, target=big.people["head"])
     assert again.groups["others"]["count"] == head.groups["others"]["count"] + 1
 
