@@ -65,11 +65,19 @@ class Timeliness(models.TextChoices):
 
 
 class WorkLog(models.Model):
-    """One person's log for one working day. `unit` is where they were that day."""
+    """One person's log for one working day. `unit` is where they were that day.
 
-    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="work_logs")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    The foreign keys have no single-column indexes: each leads a composite index
+    below (region: the compliance index, person: the unique constraint, unit: the
+    feed index), and every index is written on every submission."""
+
+    region = models.ForeignKey(
+        "org.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="work_logs", db_index=False
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("date"))
     content = models.TextField(_("content"))
     timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
