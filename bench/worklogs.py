@@ -2,10 +2,12 @@
 and at city scale. Prints figures; asserts nothing.
 
     python bench/worklogs.py [--skip-http] [--skip-sqlite] [--skip-pg] [--people 30000]
+                             [--seconds 10] [--rounds 3] [--threads 8] [--users 600]
 
 (a) http    gunicorn (2 workers) on a throwaway PostgreSQL database with the demo
             county: POST /logs/today/ by logged-in demo users from concurrent client
-            threads, against a minimal logged-in page (/bench/ping/) in the same run.
+            threads, against a minimal logged-in page (/bench/ping/) in the same run;
+            `--seconds` of each, taken in `--rounds` alternating turns.
 (b) sqlite  the demo county with a full year of logs in a temporary SQLite file:
             the compliance report of the whole county over the year.
 (c) pg      `--people` cadres (default 30,000) with a year of logs built in SQL on a
@@ -31,7 +33,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -93,6 +95,7 @@ def run_part(part: str, database_url: str, settings: str, args: argparse.Namespa
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--seconds", str(args.seconds)]
     command += ["--threads", str(args.threads), "--users", str(args.users)]
+    command += ["--rounds", str(args.rounds)]
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
@@ -136,6 +139,12 @@ def migrate() -> float:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     return time.perf_counter() - started
+
+
+def load_average() -> str:
+    """The machine's load: other processes on a shared machine move every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def latest_workday(cal: WorkCalendar, day: dt.date) -> dt.date:
@@ -261,18 +270,19 @@ class Phase:
 
 def run_phase(
     label: str,
-    work: Sequence[Sequence[Callable[[], Outcome]]],
+    work: Sequence[Iterator[Callable[[], Outcome]]],
     seconds: float,
 ) -> Phase:
-    """Each thread runs its own list of requests until it is done or time is up."""
+    """Each thread runs requests from its own queue until it is empty or time is up."""
     phase = Phase(label)
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
-    def worker(jobs: Sequence[Callable[[], Outcome]]) -> None:
+    def worker(jobs: Iterator[Callable[[], Outcome]]) -> None:
         mine: list[Outcome] = []
-        for job in jobs:
-            if time.monotonic() >= deadline:
+        while time.monotonic() < deadline:
+            job = next(jobs, None)
+            if job is None:
                 break
             mine.append(job())
         with lock:
@@ -286,6 +296,25 @@ def run_phase(
         t.join()
     phase.seconds = time.perf_counter() - started
     return phase
+
+
+def run_alternating(
+    phases: Sequence[tuple[str, Sequence[Iterable[Callable[[], Outcome]]]]],
+    seconds: float,
+    rounds: int,
+) -> list[Phase]:
+    """Run each phase for `seconds` in all, in `rounds` turns of seconds/rounds taken
+    in turn, each thread's queue resuming where its last turn stopped. Load from
+    other processes on the machine, which comes and goes, then falls on every
+    phase alike instead of on whichever happened to run at the time."""
+    queues = [(label, [iter(jobs) for jobs in work]) for label, work in phases]
+    totals = [Phase(label) for label, _work in phases]
+    for _ in range(rounds):
+        for (label, work), total in zip(queues, totals, strict=True):
+            turn = run_phase(label, work, seconds / rounds)
+            total.outcomes.extend(turn.outcomes)
+            total.seconds += turn.seconds
+    return totals
 
 
 LOG_TEXTS = (
@@ -380,20 +409,26 @@ def part_http(args: argparse.Namespace) -> None:
             return lambda: request(port, session, "POST", "/logs/today/", form)
 
         # Warm both workers up (imports, first queries) before anything is timed.
-        run_phase("warm-up", [[ping(s) for s in group[:5]] for group in sessions_by_thread], 10)
-        pings = run_phase(
-            "GET /bench/ping/",
-            [[ping(s) for _ in range(1000) for s in group] for group in sessions_by_thread],
-            args.seconds,
+        run_phase(
+            "warm-up", [iter([ping(s) for s in group[:5]]) for group in sessions_by_thread], 10
         )
-        # Newest day first, user by user: every (user, day) pair is a new log.
-        submissions = run_phase(
-            "POST /logs/today/",
+        pings, submissions = run_alternating(
             [
-                [submit(s, day, i) for day in reversed(days) for i, s in enumerate(group)]
-                for group in sessions_by_thread
+                (
+                    "GET /bench/ping/",
+                    [[ping(s) for _ in range(1000) for s in group] for group in sessions_by_thread],
+                ),
+                # Newest day first, user by user: every (user, day) pair is a new log.
+                (
+                    "POST /logs/today/",
+                    [
+                        [submit(s, day, i) for day in reversed(days) for i, s in enumerate(group)]
+                        for group in sessions_by_thread
+                    ],
+                ),
             ],
             args.seconds,
+            args.rounds,
         )
     finally:
         server.terminate()
@@ -406,6 +441,7 @@ def part_http(args: argparse.Namespace) -> None:
     print(f"  logs created: {created} ({ok} redirects after a successful submission)")
     ratio = submissions.per_second / pings.per_second if pings.per_second else 0.0
     print(f"  submissions/ping throughput ratio: {ratio:.2f} (target >= 0.5)")
+    print(f"  {load_average()}")
 
 
 # --- (b) Compliance report on the demo county, SQLite ---------------------------------
@@ -434,6 +470,7 @@ def time_report(region_id: int, start: dt.date, end: dt.date, today: dt.date) ->
             f"{total.written} (backfilled {total.backfilled}), missing {total.missing}, "
             f"pending {total.pending}"
         )
+    print(f"  {load_average()}")
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
@@ -481,12 +518,14 @@ CITY_TEXTS = (
 
 def strip_log_table(cursor: CursorWrapper) -> Callable[[], None]:
     """Drop the work-log table's secondary indexes and unique constraint and switch off
-    its foreign-key triggers; returns the function that puts them all back.
+    its triggers (foreign-key checks and the monthly tallies); returns the function
+    that puts them all back.
 
     Loading millions of rows into a bare table and indexing afterwards is several
     times faster than maintaining seven indexes and queueing three deferred
     foreign-key checks per row. The rows are consistent by construction, and the
-    unique constraint is checked again when it is re-created.
+    unique constraint is checked again when it is re-created. The tallies the
+    triggers would have kept are recounted once afterwards (tallies_rebuild).
     """
     table = "worklogs_worklog"
     cursor.execute(
@@ -525,6 +564,7 @@ def part_pg(args: argparse.Namespace) -> None:
     from kaohe.core.calendar import region_calendar
     from kaohe.org import services
     from kaohe.org.models import PersonnelCategory, RankLevel, Region, Unit, UnitKind, UnitType
+    from kaohe.worklogs.tallies import tallies_rebuild
 
     people = args.people
     print(f"(c) compliance report, {people:,} cadres, full year, PostgreSQL")
@@ -638,6 +678,9 @@ def part_pg(args: argparse.Namespace) -> None:
         rebuild()
         indexed = time.perf_counter() - started
         started = time.perf_counter()
+        tally_rows = tallies_rebuild(actor=None, region_ids=[region.pk])
+        tallied = time.perf_counter() - started
+        started = time.perf_counter()
         # VACUUM as autovacuum would have by then: it sets the visibility map too.
         cursor.execute("VACUUM ANALYZE")
         vacuumed = time.perf_counter() - started
@@ -649,7 +692,8 @@ def part_pg(args: argparse.Namespace) -> None:
     print(
         f"  set-up: migrate {migrated:.1f} s, {UNITS} units + {people:,} people + memberships "
         f"{setup:.1f} s, {logs:,} logs ({len(workdays)} working days) {inserted:.1f} s, "
-        f"indexes {indexed:.1f} s, VACUUM ANALYZE {vacuumed:.1f} s; "
+        f"indexes {indexed:.1f} s, {tally_rows:,} monthly tallies {tallied:.1f} s, "
+        f"VACUUM ANALYZE {vacuumed:.1f} s; "
         f"log table with indexes {size_row[0] if size_row else '?'}"
     )
     time_report(region.pk, jan1, dec31, dt.date(year + 1, 1, 10))
@@ -671,6 +715,9 @@ def main() -> int:
     parser.add_argument("--skip-pg", action="store_true", help="skip (c), the city-scale report")
     parser.add_argument("--people", type=int, default=30_000, help="cadres in (c)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each HTTP phase")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="HTTP phases alternate in this many turns"
+    )
     parser.add_argument("--threads", type=int, default=8, help="HTTP client threads")
     parser.add_argument("--users", type=int, default=600, help="demo users logged in for (a)")
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
