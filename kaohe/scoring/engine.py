@@ -154,6 +154,7 @@ def quarter_score(inp: QuarterInput, policy: QuarterPolicy) -> QuarterScore:
 def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> list[QuarterScore]:
     """`quarter_score` for many people, sharing the work that does not depend on them."""
     shares = _shares(policy)
+    memo: dict[tuple[object, ...], Step] = {}
     out = []
     for inp in inputs:
         evaluation, indicators = inp.evaluation, inp.indicators
@@ -164,25 +165,35 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
             value = evaluation if code == "part.evaluation" else indicators
             assert value is not None
             base += value * share
-            steps.append(Step(code, {"value": _s(value), "weight": printed}))
+            key: tuple[object, ...] = (code, printed, value)
+            step = memo.get(key)
+            if step is None:
+                step = memo[key] = Step(code, {"value": _s(value), "weight": printed})
+            steps.append(step)
         if not parts:
             steps.append(STEP_NO_PARTS)
         score = base
         for adj in inp.adjustments:
-            if adj.points == 0:
+            points = adj.points
+            if points == 0:
                 continue
-            score += adj.points
-            steps.append(
-                Step(
-                    "adjustment",
-                    {"label": adj.label, "points": _s(adj.points), "detail": adj.detail},
+            score += points
+            key = ("adjustment", adj.label, points, adj.detail)
+            step = memo.get(key)
+            if step is None:
+                step = memo[key] = Step(
+                    "adjustment", {"label": adj.label, "points": _s(points), "detail": adj.detail}
                 )
-            )
-        clipped = min(max(score, ZERO), HUNDRED)
+            steps.append(step)
+        clipped = ZERO if score < ZERO else HUNDRED if score > HUNDRED else score
         if clipped != score:
             steps.append(Step("clipped", {"from": _s(score), "to": _s(clipped)}))
-        final = _q(clipped)
-        steps.append(Step("score", {"score": str(final)}))
+        final = clipped.quantize(CENT, ROUND_HALF_UP)
+        key = ("score", final)
+        step = memo.get(key)
+        if step is None:
+            step = memo[key] = Step("score", {"score": str(final)})
+        steps.append(step)
         out.append(
             QuarterScore(inp.person_id, inp.pool_id, final, tuple(steps), inp.graded, inp.vetoed)
         )
@@ -227,6 +238,7 @@ def quarter_grades(
     for s in scores:
         by_pool[s.pool_id].append(s)
     grade_steps = {g: Step("grade", {"grade": g.value}) for g in QuarterGrade}
+    band_steps: dict[Decimal, Step] = {}  # by score: one object for everyone with that score
     share = _pct(policy.good_share * HUNDRED)
     good, fairly_good = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD
     out: dict[int, QuarterGradeResult] = {}
@@ -254,7 +266,11 @@ def quarter_grades(
                 )
                 continue
             b = bands[m.person_id]
-            band_step = Step("band", {"score": _s(m.score), "grade": b.value})
+            band_step = band_steps.get(m.score)
+            if band_step is None:
+                band_step = band_steps[m.score] = Step(
+                    "band", {"score": _s(m.score), "grade": b.value}
+                )
             grade, tie, extra = b, False, None
             if b == good:
                 if m.vetoed:
@@ -361,10 +377,13 @@ ROLE_STEPS = {
 
 
 def annual_composite(inp: AnnualInput, policy: AnnualPolicy) -> tuple[Decimal, list[Step]]:
-    return _composite(inp, _annual_shares(policy))
+    return _composite(inp, _annual_shares(policy), {})
 
 
-def _composite(inp: AnnualInput, shares: _AnnualShares) -> tuple[Decimal, list[Step]]:
+def _composite(
+    inp: AnnualInput, shares: _AnnualShares, memo: dict[tuple[object, ...], Step]
+) -> tuple[Decimal, list[Step]]:
+    """The composite and its steps; `memo` shares equal steps across a run."""
     scores = inp.quarter_scores
     quarterly = sum(scores, ZERO) / len(scores) if scores else None
     values = {
@@ -384,9 +403,17 @@ def _composite(inp: AnnualInput, shares: _AnnualShares) -> tuple[Decimal, list[S
         value = values[code]
         assert value is not None
         composite += value * share
-        steps.append(Step(code, {"value": _s(value), "weight": printed}))
+        part = (code, printed, value)
+        step = memo.get(part)
+        if step is None:
+            step = memo[part] = Step(code, {"value": _s(value), "weight": printed})
+        steps.append(step)
     composite = _q(composite)
-    steps.append(Step("annual.composite", {"score": str(composite)}))
+    total = ("annual.composite", composite)
+    step = memo.get(total)
+    if step is None:
+        step = memo[total] = Step("annual.composite", {"score": str(composite)})
+    steps.append(step)
     return composite, steps
 
 
@@ -412,12 +439,20 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
     few_good = str(policy.min_good_quarters)
     low_grades = (QuarterGrade.AVERAGE, QuarterGrade.POOR)
     Row = tuple[AnnualInput, Decimal, list[Step], tuple[str, ...]]
+    ladder_steps = {
+        n: Step("ladder", {"count": str(n), "steps": ",".join(LADDER[:n])})
+        for n in range(1, len(LADDER) + 1)
+    }
+    memo: dict[tuple[object, ...], Step] = {}
     by_pool: dict[int, list[Row]] = defaultdict(list)
     for inp in inputs:
-        composite, steps = _composite(inp, shares)
+        composite, steps = _composite(inp, shares, memo)
         failing, consequences = _ladder(inp.quarter_grades, policy.failing)
         if consequences:
-            steps.append(Step("ladder", {"count": str(failing), "steps": ",".join(consequences)}))
+            steps.append(
+                ladder_steps.get(failing)
+                or Step("ladder", {"count": str(failing), "steps": ",".join(consequences)})
+            )
         by_pool[inp.pool_id].append((inp, composite, steps, consequences))
     decided: dict[int, tuple[AnnualGrade, list[Step], bool]] = {}  # grade, steps, tie
     for pool_id in sorted(by_pool):
@@ -449,9 +484,19 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                 if inp.veto:
                     bars.append(Step("bar.veto", {"reason": inp.veto}))
                 if low:
-                    bars.append(Step("bar.low_quarter", {"count": str(low)}))
+                    key: tuple[object, ...] = ("bar.low_quarter", low)
+                    step = memo.get(key)
+                    if step is None:
+                        step = memo[key] = Step("bar.low_quarter", {"count": str(low)})
+                    bars.append(step)
                 if goods < policy.min_good_quarters:
-                    bars.append(Step("bar.few_good", {"count": str(goods), "needed": few_good}))
+                    key = ("bar.few_good", goods)
+                    step = memo.get(key)
+                    if step is None:
+                        step = memo[key] = Step(
+                            "bar.few_good", {"count": str(goods), "needed": few_good}
+                        )
+                    bars.append(step)
                 bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
                 if inp.affirmation and not inp.veto:
                     affirmed += 1

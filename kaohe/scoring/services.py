@@ -33,7 +33,7 @@ from kaohe.org.models import (
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import Indicator, IndicatorResult
-from kaohe.schemes.rollup import Entry, Node, roll_up
+from kaohe.schemes.rollup import Entry, Node
 from kaohe.schemes.selectors import versions_in_force_many
 from kaohe.scoring import engine
 from kaohe.scoring.models import (
@@ -46,6 +46,7 @@ from kaohe.scoring.models import (
     ScoringPolicy,
     UnitAnnualScore,
 )
+from kaohe.scoring.trees import Tree
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.services import policy_for as worklog_policy_for
@@ -231,31 +232,18 @@ def _indicator_parts(
     out: dict[int, IndicatorPart] = {}
     for unit_id in sorted(results):
         nodes = trees[unit_id]
-        keys = {n.key for n in nodes}
         top_adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
         adjusting_keys = {n.key for n in top_adjusting}
-        base_nodes = [n for n in nodes if n.key not in adjusting_keys]
-        base_max = roll_up(base_nodes, {}).scores
-        top_max = sum(
-            (
-                base_max[n.key].max_points
-                for n in base_nodes
-                if n.parent is None and n.kind in ("scored", "group")
-            ),
-            Decimal(0),
-        )
+        tree = Tree([n for n in nodes if n.key not in adjusting_keys], top_adjusting)
+        top_max, keys = tree.top_max, tree.keys
         for person_id, person_results in sorted(results[unit_id].items()):
-            entries = {str(i): e for i, e in person_results if str(i) in keys}
+            entries = {key: e for key, e in ((str(i), e) for i, e in person_results) if key in keys}
             if not entries:
                 continue
-            base = roll_up(base_nodes, entries)
-            adjustments = []
-            for node in top_adjusting:
-                alone = roll_up([node], entries).scores[node.key]
-                if alone.score:
-                    adjustments.append(engine.Adjustment(node.name, alone.score, alone.detail))
-            normalized = base.total / top_max * 100 if top_max > 0 else None
-            out[person_id] = (normalized, adjustments, base.vetoed)
+            total, vetoed = tree.total(entries)
+            adjustments = [engine.Adjustment(*a) for a in tree.adjustments(entries)]
+            normalized = total / top_max * 100 if top_max > 0 else None
+            out[person_id] = (normalized, adjustments, vetoed)
     return out
 
 
@@ -319,23 +307,26 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 class StepsText:
     """The JSON text stored for a result's steps: a list of {"code", "figures"}.
 
-    A run repeats the same steps many times over (a pool's quota line for each of
-    its members, the same band or missing-log line for many people), so each
-    distinct step is encoded once per run and the texts joined. Encoding every step
-    of every row cost more than the engine at city scale."""
+    The engine hands the same Step object to everyone whose line reads the same (a
+    pool's quota, a grade, a score, a missing-log deduction), so each object is
+    encoded once per run and the texts joined; encoding every step of every row cost
+    more than the engine at city scale. The memo keeps each step it has seen, so an
+    id is never reused while the memo lives."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[object, ...], str] = {}
+        self._memo: dict[int, tuple[engine.Step, str]] = {}
 
     def __call__(self, *groups: Iterable[engine.Step]) -> str:
         memo = self._memo
         parts = []
         for steps in groups:
             for step in steps:
-                key = (step.code, *step.figures.items())
-                text = memo.get(key)
-                if text is None:
-                    text = memo[key] = _dumps({"code": step.code, "figures": dict(step.figures)})
+                seen = memo.get(id(step))
+                if seen is None:
+                    text = _dumps({"code": step.code, "figures": dict(step.figures)})
+                    memo[id(step)] = (step, text)
+                else:
+                    text = seen[1]
                 parts.append(text)
         return "[" + ",".join(parts) + "]"
 
