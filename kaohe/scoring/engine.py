@@ -423,7 +423,7 @@ LADDER = ("talk", "notice", "basic", "incompetent")
 def _ladder(
     grades: Sequence[QuarterGrade], failing: Sequence[QuarterGrade]
 ) -> tuple[int, tuple[str, ...]]:
-    count = sum(1 for g in grades if g in failing)
+    count = sum(grades.count(f) for f in dict.fromkeys(failing))
     return count, LADDER[:count]
 
 
@@ -437,7 +437,6 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
     shares = _annual_shares(policy)
     grade_steps = {g: Step("annual.grade", {"grade": g.value}) for g in AnnualGrade}
     few_good = str(policy.min_good_quarters)
-    low_grades = (QuarterGrade.AVERAGE, QuarterGrade.POOR)
     Row = tuple[AnnualInput, Decimal, list[Step], tuple[str, ...]]
     ladder_steps = {
         n: Step("ladder", {"count": str(n), "steps": ",".join(LADDER[:n])})
@@ -456,7 +455,8 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
         by_pool[inp.pool_id].append((inp, composite, steps, consequences))
     decided: dict[int, tuple[AnnualGrade, list[Step], bool]] = {}  # grade, steps, tie
     for pool_id in sorted(by_pool):
-        rows = sorted(by_pool[pool_id], key=lambda r: (-r[1], r[0].person_id))
+        rows = by_pool[pool_id]
+        rows.sort(key=lambda r: (-r[1], r[0].person_id))
         gradable = sum(1 for r in rows if not r[0].probation and not r[0].under_investigation)
         limit = quota(gradable, policy.excellent_share, policy.rounding)
         eligible: list[Row] = []
@@ -478,8 +478,8 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                 decided[inp.person_id] = (AnnualGrade.BASIC, steps, False)
             else:
                 grades = inp.quarter_grades
-                goods = sum(1 for g in grades if g == QuarterGrade.GOOD)
-                low = sum(1 for g in grades if g in low_grades)
+                goods = grades.count(QuarterGrade.GOOD)
+                low = grades.count(QuarterGrade.AVERAGE) + grades.count(QuarterGrade.POOR)
                 bars: list[Step] = []
                 if inp.veto:
                     bars.append(Step("bar.veto", {"reason": inp.veto}))
@@ -538,12 +538,10 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
     )
     results: dict[int, AnnualResult] = {}
     for pool_id in sorted(by_pool):
-        for inp, composite, _steps, consequences in sorted(
-            by_pool[pool_id], key=lambda r: (-r[1], r[0].person_id)
-        ):
+        for inp, composite, _steps, consequences in by_pool[pool_id]:  # sorted above
             grade, steps, tie = decided[inp.person_id]
             grades = inp.quarter_grades
-            priority = len(grades) == 4 and all(g == QuarterGrade.GOOD for g in grades)
+            priority = len(grades) == 4 and grades.count(QuarterGrade.GOOD) == 4
             if priority:
                 steps = [*steps, STEP_PRIORITY]
             results[inp.person_id] = AnnualResult(

@@ -8,6 +8,7 @@ runs in memory; results are written with bulk_create.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -267,41 +268,53 @@ def quarter_inputs(
     missing_summary_label = _("missing quarterly summary")
     probation = MembershipStatus.PROBATION
     no_part: IndicatorPart = (None, [], [])
+
+    # Work-log deductions by count: the same few dozen for a whole region.
+    @functools.cache
+    def worklog_adjustments(logs: int, summaries: int) -> tuple[engine.Adjustment, ...]:
+        out = []
+        if logs:
+            out.append(
+                engine.Adjustment(missing_logs_label, -logs * per_log, f"{logs} × {per_log_text}")
+            )
+        if summaries:
+            out.append(engine.Adjustment(missing_summary_label, -summaries * per_summary))
+        return tuple(out)
+
     inputs = []
     for person_id in sorted(members):
         m = members[person_id]
         d = deductions[person_id]
-        adjustments: list[engine.Adjustment] = []
-        if d.missing_logs:
-            adjustments.append(
-                engine.Adjustment(
-                    missing_logs_label,
-                    -d.missing_logs * per_log,
-                    f"{d.missing_logs} × {per_log_text}",
-                )
-            )
-        if d.missing_quarterly_summaries:
-            adjustments.append(
-                engine.Adjustment(
-                    missing_summary_label, -d.missing_quarterly_summaries * per_summary
-                )
-            )
+        adjustments = worklog_adjustments(d.missing_logs, d.missing_quarterly_summaries)
         scheme_part, scheme_adjustments, vetoed = indicators.get(person_id, no_part)
         inputs.append(
             engine.QuarterInput(
-                person_id=person_id,
-                pool_id=pools.get(m.unit_id, -m.unit_id),
-                evaluation=evaluation.get(person_id),
-                indicators=scheme_part,
-                adjustments=tuple(scheme_adjustments + adjustments),
-                vetoed=tuple(vetoed),
-                graded=m.status != probation,
+                person_id,
+                pools.get(m.unit_id, -m.unit_id),
+                evaluation.get(person_id),
+                scheme_part,
+                (*scheme_adjustments, *adjustments) if scheme_adjustments else adjustments,
+                tuple(vetoed),
+                m.status != probation,
             )
         )
     return inputs, members
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_quote = json.encoder.encode_basestring
+
+
+def _step_json(step: engine.Step) -> str:
+    """_dumps({"code": …, "figures": {…}}), the same text, without building the
+    encoder per call (figures are strings; anything else goes through _dumps)."""
+    figures = step.figures
+    if isinstance(step.code, str) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in figures.items()
+    ):
+        inner = ",".join([f"{_quote(k)}:{_quote(v)}" for k, v in figures.items()])
+        return f'{{"code":{_quote(step.code)},"figures":{{{inner}}}}}'
+    return _dumps({"code": step.code, "figures": dict(figures)})
 
 
 class StepsText:
@@ -323,7 +336,7 @@ class StepsText:
             for step in steps:
                 seen = memo.get(id(step))
                 if seen is None:
-                    text = _dumps({"code": step.code, "figures": dict(step.figures)})
+                    text = _step_json(step)
                     memo[id(step)] = (step, text)
                 else:
                     text = seen[1]
