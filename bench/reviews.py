@@ -131,15 +131,40 @@ def migrate() -> float:
     return time.perf_counter() - started
 
 
-def group_by_seconds(round_id: int) -> tuple[float, int]:
-    """One run of the plain GROUP BY, fetching every row: (seconds, rows)."""
-    from django.db import connection
+def group_by_seconds(round_id: int, *, hashed: bool = False) -> tuple[float, int]:
+    """One run of the plain GROUP BY, fetching every row: (seconds, rows). `hashed`
+    (PostgreSQL) keeps the planner off the index, so it aggregates in parallel."""
+    from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if hashed:
+            for setting in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
         started = time.perf_counter()
         cursor.execute(GROUP_BY, [round_id])
         rows = len(cursor.fetchall())
         return time.perf_counter() - started, rows
+
+
+def fastest_group_by(round_id: int) -> tuple[float, int, str]:
+    """The yardstick: the median of three runs of the GROUP BY as the planner plans it
+    and, on PostgreSQL, of three runs as a parallel hash aggregate; the faster of the
+    two, so the ratio is never flattered by a slow plan. (seconds, rows, account)."""
+    from django.db import connection
+
+    runs = [group_by_seconds(round_id) for _ in range(3)]
+    planned = statistics.median(t for t, _rows in runs)
+    account = f"as planned {planned:.3f} s [{', '.join(f'{t:.3f}' for t, _r in runs)}]"
+    best = planned
+    if connection.vendor == "postgresql":
+        hashed_runs = [group_by_seconds(round_id, hashed=True) for _ in range(3)]
+        hashed = statistics.median(t for t, _rows in hashed_runs)
+        account += (
+            f"; parallel hash aggregate {hashed:.3f} s "
+            f"[{', '.join(f'{t:.3f}' for t, _r in hashed_runs)}]"
+        )
+        best = min(best, hashed)
+    return best, runs[0][1], account
 
 
 class Stopwatch:
@@ -195,10 +220,8 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
     from kaohe.reviews.models import RoundResult, Score
 
     scores = Score.objects.filter(round=round_).count()
-    # Three runs on the table as voting left it; the median is the figure compared.
-    runs = [group_by_seconds(round_.pk) for _ in range(3)]
-    plain = statistics.median(t for t, _rows in runs)
-    groups = runs[0][1]
+    # On the table as voting left it.
+    plain, groups, account = fastest_group_by(round_.pk)
     with Stopwatch() as watch:
         started = time.perf_counter()
         services.round_close(actor=admin, round_=round_)
@@ -208,9 +231,7 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
     rest = close - watch.tally - watch.fk_checks - watch.write
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"  {label}: {scores:,} score rows, {groups:,} (target, group) rows; load {load}")
-    print(
-        f"  GROUP BY (median of 3): {plain:.3f} s [runs {', '.join(f'{t:.3f}' for t, _r in runs)}]"
-    )
+    print(f"  GROUP BY (median of 3, the faster plan): {plain:.3f} s; {account}")
     print(f"  round_close (close + tallies + results): {close:.2f} s (target < {target:g} s)")
     print(f"  ratio round_close / GROUP BY: {ratio:.1f} (target <= {TARGETS['close']:g})")
     print(f"    scores_tally (the scores tallied into a scratch table): {watch.tally:.2f} s")

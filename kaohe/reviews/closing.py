@@ -148,10 +148,11 @@ def _scores_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
         cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
 
 
-def _values(rows: list[list[Param]]) -> tuple[str, list[Param]]:
-    """An inline table: its VALUES placeholders and their parameters."""
+def _values(rows: list[list[Param]], last: str = "%s") -> tuple[str, list[Param]]:
+    """An inline table: its VALUES placeholders and their parameters; `last` is the
+    last column's placeholder (to parse JSON once per row of the table, not per use)."""
     width = len(rows[0])
-    marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    marks = ", ".join(["(" + ", ".join([*["%s"] * (width - 1), last]) + ")"] * len(rows))
     return marks, [value for row in rows for value in row]
 
 
@@ -198,23 +199,23 @@ class _Dialect:
     def __init__(self) -> None:
         self.pg = connection.vendor == "postgresql"
 
-    def obj(self, *pairs: str) -> str:
-        return f"{'jsonb_build_object' if self.pg else 'json_object'}({', '.join(pairs)})"
+    def text_object(self, key: str, value: str) -> str:
+        """An aggregate: the JSON text of an object from a key column (a fixed code)
+        and a JSON text value per row. Text all the way, parsed once at the end:
+        SQLite's aggregates drop the JSON subtype that would keep it from quoting."""
+        concat = "string_agg" if self.pg else "group_concat"
+        return f"""('{{' || {concat}('"' || {key} || '": ' || ({value}), ', ') || '}}')"""
 
-    def group_obj(self, key: str, value: str) -> str:
-        return f"{'jsonb_object_agg' if self.pg else 'json_group_object'}({key}, {value})"
-
-    def embed(self, column: str) -> str:
-        """A JSON value from another step, embedded as JSON rather than as text."""
-        return column if self.pg else f"json({column})"
-
-    def parse(self, column: str) -> str:
-        return f"CAST({column} AS jsonb)" if self.pg else column
+    def parse(self, text: str) -> str:
+        """JSON text as a JSON value."""
+        return f"CAST({text} AS jsonb)" if self.pg else f"json({text})"
 
     def hundredths(self, column: str) -> str:
         """An integer number of hundredths as text with two decimals: 8850 → '88.50'."""
         if self.pg:
-            return f"CAST(CAST({column} AS numeric) / 100 AS numeric(8, 2))::text"
+            # Integer arithmetic and text, several times cheaper than numeric casts
+            # over 100,000 rows; means are never negative.
+            return f"(({column}) / 100)::text || '.' || lpad((({column}) %% 100)::text, 2, '0')"
         return f"printf('%%.2f', {column} / 100.0)"
 
     def decimal(self, column: str) -> str:
@@ -227,25 +228,24 @@ class _Dialect:
 
 
 def _figures(d: _Dialect, n: str, mean: str, total: str, low: str, high: str) -> str:
-    """A group's figures as JSON: count and mean, and the tally they come from."""
+    """A group's figures as JSON text: count and mean, and the tally they come from.
+
+    Built by concatenation and parsed once: on PostgreSQL a third of the cost of
+    nested jsonb_build_object calls per row. Every part is a number or a fixed code,
+    so nothing needs escaping.
+    """
     return (
         f"CASE WHEN {n} > 0 THEN "
-        + d.obj(
-            "'count'",
-            n,
-            "'mean'",
-            d.hundredths(mean),
-            "'total'",
-            total,
-            "'low'",
-            low,
-            "'high'",
-            high,
-        )
-        + " ELSE "
-        + d.obj("'count'", "0", "'mean'", "NULL")
-        + " END"
+        f"""'{{"count": ' || {n} || ', "mean": "' || {d.hundredths(mean)} || '", '"""
+        f"""|| '"total": ' || {total} || ', "low": ' || {low} || ', "high": ' || {high} """
+        """|| '}' ELSE '{"count": 0, "mean": null}' END"""
     )
+
+
+def _object(pairs: list[tuple[str, str]]) -> str:
+    """A JSON object's text from (fixed key, JSON text expression) pairs."""
+    inner = " || ', ' || ".join(f"""'"{key}": ' || ({value})""" for key, value in pairs)
+    return f"('{{' || {inner} || '}}')"
 
 
 def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]:
@@ -261,7 +261,7 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
     d = _Dialect()
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
     plan_marks, plan_params = _values(plans)
-    mask_marks, mask_params = _values(masks)
+    mask_marks, mask_params = _values(masks, last=d.parse("%s"))
     weight_columns = ", ".join(f"w{i}" for i in range(len(GROUPS)))
     trim = "t.count > %s AND t.count > 2"
     count = f"CASE WHEN {trim} THEN t.count - 2 ELSE t.count END"
@@ -313,11 +313,12 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
         + " AS wmean FROM p JOIN org_unit u ON u.id = p.unit_id "
         "JOIN pl ON pl.unit_type = u.unit_type)"
     )
-    groups = d.obj(
-        *(
-            f"'{g}', "
-            + _figures(d, f"q.n{i}", f"q.mean{i}", f"q.total{i}", f"q.low{i}", f"q.high{i}")
-            for i, g in enumerate(GROUPS)
+    groups = d.parse(
+        _object(
+            [
+                (g, _figures(d, f"q.n{i}", f"q.mean{i}", f"q.total{i}", f"q.low{i}", f"q.high{i}"))
+                for i, g in enumerate(GROUPS)
+            ]
         )
     )
     dimensions = d.empty()
@@ -328,25 +329,30 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
             "dd AS (SELECT dm.unit_id, dm.target_id, dm.dim, "
             f"CAST(SUM((CASE dm.grp {weight} END) * dm.mean) AS BIGINT) AS wmean, "
             f"CAST(SUM(CASE dm.grp {weight} END) AS BIGINT) AS wsum, "
-            + d.group_obj("dm.grp", _figures(d, "dm.n", "dm.mean", "dm.total", "dm.low", "dm.high"))
+            + d.text_object(
+                "dm.grp", _figures(d, "dm.n", "dm.mean", "dm.total", "dm.low", "dm.high")
+            )
             + " AS groups FROM dm JOIN org_unit u ON u.id = dm.unit_id "
             "JOIN pl ON pl.unit_type = u.unit_type "
             "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id, dm.dim)",
             "dims AS (SELECT unit_id, target_id, "
-            + d.group_obj(
+            + d.text_object(
                 "dim",
-                d.obj(
-                    "'score'",
-                    "CASE WHEN wsum > 0 THEN "
-                    + d.hundredths("(2 * wmean + wsum) / (2 * wsum)")
-                    + " END",
-                    "'groups'",
-                    d.embed("groups"),
+                _object(
+                    [
+                        (
+                            "score",
+                            "CASE WHEN wsum > 0 THEN '\"' || "
+                            + d.hundredths("(2 * wmean + wsum) / (2 * wsum)")
+                            + " || '\"' ELSE 'null' END",
+                        ),
+                        ("groups", "groups"),
+                    ]
                 ),
             )
             + " AS dims FROM dd GROUP BY unit_id, target_id)",
         ]
-        dimensions = f"COALESCE({d.embed('dims.dims')}, {d.empty()})"
+        dimensions = d.parse("COALESCE(dims.dims, '{}')")
         join_dimensions = (
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
@@ -358,7 +364,7 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
         "SELECT %s, q.unit_id, q.target_id, "
         "CASE WHEN m.wsum > 0 THEN "
         + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
-        + f" END, {groups}, {d.parse('m.used')}, {raters}, {dimensions} "
+        + f" END, {groups}, m.used, {raters}, {dimensions} "
         "FROM q JOIN m ON m.unit_type = q.unit_type AND m.mask = q.mask" + join_dimensions
     )
     params.append(round_.pk)

@@ -292,9 +292,29 @@ class InvalidBallots(models.Model):
 class RoundResult(models.Model):
     """The evaluation component of one cadre in a closed round (R3 results)."""
 
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="results")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    target = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    # Written only by reviews.closing, in one statement from the round's own scores,
+    # whose ids the ballots checked: per-row foreign-key checks would cost seconds
+    # per 100,000 cadres at every close. The ORM still cascades and protects on
+    # delete; (round, target) and (round, unit) are the indexes reads use (a person's
+    # results are looked up by round; deleting a person, which never happens in
+    # practice, may scan).
+    round = models.ForeignKey(
+        ReviewRound,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    target = models.ForeignKey(
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     # {group: {"count": n, "mean": "88.00" | null, "total": Σ, "low": min, "high": max}}:
     # the tally is what a closed round keeps of its scores; enough for every rule, and

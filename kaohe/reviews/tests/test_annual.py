@@ -112,6 +112,7 @@ def test_results_give_each_aspect_and_their_mean(big: World, annual: ReviewRound
     assert not Score.objects.exists()
     result = RoundResult.objects.get(round=annual, target=big.people["b8"])
     assert set(result.dimensions) == set(ASPECTS)
+
     assert result.dimensions["de"]["groups"]["others"]["count"] == 7
     scores = [float(result.dimensions[d]["score"]) for d in ASPECTS]
     assert result.score is not None and min(scores) <= float(result.score) <= max(scores)
