@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Exists
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
-from kaohe.org.models import Leave, Membership, Person, Region
+from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.models import (
     LogComment,
     LogRead,
@@ -74,28 +73,47 @@ def _check_length(text: str, minimum: int, maximum: int) -> str:
 
 
 def _unit_on(person: Person, day: dt.date) -> int:
-    """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log."""
-    leave = Leave.objects.filter(person_id=person.pk, start__lte=day, end__gte=day)
-    found = list(
-        Membership.objects.filter(person_id=person.pk)
-        .on(day)
-        .in_scope()
-        .annotate(on_leave=Exists(leave))
-        .values_list("unit_id", "on_leave")
-        .order_by()[:1]
-    )
-    if not found:
+    """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log.
+
+    The same filters as Membership.objects.on(day).in_scope() and a leave check, in
+    one hand-written statement: compiling the ORM version took 2 ms of CPU, a third
+    of all the Python work of a submission."""
+    ops = connection.ops
+    on = ops.adapt_datefield_value(day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _position_sql(connection.vendor),
+            [on, on, person.pk, on, on, *sorted(IN_SCOPE_STATUSES)],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise ApplicationError(
             _("On %(day)s you were not in an assessed position, so no log is needed for that day.")
             % {"day": day.isoformat()}
         )
-    unit_id, on_leave = found[0]
+    unit_id, on_leave = row
     if on_leave:
         raise ApplicationError(
             _("You were on recorded leave on %(day)s, so no log is needed for that day.")
             % {"day": day.isoformat()}
         )
     return int(unit_id)
+
+
+@functools.cache
+def _position_sql(vendor: str) -> str:
+    # Only the models' own table and column names go into the text; values are parameters.
+    m, lv = Membership, Leave
+    statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
+    return (
+        f"SELECT m.{_column(m, 'unit')}, EXISTS (SELECT 1 FROM {_table(lv)} l "  # noqa: S608
+        f"WHERE l.{_column(lv, 'person')} = m.{_column(m, 'person')} "
+        f"AND l.{_column(lv, 'start')} <= %s AND l.{_column(lv, 'end')} >= %s) "
+        f"FROM {_table(m)} m WHERE m.{_column(m, 'person')} = %s "
+        f"AND m.{_column(m, 'valid_from')} <= %s "
+        f"AND (m.{_column(m, 'valid_to')} IS NULL OR m.{_column(m, 'valid_to')} >= %s) "
+        f"AND m.{_column(m, 'status')} IN ({statuses}) LIMIT 1"
+    )
 
 
 def _region_of(actor: User, person: Person) -> Region:
@@ -118,23 +136,26 @@ _LOG_COLUMNS = (
 )
 
 
-def _column(name: str) -> str:
-    field = WorkLog._meta.get_field(name)
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
     if not isinstance(field, models.Field) or not field.column:
-        raise RuntimeError(f"WorkLog.{name} is not a column.")
+        raise RuntimeError(f"{model.__name__}.{name} is not a column.")
     return connection.ops.quote_name(field.column)
 
 
 @functools.cache
 def _log_insert_sql(vendor: str) -> str:
     # Only the model's own table and column names go into the text; values are parameters.
-    ops = connection.ops
-    columns = ", ".join(_column(c) for c in _LOG_COLUMNS)
+    columns = ", ".join(_column(WorkLog, c) for c in _LOG_COLUMNS)
     return (
-        f"INSERT INTO {ops.quote_name(WorkLog._meta.db_table)} ({columns}) "  # noqa: S608
+        f"INSERT INTO {_table(WorkLog)} ({columns}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))}) "
-        f"ON CONFLICT ({_column('person')}, {_column('day')}) DO NOTHING "
-        f"RETURNING {_column('id')}"
+        f"ON CONFLICT ({_column(WorkLog, 'person')}, {_column(WorkLog, 'day')}) DO NOTHING "
+        f"RETURNING {_column(WorkLog, 'id')}"
     )
 
 
