@@ -68,6 +68,8 @@ BASE_ENV = {
     "KAOHE_ALLOWED_HOSTS": HOST,
     "KAOHE_SECURE_COOKIES": "0",
     "KAOHE_LOG_LEVEL": "ERROR",
+    # demo_load builds the demo year as it stands on this day: Q1–Q3 rated, Q4 open.
+    "KAOHE_TODAY": "2026-11-20",
 }
 YEAR = 2026
 SEED = 20261130
@@ -84,29 +86,95 @@ FULL_RUN_UP_TO = 50_000
 # The statuses of kaohe.org.models.IN_SCOPE_STATUSES, spelled out in the SQL below so it
 # is a constant; in_scope_sql_matches() checks that they agree before anything runs.
 IN_SCOPE_SQL = "('on_duty', 'village', 'seconded', 'new_recruit', 'probation')"
-# What the quarter's inputs boil down to: the memberships in force at the quarter's end
-# joined with the round's results, counted and averaged per unit.
-QUARTER_AGGREGATE = (
-    "SELECT m.unit_id, COUNT(*), AVG(r.score) "
-    "FROM org_membership m "
-    "JOIN reviews_roundresult r ON r.target_id = m.person_id AND r.round_id = %s "
-    "WHERE m.region_id = %s AND m.valid_from <= %s "
-    "AND (m.valid_to IS NULL OR m.valid_to >= %s) "
-    "AND m.status IN ('on_duty', 'village', 'seconded', 'new_recruit', 'probation') "
-    "GROUP BY m.unit_id"
-)
-# The year's: memberships in force on Dec 31 joined with the published quarter results.
-ANNUAL_AGGREGATE = (
-    "SELECT m.unit_id, COUNT(*), AVG(q.score) "
-    "FROM org_membership m "
-    "JOIN scoring_quarterresult q ON q.person_id = m.person_id "
-    "JOIN scoring_quarterrun r ON r.id = q.run_id "
-    "WHERE r.region_id = %s AND r.year = %s AND r.state = 'published' "
-    "AND m.region_id = %s AND m.valid_from <= %s "
-    "AND (m.valid_to IS NULL OR m.valid_to >= %s) "
-    "AND m.status IN ('on_duty', 'village', 'seconded', 'new_recruit', 'probation') "
-    "GROUP BY m.unit_id"
-)
+# The yardsticks: one SQL statement each that reads the same rows as the compute it is
+# set against, joins them per person and aggregates per unit, fetching one row per
+# unit. Kept in step with kaohe.scoring.services by hand; what each part stands for:
+QUARTER_AGGREGATE = f"""
+WITH
+-- members_on: the in-scope memberships in force on the quarter's last day
+m AS (SELECT person_id, unit_id, status FROM org_membership
+      WHERE region_id = %(region)s AND valid_from <= %(end)s
+        AND (valid_to IS NULL OR valid_to >= %(end)s) AND status IN {IN_SCOPE_SQL}),
+-- _pools: the units' quota pools of the year
+pool AS (SELECT unit_id, pool_id FROM org_quotapoolmember WHERE year = %(year)s),
+-- _round_scores: the closed round's results
+rating AS (SELECT target_id, score FROM reviews_roundresult WHERE round_id = %(round)s),
+-- _indicator_parts: the quarter's results under approved unit schemes, automatic
+-- indicators left out, with each indicator's kind and points (the roll-up's tree)
+ind AS (SELECT r.person_id, r.unit_id, COUNT(*) AS n, SUM(r.value) AS points,
+               SUM(r.occurrences * i.per_occurrence) AS deducted,
+               SUM(CASE WHEN r.flag THEN 1 ELSE 0 END) AS flagged, SUM(i.max_points) AS most
+        FROM schemes_indicatorresult r
+        JOIN schemes_indicator i ON i.id = r.indicator_id AND i.auto_source = ''
+        JOIN schemes_schemeversion v ON v.id = r.version_id AND v.state = 'approved'
+        JOIN schemes_scheme s ON s.id = v.scheme_id AND s.role = 'unit'
+        WHERE s.region_id = %(region)s AND r.year = %(year)s AND r.quarter = %(quarter)s
+        GROUP BY r.person_id, r.unit_id),
+-- worklog_deductions: in-scope memberships overlapping the quarter (the days owed),
+-- leave, the monthly log tallies of the quarter and the quarterly summaries written
+owe AS (SELECT person_id, COUNT(*) AS stretches, MIN(valid_from) AS since
+        FROM org_membership
+        WHERE region_id = %(region)s AND valid_from <= %(end)s
+          AND (valid_to IS NULL OR valid_to >= %(start)s) AND status IN {IN_SCOPE_SQL}
+        GROUP BY person_id),
+away AS (SELECT person_id, COUNT(*) AS leaves FROM org_leave
+         WHERE region_id = %(region)s AND start <= %(end)s AND "end" >= %(start)s
+         GROUP BY person_id),
+logs AS (SELECT person_id, SUM(on_time) AS on_time, SUM(backfilled) AS backfilled
+         FROM worklogs_logmonthtally
+         WHERE region_id = %(region)s AND month BETWEEN %(start)s AND %(end)s
+         GROUP BY person_id),
+summary AS (SELECT DISTINCT person_id FROM worklogs_summary
+            WHERE region_id = %(region)s AND kind = 'quarterly'
+              AND year = %(year)s AND quarter = %(quarter)s)
+SELECT m.unit_id, MAX(pool.pool_id), COUNT(*), AVG(rating.score),
+       SUM(ind.n), SUM(ind.points), SUM(ind.deducted), SUM(ind.flagged), SUM(ind.most),
+       SUM(owe.stretches), MIN(owe.since), SUM(away.leaves),
+       SUM(logs.on_time), SUM(logs.backfilled), COUNT(summary.person_id),
+       SUM(CASE WHEN m.status = 'probation' THEN 1 ELSE 0 END)
+FROM m
+LEFT JOIN pool ON pool.unit_id = m.unit_id
+LEFT JOIN rating ON rating.target_id = m.person_id
+LEFT JOIN ind ON ind.person_id = m.person_id AND ind.unit_id = m.unit_id
+LEFT JOIN owe ON owe.person_id = m.person_id
+LEFT JOIN away ON away.person_id = m.person_id
+LEFT JOIN logs ON logs.person_id = m.person_id
+LEFT JOIN summary ON summary.person_id = m.person_id
+GROUP BY m.unit_id
+"""  # noqa: S608 (constants only: the in-scope statuses)
+# The year's: the memberships in force on Dec 31 with their rank tier, the pools, the
+# annual democratic evaluation, the units' annual results, every published quarter's
+# results and the person-year flags.
+ANNUAL_AGGREGATE = f"""
+WITH
+m AS (SELECT m.person_id, m.unit_id, m.status, m.leadership_role, k.tier
+      FROM org_membership m JOIN org_ranklevel k ON k.id = m.rank_level_id
+      WHERE m.region_id = %(region)s AND m.valid_from <= %(end)s
+        AND (m.valid_to IS NULL OR m.valid_to >= %(end)s) AND m.status IN {IN_SCOPE_SQL}),
+pool AS (SELECT unit_id, pool_id FROM org_quotapoolmember WHERE year = %(year)s),
+democratic AS (SELECT target_id, score FROM reviews_roundresult WHERE round_id = %(round)s),
+unit_score AS (SELECT unit_id, score FROM scoring_unitannualscore WHERE year = %(year)s),
+quarters AS (SELECT q.person_id, COUNT(*) AS n, AVG(q.score) AS mean,
+                    SUM(CASE WHEN q.grade = 'good' THEN 1 ELSE 0 END) AS good,
+                    SUM(CASE WHEN q.grade = 'poor' THEN 1 ELSE 0 END) AS poor
+             FROM scoring_quarterresult q JOIN scoring_quarterrun r ON r.id = q.run_id
+             WHERE r.region_id = %(region)s AND r.year = %(year)s AND r.state = 'published'
+             GROUP BY q.person_id),
+flag AS (SELECT f.person_id, COUNT(*) AS n
+         FROM scoring_personyearflag f JOIN org_person p ON p.id = f.person_id
+         WHERE f.year = %(year)s AND p.region_id = %(region)s GROUP BY f.person_id)
+SELECT m.unit_id, MAX(pool.pool_id), MAX(unit_score.score), COUNT(*),
+       AVG(democratic.score), AVG(quarters.mean), SUM(quarters.n), SUM(quarters.good),
+       SUM(quarters.poor), SUM(flag.n),
+       SUM(CASE WHEN m.leadership_role = 'main' THEN 1 ELSE 0 END), COUNT(DISTINCT m.tier)
+FROM m
+LEFT JOIN pool ON pool.unit_id = m.unit_id
+LEFT JOIN democratic ON democratic.target_id = m.person_id
+LEFT JOIN unit_score ON unit_score.unit_id = m.unit_id
+LEFT JOIN quarters ON quarters.person_id = m.person_id
+LEFT JOIN flag ON flag.person_id = m.person_id
+GROUP BY m.unit_id
+"""  # noqa: S608
 
 
 # --- Orchestration (no Django in this process) -----------------------------------
@@ -146,6 +214,7 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
         command += ["--quarters", str(args.quarters)]
     if args.recompute is not None:
         command.append("--recompute" if args.recompute else "--no-recompute")
+    command.append("--indicators" if args.indicators else "--no-indicators")
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
@@ -206,7 +275,27 @@ def set_deductions(region_id: int) -> None:
     policy.save()
 
 
-def aggregate_seconds(sql: str, params: Sequence[int | dt.date]) -> tuple[float, int]:
+AggregateParams = dict[str, int | dt.date]
+
+
+def quarter_params(region_id: int, round_id: int, quarter: int) -> AggregateParams:
+    period_start = dt.date(YEAR, 3 * quarter - 2, 1)
+    period_end = (dt.date(YEAR, 3 * quarter, 28) + dt.timedelta(days=4)).replace(day=1)
+    return {
+        "region": region_id,
+        "round": round_id,
+        "year": YEAR,
+        "quarter": quarter,
+        "start": period_start,
+        "end": period_end - dt.timedelta(days=1),
+    }
+
+
+def annual_params(region_id: int, round_id: int) -> AggregateParams:
+    return {"region": region_id, "round": round_id, "year": YEAR, "end": dt.date(YEAR, 12, 31)}
+
+
+def aggregate_seconds(sql: str, params: AggregateParams) -> tuple[float, int]:
     """One run of a plain aggregate, fetching every row: (seconds, rows)."""
     from django.db import connection
 
@@ -230,7 +319,7 @@ class Aggregate:
         )
 
 
-def time_aggregate(sql: str, params: Sequence[int | dt.date]) -> Aggregate:
+def time_aggregate(sql: str, params: AggregateParams) -> Aggregate:
     first, rows = aggregate_seconds(sql, params)
     warm = statistics.median(aggregate_seconds(sql, params)[0] for _ in range(3))
     return Aggregate(first, warm, rows)
@@ -381,7 +470,7 @@ def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
         ("  worklog_deductions", t.seconds("work-log deductions")),
         ("    compliance_report", t.seconds("compliance report")),
         (
-            "    summaries owed (2 queries, IN over everyone)",
+            "    stretches in scope and summaries owed",
             t.seconds("work-log deductions") - t.seconds("compliance report"),
         ),
         ("  building the QuarterInputs", gap(t.span("work-log policy"), _end(inputs))),
@@ -425,61 +514,103 @@ def print_quarter(
 
 def part_sqlite(args: argparse.Namespace) -> None:
     setup_django()
-    import random
+    from io import StringIO
 
-    from kaohe.org.demo import generate_demo
-    from kaohe.org.models import Membership, Region
-    from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+    from django.core.management import call_command
+
+    from kaohe.org.demo import demo_region
+    from kaohe.reviews.models import ReviewRound, RoundResult
+    from kaohe.scoring.models import QuarterRun
+    from kaohe.worklogs.models import WorkLog
 
     in_scope_sql_matches()
-    print("(a) quarter_compute for 2026 Q3, demo county, SQLite")
+    print(f"(a) quarter_compute for {YEAR} Q3, the demo county (manage.py demo_load), SQLite")
     migrated = migrate()
     started = time.perf_counter()
-    demo = generate_demo(year=YEAR)
-    generated = time.perf_counter() - started
-    region = Region.objects.get(pk=demo.region_id)
-    set_deductions(region.pk)
-    end = dt.date(YEAR, 9, 30)
+    call_command("demo_load", "--quiet", stdout=StringIO())
+    loaded = time.perf_counter() - started
+    region = demo_region()
+    assert region is not None
+    round_ = ReviewRound.objects.get(
+        region=region, year=YEAR, cadence=ReviewRound.Cadence.QUARTERLY, number=3
+    )
     started = time.perf_counter()
-    round_ = ReviewRound.objects.create(
-        region=region,
-        year=YEAR,
-        cadence=ReviewRound.Cadence.QUARTERLY,
-        number=3,
-        state=RoundState.CLOSED,
-        starts_on=dt.date(YEAR, 10, 8),
-        ends_on=dt.date(YEAR, 10, 15),
-    )
-    rng = random.Random(SEED)
-    in_scope = list(
-        Membership.objects.filter(region=region)
-        .on(end)
-        .in_scope()
-        .order_by("person_id")
-        .values_list("person_id", "unit_id")
-    )
-    RoundResult.objects.bulk_create(
-        RoundResult(
-            round=round_,
-            unit_id=unit_id,
-            target_id=person_id,
-            score=Decimal(rng.randint(6000, 10000)) / 100,
-            rater_count=rng.randint(8, 30),
-        )
-        for person_id, unit_id in in_scope
-    )
-    rated = time.perf_counter() - started
+    entered = enter_indicator_results(region.pk, 3) if args.indicators else 0
+    # The demo computed Q3 already: drop that run, so the first compute starts afresh.
+    QuarterRun.objects.filter(region=region, year=YEAR, quarter=3).delete()
+    prepared = time.perf_counter() - started
     print(
-        f"  set-up: migrate {migrated:.1f} s, demo county {generated:.1f} s "
-        f"({demo.units} units, {demo.people:,} people); closed Q3 round with "
-        f"{len(in_scope):,} ratings (everyone in scope on {end}) {rated:.2f} s"
+        f"  set-up: migrate {migrated:.1f} s, demo_load {loaded:.1f} s "
+        f"({WorkLog.objects.filter(region=region).count():,} work logs, closed Q3 round with "
+        f"{RoundResult.objects.filter(round=round_).count():,} ratings); "
+        f"{entered:,} indicator results entered for Q3 and the demo's Q3 run dropped "
+        f"{prepared:.1f} s"
     )
     today = dt.date(YEAR, 11, 20)
-    agg = time_aggregate(QUARTER_AGGREGATE, [round_.pk, region.pk, end, end])
-    print(agg.line("memberships in force on 2026-09-30 × the round's results, per unit"))
+    agg = time_aggregate(QUARTER_AGGREGATE, quarter_params(region.pk, round_.pk, 3))
+    print(agg.line("QUARTER_AGGREGATE, the quarter's inputs per unit"))
     for label in ("first run (cold)", "second run (recomputes in place)"):
         tracer, results = quarter_traced(region, 3, today)
         print_quarter(f"quarter_compute, {label}", tracer, results, TARGET_SQLITE, agg)
+
+
+def enter_indicator_results(region_id: int, quarter: int) -> int:
+    """Results for everyone in scope at the quarter's end, under their unit's schemes
+    in force, as a unit head would enter them (seeded): scored items 70–100% of their
+    points, a bonus for one in ten, a deduction of one or two occurrences for one in
+    twenty, pass/fail items passed, a veto triggered for one in three hundred; nothing
+    for automatic items. Returns the rows written."""
+    import random
+
+    from kaohe.schemes.models import Indicator, IndicatorResult
+    from kaohe.schemes.selectors import versions_in_force_many
+    from kaohe.scoring.services import members_on
+    from kaohe.worklogs.rules import Period
+
+    period = Period(YEAR, quarter)
+    versions = versions_in_force_many(region_id, period)
+    leaves: dict[int, list[tuple[int, str, Decimal, Decimal]]] = {}
+    for version_id, pk, kind, max_points, cap in (
+        Indicator.objects.filter(
+            version_id__in=[v.pk for vs in versions.values() for v in vs], auto_source=""
+        )
+        .exclude(kind="group")
+        .order_by("version_id", "position", "pk")
+        .values_list("version_id", "pk", "kind", "max_points", "cap")
+    ):
+        leaves.setdefault(version_id, []).append((pk, kind, max_points, cap))
+    rng = random.Random(SEED)
+    rows = []
+    members = members_on(region_id, period.end)
+    for person_id in sorted(members):
+        unit_id = members[person_id].unit_id
+        for version in versions.get(unit_id, []):
+            for pk, kind, max_points, cap in leaves.get(version.pk, []):
+                fields: dict[str, Any] = {}
+                if kind == "scored":
+                    fields["value"] = (max_points * rng.randint(70, 100) / 100).quantize(
+                        Decimal("0.01")
+                    )
+                elif kind == "bonus" and rng.random() < 0.1:
+                    fields["value"] = min(cap, Decimal(rng.randint(1, 3)))
+                elif kind == "deduction" and rng.random() < 0.05:
+                    fields["occurrences"] = rng.randint(1, 2)
+                elif kind == "pass_fail" or (kind == "veto" and rng.random() < 1 / 300):
+                    fields["flag"] = True
+                if fields:
+                    rows.append(
+                        IndicatorResult(
+                            version=version,
+                            indicator_id=pk,
+                            unit_id=unit_id,
+                            person_id=person_id,
+                            year=YEAR,
+                            quarter=quarter,
+                            **fields,
+                        )
+                    )
+    IndicatorResult.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 # --- (b) A city, PostgreSQL -----------------------------------------------------------
@@ -784,7 +915,6 @@ def part_pg(args: argparse.Namespace) -> None:
     from kaohe.org.models import Region
     from kaohe.reviews.models import ReviewRound
     from kaohe.scoring.models import QuarterRun, RunState
-    from kaohe.worklogs.rules import Period
 
     in_scope_sql_matches()
     people = args.people
@@ -830,9 +960,8 @@ def part_pg(args: argparse.Namespace) -> None:
         round_id = ReviewRound.objects.get(
             region=region, year=YEAR, cadence=ReviewRound.Cadence.QUARTERLY, number=quarter
         ).pk
-        end = Period(YEAR, quarter).end
-        agg = time_aggregate(QUARTER_AGGREGATE, [round_id, region.pk, end, end])
-        print(agg.line(f"Q{quarter}: memberships in force on {end} × the round's results"))
+        agg = time_aggregate(QUARTER_AGGREGATE, quarter_params(region.pk, round_id, quarter))
+        print(agg.line(f"Q{quarter}: QUARTER_AGGREGATE, the quarter's inputs per unit"))
         runs = ["first run"] + (["second run, recomputes in place"] if recompute else [])
         for run_label in runs if quarter == computed[-1] else [""]:
             tracer, results = quarter_traced(region, quarter, today)
@@ -841,9 +970,11 @@ def part_pg(args: argparse.Namespace) -> None:
             quarter_totals.append(f"Q{quarter} {tracer.total:.1f} s")
     published = QuarterRun.objects.filter(region=region, year=YEAR).update(state=RunState.PUBLISHED)
     print(f"  {published} quarter runs published (ORM update); {load()}")
-    dec31 = dt.date(YEAR, 12, 31)
-    agg = time_aggregate(ANNUAL_AGGREGATE, [region.pk, YEAR, region.pk, dec31, dec31])
-    print(agg.line("memberships in force on Dec 31 × the published quarter results"))
+    democratic = ReviewRound.objects.get(
+        region=region, year=YEAR, cadence=ReviewRound.Cadence.ANNUAL, number=1
+    )
+    agg = time_aggregate(ANNUAL_AGGREGATE, annual_params(region.pk, democratic.pk))
+    print(agg.line("ANNUAL_AGGREGATE, the year's inputs per unit"))
     annual_totals: list[str] = []
     for run_label in ["first run"] + (["second run, recomputes in place"] if recompute else []):
         tracer, results = annual_traced(region)
@@ -875,6 +1006,12 @@ def main() -> int:
         action=argparse.BooleanOptionalAction,
         help=f"in (b), run the last quarter and the year a second time, in place; "
         f"default on up to {FULL_RUN_UP_TO:,} people",
+    )
+    parser.add_argument(
+        "--indicators",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="in (a), enter indicator results for everyone under the demo schemes (default)",
     )
     parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)

@@ -123,7 +123,10 @@ class QuarterRun(models.Model):
 
 
 class QuarterResult(models.Model):
-    run = models.ForeignKey(QuarterRun, on_delete=models.CASCADE, related_name="results")
+    # No index of its own on run: the unique (run, person) index serves every read by run.
+    run = models.ForeignKey(
+        QuarterRun, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     pool_id = models.PositiveIntegerField()  # the quota pool's id (pools are yearly rows)
@@ -171,7 +174,9 @@ class AnnualRun(models.Model):
 
 
 class AnnualResult(models.Model):
-    run = models.ForeignKey(AnnualRun, on_delete=models.CASCADE, related_name="results")
+    run = models.ForeignKey(
+        AnnualRun, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     pool_id = models.PositiveIntegerField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -169,6 +170,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     # A published quarter changes only by reopening with a reason; the old run is kept.
     with pytest.raises(ApplicationError):
         services.quarter_compute(actor=office, region=big.region, year=2026, quarter=1, today=TODAY)
+    assert gc.isenabled()  # paused during the compute, back on after a refusal too
     new = services.quarter_reopen(actor=office, run=computed, reason="补录指标结果", today=TODAY)
     computed.refresh_from_db()
     assert computed.state == RunState.SUPERSEDED and computed.results.count() == new.results.count()
@@ -183,6 +185,7 @@ def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -
     services.quarter_compute(
         actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
     )
+    assert gc.isenabled()
     after = list(
         QuarterResult.objects.filter(run=computed)
         .order_by("person_id")
