@@ -56,9 +56,11 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
         except ApplicationError as exc:
             for problem in exc.extra.get("problems", [exc.message]):
                 messages.error(request, problem)
-    cells: dict[int, list[tuple[str, str, object]]] = {}
+    labels = dict(Dimension.choices)
+    cells: dict[int, list[tuple[str, str, str, object]]] = {}
     for person, dimension, key in sheet.entries():
-        cells.setdefault(person.pk, []).append((dimension, key, values.get(key, "")))
+        label = str(labels[dimension]) if dimension else ""
+        cells.setdefault(person.pk, []).append((dimension, label, key, values.get(key, "")))
     return render(
         request,
         "reviews/ballot.html",

@@ -72,9 +72,13 @@ def login(live_server: LiveServer, world: World) -> Callable[[Page, str], None]:
     return do
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot_path(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    return ARTIFACTS / f"{name}.png"
+
+
+def screenshot(page: Page, name: str) -> Path:
+    path = screenshot_path(name)
     page.screenshot(path=str(path), full_page=True)
     return path
 

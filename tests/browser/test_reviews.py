@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.reviews.models import Participation, ReviewRound, Score
 from kaohe.testing import World
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+from tests.browser.conftest import PHONE, assert_fits_phone, screenshot, screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,3 +64,55 @@ def test_a_team_member_votes_and_the_admin_sees_progress(
     screenshot(admin, "round-progress")
     voter_ctx.close()
     admin_ctx.close()
+
+
+def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
+    browser: Browser,
+    live_server: LiveServer,
+    big: World,
+    login: Callable[[Page, str], None],
+) -> None:
+    import datetime as dt
+
+    from kaohe.reviews import services
+
+    annual = services.round_create(
+        actor=big.users["region_admin"],
+        region=big.region,
+        year=2026,
+        number=1,
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 12, 31),
+        cadence=ReviewRound.Cadence.ANNUAL,
+    )
+    services.round_open(actor=big.users["region_admin"], round_=annual)
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    voter = ctx.new_page()
+    voter.on("dialog", lambda dialog: dialog.accept())
+    login(voter, "team_member")
+    voter.goto(f"{live_server.url}/reviews/")
+    voter.get_by_role("link", name="打分").click()
+    for aspect in ("德", "能", "勤", "绩", "廉"):
+        expect(voter.locator(".aspect-ballot fieldset").first).to_contain_text(aspect)
+    inputs = voter.locator("input.score")
+    assert inputs.count() == 11 * 5
+    # Row by row: a person's five aspects, the same spread on each aspect.
+    for i in range(11 * 5):
+        person, aspect = divmod(i, 5)
+        inputs.nth(i).fill(str(92 if person < 3 else 70 + person + aspect))
+    expect(voter.locator("#high-left")).to_contain_text("剩余 0 / 共 3")
+    assert_fits_phone(voter)
+    # Only the visible part: a full-page screenshot leaves Chromium's layout stale and
+    # the next click lands on the row above the button.
+    voter.screenshot(path=str(screenshot_path("annual-ballot")))
+    voter.get_by_role("button", name="提交选票").click()
+    expect(voter.locator(".messages .msg-success")).to_contain_text("选票已提交")
+    assert Score.objects.filter(round=annual).count() == 55
+    assert set(Score.objects.values_list("dimension", flat=True)) == {
+        "de",
+        "neng",
+        "qin",
+        "ji",
+        "lian",
+    }
+    ctx.close()
