@@ -98,8 +98,8 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
     assert inputs.count() == 11 * 5
     # Row by row: a person's five aspects, the same spread on each aspect.
     for i in range(11 * 5):
-        person, aspect = divmod(i, 5)
-        inputs.nth(i).fill(str(92 if person < 3 else 70 + person + aspect))
+        person, column = divmod(i, 5)
+        inputs.nth(i).fill(str(92 if person < 3 else 70 + person + column))
     expect(voter.locator("#high-left")).to_contain_text("剩余 0 / 共 3")
     assert_fits_phone(voter)
     # Only the visible part: a full-page screenshot leaves Chromium's layout stale and
