@@ -1,30 +1,49 @@
-"""Scoring benchmark: computing a quarter and a year (R5) against one plain SQL aggregate
-over the same inputs. Prints figures; asserts nothing.
+"""Scoring benchmark: computing a quarter and a year (R5) against one SQL aggregate over
+the same inputs. Prints figures; asserts nothing.
 
     python bench/scoring.py [--skip-sqlite] [--skip-pg] [--people 300000]
-                            [--quarters 0-4] [--[no-]recompute]
+                            [--quarters 0-4] [--[no-]recompute] [--[no-]indicators]
 
-(a) sqlite  the demo county (generate_demo, 2026) in a temporary SQLite file, with a
-            closed Q3 round and a rating for everyone in scope on 2026-09-30:
-            `quarter_compute` for 2026 Q3 twice (the second recomputes in place).
+(a) sqlite  the demo county as `manage.py demo_load` builds it on 2026-11-20 (a year of
+            work logs and their monthly tallies, 88 approved schemes, rated Q1–Q3) in
+            a temporary SQLite file, with Q3 indicator results entered for everyone
+            under their unit's schemes (`--no-indicators` leaves them out) and the
+            demo's own Q3 run dropped: `quarter_compute` for 2026 Q3 twice (the
+            second recomputes in place).
 (b) pg      `--people` cadres (default 300,000) in units of 20, built in SQL on a
             throwaway PostgreSQL database, with a closed round and a rating for
             everyone in each quarter of 2026 and in the annual democratic evaluation:
             `quarter_compute` for the last `--quarters` quarters (Q1–Q4 up to 50,000
-            people; only Q4 above, where one quarter already takes minutes — the
-            earlier quarters' published results are then written in SQL from the
-            ratings), the runs are published, and `annual_compute` runs. With
-            `--recompute` (the default up to 50,000 people) the last quarter and the
-            year are computed a second time, in place. `--quarters 0` times the year
-            alone, on four quarters written in SQL.
+            people; only Q4 above — the earlier quarters' published results are then
+            written in SQL from the ratings), the runs are published, and
+            `annual_compute` runs. With `--recompute` (the default up to 50,000
+            people) the last quarter and the year are computed a second time, in
+            place. `--quarters 0` times the year alone, on four quarters written in SQL.
+            The city has no work logs, leave, summaries or indicator results: the
+            work-log deductions run all their queries and find every working day
+            missing (0.01 a day and 0.5 per quarterly summary, so that every result
+            carries the two deduction steps while the grades still spread over all
+            four bands), and the indicator part finds nothing to roll up. (a) is
+            where the roll-up and real logs are measured.
+
+The yardsticks. QUARTER_AGGREGATE is one SELECT that reads every table the quarter's
+compute reads, with the same filters, joins it per person and aggregates per unit:
+the in-scope memberships on the quarter's last day, the units' quota pools, the
+round's results, the quarter's indicator results under approved unit schemes
+(automatic items left out, with each item's points), and what the work-log
+deductions read — the in-scope stretches overlapping the quarter, leave, the monthly
+log tallies of the quarter and the quarterly summaries. ANNUAL_AGGREGATE does the
+same for the year: memberships on Dec 31 with their rank tiers, pools, the annual
+democratic evaluation, the units' annual results, every published quarter's results
+and the person-year flags. Each is timed once cold and three times warm (median);
+the ratio printed is the compute's time over the warm aggregate's. Not read by the
+aggregates: the scoring and work-log policies and the working-day calendar (a few
+rows each).
 
 Every compute is timed from the outside and, inside the same call, phase by phase
 (inputs and their queries, the engine, the write, the deferred foreign-key checks,
 the commit), by standing in for the service's helpers while it runs, so readers see
-where the time goes. There are no work logs: the work-log deductions run all their
-queries and find every working day missing; the region's deductions are set to 0.01
-per missing log and 0.5 per missing quarterly summary so that every result carries
-the two deduction steps while the grades still spread over all four bands.
+where the time goes.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
 drops a database named kaohe_bench_scoring_<pid>, also when it fails. Each part runs

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from operator import itemgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -562,16 +563,19 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
 def tier_ranks(rows: Iterable[tuple[int, str, Decimal]]) -> dict[int, int]:
     """Competition ranking (1, 2, 2, 4) by composite within each rank tier (R5.10):
     (person, tier, composite) in, person → rank out."""
-    by_tier: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+    by_tier: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
     for person_id, tier, composite in rows:
-        by_tier[tier].append((-composite, person_id))
+        by_tier[tier].append((person_id, composite))
     ranks: dict[int, int] = {}
     for members in by_tier.values():
-        members.sort()
+        # By person, then (stably) by composite, highest first: one comparison of
+        # Decimals per step instead of two for (−composite, person) tuples.
+        members.sort(key=itemgetter(0))
+        members.sort(key=itemgetter(1), reverse=True)
         previous: Decimal | None = None
         rank = 0
-        for position, (negated, person_id) in enumerate(members, start=1):
-            if negated != previous:
-                rank, previous = position, negated
+        for position, (person_id, composite) in enumerate(members, start=1):
+            if composite != previous:
+                rank, previous = position, composite
             ranks[person_id] = rank
     return ranks
