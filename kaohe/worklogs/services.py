@@ -73,18 +73,10 @@ def _check_length(text: str, minimum: int, maximum: int) -> str:
 
 
 def _unit_on(person: Person, day: dt.date) -> int:
-    """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log.
-
-    The same filters as Membership.objects.on(day).in_scope() and a leave check, in
-    one hand-written statement: compiling the ORM version took 2 ms of CPU, a third
-    of all the Python work of a submission."""
-    ops = connection.ops
-    on = ops.adapt_datefield_value(day)
+    """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log."""
+    on = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _position_sql(connection.vendor),
-            [on, on, person.pk, on, on, *sorted(IN_SCOPE_STATUSES)],
-        )
+        cursor.execute(_position_sql(connection.vendor), [on, on, *_position_params(person, on)])
         row = cursor.fetchone()
     if row is None:
         raise ApplicationError(
@@ -100,19 +92,45 @@ def _unit_on(person: Person, day: dt.date) -> int:
     return int(unit_id)
 
 
+# The position and leave lookups are written out in SQL: the same filters as
+# Membership.objects.on(day).in_scope() and Leave, but compiling those querysets took
+# 2 ms of CPU, a third of all the Python work of a submission. Only the models' own
+# table and column names go into the text; values are parameters.
+
+
+def _position_params(person: Person, on: Any) -> list[Any]:
+    return [person.pk, on, on, *sorted(IN_SCOPE_STATUSES)]
+
+
 @functools.cache
-def _position_sql(vendor: str) -> str:
-    # Only the models' own table and column names go into the text; values are parameters.
-    m, lv = Membership, Leave
+def _position_from(vendor: str) -> str:
+    """FROM and WHERE of `person`'s in-scope memberships in force on a day."""
+    m = Membership
     statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
     return (
-        f"SELECT m.{_column(m, 'unit')}, EXISTS (SELECT 1 FROM {_table(lv)} l "  # noqa: S608
-        f"WHERE l.{_column(lv, 'person')} = m.{_column(m, 'person')} "
-        f"AND l.{_column(lv, 'start')} <= %s AND l.{_column(lv, 'end')} >= %s) "
         f"FROM {_table(m)} m WHERE m.{_column(m, 'person')} = %s "
         f"AND m.{_column(m, 'valid_from')} <= %s "
         f"AND (m.{_column(m, 'valid_to')} IS NULL OR m.{_column(m, 'valid_to')} >= %s) "
-        f"AND m.{_column(m, 'status')} IN ({statuses}) LIMIT 1"
+        f"AND m.{_column(m, 'status')} IN ({statuses})"
+    )
+
+
+@functools.cache
+def _on_leave(vendor: str) -> str:
+    """Whether the membership's person was on recorded leave on a day."""
+    m, lv = Membership, Leave
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(lv)} l "  # noqa: S608
+        f"WHERE l.{_column(lv, 'person')} = m.{_column(m, 'person')} "
+        f"AND l.{_column(lv, 'start')} <= %s AND l.{_column(lv, 'end')} >= %s)"
+    )
+
+
+@functools.cache
+def _position_sql(vendor: str) -> str:
+    return (
+        f"SELECT m.{_column(Membership, 'unit')}, {_on_leave(vendor)} "
+        f"{_position_from(vendor)} LIMIT 1"
     )
 
 
@@ -149,29 +167,35 @@ def _column(model: type[models.Model], name: str) -> str:
 
 @functools.cache
 def _log_insert_sql(vendor: str) -> str:
-    # Only the model's own table and column names go into the text; values are parameters.
     columns = ", ".join(_column(WorkLog, c) for c in _LOG_COLUMNS)
+    m = Membership
     return (
-        f"INSERT INTO {_table(WorkLog)} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(_LOG_COLUMNS))}) "
+        f"INSERT INTO {_table(WorkLog)} ({columns}) "
+        f"SELECT %s, m.{_column(m, 'person')}, m.{_column(m, 'unit')}, %s, %s, %s, %s, %s, 0 "
+        f"{_position_from(vendor)} AND NOT {_on_leave(vendor)} LIMIT 1 "
         f"ON CONFLICT ({_column(WorkLog, 'person')}, {_column(WorkLog, 'day')}) DO NOTHING "
-        f"RETURNING {_column(WorkLog, 'id')}"
+        f"RETURNING {_column(WorkLog, 'id')}, {_column(WorkLog, 'unit')}"
     )
 
 
-def _log_insert(values: dict[str, Any]) -> int | None:
-    """Insert a new log in one statement; None when the person already has a log for
-    that day. The unique constraint decides, so two simultaneous first writes leave
+def _log_insert(
+    person: Person, day: dt.date, text: str, timeliness: str, now: dt.datetime
+) -> tuple[int, int] | None:
+    """Insert the person's log of `day` in one statement, in the unit of their in-scope
+    membership that day; (id, unit id), or None when nothing was inserted: they owe
+    no log that day (not in scope, on leave) or have written it already.
+
+    The unique constraint decides between two simultaneous first writes, so they leave
     one log: the second waits for the first to commit, then finds it and edits it."""
     ops = connection.ops
-    params = [values[c] for c in _LOG_COLUMNS]
-    params[_LOG_COLUMNS.index("day")] = ops.adapt_datefield_value(values["day"])
-    for name in ("created_at", "updated_at"):
-        params[_LOG_COLUMNS.index(name)] = ops.adapt_datetimefield_value(values[name])
+    on = ops.adapt_datefield_value(day)
+    at = ops.adapt_datetimefield_value(now)
+    params = [person.region_id, on, text, timeliness, at, at]
+    params += [*_position_params(person, on), on, on]
     with connection.cursor() as cursor:
         cursor.execute(_log_insert_sql(connection.vendor), params)
         row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 @transaction.atomic
@@ -211,24 +235,27 @@ def worklog_submit(
             }
         )
     now = timezone.now()
-    values: dict[str, Any] = {
-        "region_id": person.region_id,
-        "person_id": person.pk,
-        "unit_id": _unit_on(person, day),
-        "day": day,
-        "content": text,
-        "timeliness": Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED,
-        "created_at": now,
-        "updated_at": now,
-        "revision_count": 0,
-    }
-    log_id = _log_insert(values)
-    if log_id is not None:
-        log = WorkLog(pk=log_id, **values)
+    timeliness = Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED
+    inserted = _log_insert(person, day, text, timeliness, now)
+    if inserted is not None:
+        log_id, unit_id = inserted
+        log = WorkLog(
+            pk=log_id,
+            region_id=person.region_id,
+            person=person,
+            unit_id=unit_id,
+            day=day,
+            content=text,
+            timeliness=timeliness,
+            created_at=now,
+            updated_at=now,
+            revision_count=0,
+        )
         log._state.adding = False
         log._state.db = connection.alias
         created = True
     else:
+        _unit_on(person, day)  # says why, when the day needs no log
         log = WorkLog.objects.select_for_update().get(person=person, day=day)
         created = False
         if log.content == text:
