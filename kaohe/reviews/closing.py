@@ -52,38 +52,52 @@ def partition_create(round_: ReviewRound) -> None:
         )
 
 
+STATS = ("n", "total", "low", "high")  # a tally's columns, per group in the scratch table
+
+
+def _stat_columns() -> list[str]:
+    return [f"{stat}{i}" for i in range(len(GROUPS)) for stat in STATS]
+
+
 def scores_tally(round_: ReviewRound) -> int:
-    """Step 1: tally the round's scores per target, group and aspect into the scratch
-    table; a reopened round's earlier tallies join them. Returns the tallies.
+    """Step 1: tally the round's scores into the scratch table: a row per target and
+    aspect, with each group's count, sum, lowest and highest side by side; a reopened
+    round's earlier tallies join them. Returns the rows.
 
     Runs in the caller's transaction, one that no submission shares, together with
     `results_write`.
     """
     pg = connection.vendor == "postgresql"
+    per_group = ", ".join(
+        f"COUNT(*) FILTER (WHERE rater_group = '{g}') AS n{i}, "
+        f"SUM(value) FILTER (WHERE rater_group = '{g}') AS total{i}, "
+        f"MIN(value) FILTER (WHERE rater_group = '{g}') AS low{i}, "
+        f"MAX(value) FILTER (WHERE rater_group = '{g}') AS high{i}"
+        for i, g in enumerate(GROUPS)
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
         if pg:
-            # Memory for the hash aggregate, so it does not spill to disk; the group
-            # keys are listed in an order the index does not give, so PostgreSQL
-            # aggregates in parallel instead of walking the index in one process.
+            # Memory for the hash aggregate, so it does not spill to disk. As
+            # CREATE TABLE AS, PostgreSQL may aggregate with parallel workers (it plans
+            # none for an INSERT's SELECT); the keys in an order the index does not
+            # give keep it from walking the index in one process instead.
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            keys = "rater_group, dimension, target_id"
+            keys = "dimension, target_id"
         else:
-            # SQLite aggregates in one process anyway: in the index's order, no sort.
-            keys = "target_id, rater_group, dimension"
+            keys = "target_id, dimension"  # the index's order: no sort
         cursor.execute(
             f"CREATE TEMPORARY TABLE {SCRATCH} AS "
-            "SELECT MIN(unit_id) AS unit_id, target_id, rater_group, dimension, "
-            "COUNT(*) AS count, SUM(value) AS total, MIN(value) AS low, MAX(value) AS high "
-            "FROM reviews_score WHERE round_id = %s "
-            f"GROUP BY {keys}",
+            f"SELECT MIN(unit_id) AS unit_id, target_id, dimension, {per_group} "
+            f"FROM reviews_score WHERE round_id = %s GROUP BY {keys}",
             [round_.pk],
         )
         earlier = _earlier_tallies(round_)
         if earlier:
+            columns = ["unit_id", "target_id", "dimension", *_stat_columns()]
             cursor.executemany(
-                f"INSERT INTO {SCRATCH} (unit_id, target_id, rater_group, dimension, count, "
-                "total, low, high) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO {SCRATCH} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
                 earlier,
             )
         cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
@@ -91,28 +105,24 @@ def scores_tally(round_: ReviewRound) -> int:
     return int(row[0]) if row else 0
 
 
-def _earlier_tallies(round_: ReviewRound) -> list[list[Param]]:
-    """The tallies kept by the results of a round closed before and reopened."""
-    rows: list[list[Param]] = []
+def _earlier_tallies(round_: ReviewRound) -> list[list[Param | None]]:
+    """The tallies kept by the results of a round closed before and reopened, as
+    scratch rows."""
+    rows: list[list[Param | None]] = []
     for unit_id, target_id, groups, dimensions in RoundResult.objects.filter(
         round=round_
     ).values_list("unit_id", "target_id", "groups", "dimensions"):
         by_aspect = {d: v["groups"] for d, v in dimensions.items()} or {OVERALL: groups}
         for aspect, figures in by_aspect.items():
-            for group, f in figures.items():
-                if f.get("count"):
-                    rows.append(
-                        [
-                            unit_id,
-                            target_id,
-                            group,
-                            aspect,
-                            f["count"],
-                            f["total"],
-                            f["low"],
-                            f["high"],
-                        ]
-                    )
+            row: list[Param | None] = [unit_id, target_id, aspect]
+            for group in GROUPS:
+                f = figures.get(group) or {}
+                row += (
+                    [f["count"], f["total"], f["low"], f["high"]]
+                    if f.get("count")
+                    else [0, None, None, None]
+                )
+            rows.append(row)
     return rows
 
 
@@ -252,111 +262,126 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
     """One INSERT … SELECT over the scratch tallies: group means, weighted score and,
     in the annual evaluation, each aspect's figures.
 
-    One row per target: the groups are spread into columns (there are three), so the
-    weighting is arithmetic on a row rather than a join and a second aggregate.
+    The scratch table already has a row per target (and aspect) with the groups side
+    by side (there are three), so the weighting is arithmetic on a row.
     """
     plans, masks = _plans(round_)
     if not plans:
         return "", []
     d = _Dialect()
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
+    indexes = range(len(GROUPS))
     plan_marks, plan_params = _values(plans)
     mask_marks, mask_params = _values(masks, last=d.parse("%s"))
-    weight_columns = ", ".join(f"w{i}" for i in range(len(GROUPS)))
-    trim = "t.count > %s AND t.count > 2"
-    count = f"CASE WHEN {trim} THEN t.count - 2 ELSE t.count END"
-    total = f"CAST(CASE WHEN {trim} THEN t.total - t.low - t.high ELSE t.total END AS BIGINT)"
+    weight_columns = ", ".join(f"w{i}" for i in indexes)
     source = SCRATCH
     if merge:
         # A reopened round's earlier tallies sit beside the new ones: add them up.
-        source = (
-            "(SELECT MIN(unit_id) AS unit_id, target_id, rater_group, dimension, "
-            "SUM(count) AS count, SUM(total) AS total, MIN(low) AS low, MAX(high) AS high "
-            f"FROM {SCRATCH} GROUP BY target_id, rater_group, dimension)"
+        sums = ", ".join(
+            # PostgreSQL sums integers as numeric: back to integers for integer division.
+            f"CAST(SUM(n{i}) AS BIGINT) AS n{i}, CAST(SUM(total{i}) AS BIGINT) AS total{i}, "
+            f"MIN(low{i}) AS low{i}, MAX(high{i}) AS high{i}"
+            for i in indexes
         )
+        source = (
+            f"(SELECT MIN(unit_id) AS unit_id, target_id, dimension, {sums} "
+            f"FROM {SCRATCH} GROUP BY target_id, dimension)"
+        )
+    params: list[Param] = [*plan_params, *mask_params]
+
+    def mean(i: int) -> str:
+        """Group i's (trimmed) mean in hundredths, rounded half up; NULL without scores."""
+        params.extend([round_.trim_above] * 3)
+        trim = f"t.n{i} > %s AND t.n{i} > 2"
+        count = f"(CASE WHEN {trim} THEN t.n{i} - 2 ELSE t.n{i} END)"
+        total = (
+            f"CAST(CASE WHEN {trim} THEN t.total{i} - t.low{i} - t.high{i} "
+            f"ELSE t.total{i} END AS BIGINT)"
+        )
+        return f"CASE WHEN t.n{i} > 0 THEN (2 * 100 * {total} + {count}) / (2 * {count}) END"
+
+    tallies = ", ".join(f"t.n{i}, t.total{i}, t.low{i}, t.high{i}" for i in indexes)
+    means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
         f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
         f"m (unit_type, mask, wsum, used) AS (VALUES {mask_marks})",
-        # A target's figures in one group and aspect: the (trimmed) mean in hundredths.
-        "dm AS (SELECT t.unit_id, t.target_id, t.rater_group AS grp, t.dimension AS dim, "
-        "t.count AS n, t.total, t.low, t.high, "
-        f"(2 * 100 * {total} + {count}) / (2 * ({count})) AS mean FROM {source} t)",
+        # Per target and aspect: each group's (trimmed) mean in hundredths.
+        "dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, "
+        f"{tallies}, {means} FROM {source} t)",
     ]
-    params: list[Param] = [*plan_params, *mask_params, *([round_.trim_above] * 3)]
     if annual:
         # Per group over the aspects: the raters' count and the mean of the means.
+        over = ", ".join(
+            f"MAX(n{i}) AS n{i}, CAST(SUM(total{i}) AS BIGINT) AS total{i}, "
+            f"MIN(low{i}) AS low{i}, MAX(high{i}) AS high{i}, "
+            f"(2 * CAST(SUM(mean{i}) AS BIGINT) + COUNT(mean{i})) / "
+            f"(2 * NULLIF(COUNT(mean{i}), 0)) AS mean{i}"
+            for i in indexes
+        )
         steps.append(
-            "gm AS (SELECT unit_id, target_id, grp, MAX(n) AS n, "
-            "(2 * CAST(SUM(mean) AS BIGINT) + COUNT(*)) / (2 * COUNT(*)) AS mean, "
-            "CAST(SUM(total) AS BIGINT) AS total, MIN(low) AS low, MAX(high) AS high "
-            "FROM dm GROUP BY unit_id, target_id, grp)"
+            f"gm AS (SELECT unit_id, target_id, {over} FROM dm GROUP BY unit_id, target_id)"
         )
     else:
-        steps.append("gm AS (SELECT unit_id, target_id, grp, n, mean, total, low, high FROM dm)")
-    spread = ", ".join(
-        f"COALESCE(MAX(CASE WHEN grp = '{g}' THEN n END), 0) AS n{i}, "
-        + ", ".join(
-            f"MAX(CASE WHEN grp = '{g}' THEN {column} END) AS {column}{i}"
-            for column in ("mean", "total", "low", "high")
+        steps.append("gm AS (SELECT * FROM dm)")
+
+    def weighing(alias: str) -> list[str]:
+        """The mask of groups that count and Σ weight × mean, for rows of `alias`."""
+        live = [f"({alias}.n{i} > 0 AND pl.w{i} > 0)" for i in indexes]
+        mask = " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(live))
+        wmean = " + ".join(
+            f"(CASE WHEN {c} THEN pl.w{i} * {alias}.mean{i} ELSE 0 END)" for i, c in enumerate(live)
         )
-        for i, g in enumerate(GROUPS)
-    )
-    steps.append(f"p AS (SELECT unit_id, target_id, {spread} FROM gm GROUP BY unit_id, target_id)")
-    live = [f"(p.n{i} > 0 AND pl.w{i} > 0)" for i in range(len(GROUPS))]
+        wsum = " + ".join(f"(CASE WHEN {c} THEN pl.w{i} ELSE 0 END)" for i, c in enumerate(live))
+        return [mask, wmean, wsum]
+
+    mask, wmean, _wsum = weighing("gm")
     steps.append(
-        "q AS (SELECT p.*, pl.unit_type, "
-        + " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(live))
-        + " AS mask, "
-        + " + ".join(
-            f"(CASE WHEN {c} THEN pl.w{i} * p.mean{i} ELSE 0 END)" for i, c in enumerate(live)
-        )
-        + " AS wmean FROM p JOIN org_unit u ON u.id = p.unit_id "
-        "JOIN pl ON pl.unit_type = u.unit_type)"
+        f"q AS (SELECT gm.*, pl.unit_type, {mask} AS mask, {wmean} AS wmean "
+        "FROM gm JOIN org_unit u ON u.id = gm.unit_id JOIN pl ON pl.unit_type = u.unit_type)"
     )
-    groups = d.parse(
-        _object(
+
+    def groups_of(alias: str) -> str:
+        return _object(
             [
-                (g, _figures(d, f"q.n{i}", f"q.mean{i}", f"q.total{i}", f"q.low{i}", f"q.high{i}"))
+                (
+                    g,
+                    _figures(
+                        d,
+                        f"{alias}.n{i}",
+                        f"{alias}.mean{i}",
+                        f"{alias}.total{i}",
+                        f"{alias}.low{i}",
+                        f"{alias}.high{i}",
+                    ),
+                )
                 for i, g in enumerate(GROUPS)
             ]
         )
-    )
+
     dimensions = d.empty()
     join_dimensions = ""
     if annual:
-        weight = " ".join(f"WHEN '{g}' THEN pl.w{i}" for i, g in enumerate(GROUPS))
-        steps += [
-            "dd AS (SELECT dm.unit_id, dm.target_id, dm.dim, "
-            f"CAST(SUM((CASE dm.grp {weight} END) * dm.mean) AS BIGINT) AS wmean, "
-            f"CAST(SUM(CASE dm.grp {weight} END) AS BIGINT) AS wsum, "
-            + d.text_object(
-                "dm.grp", _figures(d, "dm.n", "dm.mean", "dm.total", "dm.low", "dm.high")
-            )
-            + " AS groups FROM dm JOIN org_unit u ON u.id = dm.unit_id "
-            "JOIN pl ON pl.unit_type = u.unit_type "
-            "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id, dm.dim)",
-            "dims AS (SELECT unit_id, target_id, "
-            + d.text_object(
-                "dim",
-                _object(
-                    [
-                        (
-                            "score",
-                            "CASE WHEN wsum > 0 THEN '\"' || "
-                            + d.hundredths("(2 * wmean + wsum) / (2 * wsum)")
-                            + " || '\"' ELSE 'null' END",
-                        ),
-                        ("groups", "groups"),
-                    ]
+        _mask, dwmean, dwsum = weighing("dm")
+        score = d.hundredths(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
+        aspect = _object(
+            [
+                (
+                    "score",
+                    f"""CASE WHEN ({dwsum}) > 0 THEN '"' || {score} || '"' ELSE 'null' END""",
                 ),
-            )
-            + " AS dims FROM dd GROUP BY unit_id, target_id)",
-        ]
+                ("groups", groups_of("dm")),
+            ]
+        )
+        steps.append(
+            f"dims AS (SELECT dm.unit_id, dm.target_id, {d.text_object('dm.dim', aspect)} AS dims "
+            "FROM dm JOIN org_unit u ON u.id = dm.unit_id JOIN pl ON pl.unit_type = u.unit_type "
+            "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id)"
+        )
         dimensions = d.parse("COALESCE(dims.dims, '{}')")
         join_dimensions = (
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
-    raters = " + ".join(f"q.n{i}" for i in range(len(GROUPS)))
+    raters = " + ".join(f"q.n{i}" for i in indexes)
     sql = (
         "INSERT INTO reviews_roundresult (round_id, unit_id, target_id, score, groups, "
         "weights, rater_count, dimensions) "
@@ -364,7 +389,7 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
         "SELECT %s, q.unit_id, q.target_id, "
         "CASE WHEN m.wsum > 0 THEN "
         + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
-        + f" END, {groups}, m.used, {raters}, {dimensions} "
+        + f" END, {d.parse(groups_of('q'))}, m.used, {raters}, {dimensions} "
         "FROM q JOIN m ON m.unit_type = q.unit_type AND m.mask = q.mask" + join_dimensions
     )
     params.append(round_.pk)

@@ -126,7 +126,7 @@ def test_the_ballot_page_has_a_column_per_aspect(
     client = client_as("B01")
     html = client.get(reverse("reviews:ballot", args=[ru.pk])).content.decode()
     for label in ("德", "能", "勤", "绩", "廉"):
-        assert f"<th>{label}</th>" in html
+        assert f"<label>{label}<input" in html
     values = aspects_ballot(big, "B01", annual)
     form = {f"score_{k}": v for k, v in values.items()}
     response = client.post(
