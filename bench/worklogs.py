@@ -473,6 +473,29 @@ def time_report(region_id: int, start: dt.date, end: dt.date, today: dt.date) ->
     print(f"  {load_average()}")
 
 
+def time_deductions(region_id: int, year: int, today: dt.date) -> None:
+    """worklog_deductions as kaohe/scoring calls it: everyone in the region, for the
+    last quarter and for the year."""
+    from kaohe.org.models import Person
+    from kaohe.worklogs.compliance import worklog_deductions
+    from kaohe.worklogs.rules import Period
+
+    people = list(Person.objects.filter(region_id=region_id).values_list("pk", flat=True))
+    for period in (Period(year, 4), Period(year)):
+        started = time.perf_counter()
+        result = worklog_deductions(
+            region_id=region_id, period=period, today=today, person_ids=people
+        )
+        elapsed = time.perf_counter() - started
+        print(
+            f"  worklog_deductions, {period.label()}: {elapsed:.2f} s — {len(result):,} people, "
+            f"{sum(d.missing_logs for d in result.values()):,} missing logs, "
+            f"{sum(d.missing_quarterly_summaries for d in result.values()):,} missing "
+            "quarterly summaries"
+        )
+    print(f"  {load_average()}")
+
+
 def part_sqlite(args: argparse.Namespace) -> None:
     setup_django()
     from django.utils import timezone
@@ -697,6 +720,7 @@ def part_pg(args: argparse.Namespace) -> None:
         f"log table with indexes {size_row[0] if size_row else '?'}"
     )
     time_report(region.pk, jan1, dec31, dt.date(year + 1, 1, 10))
+    time_deductions(region.pk, year, dt.date(year + 1, 1, 20))
 
 
 # --- Entry point ----------------------------------------------------------------------

@@ -104,6 +104,8 @@ def _overlap_workdays(
     """Working days in [lo, hi] less those on leave (leaves of one person do not overlap much;
     overlapping leaves are merged first)."""
     days = cal.count(lo, hi)
+    if not leaves:
+        return days
     merged: list[tuple[dt.date, dt.date]] = []
     for a, b in sorted(leaves):
         if merged and a <= merged[-1][1]:
@@ -143,7 +145,7 @@ def compliance_report(
     rows = list(
         memberships.values_list(
             "person_id", "unit_id", "valid_from", "valid_to", "person__name", "unit__name"
-        )
+        ).order_by()
     )
     names = {r[0]: r[4] for r in rows}
     unit_names = {r[1]: r[5] for r in rows}
@@ -152,9 +154,11 @@ def compliance_report(
 
     leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     # Leave rows are few: read the region's and keep the relevant people's.
-    for person_id, a, b in Leave.objects.filter(
-        region_id=region_id, start__lte=end, end__gte=start
-    ).values_list("person_id", "start", "end"):
+    for person_id, a, b in (
+        Leave.objects.filter(region_id=region_id, start__lte=end, end__gte=start)
+        .values_list("person_id", "start", "end")
+        .order_by()
+    ):
         if person_id in pids:
             leaves[person_id].append((a, b))
 
@@ -358,48 +362,50 @@ def worklog_deductions(
             .overlapping(period.start, period.end)
             .in_scope()
             .values_list("person_id", "valid_from", "valid_to")
+            .order_by()
         ):
             if person_id in wanted:
                 stretches[person_id].append((valid_from, valid_to))
 
-    def assessed_during(p: Period) -> set[int]:
-        return {
-            person_id
-            for person_id, spans in stretches.items()
-            if any(a <= p.end and (b is None or b >= p.start) for a, b in spans)
-        }
-
-    summaries: set[tuple[str, int, int]] = set()
+    written: set[tuple[str, int, int]] = set()
     if owed or annual_owed:
         kinds = Q(kind=SummaryKind.QUARTERLY, quarter__in=[q.quarter for q in owed])
         if annual_owed:
             kinds |= Q(kind=SummaryKind.ANNUAL, quarter=0)
-        summaries = set(
+        written = set(
             Summary.objects.filter(people, kinds, region_id=region_id, year=period.year)
             .values_list("kind", "quarter", "person_id")
             .order_by()
         )
-    owed_quarterly: dict[int, int] = defaultdict(int)
-    for quarter in owed:
-        for person_id in assessed_during(quarter):
-            if (SummaryKind.QUARTERLY.value, quarter.quarter, person_id) not in summaries:
-                owed_quarterly[person_id] += 1
+    quarterly_kind, annual_kind = SummaryKind.QUARTERLY.value, SummaryKind.ANNUAL.value
+    owed_spans = [(q.quarter, q.start, q.end) for q in owed]
+    owed_quarterly: dict[int, int] = {}
     owed_annual: set[int] = set()
-    if annual_owed:
-        owed_annual = {
-            person_id
-            for person_id in assessed_during(period)
-            if (SummaryKind.ANNUAL.value, 0, person_id) not in summaries
-        }
+    # Everyone read held a position during the period; a summary is owed for each
+    # closed quarter their stretches overlap.
+    for person_id, spans in stretches.items():
+        count = 0
+        for quarter, first, last in owed_spans:
+            if (quarterly_kind, quarter, person_id) not in written and any(
+                a <= last and (b is None or b >= first) for a, b in spans
+            ):
+                count += 1
+        if count:
+            owed_quarterly[person_id] = count
+        if annual_owed and (annual_kind, 0, person_id) not in written:
+            owed_annual.add(person_id)
+    per_log = policy.deduction_per_missing_log
+    per_quarterly = policy.deduction_per_missing_quarterly
+    per_annual = policy.deduction_per_missing_annual
+    none = Deduction(0, 0, 0, 0 * per_log)
     result: dict[int, Deduction] = {}
     for person_id in ids:
         logs = missing_logs.get(person_id, 0)
         quarterly = owed_quarterly.get(person_id, 0)
         annual = int(person_id in owed_annual)
-        points = (
-            logs * policy.deduction_per_missing_log
-            + quarterly * policy.deduction_per_missing_quarterly
-            + annual * policy.deduction_per_missing_annual
-        )
+        if not (logs or quarterly or annual):
+            result[person_id] = none  # frozen: one shared instance is safe
+            continue
+        points = logs * per_log + quarterly * per_quarterly + annual * per_annual
         result[person_id] = Deduction(logs, quarterly, annual, points)
     return result
