@@ -92,38 +92,35 @@ def scores_tally(round_: ReviewRound) -> int:
             f"FROM reviews_score WHERE round_id = %s GROUP BY {keys}",
             [round_.pk],
         )
-        earlier = _earlier_tallies(round_)
-        if earlier:
-            columns = ["unit_id", "target_id", "dimension", *_stat_columns()]
-            cursor.executemany(
-                f"INSERT INTO {SCRATCH} ({', '.join(columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))})",
-                earlier,
-            )
+        _earlier_tallies(cursor, round_, pg=pg)
         cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-def _earlier_tallies(round_: ReviewRound) -> list[list[Param | None]]:
-    """The tallies kept by the results of a round closed before and reopened, as
-    scratch rows."""
-    rows: list[list[Param | None]] = []
-    for unit_id, target_id, groups, dimensions in RoundResult.objects.filter(
-        round=round_
-    ).values_list("unit_id", "target_id", "groups", "dimensions"):
-        by_aspect = {d: v["groups"] for d, v in dimensions.items()} or {OVERALL: groups}
-        for aspect, figures in by_aspect.items():
-            row: list[Param | None] = [unit_id, target_id, aspect]
-            for group in GROUPS:
-                f = figures.get(group) or {}
-                row += (
-                    [f["count"], f["total"], f["low"], f["high"]]
-                    if f.get("count")
-                    else [0, None, None, None]
-                )
-            rows.append(row)
-    return rows
+def _earlier_tallies(cursor: CursorWrapper, round_: ReviewRound, *, pg: bool) -> None:
+    """Add the tallies kept by the results of a round closed before (and reopened) to
+    the scratch table, read from their JSON in SQL (`->`, `->>` work alike in both)."""
+    annual = round_.cadence == ReviewRound.Cadence.ANNUAL
+    figures = "a.value -> 'groups'" if annual else "r.groups"
+    stats = ", ".join(
+        f"COALESCE(CAST({figures} -> '{g}' ->> 'count' AS INTEGER), 0), "
+        + ", ".join(
+            f"CAST({figures} -> '{g}' ->> '{stat}' AS INTEGER)" for stat in ("total", "low", "high")
+        )
+        for g in GROUPS
+    )
+    each = "jsonb_each" if pg else "json_each"
+    source = (
+        f"reviews_roundresult r, {each}(r.dimensions) AS a" if annual else "reviews_roundresult r"
+    )
+    aspect = "a.key" if annual else f"'{OVERALL}'"
+    columns = ", ".join(["unit_id", "target_id", "dimension", *_stat_columns()])
+    cursor.execute(
+        f"INSERT INTO {SCRATCH} ({columns}) "
+        f"SELECT r.unit_id, r.target_id, {aspect}, {stats} FROM {source} WHERE r.round_id = %s",
+        [round_.pk],
+    )
 
 
 def results_write(round_: ReviewRound) -> int:

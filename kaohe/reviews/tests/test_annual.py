@@ -134,3 +134,30 @@ def test_the_ballot_page_has_a_column_per_aspect(
     )
     assert response.status_code == 200
     assert Score.objects.filter(round=annual).count() == 55
+
+
+def test_a_reopened_evaluation_adds_late_ballots_to_each_aspect(
+    big: World, annual: ReviewRound
+) -> None:
+    ru = bureau_unit(annual, big)
+    for i, key in enumerate(["B00", "B01", "B02", "B03", "unit_head"]):
+        services.ballot_submit(
+            actor=big.users[key], round_unit=ru, values=aspects_ballot(big, key, annual, 72 + i)
+        )
+    services.round_close(actor=big.users["region_admin"], round_=annual)
+    before = RoundResult.objects.get(round=annual, target=big.people["b8"])
+    services.round_reopen(actor=big.users["region_admin"], round_=annual, reason="补投两张选票")
+    for key in ("B04", "B05"):
+        services.ballot_submit(
+            actor=big.users[key], round_unit=ru, values=aspects_ballot(big, key, annual, 60)
+        )
+    services.round_close(actor=big.users["region_admin"], round_=annual)
+    after = RoundResult.objects.get(round=annual, target=big.people["b8"])
+    assert not Score.objects.exists()
+    for aspect in ASPECTS:
+        old = before.dimensions[aspect]["groups"]["others"]
+        new = after.dimensions[aspect]["groups"]["others"]
+        assert new["count"] == old["count"] + 2
+        assert new["low"] <= old["low"] and new["total"] > old["total"]
+    assert after.groups["others"]["count"] == before.groups["others"]["count"] + 2
+    assert after.score is not None and before.score is not None and after.score < before.score
