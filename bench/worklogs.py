@@ -7,7 +7,10 @@ and at city scale. Prints figures; asserts nothing.
 (a) http    gunicorn (2 workers) on a throwaway PostgreSQL database with the demo
             county: POST /logs/today/ by logged-in demo users from concurrent client
             threads, against a minimal logged-in page (/bench/ping/) in the same run;
-            `--seconds` of each, taken in `--rounds` alternating turns.
+            `--seconds` of each, taken in `--rounds` alternating turns. The form posts
+            as the page's does (CSRF token, session cookie); a saved log answers with
+            the page's redirect, which a browser then loads as a page view of its own:
+            the bench times the submissions, not those page views.
 (b) sqlite  the demo county with a full year of logs in a temporary SQLite file:
             the compliance report of the whole county over the year.
 (c) pg      `--people` cadres (default 30,000) with a year of logs built in SQL on a
