@@ -179,6 +179,9 @@ def _indicator_parts(
         IndicatorResult.objects.filter(
             unit__region_id=region_id, year=period.year, quarter=period.quarter
         )
+        # A row can hold evidence (linked work logs) before any value is typed; it is
+        # no result yet.
+        .exclude(value__isnull=True, occurrences__isnull=True, flag__isnull=True)
         .order_by()
         .values_list("unit_id", "person_id", "indicator_id", "value", "occurrences", "flag")
     ):

@@ -96,6 +96,8 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
     enter(world, "team", by_name(schemed, "完成任务"), value=Decimal(30))
     enter(world, "team", by_name(schemed, "工作质量"), value=Decimal(20))
     enter(world, "team", by_name(schemed, "违纪"), flag=True)
+    # Evidence linked before any value is typed leaves a row with no value: no result.
+    enter(world, "head", by_name(schemed, "完成任务"))
     round_ = ReviewRound.objects.create(
         region=world.region,
         year=2026,
@@ -138,6 +140,9 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
     assert team[1] == {"code": "part.indicators", "figures": {"value": "85.71", "weight": "30"}}
     assert {"code": "veto", "figures": {"reasons": "违纪"}} in team
     assert QuarterResult.objects.get(run=run, person=world.people["team"]).grade == "fairly_good"
+    # The head's only row holds evidence and no value: rated on the evaluation alone,
+    # not given an indicator part of 0.
+    assert all(step["code"] != "part.indicators" for step in steps("head"))
     # No results entered: the rating carries the whole weight.
     assert steps("head")[0] == {
         "code": "part.evaluation",
