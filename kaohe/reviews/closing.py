@@ -16,7 +16,6 @@ PostgreSQL keeps each open round's score rows in a partition of their own (migra
 
 from __future__ import annotations
 
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -100,16 +99,23 @@ def scores_tally(round_: ReviewRound) -> int:
 
 def _earlier_tallies(cursor: CursorWrapper, round_: ReviewRound, *, pg: bool) -> None:
     """Add the tallies kept by the results of a round closed before (and reopened) to
-    the scratch table, read from their JSON in SQL (`->`, `->>` work alike in both)."""
+    the scratch table, in SQL: from their columns, or for the annual evaluation from
+    each aspect's JSON (`->`, `->>` work alike in both databases)."""
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
-    figures = "a.value -> 'groups'" if annual else "r.groups"
-    stats = ", ".join(
-        f"COALESCE(CAST({figures} -> '{g}' ->> 'count' AS INTEGER), 0), "
-        + ", ".join(
-            f"CAST({figures} -> '{g}' ->> '{stat}' AS INTEGER)" for stat in ("total", "low", "high")
+    if annual:
+        figures = "a.value -> 'groups'"
+        stats = ", ".join(
+            f"COALESCE(CAST({figures} -> '{g}' ->> 'count' AS INTEGER), 0), "
+            + ", ".join(
+                f"CAST({figures} -> '{g}' ->> '{stat}' AS INTEGER)"
+                for stat in ("total", "low", "high")
+            )
+            for g in GROUPS
         )
-        for g in GROUPS
-    )
+    else:
+        stats = ", ".join(
+            f"r.{g}_{stat}" for g in GROUPS for stat in ("count", "total", "low", "high")
+        )
     each = "jsonb_each" if pg else "json_each"
     source = (
         f"reviews_roundresult r, {each}(r.dimensions) AS a" if annual else "reviews_roundresult r"
@@ -155,18 +161,18 @@ def _scores_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
         cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
 
 
-def _values(rows: list[list[Param]], last: str = "%s") -> tuple[str, list[Param]]:
-    """An inline table: its VALUES placeholders and their parameters; `last` is the
-    last column's placeholder (to parse JSON once per row of the table, not per use)."""
+def _values(rows: list[list[Param | None]]) -> tuple[str, list[Param | None]]:
+    """An inline table: its VALUES placeholders and their parameters."""
     width = len(rows[0])
-    marks = ", ".join(["(" + ", ".join([*["%s"] * (width - 1), last]) + ")"] * len(rows))
+    marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
     return marks, [value for row in rows for value in row]
 
 
-def _plans(round_: ReviewRound) -> tuple[list[list[Param]], list[list[Param]]]:
+def _plans(round_: ReviewRound) -> tuple[list[list[Param | None]], list[list[Param | None]]]:
     """The rater plans of the round's unit types, as two inline tables: (unit type,
     weight of each group) and, for every unit type and mask of groups with scores,
-    the weight those groups share and the effective weights as stored JSON."""
+    the weight those groups share and each group's effective weight in
+    ten-thousandths (NULL where it does not count)."""
     from kaohe.reviews.services import plan_for
 
     unit_types = sorted(
@@ -176,8 +182,8 @@ def _plans(round_: ReviewRound) -> tuple[list[list[Param]], list[list[Param]]]:
             )
         )
     )
-    plans: list[list[Param]] = []
-    masks: list[list[Param]] = []
+    plans: list[list[Param | None]] = []
+    masks: list[list[Param | None]] = []
     for unit_type in unit_types:
         weights = plan_for(round_.region_id, unit_type).weights()
         plans.append([unit_type, *(int(weights[g]) for g in GROUPS)])
@@ -189,11 +195,11 @@ def _plans(round_: ReviewRound) -> tuple[list[list[Param]], list[list[Param]]]:
                         unit_type,
                         sum(1 << i for i in present),
                         int(sum((weights[g] for g in used), Decimal(0))),
-                        json.dumps(
-                            {
-                                str(g): str(w.quantize(FOUR_PLACES, ROUND_HALF_UP))
-                                for g, w in used.items()
-                            }
+                        *(
+                            int(used[g].quantize(FOUR_PLACES, ROUND_HALF_UP) * 10000)
+                            if g in used
+                            else None
+                            for g in GROUPS
                         ),
                     ]
                 )
@@ -255,7 +261,7 @@ def _object(pairs: list[tuple[str, str]]) -> str:
     return f"('{{' || {inner} || '}}')"
 
 
-def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]:
+def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param | None]]:
     """One INSERT … SELECT over the scratch tallies: group means, weighted score and,
     in the annual evaluation, each aspect's figures.
 
@@ -269,8 +275,9 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
     indexes = range(len(GROUPS))
     plan_marks, plan_params = _values(plans)
-    mask_marks, mask_params = _values(masks, last=d.parse("%s"))
+    mask_marks, mask_params = _values(masks)
     weight_columns = ", ".join(f"w{i}" for i in indexes)
+    used_columns = ", ".join(f"u{i}" for i in indexes)
     source = SCRATCH
     if merge:
         # A reopened round's earlier tallies sit beside the new ones: add them up.
@@ -284,7 +291,7 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
             f"(SELECT MIN(unit_id) AS unit_id, target_id, dimension, {sums} "
             f"FROM {SCRATCH} GROUP BY target_id, dimension)"
         )
-    params: list[Param] = [*plan_params, *mask_params]
+    params: list[Param | None] = [*plan_params, *mask_params]
 
     def mean(i: int) -> str:
         """Group i's (trimmed) mean in hundredths, rounded half up; NULL without scores."""
@@ -301,7 +308,7 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
     means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
         f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
-        f"m (unit_type, mask, wsum, used) AS (VALUES {mask_marks})",
+        f"m (unit_type, mask, wsum, {used_columns}) AS (VALUES {mask_marks})",
         # Per target and aspect: each group's (trimmed) mean in hundredths.
         "dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, "
         f"{tallies}, {means} FROM {source} t)",
@@ -379,14 +386,30 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param]]
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
     raters = " + ".join(f"q.n{i}" for i in indexes)
+    columns = ["round_id", "unit_id", "target_id", "score", "rater_count", "dimensions"]
+    values = [
+        "%s",
+        "q.unit_id",
+        "q.target_id",
+        "CASE WHEN m.wsum > 0 THEN " + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)") + " END",
+        raters,
+        dimensions,
+    ]
+    for i, g in enumerate(GROUPS):
+        for stat, value in (
+            ("count", f"q.n{i}"),
+            ("total", f"q.total{i}"),
+            ("low", f"q.low{i}"),
+            ("high", f"q.high{i}"),
+            ("mean", f"q.mean{i}"),
+            ("weight", f"m.u{i}"),
+        ):
+            columns.append(f"{g}_{stat}")
+            values.append(value)
     sql = (
-        "INSERT INTO reviews_roundresult (round_id, unit_id, target_id, score, groups, "
-        "weights, rater_count, dimensions) "
+        f"INSERT INTO reviews_roundresult ({', '.join(columns)}) "
         "WITH " + ", ".join(steps) + " "
-        "SELECT %s, q.unit_id, q.target_id, "
-        "CASE WHEN m.wsum > 0 THEN "
-        + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
-        + f" END, {d.parse(groups_of('q'))}, m.used, {raters}, {dimensions} "
+        f"SELECT {', '.join(values)} "
         "FROM q JOIN m ON m.unit_type = q.unit_type AND m.mask = q.mask" + join_dimensions
     )
     params.append(round_.pk)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -316,14 +317,31 @@ class RoundResult(models.Model):
         db_index=False,
     )
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    # {group: {"count": n, "mean": "88.00" | null, "total": Σ, "low": min, "high": max}}:
-    # the tally is what a closed round keeps of its scores; enough for every rule, and
-    # for adding late ballots when a reopened round closes again.
-    groups = models.JSONField(default=dict)
-    weights = models.JSONField(default=dict)  # effective weights used, as strings
     rater_count = models.PositiveIntegerField(default=0)
-    # Annual democratic evaluation only: {dimension: {"score": "88.00" | null,
-    # "groups": {group: {"count": n, "mean": ...}}}}; the score is their mean.
+    # Per rater group, what a closed round keeps of its scores (decision 26): the tally
+    # (how many, their sum, the lowest, the highest), the (trimmed) mean in hundredths,
+    # and the effective weight in ten-thousandths when the group counted. Plain
+    # integers: a close writes 100,000 of these rows, and JSON would triple them.
+    leader_count = models.PositiveIntegerField(default=0)
+    leader_total = models.PositiveIntegerField(null=True)
+    leader_low = models.PositiveSmallIntegerField(null=True)
+    leader_high = models.PositiveSmallIntegerField(null=True)
+    leader_mean = models.PositiveIntegerField(null=True)
+    leader_weight = models.PositiveSmallIntegerField(null=True)
+    team_count = models.PositiveIntegerField(default=0)
+    team_total = models.PositiveIntegerField(null=True)
+    team_low = models.PositiveSmallIntegerField(null=True)
+    team_high = models.PositiveSmallIntegerField(null=True)
+    team_mean = models.PositiveIntegerField(null=True)
+    team_weight = models.PositiveSmallIntegerField(null=True)
+    others_count = models.PositiveIntegerField(default=0)
+    others_total = models.PositiveIntegerField(null=True)
+    others_low = models.PositiveSmallIntegerField(null=True)
+    others_high = models.PositiveSmallIntegerField(null=True)
+    others_mean = models.PositiveIntegerField(null=True)
+    others_weight = models.PositiveSmallIntegerField(null=True)
+    # Annual democratic evaluation only: {aspect: {"score": "88.00" | null, "groups":
+    # {group: {"count": n, "mean": "88.00" | null, "total", "low", "high"}}}}.
     dimensions = models.JSONField(default=dict)
 
     class Meta:
@@ -334,6 +352,34 @@ class RoundResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.target_id}={self.score}"
+
+    @property
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """Each group's figures: {"count": n, "mean": "88.00" | None} and, where it has
+        scores, its tally ("total", "low", "high")."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in RaterGroup:
+            count = getattr(self, f"{group}_count")
+            mean = getattr(self, f"{group}_mean")
+            figures: dict[str, Any] = {
+                "count": count,
+                "mean": f"{mean // 100}.{mean % 100:02d}" if count and mean is not None else None,
+            }
+            if count:
+                for stat in ("total", "low", "high"):
+                    figures[stat] = getattr(self, f"{group}_{stat}")
+            out[str(group)] = figures
+        return out
+
+    @property
+    def weights(self) -> dict[str, str]:
+        """The effective weights of the groups that counted: {"leader": "0.4000", …}."""
+        out = {}
+        for group in RaterGroup:
+            weight = getattr(self, f"{group}_weight")
+            if weight is not None:
+                out[str(group)] = f"{weight // 10000}.{weight % 10000:04d}"
+        return out
 
 
 class RoundEvent(models.Model):

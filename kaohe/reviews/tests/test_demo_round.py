@@ -99,10 +99,8 @@ def test_three_quarters_closed_and_the_current_one_open(loaded: Loaded) -> None:
     assert not Score.objects.filter(round__region=loaded.region).exists()
     tallies = [
         f["count"]
-        for groups in RoundResult.objects.filter(round__region=loaded.region).values_list(
-            "groups", flat=True
-        )
-        for f in groups.values()
+        for r in RoundResult.objects.filter(round__region=loaded.region)
+        for f in r.groups.values()
     ]
     assert result.scores == sum(tallies)
 
@@ -210,10 +208,8 @@ def test_no_ballot_gives_more_than_30_percent_high_scores(loaded: Loaded) -> Non
 def test_scores_spread_like_real_ballots(loaded: Loaded) -> None:
     tallies = [
         (f["count"], f["total"], f["low"], f["high"])
-        for groups in RoundResult.objects.filter(round__region=loaded.region).values_list(
-            "groups", flat=True
-        )
-        for f in groups.values()
+        for r in RoundResult.objects.filter(round__region=loaded.region)
+        for f in r.groups.values()
         if f["count"]
     ]
     n = sum(t[0] for t in tallies)

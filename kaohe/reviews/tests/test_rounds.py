@@ -35,9 +35,7 @@ def ballot(
 def tallied(round_: ReviewRound) -> int:
     """How many scores the round's results hold in their tallies."""
     return sum(
-        f["count"]
-        for groups in RoundResult.objects.filter(round=round_).values_list("groups", flat=True)
-        for f in groups.values()
+        f["count"] for r in RoundResult.objects.filter(round=round_) for f in r.groups.values()
     )
 
 
