@@ -322,19 +322,19 @@ class RoundResult(models.Model):
     # (how many, their sum, the lowest, the highest), the (trimmed) mean in hundredths,
     # and the effective weight in ten-thousandths when the group counted. Plain
     # integers: a close writes 100,000 of these rows, and JSON would triple them.
-    leader_count = models.PositiveIntegerField(default=0)
+    leader_count = models.PositiveIntegerField(default=0, db_default=0)
     leader_total = models.PositiveIntegerField(null=True)
     leader_low = models.PositiveSmallIntegerField(null=True)
     leader_high = models.PositiveSmallIntegerField(null=True)
     leader_mean = models.PositiveIntegerField(null=True)
     leader_weight = models.PositiveSmallIntegerField(null=True)
-    team_count = models.PositiveIntegerField(default=0)
+    team_count = models.PositiveIntegerField(default=0, db_default=0)
     team_total = models.PositiveIntegerField(null=True)
     team_low = models.PositiveSmallIntegerField(null=True)
     team_high = models.PositiveSmallIntegerField(null=True)
     team_mean = models.PositiveIntegerField(null=True)
     team_weight = models.PositiveSmallIntegerField(null=True)
-    others_count = models.PositiveIntegerField(default=0)
+    others_count = models.PositiveIntegerField(default=0, db_default=0)
     others_total = models.PositiveIntegerField(null=True)
     others_low = models.PositiveSmallIntegerField(null=True)
     others_high = models.PositiveSmallIntegerField(null=True)
