@@ -242,6 +242,29 @@ class Person(models.Model):
         return self.name
 
 
+class Dimension(models.TextChoices):
+    """The aspects a cadre is assessed on (德能勤绩廉, plus 弹性 for flexible
+    indicators): the dimension of a scheme's indicator, and the aspects the annual
+    democratic evaluation rates apart."""
+
+    MORALITY = "de", _("Morality")  # 德
+    ABILITY = "neng", _("Ability")  # 能
+    DILIGENCE = "qin", _("Diligence")  # 勤
+    PERFORMANCE = "ji", _("Performance")  # 绩
+    INTEGRITY = "lian", _("Integrity")  # 廉
+    FLEXIBLE = "tanxing", _("Flexible")  # 弹性
+
+
+# 德能勤绩廉: what the annual democratic evaluation rates, each apart.
+ASPECTS = [
+    Dimension.MORALITY,
+    Dimension.ABILITY,
+    Dimension.DILIGENCE,
+    Dimension.PERFORMANCE,
+    Dimension.INTEGRITY,
+]
+
+
 class LeadershipRole(models.TextChoices):
     MAIN = "main", _("Main leader")
     TEAM = "team", _("Leadership team member")

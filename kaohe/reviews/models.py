@@ -16,24 +16,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kaohe.org.models import UnitType
+from kaohe.org.models import ASPECTS, UnitType
 
 
 class RaterGroup(models.TextChoices):
     LEADER = "leader", _("Leader rating")  # 领导主评: the main leader
     TEAM = "team", _("Peer rating")  # 同级互评: the leadership team
     OTHERS = "others", _("Other raters")  # 其他参评: other cadres, approved outside raters
-
-
-class Dimension(models.TextChoices):
-    """The five aspects of the annual democratic evaluation (民主测评), rated apart."""
-
-    # The same codes and names as the dimensions of kaohe.schemes' indicators.
-    MORALITY = "de", _("Morality")  # 德
-    ABILITY = "neng", _("Ability")  # 能
-    DILIGENCE = "qin", _("Diligence")  # 勤
-    PERFORMANCE = "ji", _("Performance")  # 绩
-    INTEGRITY = "lian", _("Integrity")  # 廉
 
 
 # The one "dimension" of a quarterly or monthly round: a single overall score.
@@ -134,7 +123,7 @@ class ReviewRound(models.Model):
         """What a ballot scores per person: 德能勤绩廉 apart in the annual democratic
         evaluation, one overall score otherwise."""
         if self.cadence == self.Cadence.ANNUAL:
-            return [str(d) for d in Dimension]
+            return [str(d) for d in ASPECTS]
         return [OVERALL]
 
     @property

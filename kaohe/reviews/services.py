@@ -23,10 +23,9 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
-from kaohe.org.models import LeadershipRole, Membership, Person, Region, Unit
+from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
 from kaohe.reviews import closing
 from kaohe.reviews.models import (
-    Dimension,
     DraftBallot,
     ExtraRater,
     InvalidBallots,

@@ -13,9 +13,9 @@ from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest
-from kaohe.org.models import Person, Region
+from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import selectors, services
-from kaohe.reviews.models import Dimension, RaterGroup, RoundState, RoundUnit
+from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
 
 
 @login_required

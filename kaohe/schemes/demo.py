@@ -33,11 +33,10 @@ from django.db import transaction
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT
-from kaohe.org.models import PersonnelCategory, Region, Unit
+from kaohe.org.models import Dimension, PersonnelCategory, Region, Unit
 from kaohe.schemes import services
 from kaohe.schemes.models import (
     AutoSource,
-    Dimension,
     Indicator,
     IndicatorKind,
     Module,

@@ -15,21 +15,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.org.models import Dimension
+
 
 class Module(models.TextChoices):
     COMMON = "common", _("Common")  # 共性
     INDIVIDUAL = "individual", _("Individual")  # 个性
     NEGATIVE = "negative", _("Negative")  # 反向
     FLEXIBLE = "flexible", _("Flexible")  # 弹性
-
-
-class Dimension(models.TextChoices):
-    MORALITY = "de", _("Morality")  # 德
-    ABILITY = "neng", _("Ability")  # 能
-    DILIGENCE = "qin", _("Diligence")  # 勤
-    PERFORMANCE = "ji", _("Performance")  # 绩
-    INTEGRITY = "lian", _("Integrity")  # 廉
-    FLEXIBLE = "tanxing", _("Flexible")  # 弹性
 
 
 class IndicatorKind(models.TextChoices):

@@ -14,11 +14,10 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, sc
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest
-from kaohe.org.models import Person, Region, Unit
+from kaohe.org.models import Dimension, Person, Region, Unit
 from kaohe.schemes import entry, evidence, selectors, services
 from kaohe.schemes.models import (
     AutoSource,
-    Dimension,
     IndicatorKind,
     Module,
     SchemeVersion,

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.core.errors import ApplicationError
+from kaohe.org.models import ASPECTS as ORG_ASPECTS
 from kaohe.reviews import services
 from kaohe.reviews.models import (
-    Dimension,
     InvalidBallots,
     ReviewRound,
     RoundResult,
@@ -21,7 +21,7 @@ from kaohe.reviews.models import (
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
 
-ASPECTS = [str(d) for d in Dimension]
+ASPECTS = [str(d) for d in ORG_ASPECTS]
 
 
 @pytest.fixture

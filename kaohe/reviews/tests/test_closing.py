@@ -8,11 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from kaohe.org.models import Membership
+from kaohe.org.models import ASPECTS, Membership
 from kaohe.reviews import closing, services
 from kaohe.reviews.models import (
     OVERALL,
-    Dimension,
     RaterGroup,
     ReviewRound,
     RoundResult,
@@ -117,7 +116,7 @@ def test_sql_results_equal_the_reference(world: World, cadence: str, trim_above:
         if cadence != ReviewRound.Cadence.ANNUAL:
             assert got.dimensions == {} and set(dims) == {OVERALL}
             continue
-        assert set(got.dimensions) == {str(d) for d in Dimension}
+        assert set(got.dimensions) == {str(d) for d in ASPECTS}
         for dimension, result in per_dimension.items():
             shown = got.dimensions[dimension]
             assert shown["score"] == (None if result.score is None else f"{result.score:.2f}")

@@ -16,7 +16,7 @@ from pytest_django import DjangoDbBlocker
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
 from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT, generate_demo
-from kaohe.org.models import Region, Unit
+from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.demo import (
     RETURN_INDICATOR,
     RETURN_INDICATOR_COMMENT,
@@ -29,7 +29,6 @@ from kaohe.schemes.demo import (
 from kaohe.schemes.entry import entry_grid
 from kaohe.schemes.models import (
     AutoSource,
-    Dimension,
     Indicator,
     IndicatorKind,
     Module,
