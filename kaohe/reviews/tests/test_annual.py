@@ -161,3 +161,24 @@ def test_a_reopened_evaluation_adds_late_ballots_to_each_aspect(
         assert new["low"] <= old["low"] and new["total"] > old["total"]
     assert after.groups["others"]["count"] == before.groups["others"]["count"] + 2
     assert after.score is not None and before.score is not None and after.score < before.score
+
+
+def test_the_results_page_shows_each_aspect(
+    big: World, annual: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    ru = bureau_unit(annual, big)
+    keys = ["B00", "B01", "B02", "B03", "B04", "B05", "B06", "unit_head", "team_member"]
+    for i, key in enumerate(keys):
+        services.ballot_submit(
+            actor=big.users[key], round_unit=ru, values=aspects_ballot(big, key, annual, 72 + i)
+        )
+    services.round_close(actor=big.users["region_admin"], round_=annual)
+    html = (
+        client_as("region_admin")
+        .get(reverse("reviews:results", args=[annual.pk, big.bureau.pk]))
+        .content.decode()
+    )
+    for label in ("德", "能", "勤", "绩", "廉"):
+        assert f"<th>{label}</th>" in html
+    result = RoundResult.objects.get(round=annual, target=big.people["b8"])
+    assert f"<td>{result.dimensions['ji']['score']}</td>" in html
