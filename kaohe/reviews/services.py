@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
@@ -34,6 +34,7 @@ from kaohe.reviews.models import (
     RaterPlan,
     ReviewRound,
     RoundEvent,
+    RoundResult,
     RoundState,
     RoundUnit,
     Score,
@@ -236,6 +237,18 @@ def round_publish(*, actor: User, round_: ReviewRound) -> None:
 def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     if len(reason.strip()) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
+    untallied = Q()
+    for group in RaterGroup:
+        untallied |= Q(**{f"{group}_count__gt": 0, f"{group}_total__isnull": True})
+    if RoundResult.objects.filter(untallied, round=round_).exists():
+        # Closed before results kept their tallies (migration reviews 0004): the next
+        # close could not add late ballots to what it no longer has.
+        raise ApplicationError(
+            _(
+                "This round was closed before results kept the sums of their scores, so "
+                "late ballots could not be added to them; it cannot be reopened."
+            )
+        )
     _transition(
         actor,
         round_,

@@ -188,3 +188,17 @@ def test_a_subordinate_units_raters_are_approved_by_its_superior(
         actor=big.users["unit_admin"], round_unit=centre, approve=True, note="同意"
     )
     assert RoundUnit.objects.get(pk=centre.pk).proposal == RoundUnit.Proposal.APPROVED
+
+
+def test_a_round_closed_before_results_kept_tallies_cannot_be_reopened(
+    big: World, q1: ReviewRound
+) -> None:
+    services.round_close(actor=big.users["region_admin"], round_=q1)
+    # As migration 0004 leaves a result closed before: counts and means, no sums.
+    RoundResult.objects.create(
+        round=q1, unit=big.bureau, target=big.people["b1"], leader_count=1, leader_mean=8800
+    )
+    with pytest.raises(ApplicationError, match="不能重新开放"):
+        services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投")
+    q1.refresh_from_db()
+    assert q1.state == RoundState.CLOSED
