@@ -100,15 +100,10 @@ def weighted_score(
 def target_result(
     scores: Mapping[str, Sequence[int]], weights: Mapping[str, Decimal], trim_above: int
 ) -> TargetResult:
-    """Group means (trimmed where configured) weighted by rater group."""
-    figures = tuple(
-        GroupFigure(
-            group, len(scores.get(group, ())), trimmed_mean(scores.get(group, ()), trim_above)
-        )
-        for group in weights
-    )
-    used, score = weighted_score(figures, weights)
-    return TargetResult(figures, used, score)
+    """Group means (trimmed where configured) weighted by rater group: the one-aspect
+    case of `result_from_tallies`, from the scores themselves."""
+    tallies = {group: Tally.of(values) for group, values in scores.items() if values}
+    return result_from_tallies({"": tallies}, weights, trim_above)[0]
 
 
 def result_from_tallies(
