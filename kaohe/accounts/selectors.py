@@ -13,7 +13,7 @@ from kaohe.accounts.models import RoleGrant, User
 from kaohe.core.calendar import year_is_known
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
 from kaohe.org.selectors import person_current
-from kaohe.worklogs.models import WorkLog
+from kaohe.worklogs.selectors import day_state
 
 
 @dataclass
@@ -52,10 +52,10 @@ def home_summary(user: User, day: dt.date) -> HomeSummary:
     summary = HomeSummary(grants=grants, granted_units=granted_units)
     if user.person_id is not None and user.person is not None:
         summary.membership = person_current(user.person, day)
-        if summary.membership is not None and summary.membership.in_scope:
-            summary.logged_today = WorkLog.objects.filter(
-                person_id=user.person_id, day=day
-            ).exists()
+        # Only a day that owes a log gets the card: not a rest day, nor leave.
+        today = day_state(user, day)
+        if today is not None and today.state in ("written", "backfilled", "open"):
+            summary.logged_today = today.state != "open"
     if is_region_admin(user):
         # Holidays are announced in November; warn until the coming year is known.
         years = [day.year, day.year + 1] if day.month >= 11 else [day.year]

@@ -195,6 +195,14 @@ def month_cells(user: User, year: int, month: int, today: dt.date) -> list[list[
     return weeks
 
 
+def day_state(user: User, today: dt.date) -> DayCell | None:
+    """Today as the user's calendar shows it (written, backfilled, open, rest, none),
+    or None for a user who writes no logs."""
+    if not user.person_id:
+        return None
+    return _person_days(user, today, today, today).get(today)
+
+
 def open_days(user: User, today: dt.date) -> list[DayCell]:
     """Unwritten working days the user may still write (today included), oldest first."""
     if not user.person_id:

@@ -10,6 +10,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from kaohe.org.models import Leave
+from kaohe.testing import World
 from kaohe.worklogs.models import Summary, WorkLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
@@ -76,3 +78,22 @@ def test_a_quarterly_summary_is_written_from_the_quarters_last_month(
 def test_an_account_without_a_person_has_no_log(client_as: Callable[[str], Client]) -> None:
     page = client_as("unit_admin").get(reverse("worklogs:today")).content.decode()
     assert "没有关联人员" in page
+
+
+def test_the_home_card_asks_for_a_log_only_on_a_day_that_owes_one(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("cadre")
+    with override_settings(KAOHE_TODAY=dt.date(2026, 11, 20)):  # a Friday
+        assert "填写今日日志" in client.get(reverse("home")).content.decode()
+    with override_settings(KAOHE_TODAY=dt.date(2026, 11, 21)):  # a Saturday
+        assert "填写今日日志" not in client.get(reverse("home")).content.decode()
+    Leave.objects.create(
+        region=world.region,
+        person=world.people["cadre"],
+        start=dt.date(2026, 11, 20),
+        end=dt.date(2026, 11, 20),
+        reason="年休假",
+    )
+    with override_settings(KAOHE_TODAY=dt.date(2026, 11, 20)):
+        assert "填写今日日志" not in client.get(reverse("home")).content.decode()
