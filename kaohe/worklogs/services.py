@@ -212,10 +212,10 @@ def worklog_submit(
             _("%(day)s has not come yet; logs are written on the day or after.")
             % {"day": day.isoformat()}
         )
-    # Long enough for the deadline after the longest holiday, short enough to build fast.
-    reach = dt.timedelta(days=14 + 3 * policy.backfill_workdays)
+    # The margin every calendar here uses: an override that closes a region for weeks
+    # must not push the deadline past the calendar's end.
     cal = region_calendar(
-        person.region_id, day - dt.timedelta(days=1), max(day + reach, today + dt.timedelta(days=1))
+        person.region_id, day - dt.timedelta(days=1), max(day, today) + CALENDAR_MARGIN
     )
     if not cal.is_workday(day):
         raise ApplicationError(
