@@ -38,10 +38,19 @@ COMMENT_MAX_CHARS = 500
 POLICY_CACHE_SECONDS = 60
 
 
+def _policy_key(region_id: int) -> str:
+    return f"kaohe:worklog-policy:{region_id}"
+
+
+def policy_forget(region_id: int) -> None:
+    """Drop this process's cached rules of the region (called when they are saved)."""
+    cache.delete(_policy_key(region_id))
+
+
 def policy_for(region_id: int) -> WorklogPolicy:
     """The region's rules, cached briefly: every submission reads them. Saving the
     policy clears this process's copy (worklogs.signals)."""
-    key = f"kaohe:worklog-policy:{region_id}"
+    key = _policy_key(region_id)
     policy: WorklogPolicy | None = cache.get(key)
     if policy is None:
         policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
