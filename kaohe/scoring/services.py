@@ -427,6 +427,9 @@ def quarter_compute(
     """Compute (or recompute) a quarter. A confirmed or published run must be reopened first."""
     if actor is not None:
         _require_office(actor, region.pk)
+    if not 1 <= quarter <= 4:
+        # Period(year, 0) is the whole year: refused here, not computed as a quarter.
+        raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
     period = Period(year, quarter)
     current = (
         QuarterRun.objects.select_for_update()
@@ -741,6 +744,8 @@ def annual_compute(
         _require_office(actor, region.pk)
     p = policy_for(region.pk)
     share = excellent_share if excellent_share is not None else p.excellent_share
+    if share < 0:
+        raise ApplicationError(_("The 优秀 share cannot be negative."))
     if share > p.excellent_share_max:
         raise ApplicationError(
             _("优秀 may not exceed %(max)s%% of those assessed.")

@@ -84,6 +84,13 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
             year=2026,
             excellent_share=Decimal("0.25"),
         )
+    with pytest.raises(ApplicationError, match="不能为负"):
+        services.annual_compute(
+            actor=big.users["region_admin"],
+            region=big.region,
+            year=2026,
+            excellent_share=Decimal("-0.05"),
+        )
     run = services.annual_compute(actor=big.users["region_admin"], region=big.region, year=2026)
     # The main leader: 10% democratic 92 + 30% unit 90 + 60% quarterly 88 = 9.2 + 27 + 52.8
     leader = AnnualResult.objects.get(run=run, person=head)

@@ -192,3 +192,16 @@ def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -
         .values_list("person_id", "score", "grade", "steps")
     )
     assert before == after
+
+
+def test_a_quarter_outside_1_to_4_is_refused(world: World) -> None:
+    for quarter in (0, 5):
+        with pytest.raises(ApplicationError, match="1 至 4"):
+            services.quarter_compute(
+                actor=world.users["region_admin"],
+                region=world.region,
+                year=2026,
+                quarter=quarter,
+                today=TODAY,
+            )
+    assert not QuarterRun.objects.exists()
