@@ -82,6 +82,8 @@ class ComplianceReport:
     units: list[UnitRow]
     total: Tally
     unknown_years: frozenset[int]
+    # Each person's in-scope stretches within the range (clipped to it).
+    stretches: dict[int, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
 
 
 def _intervals(
@@ -197,6 +199,9 @@ def compliance_report(
     total = Tally()
     for unit_row in unit_rows.values():
         total.add(unit_row.tally)
+    stretches: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for person_id, _unit_id, lo, hi in intervals:
+        stretches[person_id].append((lo, hi))
     return ComplianceReport(
         start=start,
         end=end,
@@ -205,6 +210,7 @@ def compliance_report(
         units=sorted(unit_rows.values(), key=lambda r: r.name),
         total=total,
         unknown_years=cal.unknown_years,
+        stretches=dict(stretches),
     )
 
 
@@ -354,18 +360,9 @@ def worklog_deductions(
     quarters = [period] if period.quarter else [Period(period.year, q) for q in (1, 2, 3, 4)]
     owed = [q for q in quarters if closed(q)]
     annual_owed = period.quarter == 0 and closed(period)
-    # Who held an in-scope position during each owed period: one read of the stretches.
-    stretches: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
-    if owed or annual_owed:
-        for person_id, valid_from, valid_to in (
-            Membership.objects.filter(people, region_id=region_id)
-            .overlapping(period.start, period.end)
-            .in_scope()
-            .values_list("person_id", "valid_from", "valid_to")
-            .order_by()
-        ):
-            if person_id in wanted:
-                stretches[person_id].append((valid_from, valid_to))
+    # Who held an in-scope position during each owed period: the report's stretches
+    # (clipped to the period and to today, which no closed quarter reaches past).
+    stretches = {p: spans for p, spans in report.stretches.items() if p in wanted}
 
     written: set[tuple[str, int, int]] = set()
     if owed or annual_owed:
@@ -387,7 +384,7 @@ def worklog_deductions(
         count = 0
         for quarter, first, last in owed_spans:
             if (quarterly_kind, quarter, person_id) not in written and any(
-                a <= last and (b is None or b >= first) for a, b in spans
+                a <= last and b >= first for a, b in spans
             ):
                 count += 1
         if count:
