@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import connection, transaction
@@ -37,6 +36,7 @@ from kaohe.schemes.models import (
     SchemeVersion,
     VersionState,
 )
+from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.rollup import plain
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.rules import Period
@@ -115,7 +115,9 @@ def _leaves(versions: list[SchemeVersion]) -> list[Column]:
             if row.kind == IndicatorKind.GROUP:
                 walk(row.pk, [*trail, row.name])
             else:
-                columns.append(Column(row, " / ".join([*trail, row.name]), bool(row.auto_source)))
+                # Only a deduction counts occurrences; a source on any other kind is ignored.
+                automatic = bool(row.auto_source) and row.kind == IndicatorKind.DEDUCTION
+                columns.append(Column(row, " / ".join([*trail, row.name]), automatic))
 
     walk(None, [])
     return columns
@@ -208,9 +210,8 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
             return {"flag": False}, None
         choices = "是/否" if ind.kind == IndicatorKind.VETO else "合格/不合格"
         return None, _("%(where)s: write %(choices)s.") % {"where": where, "choices": choices}
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    value = finite_decimal(text)
+    if value is None:
         return None, _("%(where)s: “%(value)s” is not a number.") % {
             "where": where,
             "value": text[:12],

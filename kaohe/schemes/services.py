@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -15,17 +15,20 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
-from kaohe.org.models import Region, Unit
+from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.models import (
+    AutoSource,
     Indicator,
     IndicatorKind,
     IndicatorResult,
+    Module,
     Scheme,
     SchemeComment,
     SchemeEvent,
     SchemeVersion,
     VersionState,
 )
+from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.rollup import plain
 
 EDITABLE_FIELDS = (
@@ -69,6 +72,21 @@ def _require_reviewer(actor: User, version: SchemeVersion) -> None:
         raise ApplicationError(_("Only the region's assessment office reviews schemes."))
 
 
+def _scheme_name(name: str) -> str:
+    """A scheme name as typed, refused when longer than the field holds."""
+    limit = Scheme._meta.get_field("name").max_length or 0
+    if len(name) > limit:
+        raise ApplicationError(
+            _("A scheme name may be at most %(n)s characters long.") % {"n": limit}
+        )
+    return name
+
+
+def _fitted(name: str) -> str:
+    """A generated scheme name cut down to what the field holds."""
+    return name[: Scheme._meta.get_field("name").max_length]
+
+
 def _event(version: SchemeVersion, actor: User | None, state: str, note: str = "") -> None:
     SchemeEvent.objects.create(version=version, actor=actor, state=state, note=note[:500])
 
@@ -83,7 +101,11 @@ def template_create(
     if not is_region_admin(actor):
         raise ApplicationError(_("Only the region's assessment office creates templates."))
     scheme = Scheme.objects.create(
-        region=region, role=Scheme.Role.TEMPLATE, name=name, year=year, **categories
+        region=region,
+        role=Scheme.Role.TEMPLATE,
+        name=_scheme_name(name),
+        year=year,
+        **categories,
     )
     version = SchemeVersion.objects.create(scheme=scheme, number=1)
     _event(version, actor, VersionState.DRAFT)
@@ -125,10 +147,24 @@ def unit_scheme_create(
         raise ApplicationError(_("Start from a published template."))
     if not scope_of(actor, ADMIN_ROLES).covers_path(unit.path, unit.pk):
         raise ApplicationError(_("You may not draft schemes for this unit."))
+    name = _scheme_name(name) or _fitted(f"{unit.name}{year}年考核方案")
+    # One trunk per unit and year (supplements add to it per quarter); the lock on
+    # the unit keeps two requests at once from both passing the check.
+    Unit.objects.select_for_update().filter(pk=unit.pk).exists()
+    if Scheme.objects.filter(
+        role=Scheme.Role.UNIT, part=Scheme.Part.TRUNK, unit=unit, year=year
+    ).exists():
+        raise ApplicationError(
+            _(
+                "%(unit)s already has a scheme for %(year)s; open it and draft a new "
+                "version instead."
+            )
+            % {"unit": unit.name, "year": year}
+        )
     scheme = Scheme.objects.create(
         region_id=unit.region_id,
         role=Scheme.Role.UNIT,
-        name=name or f"{unit.name}{year}年考核方案",
+        name=name,
         unit=unit,
         personnel_category=template.scheme.personnel_category,
         performance_category=template.scheme.performance_category,
@@ -165,7 +201,7 @@ def supplement_create(*, actor: User, trunk: Scheme, quarter: int) -> SchemeVers
         part=Scheme.Part.SUPPLEMENT,
         trunk=trunk,
         unit=trunk.unit,
-        name=_("%(name)s (supplement for Q%(q)s)") % {"name": trunk.name, "q": quarter},
+        name=_fitted(_("%(name)s (supplement for Q%(q)s)") % {"name": trunk.name, "q": quarter}),
         personnel_category=trunk.personnel_category,
         performance_category=trunk.performance_category,
         year=trunk.year,
@@ -221,12 +257,9 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             if name == "weight" and text == "":
                 clean[name] = None
                 continue
-            try:
-                number = Decimal(text or "0")
-            except InvalidOperation:
-                raise ApplicationError(
-                    _("“%(value)s” is not a number.") % {"value": text[:20]}
-                ) from None
+            number = finite_decimal(text or "0")
+            if number is None:
+                raise ApplicationError(_("“%(value)s” is not a number.") % {"value": text[:20]})
             if number < 0 or number > 1000:
                 raise ApplicationError(_("Numbers must be between 0 and 1000."))
             clean[name] = number
@@ -236,9 +269,33 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             clean[name] = str(value).strip()
     if "name" in clean and not clean["name"]:
         raise ApplicationError(_("An indicator needs a name."))
+    limit = Indicator._meta.get_field("name").max_length or 0
+    if len(clean.get("name", "")) > limit:
+        raise ApplicationError(
+            _("An indicator name may be at most %(n)s characters long.") % {"n": limit}
+        )
     if "kind" in clean and clean["kind"] not in IndicatorKind.values:
         raise ApplicationError(_("Choose a kind from the list."))
+    if "module" in clean and clean["module"] not in Module.values:
+        raise ApplicationError(_("Choose a module from the list."))
+    if "dimension" in clean and clean["dimension"] not in Dimension.values:
+        raise ApplicationError(_("Choose a dimension from the list."))
+    if "auto_source" in clean and clean["auto_source"] not in AutoSource.values:
+        raise ApplicationError(_("Choose a “Filled from” option from the list."))
     return clean
+
+
+def _check_auto_source(kind: str, auto_source: str, name: str) -> None:
+    """Only a deduction counts occurrences, so only a deduction is filled automatically."""
+    if auto_source and kind != IndicatorKind.DEDUCTION:
+        raise ApplicationError(_auto_source_problem(name))
+
+
+def _auto_source_problem(name: str) -> str:
+    return _(
+        "“%(name)s” is not a deduction, so it cannot be filled automatically; "
+        "choose “Entered by hand” or make it a deduction."
+    ) % {"name": name}
 
 
 @transaction.atomic
@@ -254,8 +311,14 @@ def indicator_add(
         Indicator.objects.filter(version=version, parent=parent).aggregate(p=Max("position"))["p"]
         or 0
     ) + 1
+    fields = _clean_fields(data)
+    _check_auto_source(
+        fields.get("kind", IndicatorKind.SCORED),
+        fields.get("auto_source", ""),
+        fields.get("name", ""),
+    )
     indicator = Indicator.objects.create(
-        version=version, parent=parent, position=position, **_clean_fields(data)
+        version=version, parent=parent, position=position, **fields
     )
     audit_record(
         actor=actor,
@@ -276,6 +339,11 @@ def indicator_update(*, actor: User, indicator: Indicator, data: Mapping[str, An
         and fields.get("kind", IndicatorKind.GROUP) != IndicatorKind.GROUP
     ):
         raise ApplicationError(_("An indicator with sub-indicators must stay a group."))
+    _check_auto_source(
+        fields.get("kind", indicator.kind),
+        fields.get("auto_source", indicator.auto_source),
+        fields.get("name", indicator.name),
+    )
     for name, value in fields.items():
         setattr(indicator, name, value)
     indicator.save()
@@ -395,6 +463,8 @@ def validate_tree(version: SchemeVersion) -> list[str]:
                 )
                 % {"name": row.name}
             )
+        if row.auto_source and kind != IndicatorKind.DEDUCTION:
+            problems.append(_auto_source_problem(row.name))
         if kind == IndicatorKind.BONUS and row.cap <= 0:
             problems.append(_("Bonus “%(name)s” needs a cap above 0.") % {"name": row.name})
         if kind == IndicatorKind.GROUP and row.max_points > 0:

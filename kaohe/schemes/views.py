@@ -28,9 +28,19 @@ from kaohe.worklogs.rules import Period
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _problem_list(exc: ApplicationError) -> list[str]:
+    return list(exc.extra.get("problems") or [exc.message])
+
+
 def _problems(request: HttpRequest, exc: ApplicationError) -> None:
-    for problem in exc.extra.get("problems", []) or [exc.message]:
+    for problem in _problem_list(exc):
         messages.error(request, problem)
+
+
+def _valid_year(year: int) -> None:
+    """Periods become dates, which run from year 1 to 9999."""
+    if not 1 <= year <= 9999:
+        raise Http404
 
 
 @login_required
@@ -177,20 +187,19 @@ def indicator_add_view(request: HttpRequest, scheme_id: int, number: int) -> Htt
     try:
         services.indicator_add(actor=req.user, version=version, parent=parent, data=request.POST)
     except ApplicationError as exc:
-        _problems(request, exc)
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
+        _problems(request, exc)
     return _tree_response(request, req, version)
 
 
 def _error_fragment(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    response = render(
-        request, "schemes/_errors.html", {"errors": exc.extra.get("problems", [exc.message])}
-    )
+    """The problems in the tree's error box; nothing is queued as a message, so
+    messages waiting for the next page are left alone."""
+    response = render(request, "schemes/_errors.html", {"errors": _problem_list(exc)})
     # The message goes to the error box, not in place of the tree.
     response["HX-Retarget"] = "#tree-errors"
     response["HX-Reswap"] = "innerHTML"
-    list(messages.get_messages(request))  # already shown in the fragment
     return response
 
 
@@ -210,9 +219,9 @@ def indicator_change_view(request: HttpRequest, indicator_id: int) -> HttpRespon
         else:
             raise Http404
     except ApplicationError as exc:
-        _problems(request, exc)
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
+        _problems(request, exc)
     return _tree_response(request, req, indicator.version)
 
 
@@ -252,7 +261,10 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     unit_id = request.GET.get("unit")
     if unit_id and unit_id.isdigit():
         period = Period.quarter_of(clock.today())
-        quarter = int(request.GET.get("quarter") or period.quarter)
+        asked = request.GET.get("quarter") or str(period.quarter)
+        if asked not in ("1", "2", "3", "4"):
+            raise Http404
+        quarter = int(asked)
         return redirect("schemes:entry", unit_id=int(unit_id), year=period.year, quarter=quarter)
     return render(
         request,
@@ -265,6 +277,7 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
     req = AuthedRequest.of(request)
+    _valid_year(year)
     if not 1 <= quarter <= 4:
         raise Http404
     period = Period(year, quarter)
@@ -323,6 +336,7 @@ def evidence_view(
 ) -> HttpResponse:
     """The evidence panel of one grid cell: a dialog fragment for htmx, a page without it."""
     req = AuthedRequest.of(request)
+    _valid_year(year)
     if not 1 <= quarter <= 4:
         raise Http404
     cell = evidence.evidence_cell(req.user, unit_id, Period(year, quarter), person_id, indicator_id)
@@ -377,6 +391,9 @@ def _grid_rows(
 @login_required
 def entry_export(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
     req = AuthedRequest.of(request)
+    _valid_year(year)
+    if not 1 <= quarter <= 4:
+        raise Http404
     try:
         grid = entry.entry_grid(req.user, unit_id, Period(year, quarter))
     except ApplicationError as exc:

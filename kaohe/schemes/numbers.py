@@ -1,0 +1,17 @@
+"""Reading numbers typed or uploaded for schemes and results."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+
+def finite_decimal(text: str) -> Decimal | None:
+    """The number written in `text`, or None when it is not a finite number.
+
+    `Decimal` reads "nan", "inf" and "Infinity" too; comparing those raises, so
+    they are refused here like any other text that is not a number."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
