@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.core.errors import ApplicationError
 
 ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
 ALL_ROLES = frozenset(Role)
@@ -91,6 +93,12 @@ def scope_of(user: User | AnonymousUser, roles: Iterable[str] = ALL_ROLES) -> Sc
 
 def is_region_admin(user: User | AnonymousUser) -> bool:
     return Role.REGION_ADMIN in roles_of(user)
+
+
+def require_region_admin(actor: User, region_id: int) -> None:
+    """Refuse unless `actor` is the assessment office of this region."""
+    if not is_region_admin(actor) or actor.region_id != region_id:
+        raise ApplicationError(_("Only the region's assessment office may do this."))
 
 
 def can_manage_roster(user: User | AnonymousUser) -> bool:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
+from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
@@ -69,11 +69,6 @@ def _event(round_: ReviewRound, actor: User | None, state: str, reason: str = ""
     RoundEvent.objects.create(round=round_, actor=actor, state=state, reason=reason)
 
 
-def _require_region_admin(actor: User, region_id: int) -> None:
-    if not is_region_admin(actor) or actor.region_id != region_id:
-        raise ApplicationError(_("Only the region's assessment office may do this."))
-
-
 @transaction.atomic
 def round_create(
     *,
@@ -86,7 +81,7 @@ def round_create(
     cadence: str = ReviewRound.Cadence.QUARTERLY,
 ) -> ReviewRound:
     """A draft round over the units that have assessed cadres at the period's end."""
-    _require_region_admin(actor, region.pk)
+    require_region_admin(actor, region.pk)
     if cadence not in ReviewRound.Cadence.values:
         raise ApplicationError(_("Choose the kind of round from the list."))
     limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
@@ -203,7 +198,7 @@ def extra_raters_decide(
 def _transition(
     actor: User, round_: ReviewRound, to: RoundState, allowed_from: set[str], reason: str = ""
 ) -> None:
-    _require_region_admin(actor, round_.region_id)
+    require_region_admin(actor, round_.region_id)
     locked = ReviewRound.objects.select_for_update().get(pk=round_.pk)
     if locked.state not in allowed_from:
         raise ApplicationError(

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
+from kaohe.accounts.access import ADMIN_ROLES, require_region_admin, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
@@ -89,11 +89,6 @@ def annual_policy(p: ScoringPolicy, excellent_share: Decimal) -> engine.AnnualPo
         min_good_quarters=p.min_good_quarters,
         failing=failing,
     )
-
-
-def _require_office(actor: User, region_id: int) -> None:
-    if not is_region_admin(actor) or actor.region_id != region_id:
-        raise ApplicationError(_("Only the region's assessment office may do this."))
 
 
 def _pools(region_id: int, year: int) -> dict[int, int]:
@@ -426,7 +421,7 @@ def quarter_compute(
 ) -> QuarterRun:
     """Compute (or recompute) a quarter. A confirmed or published run must be reopened first."""
     if actor is not None:
-        _require_office(actor, region.pk)
+        require_region_admin(actor, region.pk)
     if not 1 <= quarter <= 4:
         # Period(year, 0) is the whole year: refused here, not computed as a quarter.
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
@@ -582,7 +577,7 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
 def _set_state(
     actor: User, run: QuarterRun | AnnualRun, to: str, allowed: set[str], action: str
 ) -> None:
-    _require_office(actor, run.region_id)
+    require_region_admin(actor, run.region_id)
     if run.state not in allowed:
         raise ApplicationError(_("This period is %(state)s.") % {"state": run.get_state_display()})
     run.state = to
@@ -640,7 +635,7 @@ def quarter_reopen(*, actor: User, run: QuarterRun, reason: str, today: dt.date)
 
 def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: str) -> str:
     """The shared half of reopening: checks, the old run marked superseded, the audit row."""
-    _require_office(actor, run.region_id)
+    require_region_admin(actor, run.region_id)
     reason = reason.strip()[:300]
     if len(reason) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
@@ -741,7 +736,7 @@ def annual_compute(
     """The annual composite and grades. Above the default 优秀 share (up to the
     maximum) a recorded approval is required (R5.3)."""
     if actor is not None:
-        _require_office(actor, region.pk)
+        require_region_admin(actor, region.pk)
     p = policy_for(region.pk)
     share = excellent_share if excellent_share is not None else p.excellent_share
     if share < 0:
@@ -844,7 +839,7 @@ def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
 def flag_record(
     *, actor: User, person_id: int, year: int, kind: str, reason: str
 ) -> PersonYearFlag:
-    _require_office(actor, actor.region_id or 0)
+    require_region_admin(actor, actor.region_id or 0)
     if kind not in PersonYearFlag.Kind.values:
         raise ApplicationError(_("Choose a kind from the list."))
     if len(reason.strip()) < 4:
