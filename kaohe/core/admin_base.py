@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -63,13 +64,13 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
     ) -> None:
         user = _admin_user(request)
-        if (
-            not change
-            and user is not None
-            and not user.is_superuser
-            and self.region_field == "region"
-        ):
-            obj.region_id = user.region_id
+        if user is not None and not user.is_superuser:
+            if not change and self.region_field == "region":
+                obj.region_id = user.region_id
+            # Select and raw-id fields accept rows of any region: a row must belong to
+            # the administrator's region through `region_field`, whatever its path.
+            if self._region_id_of(obj) != user.region_id:
+                raise PermissionDenied
         super().save_model(request, obj, form, change)
         audit_record(
             actor=user,
@@ -78,6 +79,14 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             region=user.region if user else None,
             details={"fields": list(form.changed_data)},
         )
+
+    def _region_id_of(self, obj: Any) -> int | None:
+        """The region of `obj` through `region_field` ("region", "unit__region" …)."""
+        *path, _region = self.region_field.split("__")
+        for name in path:
+            obj = getattr(obj, name)
+        region_id: int | None = obj.region_id
+        return region_id
 
     def _audit_delete(self, request: HttpRequest, obj: Model) -> None:
         user = _admin_user(request)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from kaohe.core.admin_base import RegionScopedAdmin, _admin_user
+from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 
 
@@ -35,11 +37,19 @@ class UnitAnnualScoreAdmin(RegionScopedAdmin):
     list_filter = ("year",)
     raw_id_fields = ("unit",)
 
-    def save_model(
-        self, request: HttpRequest, obj: UnitAnnualScore, form: Any, change: bool
-    ) -> None:
-        _same_region(request, obj.unit.region_id)
-        super().save_model(request, obj, form, change)
+
+class PersonYearFlagForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The same reason rule as services.flag_record: it is shown in the explanation."""
+
+    class Meta:
+        model = PersonYearFlag
+        fields = ("person", "year", "kind", "reason")
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data["reason"]).strip()
+        if len(reason) < 4:
+            raise ValidationError(_("Write the reason; it is shown in the explanation."))
+        return reason
 
 
 @admin.register(PersonYearFlag)
@@ -50,18 +60,10 @@ class PersonYearFlagAdmin(RegionScopedAdmin):
     list_display = ("person", "year", "kind", "reason", "created_at")
     list_filter = ("year", "kind")
     raw_id_fields = ("person",)
-    exclude = ("actor",)
+    form = PersonYearFlagForm
 
     def save_model(
         self, request: HttpRequest, obj: PersonYearFlag, form: Any, change: bool
     ) -> None:
-        _same_region(request, obj.person.region_id)
         obj.actor = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
-
-
-def _same_region(request: HttpRequest, region_id: int) -> None:
-    """Raw-id fields accept any id: refuse rows of another region."""
-    user = _admin_user(request)
-    if user is None or (not user.is_superuser and user.region_id != region_id):
-        raise PermissionDenied

@@ -95,3 +95,42 @@ def test_revoking_a_region_admin_grant_in_admin_drops_the_staff_flag(
     assert AuditEvent.objects.filter(
         action="accounts.role.revoke", object_id=str(other.pk)
     ).exists()
+
+
+def test_admin_rows_reached_through_another_model_stay_in_the_region(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    """RegionScopedAdmin checks the region along `region_field` on every save, so a
+    unit or person of another region picked by id is refused."""
+    from kaohe.org.models import PilotUnitYear, Unit
+    from kaohe.scoring.models import UnitAnnualScore
+
+    foreign = Unit.objects.create(
+        region=world.other_region, name="邻区某局", code="X1", path="", depth=0
+    )
+    client = client_as("region_admin")
+    url = reverse("admin:scoring_unitannualscore_add")
+    refused = client.post(url, {"unit": foreign.pk, "year": 2026, "score": "90"})
+    assert refused.status_code == 403
+    accepted = client.post(url, {"unit": world.bureau.pk, "year": 2026, "score": "90"})
+    assert accepted.status_code == 302
+    assert list(UnitAnnualScore.objects.values_list("unit_id", flat=True)) == [world.bureau.pk]
+    # Pilot units had no check of their own before the base class made it.
+    pilot = client.post(reverse("admin:org_pilotunityear_add"), {"unit": foreign.pk, "year": 2026})
+    assert pilot.status_code == 403
+    assert not PilotUnitYear.objects.exists()
+
+
+def test_a_flag_entered_in_admin_needs_its_reason(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    from kaohe.scoring.models import PersonYearFlag
+
+    client = client_as("region_admin")
+    url = reverse("admin:scoring_personyearflag_add")
+    person = world.people["cadre"].pk
+    short = client.post(url, {"person": person, "year": 2026, "kind": "veto", "reason": "无"})
+    assert short.status_code == 200 and "写明理由" in short.content.decode()
+    assert not PersonYearFlag.objects.exists()
+    client.post(url, {"person": person, "year": 2026, "kind": "veto", "reason": "被区委通报批评"})
+    assert PersonYearFlag.objects.get().actor == world.users["region_admin"]
