@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,15 +48,45 @@ def proposer_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(scope_of(user, PROPOSER_ROLES).unit_filter())
 
 
-@dataclass
+@dataclass(frozen=True)
 class PoolCounter:
+    """A quota pool in a run: its graded results, the places for 好 they give, and
+    how many hold 好 now."""
+
     pool_id: int
+    graded: int
     limit: int
     used: int
 
     @property
     def left(self) -> int:
         return max(self.limit - self.used, 0)
+
+
+def pool_counters(run: QuarterRun, pool_ids: Iterable[int] | None = None) -> dict[int, PoolCounter]:
+    """Pool id → its counter, in pool id order, from one GROUP BY (and the policy's
+    read), however many pools. Without `pool_ids`, every pool with a graded result;
+    with them, exactly those pools, a pool without graded results having no places."""
+    wanted = None if pool_ids is None else sorted(set(pool_ids))
+    if wanted == []:
+        return {}
+    policy = policy_for(run.region_id)
+    rows = QuarterResult.objects.filter(run=run).exclude(computed_grade="")
+    if wanted is not None:
+        rows = rows.filter(pool_id__in=wanted)
+    stats = {
+        pool_id: (n, good)
+        for pool_id, n, good in rows.values("pool_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
+        .values_list("pool_id", "n", "good")
+    }
+    out = {}
+    for pool_id in sorted(stats) if wanted is None else wanted:
+        n, good = stats.get(pool_id, (0, 0))
+        out[pool_id] = PoolCounter(
+            pool_id, n, engine.quota(n, policy.good_share, policy.rounding), good
+        )
+    return out
 
 
 def unit_proposal(
@@ -71,24 +102,8 @@ def unit_proposal(
         .select_related("person")
         .order_by("rank_in_unit", "person__staff_no")
     )
-    pools = sorted({r.pool_id for r in results})
-    policy = policy_for(run.region_id)
-    counters = []
-    stats = {
-        row["pool_id"]: row
-        for row in QuarterResult.objects.filter(run=run, pool_id__in=pools)
-        .exclude(computed_grade="")
-        .values("pool_id")
-        .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
-    }
-    for pool_id in pools:
-        row = stats.get(pool_id, {"n": 0, "good": 0})
-        counters.append(
-            PoolCounter(
-                pool_id, engine.quota(row["n"], policy.good_share, policy.rounding), row["good"]
-            )
-        )
-    return run, unit, results, counters
+    counters = pool_counters(run, {r.pool_id for r in results})
+    return run, unit, results, list(counters.values())
 
 
 @dataclass
@@ -107,20 +122,14 @@ class PoolRow:
 
 
 def quarter_pools(run: QuarterRun) -> list[PoolRow]:
-    """Each quota pool's places for 好 and how many hold it (one GROUP BY)."""
-    policy = policy_for(run.region_id)
+    """Each quota pool's places for 好 and how many hold it."""
     names = dict(
         QuotaPool.objects.filter(region_id=run.region_id, year=run.year).values_list("pk", "name")
     )
-    rows = []
-    for item in (
-        QuarterResult.objects.filter(run=run)
-        .exclude(computed_grade="")
-        .values("pool_id")
-        .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
-    ):
-        limit = engine.quota(item["n"], policy.good_share, policy.rounding)
-        rows.append(PoolRow(names.get(item["pool_id"], "—"), item["n"], limit, item["good"]))
+    rows = [
+        PoolRow(names.get(c.pool_id, "—"), c.graded, c.limit, c.used)
+        for c in pool_counters(run).values()
+    ]
     return sorted(rows, key=lambda r: r.name)
 
 

@@ -497,14 +497,6 @@ def quarter_compute(
     return run
 
 
-def pool_quota(run: QuarterRun, pool_id: int) -> tuple[int, int]:
-    """(places for 好 in the pool, places already taken)."""
-    p = policy_for(run.region_id)
-    rows = QuarterResult.objects.filter(run=run, pool_id=pool_id).exclude(computed_grade="")
-    limit = engine.quota(rows.count(), p.good_share, p.rounding)
-    return limit, rows.filter(grade=engine.QuarterGrade.GOOD).count()
-
-
 @transaction.atomic
 def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[str, str]]) -> int:
     """The unit head's proposal: {result id: (grade, reason)}. A grade may go down
@@ -554,15 +546,17 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
     if problems:
         raise ApplicationError(" ".join(problems), {"problems": problems})
     QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])
-    for pool_id in {r.pool_id for r in changed}:
-        limit, used = pool_quota(run, pool_id)
-        if used > limit:
+    # Deferred: the selectors module imports this one.
+    from kaohe.scoring.selectors import pool_counters
+
+    for counter in pool_counters(run, {r.pool_id for r in changed}).values():
+        if counter.used > counter.limit:
             raise ApplicationError(
                 _(
                     "Only %(limit)s people of this pool may be 好 this quarter; %(used)s would be. "
                     "Nothing was saved."
                 )
-                % {"limit": limit, "used": used}
+                % {"limit": counter.limit, "used": counter.used}
             )
     audit_record(
         actor=actor,

@@ -8,16 +8,18 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound
 from kaohe.reviews.tests.fixtures import bureau_unit
-from kaohe.scoring import services
+from kaohe.scoring import selectors, services
 from kaohe.scoring.explain import explain
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.testing import World
@@ -109,8 +111,10 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     )
     # The bureau and the centre share a merged pool: 12 + 2 graded → 5 places for 好.
     goods = run.results.filter(grade="good").count()
-    limit, used = services.pool_quota(run, result(run, "周敏").pool_id)
-    assert (limit, used) == (5, goods) and goods <= 5
+    pool_id = result(run, "周敏").pool_id
+    counter = selectors.pool_counters(run, [pool_id])[pool_id]
+    assert (counter.graded, counter.limit, counter.used) == (14, 5, goods) and goods <= 5
+    assert selectors.pool_counters(run)[pool_id] == counter
     page = (
         client_as("unit_head")
         .get(reverse("scoring:proposal", args=[run.pk, big.bureau.pk]))
@@ -205,3 +209,40 @@ def test_a_quarter_outside_1_to_4_is_refused(world: World) -> None:
                 today=TODAY,
             )
     assert not QuarterRun.objects.exists()
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_quota_costs_the_same_queries_however_many_pools(
+    big: World, graded: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    """The proposal page and a proposal read every pool's quota in one GROUP BY."""
+    page = reverse("scoring:proposal", args=[graded.pk, big.bureau.pk])
+    head = client_as("unit_head")
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert head.get(page).status_code == 200
+        return len(captured)
+
+    def propose_queries(rows: list[QuarterResult]) -> int:
+        actor = User.objects.get(pk=big.users["unit_head"].pk)  # no grants cached
+        with CaptureQueriesContext(connection) as captured:
+            changed = services.quarter_propose(
+                actor=actor, run=graded, changes={r.pk: ("poor", "年内受到诫勉") for r in rows}
+            )
+        assert changed == len(rows)
+        return len(captured)
+
+    # Results not holding 好, so that none of the new pools below is over its quota.
+    rows = list(
+        graded.results.filter(unit=big.bureau, grade="fairly_good").order_by("person_id")[:6]
+    )
+    assert len(rows) == 6
+    one_pool = page_queries()
+    in_one_pool = propose_queries(rows[:3])
+    # Three more pools for three of the bureau's results: the page counts four.
+    for offset, r in enumerate(rows[3:], start=1):
+        QuarterResult.objects.filter(pk=r.pk).update(pool_id=r.pool_id + 1000 * offset)
+    assert page_queries() == one_pool
+    assert 'id="quota-counter-4"' in head.get(page).content.decode()
+    assert propose_queries(rows[3:]) == in_one_pool
