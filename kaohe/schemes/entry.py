@@ -32,12 +32,11 @@ from kaohe.schemes.models import (
     Indicator,
     IndicatorKind,
     IndicatorResult,
-    Scheme,
     SchemeVersion,
-    VersionState,
 )
 from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.rollup import plain
+from kaohe.schemes.selectors import versions_in_force
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.rules import Period
 
@@ -58,29 +57,6 @@ def assessed_unit(user: User, unit_id: int) -> Unit:
     if unit is None:
         raise Http404
     return unit
-
-
-def versions_in_force(unit: Unit, period: Period) -> list[SchemeVersion]:
-    """The latest approved trunk of the unit for the year, plus the quarter's approved
-    supplement if there is one ("1+N")."""
-    out: list[SchemeVersion] = []
-    for part, quarter in ((Scheme.Part.TRUNK, 0), (Scheme.Part.SUPPLEMENT, period.quarter)):
-        version = (
-            SchemeVersion.objects.filter(
-                scheme__unit=unit,
-                scheme__role=Scheme.Role.UNIT,
-                scheme__part=part,
-                scheme__year=period.year,
-                scheme__quarter=quarter,
-                state=VersionState.APPROVED,
-            )
-            .select_related("scheme")
-            .order_by("-number")
-            .first()
-        )
-        if version is not None:
-            out.append(version)
-    return out
 
 
 @dataclass

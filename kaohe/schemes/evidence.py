@@ -20,8 +20,9 @@ from django.http import Http404
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.org.models import Membership, Person, Unit
-from kaohe.schemes.entry import EvidenceLink, assessed_unit, versions_in_force
+from kaohe.schemes.entry import EvidenceLink, assessed_unit
 from kaohe.schemes.models import Indicator, IndicatorKind, IndicatorResult
+from kaohe.schemes.selectors import versions_in_force
 from kaohe.worklogs.models import WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import readable_logs_filter

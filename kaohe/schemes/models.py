@@ -109,6 +109,9 @@ class SchemeVersion(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The day it was approved: a version governs the quarters that end on or after it
+    # (see selectors.in_force), so approving a revision never rewrites past quarters.
+    approved_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["scheme", "-number"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
+from kaohe.org.models import Unit
 from kaohe.schemes.models import Indicator, Scheme, SchemeComment, SchemeVersion, VersionState
 from kaohe.worklogs.rules import Period
 
@@ -122,39 +125,69 @@ def version_diff(left: SchemeVersion, right: SchemeVersion) -> list[DiffRow]:
 
 
 def published_templates(user: User) -> QuerySet[SchemeVersion]:
-    return SchemeVersion.objects.filter(
-        scheme__region_id=region_id_of(user),
-        scheme__role=Scheme.Role.TEMPLATE,
-        state=VersionState.APPROVED,
-    ).select_related("scheme")
-
-
-def versions_in_force_many(region_id: int, period: Period) -> dict[int, list[SchemeVersion]]:
-    """`entry.versions_in_force` for every unit of the region in one query: unit id →
-    the latest approved trunk for the year, then the quarter's approved supplement
-    ("1+N"). Units without an approved scheme are absent. For the scoring service,
-    which reads a whole region; no access control of its own."""
-    rows = (
+    """The latest published version of each of the region's templates."""
+    newer = SchemeVersion.objects.filter(
+        scheme=OuterRef("scheme"), state=VersionState.APPROVED, number__gt=OuterRef("number")
+    )
+    return (
         SchemeVersion.objects.filter(
-            Q(scheme__part=Scheme.Part.TRUNK, scheme__quarter=0)
-            | Q(scheme__part=Scheme.Part.SUPPLEMENT, scheme__quarter=period.quarter),
-            scheme__region_id=region_id,
-            scheme__role=Scheme.Role.UNIT,
-            scheme__unit__isnull=False,
-            scheme__year=period.year,
+            scheme__region_id=region_id_of(user),
+            scheme__role=Scheme.Role.TEMPLATE,
             state=VersionState.APPROVED,
         )
+        .exclude(Exists(newer))
         .select_related("scheme")
-        .order_by("scheme__unit_id", "-number", "-pk")
     )
-    latest: dict[tuple[int, str], SchemeVersion] = {}
+
+
+def in_force(versions: Iterable[SchemeVersion], period_end: dt.date) -> SchemeVersion | None:
+    """Of one scheme's approved versions, the one that governs the quarter ending on
+    `period_end`: the latest approved by that day. If none was approved by then, the
+    first approved governs it (a year's scheme is often approved after Q1 has ended).
+    So a revision applies from the quarter in which it is approved and never reaches
+    back: recomputing an earlier quarter reads the rules it was entered under."""
+    approved = sorted(
+        (v for v in versions if v.state == VersionState.APPROVED), key=lambda v: (v.number, v.pk)
+    )
+    if not approved:
+        return None
+    by_then = [v for v in approved if v.approved_on is None or v.approved_on <= period_end]
+    return by_then[-1] if by_then else approved[0]
+
+
+def _parts_in_force(unit_filter: Q, period: Period) -> dict[int, list[SchemeVersion]]:
+    """unit id → the versions in force for the period: trunk first, then the quarter's
+    supplement ("1+N"); units without an approved scheme are absent. One query."""
+    rows = SchemeVersion.objects.filter(
+        Q(scheme__part=Scheme.Part.TRUNK, scheme__quarter=0)
+        | Q(scheme__part=Scheme.Part.SUPPLEMENT, scheme__quarter=period.quarter),
+        unit_filter,
+        scheme__role=Scheme.Role.UNIT,
+        scheme__unit__isnull=False,
+        scheme__year=period.year,
+        state=VersionState.APPROVED,
+    ).select_related("scheme")
+    grouped: dict[tuple[int, int], list[SchemeVersion]] = defaultdict(list)
+    order = {Scheme.Part.TRUNK: 0, Scheme.Part.SUPPLEMENT: 1}
     for version in rows:
         unit_id = version.scheme.unit_id
         assert unit_id is not None
-        latest.setdefault((unit_id, version.scheme.part), version)
+        grouped[unit_id, order[Scheme.Part(version.scheme.part)]].append(version)
     out: dict[int, list[SchemeVersion]] = defaultdict(list)
-    for part in (Scheme.Part.TRUNK, Scheme.Part.SUPPLEMENT):
-        for (unit_id, version_part), version in sorted(latest.items()):
-            if version_part == part:
-                out[unit_id].append(version)
+    for (unit_id, _part), versions in sorted(grouped.items()):
+        chosen = in_force(versions, period.end)
+        if chosen is not None:
+            out[unit_id].append(chosen)
     return dict(out)
+
+
+def versions_in_force_many(region_id: int, period: Period) -> dict[int, list[SchemeVersion]]:
+    """`versions_in_force` for every unit of the region in one query. For the scoring
+    service, which reads a whole region; no access control of its own."""
+    return _parts_in_force(Q(scheme__region_id=region_id), period)
+
+
+def versions_in_force(unit: Unit, period: Period) -> list[SchemeVersion]:
+    """The unit's trunk for the year and the quarter's supplement, if any ("1+N"), each
+    the version that governs the quarter (`in_force`)."""
+    return _parts_in_force(Q(scheme__unit=unit), period).get(unit.pk, [])

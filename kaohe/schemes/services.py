@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
 from kaohe.accounts.models import User
+from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.org.models import Dimension, Region, Unit
@@ -30,6 +31,8 @@ from kaohe.schemes.models import (
 )
 from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.rollup import plain
+from kaohe.schemes.selectors import in_force
+from kaohe.worklogs.rules import Period
 
 EDITABLE_FIELDS = (
     "name",
@@ -562,12 +565,58 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     problems = validate_tree(version)
     if problems:
         raise ValidationFailed(" ".join(problems), {"problems": problems})
+    scheme = version.scheme
+    governed_before = _governing(scheme)
     version.state = VersionState.APPROVED
-    version.save(update_fields=["state"])
+    version.approved_on = clock.today()
+    version.save(update_fields=["state", "approved_on"])
     _event(version, actor, VersionState.APPROVED, note)
+    moved = _move_results(version, governed_before) if scheme.role == Scheme.Role.UNIT else 0
     audit_record(
         actor=actor,
         action="schemes.version.approve",
-        obj=version.scheme,
-        region=version.scheme.region,
+        obj=scheme,
+        region=scheme.region,
+        details={"results_moved": moved} if moved else None,
     )
+
+
+def _quarters(scheme: Scheme) -> list[int]:
+    return [scheme.quarter] if scheme.quarter else [1, 2, 3, 4]
+
+
+def _governing(scheme: Scheme) -> dict[int, SchemeVersion | None]:
+    """quarter → the version of this scheme in force for it (selectors.in_force)."""
+    versions = list(scheme.versions.filter(state=VersionState.APPROVED))
+    return {q: in_force(versions, Period(scheme.year, q).end) for q in _quarters(scheme)}
+
+
+def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None]) -> int:
+    """Results already entered for the quarters the newly approved version now governs
+    move onto it, indicator by indicator, matched by the indicator's key (which a
+    revision keeps); their evidence links follow. Results of indicators the revision
+    removed stay with the old version, out of the grid and the score. Quarters an
+    earlier version still governs are not touched."""
+    after = _governing(version.scheme)
+    moves: dict[int, list[int]] = defaultdict(list)  # old version id → quarters
+    for quarter, old in before.items():
+        if old is not None and old.pk != version.pk and after[quarter] == version:
+            moves[old.pk].append(quarter)
+    if not moves:
+        return 0
+    new_ids = dict(version.indicators.values_list("key", "pk"))
+    moved = 0
+    for old_id, quarters in moves.items():
+        rows = IndicatorResult.objects.filter(
+            version_id=old_id, year=version.scheme.year, quarter__in=quarters
+        )
+        by_key: dict[int, list[int]] = defaultdict(list)
+        for indicator_id, key in rows.values_list("indicator_id", "indicator__key").distinct():
+            if key in new_ids:
+                by_key[new_ids[key]].append(indicator_id)
+        # One UPDATE per indicator of the tree (a few dozen), whatever the head count.
+        for new_id, old_ids in by_key.items():
+            moved += rows.filter(indicator_id__in=old_ids).update(
+                indicator_id=new_id, version_id=version.pk
+            )
+    return moved

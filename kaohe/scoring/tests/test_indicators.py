@@ -10,9 +10,8 @@ import pytest
 
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes import services as scheme_services
-from kaohe.schemes.entry import versions_in_force
 from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersion
-from kaohe.schemes.selectors import versions_in_force_many
+from kaohe.schemes.selectors import versions_in_force, versions_in_force_many
 from kaohe.schemes.tests.fixtures import add
 from kaohe.scoring import services
 from kaohe.scoring.models import QuarterResult

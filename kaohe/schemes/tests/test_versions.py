@@ -1,0 +1,144 @@
+"""Which version of a scheme governs a quarter, and what approving a revision does to
+results already entered: a revision applies from the quarter in which it is approved,
+carries that quarter's entries over by indicator key, and leaves earlier quarters
+exactly as they were entered (so recomputing them gives the same result)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test.utils import override_settings
+
+from kaohe.core.models import AuditEvent
+from kaohe.schemes import entry, services
+from kaohe.schemes.models import IndicatorResult, SchemeVersion, VersionState
+from kaohe.schemes.selectors import (
+    in_force,
+    published_templates,
+    versions_in_force,
+    versions_in_force_many,
+)
+from kaohe.scoring.services import _indicator_parts, members_on
+from kaohe.testing import World
+from kaohe.worklogs.rules import Period
+
+pytestmark = pytest.mark.django_db
+Q1, Q2, Q3 = Period(2026, 1), Period(2026, 2), Period(2026, 3)
+
+
+def approve_on(world: World, version: SchemeVersion, day: dt.date) -> None:
+    with override_settings(KAOHE_TODAY=day):
+        if version.scheme.role == version.scheme.Role.UNIT:
+            services.version_submit(actor=world.users["unit_admin"], version=version)
+        services.version_approve(actor=world.users["region_admin"], version=version)
+    version.refresh_from_db()
+
+
+def cell(grid: entry.Grid, name: str, indicator: str) -> tuple[int, int]:
+    column = next(c for c in grid.columns if c.indicator.name == indicator)
+    person = next(p for p in grid.people if p.name == name)
+    return (person.pk, column.indicator.pk)
+
+
+def save(world: World, period: Period, cells: dict[tuple[str, str], str]) -> None:
+    with override_settings(KAOHE_TODAY=dt.date(2026, 9, 30)):
+        grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, period)
+        entry.results_save(
+            actor=world.users["unit_admin"],
+            grid=grid,
+            cells={cell(grid, n, i): v for (n, i), v in cells.items()},
+        )
+
+
+def grid_value(world: World, period: Period, name: str, indicator: str) -> str:
+    with override_settings(KAOHE_TODAY=dt.date(2026, 9, 30)):
+        grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, period)
+    return grid.cells.get(cell(grid, name, indicator), "")
+
+
+def test_the_rule_in_force() -> None:
+    def version(number: int, approved_on: dt.date | None) -> SchemeVersion:
+        return SchemeVersion(
+            pk=number, number=number, state=VersionState.APPROVED, approved_on=approved_on
+        )
+
+    v1, v2 = version(1, dt.date(2026, 4, 10)), version(2, dt.date(2026, 8, 1))
+    draft = SchemeVersion(pk=3, number=3, state=VersionState.DRAFT)
+    # Approved after Q1 ended: the first approved version governs Q1 all the same.
+    assert in_force([v2, v1, draft], Q1.end) == v1
+    assert in_force([v1, v2, draft], Q2.end) == v1
+    assert in_force([v1, v2, draft], Q3.end) == v2
+    assert in_force([draft], Q3.end) is None
+    # A version approved before this field existed counts as approved long ago.
+    legacy = version(1, None)
+    assert in_force([legacy, v2], Q2.end) == legacy
+
+
+def test_a_revision_governs_from_its_quarter_and_carries_that_quarters_entries(
+    world: World, drafted: SchemeVersion
+) -> None:
+    approve_on(world, drafted, dt.date(2026, 4, 10))
+    save(world, Q1, {("张小明", "完成任务"): "27", ("张小明", "工作质量"): "18"})
+    save(world, Q3, {("张小明", "完成任务"): "25"})
+    period_members = members_on(world.region.pk, Q1.end)
+    q1_before = _indicator_parts(world.region.pk, period_members, Q1)
+    q1_rows = set(IndicatorResult.objects.filter(quarter=1).values_list("pk", "indicator_id"))
+
+    # The revision lowers 完成任务 to 28 points; approved in Q3.
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    task = revision.indicators.get(name="完成任务")
+    services.indicator_update(
+        actor=world.users["unit_admin"], indicator=task, data={"max_points": "28"}
+    )
+    approve_on(world, revision, dt.date(2026, 8, 3))
+
+    assert versions_in_force(world.bureau, Q1) == [drafted]
+    assert versions_in_force(world.bureau, Q2) == [drafted]
+    assert versions_in_force(world.bureau, Q3) == [revision]
+    for period in (Q1, Q2, Q3):
+        assert versions_in_force_many(world.region.pk, period)[world.bureau.pk] == (
+            versions_in_force(world.bureau, period)
+        )
+    # Q1 is untouched: the same rows, the same indicators, the same roll-up.
+    assert (
+        set(IndicatorResult.objects.filter(quarter=1).values_list("pk", "indicator_id")) == q1_rows
+    )
+    assert _indicator_parts(world.region.pk, period_members, Q1) == q1_before
+    assert grid_value(world, Q1, "张小明", "完成任务") == "27"
+    # Q3's entry moved onto the revision's indicator with the same key.
+    q3 = IndicatorResult.objects.filter(quarter=3)
+    assert q3.exists()
+    assert set(q3.values_list("version_id", flat=True)) == {revision.pk}
+    moved = q3.get(person__name="张小明", indicator__key=task.key)
+    assert moved.version_id == revision.pk
+    assert moved.indicator_id == task.pk
+    assert grid_value(world, Q3, "张小明", "完成任务") == "25"
+    event = AuditEvent.objects.filter(action="schemes.version.approve").latest("pk")
+    assert event.details == {"results_moved": q3.count()}
+    # Entering Q3 now writes against the revision; Q1 still against the first version.
+    save(world, Q3, {("张小明", "完成任务"): "26"})
+    assert q3.get(person__name="张小明", indicator=task).value == Decimal(26)
+    assert not IndicatorResult.objects.filter(quarter=3, version=drafted).exists()
+
+
+def test_a_version_approved_before_a_quarter_with_no_entries_moves_nothing(
+    world: World, drafted: SchemeVersion
+) -> None:
+    approve_on(world, drafted, dt.date(2026, 1, 5))
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    approve_on(world, revision, dt.date(2026, 2, 1))
+    # Both approved within Q1: the later one governs the whole year.
+    assert {versions_in_force(world.bureau, p)[0].pk for p in (Q1, Q2, Q3)} == {revision.pk}
+    event = AuditEvent.objects.filter(action="schemes.version.approve").latest("pk")
+    assert event.details == {}
+
+
+def test_only_the_latest_published_version_of_a_template_is_offered(
+    world: World, template: SchemeVersion
+) -> None:
+    revision = services.version_new_draft(actor=world.users["region_admin"], version=template)
+    approve_on(world, revision, dt.date(2026, 2, 1))
+    offered = list(published_templates(world.users["region_admin"]))
+    assert offered == [revision]
