@@ -852,7 +852,7 @@ def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     tracer.patch(services, "_pools", "pools")
     tracer.patch(services, "_round_scores", "round scores")
     tracer.patch(engine, "annual_grades", "grades")
-    tracer.patch(engine, "tier_ranks", "ranks")
+    tracer.patch(engine, "group_ranks", "ranks")
     tracer.patch(services, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
@@ -884,7 +884,7 @@ def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) 
             "engine: annual_grades (composite, rules, quotas)",
             t.seconds("grades") - t.seconds("ranks"),
         ),
-        ("engine: tier_ranks", t.seconds("ranks")),
+        ("engine: group_ranks (in each tier)", t.seconds("ranks")),
         ("delete of the old rows", gap(engine_span, writes)),
         ("store_rows (steps as JSON text; COPY, SQLite: INSERT)", t.seconds("write")),
         ("deferred foreign-key checks", t.seconds("fk checks")),

@@ -8,13 +8,13 @@ always give the same outputs, in any order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from operator import itemgetter
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -532,7 +532,7 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                     [*steps, quota_step, STEP_QUOTA_PUSHED],
                     False,
                 )
-    ranks = tier_ranks(
+    ranks = group_ranks(
         (inp.person_id, inp.tier, composite)
         for rows in by_pool.values()
         for inp, composite, _steps, _consequences in rows
@@ -560,22 +560,26 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
     return results
 
 
-def tier_ranks(rows: Iterable[tuple[int, str, Decimal]]) -> dict[int, int]:
-    """Competition ranking (1, 2, 2, 4) by composite within each rank tier (R5.10):
-    (person, tier, composite) in, person → rank out."""
-    by_tier: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
-    for person_id, tier, composite in rows:
-        by_tier[tier].append((person_id, composite))
+_Group = TypeVar("_Group", bound=Hashable)
+
+
+def group_ranks(rows: Iterable[tuple[int, _Group, Decimal]]) -> dict[int, int]:
+    """Competition ranking (1, 2, 2, 4) by score, highest first, within each group
+    (the rank tier across the region, R5.10; the unit in a quarter): (person, group,
+    score) in, person → rank out; equal scores share a rank."""
+    by_group: dict[_Group, list[tuple[int, Decimal]]] = defaultdict(list)
+    for person_id, group, score in rows:
+        by_group[group].append((person_id, score))
     ranks: dict[int, int] = {}
-    for members in by_tier.values():
-        # By person, then (stably) by composite, highest first: one comparison of
-        # Decimals per step instead of two for (−composite, person) tuples.
+    for members in by_group.values():
+        # By person, then (stably) by score, highest first: one comparison of
+        # Decimals per step instead of two for (−score, person) tuples.
         members.sort(key=itemgetter(0))
         members.sort(key=itemgetter(1), reverse=True)
         previous: Decimal | None = None
         rank = 0
-        for position, (person_id, composite) in enumerate(members, start=1):
-            if composite != previous:
-                rank, previous = position, composite
+        for position, (person_id, score) in enumerate(members, start=1):
+            if score != previous:
+                rank, previous = position, score
             ranks[person_id] = rank
     return ranks

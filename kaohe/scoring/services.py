@@ -453,17 +453,9 @@ def quarter_compute(
     inputs, memberships = quarter_inputs(region.pk, period, today)
     scores = engine.quarter_scores(inputs, policy)
     grades = engine.quarter_grades(scores, policy)
-    by_unit: dict[int, list[engine.QuarterScore]] = defaultdict(list)
-    for s in scores:
-        by_unit[memberships[s.person_id].unit_id].append(s)
-    ranks: dict[int, int] = {}
-    for members in by_unit.values():
-        ordered = sorted(members, key=lambda s: (-s.score, s.person_id))
-        previous, rank = None, 0
-        for position, s in enumerate(ordered, start=1):
-            if s.score != previous:
-                rank, previous = position, s.score
-            ranks[s.person_id] = rank
+    ranks = engine.group_ranks(
+        (s.person_id, memberships[s.person_id].unit_id, s.score) for s in scores
+    )
     QuarterResult.objects.filter(run=run).delete()
     steps_text = StepsText()
     store_rows(

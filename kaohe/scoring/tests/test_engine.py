@@ -19,6 +19,7 @@ from kaohe.scoring.engine import (
     QuarterScore,
     annual_composite,
     annual_grades,
+    group_ranks,
     quarter_grades,
     quarter_score,
     quota,
@@ -211,3 +212,34 @@ def test_no_pool_exceeds_the_excellent_quota(rows: list[tuple[D, int]]) -> None:
     assert sum(1 for r in results.values() if r.grade == AnnualGrade.EXCELLENT) <= quota(
         len(inputs), D("0.20"), "floor"
     )
+
+
+def test_group_ranks_by_hand() -> None:
+    rows = [
+        (7, "unit a", D("90")),
+        (3, "unit a", D("95")),
+        (5, "unit a", D("90.0")),  # equal to 90: the same rank
+        (9, "unit a", D("80")),
+        (4, "unit b", D("70")),
+        (2, "unit b", D("85")),
+    ]
+    assert group_ranks(rows) == {3: 1, 5: 2, 7: 2, 9: 4, 2: 1, 4: 2}
+    assert group_ranks([]) == {}
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.decimals(0, 100, places=1)),
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_group_ranks_is_competition_ranking_in_any_order(
+    rows: list[tuple[int, D]], rng: random.Random
+) -> None:
+    people = [(person, group, score) for person, (group, score) in enumerate(rows)]
+    rng.shuffle(people)
+    ranks = group_ranks(people)
+    for person, group, score in people:
+        # 1 + how many of the group scored higher (1, 1, 3).
+        assert ranks[person] == 1 + sum(1 for _p, g, s in people if g == group and s > score)

@@ -198,6 +198,13 @@ def test_recomputing_gives_identical_results(big: World, computed: QuarterRun) -
     assert before == after
 
 
+def test_ranks_in_unit_are_competition_ranks_by_score(computed: QuarterRun) -> None:
+    rows = list(computed.results.values_list("unit_id", "score", "rank_in_unit"))
+    assert {rank for _u, _s, rank in rows} >= {1, 2}
+    for unit_id, score, rank in rows:
+        assert rank == 1 + sum(1 for u, s, _r in rows if u == unit_id and s > score)
+
+
 def test_a_quarter_outside_1_to_4_is_refused(world: World) -> None:
     for quarter in (0, 5):
         with pytest.raises(ApplicationError, match="1 至 4"):
