@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.contrib import messages
 from django.http import HttpRequest
 
 from kaohe.accounts.models import User
+from kaohe.core.errors import ApplicationError
 
 _D = TypeVar("_D", dt.date, None)
 
@@ -35,3 +37,14 @@ def parse_day(raw: str | None, default: _D) -> tuple[dt.date | _D, bool]:
         return dt.date.fromisoformat(raw), True
     except ValueError:
         return default, False
+
+
+def problems_of(exc: ApplicationError) -> list[str]:
+    """The problems a refusal lists (`extra["problems"]`), or else its one message."""
+    return list(exc.extra.get("problems") or [exc.message])
+
+
+def queue_problems(request: HttpRequest, exc: ApplicationError) -> None:
+    """Each problem of the refusal as an error message, shown on the next page."""
+    for problem in problems_of(exc):
+        messages.error(request, problem)

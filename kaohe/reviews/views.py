@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest
+from kaohe.core.http import AuthedRequest, queue_problems
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
@@ -54,8 +54,7 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
             messages.success(request, _("Draft saved. Submit it before voting ends."))
             return redirect("reviews:ballot", round_unit_id=round_unit.pk)
         except ApplicationError as exc:
-            for problem in exc.extra.get("problems", [exc.message]):
-                messages.error(request, problem)
+            queue_problems(request, exc)
     labels = dict(Dimension.choices)
     cells: dict[int, list[tuple[str, str, str, object]]] = {}
     for person, dimension, key in sheet.entries():

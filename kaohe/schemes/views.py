@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest
+from kaohe.core.http import AuthedRequest, problems_of, queue_problems
 from kaohe.org.models import Dimension, Person, Region, Unit
 from kaohe.schemes import entry, evidence, selectors, services
 from kaohe.schemes.models import (
@@ -26,15 +26,6 @@ from kaohe.schemes.models import (
 from kaohe.worklogs.rules import Period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _problem_list(exc: ApplicationError) -> list[str]:
-    return list(exc.extra.get("problems") or [exc.message])
-
-
-def _problems(request: HttpRequest, exc: ApplicationError) -> None:
-    for problem in _problem_list(exc):
-        messages.error(request, problem)
 
 
 def _valid_year(year: int) -> None:
@@ -72,7 +63,7 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
                     actor=req.user, template=template, unit=unit, year=year
                 )
         except ApplicationError as exc:
-            _problems(request, exc)
+            queue_problems(request, exc)
         else:
             return redirect("schemes:version", scheme_id=version.scheme_id, number=version.number)
     schemes = (
@@ -157,7 +148,7 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
             else:
                 raise Http404
         except ApplicationError as exc:
-            _problems(request, exc)
+            queue_problems(request, exc)
         return redirect("schemes:version", scheme_id=scheme_id, number=version.number)
     context = _version_context(req, version)
     context["versions"] = version.scheme.versions.order_by("number")
@@ -189,14 +180,14 @@ def indicator_add_view(request: HttpRequest, scheme_id: int, number: int) -> Htt
     except ApplicationError as exc:
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
-        _problems(request, exc)
+        queue_problems(request, exc)
     return _tree_response(request, req, version)
 
 
 def _error_fragment(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """The problems in the tree's error box; nothing is queued as a message, so
     messages waiting for the next page are left alone."""
-    response = render(request, "schemes/_errors.html", {"errors": _problem_list(exc)})
+    response = render(request, "schemes/_errors.html", {"errors": problems_of(exc)})
     # The message goes to the error box, not in place of the tree.
     response["HX-Retarget"] = "#tree-errors"
     response["HX-Reswap"] = "innerHTML"
@@ -221,7 +212,7 @@ def indicator_change_view(request: HttpRequest, indicator_id: int) -> HttpRespon
     except ApplicationError as exc:
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
-        _problems(request, exc)
+        queue_problems(request, exc)
     return _tree_response(request, req, indicator.version)
 
 
@@ -302,7 +293,7 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
                 source = "grid"
             changed = entry.results_save(actor=req.user, grid=grid, cells=cells, source=source)
         except ApplicationError as exc:
-            _problems(request, exc)
+            queue_problems(request, exc)
             if upload is None:
                 grid.cells.update({k: v for k, v in cells.items()})  # keep what was typed
         else:

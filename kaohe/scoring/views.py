@@ -12,17 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest
+from kaohe.core.http import AuthedRequest, queue_problems
 from kaohe.org.models import Region
 from kaohe.scoring import selectors, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import RunState
-
-
-def _errors(request: HttpRequest, exc: ApplicationError) -> None:
-    for problem in exc.extra.get("problems", []) or [exc.message]:
-        messages.error(request, problem)
 
 
 @login_required
@@ -60,7 +55,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         except (ValueError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
-            _errors(request, exc)
+            queue_problems(request, exc)
     today = clock.today()
     return render(
         request,
@@ -108,7 +103,7 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as exc:
-            _errors(request, exc)
+            queue_problems(request, exc)
         return redirect("scoring:quarter", run_id=run.pk)
     rows, ties = selectors.quarter_distribution(run)
     grades = [g.value for g in QUARTER_ORDER]
@@ -151,7 +146,7 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
         try:
             count = services.quarter_propose(actor=req.user, run=run, changes=changes)
         except ApplicationError as exc:
-            _errors(request, exc)
+            queue_problems(request, exc)
         else:
             messages.success(request, _("Proposal saved: %(n)s grades changed.") % {"n": count})
             return redirect("scoring:proposal", run_id=run.pk, unit_id=unit.pk)
@@ -183,7 +178,7 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
             else:
                 services.annual_publish(actor=req.user, run=run)
         except ApplicationError as exc:
-            _errors(request, exc)
+            queue_problems(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
     distribution = selectors.annual_distribution(run)
     return render(
@@ -244,7 +239,7 @@ def receipt_view(request: HttpRequest, kind: str, result_id: int) -> HttpRespons
     try:
         services.receipt_confirm(actor=req.user, result=result)
     except ApplicationError as exc:
-        _errors(request, exc)
+        queue_problems(request, exc)
     else:
         messages.success(request, _("Receipt confirmed."))
     return redirect("scoring:explanation", kind=kind, result_id=result_id)
