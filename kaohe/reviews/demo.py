@@ -33,6 +33,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from kaohe.accounts.models import User
+from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
@@ -480,14 +481,13 @@ def _insert(model: type[models.Model], columns: list[str], rows: list[list[Any]]
     """A plain multi-row INSERT through the DB-API: tens of thousands of rows in a
     fraction of what bulk_create needs to build and compile a model instance per row.
     Values must already be in database form."""
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
+    names = ", ".join(sql.column(model, c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     # Table and column names come from the models, never from input.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    insert = f"INSERT INTO {sql.table(model)} ({names}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+            cursor.executemany(insert, rows[start : start + BATCH_SIZE])
 
 
 def _write_scores(round_: ReviewRound, scores: list[tuple[int, int, str, int]]) -> None:

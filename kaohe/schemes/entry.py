@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Model, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from kaohe.accounts.models import Role, User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.sql import table as _table
 from kaohe.org.models import Membership, Person, Unit
 from kaohe.schemes.models import (
     AutoSource,
@@ -338,10 +339,6 @@ def results_save(
         },
     )
     return created + updated + cleared
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _upsert(grid: Grid, rows: list[dict[str, Any]]) -> None:

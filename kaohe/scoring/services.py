@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, require_region_admin, scope_of
 from kaohe.accounts.models import Role, User
+from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
@@ -383,10 +384,8 @@ def store_rows(
     PostgreSQL: one COPY through psycopg (bulk_create binds and escapes every value of
     every row in Python, and was 8× slower at 20,000 results). Otherwise one
     executemany of a plain INSERT."""
-    fields = [model._meta.get_field(c) for c in columns]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(str(f.column)) for f in fields if isinstance(f, models.Field))
+    table = sql.table(model)
+    names = ", ".join(sql.column(model, c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -394,10 +393,10 @@ def store_rows(
                 for row in rows:
                     write(row)
         else:
-            marks = ", ".join(["%s"] * len(fields))
+            marks = ", ".join(["%s"] * len(columns))
             # Table and column names from the model's metadata; the values are bound.
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, list(rows))
+            insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(insert, list(rows))
 
 
 @contextmanager

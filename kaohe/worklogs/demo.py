@@ -27,6 +27,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from kaohe.accounts.models import User
+from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.calendar import WorkCalendar, region_calendar
 from kaohe.org.demo import PERSONAS, POLICE_UNIT, TOWNS
@@ -405,13 +406,6 @@ LOG_FIELDS = (
 )
 
 
-def _column(name: str) -> str:
-    field = WorkLog._meta.get_field(name)
-    if not isinstance(field, models.Field) or not field.column:
-        raise RuntimeError(f"WorkLog.{name} is not a column.")
-    return field.column
-
-
 def _insert_logs(region_id: int, items: Iterable[tuple[_Stretch, dt.date, str, str]]) -> int:
     """Insert the logs: COPY on PostgreSQL, multi-row INSERTs of INSERT_ROWS elsewhere.
 
@@ -422,10 +416,9 @@ def _insert_logs(region_id: int, items: Iterable[tuple[_Stretch, dt.date, str, s
     than the inserts themselves, hence COPY. Values are adapted the way Django
     would: dates and timestamps once each.
     """
-    meta = WorkLog._meta
     ops = connection.ops
-    table = ops.quote_name(meta.db_table)
-    columns = ", ".join(ops.quote_name(_column(name)) for name in LOG_FIELDS)
+    table = sql.table(WorkLog)
+    columns = ", ".join(sql.column(WorkLog, name) for name in LOG_FIELDS)
     now = ops.adapt_datetimefield_value(timezone.now())
     days: dict[dt.date, Any] = {}
 

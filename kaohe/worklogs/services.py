@@ -7,13 +7,13 @@ import functools
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.core import clock
+from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
@@ -117,10 +117,10 @@ def _position_from(vendor: str) -> str:
     m = Membership
     statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
     return (
-        f"FROM {_table(m)} m WHERE m.{_column(m, 'person')} = %s "
-        f"AND m.{_column(m, 'valid_from')} <= %s "
-        f"AND (m.{_column(m, 'valid_to')} IS NULL OR m.{_column(m, 'valid_to')} >= %s) "
-        f"AND m.{_column(m, 'status')} IN ({statuses})"
+        f"FROM {sql.table(m)} m WHERE m.{sql.column(m, 'person')} = %s "
+        f"AND m.{sql.column(m, 'valid_from')} <= %s "
+        f"AND (m.{sql.column(m, 'valid_to')} IS NULL OR m.{sql.column(m, 'valid_to')} >= %s) "
+        f"AND m.{sql.column(m, 'status')} IN ({statuses})"
     )
 
 
@@ -129,16 +129,16 @@ def _on_leave(vendor: str) -> str:
     """Whether the membership's person was on recorded leave on a day."""
     m, lv = Membership, Leave
     return (
-        f"EXISTS (SELECT 1 FROM {_table(lv)} l "  # noqa: S608
-        f"WHERE l.{_column(lv, 'person')} = m.{_column(m, 'person')} "
-        f"AND l.{_column(lv, 'start')} <= %s AND l.{_column(lv, 'end')} >= %s)"
+        f"EXISTS (SELECT 1 FROM {sql.table(lv)} l "  # noqa: S608
+        f"WHERE l.{sql.column(lv, 'person')} = m.{sql.column(m, 'person')} "
+        f"AND l.{sql.column(lv, 'start')} <= %s AND l.{sql.column(lv, 'end')} >= %s)"
     )
 
 
 @functools.cache
 def _position_sql(vendor: str) -> str:
     return (
-        f"SELECT m.{_column(Membership, 'unit')}, {_on_leave(vendor)} "
+        f"SELECT m.{sql.column(Membership, 'unit')}, {_on_leave(vendor)} "
         f"{_position_from(vendor)} LIMIT 1"
     )
 
@@ -163,27 +163,16 @@ _LOG_COLUMNS = (
 )
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    if not isinstance(field, models.Field) or not field.column:
-        raise RuntimeError(f"{model.__name__}.{name} is not a column.")
-    return connection.ops.quote_name(field.column)
-
-
 @functools.cache
 def _log_insert_sql(vendor: str) -> str:
-    columns = ", ".join(_column(WorkLog, c) for c in _LOG_COLUMNS)
+    columns = ", ".join(sql.column(WorkLog, c) for c in _LOG_COLUMNS)
     m = Membership
     return (
-        f"INSERT INTO {_table(WorkLog)} ({columns}) "
-        f"SELECT %s, m.{_column(m, 'person')}, m.{_column(m, 'unit')}, %s, %s, %s, %s, %s, 0 "
+        f"INSERT INTO {sql.table(WorkLog)} ({columns}) "
+        f"SELECT %s, m.{sql.column(m, 'person')}, m.{sql.column(m, 'unit')}, %s, %s, %s, %s, %s, 0 "
         f"{_position_from(vendor)} AND NOT {_on_leave(vendor)} LIMIT 1 "
-        f"ON CONFLICT ({_column(WorkLog, 'person')}, {_column(WorkLog, 'day')}) DO NOTHING "
-        f"RETURNING {_column(WorkLog, 'id')}, {_column(WorkLog, 'unit')}"
+        f"ON CONFLICT ({sql.column(WorkLog, 'person')}, {sql.column(WorkLog, 'day')}) DO NOTHING "
+        f"RETURNING {sql.column(WorkLog, 'id')}, {sql.column(WorkLog, 'unit')}"
     )
 
 

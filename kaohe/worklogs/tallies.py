@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from kaohe.accounts.models import User
+from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.org.models import Region
 from kaohe.worklogs.models import LogMonthTally, Timeliness, WorkLog
@@ -74,8 +75,7 @@ def tallies_rebuild(*, actor: User | None, region_ids: Iterable[int]) -> int:
     month = _MONTH_SQL.get(vendor)
     if month is None:
         raise RuntimeError(f"work-log tallies cannot be rebuilt on {vendor}")
-    log_table = WorkLog._meta.db_table
-    tally_table = LogMonthTally._meta.db_table
+    log_table, tally_table = sql.table(WorkLog), sql.table(LogMonthTally)
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         if vendor == "postgresql":
