@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-_tmp = tempfile.mkdtemp(prefix="kaohe-bench-")
-os.environ.setdefault("KAOHE_DATABASE_URL", f"sqlite:///{_tmp}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
+import common
 
-import django  # noqa: E402
-
-django.setup()
+common.setup_django(sqlite_by_default=True)
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -60,7 +49,7 @@ def roster_bytes(rows: int, unit_code: str) -> bytes:
 
 def main() -> None:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    call_command("migrate", verbosity=0)
+    common.migrate()
     print(f"kaohe foundation benchmark ({engine})")
 
     started = time.perf_counter()

@@ -35,22 +35,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common import (
+    DB_PREFIX,
+    PG_URL,
+    ROOT,
+    create_database,
+    drop_database,
+    migrate,
+    setup_django,
+    worker_env,
+)
+
 if TYPE_CHECKING:
     from kaohe.accounts.models import User
     from kaohe.reviews.models import ReviewRound
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-DB_PREFIX = "kaohe_bench_"
-# Production-like settings: above all no debug query log, which would hold every query.
-BASE_ENV = {
-    "KAOHE_DEBUG": "0",
-    "KAOHE_SECRET_KEY": "x" * 50,
-    "KAOHE_ALLOWED_HOSTS": HOST,
-    "KAOHE_SECURE_COOKIES": "0",
-    "KAOHE_LOG_LEVEL": "ERROR",
-}
 GROUP_BY = (
     "SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value) "
     "FROM reviews_score WHERE round_id = %s GROUP BY target_id, rater_group"
@@ -60,35 +59,9 @@ TARGETS = {"close": 3.0, "sqlite": 3.0, "pg": 60.0}  # ratio; seconds per part
 
 # --- Orchestration (no Django in this process) -----------------------------------
 
-PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
-
-
-# The subprocess calls below run fixed programs with arguments built here, never input.
-def psql(sql: str) -> None:
-    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
-    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
-
-
-def create_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 def run_part(part: str, database_url: str, args: argparse.Namespace) -> int:
-    env = {
-        **os.environ,
-        **BASE_ENV,
-        "KAOHE_DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "kaohe.settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = worker_env(database_url)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--unit-size", str(args.unit_size)]
     command += ["--setup-only"] if args.setup_only else []
@@ -114,21 +87,6 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 # --- Shared by both parts ------------------------------------------------------------
-
-
-def setup_django() -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
-
-
-def migrate() -> float:
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    return time.perf_counter() - started
 
 
 def group_by_seconds(round_id: int, *, hashed: bool = False) -> tuple[float, int]:

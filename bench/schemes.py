@@ -28,26 +28,16 @@ import argparse
 import datetime as dt
 import os
 import random
-import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-_tmp = tempfile.mkdtemp(prefix="kaohe-bench-")
-os.environ.setdefault("KAOHE_DATABASE_URL", f"sqlite:///{_tmp}/bench.sqlite3")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
+import common
 
-import django  # noqa: E402
-
-django.setup()
+common.setup_django(sqlite_by_default=True)
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -261,7 +251,7 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    call_command("migrate", verbosity=0)
+    common.migrate()
     year = clock.today().year
     print(f"kaohe result-entry benchmark ({engine}, {year} Q{args.quarter})")
 

@@ -69,6 +69,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common import (
+    DB_PREFIX,
+    PG_URL,
+    ROOT,
+    create_database,
+    drop_database,
+    migrate,
+    setup_django,
+    strip_table,
+    worker_env,
+)
+
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
     from django.db.models import QuerySet
@@ -76,20 +88,9 @@ if TYPE_CHECKING:
     from kaohe.org.models import Region
     from kaohe.scoring.models import AnnualResult, QuarterResult
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-DB_PREFIX = "kaohe_bench_"
-# Production-like settings: above all no debug query log, which would hold every query.
-BASE_ENV = {
-    "KAOHE_DEBUG": "0",
-    "KAOHE_SECRET_KEY": "x" * 50,
-    "KAOHE_ALLOWED_HOSTS": HOST,
-    "KAOHE_SECURE_COOKIES": "0",
-    "KAOHE_LOG_LEVEL": "ERROR",
-    # demo_load builds the demo year as it stands on this day: Q1–Q3 rated, Q4 open.
-    "KAOHE_TODAY": "2026-11-20",
-}
+# The workers' environment beyond common.BASE_ENV: demo_load builds the demo year as
+# it stands on this day (Q1–Q3 rated, Q4 open).
+WORKER_ENV = {"KAOHE_TODAY": "2026-11-20"}
 YEAR = 2026
 SEED = 20261130
 UNIT_SIZE = 20
@@ -198,35 +199,9 @@ GROUP BY m.unit_id
 
 # --- Orchestration (no Django in this process) -----------------------------------
 
-PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
-
-
-# The subprocess calls below run fixed programs with arguments built here, never input.
-def psql(sql: str) -> None:
-    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
-    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
-
-
-def create_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
 
 def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespace) -> int:
-    env = {
-        **os.environ,
-        **BASE_ENV,
-        "KAOHE_DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "kaohe.settings",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = worker_env(database_url, extra=WORKER_ENV)
     command = [sys.executable, str(Path(__file__).resolve()), flag, target]
     command += ["--people", str(args.people)]
     if args.quarters is not None:
@@ -259,13 +234,6 @@ def orchestrate(args: argparse.Namespace) -> int:
 # --- Shared by both parts ------------------------------------------------------------
 
 
-def setup_django() -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
-
-
 def in_scope_sql_matches() -> None:
     from kaohe.org.models import IN_SCOPE_STATUSES
 
@@ -274,14 +242,6 @@ def in_scope_sql_matches() -> None:
         IN_SCOPE_SQL in sql for sql in (QUARTER_AGGREGATE, ANNUAL_AGGREGATE)
     ):
         raise RuntimeError(f"the aggregates' statuses are out of date: {set(IN_SCOPE_STATUSES)}")
-
-
-def migrate() -> float:
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    return time.perf_counter() - started
 
 
 def set_deductions(region_id: int) -> None:
@@ -802,44 +762,6 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
         "ratings": row[0] if row else 0,
         "filled": filled_rows,
     }
-
-
-def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
-    """Drop `table`'s secondary indexes and unique constraints and switch off its
-    foreign-key triggers; returns the function that puts them all back.
-
-    Loading a million rows into a bare table and indexing afterwards is several times
-    faster than maintaining every index and queueing three deferred foreign-key checks
-    per row. The rows are consistent by construction, and the unique constraints are
-    checked again when they are re-created. Everything is back in place before
-    anything is timed, so the computes pay the full price.
-    """
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'u'",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    for name, _definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
-
-    def rebuild() -> None:
-        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
-        for name, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(definition)
-
-    return rebuild
 
 
 def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:

@@ -42,59 +42,30 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from django.db.backends.utils import CursorWrapper
+from common import (
+    DB_PREFIX,
+    HOST,
+    PG_URL,
+    ROOT,
+    create_database,
+    drop_database,
+    migrate,
+    setup_django,
+    strip_table,
+    worker_env,
+)
 
+if TYPE_CHECKING:
     from kaohe.core.calendar import WorkCalendar
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-DB_PREFIX = "kaohe_bench_"
 DEMO_PASSWORD = "kaohe-demo-2026"  # noqa: S105 - the published demo password
-# Same environment for every part: production-like settings, no debug query log.
-BASE_ENV = {
-    "KAOHE_DEBUG": "0",
-    "KAOHE_SECRET_KEY": "x" * 50,
-    "KAOHE_ALLOWED_HOSTS": HOST,
-    "KAOHE_SECURE_COOKIES": "0",
-    "KAOHE_LOG_LEVEL": "ERROR",
-}
 
 
 # --- Orchestration (no Django in this process) -----------------------------------
 
 
-PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
-
-
-# The subprocess calls below run fixed programs with arguments built here, never input.
-def psql(sql: str) -> None:
-    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
-    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
-
-
-def create_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run_part(part: str, database_url: str, settings: str, args: argparse.Namespace) -> int:
-    env = {
-        **os.environ,
-        **BASE_ENV,
-        "KAOHE_DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": settings,
-        "PYTHONPATH": str(ROOT),
-    }
+    env = worker_env(database_url, settings)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--seconds", str(args.seconds)]
     command += ["--threads", str(args.threads), "--users", str(args.users)]
@@ -102,12 +73,18 @@ def run_part(part: str, database_url: str, settings: str, args: argparse.Namespa
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
+def fresh_database(name: str) -> None:
+    """The database `name`, emptied of what an interrupted run may have left."""
+    drop_database(name)
+    create_database(name)
+
+
 def orchestrate(args: argparse.Namespace) -> int:
     failures = 0
     tag = f"{os.getpid()}"
     if not args.skip_http:
         name = f"{DB_PREFIX}http_{tag}"
-        create_database(name)
+        fresh_database(name)
         try:
             failures += run_part("http", PG_URL.format(name=name), "bench.http_settings", args) != 0
         finally:
@@ -118,7 +95,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             failures += run_part("sqlite", url, "kaohe.settings", args) != 0
     if not args.skip_pg:
         name = f"{DB_PREFIX}city_{tag}"
-        create_database(name)
+        fresh_database(name)
         try:
             failures += run_part("pg", PG_URL.format(name=name), "kaohe.settings", args) != 0
         finally:
@@ -127,21 +104,6 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 # --- Shared helpers for the parts ---------------------------------------------------
-
-
-def setup_django() -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
-
-
-def migrate() -> float:
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    return time.perf_counter() - started
 
 
 def load_average() -> str:
@@ -542,46 +504,6 @@ CITY_TEXTS = (
 )
 
 
-def strip_log_table(cursor: CursorWrapper) -> Callable[[], None]:
-    """Drop the work-log table's secondary indexes and unique constraint and switch off
-    its triggers (foreign-key checks and the monthly tallies); returns the function
-    that puts them all back.
-
-    Loading millions of rows into a bare table and indexing afterwards is several
-    times faster than maintaining seven indexes and queueing three deferred
-    foreign-key checks per row. The rows are consistent by construction, and the
-    unique constraint is checked again when it is re-created. The tallies the
-    triggers would have kept are recounted once afterwards (tallies_rebuild).
-    """
-    table = "worklogs_worklog"
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'u'",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    for name, _definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
-
-    def rebuild() -> None:
-        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
-        for name, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(definition)
-
-    return rebuild
-
-
 def part_pg(args: argparse.Namespace) -> None:
     setup_django()
     from django.db import connection
@@ -668,7 +590,9 @@ def part_pg(args: argparse.Namespace) -> None:
         cursor.execute("SELECT setseed(0.20261121)")
         cursor.execute("SET synchronous_commit = off")
         cursor.execute("SET maintenance_work_mem = '512MB'")
-        rebuild = strip_log_table(cursor)
+        # The log table's triggers keep the monthly tallies too: they are recounted once
+        # afterwards (tallies_rebuild).
+        rebuild = strip_table(cursor, "worklogs_worklog")
         # In slices of people, so no single statement runs for minutes.
         step = 5000
         for lo in range(first_id, last_id + 1, step):

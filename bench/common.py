@@ -1,0 +1,136 @@
+"""What the bench scripts share: throwaway PostgreSQL databases, the environment of
+their worker processes, Django's set-up, and loading a table without its indexes.
+
+The scripts run as `python bench/<name>.py`, which puts bench/ first on sys.path, so
+they import this module as `common`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
+DB_PREFIX = "kaohe_bench_"
+# Production-like settings: above all no debug query log, which would hold every query.
+BASE_ENV = {
+    "KAOHE_DEBUG": "0",
+    "KAOHE_SECRET_KEY": "x" * 50,
+    "KAOHE_ALLOWED_HOSTS": HOST,
+    "KAOHE_SECURE_COOKIES": "0",
+    "KAOHE_LOG_LEVEL": "ERROR",
+}
+
+
+# --- Orchestration (no Django in this process) -----------------------------------
+
+PSQL = ("psql", "-h", HOST, "-U", "postgres", "-d", "postgres", "-q", "-v", "ON_ERROR_STOP=1")
+
+
+# The subprocess calls below run fixed programs with arguments built here, never input.
+def psql(sql: str) -> None:
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
+
+
+def create_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    if not name.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def worker_env(
+    database_url: str, settings: str = "kaohe.settings", extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a worker process: BASE_ENV (and `extra`) on its database."""
+    return {
+        **os.environ,
+        **BASE_ENV,
+        **(extra or {}),
+        "KAOHE_DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+# --- In the process that measures ----------------------------------------------------
+
+
+def setup_django(*, sqlite_by_default: bool = False) -> None:
+    """Set Django up in this process. Workers are handed their database and settings;
+    a script run on its own (`sqlite_by_default`) uses KAOHE_DATABASE_URL if set, else
+    a temporary SQLite file."""
+    import django
+
+    if sqlite_by_default:
+        if "KAOHE_DATABASE_URL" not in os.environ:
+            tmp = tempfile.mkdtemp(prefix="kaohe-bench-")
+            os.environ["KAOHE_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+
+
+def migrate() -> float:
+    """Migrate the empty database; returns the seconds it took."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    return time.perf_counter() - started
+
+
+def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
+    """Drop `table`'s secondary indexes and unique constraints and switch off its
+    triggers (foreign-key checks among them); returns the function that puts them all
+    back. PostgreSQL.
+
+    Loading millions of rows into a bare table and indexing afterwards is several times
+    faster than maintaining every index and queueing deferred foreign-key checks per
+    row. The rows are consistent by construction, and the unique constraints are
+    checked again when they are re-created. Everything is back in place before
+    anything is timed, so what is measured pays the full price.
+    """
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'u'",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+
+    def rebuild() -> None:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for _name, definition in indexes:
+            cursor.execute(definition)
+
+    return rebuild
