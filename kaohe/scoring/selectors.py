@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Value, When
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
@@ -53,7 +53,7 @@ class PoolCounter:
     """A quota pool in a run: its graded results, the places for 好 they give, and
     how many hold 好 now."""
 
-    pool_id: int
+    pool_id: int  # the pool key: minus the unit's id for a unit in no pool
     graded: int
     limit: int
     used: int
@@ -63,29 +63,41 @@ class PoolCounter:
         return max(self.limit - self.used, 0)
 
 
-def pool_counters(run: QuarterRun, pool_ids: Iterable[int] | None = None) -> dict[int, PoolCounter]:
-    """Pool id → its counter, in pool id order, from one GROUP BY (and the policy's
-    read), however many pools. Without `pool_ids`, every pool with a graded result;
-    with them, exactly those pools, a pool without graded results having no places."""
-    wanted = None if pool_ids is None else sorted(set(pool_ids))
+def pool_key(pool_id: int, unit_id: int) -> int:
+    """A result's quota pool as the engine saw it. Results of a unit that is in no pool
+    that year are stored with pool 0, and such a unit is a pool of its own: its key is
+    minus the unit's id, as in the engine's input."""
+    return pool_id if pool_id else -unit_id
+
+
+def pool_counters(
+    run: QuarterRun, pool_keys: Iterable[int] | None = None
+) -> dict[int, PoolCounter]:
+    """Pool key (`pool_key`) → its counter, in key order, from one GROUP BY (and the
+    policy's read), however many pools. Without `pool_keys`, every pool with a graded
+    result; with them, exactly those pools, a pool without graded results having no
+    places."""
+    wanted = None if pool_keys is None else sorted(set(pool_keys))
     if wanted == []:
         return {}
     policy = policy_for(run.region_id)
     rows = QuarterResult.objects.filter(run=run).exclude(computed_grade="")
     if wanted is not None:
-        rows = rows.filter(pool_id__in=wanted)
+        rows = rows.filter(
+            Q(pool_id__in=[k for k in wanted if k > 0])
+            | Q(pool_id=0, unit_id__in=[-k for k in wanted if k < 0])
+        )
+    own_unit = Case(When(pool_id=0, then=F("unit_id")), default=Value(0))
     stats = {
-        pool_id: (n, good)
-        for pool_id, n, good in rows.values("pool_id")
+        pool_key(pool_id, unit_id): (n, good)
+        for pool_id, unit_id, n, good in rows.values("pool_id", own=own_unit)
         .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
-        .values_list("pool_id", "n", "good")
+        .values_list("pool_id", "own", "n", "good")
     }
     out = {}
-    for pool_id in sorted(stats) if wanted is None else wanted:
-        n, good = stats.get(pool_id, (0, 0))
-        out[pool_id] = PoolCounter(
-            pool_id, n, engine.quota(n, policy.good_share, policy.rounding), good
-        )
+    for key in sorted(stats) if wanted is None else wanted:
+        n, good = stats.get(key, (0, 0))
+        out[key] = PoolCounter(key, n, engine.quota(n, policy.good_share, policy.rounding), good)
     return out
 
 
@@ -102,7 +114,7 @@ def unit_proposal(
         .select_related("person")
         .order_by("rank_in_unit", "person__staff_no")
     )
-    counters = pool_counters(run, {r.pool_id for r in results})
+    counters = pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in results})
     return run, unit, results, list(counters.values())
 
 
@@ -126,10 +138,11 @@ def quarter_pools(run: QuarterRun) -> list[PoolRow]:
     names = dict(
         QuotaPool.objects.filter(region_id=run.region_id, year=run.year).values_list("pk", "name")
     )
-    rows = [
-        PoolRow(names.get(c.pool_id, "—"), c.graded, c.limit, c.used)
-        for c in pool_counters(run).values()
-    ]
+    counters = pool_counters(run).values()
+    if any(c.pool_id < 0 for c in counters):  # units in no pool: each is its own
+        units = Unit.objects.filter(region_id=run.region_id).values_list("pk", "name")
+        names.update((-pk, name) for pk, name in units)
+    rows = [PoolRow(names.get(c.pool_id, "—"), c.graded, c.limit, c.used) for c in counters]
     return sorted(rows, key=lambda r: r.name)
 
 

@@ -538,9 +538,9 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
         raise ApplicationError(" ".join(problems), {"problems": problems})
     QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])
     # Deferred: the selectors module imports this one.
-    from kaohe.scoring.selectors import pool_counters
+    from kaohe.scoring.selectors import pool_counters, pool_key
 
-    for counter in pool_counters(run, {r.pool_id for r in changed}).values():
+    for counter in pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in changed}).values():
         if counter.used > counter.limit:
             raise ApplicationError(
                 _(

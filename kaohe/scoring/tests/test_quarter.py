@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -253,3 +254,28 @@ def test_the_quota_costs_the_same_queries_however_many_pools(
     assert page_queries() == one_pool
     assert 'id="quota-counter-4"' in head.get(page).content.decode()
     assert propose_queries(rows[3:]) == in_one_pool
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_a_unit_in_no_pool_is_a_pool_of_its_own(big: World, computed: QuarterRun) -> None:
+    """Without quota pools for the year the engine gives each unit its own quota; the
+    counters and the proposal check count each unit apart too, not all such units as
+    one pool 0."""
+    from kaohe.org.models import QuotaPool
+
+    QuotaPool.objects.filter(region=big.region).delete()
+    run = services.quarter_compute(
+        actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
+    )
+    assert set(run.results.values_list("pool_id", flat=True)) == {0}
+    counters = selectors.pool_counters(run)
+    by_unit = {
+        -u: n
+        for u, n in run.results.exclude(computed_grade="")
+        .values_list("unit")
+        .annotate(n=Count("id"))
+    }
+    assert {k: c.graded for k, c in counters.items()} == by_unit
+    bureau = counters[-big.bureau.pk]
+    assert bureau.used == run.results.filter(unit=big.bureau, grade="good").count()
+    assert {r.name for r in selectors.quarter_pools(run)} >= {big.bureau.name, big.centre.name}
