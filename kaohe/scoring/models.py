@@ -123,12 +123,23 @@ class QuarterRun(models.Model):
 
 
 class QuarterResult(models.Model):
-    # No index of its own on run: the unique (run, person) index serves every read by run.
+    # Written only by quarter_compute, from ids it has just read, so the database does
+    # not check the keys again (see docs/decisions.md 29); the ORM still cascades and
+    # protects. No index of its own on run: the unique (run, person) index serves
+    # every read by run.
     run = models.ForeignKey(
-        QuarterRun, on_delete=models.CASCADE, related_name="results", db_index=False
+        QuarterRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
     )
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     pool_id = models.PositiveIntegerField()  # the quota pool's id (pools are yearly rows)
     score = models.DecimalField(max_digits=6, decimal_places=2)
     band = models.CharField(max_length=16, blank=True)
@@ -174,11 +185,20 @@ class AnnualRun(models.Model):
 
 
 class AnnualResult(models.Model):
+    # As QuarterResult: written only by annual_compute, keys not checked again.
     run = models.ForeignKey(
-        AnnualRun, on_delete=models.CASCADE, related_name="results", db_index=False
+        AnnualRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
     )
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     pool_id = models.PositiveIntegerField()
     tier = models.CharField(max_length=32)
     composite = models.DecimalField(max_digits=6, decimal_places=2)
