@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -36,8 +37,9 @@ class Node:
     position: int = 0
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One result as entered. A named tuple: a city's quarter reads millions."""
+
     value: Decimal | None = None
     occurrences: int | None = None
     flag: bool | None = None

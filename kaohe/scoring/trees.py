@@ -22,6 +22,10 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 NO_ENTRY = Entry()
+# An entry as (value, occurrences, flag): an `Entry`, or the plain tuple the scoring
+# service builds per result row (a named tuple's constructor costs several times more).
+Entered = tuple[Decimal | None, int | None, bool | None]
+NO_PRESUMS: Mapping[str, Decimal] = {}
 
 SCORED, DEDUCTION, BONUS, VETO, PASS_FAIL, GROUP = range(6)
 # roll_up scores any other kind as a group.
@@ -113,63 +117,121 @@ class Tree:
         for root in children.get(None, []):
             compile_(root, True)
         self.ops = tuple(ops)
+        # Leaves whose rounded scores only ever add up into their group: scored,
+        # deduction and bonus leaves under a group none of whose children carries a
+        # weight. Their sum is exact in cents whatever the order, so the scoring
+        # service may hand it over per group (`presums`) instead of leaf by leaf.
+        pure = {
+            node.key
+            for node in base
+            if node.key in children or node.kind == "group"
+            if not any(kid.weight is not None for kid in children.get(node.key, []))
+        }
+        self.presummable = frozenset(
+            n.key
+            for n in base
+            if n.parent in pure
+            and n.kind in ("scored", "deduction", "bonus")
+            and n.key not in children
+        )
+        # (slot, kind, key, max, max or None where not > 0, points per occurrence, cap
+        # or None where not > 0, kids, root, name): what `total` reads, in its order.
+        self._flat = tuple(
+            (
+                op.slot,
+                op.kind,
+                op.key,
+                op.max_points,
+                op.max_points if op.max_points > 0 else None,
+                op.per_occurrence,
+                op.cap if op.cap > 0 else None,
+                op.kids,
+                op.root,
+                op.name,
+            )
+            for op in ops
+        )
+        self._lean = tuple(op for op in self._flat if op[2] not in self.presummable)
         self.keys = frozenset(n.key for n in base) | {n.key for n in adjusting}
         self.adjusting = tuple(
             Adjusting(n.name, KINDS.get(n.kind, GROUP), n.key, n.per_occurrence, n.cap)
             for n in adjusting
         )
 
-    def total(self, entries: Mapping[str, Entry]) -> tuple[Decimal, list[str]]:
-        """roll_up(base, entries).total and .vetoed."""
+    def total(
+        self, entries: Mapping[str, Entered], presums: Mapping[str, Decimal] | None = None
+    ) -> tuple[Decimal, list[str]]:
+        """roll_up(base, entries).total and .vetoed.
+
+        `presums`, group key → the sum of its presummable leaves' scores, stands for
+        those leaves' entries (each leaf's result comes either in `entries` or in its
+        group's presum, never both); when no presummable leaf has an entry of its
+        own, their nodes are not visited at all.
+
+        The hot loop of a city's quarter (one call per person, dozens of nodes): the
+        nodes are read as plain tuples, a leaf without an entry is skipped (its
+        score is the zero every slot starts at), and the comparisons with zero are
+        made once, in `_flat`."""
         rounded: list[Decimal] = [ZERO] * len(self.ops)
         vetoed: list[str] = []
         total = ZERO
-        for op in self.ops:
-            kind = op.kind
+        get = entries.get
+        ops = self._flat
+        presum = NO_PRESUMS.get
+        if presums is not None:
+            presum = presums.get
+            if self.presummable.isdisjoint(entries):
+                ops = self._lean
+        for slot, kind, key, points, limit, per_occurrence, cap, kids, root, name in ops:
             if kind == GROUP:
-                score = ZERO
-                for slot, counts, weight, most in op.kids:
+                score = presum(key, ZERO)
+                for kid, counts, weight, most in kids:
                     if counts == WEIGHTED:
-                        score += rounded[slot] / most * weight / HUNDRED * op.max_points
+                        score += rounded[kid] / most * weight / HUNDRED * points
                     else:
-                        score += rounded[slot]
-                if op.max_points > 0:
-                    score = min(score, op.max_points)
-                if op.cap > 0:
-                    score = max(score, -op.cap)
+                        score += rounded[kid]
+                if limit is not None:
+                    score = min(score, limit)
+                if cap is not None:
+                    score = max(score, -cap)
             else:
-                entry = entries.get(op.key, NO_ENTRY)
+                entry = get(key)
+                if entry is None:
+                    continue
                 if kind == SCORED:
-                    score = min(max(entry.value or ZERO, ZERO), op.max_points)
+                    value = entry[0]
+                    if value is None:
+                        continue
+                    score = min(max(value, ZERO), points)
                 elif kind == DEDUCTION:
-                    raw = op.per_occurrence * (entry.occurrences or 0)
-                    score = -(min(raw, op.cap) if op.cap > 0 else raw)
+                    raw = per_occurrence * (entry[1] or 0)
+                    score = -(min(raw, cap) if cap is not None else raw)
                 elif kind == BONUS:
-                    value = max(entry.value or ZERO, ZERO)
-                    score = min(value, op.cap) if op.cap > 0 else value
+                    value = max(entry[0] or ZERO, ZERO)
+                    score = min(value, cap) if cap is not None else value
                 else:
-                    score = ZERO
-                    if kind == VETO and entry.flag:
-                        vetoed.append(op.name)
-            rounded[op.slot] = score.quantize(CENT, ROUND_HALF_UP)
-            if op.root:
+                    if kind == VETO and entry[2]:
+                        vetoed.append(name)
+                    continue
+            rounded[slot] = score.quantize(CENT, ROUND_HALF_UP)
+            if root:
                 total += score
         return _q(total), vetoed
 
-    def adjustments(self, entries: Mapping[str, Entry]) -> list[tuple[str, Decimal, str]]:
+    def adjustments(self, entries: Mapping[str, Entered]) -> list[tuple[str, Decimal, str]]:
         """(name, points, detail) of each top-level deduction or bonus that is not zero,
         as roll_up([node], entries) scores it alone."""
         out = []
         for node in self.adjusting:
-            entry = entries.get(node.key, NO_ENTRY)
+            value, occurrences, _flag = entries.get(node.key, NO_ENTRY)
             detail = ""
             if node.kind == DEDUCTION:
-                count = entry.occurrences or 0
+                count = occurrences or 0
                 raw = node.per_occurrence * count
                 score = -(min(raw, node.cap) if node.cap > 0 else raw)
                 detail = f"{count} × {node.per_occurrence}"
             elif node.kind == BONUS:
-                value = max(entry.value or ZERO, ZERO)
+                value = max(value or ZERO, ZERO)
                 score = min(value, node.cap) if node.cap > 0 else value
             else:
                 score = ZERO

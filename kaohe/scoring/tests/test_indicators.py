@@ -147,3 +147,96 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
         "code": "part.evaluation",
         "figures": {"value": "85.00", "weight": "100"},
     }
+
+
+def test_results_summed_in_the_database_score_as_the_tree_scores_them_one_by_one(
+    world: World, drafted: SchemeVersion
+) -> None:
+    """`_indicator_parts` reads most results as per-group sums the database works out
+    (`Tree.presummable`); on random entries under a tree with pure, weighted, mixed and
+    nested groups it equals the tree fed every entry one by one (test_trees holds that
+    equal to `roll_up`)."""
+    import random
+
+    from kaohe.org.models import Membership
+    from kaohe.schemes.rollup import Node
+    from kaohe.scoring.engine import Adjustment
+    from kaohe.scoring.trees import Tree
+
+    rng = random.Random(20261122)
+    scheme_services.indicator_update(
+        actor=world.users["unit_admin"], indicator=by_name(drafted, "绩"), data={"weight": "70"}
+    )
+    neng = add(world, drafted, None, "能", kind="group", max_points="20", weight="10")
+    add(world, drafted, neng, "业务能力", kind="scored", max_points="7.5", weight="60")
+    add(world, drafted, neng, "学习", kind="scored", max_points="3", weight="40")
+    add(world, drafted, neng, "加分", kind="bonus", cap="2")  # mixed: added, not weighted
+    inner = add(world, drafted, neng, "创新", kind="group", max_points="5")
+    add(world, drafted, inner, "创新成果", kind="scored", max_points="5")
+    add(world, drafted, inner, "失误", kind="deduction", per_occurrence="0.33", cap="1")
+    add(world, drafted, None, "表彰奖励", kind="bonus", cap="3", module="flexible")
+    add(world, drafted, None, "通报批评", kind="deduction", per_occurrence="1", cap="5")
+    add(world, drafted, None, "合规", kind="pass_fail", module="negative")
+    approve(world, drafted)
+    leaves = [i for i in drafted.indicators.all() if i.kind != "group" and not i.auto_source]
+    people = [
+        m.person for m in Membership.objects.filter(unit=world.bureau).select_related("person")
+    ]
+    for person in people:
+        for indicator in leaves:
+            if rng.random() < 0.2:
+                continue
+            fields: dict[str, object] = {}
+            if indicator.kind in ("scored", "bonus"):
+                fields["value"] = Decimal(rng.randint(-100, 1200)) / 100
+            elif indicator.kind == "deduction":
+                fields["occurrences"] = rng.randint(0, 6)
+            else:
+                fields["flag"] = rng.random() < 0.5
+            IndicatorResult.objects.create(
+                version=drafted,
+                indicator=indicator,
+                unit=world.bureau,
+                person=person,
+                year=2026,
+                quarter=1,
+                **fields,
+            )
+    members = services.members_on(world.region.pk, Period(2026, 1).end)
+    parts = services._indicator_parts(world.region.pk, members, Period(2026, 1))
+
+    nodes = [
+        Node(
+            key=str(i.pk),
+            parent=str(i.parent_id) if i.parent_id else None,
+            name=i.name,
+            kind=i.kind,
+            max_points=i.max_points,
+            per_occurrence=i.per_occurrence,
+            cap=i.cap,
+            weight=i.weight,
+            position=i.position,
+        )
+        for i in drafted.indicators.order_by("position", "id")
+        if not i.auto_source
+    ]
+    adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
+    tree = Tree([n for n in nodes if n not in adjusting], adjusting)
+    assert tree.presummable  # the database does sum something here
+    checked = 0
+    for person in people:
+        entries = {
+            str(r.indicator_id): (r.value, r.occurrences, r.flag)
+            for r in IndicatorResult.objects.filter(person=person, quarter=1)
+        }
+        if not entries:
+            continue
+        total, vetoed = tree.total(entries)
+        expected = (
+            total / tree.top_max * 100,
+            [Adjustment(*a) for a in tree.adjustments(entries)],
+            vetoed,
+        )
+        assert parts[person.pk] == expected, person.name
+        checked += 1
+    assert checked >= 3
