@@ -19,12 +19,14 @@ the same inputs. Prints figures; asserts nothing.
             `annual_compute` runs. With `--recompute` (the default up to 50,000
             people) the last quarter and the year are computed a second time, in
             place. `--quarters 0` times the year alone, on four quarters written in SQL.
-            The city has no work logs, leave, summaries or indicator results: the
-            work-log deductions run all their queries and find every working day
-            missing (0.01 a day and 0.5 per quarterly summary, so that every result
-            carries the two deduction steps while the grades still spread over all
-            four bands), and the indicator part finds nothing to roll up. (a) is
-            where the roll-up and real logs are measured.
+            For the computed quarters every unit has an approved scheme (the demo's
+            综合管理类 template, 43 indicators), everyone has that quarter's indicator
+            results (about 30 rows a person) and a monthly log tally per month, with
+            0–1 working days a month missing; there are no raw logs, leave or
+            summaries, so every quarterly summary is missing (0.01 a missing day and
+            0.5 a summary, so the grades still spread over all four bands).
+            `--no-city-inputs` leaves the schemes, results and tallies out: then every
+            working day is missing and the indicator part finds nothing to roll up.
 
 The yardsticks. QUARTER_AGGREGATE is one SELECT that reads every table the quarter's
 compute reads, with the same filters, joins it per person and aggregates per unit:
@@ -209,6 +211,7 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
     if args.recompute is not None:
         command.append("--recompute" if args.recompute else "--no-recompute")
     command.append("--indicators" if args.indicators else "--no-indicators")
+    command.append("--city-inputs" if args.city_inputs else "--no-city-inputs")
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
 
 
@@ -764,6 +767,151 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
     }
 
 
+def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]:
+    """What a real city's quarter also reads, in SQL: every unit's approved scheme (the
+    demo's 综合管理类 template, copied per unit with its keys, approved on 1 January),
+    each of `quarters`' indicator results for everyone in scope, entered as
+    `enter_indicator_results` does (seeded), and a monthly log tally per person and
+    month of those quarters, as the triggers would keep it: every working day written
+    but 0–2 (by person), 0–2 of them backfilled. Returns row counts."""
+    from django.db import connection
+
+    from kaohe.core.calendar import region_calendar
+    from kaohe.schemes.demo import TEMPLATE_A, write_tree
+    from kaohe.schemes.models import Scheme, SchemeVersion, VersionState
+    from kaohe.worklogs.rules import Period
+
+    template = Scheme.objects.create(
+        region_id=region_id, role=Scheme.Role.TEMPLATE, name="基准模板", year=YEAR
+    )
+    version = SchemeVersion.objects.create(
+        scheme=template, number=1, state=VersionState.APPROVED, approved_on=dt.date(YEAR, 1, 1)
+    )
+    tree = write_tree(version, TEMPLATE_A)
+    cal = region_calendar(region_id, Period(YEAR, 1).start, Period(YEAR, 4).end)
+    months = [dt.date(YEAR, 3 * q - 2 + i, 1) for q in quarters for i in range(3)]
+    workdays = [
+        cal.count(m, (m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1))
+        for m in months
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.20261201)")
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute(
+            """
+            INSERT INTO schemes_scheme (region_id, role, part, name, unit_id, year, quarter,
+                created_at)
+            SELECT region_id, 'unit', 'trunk', name || '平时考核方案', id, %s, 0, now()
+            FROM org_unit WHERE region_id = %s
+            """,
+            [YEAR, region_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO schemes_schemeversion (scheme_id, number, state, based_on_id,
+                created_at, approved_on)
+            SELECT id, 1, 'approved', %s, now(), %s FROM schemes_scheme
+            WHERE region_id = %s AND role = 'unit'
+            """,
+            [version.pk, dt.date(YEAR, 1, 1), region_id],
+        )
+        rebuilds = [
+            strip_table(cursor, t) for t in ("schemes_indicator", "schemes_indicatorresult")
+        ]
+        columns = (
+            "key, position, name, description, module, dimension, kind, max_points, "
+            "per_occurrence, cap, weight, quantitative, evidence_required, auto_source"
+        )
+        # The template's rows apart first: the copy below would otherwise scan the
+        # table it writes (its indexes are gone) once per unit. Constants only.
+        cursor.execute(
+            f"CREATE TEMP TABLE bench_template AS SELECT {columns} "  # noqa: S608
+            "FROM schemes_indicator WHERE version_id = %s",
+            [version.pk],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO schemes_indicator (version_id, parent_id, {columns})
+            SELECT v.id, NULL, {", ".join("t." + c.strip() for c in columns.split(","))}
+            FROM schemes_schemeversion v JOIN schemes_scheme s ON s.id = v.scheme_id
+            CROSS JOIN bench_template t
+            WHERE s.region_id = %s AND s.role = 'unit'
+            """,  # noqa: S608
+            [region_id],
+        )
+        cursor.execute("DROP TABLE bench_template")
+        # Each copy's parent: the row of its own version with the template parent's key.
+        cursor.execute(
+            """
+            CREATE TEMP TABLE bench_parent AS
+            SELECT c.key, p.key AS parent_key FROM schemes_indicator c
+            JOIN schemes_indicator p ON p.id = c.parent_id WHERE c.version_id = %s
+            """,
+            [version.pk],
+        )
+        for rebuild in rebuilds[:1]:
+            rebuild()
+        cursor.execute(
+            """
+            UPDATE schemes_indicator c SET parent_id = p.id
+            FROM bench_parent b, schemes_indicator p
+            WHERE c.key = b.key AND p.version_id = c.version_id AND p.key = b.parent_key
+              AND c.version_id <> %s
+            """,
+            [version.pk],
+        )
+        cursor.execute("DROP TABLE bench_parent")
+        results = 0
+        for quarter in quarters:
+            cursor.execute(
+                f"""
+                INSERT INTO schemes_indicatorresult (version_id, indicator_id, unit_id,
+                    person_id, year, quarter, value, occurrences, flag, note, updated_at)
+                SELECT version_id, indicator_id, unit_id, person_id, %s, %s,
+                       CASE WHEN kind = 'scored'
+                            THEN round(max_points * (70 + floor(random() * 31))::int / 100, 2)
+                            WHEN kind = 'bonus' THEN least(cap, (1 + floor(random() * 3))::int) END,
+                       CASE WHEN kind = 'deduction' THEN 1 + floor(random() * 2)::int END,
+                       CASE WHEN kind IN ('pass_fail', 'veto') THEN true END,
+                       '', now()
+                FROM (
+                    SELECT v.id AS version_id, i.id AS indicator_id, m.unit_id, m.person_id,
+                           i.kind, i.max_points, i.cap, random() AS draw
+                    FROM org_membership m
+                    JOIN schemes_scheme s ON s.unit_id = m.unit_id AND s.role = 'unit'
+                    JOIN schemes_schemeversion v ON v.scheme_id = s.id
+                    JOIN schemes_indicator i ON i.version_id = v.id
+                    WHERE m.region_id = %s AND m.status IN {IN_SCOPE_SQL}
+                      AND i.auto_source = '' AND i.kind <> 'group'
+                ) AS leaf
+                WHERE kind IN ('scored', 'pass_fail')
+                   OR (kind = 'bonus' AND draw < 0.1)
+                   OR (kind = 'deduction' AND draw < 0.05)
+                   OR (kind = 'veto' AND draw < 1.0 / 300)
+                """,  # noqa: S608 (constants only: the in-scope statuses)
+                [YEAR, quarter, region_id],
+            )
+            results += cursor.rowcount
+        for rebuild in rebuilds[1:]:
+            rebuild()
+        # Tallies straight, as the triggers would keep them for these logs.
+        cursor.execute(
+            f"""
+            INSERT INTO worklogs_logmonthtally (region_id, person_id, unit_id, month,
+                on_time, backfilled)
+            SELECT m.region_id, m.person_id, m.unit_id, d.month,
+                   d.workdays - m.person_id %% 3 - m.person_id %% 2, m.person_id %% 3
+            FROM org_membership m
+            CROSS JOIN unnest(%s::date[], %s::int[]) AS d(month, workdays)
+            WHERE m.region_id = %s AND m.status IN {IN_SCOPE_SQL}
+            """,  # noqa: S608
+            [months, workdays, region_id],
+        )
+        tallies = cursor.rowcount
+        cursor.execute("RESET synchronous_commit")
+    return {"indicators": tree, "results": results, "tallies": tallies}
+
+
 def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     """annual_compute with its phases traced: (tracer, results written by grade)."""
     from kaohe.scoring import engine, services
@@ -875,6 +1023,7 @@ def part_pg(args: argparse.Namespace) -> None:
     set_deductions(region.pk)
     filled = [q for q in range(1, 5) if q not in computed]
     counts = build_city(region.pk, people, filled)
+    inputs = build_city_inputs(region.pk, computed) if args.city_inputs else None
     built = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -887,10 +1036,24 @@ def part_pg(args: argparse.Namespace) -> None:
         if filled
         else ""
     )
+    inputs_note = (
+        f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
+        f"({inputs['indicators']} indicators each), {inputs['results']:,} indicator "
+        f"results and {inputs['tallies']:,} monthly log tallies"
+        if inputs
+        else "; no schemes, indicator results or log tallies (--no-city-inputs)"
+    )
+    inputs_note = (
+        f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
+        f"({inputs['indicators']} indicators each), {inputs['results']:,} indicator "
+        f"results and {inputs['tallies']:,} monthly log tallies"
+        if inputs
+        else "; no schemes, indicator results or log tallies (--no-city-inputs)"
+    )
     print(
         f"  set-up: migrate {migrated:.1f} s; {counts['units']:,} units of {UNIT_SIZE}, "
         f"{people:,} people, memberships, pools, {counts['rounds']} closed rounds with "
-        f"{counts['ratings']:,} ratings{filled_note} {built:.1f} s; "
+        f"{counts['ratings']:,} ratings{filled_note}{inputs_note} {built:.1f} s; "
         f"VACUUM ANALYZE {vacuumed:.1f} s"
     )
     today = dt.date(YEAR + 1, 1, 20)
@@ -953,6 +1116,13 @@ def main() -> int:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="in (a), enter indicator results for everyone under the demo schemes (default)",
+    )
+    parser.add_argument(
+        "--city-inputs",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="in (b), give every unit a scheme and the computed quarters indicator results "
+        "and monthly log tallies (default); --no-city-inputs leaves them out",
     )
     parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)
