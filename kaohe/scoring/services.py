@@ -34,7 +34,6 @@ from kaohe.org.models import (
     MembershipStatus,
     QuotaPoolMember,
     Region,
-    Unit,
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import Indicator, IndicatorResult
@@ -192,127 +191,70 @@ def _indicator_parts(
         )
     ):
         unit_rows[version_unit[row[0]]].append(row)
-    shapes: dict[tuple[Node, ...], Tree] = {}
+    shapes: dict[tuple[tuple[Any, ...], ...], Tree] = {}
     unit_tree: dict[int, Tree] = {}
     key_of: dict[int, tuple[int, str]] = {}  # indicator id → (its unit, its node key)
     for unit_id, rows in unit_rows.items():
         place = {row[1]: str(i) for i, row in enumerate(rows)}
-        nodes = tuple(
-            Node(
-                key=place[row[1]],
-                # A parent that is not in the tree (an automatic item) keeps the node
-                # out of it, as before; its row id then makes the shape the unit's own.
-                parent=None if row[2] is None else place.get(row[2], f"#{row[2]}"),
-                name=row[3],
-                kind=row[4],
-                max_points=row[5],
-                per_occurrence=row[6],
-                cap=row[7],
-                weight=row[8],
-                position=row[9],
+        # The tree's shape: each node's place, its parent's place and its figures. A
+        # parent that is not in the tree (an automatic item) keeps the node out of
+        # it, as before; its row id then makes the shape the unit's own.
+        shape = tuple(
+            (
+                place[pk],
+                None if parent_id is None else place.get(parent_id, f"#{parent_id}"),
+                *figures,
             )
-            for row in rows
+            for _version, pk, parent_id, *figures in rows
         )
-        tree = shapes.get(nodes)
+        tree = shapes.get(shape)
         if tree is None:
+            nodes = [Node(*node) for node in shape]
             top_adjusting = [
                 n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")
             ]
             adjusting_keys = {n.key for n in top_adjusting}
-            tree = shapes[nodes] = Tree(
+            tree = shapes[shape] = Tree(
                 [n for n in nodes if n.key not in adjusting_keys], top_adjusting
             )
         unit_tree[unit_id] = tree
         key_of.update((pk, (unit_id, key)) for pk, key in place.items())
 
     entries_of: dict[int, dict[str, Entered]] = {}
-    presums_of: dict[int, dict[str, Decimal]] = {}
-    cents = Decimal(1).scaleb(-2)
-    for unit_id, person_id, node_id, presum, value, occurrences, flag in _indicator_rows(
-        region_id, period
+    for unit_id, person_id, indicator_id, value, occurrences, flag in (
+        IndicatorResult.objects.filter(
+            unit__region_id=region_id, year=period.year, quarter=period.quarter
+        )
+        # A row can hold evidence (linked work logs) before any value is typed; it is
+        # no result yet.
+        .exclude(value__isnull=True, occurrences__isnull=True, flag__isnull=True)
+        .order_by()
+        .values_list("unit_id", "person_id", "indicator_id", "value", "occurrences", "flag")
+        .iterator(chunk_size=50_000)
     ):
-        member = members.get(person_id)
-        placed = key_of.get(node_id)
+        placed = key_of.get(indicator_id)
         # Counted under the unit the person is in at the quarter's end, and only for
         # indicators of that unit's schemes in force (not automatic ones).
-        if member is None or placed is None or not member.unit_id == unit_id == placed[0]:
-            continue
-        if presum is not None:
-            sums = presums_of.get(person_id)
-            if sums is None:
-                sums = presums_of[person_id] = {}
-            sums[placed[1]] = presum * cents
+        if placed is None or placed[0] != unit_id:
             continue
         entries = entries_of.get(person_id)
         if entries is None:
+            member = members.get(person_id)
+            if member is None or member.unit_id != unit_id:
+                continue
             entries = entries_of[person_id] = {}
-        entries[placed[1]] = (None if value is None else value * cents, occurrences, flag)
+        elif members[person_id].unit_id != unit_id:
+            continue
+        entries[placed[1]] = (value, occurrences, flag)
 
     out: dict[int, IndicatorPart] = {}
-    no_entries: dict[str, Entered] = {}
-    for person_id in presums_of.keys() | entries_of.keys():
-        entries = entries_of.get(person_id, no_entries)
+    for person_id, entries in entries_of.items():
         tree = unit_tree[members[person_id].unit_id]
-        total, vetoed = tree.total(entries, presums_of.get(person_id, {}))
+        total, vetoed = tree.total(entries)
         adjustments = [engine.Adjustment(*a) for a in tree.adjustments(entries)]
         top_max = tree.top_max
         out[person_id] = (total / top_max * 100 if top_max > 0 else None, adjustments, vetoed)
     return out
-
-
-def _indicator_rows(
-    region_id: int, period: Period
-) -> Iterator[tuple[int, int, int, int | None, int | None, int | None, bool | None]]:
-    """The quarter's indicator results of the region as (unit, person, node, presum,
-    value, occurrences, flag), in one statement read in batches; points in integer
-    cents (SQLite would hand back floats).
-
-    Where a result only adds up into its group (`Tree.presummable`: a scored,
-    deduction or bonus leaf under a group none of whose children has a weight), the
-    database scores it and sums it per person and group, in integer cents, exactly as
-    `Tree.total` would: `node` is then the group and `presum` the sum. Every other
-    result comes as entered (`presum` NULL), bar pass/fail items, which score nothing.
-    A city's quarter has tens of millions of results and a dozen groups a person."""
-    result, indicator = sql.table(IndicatorResult), sql.table(Indicator)
-    cents = "CAST(ROUND({} * 100) AS INTEGER)".format
-    value, most, each, cap = (
-        cents("r.value"),
-        cents("i.max_points"),
-        cents("i.per_occurrence"),
-        cents("i.cap"),
-    )
-    raw = f"({each} * COALESCE(r.occurrences, 0))"
-    positive = f"(CASE WHEN r.value IS NULL OR r.value < 0 THEN 0 ELSE {value} END)"
-    # The leaf scores of trees.Tree.total, in cents (every figure has two decimals).
-    score = f"""CASE i.kind
-        WHEN 'scored' THEN CASE WHEN {positive} > {most} THEN {most} ELSE {positive} END
-        WHEN 'deduction' THEN -(CASE WHEN i.cap > 0 AND {raw} > {cap} THEN {cap} ELSE {raw} END)
-        ELSE CASE WHEN i.cap > 0 AND {positive} > {cap} THEN {cap} ELSE {positive} END END"""
-    # Names from the models and fixed SQL throughout; the values are bound.
-    weighted = f"SELECT k.parent_id FROM {indicator} k WHERE k.weight IS NOT NULL"  # noqa: S608
-    summed = (
-        "i.parent_id IS NOT NULL AND i.kind IN ('scored', 'deduction', 'bonus') "
-        f"AND i.parent_id NOT IN ({weighted} AND k.parent_id IS NOT NULL)"
-    )
-    # A row can hold evidence (linked work logs) before any value is typed: no result.
-    scope = (
-        f"FROM {result} r JOIN {indicator} i ON i.id = r.indicator_id "  # noqa: S608
-        f"WHERE r.unit_id IN (SELECT id FROM {sql.table(Unit)} WHERE region_id = %s) "
-        "AND r.year = %s AND r.quarter = %s AND i.auto_source = '' "
-        "AND NOT (r.value IS NULL AND r.occurrences IS NULL AND r.flag IS NULL)"
-    )
-    statement = (
-        f"SELECT r.unit_id, r.person_id, i.parent_id, SUM({score}), NULL, NULL, NULL "
-        f"{scope} AND {summed} GROUP BY r.unit_id, r.person_id, i.parent_id "
-        "UNION ALL "
-        f"SELECT r.unit_id, r.person_id, r.indicator_id, NULL, {value}, r.occurrences, r.flag "
-        f"{scope} AND i.kind <> 'pass_fail' AND NOT ({summed})"
-    )
-    params = [region_id, period.year, period.quarter]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params * 2)
-        while rows := cursor.fetchmany(50_000):
-            yield from rows
 
 
 def quarter_inputs(

@@ -12,9 +12,10 @@ against `roll_up` on generated trees.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from kaohe.schemes.rollup import Entry, Node, roll_up
 
@@ -25,7 +26,7 @@ NO_ENTRY = Entry()
 # An entry as (value, occurrences, flag): an `Entry`, or the plain tuple the scoring
 # service builds per result row (a named tuple's constructor costs several times more).
 Entered = tuple[Decimal | None, int | None, bool | None]
-NO_PRESUMS: Mapping[str, Decimal] = {}
+Scored = tuple[Decimal, list[str]]
 
 SCORED, DEDUCTION, BONUS, VETO, PASS_FAIL, GROUP = range(6)
 # roll_up scores any other kind as a group.
@@ -117,25 +118,6 @@ class Tree:
         for root in children.get(None, []):
             compile_(root, True)
         self.ops = tuple(ops)
-        # Leaves whose rounded scores only ever add up into their group: scored,
-        # deduction and bonus leaves under a group none of whose children carries a
-        # weight. Their sum is exact in cents whatever the order, so the scoring
-        # service may hand it over per group (`presums`) instead of leaf by leaf.
-        pure = {
-            node.key
-            for node in base
-            if node.key in children or node.kind == "group"
-            if not any(kid.weight is not None for kid in children.get(node.key, []))
-        }
-        self.presummable = frozenset(
-            n.key
-            for n in base
-            if n.parent in pure
-            and n.kind in ("scored", "deduction", "bonus")
-            and n.key not in children
-        )
-        # (slot, kind, key, max, max or None where not > 0, points per occurrence, cap
-        # or None where not > 0, kids, root, name): what `total` reads, in its order.
         self._flat = tuple(
             (
                 op.slot,
@@ -151,72 +133,16 @@ class Tree:
             )
             for op in ops
         )
-        self._lean = tuple(op for op in self._flat if op[2] not in self.presummable)
+        self._total = _compiled(self._flat)
         self.keys = frozenset(n.key for n in base) | {n.key for n in adjusting}
         self.adjusting = tuple(
             Adjusting(n.name, KINDS.get(n.kind, GROUP), n.key, n.per_occurrence, n.cap)
             for n in adjusting
         )
 
-    def total(
-        self, entries: Mapping[str, Entered], presums: Mapping[str, Decimal] | None = None
-    ) -> tuple[Decimal, list[str]]:
-        """roll_up(base, entries).total and .vetoed.
-
-        `presums`, group key → the sum of its presummable leaves' scores, stands for
-        those leaves' entries (each leaf's result comes either in `entries` or in its
-        group's presum, never both); when no presummable leaf has an entry of its
-        own, their nodes are not visited at all.
-
-        The hot loop of a city's quarter (one call per person, dozens of nodes): the
-        nodes are read as plain tuples, a leaf without an entry is skipped (its
-        score is the zero every slot starts at), and the comparisons with zero are
-        made once, in `_flat`."""
-        rounded: list[Decimal] = [ZERO] * len(self.ops)
-        vetoed: list[str] = []
-        total = ZERO
-        get = entries.get
-        ops = self._flat
-        presum = NO_PRESUMS.get
-        if presums is not None:
-            presum = presums.get
-            if self.presummable.isdisjoint(entries):
-                ops = self._lean
-        for slot, kind, key, points, limit, per_occurrence, cap, kids, root, name in ops:
-            if kind == GROUP:
-                score = presum(key, ZERO)
-                for kid, counts, weight, most in kids:
-                    if counts == WEIGHTED:
-                        score += rounded[kid] / most * weight / HUNDRED * points
-                    else:
-                        score += rounded[kid]
-                if limit is not None:
-                    score = min(score, limit)
-                if cap is not None:
-                    score = max(score, -cap)
-            else:
-                entry = get(key)
-                if entry is None:
-                    continue
-                if kind == SCORED:
-                    value = entry[0]
-                    if value is None:
-                        continue
-                    score = min(max(value, ZERO), points)
-                elif kind == DEDUCTION:
-                    raw = per_occurrence * (entry[1] or 0)
-                    score = -(min(raw, cap) if cap is not None else raw)
-                elif kind == BONUS:
-                    value = max(entry[0] or ZERO, ZERO)
-                    score = min(value, cap) if cap is not None else value
-                else:
-                    if kind == VETO and entry[2]:
-                        vetoed.append(name)
-                    continue
-            rounded[slot] = score.quantize(CENT, ROUND_HALF_UP)
-            if root:
-                total += score
-        return _q(total), vetoed
+    def total(self, entries: Mapping[str, Entered]) -> tuple[Decimal, list[str]]:
+        """roll_up(base, entries).total and .vetoed."""
+        return self._total(entries)
 
     def adjustments(self, entries: Mapping[str, Entered]) -> list[tuple[str, Decimal, str]]:
         """(name, points, detail) of each top-level deduction or bonus that is not zero,
@@ -239,3 +165,98 @@ class Tree:
             if points:
                 out.append((node.name, points, detail))
         return out
+
+
+def _compiled(flat: Sequence[tuple[Any, ...]]) -> Callable[[Mapping[str, Entered]], Scored]:
+    """`Tree.total` as one straight-line function for this tree, built once per tree
+    shape and called once per person: a city's quarter rolls up some 300,000 people
+    over a few dozen nodes each, and walking the nodes in a loop (unpacking each,
+    testing its kind) cost three times the arithmetic.
+
+    The generated code does what roll_up does, node by node in roll_up's order,
+    with the same Decimal operations in the same order (so the same roundings):
+    a leaf's score from its entry (none: zero), a group's from its children's
+    rounded scores, clipped to its maximum and its cap; every score rounded to the
+    cent; the roots' unrounded scores summed. Only fixed code and slot numbers are
+    written into the source: every key, name and figure of the tree is read from
+    the tuples bound to it (K, N, C), so no text of a scheme reaches `exec`."""
+    constants: list[Decimal] = []
+    keys: list[str] = []
+    names: list[str] = []
+
+    def c(value: Decimal) -> str:
+        constants.append(value)
+        return f"C[{len(constants) - 1}]"
+
+    def k(key: str) -> str:
+        keys.append(key)
+        return f"K[{len(keys) - 1}]"
+
+    read = {kid for op in flat if op[1] == GROUP for kid, *_rest in op[7]}
+    lines = ["def total(entries):", "    get = entries.get", "    vetoed = []", "    total = ZERO"]
+    for slot, kind, key, points, limit, per_occurrence, cap, kids, root, name in flat:
+        body: list[str] = []  # computes s, the node's score, when it has one
+        if kind == GROUP:
+            terms = "".join(
+                f" + r{kid} / {c(most)} * {c(weight)} / HUNDRED * {c(points)}"
+                if counts == WEIGHTED
+                else f" + r{kid}"
+                for kid, counts, weight, most in kids
+            )
+            body.append(f"s = ZERO{terms}")
+            if limit is not None:
+                body.append(f"if s > {c(limit)}: s = {c(limit)}")
+            if cap is not None:
+                body.append(f"if s < {c(-cap)}: s = {c(-cap)}")
+            lines += [f"    {line}" for line in body]
+        elif kind in (SCORED, DEDUCTION, BONUS):
+            lines.append(f"    e = get({k(key)})")
+            if kind == SCORED:
+                lines.append("    if e is not None and e[0] is not None:")
+                body = ["s = e[0]", "if s < ZERO: s = ZERO", f"if s > {c(points)}: s = {c(points)}"]
+            elif kind == DEDUCTION:
+                lines.append("    if e is not None:")
+                body = [f"s = {c(per_occurrence)} * (e[1] or 0)"]
+                if cap is not None:
+                    body.append(f"if s > {c(cap)}: s = {c(cap)}")
+                body.append("s = -s")
+            else:
+                lines.append("    if e is not None:")
+                body = ["s = e[0] or ZERO", "if s < ZERO: s = ZERO"]
+                if cap is not None:
+                    body.append(f"if s > {c(cap)}: s = {c(cap)}")
+            if slot in read:
+                body.append(f"r{slot} = s.quantize(CENT, ROUND_HALF_UP)")
+            if root:
+                body.append("total += s")
+            lines += [f"        {line}" for line in body]
+            if slot in read:
+                lines.append(f"    else: r{slot} = ZERO")
+            continue
+        else:
+            # Veto and pass/fail items score nothing; a triggered veto is named.
+            if kind == VETO:
+                names.append(name)
+                lines.append(f"    e = get({k(key)})")
+                lines.append(f"    if e is not None and e[2]: vetoed.append(N[{len(names) - 1}])")
+            if slot in read:
+                lines.append(f"    r{slot} = ZERO")
+            continue
+        if slot in read:
+            lines.append(f"    r{slot} = s.quantize(CENT, ROUND_HALF_UP)")
+        if root:
+            lines.append("    total += s")
+    lines.append("    return total.quantize(CENT, ROUND_HALF_UP), vetoed")
+    namespace: dict[str, Any] = {
+        "ZERO": ZERO,
+        "HUNDRED": HUNDRED,
+        "CENT": CENT,
+        "ROUND_HALF_UP": ROUND_HALF_UP,
+        "C": tuple(constants),
+        "K": tuple(keys),
+        "N": tuple(names),
+    }
+    # The source is this function's own fixed text and slot numbers (see above).
+    exec("\n".join(lines), namespace)  # noqa: S102
+    function: Callable[[Mapping[str, Entered]], Scored] = namespace["total"]
+    return function

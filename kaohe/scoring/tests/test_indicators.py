@@ -149,13 +149,13 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
     }
 
 
-def test_results_summed_in_the_database_score_as_the_tree_scores_them_one_by_one(
+def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
     world: World, drafted: SchemeVersion
 ) -> None:
-    """`_indicator_parts` reads most results as per-group sums the database works out
-    (`Tree.presummable`); on random entries under a tree with pure, weighted, mixed and
-    nested groups it equals the tree fed every entry one by one (test_trees holds that
-    equal to `roll_up`)."""
+    """`_indicator_parts` prepares one tree per shape, its nodes keyed by place; on
+    random entries under a tree with weighted, mixed and nested groups, a top-level
+    bonus and deduction, a veto and a pass/fail item, it equals the unit's own tree
+    keyed by row id (test_trees holds that equal to `roll_up`)."""
     import random
 
     from kaohe.org.models import Membership
@@ -222,7 +222,6 @@ def test_results_summed_in_the_database_score_as_the_tree_scores_them_one_by_one
     ]
     adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
     tree = Tree([n for n in nodes if n not in adjusting], adjusting)
-    assert tree.presummable  # the database does sum something here
     checked = 0
     for person in people:
         entries = {
