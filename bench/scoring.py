@@ -1043,13 +1043,6 @@ def part_pg(args: argparse.Namespace) -> None:
         if inputs
         else "; no schemes, indicator results or log tallies (--no-city-inputs)"
     )
-    inputs_note = (
-        f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
-        f"({inputs['indicators']} indicators each), {inputs['results']:,} indicator "
-        f"results and {inputs['tallies']:,} monthly log tallies"
-        if inputs
-        else "; no schemes, indicator results or log tallies (--no-city-inputs)"
-    )
     print(
         f"  set-up: migrate {migrated:.1f} s; {counts['units']:,} units of {UNIT_SIZE}, "
         f"{people:,} people, memberships, pools, {counts['rounds']} closed rounds with "
