@@ -155,6 +155,26 @@ def in_force(versions: Iterable[SchemeVersion], period_end: dt.date) -> SchemeVe
     return by_then[-1] if by_then else approved[0]
 
 
+def governed_quarters(version: SchemeVersion, today: dt.date) -> list[int]:
+    """The quarters of its year a unit scheme's version governs (`in_force`); for a
+    version awaiting approval, those it would govern if approved today. Empty for
+    templates, drafts and versions a later one replaced before any quarter ended."""
+    scheme = version.scheme
+    if scheme.role != Scheme.Role.UNIT or version.state not in (
+        VersionState.APPROVED,
+        VersionState.SUBMITTED,
+    ):
+        return []
+    versions = [v for v in scheme.versions.all() if v.pk != version.pk]
+    if version.state == VersionState.SUBMITTED:
+        version = SchemeVersion(
+            pk=version.pk, number=version.number, state=VersionState.APPROVED, approved_on=today
+        )
+    versions.append(version)
+    quarters = [scheme.quarter] if scheme.quarter else [1, 2, 3, 4]
+    return [q for q in quarters if in_force(versions, Period(scheme.year, q).end) == version]
+
+
 def _parts_in_force(unit_filter: Q, period: Period) -> dict[int, list[SchemeVersion]]:
     """unit id → the versions in force for the period: trunk first, then the quarter's
     supplement ("1+N"); units without an approved scheme are absent. One query."""

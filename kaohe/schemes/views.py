@@ -99,6 +99,22 @@ def _version_context(req: AuthedRequest, version: SchemeVersion) -> dict[str, ob
         "dimensions": Dimension.choices,
         "sources": AutoSource.choices,
         "states": VersionState,
+        "governs": _quarters_label(
+            version.scheme.year, selectors.governed_quarters(version, clock.today())
+        ),
+    }
+
+
+def _quarters_label(year: int, quarters: list[int]) -> str:
+    """ "2026 Q2–Q4", or "2026 Q3" for one; empty for none."""
+    if not quarters:
+        return ""
+    if len(quarters) == 1:
+        return _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarters[0]}
+    return _("%(year)s Q%(first)s–Q%(last)s") % {
+        "year": year,
+        "first": quarters[0],
+        "last": quarters[-1],
     }
 
 

@@ -6,10 +6,13 @@ exactly as they were entered (so recomputing them gives the same result)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import entry, services
@@ -30,7 +33,7 @@ Q1, Q2, Q3 = Period(2026, 1), Period(2026, 2), Period(2026, 3)
 
 def approve_on(world: World, version: SchemeVersion, day: dt.date) -> None:
     with override_settings(KAOHE_TODAY=day):
-        if version.scheme.role == version.scheme.Role.UNIT:
+        if version.scheme.role == version.scheme.Role.UNIT and version.editable:
             services.version_submit(actor=world.users["unit_admin"], version=version)
         services.version_approve(actor=world.users["region_admin"], version=version)
     version.refresh_from_db()
@@ -142,3 +145,25 @@ def test_only_the_latest_published_version_of_a_template_is_offered(
     approve_on(world, revision, dt.date(2026, 2, 1))
     offered = list(published_templates(world.users["region_admin"]))
     assert offered == [revision]
+
+
+def test_the_version_page_says_which_quarters_a_version_governs(
+    world: World, drafted: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    approve_on(world, drafted, dt.date(2026, 4, 10))
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    services.version_submit(actor=world.users["unit_admin"], version=revision)
+    admin = client_as("region_admin")
+
+    def page(version: SchemeVersion, day: dt.date) -> str:
+        with override_settings(KAOHE_TODAY=day):
+            url = reverse("schemes:version", args=[version.scheme_id, version.number])
+            return admin.get(url).content.decode()
+
+    under_review = page(revision, dt.date(2026, 8, 3))
+    assert "若今日批准" in under_review
+    assert "自批准起执行于2026年第3–4季度" in under_review
+    approve_on(world, revision, dt.date(2026, 8, 3))
+    assert "2026年第1–2季度" in page(drafted, dt.date(2026, 8, 3))
+    assert "2026-04-10批准" in page(drafted, dt.date(2026, 8, 3))
+    assert "2026年第3–4季度" in page(revision, dt.date(2026, 8, 3))
