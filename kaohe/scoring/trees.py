@@ -197,13 +197,15 @@ def _compiled(flat: Sequence[tuple[Any, ...]]) -> Callable[[Mapping[str, Entered
     for slot, kind, key, points, limit, per_occurrence, cap, kids, root, name in flat:
         body: list[str] = []  # computes s, the node's score, when it has one
         if kind == GROUP:
-            terms = "".join(
-                f" + r{kid} / {c(most)} * {c(weight)} / HUNDRED * {c(points)}"
+            # One statement per child: a chained expression of thousands of terms
+            # would exceed the compiler's nesting limit.
+            body.append("s = ZERO")
+            body += [
+                f"s += r{kid} / {c(most)} * {c(weight)} / HUNDRED * {c(points)}"
                 if counts == WEIGHTED
-                else f" + r{kid}"
+                else f"s += r{kid}"
                 for kid, counts, weight, most in kids
-            )
-            body.append(f"s = ZERO{terms}")
+            ]
             if limit is not None:
                 body.append(f"if s > {c(limit)}: s = {c(limit)}")
             if cap is not None:

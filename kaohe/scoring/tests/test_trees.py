@@ -92,3 +92,12 @@ def test_a_weighted_tree_by_hand() -> None:
     assert tree.total(entries) == (D("58.80"), ["违纪"])
     assert tree.adjustments(entries) == [("表彰", D("3.00"), "")]
     assert tree.top_max == D(100)
+
+
+def test_a_group_of_thousands_of_children_compiles() -> None:
+    """Tree.total is generated code: one statement per child, so a group of any size
+    stays within the compiler's nesting limit."""
+    kids = [Node(f"k{i}", "g", f"指标{i}", "scored", max_points=D(1)) for i in range(5000)]
+    tree = Tree([Node("g", None, "组", "group", max_points=D(10000)), *kids], [])
+    entries = {f"k{i}": Entry(value=D("0.5")) for i in range(5000)}
+    assert tree.total(entries) == (D("2500.00"), [])
