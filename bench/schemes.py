@@ -224,6 +224,8 @@ def run_unit(
     rng = random.Random(SEED + unit.pk)
     first, second = form_data(rng, people, leaves), form_data(rng, people, leaves)
     empty = {key: "" for key in first}
+    for data in (first, second, empty):
+        data["versions"] = str(version.pk)  # the page's scheme version, as the form sends
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 0
     fields = len(first) + 1
     client.get(url)  # unmeasured: the first request compiles templates and warms the session

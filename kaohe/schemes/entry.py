@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -226,24 +226,50 @@ def evidence_missing(column: Column, person: Person, text: str, linked: int) -> 
     return needs_evidence(column.indicator.kind, _parse(column, person, text)[0])
 
 
+def stale_versions_message() -> str:
+    return _(
+        "A new version of the scheme was approved while this page was open, and the "
+        "results entered so far moved to it; nothing was saved. Reload the page and "
+        "enter your changes again."
+    )
+
+
+def lock_unit(unit_id: int) -> None:
+    """Hold the unit's row until the transaction ends, so that a write of results
+    and an approval of one of the unit's schemes (which moves results between
+    versions, services.version_approve) never interleave."""
+    list(Unit.objects.select_for_update().filter(pk=unit_id).values_list("pk", flat=True))
+
+
+def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> None:
+    """`lock_unit`, then refuse, with nothing written, if `version_ids` are no longer
+    the versions in force."""
+    lock_unit(unit.pk)
+    if [v.pk for v in versions_in_force(unit, period)] != list(version_ids):
+        raise ApplicationError(stale_versions_message())
+
+
 @transaction.atomic
 def results_save(
     *, actor: User, grid: Grid, cells: Mapping[tuple[int, int], str], source: str = "grid"
 ) -> int:
     """Validate every cell, then write all of them or none. Automatic cells are
-    stored as computed, whatever was sent for them.
+    stored as computed, whatever was sent for them; a cell not sent at all keeps
+    what it holds.
 
     The writes are a fixed number of statements whatever the size of the grid:
     one SELECT … FOR UPDATE of the stored results, at most one upsert of every
     created or changed cell and one DELETE of the cleared ones (each passing its
     rows as a single JSON or array parameter), and the audit row."""
+    lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
     parsed: dict[tuple[int, int], dict[str, Any] | None] = {}
     problems: list[str] = []
     columns = {c.indicator.pk: c for c in grid.columns}
     for person in grid.people:
         for column in grid.columns:
             key = (person.pk, column.indicator.pk)
-            raw = grid.cells.get(key, "") if column.auto else cells.get(key, "")
+            sent = not column.auto and key in cells
+            raw = cells[key] if sent else grid.cells.get(key, "")
             fields, problem = _parse(column, person, raw)
             if problem:
                 problems.append(problem)

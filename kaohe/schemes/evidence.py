@@ -19,8 +19,14 @@ from django.http import Http404
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.errors import ApplicationError
 from kaohe.org.models import Membership, Person, Unit
-from kaohe.schemes.entry import EvidenceLink, assessed_unit
+from kaohe.schemes.entry import (
+    EvidenceLink,
+    assessed_unit,
+    lock_unit,
+    stale_versions_message,
+)
 from kaohe.schemes.models import Indicator, IndicatorKind, IndicatorResult
 from kaohe.schemes.selectors import versions_in_force
 from kaohe.worklogs.models import WorkLog
@@ -113,6 +119,9 @@ def evidence_set(
     """Link the ticked logs and unlink the shown but unticked ones; logs not shown
     keep their state. Every id must be a linkable log (else 404, nothing written).
     Returns (linked, unlinked)."""
+    lock_unit(cell.unit.pk)
+    if cell.indicator.version_id not in {v.pk for v in versions_in_force(cell.unit, cell.period)}:
+        raise ApplicationError(stale_versions_message())
     ticked_ids = set(ticked)
     shown_ids = set(shown) | ticked_ids
     allowed = set(linkable_logs(actor, cell).filter(pk__in=shown_ids).values_list("pk", flat=True))

@@ -17,6 +17,7 @@ from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.org.models import Dimension, Region, Unit
+from kaohe.schemes.entry import lock_unit
 from kaohe.schemes.models import (
     AutoSource,
     Indicator,
@@ -566,6 +567,9 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     if problems:
         raise ValidationFailed(" ".join(problems), {"problems": problems})
     scheme = version.scheme
+    if scheme.unit_id is not None:
+        # Entry writes hold the same lock: none runs while results move (entry.lock_unit).
+        lock_unit(scheme.unit_id)
     governed_before = _governing(scheme)
     version.state = VersionState.APPROVED
     version.approved_on = clock.today()
@@ -595,8 +599,8 @@ def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None
     """Results already entered for the quarters the newly approved version now governs
     move onto it, indicator by indicator, matched by the indicator's key (which a
     revision keeps); their evidence links follow. Results of indicators the revision
-    removed stay with the old version, out of the grid and the score. Quarters an
-    earlier version still governs are not touched."""
+    removed, or changed to another kind, stay with the old version, out of the grid
+    and the score. Quarters an earlier version still governs are not touched."""
     after = _governing(version.scheme)
     moves: dict[int, list[int]] = defaultdict(list)  # old version id → quarters
     for quarter, old in before.items():
@@ -604,16 +608,25 @@ def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None
             moves[old.pk].append(quarter)
     if not moves:
         return 0
-    new_ids = dict(version.indicators.values_list("key", "pk"))
+    # A result moves only to an indicator of the same kind: a value typed as points
+    # means nothing as occurrences, and a leaf turned into a group takes no results.
+    new_ids = {
+        (key, kind): pk
+        for key, kind, pk in version.indicators.exclude(kind=IndicatorKind.GROUP).values_list(
+            "key", "kind", "pk"
+        )
+    }
     moved = 0
     for old_id, quarters in moves.items():
         rows = IndicatorResult.objects.filter(
             version_id=old_id, year=version.scheme.year, quarter__in=quarters
         )
         by_key: dict[int, list[int]] = defaultdict(list)
-        for indicator_id, key in rows.values_list("indicator_id", "indicator__key").distinct():
-            if key in new_ids:
-                by_key[new_ids[key]].append(indicator_id)
+        for indicator_id, key, kind in rows.values_list(
+            "indicator_id", "indicator__key", "indicator__kind"
+        ).distinct():
+            if (key, kind) in new_ids:
+                by_key[new_ids[key, kind]].append(indicator_id)
         # One UPDATE per indicator of the tree (a few dozen), whatever the head count.
         for new_id, old_ids in by_key.items():
             moved += rows.filter(indicator_id__in=old_ids).update(

@@ -280,6 +280,10 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _version_ids(grid: entry.Grid) -> str:
+    return ",".join(str(v.pk) for v in grid.versions)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
@@ -295,16 +299,22 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
             request, "schemes/entry.html", {"blocked": exc.message, "period": period}, status=200
         )
     if request.method == "POST":
+        cells: dict[tuple[int, int], str] = {}
         try:
             upload = request.FILES.get("file")
             if upload is not None:
                 cells = entry.cells_from_workbook(grid, upload)
                 source = "excel"
             else:
+                # A page built on other versions (one approved since) names other
+                # indicators: refused whole, rather than read as cells left empty.
+                if request.POST.get("versions") != _version_ids(grid):
+                    raise ApplicationError(entry.stale_versions_message())
                 cells = {
-                    (p.pk, c.indicator.pk): request.POST.get(f"c_{p.pk}_{c.indicator.pk}", "")
+                    (p.pk, c.indicator.pk): request.POST[name]
                     for p in grid.people
                     for c in grid.columns
+                    if (name := f"c_{p.pk}_{c.indicator.pk}") in request.POST
                 }
                 source = "grid"
             changed = entry.results_save(actor=req.user, grid=grid, cells=cells, source=source)
@@ -322,6 +332,7 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
         {
             "grid": grid,
             "rows": rows,
+            "version_ids": _version_ids(grid),
             "period": period,
             # Evidence links are built from this in the template, not reversed per cell.
             "evidence_base": reverse("schemes:entry", args=[unit_id, year, quarter]) + "evidence/",

@@ -201,7 +201,7 @@ def test_the_grid_marks_required_evidence_and_a_refused_save_names_the_cell(
     client = client_as("unit_admin")
     page = client.get(url).content.decode()
     assert page.count('<span class="badge lead">需要佐证</span>') == 2  # 完成任务, 违纪
-    response = client.post(url, {f"c_{cadre.pk}_{task.pk}": "28"})
+    response = client.post(url, {"versions": str(evidenced.pk), f"c_{cadre.pk}_{task.pk}": "28"})
     body = response.content.decode()
     assert "张小明「完成任务」需要佐证" in body
     assert 'value="28"' in body  # what was typed stays on the page

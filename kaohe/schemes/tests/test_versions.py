@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import entry, services
-from kaohe.schemes.models import IndicatorResult, SchemeVersion, VersionState
+from kaohe.schemes.models import Indicator, IndicatorResult, SchemeVersion, VersionState
 from kaohe.schemes.selectors import (
     in_force,
     published_templates,
@@ -167,3 +167,96 @@ def test_the_version_page_says_which_quarters_a_version_governs(
     assert "2026年第1–2季度" in page(drafted, dt.date(2026, 8, 3))
     assert "2026-04-10批准" in page(drafted, dt.date(2026, 8, 3))
     assert "2026年第3–4季度" in page(revision, dt.date(2026, 8, 3))
+
+
+def test_a_grid_opened_before_an_approval_is_refused_and_the_moved_results_stay(
+    world: World, drafted: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    approve_on(world, drafted, dt.date(2026, 4, 10))
+    save(world, Q3, {("张小明", "完成任务"): "25"})
+    url = reverse("schemes:entry", args=[world.bureau.pk, 2026, 3])
+    client = client_as("unit_admin")
+    with override_settings(KAOHE_TODAY=dt.date(2026, 9, 30)):
+        stale = client.get(url).content.decode()
+    assert f'name="versions" value="{drafted.pk}"' in stale
+    old_task = by_name_in(drafted, "完成任务")
+    person = world.people["cadre"]
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    approve_on(world, revision, dt.date(2026, 8, 3))
+    # The stale page names the old version's indicators; posting it saves nothing.
+    with override_settings(KAOHE_TODAY=dt.date(2026, 9, 30)):
+        response = client.post(
+            url, {"versions": str(drafted.pk), f"c_{person.pk}_{old_task.pk}": ""}, follow=True
+        )
+    assert "新版本" in response.content.decode()
+    assert grid_value(world, Q3, "张小明", "完成任务") == "25"
+    # A cell the form does not send keeps its value; one sent empty is cleared.
+    with override_settings(KAOHE_TODAY=dt.date(2026, 9, 30)):
+        grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q3)
+        entry.results_save(
+            actor=world.users["unit_admin"],
+            grid=grid,
+            cells={cell(grid, "张小明", "工作质量"): "15"},
+        )
+    assert grid_value(world, Q3, "张小明", "完成任务") == "25"
+    assert grid_value(world, Q3, "张小明", "工作质量") == "15"
+
+
+def test_a_result_does_not_move_to_an_indicator_of_another_kind(
+    world: World, drafted: SchemeVersion
+) -> None:
+    approve_on(world, drafted, dt.date(2026, 4, 10))
+    save(world, Q3, {("张小明", "完成任务"): "25", ("张小明", "工作质量"): "15"})
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    quality = revision.indicators.get(name="工作质量")
+    services.indicator_update(
+        actor=world.users["unit_admin"],
+        indicator=quality,
+        data={"kind": "deduction", "max_points": "0", "per_occurrence": "1", "cap": "5"},
+    )
+    approve_on(world, revision, dt.date(2026, 8, 3))
+    kept = IndicatorResult.objects.get(quarter=3, person__name="张小明", indicator__name="工作质量")
+    assert kept.version_id == drafted.pk  # stays with the version it was typed under
+    assert grid_value(world, Q3, "张小明", "完成任务") == "25"
+    assert grid_value(world, Q3, "张小明", "工作质量") == ""
+
+
+def by_name_in(version: SchemeVersion, name: str) -> Indicator:
+    return Indicator.objects.get(version=version, name=name)
+
+
+def test_the_migration_settles_results_typed_under_the_old_rule(
+    world: World, drafted: SchemeVersion
+) -> None:
+    """Before rule 28 a quarter read the newest approved version, so Q1 results typed
+    in May, after a revision was approved, sit on the revision. The migration moves
+    them onto the version that governs Q1 now; where both versions hold a result for
+    the same cell, the one changed last is kept."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kaohe.schemes.migrations.0002_version_approved_on")
+    approve_on(world, drafted, dt.date(2026, 3, 10))  # governs Q1 under rule 28
+    save(world, Q1, {("张小明", "工作质量"): "11"})  # typed in March, on v1
+    revision = services.version_new_draft(actor=world.users["unit_admin"], version=drafted)
+    # Approved in May without moving anything, as the old code did; then Q1 re-typed on it.
+    SchemeVersion.objects.filter(pk=revision.pk).update(
+        state=VersionState.APPROVED, approved_on=dt.date(2026, 5, 20)
+    )
+    person = world.people["cadre"]
+    for name, value in (("完成任务", "27"), ("工作质量", "18")):
+        IndicatorResult.objects.create(
+            version=revision,
+            indicator=by_name_in(revision, name),
+            unit=world.bureau,
+            person=person,
+            year=2026,
+            quarter=1,
+            value=Decimal(value),
+        )
+    assert grid_value(world, Q1, "张小明", "完成任务") == ""  # lost from view until settled
+    migration.settle_results(apps, None)
+    assert not IndicatorResult.objects.filter(quarter=1, version=revision).exists()
+    assert grid_value(world, Q1, "张小明", "完成任务") == "27"
+    assert grid_value(world, Q1, "张小明", "工作质量") == "18"  # the later typing wins
