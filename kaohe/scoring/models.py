@@ -122,11 +122,27 @@ class QuarterRun(models.Model):
         return f"{self.year}年第{self.quarter}季度（第{self.number}次计算）"
 
 
-class QuarterResult(models.Model):
-    # Written only by quarter_compute, from ids it has just read, so the database does
-    # not check the keys again (see docs/decisions.md 29); the ORM still cascades and
-    # protects. No index of its own on run: the unique (run, person) index serves
-    # every read by run.
+class _Result(models.Model):
+    """Whose result it is and where. Results are written only by the compute
+    services, from ids they have just read, so the database does not check the keys
+    again (docs/decisions.md 29); the ORM still cascades and protects."""
+
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    # The quota pool's id (pools are yearly rows); 0 for a unit in no pool, which is a
+    # pool of its own (selectors.pool_key).
+    pool_id = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class QuarterResult(_Result):
+    # No index of its own on run: the unique (run, person) index serves every read by run.
     run = models.ForeignKey(
         QuarterRun,
         on_delete=models.CASCADE,
@@ -134,13 +150,6 @@ class QuarterResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    person = models.ForeignKey(
-        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
-    pool_id = models.PositiveIntegerField()  # the quota pool's id (pools are yearly rows)
     score = models.DecimalField(max_digits=6, decimal_places=2)
     band = models.CharField(max_length=16, blank=True)
     computed_grade = models.CharField(max_length=16, blank=True)  # what the engine gave
@@ -184,8 +193,7 @@ class AnnualRun(models.Model):
         return f"{self.year}年度（第{self.number}次计算）"
 
 
-class AnnualResult(models.Model):
-    # As QuarterResult: written only by annual_compute, keys not checked again.
+class AnnualResult(_Result):
     run = models.ForeignKey(
         AnnualRun,
         on_delete=models.CASCADE,
@@ -193,13 +201,6 @@ class AnnualResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    person = models.ForeignKey(
-        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
-    pool_id = models.PositiveIntegerField()
     tier = models.CharField(max_length=32)
     composite = models.DecimalField(max_digits=6, decimal_places=2)
     grade = models.CharField(max_length=16)
