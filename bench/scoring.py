@@ -43,9 +43,8 @@ aggregates: the scoring and work-log policies and the working-day calendar (a fe
 rows each).
 
 Every compute is timed from the outside and, inside the same call, phase by phase
-(inputs and their queries, the engine, the write, the deferred foreign-key checks,
-the commit), by standing in for the service's helpers while it runs, so readers see
-where the time goes.
+(inputs and their queries, the engine, the write, the commit), by standing in for
+the service's helpers while it runs, so readers see where the time goes.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
 drops a database named kaohe_bench_scoring_<pid>, also when it fails. Each part runs
@@ -321,13 +320,7 @@ class Span:
 @dataclass
 class Tracer:
     """Stands in for named functions while a compute runs and records when each one
-    started and ended, so one call can be cut into its phases without changing it.
-
-    A stand-in may run a `before` step first, in a span of its own: on PostgreSQL the
-    audit record's stand-in forces the deferred foreign-key checks of the rows just
-    written (Django makes every foreign key DEFERRABLE INITIALLY DEFERRED), so they are
-    timed apart from the commit.
-    """
+    started and ended, so one call can be cut into its phases without changing it."""
 
     spans: list[Span] = field(default_factory=list)
     started: float = 0.0
@@ -339,16 +332,11 @@ class Tracer:
         owner: object,
         attr: str,
         label: str,
-        before: tuple[str, Callable[[], None]] | None = None,
     ) -> None:
         original: Callable[..., Any] = getattr(owner, attr)
         spans = self.spans
 
         def stand_in(*args: Any, **kwargs: Any) -> Any:
-            if before is not None:
-                start = time.perf_counter()
-                before[1]()
-                spans.append(Span(before[0], start, time.perf_counter()))
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
@@ -389,14 +377,6 @@ class Tracer:
             self.restore()
 
 
-def force_fk_checks() -> None:
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
 def gap(a: Span | None, b: Span | None) -> float:
     """Time from the end of `a` to the start of `b`."""
     return b.start - a.end if a and b else 0.0
@@ -420,7 +400,7 @@ def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer
     tracer.patch(engine, "quarter_grades", "grades")
     tracer.patch(services, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
-    tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
+    tracer.patch(services, "audit_record", "audit")
     with tracer.timing():
         run = services.quarter_compute(
             actor=None, region=region, year=YEAR, quarter=quarter, today=today
@@ -460,7 +440,6 @@ def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
         ("engine: quarter_grades", t.seconds("grades")),
         ("ranks in unit + delete of the old rows", gap(grades, writes)),
         ("store_rows (steps as JSON text; COPY, SQLite: INSERT)", t.seconds("write")),
-        ("deferred foreign-key checks", t.seconds("fk checks")),
         ("audit row + commit", t.ended - audit.start if audit else 0.0),
     ]
 
@@ -925,7 +904,7 @@ def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     tracer.patch(engine, "group_ranks", "ranks")
     tracer.patch(services, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
-    tracer.patch(services, "audit_record", "audit", before=("fk checks", force_fk_checks))
+    tracer.patch(services, "audit_record", "audit")
     with tracer.timing():
         run = services.annual_compute(actor=None, region=region, year=YEAR)
     return tracer, grade_counts(AnnualResult.objects.filter(run=run))
@@ -957,7 +936,6 @@ def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) 
         ("engine: group_ranks (in each tier)", t.seconds("ranks")),
         ("delete of the old rows", gap(engine_span, writes)),
         ("store_rows (steps as JSON text; COPY, SQLite: INSERT)", t.seconds("write")),
-        ("deferred foreign-key checks", t.seconds("fk checks")),
         ("audit row + commit", t.ended - audit.start if audit else 0.0),
     ]
     print(f"    grades: {grades_line(grades)}")

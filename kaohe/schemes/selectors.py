@@ -155,6 +155,14 @@ def in_force(versions: Iterable[SchemeVersion], period_end: dt.date) -> SchemeVe
     return by_then[-1] if by_then else approved[0]
 
 
+def governing(scheme: Scheme, versions: Iterable[SchemeVersion]) -> dict[int, SchemeVersion | None]:
+    """Quarter of the scheme's year (only its own for a supplement) → which of
+    `versions` governs it (`in_force`)."""
+    versions = list(versions)
+    quarters = [scheme.quarter] if scheme.quarter else [1, 2, 3, 4]
+    return {q: in_force(versions, Period(scheme.year, q).end) for q in quarters}
+
+
 def governed_quarters(version: SchemeVersion, today: dt.date) -> list[int]:
     """The quarters of its year a unit scheme's version governs (`in_force`); for a
     version awaiting approval, those it would govern if approved today. Empty for
@@ -171,8 +179,7 @@ def governed_quarters(version: SchemeVersion, today: dt.date) -> list[int]:
             pk=version.pk, number=version.number, state=VersionState.APPROVED, approved_on=today
         )
     versions.append(version)
-    quarters = [scheme.quarter] if scheme.quarter else [1, 2, 3, 4]
-    return [q for q in quarters if in_force(versions, Period(scheme.year, q).end) == version]
+    return [q for q, chosen in governing(scheme, versions).items() if chosen == version]
 
 
 def _parts_in_force(unit_filter: Q, period: Period) -> dict[int, list[SchemeVersion]]:

@@ -32,8 +32,7 @@ from kaohe.schemes.models import (
 )
 from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.rollup import plain
-from kaohe.schemes.selectors import in_force
-from kaohe.worklogs.rules import Period
+from kaohe.schemes.selectors import governing
 
 EDITABLE_FIELDS = (
     "name",
@@ -585,14 +584,9 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     )
 
 
-def _quarters(scheme: Scheme) -> list[int]:
-    return [scheme.quarter] if scheme.quarter else [1, 2, 3, 4]
-
-
 def _governing(scheme: Scheme) -> dict[int, SchemeVersion | None]:
-    """quarter → the version of this scheme in force for it (selectors.in_force)."""
-    versions = list(scheme.versions.filter(state=VersionState.APPROVED))
-    return {q: in_force(versions, Period(scheme.year, q).end) for q in _quarters(scheme)}
+    """quarter → the approved version of this scheme that governs it."""
+    return governing(scheme, scheme.versions.filter(state=VersionState.APPROVED))
 
 
 def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None]) -> int:

@@ -117,7 +117,6 @@ class Tree:
 
         for root in children.get(None, []):
             compile_(root, True)
-        self.ops = tuple(ops)
         self._flat = tuple(
             (
                 op.slot,
@@ -134,7 +133,6 @@ class Tree:
             for op in ops
         )
         self._total = _compiled(self._flat)
-        self.keys = frozenset(n.key for n in base) | {n.key for n in adjusting}
         self.adjusting = tuple(
             Adjusting(n.name, KINDS.get(n.kind, GROUP), n.key, n.per_occurrence, n.cap)
             for n in adjusting
