@@ -66,8 +66,13 @@ def test_build_submit_return_fix_approve(
     expect(unit.locator("#version-state")).to_have_text("已提交")
 
     office.goto(version_url)
+    # Before approving, the reviewer sees which quarters the version would govern.
+    expect(office.locator("#governs")).to_contain_text("自批准起执行于2026年第1–4季度")
+    assert_fits_phone(office)
     office.get_by_role("button", name="批准", exact=True).click()
     expect(office.locator("#version-state")).to_have_text("已批准")
+    expect(office.locator("#governs")).to_contain_text("2026年第1–4季度")
+    expect(office.locator("#governs")).to_contain_text("2026-02-10批准")
     expect(office.locator("#events")).to_contain_text("退回修改")
     version = SchemeVersion.objects.get(scheme__unit=world.bureau)
     assert version.state == VersionState.APPROVED
