@@ -120,7 +120,7 @@ m AS (SELECT person_id, unit_id, status FROM org_membership
 pool AS (SELECT unit_id, pool_id FROM org_quotapoolmember WHERE year = %(year)s),
 -- _round_scores: the closed round's results
 rating AS (SELECT target_id, score FROM reviews_roundresult WHERE round_id = %(round)s),
--- _indicator_parts: the quarter's results under approved unit schemes, automatic
+-- indicator_parts: the quarter's results under approved unit schemes, automatic
 -- indicators left out, with each indicator's kind and points (the roll-up's tree)
 ind AS (SELECT r.person_id, r.unit_id, COUNT(*) AS n, SUM(r.value) AS points,
                SUM(r.occurrences * i.per_occurrence) AS deducted,
@@ -229,7 +229,10 @@ def orchestrate(args: argparse.Namespace) -> int:
         try:
             failures += run_worker("--pg-worker", name, PG_URL.format(name=name), args) != 0
         finally:
-            drop_database(name)
+            if args.keep:
+                print(f"  kept database {name} (dropdb -h 127.0.0.1 -U postgres {name})")
+            else:
+                drop_database(name)
     return 1 if failures else 0
 
 
@@ -392,7 +395,7 @@ def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer
     tracer.patch(services, "quarter_inputs", "inputs")
     tracer.patch(services, "_pools", "pools")
     tracer.patch(services, "_round_scores", "round scores")
-    tracer.patch(services, "_indicator_parts", "indicator parts")
+    tracer.patch(services, "indicator_parts", "indicator parts")
     tracer.patch(services, "worklog_deductions", "work-log deductions")
     tracer.patch(compliance, "compliance_report", "compliance report")
     tracer.patch(services, "worklog_policy_for", "work-log policy")
@@ -428,7 +431,7 @@ def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
         ("  memberships in force (members_on)", t.seconds("memberships")),
         ("  _pools", t.seconds("pools")),
         ("  _round_scores", t.seconds("round scores")),
-        ("  _indicator_parts (3 queries)", t.seconds("indicator parts")),
+        ("  indicator_parts (3 queries)", t.seconds("indicator parts")),
         ("  worklog_deductions", t.seconds("work-log deductions")),
         ("    compliance_report", t.seconds("compliance report")),
         (
@@ -1094,6 +1097,9 @@ def main() -> int:
         default=True,
         help="in (b), give every unit a scheme and the computed quarters indicator results "
         "and monthly log tallies (default); --no-city-inputs leaves them out",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep (b)'s database afterwards, to study by hand"
     )
     parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)

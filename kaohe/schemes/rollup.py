@@ -6,8 +6,9 @@ Leaf scores by kind:
 - bonus: the entered points, at most the cap;
 - veto / pass-fail: no points, but a flag the annual rules read.
 A group adds up its children. Where a group's children carry weights, each
-weighted child contributes (its score / its max) × weight% × the group's max;
-deductions and bonuses under it still add directly. A group with a max is
+weighted child contributes (its score / its max) × weight% × the group's max,
+rounded to the cent (decision 30); deductions and bonuses under it still add
+directly. A group with a max is
 clipped to it (and a deduction group to minus its cap).
 """
 
@@ -140,7 +141,9 @@ def _group_score(
     for kid in kids:
         kid_score = scores[kid.key].score
         if kid.weight is not None and maxima[kid.key] > 0 and node.max_points > 0:
-            total += kid_score / maxima[kid.key] * kid.weight / HUNDRED * node.max_points
+            # Each share rounded to the cent (decision 30): the shares a page shows add
+            # up to the group's score, and the sum is exact.
+            total += _q(kid_score * kid.weight * node.max_points / (maxima[kid.key] * HUNDRED))
         elif kid.weight is None or not weighted:
             total += kid_score
     if node.max_points > 0:

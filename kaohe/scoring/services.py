@@ -12,7 +12,7 @@ import functools
 import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -36,10 +36,8 @@ from kaohe.org.models import (
     Region,
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
-from kaohe.schemes.models import Indicator, IndicatorResult
-from kaohe.schemes.rollup import Node
-from kaohe.schemes.selectors import versions_in_force_many
 from kaohe.scoring import engine
+from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
     AnnualRun,
@@ -50,7 +48,6 @@ from kaohe.scoring.models import (
     ScoringPolicy,
     UnitAnnualScore,
 )
-from kaohe.scoring.trees import Entered, Tree
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.services import policy_for as worklog_policy_for
@@ -154,109 +151,6 @@ def members_on(region_id: int, day: dt.date) -> dict[int, Member]:
     return out
 
 
-IndicatorPart = tuple[Decimal | None, list[engine.Adjustment], list[str]]
-
-
-def _indicator_parts(
-    region_id: int, members: Mapping[int, Member], period: Period
-) -> dict[int, IndicatorPart]:
-    """Per person: the scheme's weighted part out of 100, its top-level deductions
-    and bonuses, and triggered vetoes, from the results their unit entered under the
-    schemes in force. Automatic indicators are skipped: the work-log deductions are
-    applied once, directly.
-
-    Three queries for the whole region (the versions in force, their indicators, the
-    quarter's results, streamed), whatever the number of units. Units whose trees
-    have the same shape (most are drafted from a few templates) share one prepared
-    `Tree`: a node's key is its place in its unit's list, not its row id."""
-    versions = versions_in_force_many(region_id, period)
-    if not versions:
-        return {}
-    version_unit = {v.pk: unit_id for unit_id, vs in versions.items() for v in vs}
-    unit_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in (
-        Indicator.objects.filter(version_id__in=list(version_unit), auto_source="")
-        .order_by("version_id", "position", "id")
-        .values_list(
-            "version_id",
-            "id",
-            "parent_id",
-            "name",
-            "kind",
-            "max_points",
-            "per_occurrence",
-            "cap",
-            "weight",
-            "position",
-        )
-    ):
-        unit_rows[version_unit[row[0]]].append(row)
-    shapes: dict[tuple[tuple[Any, ...], ...], Tree] = {}
-    unit_tree: dict[int, Tree] = {}
-    key_of: dict[int, tuple[int, str]] = {}  # indicator id → (its unit, its node key)
-    for unit_id, rows in unit_rows.items():
-        place = {row[1]: str(i) for i, row in enumerate(rows)}
-        # The tree's shape: each node's place, its parent's place and its figures. A
-        # parent that is not in the tree (an automatic item) keeps the node out of
-        # it, as before; its row id then makes the shape the unit's own.
-        shape = tuple(
-            (
-                place[pk],
-                None if parent_id is None else place.get(parent_id, f"#{parent_id}"),
-                *figures,
-            )
-            for _version, pk, parent_id, *figures in rows
-        )
-        tree = shapes.get(shape)
-        if tree is None:
-            nodes = [Node(*node) for node in shape]
-            top_adjusting = [
-                n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")
-            ]
-            adjusting_keys = {n.key for n in top_adjusting}
-            tree = shapes[shape] = Tree(
-                [n for n in nodes if n.key not in adjusting_keys], top_adjusting
-            )
-        unit_tree[unit_id] = tree
-        key_of.update((pk, (unit_id, key)) for pk, key in place.items())
-
-    entries_of: dict[int, dict[str, Entered]] = {}
-    for unit_id, person_id, indicator_id, value, occurrences, flag in (
-        IndicatorResult.objects.filter(
-            unit__region_id=region_id, year=period.year, quarter=period.quarter
-        )
-        # A row can hold evidence (linked work logs) before any value is typed; it is
-        # no result yet.
-        .exclude(value__isnull=True, occurrences__isnull=True, flag__isnull=True)
-        .order_by()
-        .values_list("unit_id", "person_id", "indicator_id", "value", "occurrences", "flag")
-        .iterator(chunk_size=50_000)
-    ):
-        placed = key_of.get(indicator_id)
-        # Counted under the unit the person is in at the quarter's end, and only for
-        # indicators of that unit's schemes in force (not automatic ones).
-        if placed is None or placed[0] != unit_id:
-            continue
-        entries = entries_of.get(person_id)
-        if entries is None:
-            member = members.get(person_id)
-            if member is None or member.unit_id != unit_id:
-                continue
-            entries = entries_of[person_id] = {}
-        elif members[person_id].unit_id != unit_id:
-            continue
-        entries[placed[1]] = (value, occurrences, flag)
-
-    out: dict[int, IndicatorPart] = {}
-    for person_id, entries in entries_of.items():
-        tree = unit_tree[members[person_id].unit_id]
-        total, vetoed = tree.total(entries)
-        adjustments = [engine.Adjustment(*a) for a in tree.adjustments(entries)]
-        top_max = tree.top_max
-        out[person_id] = (total / top_max * 100 if top_max > 0 else None, adjustments, vetoed)
-    return out
-
-
 def quarter_inputs(
     region_id: int, period: Period, today: dt.date
 ) -> tuple[list[engine.QuarterInput], dict[int, Member]]:
@@ -265,7 +159,7 @@ def quarter_inputs(
     evaluation = _round_scores(
         region_id, period.year, ReviewRound.Cadence.QUARTERLY, period.quarter
     )
-    indicators = _indicator_parts(region_id, members, period)
+    indicators = indicator_parts(region_id, members, period)
     deductions = worklog_deductions(
         region_id=region_id, period=period, today=today, person_ids=list(members)
     )
@@ -276,7 +170,7 @@ def quarter_inputs(
     missing_logs_label = _("missing daily logs")
     missing_summary_label = _("missing quarterly summary")
     probation = MembershipStatus.PROBATION
-    no_part: IndicatorPart = (None, [], [])
+    no_part: IndicatorPart = (None, (), ())
 
     # Work-log deductions by count: the same few dozen for a whole region.
     @functools.cache

@@ -1,32 +1,39 @@
-"""A unit's indicator tree prepared once per run and scored per person (R4.3, R4.7).
+"""A unit's indicator tree prepared once per run and scored for many people at once
+(R4.3, R4.7).
 
 `kaohe.schemes.rollup.roll_up` is the reference: it rebuilds and sorts the tree and
 keeps a NodeScore for every node on every call, which the entry grid wants and a
-city's quarter (one call per person) cannot afford. `Tree` orders the nodes once,
-takes every maximum from `roll_up` itself, and then repeats the same arithmetic in
-the same order per person, keeping only what the quarterly score reads: the total,
-the triggered vetoes, and each top-level deduction or bonus. test_trees checks it
-against `roll_up` on generated trees.
+city's quarter (some 300,000 people, ten million results) cannot afford. `Tree`
+orders the nodes once, takes every maximum from `roll_up` itself, and then scores
+everyone who shares the tree in one pass over the nodes, each node an operation on a
+column of integer cents (numpy), keeping only what the quarterly score reads: the
+total, the triggered vetoes, and each top-level deduction or bonus.
+
+Integers are exact here because every figure has two decimals (the model fields) and
+roll_up rounds each weighted share to the cent (decision 30): scores are whole cents
+at every node, so adding, clipping and capping them is integer arithmetic, and a
+weighted share is one integer division rounded half up, as `Decimal.quantize` does.
+test_trees checks the result against `roll_up` on generated trees.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
+
+import numpy as np
+from numpy.typing import NDArray
 
 from kaohe.schemes.rollup import Entry, Node, roll_up
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-NO_ENTRY = Entry()
-# An entry as (value, occurrences, flag): an `Entry`, or the plain tuple the scoring
-# service builds per result row (a named tuple's constructor costs several times more).
-Entered = tuple[Decimal | None, int | None, bool | None]
-Scored = tuple[Decimal, list[str]]
+# Values and occurrences per person (rows) and column (`Tree.columns`), in cents and
+# counts; flags as booleans. An absent entry is 0 / False, which every kind scores as
+# roll_up scores a missing entry.
+Cents = NDArray[np.int64]
+Flags = NDArray[np.bool_]
 
 SCORED, DEDUCTION, BONUS, VETO, PASS_FAIL, GROUP = range(6)
 # roll_up scores any other kind as a group.
@@ -37,8 +44,25 @@ KINDS = {
     "veto": VETO,
     "pass_fail": PASS_FAIL,
 }
-# How a group counts a child: its weighted share, its score as it is, or not at all.
-WEIGHTED, ADDED = 0, 1
+# Largest magnitude an int64 product may reach before a weighted share is worked out
+# with Python integers instead (far beyond any real scheme's figures).
+_INT64_SAFE = 2**62
+
+
+def cents(value: Decimal) -> int:
+    """A figure with at most two decimals as whole cents."""
+    return int(value.scaleb(2).to_integral_exact())
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """How a group counts one child: as it is, or as its weighted share
+    (score × weight% × the group's maximum / the child's maximum)."""
+
+    slot: int
+    weighted: bool
+    numerator: int = 0  # weight × the group's maximum, in hundredths × cents
+    denominator: int = 1  # the child's maximum in cents × 100% in hundredths
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +70,15 @@ class _Op:
     """One node, in the order roll_up visits them (children first)."""
 
     slot: int
-    key: str
+    column: int
     name: str
     kind: int
-    max_points: Decimal
-    per_occurrence: Decimal
-    cap: Decimal
-    # groups: (child's slot, how it counts, its weight, its maximum)
-    kids: tuple[tuple[int, int, Decimal, Decimal], ...]
+    max_points: int  # cents
+    per_occurrence: int  # cents
+    cap: int  # cents
+    shares: tuple[_Share, ...]
     root: bool
+    read: bool  # a parent reads its score
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +88,40 @@ class Adjusting:
     name: str
     kind: int
     key: str
+    column: int
     per_occurrence: Decimal
     cap: Decimal
 
 
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """What a quarter reads of everyone's roll-up, one array element per person."""
+
+    totals: Cents  # roll_up(base).total, in cents
+    vetoed: list[tuple[str, Flags]]  # each veto item in roll_up's order: who triggered it
+    adjustments: list[tuple[Adjusting, Cents, Cents]]  # node, points in cents, occurrences
+
+
+def round_half_up(numerator: NDArray[np.int64], denominator: int) -> Cents:
+    """numerator / denominator to the nearest integer, halves away from zero: what
+    `Decimal.quantize(..., ROUND_HALF_UP)` does with the exact quotient."""
+    magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
+    out: Cents = np.where(numerator < 0, -magnitude, magnitude).astype(np.int64)
+    return out
 
 
 class Tree:
-    """`base` is scored as roll_up would score it; `adjusting` nodes one by one."""
+    """`base` is scored as roll_up would score it; `adjusting` nodes one by one.
 
-    def __init__(self, base: Sequence[Node], adjusting: Sequence[Node]) -> None:
+    `columns` maps each node's key to its column in the arrays `score` takes."""
+
+    def __init__(self, base: Sequence[Node], adjusting: Sequence[Node] = ()) -> None:
         maxima = {key: s.max_points for key, s in roll_up(base, {}).scores.items()}
         self.top_max = sum(
             (maxima[n.key] for n in base if n.parent is None and n.kind in ("scored", "group")),
             ZERO,
         )
+        self.columns = {node.key: i for i, node in enumerate([*base, *adjusting])}
         children: dict[str | None, list[Node]] = defaultdict(list)
         for node in base:
             children[node.parent].append(node)
@@ -88,175 +129,163 @@ class Tree:
             siblings.sort(key=lambda n: n.position)
         ops: list[_Op] = []
         slots: dict[str, int] = {}
+        read: set[str] = set()
 
         def compile_(node: Node, root: bool) -> None:
             kids = children.get(node.key, [])
             for kid in kids:
                 compile_(kid, False)
-            weighted = any(k.weight is not None for k in kids)
-            terms = []
-            for kid in kids:
-                if kid.weight is not None and maxima[kid.key] > 0 and node.max_points > 0:
-                    terms.append((slots[kid.key], WEIGHTED, kid.weight, maxima[kid.key]))
-                elif kid.weight is None or not weighted:
-                    terms.append((slots[kid.key], ADDED, ZERO, ZERO))
+            kind = KINDS.get(node.kind, GROUP)
+            shares = []
+            if kind == GROUP:
+                weighted = any(k.weight is not None for k in kids)
+                for kid in kids:
+                    if kid.weight is not None and maxima[kid.key] > 0 and node.max_points > 0:
+                        # share = kid/most × weight/100 × points; in cents with the
+                        # weight in hundredths: kid × weight × points / (most × 10⁴).
+                        shares.append(
+                            _Share(
+                                slots[kid.key],
+                                True,
+                                cents(kid.weight) * cents(node.max_points),
+                                cents(maxima[kid.key]) * 10_000,
+                            )
+                        )
+                    elif kid.weight is None or not weighted:
+                        shares.append(_Share(slots[kid.key], False))
+                    else:
+                        continue  # a weighted child worth nothing: roll_up skips it
+                    read.add(kid.key)
             slots[node.key] = len(ops)
             ops.append(
                 _Op(
                     len(ops),
-                    node.key,
+                    self.columns[node.key],
                     node.name,
-                    KINDS.get(node.kind, GROUP),
-                    node.max_points,
-                    node.per_occurrence,
-                    node.cap,
-                    tuple(terms),
+                    kind,
+                    cents(node.max_points),
+                    cents(node.per_occurrence),
+                    cents(node.cap),
+                    tuple(shares),
                     root,
+                    False,
                 )
             )
 
         for root in children.get(None, []):
             compile_(root, True)
-        self._flat = tuple(
-            (
+        keys = {slot: key for key, slot in slots.items()}
+        self._ops = tuple(
+            _Op(
                 op.slot,
-                op.kind,
-                op.key,
-                op.max_points,
-                op.max_points if op.max_points > 0 else None,
-                op.per_occurrence,
-                op.cap if op.cap > 0 else None,
-                op.kids,
-                op.root,
+                op.column,
                 op.name,
+                op.kind,
+                op.max_points,
+                op.per_occurrence,
+                op.cap,
+                op.shares,
+                op.root,
+                keys[op.slot] in read,
             )
             for op in ops
         )
-        self._total = _compiled(self._flat)
         self.adjusting = tuple(
-            Adjusting(n.name, KINDS.get(n.kind, GROUP), n.key, n.per_occurrence, n.cap)
+            Adjusting(
+                n.name,
+                KINDS.get(n.kind, GROUP),
+                n.key,
+                self.columns[n.key],
+                n.per_occurrence,
+                n.cap,
+            )
             for n in adjusting
         )
 
-    def total(self, entries: Mapping[str, Entered]) -> tuple[Decimal, list[str]]:
-        """roll_up(base, entries).total and .vetoed."""
-        return self._total(entries)
+    def score(self, values: Cents, occurrences: Cents, flags: Flags) -> Scores:
+        """Everyone's roll_up(base, entries).total and .vetoed, and the points of each
+        top-level deduction or bonus as roll_up([node], entries) scores it alone.
 
-    def adjustments(self, entries: Mapping[str, Entered]) -> list[tuple[str, Decimal, str]]:
-        """(name, points, detail) of each top-level deduction or bonus that is not zero,
-        as roll_up([node], entries) scores it alone."""
-        out = []
+        The arrays have one row per person and one column per node (`columns`)."""
+        people = values.shape[0]
+        scores: dict[int, Cents] = {}
+        totals: Cents = np.zeros(people, np.int64)
+        vetoed: list[tuple[str, Flags]] = []
+        for op in self._ops:
+            s: Cents
+            if op.kind == SCORED:
+                s = np.minimum(np.maximum(values[:, op.column], 0), op.max_points)
+            elif op.kind == DEDUCTION:
+                s = -_deducted(op.per_occurrence, op.cap, occurrences[:, op.column])
+            elif op.kind == BONUS:
+                s = _bonus(op.cap, values[:, op.column])
+            elif op.kind in (VETO, PASS_FAIL):
+                # Veto and pass/fail items score nothing; a triggered veto is named.
+                if op.kind == VETO:
+                    vetoed.append((op.name, flags[:, op.column].copy()))
+                s = np.zeros(people, np.int64)
+            else:
+                s = np.zeros(people, np.int64)
+                for share in op.shares:
+                    kid = scores[share.slot]
+                    s += _weighted(kid, share) if share.weighted else kid
+                if op.max_points > 0:
+                    s = np.minimum(s, op.max_points)
+                if op.cap > 0:
+                    s = np.maximum(s, -op.cap)
+            if op.read:
+                scores[op.slot] = s
+            if op.root:
+                totals += s
+        adjustments = []
         for node in self.adjusting:
-            value, occurrences, _flag = entries.get(node.key, NO_ENTRY)
-            detail = ""
+            column = node.column
+            counts = occurrences[:, column]
+            points: Cents
             if node.kind == DEDUCTION:
-                count = occurrences or 0
-                raw = node.per_occurrence * count
-                score = -(min(raw, node.cap) if node.cap > 0 else raw)
-                detail = f"{count} × {node.per_occurrence}"
+                points = -_deducted(cents(node.per_occurrence), cents(node.cap), counts)
             elif node.kind == BONUS:
-                value = max(value or ZERO, ZERO)
-                score = min(value, node.cap) if node.cap > 0 else value
+                points = _bonus(cents(node.cap), values[:, column])
             else:
-                score = ZERO
-            points = _q(score)
-            if points:
-                out.append((node.name, points, detail))
-        return out
+                points = np.zeros(people, np.int64)
+            adjustments.append((node, points, counts))
+        return Scores(totals, vetoed, adjustments)
+
+    def score_entries(self, entries: Sequence[Mapping[str, Entry]]) -> Scores:
+        """`score` for entries as roll_up takes them (tests, and small callers)."""
+        width = len(self.columns)
+        values = np.zeros((len(entries), width), np.int64)
+        occurrences = np.zeros((len(entries), width), np.int64)
+        flags = np.zeros((len(entries), width), np.bool_)
+        for row, person in enumerate(entries):
+            for key, (value, count, flag) in person.items():
+                column = self.columns.get(key)
+                if column is None:
+                    continue
+                values[row, column] = cents(value) if value is not None else 0
+                occurrences[row, column] = count or 0
+                flags[row, column] = bool(flag)
+        return self.score(values, occurrences, flags)
 
 
-def _compiled(flat: Sequence[tuple[Any, ...]]) -> Callable[[Mapping[str, Entered]], Scored]:
-    """`Tree.total` as one straight-line function for this tree, built once per tree
-    shape and called once per person: a city's quarter rolls up some 300,000 people
-    over a few dozen nodes each, and walking the nodes in a loop (unpacking each,
-    testing its kind) cost three times the arithmetic.
+def _deducted(per_occurrence: int, cap: int, counts: Cents) -> Cents:
+    raw: Cents = counts * per_occurrence
+    return np.minimum(raw, cap) if cap > 0 else raw
 
-    The generated code does what roll_up does, node by node in roll_up's order,
-    with the same Decimal operations in the same order (so the same roundings):
-    a leaf's score from its entry (none: zero), a group's from its children's
-    rounded scores, clipped to its maximum and its cap; every score rounded to the
-    cent; the roots' unrounded scores summed. Only fixed code and slot numbers are
-    written into the source: every key, name and figure of the tree is read from
-    the tuples bound to it (K, N, C), so no text of a scheme reaches `exec`."""
-    constants: list[Decimal] = []
-    keys: list[str] = []
-    names: list[str] = []
 
-    def c(value: Decimal) -> str:
-        constants.append(value)
-        return f"C[{len(constants) - 1}]"
+def _bonus(cap: int, values: Cents) -> Cents:
+    points: Cents = np.maximum(values, 0)
+    return np.minimum(points, cap) if cap > 0 else points
 
-    def k(key: str) -> str:
-        keys.append(key)
-        return f"K[{len(keys) - 1}]"
 
-    read = {kid for op in flat if op[1] == GROUP for kid, *_rest in op[7]}
-    lines = ["def total(entries):", "    get = entries.get", "    vetoed = []", "    total = ZERO"]
-    for slot, kind, key, points, limit, per_occurrence, cap, kids, root, name in flat:
-        body: list[str] = []  # computes s, the node's score, when it has one
-        if kind == GROUP:
-            # One statement per child: a chained expression of thousands of terms
-            # would exceed the compiler's nesting limit.
-            body.append("s = ZERO")
-            body += [
-                f"s += r{kid} / {c(most)} * {c(weight)} / HUNDRED * {c(points)}"
-                if counts == WEIGHTED
-                else f"s += r{kid}"
-                for kid, counts, weight, most in kids
-            ]
-            if limit is not None:
-                body.append(f"if s > {c(limit)}: s = {c(limit)}")
-            if cap is not None:
-                body.append(f"if s < {c(-cap)}: s = {c(-cap)}")
-            lines += [f"    {line}" for line in body]
-        elif kind in (SCORED, DEDUCTION, BONUS):
-            lines.append(f"    e = get({k(key)})")
-            if kind == SCORED:
-                lines.append("    if e is not None and e[0] is not None:")
-                body = ["s = e[0]", "if s < ZERO: s = ZERO", f"if s > {c(points)}: s = {c(points)}"]
-            elif kind == DEDUCTION:
-                lines.append("    if e is not None:")
-                body = [f"s = {c(per_occurrence)} * (e[1] or 0)"]
-                if cap is not None:
-                    body.append(f"if s > {c(cap)}: s = {c(cap)}")
-                body.append("s = -s")
-            else:
-                lines.append("    if e is not None:")
-                body = ["s = e[0] or ZERO", "if s < ZERO: s = ZERO"]
-                if cap is not None:
-                    body.append(f"if s > {c(cap)}: s = {c(cap)}")
-            if slot in read:
-                body.append(f"r{slot} = s.quantize(CENT, ROUND_HALF_UP)")
-            if root:
-                body.append("total += s")
-            lines += [f"        {line}" for line in body]
-            if slot in read:
-                lines.append(f"    else: r{slot} = ZERO")
-            continue
-        else:
-            # Veto and pass/fail items score nothing; a triggered veto is named.
-            if kind == VETO:
-                names.append(name)
-                lines.append(f"    e = get({k(key)})")
-                lines.append(f"    if e is not None and e[2]: vetoed.append(N[{len(names) - 1}])")
-            if slot in read:
-                lines.append(f"    r{slot} = ZERO")
-            continue
-        if slot in read:
-            lines.append(f"    r{slot} = s.quantize(CENT, ROUND_HALF_UP)")
-        if root:
-            lines.append("    total += s")
-    lines.append("    return total.quantize(CENT, ROUND_HALF_UP), vetoed")
-    namespace: dict[str, Any] = {
-        "ZERO": ZERO,
-        "HUNDRED": HUNDRED,
-        "CENT": CENT,
-        "ROUND_HALF_UP": ROUND_HALF_UP,
-        "C": tuple(constants),
-        "K": tuple(keys),
-        "N": tuple(names),
-    }
-    # The source is this function's own fixed text and slot numbers (see above).
-    exec("\n".join(lines), namespace)  # noqa: S102
-    function: Callable[[Mapping[str, Entered]], Scored] = namespace["total"]
-    return function
+def _weighted(kid: Cents, share: _Share) -> Cents:
+    """The child's weighted share in cents, rounded half up (decision 30)."""
+    largest = int(np.abs(kid).max(initial=0))
+    if (2 * largest + 1) * abs(share.numerator) + share.denominator < _INT64_SAFE:
+        return round_half_up(kid * share.numerator, share.denominator)
+    # Figures too large for int64 products: the same arithmetic on Python integers.
+    exact = []
+    for product in (k * share.numerator for k in kid.tolist()):
+        magnitude = (2 * abs(product) + share.denominator) // (2 * share.denominator)
+        exact.append(magnitude if product >= 0 else -magnitude)
+    return np.array(exact, dtype=np.int64)

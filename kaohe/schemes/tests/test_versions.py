@@ -23,7 +23,8 @@ from kaohe.schemes.selectors import (
     versions_in_force,
     versions_in_force_many,
 )
-from kaohe.scoring.services import _indicator_parts, members_on
+from kaohe.scoring.indicators import indicator_parts
+from kaohe.scoring.services import members_on
 from kaohe.testing import World
 from kaohe.worklogs.rules import Period
 
@@ -86,7 +87,7 @@ def test_a_revision_governs_from_its_quarter_and_carries_that_quarters_entries(
     save(world, Q1, {("张小明", "完成任务"): "27", ("张小明", "工作质量"): "18"})
     save(world, Q3, {("张小明", "完成任务"): "25"})
     period_members = members_on(world.region.pk, Q1.end)
-    q1_before = _indicator_parts(world.region.pk, period_members, Q1)
+    q1_before = indicator_parts(world.region.pk, period_members, Q1)
     q1_rows = set(IndicatorResult.objects.filter(quarter=1).values_list("pk", "indicator_id"))
 
     # The revision lowers 完成任务 to 28 points; approved in Q3.
@@ -108,7 +109,7 @@ def test_a_revision_governs_from_its_quarter_and_carries_that_quarters_entries(
     assert (
         set(IndicatorResult.objects.filter(quarter=1).values_list("pk", "indicator_id")) == q1_rows
     )
-    assert _indicator_parts(world.region.pk, period_members, Q1) == q1_before
+    assert indicator_parts(world.region.pk, period_members, Q1) == q1_before
     assert grid_value(world, Q1, "张小明", "完成任务") == "27"
     # Q3's entry moved onto the revision's indicator with the same key.
     q3 = IndicatorResult.objects.filter(quarter=3)

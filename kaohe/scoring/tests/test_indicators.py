@@ -14,6 +14,7 @@ from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersi
 from kaohe.schemes.selectors import versions_in_force, versions_in_force_many
 from kaohe.schemes.tests.fixtures import add
 from kaohe.scoring import services
+from kaohe.scoring.indicators import indicator_parts
 from kaohe.scoring.models import QuarterResult
 from kaohe.testing import World
 from kaohe.worklogs.models import WorklogPolicy
@@ -152,14 +153,14 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
 def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
     world: World, drafted: SchemeVersion
 ) -> None:
-    """`_indicator_parts` prepares one tree per shape, its nodes keyed by place; on
+    """`indicator_parts` prepares one tree per shape, its nodes keyed by place; on
     random entries under a tree with weighted, mixed and nested groups, a top-level
     bonus and deduction, a veto and a pass/fail item, it equals the unit's own tree
-    keyed by row id (test_trees holds that equal to `roll_up`)."""
+    keyed by row id, scored by `roll_up` itself."""
     import random
 
     from kaohe.org.models import Membership
-    from kaohe.schemes.rollup import Node
+    from kaohe.schemes.rollup import Entry, Node, roll_up
     from kaohe.scoring.engine import Adjustment
     from kaohe.scoring.trees import Tree
 
@@ -203,7 +204,7 @@ def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
                 **fields,
             )
     members = services.members_on(world.region.pk, Period(2026, 1).end)
-    parts = services._indicator_parts(world.region.pk, members, Period(2026, 1))
+    parts = indicator_parts(world.region.pk, members, Period(2026, 1))
 
     nodes = [
         Node(
@@ -221,20 +222,22 @@ def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
         if not i.auto_source
     ]
     adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
-    tree = Tree([n for n in nodes if n not in adjusting], adjusting)
+    base = [n for n in nodes if n not in adjusting]
+    top_max = Tree(base).top_max
     checked = 0
     for person in people:
         entries = {
-            str(r.indicator_id): (r.value, r.occurrences, r.flag)
+            str(r.indicator_id): Entry(r.value, r.occurrences, r.flag)
             for r in IndicatorResult.objects.filter(person=person, quarter=1)
         }
         if not entries:
             continue
-        total, vetoed = tree.total(entries)
+        reference = roll_up(base, entries)
+        alone = [(n, roll_up([n], entries).scores[n.key]) for n in adjusting]
         expected = (
-            total / tree.top_max * 100,
-            [Adjustment(*a) for a in tree.adjustments(entries)],
-            vetoed,
+            reference.total / top_max * 100,
+            tuple(Adjustment(n.name, s.score, s.detail) for n, s in alone if s.score),
+            tuple(reference.vetoed),
         )
         assert parts[person.pk] == expected, person.name
         checked += 1

@@ -1,0 +1,368 @@
+"""The indicator part of everyone's quarterly score, for a whole region at once
+(R4.3, R5.1).
+
+A city's quarter holds some ten million indicator results. Read one by one into
+Python objects they cost more than everything else the quarter does, so they travel
+as columns: PostgreSQL packs each unit's results into arrays (`array_agg`, sent as
+bytes), numpy decodes them, and every step after that — placing a result in its
+unit's tree, checking it counts, scoring the trees — works on whole columns. Units
+whose trees have the same shape (most are drafted from a few templates) share one
+prepared `Tree` and are scored together. See docs/decisions.md, "Scoring at city
+scale".
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import psycopg
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from numpy.typing import NDArray
+
+from kaohe.core import sql
+from kaohe.org.models import Unit
+from kaohe.schemes.models import Indicator, IndicatorResult
+from kaohe.schemes.rollup import Node
+from kaohe.schemes.selectors import versions_in_force_many
+from kaohe.scoring import engine
+from kaohe.scoring.trees import DEDUCTION, Scores, Tree
+from kaohe.worklogs.rules import Period
+
+Ids = NDArray[np.int64]
+# Per person: the scheme's part out of 100 (None: the scheme has no maximum), its
+# top-level deductions and bonuses, and the names of triggered vetoes.
+IndicatorPart = tuple[Decimal | None, tuple[engine.Adjustment, ...], tuple[str, ...]]
+
+
+class HasUnit(Protocol):
+    @property
+    def unit_id(self) -> int: ...
+
+
+class Results(NamedTuple):
+    """The quarter's results as columns, one element per result row."""
+
+    person: Ids
+    unit: Ids
+    indicator: Ids
+    value: Ids  # cents; an empty value is 0, as roll_up scores it
+    occurrences: Ids  # an empty count is 0
+    flag: NDArray[np.bool_]  # an empty flag is False
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """The region's trees: one per shape, and where each indicator's results go."""
+
+    trees: list[Tree]
+    unit_shape: dict[int, int]  # unit → its tree's index
+    indicators: Ids  # indicator ids, sorted
+    indicator_unit: Ids  # … the unit whose scheme holds each
+    indicator_column: Ids  # … and its column in that unit's tree
+
+
+def indicator_parts(
+    region_id: int, members: Mapping[int, HasUnit], period: Period
+) -> dict[int, IndicatorPart]:
+    """Per person with results: the indicator part of their quarterly score, from the
+    results their unit entered under the schemes in force. Automatic indicators are
+    skipped (the work-log deductions are applied once, directly), and a person's
+    results count under the unit they are in at the quarter's end.
+
+    Three queries for the whole region (the versions in force, their indicators, the
+    quarter's results), whatever the number of units."""
+    prepared = _prepare(region_id, period)
+    if prepared is None:
+        return {}
+    return _score(prepared, members, _results(region_id, period))
+
+
+# Figures are read as text: a shape is a key of tuples, and hashing strings is far
+# cheaper than hashing Decimals (a city has a million indicators in force).
+FIGURES = ("max_points", "per_occurrence", "cap", "weight")
+CENT = Decimal("0.01")
+
+
+def _prepare(region_id: int, period: Period) -> _Prepared | None:
+    versions = versions_in_force_many(region_id, period)
+    if not versions:
+        return None
+    version_unit = {v.pk: unit_id for unit_id, vs in versions.items() for v in vs}
+    unit_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        Indicator.objects.filter(version_id__in=list(version_unit), auto_source="")
+        .order_by("version_id", "position", "id")
+        .annotate(**{f"{f}_text": Cast(f, TextField()) for f in FIGURES})
+        .values_list(
+            "version_id",
+            "id",
+            "parent_id",
+            "name",
+            "kind",
+            *(f"{f}_text" for f in FIGURES),
+            "position",
+        )
+    ):
+        unit_rows[version_unit[row[0]]].append(row)
+    shapes: dict[tuple[tuple[Any, ...], ...], int] = {}
+    trees: list[Tree] = []
+    by_place: list[list[int]] = []  # per tree: each place's column
+    unit_shape: dict[int, int] = {}
+    indicators: list[int] = []
+    units: list[int] = []
+    columns: list[int] = []
+    for unit_id, rows in unit_rows.items():
+        place = {row[1]: i for i, row in enumerate(rows)}
+        # The tree's shape: each node's place, its parent's place and its figures. A
+        # parent that is not in the tree (an automatic item) keeps the node out of
+        # it; its row id then makes the shape the unit's own.
+        shape = tuple(
+            (
+                i,
+                None if parent_id is None else place.get(parent_id, f"#{parent_id}"),
+                *figures,
+            )
+            for i, (_version, _pk, parent_id, *figures) in enumerate(rows)
+        )
+        index = shapes.get(shape)
+        if index is None:
+            index = shapes[shape] = len(trees)
+            tree = _tree(shape)
+            trees.append(tree)
+            by_place.append([tree.columns[str(i)] for i in range(len(shape))])
+        unit_shape[unit_id] = index
+        indicators += place
+        units += [unit_id] * len(rows)
+        columns += by_place[index]
+    table = np.array([indicators, units, columns], dtype=np.int64).reshape(3, -1)
+    table = table[:, np.argsort(table[0])]
+    return _Prepared(trees, unit_shape, table[0], table[1], table[2])
+
+
+def _tree(shape: Sequence[tuple[Any, ...]]) -> Tree:
+    """The tree of a shape, its nodes keyed by place; top-level deductions and bonuses
+    apart, as they adjust the quarterly score directly."""
+
+    def figure(text: str) -> Decimal:
+        # As the model gives it: two decimals, whatever text the database sent (an
+        # explanation prints the figure, and a ratio's exponent follows it).
+        return Decimal(text).quantize(CENT)
+
+    nodes = [
+        Node(
+            str(i),
+            None if parent is None else str(parent),
+            name,
+            kind,
+            figure(points),
+            figure(per_occurrence),
+            figure(cap),
+            None if weight is None else figure(weight),
+            position,
+        )
+        for i, parent, name, kind, points, per_occurrence, cap, weight, position in shape
+    ]
+    adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
+    return Tree([n for n in nodes if n not in adjusting], adjusting)
+
+
+def _results(region_id: int, period: Period) -> Results:
+    """The quarter's results in the region's units. A row can hold evidence (linked
+    work logs) before any value is typed; it is no result yet."""
+    r = {
+        name: f"r.{sql.column(IndicatorResult, name)}"
+        for name in ("person", "unit", "indicator", "value", "occurrences", "flag")
+    }
+    source = (
+        f"FROM {sql.table(IndicatorResult)} r "
+        f"JOIN {sql.table(Unit)} u ON u.{sql.column(Unit, 'id')} = {r['unit']} "
+        f"WHERE u.{sql.column(Unit, 'region')} = %s "
+        f"AND r.{sql.column(IndicatorResult, 'year')} = %s "
+        f"AND r.{sql.column(IndicatorResult, 'quarter')} = %s "
+        f"AND NOT ({r['value']} IS NULL AND {r['occurrences']} IS NULL AND {r['flag']} IS NULL)"
+    )
+    params = [region_id, period.year, period.quarter]
+    if connection.vendor == "postgresql":
+        return _results_postgresql(r, source, params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {r['person']}, {r['unit']}, {r['indicator']}, "
+            f"COALESCE(CAST(ROUND({r['value']} * 100) AS INTEGER), 0), "
+            f"COALESCE({r['occurrences']}, 0), COALESCE({r['flag']}, 0) {source}",
+            params,
+        )
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 6)
+    return Results(
+        rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5].astype(np.bool_)
+    )
+
+
+# How PostgreSQL sends an array of fixed-size values (array_send): dimensions, a
+# has-nulls flag and the element type, one (size, lower bound) per dimension, then
+# every element as its length and its bytes, big-endian.
+_ARRAY_HEADER = struct.Struct(">iiI")
+_ONE_DIMENSION = 12 + 8
+
+
+def _results_postgresql(r: Mapping[str, str], source: str, params: Sequence[Any]) -> Results:
+    """One row per unit, each column an array sent as bytes: ten million results
+    as some 15,000 rows, which numpy decodes without touching each value in Python.
+    Rows come one unit after another from the unit index, so grouping them sorts
+    nothing."""
+    columns = [
+        (r["person"], ">i8"),
+        (r["indicator"], ">i8"),
+        (f"COALESCE(({r['value']} * 100)::int4, 0)", ">i4"),
+        (f"COALESCE({r['occurrences']}, 0)", ">i4"),
+        (f"COALESCE({r['flag']}, false)", "?"),
+    ]
+    select = ", ".join(f"array_send(array_agg({expression}))" for expression, _type in columns)
+    with connection.cursor() as django_cursor:
+        # Django's cursor binds on the client and reads text, which would send the
+        # arrays as hex; a plain psycopg cursor on the same connection (so in the same
+        # transaction) reads them as bytes.
+        cursor = psycopg.Cursor(django_cursor.connection)
+        with cursor:
+            cursor.execute(
+                f"SELECT {r['unit']}, {select} {source} GROUP BY {r['unit']}",
+                params,
+                binary=True,
+            )
+            rows = cursor.fetchall()
+    units = [row[0] for row in rows]
+    decoded = [_decode([bytes(row[i + 1]) for row in rows], t) for i, (_e, t) in enumerate(columns)]
+    counts = [len(part) for part in decoded[0]]
+    person, indicator, value, occurrences = (
+        np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+        for parts in decoded[:4]
+    )
+    flag = np.concatenate(decoded[4]).astype(np.bool_) if rows else np.empty(0, np.bool_)
+    unit = np.repeat(np.array(units, dtype=np.int64), counts)
+    return Results(person, unit, indicator, value, occurrences, flag)
+
+
+def _decode(arrays: Sequence[bytes], element: str) -> list[NDArray[Any]]:
+    """The values of one-dimensional arrays without nulls (the query coalesces)."""
+    item = np.dtype([("length", ">i4"), ("value", element)])
+    size = np.dtype(element).itemsize
+    out = []
+    for data in arrays:
+        dimensions, has_nulls, _type = _ARRAY_HEADER.unpack_from(data)
+        if dimensions != 1 or has_nulls:
+            raise ValueError("expected a one-dimensional array without nulls")
+        count = (len(data) - _ONE_DIMENSION) // item.itemsize
+        values = np.frombuffer(data, item, count=count, offset=_ONE_DIMENSION)
+        out.append(values)
+    lengths = np.concatenate([v["length"] for v in out]) if out else np.empty(0, np.int32)
+    if (lengths != size).any():
+        raise ValueError("unexpected element length in an array")
+    return [v["value"] for v in out]
+
+
+def _lookup(keys: Ids, table_keys: Ids, table_values: Ids) -> Ids:
+    """table_values at each key's place in the sorted table_keys; -1 where absent."""
+    if not len(table_keys):
+        return np.full(len(keys), -1, np.int64)
+    at = np.searchsorted(table_keys, keys)
+    at[at == len(table_keys)] = 0
+    return np.where(table_keys[at] == keys, table_values[at], -1)
+
+
+def _score(
+    prepared: _Prepared, members: Mapping[int, HasUnit], results: Results
+) -> dict[int, IndicatorPart]:
+    # Where each result goes: its indicator's unit and column. It counts when that is
+    # the unit it was entered under, and the person's unit at the quarter's end.
+    order = np.fromiter(members, dtype=np.int64, count=len(members))
+    member_unit = np.fromiter(
+        (m.unit_id for m in members.values()), dtype=np.int64, count=len(members)
+    )
+    by_person = np.argsort(order)
+    member_ids, member_unit = order[by_person], member_unit[by_person]
+    index = np.searchsorted(prepared.indicators, results.indicator)
+    index[index == len(prepared.indicators)] = 0
+    known = prepared.indicators[index] == results.indicator
+    counts = (
+        known
+        & (prepared.indicator_unit[index] == results.unit)
+        & (_lookup(results.person, member_ids, member_unit) == results.unit)
+    )
+    rows = np.flatnonzero(counts)
+    person, unit = results.person[rows], results.unit[rows]
+    column = prepared.indicator_column[index[rows]]
+
+    # Everyone with results, grouped by tree shape so each shape's people form one
+    # block; a person's row in the block holds their results by column.
+    people, row_of = np.unique(person, return_inverse=True)
+    person_unit = np.zeros(len(people), np.int64)
+    person_unit[row_of] = unit
+    person_shape = np.array([prepared.unit_shape[u] for u in person_unit.tolist()], dtype=np.int64)
+    by_shape = np.argsort(person_shape, kind="stable")
+    position = np.empty(len(people), np.int64)
+    position[by_shape] = np.arange(len(people))
+    starts = np.searchsorted(person_shape[by_shape], np.arange(len(prepared.trees) + 1))
+
+    out: dict[int, IndicatorPart] = {}
+    place = position[row_of]
+    shape_of_row = person_shape[row_of]
+    for shape, tree in enumerate(prepared.trees):
+        first, last = int(starts[shape]), int(starts[shape + 1])
+        if first == last:
+            continue
+        width = len(tree.columns)
+        mine = np.flatnonzero(shape_of_row == shape) if len(prepared.trees) > 1 else None
+        cells = (place if mine is None else place[mine]) - first
+        cells = cells * width + (column if mine is None else column[mine])
+        size = (last - first) * width
+        values = np.zeros(size, np.int64)
+        occurrences = np.zeros(size, np.int64)
+        flags = np.zeros(size, np.bool_)
+        chosen = rows if mine is None else rows[mine]
+        values[cells] = results.value[chosen]
+        occurrences[cells] = results.occurrences[chosen]
+        flags[cells] = results.flag[chosen]
+        scores = tree.score(
+            values.reshape(-1, width), occurrences.reshape(-1, width), flags.reshape(-1, width)
+        )
+        ids = people[by_shape[first:last]].tolist()
+        out.update(_parts(tree, ids, scores))
+    return out
+
+
+def _parts(tree: Tree, ids: list[int], scores: Scores) -> dict[int, IndicatorPart]:
+    """Each person's part: total / the maximum × 100, as the quarter reads it."""
+    top_max = tree.top_max
+    part_of: dict[int, Decimal | None] = {}
+    extra: dict[int, list[engine.Adjustment]] = defaultdict(list)
+    for node, points, counts in scores.adjustments:
+        for row in np.flatnonzero(points).tolist():
+            detail = f"{counts[row]} × {node.per_occurrence}" if node.kind == DEDUCTION else ""
+            extra[row].append(
+                engine.Adjustment(node.name, Decimal(int(points[row])).scaleb(-2), detail)
+            )
+    vetoed: dict[int, list[str]] = defaultdict(list)
+    for name, who in scores.vetoed:
+        for row in np.flatnonzero(who).tolist():
+            vetoed[row].append(name)
+    out: dict[int, IndicatorPart] = {}
+    for row, (person_id, total) in enumerate(zip(ids, scores.totals.tolist(), strict=True)):
+        if total in part_of:
+            part = part_of[total]
+        else:
+            part = part_of[total] = (
+                Decimal(total).scaleb(-2) / top_max * 100 if top_max > 0 else None
+            )
+        out[person_id] = (
+            part,
+            tuple(extra.get(row, ())),
+            tuple(vetoed.get(row, ())),
+        )
+    return out
