@@ -397,7 +397,7 @@ def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer
     tracer.patch(services, "_round_scores", "round scores")
     tracer.patch(services, "indicator_parts", "indicator parts")
     tracer.patch(services, "worklog_deductions", "work-log deductions")
-    tracer.patch(compliance, "compliance_report", "compliance report")
+    tracer.patch(compliance, "compliance_counts", "compliance counts")
     tracer.patch(services, "worklog_policy_for", "work-log policy")
     tracer.patch(engine, "quarter_scores", "scores")
     tracer.patch(engine, "quarter_grades", "grades")
@@ -433,10 +433,10 @@ def quarter_breakdown(t: Tracer) -> list[tuple[str, float]]:
         ("  _round_scores", t.seconds("round scores")),
         ("  indicator_parts (3 queries)", t.seconds("indicator parts")),
         ("  worklog_deductions", t.seconds("work-log deductions")),
-        ("    compliance_report", t.seconds("compliance report")),
+        ("    compliance_counts", t.seconds("compliance counts")),
         (
             "    stretches in scope and summaries owed",
-            t.seconds("work-log deductions") - t.seconds("compliance report"),
+            t.seconds("work-log deductions") - t.seconds("compliance counts"),
         ),
         ("  building the QuarterInputs", gap(t.span("work-log policy"), _end(inputs))),
         ("engine: quarter_scores", t.seconds("scores")),
@@ -465,7 +465,7 @@ def print_quarter(
     verdict = "met" if t.total < target else "MISSED"
     print(
         f"  {label}: {sum(grades.values()):,} people in {t.total:.2f} s "
-        f"(target < {target:g} s: {verdict}); ratio to the warm aggregate {ratio:.0f} "
+        f"(target < {target:g} s: {verdict}); ratio to the warm aggregate {ratio:.1f} "
         f"(target <= {TARGET_RATIO:g}: {'met' if ratio <= TARGET_RATIO else 'MISSED'}); "
         f"{load()}"
     )
@@ -920,7 +920,7 @@ def print_annual(label: str, t: Tracer, grades: dict[str, int], agg: Aggregate) 
     verdict = "met" if t.total < TARGET_PG else "MISSED"
     print(
         f"  {label}: {sum(grades.values()):,} people in {t.total:.2f} s (target < {TARGET_PG:g} s: "
-        f"{verdict}); ratio to the warm aggregate {ratio:.0f}; {load()}"
+        f"{verdict}); ratio to the warm aggregate {ratio:.1f}; {load()}"
     )
     rows = [
         ("run lookup, policy, share", inputs.start - t.started if inputs else 0.0),

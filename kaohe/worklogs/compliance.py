@@ -10,14 +10,15 @@ pending, never as missing.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from kaohe.core.calendar import WorkCalendar, region_calendar
+from kaohe.core.calendar import ONE_DAY, WorkCalendar, region_calendar
 from kaohe.org.models import Leave, Membership, Unit
 from kaohe.worklogs.models import (
     LogMonthTally,
@@ -30,7 +31,7 @@ from kaohe.worklogs.models import (
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline, missing_cutoff
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     expected: int = 0  # working days in scope whose window has closed
     pending: int = 0  # working days in scope still open for writing
@@ -86,11 +87,15 @@ class ComplianceReport:
     stretches: dict[int, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
 
 
+# A person's in-scope stretch in one unit, clipped to the range: person, unit, first, last.
+Stretch = tuple[int, int, dt.date, dt.date]
+
+
 def _intervals(
     memberships: Iterable[tuple[int, int, dt.date, dt.date | None]],
     start: dt.date,
     end: dt.date,
-) -> list[tuple[int, int, dt.date, dt.date]]:
+) -> list[Stretch]:
     out = []
     for person_id, unit_id, valid_from, valid_to in memberships:
         lo = max(valid_from, start)
@@ -119,6 +124,139 @@ def _overlap_workdays(
     return days
 
 
+def _owed(
+    cal: WorkCalendar,
+    cutoff: dt.date | None,
+    lo: dt.date,
+    hi: dt.date,
+    leaves: list[tuple[dt.date, dt.date]],
+) -> tuple[int, int]:
+    """Working days of the stretch [lo, hi] not on leave: (expected, pending), those
+    whose backfill window closed by `cutoff` and those still open."""
+    due_hi = min(hi, cutoff) if cutoff else lo - ONE_DAY
+    expected = _overlap_workdays(cal, lo, due_hi, leaves)
+    pending = _overlap_workdays(cal, max(lo, due_hi + ONE_DAY), hi, leaves)
+    return expected, pending
+
+
+@dataclass
+class Counts:
+    """What a compliance report counts, with no names, display rows or sorting: the
+    days each stretch owes and the logs each person wrote in each unit. The report
+    and the deductions both add them up with `tallies`, so the counting rules
+    live in one place."""
+
+    start: dt.date
+    end: dt.date
+    cutoff: dt.date | None
+    unknown_years: frozenset[int]
+    stretches: list[Stretch]
+    owed: list[tuple[int, int]]  # (expected, pending) of each stretch, in the same order
+    # (person, unit) -> (on time, backfilled, early), for people with a stretch only.
+    written: dict[tuple[int, int], tuple[int, int, int]]
+    # Read only when asked for (`names=True`): they cost a join per membership row.
+    person_names: dict[int, str] = field(default_factory=dict)
+    unit_names: dict[int, str] = field(default_factory=dict)
+
+    def tallies(self, *, by_unit: bool = False) -> dict[int, Tally]:
+        """Each person's tally or, `by_unit`, each unit's. Only units with a stretch
+        have one; it counts the logs written in the unit by anyone with a stretch in
+        the range (the logs are keyed by the unit they were written in)."""
+        key = 1 if by_unit else 0
+        owners = [s[1] for s in self.stretches] if by_unit else [s[0] for s in self.stretches]
+        out: dict[int, Tally] = {}
+        for owner, (expected, pending) in zip(owners, self.owed, strict=True):
+            tally = out.get(owner)
+            if tally is None:
+                out[owner] = Tally(expected, pending)
+            else:
+                tally.expected += expected
+                tally.pending += pending
+        for person_unit, (on_time, backfilled, early) in self.written.items():
+            tally = out.get(person_unit[key])
+            if tally is not None:
+                tally.on_time += on_time
+                tally.backfilled += backfilled
+                if early:  # days still open but already written are not pending
+                    tally.pending = max(0, tally.pending - early)
+        return out
+
+
+def compliance_counts(
+    *,
+    region_id: int,
+    unit_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    policy: WorklogPolicy,
+    person_ids: Iterable[int] | None = None,
+    names: bool = False,
+) -> Counts:
+    """The counts of everyone who held an in-scope position in `unit_ids` (None: the
+    whole region) during [start, end]; `person_ids` narrows it to a few people (it
+    becomes a query parameter). The same few queries whatever the number of people."""
+    end = min(end, today)
+    cal = region_calendar(region_id, start - CALENDAR_MARGIN, max(end, today) + CALENDAR_MARGIN)
+    cutoff = missing_cutoff(cal, today, policy.backfill_workdays)
+
+    memberships = Membership.objects.filter(region_id=region_id).overlapping(start, end).in_scope()
+    if unit_ids is not None:
+        memberships = memberships.filter(unit_id__in=unit_ids)
+    if person_ids is not None:
+        memberships = memberships.filter(person_id__in=list(person_ids))
+    fields = ["person_id", "unit_id", "valid_from", "valid_to"]
+    rows = list(
+        memberships.values_list(
+            *fields, *(["person__name", "unit__name"] if names else [])
+        ).order_by()
+    )
+    stretches = _intervals(((r[0], r[1], r[2], r[3]) for r in rows), start, end)
+    pids = {s[0] for s in stretches}
+    leaves = _leaves(region_id, pids, start, end)
+
+    # Most stretches cover the whole range and most people take no leave during it:
+    # the days of each distinct stretch without leave are counted once.
+    @functools.cache
+    def plain(lo: dt.date, hi: dt.date) -> tuple[int, int]:
+        return _owed(cal, cutoff, lo, hi, [])
+
+    owed = [
+        _owed(cal, cutoff, lo, hi, leaves[p]) if p in leaves else plain(lo, hi)
+        for p, _u, lo, hi in stretches
+    ]
+    listed = None if person_ids is None else pids
+    written = _written(region_id, unit_ids, listed, start, end, cutoff)
+    return Counts(
+        start=start,
+        end=end,
+        cutoff=cutoff,
+        unknown_years=cal.unknown_years,
+        stretches=stretches,
+        owed=owed,
+        # Logs are filtered by person here, not in the query (see _written).
+        written={k: v for k, v in written.items() if k[0] in pids},
+        person_names={r[0]: r[4] for r in rows} if names else {},
+        unit_names={r[1]: r[5] for r in rows} if names else {},
+    )
+
+
+def _leaves(
+    region_id: int, person_ids: set[int], start: dt.date, end: dt.date
+) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """The leave of `person_ids` overlapping [start, end]. Leave rows are few: the
+    region's are read and the relevant people's kept."""
+    leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for person_id, a, b in (
+        Leave.objects.filter(region_id=region_id, start__lte=end, end__gte=start)
+        .values_list("person_id", "start", "end")
+        .order_by()
+    ):
+        if person_id in person_ids:
+            leaves[person_id].append((a, b))
+    return dict(leaves)
+
+
 def compliance_report(
     *,
     region_id: int,
@@ -129,87 +267,54 @@ def compliance_report(
     policy: WorklogPolicy,
     person_ids: Iterable[int] | None = None,
 ) -> ComplianceReport:
-    """Compliance of everyone who held an in-scope position in `units` during [start, end].
+    """Compliance of everyone who held an in-scope position in `units` during [start, end],
+    with names and rows to display.
 
     `person_ids` narrows it to a few people (it becomes a query parameter)."""
-    end = min(end, today)
-    cal = region_calendar(region_id, start - CALENDAR_MARGIN, max(end, today) + CALENDAR_MARGIN)
-    cutoff = missing_cutoff(cal, today, policy.backfill_workdays)
-
     # Plain unit ids, and none at all when the report covers the whole region.
     unit_ids = list(units.values_list("pk", flat=True))
     whole_region = len(unit_ids) >= Unit.objects.filter(region_id=region_id).count()
-    memberships = Membership.objects.filter(region_id=region_id).overlapping(start, end).in_scope()
-    if not whole_region:
-        memberships = memberships.filter(unit_id__in=unit_ids)
-    if person_ids is not None:
-        memberships = memberships.filter(person_id__in=list(person_ids))
-    rows = list(
-        memberships.values_list(
-            "person_id", "unit_id", "valid_from", "valid_to", "person__name", "unit__name"
-        ).order_by()
+    counts = compliance_counts(
+        region_id=region_id,
+        unit_ids=None if whole_region else unit_ids,
+        start=start,
+        end=end,
+        today=today,
+        policy=policy,
+        person_ids=person_ids,
+        names=True,
     )
-    names = {r[0]: r[4] for r in rows}
-    unit_names = {r[1]: r[5] for r in rows}
-    intervals = _intervals(((r[0], r[1], r[2], r[3]) for r in rows), start, end)
-    pids = {i[0] for i in intervals}
-
-    leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    # Leave rows are few: read the region's and keep the relevant people's.
-    for person_id, a, b in (
-        Leave.objects.filter(region_id=region_id, start__lte=end, end__gte=start)
-        .values_list("person_id", "start", "end")
-        .order_by()
-    ):
-        if person_id in pids:
-            leaves[person_id].append((a, b))
+    names, unit_names = counts.person_names, counts.unit_names
 
     # A person's row is labelled with the unit of their latest stretch in the range.
     latest: dict[int, tuple[dt.date, int]] = {}
-    for person_id, unit_id, lo, _hi in intervals:
+    for person_id, unit_id, lo, _hi in counts.stretches:
         if person_id not in latest or lo > latest[person_id][0]:
             latest[person_id] = (lo, unit_id)
-    people = {
-        pid: PersonRow(pid, names[pid], uid, unit_names[uid]) for pid, (_lo, uid) in latest.items()
+    tallies = counts.tallies()
+    people = [
+        PersonRow(pid, names[pid], uid, unit_names[uid], tallies[pid])
+        for pid, (_lo, uid) in latest.items()
+    ]
+    unit_rows = {
+        uid: UnitRow(uid, unit_names[uid], tally=tally)
+        for uid, tally in counts.tallies(by_unit=True).items()
     }
-    unit_rows: dict[int, UnitRow] = {}
-    for person_id, unit_id, lo, hi in intervals:
-        person_leaves = leaves.get(person_id, [])
-        due_hi = min(hi, cutoff) if cutoff else lo - dt.timedelta(days=1)
-        expected = _overlap_workdays(cal, lo, due_hi, person_leaves)
-        pending = _overlap_workdays(cal, max(lo, due_hi + dt.timedelta(days=1)), hi, person_leaves)
-        unit_row = unit_rows.setdefault(unit_id, UnitRow(unit_id, unit_names[unit_id]))
-        unit_row.people.add(person_id)
-        for tally in (people[person_id].tally, unit_row.tally):
-            tally.expected += expected
-            tally.pending += pending
-
-    listed = None if person_ids is None else pids
-    for (person_id, unit_id), (on_time, backfilled, early) in _written(
-        region_id, None if whole_region else unit_ids, listed, start, end, cutoff
-    ).items():
-        if person_id not in people:
-            continue  # out of scope (logs are filtered by person in Python, see _written)
-        targets = [people[person_id], unit_rows.get(unit_id)]
-        for target in (row.tally for row in targets if row is not None):
-            target.on_time += on_time
-            target.backfilled += backfilled
-            target.pending = max(0, target.pending - early)
-
+    stretches: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for person_id, unit_id, lo, hi in counts.stretches:
+        unit_rows[unit_id].people.add(person_id)
+        stretches[person_id].append((lo, hi))
     total = Tally()
     for unit_row in unit_rows.values():
         total.add(unit_row.tally)
-    stretches: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for person_id, _unit_id, lo, hi in intervals:
-        stretches[person_id].append((lo, hi))
     return ComplianceReport(
-        start=start,
-        end=end,
-        cutoff=cutoff,
-        people=sorted(people.values(), key=lambda r: (r.unit_name, r.name)),
+        start=counts.start,
+        end=counts.end,
+        cutoff=counts.cutoff,
+        people=sorted(people, key=lambda r: (r.unit_name, r.name)),
         units=sorted(unit_rows.values(), key=lambda r: r.name),
         total=total,
-        unknown_years=cal.unknown_years,
+        unknown_years=counts.unknown_years,
         stretches=dict(stretches),
     )
 
@@ -340,16 +445,18 @@ def worklog_deductions(
     wanted = set(ids)
     named = wanted if len(wanted) <= NAMED_PEOPLE_LIMIT else None
     people = Q() if named is None else Q(person_id__in=sorted(named))
-    report = compliance_report(
+    # The report's counts without its names and rows: the whole region when many
+    # people are wanted (the others are simply not looked up).
+    counts = compliance_counts(
         region_id=region_id,
-        units=Unit.objects.filter(region_id=region_id),
+        unit_ids=None,
         start=period.start,
         end=period.end,
         today=today,
         policy=policy,
         person_ids=named,
     )
-    missing_logs = {row.person_id: row.tally.missing for row in report.people}
+    tallies = counts.tallies()
     cal = region_calendar(
         region_id, period.start - CALENDAR_MARGIN, max(period.end, today) + CALENDAR_MARGIN
     )
@@ -360,9 +467,6 @@ def worklog_deductions(
     quarters = [period] if period.quarter else [Period(period.year, q) for q in (1, 2, 3, 4)]
     owed = [q for q in quarters if closed(q)]
     annual_owed = period.quarter == 0 and closed(period)
-    # Who held an in-scope position during each owed period: the report's stretches
-    # (clipped to the period and to today, which no closed quarter reaches past).
-    stretches = {p: spans for p, spans in report.stretches.items() if p in wanted}
 
     written: set[tuple[str, int, int]] = set()
     if owed or annual_owed:
@@ -375,34 +479,37 @@ def worklog_deductions(
             .order_by()
         )
     quarterly_kind, annual_kind = SummaryKind.QUARTERLY.value, SummaryKind.ANNUAL.value
-    owed_spans = [(q.quarter, q.start, q.end) for q in owed]
-    owed_quarterly: dict[int, int] = {}
-    owed_annual: set[int] = set()
-    # Everyone read held a position during the period; a summary is owed for each
-    # closed quarter their stretches overlap.
-    for person_id, spans in stretches.items():
-        count = 0
-        for quarter, first, last in owed_spans:
-            if (quarterly_kind, quarter, person_id) not in written and any(
-                a <= last and b >= first for a, b in spans
-            ):
-                count += 1
-        if count:
-            owed_quarterly[person_id] = count
-        if annual_owed and (annual_kind, 0, person_id) not in written:
-            owed_annual.add(person_id)
+    # Everyone with a stretch held a position during the period; a summary is owed for
+    # each closed quarter their stretches (clipped to the period and to today, which
+    # no closed quarter reaches past) overlap.
+    held: set[tuple[int, int]] = set()
+    for quarter in owed:
+        first, last = quarter.start, quarter.end
+        held.update(
+            (p, quarter.quarter) for p, _u, a, b in counts.stretches if a <= last and b >= first
+        )
+    owed_quarterly = Counter(p for p, q in held if (quarterly_kind, q, p) not in written)
+    owed_annual = (
+        {p for p in tallies if (annual_kind, 0, p) not in written} if annual_owed else set()
+    )
     per_log = policy.deduction_per_missing_log
     per_quarterly = policy.deduction_per_missing_quarterly
     per_annual = policy.deduction_per_missing_annual
-    none = Deduction(0, 0, 0, 0 * per_log)
+
+    # A region's deductions take few distinct values: one shared (frozen) instance each.
+    @functools.cache
+    def deduction(logs: int, quarterly: int, annual: int) -> Deduction:
+        if not (logs or quarterly or annual):
+            return Deduction(0, 0, 0, 0 * per_log)
+        points = logs * per_log + quarterly * per_quarterly + annual * per_annual
+        return Deduction(logs, quarterly, annual, points)
+
     result: dict[int, Deduction] = {}
     for person_id in ids:
-        logs = missing_logs.get(person_id, 0)
-        quarterly = owed_quarterly.get(person_id, 0)
-        annual = int(person_id in owed_annual)
-        if not (logs or quarterly or annual):
-            result[person_id] = none  # frozen: one shared instance is safe
-            continue
-        points = logs * per_log + quarterly * per_quarterly + annual * per_annual
-        result[person_id] = Deduction(logs, quarterly, annual, points)
+        tally = tallies.get(person_id)
+        result[person_id] = deduction(
+            0 if tally is None else tally.missing,
+            owed_quarterly.get(person_id, 0),
+            int(person_id in owed_annual),
+        )
     return result

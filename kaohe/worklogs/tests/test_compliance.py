@@ -325,3 +325,194 @@ def test_the_tallies_command_finds_a_wrong_tally_and_rebuilds(world: World) -> N
     assert LogMonthTally.objects.get(person=world.people["cadre"]).on_time == 10
     assert AuditEvent.objects.filter(action="worklogs.tallies.rebuild").count() == 1
     call_command("worklog_tallies")
+
+
+def change(world: World, key: str, valid_from: D, unit: Unit | None = None, **kw: str) -> None:
+    """A new position for `key` from `valid_from`: another unit, or another status."""
+    from kaohe.org import services
+
+    person = world.people[key]
+    m = person.memberships.order_by("-valid_from").first()
+    assert m is not None
+    services.membership_change(
+        actor=None,
+        person=person,
+        unit=unit or m.unit,
+        rank_level=m.rank_level,
+        personnel_category=m.personnel_category,
+        leadership_role=LeadershipRole(m.leadership_role),
+        status=MembershipStatus(kw.get("status", m.status)),
+        valid_from=valid_from,
+    )
+
+
+def write_in(world: World, key: str, unit: Unit, days: list[D], timeliness: str) -> None:
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            region=world.region,
+            person=world.people[key],
+            unit=unit,
+            day=d,
+            content="工作",
+            timeliness=timeliness,
+        )
+        for d in days
+    )
+
+
+@pytest.fixture
+def busy(world: World) -> World:
+    """A first quarter with everything the counting rules distinguish: on-time,
+    backfilled and missing logs, leave (with a log written during it), a transfer
+    with logs in both units, a recruit, a retirement with a log after it, and logs
+    of late March and early April for days whose window may still be open."""
+    from kaohe.core.calendar import region_calendar
+
+    cal = region_calendar(world.region.pk, D(2026, 1, 1), D(2026, 4, 30))
+    january, february = (
+        cal.between(D(2026, 1, 1), D(2026, 1, 31)),
+        cal.between(D(2026, 2, 1), D(2026, 2, 28)),
+    )
+    on, back = Timeliness.ON_TIME, Timeliness.BACKFILLED
+    w, bureau, town = world, world.bureau, world.town
+
+    change(w, "cadre", D(2026, 3, 9), unit=town)
+    write_in(w, "cadre", bureau, [d for n, d in enumerate(january) if n % 5], on)
+    write_in(w, "cadre", bureau, february[::2], back)
+    write_in(w, "cadre", bureau, cal.between(D(2026, 3, 2), D(2026, 3, 6)), on)
+    write_in(w, "cadre", town, cal.between(D(2026, 3, 9), D(2026, 3, 20)), on)
+    write_in(w, "cadre", town, cal.between(D(2026, 3, 23), D(2026, 3, 27)), back)
+
+    Leave.objects.create(
+        region=w.region, person=w.people["team"], start=D(2026, 2, 2), end=D(2026, 2, 13)
+    )
+    write_in(w, "team", bureau, [*january, D(2026, 2, 3)], on)
+
+    w.people["recruit"] = place(w, "新同志", "R1", D(2026, 2, 16))
+
+    change(w, "head", D(2026, 3, 20), status=MembershipStatus.RETIRED)
+    write_in(w, "head", bureau, [*cal.between(D(2026, 1, 1), D(2026, 3, 19)), D(2026, 3, 23)], on)
+
+    write_in(w, "centre_cadre", w.centre, cal.between(D(2026, 1, 1), D(2026, 4, 3)), on)
+    write_in(w, "centre_head", w.centre, cal.between(D(2026, 1, 1), D(2026, 3, 31)), back)
+    return w
+
+
+BUSY_CASES = [
+    (Period(2026, 1), D(2026, 3, 16)),  # the cutoff inside March
+    (Period(2026, 1), D(2026, 4, 3)),  # late March still open, April's logs early
+    (Period(2026, 1), D(2026, 4, 30)),  # the quarter closed
+    (Period(2026, 2), D(2026, 4, 30)),  # the retiree is out of scope
+    (Period(2026), D(2027, 1, 20)),  # the year
+]
+
+
+@pytest.mark.parametrize(("period", "today"), BUSY_CASES)
+def test_deductions_count_the_missing_logs_the_report_shows(
+    busy: World, period: Period, today: D, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """worklog_deductions adds up the report's counts without its names and rows:
+    each person's missing logs equal their report row's, region-wide and named."""
+    from kaohe.worklogs import compliance
+
+    region_id = busy.region.pk
+    report = compliance_report(
+        region_id=region_id,
+        units=Unit.objects.filter(region=busy.region),
+        start=period.start,
+        end=period.end,
+        today=today,
+        policy=policy_for(region_id),
+    )
+    shown = {row.person_id: row.tally.missing for row in report.people}
+    ids = [p.pk for p in busy.people.values()]  # one of another region, who owes nothing
+    named = worklog_deductions(region_id=region_id, period=period, today=today, person_ids=ids)
+    monkeypatch.setattr(compliance, "NAMED_PEOPLE_LIMIT", 0)
+    region_wide = worklog_deductions(
+        region_id=region_id, period=period, today=today, person_ids=ids
+    )
+    assert region_wide == named and list(region_wide) == ids
+    assert {p: d.missing_logs for p, d in region_wide.items()} == {p: shown.get(p, 0) for p in ids}
+    assert sum(shown.values()) > 0
+
+
+@pytest.mark.parametrize(("period", "today"), BUSY_CASES)
+def test_the_report_equals_a_count_day_by_day(busy: World, period: Period, today: D) -> None:
+    """Each person's expected and written days, counted one day at a time from the
+    memberships, leave and logs, equal the report's (and so the deductions')."""
+    from kaohe.core.calendar import region_calendar
+    from kaohe.org.models import IN_SCOPE_STATUSES, Membership
+    from kaohe.worklogs.rules import CALENDAR_MARGIN, missing_cutoff
+
+    region_id = busy.region.pk
+    policy = policy_for(region_id)
+    report = compliance_report(
+        region_id=region_id,
+        units=Unit.objects.filter(region=busy.region),
+        start=period.start,
+        end=period.end,
+        today=today,
+        policy=policy,
+    )
+    end = min(period.end, today)
+    cal = region_calendar(region_id, period.start - CALENDAR_MARGIN, today + CALENDAR_MARGIN)
+    cutoff = missing_cutoff(cal, today, policy.backfill_workdays)
+    due = cal.between(period.start, min(end, cutoff)) if cutoff else []
+    counted: dict[int, tuple[int, int, int]] = {}
+    for row in report.people:
+        held = [
+            (m.valid_from, m.valid_to or end)
+            for m in Membership.objects.filter(person_id=row.person_id)
+            if m.status in IN_SCOPE_STATUSES
+        ]
+        away = list(Leave.objects.filter(person_id=row.person_id).values_list("start", "end"))
+        logs = WorkLog.objects.filter(
+            region_id=region_id, person_id=row.person_id, day__range=(period.start, end)
+        ).values_list("day", "timeliness")
+        counted[row.person_id] = (
+            sum(
+                1
+                for d in due
+                if any(a <= d <= b for a, b in held) and not any(a <= d <= b for a, b in away)
+            ),
+            sum(1 for d, t in logs if cutoff and d <= cutoff and t == Timeliness.ON_TIME),
+            sum(1 for d, t in logs if cutoff and d <= cutoff and t == Timeliness.BACKFILLED),
+        )
+    assert {
+        r.person_id: (r.tally.expected, r.tally.on_time, r.tally.backfilled) for r in report.people
+    } == counted
+
+
+def test_region_wide_deductions_read_the_same_few_queries_for_more_people(
+    busy: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kaohe.worklogs import compliance
+
+    monkeypatch.setattr(compliance, "NAMED_PEOPLE_LIMIT", 0)
+    region_id = busy.region.pk
+
+    def queries() -> int:
+        ids = [p.pk for p in busy.people.values()]
+        cache.clear()  # the policy and the calendar's overrides are read each time
+        with CaptureQueriesContext(connection) as captured:
+            worklog_deductions(
+                region_id=region_id, period=Period(2026), today=D(2027, 1, 20), person_ids=ids
+            )
+        return len(captured)
+
+    policy_for(region_id)  # created on first use
+    few = queries()
+    for n in range(5):
+        busy.people[f"more{n}"] = place(busy, f"新人{n}", f"M{n}", D(2026, 5, 1 + n))
+        write(busy, f"more{n}", [D(2026, 6, 1 + n)], Timeliness.BACKFILLED)
+        Leave.objects.create(
+            region=busy.region,
+            person=busy.people[f"more{n}"],
+            start=D(2026, 7, 1),
+            end=D(2026, 7, 10),
+        )
+    assert queries() == few <= 6  # policy, overrides, memberships, leave, tallies, summaries
