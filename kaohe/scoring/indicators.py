@@ -208,7 +208,6 @@ def _results(region_id: int, period: Period) -> Results:
 # How PostgreSQL sends an array of fixed-size values (array_send): dimensions, a
 # has-nulls flag and the element type, one (size, lower bound) per dimension, then
 # every element as its length and its bytes, big-endian.
-_ARRAY_HEADER = struct.Struct(">iiI")
 _ONE_DIMENSION = 12 + 8
 
 
@@ -237,43 +236,54 @@ def _results_postgresql(r: Mapping[str, str], source: str, params: Sequence[Any]
                 binary=True,
             )
             rows = cursor.fetchall()
-    units = [row[0] for row in rows]
-    decoded = [_decode([bytes(row[i + 1]) for row in rows], t) for i, (_e, t) in enumerate(columns)]
-    counts = [len(part) for part in decoded[0]]
-    person, indicator, value, occurrences = (
-        np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
-        for parts in decoded[:4]
+    units = np.array([row[0] for row in rows], dtype=np.int64)
+    person, indicator, value, occurrences, flag = (
+        _elements([row[i + 1] for row in rows], element)
+        for i, (_expression, element) in enumerate(columns)
     )
-    flag = np.concatenate(decoded[4]).astype(np.bool_) if rows else np.empty(0, np.bool_)
-    unit = np.repeat(np.array(units, dtype=np.int64), counts)
-    return Results(person, unit, indicator, value, occurrences, flag)
+    counts = np.array([len(row[1]) for row in rows], dtype=np.int64)
+    unit = np.repeat(units, (counts - _ONE_DIMENSION) // 12)
+    return Results(person, unit, indicator, value, occurrences, flag.astype(np.bool_))
 
 
-def _decode(arrays: Sequence[bytes], element: str) -> list[NDArray[Any]]:
-    """The values of one-dimensional arrays without nulls (the query coalesces)."""
+_HEADER = struct.Struct(">iiI")  # dimensions, has nulls, element type
+
+
+def _elements(arrays: Sequence[bytes], element: str) -> NDArray[np.int64]:
+    """The values of one-dimensional arrays without nulls (the query coalesces), one
+    array after another, as int64. numpy reads each array's elements in one go."""
     item = np.dtype([("length", ">i4"), ("value", element)])
-    size = np.dtype(element).itemsize
-    out = []
+    parts = []
     for data in arrays:
-        dimensions, has_nulls, _type = _ARRAY_HEADER.unpack_from(data)
+        dimensions, has_nulls, _type = _HEADER.unpack_from(data)
         if dimensions != 1 or has_nulls:
-            raise ValueError("expected a one-dimensional array without nulls")
-        count = (len(data) - _ONE_DIMENSION) // item.itemsize
-        values = np.frombuffer(data, item, count=count, offset=_ONE_DIMENSION)
-        out.append(values)
-    lengths = np.concatenate([v["length"] for v in out]) if out else np.empty(0, np.int32)
-    if (lengths != size).any():
+            raise ValueError("expected one-dimensional arrays without nulls")
+        parts.append(np.frombuffer(data, item, offset=_ONE_DIMENSION))
+    if not parts:
+        return np.empty(0, np.int64)
+    records = np.concatenate(parts)
+    if (records["length"] != np.dtype(element).itemsize).any():
         raise ValueError("unexpected element length in an array")
-    return [v["value"] for v in out]
+    return records["value"].astype(np.int64)
 
 
-def _lookup(keys: Ids, table_keys: Ids, table_values: Ids) -> Ids:
-    """table_values at each key's place in the sorted table_keys; -1 where absent."""
-    if not len(table_keys):
-        return np.full(len(keys), -1, np.int64)
-    at = np.searchsorted(table_keys, keys)
-    at[at == len(table_keys)] = 0
-    return np.where(table_keys[at] == keys, table_values[at], -1)
+def _find(keys: Ids, table: Ids) -> Ids:
+    """Each key's index in the sorted, distinct table; -1 where it is absent. A
+    dense table over the span is used where that is small (a region's ids lie close
+    together), a binary search otherwise."""
+    out = np.full(len(keys), -1, np.int64)
+    if not len(table):
+        return out
+    low, high = int(table[0]), int(table[-1])
+    inside = (keys >= low) & (keys <= high)
+    if high - low < 8 * len(table) + 1_000_000:
+        dense = np.full(high - low + 1, -1, np.int64)
+        dense[table - low] = np.arange(len(table))
+        out[inside] = dense[keys[inside] - low]
+    else:
+        at = np.searchsorted(table, keys[inside])
+        out[inside] = np.where(table[at] == keys[inside], at, -1)
+    return out
 
 
 def _score(
@@ -287,13 +297,15 @@ def _score(
     )
     by_person = np.argsort(order)
     member_ids, member_unit = order[by_person], member_unit[by_person]
-    index = np.searchsorted(prepared.indicators, results.indicator)
-    index[index == len(prepared.indicators)] = 0
-    known = prepared.indicators[index] == results.indicator
+    if not len(member_ids) or not len(prepared.indicators):
+        return {}
+    index = _find(results.indicator, prepared.indicators)
+    member = _find(results.person, member_ids)
     counts = (
-        known
+        (index >= 0)
         & (prepared.indicator_unit[index] == results.unit)
-        & (_lookup(results.person, member_ids, member_unit) == results.unit)
+        & (member >= 0)
+        & (member_unit[member] == results.unit)
     )
     rows = np.flatnonzero(counts)
     person, unit = results.person[rows], results.unit[rows]
