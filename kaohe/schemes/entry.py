@@ -35,7 +35,7 @@ from kaohe.schemes.models import (
     IndicatorResult,
     SchemeVersion,
 )
-from kaohe.schemes.numbers import finite_decimal
+from kaohe.schemes.numbers import finite_decimal, two_places
 from kaohe.schemes.rollup import plain
 from kaohe.schemes.selectors import versions_in_force
 from kaohe.worklogs.compliance import worklog_deductions
@@ -169,6 +169,10 @@ def _fill_automatic(grid: Grid) -> None:
             grid.cells[(person.pk, column.indicator.pk)] = str(count)
 
 
+# A quarter's occurrences of one item: thousands would be a typing slip.
+MAX_OCCURRENCES = 9999
+
+
 def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | None, str | None]:
     """The result fields for one cell, or an error naming the person and indicator."""
     ind = column.indicator
@@ -177,8 +181,14 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
         return None, None
     where = f"{person.name}「{ind.name}」"
     if ind.kind == IndicatorKind.DEDUCTION:
-        if not text.isdigit():
+        # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+        if not text.isdecimal():
             return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {"where": where}
+        if int(text) > MAX_OCCURRENCES:
+            return None, _("%(where)s: at most %(n)s occurrences.") % {
+                "where": where,
+                "n": MAX_OCCURRENCES,
+            }
         return {"occurrences": int(text)}, None
     if ind.kind in (IndicatorKind.VETO, IndicatorKind.PASS_FAIL):
         if text.lower() in TRUE_WORDS:
@@ -199,6 +209,11 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
             "where": where,
             "value": text,
             "max": plain(limit),
+        }
+    if not two_places(value):
+        return None, _("%(where)s: %(value)s has more than two decimals.") % {
+            "where": where,
+            "value": text,
         }
     return {"value": value}, None
 

@@ -15,3 +15,12 @@ def finite_decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
+
+
+CENT = Decimal("0.01")
+
+
+def two_places(number: Decimal) -> bool:
+    """Whether `number` has at most two decimals, as the database keeps it: more would
+    be rounded silently on PostgreSQL and kept on SQLite, so they are refused."""
+    return number == number.quantize(CENT)

@@ -30,7 +30,7 @@ from kaohe.schemes.models import (
     SchemeVersion,
     VersionState,
 )
-from kaohe.schemes.numbers import finite_decimal
+from kaohe.schemes.numbers import finite_decimal, two_places
 from kaohe.schemes.rollup import plain
 from kaohe.schemes.selectors import governing
 
@@ -265,6 +265,10 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
                 raise ApplicationError(_("“%(value)s” is not a number.") % {"value": text[:20]})
             if number < 0 or number > 1000:
                 raise ApplicationError(_("Numbers must be between 0 and 1000."))
+            if not two_places(number):
+                raise ApplicationError(
+                    _("“%(value)s” has more than two decimals.") % {"value": text[:20]}
+                )
             clean[name] = number
         elif name in ("quantitative", "evidence_required"):
             clean[name] = bool(value) and value not in ("0", "false", "off")

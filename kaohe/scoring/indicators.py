@@ -33,7 +33,7 @@ from kaohe.schemes.models import Indicator, IndicatorResult
 from kaohe.schemes.rollup import Node
 from kaohe.schemes.selectors import versions_in_force_many
 from kaohe.scoring import engine
-from kaohe.scoring.trees import DEDUCTION, Scores, Tree
+from kaohe.scoring.trees import DEDUCTION, Scores, Tree, cents
 from kaohe.worklogs.rules import Period
 
 Ids = NDArray[np.int64]
@@ -177,6 +177,36 @@ def _tree(shape: Sequence[tuple[Any, ...]]) -> Tree:
 def _results(region_id: int, period: Period) -> Results:
     """The quarter's results in the region's units. A row can hold evidence (linked
     work logs) before any value is typed; it is no result yet."""
+    if connection.vendor == "postgresql":
+        return _results_postgresql(region_id, period)
+    # SQLite (a county's tens of thousands of rows): through the ORM, whose converter
+    # gives each value as every other reader sees it (two places).
+    rows = [
+        (person, unit, indicator, 0 if value is None else cents(value), count or 0, bool(flag))
+        for person, unit, indicator, value, count, flag in IndicatorResult.objects.filter(
+            unit__region_id=region_id, year=period.year, quarter=period.quarter
+        )
+        .exclude(value__isnull=True, occurrences__isnull=True, flag__isnull=True)
+        .order_by()
+        .values_list("person_id", "unit_id", "indicator_id", "value", "occurrences", "flag")
+    ]
+    table = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    return Results(
+        table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4], table[:, 5] != 0
+    )
+
+
+# How PostgreSQL sends an array of fixed-size values (array_send): dimensions, a
+# has-nulls flag and the element type, one (size, lower bound) per dimension, then
+# every element as its length and its bytes, big-endian.
+_ONE_DIMENSION = 12 + 8
+
+
+def _results_postgresql(region_id: int, period: Period) -> Results:
+    """One row per unit, each column an array sent as bytes: ten million results
+    as some 15,000 rows, which numpy decodes without touching each value in Python.
+    Rows come one unit after another from the unit index, so grouping them sorts
+    nothing."""
     r = {
         name: f"r.{sql.column(IndicatorResult, name)}"
         for name in ("person", "unit", "indicator", "value", "occurrences", "flag")
@@ -190,32 +220,6 @@ def _results(region_id: int, period: Period) -> Results:
         f"AND NOT ({r['value']} IS NULL AND {r['occurrences']} IS NULL AND {r['flag']} IS NULL)"
     )
     params = [region_id, period.year, period.quarter]
-    if connection.vendor == "postgresql":
-        return _results_postgresql(r, source, params)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {r['person']}, {r['unit']}, {r['indicator']}, "
-            f"COALESCE(CAST(ROUND({r['value']} * 100) AS INTEGER), 0), "
-            f"COALESCE({r['occurrences']}, 0), COALESCE({r['flag']}, 0) {source}",
-            params,
-        )
-        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 6)
-    return Results(
-        rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5].astype(np.bool_)
-    )
-
-
-# How PostgreSQL sends an array of fixed-size values (array_send): dimensions, a
-# has-nulls flag and the element type, one (size, lower bound) per dimension, then
-# every element as its length and its bytes, big-endian.
-_ONE_DIMENSION = 12 + 8
-
-
-def _results_postgresql(r: Mapping[str, str], source: str, params: Sequence[Any]) -> Results:
-    """One row per unit, each column an array sent as bytes: ten million results
-    as some 15,000 rows, which numpy decodes without touching each value in Python.
-    Rows come one unit after another from the unit index, so grouping them sorts
-    nothing."""
     columns = [
         (r["person"], ">i8"),
         (r["indicator"], ">i8"),
@@ -224,10 +228,13 @@ def _results_postgresql(r: Mapping[str, str], source: str, params: Sequence[Any]
         (f"COALESCE({r['flag']}, false)", "?"),
     ]
     select = ", ".join(f"array_send(array_agg({expression}))" for expression, _type in columns)
-    with connection.cursor() as django_cursor:
+    # Every aggregate of a group is fed the group's rows in the same order, so the
+    # arrays line up element by element.
+    connection.validate_no_broken_transaction()
+    with connection.cursor() as django_cursor, connection.wrap_database_errors:
         # Django's cursor binds on the client and reads text, which would send the
         # arrays as hex; a plain psycopg cursor on the same connection (so in the same
-        # transaction) reads them as bytes.
+        # transaction, its errors wrapped as Django's) reads them as bytes.
         cursor = psycopg.Cursor(django_cursor.connection)
         with cursor:
             cursor.execute(

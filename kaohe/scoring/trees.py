@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,8 +45,8 @@ KINDS = {
     "veto": VETO,
     "pass_fail": PASS_FAIL,
 }
-# Largest magnitude an int64 product may reach before a weighted share is worked out
-# with Python integers instead (far beyond any real scheme's figures).
+# Magnitudes below this are safe in int64 arithmetic with room for the rounding's
+# doubling. A block whose figures could reach it is scored with Python integers.
 _INT64_SAFE = 2**62
 
 
@@ -106,7 +107,7 @@ def round_half_up(numerator: NDArray[np.int64], denominator: int) -> Cents:
     """numerator / denominator to the nearest integer, halves away from zero: what
     `Decimal.quantize(..., ROUND_HALF_UP)` does with the exact quotient."""
     magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
-    out: Cents = np.where(numerator < 0, -magnitude, magnitude).astype(np.int64)
+    out: Cents = np.where(numerator < 0, -magnitude, magnitude)
     return out
 
 
@@ -208,8 +209,16 @@ class Tree:
 
         The arrays have one row per person and one column per node (`columns`)."""
         people = values.shape[0]
+        largest_value = int(np.abs(values).max(initial=0))
+        largest_count = int(np.abs(occurrences).max(initial=0))
+        # int64 wraps silently; where the figures could overflow it (they would have
+        # to be absurd), every column is worked out with Python's exact integers.
+        kind: Any = np.int64
+        if not self._fits(largest_value, largest_count):
+            kind = object
+            values, occurrences = values.astype(object), occurrences.astype(object)
         scores: dict[int, Cents] = {}
-        totals: Cents = np.zeros(people, np.int64)
+        totals: Cents = np.zeros(people, kind)
         vetoed: list[tuple[str, Flags]] = []
         for op in self._ops:
             s: Cents
@@ -223,9 +232,9 @@ class Tree:
                 # Veto and pass/fail items score nothing; a triggered veto is named.
                 if op.kind == VETO:
                     vetoed.append((op.name, flags[:, op.column].copy()))
-                s = np.zeros(people, np.int64)
+                s = np.zeros(people, kind)
             else:
-                s = np.zeros(people, np.int64)
+                s = np.zeros(people, kind)
                 for share in op.shares:
                     kid = scores[share.slot]
                     s += _weighted(kid, share) if share.weighted else kid
@@ -247,9 +256,41 @@ class Tree:
             elif node.kind == BONUS:
                 points = _bonus(cents(node.cap), values[:, column])
             else:
-                points = np.zeros(people, np.int64)
+                points = np.zeros(people, kind)
             adjustments.append((node, points, counts))
         return Scores(totals, vetoed, adjustments)
+
+    def _fits(self, largest_value: int, largest_count: int) -> bool:
+        """Whether no score, sum or product of `score` can leave int64 when no value
+        exceeds `largest_value` cents and no count `largest_count`: a bound on every
+        node's magnitude, worked out bottom-up as `score` works."""
+        bound: dict[int, int] = {}
+        for op in self._ops:
+            if op.kind == SCORED:
+                most = abs(op.max_points)
+            elif op.kind == DEDUCTION:
+                most = abs(op.per_occurrence) * largest_count
+            elif op.kind == BONUS:
+                most = largest_value
+            elif op.kind in (VETO, PASS_FAIL):
+                most = 0
+            else:
+                most = 0
+                for share in op.shares:
+                    kid = bound[share.slot]
+                    if share.weighted:
+                        product = 2 * kid * abs(share.numerator) + share.denominator
+                        if product >= _INT64_SAFE:
+                            return False
+                        most += product // share.denominator
+                    else:
+                        most += kid
+            if most >= _INT64_SAFE:
+                return False
+            bound[op.slot] = most
+        roots = sum(bound[op.slot] for op in self._ops if op.root)
+        counts = max((abs(cents(n.per_occurrence)) for n in self.adjusting), default=0)
+        return roots < _INT64_SAFE and counts * largest_count < _INT64_SAFE
 
     def score_entries(self, entries: Sequence[Mapping[str, Entry]]) -> Scores:
         """`score` for entries as roll_up takes them (tests, and small callers)."""
@@ -280,12 +321,4 @@ def _bonus(cap: int, values: Cents) -> Cents:
 
 def _weighted(kid: Cents, share: _Share) -> Cents:
     """The child's weighted share in cents, rounded half up (decision 30)."""
-    largest = int(np.abs(kid).max(initial=0))
-    if (2 * largest + 1) * abs(share.numerator) + share.denominator < _INT64_SAFE:
-        return round_half_up(kid * share.numerator, share.denominator)
-    # Figures too large for int64 products: the same arithmetic on Python integers.
-    exact = []
-    for product in (k * share.numerator for k in kid.tolist()):
-        magnitude = (2 * abs(product) + share.denominator) // (2 * share.denominator)
-        exact.append(magnitude if product >= 0 else -magnitude)
-    return np.array(exact, dtype=np.int64)
+    return round_half_up(kid * share.numerator, share.denominator)

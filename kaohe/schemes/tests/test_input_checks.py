@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -152,6 +153,47 @@ def test_non_finite_grid_cells_are_refused(world: World, approved: SchemeVersion
             )
         assert any("不是数字" in p for p in caught.value.extra["problems"])
     assert not IndicatorResult.objects.filter(indicator=task).exists()
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_grid_cells_with_three_decimals_or_absurd_counts_are_refused(
+    world: World, approved: SchemeVersion
+) -> None:
+    """PostgreSQL would round 8.125 on the way in and SQLite keep it, so scores would
+    differ by database: a value has at most two decimals, a count at most 9999
+    (and "²", which is a digit but not a number int() reads, is no count)."""
+    Indicator.objects.filter(version=approved, kind="deduction").update(auto_source="")
+    grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    person = grid.people[0]
+    task = next(c for c in grid.columns if c.indicator.name == "完成任务").indicator
+    late = next(c for c in grid.columns if c.indicator.kind == "deduction" and not c.auto)
+    for cells, message in (
+        ({(person.pk, task.pk): "8.125"}, "小数超过两位"),
+        ({(person.pk, late.indicator.pk): "10000"}, "最多 9999 次"),
+        ({(person.pk, late.indicator.pk): "²"}, "填写次数"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
+        assert any(message in p for p in caught.value.extra["problems"]), caught.value.extra
+    assert not IndicatorResult.objects.filter(person=person).exists()
+    entry.results_save(
+        actor=world.users["unit_admin"],
+        grid=grid,
+        cells={(person.pk, task.pk): "8.10", (person.pk, late.indicator.pk): "９"},
+    )
+    saved = {r.indicator_id: r for r in IndicatorResult.objects.filter(person=person)}
+    assert saved[task.pk].value == Decimal("8.1") and saved[late.indicator.pk].occurrences == 9
+
+
+def test_indicator_figures_with_three_decimals_are_refused(
+    world: World, drafted: SchemeVersion
+) -> None:
+    task = drafted.indicators.get(name="完成任务")
+    with pytest.raises(ApplicationError) as caught:
+        services.indicator_update(
+            actor=world.users["unit_admin"], indicator=task, data={"max_points": "7.555"}
+        )
+    assert "小数超过两位" in caught.value.message
 
 
 @override_settings(KAOHE_TODAY=TODAY)

@@ -159,3 +159,19 @@ def test_figures_beyond_int64_are_scored_exactly() -> None:
     ]
     entries = {f"k{i}": Entry(value=D("9999.99")) for i in range(40)}
     assert totals(Tree(nodes), [entries]) == [(roll_up(nodes, entries).total, [])]
+
+
+def test_sums_beyond_int64_are_scored_exactly() -> None:
+    """Three weighted groups of enormous deductions: each share fits int64, their
+    sum would not. The block is then worked out with Python integers, to the cent."""
+    nodes = [Node("g", None, "组", "group", max_points=D(1500))]
+    entries = {}
+    for i in range(3):
+        nodes += [
+            Node(f"c{i}", "g", f"组{i}", "group", max_points=D(1), weight=D(100), position=i),
+            Node(f"d{i}", f"c{i}", f"扣分{i}", "deduction", per_occurrence=D("9999.99")),
+        ]
+        entries[f"d{i}"] = Entry(occurrences=2_147_483_647)
+    expected = roll_up(nodes, entries).total
+    assert expected < 0
+    assert totals(Tree(nodes), [entries, {}]) == [(expected, []), (D("0.00"), [])]
