@@ -33,7 +33,7 @@ from kaohe.schemes.models import Indicator, IndicatorResult
 from kaohe.schemes.rollup import Node
 from kaohe.schemes.selectors import versions_in_force_many
 from kaohe.scoring import engine
-from kaohe.scoring.trees import DEDUCTION, Scores, Tree, cents
+from kaohe.scoring.trees import DEDUCTION, Scores, Tree
 from kaohe.worklogs.rules import Period
 
 Ids = NDArray[np.int64]
@@ -179,20 +179,40 @@ def _results(region_id: int, period: Period) -> Results:
     work logs) before any value is typed; it is no result yet."""
     if connection.vendor == "postgresql":
         return _results_postgresql(region_id, period)
-    # SQLite (a county's tens of thousands of rows): through the ORM, whose converter
-    # gives each value as every other reader sees it (two places).
-    rows = [
-        (person, unit, indicator, 0 if value is None else cents(value), count or 0, bool(flag))
-        for person, unit, indicator, value, count, flag in IndicatorResult.objects.filter(
-            unit__region_id=region_id, year=period.year, quarter=period.quarter
+    # SQLite: plain rows (a county's tens of thousands). Values have two decimals
+    # (entry refuses more, schemes migration 0003 settled older ones), so the
+    # rounded float × 100 is the exact number of cents.
+    r = _columns()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {r['person']}, {r['unit']}, {r['indicator']}, "
+            f"COALESCE(CAST(ROUND({r['value']} * 100) AS INTEGER), 0), "
+            f"COALESCE({r['occurrences']}, 0), COALESCE({r['flag']}, 0) {_source(r)}",
+            [region_id, period.year, period.quarter],
         )
-        .exclude(value__isnull=True, occurrences__isnull=True, flag__isnull=True)
-        .order_by()
-        .values_list("person_id", "unit_id", "indicator_id", "value", "occurrences", "flag")
-    ]
-    table = np.array(rows, dtype=np.int64).reshape(-1, 6)
+        table = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 6)
     return Results(
         table[:, 0], table[:, 1], table[:, 2], table[:, 3], table[:, 4], table[:, 5] != 0
+    )
+
+
+def _columns() -> dict[str, str]:
+    return {
+        name: f"r.{sql.column(IndicatorResult, name)}"
+        for name in ("person", "unit", "indicator", "value", "occurrences", "flag")
+    }
+
+
+def _source(r: Mapping[str, str]) -> str:
+    """The quarter's rows in the region's units (parameters: region, year, quarter),
+    without those that hold only evidence."""
+    return (
+        f"FROM {sql.table(IndicatorResult)} r "
+        f"JOIN {sql.table(Unit)} u ON u.{sql.column(Unit, 'id')} = {r['unit']} "
+        f"WHERE u.{sql.column(Unit, 'region')} = %s "
+        f"AND r.{sql.column(IndicatorResult, 'year')} = %s "
+        f"AND r.{sql.column(IndicatorResult, 'quarter')} = %s "
+        f"AND NOT ({r['value']} IS NULL AND {r['occurrences']} IS NULL AND {r['flag']} IS NULL)"
     )
 
 
@@ -207,18 +227,8 @@ def _results_postgresql(region_id: int, period: Period) -> Results:
     as some 15,000 rows, which numpy decodes without touching each value in Python.
     Rows come one unit after another from the unit index, so grouping them sorts
     nothing."""
-    r = {
-        name: f"r.{sql.column(IndicatorResult, name)}"
-        for name in ("person", "unit", "indicator", "value", "occurrences", "flag")
-    }
-    source = (
-        f"FROM {sql.table(IndicatorResult)} r "
-        f"JOIN {sql.table(Unit)} u ON u.{sql.column(Unit, 'id')} = {r['unit']} "
-        f"WHERE u.{sql.column(Unit, 'region')} = %s "
-        f"AND r.{sql.column(IndicatorResult, 'year')} = %s "
-        f"AND r.{sql.column(IndicatorResult, 'quarter')} = %s "
-        f"AND NOT ({r['value']} IS NULL AND {r['occurrences']} IS NULL AND {r['flag']} IS NULL)"
-    )
+    r = _columns()
+    source = _source(r)
     params = [region_id, period.year, period.quarter]
     columns = [
         (r["person"], ">i8"),

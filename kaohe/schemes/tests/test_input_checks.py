@@ -325,3 +325,39 @@ def test_an_htmx_error_leaves_other_messages_alone(
     page = client.get(reverse("schemes:version", args=[drafted.scheme_id, drafted.number]))
     text = page.content.decode()
     assert "指标必须有名称" in text and "请从列表中选择类型" not in text
+
+
+def test_results_typed_with_three_decimals_are_settled_as_the_orm_read_them(
+    world: World, approved: SchemeVersion
+) -> None:
+    """Schemes migration 0003: on SQLite a value typed as 8.125 before entry refused it
+    was kept as typed, while every page read 8.12 (the ORM's converter). It is stored
+    as 8.12, so the scoring's SQL reads the same; two-place values are left alone."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's numeric columns never held a third decimal")
+    migration = importlib.import_module("kaohe.schemes.migrations.0003_two_places")
+    task = approved.indicators.get(name="完成任务")
+    people = list(world.people.values())[:2]
+    odd, plain = (
+        IndicatorResult.objects.create(
+            version=approved, indicator=task, unit=world.bureau, person=p, year=2026, quarter=1
+        )
+        for p in people
+    )
+    table = IndicatorResult._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = 8.125 WHERE id = %s", [odd.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET value = 8.13 WHERE id = %s", [plain.pk])  # noqa: S608
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    migration.settle_two_places(apps, editor)
+    with connection.cursor() as cursor:
+        read = f"SELECT id, value * 100 FROM {table} WHERE id IN (%s, %s)"  # noqa: S608
+        cursor.execute(read, [odd.pk, plain.pk])
+        stored = dict(cursor.fetchall())
+    assert round(stored[odd.pk], 6) == 812 and round(stored[plain.pk], 6) == 813
