@@ -341,20 +341,23 @@ def _score(
 
     out: dict[int, IndicatorPart] = {}
     place = position[row_of]
+    # The results sorted by shape once, so each shape takes a slice (a region may
+    # have a shape per unit).
     shape_of_row = person_shape[row_of]
+    by_row_shape = np.argsort(shape_of_row, kind="stable")
+    row_starts = np.searchsorted(shape_of_row[by_row_shape], np.arange(len(prepared.trees) + 1))
     for shape, tree in enumerate(prepared.trees):
         first, last = int(starts[shape]), int(starts[shape + 1])
         if first == last:
             continue
         width = len(tree.columns)
-        mine = np.flatnonzero(shape_of_row == shape) if len(prepared.trees) > 1 else None
-        cells = (place if mine is None else place[mine]) - first
-        cells = cells * width + (column if mine is None else column[mine])
+        mine = by_row_shape[row_starts[shape] : row_starts[shape + 1]]
+        cells = (place[mine] - first) * width + column[mine]
         size = (last - first) * width
         values = np.zeros(size, np.int64)
         occurrences = np.zeros(size, np.int64)
         flags = np.zeros(size, np.bool_)
-        chosen = rows if mine is None else rows[mine]
+        chosen = rows[mine]
         values[cells] = results.value[chosen]
         occurrences[cells] = results.occurrences[chosen]
         flags[cells] = results.flag[chosen]

@@ -242,3 +242,76 @@ def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
         assert parts[person.pk] == expected, person.name
         checked += 1
     assert checked >= 3
+
+
+def _reference(version: SchemeVersion, person_key: str, world: World) -> object:
+    """The person's indicator part as roll_up scores their unit's own tree."""
+    from kaohe.schemes.rollup import Entry, Node, roll_up
+    from kaohe.scoring.engine import Adjustment
+    from kaohe.scoring.trees import Tree
+
+    nodes = [
+        Node(
+            str(i.pk),
+            str(i.parent_id) if i.parent_id else None,
+            i.name,
+            i.kind,
+            i.max_points,
+            i.per_occurrence,
+            i.cap,
+            i.weight,
+            i.position,
+        )
+        for i in version.indicators.order_by("position", "id")
+        if not i.auto_source
+    ]
+    adjusting = [n for n in nodes if n.parent is None and n.kind in ("deduction", "bonus")]
+    base = [n for n in nodes if n not in adjusting]
+    entries = {
+        str(r.indicator_id): Entry(r.value, r.occurrences, r.flag)
+        for r in IndicatorResult.objects.filter(person=world.people[person_key], quarter=1)
+    }
+    reference = roll_up(base, entries)
+    alone = [(n, roll_up([n], entries).scores[n.key]) for n in adjusting]
+    return (
+        reference.total / Tree(base).top_max * 100,
+        tuple(Adjustment(n.name, s.score, s.detail) for n, s in alone if s.score),
+        tuple(reference.vetoed),
+    )
+
+
+def test_units_of_different_shapes_are_each_scored_by_their_own_tree(
+    world: World, template: SchemeVersion, drafted: SchemeVersion
+) -> None:
+    """Two units drafted from one template, one of them with its own maxima: two
+    shapes in one region, each person scored by their unit's tree (33 points for
+    完成任务 are clipped to 30 in the bureau, not in the town)."""
+    approve(world, drafted)
+    admin = world.users["region_admin"]
+    town = scheme_services.unit_scheme_create(
+        actor=admin, template=template, unit=world.town, year=2026
+    )
+    scheme_services.indicator_update(
+        actor=admin, indicator=by_name(town, "完成任务"), data={"max_points": "35"}
+    )
+    scheme_services.indicator_update(
+        actor=admin, indicator=by_name(town, "工作质量"), data={"max_points": "15"}
+    )
+    scheme_services.version_submit(actor=admin, version=town)
+    scheme_services.version_approve(actor=admin, version=town)
+    for key, unit, version in (("cadre", world.bureau, drafted), ("town_cadre", world.town, town)):
+        for name, value in (("完成任务", "33"), ("工作质量", "12"), ("政治表现", "9")):
+            IndicatorResult.objects.create(
+                version=version,
+                indicator=by_name(version, name),
+                unit=unit,
+                person=world.people[key],
+                year=2026,
+                quarter=1,
+                value=Decimal(value),
+            )
+    members = services.members_on(world.region.pk, Period(2026, 1).end)
+    parts = indicator_parts(world.region.pk, members, Period(2026, 1))
+    assert parts[world.people["cadre"].pk] == _reference(drafted, "cadre", world)
+    assert parts[world.people["town_cadre"].pk] == _reference(town, "town_cadre", world)
+    assert parts[world.people["cadre"].pk] != parts[world.people["town_cadre"].pk]
