@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -175,22 +175,9 @@ class Tree:
 
         for root in children.get(None, []):
             compile_(root, True)
+        # Only the scores a parent reads are kept while scoring.
         keys = {slot: key for key, slot in slots.items()}
-        self._ops = tuple(
-            _Op(
-                op.slot,
-                op.column,
-                op.name,
-                op.kind,
-                op.max_points,
-                op.per_occurrence,
-                op.cap,
-                op.shares,
-                op.root,
-                keys[op.slot] in read,
-            )
-            for op in ops
-        )
+        self._ops = tuple(replace(op, read=keys[op.slot] in read) for op in ops)
         self.adjusting = tuple(
             Adjusting(
                 n.name,
