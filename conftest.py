@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -43,8 +43,12 @@ def _plain_passwords_are_fast(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
+def _fresh_cache() -> Iterator[None]:
     # Rules and calendars are cached per process; each test's database starts afresh.
+    # Cleared after the test too: a module-scoped fixture of the next module (the
+    # demo's) runs before that module's first clear, and ids repeat after rollbacks.
     from django.core.cache import cache
 
+    cache.clear()
+    yield
     cache.clear()

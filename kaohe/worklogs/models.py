@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+MAX_BACKFILL_WORKDAYS = 30
 
 
 class WorklogPolicy(models.Model):
@@ -29,8 +32,13 @@ class WorklogPolicy(models.Model):
     annual_max_chars = models.PositiveSmallIntegerField(
         _("annual summary: maximum characters"), default=3000
     )
+    # At most 30: every calendar read reaches CALENDAR_MARGIN (62 days) past its
+    # range, which 30 working days never outrun, even across the Spring Festival.
     backfill_workdays = models.PositiveSmallIntegerField(
-        _("working days allowed for backfill"), default=5
+        _("working days allowed for backfill"),
+        default=5,
+        validators=[MaxValueValidator(MAX_BACKFILL_WORKDAYS)],
+        help_text=_("At most 30 working days."),
     )
     deduction_per_missing_log = models.DecimalField(
         _("points deducted per missing daily log"),

@@ -516,3 +516,25 @@ def test_region_wide_deductions_read_the_same_few_queries_for_more_people(
             end=D(2026, 7, 10),
         )
     assert queries() == few <= 6  # policy, overrides, memberships, leave, tallies, summaries
+
+
+def test_the_backfill_window_is_at_most_30_working_days_and_30_works(world: World) -> None:
+    """Every calendar read reaches 62 days past its range: a longer window ran past it
+    and failed. 30 working days fit, even over the Spring Festival."""
+    from django.core.exceptions import ValidationError
+
+    from kaohe.worklogs.services import policy_for
+
+    policy = policy_for(world.region.pk)
+    policy.backfill_workdays = 31
+    with pytest.raises(ValidationError):
+        policy.full_clean()
+    policy.backfill_workdays = 30
+    policy.full_clean()
+    policy.save()
+    cadre = world.people["cadre"]
+    for period, today in ((Period(2026, 4), D(2027, 2, 20)), (Period(2026), D(2027, 3, 1))):
+        deductions = worklog_deductions(
+            region_id=world.region.pk, period=period, today=today, person_ids=[cadre.pk]
+        )
+        assert deductions[cadre.pk].missing_logs > 0
