@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from kaohe.schemes.rollup import CENT
+
 
 def finite_decimal(text: str) -> Decimal | None:
     """The number written in `text`, or None when it is not a finite number.
@@ -15,9 +17,6 @@ def finite_decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return number if number.is_finite() else None
-
-
-CENT = Decimal("0.01")
 
 
 def two_places(number: Decimal) -> bool:

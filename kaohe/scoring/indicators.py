@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from kaohe.core import sql
 from kaohe.org.models import Unit
 from kaohe.schemes.models import Indicator, IndicatorResult
-from kaohe.schemes.rollup import Node
+from kaohe.schemes.rollup import CENT, Node
 from kaohe.schemes.selectors import versions_in_force_many
 from kaohe.scoring import engine
 from kaohe.scoring.trees import DEDUCTION, Scores, Tree
@@ -88,7 +88,6 @@ def indicator_parts(
 # Figures are read as text: a shape is a key of tuples, and hashing strings is far
 # cheaper than hashing Decimals (a city has a million indicators in force).
 FIGURES = ("max_points", "per_occurrence", "cap", "weight")
-CENT = Decimal("0.01")
 
 
 def _prepare(region_id: int, period: Period) -> _Prepared | None:

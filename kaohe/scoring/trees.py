@@ -1,9 +1,10 @@
 """A unit's indicator tree prepared once per run and scored for many people at once
 (R4.3, R4.7).
 
-`kaohe.schemes.rollup.roll_up` is the reference: it rebuilds and sorts the tree and
-keeps a NodeScore for every node on every call, which the entry grid wants and a
-city's quarter (some 300,000 people, ten million results) cannot afford. `Tree`
+`kaohe.schemes.rollup.roll_up` is the reference, the rule written plainly for one
+person: it rebuilds and sorts the tree and keeps a NodeScore for every node on every
+call, which a city's quarter (some 300,000 people, ten million results) cannot
+afford. `Tree`
 orders the nodes once, takes every maximum from `roll_up` itself, and then scores
 everyone who shares the tree in one pass over the nodes, each node an operation on a
 column of integer cents (numpy), keeping only what the quarterly score reads: the
@@ -19,7 +20,7 @@ test_trees checks the result against `roll_up` on generated trees.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from kaohe.schemes.rollup import Entry, Node, roll_up
+from kaohe.schemes.rollup import Node, roll_up
 
 ZERO = Decimal(0)
 # Values and occurrences per person (rows) and column (`Tree.columns`), in cents and
@@ -278,22 +279,6 @@ class Tree:
         roots = sum(bound[op.slot] for op in self._ops if op.root)
         counts = max((abs(cents(n.per_occurrence)) for n in self.adjusting), default=0)
         return roots < _INT64_SAFE and counts * largest_count < _INT64_SAFE
-
-    def score_entries(self, entries: Sequence[Mapping[str, Entry]]) -> Scores:
-        """`score` for entries as roll_up takes them (tests, and small callers)."""
-        width = len(self.columns)
-        values = np.zeros((len(entries), width), np.int64)
-        occurrences = np.zeros((len(entries), width), np.int64)
-        flags = np.zeros((len(entries), width), np.bool_)
-        for row, person in enumerate(entries):
-            for key, (value, count, flag) in person.items():
-                column = self.columns.get(key)
-                if column is None:
-                    continue
-                values[row, column] = cents(value) if value is not None else 0
-                occurrences[row, column] = count or 0
-                flags[row, column] = bool(flag)
-        return self.score(values, occurrences, flags)
 
 
 def _deducted(per_occurrence: int, cap: int, counts: Cents) -> Cents:

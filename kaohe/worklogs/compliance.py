@@ -162,8 +162,8 @@ class Counts:
         """Each person's tally or, `by_unit`, each unit's. Only units with a stretch
         have one; it counts the logs written in the unit by anyone with a stretch in
         the range (the logs are keyed by the unit they were written in)."""
-        key = 1 if by_unit else 0
-        owners = [s[1] for s in self.stretches] if by_unit else [s[0] for s in self.stretches]
+        key = 1 if by_unit else 0  # the unit's or the person's place in both keys
+        owners = [unit if by_unit else person for person, unit, _lo, _hi in self.stretches]
         out: dict[int, Tally] = {}
         for owner, (expected, pending) in zip(owners, self.owed, strict=True):
             tally = out.get(owner)

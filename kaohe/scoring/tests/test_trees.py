@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaohe.schemes.rollup import Entry, Node, roll_up
-from kaohe.scoring.trees import Tree
+from kaohe.scoring.trees import Scores, Tree, cents
 
 KINDS = ["scored", "deduction", "bonus", "veto", "pass_fail", "group"]
 
@@ -50,9 +51,25 @@ def trees(draw: st.DrawFn) -> tuple[list[Node], list[dict[str, Entry]]]:
     return nodes, people
 
 
+def score_entries(tree: Tree, people: list[dict[str, Entry]]) -> Scores:
+    """`Tree.score` for entries as roll_up takes them: a row per person, each entry in
+    its key's column (an absent one 0 / False)."""
+    width = len(tree.columns)
+    values = np.zeros((len(people), width), np.int64)
+    occurrences = np.zeros((len(people), width), np.int64)
+    flags = np.zeros((len(people), width), np.bool_)
+    for row, entries in enumerate(people):
+        for key, (value, count, flag) in entries.items():
+            column = tree.columns[key]
+            values[row, column] = 0 if value is None else cents(value)
+            occurrences[row, column] = count or 0
+            flags[row, column] = bool(flag)
+    return tree.score(values, occurrences, flags)
+
+
 def totals(tree: Tree, people: list[dict[str, Entry]]) -> list[tuple[D, list[str]]]:
     """Each person's total and vetoes, as roll_up states them."""
-    scores = tree.score_entries(people)
+    scores = score_entries(tree, people)
     return [
         (D(int(total)).scaleb(-2), [name for name, who in scores.vetoed if who[row]])
         for row, total in enumerate(scores.totals)
@@ -60,7 +77,7 @@ def totals(tree: Tree, people: list[dict[str, Entry]]) -> list[tuple[D, list[str
 
 
 def adjustments(tree: Tree, people: list[dict[str, Entry]]) -> list[list[tuple[str, D, str]]]:
-    scores = tree.score_entries(people)
+    scores = score_entries(tree, people)
     return [
         [
             (node.name, D(int(points[row])).scaleb(-2), f"{counts[row]} × {node.per_occurrence}")
