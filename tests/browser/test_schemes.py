@@ -118,6 +118,12 @@ def test_an_assessor_links_a_work_log_as_evidence_on_a_phone(
     login(page, "unit_head")
     page.goto(f"{live_server.url}/schemes/entry/{world.bureau.pk}/2026/1/")
     cell = page.get_by_label("张小明 完成任务", exact=True)
+    cell.fill("28.125")  # a third decimal: refused, in Chinese, nothing written
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator(".messages")).to_contain_text("张小明「完成任务」：28.125 的小数超过两位")
+    expect(cell).to_have_value("28.125")
+    assert_fits_phone(page)
+    assert not IndicatorResult.objects.filter(indicator=task, person=cadre).exists()
     cell.fill("28")
     page.get_by_role("button", name="全部保存").click()
     expect(page.locator(".messages")).to_contain_text("张小明「完成任务」需要佐证")
