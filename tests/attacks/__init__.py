@@ -1,0 +1,1 @@
+"""Attacks on kaohe replayed as tests: each one failed before its fix (issue 12)."""
