@@ -24,6 +24,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
+# Seals small ballot boxes (kaohe.reviews.seal): 32 bytes in URL-safe base64, kept
+# outside the database; derived from SECRET_KEY when empty. Never change it while a
+# round is open: its sealed boxes could not be opened (docs/operations.md).
+BALLOT_KEY = env_str("KAOHE_BALLOT_KEY")
+
 ALLOWED_HOSTS = env_list("KAOHE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KAOHE_CSRF_TRUSTED_ORIGINS", [])
 

@@ -1,17 +1,18 @@
-"""Closing a round in the database: tally the scores, write the results, drop the scores.
+"""Closing a round in the database: open the sealed boxes, write the results from the
+tallies, drop the tallies and boxes — in the caller's one transaction (decision 31).
 
-Each step is set-based SQL, so millions of scores never travel to Python. The
-arithmetic is the pure reference in `kaohe.reviews.tally` done in integers
-(hundredths, rounded half up), so both give the same figures to the cent; a test
-holds them to that.
+Each step is set-based SQL, so the tallies never travel to Python. The arithmetic is
+the pure reference in `kaohe.reviews.tally` done in integers (hundredths, rounded
+half up), so both give the same figures to the cent; a test holds them to that.
 
-What a closed round keeps of its scores is a tally per target, rater group and
-aspect — how many, their sum, the lowest and the highest — stored in the result
-itself (decision 26). That is enough for every rule, holds nothing of any single
-ballot, and lets a reopened round add its late ballots when it closes again.
+What a closed round keeps (decision 31): per target the weighted score, when at least
+k valid ballots rated the target; per rater group its count, mean and weight, only
+where the group has at least k scores and is not hidden so that another hidden group
+cannot be subtracted from the score; per unit the void ballots, only where at least
+k were void. Nothing else of the ballots survives the close.
 
-PostgreSQL keeps each open round's score rows in a partition of their own (migration
-0005), so deleting them is dropping a table. SQLite has one plain table.
+PostgreSQL keeps each open round's tallies in a partition of their own (migration
+0007), so deleting them is dropping a table. SQLite has one plain table.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING
 from django.db import connection
 
 from kaohe.org.models import Unit
-from kaohe.reviews.models import OVERALL, RaterGroup, ReviewRound, RoundResult
+from kaohe.reviews.boxes import boxes_open_all
+from kaohe.reviews.models import RaterGroup, ReviewRound
 from kaohe.reviews.tally import effective_weights
 
 if TYPE_CHECKING:
@@ -32,133 +34,110 @@ if TYPE_CHECKING:
 Param = int | str
 FOUR_PLACES = Decimal("0.0001")
 GROUPS = [str(g) for g in RaterGroup]  # the plan's order: leader, team, others
-SCRATCH = "kaohe_tally"  # a temporary table, private to the connection
+SCRATCH = "kaohe_tally"  # temporary tables, private to the connection
+BOXES = "kaohe_boxes"
 
 
 def _partition(round_id: int) -> str:
     # Built from an integer primary key, never from input.
-    return f"reviews_score_r{int(round_id)}"
+    return f"reviews_tally_r{int(round_id)}"
 
 
 def partition_create(round_: ReviewRound) -> None:
-    """Give an opening round its own partition of the score table (PostgreSQL)."""
+    """Give an opening round its own partition of the tally table (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {_partition(round_.pk)} "
-            f"PARTITION OF reviews_score FOR VALUES IN ({int(round_.pk)})"
+            f"PARTITION OF reviews_tally FOR VALUES IN ({int(round_.pk)})"
         )
 
 
-STATS = ("n", "total", "low", "high")  # a tally's columns, per group in the scratch table
+def round_results(round_: ReviewRound) -> int:
+    """Open the sealed boxes, write every result, keep the void counts that may be
+    kept, and delete the round's tallies and boxes. Returns the results written.
 
-
-def _stat_columns() -> list[str]:
-    return [f"{stat}{i}" for i in range(len(GROUPS)) for stat in STATS]
-
-
-def scores_tally(round_: ReviewRound) -> int:
-    """Step 1: tally the round's scores into the scratch table: a row per target and
-    aspect, with each group's count, sum, lowest and highest side by side; a reopened
-    round's earlier tallies join them. Returns the rows.
-
-    Runs in the caller's transaction, one that no submission shares, together with
-    `results_write`.
+    Runs in the caller's transaction with the state change, so a close is all or
+    nothing: killed at any moment, the round is still open with every ballot in it.
     """
-    pg = connection.vendor == "postgresql"
-    per_group = ", ".join(
-        f"COUNT(*) FILTER (WHERE rater_group = '{g}') AS n{i}, "
-        f"SUM(value) FILTER (WHERE rater_group = '{g}') AS total{i}, "
-        f"MIN(value) FILTER (WHERE rater_group = '{g}') AS low{i}, "
-        f"MAX(value) FILTER (WHERE rater_group = '{g}') AS high{i}"
-        for i, g in enumerate(GROUPS)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
-        if pg:
-            # Memory for the hash aggregate, so it does not spill to disk. As
-            # CREATE TABLE AS, PostgreSQL may aggregate with parallel workers (it plans
-            # none for an INSERT's SELECT); the keys in an order the index does not
-            # give keep it from walking the index in one process instead.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            keys = "dimension, target_id"
-        else:
-            keys = "target_id, dimension"  # the index's order: no sort
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {SCRATCH} AS "
-            f"SELECT MIN(unit_id) AS unit_id, target_id, dimension, {per_group} "
-            f"FROM reviews_score WHERE round_id = %s GROUP BY {keys}",
-            [round_.pk],
-        )
-        _earlier_tallies(cursor, round_, pg=pg)
-        cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-def _earlier_tallies(cursor: CursorWrapper, round_: ReviewRound, *, pg: bool) -> None:
-    """Add the tallies kept by the results of a round closed before (and reopened) to
-    the scratch table, in SQL: from their columns, or for the annual evaluation from
-    each aspect's JSON (`->`, `->>` work alike in both databases)."""
-    annual = round_.cadence == ReviewRound.Cadence.ANNUAL
-    if annual:
-        figures = "a.value -> 'groups'"
-        stats = ", ".join(
-            f"COALESCE(CAST({figures} -> '{g}' ->> 'count' AS INTEGER), 0), "
-            + ", ".join(
-                f"CAST({figures} -> '{g}' ->> '{stat}' AS INTEGER)"
-                for stat in ("total", "low", "high")
-            )
-            for g in GROUPS
-        )
-    else:
-        stats = ", ".join(
-            f"r.{g}_{stat}" for g in GROUPS for stat in ("count", "total", "low", "high")
-        )
-    each = "jsonb_each" if pg else "json_each"
-    source = (
-        f"reviews_roundresult r, {each}(r.dimensions) AS a" if annual else "reviews_roundresult r"
-    )
-    aspect = "a.key" if annual else f"'{OVERALL}'"
-    columns = ", ".join(["unit_id", "target_id", "dimension", *_stat_columns()])
-    cursor.execute(
-        f"INSERT INTO {SCRATCH} ({columns}) "
-        f"SELECT r.unit_id, r.target_id, {aspect}, {stats} FROM {source} WHERE r.round_id = %s",
-        [round_.pk],
-    )
-
-
-def results_write(round_: ReviewRound) -> int:
-    """Step 2: every target's result from the tallies, written by one INSERT … SELECT;
-    then the round's score rows and the scratch table are dropped. Returns how many."""
-    earlier = RoundResult.objects.filter(round=round_)
-    sql, params = _results_sql(round_, merge=earlier.exists())
-    earlier.delete()
+    boxes_open_all(round_)
+    scores_tally(round_)
+    sql, params = _results_sql(round_)
     with connection.cursor() as cursor:
         written = 0
         if sql:
             cursor.execute(sql, params)
             written = int(cursor.rowcount)
+        k = max(3, round_.min_shown)
+        cursor.execute(
+            "INSERT INTO reviews_invalidballots (round_id, unit_id, count) "
+            f"SELECT %s, unit_id, void FROM {BOXES} WHERE void >= %s AND valid >= %s",
+            [round_.pk, k, k],
+        )
         cursor.execute(f"DROP TABLE {SCRATCH}")
-        _scores_delete(cursor, round_)
+        cursor.execute(f"DROP TABLE {BOXES}")
+        _tallies_delete(cursor, round_)
     return written
 
 
-def _scores_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
+STATS = ("n", "total", "low", "high")  # a tally's columns, per group in the scratch table
+
+
+def scores_tally(round_: ReviewRound) -> int:
+    """The round's tallies side by side: a row per target and aspect with each group's
+    count, sum, lowest and highest, and a row per unit with each group's ballots cast
+    (valid and void). Returns the rows of the first."""
+    pg = connection.vendor == "postgresql"
+    per_group = ", ".join(
+        f"COALESCE(SUM(count) FILTER (WHERE rater_group = '{g}'), 0) AS n{i}, "
+        f"SUM(total) FILTER (WHERE rater_group = '{g}') AS total{i}, "
+        f"MIN(low) FILTER (WHERE rater_group = '{g}' AND count > 0) AS low{i}, "
+        f"MAX(high) FILTER (WHERE rater_group = '{g}' AND count > 0) AS high{i}"
+        for i, g in enumerate(GROUPS)
+    )
+    cast = ", ".join(
+        f"COALESCE(SUM(valid + void) FILTER (WHERE rater_group = '{g}'), 0) AS b{i}"
+        for i, g in enumerate(GROUPS)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        cursor.execute(f"DROP TABLE IF EXISTS {BOXES}")
+        if pg:
+            # Memory for the hash aggregate, so it does not spill to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {SCRATCH} AS "
+            f"SELECT MIN(unit_id) AS unit_id, target_id, dimension, {per_group} "
+            "FROM reviews_tally WHERE round_id = %s GROUP BY target_id, dimension",
+            [round_.pk],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {BOXES} AS "
+            f"SELECT unit_id, {cast}, SUM(valid) AS valid, SUM(void) AS void "
+            "FROM reviews_ballotbox WHERE round_id = %s GROUP BY unit_id",
+            [round_.pk],
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _tallies_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
+    cursor.execute("DELETE FROM reviews_ballotbox WHERE round_id = %s", [round_.pk])
     if connection.vendor == "postgresql":
         cursor.execute(f"DROP TABLE IF EXISTS {_partition(round_.pk)}")
-        # Rows of a round opened before partitions existed sit in the default one.
-        cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
+        # Rows of a round opened before its partition existed sit in the default one.
+        cursor.execute("DELETE FROM reviews_tally WHERE round_id = %s", [round_.pk])
         return
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM reviews_score WHERE round_id <> %s)", [round_.pk])
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM reviews_tally WHERE round_id <> %s)", [round_.pk])
     row = cursor.fetchone()
     if row is not None and not row[0]:
         # No other round is voting: without a WHERE clause SQLite frees the table's
         # pages at once instead of deleting row by row from both indexes.
-        cursor.execute("DELETE FROM reviews_score")
+        cursor.execute("DELETE FROM reviews_tally")
     else:
-        cursor.execute("DELETE FROM reviews_score WHERE round_id = %s", [round_.pk])
+        cursor.execute("DELETE FROM reviews_tally WHERE round_id = %s", [round_.pk])
 
 
 def _values(rows: list[list[Param | None]]) -> tuple[str, list[Param | None]]:
@@ -240,18 +219,17 @@ class _Dialect:
         return "'{}'::jsonb" if self.pg else "'{}'"
 
 
-def _figures(d: _Dialect, n: str, mean: str, total: str, low: str, high: str) -> str:
-    """A group's figures as JSON text: count and mean, and the tally they come from.
+def _figures(d: _Dialect, shown: str, n: str, mean: str) -> str:
+    """A group's figures as JSON text: count and mean where `shown`, nulls otherwise.
 
     Built by concatenation and parsed once: on PostgreSQL a third of the cost of
     nested jsonb_build_object calls per row. Every part is a number or a fixed code,
     so nothing needs escaping.
     """
     return (
-        f"CASE WHEN {n} > 0 THEN "
-        f"""'{{"count": ' || {n} || ', "mean": "' || {d.hundredths(mean)} || '", '"""
-        f"""|| '"total": ' || {total} || ', "low": ' || {low} || ', "high": ' || {high} """
-        """|| '}' ELSE '{"count": 0, "mean": null}' END"""
+        f"CASE WHEN {shown} THEN "
+        f"""'{{"count": ' || {n} || ', "mean": "' || {d.hundredths(mean)} || '"}}' """
+        """ELSE '{"count": null, "mean": null}' END"""
     )
 
 
@@ -261,9 +239,28 @@ def _object(pairs: list[tuple[str, str]]) -> str:
     return f"('{{' || {inner} || '}}')"
 
 
-def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param | None]]:
+def _hidden(alias: str, i: int) -> str:
+    """Whether group i is hidden for a row of `alias` (with columns s0.., n0..): it
+    had ballots cast but fewer than k scores (s), or it is the smallest other scored
+    group where exactly one is hidden, so that the score cannot be taken apart by
+    subtraction (`tally.suppressed_groups`, the reference)."""
+    indexes = range(len(GROUPS))
+    one = " + ".join(f"{alias}.s{j}" for j in indexes) + " = 1"
+    others = " AND ".join(
+        f"NOT ({alias}.s{j} = 0 AND {alias}.n{j} > 0 AND ({alias}.n{j} < {alias}.n{i}"
+        + (f" OR {alias}.n{j} = {alias}.n{i}" if j < i else "")
+        + "))"
+        for j in indexes
+        if j != i
+    )
+    chosen = f"{alias}.s{i} = 0 AND {alias}.n{i} > 0 AND {others}"
+    return f"CASE WHEN {alias}.s{i} = 1 OR ({one} AND {chosen}) THEN 1 ELSE 0 END"
+
+
+def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     """One INSERT … SELECT over the scratch tallies: group means, weighted score and,
-    in the annual evaluation, each aspect's figures.
+    in the annual evaluation, each aspect's figures, with the anonymity rule applied
+    (decision 31): only what rests on at least k ballots is written.
 
     The scratch table already has a row per target (and aspect) with the groups side
     by side (there are three), so the weighting is arithmetic on a row.
@@ -272,25 +269,13 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param |
     if not plans:
         return "", []
     d = _Dialect()
+    k = max(3, round_.min_shown)
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
     indexes = range(len(GROUPS))
     plan_marks, plan_params = _values(plans)
     mask_marks, mask_params = _values(masks)
     weight_columns = ", ".join(f"w{i}" for i in indexes)
     used_columns = ", ".join(f"u{i}" for i in indexes)
-    source = SCRATCH
-    if merge:
-        # A reopened round's earlier tallies sit beside the new ones: add them up.
-        sums = ", ".join(
-            # PostgreSQL sums integers as numeric: back to integers for integer division.
-            f"CAST(SUM(n{i}) AS BIGINT) AS n{i}, CAST(SUM(total{i}) AS BIGINT) AS total{i}, "
-            f"MIN(low{i}) AS low{i}, MAX(high{i}) AS high{i}"
-            for i in indexes
-        )
-        source = (
-            f"(SELECT MIN(unit_id) AS unit_id, target_id, dimension, {sums} "
-            f"FROM {SCRATCH} GROUP BY target_id, dimension)"
-        )
     params: list[Param | None] = [*plan_params, *mask_params]
 
     def mean(i: int) -> str:
@@ -304,20 +289,19 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param |
         )
         return f"CASE WHEN t.n{i} > 0 THEN (2 * 100 * {total} + {count}) / (2 * {count}) END"
 
-    tallies = ", ".join(f"t.n{i}, t.total{i}, t.low{i}, t.high{i}" for i in indexes)
+    counts = ", ".join(f"t.n{i}" for i in indexes)
     means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
         f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
         f"m (unit_type, mask, wsum, {used_columns}) AS (VALUES {mask_marks})",
-        # Per target and aspect: each group's (trimmed) mean in hundredths.
-        "dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, "
-        f"{tallies}, {means} FROM {source} t)",
+        # Per target and aspect: each group's count and (trimmed) mean in hundredths.
+        f"dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, {counts}, {means} "
+        f"FROM {SCRATCH} t)",
     ]
     if annual:
         # Per group over the aspects: the raters' count and the mean of the means.
         over = ", ".join(
-            f"MAX(n{i}) AS n{i}, CAST(SUM(total{i}) AS BIGINT) AS total{i}, "
-            f"MIN(low{i}) AS low{i}, MAX(high{i}) AS high{i}, "
+            f"MAX(n{i}) AS n{i}, "
             f"(2 * CAST(SUM(mean{i}) AS BIGINT) + COUNT(mean{i})) / "
             f"(2 * NULLIF(COUNT(mean{i}), 0)) AS mean{i}"
             for i in indexes
@@ -338,74 +322,79 @@ def _results_sql(round_: ReviewRound, *, merge: bool) -> tuple[str, list[Param |
         wsum = " + ".join(f"(CASE WHEN {c} THEN pl.w{i} ELSE 0 END)" for i, c in enumerate(live))
         return [mask, wmean, wsum]
 
+    # Per target: which groups had ballots cast but fewer than k scores (s), from the
+    # boxes' counts, which participation tells anyway, so that hiding never tells
+    # whether a small group's ballots were void; and the ballots cast that covered the
+    # target (a rater does not rate themselves).
     mask, wmean, _wsum = weighing("gm")
-    steps.append(
-        f"q AS (SELECT gm.*, pl.unit_type, {mask} AS mask, {wmean} AS wmean "
-        "FROM gm JOIN org_unit u ON u.id = gm.unit_id JOIN pl ON pl.unit_type = u.unit_type)"
+    small = ", ".join(
+        f"CASE WHEN COALESCE(bx.b{i}, 0) > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}"
+        for i in indexes
     )
+    cast = " + ".join(f"COALESCE(bx.b{i}, 0)" for i in indexes)
+    steps.append(
+        f"hb AS (SELECT gm.*, pl.unit_type, {mask} AS mask, {wmean} AS wmean, {small}, "
+        f"{cast} - CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS cast_ "
+        "FROM gm JOIN org_unit u ON u.id = gm.unit_id JOIN pl ON pl.unit_type = u.unit_type "
+        f"LEFT JOIN {BOXES} bx ON bx.unit_id = gm.unit_id "
+        "LEFT JOIN reviews_participation p ON p.round_id = %s AND p.unit_id = gm.unit_id "
+        "AND p.rater_id = gm.target_id)"
+    )
+    params.append(round_.pk)
+    hide = ", ".join(f"{_hidden('hb', i)} AS h{i}" for i in indexes)
+    steps.append(f"q AS (SELECT hb.*, {hide} FROM hb)")
 
-    def groups_of(alias: str) -> str:
-        return _object(
-            [
-                (
-                    g,
-                    _figures(
-                        d,
-                        f"{alias}.n{i}",
-                        f"{alias}.mean{i}",
-                        f"{alias}.total{i}",
-                        f"{alias}.low{i}",
-                        f"{alias}.high{i}",
-                    ),
-                )
-                for i, g in enumerate(GROUPS)
-            ]
-        )
+    def shown(alias: str, i: int) -> str:
+        return f"q.h{i} = 0 AND {alias}.n{i} >= {k}"
 
     dimensions = d.empty()
     join_dimensions = ""
     if annual:
         _mask, dwmean, dwsum = weighing("dm")
         score = d.hundredths(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
+        enough = " + ".join(f"dm.n{i}" for i in indexes) + f" >= {k}"
+        groups = _object(
+            [
+                (g, _figures(d, shown("dm", i), f"dm.n{i}", f"dm.mean{i}"))
+                for i, g in enumerate(GROUPS)
+            ]
+        )
         aspect = _object(
             [
                 (
                     "score",
-                    f"""CASE WHEN ({dwsum}) > 0 THEN '"' || {score} || '"' ELSE 'null' END""",
+                    f"""CASE WHEN ({dwsum}) > 0 AND {enough} THEN '"' || {score} || '"' """
+                    "ELSE 'null' END",
                 ),
-                ("groups", groups_of("dm")),
+                ("groups", groups),
             ]
         )
         steps.append(
             f"dims AS (SELECT dm.unit_id, dm.target_id, {d.text_object('dm.dim', aspect)} AS dims "
-            "FROM dm JOIN org_unit u ON u.id = dm.unit_id JOIN pl ON pl.unit_type = u.unit_type "
+            "FROM dm JOIN q ON q.unit_id = dm.unit_id AND q.target_id = dm.target_id "
+            "JOIN pl ON pl.unit_type = q.unit_type "
             "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id)"
         )
         dimensions = d.parse("COALESCE(dims.dims, '{}')")
         join_dimensions = (
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
-    raters = " + ".join(f"q.n{i}" for i in indexes)
+    enough = " + ".join(f"q.n{i}" for i in indexes) + f" >= {k}"
     columns = ["round_id", "unit_id", "target_id", "score", "rater_count", "dimensions"]
     values = [
         "%s",
         "q.unit_id",
         "q.target_id",
-        "CASE WHEN m.wsum > 0 THEN " + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)") + " END",
-        raters,
+        f"CASE WHEN m.wsum > 0 AND {enough} THEN "
+        + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
+        + " END",
+        "q.cast_",
         dimensions,
     ]
     for i, g in enumerate(GROUPS):
-        for stat, value in (
-            ("count", f"q.n{i}"),
-            ("total", f"q.total{i}"),
-            ("low", f"q.low{i}"),
-            ("high", f"q.high{i}"),
-            ("mean", f"q.mean{i}"),
-            ("weight", f"m.u{i}"),
-        ):
+        for stat, value in (("count", f"q.n{i}"), ("mean", f"q.mean{i}"), ("weight", f"m.u{i}")):
             columns.append(f"{g}_{stat}")
-            values.append(value)
+            values.append(f"CASE WHEN {shown('q', i)} THEN {value} END")
     sql = (
         f"INSERT INTO reviews_roundresult ({', '.join(columns)}) "
         "WITH " + ", ".join(steps) + " "

@@ -8,14 +8,12 @@ one, published. The quarter containing `today` gets an open round with no
 ballots, so the demo personas can vote in it.
 
 Ballots are written in bulk, not through `ballot_submit` (one transaction per
-ballot would take minutes): one INSERT of Participation rows, one of shuffled
-Score rows with random keys, one of InvalidBallots counts. No draft is ever
-written, and nothing links a Participation row to a Score row: all ballots of
-a round land in the same statements, and the scores are shuffled first.
+ballot would take minutes): one INSERT of Participation rows, and the ballots
+folded into their boxes and tallies by `boxes.ballots_fold`, which gives the same
+rows as submitting them one by one. No draft is ever written.
 
 The data come from one seeded generator, so each run yields the same scores;
-only the physical order and keys of the score rows come from the operating
-system's randomness, as in the ballot service.
+only the seals' nonces come from the operating system's randomness.
 """
 
 from __future__ import annotations
@@ -23,29 +21,26 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
+from kaohe.reviews.boxes import CastBallot, ballots_fold
 from kaohe.reviews.models import (
     OVERALL,
     ExtraRater,
-    InvalidBallots,
     Participation,
     RaterGroup,
     ReviewRound,
     RoundUnit,
-    Score,
 )
 from kaohe.reviews.services import ROLE_GROUP
 from kaohe.reviews.tally import high_score_limit
@@ -72,9 +67,6 @@ NOISE_SD = 3.5
 LOW_SHARE = 0.008  # the odd score well below the rest
 LOW_RANGE = (55, 72)
 HIGH_FALLBACK = 5  # scores over a ballot's high-score limit drop to 85–89
-
-# The insert order of scores must not be reproducible from the seed (see cast_ballots).
-_shuffle = random.SystemRandom().shuffle
 
 
 # --- Result --------------------------------------------------------------------
@@ -416,8 +408,9 @@ def cast_ballots(
         extras[unit_id].append(person_id)
 
     voted: list[tuple[int, int]] = []  # (unit, rater)
-    scores: list[tuple[int, int, str, int]] = []  # (unit, target, group, value)
-    void: Counter[tuple[int, str]] = Counter()
+    ballots: list[CastBallot] = []
+    void = 0
+    scores = 0
     for unit_id, unit_members in members.items():
         means = {
             pid: BASE_MEAN
@@ -436,22 +429,20 @@ def cast_ballots(
             if not targets:
                 continue
             voted.append((unit_id, rater_id))
+            sheet = [(t, OVERALL) for t in targets]
             if len(targets) > 1 and rng.random() < void_share:
-                void[(unit_id, group)] += 1
+                void += 1
+                ballots.append(CastBallot(unit_id, str(group), sheet, None))
                 continue
             values = _ballot(rng, round_, [means[t] for t in targets])
-            scores += [
-                (unit_id, target, group.value, value)
-                for target, value in zip(targets, values, strict=True)
-            ]
+            ballots.append(
+                CastBallot(unit_id, str(group), sheet, dict(zip(sheet, values, strict=True)))
+            )
+            scores += len(values)
 
     _write_participations(rng, round_, voted)
-    _write_scores(round_, scores)
-    InvalidBallots.objects.bulk_create(
-        InvalidBallots(round_id=round_.pk, unit_id=u, rater_group=g, count=n)
-        for (u, g), n in sorted(void.items())
-    )
-    return BallotCounts(ballots=len(voted), void=sum(void.values()), scores=len(scores))
+    ballots_fold(round_, ballots)
+    return BallotCounts(ballots=len(voted), void=void, scores=scores)
 
 
 def _ballot(rng: random.Random, round_: ReviewRound, means: list[float]) -> list[int]:
@@ -490,33 +481,14 @@ def _insert(model: type[models.Model], columns: list[str], rows: list[list[Any]]
             cursor.executemany(insert, rows[start : start + BATCH_SIZE])
 
 
-def _write_scores(round_: ReviewRound, scores: list[tuple[int, int, str, int]]) -> None:
-    """Score rows under random keys, in an order shuffled by the operating system's
-    randomness, as in ballot_submit: neither can be reproduced from the seed, so the
-    stored rows say nothing about which ballot they came from."""
-    key = Score._meta.get_field("id")
-    rows: list[list[Any]] = [
-        [key.get_db_prep_value(uuid.uuid4(), connection), round_.pk, u, t, g, OVERALL, v]
-        for u, t, g, v in scores
-    ]
-    _shuffle(rows)
-    columns = ["id", "round_id", "unit_id", "target_id", "rater_group", "dimension", "value"]
-    _insert(Score, columns, rows)
-
-
 def _write_participations(
     rng: random.Random, round_: ReviewRound, voted: list[tuple[int, int]]
 ) -> None:
-    """Participation rows stamped within the voting days, most in the first few."""
+    """Participation rows dated within the voting days, most in the first few."""
     span = (round_.ends_on - round_.starts_on).days
-    tz = timezone.get_current_timezone()
-    stamp = Participation._meta.get_field("submitted_at")
+    day = Participation._meta.get_field("submitted_on")
     rows: list[list[Any]] = []
     for unit_id, rater_id in voted:
-        day = round_.starts_on + dt.timedelta(days=min(span, int(rng.expovariate(0.4))))
-        minute = rng.randint(8 * 60 + 30, 21 * 60)
-        at = dt.datetime.combine(
-            day, dt.time(minute // 60, minute % 60, rng.randint(0, 59)), tzinfo=tz
-        )
-        rows.append([round_.pk, unit_id, rater_id, stamp.get_db_prep_value(at, connection)])
-    _insert(Participation, ["round_id", "unit_id", "rater_id", "submitted_at"], rows)
+        on = round_.starts_on + dt.timedelta(days=min(span, int(rng.expovariate(0.4))))
+        rows.append([round_.pk, unit_id, rater_id, day.get_db_prep_value(on, connection)])
+    _insert(Participation, ["round_id", "unit_id", "rater_id", "submitted_on"], rows)

@@ -1,18 +1,19 @@
 """Quarterly 360 rounds with anonymous, forced-spread ballots — 考实绩 (R3).
 
-Anonymity is structural (DESIGN.md): `Participation` says who voted and holds
-no values; `Score` holds values with random keys and no rater or time; a draft
+Anonymity is structural (DESIGN.md, decision 31): `Participation` says who voted
+and holds no values; a submitted ballot leaves no row of its own, only its share of
+its group's `BallotBox` (sealed while the group is small) or `Tally` rows; a draft
 is linked to its rater only until it is submitted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,7 @@ class RaterGroup(models.TextChoices):
 
 # The one "dimension" of a quarterly or monthly round: a single overall score.
 OVERALL = ""
+SCORE_CEILING = 1000  # a ballot score is a small whole number; tallies sum them
 
 
 class RaterPlan(models.Model):
@@ -83,18 +85,29 @@ class ReviewRound(models.Model):
     )
     starts_on = models.DateField(_("voting starts"))
     ends_on = models.DateField(_("voting ends"))
-    score_min = models.PositiveSmallIntegerField(_("lowest score"), default=50)
-    score_max = models.PositiveSmallIntegerField(_("highest score"), default=100)
-    high_score = models.PositiveSmallIntegerField(_("high score threshold"), default=90)
+    score_min = models.PositiveSmallIntegerField(
+        _("lowest score"), default=50, validators=[MaxValueValidator(SCORE_CEILING)]
+    )
+    score_max = models.PositiveSmallIntegerField(
+        _("highest score"), default=100, validators=[MaxValueValidator(SCORE_CEILING)]
+    )
+    high_score = models.PositiveSmallIntegerField(
+        _("high score threshold"), default=90, validators=[MaxValueValidator(SCORE_CEILING)]
+    )
     high_share = models.DecimalField(
         _("share of a ballot that may get the high score"),
         max_digits=4,
         decimal_places=2,
         default=Decimal("0.30"),
     )
-    min_shown = models.PositiveSmallIntegerField(_("fewest scores shown for a group"), default=3)
+    # k of the anonymity rule (decision 31): never below 3 (a constraint below).
+    min_shown = models.PositiveSmallIntegerField(
+        _("fewest scores shown for a group"), default=3, validators=[MaxValueValidator(1000)]
+    )
     trim_above = models.PositiveSmallIntegerField(
-        _("drop highest and lowest above this many scores"), default=5
+        _("drop highest and lowest above this many scores"),
+        default=5,
+        validators=[MaxValueValidator(10000)],
     )
     uniform_invalid = models.BooleanField(
         _("a ballot with one score for everyone is invalid"), default=True
@@ -105,10 +118,49 @@ class ReviewRound(models.Model):
         verbose_name = _("review round")
         verbose_name_plural = _("review rounds")
         ordering = ["-year", "-number"]
+        # The round's rules, checked in one place for every entry point: model
+        # validation (admin forms, services via `full_clean`) and the database.
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "year", "cadence", "number"], name="uniq_round_period"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_shown__gte=3),
+                name="round_min_shown_at_least_3",
+                violation_error_message=_(
+                    "The fewest scores shown for a group must be at least 3; fewer would "
+                    "let a single rater's scores be read."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score_max__gt=models.F("score_min")),
+                name="round_score_range",
+                violation_error_message=_(
+                    "The highest score must be above the lowest score; change one of them."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(high_score__gt=models.F("score_min"))
+                & models.Q(high_score__lte=models.F("score_max")),
+                name="round_high_score_in_range",
+                violation_error_message=_(
+                    "The high score threshold must be above the lowest score and at most "
+                    "the highest score."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(high_share__gt=0) & models.Q(high_share__lte=1),
+                name="round_high_share",
+                violation_error_message=_(
+                    "The share of a ballot that may get the high score must be above 0 and "
+                    "at most 1 (for example 0.30 for 30%)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="round_ends_after_start",
+                violation_error_message=_("Voting must end on or after the day it starts."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,12 +240,13 @@ class ExtraRater(models.Model):
 
 
 class Participation(models.Model):
-    """That `rater` submitted a ballot for `unit` in `round`, and when. No values."""
+    """That `rater` cast a ballot for `unit` in `round`, and on which day. No values,
+    and no time finer than the day (decision 31)."""
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="participations")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     rater = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_on = models.DateField()
 
     class Meta:
         constraints = [
@@ -223,19 +276,41 @@ class DraftBallot(models.Model):
         return f"draft {self.round_id}:{self.unit_id}"
 
 
-class Score(models.Model):
-    """One anonymous score of an open round: a random key, no rater, no time.
+class BallotBox(models.Model):
+    """What an open round keeps of one rater group's ballots in one unit (decision 31).
 
-    These rows live only while voting is open: closing the round folds them into
-    tallies kept with each result (count, sum, lowest, highest per group) and deletes
-    them (decision 26), so no per-ballot row outlives the vote. On PostgreSQL the table
-    is partitioned by round, so that delete is dropping the round's partition.
+    No row per ballot: each submitted ballot is folded into its box. While the group
+    has cast fewer than k + 1 valid ballots, the box's whole tally is sealed (see
+    `kaohe.reviews.seal`): nothing readable without the key. From then on the box is
+    open: its counts are plain and the scores live in `Tally` rows. A round's boxes
+    are deleted when it closes.
     """
 
-    # Written only by the services, from ids they have just read: per-row foreign-key
-    # checks and single-column indexes would cost minutes at province scale. The ORM
-    # still cascades deletes; (round, target, group) is the index every read uses.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
+    sealed = models.BinaryField(null=True)  # the sealed BoxTally; NULL once open
+    valid = models.PositiveIntegerField(null=True)  # plain once open
+    void = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit", "rater_group"], name="uniq_box")
+        ]
+
+    def __str__(self) -> str:
+        return f"box {self.round_id}:{self.unit_id}:{self.rater_group}"
+
+
+class Tally(models.Model):
+    """The running tally of an open box for one target and aspect: how many scores,
+    their sum, the lowest and the highest, of at least k ballots. No rater, no time.
+
+    Written only by the ballot services, from ids they have just read: per-row
+    foreign-key checks would cost minutes at province scale. On PostgreSQL the table is
+    partitioned by round (migration 0007), so a close drops the round's partition.
+    """
+
     round = models.ForeignKey(
         ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -251,32 +326,35 @@ class Score(models.Model):
     )
     rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
     dimension = models.CharField(max_length=8, blank=True, default=OVERALL)
-    value = models.PositiveSmallIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["round", "target", "rater_group", "dimension"])]
-
-    def __str__(self) -> str:
-        return f"score {self.round_id}:{self.target_id}"
-
-
-class InvalidBallots(models.Model):
-    """How many ballots of a group were void (one score for everyone); never whose."""
-
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
-    count = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    low = models.PositiveSmallIntegerField()
+    high = models.PositiveSmallIntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "unit", "rater_group"], name="uniq_invalid_tally"
+                fields=["round", "target", "rater_group", "dimension"], name="uniq_tally"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.round_id}:{self.unit_id}:{self.rater_group}={self.count}"
+        return f"tally {self.round_id}:{self.target_id}"
+
+
+class InvalidBallots(models.Model):
+    """How many of a unit's ballots were void (one score for everyone), kept after close
+    only when at least k were, and never per rater group (decision 31)."""
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_invalid_tally")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.unit_id}={self.count}"
 
 
 class RoundResult(models.Model):
@@ -305,32 +383,28 @@ class RoundResult(models.Model):
         db_constraint=False,
         db_index=False,
     )
+    # The weighted score: NULL when fewer than k valid ballots rated the target
+    # (decision 31), and the quarter then re-weighs its other parts.
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    # Ballots cast that covered the target, void ones included: participation says as
+    # much, so it tells nothing about any ballot's content.
     rater_count = models.PositiveIntegerField(default=0)
-    # Per rater group, what a closed round keeps of its scores (decision 26): the tally
-    # (how many, their sum, the lowest, the highest), the (trimmed) mean in hundredths,
-    # and the effective weight in ten-thousandths when the group counted. Plain
+    # Per rater group, what a closed round keeps (decision 31): how many valid scores,
+    # their (trimmed) mean in hundredths and the effective weight in ten-thousandths,
+    # all NULL where the group had fewer than k scores or is hidden so that the others
+    # cannot be subtracted from the score. Nothing else of the ballots is kept. Plain
     # integers: a close writes 100,000 of these rows, and JSON would triple them.
-    leader_count = models.PositiveIntegerField(default=0, db_default=0)
-    leader_total = models.PositiveIntegerField(null=True)
-    leader_low = models.PositiveSmallIntegerField(null=True)
-    leader_high = models.PositiveSmallIntegerField(null=True)
+    leader_count = models.PositiveIntegerField(null=True)
     leader_mean = models.PositiveIntegerField(null=True)
     leader_weight = models.PositiveSmallIntegerField(null=True)
-    team_count = models.PositiveIntegerField(default=0, db_default=0)
-    team_total = models.PositiveIntegerField(null=True)
-    team_low = models.PositiveSmallIntegerField(null=True)
-    team_high = models.PositiveSmallIntegerField(null=True)
+    team_count = models.PositiveIntegerField(null=True)
     team_mean = models.PositiveIntegerField(null=True)
     team_weight = models.PositiveSmallIntegerField(null=True)
-    others_count = models.PositiveIntegerField(default=0, db_default=0)
-    others_total = models.PositiveIntegerField(null=True)
-    others_low = models.PositiveSmallIntegerField(null=True)
-    others_high = models.PositiveSmallIntegerField(null=True)
+    others_count = models.PositiveIntegerField(null=True)
     others_mean = models.PositiveIntegerField(null=True)
     others_weight = models.PositiveSmallIntegerField(null=True)
     # Annual democratic evaluation only: {aspect: {"score": "88.00" | null, "groups":
-    # {group: {"count": n, "mean": "88.00" | null, "total", "low", "high"}}}}.
+    # {group: {"count": n | null, "mean": "88.00" | null}}}}, hidden alike.
     dimensions = models.JSONField(default=dict)
 
     class Meta:
@@ -344,20 +418,15 @@ class RoundResult(models.Model):
 
     @property
     def groups(self) -> dict[str, dict[str, Any]]:
-        """Each group's figures: {"count": n, "mean": "88.00" | None} and, where it has
-        scores, its tally ("total", "low", "high")."""
+        """Each group's figures: {"count": n, "mean": "88.00"}, or Nones where hidden."""
         out: dict[str, dict[str, Any]] = {}
         for group in RaterGroup:
             count = getattr(self, f"{group}_count")
             mean = getattr(self, f"{group}_mean")
-            figures: dict[str, Any] = {
+            out[str(group)] = {
                 "count": count,
-                "mean": f"{mean // 100}.{mean % 100:02d}" if count and mean is not None else None,
+                "mean": f"{mean // 100}.{mean % 100:02d}" if mean is not None else None,
             }
-            if count:
-                for stat in ("total", "low", "high"):
-                    figures[stat] = getattr(self, f"{group}_{stat}")
-            out[str(group)] = figures
         return out
 
     @property

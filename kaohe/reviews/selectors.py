@@ -27,7 +27,6 @@ from kaohe.reviews.models import (
     RoundUnit,
 )
 from kaohe.reviews.services import ROLE_GROUP, BallotSheet, ballot_sheet
-from kaohe.reviews.tally import suppressed_groups
 from kaohe.worklogs.models import Summary, WorkLog
 
 GROUPS = list(RaterGroup)
@@ -148,19 +147,22 @@ def preview(user: User, round_: ReviewRound, round_unit: RoundUnit) -> list[Prev
 @dataclass
 class ShownResult:
     person: Person
-    score: Decimal | None
-    rater_count: int
-    groups: list[tuple[str, int, str | None]]  # (label, count, mean or None when suppressed)
+    score: Decimal | None  # None: fewer than k valid ballots rated the person
+    rater_count: int  # ballots cast that covered the person
+    groups: list[tuple[str, int | None, str | None]]  # (label, count, mean); Nones: hidden
     dimensions: list[str | None]  # annual evaluation: the score on each of 德能勤绩廉
 
 
 def results(
     user: User, round_: ReviewRound, round_unit: RoundUnit
-) -> tuple[list[ShownResult], dict[str, int]]:
-    """A closed round's results for one unit, with thin groups suppressed, and the
-    number of void ballots per group."""
+) -> tuple[list[ShownResult], int | None]:
+    """A closed round's results for one unit and its void ballots (None: fewer than k).
+
+    What is stored is already what may be shown (decision 31): a close keeps no figure
+    that rests on fewer than k ballots.
+    """
     if round_.state not in (RoundState.CLOSED, RoundState.PUBLISHED):
-        return [], {}
+        return [], None
     labels = dict(RaterGroup.choices)
     shown = []
     for r in (
@@ -168,28 +170,23 @@ def results(
         .select_related("target")
         .order_by("-score", "target__staff_no")
     ):
-        counts = {g: int(v["count"]) for g, v in r.groups.items()}
-        hidden = suppressed_groups(counts, round_.min_shown)
+        figures = r.groups
         shown.append(
             ShownResult(
                 person=r.target,
                 score=r.score,
                 rater_count=r.rater_count,
                 # In the plan's order, whatever order the database keeps JSON keys in.
-                groups=[
-                    (str(labels[g]), counts[g], None if g in hidden else r.groups[g]["mean"])
-                    for g in GROUPS
-                    if g in r.groups
-                ],
+                groups=[(str(labels[g]), figures[g]["count"], figures[g]["mean"]) for g in GROUPS],
                 dimensions=[r.dimensions.get(d, {}).get("score") for d in round_.dimensions if d],
             )
         )
-    invalid = dict(
-        InvalidBallots.objects.filter(round=round_, unit_id=round_unit.unit_id).values_list(
-            "rater_group", "count"
-        )
+    invalid = (
+        InvalidBallots.objects.filter(round=round_, unit_id=round_unit.unit_id)
+        .values_list("count", flat=True)
+        .first()
     )
-    return shown, {str(labels[g]): n for g, n in invalid.items()}
+    return shown, invalid
 
 
 @dataclass

@@ -1,31 +1,33 @@
 """Writes for rating rounds: set-up, outside raters, ballots, closing (R3).
 
 Nothing written here links a rater to a value: a submission writes a
-Participation row (who, when) and Score rows (what, random keys, no rater, no
-time, shuffled) in one transaction and deletes the draft; closing folds the
-round's scores into tallies, deletes them and computes results in SQL
-(kaohe.reviews.closing).
+Participation row (who, which day), folds the ballot into its group's box
+(kaohe.reviews.boxes: sealed while the group is small, tallies after) and deletes
+the draft, in one transaction; closing opens the boxes, computes the results in SQL
+and deletes the boxes and tallies, in one transaction too (kaohe.reviews.closing).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
 from kaohe.reviews import closing
+from kaohe.reviews.boxes import CastBallot, ballot_fold
 from kaohe.reviews.models import (
+    BallotBox,
     DraftBallot,
     ExtraRater,
     InvalidBallots,
@@ -37,7 +39,6 @@ from kaohe.reviews.models import (
     RoundResult,
     RoundState,
     RoundUnit,
-    Score,
 )
 from kaohe.reviews.tally import high_score_limit, is_uniform
 
@@ -47,8 +48,6 @@ ROLE_GROUP = {
     LeadershipRole.TEAM: RaterGroup.TEAM,
     LeadershipRole.STAFF: RaterGroup.OTHERS,
 }
-# The operating system's randomness: the order cannot be reproduced from anything stored.
-_shuffle = random.SystemRandom().shuffle
 
 
 def plan_for(region_id: int, unit_type: str) -> RaterPlan:
@@ -93,7 +92,7 @@ def round_create(
         region=region, year=year, cadence=cadence, number=number
     ).exists():
         raise ApplicationError(_("A round for this period already exists."))
-    round_ = ReviewRound.objects.create(
+    round_ = ReviewRound(
         region=region,
         year=year,
         number=number,
@@ -101,6 +100,8 @@ def round_create(
         starts_on=starts_on,
         ends_on=ends_on,
     )
+    round_rules_check(round_)
+    round_.save()
     sizes = dict(
         Membership.objects.filter(region_id=region.pk)
         .on(round_.period_end)
@@ -128,6 +129,16 @@ def round_create(
         details={"units": len(sizes)},
     )
     return round_
+
+
+def round_rules_check(round_: ReviewRound) -> None:
+    """The round's rules as every entry point checks them: the model's validation (its
+    constraints), turned into one message that says what to change."""
+    try:
+        round_.full_clean(exclude=["region", "created_at"], validate_unique=False)
+    except ValidationError as error:
+        problems = [str(m) for messages in error.message_dict.values() for m in messages]
+        raise ApplicationError(" ".join(problems), {"problems": problems}) from None
 
 
 def _may_admin(actor: User, unit: Unit) -> bool:
@@ -225,25 +236,27 @@ def round_open(*, actor: User, round_: ReviewRound) -> None:
 
 @transaction.atomic
 def round_publish(*, actor: User, round_: ReviewRound) -> None:
+    # A close is all or nothing, so a closed round has its results; this holds the
+    # rule even for a round closed before closes were (decision 31).
+    if (
+        round_.units.exists()
+        and not RoundResult.objects.filter(round=round_).exists()
+        and BallotBox.objects.filter(round=round_).exists()
+    ):
+        raise ApplicationError(_("This round has no results yet, so it cannot be published."))
     _transition(actor, round_, RoundState.PUBLISHED, {RoundState.CLOSED})
 
 
 @transaction.atomic
 def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
+    """Reopen voting: the results and every ballot are discarded and collected again.
+
+    Adding late ballots to kept results would let anyone who reads the results before
+    and after subtract them (decision 31), so a reopened round starts afresh: everyone
+    votes again, and participation is cleared so that they can.
+    """
     if len(reason.strip()) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
-    untallied = Q()
-    for group in RaterGroup:
-        untallied |= Q(**{f"{group}_count__gt": 0, f"{group}_total__isnull": True})
-    if RoundResult.objects.filter(untallied, round=round_).exists():
-        # Closed before results kept their tallies (migration reviews 0004): the next
-        # close could not add late ballots to what it no longer has.
-        raise ApplicationError(
-            _(
-                "This round was closed before results kept the sums of their scores, so "
-                "late ballots could not be added to them; it cannot be reopened."
-            )
-        )
     _transition(
         actor,
         round_,
@@ -251,23 +264,28 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
         {RoundState.CLOSED, RoundState.PUBLISHED},
         reason.strip()[:300],
     )
-    # The results stay, hidden while voting is open: they hold the tallies the next
-    # close adds the late ballots to.
+    discarded = Participation.objects.filter(round=round_).count()
+    RoundResult.objects.filter(round=round_).delete()
+    InvalidBallots.objects.filter(round=round_).delete()
+    Participation.objects.filter(round=round_).delete()
     closing.partition_create(round_)
+    audit_record(
+        actor=actor,
+        action="reviews.round.discard",
+        obj=round_,
+        region=round_.region,
+        details={"ballots": discarded},
+    )
 
 
+@transaction.atomic
 def round_close(*, actor: User, round_: ReviewRound) -> int:
-    """Close voting, tally the scores into every result and delete them (decision 26).
-
-    Two transactions: the close, then the tallies and results, so nothing written
-    from the scores shares a transaction id with any submission.
-    """
-    with transaction.atomic():
-        _transition(actor, round_, RoundState.CLOSED, {RoundState.OPEN})
-        DraftBallot.objects.filter(round=round_).delete()
-    with transaction.atomic():
-        closing.scores_tally(round_)
-        return closing.results_write(round_)
+    """Close voting and compute the results, all or nothing: one transaction opens the
+    boxes still sealed, writes every result from the tallies and deletes the boxes and
+    tallies (decision 31). Returns how many results were written."""
+    _transition(actor, round_, RoundState.CLOSED, {RoundState.OPEN})
+    DraftBallot.objects.filter(round=round_).delete()
+    return closing.round_results(round_)
 
 
 # ---------------------------------------------------------------- ballots
@@ -421,32 +439,24 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
     _check_open(round_unit, rater)
     clean = _validate(sheet, values, complete=True)
     Participation.objects.create(
-        round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
+        round_id=round_unit.round_id,
+        unit_id=round_unit.unit_id,
+        rater=rater,
+        submitted_on=today(),
     )
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()
     valid = not ballot_is_void(sheet, clean)
-    if valid:
-        rows = [
-            Score(
-                id=uuid.uuid4(),
-                round_id=round_unit.round_id,
-                unit_id=round_unit.unit_id,
-                target_id=target,
-                rater_group=sheet.group,
-                dimension=dimension,
-                value=value,
-            )
-            for (target, dimension), value in clean.items()
-        ]
-        _shuffle(rows)
-        Score.objects.bulk_create(rows)
-    else:
-        tally, _created = InvalidBallots.objects.get_or_create(
-            round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater_group=sheet.group
-        )
-        InvalidBallots.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+    ballot_fold(
+        sheet.round,
+        CastBallot(
+            unit_id=round_unit.unit_id,
+            group=str(sheet.group),
+            sheet=[(p.pk, d) for p, d, _key in sheet.entries()],
+            values=dict(clean) if valid else None,
+        ),
+    )
     # That a ballot was submitted, never its values (nor whether it was void).
     audit_record(
         actor=actor,

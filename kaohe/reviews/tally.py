@@ -158,16 +158,24 @@ def high_score_limit(ballot_size: int, share: Decimal) -> int:
     return int((Decimal(ballot_size) * share).to_integral_value(rounding="ROUND_FLOOR"))
 
 
-def suppressed_groups(counts: Mapping[str, int], minimum: int) -> set[str]:
-    """Groups whose figures must not be shown.
+def suppressed_groups(
+    counts: Mapping[str, int], minimum: int, cast: Mapping[str, int] | None = None
+) -> set[str]:
+    """Groups whose figures must not be shown or kept (decision 31).
 
-    A group with fewer than `minimum` scores (but at least one) is hidden. If
-    exactly one group is hidden, the weighted score and the other groups would
-    give it away by subtraction, so the smallest other scored group is hidden too.
+    A group with ballots cast (`cast`, from participation; the scores themselves
+    where not given) but fewer than `minimum` scores is hidden: it is judged by the
+    ballots cast, not only the scores, so hiding never tells whether a small group's
+    ballots were void. If exactly one group is hidden, the weighted score and the
+    other groups would give it away by subtraction, so the smallest other scored
+    group (the first in plan order on a tie) is hidden too. `counts` is in plan order.
     """
-    hidden = {g for g, n in counts.items() if 0 < n < minimum}
+    cast = counts if cast is None else cast
+    hidden = {g for g, n in counts.items() if cast.get(g, 0) > 0 and n < minimum}
     if len(hidden) == 1:
-        others = sorted((n, g) for g, n in counts.items() if n > 0 and g not in hidden)
+        others = sorted(
+            (n, i, g) for i, (g, n) in enumerate(counts.items()) if n > 0 and g not in hidden
+        )
         if others:
-            hidden.add(others[0][1])
+            hidden.add(others[0][2])
     return hidden

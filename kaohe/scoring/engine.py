@@ -108,6 +108,9 @@ class QuarterInput:
     adjustments: tuple[Adjustment, ...] = ()
     vetoed: tuple[str, ...] = ()
     graded: bool = True  # probation: scored but not graded
+    # k of the round when it rated the person but on fewer than k valid ballots, so the
+    # rating was withheld (decision 31) and its weight went to the other part; else 0.
+    withheld: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,14 @@ def _shares(policy: QuarterPolicy) -> _Shares:
     return table
 
 
+def _withheld(memo: dict[tuple[object, ...], Step], code: str, minimum: int) -> Step:
+    key: tuple[object, ...] = (code, minimum)
+    step = memo.get(key)
+    if step is None:
+        step = memo[key] = Step(code, {"minimum": str(minimum)})
+    return step
+
+
 def quarter_score(inp: QuarterInput, policy: QuarterPolicy) -> QuarterScore:
     """Weighted evaluation and indicators, then deductions and bonuses, clipped to 0..100.
 
@@ -161,6 +172,8 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
         evaluation, indicators = inp.evaluation, inp.indicators
         parts = shares[(evaluation is not None, indicators is not None)]
         steps: list[Step] = []
+        if evaluation is None and inp.withheld:
+            steps.append(_withheld(memo, "part.withheld", inp.withheld))
         base = ZERO
         for code, share, printed in parts:
             value = evaluation if code == "part.evaluation" else indicators
@@ -327,6 +340,7 @@ class AnnualInput:
     veto: str = ""  # reason: cannot be 优秀 (R5.8)
     affirmation: str = ""  # reason: 优秀 directly (R5.8)
     bars: tuple[str, ...] = ()  # other bars to 优秀 (long leave, 诫勉 …)
+    withheld: int = 0  # as QuarterInput.withheld, for the democratic evaluation
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +413,8 @@ def _composite(
         quarterly is not None,
     )
     steps = [ROLE_STEPS[inp.main_leader]]
+    if inp.democratic is None and inp.withheld:
+        steps.append(_withheld(memo, "annual.withheld", inp.withheld))
     composite = ZERO
     for code, share, printed in shares[key]:
         value = values[code]

@@ -61,6 +61,14 @@ def _line(step: Mapping[str, Any]) -> str | None:
         "grade": _("Grade: %(grade)s."),
         "clipped": _("%(from)s is outside 0–100, so %(to)s counts."),
         "part.none": _("No rating and no indicator results yet."),
+        "part.withheld": _(
+            "Fewer than %(minimum)s valid ballots rated this person, so no rating score is "
+            "kept (it could reveal a rater); its weight goes to the other part."
+        ),
+        "annual.withheld": _(
+            "Fewer than %(minimum)s valid ballots rated this person in the democratic "
+            "evaluation, so no score is kept from it; its weight goes to the other parts."
+        ),
         "annual.quota": _(
             "%(count)s graded in the pool; 优秀 places %(limit)s, of which %(places)s by score."
         ),

@@ -98,7 +98,11 @@ def _pools(region_id: int, year: int) -> dict[int, int]:
     )
 
 
-def _round_scores(region_id: int, year: int, cadence: str, number: int) -> dict[int, Decimal]:
+def _round_scores(
+    region_id: int, year: int, cadence: str, number: int
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The closed round's scores by target, and the targets it rated on fewer than k
+    valid ballots, whose score is withheld (decision 31), with that k."""
     round_ = (
         ReviewRound.objects.filter(
             region_id=region_id,
@@ -111,14 +115,18 @@ def _round_scores(region_id: int, year: int, cadence: str, number: int) -> dict[
         .first()
     )
     if round_ is None:
-        return {}
-    return {
-        target: score
-        for target, score in RoundResult.objects.filter(round=round_).values_list(
-            "target_id", "score"
-        )
-        if score is not None
-    }
+        return {}, {}
+    scores: dict[int, Decimal] = {}
+    withheld: dict[int, int] = {}
+    k = max(3, round_.min_shown)
+    for target, score in RoundResult.objects.filter(round=round_).values_list(
+        "target_id", "score"
+    ):
+        if score is None:
+            withheld[target] = k
+        else:
+            scores[target] = score
+    return scores, withheld
 
 
 class Member(NamedTuple):
@@ -156,7 +164,7 @@ def quarter_inputs(
 ) -> tuple[list[engine.QuarterInput], dict[int, Member]]:
     members = members_on(region_id, period.end)
     pools = _pools(region_id, period.year)
-    evaluation = _round_scores(
+    evaluation, withheld = _round_scores(
         region_id, period.year, ReviewRound.Cadence.QUARTERLY, period.quarter
     )
     indicators = indicator_parts(region_id, members, period)
@@ -199,6 +207,7 @@ def quarter_inputs(
                 (*scheme_adjustments, *adjustments) if scheme_adjustments else adjustments,
                 tuple(vetoed),
                 m.status != probation,
+                withheld.get(person_id, 0),
             )
         )
     return inputs, members
@@ -553,7 +562,7 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
 def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], dict[int, Member]]:
     memberships = members_on(region_id, dt.date(year, 12, 31))
     pools = _pools(region_id, year)
-    democratic = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
+    democratic, withheld = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
     unit_scores = dict(
         UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
             "unit_id", "score"
@@ -605,6 +614,7 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
                 veto=f.get(PersonYearFlag.Kind.VETO, ""),
                 affirmation=f.get(PersonYearFlag.Kind.AFFIRMATION, ""),
                 bars=tuple(v for k, v in f.items() if k == PersonYearFlag.Kind.BAR),
+                withheld=withheld.get(person_id, 0),
             )
         )
     return inputs, memberships

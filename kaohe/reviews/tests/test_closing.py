@@ -7,17 +7,21 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from kaohe.org.models import ASPECTS, Membership
-from kaohe.reviews import closing, services
+from kaohe.reviews import boxes, closing, services
+from kaohe.reviews.boxes import CastBallot
 from kaohe.reviews.models import (
     OVERALL,
+    BallotBox,
     RaterGroup,
     ReviewRound,
     RoundResult,
-    Score,
+    Tally,
 )
-from kaohe.reviews.tally import Tally, result_from_tallies
+from kaohe.reviews.tally import Tally as RefTally
+from kaohe.reviews.tally import result_from_tallies, suppressed_groups
 from kaohe.testing import World
 
 
@@ -36,103 +40,131 @@ def _round(world: World, cadence: str, trim_above: int) -> ReviewRound:
     return round_
 
 
-def _random_scores(round_: ReviewRound, rng: random.Random) -> list[Score]:
-    """Scores for everyone in scope: each group present or not, 1–12 scores each, on
-    every dimension the round has."""
-    rows = []
+def _random_ballots(round_: ReviewRound, rng: random.Random) -> list[CastBallot]:
+    """Ballots for every unit in scope: each group present or not, 1–12 ballots each, a
+    few of them void, on every aspect the round has."""
+    members: dict[int, list[int]] = {}
     for unit_id, person_id in (
         Membership.objects.filter(region_id=round_.region_id)
         .on(round_.period_end)
         .in_scope()
         .values_list("unit_id", "person_id")
     ):
+        members.setdefault(unit_id, []).append(person_id)
+    ballots = []
+    for unit_id, targets in members.items():
+        sheet = [(t, d) for t in targets for d in round_.dimensions]
         for group in RaterGroup:
             if rng.random() < 0.25:
                 continue
-            raters = rng.randint(1, 12)
-            for dimension in round_.dimensions:
-                rows += [
-                    Score(
-                        round=round_,
-                        unit_id=unit_id,
-                        target_id=person_id,
-                        rater_group=group,
-                        dimension=dimension,
-                        value=rng.randint(50, 100),
-                    )
-                    for _ in range(raters)
-                ]
-    return rows
+            for _ in range(rng.randint(1, 12)):
+                void = rng.random() < 0.1
+                values = None if void else {key: rng.randint(50, 100) for key in sheet}
+                ballots.append(CastBallot(unit_id, str(group), sheet, values))
+    return ballots
 
 
 @pytest.mark.parametrize(
-    ("cadence", "trim_above"),
+    ("cadence", "trim_above", "k"),
     [
-        (ReviewRound.Cadence.QUARTERLY, 5),
-        (ReviewRound.Cadence.QUARTERLY, 0),
-        (ReviewRound.Cadence.ANNUAL, 3),
+        (ReviewRound.Cadence.QUARTERLY, 5, 3),
+        (ReviewRound.Cadence.QUARTERLY, 0, 5),
+        (ReviewRound.Cadence.ANNUAL, 3, 3),
     ],
 )
-def test_sql_results_equal_the_reference(world: World, cadence: str, trim_above: int) -> None:
+def test_sql_results_equal_the_reference_under_the_k_rule(
+    world: World, cadence: str, trim_above: int, k: int
+) -> None:
     round_ = _round(world, cadence, trim_above)
+    round_.min_shown = k
+    round_.save(update_fields=["min_shown"])
     # A unit type whose plan leaves out a group: its weight goes to the others.
     plan = services.plan_for(world.region.pk, world.bureau.unit_type)
     plan.team_weight = 0
     plan.leader_weight = 35
     plan.save()
-    rng = random.Random(f"{cadence}{trim_above}")
-    scores = _random_scores(round_, rng)
-    Score.objects.bulk_create(scores)
+    rng = random.Random(f"{cadence}{trim_above}{k}")
+    ballots = _random_ballots(round_, rng)
+    boxes.ballots_fold(round_, ballots)
     given: dict[int, dict[str, dict[str, list[int]]]] = {}
-    for s in scores:
-        given.setdefault(s.target_id, {}).setdefault(s.dimension, {}).setdefault(
-            s.rater_group, []
-        ).append(s.value)
+    cast: dict[tuple[int, str], int] = {}
+    unit_of: dict[int, int] = {}
+    for b in ballots:
+        cast[(b.unit_id, b.group)] = cast.get((b.unit_id, b.group), 0) + 1
+        for target, dimension in b.sheet:
+            unit_of[target] = b.unit_id
+            groups = given.setdefault(target, {}).setdefault(dimension, {})
+            values = groups.setdefault(b.group, [])
+            if b.values is not None:
+                values.append(b.values[(target, dimension)])
 
-    # A scratch row per target and aspect, the groups side by side.
-    assert closing.scores_tally(round_) == sum(len(dims) for dims in given.values())
-    assert closing.results_write(round_) == len(given)
-    assert not Score.objects.filter(round=round_).exists()
+    with transaction.atomic():
+        written = closing.round_results(round_)
+    assert written == len(given)
+    assert not Tally.objects.filter(round=round_).exists()
+    assert not BallotBox.objects.filter(round=round_).exists()
 
     results = {r.target_id: r for r in RoundResult.objects.filter(round=round_)}
     unit_types = dict(
         Membership.objects.filter(region=world.region).values_list("person_id", "unit__unit_type")
     )
+    groups_in_order = [str(g) for g in RaterGroup]
     for target_id, dims in given.items():
+        unit_id = unit_of[target_id]
         weights = services.plan_for(world.region.pk, unit_types[target_id]).weights()
-        tallies = {d: {g: Tally.of(v) for g, v in groups.items()} for d, groups in dims.items()}
-        expected, per_dimension = result_from_tallies(tallies, weights, trim_above)
-        got = results[target_id]
-        assert got.score == expected.score, target_id
-        assert got.rater_count == expected.rater_count
-        assert {g: (v["count"], v["mean"]) for g, v in got.groups.items()} == {
-            f.group: (f.count, None if f.mean is None else f"{f.mean:.2f}") for f in expected.groups
+        tallies = {
+            d: {g: RefTally.of(v) for g, v in groups.items() if v} for d, groups in dims.items()
         }
-        for group, v in got.groups.items():  # the tallies kept, pooled over the aspects
-            values = [x for groups in dims.values() for x in groups.get(group, [])]
-            if values:
-                assert (v["total"], v["low"], v["high"]) == (sum(values), min(values), max(values))
-        assert got.weights == {g: f"{w:.4f}" for g, w in expected.weights.items()}
+        expected, per_dimension = result_from_tallies(tallies, weights, trim_above)
+        counts = {f.group: f.count for f in expected.groups}
+        hidden = suppressed_groups(
+            {g: counts.get(g, 0) for g in groups_in_order},
+            k,
+            {g: cast.get((unit_id, g), 0) for g in groups_in_order},
+        )
+        got = results[target_id]
+        enough = sum(counts.values()) >= k
+        assert got.score == (expected.score if enough else None), target_id
+        assert got.rater_count == sum(cast.get((unit_id, g), 0) for g in groups_in_order)
+
+        def shown(group: str, count: int, hidden: set[str] = hidden) -> bool:
+            return group not in hidden and count >= k
+
+        assert {g: (v["count"], v["mean"]) for g, v in got.groups.items()} == {
+            f.group: (f.count, f"{f.mean:.2f}")
+            if f.mean is not None and shown(f.group, f.count)
+            else (None, None)
+            for f in expected.groups
+        }
+        assert got.weights == {
+            g: f"{w:.4f}" for g, w in expected.weights.items() if shown(g, counts[g])
+        }
         if cadence != ReviewRound.Cadence.ANNUAL:
             assert got.dimensions == {} and set(dims) == {OVERALL}
             continue
         assert set(got.dimensions) == {str(d) for d in ASPECTS}
         for dimension, result in per_dimension.items():
-            shown = got.dimensions[dimension]
-            assert shown["score"] == (None if result.score is None else f"{result.score:.2f}")
-            present = {g: v for g, v in shown["groups"].items() if v["count"]}
-            assert {g: (v["count"], v["mean"]) for g, v in present.items()} == {
-                f.group: (f.count, f"{f.mean:.2f}") for f in result.groups
+            figures = got.dimensions[dimension]
+            aspect_enough = sum(f.count for f in result.groups) >= k
+            assert figures["score"] == (
+                f"{result.score:.2f}" if aspect_enough and result.score is not None else None
+            )
+            expected_groups = {
+                f.group: (f.count, f"{f.mean:.2f}")
+                for f in result.groups
+                if f.mean is not None and shown(f.group, f.count)
             }
+            present = {g: v for g, v in figures["groups"].items() if v["count"] is not None}
+            assert {g: (v["count"], v["mean"]) for g, v in present.items()} == expected_groups
 
 
 def test_reference_rounds_half_up_exactly() -> None:
     # (88 + 89) / 2 = 88.5 exactly, and weights 40:30 on means 80.00 and 81.00 give
     # 80.428571…: both by the exact rule, not by binary floating point.
     weights = {"leader": Decimal(40), "team": Decimal(30), "others": Decimal(30)}
-    tallies = {OVERALL: {"leader": Tally.of([80]), "team": Tally.of([81])}}
+    tallies = {OVERALL: {"leader": RefTally.of([80]), "team": RefTally.of([81])}}
     result, _dims = result_from_tallies(tallies, weights, 5)
     assert result.score == Decimal("80.43")
-    assert Tally.of([88, 89]).mean_hundredths(5) == 8850
-    assert Tally.of([50, 60, 70, 80, 90, 100]).mean_hundredths(5) == 7500  # trimmed
-    assert Tally.of([50, 100]).mean_hundredths(0) == 7500  # two scores are never trimmed
+    assert RefTally.of([88, 89]).mean_hundredths(5) == 8850
+    assert RefTally.of([50, 60, 70, 80, 90, 100]).mean_hundredths(5) == 7500  # trimmed
+    assert RefTally.of([50, 100]).mean_hundredths(0) == 7500  # two scores are never trimmed
