@@ -90,6 +90,7 @@ def scores_tally(round_: ReviewRound) -> int:
     (valid and void). Returns the rows of the first."""
     pg = connection.vendor == "postgresql"
     per_group = ", ".join(
+        f"COUNT(*) FILTER (WHERE rater_group = '{g}') AS c{i}, "
         f"COALESCE(SUM(count) FILTER (WHERE rater_group = '{g}'), 0) AS n{i}, "
         f"SUM(total) FILTER (WHERE rater_group = '{g}') AS total{i}, "
         f"MIN(low) FILTER (WHERE rater_group = '{g}' AND count > 0) AS low{i}, "
@@ -240,8 +241,8 @@ def _object(pairs: list[tuple[str, str]]) -> str:
 
 
 def _hidden(alias: str, i: int) -> str:
-    """Whether group i is hidden for a row of `alias` (with columns s0.., n0..): it
-    had ballots cast but fewer than k scores (s), or it is the smallest other scored
+    """Whether group i is hidden for a row of `alias` (with columns s0.., n0..): its
+    ballots covered the target but gave fewer than k scores (s), or it is the smallest other scored
     group where exactly one is hidden, so that the score cannot be taken apart by
     subtraction (`tally.suppressed_groups`, the reference)."""
     indexes = range(len(GROUPS))
@@ -289,7 +290,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         )
         return f"CASE WHEN t.n{i} > 0 THEN (2 * 100 * {total} + {count}) / (2 * {count}) END"
 
-    counts = ", ".join(f"t.n{i}" for i in indexes)
+    counts = ", ".join(f"t.c{i}, t.n{i}" for i in indexes)
     means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
         f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
@@ -301,7 +302,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     if annual:
         # Per group over the aspects: the raters' count and the mean of the means.
         over = ", ".join(
-            f"MAX(n{i}) AS n{i}, "
+            f"MAX(c{i}) AS c{i}, MAX(n{i}) AS n{i}, "
             f"(2 * CAST(SUM(mean{i}) AS BIGINT) + COUNT(mean{i})) / "
             f"(2 * NULLIF(COUNT(mean{i}), 0)) AS mean{i}"
             for i in indexes
@@ -322,14 +323,13 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         wsum = " + ".join(f"(CASE WHEN {c} THEN pl.w{i} ELSE 0 END)" for i, c in enumerate(live))
         return [mask, wmean, wsum]
 
-    # Per target: which groups had ballots cast but fewer than k scores (s), from the
-    # boxes' counts, which participation tells anyway, so that hiding never tells
-    # whether a small group's ballots were void; and the ballots cast that covered the
-    # target (a rater does not rate themselves).
+    # Per target: which groups cast ballots that covered the target (c: a void ballot
+    # covers it too) but gave it fewer than k scores (s), so that hiding never tells
+    # whether a small group's ballots were void; and how many ballots covered the
+    # target, from the boxes, as participation tells (a rater does not rate themselves).
     mask, wmean, _wsum = weighing("gm")
     small = ", ".join(
-        f"CASE WHEN COALESCE(bx.b{i}, 0) > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}"
-        for i in indexes
+        f"CASE WHEN gm.c{i} > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}" for i in indexes
     )
     cast = " + ".join(f"COALESCE(bx.b{i}, 0)" for i in indexes)
     steps.append(

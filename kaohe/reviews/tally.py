@@ -163,10 +163,10 @@ def suppressed_groups(
 ) -> set[str]:
     """Groups whose figures must not be shown or kept (decision 31).
 
-    A group with ballots cast (`cast`, from participation; the scores themselves
-    where not given) but fewer than `minimum` scores is hidden: it is judged by the
-    ballots cast, not only the scores, so hiding never tells whether a small group's
-    ballots were void. If exactly one group is hidden, the weighted score and the
+    A group whose ballots covered the target (`cast`, void ones included; the scores
+    themselves where not given) but gave fewer than `minimum` scores is hidden: it is
+    judged by the ballots, not only the scores, so hiding never tells whether a small
+    group's ballots were void. If exactly one group is hidden, the weighted score and the
     other groups would give it away by subtraction, so the smallest other scored
     group (the first in plan order on a tie) is hidden too. `counts` is in plan order.
     """

@@ -9,16 +9,16 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import selectors, services
 from kaohe.reviews.models import (
+    BallotBox,
     DraftBallot,
-    InvalidBallots,
     Participation,
     ReviewRound,
     RoundResult,
     RoundState,
     RoundUnit,
-    Score,
+    Tally,
 )
-from kaohe.reviews.tests.fixtures import bureau_unit
+from kaohe.reviews.tests.fixtures import bureau_unit, folded
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,10 @@ def ballot(
     return {str(p.pk): base + i % 7 for i, p in enumerate(sheet.targets)}
 
 
-def tallied(round_: ReviewRound) -> int:
-    """How many scores the round's results hold in their tallies."""
-    return sum(
-        f["count"] for r in RoundResult.objects.filter(round=round_) for f in r.groups.values()
-    )
+def scored(round_: ReviewRound) -> int:
+    """How many scores an open round holds, opened with the key as a close would."""
+    entries, _void = folded(round_)
+    return sum(e.count for e in entries.values())
 
 
 def test_the_round_covers_units_and_flags_the_small_ones(big: World, q1: ReviewRound) -> None:
@@ -67,7 +66,7 @@ def test_the_score_that_would_push_high_scores_past_30_percent_is_refused(
     with pytest.raises(ApplicationError) as caught:
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert "4 人" in caught.value.message and "最多 3 人" in caught.value.message
-    assert not Participation.objects.exists() and not Score.objects.exists()
+    assert not Participation.objects.exists() and scored(q1) == 0
 
 
 @pytest.mark.parametrize(
@@ -82,7 +81,7 @@ def test_out_of_range_and_missing_scores_are_refused(
     values[next(iter(values))] = value
     with pytest.raises(ApplicationError, match=fragment):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
-    assert not Score.objects.exists()
+    assert scored(q1) == 0
 
 
 def test_a_ballot_is_submitted_once_and_its_draft_is_deleted(big: World, q1: ReviewRound) -> None:
@@ -91,10 +90,10 @@ def test_a_ballot_is_submitted_once_and_its_draft_is_deleted(big: World, q1: Rev
     services.ballot_save_draft(actor=big.users["B00"], round_unit=ru, values=values)
     assert DraftBallot.objects.count() == 1
     assert services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
-    assert DraftBallot.objects.count() == 0 and Score.objects.count() == 11
+    assert DraftBallot.objects.count() == 0 and scored(q1) == 11
     with pytest.raises(ApplicationError, match="已提交"):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
-    assert Score.objects.count() == 11 and Participation.objects.count() == 1
+    assert scored(q1) == 11 and Participation.objects.count() == 1
 
 
 def test_a_person_not_on_the_plan_gets_404(big: World, q1: ReviewRound) -> None:
@@ -107,41 +106,45 @@ def test_a_uniform_ballot_is_void_and_counted(big: World, q1: ReviewRound) -> No
     ru = bureau_unit(q1, big)
     values = {k: 85 for k in ballot(big, "B01", ru)}
     assert services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=values) is False
-    assert not Score.objects.exists() and Participation.objects.count() == 1
-    assert InvalidBallots.objects.get(unit=big.bureau, rater_group="others").count == 1
+    assert scored(q1) == 0 and Participation.objects.count() == 1
+    assert folded(q1)[1] == {"others": 1}
 
 
-def test_closing_computes_results_and_reopening_needs_a_reason(big: World, q1: ReviewRound) -> None:
+def test_closing_computes_results_and_reopening_collects_again(big: World, q1: ReviewRound) -> None:
     ru = bureau_unit(q1, big)
     for i, key in enumerate(["B00", "B01", "B02", "B03", "B04", "B05", "unit_head", "team_member"]):
         services.ballot_submit(
             actor=big.users[key], round_unit=ru, values=ballot(big, key, ru, base=75 + i)
         )
-    scores = Score.objects.filter(round=q1).count()
     services.round_close(actor=big.users["region_admin"], round_=q1)
-    # The single scores are folded into tallies per target and group, then gone.
-    assert not Score.objects.exists()
-    assert tallied(q1) == scores
+    # The boxes and tallies are gone; only results that rest on k ballots remain.
+    assert not BallotBox.objects.exists() and not Tally.objects.exists()
     assert RoundResult.objects.filter(round=q1).count() == 12
     head = RoundResult.objects.get(round=q1, target=big.people["head"])
-    assert head.groups["leader"]["count"] == 0 and head.groups["team"]["count"] == 1
+    # The head is rated by the team member (1) and 6 others: the team group is below k,
+    # so it is hidden, and the others with it, or the score would give the team member's
+    # score away by subtraction. The head's own ballot does not cover the head.
+    assert head.rater_count == 7 and head.score is not None
+    assert head.groups["team"] == {"count": None, "mean": None}
+    assert head.groups["others"] == {"count": None, "mean": None}
+    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
+    assert staff.groups["others"]["count"] == 6 and staff.groups["others"]["mean"] is not None
     with pytest.raises(ApplicationError, match="理由"):
         services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="")
     services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投，需补投")
     q1.refresh_from_db()
     assert q1.state == RoundState.OPEN
-    # The results stay (they hold the tallies) but nobody sees them while voting is open.
+    # Reopening discards the results and every ballot: all vote again (decision 31).
+    assert not RoundResult.objects.filter(round=q1).exists()
+    assert not Participation.objects.filter(round=q1).exists()
     shown, _invalid = selectors.results(big.users["region_admin"], q1, ru)
     assert shown == []
     assert AuditEvent.objects.get(action="reviews.round.open", details__reason="有单位漏投，需补投")
-    # A late ballot after reopening is added to the tallies at the next close.
-    late = ballot(big, "B06", ru, base=60)
-    services.ballot_submit(actor=big.users["B06"], round_unit=ru, values=late)
+    assert AuditEvent.objects.get(action="reviews.round.discard", details={"ballots": 8})
+    services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=ballot(big, "B00", ru))
     services.round_close(actor=big.users["region_admin"], round_=q1)
-    assert not Score.objects.exists()
-    assert tallied(q1) == scores + 11
-    again = RoundResult.objects.get(round=q1, target=big.people["head"])
-    assert again.groups["others"]["count"] == head.groups["others"]["count"] + 1
+    # One ballot after the reopen: nothing rests on it.
+    assert not RoundResult.objects.filter(round=q1, score__isnull=False).exists()
 
 
 def test_only_the_region_office_runs_the_round(big: World, q1: ReviewRound) -> None:
@@ -188,17 +191,3 @@ def test_a_subordinate_units_raters_are_approved_by_its_superior(
         actor=big.users["unit_admin"], round_unit=centre, approve=True, note="同意"
     )
     assert RoundUnit.objects.get(pk=centre.pk).proposal == RoundUnit.Proposal.APPROVED
-
-
-def test_a_round_closed_before_results_kept_tallies_cannot_be_reopened(
-    big: World, q1: ReviewRound
-) -> None:
-    services.round_close(actor=big.users["region_admin"], round_=q1)
-    # As migration 0004 leaves a result closed before: counts and means, no sums.
-    RoundResult.objects.create(
-        round=q1, unit=big.bureau, target=big.people["b1"], leader_count=1, leader_mean=8800
-    )
-    with pytest.raises(ApplicationError, match="不能重新开放"):
-        services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投")
-    q1.refresh_from_db()
-    assert q1.state == RoundState.CLOSED

@@ -1,0 +1,440 @@
+"""无痕化打分 (R3.4) against a determined administrator: the attacks of issue 12, replayed.
+
+Each test does what an attacker did and asserts that it now recovers nothing:
+  1. a sole rater's scores read off the results;
+  2. late ballots recovered by differencing the results across a reopen;
+  3. small groups' ballots read off what a closed round keeps;
+  4. a small group's void ballots read off the void counts;
+  5. the database read during voting: SQLite rowids and PostgreSQL transaction ids
+     that grouped a ballot's rows and tied them to its participation row.
+They run on SQLite and PostgreSQL alike (CI runs the suite on both). The all-or-
+nothing close (attack 6) is in test_close_is_all_or_nothing.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from django.apps import apps
+from django.db import connection, models
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from kaohe.accounts.models import User
+from kaohe.core.models import AuditEvent
+from kaohe.org import services as org_services
+from kaohe.org.models import LeadershipRole, MembershipStatus, Person
+from kaohe.reviews import seal, selectors, services
+from kaohe.reviews.models import (
+    BallotBox,
+    DraftBallot,
+    InvalidBallots,
+    Participation,
+    ReviewRound,
+    RoundResult,
+    RoundUnit,
+    Tally,
+)
+from kaohe.reviews.tests.fixtures import bureau_unit
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+STAFF = ["B00", "B01", "B02", "B03", "B04", "B05", "B06"]
+
+
+def sheet_of(world: World, key: str, ru: RoundUnit) -> services.BallotSheet:
+    sheet = services.ballot_sheet(rater=world.users[key].person, round_unit=ru)  # type: ignore[arg-type]
+    assert sheet is not None
+    return sheet
+
+
+def cast(world: World, key: str, ru: RoundUnit, seed: int) -> dict[int, int]:
+    """A valid ballot of distinctive values (no two raters alike); returns them."""
+    sheet = sheet_of(world, key, ru)
+    values = {p.pk: 52 + (seed * 7 + j * 5) % 37 for j, p in enumerate(sheet.targets)}
+    assert services.ballot_submit(
+        actor=world.users[key], round_unit=ru, values={str(k): v for k, v in values.items()}
+    )
+    return values
+
+
+def close(world: World, round_: ReviewRound) -> None:
+    services.round_close(actor=world.users["region_admin"], round_=round_)
+
+
+def figures_of(result: RoundResult) -> list[Any]:
+    """Every number a closed round keeps for a target, JSON opened up."""
+    out: list[Any] = [result.score]
+    for group in ("leader", "team", "others"):
+        out += [getattr(result, f"{group}_{stat}") for stat in ("count", "mean", "weight")]
+    stack: list[Any] = [result.dimensions]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif item is not None:
+            out.append(item)
+    return out
+
+
+@pytest.fixture
+def team_of_two(big: World) -> World:
+    """B06 joins the bureau's leadership team beside team_member: a group of two."""
+    org_services.membership_change(
+        actor=None,
+        person=big.people["b6"],
+        unit=big.bureau,
+        rank_level=big.rank("一级科员"),
+        personnel_category=big.category(),
+        leadership_role=LeadershipRole.TEAM,
+        status=MembershipStatus.ON_DUTY,
+        valid_from=dt.date(2026, 2, 1),
+    )
+    return big
+
+
+# --- 1. a sole rater -----------------------------------------------------------------
+
+
+def test_a_sole_raters_scores_cannot_be_read_off_the_results(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    ru = bureau_unit(q1, big)
+    given = cast(big, "unit_head", ru, seed=1)  # only the main leader votes
+    close(big, q1)
+    results = list(RoundResult.objects.filter(round=q1, unit=big.bureau))
+    assert results  # every target covered by the ballot has a result row …
+    recovered = [r for r in results if r.score is not None and int(r.score) == given[r.target_id]]
+    assert recovered == []  # … and none gives the leader's score away (was 10 of 10)
+    for r in results:
+        assert all(v is None for v in figures_of(r)), r.target_id
+    html = client_as("region_admin").get(reverse("reviews:results", args=[q1.pk, big.bureau.pk]))
+    text = html.content.decode()
+    for value in given.values():
+        assert f"<td>{value}.00</td>" not in text and f">{value}.00 " not in text
+    assert "少于 3 票" in text
+    # The quarter uses no rating for them and says why.
+    shown, _invalid = selectors.results(big.users["region_admin"], q1, ru)
+    assert all(s.score is None for s in shown)
+
+
+# --- 2. reopen differencing ---------------------------------------------------------
+
+
+def test_late_ballots_cannot_be_recovered_by_differencing_across_a_reopen(
+    big: World, q1: ReviewRound
+) -> None:
+    ru = bureau_unit(q1, big)
+    for i, key in enumerate(STAFF[:6]):
+        cast(big, key, ru, seed=i)
+    close(big, q1)
+    before = {r.target_id: r for r in RoundResult.objects.filter(round=q1)}
+    assert any(r.others_count for r in before.values())  # figures were shown
+    services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="补投一张选票")
+    late = cast(big, "B06", ru, seed=99)
+    close(big, q1)
+    after = {r.target_id: r for r in RoundResult.objects.filter(round=q1)}
+
+    # The attack: late ballot = new sum − old sum, where sums are kept, else new mean ×
+    # new count − old mean × old count.
+    def total(r: RoundResult) -> float | None:
+        kept = getattr(r, "others_total", None)
+        if kept is not None:
+            return float(kept)
+        if r.others_mean is None or r.others_count is None:
+            return None
+        return r.others_mean * r.others_count / 100
+
+    inferred = 0
+    for target, value in late.items():
+        old, new = before.get(target), after.get(target)
+        if old is None or new is None:
+            continue
+        old_total, new_total = total(old), total(new)
+        if old_total is not None and new_total is not None:
+            inferred += round(new_total - old_total) == value
+    assert inferred == 0  # was 11 of 11
+    # A reopen collects again: the late ballot alone is below k, so nothing rests on it.
+    assert all(r.score is None and r.others_mean is None for r in after.values())
+
+
+# --- 3. small groups in what a closed round keeps ---------------------------------------
+
+
+def test_no_group_below_k_is_kept_after_close(team_of_two: World, q1: ReviewRound) -> None:
+    big = team_of_two
+    ru = bureau_unit(q1, big)
+    given = {"unit_head": cast(big, "unit_head", ru, seed=2)}  # a group of one
+    given["team_member"] = cast(big, "team_member", ru, seed=3)  # a group of two
+    given["B06"] = cast(big, "B06", ru, seed=4)
+    for i, key in enumerate(STAFF[:5]):
+        given[key] = cast(big, key, ru, seed=10 + i)
+    close(big, q1)
+    small = {"unit_head", "team_member", "B06"}
+    for r in RoundResult.objects.filter(round=q1):
+        assert r.leader_count is None and r.leader_mean is None and r.leader_weight is None
+        assert r.team_count is None and r.team_mean is None and r.team_weight is None
+        kept = {int(v * 100) if isinstance(v, Decimal) else v for v in figures_of(r)}
+        for key in small:
+            value = given[key].get(r.target_id)
+            # Neither the leader's score nor a team member's (as the lowest or highest of
+            # two) is kept: was 15 of 15 for the leader.
+            assert value is None or value * 100 not in kept, (key, r.target_id)
+    # What is kept holds the others' figures, which rest on five ballots.
+    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
+    assert staff.others_count == 5 and staff.score is not None
+
+
+# --- 4. void ballots by group ---------------------------------------------------------
+
+
+def test_a_small_groups_void_ballot_is_not_told(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    ru = bureau_unit(q1, big)
+    flat = {str(p.pk): 85 for p in sheet_of(big, "unit_head", ru).targets}
+    assert services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=flat) is False
+    for i, key in enumerate(STAFF[:5]):
+        cast(big, key, ru, seed=20 + i)
+    close(big, q1)
+    assert not InvalidBallots.objects.filter(round=q1).exists()  # 1 < k: not kept
+    text = (
+        client_as("region_admin")
+        .get(reverse("reviews:results", args=[q1.pk, big.bureau.pk]))
+        .content.decode()
+    )
+    assert "所有人同分" not in text and "领导主评 1" not in text
+    # Nor by a difference: the leader's group is hidden as when the ballot counts, and
+    # the others with it, so the score cannot be checked against the others' mean.
+    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
+    assert staff.others_mean is None and staff.rater_count == 6
+
+
+def test_void_ballots_are_told_per_unit_from_k_on(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    for key in STAFF[:3]:
+        flat = {str(p.pk): 80 for p in sheet_of(big, key, ru).targets}
+        services.ballot_submit(actor=big.users[key], round_unit=ru, values=flat)
+    for i, key in enumerate(STAFF[3:7]):
+        cast(big, key, ru, seed=30 + i)
+    close(big, q1)
+    _shown, invalid = selectors.results(big.users["region_admin"], q1, ru)
+    assert invalid == 3
+
+
+# --- 5. the database read during voting --------------------------------------------------
+
+# Tables that may hold anything of a submitted ballot: the boxes and their tallies.
+BALLOT_TABLES = {BallotBox, Tally}
+
+
+def _rows(model: type[models.Model], extra: str) -> list[dict[str, Any]]:
+    """Every row of a table as the database has it, with `extra` (rowid, xmin …)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {extra} AS physical, * FROM {table}")  # noqa: S608
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _assert_nothing_below_k(round_: ReviewRound) -> None:
+    k = round_.min_shown
+    for box in BallotBox.objects.filter(round=round_):
+        # A box is sealed, or open with more than k valid ballots.
+        assert box.sealed is not None or (box.valid or 0) > k, box
+        if box.sealed is not None:
+            assert box.valid is None and box.void is None
+    for tally in Tally.objects.filter(round=round_):
+        assert tally.count >= k, tally
+
+
+def test_no_table_keeps_a_ballot_apart_during_voting(team_of_two: World, q1: ReviewRound) -> None:
+    """A reader of the whole database between any two ballots finds no row of a ballot
+    and no plain tally of fewer than k ballots, whatever the group's size."""
+    big = team_of_two
+    ru = bureau_unit(q1, big)
+    given: dict[str, dict[int, int]] = {}
+    for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
+        given[key] = cast(big, key, ru, seed=40 + i)
+        _assert_nothing_below_k(q1)
+    assert not DraftBallot.objects.exists()
+    # Only the boxes and tallies are new since voting opened, besides participation
+    # (who, which day) and the audit row (that a ballot was submitted).
+    for model in apps.get_models():
+        if model in BALLOT_TABLES or model._meta.app_label != "reviews":
+            continue
+        for field in model._meta.concrete_fields:
+            assert field.name not in {"value", "values", "score"} or model in {
+                DraftBallot,
+                RoundResult,
+            }, (model, field.name)
+    assert {f.name for f in Participation._meta.concrete_fields} == {
+        "id",
+        "round",
+        "unit",
+        "rater",
+        "submitted_on",  # a day, not a time
+    }
+    for event in AuditEvent.objects.filter(action="reviews.ballot.submit"):
+        assert event.details == {"unit": big.bureau.pk}
+    # The sealed leader's box holds nothing readable: not its values in any encoding.
+    leader = BallotBox.objects.get(round=q1, rater_group="leader")
+    assert leader.sealed is not None
+    raw = bytes(leader.sealed)
+    assert b"\x00" * 4 not in raw[12:]  # no plain fixed-width integers left in the clear
+    # Without the key (kept outside the database) it cannot be opened.
+    seal._key.cache_clear()
+    try:
+        other_key = base64.urlsafe_b64encode(b"k" * 32).decode()
+        with override_settings(BALLOT_KEY=other_key), pytest.raises(InvalidTag):
+            seal.unseal(raw, round_id=q1.pk, unit_id=big.bureau.pk, group="leader")
+    finally:
+        seal._key.cache_clear()
+    opened = seal.unseal(raw, round_id=q1.pk, unit_id=big.bureau.pk, group="leader")
+    assert {t: e.total for (t, _a), e in opened.entries.items()} == given["unit_head"]
+
+
+def _single(row: dict[str, Any]) -> int | None:
+    """The one ballot value a row holds in the clear, if it holds one."""
+    if "value" in row:
+        return int(row["value"])
+    if row.get("count") == 1:
+        return int(row["total"])
+    return None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rowids")
+def test_sqlite_rowids_do_not_name_a_rater(team_of_two: World, q1: ReviewRound) -> None:
+    """The attack: a ballot's rows had consecutive rowids and lacked the rater's own
+    row (nobody rates themselves), so the missing target named the rater (12 of 13)."""
+    big = team_of_two
+    ru = bureau_unit(q1, big)
+    roster = {p.pk for p in sheet_of(big, "B00", ru).targets} | {big.people["b0"].pk}
+    given: dict[int, dict[int, int]] = {}
+    for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
+        given[big.users[key].person_id] = cast(big, key, ru, seed=50 + i)  # type: ignore[index]
+        _assert_nothing_below_k(q1)
+    tied = 0
+    for model in BALLOT_TABLES:
+        rows = sorted(_rows(model, "rowid"), key=lambda r: r["physical"])
+        # Windows of one ballot's size in rowid order, each missing one target: the rater.
+        size = len(roster) - 1
+        for start in range(len(rows) - size + 1):
+            window = rows[start : start + size]
+            missing = roster - {r.get("target_id") for r in window}
+            if len(missing) != 1:
+                continue
+            ballot = given.get(missing.pop())
+            if ballot and all(_single(r) == ballot.get(r.get("target_id", 0)) for r in window):
+                tied += 1
+    assert tied == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL transaction ids")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_transaction_ids_do_not_tie_a_ballot_to_its_rater(
+    team_of_two: World, q1: ReviewRound
+) -> None:
+    """The attack: `JOIN … ON s.xmin = p.xmin` tied the score rows to the participation
+    row written in the same transaction (4 of 4)."""
+    big = team_of_two
+    ru = bureau_unit(q1, big)
+    given: dict[int, dict[int, int]] = {}
+    tied = 0
+    for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
+        given[big.users[key].person_id] = cast(big, key, ru, seed=60 + i)  # type: ignore[index]
+        _assert_nothing_below_k(q1)
+        participation = {r["physical"]: r["rater_id"] for r in _rows(Participation, "xmin::text")}
+        for model in BALLOT_TABLES:
+            for row in _rows(model, "xmin::text"):
+                rater = participation.get(row["physical"])
+                if rater is None:
+                    continue
+                value = _single(row)
+                tied += value is not None and value == given[rater].get(row.get("target_id", 0))
+    assert tied == 0
+
+
+# --- after close: no row ties a rater to a value; pages show none ------------------------
+
+
+def _plain_values(obj: models.Model) -> list[Any]:
+    """A row's non-key values, with JSON opened up, as ints where they are numbers."""
+    out: list[Any] = []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.is_relation:
+            continue
+        stack = [getattr(obj, field.attname)]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list | tuple):
+                stack.extend(item)
+            elif isinstance(item, int | str) and not isinstance(item, bool):
+                out.append(item)
+    return out
+
+
+def _refers_to(obj: models.Model, person: Person, user: User) -> bool:
+    for field in obj._meta.concrete_fields:
+        if not field.is_relation or field.name == "target":
+            continue
+        target = field.related_model
+        value = getattr(obj, field.attname)
+        if (target is Person and value == person.pk) or (target is User and value == user.pk):
+            return True
+    return False
+
+
+def test_no_row_of_any_table_links_a_rater_to_a_value(big: World, q1: ReviewRound) -> None:
+    ru = bureau_unit(q1, big)
+    given = {key: cast(big, key, ru, seed=70 + i) for i, key in enumerate(STAFF)}
+    close(big, q1)
+    assert not DraftBallot.objects.exists()
+    assert not BallotBox.objects.exists() and not Tally.objects.exists()
+    for model in apps.get_models():
+        for row in model._default_manager.all():
+            for key, values in given.items():
+                user = big.users[key]
+                if not _refers_to(row, user.person, user):  # type: ignore[arg-type]
+                    continue
+                leaked = {v for v in _plain_values(row) if v in set(values.values())}
+                assert not leaked, (model.__name__, key, leaked)
+
+
+def test_no_page_shows_a_rater_with_a_value(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    ru = bureau_unit(q1, big)
+    given = [cast(big, key, ru, seed=80 + i) for i, key in enumerate(STAFF)]
+    admin = client_as("region_admin")
+    close(big, q1)
+    for url in (
+        reverse("reviews:round", args=[q1.pk]),
+        reverse("reviews:results", args=[q1.pk, big.bureau.pk]),
+        reverse("reviews:raters", args=[q1.pk, big.bureau.pk]),
+        reverse("audit_log"),
+    ):
+        html = admin.get(url).content.decode()
+        for values in given:
+            for value in values.values():
+                assert f"<td>{value}</td>" not in html, (url, value)
+
+
+def test_progress_lists_who_has_not_voted_and_no_values(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    ru = bureau_unit(q1, big)
+    cast(big, "B00", ru, seed=1)
+    html = client_as("region_admin").get(reverse("reviews:round", args=[q1.pk])).content.decode()
+    assert "1 / 12" in html and "吴刚" in html  # B01 has not voted
+    row = html[html.index("区人力资源和社会保障局</td>") :].split("</tr>")[0]
+    assert "周敏" not in row  # B00 voted, so is not listed
