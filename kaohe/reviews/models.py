@@ -153,7 +153,7 @@ class ReviewRound(models.Model):
                 name="round_high_share",
                 violation_error_message=_(
                     "The share of a ballot that may get the high score must be above 0 and "
-                    "at most 1 (for example 0.30 for 30%)."
+                    "at most 1 (for example 0.30 for three in ten)."
                 ),
             ),
             models.CheckConstraint(

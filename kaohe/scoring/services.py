@@ -119,9 +119,7 @@ def _round_scores(
     scores: dict[int, Decimal] = {}
     withheld: dict[int, int] = {}
     k = max(3, round_.min_shown)
-    for target, score in RoundResult.objects.filter(round=round_).values_list(
-        "target_id", "score"
-    ):
+    for target, score in RoundResult.objects.filter(round=round_).values_list("target_id", "score"):
         if score is None:
             withheld[target] = k
         else:

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(high_share__gt=0) & models.Q(high_share__lte=1),
                 name="round_high_share",
-                violation_error_message='The share of a ballot that may get the high score must be above 0 and at most 1 (for example 0.30 for 30%).',
+                violation_error_message='The share of a ballot that may get the high score must be above 0 and at most 1 (for example 0.30 for three in ten).',
             ),
         ),
         migrations.AddConstraint(
