@@ -438,9 +438,32 @@ def test_a_superuser_still_sees_and_chooses_every_region(
         listing = client.get(_url(model, "changelist"), {"all": ""})
         assert listing.status_code == 200
         assert listing.context["cl"].full_result_count == model._default_manager.count()
+        for region in (world.region, world.other_region):
+            pk = _region_of_rows(model, region)[0]
+            assert client.get(_url(model, "change", pk)).status_code == 200
     page = client.get(_url(Unit, "add"))
     offered = set(page.context["adminform"].form.fields["parent"].queryset)
     assert {world.bureau, world.foreign_unit} <= offered
     for region in (world.region, world.other_region):
         leave = Leave.objects.get(region=region)
         assert client.get(_url(Leave, "change", leave.pk)).status_code == 200
+
+
+def test_an_inline_of_a_scoped_admin_offers_only_the_region(two_regions: World) -> None:
+    """Inlines are scoped by the admin that holds them, even a plain TabularInline."""
+    from django.test import RequestFactory
+
+    from kaohe.org.models import QuotaPoolMember
+
+    world = two_regions
+    request = RequestFactory().get("/")
+    request.user = world.users["other_admin"]
+    pool_admin = admin.site._registry[QuotaPool]
+    pool = QuotaPool.objects.get(region=world.other_region)
+    field = QuotaPoolMember._meta.get_field("unit")
+    for inline_class in pool_admin.get_inlines(request, pool):
+        inline = inline_class(QuotaPool, admin.site)
+        formfield = inline.formfield_for_dbfield(field, request)
+        assert isinstance(formfield, ModelChoiceField)
+        offered = set(formfield.queryset or [])
+        assert world.foreign_unit in offered and world.bureau not in offered
