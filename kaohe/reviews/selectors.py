@@ -231,8 +231,13 @@ def my_ballots(user: User) -> list[MyBallot]:
 
 
 def my_round_unit(user: User, round_unit_id: int) -> tuple[RoundUnit, BallotSheet]:
+    """The user's ballot in an open round; 404 otherwise. A rater's standing (and with it
+    the targets' logs and summaries) ends with the voting: a cadre who has since moved
+    must not keep reading the old unit through a past round."""
     ru = (
-        RoundUnit.objects.filter(pk=round_unit_id, round__region_id=region_id_of(user))
+        RoundUnit.objects.filter(
+            pk=round_unit_id, round__region_id=region_id_of(user), round__state=RoundState.OPEN
+        )
         .select_related("round", "unit", "unit__region")
         .first()
     )
