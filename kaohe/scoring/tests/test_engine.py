@@ -243,3 +243,40 @@ def test_group_ranks_is_competition_ranking_in_any_order(
     for person, group, score in people:
         # 1 + how many of the group scored higher (1, 1, 3).
         assert ranks[person] == 1 + sum(1 for _p, g, s in people if g == group and s > score)
+
+
+def test_a_withheld_rating_gives_its_weight_to_the_indicators_and_says_why() -> None:
+    # Rated on fewer than k ballots (decision 31): no rating part; the indicators count
+    # for the whole score, and the first step says why the rating is missing.
+    withheld = quarter_score(QuarterInput(1, 1, None, D(80), withheld=3), POLICY)
+    assert withheld.score == D(80)
+    assert withheld.steps[0].code == "part.withheld"
+    assert withheld.steps[0].figures == {"minimum": "3"}
+    assert [s.code for s in withheld.steps[1:]] == ["part.indicators", "score"]
+    # Not rated at all: no such step.
+    unrated = quarter_score(QuarterInput(2, 1, None, D(80)), POLICY)
+    assert "part.withheld" not in [s.code for s in unrated.steps]
+
+
+def test_a_withheld_democratic_evaluation_is_stated_in_the_year() -> None:
+    inp = AnnualInput(1, 1, "staff", False, None, D(90), (D(80),), (FG,), withheld=5)
+    composite, steps = annual_composite(inp, ANNUAL)
+    assert [s.code for s in steps][:2] == ["annual.role", "annual.withheld"]
+    assert steps[1].figures == {"minimum": "5"}
+    assert composite == D("82.22")  # (90 × 20 + 80 × 70) / 90: the weights re-shared
+
+
+def test_the_withheld_steps_read_in_chinese() -> None:
+    from django.utils import translation
+
+    from kaohe.scoring.explain import explain
+
+    with translation.override("zh-hans"):
+        _headline, lines = explain(
+            [
+                {"code": "part.withheld", "figures": {"minimum": "3"}},
+                {"code": "annual.withheld", "figures": {"minimum": "3"}},
+            ]
+        )
+    assert lines[0].startswith("评价此人的有效票少于 3 张") and "权重并入另一部分" in lines[0]
+    assert lines[1].startswith("民主测评中评价此人的有效票少于 3 张")
