@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
@@ -27,6 +28,19 @@ class AuthedRequest:
         user = request.user
         assert isinstance(user, User), "view must be wrapped in login_required"
         return cls(request=request, user=user)
+
+
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Redirect to the form's `next`, or to `fallback` when `next` points off this site.
+
+    `next` is user input: an unchecked one makes us an open redirect to a phishing page.
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    return HttpResponseRedirect(target)
 
 
 def parse_day(raw: str | None, default: _D) -> tuple[dt.date | _D, bool]:
