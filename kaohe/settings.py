@@ -8,7 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kaohe.env import ConfigError, env_bool, env_int, env_list, env_str, parse_database_url
+from kaohe.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -104,6 +112,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login lockout (django-axes): lock the username+IP pair after repeated failures.
+# The IP is the browser's: behind the reverse proxies listed in KAOHE_TRUSTED_PROXIES
+# it is read from their X-Forwarded-For, otherwise it is REMOTE_ADDR (kaohe.core.http).
+KAOHE_TRUSTED_PROXIES = env_networks("KAOHE_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "kaohe.core.http.client_address"
 AXES_FAILURE_LIMIT = env_int("KAOHE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("KAOHE_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

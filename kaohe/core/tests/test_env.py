@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.env import ConfigError, env_bool, env_int, parse_database_url
+from kaohe.env import ConfigError, env_bool, env_int, env_networks, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,6 +48,19 @@ def test_it_rejects_bad_booleans_and_numbers(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("KAOHE_SESSION_SECONDS", "10")
     with pytest.raises(ConfigError, match="minimum"):
         env_int("KAOHE_SESSION_SECONDS", 1, minimum=300)
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert env_networks("KAOHE_TRUSTED_PROXIES") == ()
+    monkeypatch.setenv("KAOHE_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1")
+    assert env_networks("KAOHE_TRUSTED_PROXIES") == (
+        ipaddress.ip_network("10.0.0.5"),
+        ipaddress.ip_network("10.1.0.0/16"),
+        ipaddress.ip_network("::1"),
+    )
+    monkeypatch.setenv("KAOHE_TRUSTED_PROXIES", "nginx.local")
+    with pytest.raises(ConfigError, match="KAOHE_TRUSTED_PROXIES"):
+        env_networks("KAOHE_TRUSTED_PROXIES")
 
 
 def _start(**env: str) -> subprocess.CompletedProcess[str]:
