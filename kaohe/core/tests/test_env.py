@@ -63,10 +63,10 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPat
         env_networks("KAOHE_TRUSTED_PROXIES")
 
 
-def _start(**env: str) -> subprocess.CompletedProcess[str]:
+def _start(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+    return subprocess.run(  # noqa: S603 (our own manage.py, arguments from the tests)
+        [sys.executable, "manage.py", "check", *args],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -88,3 +88,22 @@ def test_start_up_stops_on_a_bad_value_naming_the_variable() -> None:
 def test_start_up_works_in_production_with_a_secret_key() -> None:
     result = _start(KAOHE_DEBUG="0", KAOHE_SECRET_KEY="x" * 50, KAOHE_ALLOWED_HOSTS="kaohe.gov")
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "KAOHE_DEBUG": "0",
+    "KAOHE_SECRET_KEY": "k7Qx-9vLz_2mWcR8tYbN4pJhG6sDfA1eU3oK5iT0qZwXyVnB-hE8rM",
+    "KAOHE_ALLOWED_HOSTS": "kaohe.example.gov.cn",
+    "KAOHE_TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+def test_check_deploy_prints_no_warning_in_production() -> None:
+    result = _start("--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout, result.stdout
+
+
+def test_hsts_and_the_ssl_redirect_are_set_from_the_environment() -> None:
+    result = _start("--deploy", **PRODUCTION, KAOHE_HSTS_SECONDS="0", KAOHE_SSL_REDIRECT="off")
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr, result.stderr
