@@ -3,13 +3,18 @@ silently reverts what the earlier one saved."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from kaohe.accounts.models import User
+from kaohe.core.errors import ApplicationError
+from kaohe.scoring import services
 from kaohe.scoring.models import QuarterResult, QuarterRun
 from kaohe.testing import World
 
@@ -83,3 +88,46 @@ def test_a_second_change_of_the_same_row_from_a_stale_page_is_refused_in_chinese
     assert "在您打开本页期间，其他人已调整了" in page and row.person.name in page
     row.refresh_from_db()
     assert (row.grade, row.change_reason) == ("poor", "本季度受到通报批评")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_moment_from_one_shown_state_keep_one_and_refuse_the_other(
+    big: World, graded: QuarterRun
+) -> None:
+    """Both proposers read the row as shown, then save at once: whichever commits
+    second finds the row changed under its page and is refused, never overwrites."""
+    row = graded.results.filter(unit=big.bureau, grade="fairly_good").order_by("pk").first()
+    assert row is not None
+    shown = {row.pk: (row.grade, row.change_reason)}
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def propose(persona: str, grade: str, reason: str) -> None:
+        try:
+            actor = User.objects.get(username=persona)
+            run = QuarterRun.objects.get(pk=graded.pk)
+            barrier.wait()
+            services.quarter_propose(
+                actor=actor, run=run, changes={row.pk: (grade, reason)}, shown=shown
+            )
+            outcomes[persona] = "saved"
+        except ApplicationError as exc:
+            outcomes[persona] = exc.message
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=propose, args=("unit_head", "poor", "本季度受到通报批评")),
+        threading.Thread(target=propose, args=("region_admin", "average", "完成任务一般")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["region_admin", "unit_head"]
+    saved = [p for p, outcome in outcomes.items() if outcome == "saved"]
+    assert len(saved) == 1, outcomes
+    refused = outcomes["region_admin" if saved == ["unit_head"] else "unit_head"]
+    assert "在您打开本页期间，其他人已调整了" in refused
+    row.refresh_from_db()
+    assert row.grade == ("poor" if saved == ["unit_head"] else "average")
