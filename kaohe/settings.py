@@ -8,7 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from kaohe.env import ConfigError, env_bool, env_int, env_list, env_str, parse_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from kaohe.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +39,10 @@ if not SECRET_KEY:
 # round is open: its sealed boxes could not be opened (docs/operations.md).
 BALLOT_KEY = env_str("KAOHE_BALLOT_KEY")
 
+# The reverse proxies in front of us (docs/operations.md): only their X-Forwarded-*
+# headers are believed; with none, the client is REMOTE_ADDR and the headers are ignored.
+KAOHE_TRUSTED_PROXIES = env_networks("KAOHE_TRUSTED_PROXIES")
+
 ALLOWED_HOSTS = env_list("KAOHE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KAOHE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -40,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "kaohe.core",
     "kaohe.accounts",
     "kaohe.org",
@@ -51,12 +66,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaohe.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaohe.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -109,6 +126,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login lockout (django-axes): lock the username+IP pair after repeated failures.
+# The IP is the browser's (kaohe.core.http.client_address, KAOHE_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "kaohe.core.http.client_address"
 AXES_FAILURE_LIMIT = env_int("KAOHE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("KAOHE_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -125,9 +144,41 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("KAOHE_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "kaohe.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS. With debug off, plain-HTTP requests are redirected and browsers told to
+# use HTTPS only (HSTS, one year). Behind the TLS-terminating proxy the request
+# reaches us as HTTP: the trusted proxy's X-Forwarded-Proto says what the browser used.
+SECURE_SSL_REDIRECT = env_bool("KAOHE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("KAOHE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAOHE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("KAOHE_HSTS_PRELOAD", not DEBUG)
+if KAOHE_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static
+# files, plus inline <script> blocks that carry the request's nonce
+# (`<script nonce="{{ request.csp_nonce }}">`); no inline styles or event handlers.
+CONTENT_SECURITY_POLICY = {
+    # The API docs page is django-ninja's, which loads Swagger UI from a CDN with an
+    # inline script; it gets a policy when Swagger UI is served from our static files.
+    "EXCLUDE_URL_PREFIXES": ["/api/docs"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

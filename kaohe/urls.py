@@ -12,6 +12,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
+    path("password/", account_views.password_change, name="password_change"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("org/", include("kaohe.org.urls")),
     path("logs/", include("kaohe.worklogs.urls")),

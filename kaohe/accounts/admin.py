@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
@@ -55,8 +56,17 @@ class RoleGrantAdmin(RegionScopedAdmin):
             role_revoke(actor=_admin_user(request), grant=grant)
 
 
+class PasswordSetByAdminForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
+    """A password an administrator typed is known to them: the holder must replace it."""
+
+    def save(self, commit: bool = True) -> Any:
+        self.user.must_change_password = True
+        return super().save(commit=commit)
+
+
 @admin.register(User)
 class KaoheUserAdmin(RegionScopedAdmin, UserAdmin):  # type: ignore[type-arg]
+    change_password_form = PasswordSetByAdminForm
     list_display = ("username", "first_name", "person", "is_active", "last_login")
     search_fields = ("username", "first_name", "person__name", "person__staff_no")
     raw_id_fields = ("person",)
@@ -84,4 +94,6 @@ class KaoheUserAdmin(RegionScopedAdmin, UserAdmin):  # type: ignore[type-arg]
         person = obj.person
         if not actor.is_superuser and person is not None and person.region_id != actor.region_id:
             raise PermissionDenied
+        if not change:
+            obj.must_change_password = True  # the administrator chose this first password
         super().save_model(request, obj, form, change)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from kaohe.accounts.access import can_manage_roster, is_region_admin, roles_of
@@ -12,7 +13,9 @@ from kaohe.worklogs.selectors import OVERSIGHT_ROLES
 
 def access(request: HttpRequest) -> dict[str, Any]:
     """What the navigation needs to know about the acting user."""
-    user = request.user
+    # An error page for a request refused before AuthenticationMiddleware ran (a
+    # foreign Host header: 400) has no user; it gets the anonymous navigation.
+    user = getattr(request, "user", None) or AnonymousUser()
     unread = (
         Notification.objects.filter(user=user, read_at__isnull=True).count()
         if isinstance(user, User)

@@ -21,6 +21,9 @@ class User(AbstractUser):
         related_name="user",
         verbose_name=_("person"),
     )
+    # Set on accounts whose password someone else chose (an administrator, an import):
+    # the holder must choose their own before anything else (accounts.middleware).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

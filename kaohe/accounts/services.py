@@ -70,3 +70,12 @@ def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
     audit_record(
         actor=actor, action="accounts.role.revoke", obj=user, region=user.region, details=details
     )
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> None:
+    """The holder sets their own password (already validated); this lifts a forced change."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(actor=user, action="accounts.password.change", obj=user, region=user.region)

@@ -54,3 +54,8 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         return redirect("notifications")
     items = Notification.objects.filter(user=req.user).order_by("-created_at", "-id")[:50]
     return render(request, "core/notifications.html", {"items": items})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused for its CSRF token: our 403 page says what to do, in Chinese."""
+    return render(request, "403.html", {"csrf_failed": True}, status=403)

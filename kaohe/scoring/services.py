@@ -12,7 +12,7 @@ import functools
 import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -398,11 +398,25 @@ def quarter_compute(
 
 
 @transaction.atomic
-def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[str, str]]) -> int:
+def quarter_propose(
+    *,
+    actor: User,
+    run: QuarterRun,
+    changes: Mapping[int, tuple[str, str]],
+    shown: Mapping[int, tuple[str, str]],
+) -> int:
     """The unit head's proposal: {result id: (grade, reason)}. A grade may go down
     freely with a reason; it may not rise above the score's band, and 好 only
-    within the pool's remaining places."""
-    if run.state != RunState.COMPUTED:
+    within the pool's remaining places.
+
+    `shown` is each row's (grade, reason) as the proposer's page showed them. A row
+    sent as shown is left alone, so a page opened earlier never reverts what another
+    proposer saved since; a row changed on a page whose view of it is out of date is
+    refused, with nothing saved."""
+    # One proposal of a run at a time: the pools' 好 places are counted across rows
+    # (and units) that another proposal could be filling at the same moment.
+    locked = QuarterRun.objects.select_for_update().filter(pk=run.pk)
+    if locked.values_list("state", flat=True).first() != RunState.COMPUTED:
         raise ApplicationError(_("Grades can be proposed only before the office confirms them."))
     results = {
         r.pk: r
@@ -412,11 +426,18 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
     }
     scope = scope_of(actor, PROPOSER_ROLES)
     problems: list[str] = []
+    stale: list[str] = []
     changed: list[QuarterResult] = []
     for result_id, (grade, reason) in changes.items():
         r = results.get(result_id)
         if r is None or not scope.covers_path(r.unit.path, r.unit_id):
             raise ApplicationError(_("You may propose grades only for your own units."))
+        shown_grade, shown_reason = shown.get(result_id, ("", ""))
+        if (grade, reason.strip()) == (shown_grade, shown_reason.strip()):
+            continue  # not touched on this page: keep what is stored, whoever wrote it
+        if (r.grade, r.change_reason) != (shown_grade, shown_reason.strip()):
+            stale.append(r.person.name)
+            continue
         if grade == r.grade and not (r.tie and reason.strip()):
             continue  # unchanged; a tied row may still record the head's decision
         if not r.band or grade not in GRADE_RANK:
@@ -443,6 +464,14 @@ def quarter_propose(*, actor: User, run: QuarterRun, changes: dict[int, tuple[st
                 {"code": "proposed", "figures": {"grade": grade, "reason": r.change_reason}}
             )
         changed.append(r)
+    if stale:
+        raise ApplicationError(
+            _(
+                "Someone else changed the grades of %(names)s while this page was open; "
+                "nothing was saved. Reload the page to see their changes, then make yours again."
+            )
+            % {"names": "、".join(stale)}
+        )
     if problems:
         raise ApplicationError(" ".join(problems), {"problems": problems})
     QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])

@@ -135,16 +135,24 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
     req = AuthedRequest.of(request)
     run, unit, results, counters = selectors.unit_proposal(req.user, run_id, unit_id)
     if request.method == "POST":
+        proposed = [r for r in results if r.computed_grade]
         changes = {
             r.pk: (
                 request.POST.get(f"grade_{r.pk}", r.grade),
                 request.POST.get(f"reason_{r.pk}", ""),
             )
-            for r in results
-            if r.computed_grade
+            for r in proposed
+        }
+        # What the page showed when it was opened; a page without it shows nothing current.
+        shown = {
+            r.pk: (
+                request.POST.get(f"shown_grade_{r.pk}", ""),
+                request.POST.get(f"shown_reason_{r.pk}", ""),
+            )
+            for r in proposed
         }
         try:
-            count = services.quarter_propose(actor=req.user, run=run, changes=changes)
+            count = services.quarter_propose(actor=req.user, run=run, changes=changes, shown=shown)
         except ApplicationError as exc:
             queue_problems(request, exc)
         else:

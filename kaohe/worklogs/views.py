@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.core.http import AuthedRequest, parse_day, redirect_back
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
@@ -138,7 +138,7 @@ def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResp
             "worklogs/_log_item.html",
             {"log": log, "leader_unit_ids": _leader_unit_ids(req, [log])},
         )
-    return redirect(request.POST.get("next") or reverse("worklogs:feed"))
+    return redirect_back(request, reverse("worklogs:feed"))
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.env import ConfigError, env_bool, env_int, parse_database_url
+from kaohe.env import ConfigError, env_bool, env_int, env_networks, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -49,10 +50,23 @@ def test_it_rejects_bad_booleans_and_numbers(monkeypatch: pytest.MonkeyPatch) ->
         env_int("KAOHE_SESSION_SECONDS", 1, minimum=300)
 
 
-def _start(**env: str) -> subprocess.CompletedProcess[str]:
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert env_networks("KAOHE_TRUSTED_PROXIES") == ()
+    monkeypatch.setenv("KAOHE_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1")
+    assert env_networks("KAOHE_TRUSTED_PROXIES") == (
+        ipaddress.ip_network("10.0.0.5"),
+        ipaddress.ip_network("10.1.0.0/16"),
+        ipaddress.ip_network("::1"),
+    )
+    monkeypatch.setenv("KAOHE_TRUSTED_PROXIES", "nginx.local")
+    with pytest.raises(ConfigError, match="KAOHE_TRUSTED_PROXIES"):
+        env_networks("KAOHE_TRUSTED_PROXIES")
+
+
+def _start(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+    return subprocess.run(  # noqa: S603 (our own manage.py, arguments from the tests)
+        [sys.executable, "manage.py", "check", *args],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -74,3 +88,22 @@ def test_start_up_stops_on_a_bad_value_naming_the_variable() -> None:
 def test_start_up_works_in_production_with_a_secret_key() -> None:
     result = _start(KAOHE_DEBUG="0", KAOHE_SECRET_KEY="x" * 50, KAOHE_ALLOWED_HOSTS="kaohe.gov")
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "KAOHE_DEBUG": "0",
+    "KAOHE_SECRET_KEY": "k7Qx-9vLz_2mWcR8tYbN4pJhG6sDfA1eU3oK5iT0qZwXyVnB-hE8rM",
+    "KAOHE_ALLOWED_HOSTS": "kaohe.example.gov.cn",
+    "KAOHE_TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+def test_check_deploy_prints_no_warning_in_production() -> None:
+    result = _start("--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout, result.stdout
+
+
+def test_hsts_and_the_ssl_redirect_are_set_from_the_environment() -> None:
+    result = _start("--deploy", **PRODUCTION, KAOHE_HSTS_SECONDS="0", KAOHE_SSL_REDIRECT="off")
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr, result.stderr

@@ -68,6 +68,11 @@ def computed(big: World, q1: ReviewRound) -> QuarterRun:
     )
 
 
+def shown_of(run: QuarterRun) -> dict[int, tuple[str, str]]:
+    """Every row's grade and reason as a freshly opened proposal page shows them."""
+    return {r.pk: (r.grade, r.change_reason) for r in run.results.all()}
+
+
 def result(run: QuarterRun, name: str) -> QuarterResult:
     return run.results.get(person__name=name)
 
@@ -126,21 +131,33 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     top = result(run, "周敏")
     with pytest.raises(ApplicationError, match="理由"):
         services.quarter_propose(
-            actor=big.users["unit_head"], run=run, changes={top.pk: ("fairly_good", "")}
+            actor=big.users["unit_head"],
+            run=run,
+            changes={top.pk: ("fairly_good", "")},
+            shown=shown_of(run),
         )
     services.quarter_propose(
-        actor=big.users["unit_head"], run=run, changes={top.pk: ("fairly_good", "年内受到诫勉")}
+        actor=big.users["unit_head"],
+        run=run,
+        changes={top.pk: ("fairly_good", "年内受到诫勉")},
+        shown=shown_of(run),
     )
     assert result(run, "周敏").grade == "fairly_good"
     low = run.results.filter(score__lt=80).exclude(computed_grade="").first()
     assert low is not None
     with pytest.raises(ApplicationError, match="不能高于"):
         services.quarter_propose(
-            actor=big.users["unit_head"], run=run, changes={low.pk: ("good", "表现突出")}
+            actor=big.users["unit_head"],
+            run=run,
+            changes={low.pk: ("good", "表现突出")},
+            shown=shown_of(run),
         )
     with pytest.raises(ApplicationError):
         services.quarter_propose(
-            actor=big.users["cadre_other"], run=run, changes={top.pk: ("good", "xxxx")}
+            actor=big.users["cadre_other"],
+            run=run,
+            changes={top.pk: ("good", "xxxx")},
+            shown=shown_of(run),
         )
 
 
@@ -234,9 +251,13 @@ def test_the_quota_costs_the_same_queries_however_many_pools(
 
     def propose_queries(rows: list[QuarterResult]) -> int:
         actor = User.objects.get(pk=big.users["unit_head"].pk)  # no grants cached
+        shown = shown_of(graded)
         with CaptureQueriesContext(connection) as captured:
             changed = services.quarter_propose(
-                actor=actor, run=graded, changes={r.pk: ("poor", "年内受到诫勉") for r in rows}
+                actor=actor,
+                run=graded,
+                changes={r.pk: ("poor", "年内受到诫勉") for r in rows},
+                shown=shown,
             )
         assert changed == len(rows)
         return len(captured)
