@@ -631,6 +631,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
             f"GROUP BY unit_id, {ROLE_TO_GROUP.format(role='leadership_role')}",
             [region.pk],
         )
+        cursor.execute(f"CREATE UNIQUE INDEX {GROUPS}_key ON {GROUPS} (unit_id, rater_group)")
         # The open boxes: their tallies in one GROUP BY, their counts plain.
         cursor.execute(
             "INSERT INTO reviews_tally (round_id, unit_id, target_id, rater_group, dimension, "  # noqa: S608
