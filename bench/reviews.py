@@ -447,6 +447,10 @@ def time_submissions(label: str) -> None:
 
 
 def _verb(statement: str) -> str:
+    """A statement's kind; Django logs an executemany as "<n> times: <statement>"."""
+    count, times, rest = statement.partition(" times: ")
+    if times and count.isdigit():
+        return f"{_verb(rest)} of {count} rows"
     return statement.lstrip().split(" ", 1)[0].upper()
 
 
