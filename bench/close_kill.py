@@ -326,8 +326,9 @@ def trial(db: Database, args: argparse.Namespace) -> bool:
         f"{runs[0].moment:.2f}–{runs[-1].moment:.2f} s of {duration:.2f} s: "
         f"{sum(r.outcome == OPEN for r in runs)} left the round open and intact, "
         f"{sum(r.outcome == CLOSED for r in runs)} closed and complete, "
-        f"{len(between)} in between; {sum(not r.killed for r in runs)} had ended "
-        "before the kill"
+        f"{len(between)} in between; in {sum(r.step.startswith('ended') for r in runs)} "
+        f"the close had returned before the kill, {sum(not r.killed for r in runs)} "
+        "had exited"
     )
     return complete and not between
 
