@@ -1,24 +1,54 @@
-"""Rating-round benchmark: closing a round (close, folding the scores into tallies,
-results) against a plain GROUP BY over the same score rows. Prints figures; asserts
-nothing.
+"""Rating-round benchmark: closing a round against one GROUP BY over its ballots'
+scores, and submitting one ballot of 30 scores. Prints figures; asserts nothing.
 
     python bench/reviews.py [--skip-sqlite] [--skip-pg] [--people 100000] [--unit-size 25]
 
 (a) sqlite  the demo county in a temporary SQLite file, one round with every unit
             able to vote (small units' outside raters approved as in the demo) and
-            every ballot cast, written in bulk as the demo does.
+            every ballot cast, folded in bulk as the demo does (`boxes.ballots_fold`).
 (b) pg      `--people` cadres (default 100,000) in units of `--unit-size` (default
-            25) built in SQL on a throwaway PostgreSQL database, with a score for
-            every rater × target pair of each unit: about 2.4 million rows.
+            25) built in SQL on a throwaway PostgreSQL database, every ballot cast: a
+            score for every rater × target pair of each unit, about 2.4 million.
 
-Both time `services.round_close` (close, then tallies + results + deleting the scores),
-the GROUP BY over the same score rows (the yardstick of the issue), and
-`closing.scores_tally` and `closing.results_write` on their own, so readers see where
-the time goes.
+The yardstick. kaohe keeps no row per score any more (decision 31): a submitted ballot
+is folded into its group's ballot box, sealed while the group has at most k valid
+ballots, plain `Tally` rows after, so most of the aggregation is done a ballot at a
+time while voting runs, and the close aggregates tallies, not scores. The yardstick
+is still the GROUP BY over the round's per-ballot scores
+
+    SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value)
+    FROM bench_score WHERE round_id = %s GROUP BY target_id, rater_group
+
+because that is the work of aggregating the round's ballots once, the least any close
+over the ballots could do, and it is what earlier sessions measured the close
+against (then over `reviews_score`): the ratio `round_close / GROUP BY` (target
+<= 3) stays comparable across the redesign. The scores go into `bench_score`, a
+bench-only scratch table shaped like the old `reviews_score` (random key, round,
+unit, target, group, aspect, value; the (round, target, group, aspect) index), holding
+the same values the ballots gave; kaohe never reads it. The GROUP BY is the median of
+three runs; on PostgreSQL also of three as a parallel hash aggregate, and the faster
+of the two counts, so the ratio is never flattered by a slow plan.
+
+(b) builds the open round as voting leaves it, in SQL: participation (one row per
+rater, the day only), the scores in `bench_score`, then the tallies of every group
+that has more than k valid ballots as one GROUP BY over them, and a box per group:
+plain (valid and void counts) for those, sealed with `kaohe.reviews.seal` for the
+groups of at most k ballots (the main leader's group, one ballot, and a leadership
+team of three), whose tallies are read from the same scores. `boxes.ballots_fold`
+would give the same rows; it is only slower.
+
+Both parts then time `services.round_close` and, by standing in for kaohe's own
+functions while it runs, where its time goes: the state change, opening the sealed
+boxes (`boxes_open_all`), the tallies side by side (`closing.scores_tally`), the
+results SQL, dropping the tallies and boxes (`closing._tallies_delete`) and the
+commit. And one ballot submission of 30 scores (`services.ballot_submit`) in units of
+31 cadres, with its time and the SQL statements it sends: while the group's box is
+sealed (its first k ballots), the ballot that opens it, and once it is open.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
 drops a database named kaohe_bench_reviews_<pid>, also when it fails. Each part runs
 in its own Python process, so each gets a fresh Django set-up for its own database.
+`bench/close_kill.py` uses the same builder to kill closes at 20 moments.
 """
 
 from __future__ import annotations
@@ -26,14 +56,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+from unittest import mock
 
 from common import (
     DB_PREFIX,
@@ -47,14 +82,24 @@ from common import (
 )
 
 if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+
     from kaohe.accounts.models import User
+    from kaohe.reviews.boxes import CastBallot
     from kaohe.reviews.models import ReviewRound
 
+SCORES = "bench_score"  # the bench's scratch table of per-ballot scores
+GROUPS = "bench_groups"  # ballots per (unit, rater group), while building
 GROUP_BY = (
-    "SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value) "
-    "FROM reviews_score WHERE round_id = %s GROUP BY target_id, rater_group"
+    "SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value) "  # noqa: S608
+    f"FROM {SCORES} WHERE round_id = %s GROUP BY target_id, rater_group"
 )
 TARGETS = {"close": 3.0, "sqlite": 3.0, "pg": 60.0}  # ratio; seconds per part
+SUBMIT_UNITS = 3  # units of 31 cadres whose "others" raters submit one by one
+SUBMIT_UNIT_SIZE = 31  # 1 main leader, 3 team members, 27 others: 30 scores a ballot
+ROLE_TO_GROUP = "CASE {role} WHEN 'main' THEN 'leader' WHEN 'team' THEN 'team' ELSE 'others' END"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --- Orchestration (no Django in this process) -----------------------------------
@@ -86,7 +131,27 @@ def orchestrate(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-# --- Shared by both parts ------------------------------------------------------------
+# --- The scratch table of scores and the yardstick ----------------------------------
+
+
+def scores_table_create(cursor: CursorWrapper) -> None:
+    """`bench_score`, shaped like the old `reviews_score`; indexed by `scores_index`."""
+    key = "uuid" if cursor.db.vendor == "postgresql" else "char(32)"
+    cursor.execute(f"DROP TABLE IF EXISTS {SCORES}")
+    cursor.execute(
+        f"CREATE TABLE {SCORES} (id {key} NOT NULL, round_id bigint NOT NULL, "
+        "unit_id bigint NOT NULL, target_id bigint NOT NULL, "
+        "rater_group varchar(16) NOT NULL, dimension varchar(8) NOT NULL, "
+        "value smallint NOT NULL)"
+    )
+
+
+def scores_index(cursor: CursorWrapper) -> None:
+    """The old table's indexes, built once the rows are in (one pass, not per row)."""
+    cursor.execute(f"CREATE UNIQUE INDEX {SCORES}_id ON {SCORES} (id)")
+    cursor.execute(
+        f"CREATE INDEX {SCORES}_rtgd ON {SCORES} (round_id, target_id, rater_group, dimension)"
+    )
 
 
 def group_by_seconds(round_id: int, *, hashed: bool = False) -> tuple[float, int]:
@@ -125,80 +190,555 @@ def fastest_group_by(round_id: int) -> tuple[float, int, str]:
     return best, runs[0][1], account
 
 
-class Stopwatch:
-    """Times the two phases of round_close from inside the one call, by standing in
-    for `closing.scores_tally` and `closing.results_write` while it runs.
+# --- Where a close's time goes --------------------------------------------------------
 
-    On PostgreSQL any deferred constraint checks run at commit, after results_write
-    has returned; the stand-in forces them at its end, inside the same transaction, so
-    they are shown on their own.
+
+@dataclass
+class CloseWatch:
+    """Times the steps of one `round_close` from inside the call, by standing in for
+    `closing.boxes_open_all`, `closing.scores_tally`, `closing._results_sql` and
+    `closing._tallies_delete` while it runs (kaohe's code is not changed).
+
+    The results SQL has no function of its own to wrap: it is the time from the end
+    of `scores_tally` to the start of `_tallies_delete` (building the statement, the
+    results INSERT, the void counts, dropping the scratch tables).
     """
 
-    def __init__(self) -> None:
-        self.tally = self.fk_checks = self.write = 0.0
+    marks: dict[str, float] = field(default_factory=dict)
+    returned: dict[str, Any] = field(default_factory=dict)
+    on_step: Callable[[str], None] | None = None  # told as each step begins
+    _originals: dict[str, Any] = field(default_factory=dict)
 
-    def __enter__(self) -> Stopwatch:
-        from django.db import connection
+    def _wrap(self, name: str, function: F) -> F:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.on_step is not None:
+                self.on_step(name)
+            self.marks.setdefault(f"{name}:start", time.perf_counter())
+            try:
+                self.returned[name] = function(*args, **kwargs)
+                return self.returned[name]
+            finally:
+                self.marks[f"{name}:end"] = time.perf_counter()
 
+        return timed  # type: ignore[return-value]
+
+    def __enter__(self) -> CloseWatch:
         from kaohe.reviews import closing
 
-        self._originals = (closing.scores_tally, closing.results_write)
-        tally, write = self._originals
-
-        def timed_tally(round_: ReviewRound) -> int:
-            started = time.perf_counter()
-            tallies = tally(round_)
-            self.tally = time.perf_counter() - started
-            return tallies
-
-        def timed_write(round_: ReviewRound) -> int:
-            started = time.perf_counter()
-            written = write(round_)
-            self.write = time.perf_counter() - started
-            if connection.vendor == "postgresql":
-                started = time.perf_counter()
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                self.fk_checks = time.perf_counter() - started
-            return written
-
-        closing.scores_tally = timed_tally
-        closing.results_write = timed_write
+        for name in ("boxes_open_all", "scores_tally", "_results_sql", "_tallies_delete"):
+            self._originals[name] = getattr(closing, name)
+            setattr(closing, name, self._wrap(name, getattr(closing, name)))
         return self
 
     def __exit__(self, *exc: object) -> None:
         from kaohe.reviews import closing
 
-        closing.scores_tally, closing.results_write = self._originals
+        for name, original in self._originals.items():
+            setattr(closing, name, original)
+
+    def span(self, first: str, last: str) -> float:
+        return self.marks.get(last, 0.0) - self.marks.get(first, 0.0)
 
 
 def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> None:
-    """Time round_close against the GROUP BY, with the tallies and the results apart."""
+    """Time round_close against the GROUP BY, with its steps apart."""
     from kaohe.reviews import services
-    from kaohe.reviews.models import RoundResult, Score
+    from kaohe.reviews.models import BallotBox, Participation, RoundResult, Tally
 
-    scores = Score.objects.filter(round=round_).count()
-    # On the table as voting left it.
+    ballots = Participation.objects.filter(round=round_).count()
+    boxes = BallotBox.objects.filter(round=round_).count()
+    sealed = BallotBox.objects.filter(round=round_, sealed__isnull=False).count()
+    tallies = Tally.objects.filter(round=round_).count()
+    # On the scores as voting gave them.
     plain, groups, account = fastest_group_by(round_.pk)
-    with Stopwatch() as watch:
-        started = time.perf_counter()
+    scores = _count(f"SELECT COUNT(*) FROM {SCORES} WHERE round_id = %s", [round_.pk])  # noqa: S608
+    with CloseWatch() as watch:
+        watch.marks["call:start"] = time.perf_counter()
         services.round_close(actor=admin, round_=round_)
-        close = time.perf_counter() - started
+        watch.marks["call:end"] = time.perf_counter()
+    close = watch.span("call:start", "call:end")
     results = RoundResult.objects.filter(round=round_).count()
     ratio = close / plain if plain else float("inf")
-    rest = close - watch.tally - watch.fk_checks - watch.write
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"  {label}: {scores:,} score rows, {groups:,} (target, group) rows; load {load}")
-    print(f"  GROUP BY (median of 3, the faster plan): {plain:.3f} s; {account}")
-    print(f"  round_close (close + tallies + results): {close:.2f} s (target < {target:g} s)")
-    print(f"  ratio round_close / GROUP BY: {ratio:.1f} (target <= {TARGETS['close']:g})")
-    print(f"    scores_tally (the scores tallied into a scratch table): {watch.tally:.2f} s")
     print(
-        f"    results_write ({results:,} results written, the scores dropped): {watch.write:.2f} s"
+        f"  {label}: {ballots:,} ballots, {scores:,} scores; the open round keeps {boxes:,} "
+        f"boxes ({sealed:,} sealed) and {tallies:,} tallies; load {load}"
     )
-    if watch.fk_checks:
-        print(f"    deferred constraint checks: {watch.fk_checks:.2f} s")
-    print(f"    the rest (state change, event, audit, commits): {rest:.2f} s")
+    print(
+        f"  GROUP BY over the scores, {groups:,} (target, group) rows "
+        f"(median of 3, the faster plan): {plain:.3f} s; {account}"
+    )
+    print(f"  round_close (one transaction): {close:.2f} s (target < {target:g} s)")
+    print(f"  ratio round_close / GROUP BY: {ratio:.1f} (target <= {TARGETS['close']:g})")
+    steps = [
+        ("state change, event, audit, drafts", "call:start", "boxes_open_all:start"),
+        (
+            f"opening the {watch.returned.get('boxes_open_all', 0):,} sealed boxes",
+            "boxes_open_all:start",
+            "boxes_open_all:end",
+        ),
+        ("tallies side by side (scores_tally)", "scores_tally:start", "scores_tally:end"),
+        (
+            f"results SQL ({results:,} results, void counts)",
+            "scores_tally:end",
+            "_tallies_delete:start",
+        ),
+        ("dropping the tallies and boxes", "_tallies_delete:start", "_tallies_delete:end"),
+        ("commit", "_tallies_delete:end", "call:end"),
+    ]
+    for name, first, last in steps:
+        print(f"    {name}: {watch.span(first, last):.2f} s")
+    built = watch.span("_results_sql:start", "_results_sql:end")
+    print(f"      (of the results SQL, building the statement in Python: {built:.3f} s)")
+
+
+def _count(query: str, params: list[Any]) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- One ballot submission --------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    kind: str  # "first", "sealed", "opening" or "open"
+    seconds: float
+    statements: list[str]
+
+
+def time_submissions(label: str) -> None:
+    """`services.ballot_submit` of 30 scores, by the "others" raters of units of 31
+    cadres, each in its own transaction as a rater's request would be: the first k
+    ballots of the group go into its sealed box, the next one opens it, the rest are
+    added to its tallies. Median time and SQL statements per kind."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kaohe.accounts.models import Role, User
+    from kaohe.accounts.services import role_grant
+    from kaohe.org import services as org_services
+    from kaohe.org.models import (
+        LeadershipRole,
+        MembershipStatus,
+        PersonnelCategory,
+        RankLevel,
+        Region,
+        UnitKind,
+        UnitType,
+    )
+    from kaohe.reviews import services
+    from kaohe.reviews.boxes import opens_at
+    from kaohe.reviews.models import RoundUnit
+
+    year = timezone.localdate().year
+    started = time.perf_counter()
+    region = org_services.region_create(
+        actor=None, name="提交基准区", code="bench-submit", level=Region.Level.DISTRICT
+    )
+    admin = User.objects.create(username="bench_submit_admin", region=region)
+    role_grant(actor=None, user=admin, role=Role.REGION_ADMIN)
+    rank = RankLevel.objects.filter(region=region).order_by("sort_order")[0]
+    category = PersonnelCategory.objects.filter(region=region)[0]
+    raters: dict[int, list[User]] = {}
+    for u in range(SUBMIT_UNITS):
+        unit = org_services.unit_create(
+            actor=None,
+            region=region,
+            name=f"提交基准单位{u + 1}",
+            code=f"SB{u + 1:03d}",
+            unit_type=UnitType.DISTRICT_UNIT,
+            unit_kind=UnitKind.ADMINISTRATIVE,
+        )
+        for i in range(SUBMIT_UNIT_SIZE):
+            person = org_services.person_create(
+                actor=None, region=region, staff_no=f"SB{u + 1}{i:03d}", name=f"提交{u + 1}-{i}"
+            )
+            role = (
+                LeadershipRole.MAIN
+                if i == 0
+                else LeadershipRole.TEAM
+                if i <= 3
+                else LeadershipRole.STAFF
+            )
+            org_services.membership_change(
+                actor=None,
+                person=person,
+                unit=unit,
+                rank_level=rank,
+                personnel_category=category,
+                leadership_role=role,
+                status=MembershipStatus.ON_DUTY,
+                valid_from=dt.date(year, 1, 1),
+            )
+            if role == LeadershipRole.STAFF:
+                user = User.objects.create(
+                    username=f"sb_{person.staff_no}", region=region, person=person
+                )
+                raters.setdefault(unit.pk, []).append(user)
+    round_ = services.round_create(
+        actor=admin,
+        region=region,
+        year=year,
+        number=4,
+        starts_on=dt.date(year + 1, 1, 1),
+        ends_on=dt.date(year + 1, 1, 10),
+    )
+    services.round_open(actor=admin, round_=round_)
+    setup = time.perf_counter() - started
+
+    rng = random.Random(20261202)
+    threshold = opens_at(round_)
+    runs: list[Submission] = []
+    for round_unit in RoundUnit.objects.filter(round=round_).select_related("round", "unit"):
+        sheet_people: list[int] | None = None
+        for n, user in enumerate(raters[round_unit.unit_id], start=1):
+            if sheet_people is None:
+                assert user.person is not None
+                sheet = services.ballot_sheet(rater=user.person, round_unit=round_unit)
+                assert sheet is not None
+                sheet_people = [p.pk for p in sheet.targets] + [user.person.pk]
+            assert user.person is not None
+            values = {
+                str(pid): rng.randint(60, 89) for pid in sheet_people if pid != user.person.pk
+            }
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                valid = services.ballot_submit(actor=user, round_unit=round_unit, values=values)
+                seconds = time.perf_counter() - started
+            assert valid and len(values) == SUBMIT_UNIT_SIZE - 1
+            kind = (
+                "first"
+                if n == 1
+                else "sealed"
+                if n < threshold
+                else "opening"
+                if n == threshold
+                else "open"
+            )
+            runs.append(Submission(kind, seconds, [q["sql"] for q in queries.captured_queries]))
+    print(
+        f"  {label}: one ballot of {SUBMIT_UNIT_SIZE - 1} scores, services.ballot_submit, "
+        f"{len(runs)} submissions in {SUBMIT_UNITS} units of {SUBMIT_UNIT_SIZE} "
+        f"(set-up {setup:.1f} s); k = {threshold - 1}"
+    )
+    descriptions = {
+        "first": "box sealed, the group's first ballot (creates the box)",
+        "sealed": f"box sealed (ballots 2–{threshold - 1} of the group)",
+        "opening": f"the ballot that opens the box (ballot {threshold})",
+        "open": f"box open (ballots {threshold + 1}–{SUBMIT_UNIT_SIZE - 4})",
+    }
+    for kind, description in descriptions.items():
+        chosen = [r for r in runs if r.kind == kind]
+        times = sorted(r.seconds * 1000 for r in chosen)
+        counts = sorted({len(r.statements) for r in chosen})
+        spread = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+        verbs = Counter(_verb(s) for s in chosen[-1].statements)
+        print(
+            f"    {description}: median {statistics.median(times):.1f} ms over {len(chosen)} "
+            f"(range {times[0]:.1f}–{times[-1]:.1f} ms); {spread} SQL statements "
+            f"({', '.join(f'{n} {v}' for v, n in sorted(verbs.items()))})"
+        )
+
+
+def _verb(statement: str) -> str:
+    """A statement's kind; Django logs an executemany as "<n> times: <statement>"."""
+    count, times, rest = statement.partition(" times: ")
+    if times and count.isdigit():
+        return f"{_verb(rest)} of {count} rows"
+    return statement.lstrip().split(" ", 1)[0].upper()
+
+
+# --- Building an open round in SQL (part (b), and bench/close_kill.py) --------------
+
+
+class BuildSql:
+    """The few spellings that differ between PostgreSQL and SQLite while building."""
+
+    def __init__(self, vendor: str) -> None:
+        self.pg = vendor == "postgresql"
+
+    def random(self) -> str:
+        """A uniform number in [0, 1)."""
+        return "random()" if self.pg else "((random() % 1000000 + 1000000) % 1000000) / 1e6"
+
+    def score(self) -> str:
+        """A bell curve around 84 (the sum of three uniforms), clipped to 50–100."""
+        r = self.random()
+        bell = f"round(84 + 10 * ({r} + {r} + {r} - 1.5))"
+        if self.pg:
+            return f"least(100, greatest(50, {bell}))::int"
+        return f"max(50, min(100, CAST({bell} AS INTEGER)))"
+
+    def uuid(self) -> str:
+        return "gen_random_uuid()" if self.pg else "lower(hex(randomblob(16)))"
+
+    def birth_date(self, g: str) -> str:
+        if self.pg:
+            return f"date '1970-01-01' + ({g} %% 9000)"
+        return f"date('1970-01-01', '+' || ({g} %% 9000) || ' days')"
+
+
+def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -> ReviewRound:
+    """An open round of `people` cadres in units of `size`, every ballot cast, as
+    voting leaves it: participation, boxes and tallies, and the per-ballot scores in
+    `bench_score` (dropped by the caller when it does not need them)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from kaohe.accounts.models import Role, User
+    from kaohe.accounts.services import role_grant
+    from kaohe.org import services as org_services
+    from kaohe.org.models import PersonnelCategory, RankLevel, Region
+    from kaohe.reviews import closing
+    from kaohe.reviews.boxes import opens_at
+    from kaohe.reviews.models import Participation, ReviewRound, RoundState
+
+    d = BuildSql(connection.vendor)
+    units = -(-people // size)
+    year = timezone.localdate().year
+    jan1 = dt.date(year, 1, 1)
+    started = time.perf_counter()
+    region = org_services.region_create(
+        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
+    )
+    admin = User.objects.create(username="bench_admin", region=region)
+    role_grant(actor=None, user=admin, role=Role.REGION_ADMIN)
+    rank = RankLevel.objects.filter(region=region).order_by("sort_order").values_list("pk")[0][0]
+    category = PersonnelCategory.objects.filter(region=region).values_list("pk")[0][0]
+    round_ = ReviewRound.objects.create(
+        region=region,
+        year=year,
+        number=4,
+        state=RoundState.OPEN,
+        starts_on=dt.date(year + 1, 1, 1),
+        ends_on=dt.date(year + 1, 1, 10),
+    )
+    closing.partition_create(round_)
+    voted_on = Participation._meta.get_field("submitted_on").get_db_prep_value(
+        round_.starts_on, connection
+    )
+
+    with connection.cursor() as cursor:
+        # 1..n as a table, for both databases.
+        cursor.execute("DROP TABLE IF EXISTS bench_series")
+        cursor.execute("CREATE TABLE bench_series (g integer PRIMARY KEY)")
+        cursor.execute(
+            "INSERT INTO bench_series (g) WITH RECURSIVE s(g) AS "
+            "(SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %s) SELECT g FROM s",
+            [max(people, units)],
+        )
+        cursor.execute(
+            """
+            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
+                performance_category_id, path, depth, sort_order, is_active)
+            SELECT %s, NULL, '基准单位' || g, 'U' || g,
+                   CASE WHEN g %% 10 = 0 THEN 'town' ELSE 'district_unit' END,
+                   'administrative', NULL, '', 0, g, true
+            FROM bench_series WHERE g <= %s
+            """,
+            [region.pk, units],
+        )
+        cursor.execute(
+            "UPDATE org_unit SET path = CAST(id AS TEXT) || '/' WHERE region_id = %s",
+            [region.pk],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
+            SELECT %s, 'C' || g, '干部' || g, CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
+                   {d.birth_date("g")}, %s
+            FROM bench_series WHERE g <= %s
+            """,  # noqa: S608 (fixed SQL text)
+            [region.pk, connection.ops.adapt_datetimefield_value(timezone.now()), people],
+        )
+        cursor.execute("DROP TABLE bench_series")
+        # The k-th person (by id) sits in unit k / size; the first of each unit is its
+        # main leader, the next three its leadership team, the rest general cadres.
+        cursor.execute(
+            """
+            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+                personnel_category_id, leadership_role, status, valid_from, valid_to)
+            SELECT p.region_id, p.id, u.id, '科员', %s, %s,
+                   CASE WHEN p.k %% %s = 0 THEN 'main'
+                        WHEN p.k %% %s <= 3 THEN 'team' ELSE 'staff' END,
+                   'on_duty', %s, NULL
+            FROM (SELECT id, region_id, row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM org_person WHERE region_id = %s) AS p
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM org_unit WHERE region_id = %s) AS u ON u.k = p.k / %s
+            """,
+            [
+                rank,
+                category,
+                size,
+                size,
+                connection.ops.adapt_datefield_value(jan1),
+                region.pk,
+                region.pk,
+                size,
+            ],
+        )
+        cursor.execute(
+            """
+            INSERT INTO reviews_roundunit (round_id, unit_id, proposal, proposal_note,
+                decision_note)
+            SELECT %s, id, 'not_needed', '', '' FROM org_unit WHERE region_id = %s
+            """,
+            [round_.pk, region.pk],
+        )
+        cursor.execute(
+            "INSERT INTO reviews_participation (round_id, unit_id, rater_id, submitted_on) "
+            "SELECT %s, unit_id, person_id, %s FROM org_membership WHERE region_id = %s",
+            [round_.pk, voted_on, region.pk],
+        )
+        setup = time.perf_counter() - started
+
+        started = time.perf_counter()
+        if d.pg:
+            cursor.execute("SELECT setseed(0.20261122)")
+            cursor.execute("SET synchronous_commit = off")
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+        scores_table_create(cursor)
+        cursor.execute("SELECT min(id), max(id) FROM org_unit WHERE region_id = %s", [region.pk])
+        first, last = cursor.fetchone() or (0, 0)
+        # In slices of units, so no single statement runs for minutes.
+        step = 500
+        for lo in range(first, last + 1, step):
+            cursor.execute(
+                f"INSERT INTO {SCORES} "  # noqa: S608 (fixed SQL text)
+                "(id, round_id, unit_id, target_id, rater_group, dimension, value) "
+                f"SELECT {d.uuid()}, %s, r.unit_id, t.person_id, "
+                f"{ROLE_TO_GROUP.format(role='r.leadership_role')}, '', {d.score()} "
+                "FROM org_membership r JOIN org_membership t "
+                "ON t.unit_id = r.unit_id AND t.person_id <> r.person_id "
+                "WHERE r.region_id = %s AND r.unit_id BETWEEN %s AND %s",
+                [round_.pk, region.pk, lo, min(lo + step - 1, last)],
+            )
+        scores = time.perf_counter() - started
+        started = time.perf_counter()
+        scores_index(cursor)
+        indexed = time.perf_counter() - started
+
+        started = time.perf_counter()
+        threshold = opens_at(round_)
+        cursor.execute(f"DROP TABLE IF EXISTS {GROUPS}")
+        cursor.execute(
+            f"CREATE TABLE {GROUPS} AS "  # noqa: S608 (fixed SQL text)
+            f"SELECT unit_id, {ROLE_TO_GROUP.format(role='leadership_role')} AS rater_group, "
+            "COUNT(*) AS ballots FROM org_membership WHERE region_id = %s "
+            f"GROUP BY unit_id, {ROLE_TO_GROUP.format(role='leadership_role')}",
+            [region.pk],
+        )
+        cursor.execute(f"CREATE UNIQUE INDEX {GROUPS}_key ON {GROUPS} (unit_id, rater_group)")
+        # The open boxes: their tallies in one GROUP BY, their counts plain.
+        cursor.execute(
+            "INSERT INTO reviews_tally (round_id, unit_id, target_id, rater_group, dimension, "  # noqa: S608
+            "count, total, low, high) "
+            "SELECT s.round_id, s.unit_id, s.target_id, s.rater_group, s.dimension, "
+            "COUNT(*), SUM(s.value), MIN(s.value), MAX(s.value) "
+            f"FROM {SCORES} s JOIN {GROUPS} g "
+            "ON g.unit_id = s.unit_id AND g.rater_group = s.rater_group "
+            "WHERE s.round_id = %s AND g.ballots >= %s "
+            "GROUP BY s.round_id, s.unit_id, s.target_id, s.rater_group, s.dimension",
+            [round_.pk, threshold],
+        )
+        cursor.execute(
+            "INSERT INTO reviews_ballotbox (round_id, unit_id, rater_group, sealed, valid, void) "  # noqa: S608
+            f"SELECT %s, unit_id, rater_group, NULL, ballots, 0 FROM {GROUPS} "
+            "WHERE ballots >= %s",
+            [round_.pk, threshold],
+        )
+        sealed = _seal_small_boxes(cursor, round_, threshold)
+        cursor.execute(f"DROP TABLE {GROUPS}")
+        boxes = time.perf_counter() - started
+
+        started = time.perf_counter()
+        if d.pg:
+            # As autovacuum would have by then: it sets the visibility map too.
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("RESET synchronous_commit")
+            cursor.execute("RESET maintenance_work_mem")
+        vacuumed = time.perf_counter() - started
+    log(
+        f"  set-up: units + people + memberships + participation {setup:.1f} s, "
+        f"scores into {SCORES} {scores:.1f} s, indexing them {indexed:.1f} s, "
+        f"boxes and tallies {boxes:.1f} s ({sealed:,} boxes sealed in Python)"
+        + (f", VACUUM ANALYZE {vacuumed:.1f} s" if d.pg else "")
+    )
+    return round_
+
+
+def _seal_small_boxes(cursor: CursorWrapper, round_: ReviewRound, threshold: int) -> int:
+    """A sealed box for every group of fewer than `threshold` ballots, its tally read
+    from the scores: what folding the group's ballots one by one leaves."""
+    from kaohe.reviews.models import BallotBox
+    from kaohe.reviews.seal import BoxTally, Entry, seal
+
+    cursor.execute(
+        "SELECT s.unit_id, s.rater_group, g.ballots, s.target_id, s.dimension, "  # noqa: S608
+        "COUNT(*), SUM(s.value), MIN(s.value), MAX(s.value) "
+        f"FROM {SCORES} s JOIN {GROUPS} g "
+        "ON g.unit_id = s.unit_id AND g.rater_group = s.rater_group "
+        "WHERE s.round_id = %s AND g.ballots < %s "
+        "GROUP BY s.unit_id, s.rater_group, g.ballots, s.target_id, s.dimension",
+        [round_.pk, threshold],
+    )
+    tallies: dict[tuple[int, str], BoxTally] = {}
+    for unit_id, group, ballots, target, aspect, n, total, low, high in cursor.fetchall():
+        tally = tallies.setdefault((unit_id, group), BoxTally(valid=int(ballots)))
+        tally.entries[(int(target), str(aspect))] = Entry(int(n), int(total), low, high)
+    BallotBox.objects.bulk_create(
+        (
+            BallotBox(
+                round=round_,
+                unit_id=unit_id,
+                rater_group=group,
+                sealed=seal(tally, round_id=round_.pk, unit_id=unit_id, group=group),
+            )
+            for (unit_id, group), tally in sorted(tallies.items())
+        ),
+        batch_size=5000,
+    )
+    return len(tallies)
+
+
+@contextmanager
+def scores_captured() -> Iterator[None]:
+    """While the demo casts its ballots, keep their scores in `bench_score` too: the
+    demo hands every ballot to `boxes.ballots_fold`, which is stood in for."""
+    import uuid
+
+    from django.db import connection
+
+    from kaohe.reviews import boxes, demo
+
+    fold = boxes.ballots_fold
+
+    def capture(round_arg: ReviewRound, cast: Iterable[CastBallot]) -> None:
+        ballots = list(cast)
+        rows: list[list[Any]] = [
+            [uuid.uuid4().hex, round_arg.pk, b.unit_id, target, b.group, aspect, value]
+            for b in ballots
+            if b.values is not None
+            for (target, aspect), value in b.values.items()
+        ]
+        with connection.cursor() as cursor:
+            scores_table_create(cursor)
+            cursor.executemany(
+                f"INSERT INTO {SCORES} VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+                rows,
+            )
+            scores_index(cursor)
+        fold(round_arg, ballots)
+
+    with mock.patch.object(demo, "ballots_fold", capture):
+        yield
 
 
 # --- (a) The demo county, SQLite ------------------------------------------------------
@@ -206,15 +746,13 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
 
 def part_sqlite(args: argparse.Namespace) -> None:
     setup_django()
-    import random
-
     from django.utils import timezone
 
     from kaohe.accounts.models import User
     from kaohe.org.demo import generate_demo
     from kaohe.reviews import services
     from kaohe.reviews.demo import SEED, approve_small_units, cast_ballots
-    from kaohe.reviews.models import Participation, RoundUnit
+    from kaohe.reviews.models import RoundUnit
 
     print("(a) closing a round of the demo county, every ballot cast, SQLite")
     migrated = migrate()
@@ -238,16 +776,17 @@ def part_sqlite(args: argparse.Namespace) -> None:
     rng = random.Random(SEED)
     small, extras = approve_small_units(round_, actor=admin, rng=rng)
     services.round_open(actor=admin, round_=round_)
-    counts = cast_ballots(round_, rng=rng, turnout=1.0, void_share=0.0)
+    with scores_captured():
+        cast_ballots(round_, rng=rng, turnout=1.0, void_share=0.0)
     voting = time.perf_counter() - started
     units = RoundUnit.objects.filter(round=round_).count()
     print(
         f"  set-up: migrate {migrated:.1f} s, demo county {generated:.1f} s; round over "
-        f"{units} units ({small} small, {extras} outside raters approved), "
-        f"{Participation.objects.filter(round=round_).count():,} ballots and "
-        f"{counts.scores:,} scores written in bulk in {voting:.1f} s"
+        f"{units} units ({small} small, {extras} outside raters approved), ballots folded "
+        f"in bulk and their scores kept in {SCORES} in {voting:.1f} s"
     )
     time_close("sqlite", round_, admin, TARGETS["sqlite"])
+    time_submissions("sqlite")
 
 
 # --- (b) A city-sized round, PostgreSQL ----------------------------------------------
@@ -255,156 +794,21 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
 def part_pg(args: argparse.Namespace) -> None:
     setup_django()
-    from django.db import connection
-    from django.utils import timezone
-
-    from kaohe.accounts.models import Role, User
-    from kaohe.accounts.services import role_grant
-    from kaohe.org import services as org_services
-    from kaohe.org.models import PersonnelCategory, RankLevel, Region
-    from kaohe.reviews.models import ReviewRound, RoundState
+    from kaohe.accounts.models import User
 
     people, size = args.people, args.unit_size
-    units = -(-people // size)
     print(
-        f"(b) closing a round of {people:,} cadres in {units:,} units of {size}, "
+        f"(b) closing a round of {people:,} cadres in {-(-people // size):,} units of {size}, "
         "every ballot cast, PostgreSQL"
     )
     migrated = migrate()
-    year = timezone.localdate().year
-    jan1 = dt.date(year, 1, 1)
-    started = time.perf_counter()
-    region = org_services.region_create(
-        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
-    )
-    admin = User.objects.create(username="bench_admin", region=region)
-    role_grant(actor=None, user=admin, role=Role.REGION_ADMIN)
-    rank = RankLevel.objects.filter(region=region).order_by("sort_order").values_list("pk")[0][0]
-    category = PersonnelCategory.objects.filter(region=region).values_list("pk")[0][0]
-    round_ = ReviewRound.objects.create(
-        region=region,
-        year=year,
-        number=4,
-        state=RoundState.OPEN,
-        starts_on=dt.date(year + 1, 1, 1),
-        ends_on=dt.date(year + 1, 1, 10),
-    )
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
-                performance_category_id, path, depth, sort_order, is_active)
-            SELECT %s, NULL, '基准单位' || g, 'U' || lpad(g::text, 6, '0'),
-                   CASE WHEN g %% 10 = 0 THEN 'town' ELSE 'district_unit' END,
-                   'administrative', NULL, '', 0, g, true
-            FROM generate_series(1, %s) AS g
-            """,
-            [region.pk, units],
-        )
-        cursor.execute(
-            "UPDATE org_unit SET path = id::text || '/' WHERE region_id = %s", [region.pk]
-        )
-        cursor.execute(
-            """
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
-            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
-                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
-                   date '1970-01-01' + (g %% 9000), now()
-            FROM generate_series(1, %s) AS g
-            """,
-            [region.pk, people],
-        )
-        # The k-th person (by id) sits in unit k / size; the first of each unit is its
-        # main leader, the next three its leadership team, the rest general cadres.
-        cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
-                personnel_category_id, leadership_role, status, valid_from, valid_to)
-            SELECT p.region_id, p.id, u.id, '科员', %s, %s,
-                   CASE WHEN p.k %% %s = 0 THEN 'main'
-                        WHEN p.k %% %s <= 3 THEN 'team' ELSE 'staff' END,
-                   'on_duty', %s, NULL
-            FROM (SELECT id, region_id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_person WHERE region_id = %s) AS p
-            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_unit WHERE region_id = %s) AS u ON u.k = p.k / %s
-            """,
-            [rank, category, size, size, jan1, region.pk, region.pk, size],
-        )
-        cursor.execute(
-            """
-            INSERT INTO reviews_roundunit (round_id, unit_id, proposal, proposal_note,
-                decision_note)
-            SELECT %s, id, 'not_needed', '', '' FROM org_unit WHERE region_id = %s
-            """,
-            [round_.pk, region.pk],
-        )
-        cursor.execute(
-            """
-            INSERT INTO reviews_participation (round_id, unit_id, rater_id, submitted_at)
-            SELECT %s, unit_id, person_id, now() FROM org_membership WHERE region_id = %s
-            """,
-            [round_.pk, region.pk],
-        )
-        cursor.execute("VACUUM ANALYZE")
-        setup = time.perf_counter() - started
-
-        started = time.perf_counter()
-        cursor.execute("SELECT setseed(0.20261122)")
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        # The round's partition is loaded as a bare table and attached afterwards, which
-        # builds its indexes in one pass: several times faster than maintaining them
-        # row by row. Everything is in place before anything is timed.
-        partition = f"reviews_score_r{int(round_.pk)}"
-        cursor.execute(f"CREATE TABLE {partition} (LIKE reviews_score INCLUDING DEFAULTS)")
-        cursor.execute("SELECT min(id), max(id) FROM org_unit WHERE region_id = %s", [region.pk])
-        first, last = cursor.fetchone() or (0, 0)
-        # In slices of units, so no single statement runs for minutes. Values: a
-        # bell curve around 84 (the sum of three uniforms), clipped to 50–100.
-        step = 500
-        for lo in range(first, last + 1, step):
-            cursor.execute(
-                f"INSERT INTO {partition} "  # noqa: S608 (a table name made from an id)
-                """(id, round_id, unit_id, target_id, rater_group, dimension, value)
-                SELECT gen_random_uuid(), %s, r.unit_id, t.person_id,
-                       CASE r.leadership_role WHEN 'main' THEN 'leader'
-                            WHEN 'team' THEN 'team' ELSE 'others' END, '',
-                       least(100, greatest(50,
-                           round(84 + 10 * (random() + random() + random() - 1.5))))::int
-                FROM org_membership r
-                JOIN org_membership t ON t.unit_id = r.unit_id AND t.person_id <> r.person_id
-                WHERE r.region_id = %s AND r.unit_id BETWEEN %s AND %s
-                """,
-                [round_.pk, region.pk, lo, min(lo + step - 1, last)],
-            )
-        inserted = time.perf_counter() - started
-        started = time.perf_counter()
-        cursor.execute(
-            f"ALTER TABLE reviews_score ATTACH PARTITION {partition} "
-            f"FOR VALUES IN ({int(round_.pk)})"
-        )
-        indexed = time.perf_counter() - started
-        started = time.perf_counter()
-        # VACUUM as autovacuum would have by then: it sets the visibility map too.
-        cursor.execute("VACUUM ANALYZE")
-        cursor.execute("RESET synchronous_commit")
-        cursor.execute("RESET maintenance_work_mem")
-        vacuumed = time.perf_counter() - started
-        cursor.execute(
-            "SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
-            "FROM pg_partition_tree('reviews_score')"
-        )
-        size_row = cursor.fetchone()
-    print(
-        f"  set-up: migrate {migrated:.1f} s, units + people + memberships + participation "
-        f"{setup:.1f} s, scores {inserted:.1f} s, attaching them (indexes) {indexed:.1f} s, "
-        f"VACUUM ANALYZE {vacuumed:.1f} s; score table with indexes "
-        f"{size_row[0] if size_row else '?'}"
-    )
-    if not args.setup_only:
-        time_close("pg", round_, admin, TARGETS["pg"])
+    print(f"  migrate {migrated:.1f} s")
+    round_ = build_round(people, size)
+    if args.setup_only:
+        return
+    admin = User.objects.get(username="bench_admin")
+    time_close("pg", round_, admin, TARGETS["pg"])
+    time_submissions("pg")
 
 
 # --- Entry point ----------------------------------------------------------------------
