@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.services import role_grant
+from kaohe.core.workbooks import append_row
 from kaohe.org import services
 from kaohe.org.models import (
     LeadershipRole,
@@ -192,7 +193,7 @@ def roster_xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = COLUMNS) 
     sheet = book.create_sheet("人员名册")
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)  # text stays text, as a user's "'=…" would
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -10,22 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from kaohe.accounts.access import ADMIN_ROLES, region_id_of, roles_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ValidationFailed
+from kaohe.core.workbooks import (
+    TEXT_FORMAT,
+    Limits,
+    WorkbookRefused,
+    append_row,
+    identifier_message,
+    identifier_text,
+    open_upload,
+)
 from kaohe.org.models import (
     Gender,
     LeadershipRole,
@@ -64,6 +74,7 @@ COLUMNS = (
     COL_STATUS,
     COL_FROM,
 )
+IDENTIFIER_COLUMNS = (COLUMNS.index(COL_STAFF_NO), COLUMNS.index(COL_UNIT))
 REQUIRED = frozenset(
     {COL_STAFF_NO, COL_NAME, COL_UNIT, COL_RANK, COL_CATEGORY, COL_ROLE, COL_STATUS, COL_FROM}
 )
@@ -152,31 +163,14 @@ def _refuse(message: str) -> ValidationFailed:
 
 def read_workbook_rows(upload: IO[bytes], size: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """Yield (row number, cells) from the first sheet, refusing files we cannot trust."""
-    if size > settings.KAOHE_ROSTER_MAX_BYTES:
-        raise _refuse(
-            _("The file is %(size)s MB; files larger than %(max)s MB are refused.")
-            % {
-                "size": f"{size / 1024 / 1024:.1f}",
-                "max": settings.KAOHE_ROSTER_MAX_BYTES // 1024 // 1024,
-            }
-        )
-    head = upload.read(4)
-    upload.seek(0)
-    if head != b"PK\x03\x04":
-        raise _refuse(_("This is not an Excel .xlsx file. Save it as .xlsx and upload it again."))
+    limits = Limits(
+        max_bytes=settings.KAOHE_ROSTER_MAX_BYTES, max_rows=settings.KAOHE_ROSTER_MAX_ROWS
+    )
     try:
-        book = load_workbook(upload, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-        book.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
-        raise _refuse(
-            _(
-                "The file is damaged or is not an Excel .xlsx workbook; open it in Excel or WPS, "
-                "save it as .xlsx and upload it again."
-            )
-        ) from exc
-    yield from enumerate(rows, start=1)
+        with open_upload(upload, size=size, limits=limits) as book:
+            yield from book.rows()
+    except WorkbookRefused as exc:
+        raise _refuse(exc.message) from exc
 
 
 def _text(value: Any) -> str:
@@ -254,22 +248,11 @@ def parse_rows(
         ]
     parsed: list[RosterRow] = []
     seen: dict[str, int] = {}
-    max_rows = settings.KAOHE_ROSTER_MAX_ROWS
-    data_rows = 0
+    # The reader has refused a file with more rows than KAOHE_ROSTER_MAX_ROWS.
     for number, cells in rows:
         values = {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
         if all(_text(v) == "" for v in values.values()):
             continue  # blank rows between blocks are common in hand-kept sheets
-        data_rows += 1
-        if data_rows > max_rows:
-            return [], [
-                RowError(
-                    0,
-                    "",
-                    _("The file has more than %(max)s rows; split it into smaller files.")
-                    % {"max": max_rows},
-                )
-            ]
         row_errors: list[RowError] = []
 
         def err(
@@ -283,7 +266,16 @@ def parse_rows(
                 err(column, _("this column must not be empty"))
             return text
 
-        staff_no = required(COL_STAFF_NO)
+        def identifier(column: str, _values: dict[str, Any] = values) -> str:
+            text = identifier_text(_values.get(column))
+            if text is None:
+                err(column, identifier_message())
+                return ""
+            if not text and column in REQUIRED:
+                err(column, _("this column must not be empty"))
+            return text
+
+        staff_no = identifier(COL_STAFF_NO)
         if staff_no in seen:
             err(
                 COL_STAFF_NO,
@@ -308,7 +300,7 @@ def parse_rows(
                 _("“%(value)s” is not a date; write it as 1985-07-01")
                 % {"value": _text(birth_raw)},
             )
-        unit_code = required(COL_UNIT)
+        unit_code = identifier(COL_UNIT)
         unit = lookups.units.get(unit_code)
         if unit_code and unit is None:
             err(
@@ -401,10 +393,8 @@ def roster_import(
     latest: dict[int, Membership] = {}
     person_ids = [p.pk for p in people.values()]
     for start in range(0, len(person_ids), 900):
-        for m in (
-            Membership.objects.filter(person_id__in=person_ids[start : start + 900])
-            .select_related("unit")
-            .order_by("person_id", "valid_from")
+        for m in Membership.objects.filter(person_id__in=person_ids[start : start + 900]).order_by(
+            "person_id", "valid_from"
         ):
             latest[m.person_id] = m  # ordered by start, so the last one wins
 
@@ -419,11 +409,12 @@ def roster_import(
                 RowError(
                     row.row,
                     COL_STAFF_NO,
+                    # Only that it is taken: where the person works is not this admin's to know.
                     _(
-                        "“%(no)s” belongs to %(unit)s, outside the units you manage; "
-                        "ask the region administrator to transfer this person"
+                        "“%(no)s” is already taken; if this is the same person, "
+                        "ask the region administrator to transfer them"
                     )
-                    % {"no": row.staff_no, "unit": current.unit.name},
+                    % {"no": row.staff_no},
                 )
             )
         elif _differs(current, row) and row.valid_from <= current.valid_from:
@@ -540,6 +531,9 @@ def roster_template(user: User) -> bytes:
         cell.fill = _HEADER_FILL
     for letter in "ABCDEFGHIJK":
         sheet.column_dimensions[letter].width = 14
+    for column in IDENTIFIER_COLUMNS:
+        # Typed into a Text column, 110101199001011234 keeps all 18 digits.
+        sheet.column_dimensions[get_column_letter(column + 1)].number_format = TEXT_FORMAT
     notes = book.create_sheet("填写说明")
     for line in (
         "每行一人，写明此人自“起始日期”起担任的职务。",
@@ -549,7 +543,7 @@ def roster_template(user: User) -> bytes:
         "日期格式：2026-01-01。性别：男 或 女。",
         "整份文件全部正确才会导入；有任何错误时不导入任何一行，并逐行列出错误。",
     ):
-        notes.append([line])
+        append_row(notes, [line])
     notes.column_dimensions["A"].width = 100
     values = book.create_sheet("可选值")
     columns = [
@@ -560,9 +554,8 @@ def roster_template(user: User) -> bytes:
         [COL_STATUS, *STATUS_NAMES],
         [COL_GENDER, *GENDER_NAMES],
     ]
-    for col, items in enumerate(columns, start=1):
-        for row, item in enumerate(items, start=1):
-            values.cell(row=row, column=col, value=item)
+    for row in zip_longest(*columns):
+        append_row(values, row)
     return _save(book)
 
 
@@ -580,7 +573,8 @@ def roster_export(memberships: QuerySet[Membership]) -> bytes:
         .iterator(chunk_size=2000)
     ):
         person = m.person
-        sheet.append(
+        append_row(
+            sheet,
             [
                 person.staff_no,
                 person.name,
@@ -593,6 +587,7 @@ def roster_export(memberships: QuerySet[Membership]) -> bytes:
                 _BY_VALUE["role"][m.leadership_role],
                 _BY_VALUE["status"][m.status],
                 m.valid_from.isoformat(),
-            ]
+            ],
+            identifiers=IDENTIFIER_COLUMNS,
         )
     return _save(book)

@@ -14,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from kaohe.accounts.access import ADMIN_ROLES, scope_of
 from kaohe.accounts.models import Role, User
@@ -27,6 +28,14 @@ from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.sql import table as _table
+from kaohe.core.workbooks import (
+    MAX_COLUMNS,
+    Limits,
+    append_row,
+    identifier_message,
+    identifier_text,
+    open_upload,
+)
 from kaohe.org.models import Membership, Person, Unit
 from kaohe.schemes.models import (
     AutoSource,
@@ -453,51 +462,62 @@ def grid_workbook(grid: Grid) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "指标结果"
-    sheet.append(["人员编号", "姓名", *(c.path for c in grid.columns)])
-    sheet.append(["key", "", *(str(c.indicator.key) for c in grid.columns)])
+    # Names of people, indicators and units are typed by users: written as text only.
+    append_row(sheet, ["人员编号", "姓名", *(c.path for c in grid.columns)])
+    append_row(sheet, ["key", "", *(str(c.indicator.key) for c in grid.columns)])
     sheet.row_dimensions[2].hidden = True
     for person in grid.people:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 person.staff_no,
                 person.name,
                 *(grid.cells.get((person.pk, c.indicator.pk), "") for c in grid.columns),
-            ]
+            ],
+            identifiers=[0],
         )
     meta = book.create_sheet(META_SHEET)
-    meta.append(["单位", grid.unit.code, grid.unit.name])
-    meta.append(["期间", grid.period.year, grid.period.quarter])
+    append_row(meta, ["单位", grid.unit.code, grid.unit.name], identifiers=[1])
+    append_row(meta, ["期间", grid.period.year, grid.period.quarter])
     for version in grid.versions:
-        meta.append(["方案版本", version.pk, str(version)])
-    meta.append(["说明", "自动计算的扣分（如缺日志）以系统为准，表中修改不生效。"])
+        append_row(meta, ["方案版本", version.pk, str(version)])
+    append_row(meta, ["说明", "自动计算的扣分（如缺日志）以系统为准，表中修改不生效。"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def cells_from_workbook(grid: Grid, upload: IO[bytes]) -> dict[tuple[int, int], str]:
+def _padded(row: tuple[Any, ...], width: int) -> list[Any]:
+    """A row read from a file is as long as its last cell; the checks index it."""
+    return [*row, *([None] * (width - len(row)))]
+
+
+def cells_from_workbook(grid: Grid, upload: IO[bytes], size: int) -> dict[tuple[int, int], str]:
     """Read an uploaded grid, refusing a sheet made for another unit, period or version."""
-    try:
-        book = load_workbook(upload, read_only=True, data_only=True)
+    width = 2 + len(grid.columns)
+    limits = Limits(
+        max_bytes=settings.KAOHE_ROSTER_MAX_BYTES,
+        max_rows=settings.KAOHE_ROSTER_MAX_ROWS,
+        header_rows=2,
+        max_columns=max(MAX_COLUMNS, width),
+    )
+    with open_upload(upload, size=size, limits=limits) as book:
         meta = (
-            [list(r) for r in book[META_SHEET].iter_rows(values_only=True)]
-            if META_SHEET in book.sheetnames
+            [_padded(r, 3) for _n, r in book.rows(META_SHEET)]
+            if META_SHEET in book.sheet_names
             else []
         )
-        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise ApplicationError(_("The file is damaged or is not an Excel .xlsx workbook.")) from exc
+        rows = [_padded(r, width) for _n, r in book.rows()]
     expected_versions = sorted(v.pk for v in grid.versions)
     sent_versions = sorted(
-        int(str(r[1])) for r in meta if r and r[0] == "方案版本" and str(r[1]).isdigit()
+        int(str(r[1])) for r in meta if r[0] == "方案版本" and str(r[1]).isdigit()
     )
-    period_row = next((r for r in meta if r and r[0] == "期间"), None)
-    unit_row = next((r for r in meta if r and r[0] == "单位"), None)
+    period_row = next((r for r in meta if r[0] == "期间"), None)
+    unit_row = next((r for r in meta if r[0] == "单位"), None)
     if (
         sent_versions != expected_versions
         or unit_row is None
-        or str(unit_row[1]) != grid.unit.code
+        or identifier_text(unit_row[1]) != grid.unit.code
         or period_row is None
         or [period_row[1], period_row[2]] != [grid.period.year, grid.period.quarter]
     ):
@@ -521,7 +541,13 @@ def cells_from_workbook(grid: Grid, upload: IO[bytes]) -> dict[tuple[int, int], 
     cells: dict[tuple[int, int], str] = {}
     unknown: list[str] = []
     for number, row in enumerate(rows[2:], start=3):
-        staff_no = "" if row[0] is None else str(row[0]).strip()
+        staff_no = identifier_text(row[0])
+        if staff_no is None:
+            unknown.append(
+                _("Row %(row)s %(column)s: %(message)s")
+                % {"row": number, "column": "人员编号", "message": identifier_message()}
+            )
+            continue
         if not staff_no:
             continue
         person = people.get(staff_no)

@@ -303,7 +303,7 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
         try:
             upload = request.FILES.get("file")
             if upload is not None:
-                cells = entry.cells_from_workbook(grid, upload)
+                cells = entry.cells_from_workbook(grid, upload, upload.size or 0)
                 source = "excel"
             else:
                 # A page built on other versions (one approved since) names other
