@@ -1,31 +1,30 @@
-"""Closing a round in the database: open the sealed boxes, write the results from the
-tallies, drop the tallies and boxes — in the caller's one transaction (decision 31).
+"""Closing a round in the database: open the sealed boxes into scratch tables, write
+the results, drop the boxes — in the caller's one transaction (decision 31).
 
-Each step is set-based SQL, so the tallies never travel to Python. The arithmetic is
-the pure reference in `kaohe.reviews.tally` done in integers (hundredths, rounded
-half up), so both give the same figures to the cent; a test holds them to that.
+The boxes are opened in Python (they are sealed) and their tallies loaded into a
+temporary table in bulk (COPY on PostgreSQL); everything after that is set-based SQL.
+The arithmetic is the pure reference in `kaohe.reviews.tally` done in integers
+(hundredths, rounded half up), so both give the same figures to the cent; a test
+holds them to that.
 
-What a closed round keeps (decision 31): per target the weighted score, when at least
-k valid ballots rated the target; per rater group its count, mean and weight, only
-where the group has at least k scores and is not hidden so that another hidden group
-cannot be subtracted from the score; per unit the void ballots, only where at least
-k were void. Nothing else of the ballots survives the close.
-
-PostgreSQL keeps each open round's tallies in a partition of their own (migration
-0007), so deleting them is dropping a table. SQLite has one plain table.
+What a closed round keeps (decision 31): per target the weighted score, where at
+least k scores of the groups that count rated the target and the score cannot be
+taken apart; per rater group its count, mean and weight, only where the group gave at
+least k scores and is not hidden so that another hidden group could be subtracted
+from the score. Nothing else of the ballots survives the close.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
 from kaohe.org.models import Unit
-from kaohe.reviews.boxes import boxes_open_all
-from kaohe.reviews.models import RaterGroup, ReviewRound
+from kaohe.reviews.boxes import boxes_open
+from kaohe.reviews.models import BallotBox, RaterGroup, ReviewRound
 from kaohe.reviews.tally import effective_weights
 
 if TYPE_CHECKING:
@@ -36,32 +35,16 @@ FOUR_PLACES = Decimal("0.0001")
 GROUPS = [str(g) for g in RaterGroup]  # the plan's order: leader, team, others
 SCRATCH = "kaohe_tally"  # temporary tables, private to the connection
 BOXES = "kaohe_boxes"
-
-
-def _partition(round_id: int) -> str:
-    # Built from an integer primary key, never from input.
-    return f"reviews_tally_r{int(round_id)}"
-
-
-def partition_create(round_: ReviewRound) -> None:
-    """Give an opening round its own partition of the tally table (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE IF NOT EXISTS {_partition(round_.pk)} "
-            f"PARTITION OF reviews_tally FOR VALUES IN ({int(round_.pk)})"
-        )
+STATS = ("n", "total", "low", "high")  # per group: count, sum, lowest, highest
+BATCH = 1000
 
 
 def round_results(round_: ReviewRound) -> int:
-    """Open the sealed boxes, write every result, keep the void counts that may be
-    kept, and delete the round's tallies and boxes. Returns the results written.
+    """Open the boxes, write every result and delete the boxes. Returns the results.
 
     Runs in the caller's transaction with the state change, so a close is all or
     nothing: killed at any moment, the round is still open with every ballot in it.
     """
-    boxes_open_all(round_)
     scores_tally(round_)
     sql, params = _results_sql(round_)
     with connection.cursor() as cursor:
@@ -69,76 +52,79 @@ def round_results(round_: ReviewRound) -> int:
         if sql:
             cursor.execute(sql, params)
             written = int(cursor.rowcount)
-        k = max(3, round_.min_shown)
-        cursor.execute(
-            "INSERT INTO reviews_invalidballots (round_id, unit_id, count) "
-            f"SELECT %s, unit_id, void FROM {BOXES} WHERE void >= %s AND valid >= %s",
-            [round_.pk, k, k],
-        )
         cursor.execute(f"DROP TABLE {SCRATCH}")
         cursor.execute(f"DROP TABLE {BOXES}")
-        _tallies_delete(cursor, round_)
+    _boxes_delete(round_)
     return written
 
 
-STATS = ("n", "total", "low", "high")  # a tally's columns, per group in the scratch table
+def _boxes_delete(round_: ReviewRound) -> None:
+    BallotBox.objects.filter(round=round_).delete()
 
 
 def scores_tally(round_: ReviewRound) -> int:
-    """The round's tallies side by side: a row per target and aspect with each group's
-    count, sum, lowest and highest, and a row per unit with each group's ballots cast
-    (valid and void). Returns the rows of the first."""
-    pg = connection.vendor == "postgresql"
-    per_group = ", ".join(
-        f"COUNT(*) FILTER (WHERE rater_group = '{g}') AS c{i}, "
-        f"COALESCE(SUM(count) FILTER (WHERE rater_group = '{g}'), 0) AS n{i}, "
-        f"SUM(total) FILTER (WHERE rater_group = '{g}') AS total{i}, "
-        f"MIN(low) FILTER (WHERE rater_group = '{g}' AND count > 0) AS low{i}, "
-        f"MAX(high) FILTER (WHERE rater_group = '{g}' AND count > 0) AS high{i}"
-        for i, g in enumerate(GROUPS)
-    )
-    cast = ", ".join(
-        f"COALESCE(SUM(valid + void) FILTER (WHERE rater_group = '{g}'), 0) AS b{i}"
-        for i, g in enumerate(GROUPS)
-    )
+    """The opened boxes side by side in two scratch tables: a row per target and aspect
+    with each group's tally (count, sum, lowest, highest), and a row per unit
+    with each group's ballots. Returns the rows of the first."""
+    rows: dict[tuple[int, int, str], list[int | None]] = {}
+    cast: dict[int, list[int]] = {}
+    width = len(STATS)
+    for unit_id, group, tally in boxes_open(round_):
+        i = GROUPS.index(group)
+        cast.setdefault(unit_id, [0] * len(GROUPS))[i] += tally.ballots
+        for (target, aspect), e in tally.entries.items():
+            row = rows.setdefault((unit_id, target, aspect), [0, None, None, None] * len(GROUPS))
+            row[i * width : (i + 1) * width] = [e.count, e.total, e.low, e.high]
+    columns = [f"{stat}{i}" for i in range(len(GROUPS)) for stat in STATS]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
         cursor.execute(f"DROP TABLE IF EXISTS {BOXES}")
-        if pg:
-            # Memory for the hash aggregate, so it does not spill to disk.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+        typed = ", ".join(f"{c} BIGINT" for c in columns)
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {SCRATCH} AS "
-            f"SELECT MIN(unit_id) AS unit_id, target_id, dimension, {per_group} "
-            "FROM reviews_tally WHERE round_id = %s GROUP BY target_id, dimension",
-            [round_.pk],
+            f"CREATE TEMPORARY TABLE {SCRATCH} "
+            f"(unit_id BIGINT, target_id BIGINT, dimension VARCHAR(8), {typed})"
         )
+        cast_columns = [f"b{i}" for i in range(len(GROUPS))]
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {BOXES} AS "
-            f"SELECT unit_id, {cast}, SUM(valid) AS valid, SUM(void) AS void "
-            "FROM reviews_ballotbox WHERE round_id = %s GROUP BY unit_id",
-            [round_.pk],
+            f"CREATE TEMPORARY TABLE {BOXES} "
+            f"(unit_id BIGINT, {', '.join(f'{c} BIGINT' for c in cast_columns)})"
         )
-        cursor.execute(f"SELECT COUNT(*) FROM {SCRATCH}")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+        _load(
+            cursor,
+            SCRATCH,
+            ["unit_id", "target_id", "dimension", *columns],
+            ([u, t, d, *row] for (u, t, d), row in rows.items()),
+        )
+        _load(cursor, BOXES, ["unit_id", *cast_columns], ([u, *b] for u, b in cast.items()))
+    return len(rows)
 
 
-def _tallies_delete(cursor: CursorWrapper, round_: ReviewRound) -> None:
-    cursor.execute("DELETE FROM reviews_ballotbox WHERE round_id = %s", [round_.pk])
+def _load(cursor: CursorWrapper, table: str, columns: list[str], rows: Any) -> None:
+    """Rows into a scratch table: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+    names = ", ".join(columns)
     if connection.vendor == "postgresql":
-        cursor.execute(f"DROP TABLE IF EXISTS {_partition(round_.pk)}")
-        # Rows of a round opened before its partition existed sit in the default one.
-        cursor.execute("DELETE FROM reviews_tally WHERE round_id = %s", [round_.pk])
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM reviews_tally WHERE round_id <> %s)", [round_.pk])
-    row = cursor.fetchone()
-    if row is not None and not row[0]:
-        # No other round is voting: without a WHERE clause SQLite frees the table's
-        # pages at once instead of deleting row by row from both indexes.
-        cursor.execute("DELETE FROM reviews_tally")
-    else:
-        cursor.execute("DELETE FROM reviews_tally WHERE round_id = %s", [round_.pk])
+    batch: list[list[Any]] = []
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            _insert(cursor, table, names, marks, batch)
+            batch = []
+    if batch:
+        _insert(cursor, table, names, marks, batch)
+
+
+def _insert(
+    cursor: CursorWrapper, table: str, names: str, marks: str, batch: list[list[Any]]
+) -> None:
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(batch))}",
+        [value for row in batch for value in row],
+    )
 
 
 def _values(rows: list[list[Param | None]]) -> tuple[str, list[Param | None]]:
@@ -165,7 +151,13 @@ def _plans(round_: ReviewRound) -> tuple[list[list[Param | None]], list[list[Par
     plans: list[list[Param | None]] = []
     masks: list[list[Param | None]] = []
     for unit_type in unit_types:
-        weights = plan_for(round_.region_id, unit_type).weights()
+        # The weights fixed when voting opened; the plan's own for rounds opened before.
+        fixed = round_.plan_weights.get(unit_type)
+        weights = (
+            {g: Decimal(w) for g, w in zip(GROUPS, fixed, strict=True)}
+            if fixed
+            else plan_for(round_.region_id, unit_type).weights()
+        )
         plans.append([unit_type, *(int(weights[g]) for g in GROUPS)])
         for size in range(len(GROUPS) + 1):
             for present in combinations(range(len(GROUPS)), size):
@@ -240,22 +232,43 @@ def _object(pairs: list[tuple[str, str]]) -> str:
     return f"('{{' || {inner} || '}}')"
 
 
+def _candidate(alias: str, i: int) -> str:
+    """Group i counts in the score and is shown, so it could be hidden as the second."""
+    return f"({alias}.s{i} = 0 AND {alias}.n{i} > 0 AND {alias}.w{i} > 0)"
+
+
+def _one_hidden(alias: str) -> str:
+    """Exactly one group that counts in the score is hidden."""
+    return (
+        " + ".join(
+            f"(CASE WHEN {alias}.s{j} = 1 AND {alias}.w{j} > 0 THEN 1 ELSE 0 END)"
+            for j in range(len(GROUPS))
+        )
+        + " = 1"
+    )
+
+
 def _hidden(alias: str, i: int) -> str:
-    """Whether group i is hidden for a row of `alias` (with columns s0.., n0..): its
-    ballots covered the target but gave fewer than k scores (s), or it is the smallest other scored
-    group where exactly one is hidden, so that the score cannot be taken apart by
-    subtraction (`tally.suppressed_groups`, the reference)."""
+    """Whether group i is hidden for a row of `alias` (columns s, n, w per group): it
+    gave the target fewer than k scores (s), or it is the smallest other group that
+    counts in the score where exactly one such group is hidden, so that the score
+    cannot be taken apart by subtraction (`tally.suppression`, the reference)."""
     indexes = range(len(GROUPS))
-    one = " + ".join(f"{alias}.s{j}" for j in indexes) + " = 1"
     others = " AND ".join(
-        f"NOT ({alias}.s{j} = 0 AND {alias}.n{j} > 0 AND ({alias}.n{j} < {alias}.n{i}"
+        f"NOT ({_candidate(alias, j)} AND ({alias}.n{j} < {alias}.n{i}"
         + (f" OR {alias}.n{j} = {alias}.n{i}" if j < i else "")
         + "))"
         for j in indexes
         if j != i
     )
-    chosen = f"{alias}.s{i} = 0 AND {alias}.n{i} > 0 AND {others}"
-    return f"CASE WHEN {alias}.s{i} = 1 OR ({one} AND {chosen}) THEN 1 ELSE 0 END"
+    chosen = f"{_candidate(alias, i)} AND {others}"
+    return f"CASE WHEN {alias}.s{i} = 1 OR (({_one_hidden(alias)}) AND {chosen}) THEN 1 ELSE 0 END"
+
+
+def _withheld(alias: str) -> str:
+    """The score is withheld: one group that counts is hidden and no other can be."""
+    candidates = " OR ".join(_candidate(alias, j) for j in range(len(GROUPS)))
+    return f"(({_one_hidden(alias)}) AND NOT ({candidates}))"
 
 
 def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
@@ -290,7 +303,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         )
         return f"CASE WHEN t.n{i} > 0 THEN (2 * 100 * {total} + {count}) / (2 * {count}) END"
 
-    counts = ", ".join(f"t.c{i}, t.n{i}" for i in indexes)
+    counts = ", ".join(f"t.n{i}" for i in indexes)
     means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
         f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
@@ -302,7 +315,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     if annual:
         # Per group over the aspects: the raters' count and the mean of the means.
         over = ", ".join(
-            f"MAX(c{i}) AS c{i}, MAX(n{i}) AS n{i}, "
+            f"MAX(n{i}) AS n{i}, "
             f"(2 * CAST(SUM(mean{i}) AS BIGINT) + COUNT(mean{i})) / "
             f"(2 * NULLIF(COUNT(mean{i}), 0)) AS mean{i}"
             for i in indexes
@@ -323,18 +336,18 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         wsum = " + ".join(f"(CASE WHEN {c} THEN pl.w{i} ELSE 0 END)" for i, c in enumerate(live))
         return [mask, wmean, wsum]
 
-    # Per target: which groups cast ballots that covered the target (c: a void ballot
-    # covers it too) but gave it fewer than k scores (s), so that hiding never tells
-    # whether a small group's ballots were void; and how many ballots covered the
-    # target, from the boxes, as participation tells (a rater does not rate themselves).
+    # Per target: which groups gave it fewer than k scores (s), and how many ballots
+    # covered it, from the boxes, as participation tells (a rater does not rate
+    # themselves).
     mask, wmean, _wsum = weighing("gm")
     small = ", ".join(
-        f"CASE WHEN gm.c{i} > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}" for i in indexes
+        f"CASE WHEN gm.n{i} > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}" for i in indexes
     )
     cast = " + ".join(f"COALESCE(bx.b{i}, 0)" for i in indexes)
+    weights = ", ".join(f"pl.w{i} AS w{i}" for i in indexes)
     steps.append(
-        f"hb AS (SELECT gm.*, pl.unit_type, {mask} AS mask, {wmean} AS wmean, {small}, "
-        f"{cast} - CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS cast_ "
+        f"hb AS (SELECT gm.*, pl.unit_type, {weights}, {mask} AS mask, {wmean} AS wmean, "
+        f"{small}, {cast} - CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS cast_ "
         "FROM gm JOIN org_unit u ON u.id = gm.unit_id JOIN pl ON pl.unit_type = u.unit_type "
         f"LEFT JOIN {BOXES} bx ON bx.unit_id = gm.unit_id "
         "LEFT JOIN reviews_participation p ON p.round_id = %s AND p.unit_id = gm.unit_id "
@@ -342,7 +355,9 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     )
     params.append(round_.pk)
     hide = ", ".join(f"{_hidden('hb', i)} AS h{i}" for i in indexes)
-    steps.append(f"q AS (SELECT hb.*, {hide} FROM hb)")
+    steps.append(
+        f"q AS (SELECT hb.*, {hide}, CASE WHEN {_withheld('hb')} THEN 1 ELSE 0 END AS wh FROM hb)"
+    )
 
     def shown(alias: str, i: int) -> str:
         return f"q.h{i} = 0 AND {alias}.n{i} >= {k}"
@@ -352,7 +367,10 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     if annual:
         _mask, dwmean, dwsum = weighing("dm")
         score = d.hundredths(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
-        enough = " + ".join(f"dm.n{i}" for i in indexes) + f" >= {k}"
+        enough = (
+            " + ".join(f"(CASE WHEN q.w{i} > 0 THEN dm.n{i} ELSE 0 END)" for i in indexes)
+            + f" >= {k} AND q.wh = 0"
+        )
         groups = _object(
             [
                 (g, _figures(d, shown("dm", i), f"dm.n{i}", f"dm.mean{i}"))
@@ -379,7 +397,12 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         join_dimensions = (
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
-    enough = " + ".join(f"q.n{i}" for i in indexes) + f" >= {k}"
+    # At least k scores from the groups that count, and a score that cannot be taken
+    # apart.
+    enough = (
+        " + ".join(f"(CASE WHEN q.w{i} > 0 THEN q.n{i} ELSE 0 END)" for i in indexes)
+        + f" >= {k} AND q.wh = 0"
+    )
     columns = ["round_id", "unit_id", "target_id", "score", "rater_count", "dimensions"]
     values = [
         "%s",

@@ -2,7 +2,7 @@
 
 Every quarter of the year that is over by `today` gets a round that went the
 whole way: small units' outside raters proposed and approved, voting opened, a
-realistic ballot set (about 97% turnout, about 1% void), closed — which
+realistic ballot set (about 97% turnout), closed — which
 rewrites the scores and computes the results — and, except for the latest
 one, published. The quarter containing `today` gets an open round with no
 ballots, so the demo personas can vote in it.
@@ -52,7 +52,6 @@ YOUTH_LEAGUE = "团区委"  # rated by the youth-league secretaries of the towns
 EXTRA_RATERS = (3, 5)  # outside raters proposed per small unit
 VOTING_DAYS = 10  # a closed quarter's round runs over the first days of the next
 TURNOUT = 0.97
-VOID_SHARE = 0.01  # ballots giving everyone one score (void, counted only)
 BATCH_SIZE = 5000
 
 # How scores come about: a cadre's standing (stable over the year, leaders a little
@@ -76,8 +75,7 @@ HIGH_FALLBACK = 5  # scores over a ballot's high-score limit drop to 85–89
 class BallotCounts:
     """What `cast_ballots` wrote for one round."""
 
-    ballots: int  # Participation rows, void ballots included
-    void: int
+    ballots: int  # Participation rows
     scores: int
 
 
@@ -92,7 +90,6 @@ class DemoRoundsResult:
     small_units_approved: int  # round units given approved outside raters
     extra_raters: int
     ballots: int
-    void_ballots: int
     scores: int
     results: int
     seconds: float
@@ -107,7 +104,6 @@ class DemoRoundsResult:
             "small_units_approved": self.small_units_approved,
             "extra_raters": self.extra_raters,
             "ballots": self.ballots,
-            "void_ballots": self.void_ballots,
             "scores": self.scores,
             "results": self.results,
         }
@@ -163,14 +159,14 @@ def generate_demo_rounds(*, region_id: int, year: int, today: dt.date) -> DemoRo
         extras += raters
         services.round_open(actor=admin, round_=round_)
         counts = cast_ballots(round_, rng=rng, merits=merits)
-        totals.update(ballots=counts.ballots, void=counts.void, scores=counts.scores)
+        totals.update(ballots=counts.ballots, scores=counts.scores)
         audit_record(
             actor=admin,
             action="reviews.demo.ballots",
             obj=round_,
             region=region,
             # Counts only: like ballot_submit, never a value.
-            details={"ballots": counts.ballots, "void": counts.void},
+            details={"ballots": counts.ballots},
         )
         results += services.round_close(actor=admin, round_=round_)
         closed.append(round_)
@@ -201,7 +197,6 @@ def generate_demo_rounds(*, region_id: int, year: int, today: dt.date) -> DemoRo
         small_units_approved=approved,
         extra_raters=extras,
         ballots=totals["ballots"],
-        void_ballots=totals["void"],
         scores=totals["scores"],
         results=results,
         seconds=0.0,
@@ -221,7 +216,6 @@ def _zero(region_id: int, started: float) -> DemoRoundsResult:
         small_units_approved=0,
         extra_raters=0,
         ballots=0,
-        void_ballots=0,
         scores=0,
         results=0,
         seconds=time.perf_counter() - started,
@@ -370,7 +364,6 @@ def cast_ballots(
     *,
     rng: random.Random,
     turnout: float = TURNOUT,
-    void_share: float = VOID_SHARE,
     merits: dict[int, float] | None = None,
 ) -> BallotCounts:
     """Write the ballots of every unit of an open round that can vote, in bulk.
@@ -409,7 +402,6 @@ def cast_ballots(
 
     voted: list[tuple[int, int]] = []  # (unit, rater)
     ballots: list[CastBallot] = []
-    void = 0
     scores = 0
     for unit_id, unit_members in members.items():
         means = {
@@ -429,20 +421,14 @@ def cast_ballots(
             if not targets:
                 continue
             voted.append((unit_id, rater_id))
-            sheet = [(t, OVERALL) for t in targets]
-            if len(targets) > 1 and rng.random() < void_share:
-                void += 1
-                ballots.append(CastBallot(unit_id, str(group), sheet, None))
-                continue
             values = _ballot(rng, round_, [means[t] for t in targets])
-            ballots.append(
-                CastBallot(unit_id, str(group), sheet, dict(zip(sheet, values, strict=True)))
-            )
+            keys = [(t, OVERALL) for t in targets]
+            ballots.append(CastBallot(unit_id, str(group), dict(zip(keys, values, strict=True))))
             scores += len(values)
 
     _write_participations(rng, round_, voted)
     ballots_fold(round_, ballots)
-    return BallotCounts(ballots=len(voted), void=void, scores=scores)
+    return BallotCounts(ballots=len(voted), scores=scores)
 
 
 def _ballot(rng: random.Random, round_: ReviewRound, means: list[float]) -> list[int]:
@@ -463,7 +449,7 @@ def _ballot(rng: random.Random, round_: ReviewRound, means: list[float]) -> list
     for i in ranked[limit:]:
         values[i] = rng.randint(max(lo, high - HIGH_FALLBACK), high - 1)
     if len(values) > 1 and len(set(values)) == 1:
-        # One score for everyone would make the ballot void; this one is meant valid.
+        # One score for everyone is refused at submission; a demo ballot tells people apart.
         values[0] += -1 if values[0] > lo else 1
     return values
 

@@ -2,7 +2,7 @@
 
 Anonymity is structural (DESIGN.md, decision 31): `Participation` says who voted
 and holds no values; a submitted ballot leaves no row of its own, only its share of
-its group's `BallotBox` (sealed while the group is small) or `Tally` rows; a draft
+its group's `BallotBox`, sealed until the round closes; a draft, sealed too,
 is linked to its rater only until it is submitted.
 """
 
@@ -44,7 +44,29 @@ class RaterPlan(models.Model):
         verbose_name = _("rater plan")
         verbose_name_plural = _("rater plans")
         constraints = [
-            models.UniqueConstraint(fields=["region", "unit_type"], name="uniq_rater_plan")
+            models.UniqueConstraint(fields=["region", "unit_type"], name="uniq_rater_plan"),
+            # Whole percentages adding up to 100, each group used at 10% or more, or not
+            # at all: a group weighed at 100%, or at thousands of times another, makes the
+            # score its mean, and a small group's mean is a few ballots (decision 31).
+            models.CheckConstraint(
+                condition=models.Q(
+                    leader_weight__lte=90, team_weight__lte=90, others_weight__lte=90
+                )
+                & (models.Q(leader_weight=0) | models.Q(leader_weight__gte=10))
+                & (models.Q(team_weight=0) | models.Q(team_weight__gte=10))
+                & (models.Q(others_weight=0) | models.Q(others_weight__gte=10)),
+                name="rater_plan_weights_in_range",
+                violation_error_message=_(
+                    "Each group's weight must be 0 (not used) or from 10 to 90."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    leader_weight=100 - models.F("team_weight") - models.F("others_weight")
+                ),
+                name="rater_plan_weights_add_up",
+                violation_error_message=_("The three weights must add up to 100."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,6 +134,10 @@ class ReviewRound(models.Model):
     uniform_invalid = models.BooleanField(
         _("a ballot with one score for everyone is invalid"), default=True
     )
+    # The rater plans' weights as they stood when voting opened, {unit type: [leader,
+    # team, others]}: the close weighs with these, so that no one can change the weights
+    # during voting to make the score one group's mean (decision 31).
+    plan_weights = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -154,6 +180,14 @@ class ReviewRound(models.Model):
                 violation_error_message=_(
                     "The share of a ballot that may get the high score must be above 0 and "
                     "at most 1 (for example 0.30 for three in ten)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trim_above__gt=models.F("min_shown")),
+                name="round_trim_keeps_k",
+                violation_error_message=_(
+                    "Trimming must start above the fewest scores shown: a trimmed mean of "
+                    "k scores would be a single rater's score."
                 ),
             ),
             models.CheckConstraint(
@@ -264,7 +298,9 @@ class DraftBallot(models.Model):
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     rater = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    values = models.JSONField(default=dict)  # {target person id: score}
+    # {"<target id>" or "<target id>:<aspect>": score}, sealed (kaohe.reviews.seal):
+    # the row names its rater, so its values are not readable in the database.
+    sealed = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -279,19 +315,15 @@ class DraftBallot(models.Model):
 class BallotBox(models.Model):
     """What an open round keeps of one rater group's ballots in one unit (decision 31).
 
-    No row per ballot: each submitted ballot is folded into its box. While the group
-    has cast fewer than k + 1 valid ballots, the box's whole tally is sealed (see
-    `kaohe.reviews.seal`): nothing readable without the key. From then on the box is
-    open: its counts are plain and the scores live in `Tally` rows. A round's boxes
-    are deleted when it closes.
+    No row per ballot: each submitted ballot is folded into its box, whose whole tally
+    (per target and aspect: count, sum, lowest, highest; and how many ballots) stays
+    sealed (`kaohe.reviews.seal`) until the round closes; the close deletes the boxes.
     """
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
-    sealed = models.BinaryField(null=True)  # the sealed BoxTally; NULL once open
-    valid = models.PositiveIntegerField(null=True)  # plain once open
-    void = models.PositiveIntegerField(null=True)
+    sealed = models.BinaryField()
 
     class Meta:
         constraints = [
@@ -300,61 +332,6 @@ class BallotBox(models.Model):
 
     def __str__(self) -> str:
         return f"box {self.round_id}:{self.unit_id}:{self.rater_group}"
-
-
-class Tally(models.Model):
-    """The running tally of an open box for one target and aspect: how many scores,
-    their sum, the lowest and the highest, of at least k ballots. No rater, no time.
-
-    Written only by the ballot services, from ids they have just read: per-row
-    foreign-key checks would cost minutes at province scale. On PostgreSQL the table is
-    partitioned by round (migration 0007), so a close drops the round's partition.
-    """
-
-    round = models.ForeignKey(
-        ReviewRound, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    target = models.ForeignKey(
-        "org.Person",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    rater_group = models.CharField(max_length=16, choices=RaterGroup.choices)
-    dimension = models.CharField(max_length=8, blank=True, default=OVERALL)
-    count = models.PositiveIntegerField()
-    total = models.PositiveIntegerField()
-    low = models.PositiveSmallIntegerField()
-    high = models.PositiveSmallIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["round", "target", "rater_group", "dimension"], name="uniq_tally"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"tally {self.round_id}:{self.target_id}"
-
-
-class InvalidBallots(models.Model):
-    """How many of a unit's ballots were void (one score for everyone), kept after close
-    only when at least k were, and never per rater group (decision 31)."""
-
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_invalid_tally")]
-
-    def __str__(self) -> str:
-        return f"{self.round_id}:{self.unit_id}={self.count}"
 
 
 class RoundResult(models.Model):
@@ -386,8 +363,8 @@ class RoundResult(models.Model):
     # The weighted score: NULL when fewer than k valid ballots rated the target
     # (decision 31), and the quarter then re-weighs its other parts.
     score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
-    # Ballots cast that covered the target, void ones included: participation says as
-    # much, so it tells nothing about any ballot's content.
+    # Ballots that covered the target: participation says as much, so it tells
+    # nothing about any ballot's content.
     rater_count = models.PositiveIntegerField(default=0)
     # Per rater group, what a closed round keeps (decision 31): how many valid scores,
     # their (trimmed) mean in hundredths and the effective weight in ten-thousandths,

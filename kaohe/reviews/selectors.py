@@ -18,7 +18,6 @@ from kaohe.org.models import LeadershipRole, Membership, Person, Unit
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
-    InvalidBallots,
     Participation,
     RaterGroup,
     ReviewRound,
@@ -26,6 +25,7 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
 )
+from kaohe.reviews.seal import unseal_draft
 from kaohe.reviews.services import ROLE_GROUP, BallotSheet, ballot_sheet
 from kaohe.worklogs.models import Summary, WorkLog
 
@@ -153,16 +153,14 @@ class ShownResult:
     dimensions: list[str | None]  # annual evaluation: the score on each of 德能勤绩廉
 
 
-def results(
-    user: User, round_: ReviewRound, round_unit: RoundUnit
-) -> tuple[list[ShownResult], int | None]:
-    """A closed round's results for one unit and its void ballots (None: fewer than k).
+def results(user: User, round_: ReviewRound, round_unit: RoundUnit) -> list[ShownResult]:
+    """A closed round's results for one unit.
 
     What is stored is already what may be shown (decision 31): a close keeps no figure
     that rests on fewer than k ballots.
     """
     if round_.state not in (RoundState.CLOSED, RoundState.PUBLISHED):
-        return [], None
+        return []
     labels = dict(RaterGroup.choices)
     shown = []
     for r in (
@@ -181,12 +179,7 @@ def results(
                 dimensions=[r.dimensions.get(d, {}).get("score") for d in round_.dimensions if d],
             )
         )
-    invalid = (
-        InvalidBallots.objects.filter(round=round_, unit_id=round_unit.unit_id)
-        .values_list("count", flat=True)
-        .first()
-    )
-    return shown, invalid
+    return shown
 
 
 @dataclass
@@ -253,7 +246,14 @@ def my_draft(user: User, round_unit: RoundUnit) -> dict[str, int]:
     draft = DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=user.person
     ).first()
-    return dict(draft.values) if draft else {}
+    if draft is None:
+        return {}
+    return unseal_draft(
+        draft.sealed,
+        round_id=round_unit.round_id,
+        unit_id=round_unit.unit_id,
+        rater_id=draft.rater_id,
+    )
 
 
 def has_voted(user: User, round_unit: RoundUnit) -> bool:

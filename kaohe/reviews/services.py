@@ -27,10 +27,8 @@ from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Regi
 from kaohe.reviews import closing
 from kaohe.reviews.boxes import CastBallot, ballot_fold
 from kaohe.reviews.models import (
-    BallotBox,
     DraftBallot,
     ExtraRater,
-    InvalidBallots,
     Participation,
     RaterGroup,
     RaterPlan,
@@ -40,6 +38,7 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
 )
+from kaohe.reviews.seal import seal_draft
 from kaohe.reviews.tally import high_score_limit, is_uniform
 
 SMALL_UNIT = 8  # units with fewer assessed cadres need outside raters (R3.6)
@@ -231,18 +230,24 @@ def _transition(
 @transaction.atomic
 def round_open(*, actor: User, round_: ReviewRound) -> None:
     _transition(actor, round_, RoundState.OPEN, {RoundState.DRAFT})
-    closing.partition_create(round_)
+    # The weights the close will use, fixed now (decision 31).
+    unit_types = set(
+        Unit.objects.filter(pk__in=round_.units.values("unit_id")).values_list(
+            "unit_type", flat=True
+        )
+    )
+    round_.plan_weights = {
+        t: [int(w) for w in plan_for(round_.region_id, t).weights().values()]
+        for t in sorted(unit_types)
+    }
+    round_.save(update_fields=["plan_weights"])
 
 
 @transaction.atomic
 def round_publish(*, actor: User, round_: ReviewRound) -> None:
-    # A close is all or nothing, so a closed round has its results; this holds the
-    # rule even for a round closed before closes were (decision 31).
-    if (
-        round_.units.exists()
-        and not RoundResult.objects.filter(round=round_).exists()
-        and BallotBox.objects.filter(round=round_).exists()
-    ):
+    # A close is all or nothing, so a closed round has its results unless nobody
+    # voted; a round closed before closes were (decision 31) may have none.
+    if not RoundResult.objects.filter(round=round_).exists():
         raise ApplicationError(_("This round has no results yet, so it cannot be published."))
     _transition(actor, round_, RoundState.PUBLISHED, {RoundState.CLOSED})
 
@@ -266,9 +271,7 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     )
     discarded = Participation.objects.filter(round=round_).count()
     RoundResult.objects.filter(round=round_).delete()
-    InvalidBallots.objects.filter(round=round_).delete()
     Participation.objects.filter(round=round_).delete()
-    closing.partition_create(round_)
     audit_record(
         actor=actor,
         action="reviews.round.discard",
@@ -388,10 +391,11 @@ def _validate(
     return clean
 
 
-def ballot_is_void(sheet: BallotSheet, clean: Mapping[tuple[int, str], int]) -> bool:
-    """Void under the rule "one score for everyone" (R3.9, configurable): the ballot
-    tells nobody apart. With 德能勤绩廉 rated apart, that is one score for everyone
-    on every aspect (decision 27)."""
+def tells_nobody_apart(sheet: BallotSheet, clean: Mapping[tuple[int, str], int]) -> bool:
+    """One score for everyone (R3.9, configurable): with 德能勤绩廉 rated apart, one
+    score for everyone on every aspect (decision 27). Such a ballot is refused, not
+    counted as void: a void ballot's absence from the counts would say whose it was
+    (decision 31)."""
     if not sheet.round.uniform_invalid:
         return False
     return all(
@@ -422,22 +426,36 @@ def ballot_save_draft(
     sheet = _sheet_or_refuse(rater, round_unit)
     _check_open(round_unit, rater)
     clean = _validate(sheet, values, complete=False)
+    sealed = seal_draft(
+        {BallotSheet.key(p, d): v for (p, d), v in clean.items()},
+        round_id=round_unit.round_id,
+        unit_id=round_unit.unit_id,
+        rater_id=rater.pk,
+    )
     draft, _created = DraftBallot.objects.update_or_create(
         round_id=round_unit.round_id,
         unit_id=round_unit.unit_id,
         rater=rater,
-        defaults={"values": {BallotSheet.key(p, d): v for (p, d), v in clean.items()}},
+        defaults={"sealed": sealed},
     )
     return draft
 
 
 @transaction.atomic
-def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, object]) -> bool:
-    """Submit a complete ballot; returns False when it was void (one score for everyone)."""
+def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, object]) -> None:
+    """Submit a complete ballot: participation, the ballot folded into its sealed box,
+    the draft deleted, in one transaction."""
     rater = _rater(actor)
     sheet = _sheet_or_refuse(rater, round_unit)
     _check_open(round_unit, rater)
     clean = _validate(sheet, values, complete=True)
+    if tells_nobody_apart(sheet, clean):
+        raise ApplicationError(
+            _(
+                "You gave everyone the same score, which tells nobody apart, so the ballot "
+                "would not count. Give each person the score their work deserves."
+            )
+        )
     Participation.objects.create(
         round_id=round_unit.round_id,
         unit_id=round_unit.unit_id,
@@ -447,17 +465,11 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()
-    valid = not ballot_is_void(sheet, clean)
     ballot_fold(
         sheet.round,
-        CastBallot(
-            unit_id=round_unit.unit_id,
-            group=str(sheet.group),
-            sheet=[(p.pk, d) for p, d, _key in sheet.entries()],
-            values=dict(clean) if valid else None,
-        ),
+        CastBallot(unit_id=round_unit.unit_id, group=str(sheet.group), values=dict(clean)),
     )
-    # That a ballot was submitted, never its values (nor whether it was void).
+    # That a ballot was submitted, never its values.
     audit_record(
         actor=actor,
         action="reviews.ballot.submit",
@@ -465,7 +477,6 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
         region=sheet.unit.region,
         details={"unit": sheet.unit.pk},
     )
-    return valid
 
 
 def _rater(actor: User) -> Person:

@@ -158,24 +158,28 @@ def high_score_limit(ballot_size: int, share: Decimal) -> int:
     return int((Decimal(ballot_size) * share).to_integral_value(rounding="ROUND_FLOOR"))
 
 
-def suppressed_groups(
-    counts: Mapping[str, int], minimum: int, cast: Mapping[str, int] | None = None
-) -> set[str]:
-    """Groups whose figures must not be shown or kept (decision 31).
+def suppression(
+    counts: Mapping[str, int], minimum: int, weights: Mapping[str, Decimal]
+) -> tuple[set[str], bool]:
+    """Which groups' figures must not be shown or kept, and whether the score must be
+    withheld (decision 31). `counts` (scores per group) is in plan order.
 
-    A group whose ballots covered the target (`cast`, void ones included; the scores
-    themselves where not given) but gave fewer than `minimum` scores is hidden: it is
-    judged by the ballots, not only the scores, so hiding never tells whether a small
-    group's ballots were void. If exactly one group is hidden, the weighted score and the
-    other groups would give it away by subtraction, so the smallest other scored
-    group (the first in plan order on a tie) is hidden too. `counts` is in plan order.
+    A group with fewer than `minimum` scores (but some) is hidden. If exactly one group
+    that counts in the score (weight above 0) is hidden, the score and the others would
+    give it away by subtraction, so the smallest other group that counts (the first in
+    plan order on a tie) is hidden too; where there is none, the score is withheld.
     """
-    cast = counts if cast is None else cast
-    hidden = {g for g, n in counts.items() if cast.get(g, 0) > 0 and n < minimum}
-    if len(hidden) == 1:
+    hidden = {g for g, n in counts.items() if 0 < n < minimum}
+    counting = [g for g in hidden if weights.get(g, Decimal(0)) > 0]
+    withheld = False
+    if len(counting) == 1:
         others = sorted(
-            (n, i, g) for i, (g, n) in enumerate(counts.items()) if n > 0 and g not in hidden
+            (n, i, g)
+            for i, (g, n) in enumerate(counts.items())
+            if n > 0 and g not in hidden and weights.get(g, Decimal(0)) > 0
         )
         if others:
             hidden.add(others[0][2])
-    return hidden
+        else:
+            withheld = True
+    return hidden, withheld

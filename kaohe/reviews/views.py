@@ -38,17 +38,8 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
         values = {key: request.POST.get(f"score_{key}", "") for _p, _d, key in sheet.entries()}
         try:
             if request.POST.get("action") == "submit":
-                valid = services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
-                if valid:
-                    messages.success(request, _("Your ballot is submitted. Thank you."))
-                else:
-                    messages.warning(
-                        request,
-                        _(
-                            "Your ballot is submitted, but it gave everyone the same score, "
-                            "so it does not count."
-                        ),
-                    )
+                services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
+                messages.success(request, _("Your ballot is submitted. Thank you."))
                 return redirect("reviews:mine")
             services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
             messages.success(request, _("Draft saved. Submit it before voting ends."))
@@ -240,7 +231,7 @@ def results_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpRespo
     req = AuthedRequest.of(request)
     round_ = selectors.round_get(req.user, round_id)
     round_unit = selectors.round_unit_get(req.user, round_, unit_id)
-    shown, invalid = selectors.results(req.user, round_, round_unit)
+    shown = selectors.results(req.user, round_, round_unit)
     return render(
         request,
         "reviews/results.html",
@@ -248,7 +239,6 @@ def results_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpRespo
             "round": round_,
             "round_unit": round_unit,
             "results": shown,
-            "invalid": invalid,
             "labels": [label for _v, label in RaterGroup.choices],
             "dimensions": [Dimension(d).label for d in round_.dimensions if d],
         },

@@ -4,9 +4,13 @@ Each test does what an attacker did and asserts that it now recovers nothing:
   1. a sole rater's scores read off the results;
   2. late ballots recovered by differencing the results across a reopen;
   3. small groups' ballots read off what a closed round keeps;
-  4. a small group's void ballots read off the void counts;
+  4. void ballots told apart, by the void counts or by whose count lacks a ballot;
   5. the database read during voting: SQLite rowids and PostgreSQL transaction ids
-     that grouped a ballot's rows and tied them to its participation row.
+     that grouped a ballot's rows and tied them to its participation row, plain
+     tallies and drafts;
+and those a red-team review found after the first fix: rater weights changed during
+voting or set so that one group is the score, a group of weight 0 taken as the
+second hidden group, and a trimmed mean of k scores that is one ballot.
 They run on SQLite and PostgreSQL alike (CI runs the suite on both). The all-or-
 nothing close (attack 6) is in test_close_is_all_or_nothing.py.
 """
@@ -27,6 +31,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kaohe.accounts.models import User
+from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Person
@@ -34,12 +39,10 @@ from kaohe.reviews import seal, selectors, services
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
-    InvalidBallots,
     Participation,
     ReviewRound,
     RoundResult,
     RoundUnit,
-    Tally,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
@@ -58,7 +61,7 @@ def cast(world: World, key: str, ru: RoundUnit, seed: int) -> dict[int, int]:
     """A valid ballot of distinctive values (no two raters alike); returns them."""
     sheet = sheet_of(world, key, ru)
     values = {p.pk: 52 + (seed * 7 + j * 5) % 37 for j, p in enumerate(sheet.targets)}
-    assert services.ballot_submit(
+    services.ballot_submit(
         actor=world.users[key], round_unit=ru, values={str(k): v for k, v in values.items()}
     )
     return values
@@ -120,7 +123,7 @@ def test_a_sole_raters_scores_cannot_be_read_off_the_results(
         assert f"<td>{value}.00</td>" not in text and f">{value}.00 " not in text
     assert "少于 3 票" in text
     # The quarter uses no rating for them and says why.
-    shown, _invalid = selectors.results(big.users["region_admin"], q1, ru)
+    shown = selectors.results(big.users["region_admin"], q1, ru)
     assert all(s.score is None for s in shown)
 
 
@@ -191,47 +194,151 @@ def test_no_group_below_k_is_kept_after_close(team_of_two: World, q1: ReviewRoun
     assert staff.others_count == 5 and staff.score is not None
 
 
-# --- 4. void ballots by group ---------------------------------------------------------
+# --- 4. void ballots ------------------------------------------------------------------
 
 
-def test_a_small_groups_void_ballot_is_not_told(
+def test_a_ballot_that_tells_nobody_apart_is_refused_so_no_void_voter_can_be_found(
     big: World, q1: ReviewRound, client_as: Callable[[str], Client]
 ) -> None:
+    """The attacks: "无效票：领导主评 1" told what the leader did; and among ten voters the
+    one whose own count held every valid ballot (nobody rates themselves) had voided."""
     ru = bureau_unit(q1, big)
+    flat = {str(p.pk): 85 for p in sheet_of(big, "B07", ru).targets}
+    with pytest.raises(ApplicationError, match="同样的分数"):
+        services.ballot_submit(actor=big.users["B07"], round_unit=ru, values=flat)
     flat = {str(p.pk): 85 for p in sheet_of(big, "unit_head", ru).targets}
-    assert services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=flat) is False
-    for i, key in enumerate(STAFF[:5]):
+    with pytest.raises(ApplicationError, match="同样的分数"):
+        services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=flat)
+    for i, key in enumerate(STAFF):
         cast(big, key, ru, seed=20 + i)
     close(big, q1)
-    assert not InvalidBallots.objects.filter(round=q1).exists()  # 1 < k: not kept
+    voters = set(Participation.objects.filter(round=q1).values_list("rater_id", flat=True))
+    valid_others = len(voters)  # every participation is a counted ballot
+    suspects = [
+        r.target_id
+        for r in RoundResult.objects.filter(round=q1, target_id__in=voters)
+        if r.others_count == valid_others
+    ]
+    assert suspects == []
     text = (
         client_as("region_admin")
         .get(reverse("reviews:results", args=[q1.pk, big.bureau.pk]))
         .content.decode()
     )
     assert "所有人同分" not in text and "领导主评 1" not in text
-    # Nor by a difference: the leader's group is hidden as when the ballot counts, and
-    # the others with it, so the score cannot be checked against the others' mean.
-    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
-    assert staff.others_mean is None and staff.rater_count == 6
 
 
-def test_void_ballots_are_told_per_unit_from_k_on(big: World, q1: ReviewRound) -> None:
+# --- red team: weights ---------------------------------------------------------------
+
+
+def _leader_recovered(big: World, q1: ReviewRound, leader: dict[int, int]) -> int:
+    """The attack: (score − w_others × others mean) / w_leader, from what is kept."""
+    hits = 0
+    for r in RoundResult.objects.filter(round=q1):
+        if r.score is None or r.target_id not in leader:
+            continue
+        weights = {g: Decimal(w) for g, w in r.weights.items()}
+        if set(weights) != {"leader", "others"} or r.others_mean is None:
+            continue
+        guess = (r.score - weights["others"] * Decimal(r.others_mean) / 100) / weights["leader"]
+        hits += round(guess) == leader[r.target_id]
+    return hits
+
+
+def test_weights_changed_during_voting_do_not_apply(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+) -> None:
+    """The attack: set the rater plan to 100:0:0 while voting runs, then close: every
+    score was the leader's (11 of 11)."""
     ru = bureau_unit(q1, big)
-    for key in STAFF[:3]:
-        flat = {str(p.pk): 80 for p in sheet_of(big, key, ru).targets}
-        services.ballot_submit(actor=big.users[key], round_unit=ru, values=flat)
-    for i, key in enumerate(STAFF[3:7]):
+    leader = cast(big, "unit_head", ru, seed=5)
+    for i, key in enumerate(STAFF):
         cast(big, key, ru, seed=30 + i)
+    plan = services.plan_for(big.region.pk, big.bureau.unit_type)
+    url = f"/admin/reviews/raterplan/{plan.pk}/change/"
+    admin = client_as("region_admin")
+    form = {"unit_type": plan.unit_type, "team_weight": "0", "others_weight": "0"}
+    response = admin.post(url, {**form, "leader_weight": "100"})
+    assert response.status_code == 200 and "10 到 90" in response.content.decode()
+    # A sound plan can be saved, but the open round keeps the weights it opened with.
+    assert (
+        admin.post(url, {**form, "leader_weight": "90", "others_weight": "10"}).status_code == 302
+    )
     close(big, q1)
-    _shown, invalid = selectors.results(big.users["region_admin"], q1, ru)
-    assert invalid == 3
+    scored = RoundResult.objects.filter(round=q1, score__isnull=False)
+    assert scored.exists()
+    q1.refresh_from_db()
+    assert set(map(tuple, q1.plan_weights.values())) == {(40, 30, 30)}  # fixed at opening
+    for r in scored:  # 30 of 70 or of 60, or the only group: never 10 of 100
+        assert r.others_weight in (None, 4286, 5000, 10000), r.weights
+    assert _leader_recovered(big, q1, leader) == 0
+
+
+@pytest.fixture
+def without_team(big: World) -> World:
+    """A plan that weighs the leader 40 and the others 60, the team not at all."""
+    plan = services.plan_for(big.region.pk, big.bureau.unit_type)
+    plan.leader_weight, plan.team_weight, plan.others_weight = 40, 0, 60
+    plan.save()
+    return big
+
+
+def test_a_group_of_weight_0_is_not_the_second_group_hidden(
+    without_team: World, q1: ReviewRound
+) -> None:
+    """The attack: with 40:0:60 the rule hid the team (weight 0) as the second group, so
+    (score − 0.6 × others' mean) / 0.4 gave the leader's ballot (10 of 11)."""
+    big = without_team
+    ru = bureau_unit(q1, big)
+    leader = cast(big, "unit_head", ru, seed=6)
+    cast(big, "team_member", ru, seed=7)
+    for i, key in enumerate(STAFF):
+        cast(big, key, ru, seed=40 + i)
+    close(big, q1)
+    assert _leader_recovered(big, q1, leader) == 0
+    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
+    assert staff.score is not None and staff.others_mean is None  # hidden with the leader
+
+
+def test_a_lone_group_that_counts_withholds_the_score(big: World, q1: ReviewRound) -> None:
+    """Leader 1 and team 1 voted, nobody else: both counting groups are below k, the total
+    is below k: no score. With the others' ballots, the score rests on all of them."""
+    ru = bureau_unit(q1, big)
+    cast(big, "unit_head", ru, seed=8)
+    cast(big, "team_member", ru, seed=9)
+    close(big, q1)
+    assert not RoundResult.objects.filter(round=q1, score__isnull=False).exists()
+
+
+# --- red team: a trimmed mean of k scores ------------------------------------------------
+
+
+def test_trimming_never_leaves_fewer_than_k_scores(draft_round: ReviewRound) -> None:
+    """The attack: trim_above 0 made a group of 3 show its middle score (4 targets)."""
+    draft_round.trim_above = 0
+    with pytest.raises(ApplicationError, match="修剪"):
+        services.round_rules_check(draft_round)
+    draft_round.trim_above = draft_round.min_shown
+    with pytest.raises(ApplicationError):
+        services.round_rules_check(draft_round)
+
+
+@pytest.fixture
+def draft_round(world: World) -> ReviewRound:
+    return services.round_create(
+        actor=world.users["region_admin"],
+        region=world.region,
+        year=2026,
+        number=2,
+        starts_on=dt.date(2026, 7, 1),
+        ends_on=dt.date(2026, 7, 10),
+    )
 
 
 # --- 5. the database read during voting --------------------------------------------------
 
-# Tables that may hold anything of a submitted ballot: the boxes and their tallies.
-BALLOT_TABLES = {BallotBox, Tally}
+# Tables that hold anything of a ballot while voting runs: the boxes, and the drafts.
+BALLOT_TABLES = {BallotBox, DraftBallot}
 
 
 def _rows(model: type[models.Model], extra: str) -> list[dict[str, Any]]:
@@ -243,37 +350,45 @@ def _rows(model: type[models.Model], extra: str) -> list[dict[str, Any]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _assert_nothing_below_k(round_: ReviewRound) -> None:
-    k = round_.min_shown
-    for box in BallotBox.objects.filter(round=round_):
-        # A box is sealed, or open with more than k valid ballots.
-        assert box.sealed is not None or (box.valid or 0) > k, box
-        if box.sealed is not None:
-            assert box.valid is None and box.void is None
-    for tally in Tally.objects.filter(round=round_):
-        assert tally.count >= k, tally
+def _assert_all_sealed(round_: ReviewRound) -> None:
+    """Nothing of a ballot is in the clear while voting runs: every box and draft is
+    sealed, and no other table has a column for a score."""
+    for model in BALLOT_TABLES:
+        assert {f.name for f in model._meta.concrete_fields} & {
+            "value",
+            "values",
+            "count",
+            "total",
+            "valid",
+            "void",
+        } == set(), model
+        for row in _rows(model, "1"):
+            assert row["sealed"] is not None and len(bytes(row["sealed"])) > 12
 
 
 def test_no_table_keeps_a_ballot_apart_during_voting(team_of_two: World, q1: ReviewRound) -> None:
-    """A reader of the whole database between any two ballots finds no row of a ballot
-    and no plain tally of fewer than k ballots, whatever the group's size."""
+    """A reader of the whole database between any two ballots (and of the earlier row
+    versions its files keep) finds only sealed boxes and drafts, whatever the group's
+    size."""
     big = team_of_two
     ru = bureau_unit(q1, big)
     given: dict[str, dict[int, int]] = {}
-    for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
+    draft = {str(p.pk): 70 + i % 9 for i, p in enumerate(sheet_of(big, "B05", ru).targets)}
+    services.ballot_save_draft(actor=big.users["B05"], round_unit=ru, values=draft)
+    for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:5]]):
         given[key] = cast(big, key, ru, seed=40 + i)
-        _assert_nothing_below_k(q1)
-    assert not DraftBallot.objects.exists()
-    # Only the boxes and tallies are new since voting opened, besides participation
-    # (who, which day) and the audit row (that a ballot was submitted).
+        _assert_all_sealed(q1)
+    assert DraftBallot.objects.count() == 1  # B05's, sealed; the rater reads it back
+    assert selectors.my_draft(big.users["B05"], ru) == draft
+    # No other table of the app has a column that could hold a score during voting.
     for model in apps.get_models():
         if model in BALLOT_TABLES or model._meta.app_label != "reviews":
             continue
         for field in model._meta.concrete_fields:
-            assert field.name not in {"value", "values", "score"} or model in {
-                DraftBallot,
-                RoundResult,
-            }, (model, field.name)
+            assert field.name not in {"value", "values", "sealed"} or model is RoundResult, (
+                model,
+                field.name,
+            )
     assert {f.name for f in Participation._meta.concrete_fields} == {
         "id",
         "round",
@@ -283,12 +398,10 @@ def test_no_table_keeps_a_ballot_apart_during_voting(team_of_two: World, q1: Rev
     }
     for event in AuditEvent.objects.filter(action="reviews.ballot.submit"):
         assert event.details == {"unit": big.bureau.pk}
-    # The sealed leader's box holds nothing readable: not its values in any encoding.
+    # A sealed box holds nothing readable, and cannot be opened without the key.
     leader = BallotBox.objects.get(round=q1, rater_group="leader")
-    assert leader.sealed is not None
     raw = bytes(leader.sealed)
     assert b"\x00" * 4 not in raw[12:]  # no plain fixed-width integers left in the clear
-    # Without the key (kept outside the database) it cannot be opened.
     seal._key.cache_clear()
     try:
         other_key = base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -319,7 +432,7 @@ def test_sqlite_rowids_do_not_name_a_rater(team_of_two: World, q1: ReviewRound) 
     given: dict[int, dict[int, int]] = {}
     for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
         given[big.users[key].person_id] = cast(big, key, ru, seed=50 + i)  # type: ignore[index]
-        _assert_nothing_below_k(q1)
+        _assert_all_sealed(q1)
     tied = 0
     for model in BALLOT_TABLES:
         rows = sorted(_rows(model, "rowid"), key=lambda r: r["physical"])
@@ -349,7 +462,7 @@ def test_postgresql_transaction_ids_do_not_tie_a_ballot_to_its_rater(
     tied = 0
     for i, key in enumerate(["unit_head", "team_member", "B06", *STAFF[:6]]):
         given[big.users[key].person_id] = cast(big, key, ru, seed=60 + i)  # type: ignore[index]
-        _assert_nothing_below_k(q1)
+        _assert_all_sealed(q1)
         participation = {r["physical"]: r["rater_id"] for r in _rows(Participation, "xmin::text")}
         for model in BALLOT_TABLES:
             for row in _rows(model, "xmin::text"):
@@ -399,7 +512,7 @@ def test_no_row_of_any_table_links_a_rater_to_a_value(big: World, q1: ReviewRoun
     given = {key: cast(big, key, ru, seed=70 + i) for i, key in enumerate(STAFF)}
     close(big, q1)
     assert not DraftBallot.objects.exists()
-    assert not BallotBox.objects.exists() and not Tally.objects.exists()
+    assert not BallotBox.objects.exists()
     for model in apps.get_models():
         for row in model._default_manager.all():
             for key, values in given.items():

@@ -1,46 +1,12 @@
-"""Ballot boxes and tallies instead of a row per score (decision 31): the new tables,
-and the columns the fold and scrub of 0007 fill before 0008 drops the old ones.
-
-On PostgreSQL the tally table is partitioned by round, as the score table was
-(decision 26): a close drops the round's partition.
-"""
+"""Sealed ballot boxes instead of a row per score (decision 31): the new table, and the
+columns that the fold and scrub of 0007 fill before 0008 drops the old ones."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 GROUPS = [("leader", "Leader rating"), ("team", "Peer rating"), ("others", "Other raters")]
-
-
-def partition_tallies(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for sql in (
-        "CREATE TABLE reviews_tally_partitioned "
-        "(LIKE reviews_tally INCLUDING DEFAULTS INCLUDING IDENTITY) PARTITION BY LIST (round_id)",
-        "CREATE TABLE reviews_tally_default PARTITION OF reviews_tally_partitioned DEFAULT",
-        "DROP TABLE reviews_tally",
-        "ALTER TABLE reviews_tally_partitioned RENAME TO reviews_tally",
-        "ALTER TABLE reviews_tally ADD CONSTRAINT reviews_tally_pkey PRIMARY KEY (id, round_id)",
-    ):
-        schema_editor.execute(sql)
-
-
-def unpartition_tallies(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for sql in (
-        "CREATE TABLE reviews_tally_plain "
-        "(LIKE reviews_tally INCLUDING DEFAULTS INCLUDING IDENTITY)",
-        "INSERT INTO reviews_tally_plain SELECT * FROM reviews_tally",
-        "DROP TABLE reviews_tally CASCADE",
-        "ALTER TABLE reviews_tally_plain RENAME TO reviews_tally",
-        "ALTER TABLE reviews_tally ADD CONSTRAINT reviews_tally_pkey PRIMARY KEY (id)",
-    ):
-        schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -55,9 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("rater_group", models.CharField(choices=GROUPS, max_length=16)),
-                ("sealed", models.BinaryField(null=True)),
-                ("valid", models.PositiveIntegerField(null=True)),
-                ("void", models.PositiveIntegerField(null=True)),
+                ("sealed", models.BinaryField()),
                 (
                     "round",
                     models.ForeignKey(
@@ -83,66 +47,20 @@ class Migration(migrations.Migration):
                 ]
             },
         ),
-        migrations.CreateModel(
-            name="Tally",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("rater_group", models.CharField(choices=GROUPS, max_length=16)),
-                ("dimension", models.CharField(blank=True, default="", max_length=8)),
-                ("count", models.PositiveIntegerField()),
-                ("total", models.PositiveIntegerField()),
-                ("low", models.PositiveSmallIntegerField()),
-                ("high", models.PositiveSmallIntegerField()),
-                (
-                    "round",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="reviews.reviewround",
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="org.person",
-                    ),
-                ),
-                (
-                    "unit",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="org.unit",
-                    ),
-                ),
-            ],
-        ),
-        migrations.RunPython(partition_tallies, unpartition_tallies, elidable=False),
-        # After partitioning: PostgreSQL accepts it on the partitioned table, as it
-        # holds the partition key.
-        migrations.AddConstraint(
-            model_name="tally",
-            constraint=models.UniqueConstraint(
-                fields=("round", "target", "rater_group", "dimension"), name="uniq_tally"
-            ),
-        ),
         migrations.AddField(
             model_name="participation",
             name="submitted_on",
             field=models.DateField(null=True),
         ),
-        migrations.AlterField(
-            model_name="invalidballots",
-            name="rater_group",
-            field=models.CharField(choices=GROUPS, max_length=16, blank=True, default=""),
+        migrations.AddField(
+            model_name="draftballot",
+            name="sealed",
+            field=models.BinaryField(null=True),
+        ),
+        migrations.AddField(
+            model_name="reviewround",
+            name="plan_weights",
+            field=models.JSONField(default=dict, editable=False),
         ),
         migrations.AlterField(
             model_name="roundresult",

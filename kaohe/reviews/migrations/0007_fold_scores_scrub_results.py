@@ -1,18 +1,21 @@
-"""Data for decision 31, between the new tables (0006) and dropping the old (0008).
+"""Data for decision 31, between the new table (0006) and dropping the old (0008).
 
 - Participation keeps the day, not the time.
-- A round's k (`min_shown`) is at least 3.
-- An open round's score rows are folded into ballot boxes and tallies: per rater group
-  of each unit, the box holds the group's tallies, sealed while the group has cast
-  at most k valid ballots (as many as its most-rated target received).
+- A round's k (`min_shown`) is at least 3, and trimming starts above it.
+- Rater plans whose weights break the new rules (whole percentages adding up to 100,
+  each 0 or 10–90) go back to the default 40:30:30.
+- An open round: its score rows are folded into sealed ballot boxes (per rater group
+  of each unit; as many ballots as its most-rated target received), its drafts are
+  sealed, and its weights are fixed as they are now.
 - Closed rounds' results keep nothing that rests on fewer than k ballots: group
   figures below k (and a second group where one is hidden) and scores from fewer
-  than k ballots are cleared; void ballots are kept per unit, only from k on.
+  than k scores are cleared. Void ballots are no longer counted anywhere.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db import migrations
@@ -22,59 +25,65 @@ from django.db.models.functions import TruncDate
 GROUPS = ["leader", "team", "others"]
 
 
+def _sound(weights: list[int]) -> bool:
+    return sum(weights) == 100 and all(w == 0 or 10 <= w <= 90 for w in weights)
+
+
 def forwards(apps: Any, schema_editor: Any) -> None:
-    from kaohe.reviews.seal import BoxTally, Entry, seal
-    from kaohe.reviews.tally import suppressed_groups
+    from kaohe.reviews.seal import BoxTally, Entry, seal, seal_draft
+    from kaohe.reviews.tally import suppression
 
-    ReviewRound = apps.get_model("reviews", "ReviewRound")
-    Score = apps.get_model("reviews", "Score")
-    BallotBox = apps.get_model("reviews", "BallotBox")
-    Tally = apps.get_model("reviews", "Tally")
-    InvalidBallots = apps.get_model("reviews", "InvalidBallots")
-    RoundResult = apps.get_model("reviews", "RoundResult")
-    Participation = apps.get_model("reviews", "Participation")
+    models = {name: apps.get_model("reviews", name) for name in (
+        "ReviewRound", "Score", "BallotBox", "RoundResult", "Participation", "DraftBallot",
+        "RaterPlan", "RoundUnit",
+    )}
+    Unit = apps.get_model("org", "Unit")
 
-    Participation.objects.update(submitted_on=TruncDate("submitted_at"))
-    ReviewRound.objects.filter(min_shown__lt=3).update(min_shown=3)
+    models["Participation"].objects.update(submitted_on=TruncDate("submitted_at"))
+    rounds = models["ReviewRound"].objects
+    rounds.filter(min_shown__lt=3).update(min_shown=3)
+    for round_ in rounds.all():
+        if round_.trim_above <= round_.min_shown:
+            round_.trim_above = round_.min_shown + 1
+            round_.save(update_fields=["trim_above"])
+    plans: dict[tuple[int, str], list[int]] = {}
+    for plan in models["RaterPlan"].objects.all():
+        weights = [plan.leader_weight, plan.team_weight, plan.others_weight]
+        if not _sound(weights):
+            plan.leader_weight, plan.team_weight, plan.others_weight = weights = [40, 30, 30]
+            plan.save(update_fields=["leader_weight", "team_weight", "others_weight"])
+        plans[(plan.region_id, plan.unit_type)] = weights
 
-    void: dict[tuple[int, int, str], int] = {
-        (r, u, g): n
-        for r, u, g, n in InvalidBallots.objects.values_list(
-            "round_id", "unit_id", "rater_group", "count"
-        )
-    }
-    for round_ in ReviewRound.objects.all():
+    for round_ in rounds.all():
         k = max(3, round_.min_shown)
-        if round_.state in ("draft", "open"):
-            _fold(round_, k, Score, BallotBox, Tally, void, BoxTally, Entry, seal, schema_editor)
-        else:
-            _scrub(round_, k, RoundResult, suppressed_groups)
-    # Void ballots per unit, and after close only from k on; an open round's are in
-    # its boxes now.
-    per_unit: dict[tuple[int, int], int] = defaultdict(int)
-    for (r, u, _g), n in void.items():
-        per_unit[(r, u)] += n
-    closed = {
-        r.pk: max(3, r.min_shown)
-        for r in ReviewRound.objects.filter(state__in=["closed", "published"])
-    }
-    InvalidBallots.objects.all().delete()
-    InvalidBallots.objects.bulk_create(
-        InvalidBallots(round_id=r, unit_id=u, rater_group="", count=n)
-        for (r, u), n in sorted(per_unit.items())
-        if r in closed and n >= closed[r]
-    )
-
-
-def _fold(round_, k, Score, BallotBox, Tally, void, BoxTally, Entry, seal, schema_editor):  # type: ignore[no-untyped-def]
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE TABLE IF NOT EXISTS reviews_tally_r{int(round_.pk)} "
-            f"PARTITION OF reviews_tally FOR VALUES IN ({int(round_.pk)})"
+        unit_types = set(
+            Unit.objects.filter(
+                pk__in=models["RoundUnit"].objects.filter(round_id=round_.pk).values("unit_id")
+            ).values_list("unit_type", flat=True)
         )
+        weights = {t: plans.get((round_.region_id, t), [40, 30, 30]) for t in unit_types}
+        if round_.state in ("draft", "open"):
+            if round_.state == "open":
+                round_.plan_weights = weights
+                round_.save(update_fields=["plan_weights"])
+            _fold(round_, models, BoxTally, Entry, seal)
+            for draft in models["DraftBallot"].objects.filter(round_id=round_.pk):
+                draft.sealed = seal_draft(
+                    {str(key): int(v) for key, v in (draft.values or {}).items()},
+                    round_id=round_.pk,
+                    unit_id=draft.unit_id,
+                    rater_id=draft.rater_id,
+                )
+                draft.save(update_fields=["sealed"])
+        else:
+            _scrub(round_, k, models["RoundResult"], weights, Unit, suppression)
+
+
+def _fold(round_: Any, models: dict[str, Any], BoxTally: Any, Entry: Any, seal: Any) -> None:
     boxes: dict[tuple[int, str], Any] = defaultdict(BoxTally)
     for row in (
-        Score.objects.filter(round_id=round_.pk)
+        models["Score"]
+        .objects.filter(round_id=round_.pk)
         .values("unit_id", "target_id", "rater_group", "dimension")
         .annotate(n=Count("id"), total=Sum("value"), low=Min("value"), high=Max("value"))
     ):
@@ -82,57 +91,45 @@ def _fold(round_, k, Score, BallotBox, Tally, void, BoxTally, Entry, seal, schem
         box.entries[(row["target_id"], row["dimension"])] = Entry(
             row["n"], row["total"], row["low"], row["high"]
         )
-    for (r, u, g), n in void.items():
-        if r == round_.pk:
-            boxes[(u, g)].void = n
-    tallies = []
     for (unit_id, group), box in sorted(boxes.items()):
-        box.valid = max((e.count for e in box.entries.values()), default=0)
-        if box.valid >= k + 1:
-            BallotBox.objects.create(
-                round_id=round_.pk, unit_id=unit_id, rater_group=group, valid=box.valid, void=box.void
-            )
-            tallies += [
-                Tally(
-                    round_id=round_.pk,
-                    unit_id=unit_id,
-                    target_id=target,
-                    rater_group=group,
-                    dimension=aspect,
-                    count=e.count,
-                    total=e.total,
-                    low=e.low,
-                    high=e.high,
-                )
-                for (target, aspect), e in sorted(box.entries.items())
-            ]
-        else:
-            BallotBox.objects.create(
-                round_id=round_.pk,
-                unit_id=unit_id,
-                rater_group=group,
-                sealed=seal(box, round_id=round_.pk, unit_id=unit_id, group=group),
-            )
-    Tally.objects.bulk_create(tallies, batch_size=5000)
+        box.ballots = max((e.count for e in box.entries.values()), default=0)
+        models["BallotBox"].objects.create(
+            round_id=round_.pk,
+            unit_id=unit_id,
+            rater_group=group,
+            sealed=seal(box, round_id=round_.pk, unit_id=unit_id, group=group),
+        )
 
 
-def _scrub(round_, k, RoundResult, suppressed_groups):  # type: ignore[no-untyped-def]
+def _scrub(
+    round_: Any, k: int, RoundResult: Any, weights: dict[str, list[int]], Unit: Any, suppression: Any
+) -> None:
+    unit_types = dict(
+        Unit.objects.filter(
+            pk__in=RoundResult.objects.filter(round_id=round_.pk).values("unit_id")
+        ).values_list("pk", "unit_type")
+    )
     changed = []
     for result in RoundResult.objects.filter(round_id=round_.pk).iterator(chunk_size=2000):
+        plan = dict(zip(GROUPS, weights.get(unit_types.get(result.unit_id, ""), [40, 30, 30])))
+        plan_weights = {g: Decimal(w) for g, w in plan.items()}
         counts = {g: getattr(result, f"{g}_count") or 0 for g in GROUPS}
-        hidden = suppressed_groups(counts, k)
+        hidden, withheld = suppression(counts, k, plan_weights)
         for g in GROUPS:
             if g in hidden or counts[g] < k:
                 for stat in ("count", "mean", "weight"):
                     setattr(result, f"{g}_{stat}", None)
-        if sum(counts.values()) < k:
+        counting = sum(n for g, n in counts.items() if plan_weights[g] > 0)
+        if withheld or counting < k:
             result.score = None
         aspects = {}
         for aspect, figures in (result.dimensions or {}).items():
             groups = figures.get("groups", {})
             aspect_counts = {g: int((groups.get(g) or {}).get("count") or 0) for g in GROUPS}
+            aspect_counting = sum(n for g, n in aspect_counts.items() if plan_weights[g] > 0)
+            keep_score = not withheld and aspect_counting >= k
             aspects[aspect] = {
-                "score": figures.get("score") if sum(aspect_counts.values()) >= k else None,
+                "score": figures.get("score") if keep_score else None,
                 "groups": {
                     g: {"count": None, "mean": None}
                     if g in hidden or aspect_counts[g] < k

@@ -1,6 +1,7 @@
-"""Drop what decision 31 no longer keeps: the score rows, the time of participation,
-the per-group sums, lows and highs of results, void counts per rater group; and add
-the round rules' constraints, checked in one place for every entry point."""
+"""Drop what decision 31 no longer keeps: the score rows, void counts, the time of
+participation, drafts in the clear, the per-group sums, lows and highs of results;
+and add the rules of rounds and rater plans as constraints, checked in one place for
+every entry point."""
 
 from __future__ import annotations
 
@@ -30,11 +31,10 @@ class Migration(migrations.Migration):
             for g in ("leader", "team", "others")
             for stat in ("total", "low", "high")
         ),
-        migrations.RemoveConstraint(model_name="invalidballots", name="uniq_invalid_tally"),
-        migrations.RemoveField(model_name="invalidballots", name="rater_group"),
-        migrations.AddConstraint(
-            model_name="invalidballots",
-            constraint=models.UniqueConstraint(fields=("round", "unit"), name="uniq_invalid_tally"),
+        migrations.DeleteModel(name="InvalidBallots"),
+        migrations.RemoveField(model_name="draftballot", name="values"),
+        migrations.AlterField(
+            model_name="draftballot", name="sealed", field=models.BinaryField()
         ),
         migrations.AlterField("reviewround", "score_min", _ceiling(50, "lowest score")),
         migrations.AlterField("reviewround", "score_max", _ceiling(100, "highest score")),

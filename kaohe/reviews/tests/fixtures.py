@@ -6,7 +6,7 @@ import pytest
 
 from kaohe.accounts.models import User
 from kaohe.reviews import services
-from kaohe.reviews.models import BallotBox, ReviewRound, RoundUnit, Tally
+from kaohe.reviews.models import BallotBox, ReviewRound, RoundUnit
 from kaohe.reviews.seal import Entry, unseal
 from kaohe.testing import PASSWORD, World
 from kaohe.worklogs.tests.conftest import place
@@ -45,21 +45,12 @@ def bureau_unit(round_: ReviewRound, world: World) -> RoundUnit:
     return RoundUnit.objects.get(round=round_, unit=world.bureau)
 
 
-def folded(round_: ReviewRound) -> tuple[dict[tuple[int, str, str], Entry], dict[str, int]]:
+def folded(round_: ReviewRound) -> dict[tuple[int, str, str], Entry]:
     """What an open round holds, opened with the key as a close would: per (target,
-    aspect, group) the running tally, and per group the void ballots."""
+    aspect, group) the running tally."""
     entries: dict[tuple[int, str, str], Entry] = {}
-    void: dict[str, int] = {}
     for box in BallotBox.objects.filter(round=round_):
-        if box.sealed is not None:
-            tally = unseal(
-                box.sealed, round_id=round_.pk, unit_id=box.unit_id, group=box.rater_group
-            )
-            void[box.rater_group] = void.get(box.rater_group, 0) + tally.void
-            for (target, aspect), entry in tally.entries.items():
-                entries[(target, aspect, box.rater_group)] = entry
-        else:
-            void[box.rater_group] = void.get(box.rater_group, 0) + (box.void or 0)
-    for t in Tally.objects.filter(round=round_):
-        entries[(t.target_id, t.dimension, t.rater_group)] = Entry(t.count, t.total, t.low, t.high)
-    return entries, void
+        tally = unseal(box.sealed, round_id=round_.pk, unit_id=box.unit_id, group=box.rater_group)
+        for (target, aspect), entry in tally.entries.items():
+            entries[(target, aspect, box.rater_group)] = entry
+    return entries

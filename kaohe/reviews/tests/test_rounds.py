@@ -16,7 +16,6 @@ from kaohe.reviews.models import (
     RoundResult,
     RoundState,
     RoundUnit,
-    Tally,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit, folded
 from kaohe.testing import World
@@ -34,8 +33,7 @@ def ballot(
 
 def scored(round_: ReviewRound) -> int:
     """How many scores an open round holds, opened with the key as a close would."""
-    entries, _void = folded(round_)
-    return sum(e.count for e in entries.values())
+    return sum(e.count for e in folded(round_).values())
 
 
 def test_the_round_covers_units_and_flags_the_small_ones(big: World, q1: ReviewRound) -> None:
@@ -89,7 +87,7 @@ def test_a_ballot_is_submitted_once_and_its_draft_is_deleted(big: World, q1: Rev
     values = ballot(big, "B00", ru)
     services.ballot_save_draft(actor=big.users["B00"], round_unit=ru, values=values)
     assert DraftBallot.objects.count() == 1
-    assert services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
+    services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert DraftBallot.objects.count() == 0 and scored(q1) == 11
     with pytest.raises(ApplicationError, match="已提交"):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
@@ -102,12 +100,19 @@ def test_a_person_not_on_the_plan_gets_404(big: World, q1: ReviewRound) -> None:
         services.ballot_submit(actor=big.users["cadre_other"], round_unit=ru, values={})
 
 
-def test_a_uniform_ballot_is_void_and_counted(big: World, q1: ReviewRound) -> None:
+def test_a_uniform_ballot_is_refused(big: World, q1: ReviewRound) -> None:
     ru = bureau_unit(q1, big)
     values = {k: 85 for k in ballot(big, "B01", ru)}
-    assert services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=values) is False
-    assert scored(q1) == 0 and Participation.objects.count() == 1
-    assert folded(q1)[1] == {"others": 1}
+    with pytest.raises(ApplicationError, match="同样的分数"):
+        services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=values)
+    # Refused, not counted as void: nothing is written (decision 31).
+    assert scored(q1) == 0 and not Participation.objects.exists()
+    assert not BallotBox.objects.exists()
+    # With the rule off, such a ballot is a ballot like any other.
+    q1.uniform_invalid = False
+    q1.save(update_fields=["uniform_invalid"])
+    services.ballot_submit(actor=big.users["B01"], round_unit=bureau_unit(q1, big), values=values)
+    assert scored(q1) == 11
 
 
 def test_closing_computes_results_and_reopening_collects_again(big: World, q1: ReviewRound) -> None:
@@ -118,7 +123,7 @@ def test_closing_computes_results_and_reopening_collects_again(big: World, q1: R
         )
     services.round_close(actor=big.users["region_admin"], round_=q1)
     # The boxes and tallies are gone; only results that rest on k ballots remain.
-    assert not BallotBox.objects.exists() and not Tally.objects.exists()
+    assert not BallotBox.objects.exists()
     assert RoundResult.objects.filter(round=q1).count() == 12
     head = RoundResult.objects.get(round=q1, target=big.people["head"])
     # The head is rated by the team member (1) and 6 others: the team group is below k,
@@ -137,7 +142,7 @@ def test_closing_computes_results_and_reopening_collects_again(big: World, q1: R
     # Reopening discards the results and every ballot: all vote again (decision 31).
     assert not RoundResult.objects.filter(round=q1).exists()
     assert not Participation.objects.filter(round=q1).exists()
-    shown, _invalid = selectors.results(big.users["region_admin"], q1, ru)
+    shown = selectors.results(big.users["region_admin"], q1, ru)
     assert shown == []
     assert AuditEvent.objects.get(action="reviews.round.open", details__reason="有单位漏投，需补投")
     assert AuditEvent.objects.get(action="reviews.round.discard", details={"ballots": 8})
@@ -176,7 +181,7 @@ def test_a_small_unit_votes_only_after_its_outside_raters_are_approved(
     sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=town)
     assert sheet is not None and sheet.group == "others" and len(sheet.targets) == 2
     values = {str(p.pk): 80 + i for i, p in enumerate(sheet.targets)}
-    assert services.ballot_submit(actor=big.users["B00"], round_unit=town, values=values)
+    services.ballot_submit(actor=big.users["B00"], round_unit=town, values=values)
 
 
 def test_a_subordinate_units_raters_are_approved_by_its_superior(

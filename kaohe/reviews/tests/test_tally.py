@@ -12,7 +12,7 @@ from kaohe.reviews.tally import (
     effective_weights,
     high_score_limit,
     is_uniform,
-    suppressed_groups,
+    suppression,
     target_result,
     trimmed_mean,
 )
@@ -65,13 +65,20 @@ def test_the_result_does_not_depend_on_the_order_of_ballots(
     assert target_result(ballot, WEIGHTS, 5).score == target_result(reordered, WEIGHTS, 5).score
 
 
-@given(st.dictionaries(st.sampled_from(["leader", "team", "others"]), st.integers(0, 10)))
-def test_suppression_never_leaves_a_single_group_to_subtraction(counts: dict[str, int]) -> None:
-    hidden = suppressed_groups(counts, 3)
+@given(
+    st.fixed_dictionaries({g: st.integers(0, 10) for g in ("leader", "team", "others")}),
+    st.sampled_from([(40, 30, 30), (100, 0, 0), (40, 0, 60), (0, 50, 50), (10, 10, 80)]),
+)
+def test_suppression_never_leaves_a_single_counting_group_to_subtraction(
+    counts: dict[str, int], weights: tuple[int, int, int]
+) -> None:
+    plan = dict(zip(("leader", "team", "others"), map(Decimal, weights), strict=True))
+    hidden, withheld = suppression(counts, 3, plan)
     assert all(counts[g] >= 3 for g in counts if counts[g] and g not in hidden)
-    scored = [g for g in counts if counts[g]]
-    if hidden and len(scored) > 1:
-        assert len(hidden) >= 2
+    # Of the groups that count in the score, none or at least two are hidden, or the
+    # score is withheld: one hidden group can never be subtracted from it.
+    counting_hidden = [g for g in hidden if counts[g] and plan[g] > 0]
+    assert len(counting_hidden) != 1 or withheld
 
 
 def test_high_score_limit_and_uniform_ballots() -> None:
