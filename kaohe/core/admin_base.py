@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
@@ -18,6 +20,21 @@ from kaohe.core.audit import audit_record
 def _admin_user(request: HttpRequest) -> User | None:
     user = request.user
     return user if isinstance(user, User) else None
+
+
+class BoundedChangeList(ChangeList):
+    """Django's change list, with a date-hierarchy year past 9999 refused like other bad lookups.
+
+    Django turns a bad `day__year` into IncorrectLookupParameters (the list again,
+    with `?e=1`) only for ValueError; a year or month past the calendar's end raises
+    OverflowError, a server error.
+    """
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
 
 
 class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -46,6 +63,9 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedChangeList
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
