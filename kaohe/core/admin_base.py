@@ -8,13 +8,14 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import DecimalField, Field, IntegerField, Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.numbers import limit_validators
 
 
 def _admin_user(request: HttpRequest) -> User | None:
@@ -63,6 +64,17 @@ class RegionScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request)
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A number the column cannot hold is refused in the form, on SQLite too (whose
+        # integer columns hold any 64-bit value, so Django's own limits are PostgreSQL's
+        # only there): a value saved on one database must load on the other.
+        if formfield is not None and isinstance(db_field, (IntegerField, DecimalField)):
+            formfield.validators.extend(limit_validators(db_field))
+        return formfield
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return BoundedChangeList

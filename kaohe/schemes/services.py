@@ -16,6 +16,7 @@ from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.numbers import number_check
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import lock_unit
@@ -264,8 +265,7 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             number = finite_decimal(text or "0")
             if number is None:
                 raise ApplicationError(_("“%(value)s” is not a number.") % {"value": text[:20]})
-            if number < 0 or number > 1000:
-                raise ApplicationError(_("Numbers must be between 0 and 1000."))
+            number_check(Indicator, name, number)
             if not two_places(number):
                 raise ApplicationError(
                     _("“%(value)s” has more than two decimals.") % {"value": text[:20]}
