@@ -14,7 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import BAD_DAY, BAD_MONTH, AuthedRequest, parse_day, parse_id, parse_month
+from kaohe.core.http import (
+    BAD_DAY,
+    BAD_MONTH,
+    FIRST_DAY,
+    LAST_DAY,
+    AuthedRequest,
+    parse_day,
+    parse_id,
+    parse_month,
+)
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
@@ -177,6 +186,8 @@ def summaries_page(request: HttpRequest) -> HttpResponse:
         content = request.POST.get("content", "")
         year = parse_id(request.POST.get("year")) or today.year
         quarter = parse_id(request.POST.get("quarter")) or 0
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise Http404  # the form offers this year and last; any other is forged
         try:
             services.summary_submit(
                 actor=req.user,

@@ -173,3 +173,23 @@ def test_no_hostile_get_is_a_server_error(
             for bad in SHARP_VALUES:
                 get("region_admin", url, {param: bad})
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("year", ["10000", HUGE, "1999"])
+def test_a_forged_summary_year_is_no_server_error(
+    world: World, client_as: Callable[[str], Client], year: str
+) -> None:
+    client = client_as("cadre")
+    client.raise_request_exception = False
+    response = client.post(
+        "/logs/summaries/",
+        {
+            "year": year,
+            "quarter": "1",
+            "kind": "quarterly",
+            "content": "本季度完成就业补贴审核。" * 20,
+        },
+    )
+    # A year the calendar cannot end (10000) was a server error; now a 404, and a
+    # value that is no year at all falls back to this year.
+    assert response.status_code == (200 if year == HUGE else 404)
