@@ -15,11 +15,21 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
-from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import ForeignKey, ManyToManyField, Model, Q, QuerySet
+from django.db.models import (
+    DecimalField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    ManyToManyField,
+    Model,
+    Q,
+    QuerySet,
+)
 from django.db.models.fields.related import RelatedField
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
@@ -27,6 +37,7 @@ from django.http import HttpRequest
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.numbers import limit_validators
 from kaohe.org.models import Region
 
 # How far `region_lookup` follows foreign keys (PersonYearFlag → Person → Region is 2).
@@ -182,6 +193,21 @@ def _scoped_inline(inline: type[Any]) -> type[Any]:
     return type(inline.__name__, (RegionScoping, inline), {"__module__": inline.__module__})
 
 
+class BoundedChangeList(ChangeList):
+    """Django's change list, with a date-hierarchy year past 9999 refused like other bad lookups.
+
+    Django turns a bad `day__year` into IncorrectLookupParameters (the list again,
+    with `?e=1`) only for ValueError; a year or month past the calendar's end raises
+    OverflowError, a server error.
+    """
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class RegionScopedAdmin(RegionScoping, admin.ModelAdmin):  # type: ignore[type-arg]
     """Shows a region administrator only their region's rows; superusers see all.
 
@@ -208,6 +234,20 @@ class RegionScopedAdmin(RegionScoping, admin.ModelAdmin):  # type: ignore[type-a
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request)
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A number the column cannot hold is refused in the form, on SQLite too (whose
+        # integer columns hold any 64-bit value, so Django's own limits are PostgreSQL's
+        # only there): a value saved on one database must load on the other.
+        if formfield is not None and isinstance(db_field, (IntegerField, DecimalField)):
+            formfield.validators.extend(limit_validators(db_field))
+        return formfield
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedChangeList
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)

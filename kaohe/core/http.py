@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -11,12 +12,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.env import IPNetwork
 
 _D = TypeVar("_D", dt.date, None)
+
+# Every id column is a 64-bit integer; a larger number in a query overflows the
+# driver (SQLite raises, PostgreSQL refuses), so it is no id at all.
+MAX_ID = 2**63 - 1
+# Days a page may be asked about. Views add and subtract days, months and years
+# (previous month, backfill windows, "to" dates made exclusive), which overflow
+# Python's calendar at its ends; no record of this system lies outside these.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+BAD_DAY = gettext_lazy(
+    "Dates must be written as YYYY-MM-DD, between 2000-01-01 and 2099-12-31, e.g. 2026-03-31."
+)
+BAD_MONTH = gettext_lazy(
+    "Months must be written as YYYY-MM, between 2000-01 and 2099-12, e.g. 2026-03."
+)
+_ID = re.compile(r"[0-9]{1,19}")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -81,13 +100,66 @@ def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 
 
 def parse_day(raw: str | None, default: _D) -> tuple[dt.date | _D, bool]:
-    """Parse a YYYY-MM-DD query value; returns (day, ok). Bad input falls back to default."""
+    """Parse a YYYY-MM-DD query value; returns (day, ok). Bad input falls back to default.
+
+    A day outside FIRST_DAY..LAST_DAY is bad input too (the caller shows BAD_DAY).
+    """
     if not raw:
         return default, True
     try:
-        return dt.date.fromisoformat(raw), True
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         return default, False
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return default, False
+    return day, True
+
+
+def parse_month(raw: str | None, default: dt.date) -> tuple[dt.date, bool]:
+    """Parse a YYYY-MM query value into the month's first day; returns (first, ok).
+
+    Bad input, or a month outside FIRST_DAY..LAST_DAY, falls back to default
+    (the caller shows BAD_MONTH).
+    """
+    if not raw:
+        return default, True
+    match = _MONTH.fullmatch(raw)
+    if not match or not 1 <= int(match[2]) <= 12:
+        return default, False
+    first = dt.date(int(match[1]), int(match[2]), 1)
+    if not FIRST_DAY <= first <= LAST_DAY:
+        return default, False
+    return first, True
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A positive id from a query or form value, or None for anything else.
+
+    ASCII digits only: str.isdigit() accepts "²", which int() cannot read.
+    """
+    if raw is None or not _ID.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+class IdConverter:
+    """The `<id:...>` path converter: an id column's range, else the URL does not match (404).
+
+    Django's `<int:...>` takes any length of digits, and a twenty-digit id then
+    overflows the database driver in the view's lookup.
+    """
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
 
 
 def problems_of(exc: ApplicationError) -> list[str]:

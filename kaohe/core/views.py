@@ -4,10 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
 from kaohe.core.models import Notification
 from kaohe.core.selectors import AuditFilter, audit_actions, audit_events
 from kaohe.core.services import notifications_mark_read
@@ -20,7 +19,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     date_from, ok_from = parse_day(request.GET.get("date_from"), None)
     date_to, ok_to = parse_day(request.GET.get("date_to"), None)
     if not (ok_from and ok_to):
-        errors.append(_("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+        errors.append(str(BAD_DAY))
     flt = AuditFilter(
         action=request.GET.get("action", "").strip(),
         actor=request.GET.get("actor", "").strip(),

@@ -6,9 +6,9 @@ app_name = "org"
 
 urlpatterns = [
     path("units/", views.unit_tree_page, name="unit_tree"),
-    path("units/<int:unit_id>/", views.unit_page, name="unit"),
-    path("units/<int:unit_id>/export.xlsx", views.unit_export, name="unit_export"),
-    path("people/<int:person_id>/", views.person_page, name="person"),
+    path("units/<id:unit_id>/", views.unit_page, name="unit"),
+    path("units/<id:unit_id>/export.xlsx", views.unit_export, name="unit_export"),
+    path("people/<id:person_id>/", views.person_page, name="person"),
     path("roster/", views.roster_import_page, name="roster_import"),
     path("roster/template.xlsx", views.roster_template, name="roster_template"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ValidationFailed
-from kaohe.core.http import AuthedRequest, parse_day
+from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
 from kaohe.org import roster, selectors
 from kaohe.org.models import LeadershipRole
 
@@ -34,7 +34,7 @@ def unit_tree_page(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
-        messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+        messages.error(request, BAD_DAY)
     roots = selectors.unit_tree(req.user, day)
     return render(request, "org/unit_tree.html", {"roots": roots, "day": day})
 
@@ -46,7 +46,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     today = clock.today()
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
-        messages.error(request, _("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31."))
+        messages.error(request, BAD_DAY)
     members = selectors.unit_members(req.user, unit, day).in_scope()
     # Leaders are listed apart from the paged table so they show on every page.
     leaders = list(members.exclude(leadership_role=LeadershipRole.STAFF))

@@ -23,6 +23,7 @@ from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
+from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
 from kaohe.reviews import closing
 from kaohe.reviews.boxes import CastBallot, ballot_fold
@@ -160,7 +161,8 @@ def extra_raters_propose(
     people = [p for p in people if p.region_id == unit.region_id]
     if len(people) < 3:
         raise ApplicationError(_("Propose at least 3 raters from other units."))
-    if not note.strip():
+    note = clean_text(note)
+    if not visible_length(note):
         raise ApplicationError(_("Say why these raters know the unit's work."))
     ExtraRater.objects.filter(round_unit=round_unit).delete()
     ExtraRater.objects.bulk_create(ExtraRater(round_unit=round_unit, person=p) for p in people)
@@ -190,7 +192,8 @@ def extra_raters_decide(
         raise ApplicationError(_("Only the superior unit's administrator may decide."))
     if round_unit.proposal != RoundUnit.Proposal.PROPOSED:
         raise ApplicationError(_("There is no proposal awaiting a decision."))
-    if not approve and not note.strip():
+    note = clean_text(note)
+    if not approve and not visible_length(note):
         raise ApplicationError(_("Give the reason for rejecting, so the unit can correct it."))
     round_unit.proposal = RoundUnit.Proposal.APPROVED if approve else RoundUnit.Proposal.REJECTED
     round_unit.decision_note = note.strip()[:300]
@@ -260,7 +263,8 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     and after subtract them (decision 31), so a reopened round starts afresh: everyone
     votes again, and participation is cleared so that they can.
     """
-    if len(reason.strip()) < 4:
+    reason = clean_text(reason)
+    if visible_length(reason) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
     _transition(
         actor,

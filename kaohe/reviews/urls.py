@@ -6,14 +6,14 @@ app_name = "reviews"
 
 urlpatterns = [
     path("", views.my_ballots_page, name="mine"),
-    path("ballots/<int:round_unit_id>/", views.ballot_page, name="ballot"),
+    path("ballots/<id:round_unit_id>/", views.ballot_page, name="ballot"),
     path(
-        "ballots/<int:round_unit_id>/people/<int:person_id>/",
+        "ballots/<id:round_unit_id>/people/<id:person_id>/",
         views.target_record_page,
         name="record",
     ),
     path("rounds/", views.rounds_page, name="rounds"),
-    path("rounds/<int:round_id>/", views.round_page, name="round"),
-    path("rounds/<int:round_id>/units/<int:unit_id>/raters/", views.raters_page, name="raters"),
-    path("rounds/<int:round_id>/units/<int:unit_id>/results/", views.results_page, name="results"),
+    path("rounds/<id:round_id>/", views.round_page, name="round"),
+    path("rounds/<id:round_id>/units/<id:unit_id>/raters/", views.raters_page, name="raters"),
+    path("rounds/<id:round_id>/units/<id:unit_id>/results/", views.results_page, name="results"),
 ]

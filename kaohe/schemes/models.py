@@ -12,6 +12,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +128,9 @@ class SchemeVersion(models.Model):
         return self.state in (VersionState.DRAFT, VersionState.RETURNED)
 
 
+POINTS = [MinValueValidator(0), MaxValueValidator(1000)]
+
+
 class Indicator(models.Model):
     """One node of a version's tree. `key` stays the same across versions, so
     versions can be compared and uploaded sheets matched."""
@@ -148,15 +152,32 @@ class Indicator(models.Model):
     kind = models.CharField(
         _("kind"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.SCORED
     )
+    # Points of one indicator: 0..1000 (the columns would hold up to 9999.99).
     max_points = models.DecimalField(
-        _("maximum points"), max_digits=6, decimal_places=2, default=Decimal(0)
+        _("maximum points"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=POINTS,
     )
     per_occurrence = models.DecimalField(
-        _("points per occurrence"), max_digits=6, decimal_places=2, default=Decimal(0)
+        _("points per occurrence"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=POINTS,
     )
-    cap = models.DecimalField(_("cap"), max_digits=6, decimal_places=2, default=Decimal(0))
+    cap = models.DecimalField(
+        _("cap"), max_digits=6, decimal_places=2, default=Decimal(0), validators=POINTS
+    )
+    # A share of its parent: sibling weights add up to 100.
     weight = models.DecimalField(
-        _("weight (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("weight (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     quantitative = models.BooleanField(_("quantitative"), default=False)
     evidence_required = models.BooleanField(_("evidence required"), default=False)

@@ -16,6 +16,8 @@ from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.numbers import number_check
+from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import lock_unit
 from kaohe.schemes.models import (
@@ -263,8 +265,7 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
             number = finite_decimal(text or "0")
             if number is None:
                 raise ApplicationError(_("“%(value)s” is not a number.") % {"value": text[:20]})
-            if number < 0 or number > 1000:
-                raise ApplicationError(_("Numbers must be between 0 and 1000."))
+            number_check(Indicator, name, number)
             if not two_places(number):
                 raise ApplicationError(
                     _("“%(value)s” has more than two decimals.") % {"value": text[:20]}
@@ -503,6 +504,7 @@ def validate_tree(version: SchemeVersion) -> list[str]:
 @transaction.atomic
 def version_submit(*, actor: User, version: SchemeVersion, note: str = "") -> None:
     _require_edit(actor, version)
+    note = clean_text(note)
     if version.scheme.role == Scheme.Role.TEMPLATE:
         raise ApplicationError(_("Templates are published, not submitted."))
     problems = validate_tree(version)
@@ -530,21 +532,24 @@ def version_return(
     _require_reviewer(actor, version)
     if version.state != VersionState.SUBMITTED:
         raise ApplicationError(_("Only a submitted scheme can be returned."))
-    notes = {k: v.strip() for k, v in indicator_comments.items() if v.strip()}
-    if not comment.strip() and not notes:
+    comment = clean_text(comment)
+    notes = {
+        k: text for k, v in indicator_comments.items() if visible_length(text := clean_text(v))
+    }
+    if not visible_length(comment) and not notes:
         raise ApplicationError(_("Say what must change: comment on the whole or on an indicator."))
     keys = {str(k) for k in version.indicators.values_list("key", flat=True)}
     if set(notes) - keys:
         raise ApplicationError(_("A comment refers to an indicator that is not in this version."))
-    if comment.strip():
-        SchemeComment.objects.create(version=version, author=actor, text=comment.strip())
+    if visible_length(comment):
+        SchemeComment.objects.create(version=version, author=actor, text=comment)
     SchemeComment.objects.bulk_create(
         SchemeComment(version=version, indicator_key=key, author=actor, text=text)
         for key, text in notes.items()
     )
     version.state = VersionState.RETURNED
     version.save(update_fields=["state"])
-    _event(version, actor, VersionState.RETURNED, comment.strip())
+    _event(version, actor, VersionState.RETURNED, comment)
     audit_record(
         actor=actor,
         action="schemes.version.return",
@@ -558,6 +563,7 @@ def version_return(
 def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> None:
     """Approve a submitted unit scheme, or publish a template draft."""
     _require_reviewer(actor, version)
+    note = clean_text(note)
     allowed = (
         VersionState.SUBMITTED if version.scheme.role == Scheme.Role.UNIT else VersionState.DRAFT
     )

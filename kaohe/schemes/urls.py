@@ -6,21 +6,21 @@ app_name = "schemes"
 
 urlpatterns = [
     path("", views.schemes_page, name="list"),
-    path("<int:scheme_id>/v<int:number>/", views.version_page, name="version"),
+    path("<id:scheme_id>/v<int:number>/", views.version_page, name="version"),
     path(
-        "<int:scheme_id>/v<int:number>/indicators/", views.indicator_add_view, name="indicator_add"
+        "<id:scheme_id>/v<int:number>/indicators/", views.indicator_add_view, name="indicator_add"
     ),
-    path("indicators/<int:indicator_id>/", views.indicator_change_view, name="indicator_change"),
-    path("<int:scheme_id>/diff/", views.diff_page, name="diff"),
+    path("indicators/<id:indicator_id>/", views.indicator_change_view, name="indicator_change"),
+    path("<id:scheme_id>/diff/", views.diff_page, name="diff"),
     path("entry/", views.entry_index, name="entry_index"),
-    path("entry/<int:unit_id>/<int:year>/<int:quarter>/", views.entry_page, name="entry"),
+    path("entry/<id:unit_id>/<int:year>/<int:quarter>/", views.entry_page, name="entry"),
     path(
-        "entry/<int:unit_id>/<int:year>/<int:quarter>/evidence/<int:person_id>/<int:indicator_id>/",
+        "entry/<id:unit_id>/<int:year>/<int:quarter>/evidence/<id:person_id>/<id:indicator_id>/",
         views.evidence_view,
         name="evidence",
     ),
     path(
-        "entry/<int:unit_id>/<int:year>/<int:quarter>/export.xlsx",
+        "entry/<id:unit_id>/<int:year>/<int:quarter>/export.xlsx",
         views.entry_export,
         name="entry_export",
     ),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, problems_of, queue_problems
+from kaohe.core.http import AuthedRequest, parse_id, problems_of, queue_problems
 from kaohe.org.models import Dimension, Person, Region, Unit
 from kaohe.schemes import entry, evidence, selectors, services
 from kaohe.schemes.models import (
@@ -152,11 +152,10 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
             elif action == "new_version":
                 version = services.version_new_draft(actor=req.user, version=version)
             elif action == "supplement":
-                quarter = request.POST.get("quarter", "")
                 version = services.supplement_create(
                     actor=req.user,
                     trunk=version.scheme,
-                    quarter=int(quarter) if quarter.isdigit() else 0,
+                    quarter=parse_id(request.POST.get("quarter")) or 0,
                 )
                 return redirect(
                     "schemes:version", scheme_id=version.scheme_id, number=version.number
@@ -185,12 +184,8 @@ def _tree_response(
 def indicator_add_view(request: HttpRequest, scheme_id: int, number: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     version = selectors.version_get(req.user, scheme_id, number)
-    parent_id = request.POST.get("parent")
-    parent = (
-        selectors.indicator_get(req.user, int(parent_id))
-        if parent_id and parent_id.isdigit()
-        else None
-    )
+    parent_id = parse_id(request.POST.get("parent"))
+    parent = selectors.indicator_get(req.user, parent_id) if parent_id is not None else None
     try:
         services.indicator_add(actor=req.user, version=version, parent=parent, data=request.POST)
     except ApplicationError as exc:
@@ -265,14 +260,14 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     )
     if not units.exists():
         raise Http404
-    unit_id = request.GET.get("unit")
-    if unit_id and unit_id.isdigit():
+    unit_id = parse_id(request.GET.get("unit"))
+    if unit_id is not None:
         period = Period.quarter_of(clock.today())
         asked = request.GET.get("quarter") or str(period.quarter)
         if asked not in ("1", "2", "3", "4"):
             raise Http404
         quarter = int(asked)
-        return redirect("schemes:entry", unit_id=int(unit_id), year=period.year, quarter=quarter)
+        return redirect("schemes:entry", unit_id=unit_id, year=period.year, quarter=quarter)
     return render(
         request,
         "schemes/entry_index.html",

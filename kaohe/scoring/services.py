@@ -28,6 +28,7 @@ from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
+from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -432,13 +433,14 @@ def quarter_propose(
         r = results.get(result_id)
         if r is None or not scope.covers_path(r.unit.path, r.unit_id):
             raise ApplicationError(_("You may propose grades only for your own units."))
+        reason = clean_text(reason)
         shown_grade, shown_reason = shown.get(result_id, ("", ""))
         if (grade, reason.strip()) == (shown_grade, shown_reason.strip()):
             continue  # not touched on this page: keep what is stored, whoever wrote it
         if (r.grade, r.change_reason) != (shown_grade, shown_reason.strip()):
             stale.append(r.person.name)
             continue
-        if grade == r.grade and not (r.tie and reason.strip()):
+        if grade == r.grade and not (r.tie and visible_length(reason)):
             continue  # unchanged; a tied row may still record the head's decision
         if not r.band or grade not in GRADE_RANK:
             problems.append(_("%(name)s: choose a grade from the list.") % {"name": r.person.name})
@@ -449,7 +451,7 @@ def quarter_propose(
                 % {"name": r.person.name, "score": r.score}
             )
             continue
-        if (grade != r.computed_grade or r.tie) and len(reason.strip()) < 4:
+        if (grade != r.computed_grade or r.tie) and visible_length(reason) < 4:
             problems.append(
                 _("%(name)s: write the reason for changing the grade.") % {"name": r.person.name}
             )
@@ -559,8 +561,8 @@ def quarter_reopen(*, actor: User, run: QuarterRun, reason: str, today: dt.date)
 def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: str) -> str:
     """The shared half of reopening: checks, the old run marked superseded, the audit row."""
     require_region_admin(actor, run.region_id)
-    reason = reason.strip()[:300]
-    if len(reason) < 4:
+    reason = clean_text(reason)[:300]
+    if visible_length(reason) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
     if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
         raise ApplicationError(_("Only a confirmed or published period is reopened."))
@@ -670,7 +672,8 @@ def annual_compute(
             _("优秀 may not exceed %(max)s%% of those assessed.")
             % {"max": int(p.excellent_share_max * 100)}
         )
-    if share > p.excellent_share and len(approval.strip()) < 4:
+    approval = clean_text(approval)
+    if share > p.excellent_share and visible_length(approval) < 4:
         raise ApplicationError(
             _("A share above %(base)s%% needs the approval recorded.")
             % {"base": int(p.excellent_share * 100)}
@@ -766,7 +769,8 @@ def flag_record(
     require_region_admin(actor, actor.region_id or 0)
     if kind not in PersonYearFlag.Kind.values:
         raise ApplicationError(_("Choose a kind from the list."))
-    if len(reason.strip()) < 4:
+    reason = clean_text(reason)
+    if visible_length(reason) < 4:
         raise ApplicationError(_("Write the reason; it is shown in the explanation."))
     flag = PersonYearFlag.objects.create(
         person_id=person_id, year=year, kind=kind, reason=reason.strip()[:300], actor=actor

@@ -6,10 +6,10 @@ app_name = "scoring"
 
 urlpatterns = [
     path("", views.overview_page, name="overview"),
-    path("quarters/<int:run_id>/", views.quarter_page, name="quarter"),
-    path("quarters/<int:run_id>/units/<int:unit_id>/", views.proposal_page, name="proposal"),
-    path("years/<int:run_id>/", views.annual_page, name="annual"),
+    path("quarters/<id:run_id>/", views.quarter_page, name="quarter"),
+    path("quarters/<id:run_id>/units/<id:unit_id>/", views.proposal_page, name="proposal"),
+    path("years/<id:run_id>/", views.annual_page, name="annual"),
     path("mine/", views.mine_page, name="mine"),
-    path("mine/<str:kind>/<int:result_id>/", views.explanation_page, name="explanation"),
-    path("mine/<str:kind>/<int:result_id>/receipt/", views.receipt_view, name="receipt"),
+    path("mine/<str:kind>/<id:result_id>/", views.explanation_page, name="explanation"),
+    path("mine/<str:kind>/<id:result_id>/receipt/", views.receipt_view, name="receipt"),
 ]

@@ -18,6 +18,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
+from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.models import (
     LogComment,
@@ -65,18 +66,19 @@ def _author(actor: User) -> Person:
 
 
 def _check_length(text: str, minimum: int, maximum: int) -> str:
-    text = text.strip()
-    if not text:
+    """The text, checked; its length counts what a reader sees (kaohe.core.text)."""
+    text = clean_text(text)
+    n = visible_length(text)
+    if not n:
         raise ApplicationError(_("The text is empty. Write what you did, then submit."))
-    if len(text) < minimum:
+    if n < minimum:
         raise ApplicationError(
-            _("The text has %(n)s characters; write at least %(min)s.")
-            % {"n": len(text), "min": minimum}
+            _("The text has %(n)s characters; write at least %(min)s.") % {"n": n, "min": minimum}
         )
-    if len(text) > maximum:
+    if n > maximum:
         raise ApplicationError(
             _("The text has %(n)s characters; at most %(max)s are allowed. Shorten it by %(over)s.")
-            % {"n": len(text), "max": maximum, "over": len(text) - maximum}
+            % {"n": n, "max": maximum, "over": n - maximum}
         )
     return text
 

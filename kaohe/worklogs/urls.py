@@ -10,7 +10,7 @@ urlpatterns = [
     path("feed/", views.feed_page, name="feed"),
     path("summaries/", views.summaries_page, name="summaries"),
     path("compliance/", views.compliance_page, name="compliance"),
-    path("<int:log_id>/read/", views.log_read, name="read"),
-    path("<int:log_id>/comment/", views.log_comment, name="comment"),
-    path("<int:log_id>/history/", views.log_history, name="history"),
+    path("<id:log_id>/read/", views.log_read, name="read"),
+    path("<id:log_id>/comment/", views.log_comment, name="comment"),
+    path("<id:log_id>/history/", views.log_history, name="history"),
 ]

@@ -10,12 +10,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_day, redirect_back
+from kaohe.core.http import (
+    BAD_DAY,
+    BAD_MONTH,
+    FIRST_DAY,
+    LAST_DAY,
+    AuthedRequest,
+    parse_day,
+    parse_id,
+    parse_month,
+    redirect_back,
+)
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
@@ -23,11 +32,6 @@ from kaohe.worklogs.selectors import FeedFilter
 
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
-BAD_DATE = gettext_noop("Dates must be written as YYYY-MM-DD, e.g. 2026-03-31.")
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @login_required
@@ -40,7 +44,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
     day, ok = parse_day(source.get("day"), today)
     content = ""
     if not ok:
-        messages.error(request, _(BAD_DATE))
+        messages.error(request, BAD_DAY)
     elif request.method == "POST":
         content = request.POST.get("content", "")
         try:
@@ -73,12 +77,9 @@ def today_page(request: HttpRequest) -> HttpResponse:
 def month_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
     today = clock.today()
-    raw = request.GET.get("month", "")
-    try:
-        first = dt.date.fromisoformat(raw + "-01") if raw else today.replace(day=1)
-    except ValueError:
-        messages.error(request, _("Months must be written as YYYY-MM, e.g. 2026-03."))
-        first = today.replace(day=1)
+    first, ok = parse_month(request.GET.get("month"), today.replace(day=1))
+    if not ok:
+        messages.error(request, BAD_MONTH)
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return render(
@@ -99,10 +100,10 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     start, ok_start = parse_day(request.GET.get("start"), None)
     end, ok_end = parse_day(request.GET.get("end"), None)
     if not (ok_start and ok_end):
-        messages.error(request, _(BAD_DATE))
+        messages.error(request, BAD_DAY)
     flt = FeedFilter(
-        unit_id=_int_or_none(request.GET.get("unit")),
-        person_id=_int_or_none(request.GET.get("person")),
+        unit_id=parse_id(request.GET.get("unit")),
+        person_id=parse_id(request.GET.get("person")),
         start=start,
         end=end,
         text=request.GET.get("q", "").strip()[:50],
@@ -184,8 +185,10 @@ def summaries_page(request: HttpRequest) -> HttpResponse:
     content = ""
     if request.method == "POST":
         content = request.POST.get("content", "")
-        year = _int_or_none(request.POST.get("year")) or today.year
-        quarter = _int_or_none(request.POST.get("quarter")) or 0
+        year = parse_id(request.POST.get("year")) or today.year
+        quarter = parse_id(request.POST.get("quarter")) or 0
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise Http404  # the form offers this year and last; any other is forged
         try:
             services.summary_submit(
                 actor=req.user,
@@ -230,13 +233,13 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     start, ok_start = parse_day(request.GET.get("start"), default_start)
     end, ok_end = parse_day(request.GET.get("end"), today)
     if not (ok_start and ok_end):
-        messages.error(request, _(BAD_DATE))
+        messages.error(request, BAD_DAY)
     if end < start:
         messages.error(
             request, _("The end date is before the start date; showing from the start date only.")
         )
         end = start
-    root_id = _int_or_none(request.GET.get("unit"))
+    root_id = parse_id(request.GET.get("unit"))
     report = selectors.compliance_for(req.user, root_id=root_id, start=start, end=end, today=today)
     sort = request.GET.get("sort", "rate")
     units = sorted(report.units, key=SORTS.get(sort, SORTS["rate"]))
