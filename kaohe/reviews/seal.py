@@ -26,8 +26,10 @@ import struct
 from dataclasses import dataclass, field
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS
@@ -115,7 +117,17 @@ def _seal_bytes(data: bytes, identity: bytes) -> bytes:
 
 def _unseal_bytes(sealed: bytes | memoryview, identity: bytes) -> bytes:
     data = bytes(sealed)
-    return _aead().decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], identity)
+    try:
+        return _aead().decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], identity)
+    except InvalidTag:
+        # The key changed since the ballots were sealed (or the row was altered).
+        raise ApplicationError(
+            _(
+                "The sealed ballots cannot be opened with the ballot key the server has "
+                "now; nothing was changed. Ask the system operator to restore the key "
+                "that was in use when voting opened (KAOHE_BALLOT_KEY or KAOHE_SECRET_KEY)."
+            )
+        ) from None
 
 
 def seal(tally: BoxTally, *, round_id: int, unit_id: int, group: str) -> bytes:
