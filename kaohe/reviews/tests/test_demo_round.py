@@ -263,33 +263,18 @@ def test_the_personas_can_vote_in_the_open_round(loaded: Loaded) -> None:
 MODELS = (ReviewRound, RoundUnit, ExtraRater, Participation, BallotBox, RoundResult)
 
 
+def _counts() -> dict[str, int]:
+    models = (ReviewRound, RoundUnit, ExtraRater, Participation, BallotBox, RoundResult)
+    return {model.__name__: model._default_manager.count() for model in models}
+
+
 @pytest.mark.django_db
 def test_a_second_run_creates_nothing(loaded: Loaded) -> None:
-    before = {
-        model.__name__: model._default_manager.count()
-        for model in (
-            ReviewRound,
-            RoundUnit,
-            ExtraRater,
-            Participation,
-            BallotBox,
-            RoundResult,
-        )
-    }
+    before = _counts()
     events = AuditEvent.objects.count()
     again = generate_demo_rounds(region_id=loaded.region.pk, year=YEAR, today=TODAY)
     assert not again.created and again.scores == 0
-    after = {
-        model.__name__: model._default_manager.count()
-        for model in (
-            ReviewRound,
-            RoundUnit,
-            ExtraRater,
-            Participation,
-            BallotBox,
-            RoundResult,
-        )
-    }
+    after = _counts()
     assert after == before and AuditEvent.objects.count() == events
 
 
