@@ -102,10 +102,7 @@ class DatabaseUrl:
             config["CONN_MAX_AGE"] = 0
             config["OPTIONS"].setdefault(
                 "init_command",
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
-                # Deleted rows (opened ballot boxes, a closed round's tallies) are
-                # overwritten, not left in free pages for a reader of the file.
-                "PRAGMA secure_delete=ON;",
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
             )
             config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
             # Tests use a file too: the in-memory shared cache locks whole tables

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
-from kaohe.org.models import Unit
 from kaohe.reviews.boxes import boxes_open
 from kaohe.reviews.models import BallotBox, RaterGroup, ReviewRound
 from kaohe.reviews.tally import effective_weights
@@ -134,37 +133,21 @@ def _values(rows: list[list[Param | None]]) -> tuple[str, list[Param | None]]:
     return marks, [value for row in rows for value in row]
 
 
-def _plans(round_: ReviewRound) -> tuple[list[list[Param | None]], list[list[Param | None]]]:
-    """The rater plans of the round's unit types, as two inline tables: (unit type,
-    weight of each group) and, for every unit type and mask of groups with scores,
-    the weight those groups share and each group's effective weight in
-    ten-thousandths (NULL where it does not count)."""
-    from kaohe.reviews.services import plan_for
-
-    unit_types = sorted(
-        set(
-            Unit.objects.filter(pk__in=round_.units.values("unit_id")).values_list(
-                "unit_type", flat=True
-            )
-        )
-    )
-    plans: list[list[Param | None]] = []
+def _masks(round_: ReviewRound) -> list[list[Param | None]]:
+    """For every set of weights the round's units were given when voting opened and
+    every mask of groups with scores, as an inline table: the weights, the mask, the
+    weight those groups share and each group's effective weight in ten-thousandths
+    (NULL where it does not count)."""
+    triples = sorted(set(round_.units.values_list("leader_weight", "team_weight", "others_weight")))
     masks: list[list[Param | None]] = []
-    for unit_type in unit_types:
-        # The weights fixed when voting opened; the plan's own for rounds opened before.
-        fixed = round_.plan_weights.get(unit_type)
-        weights = (
-            {g: Decimal(w) for g, w in zip(GROUPS, fixed, strict=True)}
-            if fixed
-            else plan_for(round_.region_id, unit_type).weights()
-        )
-        plans.append([unit_type, *(int(weights[g]) for g in GROUPS)])
+    for triple in triples:
+        weights = {g: Decimal(w or 0) for g, w in zip(GROUPS, triple, strict=True)}
         for size in range(len(GROUPS) + 1):
             for present in combinations(range(len(GROUPS)), size):
                 used = effective_weights(weights, {GROUPS[i] for i in present})
                 masks.append(
                     [
-                        unit_type,
+                        *(int(weights[g]) for g in GROUPS),
                         sum(1 << i for i in present),
                         int(sum((weights[g] for g in used), Decimal(0))),
                         *(
@@ -175,7 +158,7 @@ def _plans(round_: ReviewRound) -> tuple[list[list[Param | None]], list[list[Par
                         ),
                     ]
                 )
-    return plans, masks
+    return masks
 
 
 class _Dialect:
@@ -237,22 +220,23 @@ def _candidate(alias: str, i: int) -> str:
     return f"({alias}.s{i} = 0 AND {alias}.n{i} > 0 AND {alias}.w{i} > 0)"
 
 
-def _one_hidden(alias: str) -> str:
-    """Exactly one group that counts in the score is hidden."""
-    return (
-        " + ".join(
-            f"(CASE WHEN {alias}.s{j} = 1 AND {alias}.w{j} > 0 THEN 1 ELSE 0 END)"
-            for j in range(len(GROUPS))
-        )
-        + " = 1"
+def _too_few_hidden(alias: str) -> str:
+    """The groups that count in the score and are hidden hold between 1 and k − 1
+    scores together: the score less the shown groups would be a figure on them."""
+    hidden = " + ".join(
+        f"(CASE WHEN {alias}.s{j} = 1 AND {alias}.w{j} > 0 THEN {alias}.n{j} ELSE 0 END)"
+        for j in range(len(GROUPS))
     )
+    return f"({hidden}) BETWEEN 1 AND {alias}.k_ - 1"
 
 
 def _hidden(alias: str, i: int) -> str:
     """Whether group i is hidden for a row of `alias` (columns s, n, w per group): it
     gave the target fewer than k scores (s), or it is the smallest other group that
-    counts in the score where exactly one such group is hidden, so that the score
-    cannot be taken apart by subtraction (`tally.suppression`, the reference)."""
+    counts in the score where the hidden groups that count hold fewer than k scores
+    together, so that the score cannot be taken apart by subtraction
+    (`tally.suppression`, the reference). A shown group holds k scores or more, so one
+    more hidden group always suffices."""
     indexes = range(len(GROUPS))
     others = " AND ".join(
         f"NOT ({_candidate(alias, j)} AND ({alias}.n{j} < {alias}.n{i}"
@@ -262,13 +246,16 @@ def _hidden(alias: str, i: int) -> str:
         if j != i
     )
     chosen = f"{_candidate(alias, i)} AND {others}"
-    return f"CASE WHEN {alias}.s{i} = 1 OR (({_one_hidden(alias)}) AND {chosen}) THEN 1 ELSE 0 END"
+    return (
+        f"CASE WHEN {alias}.s{i} = 1 OR (({_too_few_hidden(alias)}) AND {chosen}) THEN 1 ELSE 0 END"
+    )
 
 
 def _withheld(alias: str) -> str:
-    """The score is withheld: one group that counts is hidden and no other can be."""
+    """The score is withheld: the hidden groups that count hold fewer than k scores and
+    no other group that counts can be hidden with them."""
     candidates = " OR ".join(_candidate(alias, j) for j in range(len(GROUPS)))
-    return f"(({_one_hidden(alias)}) AND NOT ({candidates}))"
+    return f"(({_too_few_hidden(alias)}) AND NOT ({candidates}))"
 
 
 def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
@@ -279,18 +266,20 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     The scratch table already has a row per target (and aspect) with the groups side
     by side (there are three), so the weighting is arithmetic on a row.
     """
-    plans, masks = _plans(round_)
-    if not plans:
+    from kaohe.reviews.services import weights_fix
+
+    weights_fix(round_)  # rounds opened before weights were fixed at opening
+    masks = _masks(round_)
+    if not masks:
         return "", []
     d = _Dialect()
     k = max(3, round_.min_shown)
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
     indexes = range(len(GROUPS))
-    plan_marks, plan_params = _values(plans)
     mask_marks, mask_params = _values(masks)
     weight_columns = ", ".join(f"w{i}" for i in indexes)
     used_columns = ", ".join(f"u{i}" for i in indexes)
-    params: list[Param | None] = [*plan_params, *mask_params]
+    params: list[Param | None] = [*mask_params]
 
     def mean(i: int) -> str:
         """Group i's (trimmed) mean in hundredths, rounded half up; NULL without scores."""
@@ -306,8 +295,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     counts = ", ".join(f"t.n{i}" for i in indexes)
     means = ", ".join(f"{mean(i)} AS mean{i}" for i in indexes)
     steps = [
-        f"pl (unit_type, {weight_columns}) AS (VALUES {plan_marks})",
-        f"m (unit_type, mask, wsum, {used_columns}) AS (VALUES {mask_marks})",
+        f"m ({weight_columns}, mask, wsum, {used_columns}) AS (VALUES {mask_marks})",
         # Per target and aspect: each group's count and (trimmed) mean in hundredths.
         f"dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, {counts}, {means} "
         f"FROM {SCRATCH} t)",
@@ -326,29 +314,37 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     else:
         steps.append("gm AS (SELECT * FROM dm)")
 
-    def weighing(alias: str) -> list[str]:
-        """The mask of groups that count and Σ weight × mean, for rows of `alias`."""
-        live = [f"({alias}.n{i} > 0 AND pl.w{i} > 0)" for i in indexes]
+    def weighing(alias: str, weight: list[str]) -> list[str]:
+        """The mask of groups that count and Σ weight × mean, for rows of `alias`, with
+        each group's weight from the expressions `weight`."""
+        live = [f"({alias}.n{i} > 0 AND {weight[i]} > 0)" for i in indexes]
         mask = " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)" for i, c in enumerate(live))
         wmean = " + ".join(
-            f"(CASE WHEN {c} THEN pl.w{i} * {alias}.mean{i} ELSE 0 END)" for i, c in enumerate(live)
+            f"(CASE WHEN {c} THEN {weight[i]} * {alias}.mean{i} ELSE 0 END)"
+            for i, c in enumerate(live)
         )
-        wsum = " + ".join(f"(CASE WHEN {c} THEN pl.w{i} ELSE 0 END)" for i, c in enumerate(live))
+        wsum = " + ".join(
+            f"(CASE WHEN {c} THEN {weight[i]} ELSE 0 END)" for i, c in enumerate(live)
+        )
         return [mask, wmean, wsum]
+
+    # Each unit's weights as fixed when voting opened.
+    fixed = [f"ru.{g}_weight" for g in GROUPS]
 
     # Per target: which groups gave it fewer than k scores (s), and how many ballots
     # covered it, from the boxes, as participation tells (a rater does not rate
     # themselves).
-    mask, wmean, _wsum = weighing("gm")
+    mask, wmean, _wsum = weighing("gm", fixed)
     small = ", ".join(
         f"CASE WHEN gm.n{i} > 0 AND gm.n{i} < {k} THEN 1 ELSE 0 END AS s{i}" for i in indexes
     )
     cast = " + ".join(f"COALESCE(bx.b{i}, 0)" for i in indexes)
-    weights = ", ".join(f"pl.w{i} AS w{i}" for i in indexes)
+    weights = ", ".join(f"{fixed[i]} AS w{i}" for i in indexes)
+    params.append(round_.pk)
     steps.append(
-        f"hb AS (SELECT gm.*, pl.unit_type, {weights}, {mask} AS mask, {wmean} AS wmean, "
+        f"hb AS (SELECT gm.*, {weights}, {k} AS k_, {mask} AS mask, {wmean} AS wmean, "
         f"{small}, {cast} - CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS cast_ "
-        "FROM gm JOIN org_unit u ON u.id = gm.unit_id JOIN pl ON pl.unit_type = u.unit_type "
+        "FROM gm JOIN reviews_roundunit ru ON ru.round_id = %s AND ru.unit_id = gm.unit_id "
         f"LEFT JOIN {BOXES} bx ON bx.unit_id = gm.unit_id "
         "LEFT JOIN reviews_participation p ON p.round_id = %s AND p.unit_id = gm.unit_id "
         "AND p.rater_id = gm.target_id)"
@@ -365,7 +361,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     dimensions = d.empty()
     join_dimensions = ""
     if annual:
-        _mask, dwmean, dwsum = weighing("dm")
+        _mask, dwmean, dwsum = weighing("dm", [f"q.w{i}" for i in indexes])
         score = d.hundredths(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
         enough = (
             " + ".join(f"(CASE WHEN q.w{i} > 0 THEN dm.n{i} ELSE 0 END)" for i in indexes)
@@ -390,7 +386,6 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         steps.append(
             f"dims AS (SELECT dm.unit_id, dm.target_id, {d.text_object('dm.dim', aspect)} AS dims "
             "FROM dm JOIN q ON q.unit_id = dm.unit_id AND q.target_id = dm.target_id "
-            "JOIN pl ON pl.unit_type = q.unit_type "
             "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id)"
         )
         dimensions = d.parse("COALESCE(dims.dims, '{}')")
@@ -422,7 +417,8 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         f"INSERT INTO reviews_roundresult ({', '.join(columns)}) "
         "WITH " + ", ".join(steps) + " "
         f"SELECT {', '.join(values)} "
-        "FROM q JOIN m ON m.unit_type = q.unit_type AND m.mask = q.mask" + join_dimensions
+        "FROM q JOIN m ON m.w0 = q.w0 AND m.w1 = q.w1 AND m.w2 = q.w2 AND m.mask = q.mask"
+        + join_dimensions
     )
     params.append(round_.pk)
     return sql, params

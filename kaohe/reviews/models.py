@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,19 +45,19 @@ class RaterPlan(models.Model):
         verbose_name_plural = _("rater plans")
         constraints = [
             models.UniqueConstraint(fields=["region", "unit_type"], name="uniq_rater_plan"),
-            # Whole percentages adding up to 100, each group used at 10% or more, or not
-            # at all: a group weighed at 100%, or at thousands of times another, makes the
-            # score its mean, and a small group's mean is a few ballots (decision 31).
+            # Whole percentages adding up to 100, each group 10% to 60%, or not used: a
+            # group weighed at 100%, or at many times another, makes the score its mean,
+            # and a small group's mean is a few ballots (decision 31).
             models.CheckConstraint(
                 condition=models.Q(
-                    leader_weight__lte=90, team_weight__lte=90, others_weight__lte=90
+                    leader_weight__lte=60, team_weight__lte=60, others_weight__lte=60
                 )
                 & (models.Q(leader_weight=0) | models.Q(leader_weight__gte=10))
                 & (models.Q(team_weight=0) | models.Q(team_weight__gte=10))
                 & (models.Q(others_weight=0) | models.Q(others_weight__gte=10)),
                 name="rater_plan_weights_in_range",
                 violation_error_message=_(
-                    "Each group's weight must be 0 (not used) or from 10 to 90."
+                    "Each group's weight must be 0 (not used) or from 10 to 60."
                 ),
             ),
             models.CheckConstraint(
@@ -97,7 +97,9 @@ class ReviewRound(models.Model):
         ANNUAL = "annual", _("Annual democratic evaluation")  # 德能勤绩廉, number 1
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2099)]
+    )
     cadence = models.CharField(
         _("cadence"), max_length=16, choices=Cadence.choices, default=Cadence.QUARTERLY
     )
@@ -134,10 +136,6 @@ class ReviewRound(models.Model):
     uniform_invalid = models.BooleanField(
         _("a ballot with one score for everyone is invalid"), default=True
     )
-    # The rater plans' weights as they stood when voting opened, {unit type: [leader,
-    # team, others]}: the close weighs with these, so that no one can change the weights
-    # during voting to make the score one group's mean (decision 31).
-    plan_weights = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -246,6 +244,11 @@ class RoundUnit(models.Model):
     )
     proposal_note = models.CharField(_("reason for the proposal"), max_length=300, blank=True)
     decision_note = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+    # The unit's rater-plan weights as they stood when voting opened: the close weighs
+    # with these, whatever the plan or the unit's type becomes meanwhile (decision 31).
+    leader_weight = models.PositiveSmallIntegerField(null=True, editable=False)
+    team_weight = models.PositiveSmallIntegerField(null=True, editable=False)
+    others_weight = models.PositiveSmallIntegerField(null=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_round_unit")]

@@ -83,6 +83,8 @@ def round_create(
     require_region_admin(actor, region.pk)
     if cadence not in ReviewRound.Cadence.values:
         raise ApplicationError(_("Choose the kind of round from the list."))
+    if not 2000 <= year <= 2099:
+        raise ApplicationError(_("Choose a year from 2000 to 2099."))
     limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
     if not 1 <= number <= limit:
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": limit})
@@ -129,6 +131,20 @@ def round_create(
         details={"units": len(sizes)},
     )
     return round_
+
+
+def weights_fix(round_: ReviewRound) -> None:
+    """Give each unit of an opening round its rater-plan weights as they stand now: the
+    close weighs with these, whatever the plan or the unit's type becomes meanwhile
+    (decision 31). One UPDATE per unit type; units fixed already keep theirs."""
+    unfixed = round_.units.filter(leader_weight__isnull=True)
+    for unit_type in sorted(set(unfixed.values_list("unit__unit_type", flat=True))):
+        plan = plan_for(round_.region_id, unit_type)
+        unfixed.filter(unit__unit_type=unit_type).update(
+            leader_weight=plan.leader_weight,
+            team_weight=plan.team_weight,
+            others_weight=plan.others_weight,
+        )
 
 
 def round_rules_check(round_: ReviewRound) -> None:
@@ -233,17 +249,7 @@ def _transition(
 @transaction.atomic
 def round_open(*, actor: User, round_: ReviewRound) -> None:
     _transition(actor, round_, RoundState.OPEN, {RoundState.DRAFT})
-    # The weights the close will use, fixed now (decision 31).
-    unit_types = set(
-        Unit.objects.filter(pk__in=round_.units.values("unit_id")).values_list(
-            "unit_type", flat=True
-        )
-    )
-    round_.plan_weights = {
-        t: [int(w) for w in plan_for(round_.region_id, t).weights().values()]
-        for t in sorted(unit_types)
-    }
-    round_.save(update_fields=["plan_weights"])
+    weights_fix(round_)
 
 
 @transaction.atomic

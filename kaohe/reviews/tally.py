@@ -164,15 +164,17 @@ def suppression(
     """Which groups' figures must not be shown or kept, and whether the score must be
     withheld (decision 31). `counts` (scores per group) is in plan order.
 
-    A group with fewer than `minimum` scores (but some) is hidden. If exactly one group
-    that counts in the score (weight above 0) is hidden, the score and the others would
-    give it away by subtraction, so the smallest other group that counts (the first in
-    plan order on a tie) is hidden too; where there is none, the score is withheld.
+    A group with fewer than `minimum` scores (but some) is hidden. If the hidden groups
+    that count in the score (weight above 0) hold between 1 and `minimum` − 1 scores
+    together, the score less the shown groups would be a figure on those few scores,
+    so the smallest other group that counts (the first in plan order on a tie) is
+    hidden too — it holds `minimum` or more, so one suffices; where there is none, the
+    score is withheld.
     """
     hidden = {g for g, n in counts.items() if 0 < n < minimum}
-    counting = [g for g in hidden if weights.get(g, Decimal(0)) > 0]
+    few = sum(counts[g] for g in hidden if weights.get(g, Decimal(0)) > 0)
     withheld = False
-    if len(counting) == 1:
+    if 0 < few < minimum:
         others = sorted(
             (n, i, g)
             for i, (g, n) in enumerate(counts.items())

@@ -33,7 +33,7 @@ from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
-from kaohe.org.models import LeadershipRole, MembershipStatus, Person
+from kaohe.org.models import LeadershipRole, MembershipStatus, Person, Unit, UnitType
 from kaohe.reviews import seal, selectors, services
 from kaohe.reviews.models import (
     BallotBox,
@@ -258,16 +258,24 @@ def test_weights_changed_during_voting_do_not_apply(
     admin = client_as("region_admin")
     form = {"unit_type": plan.unit_type, "team_weight": "0", "others_weight": "0"}
     response = admin.post(url, {**form, "leader_weight": "100"})
-    assert response.status_code == 200 and "10 到 90" in response.content.decode()
+    assert response.status_code == 200 and "10 到 60" in response.content.decode()
     # A sound plan can be saved, but the open round keeps the weights it opened with.
     assert (
-        admin.post(url, {**form, "leader_weight": "90", "others_weight": "10"}).status_code == 302
+        admin.post(url, {**form, "leader_weight": "60", "others_weight": "40"}).status_code == 302
     )
+    # Nor does moving the unit to a type whose plan weighs the leader more (the second
+    # review's route round the fixed weights).
+    town = services.plan_for(big.region.pk, UnitType.TOWN)
+    town.leader_weight, town.team_weight, town.others_weight = 60, 0, 40
+    town.save()
+    Unit.objects.filter(pk=big.bureau.pk).update(unit_type=UnitType.TOWN)
     close(big, q1)
     scored = RoundResult.objects.filter(round=q1, score__isnull=False)
     assert scored.exists()
-    q1.refresh_from_db()
-    assert set(map(tuple, q1.plan_weights.values())) == {(40, 30, 30)}  # fixed at opening
+    fixed = RoundUnit.objects.filter(round=q1).values_list(
+        "leader_weight", "team_weight", "others_weight"
+    )
+    assert set(fixed) == {(40, 30, 30)}  # fixed at opening
     for r in scored:  # 30 of 70 or of 60, or the only group: never 10 of 100
         assert r.others_weight in (None, 4286, 5000, 10000), r.weights
     assert _leader_recovered(big, q1, leader) == 0
@@ -550,3 +558,46 @@ def test_progress_lists_who_has_not_voted_and_no_values(
     assert "1 / 12" in html and "吴刚" in html  # B01 has not voted
     row = html[html.index("区人力资源和社会保障局</td>") :].split("</tr>")[0]
     assert "周敏" not in row  # B00 voted, so is not listed
+
+
+def test_two_small_groups_together_below_k_are_not_left_to_subtraction(
+    big: World, q1: ReviewRound
+) -> None:
+    """The second review's attack: the leader (1) and the team (1) were both hidden, so
+    no second group was; score × 100 − 30 × the others' mean gave 40·L + 30·T, a figure
+    on two ballots (both exact on a 1–5 scale, 10 of 10 targets)."""
+    ru = bureau_unit(q1, big)
+    leader = cast(big, "unit_head", ru, seed=11)
+    team = cast(big, "team_member", ru, seed=12)
+    for i, key in enumerate(STAFF):
+        cast(big, key, ru, seed=50 + i)
+    close(big, q1)
+    exposed = 0
+    for r in RoundResult.objects.filter(round=q1, score__isnull=False):
+        if r.others_mean is None or r.target_id not in leader or r.target_id not in team:
+            continue
+        pair = r.score * 100 - Decimal(30) * Decimal(r.others_mean) / 100
+        exposed += pair == 40 * leader[r.target_id] + 30 * team[r.target_id]
+    assert exposed == 0
+    staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
+    assert staff.score is not None and staff.others_mean is None
+
+
+def test_a_round_for_a_year_out_of_range_is_refused_not_a_server_error(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    admin = client_as("region_admin")
+    for year in ("0", "10000", "32767", "99999"):
+        response = admin.post(
+            reverse("reviews:rounds"),
+            {
+                "year": year,
+                "number": "1",
+                "cadence": "quarterly",
+                "starts_on": "2026-04-01",
+                "ends_on": "2026-04-10",
+            },
+            follow=True,
+        )
+        assert response.status_code == 200, year
+    assert not ReviewRound.objects.exists()

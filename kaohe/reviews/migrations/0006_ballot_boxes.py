@@ -57,10 +57,13 @@ class Migration(migrations.Migration):
             name="sealed",
             field=models.BinaryField(null=True),
         ),
-        migrations.AddField(
-            model_name="reviewround",
-            name="plan_weights",
-            field=models.JSONField(default=dict, editable=False),
+        *(
+            migrations.AddField(
+                model_name="roundunit",
+                name=f"{group}_weight",
+                field=models.PositiveSmallIntegerField(null=True, editable=False),
+            )
+            for group in ("leader", "team", "others")
         ),
         migrations.AlterField(
             model_name="roundresult",

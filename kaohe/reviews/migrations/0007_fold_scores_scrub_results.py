@@ -3,10 +3,10 @@
 - Participation keeps the day, not the time.
 - A round's k (`min_shown`) is at least 3, and trimming starts above it.
 - Rater plans whose weights break the new rules (whole percentages adding up to 100,
-  each 0 or 10–90) go back to the default 40:30:30.
+  each 0 or 10–60) go back to the default 40:30:30.
 - An open round: its score rows are folded into sealed ballot boxes (per rater group
   of each unit; as many ballots as its most-rated target received), its drafts are
-  sealed, and its weights are fixed as they are now.
+  sealed, and each unit's weights are fixed as they are now.
 - Closed rounds' results keep nothing that rests on fewer than k ballots: group
   figures below k (and a second group where one is hidden) and scores from fewer
   than k scores are cleared. Void ballots are no longer counted anywhere.
@@ -26,7 +26,7 @@ GROUPS = ["leader", "team", "others"]
 
 
 def _sound(weights: list[int]) -> bool:
-    return sum(weights) == 100 and all(w == 0 or 10 <= w <= 90 for w in weights)
+    return sum(weights) == 100 and all(w == 0 or 10 <= w <= 60 for w in weights)
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
@@ -64,8 +64,10 @@ def forwards(apps: Any, schema_editor: Any) -> None:
         weights = {t: plans.get((round_.region_id, t), [40, 30, 30]) for t in unit_types}
         if round_.state in ("draft", "open"):
             if round_.state == "open":
-                round_.plan_weights = weights
-                round_.save(update_fields=["plan_weights"])
+                for unit_type, (leader, team, others) in weights.items():
+                    models["RoundUnit"].objects.filter(
+                        round_id=round_.pk, unit__unit_type=unit_type
+                    ).update(leader_weight=leader, team_weight=team, others_weight=others)
             _fold(round_, models, BoxTally, Entry, seal)
             for draft in models["DraftBallot"].objects.filter(round_id=round_.pk):
                 draft.sealed = seal_draft(
