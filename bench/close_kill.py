@@ -3,7 +3,7 @@ something in between (issue 12). Prints a table and a summary; exits 1 if any ru
 was left in between.
 
     python bench/close_kill.py [--skip-sqlite] [--skip-pg] [--runs 20]
-                               [--sqlite-people 5000] [--pg-people 5000] [--unit-size 25]
+                               [--sqlite-people 40000] [--pg-people 40000] [--unit-size 25]
 
 For each database (SQLite in a temporary file, PostgreSQL on 127.0.0.1:5432): build
 an open round with every ballot cast, as `bench/reviews.py` (b) does (the round
@@ -404,8 +404,8 @@ def main() -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--runs", type=int, default=20, help="kills per database")
-    parser.add_argument("--sqlite-people", type=int, default=5_000)
-    parser.add_argument("--pg-people", type=int, default=5_000)
+    parser.add_argument("--sqlite-people", type=int, default=40_000)
+    parser.add_argument("--pg-people", type=int, default=40_000)
     parser.add_argument("--unit-size", type=int, default=25)
     parser.add_argument("--people", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
