@@ -3,23 +3,24 @@ something in between (issue 12). Prints a table and a summary; exits 1 if any ru
 was left in between.
 
     python bench/close_kill.py [--skip-sqlite] [--skip-pg] [--runs 20]
-                               [--sqlite-people 5000] [--pg-people 5000] [--unit-size 25]
+                               [--sqlite-people 40000] [--pg-people 40000] [--unit-size 25]
 
 For each database (SQLite in a temporary file, PostgreSQL on 127.0.0.1:5432): build
-an open round with every ballot cast, as `bench/reviews.py` (b) does (participation,
-sealed and open ballot boxes, tallies), big enough that its close takes over a
-second. Then:
+an open round with every ballot cast, as `bench/reviews.py` (b) does (the round
+opened by `services.round_open`, participation, a sealed ballot box per unit and rater
+group), plus a few sealed drafts (the close deletes them), big enough that its close
+takes over a second. Then:
 
 1. restore a copy of it (SQLite: copy the file; PostgreSQL: CREATE DATABASE …
    TEMPLATE) and read its fingerprint in a fresh process: the round's state, events,
-   drafts, participation, boxes (sealed ones by a digest of their bytes), tallies
-   (counts and sums), results and void counts;
+   drafts (and a digest of their sealed bytes), participation, boxes (and a digest
+   of their sealed bytes) and results (rows, scored, sum of scores);
 2. close it once in a subprocess, timing `services.round_close` from inside, and
-   read the closed fingerprint: results for every target, no box, no tally;
+   read the closed fingerprint: results for every target, no box, no draft;
 3. `--runs` times (default 20): restore, start the close in a subprocess and SIGKILL
    it at moment i / (runs + 1) of the measured close, then read the fingerprint in a
-   fresh process: it must equal the open one (the round open, every ballot intact, no
-   result) or the closed one (complete), nothing else.
+   fresh process: it must equal the open one (the round open, every box and draft
+   intact byte for byte, no result) or the closed one (complete), nothing else.
 
 The close process says which step of the close it has begun (the steps of
 `bench/reviews.py`'s CloseWatch), so the table shows where each kill landed.
@@ -55,6 +56,7 @@ from common import (
 
 REGION_CODE = "bench-city"  # made by reviews.build_round
 ADMIN = "bench_admin"
+DRAFTS = 10  # sealed drafts in the built round
 OPEN, CLOSED, BETWEEN = "open, intact", "closed, complete", "IN BETWEEN"
 
 
@@ -68,12 +70,33 @@ def part_build(args: argparse.Namespace) -> None:
 
     migrated = migrate()
     print(f"  migrate {migrated:.1f} s")
-    build_round(args.people, args.unit_size)
+    round_ = build_round(args.people, args.unit_size)
+    drafts_add(round_)
     with connection.cursor() as cursor:
         # The yardstick's scores are not needed here; copies are smaller without them.
         cursor.execute(f"DROP TABLE {SCORES}")
         if connection.vendor == "postgresql":
             cursor.execute("VACUUM ANALYZE")
+
+
+def drafts_add(round_: Any, count: int = DRAFTS) -> None:
+    """A few sealed drafts, which the close deletes with the rest: so that the
+    fingerprint sees whether a killed close left them (byte for byte) or not. Their
+    raters are the first members of the first units; only their rows matter here."""
+    from kaohe.org.models import Membership
+    from kaohe.reviews.models import DraftBallot
+    from kaohe.reviews.seal import seal_draft
+
+    drafts = []
+    for unit_id, rater_id in (
+        Membership.objects.filter(region__code=REGION_CODE)
+        .order_by("unit_id", "person_id")
+        .values_list("unit_id", "person_id")[:count]
+    ):
+        values = {str(rater_id + i): 70 + i for i in range(1, 6)}
+        sealed = seal_draft(values, round_id=round_.pk, unit_id=unit_id, rater_id=rater_id)
+        drafts.append(DraftBallot(round=round_, unit_id=unit_id, rater_id=rater_id, sealed=sealed))
+    DraftBallot.objects.bulk_create(drafts)
 
 
 def part_close(args: argparse.Namespace) -> None:
@@ -115,56 +138,46 @@ def fingerprint() -> dict[str, Any]:
     from kaohe.reviews.models import (
         BallotBox,
         DraftBallot,
-        InvalidBallots,
         Participation,
         ReviewRound,
         RoundEvent,
         RoundResult,
         RoundUnit,
-        Tally,
     )
 
     if connection.vendor == "postgresql":
         _wait_for_other_sessions()
     round_ = ReviewRound.objects.get(region__code=REGION_CODE)
+
+    def digest(rows: Any) -> str:
+        """A digest of (key, key, sealed bytes) rows in a fixed order: unchanged only if
+        every row is, and where it is."""
+        hashed = hashlib.sha256()
+        for first, second, sealed in rows:
+            hashed.update(f"{first}:{second}:".encode() + bytes(sealed))
+        return hashed.hexdigest()[:16]
+
     boxes = BallotBox.objects.filter(round=round_)
-    digest = hashlib.sha256()
-    for sealed in (
-        boxes.filter(sealed__isnull=False).order_by("unit_id", "rater_group").values_list("sealed")
-    ):
-        digest.update(bytes(sealed[0] or b""))
-    box_sums = boxes.aggregate(valid=Sum("valid"), void=Sum("void"))
-    tallies = Tally.objects.filter(round=round_).aggregate(
-        rows=Count("id"), count=Sum("count"), total=Sum("total")
-    )
+    drafts = DraftBallot.objects.filter(round=round_)
     results = RoundResult.objects.filter(round=round_).aggregate(
         rows=Count("id"), scored=Count("score"), score=Sum("score")
     )
-    partition = None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"reviews_tally_r{round_.pk}"])
-            row = cursor.fetchone()
-            partition = bool(row and row[0])
     units = RoundUnit.objects.filter(round=round_).values("unit_id")
     return {
         "state": str(round_.state),
         "events": RoundEvent.objects.filter(round=round_).count(),
-        "drafts": DraftBallot.objects.filter(round=round_).count(),
+        "drafts": drafts.count(),
+        "drafts_digest": digest(
+            drafts.order_by("unit_id", "rater_id").values_list("unit_id", "rater_id", "sealed")
+        ),
         "participation": Participation.objects.filter(round=round_).count(),
         "boxes": boxes.count(),
-        "sealed": boxes.filter(sealed__isnull=False).count(),
-        "sealed_digest": digest.hexdigest()[:16],
-        "valid": box_sums["valid"],
-        "void": box_sums["void"],
-        "tallies": tallies["rows"],
-        "tally_count": tallies["count"],
-        "tally_total": tallies["total"],
+        "boxes_digest": digest(
+            boxes.order_by("unit_id", "rater_group").values_list("unit_id", "rater_group", "sealed")
+        ),
         "results": results["rows"],
         "scored": results["scored"],
         "score_sum": str(results["score"]),
-        "invalid": InvalidBallots.objects.filter(round=round_).count(),
-        "tally_partition": partition,
         "targets": Membership.objects.filter(unit_id__in=units)
         .values("person_id")
         .distinct()
@@ -289,12 +302,12 @@ def trial(db: Database, args: argparse.Namespace) -> bool:
     complete = (
         closed["state"] == "closed"
         and closed["results"] == opened["targets"]
-        and closed["boxes"] == closed["tallies"] == 0
+        and closed["boxes"] == closed["drafts"] == 0
         and closed["participation"] == opened["participation"]
     )
     print(
-        f"  open round: {opened['participation']:,} ballots, {opened['boxes']:,} boxes "
-        f"({opened['sealed']:,} sealed), {opened['tallies']:,} tallies, {opened['targets']:,} "
+        f"  open round: {opened['participation']:,} ballots, {opened['boxes']:,} sealed boxes, "
+        f"{opened['drafts']:,} sealed drafts, {opened['targets']:,} "
         f"targets; unkilled closes took {' and '.join(f'{d:.2f}' for d in durations)} s "
         f"and wrote {closed['results']:,} results ({'complete' if complete else 'INCOMPLETE'})"
     )
@@ -391,8 +404,8 @@ def main() -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--runs", type=int, default=20, help="kills per database")
-    parser.add_argument("--sqlite-people", type=int, default=5_000)
-    parser.add_argument("--pg-people", type=int, default=5_000)
+    parser.add_argument("--sqlite-people", type=int, default=40_000)
+    parser.add_argument("--pg-people", type=int, default=40_000)
     parser.add_argument("--unit-size", type=int, default=25)
     parser.add_argument("--people", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)

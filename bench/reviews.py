@@ -10,11 +10,11 @@ scores, and submitting one ballot of 30 scores. Prints figures; asserts nothing.
             25) built in SQL on a throwaway PostgreSQL database, every ballot cast: a
             score for every rater × target pair of each unit, about 2.4 million.
 
-The yardstick. kaohe keeps no row per score any more (decision 31): a submitted ballot
-is folded into its group's ballot box, sealed while the group has at most k valid
-ballots, plain `Tally` rows after, so most of the aggregation is done a ballot at a
-time while voting runs, and the close aggregates tallies, not scores. The yardstick
-is still the GROUP BY over the round's per-ballot scores
+The yardstick. kaohe keeps no row per score (decision 31): a submitted ballot is
+folded into the ballot box of its (round, unit, rater group), whose whole tally stays
+sealed (`kaohe.reviews.seal`) until the close, which opens every box, loads the
+tallies into scratch tables and writes the results in one INSERT … SELECT. The
+yardstick is still the GROUP BY over the round's per-ballot scores
 
     SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value)
     FROM bench_score WHERE round_id = %s GROUP BY target_id, rater_group
@@ -22,28 +22,29 @@ is still the GROUP BY over the round's per-ballot scores
 because that is the work of aggregating the round's ballots once, the least any close
 over the ballots could do, and it is what earlier sessions measured the close
 against (then over `reviews_score`): the ratio `round_close / GROUP BY` (target
-<= 3) stays comparable across the redesign. The scores go into `bench_score`, a
+<= 3) stays comparable across the redesigns. The scores go into `bench_score`, a
 bench-only scratch table shaped like the old `reviews_score` (random key, round,
 unit, target, group, aspect, value; the (round, target, group, aspect) index), holding
 the same values the ballots gave; kaohe never reads it. The GROUP BY is the median of
 three runs; on PostgreSQL also of three as a parallel hash aggregate, and the faster
 of the two counts, so the ratio is never flattered by a slow plan.
 
-(b) builds the open round as voting leaves it, in SQL: participation (one row per
-rater, the day only), the scores in `bench_score`, then the tallies of every group
-that has more than k valid ballots as one GROUP BY over them, and a box per group:
-plain (valid and void counts) for those, sealed with `kaohe.reviews.seal` for the
-groups of at most k ballots (the main leader's group, one ballot, and a leadership
-team of three), whose tallies are read from the same scores. `boxes.ballots_fold`
-would give the same rows; it is only slower.
+(b) builds the open round as voting leaves it: the round opened by
+`services.round_open` (which fixes the plan weights), participation in SQL (one row
+per rater, the day only), the scores in `bench_score`, and a sealed box per (unit,
+rater group) built in Python from one GROUP BY over those scores (per unit, group,
+target and aspect: count, sum, lowest, highest; ballots per group from the
+memberships), sealed with `kaohe.reviews.seal` and inserted in bulk: the same boxes
+as `boxes.ballots_fold`, without holding 100,000 ballots in memory.
 
 Both parts then time `services.round_close` and, by standing in for kaohe's own
-functions while it runs, where its time goes: the state change, opening the sealed
-boxes (`boxes_open_all`), the tallies side by side (`closing.scores_tally`), the
-results SQL, dropping the tallies and boxes (`closing._tallies_delete`) and the
-commit. And one ballot submission of 30 scores (`services.ballot_submit`) in units of
-31 cadres, with its time and the SQL statements it sends: while the group's box is
-sealed (its first k ballots), the ballot that opens it, and once it is open.
+functions while it runs, where its time goes: the state change and drafts, opening
+the boxes and loading the scratch tables (`closing.scores_tally`, with the time spent
+in `boxes.boxes_open` — fetching and unsealing — apart), the results SQL, deleting the
+boxes (`closing._boxes_delete`) and the commit. And one ballot submission of 30
+scores (`services.ballot_submit`) in units of 31 cadres, with its time and the SQL
+statements it sends: every ballot unseals its group's box, adds itself and seals it
+again (the group's first one creates the box).
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
 drops a database named kaohe_bench_reviews_<pid>, also when it fails. Each part runs
@@ -89,7 +90,6 @@ if TYPE_CHECKING:
     from kaohe.reviews.models import ReviewRound
 
 SCORES = "bench_score"  # the bench's scratch table of per-ballot scores
-GROUPS = "bench_groups"  # ballots per (unit, rater group), while building
 GROUP_BY = (
     "SELECT target_id, rater_group, COUNT(*), SUM(value), MIN(value), MAX(value) "  # noqa: S608
     f"FROM {SCORES} WHERE round_id = %s GROUP BY target_id, rater_group"
@@ -196,17 +196,21 @@ def fastest_group_by(round_id: int) -> tuple[float, int, str]:
 @dataclass
 class CloseWatch:
     """Times the steps of one `round_close` from inside the call, by standing in for
-    `closing.boxes_open_all`, `closing.scores_tally`, `closing._results_sql` and
-    `closing._tallies_delete` while it runs (kaohe's code is not changed).
+    `closing.scores_tally`, `closing._results_sql` and `closing._boxes_delete` while it
+    runs (kaohe's code is not changed), and for `closing.boxes_open`, the generator of
+    opened boxes that `scores_tally` reads, to add up the time spent in it (fetching
+    the boxes and unsealing them) apart from loading the scratch tables.
 
     The results SQL has no function of its own to wrap: it is the time from the end
-    of `scores_tally` to the start of `_tallies_delete` (building the statement, the
-    results INSERT, the void counts, dropping the scratch tables).
+    of `scores_tally` to the start of `_boxes_delete` (building the statement, the
+    results INSERT, dropping the scratch tables).
     """
 
     marks: dict[str, float] = field(default_factory=dict)
     returned: dict[str, Any] = field(default_factory=dict)
     on_step: Callable[[str], None] | None = None  # told as each step begins
+    opening: float = 0.0  # seconds inside boxes_open, fetching and unsealing
+    opened: int = 0  # boxes it yielded
     _originals: dict[str, Any] = field(default_factory=dict)
 
     def _wrap(self, name: str, function: F) -> F:
@@ -222,12 +226,27 @@ class CloseWatch:
 
         return timed  # type: ignore[return-value]
 
+    def _wrap_boxes(self, function: Callable[..., Iterable[Any]]) -> Callable[..., Iterator[Any]]:
+        def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            started = time.perf_counter()
+            for item in function(*args, **kwargs):
+                self.opening += time.perf_counter() - started
+                self.opened += 1
+                yield item
+                started = time.perf_counter()
+            self.opening += time.perf_counter() - started
+
+        return timed
+
     def __enter__(self) -> CloseWatch:
         from kaohe.reviews import closing
 
-        for name in ("boxes_open_all", "scores_tally", "_results_sql", "_tallies_delete"):
+        for name in ("scores_tally", "_results_sql", "_boxes_delete"):
             self._originals[name] = getattr(closing, name)
             setattr(closing, name, self._wrap(name, getattr(closing, name)))
+        # closing imports boxes_open by name: stand in for it there.
+        self._originals["boxes_open"] = getattr(closing, "boxes_open")  # noqa: B009
+        setattr(closing, "boxes_open", self._wrap_boxes(self._originals["boxes_open"]))  # noqa: B010
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -243,12 +262,10 @@ class CloseWatch:
 def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> None:
     """Time round_close against the GROUP BY, with its steps apart."""
     from kaohe.reviews import services
-    from kaohe.reviews.models import BallotBox, Participation, RoundResult, Tally
+    from kaohe.reviews.models import BallotBox, Participation, RoundResult
 
     ballots = Participation.objects.filter(round=round_).count()
     boxes = BallotBox.objects.filter(round=round_).count()
-    sealed = BallotBox.objects.filter(round=round_, sealed__isnull=False).count()
-    tallies = Tally.objects.filter(round=round_).count()
     # On the scores as voting gave them.
     plain, groups, account = fastest_group_by(round_.pk)
     scores = _count(f"SELECT COUNT(*) FROM {SCORES} WHERE round_id = %s", [round_.pk])  # noqa: S608
@@ -258,11 +275,12 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
         watch.marks["call:end"] = time.perf_counter()
     close = watch.span("call:start", "call:end")
     results = RoundResult.objects.filter(round=round_).count()
+    left = BallotBox.objects.filter(round=round_).count()
     ratio = close / plain if plain else float("inf")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"  {label}: {ballots:,} ballots, {scores:,} scores; the open round keeps {boxes:,} "
-        f"boxes ({sealed:,} sealed) and {tallies:,} tallies; load {load}"
+        f"sealed boxes; load {load}"
     )
     print(
         f"  GROUP BY over the scores, {groups:,} (target, group) rows "
@@ -270,24 +288,26 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
     )
     print(f"  round_close (one transaction): {close:.2f} s (target < {target:g} s)")
     print(f"  ratio round_close / GROUP BY: {ratio:.1f} (target <= {TARGETS['close']:g})")
+    tally = watch.span("scores_tally:start", "scores_tally:end")
     steps = [
-        ("state change, event, audit, drafts", "call:start", "boxes_open_all:start"),
+        ("state change, event, audit, drafts", "call:start", "scores_tally:start"),
         (
-            f"opening the {watch.returned.get('boxes_open_all', 0):,} sealed boxes",
-            "boxes_open_all:start",
-            "boxes_open_all:end",
-        ),
-        ("tallies side by side (scores_tally)", "scores_tally:start", "scores_tally:end"),
-        (
-            f"results SQL ({results:,} results, void counts)",
+            f"opening the {watch.opened:,} boxes and loading the scratch tables "
+            f"({watch.returned.get('scores_tally', 0):,} rows; scores_tally)",
+            "scores_tally:start",
             "scores_tally:end",
-            "_tallies_delete:start",
         ),
-        ("dropping the tallies and boxes", "_tallies_delete:start", "_tallies_delete:end"),
-        ("commit", "_tallies_delete:end", "call:end"),
+        (f"results SQL ({results:,} results)", "scores_tally:end", "_boxes_delete:start"),
+        (f"deleting the boxes ({left:,} left)", "_boxes_delete:start", "_boxes_delete:end"),
+        ("commit", "_boxes_delete:end", "call:end"),
     ]
-    for name, first, last in steps:
+    for i, (name, first, last) in enumerate(steps):
         print(f"    {name}: {watch.span(first, last):.2f} s")
+        if i == 1:
+            print(
+                f"      of which in boxes_open (fetching and unsealing): {watch.opening:.2f} s; "
+                f"arranging the rows and loading them: {tally - watch.opening:.2f} s"
+            )
     built = watch.span("_results_sql:start", "_results_sql:end")
     print(f"      (of the results SQL, building the statement in Python: {built:.3f} s)")
 
@@ -306,16 +326,16 @@ def _count(query: str, params: list[Any]) -> int:
 
 @dataclass
 class Submission:
-    kind: str  # "first", "sealed", "opening" or "open"
+    kind: str  # "first" or "later"
     seconds: float
     statements: list[str]
 
 
 def time_submissions(label: str) -> None:
     """`services.ballot_submit` of 30 scores, by the "others" raters of units of 31
-    cadres, each in its own transaction as a rater's request would be: the first k
-    ballots of the group go into its sealed box, the next one opens it, the rest are
-    added to its tallies. Median time and SQL statements per kind."""
+    cadres, each in its own transaction as a rater's request would be: the group's
+    first ballot creates its sealed box, every later one unseals it, adds itself and
+    seals it again. Median time and SQL statements per kind."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -333,8 +353,7 @@ def time_submissions(label: str) -> None:
         UnitType,
     )
     from kaohe.reviews import services
-    from kaohe.reviews.boxes import opens_at
-    from kaohe.reviews.models import RoundUnit
+    from kaohe.reviews.models import BallotBox, RoundUnit
 
     year = timezone.localdate().year
     started = time.perf_counter()
@@ -393,45 +412,34 @@ def time_submissions(label: str) -> None:
     setup = time.perf_counter() - started
 
     rng = random.Random(20261202)
-    threshold = opens_at(round_)
     runs: list[Submission] = []
     for round_unit in RoundUnit.objects.filter(round=round_).select_related("round", "unit"):
         sheet_people: list[int] | None = None
         for n, user in enumerate(raters[round_unit.unit_id], start=1):
+            assert user.person is not None
             if sheet_people is None:
-                assert user.person is not None
                 sheet = services.ballot_sheet(rater=user.person, round_unit=round_unit)
                 assert sheet is not None
                 sheet_people = [p.pk for p in sheet.targets] + [user.person.pk]
-            assert user.person is not None
             values = {
                 str(pid): rng.randint(60, 89) for pid in sheet_people if pid != user.person.pk
             }
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                valid = services.ballot_submit(actor=user, round_unit=round_unit, values=values)
+                services.ballot_submit(actor=user, round_unit=round_unit, values=values)
                 seconds = time.perf_counter() - started
-            assert valid and len(values) == SUBMIT_UNIT_SIZE - 1
-            kind = (
-                "first"
-                if n == 1
-                else "sealed"
-                if n < threshold
-                else "opening"
-                if n == threshold
-                else "open"
-            )
+            assert len(values) == SUBMIT_UNIT_SIZE - 1
+            kind = "first" if n == 1 else "later"
             runs.append(Submission(kind, seconds, [q["sql"] for q in queries.captured_queries]))
+    sizes = sorted({len(bytes(b)) for b in BallotBox.objects.values_list("sealed", flat=True)})
     print(
         f"  {label}: one ballot of {SUBMIT_UNIT_SIZE - 1} scores, services.ballot_submit, "
         f"{len(runs)} submissions in {SUBMIT_UNITS} units of {SUBMIT_UNIT_SIZE} "
-        f"(set-up {setup:.1f} s); k = {threshold - 1}"
+        f"(set-up {setup:.1f} s); sealed box size {', '.join(map(str, sizes))} bytes"
     )
     descriptions = {
-        "first": "box sealed, the group's first ballot (creates the box)",
-        "sealed": f"box sealed (ballots 2–{threshold - 1} of the group)",
-        "opening": f"the ballot that opens the box (ballot {threshold})",
-        "open": f"box open (ballots {threshold + 1}–{SUBMIT_UNIT_SIZE - 4})",
+        "first": "the group's first ballot (seals a new box)",
+        "later": f"ballots 2–{SUBMIT_UNIT_SIZE - 4} of the group (unseal the box, add, seal)",
     }
     for kind, description in descriptions.items():
         chosen = [r for r in runs if r.kind == kind]
@@ -444,6 +452,29 @@ def time_submissions(label: str) -> None:
             f"(range {times[0]:.1f}–{times[-1]:.1f} ms); {spread} SQL statements "
             f"({', '.join(f'{n} {v}' for v, n in sorted(verbs.items()))})"
         )
+    _time_seal_alone()
+
+
+def _time_seal_alone() -> None:
+    """The sealing itself, apart from the database: unseal + add + seal of one box of
+    a group of 31 cadres, as every ballot does."""
+    from kaohe.reviews.seal import BoxTally, seal, unseal
+
+    tally = BoxTally()
+    rng = random.Random(1)
+    for _ in range(20):
+        tally.add_ballot({(1000 + t, ""): rng.randint(60, 89) for t in range(31)})
+    sealed = seal(tally, round_id=1, unit_id=1, group="others")
+    runs = 2000
+    started = time.perf_counter()
+    for _ in range(runs):
+        opened = unseal(sealed, round_id=1, unit_id=1, group="others")
+        opened.add_ballot({(1000 + t, ""): 75 for t in range(30)})
+        sealed = seal(opened, round_id=1, unit_id=1, group="others")
+    each = (time.perf_counter() - started) / runs * 1e6
+    print(
+        f"    unseal + add 30 scores + seal of a box of 31 targets, in Python alone: {each:.0f} µs"
+    )
 
 
 def _verb(statement: str) -> str:
@@ -486,8 +517,9 @@ class BuildSql:
 
 def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -> ReviewRound:
     """An open round of `people` cadres in units of `size`, every ballot cast, as
-    voting leaves it: participation, boxes and tallies, and the per-ballot scores in
-    `bench_score` (dropped by the caller when it does not need them)."""
+    voting leaves it: opened by `services.round_open`, participation, a sealed box per
+    (unit, rater group), and the per-ballot scores in `bench_score` (dropped by the
+    caller when it does not need them)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -495,9 +527,8 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
     from kaohe.accounts.services import role_grant
     from kaohe.org import services as org_services
     from kaohe.org.models import PersonnelCategory, RankLevel, Region
-    from kaohe.reviews import closing
-    from kaohe.reviews.boxes import opens_at
-    from kaohe.reviews.models import Participation, ReviewRound, RoundState
+    from kaohe.reviews import services
+    from kaohe.reviews.models import Participation, ReviewRound
 
     d = BuildSql(connection.vendor)
     units = -(-people // size)
@@ -515,11 +546,9 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
         region=region,
         year=year,
         number=4,
-        state=RoundState.OPEN,
         starts_on=dt.date(year + 1, 1, 1),
         ends_on=dt.date(year + 1, 1, 10),
     )
-    closing.partition_create(round_)
     voted_on = Participation._meta.get_field("submitted_on").get_db_prep_value(
         round_.starts_on, connection
     )
@@ -592,6 +621,8 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
             """,
             [round_.pk, region.pk],
         )
+        # Opened as an administrator would: the plan weights the close uses are fixed now.
+        services.round_open(actor=admin, round_=round_)
         cursor.execute(
             "INSERT INTO reviews_participation (round_id, unit_id, rater_id, submitted_on) "
             "SELECT %s, unit_id, person_id, %s FROM org_membership WHERE region_id = %s",
@@ -626,36 +657,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
         indexed = time.perf_counter() - started
 
         started = time.perf_counter()
-        threshold = opens_at(round_)
-        cursor.execute(f"DROP TABLE IF EXISTS {GROUPS}")
-        cursor.execute(
-            f"CREATE TABLE {GROUPS} AS "  # noqa: S608 (fixed SQL text)
-            f"SELECT unit_id, {ROLE_TO_GROUP.format(role='leadership_role')} AS rater_group, "
-            "COUNT(*) AS ballots FROM org_membership WHERE region_id = %s "
-            f"GROUP BY unit_id, {ROLE_TO_GROUP.format(role='leadership_role')}",
-            [region.pk],
-        )
-        cursor.execute(f"CREATE UNIQUE INDEX {GROUPS}_key ON {GROUPS} (unit_id, rater_group)")
-        # The open boxes: their tallies in one GROUP BY, their counts plain.
-        cursor.execute(
-            "INSERT INTO reviews_tally (round_id, unit_id, target_id, rater_group, dimension, "  # noqa: S608
-            "count, total, low, high) "
-            "SELECT s.round_id, s.unit_id, s.target_id, s.rater_group, s.dimension, "
-            "COUNT(*), SUM(s.value), MIN(s.value), MAX(s.value) "
-            f"FROM {SCORES} s JOIN {GROUPS} g "
-            "ON g.unit_id = s.unit_id AND g.rater_group = s.rater_group "
-            "WHERE s.round_id = %s AND g.ballots >= %s "
-            "GROUP BY s.round_id, s.unit_id, s.target_id, s.rater_group, s.dimension",
-            [round_.pk, threshold],
-        )
-        cursor.execute(
-            "INSERT INTO reviews_ballotbox (round_id, unit_id, rater_group, sealed, valid, void) "  # noqa: S608
-            f"SELECT %s, unit_id, rater_group, NULL, ballots, 0 FROM {GROUPS} "
-            "WHERE ballots >= %s",
-            [round_.pk, threshold],
-        )
-        sealed = _seal_small_boxes(cursor, round_, threshold)
-        cursor.execute(f"DROP TABLE {GROUPS}")
+        sealed = _seal_boxes(cursor, round_)
         boxes = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -668,42 +670,51 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
     log(
         f"  set-up: units + people + memberships + participation {setup:.1f} s, "
         f"scores into {SCORES} {scores:.1f} s, indexing them {indexed:.1f} s, "
-        f"boxes and tallies {boxes:.1f} s ({sealed:,} boxes sealed in Python)"
+        f"{sealed:,} boxes sealed in Python and inserted {boxes:.1f} s"
         + (f", VACUUM ANALYZE {vacuumed:.1f} s" if d.pg else "")
     )
     return round_
 
 
-def _seal_small_boxes(cursor: CursorWrapper, round_: ReviewRound, threshold: int) -> int:
-    """A sealed box for every group of fewer than `threshold` ballots, its tally read
-    from the scores: what folding the group's ballots one by one leaves."""
+def _seal_boxes(cursor: CursorWrapper, round_: ReviewRound) -> int:
+    """A sealed box per (unit, rater group), its tally read from the scores in one
+    GROUP BY and its ballots counted from the memberships (everyone voted): what
+    folding the group's ballots one by one leaves. Returns the boxes."""
+    from kaohe.reviews.boxes import BATCH_SIZE
     from kaohe.reviews.models import BallotBox
     from kaohe.reviews.seal import BoxTally, Entry, seal
 
-    cursor.execute(
-        "SELECT s.unit_id, s.rater_group, g.ballots, s.target_id, s.dimension, "  # noqa: S608
-        "COUNT(*), SUM(s.value), MIN(s.value), MAX(s.value) "
-        f"FROM {SCORES} s JOIN {GROUPS} g "
-        "ON g.unit_id = s.unit_id AND g.rater_group = s.rater_group "
-        "WHERE s.round_id = %s AND g.ballots < %s "
-        "GROUP BY s.unit_id, s.rater_group, g.ballots, s.target_id, s.dimension",
-        [round_.pk, threshold],
-    )
     tallies: dict[tuple[int, str], BoxTally] = {}
-    for unit_id, group, ballots, target, aspect, n, total, low, high in cursor.fetchall():
-        tally = tallies.setdefault((unit_id, group), BoxTally(valid=int(ballots)))
-        tally.entries[(int(target), str(aspect))] = Entry(int(n), int(total), low, high)
+    group = ROLE_TO_GROUP.format(role="leadership_role")
+    cursor.execute(
+        f"SELECT unit_id, {group}, COUNT(*) FROM org_membership "  # noqa: S608 (fixed SQL)
+        f"WHERE unit_id IN (SELECT unit_id FROM reviews_roundunit WHERE round_id = %s) "
+        f"GROUP BY unit_id, {group}",
+        [round_.pk],
+    )
+    for unit_id, rater_group, ballots in cursor.fetchall():
+        tallies[(int(unit_id), str(rater_group))] = BoxTally(ballots=int(ballots))
+    cursor.execute(
+        "SELECT unit_id, rater_group, target_id, dimension, "  # noqa: S608 (fixed SQL)
+        f"COUNT(*), SUM(value), MIN(value), MAX(value) FROM {SCORES} WHERE round_id = %s "
+        "GROUP BY unit_id, rater_group, target_id, dimension",
+        [round_.pk],
+    )
+    for unit_id, rater_group, target, aspect, n, total, low, high in cursor.fetchall():
+        tallies[(int(unit_id), str(rater_group))].entries[(int(target), str(aspect))] = Entry(
+            int(n), int(total), int(low), int(high)
+        )
     BallotBox.objects.bulk_create(
         (
             BallotBox(
                 round=round_,
                 unit_id=unit_id,
-                rater_group=group,
-                sealed=seal(tally, round_id=round_.pk, unit_id=unit_id, group=group),
+                rater_group=rater_group,
+                sealed=seal(tally, round_id=round_.pk, unit_id=unit_id, group=rater_group),
             )
-            for (unit_id, group), tally in sorted(tallies.items())
+            for (unit_id, rater_group), tally in sorted(tallies.items())
         ),
-        batch_size=5000,
+        batch_size=BATCH_SIZE,
     )
     return len(tallies)
 
@@ -725,7 +736,6 @@ def scores_captured() -> Iterator[None]:
         rows: list[list[Any]] = [
             [uuid.uuid4().hex, round_arg.pk, b.unit_id, target, b.group, aspect, value]
             for b in ballots
-            if b.values is not None
             for (target, aspect), value in b.values.items()
         ]
         with connection.cursor() as cursor:
@@ -777,7 +787,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
     small, extras = approve_small_units(round_, actor=admin, rng=rng)
     services.round_open(actor=admin, round_=round_)
     with scores_captured():
-        cast_ballots(round_, rng=rng, turnout=1.0, void_share=0.0)
+        cast_ballots(round_, rng=rng, turnout=1.0)
     voting = time.perf_counter() - started
     units = RoundUnit.objects.filter(round=round_).count()
     print(
