@@ -64,7 +64,13 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPat
 
 
 def _start(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KAOHE_")}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for the whole run (it
+    # is imported at collection); a production server has neither it nor KAOHE_*.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KAOHE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(  # noqa: S603 (our own manage.py, arguments from the tests)
         [sys.executable, "manage.py", "check", *args],
         cwd=ROOT,
