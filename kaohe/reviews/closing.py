@@ -107,26 +107,21 @@ def _load(cursor: CursorWrapper, table: str, columns: list[str], rows: Any) -> N
                 copy.write_row(row)
         return
     batch: list[list[Any]] = []
-    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
     for row in rows:
         batch.append(row)
         if len(batch) == BATCH:
-            _insert(cursor, table, names, marks, batch)
+            _insert(cursor, table, names, batch)
             batch = []
     if batch:
-        _insert(cursor, table, names, marks, batch)
+        _insert(cursor, table, names, batch)
 
 
-def _insert(
-    cursor: CursorWrapper, table: str, names: str, marks: str, batch: list[list[Any]]
-) -> None:
-    cursor.execute(
-        f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(batch))}",
-        [value for row in batch for value in row],
-    )
+def _insert(cursor: CursorWrapper, table: str, names: str, batch: list[list[Any]]) -> None:
+    marks, params = _values(batch)
+    cursor.execute(f"INSERT INTO {table} ({names}) VALUES {marks}", params)
 
 
-def _values(rows: list[list[Param | None]]) -> tuple[str, list[Param | None]]:
+def _values(rows: list[list[Any]]) -> tuple[str, list[Any]]:
     """An inline table: its VALUES placeholders and their parameters."""
     width = len(rows[0])
     marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
@@ -266,9 +261,6 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     The scratch table already has a row per target (and aspect) with the groups side
     by side (there are three), so the weighting is arithmetic on a row.
     """
-    from kaohe.reviews.services import weights_fix
-
-    weights_fix(round_)  # rounds opened before weights were fixed at opening
     masks = _masks(round_)
     if not masks:
         return "", []

@@ -98,7 +98,11 @@ class ReviewRound(models.Model):
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2099)]
+        _("year"),
+        validators=[
+            MinValueValidator(2000, _("Choose a year from 2000 to 2099.")),
+            MaxValueValidator(2099, _("Choose a year from 2000 to 2099.")),
+        ],
     )
     cadence = models.CharField(
         _("cadence"), max_length=16, choices=Cadence.choices, default=Cadence.QUARTERLY

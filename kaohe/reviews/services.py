@@ -2,9 +2,9 @@
 
 Nothing written here links a rater to a value: a submission writes a
 Participation row (who, which day), folds the ballot into its group's box
-(kaohe.reviews.boxes: sealed while the group is small, tallies after) and deletes
-the draft, in one transaction; closing opens the boxes, computes the results in SQL
-and deletes the boxes and tallies, in one transaction too (kaohe.reviews.closing).
+(kaohe.reviews.boxes: sealed until the close) and deletes the draft, in one
+transaction; closing opens the boxes, computes the results in SQL and deletes the
+boxes, in one transaction too (kaohe.reviews.closing).
 """
 
 from __future__ import annotations
@@ -83,8 +83,6 @@ def round_create(
     require_region_admin(actor, region.pk)
     if cadence not in ReviewRound.Cadence.values:
         raise ApplicationError(_("Choose the kind of round from the list."))
-    if not 2000 <= year <= 2099:
-        raise ApplicationError(_("Choose a year from 2000 to 2099."))
     limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
     if not 1 <= number <= limit:
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": limit})
@@ -136,7 +134,8 @@ def round_create(
 def weights_fix(round_: ReviewRound) -> None:
     """Give each unit of an opening round its rater-plan weights as they stand now: the
     close weighs with these, whatever the plan or the unit's type becomes meanwhile
-    (decision 31). One UPDATE per unit type; units fixed already keep theirs."""
+    (decision 31). One UPDATE per unit type; units fixed already keep theirs, so a
+    reopened round of before the weights were fixed gets them when it reopens."""
     unfixed = round_.units.filter(leader_weight__isnull=True)
     for unit_type in sorted(set(unfixed.values_list("unit__unit_type", flat=True))):
         plan = plan_for(round_.region_id, unit_type)
@@ -282,6 +281,7 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     discarded = Participation.objects.filter(round=round_).count()
     RoundResult.objects.filter(round=round_).delete()
     Participation.objects.filter(round=round_).delete()
+    weights_fix(round_)
     audit_record(
         actor=actor,
         action="reviews.round.discard",
