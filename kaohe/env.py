@@ -6,6 +6,7 @@ misconfigured server stops at start-up instead of misbehaving later.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 from dataclasses import dataclass
@@ -48,6 +49,24 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name}={value} is below the minimum {minimum}")
     return value
+
+
+def env_key32(name: str) -> bytes:
+    """32 bytes in URL-safe base64, or empty when the variable is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return b""
+    try:
+        key = base64.urlsafe_b64decode(raw.encode() + b"==")
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ConfigError(
+            f"{name} must be 32 bytes in URL-safe base64; make one with: python -c "
+            "'import secrets,base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32))"
+            ".decode())'"
+        )
+    return key
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

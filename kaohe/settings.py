@@ -14,6 +14,7 @@ from kaohe.env import (
     ConfigError,
     env_bool,
     env_int,
+    env_key32,
     env_list,
     env_networks,
     env_str,
@@ -34,10 +35,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
-# Seals small ballot boxes (kaohe.reviews.seal): 32 bytes in URL-safe base64, kept
-# outside the database; derived from SECRET_KEY when empty. Never change it while a
+# Seals ballot boxes and drafts (kaohe.reviews.seal): 32 bytes in URL-safe base64,
+# kept outside the database; derived from SECRET_KEY when empty. Never change it while a
 # round is open: its sealed boxes could not be opened (docs/operations.md).
-BALLOT_KEY = env_str("KAOHE_BALLOT_KEY")
+BALLOT_KEY = env_key32("KAOHE_BALLOT_KEY")
 
 # The reverse proxies in front of us (docs/operations.md): only their X-Forwarded-*
 # headers are believed; with none, the client is REMOTE_ADDR and the headers are ignored.

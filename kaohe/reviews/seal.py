@@ -19,7 +19,6 @@ not set, is derived from the secret key; both come from the environment.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import struct
@@ -86,24 +85,13 @@ class BoxTally:
 
 
 @cache
-def _key(configured: str, secret: str) -> bytes:
-    if configured:
-        try:
-            key = base64.urlsafe_b64decode(configured.encode() + b"==")
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise ApplicationError(
-                "KAOHE_BALLOT_KEY must be 32 bytes in URL-safe base64 "
-                "(python -c 'import secrets,base64; print(base64.urlsafe_b64encode("
-                "secrets.token_bytes(32)).decode())')"
-            )
-        return key
-    return hashlib.sha256(b"kaohe ballot seal\x00" + secret.encode()).digest()
+def _key(configured: bytes, secret: str) -> bytes:
+    # settings.BALLOT_KEY is checked at start-up (kaohe.env.env_key32).
+    return configured or hashlib.sha256(b"kaohe ballot seal\x00" + secret.encode()).digest()
 
 
 def _aead() -> AESGCM:
-    return AESGCM(_key(getattr(settings, "BALLOT_KEY", ""), settings.SECRET_KEY))
+    return AESGCM(_key(settings.BALLOT_KEY, settings.SECRET_KEY))
 
 
 def _identity(round_id: int, unit_id: int, group: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import subprocess
@@ -79,6 +80,13 @@ def _start(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def test_start_up_refuses_a_ballot_key_that_is_not_32_bytes() -> None:
+    result = _start(KAOHE_BALLOT_KEY="too-short")
+    assert result.returncode != 0 and "KAOHE_BALLOT_KEY" in result.stderr
+    good = base64.urlsafe_b64encode(b"k" * 32).decode()
+    assert _start(KAOHE_BALLOT_KEY=good).returncode == 0
 
 
 def test_start_up_refuses_production_without_a_secret_key() -> None:
