@@ -112,3 +112,42 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
     assert sum(e.count for e in entries.values()) == 55
     assert {aspect for _t, aspect, _g in entries} == {"de", "neng", "qin", "ji", "lian"}
     ctx.close()
+
+
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1366, "height": 900}], ids=["375px", "1366px"]
+)
+def test_closed_results_show_nothing_below_k_in_chinese(
+    browser: Browser,
+    live_server: LiveServer,
+    big: World,
+    q1: ReviewRound,
+    login: Callable[[Page, str], None],
+    viewport: dict[str, int],
+) -> None:
+    """Only the main leader votes: every score rests on one ballot, so none is shown and
+    the page says why; the round page says that reopening collects every ballot again."""
+    from kaohe.reviews import services
+    from kaohe.reviews.tests.fixtures import bureau_unit
+
+    ru = bureau_unit(q1, big)
+    sheet = services.ballot_sheet(rater=big.people["head"], round_unit=ru)
+    assert sheet is not None
+    values = {str(p.pk): 70 + i % 9 for i, p in enumerate(sheet.targets)}
+    services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=values)
+    services.round_close(actor=big.users["region_admin"], round_=q1)
+
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = ctx.new_page()
+    login(page, "region_admin")
+    page.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/units/{big.bureau.pk}/results/")
+    expect(page.locator("#results")).to_contain_text("少于 3 票")
+    expect(page.locator("main")).to_contain_text("至少来自 3 张选票")
+    for value in set(values.values()):
+        expect(page.locator("#results")).not_to_contain_text(f"{value}.00")
+    if viewport == PHONE:
+        assert_fits_phone(page)
+    page.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/")
+    expect(page.locator("main")).to_contain_text("重新开放将作废本轮全部选票和结果")
+    screenshot(page, f"round-closed-{viewport['width']}")
+    ctx.close()
