@@ -43,6 +43,18 @@ def _plain_passwords_are_fast(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_in_process(settings: Settings) -> None:
+    # Tests run background jobs inside the request that enqueues them; a test that needs
+    # the database queue sets TASKS back to django_tasks_db.DatabaseBackend itself.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default"],
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     # Rules and calendars are cached per process; each test's database starts afresh.
     # Cleared after the test too: a module-scoped fixture of the next module (the

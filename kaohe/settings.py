@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",  # app label: django_tasks_database
     "kaohe.core",
     "kaohe.accounts",
     "kaohe.org",
@@ -217,3 +219,17 @@ LOGGING = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Background work (django-tasks, forward-compatible with Django 6's django.tasks): jobs
+# are rows in the database and `manage.py db_worker` runs them (`make run` starts it).
+# KAOHE_TASKS_IMMEDIATE runs each job inside the request that enqueues it (tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("KAOHE_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
