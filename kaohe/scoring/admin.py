@@ -18,6 +18,7 @@ from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 class ScoringPolicyAdmin(RegionScopedAdmin):
     list_display = (
         "region",
+        "grading",
         "good_share",
         "excellent_share",
         "evaluation_weight",

@@ -37,6 +37,13 @@ class AnnualGrade(StrEnum):
     PENDING = "pending"  # under investigation
 
 
+class Grading(StrEnum):
+    """How a quarter's grades are found (a region's setting, decision "grading by rank")."""
+
+    RANK = "rank"  # the highest scores up to the pool's quota are 好; bands only as floors
+    BANDS = "bands"  # by score bands first, then the quota caps 好
+
+
 QUARTER_ORDER = [
     QuarterGrade.GOOD,
     QuarterGrade.FAIRLY_GOOD,
@@ -88,6 +95,7 @@ class QuarterPolicy:
     average_from: Decimal = Decimal(60)
     good_share: Decimal = Decimal("0.40")
     rounding: str = "floor"
+    grading: Grading = Grading.RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +235,23 @@ def band(score: Decimal, policy: QuarterPolicy) -> QuarterGrade:
     return QuarterGrade.POOR
 
 
+def floor_band(score: Decimal, policy: QuarterPolicy) -> QuarterGrade:
+    """Under the rank rule, the highest grade a score allows: the bands act only as
+    floors (below `average_from` 较差, below `fairly_good_from` 一般); any higher score
+    may be 好 if its rank in the pool falls within the quota."""
+    if score >= policy.fairly_good_from:
+        return QuarterGrade.GOOD
+    if score >= policy.average_from:
+        return QuarterGrade.AVERAGE
+    return QuarterGrade.POOR
+
+
 @dataclass(frozen=True, slots=True)
 class QuarterGradeResult:
     person_id: int
     pool_id: int
     score: Decimal
-    band: QuarterGrade | None
+    band: QuarterGrade | None  # the highest grade the score allows under the rule
     grade: QuarterGrade | None  # None: not graded (probation)
     tie: bool  # equal score at the quota boundary: a person decides
     steps: tuple[Step, ...]
@@ -241,24 +260,31 @@ class QuarterGradeResult:
 def quarter_grades(
     scores: Iterable[QuarterScore], policy: QuarterPolicy
 ) -> dict[int, QuarterGradeResult]:
-    """Grades by bands, then each pool's 好 quota.
+    """Each pool's grades under the policy's rule, within its 好 quota.
 
-    Those pushed out of 好 by the quota fall to 较好. Where the last place inside
-    the quota ties with the first outside, every tied person stays 较好 and is
-    flagged, and the free places are left for a person to give: the quota is
-    never exceeded and no tie is broken silently.
+    By rank (the default, seed 004): those not barred and above the floors are taken
+    by score, highest first, up to the quota; they are 好 and the rest 较好. By bands:
+    the score's band first, then the quota; those pushed out fall to 较好. Either way,
+    where the last place inside the quota ties with the first outside, every tied
+    person stays 较好 and is flagged, and the free places are left for a person to
+    give: the quota is never exceeded and no tie is broken silently.
     """
     by_pool: dict[int, list[QuarterScore]] = defaultdict(list)
     for s in scores:
         by_pool[s.pool_id].append(s)
+    by_rank = policy.grading == Grading.RANK
+    ceiling = floor_band if by_rank else band
     grade_steps = {g: Step("grade", {"grade": g.value}) for g in QuarterGrade}
-    band_steps: dict[Decimal, Step] = {}  # by score: one object for everyone with that score
+    # One object per distinct line, shared by everyone it reads the same for.
+    band_steps: dict[Decimal, Step] = {}  # by score
+    rank_steps: dict[tuple[int, int], Step] = {}  # by (place, limit)
     share = _pct(policy.good_share * HUNDRED)
     good, fairly_good = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD
+    band_code = "floor" if by_rank else "band"
     out: dict[int, QuarterGradeResult] = {}
     for pool_id in sorted(by_pool):
         members = sorted(by_pool[pool_id], key=lambda s: (-s.score, s.person_id))
-        bands = {m.person_id: band(m.score, policy) for m in members if m.graded}
+        bands = {m.person_id: ceiling(m.score, policy) for m in members if m.graded}
         graded = [m for m in members if m.graded]
         limit = quota(len(graded), policy.good_share, policy.rounding)
         candidates = [m for m in graded if bands[m.person_id] == good and not m.vetoed]
@@ -271,6 +297,7 @@ def quarter_grades(
         ):
             tied_score = candidates[limit].score
         good_ids = {m.person_id for m in inside if m.score != tied_score}
+        places = {m.person_id: n for n, m in enumerate(candidates, start=1)} if by_rank else {}
         # One quota step for the whole pool: every member's explanation shows it.
         quota_step = Step("quota", {"count": str(len(graded)), "share": share, "limit": str(limit)})
         for m in members:
@@ -280,11 +307,23 @@ def quarter_grades(
                 )
                 continue
             b = bands[m.person_id]
-            band_step = band_steps.get(m.score)
-            if band_step is None:
-                band_step = band_steps[m.score] = Step(
-                    "band", {"score": _s(m.score), "grade": b.value}
-                )
+            place = places.get(m.person_id)
+            first: Step | None
+            if place is not None:
+                # By rank: the place among those who may be 好 names the rule that applied.
+                first = rank_steps.get((place, limit))
+                if first is None:
+                    first = rank_steps[(place, limit)] = Step(
+                        "rank", {"place": str(place), "limit": str(limit)}
+                    )
+            elif by_rank and b == good:
+                first = None  # barred by a veto: the veto step says why, not a floor
+            else:
+                first = band_steps.get(m.score)
+                if first is None:
+                    first = band_steps[m.score] = Step(
+                        band_code, {"score": _s(m.score), "grade": b.value}
+                    )
             grade, tie, extra = b, False, None
             if b == good:
                 if m.vetoed:
@@ -295,12 +334,15 @@ def quarter_grades(
                     extra = Step("tie", {"score": _s(m.score)})
                 elif m.person_id not in good_ids:
                     grade = fairly_good
-                    extra = STEP_QUOTA_PUSHED
-            steps = (
-                (band_step, quota_step, extra, grade_steps[grade])
-                if extra
-                else (band_step, quota_step, grade_steps[grade])
-            )
+                    # By rank the place already says it is beyond the quota.
+                    extra = None if by_rank else STEP_QUOTA_PUSHED
+            steps: tuple[Step, ...]
+            if first is None:
+                steps = (quota_step, *((extra,) if extra else ()), grade_steps[grade])
+            elif extra:
+                steps = (first, quota_step, extra, grade_steps[grade])
+            else:
+                steps = (first, quota_step, grade_steps[grade])
             out[m.person_id] = QuarterGradeResult(
                 m.person_id, pool_id, m.score, b, grade, tie, steps
             )
@@ -534,18 +576,29 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
             "annual.quota", {"count": str(gradable), "limit": str(limit), "places": str(places)}
         )
         for index, (inp, composite, steps, _consequences) in enumerate(eligible):
+            # The place among those eligible names the rule: 优秀 by rank within the quota.
+            key = ("annual.rank", index + 1, places)
+            rank_step = memo.get(key)
+            if rank_step is None:
+                rank_step = memo[key] = Step(
+                    "annual.rank", {"place": str(index + 1), "places": str(places)}
+                )
             if composite == boundary:
                 decided[inp.person_id] = (
                     AnnualGrade.COMPETENT,
-                    [*steps, quota_step, Step("tie", {"score": _s(composite)})],
+                    [*steps, quota_step, rank_step, Step("tie", {"score": _s(composite)})],
                     True,
                 )
             elif index < places:
-                decided[inp.person_id] = (AnnualGrade.EXCELLENT, [*steps, quota_step], False)
+                decided[inp.person_id] = (
+                    AnnualGrade.EXCELLENT,
+                    [*steps, quota_step, rank_step],
+                    False,
+                )
             else:
                 decided[inp.person_id] = (
                     AnnualGrade.COMPETENT,
-                    [*steps, quota_step, STEP_QUOTA_PUSHED],
+                    [*steps, quota_step, rank_step, STEP_QUOTA_PUSHED],
                     False,
                 )
     ranks = group_ranks(

@@ -54,6 +54,11 @@ def _line(step: Mapping[str, Any]) -> str | None:
             "The quota pool has %(count)s graded people; at most %(share)s%% may be 好, "
             "i.e. %(limit)s."
         ),
+        "floor": _("By the score's floor, %(score)s is at most “%(grade)s”."),
+        "rank": _(
+            "By rank within the pool's quota: place %(place)s among those who may be 好; "
+            "the first %(limit)s are 好."
+        ),
         "quota_pushed": _("Beyond the pool's places for the top grade, so one grade lower."),
         "tie": _("Equal to the score at the quota boundary (%(score)s): the unit head decides."),
         "veto": _("A veto item applies: %(reasons)s."),
@@ -71,6 +76,10 @@ def _line(step: Mapping[str, Any]) -> str | None:
         ),
         "annual.quota": _(
             "%(count)s graded in the pool; 优秀 places %(limit)s, of which %(places)s by score."
+        ),
+        "annual.rank": _(
+            "By rank within the pool's quota: place %(place)s among those who may be 优秀; "
+            "the first %(places)s are 优秀."
         ),
         "ladder": _("%(count)s failing quarters this year."),
         "probation": _("On probation: comments, no grade."),

@@ -21,7 +21,22 @@ class ScoringPolicy(models.Model):
         HALF_UP = "half_up", _("Round half up")
         CEILING = "ceiling", _("Round up")
 
+    class Grading(models.TextChoices):
+        # Seed 004: 按照年度考核优秀比例，各单位考核成绩靠前的干部直接确定为优秀等次.
+        RANK = "rank", _("By rank within the pool's quota (the highest scores are 好)")
+        BANDS = "bands", _("By score bands, then the pool's quota")
+
     region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    grading = models.CharField(
+        _("grading rule"),
+        max_length=8,
+        choices=Grading.choices,
+        default=Grading.RANK,
+        help_text=_(
+            "By rank: in each pool the highest scores up to the quota are 好 unless a rule "
+            "bars them; the bands only set the floors for 一般 and 较差."
+        ),
+    )
     evaluation_weight = models.DecimalField(
         _("rating share of the quarterly score (%)"),
         max_digits=5,

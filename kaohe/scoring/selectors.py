@@ -14,8 +14,9 @@ from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.org.models import QuotaPool, Unit
 from kaohe.scoring import engine
+from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
-from kaohe.scoring.services import PROPOSER_ROLES, policy_for
+from kaohe.scoring.services import PROPOSER_ROLES, allowed_grades, policy_for
 
 
 def quarter_runs(user: User) -> QuerySet[QuarterRun]:
@@ -103,8 +104,9 @@ def pool_counters(
 
 def unit_proposal(
     user: User, run_id: int, unit_id: int
-) -> tuple[QuarterRun, Unit, list[QuarterResult], list[PoolCounter]]:
-    """A unit's results in a run, with its pools' 好 places (the unit head's page)."""
+) -> tuple[QuarterRun, Unit, list[QuarterResult], dict[int, PoolCounter]]:
+    """A unit's results in a run, with its pools' 好 places by pool key (the unit
+    head's page)."""
     unit = proposer_units(user).filter(pk=unit_id).first()
     run = quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
     if unit is None or run is None:
@@ -115,7 +117,39 @@ def unit_proposal(
         .order_by("rank_in_unit", "person__staff_no")
     )
     counters = pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in results})
-    return run, unit, results, list(counters.values())
+    return run, unit, results, counters
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A row of the proposal page: the result, the highest grade its score and the
+    rules allow, and the grades offered (exactly those quarter_propose accepts)."""
+
+    result: QuarterResult
+    ceiling: str
+    computed: str
+    options: list[tuple[str, str]]
+
+
+def proposal_rows(
+    results: Iterable[QuarterResult], counters: dict[int, PoolCounter]
+) -> list[ProposalRow]:
+    rows = []
+    for r in results:
+        counter = counters.get(pool_key(r.pool_id, r.unit_id))
+        offered = allowed_grades(r, counter.left if counter else 0)
+        if r.grade and r.grade not in offered:
+            offered.insert(0, r.grade)  # sent back unchanged, so never changed by the page
+        highest = allowed_grades(r, 1)
+        rows.append(
+            ProposalRow(
+                r,
+                grade_label(highest[0]) if highest else grade_label(r.band),
+                grade_label(r.computed_grade),
+                [(g, grade_label(g)) for g in offered],
+            )
+        )
+    return rows
 
 
 @dataclass

@@ -71,6 +71,7 @@ def quarter_policy(p: ScoringPolicy) -> engine.QuarterPolicy:
         average_from=p.average_from,
         good_share=p.good_share,
         rounding=p.rounding,
+        grading=engine.Grading(p.grading),
     )
 
 
@@ -398,6 +399,26 @@ def quarter_compute(
     return run
 
 
+def allowed_grades(result: QuarterResult, places_left: int) -> list[str]:
+    """The grades a unit head may give this row, highest first: the one rule that both
+    the proposal page offers and `quarter_propose` enforces, so they never disagree.
+
+    Never above the score's band under the region's rule (stored in `band`: by rank,
+    好 for any score above the floors), nor 好 for a row a veto bars; 好 only while
+    the row's pool has a place left, or for a row that holds 好 already; any lower
+    grade (a change needs a reason). Empty for a row without a grade (probation)."""
+    if not result.computed_grade or result.band not in GRADE_RANK:
+        return []
+    top = GRADE_RANK[result.band]
+    good = engine.QuarterGrade.GOOD.value
+    if top == 0 and any(step.get("code") == "veto" for step in result.steps):
+        top = 1
+    grades = [g.value for g in engine.QUARTER_ORDER[top:]]
+    if grades[0] == good and result.grade != good and places_left <= 0:
+        grades = grades[1:]
+    return grades
+
+
 @transaction.atomic
 def quarter_propose(
     *,
@@ -426,13 +447,30 @@ def quarter_propose(
         .select_related("unit", "person")
     }
     scope = scope_of(actor, PROPOSER_ROLES)
+    for result_id in changes:
+        r = results.get(result_id)
+        if r is None or not scope.covers_path(r.unit.path, r.unit_id):
+            raise ApplicationError(_("You may propose grades only for your own units."))
+    # Deferred: the selectors module imports this one.
+    from kaohe.scoring.selectors import pool_counters, pool_key
+
+    # The places each pool has left as the page showed them, plus those this proposal
+    # frees by lowering a 好: a swap within one pool is one save.
+    good = engine.QuarterGrade.GOOD.value
+    counters = pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in results.values()})
+    left = {key: c.left for key, c in counters.items()}
+    for result_id, (grade, reason) in changes.items():
+        r = results[result_id]
+        touched = (grade, clean_text(reason).strip()) != tuple(
+            s.strip() for s in shown.get(result_id, ("", ""))
+        )
+        if touched and r.grade == good and grade != good:
+            left[pool_key(r.pool_id, r.unit_id)] += 1
     problems: list[str] = []
     stale: list[str] = []
     changed: list[QuarterResult] = []
     for result_id, (grade, reason) in changes.items():
-        r = results.get(result_id)
-        if r is None or not scope.covers_path(r.unit.path, r.unit_id):
-            raise ApplicationError(_("You may propose grades only for your own units."))
+        r = results[result_id]
         reason = clean_text(reason)
         shown_grade, shown_reason = shown.get(result_id, ("", ""))
         if (grade, reason.strip()) == (shown_grade, shown_reason.strip()):
@@ -445,11 +483,21 @@ def quarter_propose(
         if not r.band or grade not in GRADE_RANK:
             problems.append(_("%(name)s: choose a grade from the list.") % {"name": r.person.name})
             continue
-        if GRADE_RANK[grade] < GRADE_RANK[r.band]:
-            problems.append(
-                _("%(name)s scored %(score)s; the grade cannot be above the score's band.")
-                % {"name": r.person.name, "score": r.score}
-            )
+        if grade not in allowed_grades(r, left[pool_key(r.pool_id, r.unit_id)]):
+            if GRADE_RANK[grade] < GRADE_RANK[r.band]:
+                problem = _(
+                    "%(name)s scored %(score)s; the grade cannot be above the score's band."
+                ) % {"name": r.person.name, "score": r.score}
+            elif any(step.get("code") == "veto" for step in r.steps):
+                problem = _("%(name)s: a veto item applies, so the grade cannot be 好.") % {
+                    "name": r.person.name
+                }
+            else:
+                problem = _(
+                    "%(name)s: the pool's %(limit)s places for 好 are all taken this quarter; "
+                    "lower another person's grade first (with the reason)."
+                ) % {"name": r.person.name, "limit": counters[pool_key(r.pool_id, r.unit_id)].limit}
+            problems.append(problem)
             continue
         if (grade != r.computed_grade or r.tie) and visible_length(reason) < 4:
             problems.append(
@@ -477,9 +525,7 @@ def quarter_propose(
     if problems:
         raise ApplicationError(" ".join(problems), {"problems": problems})
     QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])
-    # Deferred: the selectors module imports this one.
-    from kaohe.scoring.selectors import pool_counters, pool_key
-
+    # The backstop: several rows raised at once may together overrun a pool's places.
     for counter in pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in changed}).values():
         if counter.used > counter.limit:
             raise ApplicationError(

@@ -164,9 +164,8 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
         {
             "run": run,
             "unit": unit,
-            "rows": [(r, grade_label(r.band), grade_label(r.computed_grade)) for r in results],
-            "counters": counters,
-            "grades": [(g.value, grade_label(g.value)) for g in QUARTER_ORDER],
+            "rows": selectors.proposal_rows(results, counters),
+            "counters": list(counters.values()),
             "editable": run.state == RunState.COMPUTED,
         },
     )

@@ -13,6 +13,7 @@ from kaohe.scoring.engine import (
     AnnualGrade,
     AnnualInput,
     AnnualPolicy,
+    Grading,
     QuarterGrade,
     QuarterInput,
     QuarterPolicy,
@@ -26,7 +27,7 @@ from kaohe.scoring.engine import (
 )
 
 G, FG, AV, PO = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD, QuarterGrade.AVERAGE, QuarterGrade.POOR
-POLICY = QuarterPolicy()
+POLICY = QuarterPolicy(grading=Grading.BANDS)  # the band rule; the rank rule: test_grading.py
 ANNUAL = AnnualPolicy()
 
 
@@ -83,16 +84,18 @@ def test_probation_is_scored_but_not_graded_and_not_counted() -> None:
         max_size=40,
     ),
     st.randoms(use_true_random=False),
+    st.sampled_from(Grading),
 )
 def test_no_pool_exceeds_its_quota_and_order_does_not_matter(
-    rows: list[tuple[int, D, bool]], rnd: random.Random
+    rows: list[tuple[int, D, bool]], rnd: random.Random, grading: Grading
 ) -> None:
+    policy = QuarterPolicy(grading=grading)
     scores = [
         QuarterScore(i, pool, score, (), graded, ()) for i, (pool, score, graded) in enumerate(rows)
     ]
-    grades = quarter_grades(scores, POLICY)
+    grades = quarter_grades(scores, policy)
     shuffled = rnd.sample(scores, len(scores))
-    assert quarter_grades(shuffled, POLICY) == grades
+    assert quarter_grades(shuffled, policy) == grades
     for pool in {s.pool_id for s in scores}:
         members = [g for g in grades.values() if g.pool_id == pool]
         graded = [g for g in members if g.grade is not None]
@@ -107,7 +110,9 @@ def test_no_pool_exceeds_its_quota_and_order_does_not_matter(
         for a in graded:
             for b in graded:
                 if a.score > b.score and rank[a.grade] > rank[b.grade]:  # type: ignore[index]
-                    assert any(s.code in ("tie", "quota_pushed", "veto") for s in a.steps)
+                    assert any(
+                        s.code in ("tie", "quota_pushed", "veto", "rank") for s in a.steps
+                    )
 
 
 def annual(
