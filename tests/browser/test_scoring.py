@@ -32,21 +32,26 @@ def test_propose_confirm_and_explain(
     assert_fits_phone(head)
     screenshot(head, "proposal-at-zero")
 
-    # No place left: raising 褚磊 (90.5, in the 好 band) is refused and nothing changes.
-    head.get_by_label("褚磊", exact=True).select_option(label="好")
-    head.locator("input[name^=reason_]").nth(5).fill("季度内牵头完成重点任务")
-    head.get_by_role("button", name="保存建议").click()
-    expect(head.locator(".msg-error").first).to_contain_text("最多 5 人可评“好”")
-    assert QuarterResult.objects.filter(run=graded, grade="good").count() == 5
+    # No place left: 好 is not offered to 褚磊 (90.5, sixth), the page offers only what saves.
+    expect(head.get_by_label("褚磊", exact=True).locator("option")).to_have_text(
+        ["较好", "一般", "较差"]
+    )
+    expect(head.get_by_label("周敏", exact=True).locator("option")).to_have_text(
+        ["好", "较好", "一般", "较差"]
+    )
 
-    # Free a place with a reason, then give it.
+    # Free a place with a reason; the page then offers it, and it is given.
     head.get_by_label("周敏", exact=True).select_option(label="较好")
     head.locator("input[name^=reason_]").nth(0).fill("本季度受到诫勉谈话")
+    head.get_by_role("button", name="保存建议").click()
+    expect(head.locator(".msg-success")).to_contain_text("调整了 1 人")
+    expect(head.locator("#quota-counter")).to_contain_text("剩余 1 人")
     head.get_by_label("褚磊", exact=True).select_option(label="好")
     head.locator("input[name^=reason_]").nth(5).fill("季度内牵头完成重点任务")
     head.get_by_role("button", name="保存建议").click()
-    expect(head.locator(".msg-success")).to_contain_text("调整了 2 人")
+    expect(head.locator(".msg-success")).to_contain_text("调整了 1 人")
     expect(head.locator("#quota-counter")).to_contain_text("剩余 0 人")
+    assert QuarterResult.objects.filter(run=graded, grade="good").count() == 5
 
     office_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     office = office_ctx.new_page()

@@ -110,9 +110,7 @@ def test_no_pool_exceeds_its_quota_and_order_does_not_matter(
         for a in graded:
             for b in graded:
                 if a.score > b.score and rank[a.grade] > rank[b.grade]:  # type: ignore[index]
-                    assert any(
-                        s.code in ("tie", "quota_pushed", "veto", "rank") for s in a.steps
-                    )
+                    assert any(s.code in ("tie", "quota_pushed", "veto", "rank") for s in a.steps)
 
 
 def annual(

@@ -42,9 +42,8 @@ def test_the_rank_rule_is_the_default() -> None:
 
 def test_the_quota_is_filled_by_the_highest_scores_even_below_the_good_band() -> None:
     # 10 people, 40% → 4 places; only one scores 90 or more, yet four are 好.
-    scores = [
-        qs(i, s) for i, s in enumerate(["91", "88", "87.5", "86", "85", "84", "80", "79", "65", "55"])
-    ]
+    marks = ["91", "88", "87.5", "86", "85", "84", "80", "79", "65", "55"]
+    scores = [qs(i, s) for i, s in enumerate(marks)]
     rank = quarter_grades(scores, RANK)
     assert [rank[i].grade for i in range(10)] == [G, G, G, G, FG, FG, FG, AV, AV, PO]
     # Under the band rule the same scores give a single 好.
@@ -66,7 +65,8 @@ def test_floors_bar_the_top_grade_however_few_score_high() -> None:
 
 
 def test_a_vetoed_person_gives_the_place_to_the_next() -> None:
-    scores = [qs(1, "95", vetoed=("年内受到诫勉",)), qs(2, "90"), qs(3, "89"), qs(4, "85"), qs(5, "84")]
+    vetoed = qs(1, "95", vetoed=("年内受到诫勉",))
+    scores = [vetoed, qs(2, "90"), qs(3, "89"), qs(4, "85"), qs(5, "84")]
     grades = quarter_grades(scores, RANK)  # 5 → 2 places
     assert grades[1].grade == FG and codes(grades[1].steps) == ["quota", "veto", "grade"]
     assert grades[2].grade == G and grades[3].grade == G and grades[4].grade == FG
