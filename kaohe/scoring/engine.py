@@ -277,7 +277,7 @@ def quarter_grades(
     grade_steps = {g: Step("grade", {"grade": g.value}) for g in QuarterGrade}
     # One object per distinct line, shared by everyone it reads the same for.
     band_steps: dict[Decimal, Step] = {}  # by score
-    rank_steps: dict[tuple[int, int], Step] = {}  # by (place, limit)
+    rank_steps: dict[int, list[Step]] = {}  # by limit, then place − 1
     share = _pct(policy.good_share * HUNDRED)
     good, fairly_good = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD
     band_code = "floor" if by_rank else "band"
@@ -297,7 +297,9 @@ def quarter_grades(
         ):
             tied_score = candidates[limit].score
         good_ids = {m.person_id for m in inside if m.score != tied_score}
-        places = {m.person_id: n for n, m in enumerate(candidates, start=1)} if by_rank else {}
+        # By rank: the candidates' places, counted in the members' (score) order below.
+        place = 0
+        pool_rank_steps = rank_steps.setdefault(limit, []) if by_rank else []
         # One quota step for the whole pool: every member's explanation shows it.
         quota_step = Step("quota", {"count": str(len(graded)), "share": share, "limit": str(limit)})
         for m in members:
@@ -307,15 +309,13 @@ def quarter_grades(
                 )
                 continue
             b = bands[m.person_id]
-            place = places.get(m.person_id)
             first: Step | None
-            if place is not None:
+            if by_rank and b == good and not m.vetoed:
                 # By rank: the place among those who may be 好 names the rule that applied.
-                first = rank_steps.get((place, limit))
-                if first is None:
-                    first = rank_steps[(place, limit)] = Step(
-                        "rank", {"place": str(place), "limit": str(limit)}
-                    )
+                place += 1
+                if place > len(pool_rank_steps):
+                    pool_rank_steps.append(Step("rank", {"place": str(place), "limit": str(limit)}))
+                first = pool_rank_steps[place - 1]
             elif by_rank and b == good:
                 first = None  # barred by a veto: the veto step says why, not a floor
             else:
@@ -329,13 +329,15 @@ def quarter_grades(
                 if m.vetoed:
                     grade = fairly_good
                     extra = Step("veto", {"reasons": "、".join(m.vetoed)})
-                elif m.score == tied_score:
+                elif tied_score is not None and m.score == tied_score:
                     grade, tie = fairly_good, True
                     extra = Step("tie", {"score": _s(m.score)})
+                elif by_rank:
+                    if place > limit:
+                        grade = fairly_good  # the place already says it is beyond the quota
                 elif m.person_id not in good_ids:
                     grade = fairly_good
-                    # By rank the place already says it is beyond the quota.
-                    extra = None if by_rank else STEP_QUOTA_PUSHED
+                    extra = STEP_QUOTA_PUSHED
             steps: tuple[Step, ...]
             if first is None:
                 steps = (quota_step, *((extra,) if extra else ()), grade_steps[grade])
