@@ -4,12 +4,17 @@ the floors for 一般 and 较差."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal as D
 
+import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kaohe.scoring import services
 from kaohe.scoring.engine import (
     AnnualPolicy,
     Grading,
@@ -21,7 +26,9 @@ from kaohe.scoring.engine import (
     quota,
 )
 from kaohe.scoring.explain import explain
+from kaohe.scoring.models import ScoringPolicy
 from kaohe.scoring.tests.test_engine import annual
+from kaohe.testing import World
 
 G, FG, AV, PO = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD, QuarterGrade.AVERAGE, QuarterGrade.POOR
 RANK = QuarterPolicy()  # the default
@@ -146,3 +153,22 @@ def test_the_year_names_the_rule_and_fills_its_quota_by_rank() -> None:
     with translation.override("zh-hans"):
         _headline, lines = explain([s._asdict() for s in results[2].steps])
     assert "按名额内排名确定：在可评优秀的人员中排第 2 名；前 2 名确定为优秀。" in lines
+
+
+@pytest.mark.django_db
+def test_the_region_admin_sees_and_sets_the_rule_in_chinese(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    policy = services.policy_for(world.region.pk)
+    assert policy.grading == ScoringPolicy.Grading.RANK
+    office = client_as("region_admin")
+    url = reverse("admin:scoring_scoringpolicy_change", args=[policy.pk])
+    page = office.get(url).content.decode()
+    assert "等次评定规则" in page and "按名额内排名评定（考核成绩靠前的直接评为“好”）" in page
+    assert "按分数档次评定，再受名额限制" in page
+    listing = office.get(reverse("admin:scoring_scoringpolicy_changelist")).content.decode()
+    assert "按名额内排名评定" in listing and ">rank<" not in listing
+    assert (
+        services.quarter_policy(ScoringPolicy(grading=ScoringPolicy.Grading.BANDS)).grading
+        == Grading.BANDS
+    )
