@@ -129,6 +129,9 @@ class QuarterScore:
     steps: tuple[Step, ...]
     graded: bool
     vetoed: tuple[str, ...]
+    # No rating kept (fewer than k valid ballots): the score is the indicators' alone,
+    # so by rank it is not set against the others' for 好 (decision "grading by rank").
+    withheld: bool = False
 
 
 # Per combination of parts present (rating, indicators): each part's step code, its
@@ -217,7 +220,15 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
             step = memo[key] = Step("score", {"score": str(final)})
         steps.append(step)
         out.append(
-            QuarterScore(inp.person_id, inp.pool_id, final, tuple(steps), inp.graded, inp.vetoed)
+            QuarterScore(
+                inp.person_id,
+                inp.pool_id,
+                final,
+                tuple(steps),
+                inp.graded,
+                inp.vetoed,
+                evaluation is None and inp.withheld > 0,
+            )
         )
     return out
 
@@ -287,7 +298,11 @@ def quarter_grades(
         bands = {m.person_id: ceiling(m.score, policy) for m in members if m.graded}
         graded = [m for m in members if m.graded]
         limit = quota(len(graded), policy.good_share, policy.rounding)
-        candidates = [m for m in graded if bands[m.person_id] == good and not m.vetoed]
+        candidates = [
+            m
+            for m in graded
+            if bands[m.person_id] == good and not m.vetoed and not (by_rank and m.withheld)
+        ]
         inside = candidates[:limit]
         tied_score = None
         if (
@@ -310,14 +325,14 @@ def quarter_grades(
                 continue
             b = bands[m.person_id]
             first: Step | None
-            if by_rank and b == good and not m.vetoed:
+            if by_rank and b == good and not m.vetoed and not m.withheld:
                 # By rank: the place among those who may be 好 names the rule that applied.
                 place += 1
                 if place > len(pool_rank_steps):
                     pool_rank_steps.append(Step("rank", {"place": str(place), "limit": str(limit)}))
                 first = pool_rank_steps[place - 1]
             elif by_rank and b == good:
-                first = None  # barred by a veto: the veto step says why, not a floor
+                first = None  # barred: the veto or withheld step says why, not a floor
             else:
                 first = band_steps.get(m.score)
                 if first is None:
@@ -329,6 +344,8 @@ def quarter_grades(
                 if m.vetoed:
                     grade = fairly_good
                     extra = Step("veto", {"reasons": "、".join(m.vetoed)})
+                elif by_rank and m.withheld:
+                    grade, extra = fairly_good, STEP_RANK_WITHHELD
                 elif tied_score is not None and m.score == tied_score:
                     grade, tie = fairly_good, True
                     extra = Step("tie", {"score": _s(m.score)})
@@ -353,6 +370,7 @@ def quarter_grades(
 
 STEPS_NOT_GRADED = (Step("not_graded"),)
 STEP_QUOTA_PUSHED = Step("quota_pushed")
+STEP_RANK_WITHHELD = Step("rank.withheld")
 
 
 # ---------------------------------------------------------------- annual

@@ -59,6 +59,10 @@ def _line(step: Mapping[str, Any]) -> str | None:
             "By rank within the pool's quota: place %(place)s among those who may be 好; "
             "the first %(limit)s are 好."
         ),
+        "rank.withheld": _(
+            "With no rating score kept, this score is not ranked against the others' for "
+            "好; the unit head may give 好 with a reason while the pool has a place left."
+        ),
         "quota_pushed": _("Beyond the pool's places for the top grade, so one grade lower."),
         "tie": _("Equal to the score at the quota boundary (%(score)s): the unit head decides."),
         "veto": _("A veto item applies: %(reasons)s."),

@@ -81,8 +81,8 @@ def test_each_pool_fills_its_good_places_each_quarter(loaded: Loaded) -> None:
             .values_list("pool_id", "unit_id", "band", "computed_grade", "steps")
         ):
             key = pool_key(pool_id, unit_id)
-            # Barred: a veto, or a score below the floor of 较好.
-            if band == "good" and not any(s["code"] == "veto" for s in steps):
+            # Barred: a veto, a rating withheld, or a score below the floor of 较好.
+            if band == "good" and not any(s["code"] in ("veto", "rank.withheld") for s in steps):
                 eligible[key] += 1
             good[key] += grade == "good"
         used = sum(good.values())

@@ -80,6 +80,18 @@ def test_a_vetoed_person_gives_the_place_to_the_next() -> None:
     assert grades[2].steps[0].figures == {"place": "1", "limit": "2"}
 
 
+def test_a_withheld_rating_is_not_ranked_for_good_but_still_graded() -> None:
+    # 5 → 2 places; the top score is the indicators' alone (rating withheld, below k).
+    withheld = QuarterScore(1, 1, D(97), (), True, (), True)
+    grades = quarter_grades([withheld, qs(2, "90"), qs(3, "89"), qs(4, "85"), qs(5, "70")], RANK)
+    assert grades[1].grade == FG and grades[1].band == G
+    assert codes(grades[1].steps) == ["quota", "rank.withheld", "grade"]
+    assert grades[2].grade == G and grades[3].grade == G and grades[4].grade == FG
+    # The band rule is unchanged: bands first, then the quota.
+    assert quarter_grades([withheld, qs(2, "90")], BANDS)[1].grade == FG  # 2 → 0 places
+    assert quarter_grades([withheld, *(qs(i, "80") for i in range(2, 6))], BANDS)[1].grade == G
+
+
 def test_a_tie_at_the_edge_is_flagged_for_a_person() -> None:
     scores = [qs(i, s) for i, s in enumerate(["88", "85", "85", "85", "81"])]  # 2 places
     grades = quarter_grades(scores, RANK)
@@ -106,14 +118,15 @@ def pools(draw: st.DrawFn) -> list[QuarterScore]:
                 st.decimals(40, 100, places=0),  # whole points: ties are common
                 st.booleans(),
                 st.integers(0, 9),
+                st.integers(0, 9),
             ),
             min_size=1,
             max_size=40,
         )
     )
     return [
-        QuarterScore(i, pool, score, (), graded, ("否决",) if veto == 0 else ())
-        for i, (pool, score, graded, veto) in enumerate(rows)
+        QuarterScore(i, pool, score, (), graded, ("否决",) if veto == 0 else (), withheld == 0)
+        for i, (pool, score, graded, veto, withheld) in enumerate(rows)
     ]
 
 
@@ -127,7 +140,11 @@ def test_by_rank_good_is_the_quota_or_all_eligible_less_places_held_by_a_tie(
         graded = [s for s in members if s.graded]
         limit = quota(len(graded), RANK.good_share, RANK.rounding)
         eligible = sorted(
-            (s for s in graded if s.score >= RANK.fairly_good_from and not s.vetoed),
+            (
+                s
+                for s in graded
+                if s.score >= RANK.fairly_good_from and not s.vetoed and not s.withheld
+            ),
             key=lambda s: -s.score,
         )
         held = 0
