@@ -189,3 +189,26 @@ def test_the_region_admin_sees_and_sets_the_rule_in_chinese(
         services.quarter_policy(ScoringPolicy(grading=ScoringPolicy.Grading.BANDS)).grading
         == Grading.BANDS
     )
+
+
+def test_every_grading_step_has_a_chinese_text() -> None:
+    withheld = QuarterScore(9, 1, D(97), (), True, (), True)
+    scores = [
+        qs(1, "95", vetoed=("否决",)),
+        withheld,
+        *(qs(i, s) for i, s in enumerate(["90", "85", "85", "85", "79", "50"], start=2)),
+        QuarterScore(20, 1, D(88), (), False, ()),
+    ]
+    steps = [
+        s
+        for policy in (RANK, BANDS)
+        for g in quarter_grades(scores, policy).values()
+        for s in g.steps
+    ]
+    assert {"rank", "floor", "rank.withheld", "veto", "tie", "quota", "grade"} <= {
+        s.code for s in steps
+    }
+    with translation.override("zh-hans"):
+        for step in steps:
+            _headline, lines = explain([step._asdict()])
+            assert len(lines) == 1 and not any("A" <= c <= "z" for c in lines[0]), step
