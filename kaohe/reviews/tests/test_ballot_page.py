@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.reviews.models import DraftBallot, Participation, ReviewRound
-from kaohe.reviews.tests.fixtures import big, bureau_unit, folded, q1  # noqa: F401
+from kaohe.reviews.tests.fixtures import bureau_unit, folded
 from kaohe.reviews.tests.test_rounds import ballot
 from kaohe.testing import World
 
@@ -23,8 +23,8 @@ def form(values: dict[str, object], action: str) -> dict[str, object]:
 
 
 def test_a_refusal_is_one_summary_with_each_field_marked_and_values_kept(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     client_as: Callable[[str], Client],
 ) -> None:
     ru = bureau_unit(q1, big)
@@ -54,8 +54,8 @@ def test_a_refusal_is_one_summary_with_each_field_marked_and_values_kept(
 
 
 def test_the_confirmation_comes_after_the_check_and_the_second_post_submits(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     client_as: Callable[[str], Client],
 ) -> None:
     ru = bureau_unit(q1, big)
@@ -77,8 +77,8 @@ def test_the_confirmation_comes_after_the_check_and_the_second_post_submits(
 
 
 def test_the_submission_is_checked_again_on_the_server(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     client_as: Callable[[str], Client],
 ) -> None:
     ru = bureau_unit(q1, big)
@@ -91,8 +91,8 @@ def test_the_submission_is_checked_again_on_the_server(
 
 
 def test_a_ballot_that_tells_nobody_apart_is_refused_at_the_check(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     client_as: Callable[[str], Client],
 ) -> None:
     ru = bureau_unit(q1, big)

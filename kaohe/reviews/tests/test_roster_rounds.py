@@ -17,7 +17,6 @@ from kaohe.org.models import Person
 from kaohe.org.roster import roster_import
 from kaohe.reviews import services
 from kaohe.reviews.models import ReviewRound, RoundUnit
-from kaohe.reviews.tests.fixtures import big, q1  # noqa: F401  (fixtures)
 from kaohe.testing import World, roster_row, roster_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +30,8 @@ def run_import(world: World, rows: list[list[object]]) -> object:
 
 
 def test_a_newcomer_dated_within_an_open_round_is_refused_naming_it(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
 ) -> None:
     before = Person.objects.count()
     with pytest.raises(ValidationFailed) as caught:
@@ -43,8 +42,8 @@ def test_a_newcomer_dated_within_an_open_round_is_refused_naming_it(
 
 
 def test_a_newcomer_dated_after_the_round_is_imported_and_not_on_its_ballots(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
 ) -> None:
     result = run_import(big, [roster_row("N001", 起始日期="2026-04-02")])
     assert [p.label for p in result.frozen] == ["2026年第1季度考评"]  # type: ignore[attr-defined]
@@ -56,8 +55,8 @@ def test_a_newcomer_dated_after_the_round_is_imported_and_not_on_its_ballots(
 
 
 def test_a_transfer_dated_within_an_open_round_is_refused(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
 ) -> None:
     staff_no = big.people["b0"].staff_no
     with pytest.raises(ValidationFailed) as caught:
@@ -66,8 +65,8 @@ def test_a_transfer_dated_within_an_open_round_is_refused(
 
 
 def test_the_import_page_names_the_open_round_and_the_rule(
-    big: World,  # noqa: F811
-    q1: ReviewRound,  # noqa: F811
+    big: World,
+    q1: ReviewRound,
     client_as: Callable[[str], Client],
 ) -> None:
     client = client_as("unit_admin")

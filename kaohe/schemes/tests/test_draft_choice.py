@@ -13,7 +13,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
 from kaohe.schemes.models import Indicator, Scheme, SchemeVersion, VersionState
-from kaohe.schemes.tests.fixtures import add, drafted, template  # noqa: F401
+from kaohe.schemes.tests.fixtures import add
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def other(world: World) -> SchemeVersion:
 
 def test_no_template_is_preselected_and_each_is_described(
     world: World,
-    template: SchemeVersion,  # noqa: F811
+    template: SchemeVersion,
     other: SchemeVersion,
     client_as: Callable[[str], Client],
 ) -> None:
@@ -46,7 +46,7 @@ def test_no_template_is_preselected_and_each_is_described(
 
 def test_choosing_shows_the_template_and_creates_nothing_until_confirmed(
     world: World,
-    template: SchemeVersion,  # noqa: F811
+    template: SchemeVersion,
     client_as: Callable[[str], Client],
     django_assert_max_num_queries: Callable[[int], object],
 ) -> None:
@@ -63,7 +63,7 @@ def test_choosing_shows_the_template_and_creates_nothing_until_confirmed(
 
 def test_without_a_choice_the_page_says_what_to_do(
     world: World,
-    template: SchemeVersion,  # noqa: F811
+    template: SchemeVersion,
     client_as: Callable[[str], Client],
 ) -> None:
     response = client_as("unit_admin").post(
@@ -75,7 +75,7 @@ def test_without_a_choice_the_page_says_what_to_do(
 
 def test_a_draft_is_redrafted_from_another_template_all_or_nothing(
     world: World,
-    drafted: SchemeVersion,  # noqa: F811
+    drafted: SchemeVersion,
     other: SchemeVersion,
     client_as: Callable[[str], Client],
 ) -> None:
@@ -99,7 +99,7 @@ def test_a_draft_is_redrafted_from_another_template_all_or_nothing(
 
 def test_a_submitted_or_approved_scheme_cannot_be_redrafted(
     world: World,
-    drafted: SchemeVersion,  # noqa: F811
+    drafted: SchemeVersion,
     other: SchemeVersion,
 ) -> None:
     admin = world.users["unit_admin"]
@@ -116,7 +116,7 @@ def test_a_submitted_or_approved_scheme_cannot_be_redrafted(
 
 def test_someone_outside_the_unit_cannot_redraft(
     world: World,
-    drafted: SchemeVersion,  # noqa: F811
+    drafted: SchemeVersion,
     other: SchemeVersion,
 ) -> None:
     with pytest.raises(ApplicationError):
@@ -126,7 +126,7 @@ def test_someone_outside_the_unit_cannot_redraft(
 
 def test_a_draft_is_discarded_and_the_unit_drafts_again(
     world: World,
-    drafted: SchemeVersion,  # noqa: F811
+    drafted: SchemeVersion,
     other: SchemeVersion,
     client_as: Callable[[str], Client],
 ) -> None:
