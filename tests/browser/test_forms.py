@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -23,30 +23,31 @@ from tests.browser.conftest import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Until the shared fixture runs every browser test at both widths, these do it here.
-VIEWPORTS = [{"width": 375, "height": 812}, {"width": 1366, "height": 768}]
+VIEWPORTS: list[ViewportSize] = [{"width": 375, "height": 812}, {"width": 1366, "height": 768}]
 
 
 @pytest.fixture(params=VIEWPORTS, ids=["375px", "1366px"])
-def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
-    return dict(request.param)
+def viewport(request: pytest.FixtureRequest) -> ViewportSize:
+    size: ViewportSize = request.param
+    return size
 
 
 @pytest.fixture
-def page_at(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
+def page_at(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
     context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
     page = context.new_page()
     yield page
     context.close()
 
 
-def fits(page: Page, viewport: dict[str, int]) -> None:
+def fits(page: Page, viewport: ViewportSize) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"page is {width}px wide at {viewport['width']}px"
 
 
 def test_a_ballot_refusal_marks_its_fields_and_the_confirmation_follows_the_check(
     page_at: Page,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     live_server: LiveServer,
     big: World,
     q1: ReviewRound,
@@ -54,7 +55,12 @@ def test_a_ballot_refusal_marks_its_fields_and_the_confirmation_follows_the_chec
 ) -> None:
     page = page_at
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     login(page, "team_member")
     page.goto(f"{live_server.url}/reviews/")
     page.get_by_role("link", name="打分").click()
@@ -95,7 +101,7 @@ def test_a_ballot_refusal_marks_its_fields_and_the_confirmation_follows_the_chec
 
 def test_a_log_day_past_its_deadline_shows_why_and_no_form(
     page_at: Page,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     live_server: LiveServer,
     world: World,
     login: Callable[[Page, str], None],
@@ -116,7 +122,7 @@ def test_a_log_day_past_its_deadline_shows_why_and_no_form(
 
 def test_a_scheme_is_drafted_from_a_chosen_template_and_redrafted(
     page_at: Page,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     live_server: LiveServer,
     world: World,
     template: SchemeVersion,
@@ -161,7 +167,7 @@ def test_a_scheme_is_drafted_from_a_chosen_template_and_redrafted(
 
 def test_the_roster_page_says_a_not_excel_file_once_and_names_the_open_round(
     page_at: Page,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
     live_server: LiveServer,
     big: World,
     q1: ReviewRound,

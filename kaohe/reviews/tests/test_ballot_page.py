@@ -4,7 +4,7 @@ kept; the "submitted once" confirmation only after the server has checked."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 from django.test import Client
@@ -18,7 +18,7 @@ from kaohe.testing import World
 pytestmark = pytest.mark.django_db
 
 
-def form(values: dict[str, object], action: str) -> dict[str, object]:
+def form(values: Mapping[str, object], action: str) -> dict[str, object]:
     return {**{f"score_{k}": v for k, v in values.items()}, "action": action}
 
 
