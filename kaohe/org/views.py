@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
+from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
@@ -166,6 +166,7 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                 if result.frozen and result.staff_nos:
                     message += " " + _frozen_note(result.frozen)
                 messages.success(request, message)
-    context["frozen"] = roster.frozen_periods(region_id_of(req.user))
+    region_id = req.user.region_id
+    context["frozen"] = roster.frozen_periods(region_id) if region_id is not None else []
     context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
     return render(request, "org/roster_import.html", context)
