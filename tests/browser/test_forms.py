@@ -146,11 +146,13 @@ def test_a_scheme_is_drafted_from_a_chosen_template_and_redrafted(
         expect(radios.nth(i)).not_to_be_checked()
     expect(page.locator("#template-choices")).to_contain_text("一级指标：德、绩、违纪")
     fits(page, viewport)
+    screenshot(page, f"scheme-choice-{viewport['width']}")
     page.get_by_label("通用模板").check()  # the wrong one, as a new user might
     page.get_by_role("button", name="查看模板内容").click()
     expect(page.locator("#template-tree")).to_contain_text("缺写工作日志")
     assert not Scheme.objects.filter(role=Scheme.Role.UNIT).exists()
     fits(page, viewport)
+    screenshot(page, f"scheme-confirm-{viewport['width']}")
     page.get_by_role("button", name="创建草稿").click()
     expect(page.locator("#version-state")).to_have_text("草稿")
 
