@@ -143,6 +143,20 @@ def _copy_tree(source: SchemeVersion, target: SchemeVersion) -> None:
         level = [row.pk for row in batch]
 
 
+def trunk_check(unit: Unit, year: int) -> None:
+    """One trunk per unit and year: refused before the draft's confirmation step too."""
+    if Scheme.objects.filter(
+        role=Scheme.Role.UNIT, part=Scheme.Part.TRUNK, unit=unit, year=year
+    ).exists():
+        raise ApplicationError(
+            _(
+                "%(unit)s already has a scheme for %(year)s; open it and draft a new "
+                "version instead."
+            )
+            % {"unit": unit.name, "year": year}
+        )
+
+
 @transaction.atomic
 def unit_scheme_create(
     *, actor: User, template: SchemeVersion, unit: Unit, year: int, name: str = ""
@@ -156,16 +170,7 @@ def unit_scheme_create(
     # One trunk per unit and year (supplements add to it per quarter); the lock on
     # the unit keeps two requests at once from both passing the check.
     Unit.objects.select_for_update().filter(pk=unit.pk).exists()
-    if Scheme.objects.filter(
-        role=Scheme.Role.UNIT, part=Scheme.Part.TRUNK, unit=unit, year=year
-    ).exists():
-        raise ApplicationError(
-            _(
-                "%(unit)s already has a scheme for %(year)s; open it and draft a new "
-                "version instead."
-            )
-            % {"unit": unit.name, "year": year}
-        )
+    trunk_check(unit, year)
     scheme = Scheme.objects.create(
         region_id=unit.region_id,
         role=Scheme.Role.UNIT,

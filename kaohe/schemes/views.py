@@ -57,6 +57,7 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
                 if template is None or unit is None:
                     raise ApplicationError(_("Choose a template and one of your units."))
                 if request.POST.get("confirm") != "1":
+                    services.trunk_check(unit, year)  # said now, not after confirming
                     # What the template holds, before anything is created.
                     return _confirm_page(request, req, template, unit=unit, year=year)
                 version = services.unit_scheme_create(

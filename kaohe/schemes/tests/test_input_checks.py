@@ -272,7 +272,7 @@ def test_the_schemes_page_shows_the_second_trunk_refusal(
 ) -> None:
     response = client_as("unit_admin").post(
         reverse("schemes:list"),
-        {"template": template.pk, "unit": world.bureau.pk, "confirm": "1"},
+        {"template": template.pk, "unit": world.bureau.pk},
         follow=True,
     )
     assert "已有 2026 年考核方案" in response.content.decode()
