@@ -37,6 +37,7 @@ from openpyxl.utils.cell import (
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaohe.core.errors import ApplicationError
@@ -84,6 +85,39 @@ def safe_row(sheet: Sheet, values: Iterable[Any], *, identifiers: Iterable[int] 
 
 def append_row(sheet: Sheet, values: Iterable[Any], *, identifiers: Iterable[int] = ()) -> None:
     sheet.append(safe_row(sheet, values, identifiers=identifiers))
+
+
+def choice_list(
+    sheet: Worksheet,
+    column: int,
+    *,
+    source_sheet: str,
+    source_column: int,
+    count: int,
+    last_row: int,
+    error: str,
+) -> None:
+    """A drop-down on `column` (0-based) of `sheet`, rows 2 to `last_row`, offering the
+    `count` values written below the header of `source_column` on `source_sheet`.
+
+    The list refers to the cells rather than spelling the values out: Excel caps an
+    inline list at 255 characters, and a county's unit codes are far longer. A value
+    typed that is not in the list is refused by Excel with `error`."""
+    if count <= 0:
+        return
+    source = get_column_letter(source_column + 1)
+    # Sheet names are quoted, with any quote doubled, as Excel writes them.
+    quoted = "'" + source_sheet.replace("'", "''") + "'"
+    validation = DataValidation(
+        type="list",
+        formula1=f"{quoted}!${source}$2:${source}${count + 1}",
+        allow_blank=True,
+        showErrorMessage=True,
+        error=error,
+    )
+    letter = get_column_letter(column + 1)
+    validation.add(f"{letter}2:{letter}{last_row}")
+    sheet.add_data_validation(validation)
 
 
 # ---------------------------------------------------------------- reading identifiers

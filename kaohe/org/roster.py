@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import IO, Any
@@ -32,6 +32,7 @@ from kaohe.core.workbooks import (
     Limits,
     WorkbookRefused,
     append_row,
+    choice_list,
     identifier_message,
     identifier_text,
     open_upload,
@@ -94,6 +95,36 @@ STATUS_NAMES = {
     "退休": MembershipStatus.RETIRED,
     "调出": MembershipStatus.TRANSFERRED_OUT,
 }
+VALUES_SHEET = "可选值"
+
+
+def unit_label(code: str, name: str) -> str:
+    """How the 可选值 sheet, and so the template's drop-down, writes a unit: the code
+    with the name beside it, which the import reads as the code."""
+    return f"{code}（{name}）"
+
+
+@dataclass(frozen=True)
+class FrozenPeriod:
+    """A period whose lists of people another app has fixed, such as a rating round
+    whose voting is open: its raters and targets are the people in post on its last
+    day, so a change dated on or before `last_day` would change them mid-vote."""
+
+    label: str
+    last_day: dt.date
+
+
+# Apps above org register here what they fix (kaohe.reviews: open rounds), so that the
+# import, which lives below them, can keep to it without importing them.
+FROZEN_PERIODS: list[Callable[[int], list[FrozenPeriod]]] = []
+
+
+def frozen_periods(region_id: int) -> list[FrozenPeriod]:
+    return sorted(
+        (p for source in FROZEN_PERIODS for p in source(region_id)), key=lambda p: p.last_day
+    )
+
+
 _BY_VALUE: dict[str, dict[str, str]] = {
     "gender": {v: k for k, v in GENDER_NAMES.items()},
     "role": {v: k for k, v in ROLE_NAMES.items()},
@@ -150,8 +181,12 @@ class RosterImportResult:
     people_updated: int = 0
     memberships_opened: int = 0
     unchanged: int = 0
+    positions_changed: int = 0  # positions opened for people already on the roster
     staff_nos: list[str] = field(default_factory=list)  # rows that changed something
     all_staff_nos: list[str] = field(default_factory=list)
+    new_staff_nos: list[str] = field(default_factory=list)
+    # Rounds open during the import: nobody it added or moved joins them.
+    frozen: list[FrozenPeriod] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading
@@ -209,14 +244,21 @@ class _Lookups:
     units: dict[str, Unit]
     ranks: dict[str, RankLevel]
     categories: dict[str, PersonnelCategory]
+    # The unit as the template's drop-down writes it, "D001（区人社局）".
+    unit_labels: dict[str, Unit] = field(default_factory=dict)
+
+    def unit(self, text: str) -> Unit | None:
+        return self.units.get(text) or self.unit_labels.get(text)
 
 
 def _lookups(user: User) -> _Lookups:
     region_id = region_id_of(user)
+    units = {u.code: u for u in visible_units(user, ADMIN_ROLES)}
     return _Lookups(
-        units={u.code: u for u in visible_units(user, ADMIN_ROLES)},
+        units=units,
         ranks={r.name: r for r in RankLevel.objects.filter(region_id=region_id)},
         categories={c.name: c for c in PersonnelCategory.objects.filter(region_id=region_id)},
+        unit_labels={unit_label(code, u.name): u for code, u in units.items()},
     )
 
 
@@ -301,7 +343,7 @@ def parse_rows(
                 % {"value": _text(birth_raw)},
             )
         unit_code = identifier(COL_UNIT)
-        unit = lookups.units.get(unit_code)
+        unit = lookups.unit(unit_code)
         if unit_code and unit is None:
             err(
                 COL_UNIT,
@@ -399,9 +441,12 @@ def roster_import(
             latest[m.person_id] = m  # ordered by start, so the last one wins
 
     scope_unit_ids = {u.pk for u in lookups.units.values()}
+    frozen = frozen_periods(region.pk)
     for row in rows:
         person = people.get(row.staff_no)
         current = latest.get(person.pk) if person else None
+        if frozen and (current is None or _differs(current, row)):
+            errors.extend(_frozen_errors(row, frozen))
         if current is None:
             continue  # a new person, or one with no position yet: nothing to protect
         if current.unit_id not in scope_unit_ids:
@@ -436,7 +481,7 @@ def roster_import(
             {"errors": errors},
         )
 
-    result = RosterImportResult(rows=len(rows), all_staff_nos=staff_nos)
+    result = RosterImportResult(rows=len(rows), all_staff_nos=staff_nos, frozen=frozen)
     new_people = [
         Person(
             region=region,
@@ -451,6 +496,7 @@ def roster_import(
     for person in Person.objects.bulk_create(new_people):
         people[person.staff_no] = person
     result.people_created = len(new_people)
+    result.new_staff_nos = [p.staff_no for p in new_people]
 
     changed_people: list[Person] = []
     closed: list[Membership] = []
@@ -473,6 +519,8 @@ def roster_import(
         if current is not None and (current.valid_to is None or current.valid_to >= r.valid_from):
             current.valid_to = r.valid_from - dt.timedelta(days=1)
             closed.append(current)
+        if current is not None:
+            result.positions_changed += 1
         opened.append(
             Membership(
                 region=region, person=person, valid_from=r.valid_from, **r.membership_fields()
@@ -494,11 +542,31 @@ def roster_import(
             "people_created": result.people_created,
             "people_updated": result.people_updated,
             "memberships_opened": result.memberships_opened,
+            "positions_changed": result.positions_changed,
             "unchanged": result.unchanged,
             "changed_staff_nos": result.staff_nos,
         },
     )
     return result
+
+
+def _frozen_errors(row: RosterRow, frozen: list[FrozenPeriod]) -> list[RowError]:
+    """A new or changed position dated within a period whose voting is open would add
+    the person to that round's ballots, or move them, while people are voting: refused,
+    naming the round, until its voting closes (see docs/decisions.md)."""
+    period = next((p for p in frozen if row.valid_from <= p.last_day), None)
+    if period is None:
+        return []
+    message = _(
+        "%(date)s is on or before %(last)s, the last day of %(round)s, whose voting is "
+        "open; its raters and the people rated stay as they were when voting opened. "
+        "Import this row after its voting closes."
+    ) % {
+        "date": row.valid_from.isoformat(),
+        "last": period.last_day.isoformat(),
+        "round": period.label,
+    }
+    return [RowError(row.row, COL_FROM, message)]
 
 
 def _differs(current: Membership, row: RosterRow) -> bool:
@@ -545,9 +613,9 @@ def roster_template(user: User) -> bytes:
     ):
         append_row(notes, [line])
     notes.column_dimensions["A"].width = 100
-    values = book.create_sheet("可选值")
+    values = book.create_sheet(VALUES_SHEET)
     columns = [
-        [COL_UNIT, *(f"{code}（{u.name}）" for code, u in lookups.units.items())],
+        [COL_UNIT, *(unit_label(code, u.name) for code, u in lookups.units.items())],
         [COL_RANK, *lookups.ranks],
         [COL_CATEGORY, *lookups.categories],
         [COL_ROLE, *ROLE_NAMES],
@@ -556,6 +624,18 @@ def roster_template(user: User) -> bytes:
     ]
     for row in zip_longest(*columns):
         append_row(values, row)
+    # Each of these columns of the roster gets a drop-down over its list above.
+    last_row = settings.KAOHE_ROSTER_MAX_ROWS + 1
+    for position, (header, *choices) in enumerate(columns):
+        choice_list(
+            sheet,
+            COLUMNS.index(header),
+            source_sheet=VALUES_SHEET,
+            source_column=position,
+            count=len(choices),
+            last_row=last_row,
+            error=f"请从下拉列表中选择（见“{VALUES_SHEET}”表的“{header}”列）。",
+        )
     return _save(book)
 
 

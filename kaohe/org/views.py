@@ -105,6 +105,21 @@ def roster_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(roster.roster_template(req.user), "人员名册模板.xlsx")
 
 
+def _row_change(staff_no: str, new: set[str], changed: set[str]) -> str:
+    if staff_no in new:
+        return _("New person")
+    if staff_no in changed:
+        return _("Position changed")
+    return _("Unchanged")
+
+
+def _frozen_note(frozen: list[roster.FrozenPeriod]) -> str:
+    return _(
+        "They do not take part in %(rounds)s, whose voting is open: its raters and the "
+        "people rated are those in post on its last day."
+    ) % {"rounds": "、".join(p.label for p in frozen)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import_page(request: HttpRequest) -> HttpResponse:
@@ -125,27 +140,33 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                     file_name=upload.name or "",
                 )
             except ValidationFailed as exc:
-                context["summary"] = exc.message
-                context["errors"] = [str(e) for e in exc.extra.get("errors", [])]
+                errors = [str(e) for e in exc.extra.get("errors", [])]
+                # A file refused whole (not Excel, too large) has one message: said once.
+                context["summary"] = "" if errors == [exc.message] else exc.message
+                context["errors"] = errors
             else:
                 context["result"] = result
-                context["imported"] = list(
-                    selectors.visible_people(req.user, ADMIN_ROLES)
+                new = set(result.new_staff_nos)
+                changed = set(result.staff_nos) - new
+                context["imported"] = [
+                    (p, _row_change(p.staff_no, new, changed))
+                    for p in selectors.visible_people(req.user, ADMIN_ROLES)
                     .filter(staff_no__in=result.all_staff_nos[:200])
                     .order_by("staff_no")
-                )
-                messages.success(
-                    request,
-                    _(
-                        "Imported %(rows)s rows: %(created)s new people, %(opened)s position "
-                        "changes, %(unchanged)s unchanged."
-                    )
-                    % {
-                        "rows": result.rows,
-                        "created": result.people_created,
-                        "opened": result.memberships_opened,
-                        "unchanged": result.unchanged,
-                    },
-                )
+                ]
+                message = _(
+                    "Imported %(rows)s rows: %(created)s new people, %(changed)s position "
+                    "changes, %(unchanged)s unchanged."
+                ) % {
+                    "rows": result.rows,
+                    "created": result.people_created,
+                    "changed": result.positions_changed,
+                    "unchanged": result.unchanged,
+                }
+                if result.frozen and result.staff_nos:
+                    message += " " + _frozen_note(result.frozen)
+                messages.success(request, message)
+    region_id = req.user.region_id
+    context["frozen"] = roster.frozen_periods(region_id) if region_id is not None else []
     context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
     return render(request, "org/roster_import.html", context)

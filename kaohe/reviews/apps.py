@@ -6,3 +6,11 @@ class ReviewsConfig(AppConfig):
     name = "kaohe.reviews"
     label = "reviews"
     verbose_name = _("Quarterly ratings")
+
+    def ready(self) -> None:
+        # The roster import keeps open rounds' lists as they were when voting opened.
+        from kaohe.org.roster import FROZEN_PERIODS
+        from kaohe.reviews.selectors import open_round_periods
+
+        if open_round_periods not in FROZEN_PERIODS:
+            FROZEN_PERIODS.append(open_round_periods)

@@ -15,6 +15,7 @@ from django.http import Http404
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.org.models import LeadershipRole, Membership, Person, Unit
+from kaohe.org.roster import FrozenPeriod
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
@@ -284,3 +285,15 @@ def unit_counts(round_: ReviewRound) -> dict[str, int]:
     return dict(
         round_.units.values("proposal").annotate(n=Count("id")).values_list("proposal", "n")
     )
+
+
+def open_round_periods(region_id: int) -> list[FrozenPeriod]:
+    """The region's rounds whose voting is open, as the roster import must keep them:
+    no change dated on or before a round's last day (decision "people imported during
+    an open round")."""
+    return [
+        FrozenPeriod(label=str(r), last_day=r.period_end)
+        for r in ReviewRound.objects.filter(region_id=region_id, state=RoundState.OPEN).order_by(
+            "year", "number"
+        )
+    ]

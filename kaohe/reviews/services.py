@@ -355,11 +355,16 @@ def ballot_sheet(*, rater: Person, round_unit: RoundUnit) -> BallotSheet | None:
 def _validate(
     sheet: BallotSheet, values: Mapping[str, object], *, complete: bool
 ) -> dict[tuple[int, str], int]:
-    """The ballot's scores by (person, dimension), or every reason it is refused."""
+    """The ballot's scores by (person, dimension), or every reason it is refused:
+    `extra["problems"]` lists them all, `extra["fields"]` maps a score's key to what is
+    wrong with that score (the page marks the field), `extra["general"]` holds the
+    problems that belong to no single field."""
     round_ = sheet.round
     labels = dict(Dimension.choices)
     clean: dict[tuple[int, str], int] = {}
     problems: list[str] = []
+    general: list[str] = []
+    fields: dict[str, str] = {}
     for person, dimension, key in sheet.entries():
         name = f"{person.name}（{labels[dimension]}）" if dimension else person.name
         raw = values.get(key)
@@ -367,6 +372,7 @@ def _validate(
         if not text:
             if complete:
                 problems.append(_("%(name)s has no score yet.") % {"name": name})
+                fields[key] = _("No score yet.")
             continue
         if not text.isdigit() or not round_.score_min <= int(text) <= round_.score_max:
             problems.append(
@@ -378,12 +384,22 @@ def _validate(
                     "max": round_.score_max,
                 }
             )
+            fields[key] = _("Give a whole number from %(min)s to %(max)s.") % {
+                "min": round_.score_min,
+                "max": round_.score_max,
+            }
             continue
         clean[(person.pk, dimension)] = int(text)
     for dimension in sheet.dimensions:
         high = sum(1 for (_p, d), v in clean.items() if d == dimension and v >= round_.high_score)
         if high <= sheet.high_limit:
             continue
+        # Each high score of the aspect is marked: the rater chooses which to lower.
+        for (person_id, d), value in clean.items():
+            if d == dimension and value >= round_.high_score:
+                fields[BallotSheet.key(person_id, d)] = _(
+                    "One of %(n)s scores of %(high)s or more; at most %(limit)s are allowed."
+                ) % {"n": high, "high": round_.high_score, "limit": sheet.high_limit}
         message = _(
             "%(n)s people have %(high)s or more; at most %(limit)s of the %(size)s on this "
             "ballot may (%(share)s%%). Lower %(over)s of them."
@@ -395,9 +411,13 @@ def _validate(
             "share": int(round_.high_share * 100),
             "over": high - sheet.high_limit,
         }
-        problems.append(f"{labels[dimension]}：{message}" if dimension else message)
+        line = f"{labels[dimension]}：{message}" if dimension else message
+        problems.append(line)
+        general.append(line)
     if problems:
-        raise ApplicationError(" ".join(problems), {"problems": problems})
+        raise ApplicationError(
+            " ".join(problems), {"problems": problems, "fields": fields, "general": general}
+        )
     return clean
 
 
@@ -451,21 +471,55 @@ def ballot_save_draft(
     return draft
 
 
+@dataclass(frozen=True)
+class BallotCheck:
+    """What a checked ballot holds, for the rater's confirmation step (never stored)."""
+
+    scores: dict[tuple[int, str], int]
+    high: dict[str, int]  # per dimension, how many scores of high_score or more
+
+
+def _checked(rater: Person, round_unit: RoundUnit, values: Mapping[str, object]) -> BallotSheet:
+    """Every check a submission makes, in the order it makes them."""
+    sheet = _sheet_or_refuse(rater, round_unit)
+    _check_open(round_unit, rater)
+    return sheet
+
+
+def _complete(sheet: BallotSheet, values: Mapping[str, object]) -> dict[tuple[int, str], int]:
+    clean = _validate(sheet, values, complete=True)
+    if tells_nobody_apart(sheet, clean):
+        message = _(
+            "You gave everyone the same score, which tells nobody apart, so the ballot "
+            "would not count. Give each person the score their work deserves."
+        )
+        raise ApplicationError(message, {"problems": [message], "general": [message]})
+    return clean
+
+
+@transaction.atomic
+def ballot_check(
+    *, actor: User, round_unit: RoundUnit, values: Mapping[str, object]
+) -> BallotCheck:
+    """Check a ballot as `ballot_submit` would, writing nothing: the page asks the rater
+    to confirm the one-time submission only once the ballot would be accepted."""
+    rater = _rater(actor)
+    sheet = _checked(rater, round_unit, values)
+    clean = _complete(sheet, values)
+    high = {
+        d: sum(1 for (_p, dd), v in clean.items() if dd == d and v >= sheet.round.high_score)
+        for d in sheet.dimensions
+    }
+    return BallotCheck(scores=clean, high=high)
+
+
 @transaction.atomic
 def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, object]) -> None:
     """Submit a complete ballot: participation, the ballot folded into its sealed box,
     the draft deleted, in one transaction."""
     rater = _rater(actor)
-    sheet = _sheet_or_refuse(rater, round_unit)
-    _check_open(round_unit, rater)
-    clean = _validate(sheet, values, complete=True)
-    if tells_nobody_apart(sheet, clean):
-        raise ApplicationError(
-            _(
-                "You gave everyone the same score, which tells nobody apart, so the ballot "
-                "would not count. Give each person the score their work deserves."
-            )
-        )
+    sheet = _checked(rater, round_unit, values)
+    clean = _complete(sheet, values)
     Participation.objects.create(
         round_id=round_unit.round_id,
         unit_id=round_unit.unit_id,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, queue_problems
+from kaohe.core.http import AuthedRequest, problems_of
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
@@ -31,26 +32,49 @@ def my_ballots_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
+    """Fill in, check, confirm. "Submit" first has the server check the whole ballot;
+    only a ballot it would accept reaches the "submitted once, no changes" step, whose
+    button submits it (checked again). A refusal marks each field it concerns."""
     req = AuthedRequest.of(request)
     round_unit, sheet = selectors.my_round_unit(req.user, round_unit_id)
     values: dict[str, object] = dict(selectors.my_draft(req.user, round_unit))
+    refusal: ApplicationError | None = None
+    check: services.BallotCheck | None = None
     if request.method == "POST":
         values = {key: request.POST.get(f"score_{key}", "") for _p, _d, key in sheet.entries()}
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "submit":
+            if action == "submit":
                 services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
                 messages.success(request, _("Your ballot is submitted. Thank you."))
                 return redirect("reviews:mine")
-            services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
-            messages.success(request, _("Draft saved. Submit it before voting ends."))
-            return redirect("reviews:ballot", round_unit_id=round_unit.pk)
+            if action == "check":
+                check = services.ballot_check(actor=req.user, round_unit=round_unit, values=values)
+            elif action == "save":
+                services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
+                messages.success(request, _("Draft saved. Submit it before voting ends."))
+                return redirect("reviews:ballot", round_unit_id=round_unit.pk)
+            # "edit" (back from the confirmation): the form again, as typed.
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            refusal = exc
+    fields: dict[str, str] = dict(refusal.extra.get("fields") or {}) if refusal else {}
     labels = dict(Dimension.choices)
-    cells: dict[int, list[tuple[str, str, str, object]]] = {}
+    cells: dict[int, list[BallotCell]] = {}
     for person, dimension, key in sheet.entries():
         label = str(labels[dimension]) if dimension else ""
-        cells.setdefault(person.pk, []).append((dimension, label, key, values.get(key, "")))
+        cells.setdefault(person.pk, []).append(
+            BallotCell(
+                dimension=dimension,
+                label=label,
+                key=key,
+                value=values.get(key, ""),
+                error=fields.get(key, ""),
+                error_id="err-" + key.replace(":", "-"),
+            )
+        )
+    general: list[str] = []
+    if refusal is not None:
+        general = list(refusal.extra.get("general") or ([] if fields else [refusal.message]))
     return render(
         request,
         "reviews/ballot.html",
@@ -60,8 +84,27 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
             "rows": [(p, cells[p.pk]) for p in sheet.targets],
             "dimensions": [(d, Dimension(d).label) for d in sheet.dimensions if d],
             "submitted": selectors.has_voted(req.user, round_unit),
+            "problem_count": len(problems_of(refusal)) if refusal else 0,
+            "has_field_errors": bool(fields),
+            "general_problems": general,
+            "check": check,
+            "high_counts": [(Dimension(d).label if d else "", n) for d, n in check.high.items()]
+            if check
+            else [],
         },
     )
+
+
+@dataclass(frozen=True)
+class BallotCell:
+    """One score of the ballot as the page shows it, with what is wrong with it."""
+
+    dimension: str
+    label: str
+    key: str
+    value: object
+    error: str
+    error_id: str
 
 
 @login_required

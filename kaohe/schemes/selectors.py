@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
@@ -137,6 +138,62 @@ def published_templates(user: User) -> QuerySet[SchemeVersion]:
         )
         .exclude(Exists(newer))
         .select_related("scheme")
+    )
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """A published template as the draft form offers it: what it is for and holds."""
+
+    version: SchemeVersion
+    description: str
+
+
+def template_choices(user: User) -> list[TemplateChoice]:
+    """Each published template with a Chinese description: its categories, how many
+    indicators it has and its top-level indicators (three queries whatever the count)."""
+    versions = list(
+        published_templates(user)
+        .select_related("scheme__personnel_category", "scheme__performance_category")
+        .order_by("scheme__name", "pk")
+    )
+    ids = [v.pk for v in versions]
+    counts: dict[int, int] = defaultdict(int)
+    tops: dict[int, list[str]] = defaultdict(list)
+    for version_id, parent_id, name in (
+        Indicator.objects.filter(version_id__in=ids)
+        .order_by("version_id", "position", "id")
+        .values_list("version_id", "parent_id", "name")
+    ):
+        counts[version_id] += 1
+        if parent_id is None:
+            tops[version_id].append(name)
+    out = []
+    for v in versions:
+        parts = []
+        if v.scheme.personnel_category is not None:
+            parts.append(_("for %(category)s") % {"category": v.scheme.personnel_category.name})
+        if v.scheme.performance_category is not None:
+            parts.append(
+                _("units of the %(category)s category")
+                % {"category": v.scheme.performance_category.name}
+            )
+        parts.append(
+            _("%(n)s indicators in all; top level: %(tops)s")
+            % {"n": counts[v.pk], "tops": "、".join(tops[v.pk]) or _("none")}
+        )
+        out.append(TemplateChoice(version=v, description="；".join(parts) + "。"))
+    return out
+
+
+def may_redraft(version: SchemeVersion) -> bool:
+    """A unit's trunk scheme never approved, at a draft or returned version."""
+    scheme = version.scheme
+    return (
+        scheme.role == Scheme.Role.UNIT
+        and scheme.part == Scheme.Part.TRUNK
+        and version.editable
+        and not scheme.versions.filter(state=VersionState.APPROVED).exists()
     )
 
 

@@ -143,6 +143,20 @@ def _copy_tree(source: SchemeVersion, target: SchemeVersion) -> None:
         level = [row.pk for row in batch]
 
 
+def trunk_check(unit: Unit, year: int) -> None:
+    """One trunk per unit and year: refused before the draft's confirmation step too."""
+    if Scheme.objects.filter(
+        role=Scheme.Role.UNIT, part=Scheme.Part.TRUNK, unit=unit, year=year
+    ).exists():
+        raise ApplicationError(
+            _(
+                "%(unit)s already has a scheme for %(year)s; open it and draft a new "
+                "version instead."
+            )
+            % {"unit": unit.name, "year": year}
+        )
+
+
 @transaction.atomic
 def unit_scheme_create(
     *, actor: User, template: SchemeVersion, unit: Unit, year: int, name: str = ""
@@ -156,16 +170,7 @@ def unit_scheme_create(
     # One trunk per unit and year (supplements add to it per quarter); the lock on
     # the unit keeps two requests at once from both passing the check.
     Unit.objects.select_for_update().filter(pk=unit.pk).exists()
-    if Scheme.objects.filter(
-        role=Scheme.Role.UNIT, part=Scheme.Part.TRUNK, unit=unit, year=year
-    ).exists():
-        raise ApplicationError(
-            _(
-                "%(unit)s already has a scheme for %(year)s; open it and draft a new "
-                "version instead."
-            )
-            % {"unit": unit.name, "year": year}
-        )
+    trunk_check(unit, year)
     scheme = Scheme.objects.create(
         region_id=unit.region_id,
         role=Scheme.Role.UNIT,
@@ -186,6 +191,94 @@ def unit_scheme_create(
         details={"template": template.pk, "unit": unit.pk},
     )
     return version
+
+
+def _require_undecided(actor: User, version: SchemeVersion) -> Scheme:
+    """A unit scheme never approved, whose version is a draft (or returned): its
+    contents may be replaced or thrown away, since nothing was entered against it."""
+    scheme = version.scheme
+    if scheme.role != Scheme.Role.UNIT or not may_edit(actor, scheme):
+        raise ApplicationError(_("You may not edit this scheme."))
+    if not version.editable:
+        raise ApplicationError(
+            _("Version %(n)s is %(state)s; only a draft not yet submitted can be changed so.")
+            % {"n": version.number, "state": version.get_state_display()}
+        )
+    if scheme.versions.filter(state=VersionState.APPROVED).exists():
+        raise ApplicationError(
+            _(
+                "This scheme has an approved version, and results may rest on it; start a "
+                "new version and change its indicators instead."
+            )
+        )
+    return scheme
+
+
+@transaction.atomic
+def scheme_redraft(
+    *, actor: User, version: SchemeVersion, template: SchemeVersion
+) -> SchemeVersion:
+    """Replace a draft unit scheme's indicators with a copy of another published
+    template (the wrong one was chosen): all or nothing, audited."""
+    scheme = _require_undecided(actor, version)
+    if scheme.part != Scheme.Part.TRUNK:
+        raise ApplicationError(_("A supplement is not drafted from a template."))
+    if (
+        template.scheme.role != Scheme.Role.TEMPLATE
+        or template.state != VersionState.APPROVED
+        or template.scheme.region_id != scheme.region_id
+    ):
+        raise ApplicationError(_("Start from a published template."))
+    # The same lock the approval and result entry take: nothing reads the tree meanwhile.
+    if scheme.unit_id is not None:
+        lock_unit(scheme.unit_id)
+    previous = version.based_on
+    removed = version.indicators.count()
+    version.indicators.all().delete()
+    _copy_tree(template, version)
+    version.based_on = template
+    version.save(update_fields=["based_on"])
+    scheme.personnel_category = template.scheme.personnel_category
+    scheme.performance_category = template.scheme.performance_category
+    scheme.save(update_fields=["personnel_category", "performance_category"])
+    _event(
+        version,
+        actor,
+        version.state,
+        _("Redrafted from %(t)s") % {"t": str(template)},
+    )
+    audit_record(
+        actor=actor,
+        action="schemes.scheme.redraft",
+        obj=scheme,
+        region=scheme.region,
+        details={
+            "version": version.number,
+            "template": template.pk,
+            "previous_template": previous.pk if previous else None,
+            "indicators_removed": removed,
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def scheme_discard(*, actor: User, version: SchemeVersion) -> None:
+    """Throw away a unit scheme that was never approved nor submitted: the unit may
+    then draft afresh from the right template."""
+    scheme = _require_undecided(actor, version)
+    if scheme.versions.filter(state=VersionState.SUBMITTED).exists():
+        raise ApplicationError(_("A version is awaiting review; it cannot be discarded now."))
+    if scheme.supplements.exists():
+        raise ApplicationError(_("Discard this scheme's supplements first."))
+    audit_record(
+        actor=actor,
+        action="schemes.scheme.discard",
+        obj=scheme,
+        region=scheme.region,
+        details={"unit": scheme.unit_id, "year": scheme.year, "versions": scheme.versions.count()},
+    )
+    scheme.delete()
 
 
 @transaction.atomic

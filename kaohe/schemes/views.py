@@ -49,16 +49,17 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
                     year=year,
                 )
             else:
-                template = (
-                    selectors.published_templates(req.user)
-                    .filter(pk=request.POST.get("template") or 0)
-                    .first()
-                )
+                template = _chosen_template(req, request.POST.get("template"))
                 unit = Unit.objects.filter(
-                    scope_of(req.user, ADMIN_ROLES).unit_filter(), pk=request.POST.get("unit") or 0
+                    scope_of(req.user, ADMIN_ROLES).unit_filter(),
+                    pk=parse_id(request.POST.get("unit")) or 0,
                 ).first()
                 if template is None or unit is None:
                     raise ApplicationError(_("Choose a template and one of your units."))
+                if request.POST.get("confirm") != "1":
+                    services.trunk_check(unit, year)  # said now, not after confirming
+                    # What the template holds, before anything is created.
+                    return _confirm_page(request, req, template, unit=unit, year=year)
                 version = services.unit_scheme_create(
                     actor=req.user, template=template, unit=unit, year=year
                 )
@@ -74,12 +75,46 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
         "schemes/schemes.html",
         {
             "schemes": schemes,
-            "templates": selectors.published_templates(req.user),
+            "templates": selectors.template_choices(req.user),
+            "chosen": request.POST.get("template", ""),
             "units": Unit.objects.filter(scope_of(req.user, ADMIN_ROLES).unit_filter()).order_by(
                 "path"
             ),
             "is_region_admin": is_region_admin(req.user),
             "year": year,
+        },
+    )
+
+
+def _chosen_template(req: AuthedRequest, raw: str | None) -> SchemeVersion | None:
+    return selectors.published_templates(req.user).filter(pk=parse_id(raw) or 0).first()
+
+
+def _confirm_page(
+    request: HttpRequest,
+    req: AuthedRequest,
+    template: SchemeVersion,
+    *,
+    unit: Unit | None = None,
+    year: int = 0,
+    version: SchemeVersion | None = None,
+) -> HttpResponse:
+    """The confirmation step of drafting (or redrafting `version`) from a template."""
+    roots, _general = selectors.version_tree(template)
+    choice = next(
+        (c for c in selectors.template_choices(req.user) if c.version.pk == template.pk), None
+    )
+    return render(
+        request,
+        "schemes/draft_confirm.html",
+        {
+            "template": template,
+            "description": choice.description if choice else "",
+            "roots": roots,
+            "unit": unit,
+            "year": year,
+            "version": version,
+            "replaced": version.indicators.count() if version is not None else 0,
         },
     )
 
@@ -151,6 +186,24 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
                 messages.success(request, _("Returned to the unit with your comments."))
             elif action == "new_version":
                 version = services.version_new_draft(actor=req.user, version=version)
+            elif action == "redraft":
+                template = _chosen_template(req, request.POST.get("template"))
+                if template is None:
+                    raise ApplicationError(_("Choose the template to draft from."))
+                if request.POST.get("confirm") != "1":
+                    return _confirm_page(request, req, template, version=version)
+                services.scheme_redraft(actor=req.user, version=version, template=template)
+                messages.success(
+                    request,
+                    _("The draft now holds the indicators of %(t)s.") % {"t": template.scheme.name},
+                )
+            elif action == "discard":
+                services.scheme_discard(actor=req.user, version=version)
+                messages.success(
+                    request,
+                    _("The draft scheme %(name)s was discarded.") % {"name": version.scheme.name},
+                )
+                return redirect("schemes:list")
             elif action == "supplement":
                 version = services.supplement_create(
                     actor=req.user,
@@ -167,6 +220,8 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
         return redirect("schemes:version", scheme_id=scheme_id, number=version.number)
     context = _version_context(req, version)
     context["versions"] = version.scheme.versions.order_by("number")
+    if context["can_edit"] and selectors.may_redraft(version):
+        context["redraft_templates"] = selectors.template_choices(req.user)
     context["events"] = version.events.select_related("actor")
     return render(request, "schemes/version.html", context)
 

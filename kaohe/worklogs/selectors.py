@@ -134,7 +134,11 @@ def log_revisions(user: User, log: WorkLog) -> list[str]:
 class DayCell:
     day: dt.date
     state: str  # written, backfilled, missing, open, rest, none, future, outside
-    deadline: dt.date | None = None
+    deadline: dt.date | None = None  # a working day's last day for writing or editing
+
+    def writable(self, today: dt.date) -> bool:
+        """Whether the log of this day may still be written or edited."""
+        return self.deadline is not None and today <= self.deadline
 
 
 def _person_days(
@@ -168,7 +172,13 @@ def _person_days(
         )
         if day in logs:
             state = "written" if logs[day] == "on_time" else "backfilled"
-            cells[day] = DayCell(day, state)
+            # A written log is edited within the same window (worklog_submit).
+            deadline = (
+                backfill_deadline(cal, day, policy.backfill_workdays)
+                if cal.is_workday(day)
+                else None
+            )
+            cells[day] = DayCell(day, state, deadline)
         elif day > today:
             cells[day] = DayCell(day, "future")
         elif not cal.is_workday(day):
@@ -201,6 +211,14 @@ def day_state(user: User, today: dt.date) -> DayCell | None:
     if not user.person_id:
         return None
     return _person_days(user, today, today, today).get(today)
+
+
+def day_cell(user: User, day: dt.date, today: dt.date) -> DayCell | None:
+    """One day of the user's calendar, with its deadline (the day view), or None for a
+    user who writes no logs."""
+    if not user.person_id:
+        return None
+    return _person_days(user, day, day, today).get(day)
 
 
 def open_days(user: User, today: dt.date) -> list[DayCell]:

@@ -58,6 +58,9 @@ def today_page(request: HttpRequest) -> HttpResponse:
     if req.user.person_id and not content:
         existing = WorkLog.objects.filter(person_id=req.user.person_id, day=day).first()
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
+    # Past its deadline (or not a day to write) the day shows its state and why, no form.
+    cell = selectors.day_cell(req.user, day, today)
+    closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
         request,
         "worklogs/today.html",
@@ -69,8 +72,37 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "open_days": selectors.open_days(req.user, today),
             "recent": selectors.my_logs(req.user),
             "policy": policy,
+            "cell": cell,
+            "closed": closed,
         },
     )
+
+
+def _closed_reason(cell: selectors.DayCell | None, today: dt.date, workdays: int) -> str:
+    """Why the log of the cell's day can no longer be written; empty when it can."""
+    if cell is None or cell.writable(today):
+        return ""
+    day = cell.day.isoformat()
+    if cell.state in ("written", "backfilled", "missing") and cell.deadline is not None:
+        if cell.state == "missing":
+            text = _(
+                "The log of %(day)s was not written. It could be written until %(deadline)s "
+                "(%(n)s working days after the day); that deadline has passed, so it can no "
+                "longer be written."
+            )
+        else:
+            text = _(
+                "The log of %(day)s could be changed until %(deadline)s (%(n)s working days "
+                "after the day); that deadline has passed, so it can no longer be changed."
+            )
+        return text % {"day": day, "deadline": cell.deadline.isoformat(), "n": workdays}
+    if cell.state == "future":
+        return _("%(day)s has not come yet; logs are written on the day or after.") % {"day": day}
+    if cell.state in ("rest", "written", "backfilled"):  # a log kept from a rest day
+        return _("%(day)s is not a working day; no log is needed.") % {"day": day}
+    return _("On %(day)s you held no assessed post or were on leave, so no log is needed.") % {
+        "day": day
+    }
 
 
 @login_required

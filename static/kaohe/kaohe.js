@@ -21,4 +21,8 @@
     var dialog = button && button.closest("dialog");
     if (dialog) dialog.close();
   });
+  // [data-autofocus]: a page that answers a form (a refusal's summary, a confirmation
+  // step) moves focus there, so screen readers read it and the keyboard starts there.
+  var first = document.querySelector("[data-autofocus]");
+  if (first) first.focus();
 })();

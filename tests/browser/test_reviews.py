@@ -43,15 +43,17 @@ def test_a_team_member_votes_and_the_admin_sees_progress(
         inputs.nth(i).fill(str(92 if i < 4 else 70 + i))
     expect(voter.locator("#high-left")).to_contain_text("超出名额")
     assert_fits_phone(voter)
-    voter.get_by_role("button", name="提交选票").click()
-    expect(voter.locator(".msg-error").first).to_contain_text("4 人得分在 90 分及以上")
+    voter.get_by_role("button", name="提交选票", exact=True).click()
+    expect(voter.locator("#ballot-problems")).to_contain_text("4 人得分在 90 分及以上")
+    expect(voter.locator("input[aria-invalid=true]")).to_have_count(4)
     assert not Participation.objects.exists()
     screenshot(voter, "ballot-refused")
 
     inputs = voter.locator("input.score")
     inputs.nth(3).fill("88")
     expect(voter.locator("#high-left")).to_contain_text("剩余 0 / 共 3")
-    voter.get_by_role("button", name="提交选票").click()
+    voter.get_by_role("button", name="提交选票", exact=True).click()
+    voter.get_by_role("button", name="确认提交选票").click()
     expect(voter.locator(".messages .msg-success")).to_contain_text("选票已提交")
     expect(voter.locator(".card").first).to_contain_text("已提交")
     assert sum(e.count for e in folded(q1).values()) == 11
@@ -106,7 +108,8 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
     # Only the visible part: a full-page screenshot leaves Chromium's layout stale and
     # the next click lands on the row above the button.
     voter.screenshot(path=str(screenshot_path("annual-ballot")))
-    voter.get_by_role("button", name="提交选票").click()
+    voter.get_by_role("button", name="提交选票", exact=True).click()
+    voter.get_by_role("button", name="确认提交选票").click()
     expect(voter.locator(".messages .msg-success")).to_contain_text("选票已提交")
     entries = folded(annual)
     assert sum(e.count for e in entries.values()) == 55

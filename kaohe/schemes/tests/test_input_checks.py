@@ -271,7 +271,9 @@ def test_the_schemes_page_shows_the_second_trunk_refusal(
     client_as: Callable[[str], Client],
 ) -> None:
     response = client_as("unit_admin").post(
-        reverse("schemes:list"), {"template": template.pk, "unit": world.bureau.pk}, follow=True
+        reverse("schemes:list"),
+        {"template": template.pk, "unit": world.bureau.pk},
+        follow=True,
     )
     assert "已有 2026 年考核方案" in response.content.decode()
     assert Scheme.objects.filter(unit=world.bureau, part="trunk", year=2026).count() == 1
