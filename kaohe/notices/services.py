@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import require_region_admin
+from kaohe.accounts.access import is_region_admin, require_region_admin
 from kaohe.accounts.models import Role, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
@@ -268,7 +268,11 @@ def signature(user: User) -> str:
     if person is not None:
         return person.name
     full = user.get_full_name().strip()
-    return full or _("the assessment office")
+    if full:
+        return full
+    if is_region_admin(user):
+        return _("the assessment office")
+    return _("the unit administrator")
 
 
 def region_admins(region_id: int) -> QuerySet[User]:

@@ -26,7 +26,7 @@ def robot() -> Iterator[Robot]:
     state: dict[str, Robot] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+        def do_POST(self) -> None:
             bot = state["robot"]
             length = int(self.headers.get("Content-Length", "0"))
             bot.received.append(json.loads(self.rfile.read(length)))
@@ -38,7 +38,7 @@ def robot() -> Iterator[Robot]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # keep the test output clean
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
