@@ -57,10 +57,12 @@ def _base(request: HttpRequest) -> str:
 def _reminder_result(request: HttpRequest, reminded: int, already: int) -> None:
     messages.success(
         request,
-        ngettext("%(n)s person was reminded.", "%(n)s people were reminded.", reminded)
-        % {"n": reminded}
-        + " "
-        + _("%(m)s had already been reminded today.") % {"m": already},
+        ngettext(
+            "%(n)s person was reminded; %(m)s had already been reminded today.",
+            "%(n)s people were reminded; %(m)s had already been reminded today.",
+            reminded,
+        )
+        % {"n": reminded, "m": already},
     )
 
 
