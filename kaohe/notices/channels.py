@@ -77,7 +77,7 @@ def _post_json(url: str, payload: dict[str, object]) -> None:
 
 
 def _message(text: str, url: str) -> str:
-    base = str(getattr(settings, "KAOHE_SITE_URL", "") or "").rstrip("/")
+    base: str = settings.KAOHE_SITE_URL
     return f"{text}\n{base}{url}" if url and base else text
 
 

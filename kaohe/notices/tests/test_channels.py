@@ -259,3 +259,20 @@ def test_deliveries_stay_in_their_region(
         assert client_as(persona).get(reverse("notices:deliveries")).status_code == 404
         assert client_as(persona).post(retry).status_code == 404
     assert robot.received == []
+
+
+def test_outside_messages_link_to_the_page_when_the_site_address_is_set(
+    world: World,
+    robot: Robot,
+    settings: Settings,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    settings.KAOHE_SITE_URL = "https://kaohe.example.gov.cn"
+    Channel.objects.create(region=world.region, name="群", kind=ChannelKind.WECOM, target=robot.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(
+            users=[world.users["cadre"]], text="结果已公布", url="/scoring/mine/", kind="t"
+        )
+    assert robot.received[0]["text"]["content"] == (
+        "结果已公布\nhttps://kaohe.example.gov.cn/scoring/mine/"
+    )
