@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import default_task_backend, task
+from django_tasks import TaskResultStatus, default_task_backend, task
 
 from kaohe.accounts.models import User
 from kaohe.core import clock
@@ -113,7 +113,9 @@ def daily_schedule(now: dt.datetime | None = None) -> bool:
         pass
     else:
         queued = DBTaskResult.objects.filter(
-            task_path=daily_job.module_path, status="READY", run_after__gt=now
+            task_path=daily_job.module_path,
+            status=TaskResultStatus.READY,
+            run_after__gt=now,
         )
         if queued.exists():
             return True
@@ -124,8 +126,10 @@ def daily_schedule(now: dt.datetime | None = None) -> bool:
 @task()
 def daily_job() -> dict[str, int]:
     """The daily check, then the next day's run queued: the worker keeps it going."""
-    result = daily_check(clock.today())
-    daily_schedule()
+    try:
+        result = daily_check(clock.today())
+    finally:
+        daily_schedule()  # a failing check must not end the chain
     return {
         "rounds_due": result.rounds_due,
         "reminded": result.reminded,

@@ -9,6 +9,7 @@ recorded the event that the notification reports.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -41,7 +42,8 @@ TEXT_MAX = Notification._meta.get_field("text").max_length or 300
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the `attempts`-th failed attempt."""
-    return min(RETRY_BASE * 2 ** max(0, attempts - 1), RETRY_CAP)
+    delay: dt.timedelta = RETRY_BASE * 2 ** max(0, attempts - 1)
+    return min(delay, RETRY_CAP)
 
 
 def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
@@ -103,8 +105,7 @@ def notify(
             )
         )
     for delivery in Delivery.objects.bulk_create(deliveries):
-        pk = delivery.pk
-        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+        transaction.on_commit(functools.partial(_enqueue, delivery.pk))
     return len(rows)
 
 

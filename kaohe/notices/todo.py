@@ -46,10 +46,8 @@ def _logs(user: User, today: dt.date) -> list[Task]:
     return tasks
 
 
-def _ballots(user: User) -> list[Task]:
+def _ballots(region_id: int, person_id: int) -> list[Task]:
     """Open rounds' units the person rates and has not voted in (four queries)."""
-    person_id = user.person_id
-    assert person_id is not None
     spans = list(
         Membership.objects.filter(person_id=person_id)
         .in_scope()
@@ -64,7 +62,7 @@ def _ballots(user: User) -> list[Task]:
         ).values_list("round_unit_id", flat=True)
     )
     candidates = (
-        RoundUnit.objects.filter(round__region_id=user.region_id, round__state=RoundState.OPEN)
+        RoundUnit.objects.filter(round__region_id=region_id, round__state=RoundState.OPEN)
         .filter(Q(unit_id__in=units) | Q(pk__in=extra))
         .select_related("round", "unit")
     )
@@ -95,12 +93,12 @@ def _ballots(user: User) -> list[Task]:
     return tasks
 
 
-def _proposals(user: User) -> list[Task]:
+def _proposals(user: User, region_id: int) -> list[Task]:
     """Computed quarters with grades the user's units have not proposed (one query)."""
     units = Unit.objects.filter(scope_of(user, PROPOSER_ROLES).unit_filter())
     rows = (
         QuarterResult.objects.filter(
-            run__region_id=user.region_id,
+            run__region_id=region_id,
             run__state=RunState.COMPUTED,
             unit__in=units,
             proposed_at__isnull=True,
@@ -136,10 +134,9 @@ def _returned(user: User) -> list[Task]:
     ]
 
 
-def _approvals(user: User) -> list[Task]:
+def _approvals(region_id: int) -> list[Task]:
     """What waits on the region office: submitted schemes, outside-rater proposals,
-    deliveries that failed (three queries)."""
-    region_id = user.region_id
+    deliveries that failed (four queries)."""
     tasks = [
         Task(
             "approve",
@@ -178,9 +175,8 @@ def _approvals(user: User) -> list[Task]:
     return tasks
 
 
-def _receipts(user: User) -> list[Task]:
+def _receipts(person_id: int) -> list[Task]:
     """Published results the person has not confirmed reading (two queries)."""
-    person_id = user.person_id
     quarters = QuarterResult.objects.filter(
         person_id=person_id, run__state=RunState.PUBLISHED, receipt_at__isnull=True
     ).values_list("pk", "run__year", "run__quarter")
@@ -208,18 +204,19 @@ def _receipts(user: User) -> list[Task]:
 
 def tasks_for(user: User, today: dt.date) -> list[Task]:
     """The user's open tasks, those with the nearest deadline first."""
-    if user.region_id is None:
+    region_id = user.region_id
+    if region_id is None:
         return []
     roles = roles_of(user)
     tasks: list[Task] = []
     if user.person_id is not None:
         tasks += _logs(user, today)
-        tasks += _ballots(user)
-        tasks += _receipts(user)
+        tasks += _ballots(region_id, user.person_id)
+        tasks += _receipts(user.person_id)
     if roles & PROPOSER_ROLES:
-        tasks += _proposals(user)
+        tasks += _proposals(user, region_id)
     if roles & ADMIN_ROLES:
         tasks += _returned(user)
     if is_region_admin(user):
-        tasks += _approvals(user)
+        tasks += _approvals(region_id)
     return sorted(tasks, key=lambda t: (t.deadline or dt.date.max, t.kind))

@@ -49,7 +49,7 @@ def test_a_ballot_closing_in_two_working_days_is_reminded_once(
 ) -> None:
     voter = big.users["B00"]
     Participation.objects.create(
-        round=q1, unit=big.bureau, rater=voter.person, submitted_on=dt.date(2026, 4, 2)
+        round=q1, unit=big.bureau, rater=big.people["b0"], submitted_on=dt.date(2026, 4, 2)
     )
     Notification.objects.all().delete()
     # Voting ends on Friday 10 April: not yet on Tuesday, on Wednesday, once.
