@@ -29,7 +29,8 @@ WEBHOOK_TIMEOUT = 10
 
 
 class DeliveryError(Exception):
-    """The channel refused or did not answer; `str(exc)` says how (for the admin)."""
+    """The channel refused or did not answer; `str(exc)` says how, translated (it is
+    shown to the office on the deliveries page)."""
 
 
 def dingtalk_signed_url(url: str, secret: str, now_ms: int | None = None) -> str:
@@ -49,7 +50,7 @@ def robot_payload(text: str) -> dict[str, object]:
 
 def _post_json(url: str, payload: dict[str, object]) -> None:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise DeliveryError("only http and https webhook URLs are allowed")
+        raise DeliveryError(_("Only http and https webhook URLs are allowed."))
     request = urllib.request.Request(  # noqa: S310  (scheme checked above)
         url,
         data=json.dumps(payload, ensure_ascii=False).encode(),
@@ -60,20 +61,23 @@ def _post_json(url: str, payload: dict[str, object]) -> None:
         with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}") from exc
+        raise DeliveryError(_("The robot answered HTTP %(code)s.") % {"code": exc.code}) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"no answer: {reason}") from exc
+        raise DeliveryError(_("No answer: %(reason)s") % {"reason": reason}) from exc
     # Both robots answer 200 with {"errcode": 0, "errmsg": "ok"}; anything else failed.
     try:
         answer = json.loads(body or b"{}")
     except ValueError as exc:
-        raise DeliveryError("the answer is not JSON") from exc
+        raise DeliveryError(_("The answer is not JSON.")) from exc
     if not isinstance(answer, dict):
-        raise DeliveryError("the answer is not a JSON object")
+        raise DeliveryError(_("The answer is not JSON."))
     errcode = answer.get("errcode", 0)
     if errcode != 0:
-        raise DeliveryError(f"errcode {errcode}: {str(answer.get('errmsg', ''))[:200]}")
+        raise DeliveryError(
+            _("The robot refused the message (errcode %(code)s: %(message)s).")
+            % {"code": errcode, "message": str(answer.get("errmsg", ""))[:200]}
+        )
 
 
 def _message(text: str, url: str) -> str:
@@ -105,7 +109,7 @@ def send_email(channel: Channel, text: str, url: str, addresses: Sequence[str]) 
             [EmailMessage(subject, body, sender, [address]) for address in addresses]
         )
     except OSError as exc:  # smtplib's errors are OSErrors
-        raise DeliveryError(f"mail server: {exc}") from exc
+        raise DeliveryError(_("The mail server failed: %(error)s") % {"error": exc}) from exc
 
 
 Sender = Callable[[Channel, str, str, Sequence[str]], None]

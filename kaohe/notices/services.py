@@ -144,7 +144,7 @@ def delivery_attempt(
         delivery.attempts += 1
         try:
             if not channel.enabled:
-                raise DeliveryError("the channel is disabled")
+                raise DeliveryError(_("The channel is disabled."))
             SENDERS[channel.kind](channel, delivery.text, delivery.url, _addresses(delivery))
         except DeliveryError as exc:
             delivery.last_error = str(exc)[:500]

@@ -91,7 +91,7 @@ def test_a_failed_delivery_is_retried_with_back_off_shown_and_sent_when_the_robo
         services.notify(users=[world.users["cadre"]], text="第一季度结果已公布", kind="test")
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.RETRYING
-    assert delivery.attempts == 1 and delivery.last_error == "HTTP 500"
+    assert delivery.attempts == 1 and delivery.last_error == "机器人返回 HTTP 500。"
     assert delivery.next_attempt_at is not None
     first_gap = delivery.next_attempt_at - timezone.now()
 
@@ -103,7 +103,7 @@ def test_a_failed_delivery_is_retried_with_back_off_shown_and_sent_when_the_robo
     assert services.deliveries_sweep(now=at) == 1
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.RETRYING and delivery.attempts == 2
-    assert delivery.last_error.startswith("errcode 310000")
+    assert delivery.last_error == "机器人拒收消息（errcode 310000：keywords not in content）。"
     assert delivery.next_attempt_at is not None
     second_gap = delivery.next_attempt_at - at
     assert second_gap > first_gap
@@ -111,7 +111,7 @@ def test_a_failed_delivery_is_retried_with_back_off_shown_and_sent_when_the_robo
     page = client_as("region_admin").get(reverse("notices:deliveries"))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "delivery-retrying" in html and "errcode 310000" in html
+    assert "delivery-retrying" in html and "机器人拒收消息（errcode 310000" in html
     assert robot.url not in html  # the webhook key is a secret
 
     robot.answer = {"errcode": 0, "errmsg": "ok"}
