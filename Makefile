@@ -23,6 +23,7 @@ $(VENV): $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_load
+	$(PY) manage.py notices_daily --schedule
 	@echo "kaohe: http://$(HOST):$(PORT)/"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaohe.reviews",
     "kaohe.schemes",
     "kaohe.scoring",
+    "kaohe.notices",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("KAOHE_MAX_FORM_FIELDS", 60000, minimum=1000)
 
 # A fixed "today" for training set-ups and tests (kaohe.core.clock); empty in production.
+# The site's address as users reach it, put under each email and group-robot message
+# (notices.channels); empty: the messages carry no link.
+KAOHE_SITE_URL = env_str("KAOHE_SITE_URL").rstrip("/")
 _today = env_str("KAOHE_TODAY")
 try:
     KAOHE_TODAY = dt.date.fromisoformat(_today) if _today else None

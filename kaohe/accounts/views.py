@@ -15,6 +15,7 @@ from kaohe.accounts.selectors import home_summary
 from kaohe.accounts.services import user_password_change
 from kaohe.core import clock
 from kaohe.core.http import AuthedRequest
+from kaohe.notices.todo import tasks_for
 
 login_view = auth_views.LoginView.as_view(
     template_name="accounts/login.html", redirect_authenticated_user=True
@@ -25,8 +26,11 @@ logout_view = auth_views.LogoutView.as_view()
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
-    summary = home_summary(req.user, clock.today())
-    return render(request, "accounts/home.html", {"summary": summary})
+    today = clock.today()
+    summary = home_summary(req.user, today)
+    # Open tasks (notices.todo): a fixed number of queries whatever the roles.
+    tasks = tasks_for(req.user, today)
+    return render(request, "accounts/home.html", {"summary": summary, "tasks": tasks})
 
 
 @login_required

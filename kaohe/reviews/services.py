@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_admin, scope_of
@@ -24,6 +25,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
+from kaohe.notices.services import notify
 from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
 from kaohe.reviews import closing
 from kaohe.reviews.boxes import CastBallot, ballot_fold
@@ -245,10 +247,57 @@ def _transition(
     )
 
 
+def _rater_rows(round_: ReviewRound) -> tuple[QuerySet[Membership], QuerySet[ExtraRater]]:
+    """The memberships and outside raters behind the round's expected ballots."""
+    voting = RoundUnit.objects.filter(round=round_).exclude(
+        proposal__in=[
+            RoundUnit.Proposal.MISSING,
+            RoundUnit.Proposal.PROPOSED,
+            RoundUnit.Proposal.REJECTED,
+        ]
+    )
+    members = (
+        Membership.objects.filter(unit_id__in=voting.values("unit_id"))
+        .on(round_.period_end)
+        .in_scope()
+    )
+    extras = ExtraRater.objects.filter(
+        round_unit__round=round_, round_unit__proposal=RoundUnit.Proposal.APPROVED
+    )
+    return members, extras
+
+
+def round_raters(round_: ReviewRound) -> set[tuple[int, int]]:
+    """(unit, rater person) of every ballot the round expects: the in-scope members of
+    each voting unit on the period's last day, and the approved outside raters. Two
+    queries whatever the round's size."""
+    members, extras = _rater_rows(round_)
+    raters = set(members.values_list("unit_id", "person_id"))
+    raters.update(extras.values_list("round_unit__unit_id", "person_id"))
+    return raters
+
+
+def _notify_opened(round_: ReviewRound) -> None:
+    """Every rater of the round learns that voting is open (one query per table, no
+    list of ids sent: a province's round has hundreds of thousands of raters)."""
+    members, extras = _rater_rows(round_)
+    notify(
+        users=User.objects.filter(
+            Q(person_id__in=members.values("person_id"))
+            | Q(person_id__in=extras.values("person_id"))
+        ),
+        text=_("%(round)s is open for voting until %(day)s; please cast your ballot.")
+        % {"round": round_, "day": round_.ends_on.isoformat()},
+        url=reverse("reviews:mine"),
+        kind="round_open",
+    )
+
+
 @transaction.atomic
 def round_open(*, actor: User, round_: ReviewRound) -> None:
     _transition(actor, round_, RoundState.OPEN, {RoundState.DRAFT})
     weights_fix(round_)
+    _notify_opened(round_)
 
 
 @transaction.atomic
@@ -282,6 +331,7 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     RoundResult.objects.filter(round=round_).delete()
     Participation.objects.filter(round=round_).delete()
     weights_fix(round_)
+    _notify_opened(round_)  # everyone votes again
     audit_record(
         actor=actor,
         action="reviews.round.discard",

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
@@ -18,6 +19,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.numbers import number_check
 from kaohe.core.text import clean_text, visible_length
+from kaohe.notices.services import notify, region_admins, signature, unit_admins
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import lock_unit
 from kaohe.schemes.models import (
@@ -94,6 +96,31 @@ def _fitted(name: str) -> str:
 
 def _event(version: SchemeVersion, actor: User | None, state: str, note: str = "") -> None:
     SchemeEvent.objects.create(version=version, actor=actor, state=state, note=note[:500])
+
+
+def _notify_workflow(version: SchemeVersion, actor: User, state: str) -> None:
+    """Tell the other side of the workflow, signed with the actor's name (not the
+    login): a submission goes to the region office, a return or an approval to the
+    unit's administrators."""
+    scheme = version.scheme
+    if scheme.unit is None:
+        return  # a template is published by the office itself
+    values = {"scheme": scheme.name, "n": version.number, "name": signature(actor)}
+    if state == VersionState.SUBMITTED:
+        users = region_admins(scheme.region_id)
+        text = _("%(name)s submitted %(scheme)s (version %(n)s) for approval.") % values
+    elif state == VersionState.RETURNED:
+        users = unit_admins(scheme.unit)
+        text = _("%(scheme)s (version %(n)s) was returned for revision by %(name)s.") % values
+    else:
+        users = unit_admins(scheme.unit)
+        text = _("%(scheme)s (version %(n)s) was approved by %(name)s.") % values
+    notify(
+        users=users,
+        text=text,
+        url=reverse("schemes:version", args=[scheme.pk, version.number]),
+        kind=f"scheme_{state}",
+    )
 
 
 # ---------------------------------------------------------------- schemes and versions
@@ -609,6 +636,7 @@ def version_submit(*, actor: User, version: SchemeVersion, note: str = "") -> No
     version.state = VersionState.SUBMITTED
     version.save(update_fields=["state"])
     _event(version, actor, VersionState.SUBMITTED, note)
+    _notify_workflow(version, actor, VersionState.SUBMITTED)
     audit_record(
         actor=actor,
         action="schemes.version.submit",
@@ -643,6 +671,7 @@ def version_return(
     version.state = VersionState.RETURNED
     version.save(update_fields=["state"])
     _event(version, actor, VersionState.RETURNED, comment)
+    _notify_workflow(version, actor, VersionState.RETURNED)
     audit_record(
         actor=actor,
         action="schemes.version.return",
@@ -677,6 +706,7 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     version.approved_on = clock.today()
     version.save(update_fields=["state", "approved_on"])
     _event(version, actor, VersionState.APPROVED, note)
+    _notify_workflow(version, actor, VersionState.APPROVED)
     moved = _move_results(version, governed_before) if scheme.role == Scheme.Role.UNIT else 0
     audit_record(
         actor=actor,

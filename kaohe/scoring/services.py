@@ -27,8 +27,8 @@ from kaohe.accounts.models import Role, User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
-from kaohe.core.models import Notification
 from kaohe.core.text import clean_text, visible_length
+from kaohe.notices.services import notify
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -569,13 +569,14 @@ def quarter_confirm(*, actor: User, run: QuarterRun) -> None:
     _set_state(actor, run, RunState.CONFIRMED, {RunState.COMPUTED}, "scoring.quarter.confirm")
 
 
-def _notify_published(results: list[tuple[int, str]], text: str, url: str) -> None:
-    users = dict(
-        User.objects.filter(person_id__in=[p for p, _g in results]).values_list("person_id", "pk")
-    )
-    Notification.objects.bulk_create(
-        (Notification(user_id=users[p], text=text, url=url) for p, _g in results if p in users),
-        batch_size=5000,
+def _notify_published(results: models.QuerySet[Any], text: str, url: str, kind: str) -> None:
+    """Every person with a result learns it is published (a subquery: a province's
+    run holds hundreds of thousands of people)."""
+    notify(
+        users=User.objects.filter(person_id__in=results.values("person_id")),
+        text=text,
+        url=url,
+        kind=kind,
     )
 
 
@@ -585,10 +586,11 @@ def quarter_publish(*, actor: User, run: QuarterRun) -> None:
     from django.urls import reverse
 
     _notify_published(
-        list(run.results.values_list("person_id", "grade")),
+        run.results.all(),
         _("The results of %(period)s are published; please read and confirm yours.")
         % {"period": Period(run.year, run.quarter).label()},
         reverse("scoring:mine"),
+        "quarter_published",
     )
 
 
@@ -789,6 +791,15 @@ def annual_publish(*, actor: User, run: AnnualRun) -> None:
         RunState.PUBLISHED,
         {RunState.COMPUTED, RunState.CONFIRMED},
         "scoring.year.publish",
+    )
+    from django.urls import reverse
+
+    _notify_published(
+        run.results.all(),
+        _("The annual results of %(year)s are published; please read and confirm yours.")
+        % {"year": run.year},
+        reverse("scoring:mine"),
+        "year_published",
     )
 
 

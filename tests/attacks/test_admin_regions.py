@@ -29,6 +29,7 @@ from django.urls import reverse
 from kaohe.accounts.models import User
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.core.models import AuditEvent, WorkdayOverride
+from kaohe.notices.models import Channel
 from kaohe.org import services as org_services
 from kaohe.org.models import (
     Leave,
@@ -74,6 +75,12 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     )
     worklog_services.policy_for(region.pk)
     scoring_services.policy_for(region.pk)
+    Channel.objects.create(
+        region=region,
+        name="考核工作群",
+        kind="wecom",
+        target="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+    )
 
 
 @pytest.fixture

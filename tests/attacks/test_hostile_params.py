@@ -20,6 +20,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kaohe.notices.models import Channel, Delivery
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -108,6 +109,12 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         today=dt.date(2026, 4, 30),
     )
     version = drafted
+    channel = Channel.objects.create(
+        region=world.region, name="考核群", kind="wecom", target="http://127.0.0.1:9/robot"
+    )
+    delivery = Delivery.objects.create(
+        region=world.region, channel=channel, kind="test", text="通知", state="failed"
+    )
     result = QuarterResult.objects.filter(run=graded).first()
     assert result is not None
     assert ReviewRound.objects.filter(region=world.region).count() == 2
@@ -129,6 +136,7 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "content_type_id": "1",
         "id": str(world.users["cadre"].pk),
         "url": "nowhere/",
+        "delivery_id": str(delivery.pk),
     }
 
 
