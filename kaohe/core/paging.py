@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator[Any]):
     """A Paginator told its row count, so that it does not run a COUNT of its own when
     the page has counted already (a GROUP BY of several lists in one query)."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -76,7 +76,7 @@ def non_voter_rows(user: User, round_: ReviewRound) -> Iterator[Sequence[Any]]:
 
 @login_required
 @require_GET
-def non_voters_export(request: HttpRequest, round_id: int) -> HttpResponse:
+def non_voters_export(request: HttpRequest, round_id: int) -> HttpResponseBase:
     """From the round's page: the round's admins only (404 for anyone else), and only
     once voting has opened, when "not voted yet" means something."""
     req = AuthedRequest.of(request)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -184,7 +184,7 @@ def _annual_sheet(run: AnnualRun) -> SheetSpec:
 
 @login_required
 @require_GET
-def quarter_export(request: HttpRequest, run_id: int) -> HttpResponse:
+def quarter_export(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The office's download of a run's grades, from the run's page."""
     req = AuthedRequest.of(request)
     run = selectors.office_quarter_run(req.user, run_id)
@@ -209,7 +209,7 @@ def _proposal_scope(user: User, run_id: int, unit_id: int) -> tuple[QuarterRun, 
 
 @login_required
 @require_GET
-def proposal_export(request: HttpRequest, run_id: int, unit_id: int) -> HttpResponse:
+def proposal_export(request: HttpRequest, run_id: int, unit_id: int) -> HttpResponseBase:
     """A unit's grades in a run, for its head (or an admin over it), from the proposal page."""
     req = AuthedRequest.of(request)
     run, unit = _proposal_scope(req.user, run_id, unit_id)
@@ -219,7 +219,7 @@ def proposal_export(request: HttpRequest, run_id: int, unit_id: int) -> HttpResp
 
 @login_required
 @require_GET
-def annual_export(request: HttpRequest, run_id: int) -> HttpResponse:
+def annual_export(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The office's download of the year's results and rankings, from the year's page."""
     req = AuthedRequest.of(request)
     run = selectors.office_annual_run(req.user, run_id)

@@ -242,13 +242,13 @@ def my_results(user: User) -> tuple[list[QuarterResult], list[AnnualResult]]:
     """The user's own published results, newest first."""
     if user.person_id is None:
         return [], []
-    quarters = list(
+    quarters: list[QuarterResult] = list(
         QuarterResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
         .select_related("run", "unit")
         .annotate(rank_total=_unit_total())
         .order_by("-run__year", "-run__quarter")
     )
-    years = list(
+    years: list[AnnualResult] = list(
         AnnualResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
         .select_related("run", "unit")
         .annotate(rank_total=_tier_total())

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
@@ -60,7 +60,7 @@ FIGURES = (
 
 @login_required
 @require_GET
-def compliance_export(request: HttpRequest) -> HttpResponse:
+def compliance_export(request: HttpRequest) -> HttpResponseBase:
     req = AuthedRequest.of(request)
     if not selectors.oversight_units(req.user).exists():
         raise Http404

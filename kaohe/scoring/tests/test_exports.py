@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -89,7 +90,10 @@ def annual_run(
 def _queries(client: Client, url: str) -> tuple[int, bytes]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if isinstance(response, StreamingHttpResponse):
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
     assert response.status_code == 200, response.status_code
     return len(queries), body
 
