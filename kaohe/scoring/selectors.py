@@ -191,10 +191,21 @@ def tier_label(tier: str) -> str:
     return str(dict(RankTier.choices).get(tier, "—"))
 
 
+def _cents(value: Decimal | float) -> Decimal:
+    # SQLite's MAX over a decimal column comes back as a float ("98.9000000000000").
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def annual_tiers(run: AnnualRun) -> list[TierSummary]:
     """Each rank tier of the run with its head count, highest and lowest: one GROUP BY."""
     return [
-        TierSummary(item["tier"], tier_label(item["tier"]), item["n"], item["hi"], item["lo"])
+        TierSummary(
+            item["tier"],
+            tier_label(item["tier"]),
+            item["n"],
+            _cents(item["hi"]),
+            _cents(item["lo"]),
+        )
         for item in run.results.values("tier")
         .annotate(n=Count("id"), hi=Max("composite"), lo=Min("composite"))
         .order_by("tier")

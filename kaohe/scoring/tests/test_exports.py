@@ -186,6 +186,7 @@ def test_the_annual_rankings_show_every_tier_in_full_by_pages(
     first, _b = _queries(client, f"{url}?tier=staff")
     body = client.get(f"{url}?tier=staff&page=3").content.decode()
     assert "名次（共 120 人）" in body and "第 3 页，共 3 页" in body
+    assert "最高 98.90，最低 87.00" in body  # to the cent, whatever the database returns
     assert "新人119" in body and "新人0<" not in body  # the last of 120, on the last page
     last, _b = _queries(client, f"{url}?tier=staff&page=3")
     assert first == last
