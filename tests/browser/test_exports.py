@@ -82,9 +82,12 @@ def test_the_annual_rankings_page_to_the_end_and_download(
     assert download.suggested_filename == "测试区-2026年度-考核结果及排名.xlsx"
     path = tmp_path / "annual.xlsx"
     download.save_as(path)
-    with path.open("rb") as file, open_upload(
-        file, size=path.stat().st_size, limits=Limits(max_bytes=10**7, max_rows=1000)
-    ) as book:
+    with (
+        path.open("rb") as file,
+        open_upload(
+            file, size=path.stat().st_size, limits=Limits(max_bytes=10**7, max_rows=1000)
+        ) as book,
+    ):
         rows = [values for _n, values in book.rows()]
     assert len(rows) == 1 + 2 + 120 and rows[0][0] == "职级层次"
 
