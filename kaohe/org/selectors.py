@@ -191,10 +191,7 @@ def search_people(user: User, text: str, day: dt.date) -> QuerySet[Person]:
     return (
         visible_people(user)
         .filter(Q(name__icontains=text) | Q(staff_no=text))
-        .annotate(
-            unit_id=Subquery(current_unit.values("unit_id")[:1]),
-            unit_name=Subquery(current_unit.values("unit__name")[:1]),
-        )
+        .annotate(unit_name=Subquery(current_unit.values("unit__name")[:1]))
         .order_by("name", "staff_no")
     )
 

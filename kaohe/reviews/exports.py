@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaohe.accounts.models import User
+from kaohe.core import workbooks
 from kaohe.core.http import AuthedRequest
-from kaohe.core.workbooks import EXPORT_CHUNK, SheetSpec, export_name, xlsx_download
+from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
 from kaohe.org.models import Membership
 from kaohe.reviews import selectors
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
@@ -46,7 +47,7 @@ def non_voter_rows(user: User, round_: ReviewRound) -> Iterator[Sequence[Any]]:
         .values_list("unit__code", "unit__name", "person__staff_no", "person__name")
     )
     own = _("Member of the unit")
-    for row in members.iterator(chunk_size=EXPORT_CHUNK):
+    for row in members.iterator(chunk_size=workbooks.EXPORT_CHUNK):
         yield (*row, own)
     extras = (
         ExtraRater.objects.filter(
@@ -70,7 +71,7 @@ def non_voter_rows(user: User, round_: ReviewRound) -> Iterator[Sequence[Any]]:
         )
     )
     outside = _("Outside rater")
-    for row in extras.iterator(chunk_size=EXPORT_CHUNK):
+    for row in extras.iterator(chunk_size=workbooks.EXPORT_CHUNK):
         yield (*row, outside)
 
 

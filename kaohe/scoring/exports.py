@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaohe.accounts.models import User
+from kaohe.core import workbooks
 from kaohe.core.http import AuthedRequest
-from kaohe.core.workbooks import EXPORT_CHUNK, SheetSpec, export_name, xlsx_download
+from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
 from kaohe.org.models import Unit
 from kaohe.scoring import selectors
 from kaohe.scoring.explain import consequence_label, grade_label
@@ -75,7 +76,7 @@ def quarter_rows(run: QuarterRun, unit: Unit | None = None) -> Iterator[Sequence
         grade,
         tie,
         why,
-    ) in rows.iterator(chunk_size=EXPORT_CHUNK):
+    ) in rows.iterator(chunk_size=workbooks.EXPORT_CHUNK):
         yield (
             code,
             uname,
@@ -144,7 +145,7 @@ def annual_rows(run: AnnualRun) -> Iterator[Sequence[Any]]:
         grade,
         tie,
         consequences,
-    ) in rows.iterator(chunk_size=EXPORT_CHUNK):
+    ) in rows.iterator(chunk_size=workbooks.EXPORT_CHUNK):
         yield (
             selectors.tier_label(tier),
             rank,

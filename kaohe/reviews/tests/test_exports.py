@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kaohe.core import workbooks
 from kaohe.core.tests.downloads import read_download
 from kaohe.reviews import services
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundUnit
@@ -69,8 +70,9 @@ def test_the_region_admin_downloads_who_has_not_voted_per_unit(
 
 
 def test_the_download_reads_the_same_queries_for_more_people(
-    big: World, q1: ReviewRound, client_as: Callable[[str], Client]
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(workbooks, "EXPORT_CHUNK", 2)  # many fetches, never more queries
     client = client_as("region_admin")
     few, small = _export(client, q1)
     _approve_town(q1, big, "team", "cadre", "centre_cadre")

@@ -174,6 +174,19 @@ def test_the_year_downloads_results_and_rankings_by_tier(
     assert "staff" not in {r[0] for r in rows}
 
 
+def test_the_annual_download_reads_the_same_queries_for_more_rows(
+    world: World, client_as: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbooks, "EXPORT_CHUNK", 5)
+    client = client_as("region_admin")
+    small = annual_run(world, staff=2)
+    few, _body = _queries(client, reverse("scoring:annual_export", args=[small.pk]))
+    AnnualRun.objects.all().delete()
+    large = annual_run(world, staff=40, prefix="Z")
+    many, _body = _queries(client, reverse("scoring:annual_export", args=[large.pk]))
+    assert few == many
+
+
 def test_the_annual_rankings_show_every_tier_in_full_by_pages(
     world: World, client_as: Callable[[str], Client]
 ) -> None:
