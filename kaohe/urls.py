@@ -4,6 +4,7 @@ from django.urls import include, path
 from kaohe.accounts import views as account_views
 from kaohe.api import api
 from kaohe.core import views as core_views
+from kaohe.org import search as org_search
 
 admin.site.site_header = "kaohe 考核"
 admin.site.site_title = "kaohe"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("password/", account_views.password_change, name="password_change"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("org/", include("kaohe.org.urls")),
+    path("search/", org_search.search_page, name="search"),
     path("logs/", include("kaohe.worklogs.urls")),
     path("reviews/", include("kaohe.reviews.urls")),
     path("schemes/", include("kaohe.schemes.urls")),

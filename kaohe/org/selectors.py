@@ -9,7 +9,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from kaohe.accounts.access import ALL_ROLES, region_id_of, scope_of
@@ -157,3 +168,37 @@ def assessment_scope(
     if units is not None:
         qs = qs.filter(unit__in=units)
     return qs.select_related("person", "unit", "rank_level", "personnel_category")
+
+
+SEARCH_MAX_LENGTH = 50
+
+
+def search_people(user: User, text: str, day: dt.date) -> QuerySet[Person]:
+    """People the user may see whose name contains `text` or whose staff number is
+    exactly `text`, each with the visible unit they are in on `day` (`unit_name`, in
+    the same query). The staff number is matched through the (region, staff_no) unique
+    index; a name substring cannot use a B-tree index, and is bounded by the scope
+    filter and paging instead (docs/decisions.md, "Search for people and units")."""
+    text = text.strip()[:SEARCH_MAX_LENGTH]
+    if not text:
+        return Person.objects.none()
+    scope = scope_of(user)
+    current_unit = (
+        Membership.objects.filter(scope.unit_filter(prefix="unit__"), person=OuterRef("pk"))
+        .on(day)
+        .order_by("-valid_from")
+    )
+    return (
+        visible_people(user)
+        .filter(Q(name__icontains=text) | Q(staff_no=text))
+        .annotate(unit_name=Subquery(current_unit.values("unit__name")[:1]))
+        .order_by("name", "staff_no")
+    )
+
+
+def search_units(user: User, text: str) -> QuerySet[Unit]:
+    """Units the user may see whose name contains `text` or whose code is `text`."""
+    text = text.strip()[:SEARCH_MAX_LENGTH]
+    if not text:
+        return Unit.objects.none()
+    return visible_units(user).filter(Q(name__icontains=text) | Q(code=text)).order_by("path")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaohe.reviews import views
+from kaohe.reviews import exports, views
 
 app_name = "reviews"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("rounds/", views.rounds_page, name="rounds"),
     path("rounds/<id:round_id>/", views.round_page, name="round"),
+    path(
+        "rounds/<id:round_id>/not-voted.xlsx",
+        exports.non_voters_export,
+        name="non_voters_export",
+    ),
     path("rounds/<id:round_id>/units/<id:unit_id>/raters/", views.raters_page, name="raters"),
     path("rounds/<id:round_id>/units/<id:unit_id>/results/", views.results_page, name="results"),
 ]

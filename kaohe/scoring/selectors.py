@@ -6,13 +6,29 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Value, When
+from django.core.paginator import Page
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
-from kaohe.org.models import QuotaPool, Unit
+from kaohe.core.paging import CountedPaginator
+from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
@@ -194,62 +210,117 @@ def quarter_distribution(run: QuarterRun) -> tuple[list[Distribution], int]:
     return out, ties
 
 
-@dataclass
-class TierRanking:
+@dataclass(frozen=True)
+class TierSummary:
     tier: str
+    label: str
     count: int
     highest: Decimal
     lowest: Decimal
-    top: list[AnnualResult]
 
 
-def annual_rankings(run: AnnualRun, limit: int = 10) -> list[TierRanking]:
-    """Within each rank tier across the region: the head of the ranking, highest and lowest."""
-    out = []
-    for item in (
-        run.results.values("tier")
+def tier_label(tier: str) -> str:
+    """A rank tier's Chinese name; a tier no longer among the choices shows as a dash,
+    never as its code."""
+    return str(dict(RankTier.choices).get(tier, "—"))
+
+
+def _cents(value: Decimal | float) -> Decimal:
+    # SQLite's MAX over a decimal column comes back as a float ("98.9000000000000").
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def annual_tiers(run: AnnualRun) -> list[TierSummary]:
+    """Each rank tier of the run with its head count, highest and lowest: one GROUP BY."""
+    return [
+        TierSummary(
+            item["tier"],
+            tier_label(item["tier"]),
+            item["n"],
+            _cents(item["hi"]),
+            _cents(item["lo"]),
+        )
+        for item in run.results.values("tier")
         .annotate(n=Count("id"), hi=Max("composite"), lo=Min("composite"))
         .order_by("tier")
-    ):
-        top = list(
-            run.results.filter(tier=item["tier"])
-            .select_related("person", "unit")
-            .order_by("rank_in_tier", "person_id")[:limit]
-        )
-        out.append(TierRanking(item["tier"], item["n"], item["hi"], item["lo"], top))
-    return out
+    ]
+
+
+RANKING_PAGE_SIZE = 50
+
+
+def annual_ranking_page(run: AnnualRun, tier: TierSummary, number: str | None) -> Page[Any]:
+    """One page of a tier's ranking, all of it reachable by paging: one query, the count
+    being the tier summary's (the (run, tier, composite) index serves it)."""
+    rows = (
+        run.results.filter(tier=tier.tier)
+        .select_related("person", "unit")
+        .order_by("rank_in_tier", "person_id")
+    )
+    return CountedPaginator(rows, RANKING_PAGE_SIZE, count=tier.count).get_page(number)
 
 
 def annual_distribution(run: AnnualRun) -> dict[str, int]:
     return dict(run.results.values("grade").annotate(n=Count("id")).values_list("grade", "n"))
 
 
+def _unit_total() -> Subquery:
+    """How many results the row's unit has in the row's run: the M of "rank N of M",
+    counted in the same query (the (run, unit) index serves it), not a query per row."""
+    same = QuarterResult.objects.filter(run_id=OuterRef("run_id"), unit_id=OuterRef("unit_id"))
+    return Subquery(
+        same.order_by().values("run_id").annotate(n=Count("id")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _tier_total() -> Subquery:
+    """How many results the row's rank tier has in the row's run (index (run, tier, …))."""
+    same = AnnualResult.objects.filter(run_id=OuterRef("run_id"), tier=OuterRef("tier"))
+    return Subquery(
+        same.order_by().values("run_id").annotate(n=Count("id")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def my_results(user: User) -> tuple[list[QuarterResult], list[AnnualResult]]:
     """The user's own published results, newest first."""
     if user.person_id is None:
         return [], []
-    quarters = list(
+    quarters: list[QuarterResult] = list(
         QuarterResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
         .select_related("run", "unit")
+        .annotate(rank_total=_unit_total())
         .order_by("-run__year", "-run__quarter")
     )
-    years = list(
+    years: list[AnnualResult] = list(
         AnnualResult.objects.filter(person_id=user.person_id, run__state=RunState.PUBLISHED)
         .select_related("run", "unit")
+        .annotate(rank_total=_tier_total())
         .order_by("-run__year")
     )
     return quarters, years
 
 
 def my_result(user: User, kind: str, result_id: int) -> QuarterResult | AnnualResult:
-    model = QuarterResult if kind == "quarter" else AnnualResult
     if user.person_id is None:
         raise Http404
-    result = (
-        model.objects.filter(pk=result_id, person_id=user.person_id, run__state=RunState.PUBLISHED)
-        .select_related("run", "unit")
-        .first()
-    )
+    mine = Q(pk=result_id, person_id=user.person_id, run__state=RunState.PUBLISHED)
+    result: QuarterResult | AnnualResult | None
+    if kind == "quarter":
+        result = (
+            QuarterResult.objects.filter(mine)
+            .select_related("run", "unit")
+            .annotate(rank_total=_unit_total())
+            .first()
+        )
+    else:
+        result = (
+            AnnualResult.objects.filter(mine)
+            .select_related("run", "unit")
+            .annotate(rank_total=_tier_total())
+            .first()
+        )
     if result is None or user.person_id is None:
         raise Http404
     return result

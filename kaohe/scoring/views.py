@@ -188,13 +188,23 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
             queue_problems(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
     distribution = selectors.annual_distribution(run)
+    # Every tier's head count and range; one tier's ranking shown, paged to its end.
+    tiers = selectors.annual_tiers(run)
+    chosen = next((t for t in tiers if t.tier == request.GET.get("tier")), None)
+    chosen = chosen or (tiers[0] if tiers else None)
     return render(
         request,
         "scoring/annual.html",
         {
             "run": run,
             "distribution": [(grade_label(g), n) for g, n in sorted(distribution.items())],
-            "rankings": selectors.annual_rankings(run),
+            "tiers": tiers,
+            "tier": chosen,
+            "ranking": (
+                selectors.annual_ranking_page(run, chosen, request.GET.get("page"))
+                if chosen
+                else None
+            ),
             "states": RunState,
         },
     )

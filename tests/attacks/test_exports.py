@@ -1,0 +1,114 @@
+"""Every Excel download is scoped exactly like its page: 404 outside, whoever asks.
+
+Tried: another region's administrator with this region's ids, a cadre, and a unit
+head asking for another unit's (or the whole region's) grades; the search never
+shows another region's person, whatever is typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kaohe.reviews.models import ReviewRound, RoundState, RoundUnit
+from kaohe.scoring.models import RunState
+from kaohe.scoring.tests.test_exports import annual_run, quarter_run
+from kaohe.testing import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _urls(world: World) -> dict[str, str]:
+    qrun = quarter_run(world, state=RunState.PUBLISHED)
+    arun = annual_run(world, staff=2, state=RunState.PUBLISHED)
+    round_ = ReviewRound.objects.create(
+        region=world.region,
+        year=2026,
+        number=1,
+        state=RoundState.OPEN,
+        starts_on=dt.date(2026, 4, 1),
+        ends_on=dt.date(2026, 4, 10),
+    )
+    for unit in (world.bureau, world.centre, world.town):
+        RoundUnit.objects.create(round=round_, unit=unit)
+    return {
+        "quarter": reverse("scoring:quarter_export", args=[qrun.pk]),
+        "bureau": reverse("scoring:proposal_export", args=[qrun.pk, world.bureau.pk]),
+        "town": reverse("scoring:proposal_export", args=[qrun.pk, world.town.pk]),
+        "annual": reverse("scoring:annual_export", args=[arun.pk]),
+        "non_voters": reverse("reviews:non_voters_export", args=[round_.pk]),
+        "compliance_bureau": reverse("worklogs:compliance_export") + f"?unit={world.bureau.pk}",
+        "compliance_town": reverse("worklogs:compliance_export") + f"?unit={world.town.pk}",
+    }
+
+
+REFUSED = {
+    # Another region's office: none of this region's ids lead anywhere.
+    "other_admin": [
+        "quarter",
+        "bureau",
+        "town",
+        "annual",
+        "non_voters",
+        "compliance_bureau",
+        "compliance_town",
+    ],
+    # A cadre downloads nothing, not even their own unit's grades.
+    "cadre": [
+        "quarter",
+        "bureau",
+        "town",
+        "annual",
+        "non_voters",
+        "compliance_bureau",
+        "compliance_town",
+    ],
+    # The bureau's head: not another unit's grades, not the region's, no ballot lists.
+    "unit_head": ["quarter", "town", "annual", "non_voters", "compliance_town"],
+    # The bureau's administrator: not the town, not the office's downloads.
+    "unit_admin": ["quarter", "town", "annual", "compliance_town"],
+}
+ALLOWED = {
+    "region_admin": list(REFUSED["other_admin"]),
+    "unit_head": ["bureau", "compliance_bureau"],
+    "unit_admin": ["bureau", "non_voters", "compliance_bureau"],
+}
+
+
+def test_each_download_is_refused_outside_its_pages_scope(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    urls = _urls(world)
+    for persona, names in REFUSED.items():
+        client = client_as(persona)
+        for name in names:
+            assert client.get(urls[name]).status_code == 404, (persona, name)
+    for persona, names in ALLOWED.items():
+        client = client_as(persona)
+        for name in names:
+            response = client.get(urls[name])
+            assert response.status_code == 200, (persona, name)
+            assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    for url in _urls(world).values():
+        response = client_as("public").get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("q", ["孙丽", "孙", "T0008", "邻区", "D001", "%", "_"])
+def test_the_search_never_shows_another_regions_person_or_unit(
+    world: World, client_as: Callable[[str], Client], q: str
+) -> None:
+    foreign = reverse("org:person", args=[world.people["foreign"].pk])
+    foreign_unit = reverse("org:unit", args=[world.foreign_unit.pk])
+    for persona in ("region_admin", "unit_admin", "unit_head", "cadre", "supervisor"):
+        page = client_as(persona).get(reverse("search"), {"q": q}).content.decode()
+        assert foreign not in page and foreign_unit not in page, (persona, q)
