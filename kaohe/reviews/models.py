@@ -34,7 +34,7 @@ SCORE_CEILING = 1000  # a ballot score is a small whole number; tallies sum them
 class RaterPlan(models.Model):
     """Weights of the rater groups for one unit type in one region (default 4:3:3)."""
 
-    region = models.ForeignKey("org.Region", on_delete=models.CASCADE)
+    region = models.ForeignKey("org.Region", on_delete=models.CASCADE, verbose_name=_("region"))
     unit_type = models.CharField(_("unit type"), max_length=32, choices=UnitType.choices)
     leader_weight = models.PositiveSmallIntegerField(_("leader rating weight"), default=40)
     team_weight = models.PositiveSmallIntegerField(_("peer rating weight"), default=30)
@@ -96,7 +96,9 @@ class ReviewRound(models.Model):
         MONTHLY = "monthly", _("Monthly")
         ANNUAL = "annual", _("Annual democratic evaluation")  # 德能勤绩廉, number 1
 
-    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "org.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
     year = models.PositiveSmallIntegerField(
         _("year"),
         validators=[

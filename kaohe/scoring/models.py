@@ -21,7 +21,9 @@ class ScoringPolicy(models.Model):
         HALF_UP = "half_up", _("Round half up")
         CEILING = "ceiling", _("Round up")
 
-    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    region = models.OneToOneField(
+        "org.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region")
+    )
     evaluation_weight = models.DecimalField(
         _("rating share of the quarterly score (%)"),
         max_digits=5,
@@ -225,11 +227,15 @@ class AnnualResult(_Result):
 class UnitAnnualScore(models.Model):
     """The unit's annual comprehensive result, entered until unit performance exists."""
 
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    score = models.DecimalField(max_digits=6, decimal_places=2)
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
 
     class Meta:
+        verbose_name = _("unit annual result")
+        verbose_name_plural = _("unit annual results")
         constraints = [
             models.UniqueConstraint(fields=["unit", "year"], name="uniq_unit_annual_score")
         ]
@@ -247,16 +253,24 @@ class PersonYearFlag(models.Model):
         INVESTIGATION = "investigation", _("Under investigation: grade pending")
         BAR = "bar", _("Other bar to 优秀")
 
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.CharField(max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("person's annual flag")
+        verbose_name_plural = _("people's annual flags")
         indexes = [models.Index(fields=["year", "kind"])]
 
     def __str__(self) -> str:

@@ -15,7 +15,9 @@ MAX_BACKFILL_WORKDAYS = 30
 class WorklogPolicy(models.Model):
     """Per-region rules for work records; every figure is the region's to change."""
 
-    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    region = models.OneToOneField(
+        "org.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region")
+    )
     log_min_chars = models.PositiveSmallIntegerField(_("daily log: minimum characters"), default=10)
     log_max_chars = models.PositiveSmallIntegerField(
         _("daily log: maximum characters"), default=300
