@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, QuerySet, Value, When
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
-from kaohe.org.models import QuotaPool, Unit
+from kaohe.core.numbers import in_places
+from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.services import PROPOSER_ROLES, policy_for
@@ -168,6 +169,10 @@ class TierRanking:
     lowest: Decimal
     top: list[AnnualResult]
 
+    @property
+    def tier_label(self) -> str:
+        return str(RankTier(self.tier).label) if self.tier in RankTier.values else self.tier
+
 
 def annual_rankings(run: AnnualRun, limit: int = 10) -> list[TierRanking]:
     """Within each rank tier across the region: the head of the ranking, highest and lowest."""
@@ -182,7 +187,11 @@ def annual_rankings(run: AnnualRun, limit: int = 10) -> list[TierRanking]:
             .select_related("person", "unit")
             .order_by("rank_in_tier", "person_id")[:limit]
         )
-        out.append(TierRanking(item["tier"], item["n"], item["hi"], item["lo"], top))
+        composite = AnnualResult._meta.get_field("composite")
+        assert isinstance(composite, DecimalField)
+        hi, lo = in_places(item["hi"], composite), in_places(item["lo"], composite)
+        assert hi is not None and lo is not None  # a tier listed has results
+        out.append(TierRanking(item["tier"], item["n"], hi, lo, top))
     return out
 
 
