@@ -72,4 +72,6 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.role} {self.unit_id or self.region_id}"
+        # Read in the audit log and the admin: names, not ids and codes.
+        where = self.unit if self.unit_id else self.region
+        return f"{self.user.get_username()} · {self.get_role_display()} · {where}"

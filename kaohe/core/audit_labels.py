@@ -8,7 +8,10 @@ a label here, so an action added later cannot reach the page as a raw code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
+from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -101,3 +104,78 @@ def action_label(action: str) -> str:
         if model is not None:
             return _(ADMIN_VERBS[parts[2]]) % {"model": model}
     return action
+
+
+# The keys services write into an audit row's details, as the page names them.
+DETAIL_KEYS: dict[str, str] = {
+    "unit": gettext_noop("Unit"),
+    "units": gettext_noop("Units"),
+    "year": gettext_noop("Year"),
+    "quarter": gettext_noop("Quarter"),
+    "kind": gettext_noop("Kind"),
+    "reason": gettext_noop("Reason"),
+    "ballots": gettext_noop("Ballots"),
+    "raters": gettext_noop("Raters"),
+    "people": gettext_noop("People"),
+    "fields": gettext_noop("Fields"),
+    "version": gettext_noop("Version"),
+    "username": gettext_noop("Username"),
+    "template": gettext_noop("Template"),
+    "trunk": gettext_noop("Trunk"),
+    "subtree": gettext_noop("Subtree"),
+    "role": gettext_noop("Role"),
+    "parent": gettext_noop("Parent unit"),
+    "note": gettext_noop("Note"),
+    "name": gettext_noop("Name"),
+    "day": gettext_noop("Day"),
+    "count": gettext_noop("Count"),
+    "comment": gettext_noop("Comment"),
+    "code": gettext_noop("Code"),
+    "changes": gettext_noop("Changes"),
+    "post": gettext_noop("Post"),
+    "rank_level": gettext_noop("Rank level"),
+    "personnel_category": gettext_noop("Personnel category"),
+    "leadership_role": gettext_noop("Leadership role"),
+    "status": gettext_noop("Status"),
+    "valid_from": gettext_noop("Valid from"),
+    "timeliness": gettext_noop("Timeliness"),
+    "direction": gettext_noop("Direction"),
+    "created": gettext_noop("Created"),
+    "chars": gettext_noop("Characters"),
+    "results_moved": gettext_noop("Results moved"),
+    "indicator_comments": gettext_noop("Indicator comments"),
+}
+
+
+def _choice_labels() -> dict[str, str]:
+    """Every value of our TextChoices → its label, so a stored value ("on_duty") in the
+    details reads as the page would show it (在岗)."""
+    labels: dict[str, str] = {}
+    pending: list[type] = [models.TextChoices]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("kaohe"):
+            for value, label in cls.choices:  # type: ignore[attr-defined]
+                labels.setdefault(str(value), str(label))
+    return labels
+
+
+def _value(value: Any, labels: dict[str, str]) -> str:
+    if isinstance(value, list | tuple):
+        return "、".join(_value(v, labels) for v in value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    text = str(value)
+    return labels.get(text, text)
+
+
+def detail_items(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """An audit row's details as (label, value) pairs for the page."""
+    labels = _choice_labels()
+    return [
+        (_(DETAIL_KEYS[k]) if k in DETAIL_KEYS else k, _value(v, labels))
+        for k, v in details.items()
+    ]
