@@ -155,7 +155,7 @@ def test_the_supervisor_reads_the_overseen_units_logs_but_does_not_comment(
     # From the compliance page, the town's people link to a feed that shows their logs.
     report = client.get(
         reverse("worklogs:compliance"),
-        {"unit": world.town.pk, "start": "2026-03-01", "end": "2026-03-31"},
+        {"unit": str(world.town.pk), "start": "2026-03-01", "end": "2026-03-31"},
     ).content.decode()
     person = world.people["town_cadre"].pk
     assert f"?person={person}" in report
