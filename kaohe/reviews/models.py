@@ -257,6 +257,8 @@ class RoundUnit(models.Model):
     others_weight = models.PositiveSmallIntegerField(null=True, editable=False)
 
     class Meta:
+        verbose_name = _("unit in a round")
+        verbose_name_plural = _("units in rounds")
         constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_round_unit")]
 
     def __str__(self) -> str:
@@ -274,6 +276,8 @@ class ExtraRater(models.Model):
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("outside rater")
+        verbose_name_plural = _("outside raters")
         constraints = [
             models.UniqueConstraint(fields=["round_unit", "person"], name="uniq_extra_rater")
         ]
@@ -292,6 +296,8 @@ class Participation(models.Model):
     submitted_on = models.DateField()
 
     class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_participation")
         ]
@@ -313,6 +319,8 @@ class DraftBallot(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("draft ballot")
+        verbose_name_plural = _("draft ballots")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_draft")
         ]
@@ -335,6 +343,8 @@ class BallotBox(models.Model):
     sealed = models.BinaryField()
 
     class Meta:
+        verbose_name = _("ballot box")
+        verbose_name_plural = _("ballot boxes")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater_group"], name="uniq_box")
         ]
@@ -394,6 +404,8 @@ class RoundResult(models.Model):
     dimensions = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("rating result")
+        verbose_name_plural = _("rating results")
         constraints = [
             models.UniqueConstraint(fields=["round", "target"], name="uniq_round_result")
         ]
@@ -438,6 +450,8 @@ class RoundEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("round event")
+        verbose_name_plural = _("round events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -113,6 +113,8 @@ class QuarterRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("quarter run")
+        verbose_name_plural = _("quarter runs")
         ordering = ["-year", "-quarter", "-number"]
         constraints = [
             models.UniqueConstraint(
@@ -164,6 +166,8 @@ class QuarterResult(_Result):
     receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("quarter result")
+        verbose_name_plural = _("quarter results")
         constraints = [
             models.UniqueConstraint(fields=["run", "person"], name="uniq_quarter_result")
         ]
@@ -186,6 +190,8 @@ class AnnualRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("annual run")
+        verbose_name_plural = _("annual runs")
         ordering = ["-year", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_annual_run")
@@ -214,6 +220,8 @@ class AnnualResult(_Result):
     receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("annual result")
+        verbose_name_plural = _("annual results")
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="uniq_annual_result")]
         indexes = [
             models.Index(fields=["run", "tier", "composite"]),
