@@ -81,7 +81,7 @@ SKIP = (
 )
 # Third-party names that no catalogue translates (an app's plain verbose_name).
 ALLOWED_PHRASES = ("Tasks Database Backend",)
-DOWNLOAD = re.compile(r"\.(xlsx|csv|pdf|zip)$|/export|/download", re.I)
+DOWNLOAD = re.compile(r"\.(xlsx|csv|pdf|zip)\b|export|download|excel", re.I)
 # English words that are names rather than untranslated text.
 ALLOWED_WORDS = {
     "kaohe",
@@ -210,7 +210,7 @@ def _normal(base: str, href: str) -> str | None:
     if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
         return None  # another host: never fetched
     path = parts.path
-    if any(path.startswith(s) for s in SKIP) or DOWNLOAD.search(path):
+    if any(path.startswith(s) for s in SKIP) or DOWNLOAD.search(f"{path}?{parts.query}"):
         return None
     if path.startswith("/admin/") and parts.query:
         return None  # the admin's sort, facet and filter links show the same words

@@ -34,14 +34,17 @@ def _sources() -> Iterator[Path]:
             yield path
 
 
-def _patterns(node: ast.expr) -> Iterator[str]:
-    """Regexes of the strings an expression can be: constants, both arms of `a if c else
-    b`, and f-strings with their free parts as wildcards."""
+def _patterns(node: ast.expr, constants: dict[str, ast.expr] | None = None) -> Iterator[str]:
+    """Regexes of the strings an expression can be: constants, module-level names bound to
+    one, both arms of `a if c else b`, and f-strings with their free parts as wildcards."""
+    constants = constants or {}
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         yield re.escape(node.value)
+    elif isinstance(node, ast.Name) and node.id in constants:
+        yield from _patterns(constants[node.id])
     elif isinstance(node, ast.IfExp):
-        yield from _patterns(node.body)
-        yield from _patterns(node.orelse)
+        yield from _patterns(node.body, constants)
+        yield from _patterns(node.orelse, constants)
     elif isinstance(node, ast.JoinedStr):
         pieces: list[list[str]] = [[]]
         for part in node.values:
@@ -59,6 +62,13 @@ def action_patterns() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in _sources():
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            target.id: node.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
         # Functions of this module taking `action`, and its position.
         takes: dict[str, int] = {}
         for fn in ast.walk(tree):
@@ -74,7 +84,7 @@ def action_patterns() -> dict[str, str]:
             if name in takes and len(call.args) > takes[name]:
                 exprs.append(call.args[takes[name]])
             for expr in exprs:
-                for pattern in _patterns(expr):
+                for pattern in _patterns(expr, constants):
                     plain = pattern.replace("\\", "")
                     # argparse's action="store_true" and the like are not audit actions.
                     if ACTION.match(plain) or "[a-z_]+" in pattern:

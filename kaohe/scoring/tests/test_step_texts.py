@@ -8,8 +8,10 @@ in the services — is checked without anyone updating a list here.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from collections import defaultdict
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,14 @@ def emitted_codes() -> dict[str, str]:
                 and isinstance(node.args[0].value, str)
             ):
                 code = node.args[0].value
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Step"
+                and node.args
+                and isinstance(node.args[0], ast.Attribute)
+            ):
+                code = _member(path, node.args[0])
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if (
@@ -65,7 +75,31 @@ def emitted_codes() -> dict[str, str]:
                 code = node.value
             if code is not None:
                 found.setdefault(code, f"{path.name}:{getattr(node, 'lineno', '?')}")
+    for code, where in _enum_codes().items():
+        found.setdefault(code, where)
     return found
+
+
+def _member(path: Path, node: ast.Attribute) -> str | None:
+    """Step(SomeEnum.MEMBER, …): the member's value, read from the imported module."""
+    module = importlib.import_module(f"kaohe.scoring.{path.stem}")
+    try:
+        value = eval(ast.unparse(node), vars(module))  # noqa: S307 - our own source
+    except Exception:  # not an enum member after all
+        return None
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def _enum_codes() -> dict[str, str]:
+    """Members of an enumeration of step codes in the engine (a class named …Step…)."""
+    from kaohe.scoring import engine
+
+    return {
+        str(member.value): f"engine.py:{cls.__name__}"
+        for cls in vars(engine).values()
+        if isinstance(cls, type) and issubclass(cls, Enum) and "Step" in cls.__name__
+        for member in cls
+    }
 
 
 def test_the_source_scan_finds_the_known_codes() -> None:
