@@ -233,7 +233,7 @@ class Person(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="people")
     staff_no = models.CharField(_("staff number"), max_length=32)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)  # 姓名; a thing's name is 名称
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,4 +36,9 @@ class Migration(migrations.Migration):
             name='region',
             field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='org.region', verbose_name='region'),
         ),
+        migrations.AlterField(
+            model_name='person',
+            name='name',
+            field=models.CharField(max_length=50, verbose_name='full name'),
+        ),
     ]
