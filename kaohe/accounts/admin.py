@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.accounts.services import role_grant, role_revoke
@@ -58,6 +59,16 @@ class RoleGrantAdmin(RegionScopedAdmin):
 
 class PasswordSetByAdminForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
     """A password an administrator typed is known to them: the holder must replace it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            # Django builds this help text by joining English HTML to a translated part,
+            # so no catalogue translates its warning.
+            self.fields["usable_password"].help_text = _(
+                "Whether the user can sign in with a password. If disabled, the current "
+                "password for this user will be lost."
+            )
 
     def save(self, commit: bool = True) -> Any:
         self.user.must_change_password = True

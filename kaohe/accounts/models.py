@@ -46,7 +46,10 @@ class RoleGrant(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     region = models.ForeignKey("org.Region", on_delete=models.CASCADE, verbose_name=_("region"))
@@ -54,7 +57,7 @@ class RoleGrant(models.Model):
         "org.Unit", null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("unit")
     )
     include_subunits = models.BooleanField(_("include subordinate units"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role grant")
@@ -69,4 +72,6 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.role} {self.unit_id or self.region_id}"
+        # Read in the audit log and the admin: names, not ids and codes.
+        where = self.unit if self.unit_id else self.region
+        return f"{self.user.get_username()} · {self.get_role_display()} · {where}"

@@ -1,30 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth.models import Group
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.core.models import AuditEvent, WorkdayOverride
+from kaohe.core.models import WorkdayOverride
 
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(RegionScopedAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ("created_at", "actor_name", "action", "object_repr")
-    list_filter = ("action",)
-    search_fields = ("actor_name", "object_repr", "action")
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# The audit log has its own page (/audit/: filters, Chinese labels for the actions); the
+# admin's list showed the stored codes. Django's groups grant nothing here (access is by
+# RoleGrant), and their page listed every permission in English.
+admin.site.unregister(Group)
 
 
 @admin.register(WorkdayOverride)

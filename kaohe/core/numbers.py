@@ -67,3 +67,15 @@ def number_check(model: type[models.Model], name: str, value: Decimal | int) -> 
 def _plain(number: Decimal) -> str:
     """1000.00 → "1000", 999.99 → "999.99": limits as a person writes them."""
     return f"{number.normalize():f}"
+
+
+def in_places(value: Decimal | None, field: models.DecimalField[Any, Any]) -> Decimal | None:
+    """An aggregate (Max, Min, Avg) of a decimal column, to the column's places.
+
+    Django quantizes a decimal column read back on SQLite but not an aggregate over it:
+    SQLite computes in floating point, so the page showed "最高 92.0200000000000，最低 0"
+    where PostgreSQL shows "92.02" and "0.00".
+    """
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))

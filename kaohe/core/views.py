@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from kaohe.core.audit_labels import action_label, detail_items
 from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
 from kaohe.core.models import Notification
 from kaohe.core.selectors import AuditFilter, audit_actions, audit_events
@@ -36,7 +37,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filter": flt,
-            "actions": audit_actions(req.user),
+            # Codes stay the filter's values (a prefix filter); people read the labels.
+            "actions": sorted(
+                ((a, action_label(a)) for a in audit_actions(req.user)), key=lambda a: a[1]
+            ),
+            "rows": [(e, action_label(e.action), detail_items(e.details)) for e in page],
             "errors": errors,
             "query": query.urlencode(),
         },

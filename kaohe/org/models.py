@@ -110,7 +110,9 @@ class Unit(models.Model):
     """A node of the unit tree. `path` is the chain of ancestor ids, so a subtree
     is one indexed prefix query (``path__startswith``) rather than a recursive walk."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="units", verbose_name=_("region")
+    )
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -153,7 +155,9 @@ class Unit(models.Model):
 class PilotUnitYear(models.Model):
     """The unit is a routine-assessment pilot (平时考核联系点) in `year` (R1.6)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="pilot_years")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="pilot_years", verbose_name=_("unit")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
 
     class Meta:
@@ -175,7 +179,9 @@ class QuotaPool(models.Model):
         MERGED = "merged", _("Merged into supervising department")
         JOINT = "joint", _("Joint assessment")
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="quota_pools")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="quota_pools", verbose_name=_("region")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -227,7 +233,7 @@ class Person(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="people")
     staff_no = models.CharField(_("staff number"), max_length=32)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)  # 姓名; a thing's name is 名称
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -360,8 +366,12 @@ class Membership(models.Model):
 class Leave(models.Model):
     """Recorded leave (sick, maternity, study …): days on leave need no work log."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="leaves")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="leaves", verbose_name=_("person")
+    )
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
     reason = models.CharField(_("reason"), max_length=100)

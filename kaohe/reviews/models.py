@@ -34,7 +34,7 @@ SCORE_CEILING = 1000  # a ballot score is a small whole number; tallies sum them
 class RaterPlan(models.Model):
     """Weights of the rater groups for one unit type in one region (default 4:3:3)."""
 
-    region = models.ForeignKey("org.Region", on_delete=models.CASCADE)
+    region = models.ForeignKey("org.Region", on_delete=models.CASCADE, verbose_name=_("region"))
     unit_type = models.CharField(_("unit type"), max_length=32, choices=UnitType.choices)
     leader_weight = models.PositiveSmallIntegerField(_("leader rating weight"), default=40)
     team_weight = models.PositiveSmallIntegerField(_("peer rating weight"), default=30)
@@ -96,7 +96,9 @@ class ReviewRound(models.Model):
         MONTHLY = "monthly", _("Monthly")
         ANNUAL = "annual", _("Annual democratic evaluation")  # 德能勤绩廉, number 1
 
-    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "org.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
     year = models.PositiveSmallIntegerField(
         _("year"),
         validators=[
@@ -255,6 +257,8 @@ class RoundUnit(models.Model):
     others_weight = models.PositiveSmallIntegerField(null=True, editable=False)
 
     class Meta:
+        verbose_name = _("unit in a round")
+        verbose_name_plural = _("units in rounds")
         constraints = [models.UniqueConstraint(fields=["round", "unit"], name="uniq_round_unit")]
 
     def __str__(self) -> str:
@@ -272,6 +276,8 @@ class ExtraRater(models.Model):
     person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("outside rater")
+        verbose_name_plural = _("outside raters")
         constraints = [
             models.UniqueConstraint(fields=["round_unit", "person"], name="uniq_extra_rater")
         ]
@@ -290,6 +296,8 @@ class Participation(models.Model):
     submitted_on = models.DateField()
 
     class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_participation")
         ]
@@ -311,6 +319,8 @@ class DraftBallot(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("draft ballot")
+        verbose_name_plural = _("draft ballots")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater"], name="uniq_draft")
         ]
@@ -333,6 +343,8 @@ class BallotBox(models.Model):
     sealed = models.BinaryField()
 
     class Meta:
+        verbose_name = _("ballot box")
+        verbose_name_plural = _("ballot boxes")
         constraints = [
             models.UniqueConstraint(fields=["round", "unit", "rater_group"], name="uniq_box")
         ]
@@ -392,6 +404,8 @@ class RoundResult(models.Model):
     dimensions = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("rating result")
+        verbose_name_plural = _("rating results")
         constraints = [
             models.UniqueConstraint(fields=["round", "target"], name="uniq_round_result")
         ]
@@ -436,6 +450,8 @@ class RoundEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("round event")
+        verbose_name_plural = _("round events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -115,6 +115,8 @@ class SchemeVersion(models.Model):
     approved_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("scheme version")
+        verbose_name_plural = _("scheme versions")
         ordering = ["scheme", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "number"], name="uniq_version_number")
@@ -186,6 +188,8 @@ class Indicator(models.Model):
     )
 
     class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
         ordering = ["version", "parent_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="uniq_indicator_key")
@@ -206,6 +210,8 @@ class SchemeComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("scheme comment")
+        verbose_name_plural = _("scheme comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -224,6 +230,8 @@ class SchemeEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("scheme event")
+        verbose_name_plural = _("scheme events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -249,6 +257,8 @@ class IndicatorResult(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("indicator result")
+        verbose_name_plural = _("indicator results")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "person", "year", "quarter"], name="uniq_indicator_result"

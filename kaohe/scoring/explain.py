@@ -43,12 +43,25 @@ def consequence_label(code: str) -> str:
     return _(CONSEQUENCES.get(code, code))
 
 
+class _Figures(dict[str, str]):
+    """A step's figures; one missing (a step stored by an older engine) reads as a dash
+    instead of failing the whole page."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
 def _line(step: Mapping[str, Any]) -> str | None:
     code: str = step["code"]
-    f: dict[str, str] = dict(step.get("figures", {}))
+    f = _Figures(step.get("figures", {}))
     if "grade" in f:
         f["grade"] = grade_label(f["grade"])
     texts = {
+        "annual.role": (
+            _("Weighted as the unit's main leader.")
+            if f["role"] == "main"
+            else _("Weighted as a cadre other than the unit's main leader.")
+        ),
         "band": _("By score band, %(score)s is “%(grade)s”."),
         "quota": _(
             "The quota pool has %(count)s graded people; at most %(share)s%% may be 好, "
@@ -127,7 +140,8 @@ def explain(steps: Iterable[Mapping[str, Any]]) -> tuple[str, list[str]]:
         if any(s["code"] == "score" for s in steps)
         else _("Annual composite")
     )
-    headline = f"{label} {score} = " + " + ".join(parts) if parts else f"{label} {score}"
+    shown = "—" if score is None else score  # a run without a final score step
+    headline = f"{label} {shown} = " + " + ".join(parts) if parts else f"{label} {shown}"
     if extras:
         headline += "；" + "；".join(extras)
     lines = [line for line in (_line(s) for s in steps) if line]

@@ -26,7 +26,9 @@ class ScoringPolicy(models.Model):
         RANK = "rank", _("By rank within the pool's quota (the highest scores are 好)")
         BANDS = "bands", _("By score bands, then the pool's quota")
 
-    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    region = models.OneToOneField(
+        "org.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region")
+    )
     grading = models.CharField(
         _("grading rule"),
         max_length=8,
@@ -126,6 +128,8 @@ class QuarterRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("quarter run")
+        verbose_name_plural = _("quarter runs")
         ordering = ["-year", "-quarter", "-number"]
         constraints = [
             models.UniqueConstraint(
@@ -177,6 +181,8 @@ class QuarterResult(_Result):
     receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("quarter result")
+        verbose_name_plural = _("quarter results")
         constraints = [
             models.UniqueConstraint(fields=["run", "person"], name="uniq_quarter_result")
         ]
@@ -199,6 +205,8 @@ class AnnualRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("annual run")
+        verbose_name_plural = _("annual runs")
         ordering = ["-year", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_annual_run")
@@ -227,6 +235,8 @@ class AnnualResult(_Result):
     receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("annual result")
+        verbose_name_plural = _("annual results")
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="uniq_annual_result")]
         indexes = [
             models.Index(fields=["run", "tier", "composite"]),
@@ -240,11 +250,15 @@ class AnnualResult(_Result):
 class UnitAnnualScore(models.Model):
     """The unit's annual comprehensive result, entered until unit performance exists."""
 
-    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    score = models.DecimalField(max_digits=6, decimal_places=2)
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
 
     class Meta:
+        verbose_name = _("unit annual result")
+        verbose_name_plural = _("unit annual results")
         constraints = [
             models.UniqueConstraint(fields=["unit", "year"], name="uniq_unit_annual_score")
         ]
@@ -262,16 +276,24 @@ class PersonYearFlag(models.Model):
         INVESTIGATION = "investigation", _("Under investigation: grade pending")
         BAR = "bar", _("Other bar to 优秀")
 
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.CharField(max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("person's annual flag")
+        verbose_name_plural = _("people's annual flags")
         indexes = [models.Index(fields=["year", "kind"])]
 
     def __str__(self) -> str:

@@ -15,7 +15,9 @@ MAX_BACKFILL_WORKDAYS = 30
 class WorklogPolicy(models.Model):
     """Per-region rules for work records; every figure is the region's to change."""
 
-    region = models.OneToOneField("org.Region", on_delete=models.CASCADE, related_name="+")
+    region = models.OneToOneField(
+        "org.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region")
+    )
     log_min_chars = models.PositiveSmallIntegerField(_("daily log: minimum characters"), default=10)
     log_max_chars = models.PositiveSmallIntegerField(
         _("daily log: maximum characters"), default=300
@@ -127,6 +129,8 @@ class LogMonthTally(models.Model):
     backfilled = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("monthly log tally")
+        verbose_name_plural = _("monthly log tallies")
         constraints = [
             models.UniqueConstraint(fields=["person", "unit", "month"], name="uniq_log_tally")
         ]
@@ -144,6 +148,8 @@ class WorkLogRevision(models.Model):
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("work log revision")
+        verbose_name_plural = _("work log revisions")
         ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
@@ -191,6 +197,8 @@ class SummaryRevision(models.Model):
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("summary revision")
+        verbose_name_plural = _("summary revisions")
         ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
@@ -205,6 +213,8 @@ class LogRead(models.Model):
     read_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("log read receipt")
+        verbose_name_plural = _("log read receipts")
         constraints = [models.UniqueConstraint(fields=["log", "reader"], name="uniq_log_read")]
 
     def __str__(self) -> str:
@@ -218,6 +228,8 @@ class LogComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("log comment")
+        verbose_name_plural = _("log comments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

@@ -24,6 +24,9 @@ from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 from kaohe.worklogs.services import policy_for
 
 LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
+# Supervisors (督导组) inspect the units their grant covers: they read those units' logs
+# but do not comment on them (commenting is the leaders', `can_lead`).
+READER_ROLES = LEADER_ROLES | {Role.SUPERVISOR}
 OVERSIGHT_ROLES = frozenset(
     {Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER, Role.SUPERVISOR}
 )
@@ -51,8 +54,8 @@ def readable_logs_filter(user: User) -> Q:
     region = Q(region_id=region_id_of(user))
     mine = Q(person_id=user.person_id) if user.person_id else Q(pk__in=[])
     colleagues = Q(unit_id__in=_current_unit_ids(user))
-    leaders = scope_of(user, LEADER_ROLES).unit_filter(prefix="unit__")
-    return region & (mine | colleagues | leaders)
+    readers = scope_of(user, READER_ROLES).unit_filter(prefix="unit__")
+    return region & (mine | colleagues | readers)
 
 
 def can_lead(user: User, unit: Unit) -> bool:
@@ -113,8 +116,8 @@ def log_feed(user: User, flt: FeedFilter) -> QuerySet[WorkLog]:
 
 def feed_units(user: User) -> QuerySet[Unit]:
     """Units whose logs the user may browse, for the feed's unit filter."""
-    leaders = scope_of(user, LEADER_ROLES).unit_filter()
-    return Unit.objects.filter(Q(pk__in=_current_unit_ids(user)) | leaders).order_by("path")
+    readers = scope_of(user, READER_ROLES).unit_filter()
+    return Unit.objects.filter(Q(pk__in=_current_unit_ids(user)) | readers).order_by("path")
 
 
 def my_logs(user: User, limit: int = 10) -> list[WorkLog]:

@@ -296,6 +296,12 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "chart": chart,
             "all_units": selectors.oversight_units(req.user).order_by("path"),
+            # Names link to logs only where the viewer reads them (admins see figures).
+            "readable_units": (
+                set(selectors.feed_units(req.user).values_list("pk", flat=True))
+                if root_id
+                else set()
+            ),
             "not_written": not_written[:NOT_WRITTEN_SHOWN],
             "not_written_count": len(not_written),
             "today": today,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -102,6 +103,12 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
     assert excellent <= 2  # 14 in the merged pool × 20%
     page = client_as("region_admin").get(reverse("scoring:annual", args=[run.pk])).content.decode()
     assert "按职级排名" in page and "最高" in page
+    # Tiers by their names and figures to the column's two places, on every database.
+    assert "deputy_section_chief" not in page and "副科级" in page
+    tier = AnnualResult.objects.filter(run=run, tier="staff").order_by("-composite").first()
+    assert tier is not None and f"最高 {tier.composite}，" in page
+    assert re.search(r"最高 \d+\.\d\d，最低 \d+\.\d\d", page)
+    assert not re.search(r"\d\.\d{3,}", page)
     assert client_as("unit_head").get(reverse("scoring:annual", args=[run.pk])).status_code == 404
     services.annual_publish(actor=big.users["region_admin"], run=run)
     assert PersonYearFlag.objects.count() == 1

@@ -63,7 +63,7 @@ def test_the_visibility_matrix(
     for log, readers in (
         (bureau_log, READS_BUREAU),
         (centre_log, READS_CENTRE),
-        (town_log, {"cadre_other"}),
+        (town_log, {"cadre_other", "supervisor"}),  # the supervisor's grant is the town
     ):
         status = client.get(reverse("worklogs:history", args=[log.pk])).status_code
         can_read = persona in readers
@@ -144,3 +144,45 @@ def test_the_feed_query_count_does_not_grow_with_logs(
         LogRead.objects.create(log=log, reader=world.users["team_member"])
         LogComment.objects.create(log=log, author=world.users["unit_head"], content="好")
     assert count() == few
+
+
+def test_the_supervisor_reads_the_overseen_units_logs_but_does_not_comment(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    town_log = make_log(world, "town_cadre", "城关镇日志")
+    bureau_log = make_log(world, "cadre", "人社局日志")
+    client = client_as("supervisor")
+    # From the compliance page, the town's people link to a feed that shows their logs.
+    report = client.get(
+        reverse("worklogs:compliance"),
+        {"unit": str(world.town.pk), "start": "2026-03-01", "end": "2026-03-31"},
+    ).content.decode()
+    person = world.people["town_cadre"].pk
+    assert f"?person={person}" in report
+    feed = client.get(reverse("worklogs:feed"), {"person": person}).content.decode()
+    assert "城关镇日志" in feed
+    assert client.post(reverse("worklogs:read", args=[town_log.pk])).status_code == 302
+    comment = client.post(reverse("worklogs:comment", args=[town_log.pk]), {"content": "好"})
+    assert comment.status_code == 404 and not LogComment.objects.exists()
+    # Outside the grant: nothing in the feed, 404 on the log.
+    feed = client.get(reverse("worklogs:feed")).content.decode()
+    assert "人社局日志" not in feed
+    assert client.get(reverse("worklogs:history", args=[bureau_log.pk])).status_code == 404
+    assert (
+        client.get(reverse("worklogs:feed"), {"person": world.people["cadre"].pk})
+        .content.decode()
+        .count("人社局日志")
+        == 0
+    )
+
+
+def test_admins_see_figures_without_links_to_logs_they_cannot_read(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    make_log(world, "cadre", "人社局日志")
+    report = (
+        client_as("unit_admin")
+        .get(reverse("worklogs:compliance"), {"unit": world.bureau.pk})
+        .content.decode()
+    )
+    assert "张小明" in report and f"?person={world.people['cadre'].pk}" not in report
