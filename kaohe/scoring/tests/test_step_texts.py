@@ -73,6 +73,20 @@ def emitted_codes() -> dict[str, str]:
                 and DOTTED.match(node.value)
             ):
                 code = node.value
+            elif (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id.endswith("code")
+            ):
+                # band_code = "floor" if by_rank else "band": each literal is a code.
+                for leaf in ast.walk(node.value):
+                    if (
+                        isinstance(leaf, ast.Constant)
+                        and isinstance(leaf.value, str)
+                        and CODE.match(leaf.value)
+                    ):
+                        found.setdefault(leaf.value, f"{path.name}:{node.lineno}")
             if code is not None:
                 found.setdefault(code, f"{path.name}:{getattr(node, 'lineno', '?')}")
     for code, where in _enum_codes().items():
