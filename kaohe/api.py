@@ -6,9 +6,12 @@ OpenAPI schema at /api/openapi.json, browsable docs at /api/docs.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI, Schema
+from ninja.openapi.docs import Swagger
 from ninja.security import django_auth
 
 from kaohe.core.http import AuthedRequest
@@ -16,8 +19,27 @@ from kaohe.scoring import selectors
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import AnnualResult, QuarterResult
 
+
+class VendoredSwagger(Swagger):
+    """Swagger UI from our own static files (static/vendor/swagger-ui), started by an
+    external script: django-ninja's page loads it from a CDN, unpinned, with an inline
+    script, which the intranet cannot reach and our Content-Security-Policy forbids."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        context = {"swagger_settings": settings, "add_csrf": True}
+        return render(request, "api/docs.html", context)
+
+
 # django_auth uses the session and, for unsafe methods, Django's CSRF check.
-api = NinjaAPI(title="kaohe API", version="1", auth=django_auth, urls_namespace="api")
+api = NinjaAPI(
+    title="kaohe API",
+    version="1",
+    auth=django_auth,
+    urls_namespace="api",
+    # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io.
+    docs=VendoredSwagger(settings={"validatorUrl": None, "deepLinking": True}),
+)
 
 
 class ResultOut(Schema):

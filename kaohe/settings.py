@@ -169,9 +169,6 @@ if KAOHE_TRUSTED_PROXIES:
 # files, plus inline <script> blocks that carry the request's nonce
 # (`<script nonce="{{ request.csp_nonce }}">`); no inline styles or event handlers.
 CONTENT_SECURITY_POLICY = {
-    # The API docs page is django-ninja's, which loads Swagger UI from a CDN with an
-    # inline script; it gets a policy when Swagger UI is served from our static files.
-    "EXCLUDE_URL_PREFIXES": ["/api/docs"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],

@@ -107,11 +107,24 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         return redirect("scoring:quarter", run_id=run.pk)
     rows, ties = selectors.quarter_distribution(run)
     grades = [g.value for g in QUARTER_ORDER]
+    # Shares per unit, the largest share of the best grade first (static/kaohe/charts.js).
+    ranked = sorted(rows, key=lambda r: (-r.counts.get(grades[0], 0) / (r.total or 1), r.name))
     chart = {
-        "units": [r.name for r in rows],
+        "categories": [r.name for r in ranked],
         "series": [
-            {"name": grade_label(g), "data": [r.counts.get(g, 0) for r in rows]} for g in grades
+            {"name": grade_label(g), "data": [r.counts.get(g, 0) for r in ranked]} for g in grades
         ],
+        "stack": True,
+        "percent": True,
+    }
+    pools = selectors.quarter_pools(run)
+    pool_chart = {
+        "categories": [p.name for p in pools],
+        "series": [
+            {"name": _("Places for 好"), "data": [p.limit for p in pools]},
+            {"name": _("Rated 好"), "data": [p.good for p in pools]},
+        ],
+        "labels": True,
     }
     return render(
         request,
@@ -119,10 +132,11 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         {
             "run": run,
             "rows": rows,
-            "pools": selectors.quarter_pools(run),
+            "pools": pools,
             "ties": ties,
             "grades": [(g, grade_label(g)) for g in grades],
             "chart": chart,
+            "pool_chart": pool_chart,
             "states": RunState,
         },
     )

@@ -3,17 +3,27 @@
 Playwright's own browser download cannot work on the intranet, so we point it at
 the system chromium. Without chromium (a laptop) the tests skip and say why; CI
 sets KAOHE_REQUIRE_BROWSER=1 so a missing browser fails instead.
+
+Every browser test runs twice, at 375 x 812 (a phone) and at 1366 x 768 (an office
+desktop): the autouse `viewport` fixture is parametrized, and every context a test
+opens through `browser` (or the `page`/`phone` fixtures) gets that size whatever the
+test asks for. Every such context records the requests its pages make, and the test
+fails at teardown if any went to a host other than the live server (issue 13: the
+site must never load anything from elsewhere).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.testing import PASSWORD, World
@@ -21,14 +31,78 @@ from kaohe.testing import PASSWORD, World
 CHROMIUM = os.environ.get("KAOHE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1366, "height": 768}
+# URL schemes that never leave the machine.
+LOCAL_SCHEMES = {"data", "blob", "about"}
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make around it are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def foreign_requests(urls: list[str], origin: str) -> list[str]:
+    """The URLs among `urls` that go anywhere but `origin` (scheme://host:port)."""
+    own = urlsplit(origin)
+    foreign = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in LOCAL_SCHEMES:
+            continue
+        if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
+            foreign.append(url)
+    return foreign
+
+
+def assert_only_own_host(urls: list[str], origin: str) -> None:
+    foreign = foreign_requests(urls, origin)
+    assert not foreign, f"pages requested hosts other than {origin}:\n" + "\n".join(foreign)
+
+
+class RequestLog:
+    """Every URL requested by the pages of the contexts it watches."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("request", self._record)
+
+    def _record(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+
+class GuardedBrowser:
+    """The session's chromium, seen by one test: contexts at the test's viewport,
+    Chinese by default, their requests recorded; closed and checked at teardown."""
+
+    def __init__(self, browser: Browser, viewport: dict[str, int], log: RequestLog) -> None:
+        self._browser, self._viewport, self.log = browser, viewport, log
+        self.contexts: list[BrowserContext] = []
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        # The width is the suite's choice, not the test's: each test runs at both.
+        options["viewport"] = self._viewport
+        options.setdefault("locale", "zh-CN")
+        options.setdefault("device_scale_factor", 1)
+        context = self._browser.new_context(**options)
+        self.log.watch(context)
+        self.contexts.append(context)
+        return context
+
+    def new_page(self, **options: Any) -> Page:
+        return self.new_context(**options).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def close_all(self) -> None:
+        for context in self.contexts:
+            with contextlib.suppress(Exception):  # already closed by the test
+                context.close()
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         message = (
             f"chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
@@ -52,12 +126,36 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["375", "1366"], autouse=True)
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return cast(dict[str, int], request.param)
+
+
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1)
-    page = context.new_page()
-    yield page
-    context.close()
+def request_log() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture
+def browser(
+    chromium: Browser, viewport: dict[str, int], request_log: RequestLog, live_server: LiveServer
+) -> Iterator[Browser]:
+    guarded = GuardedBrowser(chromium, viewport, request_log)
+    # Typed as Browser: tests call new_context/new_page on it as on the real one.
+    yield cast(Browser, guarded)
+    guarded.close_all()
+    assert_only_own_host(request_log.urls, live_server.url)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    return browser.new_context().new_page()
+
+
+@pytest.fixture
+def phone(page: Page) -> Page:
+    """The older name of `page`, from when the suite ran at 375 px only."""
+    return page
 
 
 @pytest.fixture
@@ -72,18 +170,26 @@ def login(live_server: LiveServer, world: World) -> Callable[[Page, str], None]:
     return do
 
 
-def screenshot_path(name: str) -> Path:
+def screenshot_path(name: str, page: Page | None = None) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
+    if page is not None and page.viewport_size:
+        name = f"{name}-{page.viewport_size['width']}"
     return ARTIFACTS / f"{name}.png"
 
 
 def screenshot(page: Page, name: str) -> Path:
-    path = screenshot_path(name)
+    path = screenshot_path(name, page)
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def assert_fits_phone(page: Page) -> None:
-    """Nothing makes the page scroll sideways at 375 px (tables scroll in their own box)."""
+def assert_fits(page: Page) -> None:
+    """Nothing makes the page scroll sideways (wide tables scroll in their own box)."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"page is {width}px wide at {PHONE['width']}px"
+    size = page.viewport_size
+    assert size is not None
+    assert width <= size["width"], f"page is {width}px wide at {size['width']}px"
+
+
+# The older name, from when the suite ran at 375 px only.
+assert_fits_phone = assert_fits

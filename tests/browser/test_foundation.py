@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.org.models import Person
 from kaohe.testing import World, roster_row, roster_xlsx
-from tests.browser.conftest import assert_fits_phone, screenshot
+from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def test_a_unit_admin_imports_a_roster_and_sees_the_new_people(
     phone.get_by_role("button", name="导入").click()
     expect(phone.locator(".msg-success")).to_contain_text("新增人员 2 人")
     expect(phone.locator("#imported")).to_contain_text("周海燕")
-    assert_fits_phone(phone)
+    assert_fits(phone)
     screenshot(phone, "roster-import-done")
 
     phone.get_by_role("link", name="周海燕").click()
@@ -61,7 +61,7 @@ def test_a_unit_admin_imports_a_roster_and_sees_the_new_people(
     phone.goto(f"{live_server.url}/org/units/{world.centre.pk}/?date=2026-03-01")
     expect(phone.locator("table")).to_contain_text("郑子豪")
     expect(phone.locator("table")).to_contain_text("新录用")
-    assert_fits_phone(phone)
+    assert_fits(phone)
     assert Person.objects.filter(staff_no__in=["N100", "N101"]).count() == 2
 
 
@@ -89,7 +89,7 @@ def test_the_home_page_works_at_375_px(
     login(phone, persona)
     expect(phone.get_by_role("heading", level=1)).to_contain_text("您好")
     expect(phone.get_by_role("link", name="单位").first).to_be_visible()
-    assert_fits_phone(phone)
+    assert_fits(phone)
     screenshot(phone, f"home-{persona}")
 
 
@@ -99,7 +99,7 @@ def test_the_unit_tree_and_language_switch_work_on_a_phone(
     login(phone, "region_admin")
     phone.goto(f"{live_server.url}/org/units/")
     expect(phone.locator(".tree").first).to_contain_text("城关镇")
-    assert_fits_phone(phone)
+    assert_fits(phone)
     screenshot(phone, "unit-tree")
     phone.select_option("select[name=language]", "en")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Units")
@@ -110,7 +110,7 @@ def test_the_unit_tree_and_language_switch_work_on_a_phone(
 def test_an_english_browser_still_gets_chinese_first(
     browser: Browser, live_server: LiveServer, world: World
 ) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-US")
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")

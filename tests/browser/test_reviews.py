@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 from kaohe.reviews.models import Participation, ReviewRound
 from kaohe.reviews.tests.fixtures import folded
 from kaohe.testing import World
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot, screenshot_path
+from tests.browser.conftest import assert_fits, screenshot, screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,13 +24,13 @@ def test_a_team_member_votes_and_the_admin_sees_progress(
     q1: ReviewRound,
     login: Callable[[Page, str], None],
 ) -> None:
-    admin_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    admin_ctx = browser.new_context()
     admin = admin_ctx.new_page()
     login(admin, "region_admin")
     admin.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/")
     expect(admin.locator("#progress")).to_contain_text("0 / ")
 
-    voter_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    voter_ctx = browser.new_context()
     voter = voter_ctx.new_page()
     voter.on("dialog", lambda dialog: dialog.accept())
     login(voter, "team_member")
@@ -42,7 +42,7 @@ def test_a_team_member_votes_and_the_admin_sees_progress(
     for i in range(11):
         inputs.nth(i).fill(str(92 if i < 4 else 70 + i))
     expect(voter.locator("#high-left")).to_contain_text("超出名额")
-    assert_fits_phone(voter)
+    assert_fits(voter)
     voter.get_by_role("button", name="提交选票", exact=True).click()
     expect(voter.locator("#ballot-problems")).to_contain_text("4 人得分在 90 分及以上")
     expect(voter.locator("input[aria-invalid=true]")).to_have_count(4)
@@ -63,7 +63,7 @@ def test_a_team_member_votes_and_the_admin_sees_progress(
     html = admin.content()
     for value in ("92", "88", "75", "80"):
         assert f">{value}<" not in html
-    assert_fits_phone(admin)
+    assert_fits(admin)
     screenshot(admin, "round-progress")
     voter_ctx.close()
     admin_ctx.close()
@@ -89,7 +89,7 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
         cadence=ReviewRound.Cadence.ANNUAL,
     )
     services.round_open(actor=big.users["region_admin"], round_=annual)
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    ctx = browser.new_context()
     voter = ctx.new_page()
     voter.on("dialog", lambda dialog: dialog.accept())
     login(voter, "team_member")
@@ -104,10 +104,10 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
         person, column = divmod(i, 5)
         inputs.nth(i).fill(str(92 if person < 3 else 70 + person + column))
     expect(voter.locator("#high-left")).to_contain_text("剩余 0 / 共 3")
-    assert_fits_phone(voter)
+    assert_fits(voter)
     # Only the visible part: a full-page screenshot leaves Chromium's layout stale and
     # the next click lands on the row above the button.
-    voter.screenshot(path=str(screenshot_path("annual-ballot")))
+    voter.screenshot(path=str(screenshot_path("annual-ballot", voter)))
     voter.get_by_role("button", name="提交选票", exact=True).click()
     voter.get_by_role("button", name="确认提交选票").click()
     expect(voter.locator(".messages .msg-success")).to_contain_text("选票已提交")
@@ -117,16 +117,12 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
     ctx.close()
 
 
-@pytest.mark.parametrize(
-    "viewport", [PHONE, {"width": 1366, "height": 900}], ids=["375px", "1366px"]
-)
 def test_closed_results_show_nothing_below_k_in_chinese(
     browser: Browser,
     live_server: LiveServer,
     big: World,
     q1: ReviewRound,
     login: Callable[[Page, str], None],
-    viewport: dict[str, int],
 ) -> None:
     """Only the main leader votes: every score rests on one ballot, so none is shown and
     the page says why; the round page says that reopening collects every ballot again."""
@@ -140,7 +136,7 @@ def test_closed_results_show_nothing_below_k_in_chinese(
     services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=values)
     services.round_close(actor=big.users["region_admin"], round_=q1)
 
-    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    ctx = browser.new_context()
     page = ctx.new_page()
     login(page, "region_admin")
     page.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/units/{big.bureau.pk}/results/")
@@ -148,9 +144,8 @@ def test_closed_results_show_nothing_below_k_in_chinese(
     expect(page.locator("main")).to_contain_text("至少来自 3 张选票")
     for value in set(values.values()):
         expect(page.locator("#results")).not_to_contain_text(f"{value}.00")
-    if viewport == PHONE:
-        assert_fits_phone(page)
+    assert_fits(page)
     page.goto(f"{live_server.url}/reviews/rounds/{q1.pk}/")
     expect(page.locator("main")).to_contain_text("重新开放将作废本轮全部选票和结果")
-    screenshot(page, f"round-closed-{viewport['width']}")
+    screenshot(page, "round-closed")
     ctx.close()

@@ -16,7 +16,7 @@ from kaohe.schemes import services
 from kaohe.schemes.models import IndicatorResult, SchemeVersion, VersionState
 from kaohe.testing import World
 from kaohe.worklogs.models import Timeliness, WorkLog
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_build_submit_return_fix_approve(
     settings: Settings,
 ) -> None:
     settings.KAOHE_TODAY = dt.date(2026, 2, 10)
-    unit_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    unit_ctx = browser.new_context()
     unit = unit_ctx.new_page()
     login(unit, "unit_admin")
     unit.get_by_role("link", name="考核方案").click()
@@ -41,12 +41,12 @@ def test_build_submit_return_fix_approve(
     unit.get_by_role("button", name="创建草稿").click()
     expect(unit.locator("#version-state")).to_have_text("草稿")
     expect(unit.locator(".indicator-tree")).to_contain_text("完成任务")
-    assert_fits_phone(unit)
+    assert_fits(unit)
     unit.get_by_role("button", name="提交审批").click()
     expect(unit.locator("#version-state")).to_have_text("已提交")
     version_url = unit.url
 
-    office_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    office_ctx = browser.new_context()
     office = office_ctx.new_page()
     login(office, "region_admin")
     office.goto(version_url)
@@ -63,7 +63,7 @@ def test_build_submit_return_fix_approve(
     node.locator("input[name=description]").first.fill("按季度任务清单逐项计分，每项2分")
     node.get_by_role("button", name="保存").first.click()
     expect(unit.locator('.node[data-name="完成任务"] > .muted').first).to_contain_text("每项2分")
-    assert_fits_phone(unit)
+    assert_fits(unit)
     screenshot(unit, "scheme-fixed")
     unit.get_by_role("button", name="提交审批").click()
     expect(unit.locator("#version-state")).to_have_text("已提交")
@@ -71,7 +71,7 @@ def test_build_submit_return_fix_approve(
     office.goto(version_url)
     # Before approving, the reviewer sees which quarters the version would govern.
     expect(office.locator("#governs")).to_contain_text("自批准起执行于2026年第1–4季度")
-    assert_fits_phone(office)
+    assert_fits(office)
     office.get_by_role("button", name="批准", exact=True).click()
     expect(office.locator("#version-state")).to_have_text("已批准")
     expect(office.locator("#governs")).to_contain_text("2026年第1–4季度")
@@ -116,7 +116,7 @@ def test_an_assessor_links_a_work_log_as_evidence_on_a_phone(
     )
     report = WorkLog.objects.get(content="完成季度专项报告初稿")
     task = drafted.indicators.get(name="完成任务")
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = browser.new_context()
     page = context.new_page()
     login(page, "unit_head")
     page.goto(f"{live_server.url}/schemes/entry/{world.bureau.pk}/2026/1/")
@@ -125,7 +125,7 @@ def test_an_assessor_links_a_work_log_as_evidence_on_a_phone(
     page.get_by_role("button", name="全部保存").click()
     expect(page.locator(".messages")).to_contain_text("张小明「完成任务」：28.125 的小数超过两位")
     expect(cell).to_have_value("28.125")
-    assert_fits_phone(page)
+    assert_fits(page)
     assert not IndicatorResult.objects.filter(indicator=task, person=cadre).exists()
     cell.fill("28")
     page.get_by_role("button", name="全部保存").click()
@@ -141,7 +141,7 @@ def test_an_assessor_links_a_work_log_as_evidence_on_a_phone(
     dialog.get_by_label("搜索此人的工作日志").fill("专项报告")
     dialog.get_by_role("button", name="搜索").click()
     expect(dialog.locator(".ev-log")).to_have_count(1)
-    assert_fits_phone(page)
+    assert_fits(page)
     dialog.get_by_label("完成季度专项报告初稿").check()
     dialog.get_by_role("button", name="保存佐证").click()
     expect(dialog.get_by_role("status")).to_contain_text("新关联 1 篇")

@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.scoring.models import QuarterResult, QuarterRun
 from kaohe.testing import World
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +23,13 @@ def test_propose_confirm_and_explain(
     graded: QuarterRun,
     login: Callable[[Page, str], None],
 ) -> None:
-    head_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    head_ctx = browser.new_context()
     head = head_ctx.new_page()
     login(head, "unit_head")
     head.get_by_role("link", name="定等次").click()
     head.get_by_role("link", name="区人力资源和社会保障局").first.click()
     expect(head.locator("#quota-counter")).to_contain_text("本季度可评“好”5 人，剩余 0 人")
-    assert_fits_phone(head)
+    assert_fits(head)
     screenshot(head, "proposal-at-zero")
 
     # No place left: 好 is not offered to 褚磊 (90.5, sixth), the page offers only what saves.
@@ -53,7 +53,7 @@ def test_propose_confirm_and_explain(
     expect(head.locator("#quota-counter")).to_contain_text("剩余 0 人")
     assert QuarterResult.objects.filter(run=graded, grade="good").count() == 5
 
-    office_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    office_ctx = browser.new_context()
     office = office_ctx.new_page()
     login(office, "region_admin")
     office.goto(f"{live_server.url}/scoring/quarters/{graded.pk}/")
@@ -61,10 +61,10 @@ def test_propose_confirm_and_explain(
     expect(office.locator("#run-state")).to_have_text("已确认")
     office.get_by_role("button", name="公布").click()
     expect(office.locator("#run-state")).to_have_text("已公布")
-    assert_fits_phone(office)
+    assert_fits(office)
     screenshot(office, "quarter-published")
 
-    cadre_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    cadre_ctx = browser.new_context()
     cadre = cadre_ctx.new_page()
     login(cadre, "B05")  # 褚磊
     cadre.get_by_role("link", name="考核结果").click()
@@ -75,7 +75,7 @@ def test_propose_confirm_and_explain(
     )
     cadre.get_by_role("button", name="我已阅知考核结果").click()
     expect(cadre.locator(".msg-success").first).to_contain_text("已确认知晓")
-    assert_fits_phone(cadre)
+    assert_fits(cadre)
     screenshot(cadre, "explanation")
     for ctx in (head_ctx, office_ctx, cadre_ctx):
         ctx.close()

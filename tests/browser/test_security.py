@@ -17,11 +17,10 @@ from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import QuarterRun
 from kaohe.testing import PASSWORD, World
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1366, "height": 900}
 NEW = "Ziji-De-Mima-2026"
 
 # Recorded before any page script runs; a violation is also printed to the console.
@@ -99,12 +98,10 @@ def everything(
     }
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375px", "1366px"])
 def test_no_page_reports_a_csp_violation(
     browser: Browser,
     live_server: LiveServer,
     everything: dict[str, str],
-    viewport: dict[str, int],
 ) -> None:
     pages = {
         "region_admin": [
@@ -133,7 +130,7 @@ def test_no_page_reports_a_csp_violation(
     }
     violations: list[str] = []
     for username, paths in pages.items():
-        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        context = browser.new_context()
         page = context.new_page()
         watched = Watched(page, live_server.url)
         violations += watched.visit("/login/")
@@ -161,7 +158,7 @@ def test_a_cadre_changes_their_password_on_a_phone(
     phone.get_by_label("再次输入新密码").fill("Qx7!kz")
     phone.get_by_role("button", name="保存新密码").click()
     expect(phone.locator("#password-errors")).to_contain_text("密码太短，至少需要 10 个字符")
-    assert_fits_phone(phone)
+    assert_fits(phone)
     screenshot(phone, "password-refused")
 
     phone.get_by_label("当前密码").fill(PASSWORD)
@@ -191,5 +188,5 @@ def test_an_account_set_up_by_an_administrator_chooses_its_password_first(
     expect(phone.locator(".msg-success")).to_contain_text("密码已修改")
     phone.goto(f"{base}/logs/feed/")
     assert phone.url == f"{base}/logs/feed/"
-    assert_fits_phone(phone)
+    assert_fits(phone)
     screenshot(phone, "password-forced-done")

@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.testing import World
 from kaohe.worklogs.models import WorkLog
-from tests.browser.conftest import PHONE, assert_fits_phone, screenshot
+from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = dt.date(2026, 11, 20)  # a Friday; yesterday is Thursday 19 November
@@ -26,7 +26,7 @@ def test_write_backfill_read_and_comment(
     settings: Settings,
 ) -> None:
     settings.KAOHE_TODAY = TODAY
-    author_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    author_ctx = browser.new_context()
     author = author_ctx.new_page()
     login(author, "cadre")
     author.get_by_role("link", name="晒实绩").click()
@@ -41,14 +41,14 @@ def test_write_backfill_read_and_comment(
     author.get_by_role("button", name="提交").click()
     expect(author.locator(".msg-success")).to_contain_text("2026-11-19 的日志已保存")
     expect(author.locator(".log").first).to_contain_text("按时")
-    assert_fits_phone(author)
+    assert_fits(author)
     screenshot(author, "worklog-today")
     assert dict(WorkLog.objects.values_list("day", "timeliness")) == {
         TODAY: "on_time",
         dt.date(2026, 11, 19): "backfilled",
     }
 
-    head_ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    head_ctx = browser.new_context()
     head = head_ctx.new_page()
     login(head, "unit_head")
     head.get_by_role("link", name="单位日志").click()
@@ -66,7 +66,7 @@ def test_write_backfill_read_and_comment(
     expect(head.locator(".log", has_text="全区就业工作推进会").locator(".comment")).to_contain_text(
         "请抓好落实"
     )
-    assert_fits_phone(head)
+    assert_fits(head)
     screenshot(head, "worklog-feed-head")
 
     author.goto(f"{live_server.url}/logs/today/")
@@ -78,7 +78,7 @@ def test_write_backfill_read_and_comment(
     expect(author.locator("main")).to_contain_text("王建国 评论了您 2026-11-19 的日志")
     author.goto(f"{live_server.url}/logs/month/?month=2026-11")
     expect(author.locator('td[title="2026-11-19"]')).to_have_class("st-backfilled")
-    assert_fits_phone(author)
+    assert_fits(author)
     screenshot(author, "worklog-month")
     author_ctx.close()
     head_ctx.close()

@@ -1,0 +1,201 @@
+"""Issue 13 (GB/T 37668): axe-core finds no serious or critical violation on the main
+pages of every persona, at 375 px and at 1366 px.
+
+axe-core comes inside the axe-playwright-python wheel (`axe.min.js`) and is evaluated
+in the page from that local file: nothing is fetched, and the request guard of the
+`browser` fixture would fail the test if anything were.
+
+To add a page: append one (persona, builder) entry to PAGES; the builder gets the
+`Pages` data made below and returns the path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from kaohe.reviews import services as review_services
+from kaohe.reviews.models import ReviewRound, RoundUnit
+from kaohe.schemes import services as scheme_services
+from kaohe.schemes.models import SchemeVersion
+from kaohe.scoring import services as scoring_services
+from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
+from kaohe.testing import PASSWORD, World
+from kaohe.worklogs.models import Timeliness, WorkLog
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Serious and critical only, as the issue asks; moderate findings are printed too.
+FAILING = {"serious", "critical"}
+
+
+@dataclass
+class Pages:
+    world: World
+    quarter: QuarterRun
+    annual: AnnualRun
+    open_round: ReviewRound
+    closed_round: ReviewRound
+    ballot: RoundUnit
+    version: SchemeVersion
+    log: WorkLog
+    result: QuarterResult
+
+
+Builder = Callable[[Pages], str]
+
+PAGES: list[tuple[str, Builder]] = [
+    ("anonymous", lambda p: "/login/"),
+    ("cadre", lambda p: "/"),
+    ("cadre", lambda p: "/logs/today/"),
+    ("cadre", lambda p: "/logs/month/?month=2026-04"),
+    ("cadre", lambda p: "/logs/summaries/"),
+    ("cadre", lambda p: f"/logs/{p.log.pk}/history/"),
+    ("cadre", lambda p: "/reviews/"),
+    ("cadre", lambda p: "/scoring/mine/"),
+    ("cadre", lambda p: f"/scoring/mine/quarter/{p.result.pk}/"),
+    ("cadre", lambda p: "/notifications/"),
+    ("cadre", lambda p: "/password/"),
+    ("unit_head", lambda p: "/"),
+    ("unit_head", lambda p: "/logs/feed/"),
+    ("unit_head", lambda p: "/reviews/"),
+    ("unit_head", lambda p: f"/reviews/ballots/{p.ballot.pk}/"),
+    ("unit_head", lambda p: "/scoring/"),
+    ("unit_head", lambda p: f"/scoring/quarters/{p.quarter.pk}/units/{p.world.bureau.pk}/"),
+    ("unit_head", lambda p: f"/schemes/entry/{p.world.bureau.pk}/2026/1/"),
+    ("supervisor", lambda p: "/"),
+    ("supervisor", lambda p: "/logs/compliance/"),
+    ("unit_admin", lambda p: "/"),
+    ("unit_admin", lambda p: "/org/roster/"),
+    ("region_admin", lambda p: "/"),
+    ("region_admin", lambda p: "/logs/feed/"),
+    ("region_admin", lambda p: "/logs/compliance/"),
+    ("region_admin", lambda p: "/reviews/rounds/"),
+    ("region_admin", lambda p: f"/reviews/rounds/{p.open_round.pk}/"),
+    (
+        "region_admin",
+        lambda p: f"/reviews/rounds/{p.closed_round.pk}/units/{p.world.bureau.pk}/results/",
+    ),
+    ("region_admin", lambda p: "/schemes/"),
+    ("region_admin", lambda p: f"/schemes/{p.version.scheme_id}/v{p.version.number}/"),
+    ("region_admin", lambda p: "/scoring/"),
+    ("region_admin", lambda p: f"/scoring/quarters/{p.quarter.pk}/"),
+    ("region_admin", lambda p: f"/scoring/years/{p.annual.pk}/"),
+    ("region_admin", lambda p: "/org/units/"),
+    ("region_admin", lambda p: f"/org/units/{p.world.bureau.pk}/"),
+    ("region_admin", lambda p: f"/org/people/{p.world.people['cadre'].pk}/"),
+    ("region_admin", lambda p: "/audit/"),
+    ("region_admin", lambda p: "/notifications/"),
+    ("region_admin", lambda p: "/admin/"),
+]
+# Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
+# (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py
+# checks that it renders from our files.
+
+
+@pytest.fixture
+def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Settings) -> Pages:
+    """A year in progress: Q1 graded, confirmed and published, Q2's round open, the
+    year computed, an approved scheme, a month of logs."""
+    from kaohe.scoring.tests.test_annual import publish_quarters
+
+    settings.KAOHE_TODAY = dt.date(2026, 4, 30)
+    admin = big.users["region_admin"]
+    closed = ReviewRound.objects.get(year=2026, number=1, cadence="quarterly")
+    # The fixture's round holds results only; its results page needs the unit's entry.
+    RoundUnit.objects.create(round=closed, unit=big.bureau, leader_weight=30, team_weight=20)
+    scoring_services.quarter_confirm(actor=admin, run=graded)
+    scoring_services.quarter_publish(actor=admin, run=graded)
+    scheme_services.version_submit(actor=big.users["unit_admin"], version=drafted)
+    scheme_services.version_approve(actor=admin, version=drafted)
+    cadre = big.people["cadre"]
+    WorkLog.objects.bulk_create(
+        WorkLog(
+            region=big.region,
+            person=cadre,
+            unit=big.bureau,
+            day=dt.date(2026, 4, 1) + dt.timedelta(days=i),
+            content=f"日常窗口服务，办理社保业务第{i + 1}天",
+            timeliness=Timeliness.ON_TIME,
+        )
+        for i in range(0, 29, 2)
+    )
+    result = QuarterResult.objects.get(run=graded, person=cadre)
+    # Q2–Q4 published copies of Q1, so the year can be computed.
+    publish_quarters(big, graded)
+    annual = scoring_services.annual_compute(actor=admin, region=big.region, year=2026)
+    QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)
+    q2 = review_services.round_create(
+        actor=admin,
+        region=big.region,
+        year=2026,
+        number=1,  # the quarters' numbers are taken by the published copies above
+        starts_on=dt.date(2026, 4, 20),
+        ends_on=dt.date(2026, 5, 10),
+        cadence=ReviewRound.Cadence.ANNUAL,
+    )
+    review_services.round_open(actor=admin, round_=q2)
+    return Pages(
+        world=big,
+        quarter=graded,
+        annual=annual,
+        open_round=q2,
+        closed_round=closed,
+        ballot=RoundUnit.objects.get(round=q2, unit=big.bureau),
+        version=drafted,
+        log=WorkLog.objects.filter(person=cadre).latest("day"),
+        result=result,
+    )
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def serious(results: dict[str, Any]) -> list[str]:
+    """One line per failing node: rule, impact, what is wrong and where."""
+    lines = []
+    for violation in results.get("violations", []):
+        for node in violation["nodes"]:
+            impact = node.get("impact") or violation.get("impact")
+            if impact in FAILING:
+                lines.append(
+                    f"{violation['id']} ({impact}): {violation['help']}\n"
+                    f"    at {node['target']}: {node.get('failureSummary', '')[:300]}"
+                )
+    return lines
+
+
+def test_no_page_has_a_serious_accessibility_violation(
+    browser: Browser, live_server: LiveServer, pages: Pages
+) -> None:
+    axe = Axe()
+    found: list[str] = []
+    visited = 0
+    for persona, entries in groupby(PAGES, key=lambda entry: entry[0]):
+        page = browser.new_page()
+        if persona != "anonymous":
+            log_in(page, live_server.url, persona)
+        for _persona, build in entries:
+            path = build(pages)
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.status == 200, (persona, path, response)
+            results = axe.run(page).response
+            visited += 1
+            found += [f"{persona} {path}: {line}" for line in serious(results)]
+        page.context.close()
+    assert visited == len(PAGES)
+    assert not found, "\n".join(found)
