@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaohe.reviews",
     "kaohe.schemes",
     "kaohe.scoring",
+    "kaohe.plans",
 ]
 
 MIDDLEWARE = [

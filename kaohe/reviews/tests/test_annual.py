@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from pytest_django.fixtures import Settings
 from django.test import Client
 from django.urls import reverse
 
@@ -20,7 +21,8 @@ ASPECTS = [str(d) for d in ORG_ASPECTS]
 
 
 @pytest.fixture
-def annual(big: World) -> ReviewRound:
+def annual(big: World, settings: Settings) -> ReviewRound:
+    settings.KAOHE_TODAY = dt.date(2027, 1, 5)  # a voting day
     round_ = services.round_create(
         actor=big.users["region_admin"],
         region=big.region,
