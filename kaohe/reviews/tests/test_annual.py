@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from pytest_django.fixtures import Settings
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS as ORG_ASPECTS

@@ -9,9 +9,9 @@ from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards, services
 from kaohe.scoring.models import QuarterRun, UnitAnnualScore
-from kaohe.worklogs.rules import Period
 from kaohe.testing import World
 from kaohe.worklogs.models import WorklogPolicy
+from kaohe.worklogs.rules import Period
 
 RATINGS = {
     "周敏": 95,

@@ -14,10 +14,10 @@ from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersion
 from kaohe.schemes.selectors import versions_in_force, versions_in_force_many
 from kaohe.schemes.tests.fixtures import add
-from kaohe.scoring.tests.fixtures import declare_entries
 from kaohe.scoring import services
 from kaohe.scoring.indicators import indicator_parts
 from kaohe.scoring.models import QuarterResult
+from kaohe.scoring.tests.fixtures import declare_entries
 from kaohe.testing import World
 from kaohe.worklogs.models import WorklogPolicy
 from kaohe.worklogs.rules import Period
