@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from kaohe.accounts.access import ADMIN_ROLES, Scope, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock
-from kaohe.org.models import Unit
+from kaohe.org.models import Membership, Unit
 from kaohe.reviews.models import ReviewRound, RoundState
 from kaohe.reviews.selectors import Turnout, turnout
 from kaohe.schemes.selectors import EntryState, entry_state, entry_states
@@ -362,8 +362,11 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
         (r for r in rounds if r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == shown),
         None,
     )
+    # The units with someone assessed at the quarter's end, a page at a time.
+    assessed_there = Membership.objects.filter(unit=OuterRef("pk")).on(period.end).in_scope()
     unit_page = Paginator(
-        visible.order_by("path").only("pk", "name", "path"), UNITS_PER_PAGE
+        visible.filter(Exists(assessed_there)).order_by("path").only("pk", "name", "path"),
+        UNITS_PER_PAGE,
     ).get_page(page)
     entered, declared = entries[shown]
     run = runs.get(shown)
@@ -392,7 +395,7 @@ def _first_open_quarter(periods: list[PeriodPlan]) -> int:
 
 
 ENTRY_LABELS = {
-    EntryState.ENTERED: gettext_lazy("Entered"),
-    EntryState.DECLARED: gettext_lazy("Declared none"),
-    EntryState.MISSING: gettext_lazy("Missing"),
+    EntryState.ENTERED: gettext_lazy("Entries made"),
+    EntryState.DECLARED: gettext_lazy("Declared no entries"),
+    EntryState.MISSING: gettext_lazy("No entries yet"),
 }
