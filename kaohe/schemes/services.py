@@ -651,7 +651,9 @@ def entry_declare_empty(
     that the quarter can be computed without them (issue 13). The unit's assessors
     (its admins and head, the region office) declare; a unit with entries has
     nothing to declare."""
-    if not scope_of(actor, ASSESSOR_ROLES).covers_path(unit.path, unit.pk):
+    scope = scope_of(actor, ASSESSOR_ROLES)
+    # A region-wide grant covers every path: the region is checked apart.
+    if scope.region_id != unit.region_id or not scope.covers_path(unit.path, unit.pk):
         raise ApplicationError(_("Only the unit's administrators or head may declare this."))
     if not 1 <= quarter <= 4:
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
