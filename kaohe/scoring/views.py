@@ -158,6 +158,10 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "grades": [(g, grade_label(g)) for g in grades],
             "chart": chart,
             "states": RunState,
+            # Recomputing meets the compute's guards (a round reopened since, say).
+            "recompute_blockers": guards.quarter_blockers(run.region_id, run.year, run.quarter)
+            if run.state == RunState.COMPUTED
+            else [],
         },
     )
 

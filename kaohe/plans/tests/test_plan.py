@@ -143,5 +143,8 @@ def test_units_are_paged(big: World, client_as: Callable[[str], Client]) -> None
     first = client.get(URL + "?quarter=1").content.decode()
     second = client.get(URL + "?quarter=1&page=2").content.decode()
     assert "第 1 页，共 2 页" in first and "第 2 页，共 2 页" in second
-    rows = lambda html: html[html.index('id="plan-units"') :].count("<tr>") - 1  # noqa: E731
+
+    def rows(html: str) -> int:
+        return html[html.index('id="plan-units"') :].count("<tr>") - 1
+
     assert rows(first) == selectors.UNITS_PER_PAGE and rows(second) == 3

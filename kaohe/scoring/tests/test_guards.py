@@ -18,12 +18,14 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+from kaohe.reviews.selectors import turnout
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards, services
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
 from kaohe.testing import World
+from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 4, 30)
@@ -55,7 +57,7 @@ def test_a_quarter_is_not_computed_while_its_round_is_open(big: World, q1: Revie
         compute(big)
     message = refused.value.message
     # The open round by name, and how many ballots are outstanding (no one voted yet).
-    expected = guards.turnout(q1).expected
+    expected = turnout(q1).expected
     assert str(q1) in message and f"{expected} 张" in message and "2026-04-10" in message
     assert not QuarterRun.objects.exists()
 
@@ -116,7 +118,7 @@ def test_many_missing_units_are_counted_not_all_named(big: World) -> None:
             unit_kind=UnitKind.ADMINISTRATIVE,
         )
         _place(big, f"x{i}", f"新人{i}", unit, LeadershipRole.STAFF, "一般干部")
-    period = guards.Period(2026, 1)
+    period = Period(2026, 1)
     blocker = guards.entry_blocker(
         big.region.pk, period, guards.assessed_units(big.region.pk, period)
     )
