@@ -208,9 +208,10 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 reverse("schemes:entry_index"),
             )
         )
-        started = period.start <= today
+        # Computing is the next step once the quarter is over; before, nothing blocks it.
+        ended = period.end < today
         if run is None:
-            blockers = guards.quarter_blockers(region_id, year, q) if office and started else []
+            blockers = guards.quarter_blockers(region_id, year, q) if office and ended else []
             steps.append(
                 Step(
                     _("Compute"),
