@@ -288,3 +288,26 @@ def test_unit_results_count_only_assessed_units(big: World, graded: QuarterRun) 
     UnitAnnualScore.objects.create(unit=big.bureau, year=2026, score=Decimal(90))
     (units,) = [b for b in guards.annual_blockers(big.region.pk, 2026) if "单位考核结果" in b.text]
     assert "2 个单位" in units.text and "区人力资源和社会保障局" not in units.text
+
+
+def test_the_confirmation_and_overview_pages_read_a_fixed_number_of_queries(
+    big: World, graded: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("region_admin")
+    url = reverse("scoring:quarter_publish", args=[graded.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as publish:
+        client.get(url)
+    with CaptureQueriesContext(connection) as overview:
+        client.get(reverse("scoring:overview"))
+
+    # More pools (each unit its own) read the same queries.
+    QuarterResult.objects.filter(run=graded).update(pool_id=0)
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    # One more: the units' names, read once when some unit is a pool of its own.
+    assert len(again.captured_queries) == len(publish.captured_queries) + 1 <= 15
+    assert len(overview.captured_queries) <= 60
