@@ -470,24 +470,29 @@ def tells_nobody_apart(sheet: BallotSheet, clean: Mapping[tuple[int, str], int])
     )
 
 
+def voting_days_problem(round_: ReviewRound) -> str:
+    """Why today is not a voting day of the round ("" when it is): ballots are drafted
+    and submitted from its start to its end, both included."""
+    day = today()
+    if day < round_.starts_on:
+        return _("Voting in this round starts on %(day)s; come back then.") % {
+            "day": round_.starts_on.isoformat()
+        }
+    if day > round_.ends_on:
+        return _(
+            "Voting in this round ended on %(day)s, so ballots are no longer taken. "
+            "If you could not vote in time, ask the assessment office to extend it."
+        ) % {"day": round_.ends_on.isoformat()}
+    return ""
+
+
 def _check_open(round_unit: RoundUnit, rater: Person) -> None:
     round_ = ReviewRound.objects.select_for_update().get(pk=round_unit.round_id)
     if round_.state != RoundState.OPEN:
         raise ApplicationError(_("Voting is not open in this round."))
-    day = today()
-    if day < round_.starts_on:
-        raise ApplicationError(
-            _("Voting in this round starts on %(day)s; come back then.")
-            % {"day": round_.starts_on.isoformat()}
-        )
-    if day > round_.ends_on:
-        raise ApplicationError(
-            _(
-                "Voting in this round ended on %(day)s, so ballots are no longer taken. "
-                "If you could not vote in time, ask the assessment office to extend it."
-            )
-            % {"day": round_.ends_on.isoformat()}
-        )
+    problem = voting_days_problem(round_)
+    if problem:
+        raise ApplicationError(problem)
     if not round_unit.can_vote:
         raise ApplicationError(
             _("This unit's outside raters are not approved yet; voting has not started.")

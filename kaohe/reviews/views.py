@@ -60,6 +60,8 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
             "rows": [(p, cells[p.pk]) for p in sheet.targets],
             "dimensions": [(d, Dimension(d).label) for d in sheet.dimensions if d],
             "submitted": selectors.has_voted(req.user, round_unit),
+            # Said before the rater fills the ballot in, not only when it is refused.
+            "voting_days_problem": services.voting_days_problem(round_unit.round),
         },
     )
 

@@ -116,3 +116,14 @@ def test_the_round_page_extends_and_says_voting_is_over(
         url, {"action": "extend", "ends_on": "2026-05-20", "extend_reason": "部分人员出差"}
     )
     assert ReviewRound.objects.get(pk=q1.pk).ends_on == dt.date(2026, 4, 20)
+
+
+def test_the_ballot_page_says_when_voting_is_over_before_it_is_filled_in(
+    big: World, q1: ReviewRound, settings: Settings, client_as: Callable[[str], Client]
+) -> None:
+    url = reverse("reviews:ballot", args=[bureau_unit(q1, big).pk])
+    page = client_as("B00").get(url).content.decode()
+    assert "投票时间 2026-04-01 至 2026-04-10" in page and 'id="voting-days"' not in page
+    settings.KAOHE_TODAY = dt.date(2026, 4, 11)
+    page = client_as("B00").get(url).content.decode()
+    assert 'id="voting-days"' in page and "2026-04-10 截止" in page
