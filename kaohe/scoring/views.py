@@ -18,6 +18,7 @@ from kaohe.scoring import guards, selectors, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
+from kaohe.worklogs.rules import Period
 
 
 @login_required
@@ -86,14 +87,25 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
         )
     }
     quarters = []
+    today = clock.today()
     for q in range(1, 5):
         run = runs.get(q)
+        # A quarter yet to begin has nothing to compute: no reasons, no button.
+        future = Period(year, q).start > today
         blockers = (
             guards.quarter_blockers(region_id, year, q)
-            if run is None or run.state == RunState.COMPUTED
+            if not future and (run is None or run.state == RunState.COMPUTED)
             else []
         )
-        quarters.append({"quarter": q, "label": f"第{q}季度", "run": run, "blockers": blockers})
+        quarters.append(
+            {
+                "quarter": q,
+                "label": Period(year, q).label(),
+                "run": run,
+                "blockers": blockers,
+                "future": future,
+            }
+        )
     annual = (
         AnnualRun.objects.filter(region_id=region_id, year=year)
         .exclude(state=RunState.SUPERSEDED)
