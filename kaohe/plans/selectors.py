@@ -106,9 +106,13 @@ def plan_scope(user: User) -> Scope:
     return scope
 
 
-def _round_step(name: str, rounds: list[ReviewRound], counts: dict[int, Turnout]) -> Step:
+def _round_step(
+    name: str, rounds: list[ReviewRound], counts: dict[int, Turnout], linked: bool
+) -> Step:
+    """The rating step; `linked` for those who may open the rounds' pages (admins)."""
     if not rounds:
-        return Step(name, StepState.WAITING, _("No round created yet."), reverse("reviews:rounds"))
+        url = reverse("reviews:rounds") if linked else ""
+        return Step(name, StepState.WAITING, _("No round created yet."), url)
     parts, states = [], []
     for r in rounds:
         c = counts[r.pk]
@@ -131,13 +135,14 @@ def _round_step(name: str, rounds: list[ReviewRound], counts: dict[int, Turnout]
     else:
         state = StepState.WAITING
     url = reverse("reviews:round", args=[rounds[0].pk]) if len(rounds) == 1 else ""
-    return Step(name, state, "；".join(parts), url or reverse("reviews:rounds"))
+    return Step(name, state, "；".join(parts), (url or reverse("reviews:rounds")) if linked else "")
 
 
 def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan:
     scope = plan_scope(user)
     region_id = region_id_of(user)
     office = is_region_admin(user)
+    admins = not scope_of(user, ADMIN_ROLES).is_empty  # the rounds' pages are theirs
     today = clock.today()
     rounds = list(ReviewRound.objects.filter(region_id=region_id, year=year).order_by("number"))
     counts = {r.pk: turnout(r) for r in rounds}
@@ -194,7 +199,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
         n_declared = len(assessed & declared)
         missing = len(assessed) - n_entered - n_declared
         run = runs.get(q)
-        steps = [_round_step(_("Rating round"), these, counts)]
+        steps = [_round_step(_("Rating round"), these, counts, admins)]
         steps.append(
             Step(
                 _("Indicator entry"),
@@ -301,7 +306,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
     )
     published_quarters = sum(1 for r in runs.values() if r.state == RunState.PUBLISHED)
     year_steps = [
-        _round_step(_("Annual democratic evaluation"), democratic, counts),
+        _round_step(_("Annual democratic evaluation"), democratic, counts, admins),
         Step(
             _("Unit annual results"),
             StepState.DONE

@@ -148,3 +148,17 @@ def test_units_are_paged(big: World, client_as: Callable[[str], Client]) -> None
         return html[html.index('id="plan-units"') :].count("<tr>") - 1
 
     assert rows(first) == selectors.UNITS_PER_PAGE and rows(second) == 3
+
+
+@pytest.mark.parametrize("key", ["unit_head", "unit_admin", "region_admin"])
+def test_every_link_on_the_plan_opens(
+    big: World, q1: ReviewRound, client_as: Callable[[str], Client], key: str
+) -> None:
+    client = client_as(key)
+    page = client.get(URL).content.decode()
+    links = set(re.findall(r'href="(/[^"]*)"', page))
+    assert links
+    for link in sorted(links):
+        if link.startswith(("/logout", "/i18n", "/admin", "/static")):
+            continue
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
