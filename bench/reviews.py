@@ -343,6 +343,7 @@ def time_submissions(label: str) -> None:
     cadres, each in its own transaction as a rater's request would be: the group's
     first ballot creates its sealed box, every later one unseals it, adds itself and
     seals it again. Median time and SQL statements per kind."""
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -416,6 +417,8 @@ def time_submissions(label: str) -> None:
         ends_on=dt.date(year + 1, 1, 10),
     )
     services.round_open(actor=admin, round_=round_)
+    # Ballots are taken on the round's voting days only: the bench votes on its first.
+    settings.KAOHE_TODAY = round_.starts_on
     setup = time.perf_counter() - started
 
     rng = random.Random(20261202)

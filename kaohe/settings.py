@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kaohe.schemes",
     "kaohe.scoring",
     "kaohe.notices",
+    "kaohe.plans",
 ]
 
 MIDDLEWARE = [

@@ -297,3 +297,68 @@ def open_round_periods(region_id: int) -> list[FrozenPeriod]:
             "year", "number"
         )
     ]
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Ballots in and expected, per unit of a round (no names: counts for the guards
+    and the year plan)."""
+
+    by_unit: dict[int, tuple[int, int]]  # unit id → (in, expected)
+
+    @property
+    def ballots_in(self) -> int:
+        return sum(i for i, _e in self.by_unit.values())
+
+    @property
+    def expected(self) -> int:
+        return sum(e for _i, e in self.by_unit.values())
+
+    @property
+    def outstanding(self) -> int:
+        return sum(max(e - i, 0) for i, e in self.by_unit.values())
+
+
+def turnout(round_: ReviewRound) -> Turnout:
+    """Counted as `progress` counts (members in scope at the period's end and approved
+    outside raters, where the unit may vote), in four queries whatever the size."""
+    round_units = list(round_.units.values_list("unit_id", "proposal"))
+    may_vote = {
+        u
+        for u, proposal in round_units
+        if proposal in (RoundUnit.Proposal.NOT_NEEDED, RoundUnit.Proposal.APPROVED)
+    }
+    members = dict(
+        Membership.objects.filter(region_id=round_.region_id)
+        .on(round_.period_end)
+        .in_scope()
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    extras = dict(
+        ExtraRater.objects.filter(
+            round_unit__round=round_, round_unit__proposal=RoundUnit.Proposal.APPROVED
+        )
+        .order_by()
+        .values("round_unit__unit_id")
+        .annotate(n=Count("id"))
+        .values_list("round_unit__unit_id", "n")
+    )
+    voted = dict(
+        Participation.objects.filter(round=round_)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    return Turnout(
+        {
+            u: (
+                voted.get(u, 0),
+                members.get(u, 0) + extras.get(u, 0) if u in may_vote else 0,
+            )
+            for u, _p in round_units
+        }
+    )

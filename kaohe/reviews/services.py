@@ -10,7 +10,7 @@ boxes, in one transaction too (kaohe.reviews.closing).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -309,17 +309,33 @@ def round_publish(*, actor: User, round_: ReviewRound) -> None:
     _transition(actor, round_, RoundState.PUBLISHED, {RoundState.CLOSED})
 
 
+# Checks that refuse reopening a round whose results a later step has used: each
+# returns the reasons (empty when none). Registered by the apps above this one
+# (scoring: a confirmed or published quarter or year), which this app may not import.
+ReopenGuard = Callable[[ReviewRound], list[str]]
+reopen_guards: list[ReopenGuard] = []
+
+
+def round_reopen_blockers(round_: ReviewRound) -> list[str]:
+    """Why the round may not be reopened now (empty when it may)."""
+    return [reason for guard in reopen_guards for reason in guard(round_)]
+
+
 @transaction.atomic
 def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     """Reopen voting: the results and every ballot are discarded and collected again.
 
     Adding late ballots to kept results would let anyone who reads the results before
     and after subtract them (decision 31), so a reopened round starts afresh: everyone
-    votes again, and participation is cleared so that they can.
+    votes again, and participation is cleared so that they can. Not once the quarter or
+    year using the results is confirmed or published: that period is reopened first.
     """
     reason = clean_text(reason)
     if visible_length(reason) < 4:
         raise ApplicationError(_("Reopening needs a written reason."))
+    blockers = round_reopen_blockers(round_)
+    if blockers:
+        raise ApplicationError(" ".join(blockers), {"problems": blockers})
     _transition(
         actor,
         round_,
@@ -338,6 +354,46 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
         obj=round_,
         region=round_.region,
         details={"ballots": discarded},
+    )
+
+
+@transaction.atomic
+def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: str) -> None:
+    """Move the end of voting later, with the reason (recorded in the round's history
+    and the audit log). Only forwards: an earlier end would cut off raters who were
+    told they had until then."""
+    require_region_admin(actor, round_.region_id)
+    locked = ReviewRound.objects.select_for_update().get(pk=round_.pk)
+    if locked.state not in (RoundState.DRAFT, RoundState.OPEN):
+        raise ApplicationError(
+            _("The round is %(state)s; only a round still to vote in can be extended.")
+            % {"state": locked.get_state_display()}
+        )
+    if ends_on <= locked.ends_on:
+        raise ApplicationError(
+            _("The new end must be after the current end, %(day)s.")
+            % {"day": locked.ends_on.isoformat()}
+        )
+    if ends_on > dt.date(locked.year + 1, 12, 31):
+        raise ApplicationError(_("Choose an end within the year after the round's year."))
+    reason = clean_text(reason)
+    if visible_length(reason) < 4:
+        raise ApplicationError(_("Extending voting needs a written reason."))
+    previous = locked.ends_on
+    round_.ends_on = ends_on
+    round_.save(update_fields=["ends_on"])
+    text = _("Voting extended from %(old)s to %(new)s: %(reason)s") % {
+        "old": previous.isoformat(),
+        "new": ends_on.isoformat(),
+        "reason": reason.strip(),
+    }
+    _event(round_, actor, locked.state, text[:300])
+    audit_record(
+        actor=actor,
+        action="reviews.round.extend",
+        obj=round_,
+        region=round_.region,
+        details={"from": previous.isoformat(), "to": ends_on.isoformat(), "reason": reason[:300]},
     )
 
 
@@ -484,10 +540,29 @@ def tells_nobody_apart(sheet: BallotSheet, clean: Mapping[tuple[int, str], int])
     )
 
 
+def voting_days_problem(round_: ReviewRound) -> str:
+    """Why today is not a voting day of the round ("" when it is): ballots are drafted
+    and submitted from its start to its end, both included."""
+    day = today()
+    if day < round_.starts_on:
+        return _("Voting in this round starts on %(day)s; come back then.") % {
+            "day": round_.starts_on.isoformat()
+        }
+    if day > round_.ends_on:
+        return _(
+            "Voting in this round ended on %(day)s, so ballots are no longer taken. "
+            "If you could not vote in time, ask the assessment office to extend it."
+        ) % {"day": round_.ends_on.isoformat()}
+    return ""
+
+
 def _check_open(round_unit: RoundUnit, rater: Person) -> None:
     round_ = ReviewRound.objects.select_for_update().get(pk=round_unit.round_id)
     if round_.state != RoundState.OPEN:
         raise ApplicationError(_("Voting is not open in this round."))
+    problem = voting_days_problem(round_)
+    if problem:
+        raise ApplicationError(problem)
     if not round_unit.can_vote:
         raise ApplicationError(
             _("This unit's outside raters are not approved yet; voting has not started.")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, problems_of
+from kaohe.core.http import AuthedRequest, parse_day, problems_of, queue_problems
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
@@ -91,6 +91,8 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
             "high_counts": [(Dimension(d).label if d else "", n) for d, n in check.high.items()]
             if check
             else [],
+            # Said before the rater fills the ballot in, not only when it is refused.
+            "voting_days_problem": services.voting_days_problem(round_unit.round),
         },
     )
 
@@ -188,6 +190,19 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
                 services.round_reopen(
                     actor=req.user, round_=round_, reason=request.POST.get("reason", "")
                 )
+            elif action == "extend":
+                ends_on, ok = parse_day(request.POST.get("ends_on"), None)
+                if not ok or ends_on is None:
+                    raise ApplicationError(_("Enter the new end of voting as a date."))
+                services.round_extend(
+                    actor=req.user,
+                    round_=round_,
+                    ends_on=ends_on,
+                    reason=request.POST.get("extend_reason", ""),
+                )
+                messages.success(
+                    request, _("Voting now ends on %(day)s.") % {"day": ends_on.isoformat()}
+                )
             else:
                 raise Http404
         except ApplicationError as exc:
@@ -207,6 +222,10 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             "percent": round(100 * voted / expected) if expected else 0,
             "is_region_admin": is_region_admin(req.user),
             "events": round_.events.select_related("actor"),
+            "reopen_blockers": services.round_reopen_blockers(round_)
+            if round_.state in (RoundState.CLOSED, RoundState.PUBLISHED)
+            else [],
+            "voting_over": round_.state == RoundState.OPEN and clock.today() > round_.ends_on,
             "states": RoundState,
             "proposal": RoundUnit.Proposal,
         },

@@ -33,16 +33,18 @@ from django.db import transaction
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT
-from kaohe.org.models import Dimension, PersonnelCategory, Region, Unit
+from kaohe.org.models import Dimension, Membership, PersonnelCategory, Region, Unit
 from kaohe.schemes import services
 from kaohe.schemes.models import (
     AutoSource,
+    EntryDeclaration,
     Indicator,
     IndicatorKind,
     Module,
     Scheme,
     SchemeVersion,
 )
+from kaohe.worklogs.rules import Period
 
 REGION_ADMIN_LOGIN = "region_admin"
 TEMPLATE_A_NAME = "平时考核通用指标体系（综合管理类）"
@@ -900,3 +902,38 @@ def generate_demo_schemes(*, region_id: int, year: int) -> DemoSchemesResult:
     )
     audit_record(actor=None, action="schemes.demo.load", region=region, details=result.summary())
     return result
+
+
+DEMO_DECLARATION = "本季度未安排可量化指标任务，经单位研究，申报无指标录入"
+
+
+def declare_demo_entries(*, region_id: int, year: int, quarters: list[int]) -> int:
+    """The demo's past quarters: each assessed unit without results declares it has no
+    indicator entries (the demo enters none), so that the quarters may be computed as
+    the guard requires. One INSERT per quarter; an existing declaration is kept."""
+    written = 0
+    for quarter in quarters:
+        end = Period(year, quarter).end
+        units = set(
+            Membership.objects.filter(region_id=region_id)
+            .on(end)
+            .in_scope()
+            .order_by()
+            .values_list("unit_id", flat=True)
+            .distinct()
+        )
+        created = EntryDeclaration.objects.bulk_create(
+            (
+                EntryDeclaration(unit_id=u, year=year, quarter=quarter, reason=DEMO_DECLARATION)
+                for u in sorted(units)
+            ),
+            ignore_conflicts=True,
+        )
+        written += len(created)
+    audit_record(
+        actor=None,
+        action="schemes.demo.declare",
+        region=Region.objects.get(pk=region_id),
+        details={"year": year, "quarters": quarters, "declarations": written},
+    )
+    return written

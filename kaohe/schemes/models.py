@@ -268,3 +268,31 @@ class IndicatorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.indicator_id}"
+
+
+class EntryDeclaration(models.Model):
+    """A unit's statement that it has no indicator entries for a quarter, with the
+    reason: with it, the quarter may be computed without the unit's entries (issue 13)."""
+
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declaration of no indicator entries")
+        verbose_name_plural = _("declarations of no indicator entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="uniq_entry_declaration"
+            )
+        ]
+        # The guard and the plan read a region's quarter: by year and quarter.
+        indexes = [models.Index(fields=["year", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.year}Q{self.quarter}"

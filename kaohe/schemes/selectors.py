@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.org.models import Unit
-from kaohe.schemes.models import Indicator, Scheme, SchemeComment, SchemeVersion, VersionState
+from kaohe.schemes.models import (
+    EntryDeclaration,
+    Indicator,
+    IndicatorResult,
+    Scheme,
+    SchemeComment,
+    SchemeVersion,
+    VersionState,
+)
 from kaohe.worklogs.rules import Period
 
 READER_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD, Role.TEAM_MEMBER}
@@ -275,3 +283,37 @@ def versions_in_force(unit: Unit, period: Period) -> list[SchemeVersion]:
     """The unit's trunk for the year and the quarter's supplement, if any ("1+N"), each
     the version that governs the quarter (`in_force`)."""
     return _parts_in_force(Q(scheme__unit=unit), period).get(unit.pk, [])
+
+
+class EntryState:
+    """A unit's indicator entry for a quarter, as the guard and the year plan read it."""
+
+    ENTERED = "entered"
+    DECLARED = "declared"
+    MISSING = "missing"
+
+
+def entry_states(region_id: int, year: int, quarter: int) -> tuple[set[int], set[int]]:
+    """The region's units with results entered for the quarter, and those without that
+    declared they have none, in two queries whatever the number of units. Any result
+    counts as entered (the grid checks each cell as it is saved); a unit in neither
+    set is missing. Read by the compute guard (the office acts for the whole region)
+    and the year plan, which picks its units from the sets."""
+    entered = set(
+        IndicatorResult.objects.filter(year=year, quarter=quarter, unit__region_id=region_id)
+        .order_by()
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    declared = set(
+        EntryDeclaration.objects.filter(
+            year=year, quarter=quarter, unit__region_id=region_id
+        ).values_list("unit_id", flat=True)
+    )
+    return entered, declared - entered
+
+
+def entry_state(unit_id: int, entered: set[int], declared: set[int]) -> str:
+    if unit_id in entered:
+        return EntryState.ENTERED
+    return EntryState.DECLARED if unit_id in declared else EntryState.MISSING

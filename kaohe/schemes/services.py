@@ -21,9 +21,10 @@ from kaohe.core.numbers import number_check
 from kaohe.core.text import clean_text, visible_length
 from kaohe.notices.services import notify, region_admins, signature, unit_admins
 from kaohe.org.models import Dimension, Region, Unit
-from kaohe.schemes.entry import lock_unit
+from kaohe.schemes.entry import ASSESSOR_ROLES, lock_unit
 from kaohe.schemes.models import (
     AutoSource,
+    EntryDeclaration,
     Indicator,
     IndicatorKind,
     IndicatorResult,
@@ -760,3 +761,47 @@ def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None
                 indicator_id=new_id, version_id=version.pk
             )
     return moved
+
+
+# ---------------------------------------------------------------- declared empty
+
+
+@transaction.atomic
+def entry_declare_empty(
+    *, actor: User, unit: Unit, year: int, quarter: int, reason: str
+) -> EntryDeclaration:
+    """The unit declares it has no indicator entries this quarter, with the reason, so
+    that the quarter can be computed without them (issue 13). The unit's assessors
+    (its admins and head, the region office) declare; a unit with entries has
+    nothing to declare."""
+    scope = scope_of(actor, ASSESSOR_ROLES)
+    # A region-wide grant covers every path: the region is checked apart.
+    if scope.region_id != unit.region_id or not scope.covers_path(unit.path, unit.pk):
+        raise ApplicationError(_("Only the unit's administrators or head may declare this."))
+    if not 1 <= quarter <= 4:
+        raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
+    reason = clean_text(reason)
+    if visible_length(reason) < 4:
+        raise ApplicationError(
+            _("Write why the unit has no indicator entries this quarter (at least 4 characters).")
+        )
+    lock_unit(unit.pk)
+    if IndicatorResult.objects.filter(unit=unit, year=year, quarter=quarter).exists():
+        raise ApplicationError(
+            _("%(unit)s already has indicator entries for this quarter; nothing to declare.")
+            % {"unit": unit.name}
+        )
+    declaration, _created = EntryDeclaration.objects.update_or_create(
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        defaults={"reason": reason.strip()[:300], "actor": actor},
+    )
+    audit_record(
+        actor=actor,
+        action="schemes.entry.declare_empty",
+        obj=declaration,
+        region=unit.region,
+        details={"year": year, "quarter": quarter, "reason": declaration.reason},
+    )
+    return declaration

@@ -20,6 +20,11 @@ urlpatterns = [
         name="evidence",
     ),
     path(
+        "entry/<id:unit_id>/<int:year>/<int:quarter>/declare/",
+        views.entry_declare_view,
+        name="entry_declare",
+    ),
+    path(
         "entry/<id:unit_id>/<int:year>/<int:quarter>/export.xlsx",
         views.entry_export,
         name="entry_export",

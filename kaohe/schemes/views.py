@@ -18,7 +18,9 @@ from kaohe.org.models import Dimension, Person, Region, Unit
 from kaohe.schemes import entry, evidence, selectors, services
 from kaohe.schemes.models import (
     AutoSource,
+    EntryDeclaration,
     IndicatorKind,
+    IndicatorResult,
     Module,
     SchemeVersion,
     VersionState,
@@ -345,8 +347,12 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
     try:
         grid = entry.entry_grid(req.user, unit_id, period)
     except ApplicationError as exc:
+        unit = entry.assessed_unit(req.user, unit_id)
         return render(
-            request, "schemes/entry.html", {"blocked": exc.message, "period": period}, status=200
+            request,
+            "schemes/entry.html",
+            {"blocked": exc.message, "period": period, "unit": unit, **_declared(unit, period)},
+            status=200,
         )
     if request.method == "POST":
         cells: dict[tuple[int, int], str] = {}
@@ -386,8 +392,47 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
             "period": period,
             # Evidence links are built from this in the template, not reversed per cell.
             "evidence_base": reverse("schemes:entry", args=[unit_id, year, quarter]) + "evidence/",
+            "unit": grid.unit,
+            **_declared(grid.unit, period),
         },
     )
+
+
+def _declared(unit: Unit, period: Period) -> dict[str, object]:
+    """The unit's declaration of no entries for the quarter, and whether it has entries
+    (then there is nothing to declare)."""
+    return {
+        "declaration": EntryDeclaration.objects.filter(
+            unit=unit, year=period.year, quarter=period.quarter
+        ).first(),
+        "has_entries": IndicatorResult.objects.filter(
+            unit=unit, year=period.year, quarter=period.quarter
+        ).exists(),
+    }
+
+
+@login_required
+@require_POST
+def entry_declare_view(request: HttpRequest, unit_id: int, year: int, quarter: int) -> HttpResponse:
+    """The unit declares it has no indicator entries this quarter (issue 13)."""
+    req = AuthedRequest.of(request)
+    _valid_year(year)
+    if not 1 <= quarter <= 4:
+        raise Http404
+    unit = entry.assessed_unit(req.user, unit_id)
+    try:
+        services.entry_declare_empty(
+            actor=req.user,
+            unit=unit,
+            year=year,
+            quarter=quarter,
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        queue_problems(request, exc)
+    else:
+        messages.success(request, _("Declared: no indicator entries this quarter."))
+    return redirect("schemes:entry", unit_id=unit_id, year=year, quarter=quarter)
 
 
 def _ids(values: list[str]) -> list[int]:

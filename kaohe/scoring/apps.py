@@ -6,3 +6,12 @@ class ScoringConfig(AppConfig):
     name = "kaohe.scoring"
     label = "scoring"
     verbose_name = _("Scores and grades")
+
+    def ready(self) -> None:
+        # Reviews may not import scoring (a lower app), so scoring registers the rule
+        # that a round used by a confirmed or published period is not reopened.
+        from kaohe.reviews import services as reviews_services
+        from kaohe.scoring.guards import round_reopen_blockers
+
+        if round_reopen_blockers not in reviews_services.reopen_guards:
+            reviews_services.reopen_guards.append(round_reopen_blockers)

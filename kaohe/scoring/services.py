@@ -37,7 +37,7 @@ from kaohe.org.models import (
     Region,
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
-from kaohe.scoring import engine
+from kaohe.scoring import engine, guards
 from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
@@ -335,6 +335,8 @@ def quarter_compute(
     if not 1 <= quarter <= 4:
         # Period(year, 0) is the whole year: refused here, not computed as a quarter.
         raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
+    # Its rounds closed and every unit's indicators entered or declared none (issue 13).
+    guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
     period = Period(year, quarter)
     current = (
         QuarterRun.objects.select_for_update()
@@ -580,8 +582,25 @@ def _notify_published(results: models.QuerySet[Any], text: str, url: str, kind: 
     )
 
 
+def _require_confirmed(run: QuarterRun | AnnualRun, confirmation: str) -> None:
+    """A publish comes from the confirmation page (the distribution seen, the box
+    ticked): its token must match what the page showed, or nothing is published."""
+    if not confirmation or confirmation != guards.publish_token(run):
+        raise ApplicationError(
+            _(
+                "Publishing needs confirming: open the confirmation page, check the grade "
+                "distribution and tick the box. If the grades changed since it was opened, "
+                "check them again."
+            )
+        )
+
+
 @transaction.atomic
-def quarter_publish(*, actor: User, run: QuarterRun) -> None:
+def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
+    """Publish a confirmed quarter from its confirmation page (`confirmation` is the
+    page's token, guards.publish_token); every cadre concerned is notified."""
+    require_region_admin(actor, run.region_id)
+    _require_confirmed(run, confirmation)
     _set_state(actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, "scoring.quarter.publish")
     from django.urls import reverse
 
@@ -711,6 +730,8 @@ def annual_compute(
     maximum) a recorded approval is required (R5.3)."""
     if actor is not None:
         require_region_admin(actor, region.pk)
+    # Four quarters published, the democratic evaluation closed, every unit's result in.
+    guards.refuse(guards.annual_blockers(region.pk, year))
     p = policy_for(region.pk)
     share = excellent_share if excellent_share is not None else p.excellent_share
     if share < 0:
@@ -784,7 +805,10 @@ def annual_compute(
 
 
 @transaction.atomic
-def annual_publish(*, actor: User, run: AnnualRun) -> None:
+def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
+    """Publish the year from its confirmation page; every cadre concerned is notified."""
+    require_region_admin(actor, run.region_id)
+    _require_confirmed(run, confirmation)
     _set_state(
         actor,
         run,

@@ -14,10 +14,11 @@ from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, queue_problems
 from kaohe.org.models import Region
-from kaohe.scoring import selectors, services
+from kaohe.scoring import guards, selectors, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
-from kaohe.scoring.models import RunState
+from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
+from kaohe.worklogs.rules import Period
 
 
 @login_required
@@ -62,6 +63,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "scoring/overview.html",
         {
             "office": office,
+            "plan": _compute_plan(region_id_of(req.user), today.year) if office else None,
             "quarter_runs": selectors.quarter_runs(req.user).exclude(state=RunState.SUPERSEDED)[
                 :12
             ],
@@ -71,6 +73,52 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "default_quarter": (today.month - 1) // 3 + 1,
         },
     )
+
+
+def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
+    """Each quarter of the year and the year itself: its current run, or what blocks
+    computing it (the guards' reasons), so the page offers only what will work."""
+    if region_id is None:
+        return {}
+    runs = {
+        r.quarter: r
+        for r in QuarterRun.objects.filter(region_id=region_id, year=year).exclude(
+            state=RunState.SUPERSEDED
+        )
+    }
+    quarters = []
+    today = clock.today()
+    for q in range(1, 5):
+        run = runs.get(q)
+        # A quarter yet to begin has nothing to compute: no reasons, no button.
+        future = Period(year, q).start > today
+        blockers = (
+            guards.quarter_blockers(region_id, year, q)
+            if not future and (run is None or run.state == RunState.COMPUTED)
+            else []
+        )
+        quarters.append(
+            {
+                "quarter": q,
+                "label": Period(year, q).label(),
+                "run": run,
+                "blockers": blockers,
+                "future": future,
+            }
+        )
+    annual = (
+        AnnualRun.objects.filter(region_id=region_id, year=year)
+        .exclude(state=RunState.SUPERSEDED)
+        .first()
+    )
+    return {
+        "year": year,
+        "quarters": quarters,
+        "annual": annual,
+        "annual_blockers": guards.annual_blockers(region_id, year)
+        if annual is None or annual.state == RunState.COMPUTED
+        else [],
+    }
 
 
 @login_required
@@ -83,8 +131,6 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         try:
             if action == "confirm":
                 services.quarter_confirm(actor=req.user, run=run)
-            elif action == "publish":
-                services.quarter_publish(actor=req.user, run=run)
             elif action == "recompute":
                 services.quarter_compute(
                     actor=req.user,
@@ -138,6 +184,10 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "chart": chart,
             "pool_chart": pool_chart,
             "states": RunState,
+            # Recomputing meets the compute's guards (a round reopened since, say).
+            "recompute_blockers": guards.quarter_blockers(run.region_id, run.year, run.quarter)
+            if run.state == RunState.COMPUTED
+            else [],
         },
     )
 
@@ -197,7 +247,7 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
                     actor=req.user, run=run, reason=request.POST.get("reason", "")
                 )
             else:
-                services.annual_publish(actor=req.user, run=run)
+                raise Http404
         except ApplicationError as exc:
             queue_problems(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
@@ -274,3 +324,65 @@ def receipt_view(request: HttpRequest, kind: str, result_id: int) -> HttpRespons
     else:
         messages.success(request, _("Receipt confirmed."))
     return redirect("scoring:explanation", kind=kind, result_id=result_id)
+
+
+def _publish_page(
+    request: HttpRequest, run: QuarterRun | AnnualRun, kind: str, back: str
+) -> HttpResponse:
+    """The confirmation before publishing: the grades per pool and the counts; the
+    POST needs the box ticked and the page's token (services._require_confirmed)."""
+    req = AuthedRequest.of(request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("confirm") != "yes":
+                raise ApplicationError(
+                    _("Tick the box to confirm that you checked the grades before publishing.")
+                )
+            token = request.POST.get("token", "")
+            if isinstance(run, QuarterRun):
+                services.quarter_publish(actor=req.user, run=run, confirmation=token)
+            else:
+                services.annual_publish(actor=req.user, run=run, confirmation=token)
+        except ApplicationError as exc:
+            queue_problems(request, exc)
+        else:
+            messages.success(request, _("Published; everyone concerned has been notified."))
+            return redirect(back, run_id=run.pk)
+    summary = guards.publish_summary(run)
+    order = guards.grade_order(kind)
+    return render(
+        request,
+        "scoring/publish.html",
+        {
+            "run": run,
+            "kind": kind,
+            "summary": summary,
+            "grades": [(g, grade_label(g), summary.grades.get(g, 0)) for g in order],
+            "pools": [
+                (p.name, [p.counts.get(g, 0) for g in order], p.total) for p in summary.pools
+            ],
+            "back": back,
+            "ready": run.state
+            in (
+                (RunState.CONFIRMED,)
+                if kind == "quarter"
+                else (RunState.COMPUTED, RunState.CONFIRMED)
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quarter_publish_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    run = selectors.office_quarter_run(req.user, run_id)
+    return _publish_page(request, run, "quarter", "scoring:quarter")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def annual_publish_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    run = selectors.office_annual_run(req.user, run_id)
+    return _publish_page(request, run, "year", "scoring:annual")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.reviews.models import Participation, ReviewRound
@@ -74,11 +75,13 @@ def test_the_annual_evaluation_rates_each_aspect_on_a_phone(
     live_server: LiveServer,
     big: World,
     login: Callable[[Page, str], None],
+    settings: Settings,
 ) -> None:
     import datetime as dt
 
     from kaohe.reviews import services
 
+    settings.KAOHE_TODAY = dt.date(2026, 12, 1)  # a voting day of the round below
     annual = services.round_create(
         actor=big.users["region_admin"],
         region=big.region,

@@ -59,6 +59,12 @@ def test_propose_confirm_and_explain(
     office.goto(f"{live_server.url}/scoring/quarters/{graded.pk}/")
     office.get_by_role("button", name="确认等次").click()
     expect(office.locator("#run-state")).to_have_text("已确认")
+    # Publishing goes through the confirmation page: the distribution, then the box.
+    office.get_by_role("link", name="公布…").click()
+    expect(office.locator("#publish-pools")).to_contain_text("好")
+    office.get_by_role("button", name="公布").click()
+    expect(office.locator(".msg-error").first).to_contain_text("勾选")
+    office.get_by_label("我已核对上述等次分布").check()
     office.get_by_role("button", name="公布").click()
     expect(office.locator("#run-state")).to_have_text("已公布")
     assert_fits(office)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from kaohe.accounts.models import User
 from kaohe.reviews import services
@@ -27,8 +28,14 @@ def big(world: World) -> World:
     return world
 
 
+VOTING_DAY = dt.date(2026, 4, 5)  # inside q1's voting days
+
+
 @pytest.fixture
-def q1(big: World) -> ReviewRound:
+def q1(big: World, settings: Settings) -> ReviewRound:
+    """Q1's round, open; the application's today is a voting day of it (ballots are
+    taken only between the round's start and end)."""
+    settings.KAOHE_TODAY = VOTING_DAY
     round_ = services.round_create(
         actor=big.users["region_admin"],
         region=big.region,

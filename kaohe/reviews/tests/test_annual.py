@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS as ORG_ASPECTS
@@ -20,7 +21,8 @@ ASPECTS = [str(d) for d in ORG_ASPECTS]
 
 
 @pytest.fixture
-def annual(big: World) -> ReviewRound:
+def annual(big: World, settings: Settings) -> ReviewRound:
+    settings.KAOHE_TODAY = dt.date(2027, 1, 5)  # a voting day
     round_ = services.round_create(
         actor=big.users["region_admin"],
         region=big.region,

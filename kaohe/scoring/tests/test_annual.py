@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from kaohe.core.errors import ApplicationError
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
-from kaohe.scoring import services
+from kaohe.scoring import guards, services
 from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState, UnitAnnualScore
+from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def publish_quarters(world: World, graded: QuarterRun) -> None:
             )
             for r in RoundResult.objects.filter(round=rnd)
         )
+        declare_entries(world, 2026, quarter)
         run = services.quarter_compute(
             actor=world.users["region_admin"],
             region=world.region,
@@ -71,6 +73,7 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
         round=democratic, unit=big.bureau, target=head, score=Decimal(92), rater_count=11
     )
     UnitAnnualScore.objects.create(unit=big.bureau, year=2026, score=Decimal(90))
+    year_ready(big)
     services.flag_record(
         actor=big.users["region_admin"],
         person_id=big.people["b0"].pk,
@@ -110,7 +113,9 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
     assert re.search(r"最高 \d+\.\d\d，最低 \d+\.\d\d", page)
     assert not re.search(r"\d\.\d{3,}", page)
     assert client_as("unit_head").get(reverse("scoring:annual", args=[run.pk])).status_code == 404
-    services.annual_publish(actor=big.users["region_admin"], run=run)
+    services.annual_publish(
+        actor=big.users["region_admin"], run=run, confirmation=guards.publish_token(run)
+    )
     assert PersonYearFlag.objects.count() == 1
 
 
@@ -130,9 +135,10 @@ def test_a_published_year_is_reopened_with_a_reason_and_kept(
     big: World, graded: QuarterRun
 ) -> None:
     publish_quarters(big, graded)
+    year_ready(big)
     office = big.users["region_admin"]
     run = services.annual_compute(actor=office, region=big.region, year=2026)
-    services.annual_publish(actor=office, run=run)
+    services.annual_publish(actor=office, run=run, confirmation=guards.publish_token(run))
     with pytest.raises(ApplicationError, match="理由"):
         services.annual_reopen(actor=office, run=run, reason="")
     new = services.annual_reopen(actor=office, run=run, reason="补录单位年度考核结果")

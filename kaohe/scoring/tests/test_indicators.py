@@ -17,6 +17,7 @@ from kaohe.schemes.tests.fixtures import add
 from kaohe.scoring import services
 from kaohe.scoring.indicators import indicator_parts
 from kaohe.scoring.models import QuarterResult
+from kaohe.scoring.tests.fixtures import declare_entries
 from kaohe.testing import World
 from kaohe.worklogs.models import WorklogPolicy
 from kaohe.worklogs.rules import Period
@@ -112,6 +113,7 @@ def test_the_indicator_part_rolls_up_the_schemes_in_force(
         RoundResult(round=round_, unit=world.bureau, target=world.people[k], score=v, rater_count=5)
         for k, v in ratings.items()
     )
+    declare_entries(world, 2026, 1)  # the other units: the bureau's entries count as entered
     run = services.quarter_compute(
         actor=world.users["region_admin"], region=world.region, year=2026, quarter=1, today=TODAY
     )

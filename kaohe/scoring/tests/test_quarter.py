@@ -18,11 +18,12 @@ from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.reviews import services as review_services
-from kaohe.reviews.models import ReviewRound
+from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
-from kaohe.scoring import selectors, services
+from kaohe.scoring import guards, selectors, services
 from kaohe.scoring.explain import explain
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
+from kaohe.scoring.tests.fixtures import declare_entries
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,13 @@ TODAY = dt.date(2026, 4, 30)
 def vote(world: World, round_: ReviewRound, spread: dict[str, int]) -> None:
     """Every member of the bureau rates; target `name` gets `spread[name]` from everyone."""
     ru = bureau_unit(round_, world)
+    # Ballots are taken on the round's voting days only.
+    with override_settings(KAOHE_TODAY=round_.starts_on):
+        _ballots(world, ru, spread)
+    review_services.round_close(actor=world.users["region_admin"], round_=round_)
+
+
+def _ballots(world: World, ru: RoundUnit, spread: dict[str, int]) -> None:
     for key in [
         "B00",
         "B01",
@@ -57,12 +65,12 @@ def vote(world: World, round_: ReviewRound, spread: dict[str, int]) -> None:
         if len(set(values.values())) == 1:
             values[next(iter(values))] = 79
         review_services.ballot_submit(actor=user, round_unit=ru, values=values)
-    review_services.round_close(actor=world.users["region_admin"], round_=round_)
 
 
 @pytest.fixture
 def computed(big: World, q1: ReviewRound) -> QuarterRun:
     vote(big, q1, {"周敏": 95, "吴刚": 94, "郑爽": 93, "冯涛": 92, "陈晨": 91})
+    declare_entries(big, 2026, 1)
     return services.quarter_compute(
         actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
     )
@@ -112,6 +120,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
         defaults={"deduction_per_missing_log": 0, "deduction_per_missing_quarterly": 0},
     )
     vote(big, q1, {"周敏": 95, "吴刚": 94, "郑爽": 93, "冯涛": 92, "陈晨": 91, "褚磊": 90})
+    declare_entries(big, 2026, 1)
     run = services.quarter_compute(
         actor=big.users["region_admin"], region=big.region, year=2026, quarter=1, today=TODAY
     )
@@ -172,7 +181,10 @@ def test_confirm_publish_explain_receipt_and_reopen(
         services.quarter_confirm(actor=big.users["unit_head"], run=computed)
     QuarterResult.objects.filter(run=computed, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=computed)
-    services.quarter_publish(actor=office, run=computed)
+    computed.refresh_from_db()
+    services.quarter_publish(
+        actor=office, run=computed, confirmation=guards.publish_token(computed)
+    )
     assert Notification.objects.filter(user=big.users["B00"]).exists()
     mine = client_as("B00")
     listing = mine.get(reverse("scoring:mine")).content.decode()

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schemes', '0004_indicator_number_limits'),
+        ('schemes', '0005_entry_declaration'),
     ]
 
     operations = [

@@ -1,0 +1,407 @@
+"""The year plan (考核日历): each period's steps, their state and what blocks them.
+
+Read-only: it asks the same guards the services refuse with (scoring.guards), so the
+page shows why a step cannot be taken without trying it. A fixed number of queries
+per page, whatever the number of units or people: per round four counts
+(reviews.selectors.turnout), per quarter the entry states, then one GROUP BY each for
+proposals and ties over every run of the year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kaohe.accounts.access import ADMIN_ROLES, Scope, is_region_admin, region_id_of, scope_of
+from kaohe.accounts.models import Role, User
+from kaohe.core import clock
+from kaohe.org.models import Membership, Unit
+from kaohe.reviews.models import ReviewRound, RoundState
+from kaohe.reviews.selectors import Turnout, turnout
+from kaohe.schemes.selectors import EntryState, entry_state, entry_states
+from kaohe.scoring import guards
+from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState, UnitAnnualScore
+from kaohe.worklogs.rules import Period
+
+PLAN_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD}
+UNITS_PER_PAGE = 50
+
+
+class StepState:
+    DONE = "done"
+    ACTIVE = "active"  # under way
+    WAITING = "waiting"  # not started, nothing blocks it
+    BLOCKED = "blocked"
+
+
+STATE_LABELS = {
+    StepState.DONE: gettext_lazy("Done"),
+    StepState.ACTIVE: gettext_lazy("In progress"),
+    StepState.WAITING: gettext_lazy("Not started"),
+    StepState.BLOCKED: gettext_lazy("Blocked"),
+}
+
+
+@dataclass
+class Step:
+    name: str
+    state: str
+    detail: str = ""
+    url: str = ""
+    blockers: list[guards.Blocker] = field(default_factory=list)
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+
+@dataclass
+class PeriodPlan:
+    label: str
+    key: str  # "q1" … "q4", "year"
+    steps: list[Step]
+
+    @property
+    def done(self) -> bool:
+        return all(s.state == StepState.DONE for s in self.steps)
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    ballots: str  # "11 / 12" or "—"
+    entry: str  # EntryState
+
+    @property
+    def entry_label(self) -> str:
+        return str(ENTRY_LABELS[self.entry])
+
+    entry_url: str
+    proposed: bool | None  # None: no run yet
+    annual: bool
+
+
+@dataclass
+class YearPlan:
+    year: int
+    office: bool
+    periods: list[PeriodPlan]
+    quarter: int  # the quarter the unit table shows
+    units: Page[Unit]
+    rows: list[UnitRow]
+
+
+def plan_scope(user: User) -> Scope:
+    """Region admins see the whole region; unit admins and heads their units; anyone
+    else gets 404."""
+    scope = scope_of(user, PLAN_ROLES)
+    if scope.is_empty:
+        raise Http404
+    return scope
+
+
+def _round_step(
+    name: str, rounds: list[ReviewRound], counts: dict[int, Turnout], linked: bool
+) -> Step:
+    """The rating step; `linked` for those who may open the rounds' pages (admins)."""
+    if not rounds:
+        url = reverse("reviews:rounds") if linked else ""
+        return Step(name, StepState.WAITING, _("No round created yet."), url)
+    parts, states = [], []
+    for r in rounds:
+        c = counts[r.pk]
+        parts.append(
+            _("%(round)s, %(start)s – %(end)s, %(state)s, ballots %(in)s / %(expected)s")
+            % {
+                "round": r,
+                "start": r.starts_on.isoformat(),
+                "end": r.ends_on.isoformat(),
+                "state": r.get_state_display(),
+                "in": c.ballots_in,
+                "expected": c.expected,
+            }
+        )
+        states.append(r.state)
+    if all(s in guards.DONE_STATES for s in states):
+        state = StepState.DONE
+    elif any(s == RoundState.OPEN for s in states):
+        state = StepState.ACTIVE
+    else:
+        state = StepState.WAITING
+    url = reverse("reviews:round", args=[rounds[0].pk]) if len(rounds) == 1 else ""
+    return Step(name, state, "；".join(parts), (url or reverse("reviews:rounds")) if linked else "")
+
+
+def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan:
+    scope = plan_scope(user)
+    region_id = region_id_of(user)
+    office = is_region_admin(user)
+    admins = not scope_of(user, ADMIN_ROLES).is_empty  # the rounds' pages are theirs
+    today = clock.today()
+    rounds = list(ReviewRound.objects.filter(region_id=region_id, year=year).order_by("number"))
+    counts = {r.pk: turnout(r) for r in rounds}
+    runs = {
+        r.quarter: r
+        for r in QuarterRun.objects.filter(region_id=region_id, year=year).exclude(
+            state=RunState.SUPERSEDED
+        )
+    }
+    annual = (
+        AnnualRun.objects.filter(region_id=region_id, year=year)
+        .exclude(state=RunState.SUPERSEDED)
+        .first()
+    )
+    # The units this user follows, with someone assessed at the year's end or in a round.
+    visible = Unit.objects.filter(scope.unit_filter(), region_id=region_id)
+    visible_ids = set(visible.values_list("pk", flat=True))
+    # Proposals and ties of every run of the year: one GROUP BY each.
+    proposed: dict[int, set[int]] = {}
+    units_in_run: dict[int, set[int]] = {}
+    for run_id, unit_id, n in (
+        QuarterResult.objects.filter(run__in=list(runs.values()))
+        .values("run_id", "unit_id")
+        .annotate(n=Count("id", filter=Q(proposed_at__isnull=False)))
+        .values_list("run_id", "unit_id", "n")
+    ):
+        units_in_run.setdefault(run_id, set()).add(unit_id)
+        if n:
+            proposed.setdefault(run_id, set()).add(unit_id)
+    ties = dict(
+        QuarterResult.objects.filter(
+            run__in=list(runs.values()), tie=True, change_reason="", unit_id__in=visible_ids
+        )
+        .values("run_id")
+        .annotate(n=Count("id"))
+        .values_list("run_id", "n")
+    )
+
+    periods = []
+    entries: dict[int, tuple[set[int], set[int]]] = {}
+    for q in range(1, 5):
+        period = Period(year, q)
+        months = range(3 * q - 2, 3 * q + 1)
+        these = [
+            r
+            for r in rounds
+            if (r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == q)
+            or (r.cadence == ReviewRound.Cadence.MONTHLY and r.number in months)
+        ]
+        assessed = guards.assessed_units(region_id, period) & visible_ids
+        entries[q] = entry_states(region_id, year, q)
+        entered, declared = entries[q]
+        n_entered = len(assessed & entered)
+        n_declared = len(assessed & declared)
+        missing = len(assessed) - n_entered - n_declared
+        run = runs.get(q)
+        steps = [_round_step(_("Rating round"), these, counts, admins)]
+        steps.append(
+            Step(
+                _("Indicator entry"),
+                StepState.DONE
+                if not missing and assessed
+                else StepState.ACTIVE
+                if n_entered or n_declared
+                else StepState.WAITING,
+                _("%(entered)s units entered, %(declared)s declared none, %(missing)s missing")
+                % {"entered": n_entered, "declared": n_declared, "missing": missing},
+                reverse("schemes:entry_index"),
+            )
+        )
+        # Computing is the next step once the quarter is over; before, nothing blocks it.
+        ended = period.end < today
+        if run is None:
+            blockers = guards.quarter_blockers(region_id, year, q) if office and ended else []
+            steps.append(
+                Step(
+                    _("Compute"),
+                    StepState.BLOCKED if blockers else StepState.WAITING,
+                    "",
+                    reverse("scoring:overview"),
+                    blockers,
+                )
+            )
+        else:
+            steps.append(
+                Step(
+                    _("Compute"),
+                    StepState.DONE,
+                    str(run),
+                    reverse("scoring:quarter", args=[run.pk]) if office else "",
+                )
+            )
+        in_run = units_in_run.get(run.pk, set()) & visible_ids if run else set()
+        done_units = proposed.get(run.pk, set()) & visible_ids if run else set()
+        confirmed = run is not None and run.state in (RunState.CONFIRMED, RunState.PUBLISHED)
+        steps.append(
+            Step(
+                _("Unit proposals"),
+                StepState.DONE if confirmed else StepState.ACTIVE if run else StepState.WAITING,
+                _("%(done)s of %(total)s units proposed changes")
+                % {"done": len(done_units), "total": len(in_run)}
+                if run
+                else "",
+                reverse("scoring:overview"),
+            )
+        )
+        undecided = ties.get(run.pk, 0) if run else 0
+        confirm_blockers = (
+            [
+                guards.Blocker(
+                    _(
+                        "%(n)s people are tied at the 好 boundary; their unit heads must decide "
+                        "first."
+                    )
+                    % {"n": undecided},
+                    reverse("scoring:overview"),
+                )
+            ]
+            if run and run.state == RunState.COMPUTED and undecided
+            else []
+        )
+        steps.append(
+            Step(
+                _("Confirmation"),
+                StepState.DONE
+                if confirmed
+                else StepState.BLOCKED
+                if confirm_blockers
+                else StepState.ACTIVE
+                if run
+                else StepState.WAITING,
+                "",
+                reverse("scoring:quarter", args=[run.pk]) if run and office else "",
+                confirm_blockers,
+            )
+        )
+        published = run is not None and run.state == RunState.PUBLISHED
+        steps.append(
+            Step(
+                _("Publication"),
+                StepState.DONE
+                if published
+                else StepState.ACTIVE
+                if confirmed
+                else StepState.WAITING,
+                "",
+                reverse("scoring:quarter_publish", args=[run.pk])
+                if run and office and confirmed and not published
+                else "",
+            )
+        )
+        periods.append(PeriodPlan(period.label(), f"q{q}", steps))
+
+    # The year: the democratic evaluation, unit results, the quarters, compute, publish.
+    democratic = [r for r in rounds if r.cadence == ReviewRound.Cadence.ANNUAL]
+    year_units = guards.assessed_units(region_id, Period(year, 0)) & visible_ids
+    scored = set(
+        UnitAnnualScore.objects.filter(year=year, unit_id__in=year_units).values_list(
+            "unit_id", flat=True
+        )
+    )
+    published_quarters = sum(1 for r in runs.values() if r.state == RunState.PUBLISHED)
+    year_steps = [
+        _round_step(_("Annual democratic evaluation"), democratic, counts, admins),
+        Step(
+            _("Unit annual results"),
+            StepState.DONE
+            if year_units and scored == year_units
+            else StepState.ACTIVE
+            if scored
+            else StepState.WAITING,
+            _("%(done)s of %(total)s units") % {"done": len(scored), "total": len(year_units)},
+            reverse("admin:scoring_unitannualscore_changelist") if office else "",
+        ),
+        Step(
+            _("Quarters published"),
+            StepState.DONE if published_quarters == 4 else StepState.ACTIVE,
+            _("%(n)s of 4") % {"n": published_quarters},
+            reverse("scoring:overview"),
+        ),
+    ]
+    if annual is None:
+        blockers = guards.annual_blockers(region_id, year) if office else []
+        year_steps.append(
+            Step(
+                _("Compute"),
+                StepState.BLOCKED if blockers else StepState.WAITING,
+                "",
+                reverse("scoring:overview"),
+                blockers,
+            )
+        )
+    else:
+        year_steps.append(
+            Step(
+                _("Compute"),
+                StepState.DONE,
+                str(annual),
+                reverse("scoring:annual", args=[annual.pk]) if office else "",
+            )
+        )
+    year_published = annual is not None and annual.state == RunState.PUBLISHED
+    year_steps.append(
+        Step(
+            _("Publication"),
+            StepState.DONE
+            if year_published
+            else StepState.ACTIVE
+            if annual is not None
+            else StepState.WAITING,
+            "",
+            reverse("scoring:annual_publish", args=[annual.pk])
+            if annual is not None and office and not year_published
+            else "",
+        )
+    )
+    periods.append(PeriodPlan(_("The year %(year)s") % {"year": year}, "year", year_steps))
+
+    # Progress per unit for one quarter, a page at a time.
+    shown = quarter or _first_open_quarter(periods)
+    period = Period(year, shown)
+    the_round = next(
+        (r for r in rounds if r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == shown),
+        None,
+    )
+    # The units with someone assessed at the quarter's end, a page at a time.
+    assessed_there = Membership.objects.filter(unit=OuterRef("pk")).on(period.end).in_scope()
+    unit_page = Paginator(
+        visible.filter(Exists(assessed_there)).order_by("path").only("pk", "name", "path"),
+        UNITS_PER_PAGE,
+    ).get_page(page)
+    entered, declared = entries[shown]
+    run = runs.get(shown)
+    rows = []
+    for unit in unit_page.object_list:
+        by_unit = counts[the_round.pk].by_unit.get(unit.pk) if the_round else None
+        rows.append(
+            UnitRow(
+                unit=unit,
+                ballots=f"{by_unit[0]} / {by_unit[1]}" if by_unit else "—",
+                entry=entry_state(unit.pk, entered, declared),
+                entry_url=reverse("schemes:entry", args=[unit.pk, year, shown]),
+                proposed=(unit.pk in proposed.get(run.pk, set())) if run else None,
+                annual=unit.pk in scored,
+            )
+        )
+    return YearPlan(year, office, periods, shown, unit_page, rows)
+
+
+def _first_open_quarter(periods: list[PeriodPlan]) -> int:
+    """The first quarter not yet done, or the last one."""
+    for i, p in enumerate(periods[:4], start=1):
+        if not p.done:
+            return i
+    return 4
+
+
+ENTRY_LABELS = {
+    EntryState.ENTERED: gettext_lazy("Entries made"),
+    EntryState.DECLARED: gettext_lazy("Declared no entries"),
+    EntryState.MISSING: gettext_lazy("No entries yet"),
+}

@@ -1,0 +1,332 @@
+"""What must be done before a period is computed or published (issue 13).
+
+Each check returns the reasons that block the step, as `Blocker`s (a Chinese text
+naming what is missing and the page where it is done); an empty list means the step
+may go ahead. The services refuse with the same texts (`refuse`), and the year plan
+shows them without trying the step. Every check reads a fixed number of queries,
+whatever the number of units or people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, F, Q, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kaohe.core.errors import ApplicationError
+from kaohe.org.models import Membership, QuotaPool, Unit
+from kaohe.reviews.models import ReviewRound, RoundState
+from kaohe.reviews.selectors import turnout
+from kaohe.schemes.selectors import entry_states
+from kaohe.scoring import engine
+from kaohe.scoring.models import AnnualRun, QuarterRun, RunState, UnitAnnualScore
+from kaohe.worklogs.rules import Period
+
+NAMES_SHOWN = 5  # units named in a message; the rest are counted
+OPEN_STATES = (RoundState.DRAFT, RoundState.OPEN)
+DONE_STATES = (RoundState.CLOSED, RoundState.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    text: str
+    url: str = ""
+
+
+def refuse(blockers: list[Blocker]) -> None:
+    """Raise the blockers as one refusal, each reason listed."""
+    if blockers:
+        problems = [b.text for b in blockers]
+        raise ApplicationError(" ".join(problems), {"problems": problems})
+
+
+def period_rounds(region_id: int, year: int, quarter: int) -> list[ReviewRound]:
+    """The region's rating rounds of a quarter: the quarterly round, or the monthly
+    rounds of its three months where the region rates monthly."""
+    months = range(3 * quarter - 2, 3 * quarter + 1)
+    return list(
+        ReviewRound.objects.filter(region_id=region_id, year=year)
+        .filter(
+            Q(cadence=ReviewRound.Cadence.QUARTERLY, number=quarter)
+            | Q(cadence=ReviewRound.Cadence.MONTHLY, number__in=months)
+        )
+        .order_by("cadence", "number")
+    )
+
+
+def annual_round(region_id: int, year: int) -> ReviewRound | None:
+    return ReviewRound.objects.filter(
+        region_id=region_id, year=year, cadence=ReviewRound.Cadence.ANNUAL, number=1
+    ).first()
+
+
+def _round_blocker(round_: ReviewRound) -> Blocker | None:
+    if round_.state in DONE_STATES:
+        return None
+    counts = turnout(round_)
+    url = reverse("reviews:round", args=[round_.pk])
+    if round_.state == RoundState.DRAFT:
+        text = _(
+            "%(round)s has not opened for voting yet; open it, let everyone vote, then close it."
+        )
+        return Blocker(text % {"round": round_}, url)
+    text = _(
+        "%(round)s is still open for voting (until %(day)s): %(out)s of %(expected)s ballots "
+        "are outstanding. Close it first."
+    )
+    return Blocker(
+        text
+        % {
+            "round": round_,
+            "day": round_.ends_on.isoformat(),
+            "out": counts.outstanding,
+            "expected": counts.expected,
+        },
+        url,
+    )
+
+
+def round_blockers(rounds: list[ReviewRound], label: str) -> list[Blocker]:
+    if not rounds:
+        return [
+            Blocker(
+                _(
+                    "No rating round exists for %(period)s: create it, let everyone vote and "
+                    "close it."
+                )
+                % {"period": label},
+                reverse("reviews:rounds"),
+            )
+        ]
+    return [b for b in map(_round_blocker, rounds) if b is not None]
+
+
+def assessed_units(region_id: int, period: Period) -> set[int]:
+    """The units with someone assessed on the period's last day."""
+    return set(
+        Membership.objects.filter(region_id=region_id)
+        .on(period.end)
+        .in_scope()
+        .order_by()
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+
+
+def _names(unit_ids: set[int]) -> str:
+    """The first few units by their place in the tree, then "等 N 个单位"."""
+    names = list(
+        Unit.objects.filter(pk__in=sorted(unit_ids))
+        .order_by("path")
+        .values_list("name", flat=True)[:NAMES_SHOWN]
+    )
+    text = "、".join(names)
+    if len(unit_ids) > len(names):
+        text += _(" and %(n)s more") % {"n": len(unit_ids) - len(names)}
+    return text
+
+
+def entry_blocker(region_id: int, period: Period, units: set[int]) -> Blocker | None:
+    entered, declared = entry_states(region_id, period.year, period.quarter)
+    missing = units - entered - declared
+    if not missing:
+        return None
+    return Blocker(
+        _(
+            "%(n)s units have no indicator entries for %(period)s and have not declared that "
+            "they have none: %(names)s. Each enters its results, or declares on its entry "
+            "page that it has none."
+        )
+        % {"n": len(missing), "period": period.label(), "names": _names(missing)},
+        reverse("schemes:entry_index"),
+    )
+
+
+def quarter_blockers(region_id: int, year: int, quarter: int) -> list[Blocker]:
+    """Why the quarter may not be computed: its rounds not closed, units without
+    indicator entries that have not declared none."""
+    period = Period(year, quarter)
+    out = round_blockers(period_rounds(region_id, year, quarter), period.label())
+    entry = entry_blocker(region_id, period, assessed_units(region_id, period))
+    if entry is not None:
+        out.append(entry)
+    return out
+
+
+def annual_blockers(region_id: int, year: int) -> list[Blocker]:
+    """Why the year may not be computed: quarters not published, the democratic
+    evaluation not closed, units without their annual result."""
+    out: list[Blocker] = []
+    published = set(
+        QuarterRun.objects.filter(
+            region_id=region_id, year=year, state=RunState.PUBLISHED
+        ).values_list("quarter", flat=True)
+    )
+    unpublished = [q for q in range(1, 5) if q not in published]
+    if unpublished:
+        out.append(
+            Blocker(
+                _(
+                    "The year is computed from its four published quarters; not published yet: "
+                    "%(quarters)s."
+                )
+                % {"quarters": "、".join(Period(year, q).label() for q in unpublished)},
+                reverse("scoring:overview"),
+            )
+        )
+    democratic = annual_round(region_id, year)
+    if democratic is None:
+        out.append(
+            Blocker(
+                _(
+                    "No annual democratic evaluation exists for %(year)s: create it, let "
+                    "everyone vote and close it."
+                )
+                % {"year": year},
+                reverse("reviews:rounds"),
+            )
+        )
+    else:
+        blocker = _round_blocker(democratic)
+        if blocker is not None:
+            out.append(blocker)
+    units = assessed_units(region_id, Period(year, 0))
+    scored = set(
+        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
+            "unit_id", flat=True
+        )
+    )
+    missing = units - scored
+    if missing:
+        out.append(
+            Blocker(
+                _("%(n)s units have no annual unit result for %(year)s yet: %(names)s.")
+                % {"n": len(missing), "year": year, "names": _names(missing)},
+                reverse("admin:scoring_unitannualscore_changelist"),
+            )
+        )
+    return out
+
+
+def round_reopen_blockers(round_: ReviewRound) -> list[str]:
+    """A round whose results a confirmed or published quarter (or year) used stays
+    closed: the office reopens that period first (registered in reviews)."""
+    kept = (RunState.CONFIRMED, RunState.PUBLISHED)
+    if round_.cadence == ReviewRound.Cadence.ANNUAL:
+        run = AnnualRun.objects.filter(
+            region_id=round_.region_id, year=round_.year, state__in=kept
+        ).first()
+        if run is None:
+            return []
+        return [
+            _(
+                "%(period)s is %(state)s and uses this round's results; reopen the year "
+                "first, then this round."
+            )
+            % {"period": Period(round_.year, 0).label(), "state": run.get_state_display()}
+        ]
+    quarter = (
+        round_.number
+        if round_.cadence == ReviewRound.Cadence.QUARTERLY
+        else (round_.number - 1) // 3 + 1
+    )
+    qrun = QuarterRun.objects.filter(
+        region_id=round_.region_id, year=round_.year, quarter=quarter, state__in=kept
+    ).first()
+    if qrun is None:
+        return []
+    return [
+        _(
+            "%(period)s is %(state)s and uses this round's results; reopen the quarter "
+            "first, then this round."
+        )
+        % {"period": Period(round_.year, quarter).label(), "state": qrun.get_state_display()}
+    ]
+
+
+# ---------------------------------------------------------------- publish confirmation
+
+
+@dataclass
+class PoolGrades:
+    name: str
+    counts: dict[str, int]  # grade → people
+    total: int
+
+
+@dataclass
+class PublishSummary:
+    """What the confirmation page shows before a period is published."""
+
+    people: int
+    grades: dict[str, int]
+    ties: int
+    ties_decided: int
+    pools: list[PoolGrades] = field(default_factory=list)
+    token: str = ""
+
+
+def _pool_names(region_id: int, year: int) -> dict[int, str]:
+    return dict(QuotaPool.objects.filter(region_id=region_id, year=year).values_list("pk", "name"))
+
+
+def publish_summary(run: QuarterRun | AnnualRun) -> PublishSummary:
+    """Grades per pool and the counts, in three queries: the GROUP BY, the pools' and
+    the units' names (a unit in no pool is a pool of its own)."""
+    own_unit = Case(When(pool_id=0, then=F("unit_id")), default=Value(0))
+    quarter = isinstance(run, QuarterRun)
+    rows = run.results.values("pool_id", "grade", own=own_unit).annotate(
+        n=Count("id"),
+        ties=Count("id", filter=Q(tie=True)),
+        decided=Count("id", filter=Q(tie=True) & ~Q(change_reason="")) if quarter else Value(0),
+    )
+    by_pool: dict[int, dict[str, int]] = defaultdict(dict)
+    grades: dict[str, int] = defaultdict(int)
+    ties = decided = 0
+    for row in rows.values_list("pool_id", "own", "grade", "n", "ties", "decided"):
+        pool_id, own, grade, n, t, d = row
+        key = pool_id or -own
+        by_pool[key][grade or ""] = by_pool[key].get(grade or "", 0) + n
+        grades[grade or ""] += n
+        ties += t
+        decided += d
+    names = _pool_names(run.region_id, run.year)
+    if any(k < 0 for k in by_pool):
+        names.update(
+            (-pk, name)
+            for pk, name in Unit.objects.filter(region_id=run.region_id).values_list("pk", "name")
+        )
+    pools = sorted(
+        (PoolGrades(names.get(k, "—"), c, sum(c.values())) for k, c in by_pool.items()),
+        key=lambda p: p.name,
+    )
+    summary = PublishSummary(sum(grades.values()), dict(grades), ties, decided, pools)
+    summary.token = publish_token(run, summary)
+    return summary
+
+
+def publish_token(run: QuarterRun | AnnualRun, summary: PublishSummary | None = None) -> str:
+    """A digest of what the confirmation page showed: the run, its state and its
+    grade counts. A publish carrying another token (or none) was not confirmed on the
+    page, or the grades changed since it was opened."""
+    if summary is None:
+        summary = publish_summary(run)
+        return summary.token
+    kind = "quarter" if isinstance(run, QuarterRun) else "year"
+    seen = ";".join(
+        f"{p.name}:{','.join(f'{g}={n}' for g, n in sorted(p.counts.items()))}"
+        for p in summary.pools
+    )
+    text = f"{kind}:{run.pk}:{run.state}:{summary.people}:{summary.ties_decided}:{seen}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def grade_order(kind: str) -> list[str]:
+    """The grades in the order pages show them."""
+    if kind == "quarter":
+        return [g.value for g in engine.QUARTER_ORDER]
+    return [g.value for g in engine.AnnualGrade]
