@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_day, problems_of, queue_problems
+from kaohe.core.http import AuthedRequest, parse_day, problems_of
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
