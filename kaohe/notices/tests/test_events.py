@@ -20,6 +20,7 @@ from kaohe.org.models import Membership
 from kaohe.reviews.models import Participation, ReviewRound
 from kaohe.schemes import services as schemes
 from kaohe.schemes.models import SchemeVersion
+from kaohe.scoring import guards
 from kaohe.scoring import services as scoring
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun
 from kaohe.testing import World
@@ -130,7 +131,9 @@ def test_publishing_a_quarter_notifies_everyone_with_a_result(
     QuarterResult.objects.filter(run=graded, tie=True).update(change_reason="经研究确定")
     scoring.quarter_confirm(actor=office, run=graded)
     Notification.objects.all().delete()
-    scoring.quarter_publish(actor=office, run=graded)
+    scoring.quarter_publish(
+        actor=office, run=graded, confirmation=guards.publish_token(graded)
+    )
     with_result = set(QuarterResult.objects.filter(run=graded).values_list("person_id", flat=True))
     notified = set(Notification.objects.values_list("user__person_id", flat=True))
     assert notified == with_result & set(
@@ -152,7 +155,9 @@ def test_publishing_a_year_notifies_everyone_with_a_result(world: World) -> None
             composite=Decimal("90"),
             grade="competent",
         )
-    scoring.annual_publish(actor=world.users["region_admin"], run=run)
+    scoring.annual_publish(
+        actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
+    )
     assert texts(world.users["unit_head"]) == ["2026年度考核结果已公布，请查看并确认。"]
     assert len(texts(world.users["cadre"])) == 1
     assert texts(world.users["team_member"]) == []
