@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kaohe.core",
     "kaohe.accounts",
     "kaohe.org",
+    "kaohe.jobs",
     "kaohe.worklogs",
     "kaohe.reviews",
     "kaohe.schemes",
@@ -233,3 +234,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running job silent (no progress written) this long is taken for crashed (its worker
+# was killed) and marked failed when next looked at (docs/operations.md).
+KAOHE_JOB_STALE_MINUTES = env_int("KAOHE_JOB_STALE_MINUTES", 30, minimum=1)
+# On PostgreSQL, progress is written through a connection of its own so the page sees
+# it while the job's transaction runs (kaohe.jobs.progress); tests turn it off.
+KAOHE_JOB_PROGRESS_OWN_CONNECTION = True

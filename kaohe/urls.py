@@ -19,6 +19,7 @@ urlpatterns = [
     path("reviews/", include("kaohe.reviews.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("scoring/", include("kaohe.scoring.urls")),
+    path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),

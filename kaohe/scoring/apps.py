@@ -6,3 +6,7 @@ class ScoringConfig(AppConfig):
     name = "kaohe.scoring"
     label = "scoring"
     verbose_name = _("Scores and grades")
+
+    def ready(self) -> None:
+        # Registers the quarter and year jobs with kaohe.jobs.
+        from kaohe.scoring import jobs  # noqa: F401

@@ -13,8 +13,11 @@ from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, queue_problems
+from kaohe.jobs.registry import label_for
+from kaohe.jobs.selectors import active_job, active_jobs
+from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
-from kaohe.scoring import selectors, services
+from kaohe.scoring import jobs, selectors, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import RunState
@@ -39,19 +42,31 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             if request.POST.get("action") == "year":
                 share_text = request.POST.get("share", "").strip()
                 share = Decimal(share_text) / 100 if share_text else None
-                run = services.annual_compute(
+                if share is not None and not share.is_finite():
+                    raise ValueError(share_text)
+                # The year is computed by the background worker; the job page shows
+                # its progress and links to the result (a second click finds it).
+                job = job_start(
                     actor=req.user,
                     region=region,
-                    year=year,
-                    excellent_share=share,
-                    approval=request.POST.get("approval", ""),
+                    kind=jobs.YEAR,
+                    key=jobs.year_key(year),
+                    params={
+                        "year": year,
+                        "share": str(share) if share is not None else None,
+                        "approval": request.POST.get("approval", ""),
+                    },
                 )
-                return redirect("scoring:annual", run_id=run.pk)
+                return redirect("jobs:job", job_id=job.pk)
             quarter = int(request.POST.get("quarter", ""))
-            qrun = services.quarter_compute(
-                actor=req.user, region=region, year=year, quarter=quarter, today=clock.today()
+            job = job_start(
+                actor=req.user,
+                region=region,
+                kind=jobs.QUARTER,
+                key=jobs.quarter_key(year, quarter),
+                params={"year": year, "quarter": quarter, "today": clock.today().isoformat()},
             )
-            return redirect("scoring:quarter", run_id=qrun.pk)
+            return redirect("jobs:job", job_id=job.pk)
         except (ValueError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
@@ -69,6 +84,11 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "units": units.order_by("path")[:100],
             "today": today,
             "default_quarter": (today.month - 1) // 3 + 1,
+            "jobs": (
+                [(j, label_for(j.kind)) for j in active_jobs(region_id_of(req.user), jobs.KINDS)]
+                if office
+                else []
+            ),
         },
     )
 
@@ -85,21 +105,23 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
                 services.quarter_confirm(actor=req.user, run=run)
             elif action == "publish":
                 services.quarter_publish(actor=req.user, run=run)
-            elif action == "recompute":
-                services.quarter_compute(
+            elif action in ("recompute", "reopen"):
+                # Both compute the quarter: a background job, shown on its page.
+                params: dict[str, object] = {
+                    "year": run.year,
+                    "quarter": run.quarter,
+                    "today": clock.today().isoformat(),
+                }
+                if action == "reopen":
+                    params |= {"run_id": run.pk, "reason": request.POST.get("reason", "")}
+                job = job_start(
                     actor=req.user,
                     region=run.region,
-                    year=run.year,
-                    quarter=run.quarter,
-                    today=clock.today(),
+                    kind=jobs.QUARTER if action == "recompute" else jobs.QUARTER_REOPEN,
+                    key=jobs.quarter_key(run.year, run.quarter),
+                    params=params,
                 )
-            elif action == "reopen":
-                run = services.quarter_reopen(
-                    actor=req.user,
-                    run=run,
-                    reason=request.POST.get("reason", ""),
-                    today=clock.today(),
-                )
+                return redirect("jobs:job", job_id=job.pk)
             else:
                 raise Http404
         except ApplicationError as exc:
@@ -124,6 +146,8 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "grades": [(g, grade_label(g)) for g in grades],
             "chart": chart,
             "states": RunState,
+            "job": active_job(run.region_id, jobs.quarter_key(run.year, run.quarter)),
+            "job_label": label_for(jobs.QUARTER),
         },
     )
 
@@ -180,9 +204,14 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reopen":
-                run = services.annual_reopen(
-                    actor=req.user, run=run, reason=request.POST.get("reason", "")
+                job = job_start(
+                    actor=req.user,
+                    region=run.region,
+                    kind=jobs.YEAR_REOPEN,
+                    key=jobs.year_key(run.year),
+                    params={"run_id": run.pk, "reason": request.POST.get("reason", "")},
                 )
+                return redirect("jobs:job", job_id=job.pk)
             else:
                 services.annual_publish(actor=req.user, run=run)
         except ApplicationError as exc:
@@ -197,6 +226,8 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "distribution": [(grade_label(g), n) for g, n in sorted(distribution.items())],
             "rankings": selectors.annual_rankings(run),
             "states": RunState,
+            "job": active_job(run.region_id, jobs.year_key(run.year)),
+            "job_label": label_for(jobs.YEAR),
         },
     )
 
