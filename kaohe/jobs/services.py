@@ -160,7 +160,6 @@ def run_job(job_id: int) -> None:
             state=JobState.DONE,
             result_url=result_url,
             done=F("total"),
-            message="",
         )
     finally:
         progress.close()

@@ -6,3 +6,7 @@ class ReviewsConfig(AppConfig):
     name = "kaohe.reviews"
     label = "reviews"
     verbose_name = _("Quarterly ratings")
+
+    def ready(self) -> None:
+        # Registers the round-closing job with kaohe.jobs.
+        from kaohe.reviews import jobs  # noqa: F401

@@ -127,6 +127,8 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         except ApplicationError as exc:
             queue_problems(request, exc)
         return redirect("scoring:quarter", run_id=run.pk)
+    # A compute of this quarter still running (it survives a reload).
+    job = active_job(run.region_id, jobs.quarter_key(run.year, run.quarter))
     rows, ties = selectors.quarter_distribution(run)
     grades = [g.value for g in QUARTER_ORDER]
     chart = {
@@ -146,8 +148,8 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "grades": [(g, grade_label(g)) for g in grades],
             "chart": chart,
             "states": RunState,
-            "job": active_job(run.region_id, jobs.quarter_key(run.year, run.quarter)),
-            "job_label": label_for(jobs.QUARTER),
+            "job": job,
+            "job_label": label_for(job.kind) if job else "",
         },
     )
 
@@ -217,6 +219,7 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
         except ApplicationError as exc:
             queue_problems(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
+    job = active_job(run.region_id, jobs.year_key(run.year))
     distribution = selectors.annual_distribution(run)
     return render(
         request,
@@ -226,8 +229,8 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "distribution": [(grade_label(g), n) for g, n in sorted(distribution.items())],
             "rankings": selectors.annual_rankings(run),
             "states": RunState,
-            "job": active_job(run.region_id, jobs.year_key(run.year)),
-            "job_label": label_for(jobs.YEAR),
+            "job": job,
+            "job_label": label_for(job.kind) if job else "",
         },
     )
 
