@@ -70,6 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with debug off (`make run`, small deployments): compressed, with
+    # far-future caching of the hashed names collectstatic writes.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaohe.core.middleware.ChineseFirstLocaleMiddleware",
@@ -196,6 +199,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("KAOHE_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# With debug on (development, tests) files are served from the source folders as they
+# are: no collectstatic needed. With debug off, from STATIC_ROOT as collectstatic wrote
+# them, each name carrying its content's hash (so browsers may cache them for a year).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Decided here, from KAOHE_DEBUG: the test runner turns DEBUG off after settings load,
+# and tests must still find the files in static/ without collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Roster uploads above this size are refused before they are parsed.
 KAOHE_ROSTER_MAX_BYTES = env_int("KAOHE_ROSTER_MAX_MB", 10, minimum=1) * 1024 * 1024

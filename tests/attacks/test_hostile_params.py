@@ -20,6 +20,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kaohe.jobs.models import Job
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -129,6 +130,11 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "content_type_id": "1",
         "id": str(world.users["cadre"].pk),
         "url": "nowhere/",
+        "job_id": str(
+            Job.objects.create(
+                region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin
+            ).pk
+        ),
     }
 
 
