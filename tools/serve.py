@@ -19,7 +19,9 @@ from pathlib import Path
 from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
-GRACE_SECONDS = 10
+# How long a job may take to finish after Ctrl-C before the worker is killed (its
+# transaction then rolls back: nothing half written).
+GRACE_SECONDS = 30
 
 
 def commands(bind: str, workers: int) -> dict[str, list[str]]:
@@ -50,8 +52,13 @@ def serve(bind: str, workers: int) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    # Each child in its own session: Ctrl-C in the terminal reaches this supervisor
+    # only, which then sends each child one SIGTERM (the worker finishes its job; a
+    # second signal would abort it).
     procs = {
-        name: subprocess.Popen(argv, cwd=ROOT, env=os.environ.copy())  # noqa: S603 (our own argv)
+        name: subprocess.Popen(  # noqa: S603 (our own argv)
+            argv, cwd=ROOT, env=os.environ.copy(), start_new_session=True
+        )
         for name, argv in commands(bind, workers).items()
     }
     code = 0

@@ -140,14 +140,14 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             elif action == "close":
                 # Opening every box is long at city scale: a background job, shown on
                 # its page; the round page shows it too until it ends.
-                job = job_start(
+                started = job_start(
                     actor=req.user,
                     region=round_.region,
                     kind=jobs.CLOSE,
                     key=jobs.round_key(round_.pk),
                     params={"round_id": round_.pk},
                 )
-                return redirect("jobs:job", job_id=job.pk)
+                return redirect("jobs:job", job_id=started.pk)
             elif action == "publish":
                 services.round_publish(actor=req.user, round_=round_)
             elif action == "reopen":

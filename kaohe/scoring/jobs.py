@@ -54,6 +54,7 @@ def quarter_job(job: Job, progress: Progress) -> str:
         today=dt.date.fromisoformat(p["today"]),
         progress=progress,
     )
+    progress(100, 100, _("Computed."))
     return reverse("scoring:quarter", args=[run.pk])
 
 
@@ -68,6 +69,7 @@ def quarter_reopen_job(job: Job, progress: Progress) -> str:
         today=dt.date.fromisoformat(p["today"]),
         progress=progress,
     )
+    progress(100, 100, _("Computed."))
     return reverse("scoring:quarter", args=[run.pk])
 
 
@@ -82,6 +84,7 @@ def year_job(job: Job, progress: Progress) -> str:
         approval=p.get("approval", ""),
         progress=progress,
     )
+    progress(100, 100, _("Computed."))
     return reverse("scoring:annual", args=[run.pk])
 
 
@@ -95,4 +98,5 @@ def year_reopen_job(job: Job, progress: Progress) -> str:
         reason=p["reason"],
         progress=progress,
     )
+    progress(100, 100, _("Computed."))
     return reverse("scoring:annual", args=[run.pk])

@@ -46,7 +46,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
                     raise ValueError(share_text)
                 # The year is computed by the background worker; the job page shows
                 # its progress and links to the result (a second click finds it).
-                job = job_start(
+                started = job_start(
                     actor=req.user,
                     region=region,
                     kind=jobs.YEAR,
@@ -57,16 +57,16 @@ def overview_page(request: HttpRequest) -> HttpResponse:
                         "approval": request.POST.get("approval", ""),
                     },
                 )
-                return redirect("jobs:job", job_id=job.pk)
+                return redirect("jobs:job", job_id=started.pk)
             quarter = int(request.POST.get("quarter", ""))
-            job = job_start(
+            started = job_start(
                 actor=req.user,
                 region=region,
                 kind=jobs.QUARTER,
                 key=jobs.quarter_key(year, quarter),
                 params={"year": year, "quarter": quarter, "today": clock.today().isoformat()},
             )
-            return redirect("jobs:job", job_id=job.pk)
+            return redirect("jobs:job", job_id=started.pk)
         except (ValueError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
@@ -114,14 +114,14 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
                 }
                 if action == "reopen":
                     params |= {"run_id": run.pk, "reason": request.POST.get("reason", "")}
-                job = job_start(
+                started = job_start(
                     actor=req.user,
                     region=run.region,
                     kind=jobs.QUARTER if action == "recompute" else jobs.QUARTER_REOPEN,
                     key=jobs.quarter_key(run.year, run.quarter),
                     params=params,
                 )
-                return redirect("jobs:job", job_id=job.pk)
+                return redirect("jobs:job", job_id=started.pk)
             else:
                 raise Http404
         except ApplicationError as exc:
@@ -206,14 +206,14 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reopen":
-                job = job_start(
+                started = job_start(
                     actor=req.user,
                     region=run.region,
                     kind=jobs.YEAR_REOPEN,
                     key=jobs.year_key(run.year),
                     params={"run_id": run.pk, "reason": request.POST.get("reason", "")},
                 )
-                return redirect("jobs:job", job_id=job.pk)
+                return redirect("jobs:job", job_id=started.pk)
             else:
                 services.annual_publish(actor=req.user, run=run)
         except ApplicationError as exc:
