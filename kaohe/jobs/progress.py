@@ -37,6 +37,15 @@ def no_progress(done: int, total: int, message: str = "") -> None:
     """The default `progress` of a service called synchronously."""
 
 
+def _busy(target: BaseDatabaseWrapper) -> bool:
+    """Whether `target` is in the middle of a statement, as during a COPY whose rows
+    are still being produced (store_rows): a second statement there would wait for
+    the first forever."""
+    raw = getattr(target, "connection", None)
+    status = getattr(getattr(raw, "info", None), "transaction_status", None)
+    return getattr(status, "name", "") == "ACTIVE"
+
+
 class Progress:
     """Writes a job's done/total when it moved by at least `step` of the whole (2%)
     and at least `seconds` passed since the last write (or the message changed, or the
@@ -75,9 +84,12 @@ class Progress:
             return
         if message:
             self.message = message
+        target = self._connection()
+        if _busy(target):
+            return  # mid-COPY on the shared connection (tests on PostgreSQL): next time
         self.written_fraction, self.written_at = fraction, now
         self.writes += 1
-        self._write(done, total, self.message[:200])
+        self._write(target, done, total, self.message[:200])
 
     def _connection(self) -> BaseDatabaseWrapper:
         if (
@@ -92,9 +104,9 @@ class Progress:
             return self._own
         return connection
 
-    def _write(self, done: int, total: int, message: str) -> None:
+    def _write(self, target: BaseDatabaseWrapper, done: int, total: int, message: str) -> None:
         table = sql.table(Job)
-        with self._connection().cursor() as cursor:
+        with target.cursor() as cursor:
             # Only a running job moves: a job declared stale stays failed.
             cursor.execute(
                 f"UPDATE {table} SET done = %s, total = %s, message = %s, "  # noqa: S608

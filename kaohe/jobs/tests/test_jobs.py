@@ -104,7 +104,7 @@ def test_progress_writes_every_two_percent_at_most() -> None:
 
     job = Job(pk=1)
     progress = Progress(job, clock=Clock())
-    progress._write = lambda done, total, message: None  # type: ignore[method-assign]
+    progress._write = lambda target, done, total, message: None  # type: ignore[method-assign]
     for n in range(100_000):
         progress(n, 100_000)
     assert 40 <= progress.writes <= 51
