@@ -27,6 +27,12 @@ the same inputs. Prints figures; asserts nothing.
             0.5 a summary, so the grades still spread over all four bands).
             `--no-city-inputs` leaves the schemes, results and tallies out: then every
             working day is missing and the indicator part finds nothing to roll up.
+            The last computed quarter is then computed once more as the pages do it,
+            as a background job (kaohe.jobs): `job_start` with the database backend,
+            the task run in-process as `manage.py db_worker` runs it, and a second
+            thread polling the progress page every second. Printed: the job's time and
+            its ratio to the warm aggregate, its progress updates (Job.updates), and
+            the queries of one poll while queued, during the run and when done.
 
 The yardsticks. QUARTER_AGGREGATE is one SELECT that reads every table the quarter's
 compute reads, with the same filters, joins it per person and aggregates per unit:
