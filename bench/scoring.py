@@ -460,6 +460,7 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     then the task run in-process the way `manage.py db_worker` runs it, while another
     thread polls the progress page every second as the page does."""
     import threading
+    import warnings
 
     from django.db import connection
     from django.test import Client
@@ -470,6 +471,9 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     from kaohe.jobs.worker import run_queued_tasks
     from kaohe.scoring import jobs
 
+    # Debug is off and nothing was collected: WhiteNoise says so once; the poll
+    # serves no static file.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     office = bench_office(region)
     client = Client(HTTP_HOST=HOST)
     client.force_login(office)
