@@ -20,12 +20,25 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 
 $(VENV): $(VENV)/.installed
 
-run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_load
-	$(PY) manage.py notices_daily --schedule
-	@echo "kaohe: http://$(HOST):$(PORT)/"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+# The secret key of this checkout, made once and kept out of git (.gitignore): sessions
+# and the sealed ballots (the ballot key derives from it) survive restarts.
+LOCAL_ENV := .kaohe-local.env
+# `make run` serves as production does (debug off, static files by WhiteNoise after
+# collectstatic, gunicorn and the background worker), on plain local HTTP.
+PROD_ENV := KAOHE_DEBUG=0 KAOHE_SSL_REDIRECT=0 KAOHE_SECURE_COOKIES=0
+
+$(LOCAL_ENV):
+	umask 077 && $(PYTHON) -c "import secrets; print('KAOHE_SECRET_KEY=' + secrets.token_urlsafe(50))" > $@.tmp
+	mv $@.tmp $@
+
+run: $(VENV)/.installed $(LOCAL_ENV)
+	set -a && . ./$(LOCAL_ENV) && set +a && export $(PROD_ENV) && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	$(PY) manage.py demo_load && \
+	$(PY) manage.py notices_daily --schedule && \
+	echo "kaohe: http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the worker)" && \
+	exec $(PY) tools/serve.py --bind $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
@@ -45,3 +58,4 @@ messages: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles test-artifacts
+	@echo "kept $(LOCAL_ENV) (the secret key); delete it by hand to make a new one"

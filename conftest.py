@@ -52,6 +52,9 @@ def _jobs_run_in_process(settings: Settings) -> None:
             "QUEUES": ["default"],
         }
     }
+    # The test's transaction is never committed: another connection would not see the
+    # job (kaohe.jobs.progress), so progress goes through the test's own connection.
+    settings.KAOHE_JOB_PROGRESS_OWN_CONNECTION = False
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,12 @@ the same inputs. Prints figures; asserts nothing.
             0.5 a summary, so the grades still spread over all four bands).
             `--no-city-inputs` leaves the schemes, results and tallies out: then every
             working day is missing and the indicator part finds nothing to roll up.
+            The last computed quarter is then computed once more as the pages do it,
+            as a background job (kaohe.jobs): `job_start` with the database backend,
+            the task run in-process as `manage.py db_worker` runs it, and a second
+            thread polling the progress page every second. Printed: the job's time and
+            its ratio to the warm aggregate, its progress updates (Job.updates), and
+            the queries of one poll while queued, during the run and when done.
 
 The yardsticks. QUARTER_AGGREGATE is one SELECT that reads every table the quarter's
 compute reads, with the same filters, joins it per person and aggregates per unit:
@@ -72,6 +78,7 @@ from typing import TYPE_CHECKING, Any
 
 from common import (
     DB_PREFIX,
+    HOST,
     PG_URL,
     ROOT,
     create_database,
@@ -409,6 +416,123 @@ def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer
             actor=None, region=region, year=YEAR, quarter=quarter, today=today
         )
     return tracer, grade_counts(QuarterResult.objects.filter(run=run))
+
+
+@dataclass
+class JobRun:
+    """The quarter computed as the pages compute it: a background job (kaohe.jobs)."""
+
+    seconds: float  # from job_start to the job done, the worker's claim included
+    updates: int  # progress writes the job made (Job.updates)
+    state: str
+    polls: list[tuple[int, int]]  # (percent shown, queries) of each poll during the run
+    queued_queries: int  # one poll before the worker takes the job
+    done_queries: int  # one poll after it ended
+
+
+def bench_office(region: Region) -> Any:
+    """A login of the region's assessment office: the job's actor and its watcher."""
+    from kaohe.accounts.models import Role, User
+    from kaohe.accounts.services import role_grant
+
+    user = User.objects.create_user(username=f"bench-office-{region.pk}", region=region)
+    role_grant(actor=None, user=user, role=Role.REGION_ADMIN)
+    return user
+
+
+def poll_once(client: Any, url: str) -> tuple[int, int]:
+    """One htmx poll of the job's progress: (percent shown, queries it made)."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers={"HX-Request": "true"}, secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"the poll answered {response.status_code}")
+    shown = re.search(r"<span>(\d+)%</span>", response.content.decode())
+    return (int(shown.group(1)) if shown else -1), len(queries)
+
+
+def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
+    """quarter_compute as a job: job_start (the database backend enqueues the task),
+    then the task run in-process the way `manage.py db_worker` runs it, while another
+    thread polls the progress page every second as the page does."""
+    import threading
+    import warnings
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from kaohe.jobs.models import Job
+    from kaohe.jobs.services import job_start
+    from kaohe.jobs.worker import run_queued_tasks
+    from kaohe.scoring import jobs
+
+    # Debug is off and nothing was collected: WhiteNoise says so once; the poll
+    # serves no static file.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    office = bench_office(region)
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(office)
+    started = time.perf_counter()
+    job = job_start(
+        actor=office,
+        region=region,
+        kind=jobs.QUARTER,
+        key=jobs.quarter_key(YEAR, quarter),
+        params={"year": YEAR, "quarter": quarter, "today": today.isoformat()},
+    )
+    url = reverse("jobs:job", args=[job.pk])
+    _shown, queued_queries = poll_once(client, url)
+    polls: list[tuple[int, int]] = []
+    running = threading.Event()
+    running.set()
+
+    def watch() -> None:
+        watcher = Client(HTTP_HOST=HOST)
+        watcher.force_login(office)
+        try:
+            while running.is_set():
+                polls.append(poll_once(watcher, url))
+                time.sleep(1.0)  # as the page's hx-trigger="every 1s"
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ran = run_queued_tasks()
+    seconds = time.perf_counter() - started
+    running.clear()
+    thread.join()
+    if ran != 1:
+        raise RuntimeError(f"the worker ran {ran} tasks, not 1")
+    job = Job.objects.get(pk=job.pk)
+    _shown, done_queries = poll_once(client, url)
+    if job.state != "done":
+        raise RuntimeError(f"the job ended {job.state}: {job.error}")
+    return JobRun(seconds, job.updates, job.state, polls, queued_queries, done_queries)
+
+
+def print_job(run: JobRun, agg: Aggregate) -> None:
+    ratio = run.seconds / agg.warm if agg.warm else float("inf")
+    shown = [p for p, _q in run.polls]
+    during = sorted({q for _p, q in run.polls})
+    constant = {run.queued_queries, run.done_queries, *during} == {run.done_queries}
+    print(
+        f"  as a job (job_start, the task run as db_worker runs it): {run.state} in "
+        f"{run.seconds:.2f} s; ratio to the warm aggregate {ratio:.1f} "
+        f"(target <= {TARGET_RATIO:g}: {'met' if ratio <= TARGET_RATIO else 'MISSED'}); "
+        f"{run.updates} progress updates; {load()}"
+    )
+    print(
+        f"    progress poll: {run.queued_queries} queries while queued, "
+        f"{', '.join(map(str, during)) or 'none'} during the run ({len(run.polls)} polls, "
+        f"percent seen {' → '.join(map(str, dict.fromkeys(shown))) or '-'}), "
+        f"{run.done_queries} when done ({'constant' if constant else 'NOT constant'})"
+    )
 
 
 def grade_counts(results: QuerySet[QuarterResult] | QuerySet[AnnualResult]) -> dict[str, int]:
@@ -1046,6 +1170,10 @@ def part_pg(args: argparse.Namespace) -> None:
             label = f"quarter_compute Q{quarter}" + (f", {run_label}" if run_label else "")
             print_quarter(label, tracer, results, TARGET_PG, agg)
             quarter_totals.append(f"Q{quarter} {tracer.total:.1f} s")
+        if quarter == computed[-1]:
+            job_run = quarter_as_job(region, quarter, today)
+            print_job(job_run, agg)
+            quarter_totals.append(f"Q{quarter} as a job {job_run.seconds:.1f} s")
     published = QuarterRun.objects.filter(region=region, year=YEAR).update(state=RunState.PUBLISHED)
     print(f"  {published} quarter runs published (ORM update); {load()}")
     democratic = ReviewRound.objects.get(

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kaohe.core",
     "kaohe.accounts",
     "kaohe.org",
+    "kaohe.jobs",
     "kaohe.worklogs",
     "kaohe.reviews",
     "kaohe.schemes",
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with debug off (`make run`, small deployments): compressed, with
+    # far-future caching of the hashed names collectstatic writes.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaohe.core.middleware.ChineseFirstLocaleMiddleware",
@@ -194,10 +198,30 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("KAOHE_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# With debug on (development, tests) files are served from the source folders as they
+# are: no collectstatic needed. With debug off, from STATIC_ROOT as collectstatic wrote
+# them, each name carrying its content's hash (so browsers may cache them for a year).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Decided here, from KAOHE_DEBUG: the test runner turns DEBUG off after settings load,
+# and tests must still find the files in static/ without collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Roster uploads above this size are refused before they are parsed.
 KAOHE_ROSTER_MAX_BYTES = env_int("KAOHE_ROSTER_MAX_MB", 10, minimum=1) * 1024 * 1024
 KAOHE_ROSTER_MAX_ROWS = env_int("KAOHE_ROSTER_MAX_ROWS", 20000, minimum=1)
+# Larger uploads are imported by the background worker, with a progress bar (about
+# 2,000 rows); smaller ones at once, with the result on the page.
+KAOHE_ROSTER_JOB_BYTES = env_int("KAOHE_ROSTER_JOB_KB", 128, minimum=0) * 1024
 # Django's own request-size guard; uploads larger than this are streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The result-entry grid posts one field per person and indicator (500 × 43 and more).
@@ -235,3 +259,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running job silent (no progress written) this long is taken for crashed (its worker
+# was killed) and marked failed when next looked at (docs/operations.md).
+KAOHE_JOB_STALE_MINUTES = env_int("KAOHE_JOB_STALE_MINUTES", 30, minimum=1)
+# On PostgreSQL, progress is written through a connection of its own so the page sees
+# it while the job's transaction runs (kaohe.jobs.progress); tests turn it off.
+KAOHE_JOB_PROGRESS_OWN_CONNECTION = True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("scoring/", include("kaohe.scoring.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
+    path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", core_views.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,3 +6,7 @@ class OrgConfig(AppConfig):
     name = "kaohe.org"
     label = "org"
     verbose_name = _("Organization")
+
+    def ready(self) -> None:
+        # Registers the roster-import job with kaohe.jobs.
+        from kaohe.org import jobs  # noqa: F401

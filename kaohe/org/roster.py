@@ -410,18 +410,26 @@ def _chunks(items: list[str], size: int = 900) -> Iterator[list[str]]:
 
 @transaction.atomic
 def roster_import(
-    *, actor: User, upload: IO[bytes], size: int, file_name: str = ""
+    *,
+    actor: User,
+    upload: IO[bytes],
+    size: int,
+    file_name: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> RosterImportResult:
     """Import a roster workbook, all or nothing.
 
     Raises ValidationFailed with `extra["errors"]` (a list of RowError) when any
-    row is wrong; the database is then left exactly as it was.
+    row is wrong; the database is then left exactly as it was. `progress(done, of)`
+    hears how far it is (a large file runs as a background job, kaohe.jobs).
     """
+    progress = progress or (lambda done, total: None)
     if not (ADMIN_ROLES & roles_of(actor)):
         raise _refuse(_("Only unit and region administrators may import rosters."))
     region = Region.objects.get(pk=region_id_of(actor))
     lookups = _lookups(actor)
     rows, errors = parse_rows(read_workbook_rows(upload, size), lookups)
+    progress(40, 100)
     file_errors = [e for e in errors if e.row == 0]
     if file_errors:
         raise _refuse(file_errors[0].message)
@@ -481,6 +489,7 @@ def roster_import(
             {"errors": errors},
         )
 
+    progress(60, 100)
     result = RosterImportResult(rows=len(rows), all_staff_nos=staff_nos, frozen=frozen)
     new_people = [
         Person(

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, scope_of
+from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
+from kaohe.jobs.registry import label_for
+from kaohe.jobs.selectors import active_job
+from kaohe.jobs.services import job_start
+from kaohe.org import jobs as org_jobs
 from kaohe.org import roster, selectors
-from kaohe.org.models import LeadershipRole
+from kaohe.org.models import LeadershipRole, Region
 
 MEMBERS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,13 +118,6 @@ def _row_change(staff_no: str, new: set[str], changed: set[str]) -> str:
     return _("Unchanged")
 
 
-def _frozen_note(frozen: list[roster.FrozenPeriod]) -> str:
-    return _(
-        "They do not take part in %(rounds)s, whose voting is open: its raters and the "
-        "people rated are those in post on its last day."
-    ) % {"rounds": "、".join(p.label for p in frozen)}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import_page(request: HttpRequest) -> HttpResponse:
@@ -131,6 +129,20 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             context["errors"] = [_("Choose an .xlsx file to upload.")]
+        elif (
+            settings.KAOHE_ROSTER_JOB_BYTES < (upload.size or 0) <= settings.KAOHE_ROSTER_MAX_BYTES
+        ):
+            # A large file is imported by the background worker; the job page shows
+            # its progress and, at the end, the counts or every problem found.
+            job = job_start(
+                actor=req.user,
+                region=Region.objects.get(pk=region_id_of(req.user)),
+                kind=org_jobs.IMPORT,
+                key=org_jobs.KEY,
+                params={"file_name": (upload.name or "")[:200]},
+                payload=upload.read(),
+            )
+            return redirect("jobs:job", job_id=job.pk)
         else:
             try:
                 result = roster.roster_import(
@@ -154,19 +166,11 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                     .filter(staff_no__in=result.all_staff_nos[:200])
                     .order_by("staff_no")
                 ]
-                message = _(
-                    "Imported %(rows)s rows: %(created)s new people, %(changed)s position "
-                    "changes, %(unchanged)s unchanged."
-                ) % {
-                    "rows": result.rows,
-                    "created": result.people_created,
-                    "changed": result.positions_changed,
-                    "unchanged": result.unchanged,
-                }
-                if result.frozen and result.staff_nos:
-                    message += " " + _frozen_note(result.frozen)
-                messages.success(request, message)
+                messages.success(request, org_jobs.imported_message(result))
     region_id = req.user.region_id
     context["frozen"] = roster.frozen_periods(region_id) if region_id is not None else []
+    if region_id is not None:
+        context["job"] = active_job(region_id, org_jobs.KEY)
+        context["job_label"] = label_for(org_jobs.IMPORT)
     context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
     return render(request, "org/roster_import.html", context)

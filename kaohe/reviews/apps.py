@@ -14,3 +14,5 @@ class ReviewsConfig(AppConfig):
 
         if open_round_periods not in FROZEN_PERIODS:
             FROZEN_PERIODS.append(open_round_periods)
+        # Registers the round-closing job with kaohe.jobs.
+        from kaohe.reviews import jobs  # noqa: F401

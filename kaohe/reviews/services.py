@@ -25,6 +25,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
+from kaohe.jobs.progress import ProgressFn, no_progress
 from kaohe.notices.services import notify
 from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
 from kaohe.reviews import closing
@@ -398,13 +399,17 @@ def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: 
 
 
 @transaction.atomic
-def round_close(*, actor: User, round_: ReviewRound) -> int:
+def round_close(*, actor: User, round_: ReviewRound, progress: ProgressFn = no_progress) -> int:
     """Close voting and compute the results, all or nothing: one transaction opens the
     boxes still sealed, writes every result from the tallies and deletes the boxes and
-    tallies (decision 31). Returns how many results were written."""
+    tallies (decision 31). Returns how many results were written. `progress` hears how
+    far it is (a background job's bar, kaohe.jobs)."""
     _transition(actor, round_, RoundState.CLOSED, {RoundState.OPEN})
     DraftBallot.objects.filter(round=round_).delete()
-    return closing.round_results(round_)
+    progress(10, 100, _("Opening the ballot boxes and writing the results"))
+    written = closing.round_results(round_)
+    progress(100, 100, _("Voting closed; %(n)s results computed.") % {"n": written})
+    return written
 
 
 # ---------------------------------------------------------------- ballots

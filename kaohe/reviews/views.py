@@ -14,8 +14,11 @@ from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, parse_day, problems_of
+from kaohe.jobs.registry import label_for
+from kaohe.jobs.selectors import active_job
+from kaohe.jobs.services import job_start
 from kaohe.org.models import Dimension, Person, Region
-from kaohe.reviews import selectors, services
+from kaohe.reviews import jobs, selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
 
 
@@ -180,10 +183,16 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             if action == "open":
                 services.round_open(actor=req.user, round_=round_)
             elif action == "close":
-                count = services.round_close(actor=req.user, round_=round_)
-                messages.success(
-                    request, _("Voting closed; %(n)s results computed.") % {"n": count}
+                # Opening every box is long at city scale: a background job, shown on
+                # its page; the round page shows it too until it ends.
+                started = job_start(
+                    actor=req.user,
+                    region=round_.region,
+                    kind=jobs.CLOSE,
+                    key=jobs.round_key(round_.pk),
+                    params={"round_id": round_.pk},
                 )
+                return redirect("jobs:job", job_id=started.pk)
             elif action == "publish":
                 services.round_publish(actor=req.user, round_=round_)
             elif action == "reopen":
@@ -209,6 +218,7 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("reviews:round", round_id=round_.pk)
     units = selectors.progress(req.user, round_)
+    job = active_job(round_.region_id, jobs.round_key(round_.pk))
     expected = sum(u.expected for u in units)
     voted = sum(u.voted for u in units)
     return render(
@@ -228,6 +238,8 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             "voting_over": round_.state == RoundState.OPEN and clock.today() > round_.ends_on,
             "states": RoundState,
             "proposal": RoundUnit.Proposal,
+            "job": job,
+            "job_label": label_for(jobs.CLOSE),
         },
     )
 

@@ -12,7 +12,7 @@ import functools
 import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
+from kaohe.jobs.progress import ProgressFn, no_progress, tracked
 from kaohe.notices.services import notify
 from kaohe.org.models import (
     LeadershipRole,
@@ -287,7 +288,11 @@ ANNUAL_COLUMNS = (
 
 
 def store_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Insert rows of plain values in `columns` order (attribute names), JSON columns
     as JSON text, straight to the table: no model instances.
@@ -297,6 +302,8 @@ def store_rows(
     executemany of a plain INSERT."""
     table = sql.table(model)
     names = ", ".join(sql.column(model, c) for c in columns)
+    if progress is not None:
+        rows = _counted(rows, progress)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -308,6 +315,13 @@ def store_rows(
             # Table and column names from the model's metadata; the values are bound.
             insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
             cursor.executemany(insert, list(rows))
+
+
+def _counted(rows: Iterable[Sequence[Any]], seen: Callable[[int], None]) -> Iterator[Sequence[Any]]:
+    """The rows as they are, telling `seen` how many went by so far (a job's bar)."""
+    for n, row in enumerate(rows, 1):
+        yield row
+        seen(n)
 
 
 @contextmanager
@@ -327,9 +341,16 @@ def _collector_paused() -> Iterator[None]:
 @transaction.atomic
 @_collector_paused()
 def quarter_compute(
-    *, actor: User | None, region: Region, year: int, quarter: int, today: dt.date
+    *,
+    actor: User | None,
+    region: Region,
+    year: int,
+    quarter: int,
+    today: dt.date,
+    progress: ProgressFn = no_progress,
 ) -> QuarterRun:
-    """Compute (or recompute) a quarter. A confirmed or published run must be reopened first."""
+    """Compute (or recompute) a quarter. A confirmed or published run must be reopened first.
+    `progress` hears how far it is (a background job's bar, kaohe.jobs)."""
     if actor is not None:
         require_region_admin(actor, region.pk)
     if not 1 <= quarter <= 4:
@@ -362,12 +383,15 @@ def quarter_compute(
         + 1,
     )
     policy = quarter_policy(policy_for(region.pk))
+    progress(0, 100, _("Reading the quarter's inputs"))
     inputs, memberships = quarter_inputs(region.pk, period, today)
+    progress(40, 100, _("Scoring and grading"))
     scores = engine.quarter_scores(inputs, policy)
     grades = engine.quarter_grades(scores, policy)
     ranks = engine.group_ranks(
         (s.person_id, memberships[s.person_id].unit_id, s.score) for s in scores
     )
+    progress(70, 100, _("Writing the results"))
     QuarterResult.objects.filter(run=run).delete()
     steps_text = StepsText()
     store_rows(
@@ -390,6 +414,7 @@ def quarter_compute(
             )
             for s, g in ((s, grades[s.person_id]) for s in scores)
         ),
+        progress=tracked(progress, len(scores), 70),
     )
     audit_record(
         actor=actor,
@@ -614,11 +639,23 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
 
 
 @transaction.atomic
-def quarter_reopen(*, actor: User, run: QuarterRun, reason: str, today: dt.date) -> QuarterRun:
+def quarter_reopen(
+    *,
+    actor: User,
+    run: QuarterRun,
+    reason: str,
+    today: dt.date,
+    progress: ProgressFn = no_progress,
+) -> QuarterRun:
     """Keep the old run as superseded and compute a new one; the reason is recorded."""
     reason = _supersede(actor, run, reason, "scoring.quarter.reopen")
     new = quarter_compute(
-        actor=actor, region=run.region, year=run.year, quarter=run.quarter, today=today
+        actor=actor,
+        region=run.region,
+        year=run.year,
+        quarter=run.quarter,
+        today=today,
+        progress=progress,
     )
     new.reopen_reason = reason
     new.save(update_fields=["reopen_reason"])
@@ -725,6 +762,7 @@ def annual_compute(
     year: int,
     excellent_share: Decimal | None = None,
     approval: str = "",
+    progress: ProgressFn = no_progress,
 ) -> AnnualRun:
     """The annual composite and grades. Above the default 优秀 share (up to the
     maximum) a recorded approval is required (R5.3)."""
@@ -768,8 +806,11 @@ def annual_compute(
     )
     run.excellent_share, run.share_approval = share, approval.strip()[:300]
     run.save(update_fields=["excellent_share", "share_approval"])
+    progress(0, 100, _("Reading the year's inputs"))
     inputs, memberships = annual_inputs(region.pk, year)
+    progress(40, 100, _("Scoring and grading"))
     results = engine.annual_grades(inputs, annual_policy(p, share))
+    progress(70, 100, _("Writing the results"))
     AnnualResult.objects.filter(run=run).delete()
     steps_text = StepsText()
     consequences_text = functools.cache(_dumps)  # a handful of ladders
@@ -793,6 +834,7 @@ def annual_compute(
             )
             for r in results.values()
         ),
+        progress=tracked(progress, len(results), 70),
     )
     audit_record(
         actor=actor,
@@ -828,7 +870,9 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
 
 
 @transaction.atomic
-def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
+def annual_reopen(
+    *, actor: User, run: AnnualRun, reason: str, progress: ProgressFn = no_progress
+) -> AnnualRun:
     """Keep the published year as superseded and compute it again, with the reason."""
     reason = _supersede(actor, run, reason, "scoring.year.reopen")
     new = annual_compute(
@@ -837,6 +881,7 @@ def annual_reopen(*, actor: User, run: AnnualRun, reason: str) -> AnnualRun:
         year=run.year,
         excellent_share=run.excellent_share,
         approval=run.share_approval,
+        progress=progress,
     )
     new.reopen_reason = reason
     new.save(update_fields=["reopen_reason"])

@@ -13,8 +13,11 @@ from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, queue_problems
+from kaohe.jobs.registry import label_for
+from kaohe.jobs.selectors import active_job, active_jobs
+from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
-from kaohe.scoring import guards, selectors, services
+from kaohe.scoring import guards, jobs, selectors, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
@@ -40,19 +43,35 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             if request.POST.get("action") == "year":
                 share_text = request.POST.get("share", "").strip()
                 share = Decimal(share_text) / 100 if share_text else None
-                run = services.annual_compute(
+                if share is not None and not share.is_finite():
+                    raise ValueError(share_text)
+                # The year is computed by the background worker; the job page shows
+                # its progress and links to the result (a second click finds it). What
+                # blocks it is said here, not as a failed job.
+                guards.refuse(guards.annual_blockers(region.pk, year))
+                started = job_start(
                     actor=req.user,
                     region=region,
-                    year=year,
-                    excellent_share=share,
-                    approval=request.POST.get("approval", ""),
+                    kind=jobs.YEAR,
+                    key=jobs.year_key(year),
+                    params={
+                        "year": year,
+                        "share": str(share) if share is not None else None,
+                        "approval": request.POST.get("approval", ""),
+                    },
                 )
-                return redirect("scoring:annual", run_id=run.pk)
+                return redirect("jobs:job", job_id=started.pk)
             quarter = int(request.POST.get("quarter", ""))
-            qrun = services.quarter_compute(
-                actor=req.user, region=region, year=year, quarter=quarter, today=clock.today()
+            if 1 <= quarter <= 4:
+                guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
+            started = job_start(
+                actor=req.user,
+                region=region,
+                kind=jobs.QUARTER,
+                key=jobs.quarter_key(year, quarter),
+                params={"year": year, "quarter": quarter, "today": clock.today().isoformat()},
             )
-            return redirect("scoring:quarter", run_id=qrun.pk)
+            return redirect("jobs:job", job_id=started.pk)
         except (ValueError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
@@ -71,6 +90,11 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "units": units.order_by("path")[:100],
             "today": today,
             "default_quarter": (today.month - 1) // 3 + 1,
+            "jobs": (
+                [(j, label_for(j.kind)) for j in active_jobs(region_id_of(req.user), jobs.KINDS)]
+                if office
+                else []
+            ),
         },
     )
 
@@ -131,26 +155,32 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
         try:
             if action == "confirm":
                 services.quarter_confirm(actor=req.user, run=run)
-            elif action == "recompute":
-                services.quarter_compute(
+            elif action in ("recompute", "reopen"):
+                # Both compute the quarter: a background job, shown on its page.
+                params: dict[str, object] = {
+                    "year": run.year,
+                    "quarter": run.quarter,
+                    "today": clock.today().isoformat(),
+                }
+                if action == "reopen":
+                    params |= {"run_id": run.pk, "reason": request.POST.get("reason", "")}
+                else:
+                    guards.refuse(guards.quarter_blockers(run.region_id, run.year, run.quarter))
+                started = job_start(
                     actor=req.user,
                     region=run.region,
-                    year=run.year,
-                    quarter=run.quarter,
-                    today=clock.today(),
+                    kind=jobs.QUARTER if action == "recompute" else jobs.QUARTER_REOPEN,
+                    key=jobs.quarter_key(run.year, run.quarter),
+                    params=params,
                 )
-            elif action == "reopen":
-                run = services.quarter_reopen(
-                    actor=req.user,
-                    run=run,
-                    reason=request.POST.get("reason", ""),
-                    today=clock.today(),
-                )
+                return redirect("jobs:job", job_id=started.pk)
             else:
                 raise Http404
         except ApplicationError as exc:
             queue_problems(request, exc)
         return redirect("scoring:quarter", run_id=run.pk)
+    # A compute of this quarter still running (it survives a reload).
+    job = active_job(run.region_id, jobs.quarter_key(run.year, run.quarter))
     rows, ties = selectors.quarter_distribution(run)
     grades = [g.value for g in QUARTER_ORDER]
     # Shares per unit, the largest share of the best grade first (static/kaohe/charts.js).
@@ -188,6 +218,8 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "recompute_blockers": guards.quarter_blockers(run.region_id, run.year, run.quarter)
             if run.state == RunState.COMPUTED
             else [],
+            "job": job,
+            "job_label": label_for(job.kind) if job else "",
         },
     )
 
@@ -243,14 +275,20 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "reopen":
-                run = services.annual_reopen(
-                    actor=req.user, run=run, reason=request.POST.get("reason", "")
+                started = job_start(
+                    actor=req.user,
+                    region=run.region,
+                    kind=jobs.YEAR_REOPEN,
+                    key=jobs.year_key(run.year),
+                    params={"run_id": run.pk, "reason": request.POST.get("reason", "")},
                 )
+                return redirect("jobs:job", job_id=started.pk)
             else:
                 raise Http404
         except ApplicationError as exc:
             queue_problems(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
+    job = active_job(run.region_id, jobs.year_key(run.year))
     distribution = selectors.annual_distribution(run)
     # Every tier's head count and range; one tier's ranking shown, paged to its end.
     tiers = selectors.annual_tiers(run)
@@ -270,6 +308,8 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
                 else None
             ),
             "states": RunState,
+            "job": job,
+            "job_label": label_for(job.kind) if job else "",
         },
     )
 

@@ -20,6 +20,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
@@ -137,6 +138,11 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "id": str(world.users["cadre"].pk),
         "url": "nowhere/",
         "delivery_id": str(delivery.pk),
+        "job_id": str(
+            Job.objects.create(
+                region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin
+            ).pk
+        ),
     }
 
 

@@ -131,9 +131,7 @@ def test_publishing_a_quarter_notifies_everyone_with_a_result(
     QuarterResult.objects.filter(run=graded, tie=True).update(change_reason="经研究确定")
     scoring.quarter_confirm(actor=office, run=graded)
     Notification.objects.all().delete()
-    scoring.quarter_publish(
-        actor=office, run=graded, confirmation=guards.publish_token(graded)
-    )
+    scoring.quarter_publish(actor=office, run=graded, confirmation=guards.publish_token(graded))
     with_result = set(QuarterResult.objects.filter(run=graded).values_list("person_id", flat=True))
     notified = set(Notification.objects.values_list("user__person_id", flat=True))
     assert notified == with_result & set(

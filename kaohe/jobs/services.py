@@ -1,0 +1,165 @@
+"""Starting jobs and running them (the one django-tasks task, `run_job`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from kaohe.accounts.models import User
+from kaohe.core.audit import audit_record
+from kaohe.core.errors import ApplicationError
+from kaohe.jobs import registry
+from kaohe.jobs.models import ACTIVE_STATES, Job, JobState
+from kaohe.jobs.progress import Progress
+from kaohe.org.models import Region
+
+logger = logging.getLogger(__name__)
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(minutes=getattr(settings, "KAOHE_JOB_STALE_MINUTES", 30))
+
+
+def stale_message() -> str:
+    return _("The job stopped without finishing (its worker ended). Start it again.")
+
+
+def failure_message() -> str:
+    return _("The job failed; the error has been logged. Please contact the administrator.")
+
+
+def job_fail_stale(job: Job, *, now: dt.datetime | None = None) -> bool:
+    """Mark `job` failed when it runs but has shown no sign of life for
+    KAOHE_JOB_STALE_MINUTES (its worker was killed): checked whenever someone looks
+    (the poll, a new start), so no sweeper is needed. Returns whether it did."""
+    now = now or timezone.now()
+    if job.state != JobState.RUNNING:
+        return False
+    seen = job.heartbeat_at or job.started_at or job.created_at
+    if now - seen < stale_after():
+        return False
+    changed = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at)
+    if not changed.update(state=JobState.FAILED, error=stale_message(), finished_at=now):
+        return False
+    job.state, job.error, job.finished_at = JobState.FAILED, stale_message(), now
+    logger.warning(
+        "job %s (%s %s) declared stale: no progress since %s", job.pk, job.kind, job.key, seen
+    )
+    return True
+
+
+def job_start(
+    *,
+    actor: User | None,
+    region: Region,
+    kind: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+    payload: bytes | None = None,
+    message: str = "",
+) -> Job:
+    """Start a job of `kind` on `key` (e.g. "quarter:2026-3"), or return the active one
+    for that key: a second click shows the running job instead of starting another.
+
+    The task is enqueued inside the transaction that creates the Job: with the database
+    backend its row commits with the job (a worker never sees one without the other);
+    with the immediate backend (tests) the job runs right here."""
+    if registry.function_for(kind) is None:
+        raise ValueError(f"no job kind {kind!r} is registered")
+    for _attempt in range(2):
+        existing = active_job_for_update(region, key)
+        if existing is not None and not job_fail_stale(existing):
+            return existing
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    region=region,
+                    kind=kind,
+                    key=key,
+                    params={**(params or {}), **({"system": True} if actor is None else {})},
+                    payload=payload,
+                    actor=actor if actor is not None and actor.pk else None,
+                    message=message or _("Waiting for the background worker…"),
+                )
+                audit_record(
+                    actor=actor,
+                    action="jobs.start",
+                    obj=job,
+                    region=region,
+                    details={"kind": kind, "key": key},
+                )
+                run_job.enqueue(job.pk)
+        except IntegrityError:
+            # Another request started the same key between our look and our insert
+            # (jobs_one_active_per_key): show that one.
+            continue
+        job.refresh_from_db(fields=["state", "done", "total", "message", "error", "result_url"])
+        return job
+    raise ApplicationError(_("A job for this is already starting; reload the page."))
+
+
+def active_job_for_update(region: Region, key: str) -> Job | None:
+    return (
+        Job.objects.filter(region=region, key=key, state__in=ACTIVE_STATES).defer("payload").first()
+    )
+
+
+def job_actor(job: Job) -> User | None:
+    """Who the job acts as: its starter, whose rights the service checks again when it
+    runs. A job started by the system (actor None: commands, benchmarks) says so in
+    its params; one whose starter was deleted since is refused, never run as the system."""
+    if job.actor is None and not job.params.get("system"):
+        raise ApplicationError(_("The person who started this job no longer exists."))
+    return job.actor
+
+
+def _finish(job_id: int, **fields: Any) -> None:
+    fields["finished_at"] = timezone.now()
+    fields["payload"] = None
+    if not Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(**fields):
+        logger.warning("job %s ended after it was declared stale: %s", job_id, fields.get("state"))
+
+
+@task()
+def run_job(job_id: int) -> None:
+    """The one task: run the registered function of the job's kind, recording its
+    start, its progress and how it ended. The worker (`manage.py db_worker`) and the
+    immediate backend of the tests both call this."""
+    now = timezone.now()
+    if not Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=now, heartbeat_at=now, message=""
+    ):
+        return  # already run, or given up
+    job = Job.objects.select_related("region", "actor").get(pk=job_id)
+    function = registry.function_for(job.kind)
+    progress = Progress(job)
+    try:
+        if function is None:
+            raise LookupError(f"no job kind {job.kind!r} is registered")
+        # Messages are stored for whoever looks later: in the site's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            result_url = function(job, progress)
+    except ApplicationError as exc:
+        errors = [str(e) for e in exc.extra.get("errors", [])][:200]
+        _finish(job_id, state=JobState.FAILED, error=exc.message, problems=errors)
+    except Exception:
+        logger.exception("job %s (%s %s) failed", job_id, job.kind, job.key)
+        with translation.override(settings.LANGUAGE_CODE):
+            _finish(job_id, state=JobState.FAILED, error=failure_message())
+    else:
+        _finish(
+            job_id,
+            state=JobState.DONE,
+            result_url=result_url,
+            done=F("total"),
+        )
+    finally:
+        progress.close()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kaohe.jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("<id:job_id>/", views.job_page, name="job"),
+]
