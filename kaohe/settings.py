@@ -222,6 +222,9 @@ KAOHE_ROSTER_MAX_ROWS = env_int("KAOHE_ROSTER_MAX_ROWS", 20000, minimum=1)
 # Larger uploads are imported by the background worker, with a progress bar (about
 # 2,000 rows); smaller ones at once, with the result on the page.
 KAOHE_ROSTER_JOB_BYTES = env_int("KAOHE_ROSTER_JOB_KB", 128, minimum=0) * 1024
+# Excel exports of more rows than this are written by the background worker and
+# fetched from the job's page; smaller ones are streamed in the request.
+KAOHE_EXPORT_JOB_ROWS = env_int("KAOHE_EXPORT_JOB_ROWS", 20000, minimum=0)
 # Django's own request-size guard; uploads larger than this are streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The result-entry grid posts one field per person and indicator (500 × 43 and more).

@@ -437,7 +437,13 @@ def xlsx_download(filename: str, sheets: Iterable[SheetSpec]) -> FileResponse:
 
     The workbook is written (and every query run) before the response leaves the
     view, so no database read happens while the file is sent."""
-    response = FileResponse(write_workbook(sheets), content_type=XLSX_CONTENT_TYPE)
+    return xlsx_response(filename, write_workbook(sheets))
+
+
+def xlsx_response(filename: str, stream: IO[bytes]) -> FileResponse:
+    """A finished workbook in `stream` sent as the download `filename` (the streamed
+    exports, and the file a large export's job wrote)."""
+    response = FileResponse(stream, content_type=XLSX_CONTENT_TYPE)
     response.block_size = DOWNLOAD_BLOCK
     # RFC 5987 form so Chinese file names survive every browser; no ASCII fallback
     # name is given, which browsers that know filename* ignore anyway.

@@ -41,6 +41,12 @@ class Job(models.Model):
     updates = models.PositiveIntegerField(_("progress updates"), default=0)
     message = models.CharField(_("message"), max_length=200, blank=True)
     result_url = models.CharField(_("result"), max_length=200, blank=True)
+    # The workbook a large export wrote (kaohe.jobs.exports), kept in the database like
+    # the payload so the web server finds what a worker on another host wrote. Emptied
+    # when a newer export of the same key finishes or a day after the job ended
+    # (EXPORT_FILE_HOURS). Never loaded by the poll.
+    result_file = models.BinaryField(_("result file"), null=True, blank=True, editable=False)
+    result_name = models.CharField(_("result file name"), max_length=200, blank=True)
     # Chinese text for the user; the traceback goes to the log only.
     error = models.TextField(_("error"), blank=True)
     problems = models.JSONField(_("problems"), default=list, blank=True)
@@ -74,7 +80,14 @@ class Job(models.Model):
                 fields=["region", "kind"],
                 condition=Q(state__in=["queued", "running"]),
                 name="jobs_active_kind",
-            )
+            ),
+            # The jobs still holding an export's file: the older ones of a key and the
+            # expired ones of a region are emptied through it.
+            models.Index(
+                fields=["region", "key", "finished_at"],
+                condition=Q(result_file__isnull=False),
+                name="jobs_with_file",
+            ),
         ]
 
     def __str__(self) -> str:

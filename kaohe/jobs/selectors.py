@@ -9,8 +9,8 @@ from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
-from kaohe.jobs.models import ACTIVE_STATES, Job
-from kaohe.jobs.services import job_fail_stale
+from kaohe.jobs.models import ACTIVE_STATES, Job, JobState
+from kaohe.jobs.services import job_fail_stale, job_file_expire
 
 # What the poll and the pages show; never the upload.
 SHOWN = (
@@ -24,6 +24,7 @@ SHOWN = (
     "updates",
     "message",
     "result_url",
+    "result_name",
     "error",
     "problems",
     "actor_id",
@@ -68,4 +69,17 @@ def job_get(user: User, job_id: int) -> Job:
     if not (own or office):
         raise Http404
     job_fail_stale(job)
+    job_file_expire(job)
     return job
+
+
+def job_file(user: User, job_id: int) -> tuple[str, bytes]:
+    """The file name and workbook of a finished export job, with the job's own scope
+    (its starter or the office of its region); 404 when it has none (anymore)."""
+    job = job_get(user, job_id)
+    if job.state != JobState.DONE or not (job.result_name and job.result_url):
+        raise Http404
+    data = Job.objects.filter(pk=job.pk).values_list("result_file", flat=True).first()
+    if data is None:
+        raise Http404
+    return job.result_name, bytes(data)

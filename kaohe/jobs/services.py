@@ -163,3 +163,36 @@ def run_job(job_id: int) -> None:
         )
     finally:
         progress.close()
+
+
+# A large export's file is kept this long after its job ended (docs/operations.md).
+EXPORT_FILE_HOURS = 24
+
+
+def file_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(hours=EXPORT_FILE_HOURS)
+
+
+def job_store_file(job: Job, *, name: str, data: bytes) -> None:
+    """Keep the workbook an export job wrote, and let go of the files it replaces: the
+    older exports of the same key, and any of the region's files older than a day.
+    Part of the job's run (its start was audited), like its progress and its end."""
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(result_file=data, result_name=name[:200])
+        with_file = Job.objects.filter(region_id=job.region_id, result_file__isnull=False)
+        with_file.filter(key=job.key).exclude(pk=job.pk).update(result_file=None, result_url="")
+        with_file.filter(finished_at__lt=file_cutoff()).exclude(pk=job.pk).update(
+            result_file=None, result_url=""
+        )
+
+
+def job_file_expire(job: Job, *, now: dt.datetime | None = None) -> bool:
+    """Delete the file of an export job that ended more than a day ago, when someone
+    looks at the job (its page, its file): no sweeper is needed. Returns whether it did."""
+    if not (job.result_name and job.result_url and job.finished_at):
+        return False
+    if job.finished_at >= file_cutoff(now):
+        return False
+    Job.objects.filter(pk=job.pk).update(result_file=None, result_url="")
+    job.result_url = ""
+    return True

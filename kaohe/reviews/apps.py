@@ -15,4 +15,8 @@ class ReviewsConfig(AppConfig):
         if open_round_periods not in FROZEN_PERIODS:
             FROZEN_PERIODS.append(open_round_periods)
         # Registers the round-closing job with kaohe.jobs.
-        from kaohe.reviews import jobs  # noqa: F401
+        # Registers the large non-voters export's job.
+        from kaohe.reviews import (
+            exports,  # noqa: F401
+            jobs,  # noqa: F401
+        )

@@ -16,4 +16,8 @@ class ScoringConfig(AppConfig):
         if round_reopen_blockers not in reviews_services.reopen_guards:
             reviews_services.reopen_guards.append(round_reopen_blockers)
         # Registers the quarter and year jobs with kaohe.jobs.
-        from kaohe.scoring import jobs  # noqa: F401
+        # Registers the large grades and results exports' jobs.
+        from kaohe.scoring import (
+            exports,  # noqa: F401
+            jobs,  # noqa: F401
+        )

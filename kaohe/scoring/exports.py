@@ -3,24 +3,27 @@
 Each download is scoped exactly like the page it is offered on (the office's run
 pages, a proposer's unit page) and reads its rows in chunks as plain values, so
 its queries are the same few whatever the number of rows (docs/decisions.md,
-"Streamed Excel exports").
+"Streamed Excel exports"). Above KAOHE_EXPORT_JOB_ROWS rows the same workbook is
+written by a background job (kaohe.jobs.exports).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from kaohe.accounts.models import User
 from kaohe.core import workbooks
 from kaohe.core.http import AuthedRequest
-from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
+from kaohe.core.workbooks import SheetSpec, export_name
+from kaohe.jobs.exports import Export, deliver, export_key, register_export
 from kaohe.org.models import Unit
 from kaohe.scoring import selectors
 from kaohe.scoring.explain import consequence_label, grade_label
@@ -183,14 +186,31 @@ def _annual_sheet(run: AnnualRun) -> SheetSpec:
     )
 
 
+def _quarter_export(user: User, params: Mapping[str, Any]) -> Export:
+    """The office's export of a run's grades (404 outside its scope)."""
+    run = selectors.office_quarter_run(user, int(params["run_id"]))
+    return Export(
+        filename=export_name(run.region.name, f"{run.year}年第{run.quarter}季度", _("grades")),
+        region_id=run.region_id,
+        rows=QuarterResult.objects.filter(run=run).count(),
+        sheets=lambda: [_quarter_sheet(run)],
+    )
+
+
 @login_required
 @require_GET
 def quarter_export(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The office's download of a run's grades, from the run's page."""
     req = AuthedRequest.of(request)
-    run = selectors.office_quarter_run(req.user, run_id)
-    name = export_name(run.region.name, f"{run.year}年第{run.quarter}季度", _("grades"))
-    return xlsx_download(name, [_quarter_sheet(run)])
+    params = {"run_id": run_id}
+    export = _quarter_export(req.user, params)
+    return deliver(
+        actor=req.user,
+        kind=QUARTER_EXPORT,
+        key=export_key("quarter", run_id),
+        params=params,
+        export=export,
+    )
 
 
 def _proposal_scope(user: User, run_id: int, unit_id: int) -> tuple[QuarterRun, Unit]:
@@ -208,14 +228,43 @@ def _proposal_scope(user: User, run_id: int, unit_id: int) -> tuple[QuarterRun, 
     return run, unit
 
 
+def _proposal_export(user: User, params: Mapping[str, Any]) -> Export:
+    """A unit's grades in a run, with the proposal page's scope."""
+    run, unit = _proposal_scope(user, int(params["run_id"]), int(params["unit_id"]))
+    return Export(
+        filename=export_name(unit.name, f"{run.year}年第{run.quarter}季度", _("grades")),
+        region_id=run.region_id,
+        rows=QuarterResult.objects.filter(run=run, unit=unit).count(),
+        sheets=lambda: [_quarter_sheet(run, unit)],
+    )
+
+
 @login_required
 @require_GET
 def proposal_export(request: HttpRequest, run_id: int, unit_id: int) -> HttpResponseBase:
     """A unit's grades in a run, for its head (or an admin over it), from the proposal page."""
     req = AuthedRequest.of(request)
-    run, unit = _proposal_scope(req.user, run_id, unit_id)
-    name = export_name(unit.name, f"{run.year}年第{run.quarter}季度", _("grades"))
-    return xlsx_download(name, [_quarter_sheet(run, unit)])
+    params = {"run_id": run_id, "unit_id": unit_id}
+    export = _proposal_export(req.user, params)
+    return deliver(
+        actor=req.user,
+        kind=PROPOSAL_EXPORT,
+        # Per person: what a unit's head may download, another may not.
+        key=export_key("proposal", run_id, unit_id, req.user.pk),
+        params=params,
+        export=export,
+    )
+
+
+def _annual_export(user: User, params: Mapping[str, Any]) -> Export:
+    """The office's export of the year's results and rankings."""
+    run = selectors.office_annual_run(user, int(params["run_id"]))
+    return Export(
+        filename=export_name(run.region.name, f"{run.year}年度", _("results and rankings")),
+        region_id=run.region_id,
+        rows=run.results.count(),
+        sheets=lambda: [_annual_sheet(run)],
+    )
 
 
 @login_required
@@ -223,6 +272,20 @@ def proposal_export(request: HttpRequest, run_id: int, unit_id: int) -> HttpResp
 def annual_export(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The office's download of the year's results and rankings, from the year's page."""
     req = AuthedRequest.of(request)
-    run = selectors.office_annual_run(req.user, run_id)
-    name = export_name(run.region.name, f"{run.year}年度", _("results and rankings"))
-    return xlsx_download(name, [_annual_sheet(run)])
+    params = {"run_id": run_id}
+    export = _annual_export(req.user, params)
+    return deliver(
+        actor=req.user,
+        kind=ANNUAL_EXPORT,
+        key=export_key("annual", run_id),
+        params=params,
+        export=export,
+    )
+
+
+QUARTER_EXPORT = "scoring.export.quarter"
+PROPOSAL_EXPORT = "scoring.export.proposal"
+ANNUAL_EXPORT = "scoring.export.annual"
+register_export(QUARTER_EXPORT, gettext_lazy("Exporting the quarter's grades"))(_quarter_export)
+register_export(PROPOSAL_EXPORT, gettext_lazy("Exporting the unit's grades"))(_proposal_export)
+register_export(ANNUAL_EXPORT, gettext_lazy("Exporting the year's results"))(_annual_export)

@@ -8,4 +8,8 @@ class WorklogsConfig(AppConfig):
     verbose_name = _("Work records")
 
     def ready(self) -> None:
-        from kaohe.worklogs import signals  # noqa: F401  (cache invalidation)
+        # Registers the large compliance export's job with kaohe.jobs.
+        from kaohe.worklogs import (
+            exports,  # noqa: F401
+            signals,  # noqa: F401  (cache invalidation)
+        )

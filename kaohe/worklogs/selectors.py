@@ -242,16 +242,22 @@ def oversight_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(scope_of(user, OVERSIGHT_ROLES).unit_filter())
 
 
-def compliance_for(
-    user: User, *, root_id: int | None, start: dt.date, end: dt.date, today: dt.date
-) -> ComplianceReport:
-    """Compliance over the units `user` oversees, narrowed to `root_id`'s subtree."""
+def compliance_units(user: User, root_id: int | None) -> QuerySet[Unit]:
+    """The units `user` oversees, narrowed to `root_id`'s subtree (404 outside)."""
     units = oversight_units(user)
     if root_id is not None:
         root = units.filter(pk=root_id).first()
         if root is None:
             raise Http404
         units = units.filter(path__startswith=root.path)
+    return units
+
+
+def compliance_for(
+    user: User, *, root_id: int | None, start: dt.date, end: dt.date, today: dt.date
+) -> ComplianceReport:
+    """Compliance over the units `user` oversees, narrowed to `root_id`'s subtree."""
+    units = compliance_units(user, root_id)
     region_id = region_id_of(user)
     return compliance_report(
         region_id=region_id,
