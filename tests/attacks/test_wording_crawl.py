@@ -235,19 +235,22 @@ def _logs(world: World) -> None:
 
 
 def _year(world: World, graded: QuarterRun) -> None:
-    """Q2–Q4 from Q1's ratings, all published, and the year computed (best effort: a
-    guard added later may refuse; the other pages are still crawled)."""
+    """Q2–Q4 from Q1's ratings, all published, and the year computed and published
+    through the services and their guards (a refusal fails the test: the crawl must see
+    the year's pages)."""
+    from kaohe.scoring import guards
+    from kaohe.scoring.tests.fixtures import year_ready
     from kaohe.scoring.tests.test_annual import publish_quarters
 
-    try:
-        publish_quarters(world, graded)
-        UnitAnnualScore.objects.create(unit=world.bureau, year=2026, score=Decimal("90.5"))
-        run = scoring_services.annual_compute(
-            actor=world.users["region_admin"], region=world.region, year=2026
-        )
-        scoring_services.annual_publish(actor=world.users["region_admin"], run=run)
-    except ApplicationError:
-        pass
+    publish_quarters(world, graded)
+    UnitAnnualScore.objects.create(unit=world.bureau, year=2026, score=Decimal("90.5"))
+    year_ready(world, 2026)
+    run = scoring_services.annual_compute(
+        actor=world.users["region_admin"], region=world.region, year=2026
+    )
+    scoring_services.annual_publish(
+        actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
+    )
 
 
 @pytest.fixture
@@ -256,7 +259,9 @@ def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> Wor
     _year(big, graded)
     # A quarter still being graded, a round open for ballots.
     try:
-        first = ReviewRound.objects.get(region=big.region, year=2026, number=1)
+        first = ReviewRound.objects.get(
+            region=big.region, year=2026, number=1, cadence=ReviewRound.Cadence.QUARTERLY
+        )
         second = ReviewRound.objects.create(
             region=big.region,
             year=2027,

@@ -106,6 +106,8 @@ PAGES: list[tuple[str, Builder]] = [
 def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Settings) -> Pages:
     """A year in progress: Q1 graded, confirmed and published, Q2's round open, the
     year computed, an approved scheme, a month of logs."""
+    from kaohe.scoring import guards
+    from kaohe.scoring.tests.fixtures import year_ready
     from kaohe.scoring.tests.test_annual import publish_quarters
 
     settings.KAOHE_TODAY = dt.date(2026, 4, 30)
@@ -114,7 +116,9 @@ def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Sett
     # The fixture's round holds results only; its results page needs the unit's entry.
     RoundUnit.objects.create(round=closed, unit=big.bureau, leader_weight=30, team_weight=20)
     scoring_services.quarter_confirm(actor=admin, run=graded)
-    scoring_services.quarter_publish(actor=admin, run=graded)
+    scoring_services.quarter_publish(
+        actor=admin, run=graded, confirmation=guards.publish_token(graded)
+    )
     scheme_services.version_submit(actor=big.users["unit_admin"], version=drafted)
     scheme_services.version_approve(actor=admin, version=drafted)
     cadre = big.people["cadre"]
@@ -132,7 +136,10 @@ def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Sett
     result = QuarterResult.objects.get(run=graded, person=cadre)
     # Q2–Q4 published copies of Q1, so the year can be computed.
     publish_quarters(big, graded)
+    year_ready(big, 2026)
     annual = scoring_services.annual_compute(actor=admin, region=big.region, year=2026)
+    # The year's evaluation made way for one still open (the ballot pages need it).
+    ReviewRound.objects.filter(year=2026, cadence=ReviewRound.Cadence.ANNUAL).delete()
     QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)
     q2 = review_services.round_create(
         actor=admin,

@@ -20,9 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-@pytest.mark.parametrize(
-    "viewport", [PHONE, {"width": 1366, "height": 900}], ids=["375px", "1366px"]
-)
 def test_the_quarter_job_shows_its_progress_then_the_result(
     browser: Browser,
     live_server: LiveServer,
@@ -37,8 +34,7 @@ def test_the_quarter_job_shows_its_progress_then_the_result(
     page = ctx.new_page()
     login(page, "region_admin")
     page.goto(f"{live_server.url}/scoring/")
-    page.locator("select[name=quarter]").select_option("1")
-    page.get_by_role("button", name="计算季度结果").click()
+    page.locator("#plan-q1").get_by_role("button").click()
     job = page.locator(".job")
     expect(job.locator("progress")).to_be_visible()
     expect(job).to_contain_text("排队中")

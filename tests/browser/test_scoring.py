@@ -73,7 +73,7 @@ def test_propose_confirm_and_explain(
     cadre_ctx = browser.new_context()
     cadre = cadre_ctx.new_page()
     login(cadre, "B05")  # 褚磊
-    cadre.get_by_role("link", name="考核结果").click()
+    cadre.get_by_role("link", name="考核结果", exact=True).click()
     cadre.get_by_role("link", name="查看说明").first.click()
     expect(cadre.locator("#headline")).to_contain_text("本季度得分 90.50 = 评价得分 90.50 × 100%")
     expect(cadre.locator("#explanation")).to_contain_text(

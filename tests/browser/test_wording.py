@@ -47,7 +47,7 @@ def test_the_year_reads_in_chinese_for_the_office_and_the_cadre(
     run = AnnualRun.objects.get(region=big.region, year=2026)
     office = _page(browser, viewport)
     login(office, "region_admin")
-    office.goto(f"{live_server.url}/scoring/years/{run.pk}/")
+    office.goto(f"{live_server.url}/scoring/years/{run.pk}/?tier=staff")
     expect(office.get_by_role("heading", name="一般干部")).to_be_visible()
     text = office.locator("main").inner_text()
     assert "deputy_section_chief" not in text and "staff" not in text
