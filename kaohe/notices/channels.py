@@ -22,6 +22,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from kaohe.notices.models import Channel, ChannelKind
+from kaohe.notices.targets import HOST_REFUSED, host_refused
 
 # A robot that does not answer within this many seconds counts as failed; the
 # attempt runs in the worker, so a slow robot delays other jobs by at most this.
@@ -48,9 +49,22 @@ def robot_payload(text: str) -> dict[str, object]:
     return {"msgtype": "text", "text": {"content": text}}
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A robot answers; it does not redirect. Following one would let a webhook URL
+    lead the server to an address the check above refused."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _post_json(url: str, payload: dict[str, object]) -> None:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError(_("Only http and https webhook URLs are allowed."))
+    if host_refused(url, resolve=True):
+        raise DeliveryError(str(HOST_REFUSED))
     request = urllib.request.Request(  # noqa: S310  (scheme checked above)
         url,
         data=json.dumps(payload, ensure_ascii=False).encode(),
@@ -58,7 +72,7 @@ def _post_json(url: str, payload: dict[str, object]) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT) as response:
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(_("The robot answered HTTP %(code)s.") % {"code": exc.code}) from exc
