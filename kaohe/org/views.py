@@ -142,7 +142,16 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                 params={"file_name": (upload.name or "")[:200]},
                 payload=upload.read(),
             )
-            return redirect("jobs:job", job_id=job.pk)
+            if job.actor_id == req.user.pk:
+                return redirect("jobs:job", job_id=job.pk)
+            # Someone else's import is running (one per region): this file was not taken,
+            # and their job's page is not this user's to watch.
+            context["errors"] = [
+                _(
+                    "Another roster import of the region is running; upload the file again "
+                    "when it has finished."
+                )
+            ]
         else:
             try:
                 result = roster.roster_import(
