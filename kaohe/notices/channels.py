@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -60,6 +62,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
+def _no_answer_reason(exc: OSError) -> str:
+    """Why a robot did not answer, in words for the page: the exception's own text is
+    English from the C library ("[Errno 111] Connection refused", "_ssl.c:1006")."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return _("it did not answer within %(n)s seconds") % {"n": WEBHOOK_TIMEOUT}
+    if isinstance(reason, socket.gaierror):
+        return _("its host name could not be resolved")
+    if isinstance(reason, ssl.SSLError):
+        return _("its HTTPS certificate could not be verified")
+    return _("it could not be reached")
+
+
 def _post_json(url: str, payload: dict[str, object]) -> None:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError(_("Only http and https webhook URLs are allowed."))
@@ -77,8 +92,9 @@ def _post_json(url: str, payload: dict[str, object]) -> None:
     except urllib.error.HTTPError as exc:
         raise DeliveryError(_("The robot answered HTTP %(code)s.") % {"code": exc.code}) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(_("No answer: %(reason)s") % {"reason": reason}) from exc
+        raise DeliveryError(
+            _("No answer: %(reason)s") % {"reason": _no_answer_reason(exc)}
+        ) from exc
     # Both robots answer 200 with {"errcode": 0, "errmsg": "ok"}; anything else failed.
     try:
         answer = json.loads(body or b"{}")

@@ -126,3 +126,18 @@ def test_a_redirect_is_not_followed(
     assert delivery.state == DeliveryState.RETRYING
     assert delivery.last_error == "机器人返回 HTTP 302。"
     assert listener["hits"] == 1
+
+
+def test_why_a_robot_did_not_answer_is_said_in_chinese(world: World, settings: Any) -> None:
+    # The C library's English ("[Errno 111] Connection refused") told apart an open
+    # port from a closed one, on a Chinese page.
+    settings.KAOHE_WEBHOOK_ALLOW_LOCAL = True
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = server.server_address[1]
+    server.server_close()  # nothing listens there now
+    channel = Channel(
+        region=world.region, kind=ChannelKind.WECOM, target=f"http://127.0.0.1:{port}/"
+    )
+    with pytest.raises(DeliveryError) as failed:
+        send_wecom(channel, "x", "", [])
+    assert str(failed.value) == "无应答：无法连接"
