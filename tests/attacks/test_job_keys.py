@@ -39,3 +39,29 @@ def test_a_second_admins_large_roster_is_refused_in_words_not_dropped(
     assert "另一份人员名册正在导入" in response.content.decode()
     assert list(Job.objects.values_list("pk", flat=True)) == [running.pk]
     assert client_as("unit_admin").get(reverse("jobs:job", args=[running.pk])).status_code == 404
+
+
+def test_the_roster_page_shows_another_admins_import_to_the_office_only(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    running = Job.objects.create(
+        region=world.region,
+        kind="org.roster.import",
+        key="roster",
+        state=JobState.RUNNING,
+        actor=world.users["unit_admin"],
+    )
+    poll = reverse("jobs:job", args=[running.pk])
+    assert poll in client_as("unit_admin").get(reverse("org:roster_import")).content.decode()
+    assert poll in client_as("region_admin").get(reverse("org:roster_import")).content.decode()
+    other = Job.objects.create(
+        region=world.region,
+        kind="org.roster.import",
+        key="roster-2",
+        state=JobState.RUNNING,
+        actor=world.users["region_admin"],
+    )
+    Job.objects.filter(pk=running.pk).update(state=JobState.DONE)
+    Job.objects.filter(pk=other.pk).update(key="roster")
+    page = client_as("unit_admin").get(reverse("org:roster_import")).content.decode()
+    assert reverse("jobs:job", args=[other.pk]) not in page
