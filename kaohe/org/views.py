@@ -185,11 +185,11 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
     region_id = req.user.region_id
     context["frozen"] = roster.frozen_periods(region_id) if region_id is not None else []
     if region_id is not None:
-        job = active_job(region_id, org_jobs.KEY)
+        running = active_job(region_id, org_jobs.KEY)
         # Shown to whoever may watch it (jobs.selectors.job_get): another unit admin's
         # import would poll a page that is not theirs (404 every second).
-        if job is not None and (job.actor_id == req.user.pk or is_region_admin(req.user)):
-            context["job"] = job
+        if running is not None and (running.actor_id == req.user.pk or is_region_admin(req.user)):
+            context["job"] = running
         context["job_label"] = label_for(org_jobs.IMPORT)
     context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
     return render(request, "org/roster_import.html", context)
