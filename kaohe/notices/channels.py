@@ -139,7 +139,14 @@ def send_email(channel: Channel, text: str, url: str, addresses: Sequence[str]) 
             [EmailMessage(subject, body, sender, [address]) for address in addresses]
         )
     except OSError as exc:  # smtplib's errors are OSErrors
-        raise DeliveryError(_("The mail server failed: %(error)s") % {"error": exc}) from exc
+        # The server's own code, not the exception's English text.
+        code = getattr(exc, "smtp_code", None)
+        error = (
+            _("it refused the message (code %(code)s)") % {"code": code}
+            if code is not None
+            else _no_answer_reason(exc)
+        )
+        raise DeliveryError(_("The mail server failed: %(error)s") % {"error": error}) from exc
 
 
 Sender = Callable[[Channel, str, str, Sequence[str]], None]

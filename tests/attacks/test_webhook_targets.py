@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.notices import services
-from kaohe.notices.channels import DeliveryError, send_wecom
+from kaohe.notices.channels import DeliveryError, send_email, send_wecom
 from kaohe.notices.models import Channel, ChannelKind, Delivery, DeliveryState
 from kaohe.testing import World
 
@@ -141,3 +141,15 @@ def test_why_a_robot_did_not_answer_is_said_in_chinese(world: World, settings: A
     with pytest.raises(DeliveryError) as failed:
         send_wecom(channel, "x", "", [])
     assert str(failed.value) == "无应答：无法连接"
+
+
+def test_why_the_mail_server_failed_is_said_in_chinese(world: World, settings: Any) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = server.server_address[1]
+    server.server_close()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    channel = Channel(region=world.region, kind=ChannelKind.EMAIL, target="")
+    with pytest.raises(DeliveryError) as failed:
+        send_email(channel, "x", "", ["a@example.com"])
+    assert str(failed.value) == "邮件服务器出错：无法连接"
