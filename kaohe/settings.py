@@ -234,6 +234,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("KAOHE_MAX_FORM_FIELDS", 60000, minimum=
 # The site's address as users reach it, put under each email and group-robot message
 # (notices.channels); empty: the messages carry no link.
 KAOHE_SITE_URL = env_str("KAOHE_SITE_URL").rstrip("/")
+# Webhooks may not point at this machine or a link-local address (notices.targets);
+# on for a robot run on the server itself (the tests' local robot).
+KAOHE_WEBHOOK_ALLOW_LOCAL = env_bool("KAOHE_WEBHOOK_ALLOW_LOCAL", False)
 _today = env_str("KAOHE_TODAY")
 try:
     KAOHE_TODAY = dt.date.fromisoformat(_today) if _today else None

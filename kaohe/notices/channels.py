@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +24,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from kaohe.notices.models import Channel, ChannelKind
+from kaohe.notices.targets import HOST_REFUSED, host_refused
 
 # A robot that does not answer within this many seconds counts as failed; the
 # attempt runs in the worker, so a slow robot delays other jobs by at most this.
@@ -48,9 +51,35 @@ def robot_payload(text: str) -> dict[str, object]:
     return {"msgtype": "text", "text": {"content": text}}
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A robot answers; it does not redirect. Following one would let a webhook URL
+    lead the server to an address the check above refused."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _no_answer_reason(exc: OSError) -> str:
+    """Why a robot did not answer, in words for the page: the exception's own text is
+    English from the C library ("[Errno 111] Connection refused", "_ssl.c:1006")."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return _("it did not answer within %(n)s seconds") % {"n": WEBHOOK_TIMEOUT}
+    if isinstance(reason, socket.gaierror):
+        return _("its host name could not be resolved")
+    if isinstance(reason, ssl.SSLError):
+        return _("its HTTPS certificate could not be verified")
+    return _("it could not be reached")
+
+
 def _post_json(url: str, payload: dict[str, object]) -> None:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError(_("Only http and https webhook URLs are allowed."))
+    if host_refused(url, resolve=True):
+        raise DeliveryError(str(HOST_REFUSED))
     request = urllib.request.Request(  # noqa: S310  (scheme checked above)
         url,
         data=json.dumps(payload, ensure_ascii=False).encode(),
@@ -58,13 +87,14 @@ def _post_json(url: str, payload: dict[str, object]) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT) as response:
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(_("The robot answered HTTP %(code)s.") % {"code": exc.code}) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(_("No answer: %(reason)s") % {"reason": reason}) from exc
+        raise DeliveryError(
+            _("No answer: %(reason)s") % {"reason": _no_answer_reason(exc)}
+        ) from exc
     # Both robots answer 200 with {"errcode": 0, "errmsg": "ok"}; anything else failed.
     try:
         answer = json.loads(body or b"{}")
@@ -109,7 +139,14 @@ def send_email(channel: Channel, text: str, url: str, addresses: Sequence[str]) 
             [EmailMessage(subject, body, sender, [address]) for address in addresses]
         )
     except OSError as exc:  # smtplib's errors are OSErrors
-        raise DeliveryError(_("The mail server failed: %(error)s") % {"error": exc}) from exc
+        # The server's own code, not the exception's English text.
+        code = getattr(exc, "smtp_code", None)
+        error = (
+            _("it refused the message (code %(code)s)") % {"code": code}
+            if code is not None
+            else _no_answer_reason(exc)
+        )
+        raise DeliveryError(_("The mail server failed: %(error)s") % {"error": error}) from exc
 
 
 Sender = Callable[[Channel, str, str, Sequence[str]], None]

@@ -13,6 +13,8 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.notices.targets import HOST_REFUSED, host_refused
+
 
 class ChannelKind(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -87,6 +89,8 @@ class Channel(models.Model):
                         )
                     }
                 ) from exc
+            if host_refused(self.target, resolve=False):
+                raise ValidationError({"target": HOST_REFUSED})
         elif self.kind == ChannelKind.EMAIL and self.target:
             try:
                 validate_email(self.target)

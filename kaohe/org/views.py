@@ -11,7 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
+from kaohe.accounts.access import (
+    ADMIN_ROLES,
+    can_manage_roster,
+    is_region_admin,
+    region_id_of,
+    scope_of,
+)
 from kaohe.core import clock
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
@@ -142,7 +148,16 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                 params={"file_name": (upload.name or "")[:200]},
                 payload=upload.read(),
             )
-            return redirect("jobs:job", job_id=job.pk)
+            if job.actor_id == req.user.pk:
+                return redirect("jobs:job", job_id=job.pk)
+            # Someone else's import is running (one per region): this file was not taken,
+            # and their job's page is not this user's to watch.
+            context["errors"] = [
+                _(
+                    "Another roster import of the region is running; upload the file again "
+                    "when it has finished."
+                )
+            ]
         else:
             try:
                 result = roster.roster_import(
@@ -170,7 +185,11 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
     region_id = req.user.region_id
     context["frozen"] = roster.frozen_periods(region_id) if region_id is not None else []
     if region_id is not None:
-        context["job"] = active_job(region_id, org_jobs.KEY)
+        running = active_job(region_id, org_jobs.KEY)
+        # Shown to whoever may watch it (jobs.selectors.job_get): another unit admin's
+        # import would poll a page that is not theirs (404 every second).
+        if running is not None and (running.actor_id == req.user.pk or is_region_admin(req.user)):
+            context["job"] = running
         context["job_label"] = label_for(org_jobs.IMPORT)
     context["units"] = selectors.visible_units(req.user, ADMIN_ROLES).filter(depth__lte=1)[:50]
     return render(request, "org/roster_import.html", context)

@@ -10,7 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.access import can_manage_roster, is_region_admin, region_id_of
+from kaohe.accounts.access import (
+    can_manage_roster,
+    is_region_admin,
+    region_id_of,
+    require_region_admin,
+)
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, parse_day, problems_of
@@ -184,7 +189,9 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
                 services.round_open(actor=req.user, round_=round_)
             elif action == "close":
                 # Opening every box is long at city scale: a background job, shown on
-                # its page; the round page shows it too until it ends.
+                # its page; the round page shows it too until it ends. Only the office
+                # starts it: a unit admin sees this page but may not queue jobs on it.
+                require_region_admin(req.user, round_.region_id)
                 started = job_start(
                     actor=req.user,
                     region=round_.region,

@@ -62,8 +62,10 @@ def overview_page(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("jobs:job", job_id=started.pk)
             quarter = int(request.POST.get("quarter", ""))
-            if 1 <= quarter <= 4:
-                guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
+            # Refused here, not as a failed job (nor a job keyed by a 4,000-digit year).
+            if not 1 <= quarter <= 4:
+                raise ValueError(quarter)
+            guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
             started = job_start(
                 actor=req.user,
                 region=region,
@@ -72,7 +74,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
                 params={"year": year, "quarter": quarter, "today": clock.today().isoformat()},
             )
             return redirect("jobs:job", job_id=started.pk)
-        except (ValueError, InvalidOperation):
+        # A year past the calendar's end overflows the date arithmetic of the guards.
+        except (ValueError, OverflowError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
             queue_problems(request, exc)
