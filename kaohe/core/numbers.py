@@ -69,7 +69,9 @@ def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
-def in_places(value: Decimal | None, field: models.DecimalField[Any, Any]) -> Decimal | None:
+def in_places(
+    value: Decimal | float | None, field: models.DecimalField[Any, Any]
+) -> Decimal | None:
     """An aggregate (Max, Min, Avg) of a decimal column, to the column's places.
 
     Django quantizes a decimal column read back on SQLite but not an aggregate over it:
@@ -78,4 +80,6 @@ def in_places(value: Decimal | None, field: models.DecimalField[Any, Any]) -> De
     """
     if value is None:
         return None
-    return Decimal(value).quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))
+    # A float through its shortest repr (92.02, not 92.019999…), then to the places.
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return exact.quantize(Decimal(1).scaleb(-(field.decimal_places or 0)))

@@ -12,6 +12,7 @@ from django.core.paginator import Page
 from django.db.models import (
     Case,
     Count,
+    DecimalField,
     F,
     IntegerField,
     Max,
@@ -27,6 +28,7 @@ from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
+from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
@@ -225,20 +227,24 @@ def tier_label(tier: str) -> str:
     return str(dict(RankTier.choices).get(tier, "—"))
 
 
-def _cents(value: Decimal | float) -> Decimal:
-    # SQLite's MAX over a decimal column comes back as a float ("98.9000000000000").
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
 def annual_tiers(run: AnnualRun) -> list[TierSummary]:
     """Each rank tier of the run with its head count, highest and lowest: one GROUP BY."""
+    composite = AnnualResult._meta.get_field("composite")
+    assert isinstance(composite, DecimalField)
+
+    def places(value: Decimal | float) -> Decimal:
+        # A tier listed has results, so its highest and lowest are never NULL.
+        shown = in_places(value, composite)
+        assert shown is not None
+        return shown
+
     return [
         TierSummary(
             item["tier"],
             tier_label(item["tier"]),
             item["n"],
-            _cents(item["hi"]),
-            _cents(item["lo"]),
+            places(item["hi"]),
+            places(item["lo"]),
         )
         for item in run.results.values("tier")
         .annotate(n=Count("id"), hi=Max("composite"), lo=Min("composite"))
