@@ -58,12 +58,19 @@ def _jobs_run_in_process(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
+def _fresh_cache(settings: Settings) -> Iterator[None]:
     # Rules and calendars are cached per process; each test's database starts afresh.
     # Cleared after the test too: a module-scoped fixture of the next module (the
     # demo's) runs before that module's first clear, and ids repeat after rollbacks.
     from django.core.cache import cache
 
+    from kaohe.core import cache as region_cache
+
+    # In memory, not in var/cache: a `make run` server on the same checkout shares that
+    # directory, and test ids would be read as its regions'.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    region_cache.reset()
     cache.clear()
     yield
     cache.clear()
+    region_cache.reset()

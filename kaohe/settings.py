@@ -147,6 +147,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 # Sessions end after a working day of inactivity, and when the browser closes.
+# One cache directory for every process of the machine (gunicorn's workers and the job
+# worker), so a write in one process drops what the others cached (kaohe.core.cache).
+# Deployments on several machines point KAOHE_CACHE_DIR at shared storage or replace
+# this with a shared server; see docs/operations.md.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("KAOHE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
+
 SESSION_COOKIE_AGE = env_int("KAOHE_SESSION_SECONDS", 8 * 3600, minimum=300)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
