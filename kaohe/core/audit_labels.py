@@ -115,6 +115,19 @@ def action_label(action: str) -> str:
     return action
 
 
+# The filter's choice for every admin.<model>.<verb> row (core.selectors.ADMIN_ACTIONS).
+ADMIN_ANY = gettext_noop("Admin: any change")
+
+
+def action_choices(admin_value: str) -> list[tuple[str, str]]:
+    """The audit filter's choices: every labelled action, and one for all admin edits
+    (`admin_value`), sorted by label. Read from the code, not from the log: the list
+    costs no query and shows what the page can filter, not what happens to be there."""
+    choices = [(code, _(label)) for code, label in ACTION_LABELS.items()]
+    choices.append((admin_value, _(ADMIN_ANY)))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
 # The keys services write into an audit row's details, as the page names them.
 DETAIL_KEYS: dict[str, str] = {
     "unit": gettext_noop("Unit"),
