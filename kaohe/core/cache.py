@@ -43,13 +43,18 @@ class _Dirty(threading.local):
 _dirty = _Dirty()
 
 
+# Stored values are (stamp, value) pairs; the version in the keys keeps processes of an
+# older release (a rolling restart) from reading them as bare values, and the reverse.
+_VERSION = 2
+
+
 def region_key(topic: str, region_id: int) -> str:
-    return f"kaohe:{topic}:{region_id}"
+    return f"kaohe:{_VERSION}:{topic}:{region_id}"
 
 
 def user_key(topic: str, user_id: int) -> str:
     # Apart from the regions' keys: a user id must never read a region's value.
-    return f"kaohe:user:{topic}:{user_id}"
+    return f"kaohe:{_VERSION}:user:{topic}:{user_id}"
 
 
 def _cached(key: str, build: Callable[[], T], seconds: int, stamp: object = None) -> T:
