@@ -67,13 +67,27 @@ def test_an_active_session_lives_on_past_the_age(
         assert client.get(reverse("notifications")).status_code == 200
 
 
+def test_a_session_without_a_stamp_is_saved_once_then_left_alone(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaohe.core.middleware import SESSION_TOUCHED
+
+    client = signed_in(world)
+    session = client.session
+    del session[SESSION_TOUCHED]  # a session from before this release
+    session.save()
+    url = reverse("notifications")
+    assert len(session_writes(client, url)) == 1
+    assert session_writes(client, url) == []
+
+
 def test_a_read_saves_no_session_until_the_touch_interval_has_passed(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch)
     client = signed_in(world)
     url = reverse("notifications")
-    assert len(session_writes(client, url)) == 1  # the first request stamps the session
+    assert session_writes(client, url) == []  # signing in saved and stamped it
     assert session_writes(client, url) == []
     clock.advance(settings.SESSION_TOUCH_SECONDS - 1)
     assert session_writes(client, url) == []
@@ -87,8 +101,9 @@ def test_the_expiry_counts_from_the_last_save_so_it_is_early_by_less_than_the_in
     clock = Clock(monkeypatch)
     client = signed_in(world)
     url = reverse("notifications")
-    assert client.get(url).status_code == 200  # saved: the age counts from here
-    clock.advance(settings.SESSION_TOUCH_SECONDS - 1)
+    clock.advance(60)
+    assert client.get(url).status_code == 200  # not saved: the age counts from sign-in
+    clock.advance(settings.SESSION_TOUCH_SECONDS - 61)
     assert client.get(url).status_code == 200  # not saved
     clock.advance(settings.SESSION_COOKIE_AGE - settings.SESSION_TOUCH_SECONDS + 2)
     assert client.get(url).status_code == 302
