@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kaohe.core.middleware.IdleSessionMiddleware",
     "kaohe.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,7 +147,6 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Sessions end after a working day of inactivity, and when the browser closes.
 # One cache directory for every process of the machine (gunicorn's workers and the job
 # worker), so a write in one process drops what the others cached (kaohe.core.cache).
 # Deployments on several machines point KAOHE_CACHE_DIR at shared storage or replace
@@ -159,8 +159,13 @@ CACHES = {
     }
 }
 
+# Sessions end after a working day of inactivity, and when the browser closes.
 SESSION_COOKIE_AGE = env_int("KAOHE_SESSION_SECONDS", 8 * 3600, minimum=300)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle expiry without a write per request (kaohe.core.middleware.IdleSessionMiddleware):
+# the session is saved when its last save is this old, so it ends between AGE − this
+# and AGE after the user's last request.
+SESSION_TOUCH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

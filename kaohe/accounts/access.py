@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, RoleGrant, User
+from kaohe.core.cache import forget_user, user_cached
 from kaohe.core.errors import ApplicationError
 
 ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
@@ -55,11 +56,21 @@ class Scope:
         return unit_id in self.exact_unit_ids or any(path.startswith(p) for p in self.subtree_paths)
 
 
+GRANTS_TOPIC = "grants"
+
+
 def grants_of(user: User) -> list[RoleGrant]:
-    # One query per request: cached on the user object the request carries.
+    """The user's grants with their units: every page's navigation and every scoped read
+    needs them, so they are cached for every process (forgotten by `forget_grants`, which
+    the services that grant and revoke call) and kept on the request's user object."""
     cached: list[RoleGrant] | None = getattr(user, "_kaohe_grants", None)
     if cached is None:
-        cached = list(RoleGrant.objects.filter(user=user).select_related("unit"))
+        cached = user_cached(
+            GRANTS_TOPIC,
+            user.pk,
+            lambda: list(RoleGrant.objects.filter(user=user).select_related("unit")),
+            stamp=user.date_joined,
+        )
         user._kaohe_grants = cached  # type: ignore[attr-defined]
     return cached
 
@@ -113,6 +124,7 @@ def region_id_of(user: User) -> int:
 
 
 def forget_grants(user: User) -> None:
-    """Drop the per-request cache after grants change."""
+    """Drop the user's cached grants (this object's and every process's) after they change."""
     if hasattr(user, "_kaohe_grants"):
         del user._kaohe_grants
+    forget_user(GRANTS_TOPIC, user.pk)

@@ -1,30 +1,38 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
-from kaohe.accounts.access import can_manage_roster, is_region_admin, roles_of
-from kaohe.accounts.models import User
-from kaohe.core.models import Notification
+from kaohe.accounts.access import ADMIN_ROLES, roles_of
+from kaohe.accounts.models import Role, User
+from kaohe.core.selectors import unread_notifications
 from kaohe.worklogs.selectors import OVERSIGHT_ROLES
 
 
+def _no_unread() -> int:
+    return 0
+
+
 def access(request: HttpRequest) -> dict[str, Any]:
-    """What the navigation needs to know about the acting user."""
+    """What the navigation needs to know about the acting user: every page renders it,
+    so the roles are read once (cached grants) and the unread count only when a
+    template shows it (a fragment for htmx does not)."""
     # An error page for a request refused before AuthenticationMiddleware ran (a
     # foreign Host header: 400) has no user; it gets the anonymous navigation.
-    user = getattr(request, "user", None) or AnonymousUser()
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if isinstance(user, User) else frozenset()
     unread = (
-        Notification.objects.filter(user=user, read_at__isnull=True).count()
+        functools.cache(functools.partial(unread_notifications, user))
         if isinstance(user, User)
-        else 0
+        else _no_unread
     )
     return {
+        # A callable: the template calls it where it shows the count (once, cached).
         "unread_notifications": unread,
-        "oversees_logs": bool(roles_of(user) & OVERSIGHT_ROLES),
-        "user_roles": roles_of(user),
-        "can_manage_roster": can_manage_roster(user),
-        "is_region_admin": is_region_admin(user),
+        "oversees_logs": bool(roles & OVERSIGHT_ROLES),
+        "user_roles": roles,
+        "can_manage_roster": bool(roles & ADMIN_ROLES),
+        "is_region_admin": Role.REGION_ADMIN in roles,
     }

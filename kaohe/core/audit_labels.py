@@ -8,12 +8,13 @@ a label here, so an action added later cannot reach the page as a raw code.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 ACTION_LABELS: dict[str, str] = {
     "auth.login": gettext_noop("Signed in"),
@@ -115,6 +116,25 @@ def action_label(action: str) -> str:
     return action
 
 
+# The filter's choice for every admin.<model>.<verb> row (core.selectors.ADMIN_ACTIONS).
+ADMIN_ANY = gettext_noop("Admin: any change")
+
+
+def action_choices(admin_value: str) -> list[tuple[str, str]]:
+    """The audit filter's choices: every labelled action, and one for all admin edits
+    (`admin_value`), sorted by label. Read from the code, not from the log: the list
+    costs no query and shows what the page can filter, not what happens to be there."""
+    return _action_choices(admin_value, get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _action_choices(admin_value: str, language: str) -> list[tuple[str, str]]:
+    # Code and catalogue only, so one list per language serves every request.
+    choices = [(code, _(label)) for code, label in ACTION_LABELS.items()]
+    choices.append((admin_value, _(ADMIN_ANY)))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
 # The keys services write into an audit row's details, as the page names them.
 DETAIL_KEYS: dict[str, str] = {
     "unit": gettext_noop("Unit"),
@@ -156,9 +176,11 @@ DETAIL_KEYS: dict[str, str] = {
 }
 
 
-def _choice_labels() -> dict[str, str]:
+@functools.lru_cache(maxsize=16)
+def _choice_labels(language: str) -> dict[str, str]:
     """Every value of our TextChoices → its label, so a stored value ("on_duty") in the
-    details reads as the page would show it (在岗)."""
+    details reads as the page would show it (在岗). Code and catalogue only: built once
+    per language, not once per row (it walks every TextChoices class)."""
     labels: dict[str, str] = {}
     pending: list[type] = [models.TextChoices]
     while pending:
@@ -183,7 +205,7 @@ def _value(value: Any, labels: dict[str, str]) -> str:
 
 def detail_items(details: dict[str, Any]) -> list[tuple[str, str]]:
     """An audit row's details as (label, value) pairs for the page."""
-    labels = _choice_labels()
+    labels = _choice_labels(get_language())
     return [
         (_(DETAIL_KEYS[k]) if k in DETAIL_KEYS else k, _value(v, labels))
         for k, v in details.items()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from kaohe.core.cache import forget, region_cached
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -105,35 +107,20 @@ class WorkCalendar:
         return self.workdays[max(0, hi - n) : hi]
 
 
-OVERRIDES_CACHE_SECONDS = 60
-
-
-def _overrides_key(region_id: int) -> str:
-    return f"kaohe:workday-overrides:{region_id}"
-
-
 def region_overrides(region_id: int) -> dict[dt.date, bool]:
-    """All of a region's overrides (a few dozen rows), cached briefly: every log
-    submission needs them. Saving an override clears this process's copy; other
-    app servers see the change within OVERRIDES_CACHE_SECONDS."""
-    from django.core.cache import cache
-
+    """All of a region's overrides (a few dozen rows), cached for every process: every
+    log submission needs them. Saving or deleting an override forgets them (core.signals)."""
     from kaohe.core.models import WorkdayOverride
 
-    key = _overrides_key(region_id)
-    cached: dict[dt.date, bool] | None = cache.get(key)
-    if cached is None:
-        cached = dict(
-            WorkdayOverride.objects.filter(region_id=region_id).values_list("day", "is_workday")
-        )
-        cache.set(key, cached, OVERRIDES_CACHE_SECONDS)
-    return cached
+    def build() -> dict[dt.date, bool]:
+        rows = WorkdayOverride.objects.filter(region_id=region_id)
+        return dict(rows.values_list("day", "is_workday"))
+
+    return region_cached("workday-overrides", region_id, build)
 
 
 def forget_overrides(region_id: int) -> None:
-    from django.core.cache import cache
-
-    cache.delete(_overrides_key(region_id))
+    forget("workday-overrides", region_id)
 
 
 def region_calendar(region_id: int, start: dt.date, end: dt.date) -> WorkCalendar:

@@ -1,4 +1,5 @@
-"""Request edges: zh-hans first; input with control characters refused before any view."""
+"""Request edges: zh-hans first; sessions kept alive without a write per request; input
+with control characters refused before any view."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -63,3 +64,39 @@ class ControlCharacterMiddleware:
             if _CONTROL.search(name) or any(_CONTROL_IN_TEXT.search(v) for v in values):
                 return True
         return False
+
+
+# The session's last save, in whole seconds since the epoch (kept in the session itself).
+SESSION_TOUCHED = "_kaohe_touched"
+
+
+class IdleSessionMiddleware:
+    """Keeps settings.SESSION_COOKIE_AGE an idle expiry without a write on every request.
+
+    Django's SESSION_SAVE_EVERY_REQUEST commits the session row on every request to push
+    its expiry forward. Here a request saves the session only when its last save is at
+    least settings.SESSION_TOUCH_SECONDS old (or when the view changed it anyway), so a
+    busy user's session is written once every few minutes. The price is precision: a
+    session ends between SESSION_COOKIE_AGE − SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE
+    after its last request, never later. Sits right after SessionMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.interval = int(settings.SESSION_TOUCH_SECONDS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        now = int(timezone.now().timestamp())
+        touched = session.get(SESSION_TOUCHED)  # loads the session, as sign-in would
+        # Only a session the store still holds: a request without one must not create it.
+        if session.session_key is not None and not (
+            isinstance(touched, int) and 0 <= now - touched < self.interval
+        ):
+            session.modified = True  # saved with a fresh expiry date
+        response = self.get_response(request)
+        # Whatever saves the session (this, a sign-in, a message) restarts the interval;
+        # a session the view emptied (sign-out) stays empty and is not saved.
+        if session.modified and not session.is_empty():
+            session[SESSION_TOUCHED] = now
+        return response

@@ -36,9 +36,16 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
+        # The log page reads each of its filters from one of the first three in its own
+        # order (newest first, the id settling equal times): keyset pages, no sort.
         indexes = [
-            models.Index(fields=["region", "-created_at"]),
-            models.Index(fields=["region", "action", "-created_at"]),
+            models.Index(fields=["region", "-created_at", "-id"], name="audit_region_time"),
+            models.Index(
+                fields=["region", "action", "-created_at", "-id"], name="audit_region_action"
+            ),
+            models.Index(
+                fields=["region", "actor_name", "-created_at", "-id"], name="audit_region_actor"
+            ),
             models.Index(fields=["actor", "-created_at"]),
             models.Index(fields=["object_type", "object_id"]),
         ]

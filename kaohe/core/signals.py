@@ -8,16 +8,28 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 
+from kaohe.accounts.access import grants_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.calendar import forget_overrides
+from kaohe.core.middleware import SESSION_TOUCHED
 from kaohe.core.models import WorkdayOverride
+from kaohe.core.selectors import unread_notifications
 
 
 @receiver(user_logged_in)
 def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_record(actor=user, action="auth.login", obj=user, region=user.region)
+    # Signing in saves the session anyway: stamped now, the next request need not save it
+    # again (core.middleware.IdleSessionMiddleware), and the navigation's per-user facts
+    # are cached for the first page rather than built by it.
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_TOUCHED] = int(timezone.now().timestamp())
+    grants_of(user)
+    unread_notifications(user)
 
 
 @receiver(user_logged_out)

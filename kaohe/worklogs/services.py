@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +14,11 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
+from kaohe.core.cache import forget, region_cached
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
+from kaohe.core.selectors import unread_forget
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.models import (
@@ -36,27 +37,20 @@ from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline
 COMMENT_MAX_CHARS = 500
 
 
-POLICY_CACHE_SECONDS = 60
-
-
-def _policy_key(region_id: int) -> str:
-    return f"kaohe:worklog-policy:{region_id}"
-
-
 def policy_forget(region_id: int) -> None:
-    """Drop this process's cached rules of the region (called when they are saved)."""
-    cache.delete(_policy_key(region_id))
+    """Drop the region's cached rules in every process (called when they are saved)."""
+    forget("worklog-policy", region_id)
 
 
 def policy_for(region_id: int) -> WorklogPolicy:
-    """The region's rules, cached briefly: every submission reads them. Saving the
-    policy clears this process's copy (worklogs.signals)."""
-    key = _policy_key(region_id)
-    policy: WorklogPolicy | None = cache.get(key)
-    if policy is None:
+    """The region's rules, cached for every process: every submission reads them. Saving
+    the policy forgets them (worklogs.signals)."""
+
+    def build() -> WorklogPolicy:
         policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
-        cache.set(key, policy, POLICY_CACHE_SECONDS)
-    return policy
+        return policy
+
+    return region_cached("worklog-policy", region_id, build)
 
 
 def _author(actor: User) -> Person:
@@ -380,6 +374,7 @@ def log_comment(*, actor: User, log: WorkLog, content: str) -> LogComment:
                 % {"name": name, "day": log.day.isoformat()},
                 url=reverse("worklogs:today") + f"#log-{log.pk}",
             )
+            unread_forget([author_user.pk])
     audit_record(
         actor=actor,
         action="worklogs.log.comment",
