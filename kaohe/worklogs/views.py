@@ -5,7 +5,6 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from kaohe.core.http import (
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
-from kaohe.worklogs.selectors import FeedFilter
+from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
@@ -140,27 +139,33 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         end=end,
         text=request.GET.get("q", "").strip()[:50],
     )
-    page = Paginator(selectors.log_feed(req.user, flt), FEED_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.log_feed(
+        req.user,
+        flt,
+        before=FeedCursor.parse(request.GET.get("before")),
+        after=FeedCursor.parse(request.GET.get("after")),
+        size=FEED_PAGE_SIZE,
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("before", "after", "page"):
+        query.pop(key, None)
     return render(
         request,
         "worklogs/feed.html",
         {
             "page": page,
             "filter": flt,
-            "units": selectors.feed_units(req.user),
+            "units": selectors.feed_units(req.user).only("name"),
             "query": query.urlencode(),
-            "leader_unit_ids": _leader_unit_ids(req, page.object_list),
+            "paged": "before" in request.GET or "after" in request.GET,
+            "leader_unit_ids": _leader_unit_ids(req, [item.log for item in page.items]),
         },
     )
 
 
 def _leader_unit_ids(req: AuthedRequest, logs: Iterable[WorkLog]) -> set[int]:
     """Units among `logs` whose logs the user may comment on (computed from cached grants)."""
-    return {log.unit_id for log in logs if selectors.can_lead(req.user, log.unit)}
+    return selectors.units_led(req.user, {log.unit for log in logs})
 
 
 def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResponse:
@@ -169,7 +174,11 @@ def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResp
         return render(
             request,
             "worklogs/_log_item.html",
-            {"log": log, "leader_unit_ids": _leader_unit_ids(req, [log])},
+            {
+                "log": log,
+                "item": selectors.log_items(req.user, [log])[0],
+                "leader_unit_ids": _leader_unit_ids(req, [log]),
+            },
         )
     return redirect_back(request, reverse("worklogs:feed"))
 
@@ -203,7 +212,11 @@ def log_history(request: HttpRequest, log_id: int) -> HttpResponse:
     return render(
         request,
         "worklogs/history.html",
-        {"log": log, "revisions": selectors.log_revisions(req.user, log)},
+        {
+            "log": log,
+            "item": selectors.log_items(req.user, [log])[0],
+            "revisions": selectors.log_revisions(req.user, log),
+        },
     )
 
 
