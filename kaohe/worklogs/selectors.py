@@ -455,6 +455,20 @@ def open_days(user: User, today: dt.date) -> list[DayCell]:
     return [c for c in cells.values() if c.state == "open"]
 
 
+def day_and_open_days(
+    user: User, day: dt.date, today: dt.date
+) -> tuple[DayCell | None, list[DayCell]]:
+    """`day_cell` and `open_days` (the day view), from one read of the user's days
+    when the day is among the last 31, where the open days are."""
+    if not user.person_id:
+        return None, []
+    first = today - dt.timedelta(days=31)
+    if not first <= day <= today:
+        return day_cell(user, day, today), open_days(user, today)
+    cells = _person_days(user, first, today, today)
+    return cells.get(day), [c for c in cells.values() if c.state == "open"]
+
+
 def my_summaries(user: User) -> list[Summary]:
     if not user.person_id:
         return []

@@ -31,6 +31,7 @@ from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
+MONTH_LINKED_STATES = frozenset({"open", "written", "backfilled", "missing"})
 
 
 @login_required
@@ -55,10 +56,12 @@ def today_page(request: HttpRequest) -> HttpResponse:
             return redirect("worklogs:today")
     existing = None
     if req.user.person_id and not content:
-        existing = WorkLog.objects.filter(person_id=req.user.person_id, day=day).first()
+        existing = (
+            WorkLog.objects.filter(person_id=req.user.person_id, day=day).only("content").first()
+        )
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
     # Past its deadline (or not a day to write) the day shows its state and why, no form.
-    cell = selectors.day_cell(req.user, day, today)
+    cell, open_days = selectors.day_and_open_days(req.user, day, today)
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
         request,
@@ -68,7 +71,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "today": today,
             "content": content or (existing.content if existing else ""),
             "existing": existing,
-            "open_days": selectors.open_days(req.user, today),
+            "open_days": open_days,
             "recent": selectors.my_logs(req.user),
             "policy": policy,
             "cell": cell,
@@ -121,6 +124,8 @@ def month_page(request: HttpRequest) -> HttpResponse:
             "weeks": selectors.month_cells(req.user, first.year, first.month, today),
             "previous": previous,
             "following": following if following <= today.replace(day=1) else None,
+            # Days that open the day view: those with a log, or one still owed.
+            "linked_states": MONTH_LINKED_STATES,
         },
     )
 
