@@ -104,7 +104,13 @@ class WorkLog(models.Model):
             # Covers the compliance GROUP BY: filter on region and day, group by
             # person and unit, count by timeliness, without touching the table.
             models.Index(fields=["region", "day", "person", "unit", "timeliness"]),
-            models.Index(fields=["unit", "-day"]),
+            # The feed reads a page of logs from one of these newest first, from a
+            # (day, id) cursor on: one unit's logs, or the region's by date keeping
+            # the readable units'. Each holds the other's column, so neither visits
+            # the table, and SQLite (no statistics) takes the one whose lead column
+            # the query fixes.
+            models.Index(fields=["unit", "-day", "-id", "region"]),
+            models.Index(fields=["region", "-day", "-id", "unit"]),
         ]
 
     def __str__(self) -> str:

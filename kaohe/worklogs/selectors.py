@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db.models import BigIntegerField, BooleanField, Func, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from kaohe.accounts.access import region_id_of, scope_of
 from kaohe.accounts.models import Role, User
-from kaohe.core import clock
+from kaohe.core import clock, sql
 from kaohe.core.calendar import region_calendar
+from kaohe.core.http import parse_day, parse_id
 from kaohe.org.models import Leave, Membership, Unit
 from kaohe.worklogs.compliance import ComplianceReport, compliance_report
 from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog
 from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 from kaohe.worklogs.services import policy_for
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
 # Supervisors (督导组) inspect the units their grant covers: they read those units' logs
@@ -63,27 +72,56 @@ def can_lead(user: User, unit: Unit) -> bool:
     return scope_of(user, LEADER_ROLES).covers_path(unit.path, unit.pk)
 
 
-def _with_reactions(qs: QuerySet[WorkLog], user: User) -> QuerySet[WorkLog]:
-    """Person, unit, reads and comments in a fixed number of queries, and whether
-    `user` has already marked each log read."""
-    read_by_me = LogRead.objects.filter(log=OuterRef("pk"), reader=user)
-    return (
-        qs.select_related("person", "unit")
-        .annotate(read_by_me=Exists(read_by_me))
-        .prefetch_related(
-            Prefetch(
-                "reads",
-                queryset=LogRead.objects.select_related("reader__person").order_by("read_at"),
-            ),
-            Prefetch("comments", queryset=LogComment.objects.select_related("author__person")),
-        )
+def units_led(user: User, units: Iterable[Unit]) -> set[int]:
+    """The ids of those of `units` whose logs `user` may comment on (`can_lead`)."""
+    scope = scope_of(user, LEADER_ROLES)
+    return {unit.pk for unit in units if scope.covers_path(unit.path, unit.pk)}
+
+
+@dataclass(frozen=True)
+class LogItem:
+    """A log as its item shows it (worklogs/_log_item.html): who read it, the
+    comments (name, text), and whether the viewer has marked it read."""
+
+    log: WorkLog
+    readers: list[str]
+    comments: list[tuple[str, str]]
+    read_by_me: bool
+
+
+def log_items(user: User, logs: list[WorkLog]) -> list[LogItem]:
+    """The items of `logs` in two queries whatever their number: names and texts as
+    rows rather than model instances, which a page of twenty logs would build by
+    the hundred (prefetch_related makes a queryset per log)."""
+    ids = [log.pk for log in logs]
+    readers: dict[int, list[str]] = {pk: [] for pk in ids}
+    mine: set[int] = set()
+    reads = (
+        LogRead.objects.filter(log_id__in=ids)
+        .order_by("read_at", "id")
+        .values_list("log_id", "reader_id", "reader__person__name", "reader__username")
     )
+    for log_id, reader_id, name, username in reads:
+        readers[log_id].append(name or username)
+        if reader_id == user.pk:
+            mine.add(log_id)
+    comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+    rows = (
+        LogComment.objects.filter(log_id__in=ids)
+        .order_by("created_at", "id")
+        .values_list("log_id", "author__person__name", "author__username", "content")
+    )
+    for log_id, name, username, text in rows:
+        comments[log_id].append((name or username, text))
+    return [LogItem(log, readers[log.pk], comments[log.pk], log.pk in mine) for log in logs]
 
 
 def log_get(user: User, log_id: int) -> WorkLog:
-    log = _with_reactions(
-        WorkLog.objects.filter(readable_logs_filter(user), pk=log_id), user
-    ).first()
+    log = (
+        WorkLog.objects.filter(readable_logs_filter(user), pk=log_id)
+        .select_related("person", "unit")
+        .first()
+    )
     if log is None:
         raise Http404
     return log
@@ -98,32 +136,217 @@ class FeedFilter:
     text: str = ""
 
 
-def log_feed(user: User, flt: FeedFilter) -> QuerySet[WorkLog]:
-    qs = WorkLog.objects.filter(readable_logs_filter(user))
-    if flt.unit_id:
-        qs = qs.filter(unit_id=flt.unit_id)
+@dataclass(frozen=True)
+class FeedCursor:
+    """A place in the feed: a log's (day, id), the feed's order (newest first)."""
+
+    day: dt.date
+    log_id: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.day.isoformat()}.{self.log_id}"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> FeedCursor | None:
+        """The cursor of a link's token ("2026-03-02.4711"), or None for anything else."""
+        day_part, _, id_part = (raw or "").partition(".")
+        day, ok = parse_day(day_part, None)
+        log_id = parse_id(id_part)
+        if not ok or day is None or log_id is None:
+            return None
+        return cls(day, log_id)
+
+    @classmethod
+    def of(cls, log: WorkLog) -> FeedCursor:
+        return cls(log.day, log.pk)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[LogItem]
+    older: FeedCursor | None  # the last log shown, when older ones follow
+    newer: FeedCursor | None  # the first log shown, when newer ones precede it
+
+
+# Up to this many readable units, each unit's logs are read from its own index
+# (unit, day, id) and merged; beyond it, the region's logs are walked newest first
+# (region, day, id, unit) keeping the readable units' ones, which are then dense
+# enough that a page needs few index entries (decision "Feeds by keyset").
+FEED_UNIT_PARTS = 40
+_ID = sql.column(WorkLog, "id")
+_DAY = sql.column(WorkLog, "day")
+
+
+def _readable_units(user: User) -> QuerySet[Unit]:
+    """The units whose logs `user` reads (besides their own logs): the same rule as
+    `readable_logs_filter`, as a set of units."""
+    readers = scope_of(user, READER_ROLES).unit_filter()
+    return Unit.objects.filter(Q(pk__in=_current_unit_ids(user)) | readers)
+
+
+class _UnindexedOnSqlite(Func):
+    """A column that SQLite's planner may not take an index for (unary plus): it keeps
+    no statistics here and would walk an index that the column leads and that covers
+    the query, the whole region's, rather than the person's or unit's. PostgreSQL
+    gets the plain column, whose selectivity it knows."""
+
+    template = "%(expressions)s"
+    output_field = BigIntegerField()
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+@dataclass(frozen=True)
+class _FeedPart:
+    """Some readable logs, and whether they are one person's (one log a day: the
+    day alone orders them, as their index (person, day) does)."""
+
+    logs: QuerySet[WorkLog]
+    one_person: bool
+
+
+def _feed_parts(
+    user: User, flt: FeedFilter, cursor: FeedCursor | None, older: bool
+) -> list[_FeedPart]:
+    """The readable logs matching `flt`, beyond `cursor`, as a union of parts that
+    an index each returns in the feed's order: one person's logs (person, day), one
+    unit's logs (unit, day, id), or the region's logs by date (region, day, id,
+    unit). Together they are exactly `WorkLog.objects.filter(readable_logs_filter(
+    user))` narrowed by the filter (a log in two parts is one row of the union)."""
+    region_id = region_id_of(user)
+    region = _UnindexedOnSqlite("region_id")
+    logs = _narrowed(
+        WorkLog.objects.alias(region_key=region).filter(region_key=region_id),
+        flt,
+        cursor,
+        older,
+    )
+    units = _readable_units(user)
     if flt.person_id:
-        qs = qs.filter(person_id=flt.person_id)
+        person_logs = logs.filter(person_id=flt.person_id)
+        if flt.person_id != user.person_id:
+            person_logs = person_logs.filter(unit_id__in=units.values("pk"))
+        return [_FeedPart(person_logs, one_person=True)]
+    if flt.unit_id:
+        units = units.filter(pk=flt.unit_id)
+    parts = [_FeedPart(logs.filter(person_id=user.person_id), True)] if user.person_id else []
+    unit_ids = list(units.values_list("pk", flat=True)[: FEED_UNIT_PARTS + 1])
+    if len(unit_ids) <= FEED_UNIT_PARTS:
+        parts += [_FeedPart(logs.filter(unit_id=unit_id), False) for unit_id in unit_ids]
+    else:
+        dense = WorkLog.objects.filter(region_id=region_id, unit_id__in=units.values("pk"))
+        parts.append(_FeedPart(_narrowed(dense, flt, cursor, older), False))
+    return parts
+
+
+def _narrowed(
+    qs: QuerySet[WorkLog], flt: FeedFilter, cursor: FeedCursor | None, older: bool
+) -> QuerySet[WorkLog]:
+    """`qs` narrowed by the filter, and to the logs beyond `cursor`."""
+    conditions: dict[str, object] = {}
+    if flt.unit_id:
+        conditions["unit_id"] = flt.unit_id
     if flt.start:
-        qs = qs.filter(day__gte=flt.start)
+        conditions["day__gte"] = flt.start
     if flt.end:
-        qs = qs.filter(day__lte=flt.end)
+        conditions["day__lte"] = flt.end
     if flt.text:
         # Substring match: Chinese has no spaces, so word-based full-text would miss.
-        qs = qs.filter(content__icontains=flt.text)
-    return _with_reactions(qs.order_by("-day", "-id"), user)
+        conditions["content__icontains"] = flt.text
+    if cursor is None:
+        return qs.filter(**conditions)
+    # The plain bound on the day serves indexes on (…, day); the row comparison,
+    # those on (…, day, id), which then start right at the cursor.
+    conditions["day__lte" if older else "day__gte"] = cursor.day
+    table = sql.table(WorkLog)
+    beyond = RawSQL(  # noqa: S611 - names from the model, values as parameters
+        f"({table}.{_DAY}, {table}.{_ID}) {'<' if older else '>'} (%s, %s)",
+        (cursor.day, cursor.log_id),
+        output_field=BooleanField(),
+    )
+    return qs.filter(beyond, **conditions)
+
+
+def log_feed(
+    user: User,
+    flt: FeedFilter,
+    *,
+    before: FeedCursor | None = None,
+    after: FeedCursor | None = None,
+    size: int = 20,
+) -> FeedPage:
+    """A page of the logs `user` reads, newest first: the newest, or those just
+    older than `before`, or just newer than `after`. Keyset paging: each part of the
+    union reads at most a page from its index, whatever the length of the history,
+    and nothing counts the whole feed."""
+    older = after is None
+    cursor = after if after is not None else before
+    sign = "-" if older else ""
+    parts: list[str] = []
+    params: list[object] = []
+    for i, part in enumerate(_feed_parts(user, flt, cursor, older)):
+        order = [f"{sign}day"] if part.one_person else [f"{sign}day", f"{sign}id"]
+        keys = part.logs.order_by(*order).values_list("id", "day")[: size + 1]
+        try:
+            part_sql, part_params = keys.query.sql_with_params()
+        except EmptyResultSet:  # a part that can hold nothing (no readable unit)
+            continue
+        parts.append(f"SELECT {_ID}, {_DAY} FROM ({part_sql}) AS part{i}")  # noqa: S608
+        params.extend(part_params)
+    if not parts:
+        return FeedPage([], None, None)
+    direction = "DESC" if older else "ASC"
+    # Compiled querysets, names from the model and values as parameters, never input.
+    page_ids = RawSQL(  # noqa: S611
+        f"SELECT {_ID} FROM ({' UNION '.join(parts)} "  # noqa: S608
+        f"ORDER BY {_DAY} {direction}, {_ID} {direction} LIMIT {size + 1}) AS page",
+        params,
+    )
+    logs = list(_shown(WorkLog.objects.filter(pk__in=page_ids)).order_by("-day", "-id"))
+    more = len(logs) > size
+    if older:
+        logs = logs[:size]
+        newer = FeedCursor.of(logs[0]) if logs and before is not None else None
+        return FeedPage(
+            log_items(user, logs), older=FeedCursor.of(logs[-1]) if more else None, newer=newer
+        )
+    logs = logs[-size:] if more else logs
+    return FeedPage(
+        log_items(user, logs),
+        older=FeedCursor.of(logs[-1]) if logs else None,
+        newer=FeedCursor.of(logs[0]) if more else None,
+    )
+
+
+def _shown(qs: QuerySet[WorkLog]) -> QuerySet[WorkLog]:
+    """Only the columns a log item shows (worklogs/_log_item.html, `can_lead`)."""
+    return qs.select_related("person", "unit").only(
+        "person_id",
+        "unit_id",
+        "day",
+        "content",
+        "timeliness",
+        "revision_count",
+        "person__name",
+        "unit__name",
+        "unit__path",
+    )
 
 
 def feed_units(user: User) -> QuerySet[Unit]:
     """Units whose logs the user may browse, for the feed's unit filter."""
-    readers = scope_of(user, READER_ROLES).unit_filter()
-    return Unit.objects.filter(Q(pk__in=_current_unit_ids(user)) | readers).order_by("path")
+    return _readable_units(user).order_by("path")
 
 
-def my_logs(user: User, limit: int = 10) -> list[WorkLog]:
+def my_logs(user: User, limit: int = 10) -> list[LogItem]:
     if not user.person_id:
         return []
-    return list(_with_reactions(WorkLog.objects.filter(person_id=user.person_id), user)[:limit])
+    logs = _shown(WorkLog.objects.filter(person_id=user.person_id)).order_by("-day")
+    return log_items(user, list(logs[:limit]))
 
 
 def log_revisions(user: User, log: WorkLog) -> list[str]:
@@ -230,6 +453,20 @@ def open_days(user: User, today: dt.date) -> list[DayCell]:
         return []
     cells = _person_days(user, today - dt.timedelta(days=31), today, today)
     return [c for c in cells.values() if c.state == "open"]
+
+
+def day_and_open_days(
+    user: User, day: dt.date, today: dt.date
+) -> tuple[DayCell | None, list[DayCell]]:
+    """`day_cell` and `open_days` (the day view), from one read of the user's days
+    when the day is among the last 31, where the open days are."""
+    if not user.person_id:
+        return None, []
+    first = today - dt.timedelta(days=31)
+    if not first <= day <= today:
+        return day_cell(user, day, today), open_days(user, today)
+    cells = _person_days(user, first, today, today)
+    return cells.get(day), [c for c in cells.values() if c.state == "open"]
 
 
 def my_summaries(user: User) -> list[Summary]:

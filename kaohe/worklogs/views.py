@@ -5,7 +5,6 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,10 +27,11 @@ from kaohe.core.http import (
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
-from kaohe.worklogs.selectors import FeedFilter
+from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
+MONTH_LINKED_STATES = frozenset({"open", "written", "backfilled", "missing"})
 
 
 @login_required
@@ -56,10 +56,12 @@ def today_page(request: HttpRequest) -> HttpResponse:
             return redirect("worklogs:today")
     existing = None
     if req.user.person_id and not content:
-        existing = WorkLog.objects.filter(person_id=req.user.person_id, day=day).first()
+        existing = (
+            WorkLog.objects.filter(person_id=req.user.person_id, day=day).only("content").first()
+        )
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
     # Past its deadline (or not a day to write) the day shows its state and why, no form.
-    cell = selectors.day_cell(req.user, day, today)
+    cell, open_days = selectors.day_and_open_days(req.user, day, today)
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
         request,
@@ -69,7 +71,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "today": today,
             "content": content or (existing.content if existing else ""),
             "existing": existing,
-            "open_days": selectors.open_days(req.user, today),
+            "open_days": open_days,
             "recent": selectors.my_logs(req.user),
             "policy": policy,
             "cell": cell,
@@ -122,6 +124,8 @@ def month_page(request: HttpRequest) -> HttpResponse:
             "weeks": selectors.month_cells(req.user, first.year, first.month, today),
             "previous": previous,
             "following": following if following <= today.replace(day=1) else None,
+            # Days that open the day view: those with a log, or one still owed.
+            "linked_states": MONTH_LINKED_STATES,
         },
     )
 
@@ -140,27 +144,33 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         end=end,
         text=request.GET.get("q", "").strip()[:50],
     )
-    page = Paginator(selectors.log_feed(req.user, flt), FEED_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.log_feed(
+        req.user,
+        flt,
+        before=FeedCursor.parse(request.GET.get("before")),
+        after=FeedCursor.parse(request.GET.get("after")),
+        size=FEED_PAGE_SIZE,
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("before", "after", "page"):
+        query.pop(key, None)
     return render(
         request,
         "worklogs/feed.html",
         {
             "page": page,
             "filter": flt,
-            "units": selectors.feed_units(req.user),
+            "units": selectors.feed_units(req.user).only("name"),
             "query": query.urlencode(),
-            "leader_unit_ids": _leader_unit_ids(req, page.object_list),
+            "paged": "before" in request.GET or "after" in request.GET,
+            "leader_unit_ids": _leader_unit_ids(req, [item.log for item in page.items]),
         },
     )
 
 
 def _leader_unit_ids(req: AuthedRequest, logs: Iterable[WorkLog]) -> set[int]:
     """Units among `logs` whose logs the user may comment on (computed from cached grants)."""
-    return {log.unit_id for log in logs if selectors.can_lead(req.user, log.unit)}
+    return selectors.units_led(req.user, {log.unit for log in logs})
 
 
 def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResponse:
@@ -169,7 +179,11 @@ def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResp
         return render(
             request,
             "worklogs/_log_item.html",
-            {"log": log, "leader_unit_ids": _leader_unit_ids(req, [log])},
+            {
+                "log": log,
+                "item": selectors.log_items(req.user, [log])[0],
+                "leader_unit_ids": _leader_unit_ids(req, [log]),
+            },
         )
     return redirect_back(request, reverse("worklogs:feed"))
 
@@ -203,7 +217,11 @@ def log_history(request: HttpRequest, log_id: int) -> HttpResponse:
     return render(
         request,
         "worklogs/history.html",
-        {"log": log, "revisions": selectors.log_revisions(req.user, log)},
+        {
+            "log": log,
+            "item": selectors.log_items(req.user, [log])[0],
+            "revisions": selectors.log_revisions(req.user, log),
+        },
     )
 
 
