@@ -26,12 +26,20 @@ from kaohe.core.http import (
     redirect_back,
 )
 from kaohe.worklogs import selectors, services
+from kaohe.worklogs.compliance import ComplianceReport, UnitRow, UnitsReport, UnitTally
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedFilter
 
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
+# The compliance page lists at most this many units (the download lists them all), offers
+# this many in its picker (the top of the user's tree; a search finds the others) and
+# lists this many units found by name.
+UNITS_SHOWN = 200
+PICKER_SHOWN = 100
+FOUND_SHOWN = 20
+FIND_MAX_LENGTH = 50
 
 
 @login_required
@@ -272,16 +280,30 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
         )
         end = start
     root_id = parse_id(request.GET.get("unit"))
-    report = selectors.compliance_for(req.user, root_id=root_id, start=start, end=end, today=today)
+    root = selectors.compliance_root(req.user, root_id) if root_id else None
+    report: ComplianceReport | UnitsReport
+    if root_id:
+        report = selectors.compliance_for(
+            req.user, root_id=root_id, start=start, end=end, today=today
+        )
+        people = report.people
+    else:
+        # All the units at once name nobody: their figures are added up per unit in SQL.
+        report = selectors.compliance_by_unit_for(
+            req.user, root_id=None, start=start, end=end, today=today
+        )
+        people = []
     sort = request.GET.get("sort", "rate")
-    units = sorted(report.units, key=SORTS.get(sort, SORTS["rate"]))
-    # Every unit, a row each, in a scrolling box (static/kaohe/charts.js).
+    rows: list[UnitRow | UnitTally] = [*report.units]
+    units = sorted(rows, key=SORTS.get(sort, SORTS["rate"]))
+    shown = units[:UNITS_SHOWN]
+    # The units shown, a row each, in a scrolling box (static/kaohe/charts.js).
     chart = {
-        "categories": [u.name for u in units],
+        "categories": [u.name for u in shown],
         "series": [
             {
                 "name": _("Completion rate"),
-                "data": [round((u.tally.rate or 0) * 100, 1) for u in units],
+                "data": [round((u.tally.rate or 0) * 100, 1) for u in shown],
             }
         ],
         "max": 100,
@@ -290,29 +312,43 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     }
     query = request.GET.copy()
     query.pop("sort", None)
-    not_written = selectors.not_written_today(req.user, today)
+    query.pop("find", None)
+    find = request.GET.get("find", "").strip()[:FIND_MAX_LENGTH]
+    # A page of the people who have not written today, and how many there are in all.
+    not_written_rows = selectors.not_written_today(req.user, today)
+    not_written = list(not_written_rows[:NOT_WRITTEN_SHOWN])
+    not_written_count = (
+        len(not_written) if len(not_written) < NOT_WRITTEN_SHOWN else not_written_rows.count()
+    )
+    readable: set[int] = set()
+    if people:
+        # Names link to logs only where the viewer reads them (admins see figures).
+        readable = set(
+            selectors.feed_units(req.user)
+            .filter(pk__in=[u.unit_id for u in report.units])
+            .values_list("pk", flat=True)
+        )
     return render(
         request,
         "worklogs/compliance.html",
         {
             "report": report,
-            "units": units,
-            "people": report.people if root_id else [],
+            "units": shown,
+            "units_hidden": len(units) - len(shown),
+            "people": people,
             "root_id": root_id,
+            "root_path": selectors.compliance_unit_path(req.user, root) if root else [],
             "start": start,
             "end": end,
             "sort": sort,
             "query": query.urlencode(),
             "chart": chart,
-            "all_units": selectors.oversight_units(req.user).order_by("path"),
-            # Names link to logs only where the viewer reads them (admins see figures).
-            "readable_units": (
-                set(selectors.feed_units(req.user).values_list("pk", flat=True))
-                if root_id
-                else set()
-            ),
-            "not_written": not_written[:NOT_WRITTEN_SHOWN],
-            "not_written_count": len(not_written),
+            "top_units": list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]),
+            "find": find,
+            "found": list(selectors.compliance_unit_search(req.user, find)[:FOUND_SHOWN]),
+            "readable_units": readable,
+            "not_written": not_written,
+            "not_written_count": not_written_count,
             "today": today,
         },
     )
