@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,8 +28,16 @@ from kaohe.core.http import (
     parse_month,
     redirect_back,
 )
+from kaohe.org.models import Unit
 from kaohe.worklogs import selectors, services
-from kaohe.worklogs.compliance import ComplianceReport, UnitRow, UnitsReport, UnitTally
+from kaohe.worklogs.compliance import (
+    ComplianceReport,
+    PersonRow,
+    Tally,
+    UnitRow,
+    UnitsReport,
+    UnitTally,
+)
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedFilter
@@ -263,6 +274,66 @@ SORTS = {
 }
 
 
+def _percent(tally: Tally) -> str:
+    """As the template tag widthratio wrote it: the rounded share, "—" with nothing owed."""
+    return "—" if tally.rate is None else f"{round(tally.written / tally.expected * 100)}%"
+
+
+# The compliance page's long lists, written with format_html_join (escaping as the
+# template does): rendering them with template tags cost more than computing them.
+def _unit_rows(units: Iterable[UnitRow | UnitTally], days: str) -> SafeString:
+    return format_html_join(
+        "",
+        '<tr><td><a href="?unit={}&amp;{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                u.unit_id,
+                days,
+                u.name,
+                u.headcount,
+                u.tally.on_time,
+                u.tally.backfilled,
+                u.tally.missing,
+                u.tally.pending,
+                _percent(u.tally),
+            )
+            for u in units
+        ),
+    )
+
+
+def _unit_options(top_units: list[Unit], root: Unit | None) -> SafeString:
+    """The picker's top units, and the chosen unit, selected, wherever it sits."""
+    offered = [*top_units, *([root] if root is not None and root not in top_units else [])]
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((u.pk, " selected" if u == root else "", u.name) for u in offered),
+    )
+
+
+def _person_rows(people: Iterable[PersonRow], readable_units: set[int]) -> SafeString:
+    feed = reverse("worklogs:feed")
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                format_html('<a href="{}?person={}">{}</a>', feed, p.person_id, p.name)
+                if p.unit_id in readable_units
+                else p.name,
+                p.unit_name,
+                p.tally.on_time,
+                p.tally.backfilled,
+                p.tally.missing,
+                p.tally.pending,
+            )
+            for p in people
+        ),
+    )
+
+
 @login_required
 def compliance_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
@@ -313,10 +384,14 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("sort", None)
     query.pop("find", None)
+    # The chosen days as a query string, written once for every link that keeps them.
+    days = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     find = request.GET.get("find", "").strip()[:FIND_MAX_LENGTH]
     # A page of the people who have not written today, and how many there are in all.
     not_written_rows = selectors.not_written_today(req.user, today)
-    not_written = list(not_written_rows[:NOT_WRITTEN_SHOWN])
+    not_written = list(
+        not_written_rows.values_list("person__name", "unit__name")[:NOT_WRITTEN_SHOWN]
+    )
     not_written_count = (
         len(not_written) if len(not_written) < NOT_WRITTEN_SHOWN else not_written_rows.count()
     )
@@ -340,14 +415,21 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             "root_path": selectors.compliance_unit_path(req.user, root) if root else [],
             "start": start,
             "end": end,
+            "days": days,
             "sort": sort,
             "query": query.urlencode(),
             "chart": chart,
-            "top_units": list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]),
+            "unit_options": _unit_options(
+                list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]), root
+            ),
             "find": find,
             "found": list(selectors.compliance_unit_search(req.user, find)[:FOUND_SHOWN]),
-            "readable_units": readable,
+            "unit_rows": _unit_rows(shown, days),
+            "person_rows": _person_rows(people, readable),
             "not_written": not_written,
+            "not_written_items": format_html_join(
+                "", '<li>{} <span class="muted">{}</span></li>', not_written
+            ),
             "not_written_count": not_written_count,
             "today": today,
         },
