@@ -322,26 +322,42 @@ def compliance_unit_search(user: User, text: str) -> QuerySet[Unit]:
     return oversight_units(user).filter(Q(name__icontains=text) | Q(code=text)).order_by("path")
 
 
-def not_written_today(user: User, today: dt.date) -> QuerySet[Membership]:
-    """Who in the user's units owes today's log and has not written it yet, by unit."""
+def _owing_today(user: User, today: dt.date) -> QuerySet[Membership]:
+    """The in-scope positions in the user's units that owe today's log (on leave: none)."""
     region_id = region_id_of(user)
-    cal = region_calendar(region_id, today, today)
-    if not cal.is_workday(today):
+    if not region_calendar(region_id, today, today).is_workday(today):
         return Membership.objects.none()
-    # NOT IN over the day's logs, which the database reads once into a hash (an index
-    # range); NOT EXISTS probes the log index once per person, ten times slower to count.
-    written = WorkLog.objects.filter(region_id=region_id, day=today).values("person_id")
     on_leave = Leave.objects.filter(region_id=region_id, start__lte=today, end__gte=today).values(
         "person_id"
     )
     members = Membership.objects.filter(region_id=region_id)
     if not scope_of(user, OVERSIGHT_ROLES).region_wide:
         members = members.filter(unit__in=oversight_units(user))
+    return members.on(today).in_scope().exclude(person_id__in=on_leave)
+
+
+def not_written_today(user: User, today: dt.date) -> QuerySet[Membership]:
+    """Who in the user's units owes today's log and has not written it yet, by unit:
+    all of them, or their count. NOT IN over the day's logs is one hashed read of an
+    index range; NOT EXISTS would probe the log index once per person (ten times
+    slower for a city's count)."""
+    written = WorkLog.objects.filter(region_id=region_id_of(user), day=today).values("person_id")
     return (
-        members.on(today)
-        .in_scope()
+        _owing_today(user, today)
         .exclude(person_id__in=written)
-        .exclude(person_id__in=on_leave)
         .select_related("person", "unit")
         .order_by("unit__path", "person__staff_no")
+    )
+
+
+def not_written_today_names(user: User, today: dt.date, limit: int) -> list[tuple[str, str]]:
+    """The first `limit` of them, (name, unit name), by unit. Here the database walks the
+    units in order and probes each person's log (NOT EXISTS), stopping at `limit`,
+    instead of reading and sorting the region."""
+    written = WorkLog.objects.filter(person_id=OuterRef("person_id"), day=today)
+    return list(
+        _owing_today(user, today)
+        .exclude(Exists(written))
+        .order_by("unit__path", "person__staff_no")
+        .values_list("person__name", "unit__name")[:limit]
     )

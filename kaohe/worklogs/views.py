@@ -388,12 +388,11 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     days = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     find = request.GET.get("find", "").strip()[:FIND_MAX_LENGTH]
     # A page of the people who have not written today, and how many there are in all.
-    not_written_rows = selectors.not_written_today(req.user, today)
-    not_written = list(
-        not_written_rows.values_list("person__name", "unit__name")[:NOT_WRITTEN_SHOWN]
-    )
+    not_written = selectors.not_written_today_names(req.user, today, NOT_WRITTEN_SHOWN)
     not_written_count = (
-        len(not_written) if len(not_written) < NOT_WRITTEN_SHOWN else not_written_rows.count()
+        len(not_written)
+        if len(not_written) < NOT_WRITTEN_SHOWN
+        else selectors.not_written_today(req.user, today).count()
     )
     readable: set[int] = set()
     if people:
