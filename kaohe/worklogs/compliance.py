@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from kaohe.core.calendar import ONE_DAY, WorkCalendar, region_calendar
 from kaohe.org.models import Leave, Membership, Unit
@@ -72,6 +73,33 @@ class UnitRow:
     name: str
     people: set[int] = field(default_factory=set)
     tally: Tally = field(default_factory=Tally)
+
+    @property
+    def headcount(self) -> int:
+        return len(self.people)
+
+
+@dataclass
+class UnitTally:
+    """A unit's row without its people: how many held an in-scope position in it."""
+
+    unit_id: int
+    name: str
+    headcount: int
+    tally: Tally
+
+
+@dataclass
+class UnitsReport:
+    """The figures of each unit and their total, with no row per person (the page's
+    view of a whole scope); the same figures as `ComplianceReport.units`."""
+
+    start: dt.date
+    end: dt.date
+    cutoff: dt.date | None
+    units: list[UnitTally]
+    total: Tally
+    unknown_years: frozenset[int]
 
 
 @dataclass
@@ -153,7 +181,7 @@ class Counts:
     stretches: list[Stretch]
     owed: list[tuple[int, int]]  # (expected, pending) of each stretch, in the same order
     # (person, unit) -> (on time, backfilled, early), for people with a stretch only.
-    written: dict[tuple[int, int], tuple[int, int, int]]
+    written: dict[tuple[int, ...], tuple[int, int, int]]
     # Read only when asked for (`names=True`): they cost a join per membership row.
     person_names: dict[int, str] = field(default_factory=dict)
     unit_names: dict[int, str] = field(default_factory=dict)
@@ -213,7 +241,7 @@ def compliance_counts(
     )
     stretches = _intervals(((r[0], r[1], r[2], r[3]) for r in rows), start, end)
     pids = {s[0] for s in stretches}
-    leaves = _leaves(region_id, pids, start, end)
+    leaves = {p: spans for p, spans in _leaves(region_id, start, end).items() if p in pids}
 
     # Most stretches cover the whole range and most people take no leave during it:
     # the days of each distinct stretch without leave are counted once.
@@ -241,19 +269,20 @@ def compliance_counts(
     )
 
 
+def _leave_in(region_id: int, start: dt.date, end: dt.date) -> QuerySet[Leave]:
+    return Leave.objects.filter(region_id=region_id, start__lte=end, end__gte=start)
+
+
 def _leaves(
-    region_id: int, person_ids: set[int], start: dt.date, end: dt.date
+    region_id: int, start: dt.date, end: dt.date
 ) -> dict[int, list[tuple[dt.date, dt.date]]]:
-    """The leave of `person_ids` overlapping [start, end]. Leave rows are few: the
-    region's are read and the relevant people's kept."""
+    """Each person's leave overlapping [start, end]. Leave rows are few: the region's
+    are read whole (callers keep the people they count)."""
     leaves: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for person_id, a, b in (
-        Leave.objects.filter(region_id=region_id, start__lte=end, end__gte=start)
-        .values_list("person_id", "start", "end")
-        .order_by()
+        _leave_in(region_id, start, end).values_list("person_id", "start", "end").order_by()
     ):
-        if person_id in person_ids:
-            leaves[person_id].append((a, b))
+        leaves[person_id].append((a, b))
     return dict(leaves)
 
 
@@ -319,6 +348,101 @@ def compliance_report(
     )
 
 
+def compliance_by_unit(
+    *,
+    region_id: int,
+    units: QuerySet[Unit] | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    policy: WorklogPolicy,
+) -> UnitsReport:
+    """The figures of each unit of `units` (None: the whole region) over [start, end]
+    and their total: `compliance_report`'s unit rows, added up per unit in SQL.
+
+    A view of a whole region shows no person, so none is read: the stretches come
+    grouped by unit and clipped dates (most cover the whole range), the logs grouped by
+    unit, and only the few people on leave are counted one stretch at a time. The
+    same few queries, reading a row per unit, whatever the number of people."""
+    end = min(end, today)
+    cal = region_calendar(region_id, start - CALENDAR_MARGIN, max(end, today) + CALENDAR_MARGIN)
+    cutoff = missing_cutoff(cal, today, policy.backfill_workdays)
+
+    memberships = Membership.objects.filter(region_id=region_id).overlapping(start, end).in_scope()
+    scope = Q(region_id=region_id)
+    if units is not None:
+        # A subquery, not a list of ids: a subtree may hold thousands of units.
+        memberships = memberships.filter(unit_id__in=units.values("pk"))
+        scope &= Q(unit_id__in=units.values("pk"))
+    on_leave = _leave_in(region_id, start, end).values("person_id")
+
+    owed: dict[int, Tally] = {}
+
+    def add(unit_id: int, days: tuple[int, int], times: int = 1) -> None:
+        tally = owed.setdefault(unit_id, Tally())
+        tally.expected += days[0] * times
+        tally.pending += days[1] * times
+
+    @functools.cache
+    def plain(lo: dt.date, hi: dt.date) -> tuple[int, int]:
+        return _owed(cal, cutoff, lo, hi, [])
+
+    first = Greatest("valid_from", Value(start, output_field=DateField()))
+    last = Least(Coalesce("valid_to", Value(end, output_field=DateField())), Value(end))
+    for unit_id, lo, hi, stretches in (
+        memberships.exclude(person_id__in=on_leave)
+        .annotate(lo=first, hi=last)
+        .values_list("unit_id", "lo", "hi")
+        .annotate(stretches=Count("pk"))
+        .order_by()
+    ):
+        add(unit_id, plain(_as_date(lo), _as_date(hi)), stretches)
+    leaves = _leaves(region_id, start, end)
+    for person_id, unit_id, lo, hi in _intervals(
+        memberships.filter(person_id__in=on_leave)
+        .values_list("person_id", "unit_id", "valid_from", "valid_to")
+        .order_by(),
+        start,
+        end,
+    ):
+        add(unit_id, _owed(cal, cutoff, lo, hi, leaves.get(person_id, [])))
+
+    # Logs count for a unit when their author held an in-scope position in the scope
+    # during the range (as in compliance_counts); early ones reduce what is pending.
+    scope &= Q(person_id__in=memberships.values("person_id"))
+    for (unit_id,), (on_time, backfilled, early) in _written_in(
+        scope, ("unit_id",), start, end, cutoff
+    ).items():
+        tally = owed.get(unit_id)
+        if tally is not None:
+            tally.on_time += on_time
+            tally.backfilled += backfilled
+            tally.pending = max(0, tally.pending - early)
+
+    rows = [
+        UnitTally(unit_id, name, headcount, owed[unit_id])
+        for unit_id, name, headcount in memberships.values_list("unit_id", "unit__name")
+        .annotate(headcount=Count("person_id", distinct=True))
+        .order_by()
+    ]
+    total = Tally()
+    for row in rows:
+        total.add(row.tally)
+    return UnitsReport(
+        start=start,
+        end=end,
+        cutoff=cutoff,
+        units=sorted(rows, key=lambda r: r.name),
+        total=total,
+        unknown_years=cal.unknown_years,
+    )
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date computed in SQL: SQLite returns GREATEST/LEAST of dates as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 @dataclass
 class _Sources:
     """Where the written counts of [start, end] come from: whole months from the
@@ -371,49 +495,65 @@ def _written(
     start: dt.date,
     end: dt.date,
     cutoff: dt.date | None,
-) -> dict[tuple[int, int], tuple[int, int, int]]:
-    """(person, unit) -> (on time, backfilled, early) for the logs of [start, end]:
-    on time and backfilled count days up to `cutoff`, early the days after it.
+) -> dict[tuple[int, ...], tuple[int, int, int]]:
+    """(person, unit) -> (on time, backfilled, early) for the logs of [start, end].
 
     Scoped by region and, for part of a region, by unit ids (a few hundred at most);
     by person only when the caller names a few people. The caller drops people
     out of scope: a list of 30,000 ids as a query parameter costs more than it saves.
     """
-    sources = _sources(start, end, cutoff)
     scope = Q(region_id=region_id)
     if unit_ids is not None:
         scope &= Q(unit_id__in=unit_ids)
     if person_ids is not None:
         scope &= Q(person_id__in=sorted(person_ids))
-    out: dict[tuple[int, int], tuple[int, int, int]] = defaultdict(lambda: (0, 0, 0))
+    return _written_in(scope, ("person_id", "unit_id"), start, end, cutoff)
+
+
+def _written_in(
+    scope: Q, keys: tuple[str, ...], start: dt.date, end: dt.date, cutoff: dt.date | None
+) -> dict[tuple[int, ...], tuple[int, int, int]]:
+    """The logs of [start, end] matching `scope`, grouped by `keys` (columns of both the
+    logs and the tallies): (on time, backfilled, early). On time and backfilled count
+    days up to `cutoff`, early the days after it."""
+    sources = _sources(start, end, cutoff)
+    width = len(keys)
+    out: dict[tuple[int, ...], tuple[int, int, int]] = defaultdict(lambda: (0, 0, 0))
     if sources.months:
         for item in (
             LogMonthTally.objects.filter(scope, month__in=sources.months)
-            .values_list("person_id", "unit_id")
+            .values_list(*keys)
             .annotate(on_time=Sum("on_time"), backfilled=Sum("backfilled"))
             .order_by()
         ):
-            out[item[0], item[1]] = (item[2], item[3], 0)
+            out[tuple(item[:width])] = (item[width], item[width + 1], 0)
     spans = [*sources.plus, *sources.minus, *([sources.early] if sources.early else [])]
     if not spans:
         return out
     plus, minus = _spans(sources.plus), _spans(sources.minus)
     early = _spans([sources.early] if sources.early else [])
     on_time, backfilled = Q(timeliness=Timeliness.ON_TIME), Q(timeliness=Timeliness.BACKFILLED)
-    for p, u, plus_on, plus_back, minus_on, minus_back, n_early in (
-        WorkLog.objects.filter(scope, _spans(spans))
-        .values_list("person_id", "unit_id")
+    # The outer bounds as well as the spans: an OR of ranges alone leaves the index
+    # scan open-ended (PostgreSQL) or region-wide (SQLite, beside a subquery).
+    bounds = Q(day__range=(min(lo for lo, _hi in spans), max(hi for _lo, hi in spans)))
+    # Counting `day`, a column of the covering index, not `id`, which is not in it: the
+    # logs are counted from the index alone, without a read of each row (PostgreSQL).
+    for item in (
+        WorkLog.objects.filter(scope, bounds, _spans(spans))
+        .values_list(*keys)
         .annotate(
-            plus_on=Count("id", filter=plus & on_time),
-            plus_back=Count("id", filter=plus & backfilled),
-            minus_on=Count("id", filter=minus & on_time),
-            minus_back=Count("id", filter=minus & backfilled),
-            early=Count("id", filter=early),
+            plus_on=Count("day", filter=plus & on_time),
+            plus_back=Count("day", filter=plus & backfilled),
+            minus_on=Count("day", filter=minus & on_time),
+            minus_back=Count("day", filter=minus & backfilled),
+            early=Count("day", filter=early),
         )
         .order_by()
     ):
-        a, b, c = out[p, u]
-        out[p, u] = (a + plus_on - minus_on, b + plus_back - minus_back, c + n_early)
+        key = tuple(item[:width])
+        plus_on, plus_back, minus_on, minus_back, n_early = item[width:]
+        a, b, c = out[key]
+        out[key] = (a + plus_on - minus_on, b + plus_back - minus_back, c + n_early)
     return out
 
 

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +27,16 @@ from kaohe.core.http import (
     parse_month,
     redirect_back,
 )
+from kaohe.org.models import Unit
 from kaohe.worklogs import selectors, services
+from kaohe.worklogs.compliance import (
+    ComplianceReport,
+    PersonRow,
+    Tally,
+    UnitRow,
+    UnitsReport,
+    UnitTally,
+)
 from kaohe.worklogs.models import SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
@@ -32,6 +44,13 @@ from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 FEED_PAGE_SIZE = 20
 NOT_WRITTEN_SHOWN = 100
 MONTH_LINKED_STATES = frozenset({"open", "written", "backfilled", "missing"})
+# The compliance page lists at most this many units (the download lists them all), offers
+# this many in its picker (the top of the user's tree; a search finds the others) and
+# lists this many units found by name.
+UNITS_SHOWN = 200
+PICKER_SHOWN = 100
+FOUND_SHOWN = 20
+FIND_MAX_LENGTH = 50
 
 
 @login_required
@@ -273,6 +292,66 @@ SORTS = {
 }
 
 
+def _percent(tally: Tally) -> str:
+    """As the template tag widthratio wrote it: the rounded share, "—" with nothing owed."""
+    return "—" if tally.rate is None else f"{round(tally.written / tally.expected * 100)}%"
+
+
+# The compliance page's long lists, written with format_html_join (escaping as the
+# template does): rendering them with template tags cost more than computing them.
+def _unit_rows(units: Iterable[UnitRow | UnitTally], days: str) -> SafeString:
+    return format_html_join(
+        "",
+        '<tr><td><a href="?unit={}&amp;{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                u.unit_id,
+                days,
+                u.name,
+                u.headcount,
+                u.tally.on_time,
+                u.tally.backfilled,
+                u.tally.missing,
+                u.tally.pending,
+                _percent(u.tally),
+            )
+            for u in units
+        ),
+    )
+
+
+def _unit_options(top_units: list[Unit], root: Unit | None) -> SafeString:
+    """The picker's top units, and the chosen unit, selected, wherever it sits."""
+    offered = [*top_units, *([root] if root is not None and root not in top_units else [])]
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((u.pk, " selected" if u == root else "", u.name) for u in offered),
+    )
+
+
+def _person_rows(people: Iterable[PersonRow], readable_units: set[int]) -> SafeString:
+    feed = reverse("worklogs:feed")
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                format_html('<a href="{}?person={}">{}</a>', feed, p.person_id, p.name)
+                if p.unit_id in readable_units
+                else p.name,
+                p.unit_name,
+                p.tally.on_time,
+                p.tally.backfilled,
+                p.tally.missing,
+                p.tally.pending,
+            )
+            for p in people
+        ),
+    )
+
+
 @login_required
 def compliance_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
@@ -290,16 +369,30 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
         )
         end = start
     root_id = parse_id(request.GET.get("unit"))
-    report = selectors.compliance_for(req.user, root_id=root_id, start=start, end=end, today=today)
+    root = selectors.compliance_root(req.user, root_id) if root_id else None
+    report: ComplianceReport | UnitsReport
+    if root_id:
+        report = selectors.compliance_for(
+            req.user, root_id=root_id, start=start, end=end, today=today
+        )
+        people = report.people
+    else:
+        # All the units at once name nobody: their figures are added up per unit in SQL.
+        report = selectors.compliance_by_unit_for(
+            req.user, root_id=None, start=start, end=end, today=today
+        )
+        people = []
     sort = request.GET.get("sort", "rate")
-    units = sorted(report.units, key=SORTS.get(sort, SORTS["rate"]))
-    # Every unit, a row each, in a scrolling box (static/kaohe/charts.js).
+    rows: list[UnitRow | UnitTally] = [*report.units]
+    units = sorted(rows, key=SORTS.get(sort, SORTS["rate"]))
+    shown = units[:UNITS_SHOWN]
+    # The units shown, a row each, in a scrolling box (static/kaohe/charts.js).
     chart = {
-        "categories": [u.name for u in units],
+        "categories": [u.name for u in shown],
         "series": [
             {
                 "name": _("Completion rate"),
-                "data": [round((u.tally.rate or 0) * 100, 1) for u in units],
+                "data": [round((u.tally.rate or 0) * 100, 1) for u in shown],
             }
         ],
         "max": 100,
@@ -308,29 +401,53 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     }
     query = request.GET.copy()
     query.pop("sort", None)
-    not_written = selectors.not_written_today(req.user, today)
+    query.pop("find", None)
+    # The chosen days as a query string, written once for every link that keeps them.
+    days = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    find = request.GET.get("find", "").strip()[:FIND_MAX_LENGTH]
+    # A page of the people who have not written today, and how many there are in all.
+    not_written = selectors.not_written_today_names(req.user, today, NOT_WRITTEN_SHOWN)
+    not_written_count = (
+        len(not_written)
+        if len(not_written) < NOT_WRITTEN_SHOWN
+        else selectors.not_written_today(req.user, today).count()
+    )
+    readable: set[int] = set()
+    if people:
+        # Names link to logs only where the viewer reads them (admins see figures).
+        readable = set(
+            selectors.feed_units(req.user)
+            .filter(pk__in=[u.unit_id for u in report.units])
+            .values_list("pk", flat=True)
+        )
     return render(
         request,
         "worklogs/compliance.html",
         {
             "report": report,
-            "units": units,
-            "people": report.people if root_id else [],
+            "units": shown,
+            "units_hidden": len(units) - len(shown),
+            "people": people,
             "root_id": root_id,
+            "root_path": selectors.compliance_unit_path(req.user, root) if root else [],
             "start": start,
             "end": end,
+            "days": days,
             "sort": sort,
             "query": query.urlencode(),
             "chart": chart,
-            "all_units": selectors.oversight_units(req.user).order_by("path"),
-            # Names link to logs only where the viewer reads them (admins see figures).
-            "readable_units": (
-                set(selectors.feed_units(req.user).values_list("pk", flat=True))
-                if root_id
-                else set()
+            "unit_options": _unit_options(
+                list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]), root
             ),
-            "not_written": not_written[:NOT_WRITTEN_SHOWN],
-            "not_written_count": len(not_written),
+            "find": find,
+            "found": list(selectors.compliance_unit_search(req.user, find)[:FOUND_SHOWN]),
+            "unit_rows": _unit_rows(shown, days),
+            "person_rows": _person_rows(people, readable),
+            "not_written": not_written,
+            "not_written_items": format_html_join(
+                "", '<li>{} <span class="muted">{}</span></li>', not_written
+            ),
+            "not_written_count": not_written_count,
             "today": today,
         },
     )

@@ -13,7 +13,12 @@ from django.urls import reverse
 
 from kaohe.org.models import LeadershipRole, Leave, MembershipStatus, Unit
 from kaohe.testing import World
-from kaohe.worklogs.compliance import ComplianceReport, compliance_report, worklog_deductions
+from kaohe.worklogs.compliance import (
+    ComplianceReport,
+    compliance_by_unit,
+    compliance_report,
+    worklog_deductions,
+)
 from kaohe.worklogs.models import Summary, SummaryKind, Timeliness, WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.services import policy_for
@@ -481,6 +486,45 @@ def test_the_report_equals_a_count_day_by_day(busy: World, period: Period, today
     assert {
         r.person_id: (r.tally.expected, r.tally.on_time, r.tally.backfilled) for r in report.people
     } == counted
+
+
+@pytest.mark.parametrize(("period", "today"), BUSY_CASES)
+def test_the_units_added_up_in_sql_equal_the_reports_units(
+    busy: World, period: Period, today: D
+) -> None:
+    """The page's view of a whole scope (no person rows) shows each unit's figures as
+    the report (and the download) does: the region, a subtree, and a single unit."""
+    region_id = busy.region.pk
+    for units in (
+        None,
+        Unit.objects.filter(pk__in=[busy.bureau.pk, busy.centre.pk]),
+        Unit.objects.filter(pk=busy.town.pk),
+    ):
+        report = compliance_report(
+            region_id=region_id,
+            units=Unit.objects.filter(region=busy.region) if units is None else units,
+            start=period.start,
+            end=period.end,
+            today=today,
+            policy=policy_for(region_id),
+        )
+        by_unit = compliance_by_unit(
+            region_id=region_id,
+            units=units,
+            start=period.start,
+            end=period.end,
+            today=today,
+            policy=policy_for(region_id),
+        )
+        assert [(u.unit_id, u.name, u.headcount, u.tally) for u in by_unit.units] == [
+            (u.unit_id, u.name, u.headcount, u.tally) for u in report.units
+        ]
+        assert (by_unit.total, by_unit.cutoff, by_unit.end) == (
+            report.total,
+            report.cutoff,
+            report.end,
+        )
+        assert report.units
 
 
 def test_region_wide_deductions_read_the_same_few_queries_for_more_people(
