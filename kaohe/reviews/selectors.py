@@ -344,10 +344,12 @@ def head_counts(region_id: int, days: Iterable[dt.date]) -> dict[dt.date, dict[i
         .order_by()
         .values("unit_id")
         .annotate(**counts)
+        .values_list("unit_id", *counts)
     ):
-        for i, day in enumerate(wanted):
-            if row[f"n{i}"]:
-                out[day][row["unit_id"]] = row[f"n{i}"]
+        unit_id, *per_day = row
+        for day, n in zip(wanted, per_day, strict=True):
+            if n:
+                out[day][unit_id] = n
     return out
 
 
