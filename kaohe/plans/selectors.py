@@ -9,6 +9,7 @@ proposals and ties over every run of the year.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -367,6 +368,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
     ).get_page(page)
     entered, declared = entries[shown]
     run = runs.get(shown)
+    entry_url = _unit_url("schemes:entry", year, shown)
     rows = []
     for unit in unit_page.object_list:
         by_unit = counts[the_round.pk].by_unit.get(unit.pk) if the_round else None
@@ -375,12 +377,20 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 unit=unit,
                 ballots=f"{by_unit[0]} / {by_unit[1]}" if by_unit else "—",
                 entry=entry_state(unit.pk, entered, declared),
-                entry_url=reverse("schemes:entry", args=[unit.pk, year, shown]),
+                entry_url=entry_url(unit.pk),
                 proposed=(unit.pk in proposed.get(run.pk, set())) if run else None,
                 annual=unit.pk in scored,
             )
         )
     return YearPlan(year, office, periods, shown, unit_page, rows)
+
+
+def _unit_url(name: str, year: int, quarter: int) -> Callable[[int], str]:
+    """A unit's page of the quarter by the unit's id: the pattern is reversed once per
+    page, not once for each of its rows."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker, year, quarter]).split(f"/{marker}/")
+    return lambda unit_id: f"{head}/{unit_id}/{tail}"
 
 
 def _first_open_quarter(periods: list[PeriodPlan]) -> int:
