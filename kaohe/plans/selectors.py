@@ -9,6 +9,7 @@ proposals and ties over every run of the year.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -23,10 +24,10 @@ from kaohe.accounts.models import Role, User
 from kaohe.core import clock
 from kaohe.org.models import Membership, Unit
 from kaohe.reviews.models import ReviewRound, RoundState
-from kaohe.reviews.selectors import Turnout, turnout
-from kaohe.schemes.selectors import EntryState, entry_state, entry_states
+from kaohe.reviews.selectors import Turnout
+from kaohe.schemes.selectors import EntryState, entry_state
 from kaohe.scoring import guards
-from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState, UnitAnnualScore
+from kaohe.scoring.models import QuarterResult, RunState
 from kaohe.worklogs.rules import Period
 
 PLAN_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD}
@@ -144,19 +145,12 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
     office = is_region_admin(user)
     admins = not scope_of(user, ADMIN_ROLES).is_empty  # the rounds' pages are theirs
     today = clock.today()
-    rounds = list(ReviewRound.objects.filter(region_id=region_id, year=year).order_by("number"))
-    counts = {r.pk: turnout(r) for r in rounds}
-    runs = {
-        r.quarter: r
-        for r in QuarterRun.objects.filter(region_id=region_id, year=year).exclude(
-            state=RunState.SUPERSEDED
-        )
-    }
-    annual = (
-        AnnualRun.objects.filter(region_id=region_id, year=year)
-        .exclude(state=RunState.SUPERSEDED)
-        .first()
-    )
+    # Every period's facts read once for the whole year (the guards' too).
+    facts = guards.YearFacts(region_id, year)
+    rounds = sorted(facts.rounds, key=lambda r: r.number)
+    counts = facts.turnouts
+    runs = facts.runs
+    annual = facts.annual_run
     # The units this user follows, with someone assessed at the year's end or in a round.
     visible = Unit.objects.filter(scope.unit_filter(), region_id=region_id)
     visible_ids = set(visible.values_list("pk", flat=True))
@@ -192,8 +186,8 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
             if (r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == q)
             or (r.cadence == ReviewRound.Cadence.MONTHLY and r.number in months)
         ]
-        assessed = guards.assessed_units(region_id, period) & visible_ids
-        entries[q] = entry_states(region_id, year, q)
+        assessed = facts.assessed(period) & visible_ids
+        entries[q] = facts.entries[q]
         entered, declared = entries[q]
         n_entered = len(assessed & entered)
         n_declared = len(assessed & declared)
@@ -216,7 +210,9 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
         # Computing is the next step once the quarter is over; before, nothing blocks it.
         ended = period.end < today
         if run is None:
-            blockers = guards.quarter_blockers(region_id, year, q) if office and ended else []
+            blockers = (
+                guards.quarter_blockers(region_id, year, q, facts) if office and ended else []
+            )
             steps.append(
                 Step(
                     _("Compute"),
@@ -298,12 +294,8 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
 
     # The year: the democratic evaluation, unit results, the quarters, compute, publish.
     democratic = [r for r in rounds if r.cadence == ReviewRound.Cadence.ANNUAL]
-    year_units = guards.assessed_units(region_id, Period(year, 0)) & visible_ids
-    scored = set(
-        UnitAnnualScore.objects.filter(year=year, unit_id__in=year_units).values_list(
-            "unit_id", flat=True
-        )
-    )
+    year_units = facts.assessed(Period(year, 0)) & visible_ids
+    scored = facts.scored & year_units
     published_quarters = sum(1 for r in runs.values() if r.state == RunState.PUBLISHED)
     year_steps = [
         _round_step(_("Annual democratic evaluation"), democratic, counts, admins),
@@ -325,7 +317,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
         ),
     ]
     if annual is None:
-        blockers = guards.annual_blockers(region_id, year) if office else []
+        blockers = guards.annual_blockers(region_id, year, facts) if office else []
         year_steps.append(
             Step(
                 _("Compute"),
@@ -376,6 +368,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
     ).get_page(page)
     entered, declared = entries[shown]
     run = runs.get(shown)
+    entry_url = _unit_url("schemes:entry", year, shown)
     rows = []
     for unit in unit_page.object_list:
         by_unit = counts[the_round.pk].by_unit.get(unit.pk) if the_round else None
@@ -384,12 +377,20 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 unit=unit,
                 ballots=f"{by_unit[0]} / {by_unit[1]}" if by_unit else "—",
                 entry=entry_state(unit.pk, entered, declared),
-                entry_url=reverse("schemes:entry", args=[unit.pk, year, shown]),
+                entry_url=entry_url(unit.pk),
                 proposed=(unit.pk in proposed.get(run.pk, set())) if run else None,
                 annual=unit.pk in scored,
             )
         )
     return YearPlan(year, office, periods, shown, unit_page, rows)
+
+
+def _unit_url(name: str, year: int, quarter: int) -> Callable[[int], str]:
+    """A unit's page of the quarter by the unit's id: the pattern is reversed once per
+    page, not once for each of its rows."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker, year, quarter]).split(f"/{marker}/")
+    return lambda unit_id: f"{head}/{unit_id}/{tail}"
 
 
 def _first_open_quarter(periods: list[PeriodPlan]) -> int:

@@ -6,6 +6,8 @@ not voted; results are per target, with thin groups suppressed.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -319,46 +321,91 @@ class Turnout:
         return sum(max(e - i, 0) for i, e in self.by_unit.values())
 
 
-def turnout(round_: ReviewRound) -> Turnout:
-    """Counted as `progress` counts (members in scope at the period's end and approved
-    outside raters, where the unit may vote), in four queries whatever the size."""
-    round_units = list(round_.units.values_list("unit_id", "proposal"))
-    may_vote = {
-        u
-        for u, proposal in round_units
-        if proposal in (RoundUnit.Proposal.NOT_NEEDED, RoundUnit.Proposal.APPROVED)
+def head_counts(region_id: int, days: Iterable[dt.date]) -> dict[dt.date, dict[int, int]]:
+    """Per day, each unit's cadres in scope on that day (units without any left out):
+    the raters a round ending then expects, the units a period ending then assesses.
+    One query for all the days: a page that shows a year's rounds and quarters asked
+    once per round and once per period."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    counts = {
+        f"n{i}": Count(
+            "id",
+            filter=(Q(valid_to__isnull=True) | Q(valid_to__gte=day)) & Q(valid_from__lte=day),
+        )
+        for i, day in enumerate(wanted)
     }
-    members = dict(
-        Membership.objects.filter(region_id=round_.region_id)
-        .on(round_.period_end)
+    out: dict[dt.date, dict[int, int]] = {day: {} for day in wanted}
+    for row in (
+        Membership.objects.filter(region_id=region_id)
+        .overlapping(wanted[0], wanted[-1])
         .in_scope()
         .order_by()
         .values("unit_id")
-        .annotate(n=Count("id"))
-        .values_list("unit_id", "n")
-    )
-    extras = dict(
-        ExtraRater.objects.filter(
-            round_unit__round=round_, round_unit__proposal=RoundUnit.Proposal.APPROVED
+        .annotate(**counts)
+        .values_list("unit_id", *counts)
+    ):
+        unit_id, *per_day = row
+        for day, n in zip(wanted, per_day, strict=True):
+            if n:
+                out[day][unit_id] = n
+    return out
+
+
+def turnout(round_: ReviewRound) -> Turnout:
+    return turnouts([round_])[round_.pk]
+
+
+def turnouts(
+    rounds: Sequence[ReviewRound], counts: Mapping[dt.date, Mapping[int, int]] | None = None
+) -> dict[int, Turnout]:
+    """Each round's turnout (by round id), counted as `progress` counts (members in
+    scope at the period's end and approved outside raters, where the unit may vote):
+    four queries for any number of rounds of one region, three when the caller has the
+    head counts of the rounds' last days (`head_counts`) already."""
+    if not rounds:
+        return {}
+    region_id = rounds[0].region_id
+    assert all(r.region_id == region_id for r in rounds), "one region's rounds"
+    ids = [r.pk for r in rounds]
+    ends = {r.period_end for r in rounds}
+    if counts is None or not ends <= counts.keys():
+        counts = head_counts(region_id, ends)
+    round_units: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
+    for round_id, unit_id, proposal in RoundUnit.objects.filter(round_id__in=ids).values_list(
+        "round_id", "unit_id", "proposal"
+    ):
+        round_units[round_id].append((unit_id, proposal))
+    extras = {
+        (round_id, unit_id): n
+        for round_id, unit_id, n in ExtraRater.objects.filter(
+            round_unit__round_id__in=ids, round_unit__proposal=RoundUnit.Proposal.APPROVED
         )
         .order_by()
-        .values("round_unit__unit_id")
+        .values("round_unit__round_id", "round_unit__unit_id")
         .annotate(n=Count("id"))
-        .values_list("round_unit__unit_id", "n")
-    )
-    voted = dict(
-        Participation.objects.filter(round=round_)
+        .values_list("round_unit__round_id", "round_unit__unit_id", "n")
+    }
+    voted = {
+        (round_id, unit_id): n
+        for round_id, unit_id, n in Participation.objects.filter(round_id__in=ids)
         .order_by()
-        .values("unit_id")
+        .values("round_id", "unit_id")
         .annotate(n=Count("id"))
-        .values_list("unit_id", "n")
-    )
-    return Turnout(
-        {
-            u: (
-                voted.get(u, 0),
-                members.get(u, 0) + extras.get(u, 0) if u in may_vote else 0,
-            )
-            for u, _p in round_units
-        }
-    )
+        .values_list("round_id", "unit_id", "n")
+    }
+    may_vote = (RoundUnit.Proposal.NOT_NEEDED, RoundUnit.Proposal.APPROVED)
+    out = {}
+    for r in rounds:
+        members = counts[r.period_end]
+        out[r.pk] = Turnout(
+            {
+                u: (
+                    voted.get((r.pk, u), 0),
+                    members.get(u, 0) + extras.get((r.pk, u), 0) if proposal in may_vote else 0,
+                )
+                for u, proposal in round_units[r.pk]
+            }
+        )
+    return out

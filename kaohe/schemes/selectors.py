@@ -299,18 +299,28 @@ def entry_states(region_id: int, year: int, quarter: int) -> tuple[set[int], set
     counts as entered (the grid checks each cell as it is saved); a unit in neither
     set is missing. Read by the compute guard (the office acts for the whole region)
     and the year plan, which picks its units from the sets."""
-    entered = set(
-        IndicatorResult.objects.filter(year=year, quarter=quarter, unit__region_id=region_id)
+    return entry_states_of(region_id, year, [quarter])[quarter]
+
+
+def entry_states_of(
+    region_id: int, year: int, quarters: Iterable[int]
+) -> dict[int, tuple[set[int], set[int]]]:
+    """`entry_states` of several quarters of a year, still in two queries (the year plan
+    shows all four)."""
+    wanted = sorted(set(quarters))
+    out: dict[int, tuple[set[int], set[int]]] = {q: (set(), set()) for q in wanted}
+    for q, unit_id in (
+        IndicatorResult.objects.filter(year=year, quarter__in=wanted, unit__region_id=region_id)
         .order_by()
-        .values_list("unit_id", flat=True)
+        .values_list("quarter", "unit_id")
         .distinct()
-    )
-    declared = set(
-        EntryDeclaration.objects.filter(
-            year=year, quarter=quarter, unit__region_id=region_id
-        ).values_list("unit_id", flat=True)
-    )
-    return entered, declared - entered
+    ):
+        out[q][0].add(unit_id)
+    for q, unit_id in EntryDeclaration.objects.filter(
+        year=year, quarter__in=wanted, unit__region_id=region_id
+    ).values_list("quarter", "unit_id"):
+        out[q][1].add(unit_id)
+    return {q: (entered, declared - entered) for q, (entered, declared) in out.items()}
 
 
 def entry_state(unit_id: int, entered: set[int], declared: set[int]) -> str:

@@ -7,16 +7,20 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade
 
 
-def grade_label(value: str) -> str:
-    labels: dict[str, str] = {
+# The tables below are built once per language, not per call: a page of 50 rows asked
+# for each row's labels and rebuilt the tables (hundreds of catalogue lookups) each time.
+@cache
+def _grade_labels(language: str | None) -> dict[str, str]:
+    return {
         QuarterGrade.GOOD: _("Good"),
         QuarterGrade.FAIRLY_GOOD: _("Fairly good"),
         QuarterGrade.AVERAGE: _("Average"),
@@ -28,7 +32,10 @@ def grade_label(value: str) -> str:
         AnnualGrade.NONE: _("No grade (probation)"),
         AnnualGrade.PENDING: _("Pending (under investigation)"),
     }
-    return labels.get(value, value) if value else "—"
+
+
+def grade_label(value: str) -> str:
+    return _grade_labels(get_language()).get(value, value) if value else "—"
 
 
 CONSEQUENCES = {
@@ -51,17 +58,13 @@ class _Figures(dict[str, str]):
         return "—"
 
 
-def _line(step: Mapping[str, Any]) -> str | None:
-    code: str = step["code"]
-    f = _Figures(step.get("figures", {}))
-    if "grade" in f:
-        f["grade"] = grade_label(f["grade"])
-    texts = {
-        "annual.role": (
-            _("Weighted as the unit's main leader.")
-            if f["role"] == "main"
-            else _("Weighted as a cadre other than the unit's main leader.")
-        ),
+@cache
+def _step_texts(language: str | None) -> dict[str, str]:
+    """Each step code's sentence (its figures filled in by `_line`)."""
+    return {
+        # Not a step code (a colon): the main leader's variant of "annual.role".
+        "annual.role:main": _("Weighted as the unit's main leader."),
+        "annual.role": _("Weighted as a cadre other than the unit's main leader."),
         "band": _("By score band, %(score)s is “%(grade)s”."),
         "quota": _(
             "The quota pool has %(count)s graded people; at most %(share)s%% may be 好, "
@@ -110,6 +113,16 @@ def _line(step: Mapping[str, Any]) -> str | None:
         "annual.grade": _("Annual grade: %(grade)s."),
         "proposed": _("The unit head set the grade to “%(grade)s”: %(reason)s."),
     }
+
+
+def _line(step: Mapping[str, Any]) -> str | None:
+    code: str = step["code"]
+    f = _Figures(step.get("figures", {}))
+    if "grade" in f:
+        f["grade"] = grade_label(f["grade"])
+    if code == "annual.role" and f["role"] == "main":
+        code = "annual.role:main"
+    texts = _step_texts(get_language())
     if code in texts:
         return texts[code] % f
     return None

@@ -9,19 +9,21 @@ whatever the number of units or people.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.core.errors import ApplicationError
-from kaohe.org.models import Membership, QuotaPool, Unit
+from kaohe.org.models import QuotaPool, Unit
 from kaohe.reviews.models import ReviewRound, RoundState
-from kaohe.reviews.selectors import turnout
-from kaohe.schemes.selectors import entry_states
+from kaohe.reviews.selectors import Turnout, head_counts, turnouts
+from kaohe.schemes.selectors import entry_states_of
 from kaohe.scoring import engine
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState, UnitAnnualScore
 from kaohe.worklogs.rules import Period
@@ -44,36 +46,127 @@ def refuse(blockers: list[Blocker]) -> None:
         raise ApplicationError(" ".join(problems), {"problems": problems})
 
 
-def period_rounds(region_id: int, year: int, quarter: int) -> list[ReviewRound]:
-    """The region's rating rounds of a quarter: the quarterly round, or the monthly
-    rounds of its three months where the region rates monthly."""
-    months = range(3 * quarter - 2, 3 * quarter + 1)
-    return list(
-        ReviewRound.objects.filter(region_id=region_id, year=year)
-        .filter(
-            Q(cadence=ReviewRound.Cadence.QUARTERLY, number=quarter)
-            | Q(cadence=ReviewRound.Cadence.MONTHLY, number__in=months)
+class YearFacts:
+    """A region's year as the guards read it, each fact read once for every period and
+    round of the year that needs it: the rounds, their turnout, the head counts at each
+    quarter's end, the entries, the runs. A page that shows the whole year (the year
+    plan, the scoring overview) asks the guards of four quarters and the year with one
+    of these, in a fixed number of queries instead of a set per period; a service
+    asking one guard builds its own."""
+
+    def __init__(self, region_id: int, year: int) -> None:
+        self.region_id = region_id
+        self.year = year
+
+    @cached_property
+    def rounds(self) -> list[ReviewRound]:
+        return list(
+            ReviewRound.objects.filter(region_id=self.region_id, year=self.year).order_by(
+                "cadence", "number"
+            )
         )
-        .order_by("cadence", "number")
-    )
+
+    def period_rounds(self, quarter: int) -> list[ReviewRound]:
+        """The quarter's rating rounds: the quarterly round, or the monthly rounds of its
+        three months where the region rates monthly."""
+        months = range(3 * quarter - 2, 3 * quarter + 1)
+        return [
+            r
+            for r in self.rounds
+            if (r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == quarter)
+            or (r.cadence == ReviewRound.Cadence.MONTHLY and r.number in months)
+        ]
+
+    def annual_round(self) -> ReviewRound | None:
+        return next(
+            (r for r in self.rounds if r.cadence == ReviewRound.Cadence.ANNUAL and r.number == 1),
+            None,
+        )
+
+    @cached_property
+    def head_counts(self) -> dict[dt.date, dict[int, int]]:
+        """Each unit's cadres in scope at each quarter's end and each round's last day."""
+        days = {Period(self.year, q).end for q in range(1, 5)}
+        return head_counts(self.region_id, days | {r.period_end for r in self.rounds})
+
+    @cached_property
+    def _turnouts(self) -> dict[int, Turnout]:
+        return {}
+
+    def turnout(self, round_: ReviewRound) -> Turnout:
+        """A round's turnout. The guards ask only of rounds still open: the first asked
+        reads every open round of the year (three queries), the closed ones stay unread."""
+        if round_.pk not in self._turnouts:
+            wanted = [r for r in self.rounds if r.state not in DONE_STATES]
+            if round_.pk not in {r.pk for r in wanted}:
+                wanted.append(round_)
+            self._turnouts.update(turnouts(wanted, self.head_counts))
+        return self._turnouts[round_.pk]
+
+    @property
+    def turnouts(self) -> dict[int, Turnout]:
+        """Every round's turnout (the year plan shows them all)."""
+        unread = [r for r in self.rounds if r.pk not in self._turnouts]
+        if unread:
+            self._turnouts.update(turnouts(unread, self.head_counts))
+        return self._turnouts
+
+    def assessed(self, period: Period) -> set[int]:
+        """The units with someone assessed on the period's last day."""
+        return set(self.head_counts[period.end])
+
+    @cached_property
+    def entries(self) -> dict[int, tuple[set[int], set[int]]]:
+        """Per quarter, the units that entered results and those that declared none."""
+        return entry_states_of(self.region_id, self.year, range(1, 5))
+
+    @cached_property
+    def runs(self) -> dict[int, QuarterRun]:
+        """The quarters' current runs (none superseded)."""
+        return {
+            r.quarter: r
+            for r in QuarterRun.objects.filter(region_id=self.region_id, year=self.year).exclude(
+                state=RunState.SUPERSEDED
+            )
+        }
+
+    @cached_property
+    def annual_run(self) -> AnnualRun | None:
+        return (
+            AnnualRun.objects.filter(region_id=self.region_id, year=self.year)
+            .exclude(state=RunState.SUPERSEDED)
+            .first()
+        )
+
+    @cached_property
+    def scored(self) -> set[int]:
+        """The units with an annual unit result."""
+        return set(
+            UnitAnnualScore.objects.filter(
+                year=self.year, unit__region_id=self.region_id
+            ).values_list("unit_id", flat=True)
+        )
+
+
+def period_rounds(region_id: int, year: int, quarter: int) -> list[ReviewRound]:
+    """The region's rating rounds of a quarter (`YearFacts.period_rounds`)."""
+    return YearFacts(region_id, year).period_rounds(quarter)
 
 
 def annual_round(region_id: int, year: int) -> ReviewRound | None:
-    return ReviewRound.objects.filter(
-        region_id=region_id, year=year, cadence=ReviewRound.Cadence.ANNUAL, number=1
-    ).first()
+    return YearFacts(region_id, year).annual_round()
 
 
-def _round_blocker(round_: ReviewRound) -> Blocker | None:
+def _round_blocker(round_: ReviewRound, facts: YearFacts) -> Blocker | None:
     if round_.state in DONE_STATES:
         return None
-    counts = turnout(round_)
     url = reverse("reviews:round", args=[round_.pk])
     if round_.state == RoundState.DRAFT:
         text = _(
             "%(round)s has not opened for voting yet; open it, let everyone vote, then close it."
         )
         return Blocker(text % {"round": round_}, url)
+    counts = facts.turnout(round_)
     text = _(
         "%(round)s is still open for voting (until %(day)s): %(out)s of %(expected)s ballots "
         "are outstanding. Close it first."
@@ -90,7 +183,7 @@ def _round_blocker(round_: ReviewRound) -> Blocker | None:
     )
 
 
-def round_blockers(rounds: list[ReviewRound], label: str) -> list[Blocker]:
+def round_blockers(rounds: list[ReviewRound], label: str, facts: YearFacts) -> list[Blocker]:
     if not rounds:
         return [
             Blocker(
@@ -102,19 +195,12 @@ def round_blockers(rounds: list[ReviewRound], label: str) -> list[Blocker]:
                 reverse("reviews:rounds"),
             )
         ]
-    return [b for b in map(_round_blocker, rounds) if b is not None]
+    return [b for b in (_round_blocker(r, facts) for r in rounds) if b is not None]
 
 
 def assessed_units(region_id: int, period: Period) -> set[int]:
     """The units with someone assessed on the period's last day."""
-    return set(
-        Membership.objects.filter(region_id=region_id)
-        .on(period.end)
-        .in_scope()
-        .order_by()
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
+    return set(head_counts(region_id, [period.end])[period.end])
 
 
 def _names(unit_ids: set[int]) -> str:
@@ -130,8 +216,10 @@ def _names(unit_ids: set[int]) -> str:
     return text
 
 
-def entry_blocker(region_id: int, period: Period, units: set[int]) -> Blocker | None:
-    entered, declared = entry_states(region_id, period.year, period.quarter)
+def entry_blocker(
+    region_id: int, period: Period, units: set[int], facts: YearFacts | None = None
+) -> Blocker | None:
+    entered, declared = (facts or YearFacts(region_id, period.year)).entries[period.quarter]
     missing = units - entered - declared
     if not missing:
         return None
@@ -146,26 +234,27 @@ def entry_blocker(region_id: int, period: Period, units: set[int]) -> Blocker | 
     )
 
 
-def quarter_blockers(region_id: int, year: int, quarter: int) -> list[Blocker]:
+def quarter_blockers(
+    region_id: int, year: int, quarter: int, facts: YearFacts | None = None
+) -> list[Blocker]:
     """Why the quarter may not be computed: its rounds not closed, units without
-    indicator entries that have not declared none."""
+    indicator entries that have not declared none. `facts`: the year's, shared by a
+    page that asks for several periods."""
+    facts = facts or YearFacts(region_id, year)
     period = Period(year, quarter)
-    out = round_blockers(period_rounds(region_id, year, quarter), period.label())
-    entry = entry_blocker(region_id, period, assessed_units(region_id, period))
+    out = round_blockers(facts.period_rounds(quarter), period.label(), facts)
+    entry = entry_blocker(region_id, period, facts.assessed(period), facts)
     if entry is not None:
         out.append(entry)
     return out
 
 
-def annual_blockers(region_id: int, year: int) -> list[Blocker]:
+def annual_blockers(region_id: int, year: int, facts: YearFacts | None = None) -> list[Blocker]:
     """Why the year may not be computed: quarters not published, the democratic
     evaluation not closed, units without their annual result."""
+    facts = facts or YearFacts(region_id, year)
     out: list[Blocker] = []
-    published = set(
-        QuarterRun.objects.filter(
-            region_id=region_id, year=year, state=RunState.PUBLISHED
-        ).values_list("quarter", flat=True)
-    )
+    published = {q for q, r in facts.runs.items() if r.state == RunState.PUBLISHED}
     unpublished = [q for q in range(1, 5) if q not in published]
     if unpublished:
         out.append(
@@ -178,7 +267,7 @@ def annual_blockers(region_id: int, year: int) -> list[Blocker]:
                 reverse("scoring:overview"),
             )
         )
-    democratic = annual_round(region_id, year)
+    democratic = facts.annual_round()
     if democratic is None:
         out.append(
             Blocker(
@@ -191,16 +280,10 @@ def annual_blockers(region_id: int, year: int) -> list[Blocker]:
             )
         )
     else:
-        blocker = _round_blocker(democratic)
+        blocker = _round_blocker(democratic, facts)
         if blocker is not None:
             out.append(blocker)
-    units = assessed_units(region_id, Period(year, 0))
-    scored = set(
-        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
-            "unit_id", flat=True
-        )
-    )
-    missing = units - scored
+    missing = facts.assessed(Period(year, 0)) - facts.scored
     if missing:
         out.append(
             Blocker(

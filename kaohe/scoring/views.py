@@ -107,12 +107,9 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
     computing it (the guards' reasons), so the page offers only what will work."""
     if region_id is None:
         return {}
-    runs = {
-        r.quarter: r
-        for r in QuarterRun.objects.filter(region_id=region_id, year=year).exclude(
-            state=RunState.SUPERSEDED
-        )
-    }
+    # The four quarters' and the year's guards read the year's facts once.
+    facts = guards.YearFacts(region_id, year)
+    runs = facts.runs
     quarters = []
     today = clock.today()
     for q in range(1, 5):
@@ -120,7 +117,7 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
         # A quarter yet to begin has nothing to compute: no reasons, no button.
         future = Period(year, q).start > today
         blockers = (
-            guards.quarter_blockers(region_id, year, q)
+            guards.quarter_blockers(region_id, year, q, facts)
             if not future and (run is None or run.state == RunState.COMPUTED)
             else []
         )
@@ -133,16 +130,12 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
                 "future": future,
             }
         )
-    annual = (
-        AnnualRun.objects.filter(region_id=region_id, year=year)
-        .exclude(state=RunState.SUPERSEDED)
-        .first()
-    )
+    annual = facts.annual_run
     return {
         "year": year,
         "quarters": quarters,
         "annual": annual,
-        "annual_blockers": guards.annual_blockers(region_id, year)
+        "annual_blockers": guards.annual_blockers(region_id, year, facts)
         if annual is None or annual.state == RunState.COMPUTED
         else [],
     }
