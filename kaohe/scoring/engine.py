@@ -482,16 +482,19 @@ def _composite(
         value = values[index]
         assert value is not None
         composite += value * share
-        part = (code, printed, value)
+        # Memo keys by the figure's text: hashing a fresh Decimal costs several times
+        # as much as printing it, and nearly every person brings fresh ones.
+        part = (code, printed, str(value))
         step = memo.get(part)
         if step is None:
             step = memo[part] = Step(code, {"value": _s(value), "weight": printed})
         steps.append(step)
     composite = composite.quantize(CENT, ROUND_HALF_UP)
-    total = ("annual.composite", composite)
+    score = str(composite)
+    total = ("annual.composite", score)
     step = memo.get(total)
     if step is None:
-        step = memo[total] = Step("annual.composite", {"score": str(composite)})
+        step = memo[total] = Step("annual.composite", {"score": score})
     steps.append(step)
     return composite, steps
 
