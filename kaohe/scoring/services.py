@@ -2,7 +2,7 @@
 
 Inputs are gathered with a fixed number of queries per period (memberships,
 pools, the round's results, indicator results, work-log deductions); the engine
-runs in memory; results are written with bulk_create.
+runs in memory; results are written with store_rows (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
