@@ -387,8 +387,10 @@ class AnnualPolicy:
     failing: tuple[QuarterGrade, ...] = (QuarterGrade.POOR,)  # quarters that climb the ladder
 
 
-@dataclass(frozen=True, slots=True)
-class AnnualInput:
+class AnnualInput(NamedTuple):
+    """A person's year as the engine reads it. A named tuple, like Step: a province's
+    year makes hundreds of thousands, and a frozen dataclass is built five times slower."""
+
     person_id: int
     pool_id: int
     tier: str  # rank tier, for rankings (R5.10)
@@ -405,8 +407,9 @@ class AnnualInput:
     withheld: int = 0  # as QuarterInput.withheld, for the democratic evaluation
 
 
-@dataclass(frozen=True, slots=True)
-class AnnualResult:
+class AnnualResult(NamedTuple):
+    """A person's year as the engine decides it (a named tuple, as AnnualInput)."""
+
     person_id: int
     pool_id: int
     tier: str
@@ -419,8 +422,9 @@ class AnnualResult:
     rank_in_tier: int = 0
 
 
-# Per role and combination of parts present: each part's step code, share and printed share.
-_AnnualShares = dict[tuple[bool, bool, bool, bool], tuple[tuple[str, Decimal, str], ...]]
+# Per role and combination of parts present: each part's place in (democratic, unit
+# result, quarterly average), its step code, its share and that share as printed.
+_AnnualShares = dict[tuple[bool, bool, bool, bool], tuple[tuple[int, str, Decimal, str], ...]]
 
 
 def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
@@ -431,18 +435,21 @@ def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
             (a, b, c) for a in (True, False) for b in (True, False) for c in (True, False)
         ):
             parts = [
-                (code, weight)
-                for code, here, weight in zip(
-                    ("annual.democratic", "annual.unit_result", "annual.quarterly"),
-                    present,
-                    weights,
-                    strict=True,
+                (index, code, weight)
+                for index, (code, here, weight) in enumerate(
+                    zip(
+                        ("annual.democratic", "annual.unit_result", "annual.quarterly"),
+                        present,
+                        weights,
+                        strict=True,
+                    )
                 )
                 if here and weight > 0
             ]
-            total = sum((w for _c, w in parts), ZERO)
+            total = sum((w for _i, _c, w in parts), ZERO)
             table[(main, *present)] = tuple(
-                (code, weight / total, _pct(_q(weight / total * HUNDRED))) for code, weight in parts
+                (index, code, weight / total, _pct(_q(weight / total * HUNDRED)))
+                for index, code, weight in parts
             )
     return table
 
@@ -463,35 +470,31 @@ def _composite(
     """The composite and its steps; `memo` shares equal steps across a run."""
     scores = inp.quarter_scores
     quarterly = sum(scores, ZERO) / len(scores) if scores else None
-    values = {
-        "annual.democratic": inp.democratic,
-        "annual.unit_result": inp.unit_result,
-        "annual.quarterly": quarterly,
-    }
-    key = (
-        inp.main_leader,
-        inp.democratic is not None,
-        inp.unit_result is not None,
-        quarterly is not None,
-    )
-    steps = [ROLE_STEPS[inp.main_leader]]
-    if inp.democratic is None and inp.withheld:
+    democratic, unit_result, main = inp.democratic, inp.unit_result, inp.main_leader
+    values = (democratic, unit_result, quarterly)
+    steps = [ROLE_STEPS[main]]
+    if democratic is None and inp.withheld:
         steps.append(_withheld(memo, "annual.withheld", inp.withheld))
     composite = ZERO
-    for code, share, printed in shares[key]:
-        value = values[code]
+    for index, code, share, printed in shares[
+        (main, democratic is not None, unit_result is not None, quarterly is not None)
+    ]:
+        value = values[index]
         assert value is not None
         composite += value * share
-        part = (code, printed, value)
+        # Memo keys by the figure's text: hashing a fresh Decimal costs several times
+        # as much as printing it, and nearly every person brings fresh ones.
+        part = (code, printed, str(value))
         step = memo.get(part)
         if step is None:
             step = memo[part] = Step(code, {"value": _s(value), "weight": printed})
         steps.append(step)
-    composite = _q(composite)
-    total = ("annual.composite", composite)
+    composite = composite.quantize(CENT, ROUND_HALF_UP)
+    score = str(composite)
+    total = ("annual.composite", score)
     step = memo.get(total)
     if step is None:
-        step = memo[total] = Step("annual.composite", {"score": str(composite)})
+        step = memo[total] = Step("annual.composite", {"score": score})
     steps.append(step)
     return composite, steps
 
@@ -506,43 +509,77 @@ def _ladder(
     return count, LADDER[:count]
 
 
+class _QuarterRules(NamedTuple):
+    """What a person's quarter grades decide on their own: the same for everyone with
+    the same grades, so worked out once per distinct sequence in a run."""
+
+    consequences: tuple[str, ...]  # the ladder's steps reached (R5.6)
+    ladder: Step | None  # the step that says so
+    bars: tuple[Step, ...]  # bars to 优秀 from the quarters: low ones, too few 好
+    priority: bool  # all four quarters 好 (R5.5)
+
+
+def _quarter_rules(grades: tuple[QuarterGrade, ...], policy: AnnualPolicy) -> _QuarterRules:
+    failing, consequences = _ladder(grades, policy.failing)
+    ladder = (
+        Step("ladder", {"count": str(failing), "steps": ",".join(consequences)})
+        if consequences
+        else None
+    )
+    goods = grades.count(QuarterGrade.GOOD)
+    low = grades.count(QuarterGrade.AVERAGE) + grades.count(QuarterGrade.POOR)
+    bars: list[Step] = []
+    if low:
+        bars.append(Step("bar.low_quarter", {"count": str(low)}))
+    if goods < policy.min_good_quarters:
+        bars.append(
+            Step("bar.few_good", {"count": str(goods), "needed": str(policy.min_good_quarters)})
+        )
+    return _QuarterRules(consequences, ladder, tuple(bars), len(grades) == 4 and goods == 4)
+
+
 STEP_PROBATION = Step("probation")
 STEP_INVESTIGATION = Step("investigation")
 STEP_PRIORITY = Step("priority")
+
+# A row of annual_grades: the input, its composite, its steps so far, its quarters' rules.
+_AnnualRow = tuple[AnnualInput, Decimal, list[Step], _QuarterRules]
+
+
+def _row_person(row: _AnnualRow) -> int:
+    return row[0].person_id
 
 
 def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[int, AnnualResult]:
     """Composite, the rules, then each pool's 优秀 quota, then rankings per tier."""
     shares = _annual_shares(policy)
     grade_steps = {g: Step("annual.grade", {"grade": g.value}) for g in AnnualGrade}
-    few_good = str(policy.min_good_quarters)
-    Row = tuple[AnnualInput, Decimal, list[Step], tuple[str, ...]]
-    ladder_steps = {
-        n: Step("ladder", {"count": str(n), "steps": ",".join(LADDER[:n])})
-        for n in range(1, len(LADDER) + 1)
-    }
     memo: dict[tuple[object, ...], Step] = {}
-    by_pool: dict[int, list[Row]] = defaultdict(list)
+    # Four quarters' grades come in a few dozen sequences across a whole region.
+    rules_of: dict[tuple[QuarterGrade, ...], _QuarterRules] = {}
+    by_pool: dict[int, list[_AnnualRow]] = defaultdict(list)
     for inp in inputs:
         composite, steps = _composite(inp, shares, memo)
-        failing, consequences = _ladder(inp.quarter_grades, policy.failing)
-        if consequences:
-            steps.append(
-                ladder_steps.get(failing)
-                or Step("ladder", {"count": str(failing), "steps": ",".join(consequences)})
-            )
-        by_pool[inp.pool_id].append((inp, composite, steps, consequences))
+        rules = rules_of.get(inp.quarter_grades)
+        if rules is None:
+            rules = rules_of[inp.quarter_grades] = _quarter_rules(inp.quarter_grades, policy)
+        if rules.ladder is not None:
+            steps.append(rules.ladder)
+        by_pool[inp.pool_id].append((inp, composite, steps, rules))
     decided: dict[int, tuple[AnnualGrade, list[Step], bool]] = {}  # grade, steps, tie
+    excellent, competent = AnnualGrade.EXCELLENT, AnnualGrade.COMPETENT
     for pool_id in sorted(by_pool):
         rows = by_pool[pool_id]
-        rows.sort(key=lambda r: (-r[1], r[0].person_id))
+        # By composite, highest first, then by person: two stable sorts, no key tuples.
+        rows.sort(key=_row_person)
+        rows.sort(key=itemgetter(1), reverse=True)
         gradable = sum(1 for r in rows if not r[0].probation and not r[0].under_investigation)
         limit = quota(gradable, policy.excellent_share, policy.rounding)
-        eligible: list[Row] = []
+        eligible: list[_AnnualRow] = []
         affirmed = 0
         for row in rows:
-            inp, _composite_score, steps, consequences = row
-            failing = len(consequences)
+            inp, _composite_score, steps, rules = row
+            failing = len(rules.consequences)
             if inp.probation:
                 decided[inp.person_id] = (AnnualGrade.NONE, [*steps, STEP_PROBATION], False)
             elif inp.under_investigation:
@@ -556,36 +593,21 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
             elif failing == 3:
                 decided[inp.person_id] = (AnnualGrade.BASIC, steps, False)
             else:
-                grades = inp.quarter_grades
-                goods = grades.count(QuarterGrade.GOOD)
-                low = grades.count(QuarterGrade.AVERAGE) + grades.count(QuarterGrade.POOR)
-                bars: list[Step] = []
+                bars = list(rules.bars)
                 if inp.veto:
-                    bars.append(Step("bar.veto", {"reason": inp.veto}))
-                if low:
-                    key: tuple[object, ...] = ("bar.low_quarter", low)
-                    step = memo.get(key)
-                    if step is None:
-                        step = memo[key] = Step("bar.low_quarter", {"count": str(low)})
-                    bars.append(step)
-                if goods < policy.min_good_quarters:
-                    key = ("bar.few_good", goods)
-                    step = memo.get(key)
-                    if step is None:
-                        step = memo[key] = Step(
-                            "bar.few_good", {"count": str(goods), "needed": few_good}
-                        )
-                    bars.append(step)
-                bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
+                    bars.insert(0, Step("bar.veto", {"reason": inp.veto}))
+                if inp.bars:
+                    bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
                 if inp.affirmation and not inp.veto:
                     affirmed += 1
                     decided[inp.person_id] = (
-                        AnnualGrade.EXCELLENT,
+                        excellent,
                         [*steps, Step("affirmation", {"reason": inp.affirmation})],
                         False,
                     )
                 elif bars:
-                    decided[inp.person_id] = (AnnualGrade.COMPETENT, [*steps, *bars], False)
+                    steps.extend(bars)
+                    decided[inp.person_id] = (competent, steps, False)
                 else:
                     eligible.append(row)
         places = max(0, limit - affirmed)
@@ -595,7 +617,7 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
         quota_step = Step(
             "annual.quota", {"count": str(gradable), "limit": str(limit), "places": str(places)}
         )
-        for index, (inp, composite, steps, _consequences) in enumerate(eligible):
+        for index, (inp, composite, steps, _rules) in enumerate(eligible):
             # The place among those eligible names the rule: 优秀 by rank within the quota.
             key = ("annual.rank", index + 1, places)
             rank_step = memo.get(key)
@@ -605,45 +627,38 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                 )
             if composite == boundary:
                 decided[inp.person_id] = (
-                    AnnualGrade.COMPETENT,
+                    competent,
                     [*steps, quota_step, rank_step, Step("tie", {"score": _s(composite)})],
                     True,
                 )
             elif index < places:
-                decided[inp.person_id] = (
-                    AnnualGrade.EXCELLENT,
-                    [*steps, quota_step, rank_step],
-                    False,
-                )
+                steps.extend((quota_step, rank_step))
+                decided[inp.person_id] = (excellent, steps, False)
             else:
-                decided[inp.person_id] = (
-                    AnnualGrade.COMPETENT,
-                    [*steps, quota_step, rank_step, STEP_QUOTA_PUSHED],
-                    False,
-                )
+                steps.extend((quota_step, rank_step, STEP_QUOTA_PUSHED))
+                decided[inp.person_id] = (competent, steps, False)
     ranks = group_ranks(
         (inp.person_id, inp.tier, composite)
         for rows in by_pool.values()
-        for inp, composite, _steps, _consequences in rows
+        for inp, composite, _steps, _rules in rows
     )
     results: dict[int, AnnualResult] = {}
     for pool_id in sorted(by_pool):
-        for inp, composite, _steps, consequences in by_pool[pool_id]:  # sorted above
+        for inp, composite, _steps, rules in by_pool[pool_id]:  # sorted above
             grade, steps, tie = decided[inp.person_id]
-            grades = inp.quarter_grades
-            priority = len(grades) == 4 and grades.count(QuarterGrade.GOOD) == 4
-            if priority:
-                steps = [*steps, STEP_PRIORITY]
+            if rules.priority:
+                steps.append(STEP_PRIORITY)
+            steps.append(grade_steps[grade])
             results[inp.person_id] = AnnualResult(
                 inp.person_id,
                 pool_id,
                 inp.tier,
                 composite,
                 grade,
-                priority,
-                consequences,
+                rules.priority,
+                rules.consequences,
                 tie,
-                (*steps, grade_steps[grade]),
+                tuple(steps),
                 ranks[inp.person_id],
             )
     return results

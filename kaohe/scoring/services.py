@@ -2,7 +2,7 @@
 
 Inputs are gathered with a fixed number of queries per period (memberships,
 pools, the round's results, indicator results, work-log deductions); the engine
-runs in memory; results are written with bulk_create.
+runs in memory; results are written with store_rows (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -240,21 +240,21 @@ class StepsText:
     id is never reused while the memo lives."""
 
     def __init__(self) -> None:
-        self._memo: dict[int, tuple[engine.Step, str]] = {}
+        self._texts: dict[int, str] = {}  # id(step) → its JSON
+        self._kept: list[engine.Step] = []  # holds every step seen, so no id is reused
 
-    def __call__(self, *groups: Iterable[engine.Step]) -> str:
-        memo = self._memo
-        parts = []
-        for steps in groups:
+    def __call__(self, *groups: Sequence[engine.Step]) -> str:
+        steps = groups[0] if len(groups) == 1 else [s for g in groups for s in g]
+        texts = self._texts
+        try:
+            # Nearly every step was seen before: one lookup each, in C.
+            return "[" + ",".join([texts[i] for i in map(id, steps)]) + "]"
+        except KeyError:
             for step in steps:
-                seen = memo.get(id(step))
-                if seen is None:
-                    text = _step_json(step)
-                    memo[id(step)] = (step, text)
-                else:
-                    text = seen[1]
-                parts.append(text)
-        return "[" + ",".join(parts) + "]"
+                if id(step) not in texts:
+                    texts[id(step)] = _step_json(step)
+                    self._kept.append(step)
+            return "[" + ",".join([texts[i] for i in map(id, steps)]) + "]"
 
 
 QUARTER_COLUMNS = (
@@ -703,8 +703,7 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
     )
     # The published quarters in order, one plain query each (no join, no sort).
     scores: dict[int, list[Decimal]] = defaultdict(list)
-    grades: dict[int, list[engine.QuarterGrade]] = defaultdict(list)
-    grade_of = {g.value: g for g in engine.QuarterGrade}
+    grades: dict[int, list[str]] = defaultdict(list)
     for run_id in (
         QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
         .order_by("quarter", "pk")
@@ -717,7 +716,10 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
         ):
             scores[person_id].append(score)
             if grade:
-                grades[person_id].append(grade_of[grade])
+                grades[person_id].append(grade)
+    # A year's grades come in a few dozen sequences: each made into grades once.
+    grade_of = {g.value: g for g in engine.QuarterGrade}
+    sequences: dict[tuple[str, ...], tuple[engine.QuarterGrade, ...]] = {}
     flags: dict[int, dict[str, str]] = defaultdict(dict)
     # In the order entered, so the latest flag of a kind counts.
     for person_id, kind, reason in (
@@ -727,11 +729,17 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
     ):
         flags[person_id][kind] = reason
     main, probation = LeadershipRole.MAIN, MembershipStatus.PROBATION
+    investigation, veto = PersonYearFlag.Kind.INVESTIGATION, PersonYearFlag.Kind.VETO
+    affirmation, bar = PersonYearFlag.Kind.AFFIRMATION, PersonYearFlag.Kind.BAR
     no_flags: dict[str, str] = {}
     inputs = []
     for person_id in sorted(memberships):
         m = memberships[person_id]
         f = flags.get(person_id, no_flags)
+        sequence = tuple(grades.get(person_id, ()))
+        quarter_grades = sequences.get(sequence)
+        if quarter_grades is None:
+            quarter_grades = sequences[sequence] = tuple(grade_of[g] for g in sequence)
         inputs.append(
             engine.AnnualInput(
                 person_id=person_id,
@@ -741,12 +749,12 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
                 democratic=democratic.get(person_id),
                 unit_result=unit_scores.get(m.unit_id),
                 quarter_scores=tuple(scores.get(person_id, ())),
-                quarter_grades=tuple(grades.get(person_id, ())),
+                quarter_grades=quarter_grades,
                 probation=m.status == probation,
-                under_investigation=PersonYearFlag.Kind.INVESTIGATION in f,
-                veto=f.get(PersonYearFlag.Kind.VETO, ""),
-                affirmation=f.get(PersonYearFlag.Kind.AFFIRMATION, ""),
-                bars=tuple(v for k, v in f.items() if k == PersonYearFlag.Kind.BAR),
+                under_investigation=investigation in f,
+                veto=f.get(veto, ""),
+                affirmation=f.get(affirmation, ""),
+                bars=(f[bar],) if bar in f else (),
                 withheld=withheld.get(person_id, 0),
             )
         )
