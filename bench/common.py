@@ -48,10 +48,14 @@ def psql(sql: str) -> None:
     subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
 
 
-def create_database(name: str) -> None:
+def create_database(name: str, template: str | None = None) -> None:
+    """An empty database, or a copy of the bench database `template` (which nobody
+    may be connected to)."""
     if not name.startswith(DB_PREFIX):
         raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'CREATE DATABASE "{name}"')
+    if template is not None and not template.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to copy {template!r}: bench databases start with {DB_PREFIX}")
+    psql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def drop_database(name: str) -> None:

@@ -178,36 +178,55 @@ def need_wrk() -> None:
 
 
 def run_configuration(
-    backend: str, size: str, static_root: Path, args: argparse.Namespace
+    backend: str, size: str, static_root: Path, work: Path, args: argparse.Namespace
 ) -> dict[str, Any] | None:
-    """Build and measure one configuration in a process of its own; its figures."""
+    """Build and measure one configuration in a process of its own; its figures.
+
+    The city grows from a copy of the demo county's database when the demo ran just
+    before (`work` holds it): migrating and loading the demo again would only cost
+    minutes. The demo's database is dropped once the city has its copy."""
     label = f"{backend} {size}"
     name = f"{DB_PREFIX}pages_{size}_{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="kaohe-bench-pages-") as tmp:
-        url = f"sqlite:///{tmp}/bench.sqlite3" if backend == "sqlite" else PG_URL.format(name=name)
-        if backend == "pg":
+    demo_name = f"{DB_PREFIX}pages_demo_{os.getpid()}"
+    demo_file = work / "demo.sqlite3"
+    copied = False
+    if backend == "sqlite":
+        url = f"sqlite:///{work}/{size}.sqlite3"
+        if size == "city" and demo_file.exists():
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{demo_file}{suffix}").exists():
+                    shutil.copyfile(f"{demo_file}{suffix}", f"{work}/city.sqlite3{suffix}")
+            copied = True
+    else:
+        url = PG_URL.format(name=name)
+        drop_database(name)
+        copied = size == "city" and (work / "demo.pg").exists()
+        create_database(name, template=demo_name if copied else None)
+        if size == "demo":
+            (work / "demo.pg").touch()
+    if copied:
+        print(f"(the {label} starts from a copy of the demo county's database)", flush=True)
+    results = work / f"{size}.json"
+    extra = {
+        "KAOHE_STATIC_ROOT": str(static_root),
+        "KAOHE_TODAY": TODAY.isoformat(),
+        "KAOHE_CACHE_DIR": f"{work}/cache-{size}",
+    }
+    env = worker_env(url, "bench.http_settings", extra)
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", size]
+    command += ["--results", str(results), "--label", label]
+    command += forwarded(args)
+    try:
+        code = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    finally:
+        if backend == "pg" and (size == "city" or args.skip_city):
             drop_database(name)
-            create_database(name)
-        results = Path(tmp) / "results.json"
-        extra = {
-            "KAOHE_STATIC_ROOT": str(static_root),
-            "KAOHE_TODAY": TODAY.isoformat(),
-            "KAOHE_CACHE_DIR": f"{tmp}/cache",
-        }
-        env = worker_env(url, "bench.http_settings", extra)
-        command = [sys.executable, str(Path(__file__).resolve()), "--worker", size]
-        command += ["--results", str(results), "--label", label]
-        command += forwarded(args)
-        try:
-            code = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
-        finally:
-            if backend == "pg":
-                drop_database(name)
-        if code != 0 or not results.exists():
-            print(f"!! {label}: the run failed (exit {code})", flush=True)
-            return None
-        loaded: dict[str, Any] = json.loads(results.read_text())
-        return loaded
+            drop_database(demo_name)
+    if code != 0 or not results.exists():
+        print(f"!! {label}: the run failed (exit {code})", flush=True)
+        return None
+    loaded: dict[str, Any] = json.loads(results.read_text())
+    return loaded
 
 
 def forwarded(args: argparse.Namespace) -> list[str]:
@@ -229,12 +248,13 @@ def orchestrate(args: argparse.Namespace) -> int:
         seconds = collect_static(Path(static))
         print(f"collectstatic into a temporary STATIC_ROOT: {seconds:.1f} s", flush=True)
         for backend in backends:
-            for size in sizes:
-                run = run_configuration(backend, size, Path(static), args)
-                if run is None:
-                    failures += 1
-                else:
-                    runs[backend, size] = run
+            with tempfile.TemporaryDirectory(prefix="kaohe-bench-pages-") as work:
+                for size in sizes:
+                    run = run_configuration(backend, size, Path(static), Path(work), args)
+                    if run is None:
+                        failures += 1
+                    else:
+                        runs[backend, size] = run
     for backend in backends:
         if (backend, "demo") in runs and (backend, "city") in runs:
             print_comparison(backend, runs[backend, "demo"], runs[backend, "city"])
@@ -306,6 +326,11 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         if pg:
             cursor.execute("SET synchronous_commit = off")
             cursor.execute("SET maintenance_work_mem = '512MB'")
+        else:
+            # A throwaway file: no syncing, and room in memory to sort the index builds.
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.execute("PRAGMA cache_size = -1000000")
+            cursor.execute("PRAGMA temp_store = MEMORY")
         # A numbers table and the working days, filled from Python: the same SQL then
         # runs on both databases (no generate_series or arrays on SQLite).
         cursor.execute("CREATE TABLE bench_seq (n integer PRIMARY KEY)")
@@ -405,8 +430,14 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         rebuild = strip_table(cursor, "worklogs_worklog")
         cursor.execute("SELECT min(id), max(id) FROM org_person WHERE region_id = %s", [region_id])
         lo_id, hi_id = cursor.fetchone() or (0, 0)
+        cursor.execute(
+            "SELECT coalesce(min(id), %s) FROM org_person "
+            "WHERE region_id = %s AND staff_no LIKE %s",
+            [hi_id + 1, region_id, "CB%"],
+        )
+        first_new = (cursor.fetchone() or (0,))[0]
         # Everyone's working days from the first year on, 5% missing, 8% backfilled;
-        # the demo's own logs of TODAY's year are there already.
+        # the demo's people (ids below first_new) have their logs of TODAY's year.
         slice_size = 2000
         for lo in range(lo_id, hi_id + 1, slice_size):
             cursor.execute(
@@ -421,13 +452,11 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
                 JOIN bench_day d ON d.day >= m.valid_from
                                 AND (m.valid_to IS NULL OR d.day <= m.valid_to)
                 JOIN bench_text t ON t.k = (m.person_id + d.k) %% %s
-                JOIN org_person p ON p.id = m.person_id
                 WHERE m.region_id = %s AND m.person_id BETWEEN %s AND %s
                   AND (m.person_id * 31 + d.k * 17) %% 20 <> 0
-                  AND (p.staff_no LIKE %s OR d.day < %s)
-                ORDER BY m.person_id, d.day
+                  AND (m.person_id >= %s OR d.day < %s)
                 """,
-                [len(CITY_TEXTS), region_id, lo, lo + slice_size - 1, "CB%", year_start],
+                [len(CITY_TEXTS), region_id, lo, lo + slice_size - 1, first_new, year_start],
             )
         step(f"work logs {first_year}–{TODAY.year}, loaded without indexes")
         rebuild()
@@ -636,7 +665,10 @@ def wrk(port: int, session: Session, path: str, args: argparse.Namespace, script
     if not200:
         raise RuntimeError(f"{path}: {not200} of {requests} answers were not 200")
     if not requests:
-        raise RuntimeError(f"{path}: no answer within {args.seconds:g} s; give it --seconds")
+        # Slower than the whole window: a finding, not a failure (0 req/s, p95 > window).
+        print(f"  !! {path}: no answer within {args.seconds:g} s", flush=True)
+        window = args.seconds * 1000
+        return Row("", session.username, "", path, 0.0, window, window)
     if errors:
         print(f"  !! {path}: {errors} socket errors or timeouts", flush=True)
     return Row("", session.username, "", path, requests / (micros / 1e6), p50 / 1000, p95 / 1000)
