@@ -781,7 +781,9 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     port = bench_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "kaohe.wsgi:application", "--workers", str(WORKERS)]
-    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
+    # gunicorn kills a worker after 30 s by default; a city page under load can take
+    # longer, and is then measured (its p95 shows it) rather than killed mid-request.
+    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning", "--timeout", "600"]
     server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="kaohe-wrk-") as script:
         script.write(WRK_SCRIPT)
@@ -790,7 +792,10 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
             wait_until_up(port, server)
             sessions = {persona: login(port, persona) for persona in clients}
             for row in rows:  # over HTTP too, once, before anything is timed
-                status = request(port, sessions[row.persona], "GET", row.path).status
+                try:
+                    status = request(port, sessions[row.persona], "GET", row.path).status
+                except OSError as exc:
+                    raise RuntimeError(f"{row.path} as {row.persona}: {exc}") from exc
                 if status != 200:
                     raise RuntimeError(f"{row.path} as {row.persona}: HTTP {status}, not 200")
             measured = []
