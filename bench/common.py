@@ -29,6 +29,10 @@ BASE_ENV = {
     "KAOHE_SECRET_KEY": "x" * 50,
     "KAOHE_ALLOWED_HOSTS": HOST,
     "KAOHE_SECURE_COOKIES": "0",
+    # Plain local HTTP: with debug off kaohe would otherwise redirect every request to
+    # HTTPS and pin the browser to it.
+    "KAOHE_SSL_REDIRECT": "0",
+    "KAOHE_HSTS_SECONDS": "0",
     "KAOHE_LOG_LEVEL": "ERROR",
 }
 
@@ -44,10 +48,14 @@ def psql(sql: str) -> None:
     subprocess.run([*PSQL, "-c", sql], check=True, stdout=subprocess.DEVNULL, env=env)  # noqa: S603
 
 
-def create_database(name: str) -> None:
+def create_database(name: str, template: str | None = None) -> None:
+    """An empty database, or a copy of the bench database `template` (which nobody
+    may be connected to)."""
     if not name.startswith(DB_PREFIX):
         raise ValueError(f"refusing to create {name!r}: bench databases start with {DB_PREFIX}")
-    psql(f'CREATE DATABASE "{name}"')
+    if template is not None and not template.startswith(DB_PREFIX):
+        raise ValueError(f"refusing to copy {template!r}: bench databases start with {DB_PREFIX}")
+    psql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def drop_database(name: str) -> None:
@@ -68,6 +76,21 @@ def worker_env(
         "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": str(ROOT),
     }
+
+
+def collect_static(static_root: Path) -> float:
+    """collectstatic into `static_root`; returns the seconds it took. With debug off
+    (production-like, as the HTTP benches run) pages name their static files through
+    collectstatic's manifest and fail without it, so a server the bench starts gets
+    KAOHE_STATIC_ROOT pointing here. A temporary folder keeps the checkout untouched."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
+        env = worker_env(
+            f"sqlite:///{tmp}/unused.sqlite3", extra={"KAOHE_STATIC_ROOT": str(static_root)}
+        )
+        command = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+        subprocess.run(command, env=env, cwd=ROOT, check=True)  # noqa: S603
+    return time.perf_counter() - started
 
 
 # --- In the process that measures ----------------------------------------------------
@@ -100,7 +123,8 @@ def migrate() -> float:
 def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
     """Drop `table`'s secondary indexes and unique constraints and switch off its
     triggers (foreign-key checks among them); returns the function that puts them all
-    back. PostgreSQL.
+    back. PostgreSQL; on SQLite the indexes and triggers (a table's unique constraints
+    are part of its definition there and stay).
 
     Loading millions of rows into a bare table and indexing afterwards is several times
     faster than maintaining every index and queueing deferred foreign-key checks per
@@ -108,6 +132,8 @@ def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
     checked again when they are re-created. Everything is back in place before
     anything is timed, so what is measured pays the full price.
     """
+    if cursor.db.vendor == "sqlite":
+        return _strip_sqlite_table(cursor, table)
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'u'",
@@ -131,6 +157,25 @@ def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
         for name, definition in constraints:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:
+            cursor.execute(definition)
+
+    return rebuild
+
+
+def _strip_sqlite_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
+    # sqlite_master keeps each index's and trigger's CREATE statement; the automatic
+    # indexes of UNIQUE constraints have none and cannot be dropped.
+    cursor.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s "
+        "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        [table],
+    )
+    objects = cursor.fetchall()
+    for kind, name, _definition in objects:
+        cursor.execute(f'DROP {kind.upper()} "{name}"')
+
+    def rebuild() -> None:
+        for _kind, _name, definition in objects:
             cursor.execute(definition)
 
     return rebuild

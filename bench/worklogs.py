@@ -47,6 +47,7 @@ from common import (
     HOST,
     PG_URL,
     ROOT,
+    collect_static,
     create_database,
     drop_database,
     migrate,
@@ -64,8 +65,14 @@ DEMO_PASSWORD = "kaohe-demo-2026"  # noqa: S105 - the published demo password
 # --- Orchestration (no Django in this process) -----------------------------------
 
 
-def run_part(part: str, database_url: str, settings: str, args: argparse.Namespace) -> int:
-    env = worker_env(database_url, settings)
+def run_part(
+    part: str,
+    database_url: str,
+    settings: str,
+    args: argparse.Namespace,
+    extra: dict[str, str] | None = None,
+) -> int:
+    env = worker_env(database_url, settings, extra)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--seconds", str(args.seconds)]
     command += ["--threads", str(args.threads), "--users", str(args.users)]
@@ -86,7 +93,12 @@ def orchestrate(args: argparse.Namespace) -> int:
         name = f"{DB_PREFIX}http_{tag}"
         fresh_database(name)
         try:
-            failures += run_part("http", PG_URL.format(name=name), "bench.http_settings", args) != 0
+            # Debug is off, so the pages the server renders need collectstatic's manifest.
+            with tempfile.TemporaryDirectory(prefix="kaohe-bench-static-") as static:
+                collect_static(Path(static))
+                extra = {"KAOHE_STATIC_ROOT": static}
+                url = PG_URL.format(name=name)
+                failures += run_part("http", url, "bench.http_settings", args, extra) != 0
         finally:
             drop_database(name)
     if not args.skip_sqlite:
