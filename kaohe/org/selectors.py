@@ -258,18 +258,20 @@ def unit_members(user: User, unit: Unit, day: dt.date) -> MembershipQuerySet:
 
 
 def unit_pool(unit: Unit, year: int) -> QuotaPool | None:
-    """The unit's quota pool for `year`, with the pool's member units preloaded."""
-    member = (
-        QuotaPoolMember.objects.filter(unit=unit, year=year)
-        .select_related("pool", "pool__lead_unit")
-        .first()
+    """The unit's quota pool for `year`, with the pool's member units preloaded: one
+    query for the pool's member rows, each with its pool and unit."""
+    members = list(
+        QuotaPoolMember.objects.filter(
+            year=year,
+            pool__in=QuotaPoolMember.objects.filter(unit=unit, year=year).values("pool_id"),
+        )
+        .select_related("pool", "unit")
+        .order_by("unit__path")
     )
-    if member is None:
+    if not members:
         return None
-    pool = member.pool
-    pool.member_units = [  # type: ignore[attr-defined]
-        m.unit for m in pool.members.select_related("unit").order_by("unit__path")
-    ]
+    pool = members[0].pool
+    pool.member_units = [m.unit for m in members]  # type: ignore[attr-defined]
     return pool
 
 
