@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-from django.db.models import Count, Q
 
 from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
 from kaohe.core.calendar import year_is_known
-from kaohe.org.models import IN_SCOPE_STATUSES, Membership, QuotaPool, Unit
-from kaohe.org.selectors import person_current
-from kaohe.worklogs.selectors import day_state
+from kaohe.org.models import Membership, Unit
+from kaohe.org.selectors import person_current, unit_counts
+from kaohe.worklogs.selectors import DayCell, recent_days
 
 
 @dataclass
@@ -33,27 +31,28 @@ class HomeSummary:
     calendar_missing_years: list[int] = field(default_factory=list)
 
 
-def home_summary(user: User, day: dt.date) -> HomeSummary:
+def home_summary(
+    user: User, day: dt.date, days: Mapping[dt.date, DayCell] | None = None
+) -> HomeSummary:
     """What the home page shows: the user's roles, their units with head counts,
-    their own position, and for region admins the region's totals."""
+    their own position, and for region admins the region's totals. `days` are the
+    user's recent days (worklogs.selectors.recent_days) when the caller has read them."""
     region = region_id_of(user)
     grants = sorted(grants_of(user), key=lambda g: g.role)
-    unit_ids = {g.unit_id for g in grants if g.unit_id is not None}
-    in_force = (
-        Q(memberships__valid_from__lte=day)
-        & (Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gte=day))
-        & Q(memberships__status__in=IN_SCOPE_STATUSES)
+    # The grants carry their units; the head counts are the region's, cached per day.
+    counts = unit_counts(region, day)
+    granted: dict[int, Unit] = {}
+    for grant in grants:
+        if grant.unit is not None and grant.unit.region_id == region:
+            grant.unit.head_count = counts.own.get(grant.unit.pk, 0)  # type: ignore[attr-defined]
+            granted[grant.unit.pk] = grant.unit
+    summary = HomeSummary(
+        grants=grants, granted_units=sorted(granted.values(), key=lambda u: u.path)
     )
-    granted_units = list(
-        Unit.objects.filter(pk__in=unit_ids, region_id=region)
-        .annotate(head_count=Count("memberships", filter=in_force))
-        .order_by("path")
-    )
-    summary = HomeSummary(grants=grants, granted_units=granted_units)
     if user.person_id is not None and user.person is not None:
         summary.membership = person_current(user.person, day)
         # Only a day that owes a log gets the card: not a rest day, nor leave.
-        today = day_state(user, day)
+        today = (days if days is not None else recent_days(user, day)).get(day)
         if today is not None and today.state in ("written", "backfilled", "open"):
             summary.logged_today = today.state != "open"
     if is_region_admin(user):
@@ -61,8 +60,6 @@ def home_summary(user: User, day: dt.date) -> HomeSummary:
         years = [day.year, day.year + 1] if day.month >= 11 else [day.year]
         summary.calendar_missing_years = [y for y in years if not year_is_known(y)]
         summary.region_stats = RegionStats(
-            units=Unit.objects.filter(region_id=region, is_active=True).count(),
-            people_in_scope=Membership.objects.filter(region_id=region).on(day).in_scope().count(),
-            pools=QuotaPool.objects.filter(region_id=region, year=day.year).count(),
+            units=counts.units, people_in_scope=counts.people, pools=counts.pools
         )
     return summary

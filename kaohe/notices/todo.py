@@ -8,9 +8,10 @@ above the domain apps like a view; nothing below imports it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundSt
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
 from kaohe.scoring.services import PROPOSER_ROLES
-from kaohe.worklogs.selectors import open_days
+from kaohe.worklogs.selectors import DayCell, recent_days
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,11 @@ class Task:
     deadline: dt.date | None = None
 
 
-def _logs(user: User, today: dt.date) -> list[Task]:
+def _logs(days: Mapping[dt.date, DayCell], today: dt.date) -> list[Task]:
     tasks = []
-    for cell in open_days(user, today):
+    for cell in days.values():
+        if cell.state != "open":
+            continue
         if cell.day == today:
             text = _("Write today's log")
         else:
@@ -47,40 +50,39 @@ def _logs(user: User, today: dt.date) -> list[Task]:
 
 
 def _ballots(region_id: int, person_id: int) -> list[Task]:
-    """Open rounds' units the person rates and has not voted in (four queries)."""
+    """Open rounds' units the person rates and has not voted in (two queries)."""
     spans = list(
         Membership.objects.filter(person_id=person_id)
         .in_scope()
+        .order_by()
         .values_list("unit_id", "valid_from", "valid_to")
     )
     units = {unit for unit, _a, _b in spans}
-    extra = set(
-        ExtraRater.objects.filter(
-            person_id=person_id,
-            round_unit__round__state=RoundState.OPEN,
-            round_unit__proposal=RoundUnit.Proposal.APPROVED,
-        ).values_list("round_unit_id", flat=True)
+    extra = ExtraRater.objects.filter(
+        person_id=person_id,
+        round_unit=OuterRef("pk"),
+        round_unit__proposal=RoundUnit.Proposal.APPROVED,
+    )
+    voted = Participation.objects.filter(
+        rater_id=person_id, round_id=OuterRef("round_id"), unit_id=OuterRef("unit_id")
     )
     candidates = (
         RoundUnit.objects.filter(round__region_id=region_id, round__state=RoundState.OPEN)
-        .filter(Q(unit_id__in=units) | Q(pk__in=extra))
+        .annotate(is_extra=Exists(extra))
+        .filter(Q(unit_id__in=units) | Q(is_extra=True))
+        .exclude(Exists(voted))
         .select_related("round", "unit")
-    )
-    voted = set(
-        Participation.objects.filter(rater_id=person_id, round__state=RoundState.OPEN).values_list(
-            "round_id", "unit_id"
-        )
     )
     tasks = []
     for ru in candidates:
-        if not ru.can_vote or (ru.round_id, ru.unit_id) in voted:
+        if not ru.can_vote:
             continue
         # The ballot's own unit is the one held on the period's last day (ballot_sheet).
         end = ru.round.period_end
         member = any(
             unit == ru.unit_id and a <= end and (b is None or end <= b) for unit, a, b in spans
         )
-        if not member and ru.pk not in extra:
+        if not member and not ru.is_extra:
             continue
         tasks.append(
             Task(
@@ -176,41 +178,48 @@ def _approvals(region_id: int) -> list[Task]:
 
 
 def _receipts(person_id: int) -> list[Task]:
-    """Published results the person has not confirmed reading (two queries)."""
-    quarters = QuarterResult.objects.filter(
-        person_id=person_id, run__state=RunState.PUBLISHED, receipt_at__isnull=True
-    ).values_list("pk", "run__year", "run__quarter")
-    years = AnnualResult.objects.filter(
-        person_id=person_id, run__state=RunState.PUBLISHED, receipt_at__isnull=True
-    ).values_list("pk", "run__year")
-    tasks = [
-        Task(
-            "confirm",
-            _("Read and confirm your result of %(year)s Q%(q)s") % {"year": y, "q": q},
-            reverse("scoring:explanation", args=["quarter", pk]),
+    """Published results the person has not confirmed reading (one query: the quarters'
+    and the years' rows as one UNION ALL, the year's "quarter" 0)."""
+    quarters = (
+        QuarterResult.objects.filter(
+            person_id=person_id, run__state=RunState.PUBLISHED, receipt_at__isnull=True
         )
-        for pk, y, q in quarters
-    ]
-    tasks += [
-        Task(
-            "confirm",
-            _("Read and confirm your annual result of %(year)s") % {"year": y},
-            reverse("scoring:explanation", args=["year", pk]),
+        .order_by()
+        .annotate(y=F("run__year"), q=F("run__quarter"))
+        .values_list("pk", "y", "q")
+    )
+    years = (
+        AnnualResult.objects.filter(
+            person_id=person_id, run__state=RunState.PUBLISHED, receipt_at__isnull=True
         )
-        for pk, y in years
-    ]
+        .order_by()
+        .annotate(y=F("run__year"), q=Value(0, IntegerField()))
+        .values_list("pk", "y", "q")
+    )
+    tasks = []
+    for pk, y, q in quarters.union(years, all=True):
+        if q:
+            text = _("Read and confirm your result of %(year)s Q%(q)s") % {"year": y, "q": q}
+            url = reverse("scoring:explanation", args=["quarter", pk])
+        else:
+            text = _("Read and confirm your annual result of %(year)s") % {"year": y}
+            url = reverse("scoring:explanation", args=["year", pk])
+        tasks.append(Task("confirm", text, url))
     return tasks
 
 
-def tasks_for(user: User, today: dt.date) -> list[Task]:
-    """The user's open tasks, those with the nearest deadline first."""
+def tasks_for(
+    user: User, today: dt.date, days: Mapping[dt.date, DayCell] | None = None
+) -> list[Task]:
+    """The user's open tasks, those with the nearest deadline first. `days` are the
+    user's recent days (worklogs.selectors.recent_days) when the caller has read them."""
     region_id = user.region_id
     if region_id is None:
         return []
     roles = roles_of(user)
     tasks: list[Task] = []
     if user.person_id is not None:
-        tasks += _logs(user, today)
+        tasks += _logs(days if days is not None else recent_days(user, today), today)
         tasks += _ballots(region_id, user.person_id)
         tasks += _receipts(user.person_id)
     if roles & PROPOSER_ROLES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -20,6 +21,27 @@ from kaohe.org.models import (
     RankLevel,
     Unit,
 )
+from kaohe.org.selectors import unit_counts_forget
+
+
+class ForgetsUnitCounts(RegionScopedAdmin):
+    """Edits here bypass the services: drop the region's cached head counts as they do."""
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        unit_counts_forget(obj.region_id)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        unit_counts_forget(obj.region_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        regions = set(queryset.values_list("region_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for region_id in regions:
+            unit_counts_forget(region_id)
 
 
 @admin.register(PerformanceCategory)
@@ -42,7 +64,7 @@ class PersonnelCategoryAdmin(RegionScopedAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(RegionScopedAdmin):
+class UnitAdmin(ForgetsUnitCounts):
     list_display = ("name", "code", "unit_type", "unit_kind", "performance_category", "is_active")
     list_filter = ("unit_type", "unit_kind", "performance_category", "is_active")
     search_fields = ("name", "code")
@@ -65,7 +87,7 @@ class UnitAdmin(RegionScopedAdmin):
         self, request: HttpRequest, obj: Unit, form: ModelForm[Any], change: bool
     ) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)  # active or not: forgets the counts
             return
         user = _admin_user(request)
         region = obj.parent.region if obj.parent else (user.region if user else None)
@@ -95,7 +117,7 @@ class QuotaPoolMemberInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(QuotaPool)
-class QuotaPoolAdmin(RegionScopedAdmin):
+class QuotaPoolAdmin(ForgetsUnitCounts):
     list_display = ("name", "year", "kind", "lead_unit")
     list_filter = ("year", "kind")
     inlines = [QuotaPoolMemberInline]

@@ -47,6 +47,7 @@ from kaohe.org.models import (
     UnitKind,
     UnitType,
 )
+from kaohe.org.selectors import unit_counts_forget
 
 SEED = 20261121
 DEMO_REGION_NAME = "示范区"
@@ -457,6 +458,8 @@ def generate_demo(*, year: int | None = None) -> DemoResult:
     audit_record(
         actor=None, action="org.demo.load", obj=region, region=region, details=result.summary()
     )
+    # A database that reuses ids may hold another region's counts under this one's key.
+    unit_counts_forget(region.pk)
     return result
 
 

@@ -142,7 +142,15 @@ class Unit(models.Model):
         verbose_name_plural = _("units")
         ordering = ["path"]
         constraints = [models.UniqueConstraint(fields=["region", "code"], name="uniq_unit_code")]
-        indexes = [models.Index(fields=["region", "path"])]
+        indexes = [
+            models.Index(fields=["region", "path"]),
+            # The unit tree's two orders (org.selectors ROOTS_ORDER, CHILDREN_ORDER): a
+            # page of a level reads its rows in index order and stops.
+            models.Index(
+                fields=["region", "depth", "sort_order", "code"], name="org_unit_tree_roots"
+            ),
+            models.Index(fields=["parent", "sort_order", "code"], name="org_unit_tree_children"),
+        ]
 
     def __str__(self) -> str:
         return self.name

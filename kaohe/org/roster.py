@@ -48,7 +48,7 @@ from kaohe.org.models import (
     Region,
     Unit,
 )
-from kaohe.org.selectors import visible_units
+from kaohe.org.selectors import unit_counts_forget, visible_units
 
 COL_STAFF_NO = "人员编号"
 COL_NAME = "姓名"
@@ -556,6 +556,7 @@ def roster_import(
             "changed_staff_nos": result.staff_nos,
         },
     )
+    unit_counts_forget(region.pk)
     return result
 
 

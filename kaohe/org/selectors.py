@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -23,10 +23,11 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from kaohe.accounts.access import ALL_ROLES, region_id_of, scope_of
+from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, scope_of
 from kaohe.accounts.models import User
+from kaohe.core import clock
+from kaohe.core.cache import forget, region_cached
 from kaohe.org.models import (
-    IN_SCOPE_STATUSES,
     LeadershipRole,
     Membership,
     MembershipQuerySet,
@@ -60,41 +61,189 @@ def unit_get(user: User, unit_id: int, roles: Iterable[str] = ALL_ROLES) -> Unit
     return unit
 
 
-@dataclass
-class UnitNode:
-    unit: Unit
-    head_count: int
-    children: list[UnitNode] = field(default_factory=list)
-
-    @property
-    def subtree_head_count(self) -> int:
-        return self.head_count + sum(child.subtree_head_count for child in self.children)
+# Versioned: the shared file cache outlives a deploy, and an old pickled UnitCounts would
+# lack a field added since. Bump when UnitCounts changes shape.
+UNIT_COUNTS = "unit_counts.v1"
+UNIT_COUNTS_SECONDS = 600
 
 
-def unit_tree(user: User, day: dt.date) -> list[UnitNode]:
-    """Visible units as a forest, each with the number of assessed cadres on `day`.
+@dataclass(frozen=True)
+class UnitCounts:
+    """A region's head counts on one day: assessed cadres per active unit (`own`), with
+    its active subordinate units for units that have some (`subtree`), and the totals
+    of the office's home page. The whole region, built in three queries; readers look
+    up only the units the user may see."""
 
-    One query: head counts are a filtered COUNT over the memberships join.
-    """
-    in_force = Q(memberships__valid_from__lte=day) & (
-        Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gte=day)
+    day: dt.date
+    own: dict[int, int]
+    subtree: dict[int, int]
+    children: dict[int, int]  # active subordinate units, for active units that have some
+    units: int  # active units
+    people: int  # assessed cadres in any unit, active or not
+    pools: int  # quota pools of the day's year
+
+
+def _build_unit_counts(region_id: int, day: dt.date) -> UnitCounts:
+    own = dict(
+        Membership.objects.filter(region_id=region_id)
+        .on(day)
+        .in_scope()
+        .order_by()  # Membership's default ordering joins Person and would split the groups
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
     )
     units = list(
-        visible_units(user)
-        .filter(is_active=True)
-        .annotate(
-            head_count=Count(
-                "memberships", filter=in_force & Q(memberships__status__in=IN_SCOPE_STATUSES)
-            )
-        )
-        .order_by("depth", "sort_order", "code")
+        Unit.objects.filter(region_id=region_id, is_active=True)
+        .order_by("-depth")
+        .values_list("pk", "parent_id")
     )
-    nodes = {unit.pk: UnitNode(unit=unit, head_count=unit.head_count) for unit in units}
-    roots: list[UnitNode] = []
-    for node in nodes.values():
-        parent = nodes.get(node.unit.parent_id) if node.unit.parent_id else None
-        (parent.children if parent else roots).append(node)
-    return roots
+    active = {pk for pk, _parent in units}
+    below: dict[int, int] = {}
+    subtree: dict[int, int] = {}
+    children: dict[int, int] = {}
+    # Deepest first: a unit's total is complete before it is added to its parent's.
+    for pk, parent_id in units:
+        total = own.get(pk, 0)
+        if pk in below:
+            total += below[pk]
+            subtree[pk] = total
+        if parent_id in active:
+            below[parent_id] = below.get(parent_id, 0) + total
+            children[parent_id] = children.get(parent_id, 0) + 1
+    return UnitCounts(
+        day=day,
+        own={pk: n for pk, n in own.items() if pk in active},
+        subtree=subtree,
+        children=children,
+        units=len(units),
+        people=sum(own.values()),
+        pools=QuotaPool.objects.filter(region_id=region_id, year=day.year).count(),
+    )
+
+
+def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
+    """The region's head counts on `day`; today's are cached for the region and dropped
+    by every service that changes units or memberships (`unit_counts_forget`)."""
+    today = clock.today()
+    if day != today:
+        # Any other day is rare (a date picked on the page): built, not kept.
+        return _build_unit_counts(region_id, day)
+    return region_cached(
+        f"{UNIT_COUNTS}:{today.isoformat()}",
+        region_id,
+        lambda: _build_unit_counts(region_id, today),
+        UNIT_COUNTS_SECONDS,
+    )
+
+
+def unit_counts_forget(region_id: int) -> None:
+    """Call in every write that changes a region's units, memberships or quota pools."""
+    forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    """A row of the unit tree: a unit, its head count, and how many subordinate units
+    the user may open under it (loaded when the row is opened)."""
+
+    unit_id: int
+    name: str
+    head_count: int
+    # Own and subordinate units' cadres; None where the user may not see the whole subtree.
+    subtree_head_count: int | None
+    child_count: int
+
+
+TREE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TreeLevel:
+    """One page of a tree level: the units of one parent (or the roots), in order."""
+
+    nodes: list[UnitNode]
+    page: int
+    has_next: bool
+
+
+def _covers_subtree(scope: Scope, path: str) -> bool:
+    return scope.region_wide or any(path.startswith(p) for p in scope.subtree_paths)
+
+
+def _tree_level(
+    user: User, units: QuerySet[Unit], order: tuple[str, ...], day: dt.date, page: int
+) -> TreeLevel:
+    """A page of `units` with their head counts and number of visible subordinate units:
+    one query on the tree indexes (plus the region's cached counts), whatever the page
+    or the region's size."""
+    start = (page - 1) * TREE_PAGE_SIZE
+    # One row more than the page says whether there is a next page, without a COUNT.
+    fetched = list(
+        units.order_by(*order).values_list("pk", "name", "path")[start : start + TREE_PAGE_SIZE + 1]
+    )
+    rows = fetched[:TREE_PAGE_SIZE]
+    counts = unit_counts(region_id_of(user), day)
+    scope = scope_of(user)
+    covered = {pk for pk, _name, path in rows if _covers_subtree(scope, path)}
+    children = {pk: counts.children.get(pk, 0) for pk in covered}
+    partial = [pk for pk, _name, _path in rows if pk not in covered]
+    if partial:
+        # A unit granted without its subtree: only subordinate units granted otherwise show.
+        children.update(
+            visible_units(user)
+            .filter(is_active=True, parent_id__in=partial)
+            .order_by()
+            .values_list("parent_id")
+            .annotate(n=Count("pk"))
+            .values_list("parent_id", "n")
+        )
+    nodes = [
+        UnitNode(
+            unit_id=pk,
+            name=name,
+            head_count=counts.own.get(pk, 0),
+            subtree_head_count=counts.subtree.get(pk, counts.own.get(pk, 0))
+            if pk in covered
+            else None,
+            child_count=children.get(pk, 0),
+        )
+        for pk, name, _path in rows
+    ]
+    return TreeLevel(nodes=nodes, page=page, has_next=len(fetched) > TREE_PAGE_SIZE)
+
+
+# Each level's order is an index's (migration 0004): a page reads its rows and stops.
+ROOTS_ORDER = ("depth", "sort_order", "code")
+CHILDREN_ORDER = ("sort_order", "code")
+
+
+def unit_tree_roots(user: User, day: dt.date, page: int = 1) -> TreeLevel:
+    """The top of the user's tree: visible active units whose supervising unit the user
+    cannot see (or that have none), a page at a time. Subordinate units are read by
+    `unit_tree_children` when a row is opened, so the page costs the same for 50 units
+    or 15,000."""
+    visible = visible_units(user).filter(is_active=True)
+    shown_parent = visible.filter(pk=OuterRef("parent_id"))
+    roots = visible.exclude(Exists(shown_parent))
+    if not scope_of(user).region_wide:
+        # Below the region office, the tops are the granted units (or, for a granted unit
+        # since made inactive, its active children): looked up by key, where the scope's
+        # path filter alone would read every unit of the region.
+        granted = [g.unit for g in grants_of(user) if g.unit and g.region_id == user.region_id]
+        roots = roots.filter(
+            Q(pk__in=[u.pk for u in granted if u.is_active])
+            | Q(parent_id__in=[u.pk for u in granted if not u.is_active])
+        )
+    return _tree_level(user, roots, ROOTS_ORDER, day, page)
+
+
+def unit_tree_children(user: User, unit_id: int, day: dt.date, page: int = 1) -> TreeLevel:
+    """The visible active units directly under a unit the user may see (else Http404)."""
+    visible = visible_units(user).filter(is_active=True)
+    if not visible_units(user).filter(pk=unit_id).exists():
+        raise Http404
+    return _tree_level(user, visible.filter(parent_id=unit_id), CHILDREN_ORDER, day, page)
 
 
 def unit_members(user: User, unit: Unit, day: dt.date) -> MembershipQuerySet:
@@ -109,18 +258,20 @@ def unit_members(user: User, unit: Unit, day: dt.date) -> MembershipQuerySet:
 
 
 def unit_pool(unit: Unit, year: int) -> QuotaPool | None:
-    """The unit's quota pool for `year`, with the pool's member units preloaded."""
-    member = (
-        QuotaPoolMember.objects.filter(unit=unit, year=year)
-        .select_related("pool", "pool__lead_unit")
-        .first()
+    """The unit's quota pool for `year`, with the pool's member units preloaded: one
+    query for the pool's member rows, each with its pool and unit."""
+    members = list(
+        QuotaPoolMember.objects.filter(
+            year=year,
+            pool__in=QuotaPoolMember.objects.filter(unit=unit, year=year).values("pool_id"),
+        )
+        .select_related("pool", "unit")
+        .order_by("unit__path")
     )
-    if member is None:
+    if not members:
         return None
-    pool = member.pool
-    pool.member_units = [  # type: ignore[attr-defined]
-        m.unit for m in pool.members.select_related("unit").order_by("unit__path")
-    ]
+    pool = members[0].pool
+    pool.member_units = [m.unit for m in members]  # type: ignore[attr-defined]
     return pool
 
 

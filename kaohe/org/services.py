@@ -28,6 +28,7 @@ from kaohe.org.models import (
     UnitKind,
     UnitType,
 )
+from kaohe.org.selectors import unit_counts_forget
 
 # Defaults from the field reports; administrators edit them per region.
 DEFAULT_PERFORMANCE_CATEGORIES = ("A", "B1", "B2", "C1", "C2", "D", "E")
@@ -111,6 +112,7 @@ def unit_create(
         region=region,
         details={"code": code, "parent": parent.pk if parent else None},
     )
+    unit_counts_forget(region.pk)
     return unit
 
 
@@ -163,6 +165,7 @@ def quota_pool_create(
         region=region,
         details={"year": year, "kind": kind, "units": unit_ids},
     )
+    unit_counts_forget(region.pk)
     return pool
 
 
@@ -185,6 +188,7 @@ def quota_pools_complete(*, actor: User | None, region: Region, year: int) -> in
         region=region,
         details={"year": year, "created": len(pools)},
     )
+    unit_counts_forget(region.pk)
     return len(pools)
 
 
@@ -267,4 +271,5 @@ def membership_change(
             "valid_from": valid_from.isoformat(),
         },
     )
+    unit_counts_forget(person.region_id)
     return membership

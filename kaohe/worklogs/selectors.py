@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import BigIntegerField, BooleanField, Func, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -379,22 +391,39 @@ def _person_days(
     region_id = region_id_of(user)
     policy = policy_for(region_id)
     cal = region_calendar(region_id, first - CALENDAR_MARGIN, max(last, today) + CALENDAR_MARGIN)
-    spans = list(
+    # The person's positions, leave and logs of the window in one query (UNION ALL):
+    # (kind, first day, last day or None, timeliness).
+    text = CharField()
+    spans_q = (
         Membership.objects.filter(person_id=user.person_id)
         .overlapping(first, last)
         .in_scope()
-        .values_list("valid_from", "valid_to")
+        .order_by()
+        .annotate(k=Value("m", text), a=F("valid_from"), b=F("valid_to"), t=Value("", text))
+        .values_list("k", "a", "b", "t")
     )
-    leaves = list(
-        Leave.objects.filter(person_id=user.person_id, start__lte=last, end__gte=first).values_list(
-            "start", "end"
-        )
+    leaves_q = (
+        Leave.objects.filter(person_id=user.person_id, start__lte=last, end__gte=first)
+        .order_by()
+        .annotate(k=Value("l", text), a=F("start"), b=F("end"), t=Value("", text))
+        .values_list("k", "a", "b", "t")
     )
-    logs = dict(
-        WorkLog.objects.filter(person_id=user.person_id, day__range=(first, last)).values_list(
-            "day", "timeliness"
-        )
+    logs_q = (
+        WorkLog.objects.filter(person_id=user.person_id, day__range=(first, last))
+        .order_by()
+        .annotate(k=Value("w", text), a=F("day"), b=F("day"), t=F("timeliness"))
+        .values_list("k", "a", "b", "t")
     )
+    spans: list[tuple[dt.date, dt.date | None]] = []
+    leaves: list[tuple[dt.date, dt.date]] = []
+    logs: dict[dt.date, str] = {}
+    for kind, a, b, timeliness in spans_q.union(leaves_q, logs_q, all=True):
+        if kind == "m":
+            spans.append((a, b))
+        elif kind == "l":
+            leaves.append((a, b))
+        else:
+            logs[a] = timeliness
     cells: dict[dt.date, DayCell] = {}
     day = first
     while day <= last:
@@ -452,12 +481,17 @@ def day_cell(user: User, day: dt.date, today: dt.date) -> DayCell | None:
     return _person_days(user, day, day, today).get(day)
 
 
+def recent_days(user: User, today: dt.date) -> dict[dt.date, DayCell]:
+    """The user's days of the last month up to today, or {} for a user who writes no
+    logs: the home page reads today's card and the open days from this one window."""
+    if not user.person_id:
+        return {}
+    return _person_days(user, today - dt.timedelta(days=31), today, today)
+
+
 def open_days(user: User, today: dt.date) -> list[DayCell]:
     """Unwritten working days the user may still write (today included), oldest first."""
-    if not user.person_id:
-        return []
-    cells = _person_days(user, today - dt.timedelta(days=31), today, today)
-    return [c for c in cells.values() if c.state == "open"]
+    return [c for c in recent_days(user, today).values() if c.state == "open"]
 
 
 def day_and_open_days(

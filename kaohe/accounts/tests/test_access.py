@@ -38,7 +38,12 @@ def test_it_shows_each_persona_exactly_its_units(
     world: World, client_as: Callable[[str], Client], persona: str
 ) -> None:
     client = client_as(persona)
+    # The tree is its top page plus the rows under each unit, loaded when opened.
     tree = client.get(reverse("org:unit_tree")).content.decode()
+    for key in ALL_UNITS:
+        children = client.get(reverse("org:unit_tree_children", args=[getattr(world, key).pk]))
+        assert children.status_code == (200 if key in VISIBLE_UNITS[persona] else 404)
+        tree += children.content.decode()
     for key in ALL_UNITS:
         unit = getattr(world, key)
         response = client.get(reverse("org:unit", args=[unit.pk]))
