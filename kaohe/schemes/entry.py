@@ -12,11 +12,12 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,22 +110,23 @@ def _leaves(versions: list[SchemeVersion]) -> list[Column]:
     return columns
 
 
-def _text(result: IndicatorResult | None, kind: str) -> str:
-    if result is None:
-        return ""
+def _text(kind: str, value: Decimal | None, occurrences: int | None, flag: bool | None) -> str:
+    """A stored result as the grid shows it, to be read back by `_parse`."""
     if kind == IndicatorKind.DEDUCTION:
-        return "" if result.occurrences is None else str(result.occurrences)
+        return "" if occurrences is None else str(occurrences)
     if kind in (IndicatorKind.VETO, IndicatorKind.PASS_FAIL):
-        if result.flag is None:
+        if flag is None:
             return ""
         if kind == IndicatorKind.VETO:
-            return "是" if result.flag else "否"
-        return "合格" if result.flag else "不合格"
-    return "" if result.value is None else plain(result.value)
+            return "是" if flag else "否"
+        return "合格" if flag else "不合格"
+    return "" if value is None else plain(value)
 
 
-def entry_grid(user: User, unit_id: int, period: Period) -> Grid:
-    """The grid for one unit and quarter: people in scope × leaf indicators."""
+def entry_grid(user: User, unit_id: int, period: Period, *, results: bool = True) -> Grid:
+    """The grid for one unit and quarter: people in scope × leaf indicators, with
+    the automatic cells computed and, unless `results` is False (a save reads them
+    itself, under its lock), the stored results."""
     unit = assessed_unit(user, unit_id)
     versions = versions_in_force(unit, period)
     if not versions:
@@ -142,19 +144,38 @@ def entry_grid(user: User, unit_id: int, period: Period) -> Grid:
         .order_by("person__staff_no")
     ]
     grid = Grid(unit, period, versions, columns, people)
-    kinds = {c.indicator.pk: c.indicator.kind for c in columns}
-    for result in IndicatorResult.objects.filter(
-        indicator__in=[c.indicator for c in columns],
-        year=period.year,
-        quarter=period.quarter,
-        unit=unit,
-    ).annotate(n_evidence=Count("evidence_logs")):
-        key = (result.person_id, result.indicator_id)
-        grid.cells[key] = _text(result, kinds[result.indicator_id])
-        if result.n_evidence:
-            grid.evidence[key] = result.n_evidence
+    if results:
+        load_results(grid)
     _fill_automatic(grid)
     return grid
+
+
+def load_results(grid: Grid) -> None:
+    """The stored results into the grid's cells, as text, and their evidence counts.
+    Automatic cells are left alone: they show what the work records say."""
+    kinds = {c.indicator.pk: c.indicator.kind for c in grid.columns if not c.auto}
+    # Tuples, not model instances: a grid of 200 people holds 8,600 results.
+    results = IndicatorResult.objects.filter(
+        indicator__in=[c.indicator.pk for c in grid.columns],
+        year=grid.period.year,
+        quarter=grid.period.quarter,
+        unit=grid.unit,
+    )
+    cells, evidence = grid.cells, grid.evidence
+    stored = results.values_list("person_id", "indicator_id", "value", "occurrences", "flag")
+    for person_id, indicator_id, value, occurrences, flag in stored:
+        kind = kinds.get(indicator_id)
+        if kind is not None:
+            cells[(person_id, indicator_id)] = _text(kind, value, occurrences, flag)
+    # Counted apart: a join and GROUP BY over every result cost more than this query.
+    linked = (
+        EvidenceLink.objects.filter(indicatorresult__in=results.values("id"))
+        .values_list("indicatorresult__person_id", "indicatorresult__indicator_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for person_id, indicator_id, n in linked:
+        evidence[(person_id, indicator_id)] = n
 
 
 def _fill_automatic(grid: Grid) -> None:
@@ -188,14 +209,16 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
     text = raw.strip()
     if text == "":
         return None, None
-    where = f"{person.name}「{ind.name}」"
+    # The cell's name goes into messages only: built when there is one, not per cell.
     if ind.kind == IndicatorKind.DEDUCTION:
         # isdecimal, not isdigit: "²" is a digit that int() cannot read.
         if not text.isdecimal():
-            return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {"where": where}
+            return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {
+                "where": _where(person, ind)
+            }
         if int(text) > MAX_OCCURRENCES:
             return None, _("%(where)s: at most %(n)s occurrences.") % {
-                "where": where,
+                "where": _where(person, ind),
                 "n": MAX_OCCURRENCES,
             }
         return {"occurrences": int(text)}, None
@@ -205,26 +228,33 @@ def _parse(column: Column, person: Person, raw: str) -> tuple[dict[str, Any] | N
         if text.lower() in FALSE_WORDS:
             return {"flag": False}, None
         choices = "是/否" if ind.kind == IndicatorKind.VETO else "合格/不合格"
-        return None, _("%(where)s: write %(choices)s.") % {"where": where, "choices": choices}
+        return None, _("%(where)s: write %(choices)s.") % {
+            "where": _where(person, ind),
+            "choices": choices,
+        }
     value = finite_decimal(text)
     if value is None:
         return None, _("%(where)s: “%(value)s” is not a number.") % {
-            "where": where,
+            "where": _where(person, ind),
             "value": text[:12],
         }
     limit = ind.max_points if ind.kind == IndicatorKind.SCORED else ind.cap
     if value < 0 or value > limit:
         return None, _("%(where)s: %(value)s is outside 0 to %(max)s.") % {
-            "where": where,
+            "where": _where(person, ind),
             "value": text,
             "max": plain(limit),
         }
     if not two_places(value):
         return None, _("%(where)s: %(value)s has more than two decimals.") % {
-            "where": where,
+            "where": _where(person, ind),
             "value": text,
         }
     return {"value": value}, None
+
+
+def _where(person: Person, indicator: Indicator) -> str:
+    return f"{person.name}「{indicator.name}」"
 
 
 def needs_evidence(kind: str, fields: Mapping[str, Any] | None) -> bool:
@@ -273,104 +303,110 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
         raise ApplicationError(stale_versions_message())
 
 
+# A result's value, occurrences and flag; a cell's text read for storing, with the
+# value as text for the upsert and whether the result needs evidence.
+Values = tuple[Decimal | None, int | None, bool | None]
+EMPTY: Values = (None, None, None)
+Reading = tuple[Values | None, str | None, bool]
+
+
+def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) -> Reading:
+    if fields is None:
+        return None, None, False
+    value = fields.get("value")
+    return (
+        (value, fields.get("occurrences"), fields.get("flag")),
+        None if value is None else str(value),
+        evidenced and needs_evidence(column.indicator.kind, fields),
+    )
+
+
 @transaction.atomic
 def results_save(
     *, actor: User, grid: Grid, cells: Mapping[tuple[int, int], str], source: str = "grid"
 ) -> int:
-    """Validate every cell, then write all of them or none. Automatic cells are
+    """Validate every cell sent, then write all of them or none. Automatic cells are
     stored as computed, whatever was sent for them; a cell not sent at all keeps
-    what it holds.
+    what it holds (so `grid` need not hold the stored results: `entry_grid` with
+    `results=False` is enough).
 
     The writes are a fixed number of statements whatever the size of the grid:
-    one SELECT … FOR UPDATE of the stored results, at most one upsert of every
-    created or changed cell and one DELETE of the cleared ones (each passing its
-    rows as a single JSON or array parameter), and the audit row."""
+    one SELECT … FOR UPDATE of the stored results and one of those with evidence,
+    at most one upsert of every created or changed cell and one DELETE of the
+    cleared ones (each passing its rows as a single JSON or array parameter), and
+    the audit row."""
     lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
-    parsed: dict[tuple[int, int], dict[str, Any] | None] = {}
+    # Per column, once: the indicator's id, and whether its results may need evidence.
+    columns = [
+        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto))
+        for c in grid.columns
+    ]
+    versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
+    # A grid repeats a few texts per column ("8", "否", "合格"): each is read once.
+    readings: dict[tuple[int, str], Reading] = {}
+    sent: list[tuple[Person, int, Column, Reading]] = []  # every cell to be stored
     problems: list[str] = []
-    columns = {c.indicator.pk: c for c in grid.columns}
+    shown = grid.cells
     for person in grid.people:
-        for column in grid.columns:
-            key = (person.pk, column.indicator.pk)
-            sent = not column.auto and key in cells
-            raw = cells[key] if sent else grid.cells.get(key, "")
-            fields, problem = _parse(column, person, raw)
-            if problem:
-                problems.append(problem)
-            parsed[key] = fields
+        person_id = person.pk
+        for column, indicator_id, evidenced in columns:
+            key = (person_id, indicator_id)
+            raw = shown.get(key, "") if column.auto else cells.get(key)
+            if raw is None:
+                continue
+            reading = readings.get((indicator_id, raw))
+            if reading is None:
+                fields, problem = _parse(column, person, raw)
+                if problem:  # not kept: the message names the person
+                    problems.append(problem)
+                    continue
+                reading = _reading(column, fields, evidenced)
+                readings[(indicator_id, raw)] = reading
+            sent.append((person, person_id, column, reading))
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
             {"problems": problems},
         )
-    existing = {
-        (r.person_id, r.indicator_id): r
-        for r in IndicatorResult.objects.select_for_update()
-        .filter(
-            indicator__in=[c.indicator.pk for c in grid.columns],
-            year=grid.period.year,
-            quarter=grid.period.quarter,
-            person__in=[p.pk for p in grid.people],
-        )
-        .annotate(has_evidence=Exists(EvidenceLink.objects.filter(indicatorresult=OuterRef("pk"))))
-        .only("id", "person_id", "indicator_id", "value", "occurrences", "flag")
-    }
-    people = {p.pk: p for p in grid.people}
-    for (person_id, indicator_id), fields in parsed.items():
-        column = columns[indicator_id]
-        current = existing.get((person_id, indicator_id))
-        if (
-            column.indicator.evidence_required
-            and not column.auto
-            and needs_evidence(column.indicator.kind, fields)
-            and not (current is not None and current.has_evidence)
-        ):
+    stored = _stored_results(grid)
+    upserts: list[UpsertRow] = []
+    to_delete: list[int] = []
+    created = updated = cleared = 0
+    for person, person_id, column, (values, value_text, needs) in sent:
+        indicator = column.indicator
+        indicator_id = indicator.pk
+        current = stored.get((person_id, indicator_id))
+        if needs and (current is None or not current[4]):
             problems.append(
                 _(
                     "%(where)s needs evidence: tap “Evidence” in that cell, tick the work "
                     "logs that support the result, then save again."
                 )
-                % {"where": f"{people[person_id].name}「{column.indicator.name}」"}
+                % {"where": _where(person, indicator)}
             )
+            continue
+        if values is None:
+            if current is None or current[1:4] == EMPTY:
+                continue
+            cleared += 1
+            if not current[4]:
+                to_delete.append(current[0])
+                continue
+            values = EMPTY  # the evidence stays, linked to an empty result
+        elif current is None:
+            created += 1
+        elif current[1:4] != values:
+            updated += 1
+        else:
+            continue
+        upserts.append(
+            (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
+        )
     if problems:
         raise ValidationFailed(
             _("%(n)s results lack the evidence their indicator requires; nothing was saved.")
             % {"n": len(problems)},
             {"problems": problems},
-        )
-    blank: dict[str, Any] = {"value": None, "occurrences": None, "flag": None}
-    upserts: list[dict[str, Any]] = []
-    to_delete: list[int] = []
-    created = updated = cleared = 0
-    for (person_id, indicator_id), fields in parsed.items():
-        current = existing.get((person_id, indicator_id))
-        if fields is None:
-            if current is None or (
-                current.value is None and current.occurrences is None and current.flag is None
-            ):
-                continue
-            cleared += 1
-            if not current.has_evidence:
-                to_delete.append(current.pk)
-                continue
-            values = blank  # the evidence stays, linked to an empty result
-        else:
-            values = {**blank, **fields}
-            if current is None:
-                created += 1
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                updated += 1
-            else:
-                continue
-        upserts.append(
-            {
-                "ver": columns[indicator_id].indicator.version_id,
-                "ind": indicator_id,
-                "per": person_id,
-                "val": None if values["value"] is None else str(values["value"]),
-                "occ": values["occurrences"],
-                "flag": values["flag"],
-            }
         )
     _upsert(grid, upserts)
     _delete(to_delete)
@@ -391,10 +427,47 @@ def results_save(
     return created + updated + cleared
 
 
-def _upsert(grid: Grid, rows: list[dict[str, Any]]) -> None:
+# A stored result as a save compares it: id, value, occurrences, flag, has evidence.
+Stored = tuple[int, Decimal | None, int | None, bool | None, bool]
+
+
+def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
+    """The grid's stored results by (person, indicator), locked until the save ends.
+    Tuples, not model instances, and which of them have evidence in a second query
+    rather than a subquery per row: a grid of 200 people holds 8,600 results."""
+    results = IndicatorResult.objects.filter(
+        indicator__in=[c.indicator.pk for c in grid.columns],
+        year=grid.period.year,
+        quarter=grid.period.quarter,
+        person__in=[p.pk for p in grid.people],
+        # Always true of the unit's indicators; it lets SQLite read the unit's quarter
+        # as one index range rather than look up each of 8,600 (indicator, person) keys.
+        unit=grid.unit,
+    )
+    rows = results.select_for_update().values_list(
+        "person_id", "indicator_id", "id", "value", "occurrences", "flag"
+    )
+    # Links are written under the unit's lock too (evidence.evidence_set), held here.
+    evidenced = set(
+        EvidenceLink.objects.filter(indicatorresult__in=results.values("id")).values_list(
+            "indicatorresult_id", flat=True
+        )
+    )
+    return {
+        (person_id, indicator_id): (pk, value, occurrences, flag, pk in evidenced)
+        for person_id, indicator_id, pk, value, occurrences, flag in rows
+    }
+
+
+# A row of `_upsert`: version, indicator, person, value (as text), occurrences, flag.
+UpsertRow = tuple[int, int, int, str | None, int | None, bool | None]
+
+
+def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
     """Insert or update every row in one statement, the rows being one JSON parameter
-    (so SQLite's bound-parameter limit never splits it). Needs SQLite ≥ 3.24 for
-    ON CONFLICT … DO UPDATE; the conflict target is `uniq_indicator_result`."""
+    of arrays (so SQLite's bound-parameter limit never splits it, and no key is
+    repeated 8,600 times). Needs SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the
+    conflict target is `uniq_indicator_result`."""
     if not rows:
         return
     payload = json.dumps(rows)
@@ -410,16 +483,16 @@ def _upsert(grid: Grid, rows: list[dict[str, Any]]) -> None:
     )
     if connection.vendor == "postgresql":
         select = (
-            "SELECT r.ver, r.ind, %s, r.per, %s, %s, r.val, r.occ, r.flag, '', %s"
-            " FROM jsonb_to_recordset(%s::jsonb)"
-            " AS r(ver bigint, ind bigint, per bigint, val numeric, occ integer, flag boolean)"
+            "SELECT (r->>0)::bigint, (r->>1)::bigint, %s, (r->>2)::bigint, %s, %s,"
+            " (r->>3)::numeric, (r->>4)::integer, (r->>5)::boolean, '', %s"
+            " FROM jsonb_array_elements(%s::jsonb) AS r"
         )
     elif connection.vendor == "sqlite":
         # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
         select = (
-            "SELECT json_extract(j.value, '$.ver'), json_extract(j.value, '$.ind'), %s,"
-            " json_extract(j.value, '$.per'), %s, %s, json_extract(j.value, '$.val'),"
-            " json_extract(j.value, '$.occ'), json_extract(j.value, '$.flag'), '', %s"
+            "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), %s,"
+            " json_extract(j.value, '$[2]'), %s, %s, json_extract(j.value, '$[3]'),"
+            " json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), '', %s"
             " FROM json_each(%s) AS j WHERE true"
         )
     else:  # pragma: no cover - settings only accept SQLite and PostgreSQL

@@ -187,7 +187,10 @@ def test_a_result_that_needs_evidence_is_refused_without_it(
     evidence.evidence_set(actor=head, cell=cell, shown=[log.pk], ticked=[log.pk])
     entry.results_save(actor=head, grid=grid, cells={(cadre.pk, task.pk): "28"})
     assert IndicatorResult.objects.get(indicator=task, person=cadre).value == 28
+    # A cell not sent keeps what it holds, even when the grid was read before it was saved.
     entry.results_save(actor=head, grid=grid, cells={})
+    assert IndicatorResult.objects.get(indicator=task, person=cadre).value == 28
+    entry.results_save(actor=head, grid=grid, cells={(cadre.pk, task.pk): ""})
     kept = IndicatorResult.objects.get(indicator=task, person=cadre)
     assert kept.value is None and links(task, cadre) == {log.pk}
 
