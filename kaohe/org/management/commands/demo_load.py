@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from kaohe.accounts.models import Role
 from kaohe.core import clock
@@ -99,6 +100,13 @@ class Command(BaseCommand):
         schemes = generate_demo_schemes(region_id=region.pk, year=year)
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
+        if logs.created and connection.vendor == "postgresql":
+            # A bulk load leaves PostgreSQL's planner without statistics until autovacuum
+            # comes round (minutes): the compliance page's grouped counts then took 0.9 s
+            # instead of 30 ms on a fresh demo. SQLite keeps planning without them, as
+            # the feeds' queries are written for (docs/decisions.md, feeds by keyset).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if not quiet and logs.created:
             self.stdout.write(
                 f"  工作日志 work logs: {logs.logs}（补写 backfilled {logs.backfilled}，"
