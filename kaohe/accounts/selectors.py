@@ -9,57 +9,99 @@ from dataclasses import dataclass, field
 from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
 from kaohe.core.calendar import year_is_known
-from kaohe.org.models import Membership, Unit
-from kaohe.org.selectors import person_current, unit_counts
-from kaohe.worklogs.selectors import DayCell, recent_days
+from kaohe.org.models import MembershipStatus, Unit
 
 
-@dataclass
+@dataclass(frozen=True)
 class RegionStats:
     units: int
     people_in_scope: int
     pools: int
 
 
+@dataclass(frozen=True)
+class Position:
+    """The person's membership on a day, as the home page shows it."""
+
+    unit_id: int
+    unit_name: str
+    post: str
+    rank_level: str
+    status: str
+
+    def get_status_display(self) -> str:
+        return str(MembershipStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class OpenBallot:
+    round_unit_id: int
+    round_name: str
+    unit_name: str
+    ends_on: dt.date
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A published result not yet confirmed: "quarter" or "year" (quarter 0)."""
+
+    scope: str
+    result_id: int
+    year: int
+    quarter: int
+
+
+@dataclass(frozen=True)
+class HomeFacts:
+    """What the home page shows of a user that only a write or the date changes, as
+    plain data without translated text (one value for every language). Built and
+    cached per user by notices.todo.home_facts; forgotten through accounts.home_cache."""
+
+    today_state: str | None = None  # today's DayCell state; None: the user writes no logs
+    open_days: tuple[tuple[dt.date, dt.date | None], ...] = ()  # (day, deadline), oldest first
+    ballots: tuple[OpenBallot, ...] = ()
+    receipts: tuple[Receipt, ...] = ()
+    position: Position | None = None
+    head_counts: Mapping[int, int] = field(default_factory=dict)  # granted unit -> people
+    region_stats: RegionStats | None = None
+
+
 @dataclass
 class HomeSummary:
     grants: list[RoleGrant]
     granted_units: Sequence[Unit] = field(default_factory=list)
-    membership: Membership | None = None
+    membership: Position | None = None
     region_stats: RegionStats | None = None
     logged_today: bool | None = None  # None: the user writes no logs
     calendar_missing_years: list[int] = field(default_factory=list)
 
 
-def home_summary(
-    user: User, day: dt.date, days: Mapping[dt.date, DayCell] | None = None
-) -> HomeSummary:
-    """What the home page shows: the user's roles, their units with head counts,
-    their own position, and for region admins the region's totals. `days` are the
-    user's recent days (worklogs.selectors.recent_days) when the caller has read them."""
+def granted_units(user: User) -> list[Unit]:
+    """The units of the user's grants in their region, in tree order."""
     region = region_id_of(user)
+    units = {
+        g.unit.pk: g.unit
+        for g in grants_of(user)
+        if g.unit is not None and g.unit.region_id == region
+    }
+    return sorted(units.values(), key=lambda u: u.path)
+
+
+def home_summary(user: User, day: dt.date, facts: HomeFacts) -> HomeSummary:
+    """What the home page shows: the user's roles, their units with head counts,
+    their own position, and for region admins the region's totals, from the user's
+    `facts` (notices.todo.home_facts)."""
     grants = sorted(grants_of(user), key=lambda g: g.role)
-    # The grants carry their units; the head counts are the region's, cached per day.
-    counts = unit_counts(region, day)
-    granted: dict[int, Unit] = {}
-    for grant in grants:
-        if grant.unit is not None and grant.unit.region_id == region:
-            grant.unit.head_count = counts.own.get(grant.unit.pk, 0)  # type: ignore[attr-defined]
-            granted[grant.unit.pk] = grant.unit
-    summary = HomeSummary(
-        grants=grants, granted_units=sorted(granted.values(), key=lambda u: u.path)
-    )
-    if user.person_id is not None and user.person is not None:
-        summary.membership = person_current(user.person, day)
-        # Only a day that owes a log gets the card: not a rest day, nor leave.
-        today = (days if days is not None else recent_days(user, day)).get(day)
-        if today is not None and today.state in ("written", "backfilled", "open"):
-            summary.logged_today = today.state != "open"
+    units = granted_units(user)
+    for unit in units:
+        unit.head_count = facts.head_counts.get(unit.pk, 0)  # type: ignore[attr-defined]
+    summary = HomeSummary(grants=grants, granted_units=units, membership=facts.position)
+    # Only a day that owes a log gets the card: not a rest day, nor leave.
+    if facts.today_state in ("written", "backfilled", "open"):
+        summary.logged_today = facts.today_state != "open"
     if is_region_admin(user):
         # Holidays are announced in November; warn until the coming year is known.
         years = [day.year, day.year + 1] if day.month >= 11 else [day.year]
         summary.calendar_missing_years = [y for y in years if not year_is_known(y)]
-        summary.region_stats = RegionStats(
-            units=counts.units, people_in_scope=counts.people, pools=counts.pools
-        )
+        summary.region_stats = facts.region_stats
     return summary

@@ -15,8 +15,7 @@ from kaohe.accounts.selectors import home_summary
 from kaohe.accounts.services import user_password_change
 from kaohe.core import clock
 from kaohe.core.http import AuthedRequest
-from kaohe.notices.todo import tasks_for
-from kaohe.worklogs.selectors import recent_days
+from kaohe.notices.todo import home_facts, tasks_for
 
 login_view = auth_views.LoginView.as_view(
     template_name="accounts/login.html", redirect_authenticated_user=True
@@ -28,11 +27,10 @@ logout_view = auth_views.LogoutView.as_view()
 def home(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
     today = clock.today()
-    # The card of today's log and the open days of the tasks read one window of days.
-    days = recent_days(req.user, today)
-    summary = home_summary(req.user, today, days)
-    # Open tasks (notices.todo): a fixed number of queries whatever the roles.
-    tasks = tasks_for(req.user, today, days)
+    # The user's days, ballots, results, position and head counts: cached per user.
+    facts = home_facts(req.user, today)
+    summary = home_summary(req.user, today, facts)
+    tasks = tasks_for(req.user, today, facts)
     return render(request, "accounts/home.html", {"summary": summary, "tasks": tasks})
 
 

@@ -6,3 +6,6 @@ class NoticesConfig(AppConfig):
     name = "kaohe.notices"
     label = "notices"
     verbose_name = _("Notices and reminders")
+
+    def ready(self) -> None:
+        from kaohe.notices import signals  # noqa: F401  (the home facts' cache invalidation)

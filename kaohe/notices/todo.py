@@ -1,29 +1,49 @@
-"""The open tasks on a person's home page, each with its deadline and its page.
+"""The open tasks on a person's home page, each with its deadline and its page, and the
+home page's facts of a user (`home_facts`) that they are made from.
 
-`tasks_for` reads every domain app with a fixed number of queries whatever the
-user's roles or the region's size (at most one query per kind of task), so it sits
-above the domain apps like a view; nothing below imports it.
+`home_facts` reads every domain app with a fixed number of queries whatever the user's
+roles or the region's size, and keeps the result per user in the shared cache until a
+write forgets it (accounts.home_cache) or the day changes; the tasks of a user's roles
+(grades to propose, schemes, what waits on the office) are read on each call, at most
+one query per kind. It sits above the domain apps like a view; nothing below imports it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, roles_of, scope_of
+from kaohe.accounts.access import (
+    ADMIN_ROLES,
+    grants_of,
+    is_region_admin,
+    roles_of,
+    scope_of,
+)
+from kaohe.accounts.home_cache import HOME_TOPIC, home_epoch
 from kaohe.accounts.models import User
+from kaohe.accounts.selectors import (
+    HomeFacts,
+    OpenBallot,
+    Position,
+    Receipt,
+    RegionStats,
+    granted_units,
+)
+from kaohe.core.cache import user_cached
 from kaohe.notices.models import Delivery, DeliveryState
-from kaohe.org.models import Membership, Unit
+from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
+from kaohe.org.selectors import unit_counts
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
 from kaohe.scoring.services import PROPOSER_ROLES
-from kaohe.worklogs.selectors import DayCell, recent_days
+from kaohe.worklogs.selectors import recent_days
 
 
 @dataclass(frozen=True)
@@ -34,63 +54,44 @@ class Task:
     deadline: dt.date | None = None
 
 
-def _logs(days: Mapping[dt.date, DayCell], today: dt.date) -> list[Task]:
+def _logs(facts: HomeFacts, today: dt.date) -> list[Task]:
+    if not facts.open_days:
+        return []
+    page = reverse("worklogs:today")
     tasks = []
-    for cell in days.values():
-        if cell.state != "open":
-            continue
-        if cell.day == today:
+    for day, deadline in facts.open_days:
+        if day == today:
             text = _("Write today's log")
         else:
-            text = _("Backfill the log of %(day)s") % {"day": cell.day.isoformat()}
-        tasks.append(
-            Task("log", text, f"{reverse('worklogs:today')}?day={cell.day}", cell.deadline)
-        )
+            text = _("Backfill the log of %(day)s") % {"day": day.isoformat()}
+        tasks.append(Task("log", text, f"{page}?day={day}", deadline))
     return tasks
 
 
-def _ballots(region_id: int, person_id: int) -> list[Task]:
-    """Open rounds' units the person rates and has not voted in (two queries)."""
-    spans = list(
-        Membership.objects.filter(person_id=person_id)
-        .in_scope()
-        .order_by()
-        .values_list("unit_id", "valid_from", "valid_to")
-    )
-    units = {unit for unit, _a, _b in spans}
-    extra = ExtraRater.objects.filter(
-        person_id=person_id,
-        round_unit=OuterRef("pk"),
-        round_unit__proposal=RoundUnit.Proposal.APPROVED,
-    )
-    voted = Participation.objects.filter(
-        rater_id=person_id, round_id=OuterRef("round_id"), unit_id=OuterRef("unit_id")
-    )
-    candidates = (
-        RoundUnit.objects.filter(round__region_id=region_id, round__state=RoundState.OPEN)
-        .annotate(is_extra=Exists(extra))
-        .filter(Q(unit_id__in=units) | Q(is_extra=True))
-        .exclude(Exists(voted))
-        .select_related("round", "unit")
-    )
-    tasks = []
-    for ru in candidates:
-        if not ru.can_vote:
-            continue
-        # The ballot's own unit is the one held on the period's last day (ballot_sheet).
-        end = ru.round.period_end
-        member = any(
-            unit == ru.unit_id and a <= end and (b is None or end <= b) for unit, a, b in spans
+def _ballots(facts: HomeFacts) -> list[Task]:
+    return [
+        Task(
+            "ballot",
+            _("Vote in %(round)s: %(unit)s") % {"round": b.round_name, "unit": b.unit_name},
+            reverse("reviews:ballot", args=[b.round_unit_id]),
+            b.ends_on,
         )
-        if not member and not ru.is_extra:
-            continue
+        for b in facts.ballots
+    ]
+
+
+def _receipts(facts: HomeFacts) -> list[Task]:
+    tasks = []
+    for r in facts.receipts:
+        if r.scope == "quarter":
+            text = _("Read and confirm your result of %(year)s Q%(q)s") % {
+                "year": r.year,
+                "q": r.quarter,
+            }
+        else:
+            text = _("Read and confirm your annual result of %(year)s") % {"year": r.year}
         tasks.append(
-            Task(
-                "ballot",
-                _("Vote in %(round)s: %(unit)s") % {"round": ru.round, "unit": ru.unit.name},
-                reverse("reviews:ballot", args=[ru.pk]),
-                ru.round.ends_on,
-            )
+            Task("confirm", text, reverse("scoring:explanation", args=[r.scope, r.result_id]))
         )
     return tasks
 
@@ -177,7 +178,73 @@ def _approvals(region_id: int) -> list[Task]:
     return tasks
 
 
-def _receipts(person_id: int) -> list[Task]:
+def _memberships(
+    person_id: int, today: dt.date
+) -> tuple[Position | None, list[tuple[int, dt.date, dt.date | None]]]:
+    """The person's position today and their in-scope spans (unit, first day, last day or
+    None), from one read of their memberships (a handful of rows)."""
+    position = None
+    spans = []
+    rows = (
+        Membership.objects.filter(person_id=person_id)
+        .order_by("valid_from", "pk")
+        .values_list(
+            "unit_id", "unit__name", "post", "rank_level__name", "status", "valid_from", "valid_to"
+        )
+    )
+    for unit, name, post, rank, status, first, last in rows:
+        if status in IN_SCOPE_STATUSES:
+            spans.append((unit, first, last))
+        if position is None and first <= today and (last is None or today <= last):
+            position = Position(unit, name, post, rank or "", status)
+    return position, spans
+
+
+def _open_ballots(
+    region_id: int, person_id: int, spans: list[tuple[int, dt.date, dt.date | None]]
+) -> list[OpenBallot]:
+    """Open rounds' units the person rates and has not voted in (one query): the units of
+    their in-scope memberships, and those they are an approved outside rater of."""
+    voting = (RoundUnit.Proposal.NOT_NEEDED, RoundUnit.Proposal.APPROVED)
+    extra = ExtraRater.objects.filter(
+        person_id=person_id, round_unit__proposal=RoundUnit.Proposal.APPROVED
+    ).values("round_unit_id")
+    voted = Participation.objects.filter(
+        rater_id=person_id, round_id=OuterRef("round_id"), unit_id=OuterRef("unit_id")
+    )
+    rows = (
+        RoundUnit.objects.filter(
+            Q(unit_id__in={unit for unit, _a, _b in spans}) | Q(pk__in=extra),
+            round__region_id=region_id,
+            round__state=RoundState.OPEN,
+            proposal__in=voting,
+        )
+        .annotate(is_extra=Case(When(pk__in=extra, then=True), default=False))
+        .exclude(Exists(voted))
+        .order_by("round__ends_on", "pk")
+        .values_list(
+            "pk",
+            "unit_id",
+            "is_extra",
+            "unit__name",
+            "round__year",
+            "round__cadence",
+            "round__number",
+            "round__ends_on",
+        )
+    )
+    ballots = []
+    for pk, unit, is_extra, unit_name, year, cadence, number, ends_on in rows:
+        round_ = ReviewRound(year=year, cadence=cadence, number=number, ends_on=ends_on)
+        # The ballot's own unit is the one held on the period's last day (ballot_sheet).
+        end = round_.period_end
+        member = any(u == unit and a <= end and (b is None or end <= b) for u, a, b in spans)
+        if member or is_extra:
+            ballots.append(OpenBallot(pk, str(round_), unit_name, ends_on))
+    return ballots
+
+
+def _open_receipts(person_id: int) -> list[Receipt]:
     """Published results the person has not confirmed reading (one query: the quarters'
     and the years' rows as one UNION ALL, the year's "quarter" 0)."""
     quarters = (
@@ -196,32 +263,66 @@ def _receipts(person_id: int) -> list[Task]:
         .annotate(y=F("run__year"), q=Value(0, IntegerField()))
         .values_list("pk", "y", "q")
     )
-    tasks = []
-    for pk, y, q in quarters.union(years, all=True):
-        if q:
-            text = _("Read and confirm your result of %(year)s Q%(q)s") % {"year": y, "q": q}
-            url = reverse("scoring:explanation", args=["quarter", pk])
-        else:
-            text = _("Read and confirm your annual result of %(year)s") % {"year": y}
-            url = reverse("scoring:explanation", args=["year", pk])
-        tasks.append(Task("confirm", text, url))
-    return tasks
+    return [
+        Receipt("quarter" if q else "year", pk, y, q)
+        for pk, y, q in quarters.union(years, all=True)
+    ]
 
 
-def tasks_for(
-    user: User, today: dt.date, days: Mapping[dt.date, DayCell] | None = None
-) -> list[Task]:
-    """The user's open tasks, those with the nearest deadline first. `days` are the
-    user's recent days (worklogs.selectors.recent_days) when the caller has read them."""
+def _build_facts(user: User, today: dt.date) -> HomeFacts:
+    region_id = user.region_id
+    assert region_id is not None
+    facts: dict[str, Any] = {}
+    person_id = user.person_id
+    if person_id is not None:
+        days = recent_days(user, today)
+        cell = days.get(today)
+        facts["today_state"] = cell.state if cell is not None else None
+        facts["open_days"] = tuple((c.day, c.deadline) for c in days.values() if c.state == "open")
+        position, spans = _memberships(person_id, today)
+        facts["position"] = position
+        facts["ballots"] = tuple(_open_ballots(region_id, person_id, spans))
+        facts["receipts"] = tuple(_open_receipts(person_id))
+    units = granted_units(user)
+    region_admin = is_region_admin(user)
+    if units or region_admin:
+        counts = unit_counts(region_id, today)
+        facts["head_counts"] = {u.pk: counts.own.get(u.pk, 0) for u in units}
+        if region_admin:
+            facts["region_stats"] = RegionStats(counts.units, counts.people, counts.pools)
+    return HomeFacts(**facts)
+
+
+def home_facts(user: User, today: dt.date) -> HomeFacts:
+    """The user's `HomeFacts` of `today`, cached for every process. The stamp holds what
+    the value was built for (the account, its person and region, the day, the user's
+    grants) and the region's epoch: the services writing any of it forget the user's
+    value or the region's epoch (accounts.home_cache), and a new day is a miss."""
+    region_id = user.region_id
+    if region_id is None:
+        return HomeFacts()
+    stamp = (
+        user.date_joined,
+        user.person_id,
+        region_id,
+        today,
+        tuple(sorted(g.pk for g in grants_of(user))),
+        home_epoch(region_id),
+    )
+    return user_cached(HOME_TOPIC, user.pk, lambda: _build_facts(user, today), stamp=stamp)
+
+
+def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> list[Task]:
+    """The user's open tasks, those with the nearest deadline first. `facts` are the
+    user's home facts (`home_facts`, cached) when the caller has read them; without
+    them they are built afresh. The tasks of the user's roles are read on each call."""
     region_id = user.region_id
     if region_id is None:
         return []
+    if facts is None:
+        facts = _build_facts(user, today)
     roles = roles_of(user)
-    tasks: list[Task] = []
-    if user.person_id is not None:
-        tasks += _logs(days if days is not None else recent_days(user, today), today)
-        tasks += _ballots(region_id, user.person_id)
-        tasks += _receipts(user.person_id)
+    tasks = _logs(facts, today) + _ballots(facts) + _receipts(facts)
     if roles & PROPOSER_ROLES:
         tasks += _proposals(user, region_id)
     if roles & ADMIN_ROLES:

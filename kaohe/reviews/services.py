@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_admin, scope_of
+from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.clock import today
@@ -188,6 +189,7 @@ def extra_raters_propose(
     round_unit.proposal_note = note.strip()[:300]
     round_unit.decision_note = ""
     round_unit.save(update_fields=["proposal", "proposal_note", "decision_note"])
+    home_forget_region(unit.region_id)  # the unit's ballots wait for the decision
     audit_record(
         actor=actor,
         action="reviews.raters.propose",
@@ -216,6 +218,7 @@ def extra_raters_decide(
     round_unit.proposal = RoundUnit.Proposal.APPROVED if approve else RoundUnit.Proposal.REJECTED
     round_unit.decision_note = note.strip()[:300]
     round_unit.save(update_fields=["proposal", "decision_note"])
+    home_forget_region(unit.region_id)  # approved raters get a ballot
     audit_record(
         actor=actor,
         action="reviews.raters.approve" if approve else "reviews.raters.reject",
@@ -238,6 +241,7 @@ def _transition(
         )
     round_.state = to
     round_.save(update_fields=["state"])
+    home_forget_region(round_.region_id)  # every rater's open ballots
     _event(round_, actor, to, reason)
     audit_record(
         actor=actor,
@@ -383,6 +387,7 @@ def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: 
     previous = locked.ends_on
     round_.ends_on = ends_on
     round_.save(update_fields=["ends_on"])
+    home_forget_region(round_.region_id)  # the ballots' deadline
     text = _("Voting extended from %(old)s to %(new)s: %(reason)s") % {
         "old": previous.isoformat(),
         "new": ends_on.isoformat(),
@@ -656,6 +661,7 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
         rater=rater,
         submitted_on=today(),
     )
+    home_forget_user(actor.pk)  # the ballot leaves the rater's tasks
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, require_region_admin, scope_of
+from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import Role, User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
@@ -580,6 +581,7 @@ def _set_state(
         raise ApplicationError(_("This period is %(state)s.") % {"state": run.get_state_display()})
     run.state = to
     run.save(update_fields=["state"])
+    home_forget_region(run.region_id)  # published results are to be confirmed
     audit_record(actor=actor, action=action, obj=run, region=run.region)
 
 
@@ -672,6 +674,7 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
         raise ApplicationError(_("Only a confirmed or published period is reopened."))
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
+    home_forget_region(run.region_id)  # its results are no longer to be confirmed
     audit_record(actor=actor, action=action, obj=run, region=run.region, details={"reason": reason})
     return reason
 
@@ -686,6 +689,7 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
     if result.receipt_at is None:
         result.receipt_at = timezone.now()
         result.save(update_fields=["receipt_at"])
+        home_forget_user(actor.pk)
         audit_record(actor=actor, action="scoring.receipt", obj=result.run, region=actor.region)
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.home_cache import home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
@@ -248,6 +249,7 @@ def worklog_submit(
         log._state.adding = False
         log._state.db = connection.alias
         created = True
+        home_forget_user(actor.pk)  # the day is written: its task and today's card change
     else:
         _unit_on(person, day)  # says why, when the day needs no log
         log = WorkLog.objects.select_for_update().get(person=person, day=day)
