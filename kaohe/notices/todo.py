@@ -11,7 +11,7 @@ one query per kind. It sits above the domain apps like a view; nothing below imp
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
@@ -52,6 +52,7 @@ class Task:
     text: str
     url: str
     deadline: dt.date | None = None
+    due: str = ""  # "by <deadline>", worded once here rather than per row in the template
 
 
 def _logs(facts: HomeFacts, today: dt.date) -> list[Task]:
@@ -329,4 +330,8 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
         tasks += _returned(user)
     if is_region_admin(user):
         tasks += _approvals(region_id)
-    return sorted(tasks, key=lambda t: (t.deadline or dt.date.max, t.kind))
+    by = _("by %(day)s")
+    return [
+        replace(t, due=by % {"day": t.deadline.isoformat()}) if t.deadline else t
+        for t in sorted(tasks, key=lambda t: (t.deadline or dt.date.max, t.kind))
+    ]
