@@ -6,10 +6,18 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.urls import reverse
+from django.utils.translation import ngettext
+
 from kaohe.accounts.access import grants_of, is_region_admin, region_id_of
 from kaohe.accounts.models import RoleGrant, User
 from kaohe.core.calendar import year_is_known
 from kaohe.org.models import MembershipStatus, Unit
+
+
+def url_pattern(name: str) -> str:
+    """The URL of `name` with one integer argument, as a %-pattern (one reverse a page)."""
+    return reverse(name, args=[987654321]).replace("987654321", "%d")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class HomeSummary:
     region_stats: RegionStats | None = None
     logged_today: bool | None = None  # None: the user writes no logs
     calendar_missing_years: list[int] = field(default_factory=list)
+    membership_unit_url: str = ""
+    history_url: str = ""
 
 
 def granted_units(user: User) -> list[Unit]:
@@ -93,9 +103,17 @@ def home_summary(user: User, day: dt.date, facts: HomeFacts) -> HomeSummary:
     `facts` (notices.todo.home_facts)."""
     grants = sorted(grants_of(user), key=lambda g: g.role)
     units = granted_units(user)
+    # Links and counts as strings here: a {% url %} and a plural {% blocktranslate %} per
+    # row were most of the section's rendering.
+    unit_url = url_pattern("org:unit")
     for unit in units:
-        unit.head_count = facts.head_counts.get(unit.pk, 0)  # type: ignore[attr-defined]
+        n = facts.head_counts.get(unit.pk, 0)
+        unit.url = unit_url % unit.pk  # type: ignore[attr-defined]
+        unit.heads = ngettext("%(n)s person", "%(n)s people", n) % {"n": n}  # type: ignore[attr-defined]
     summary = HomeSummary(grants=grants, granted_units=units, membership=facts.position)
+    if facts.position is not None:
+        summary.membership_unit_url = unit_url % facts.position.unit_id
+        summary.history_url = reverse("org:person", args=[user.person_id])
     # Only a day that owes a log gets the card: not a rest day, nor leave.
     if facts.today_state in ("written", "backfilled", "open"):
         summary.logged_today = facts.today_state != "open"
