@@ -658,7 +658,7 @@ def page_paths(region_id: int, client_for: dict[str, Client]) -> dict[str, str]:
         "feed-cadre": "/logs/feed/",
         "feed-head": "/logs/feed/",
         "ballots": "/reviews/",
-        "ballot": f"/reviews/ballots/{ballots[0].round_unit.pk}/",
+        "ballot": f"/reviews/ballots/{ballots[0].round_unit_id}/",
         "results": "/scoring/mine/",
         "explanation": f"/scoring/mine/quarter/{quarters[0].pk}/",
         "proposal": f"/scoring/quarters/{run.pk}/units/{unit.pk}/",

@@ -6,7 +6,7 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -137,9 +137,17 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
     )
 
 
+# Apps above org register here what they cache from a region's units, memberships or
+# people (kaohe.reviews: the ballot pages), so that every write that calls
+# `unit_counts_forget` drops theirs too without org importing them.
+ROSTER_LISTENERS: list[Callable[[int], None]] = []
+
+
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
+    for listener in ROSTER_LISTENERS:
+        listener(region_id)
 
 
 @dataclass(frozen=True)
