@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,10 +163,18 @@ def load_results(grid: Grid) -> None:
     )
     cells, evidence = grid.cells, grid.evidence
     stored = results.values_list("person_id", "indicator_id", "value", "occurrences", "flag")
-    for person_id, indicator_id, value, occurrences, flag in stored:
+    # A column holds a few distinct results ("8", "否", "合格"): each is written once.
+    texts: dict[tuple[Any, ...], str] = {}
+    for person_id, indicator_id, value, occurrences, flag in _raw(stored):
         kind = kinds.get(indicator_id)
         if kind is not None:
-            cells[(person_id, indicator_id)] = _text(kind, value, occurrences, flag)
+            shown = (kind, value, occurrences, flag)
+            text = texts.get(shown)
+            if text is None:
+                number = None if value is None else Decimal(str(value))
+                flagged = None if flag is None else bool(flag)
+                text = texts[shown] = _text(kind, number, occurrences, flagged)
+            cells[(person_id, indicator_id)] = text
     # Counted apart: a join and GROUP BY over every result cost more than this query.
     linked = (
         EvidenceLink.objects.filter(indicatorresult__in=results.values("id"))
@@ -176,6 +184,29 @@ def load_results(grid: Grid) -> None:
     )
     for person_id, indicator_id, n in linked:
         evidence[(person_id, indicator_id)] = n
+
+
+def _raw(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list query's rows as the driver returns them, without Django's
+    converter call per value (a grid of 200 people is 8,600 rows): a decimal comes as
+    an int or float from SQLite and a Decimal from PostgreSQL, a flag as 0/1 or a
+    bool. Read them through `_key` or `Decimal(str(value))`."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        return fetched
+
+
+def _key(value: Any, occurrences: int | None, flag: Any) -> Values:
+    """A result's value, occurrences and flag as a save compares them, whichever way
+    they were read: the value as a float (a number of at most 7 digits, two of them
+    decimals, is one float whichever way it was written), the flag as a bool."""
+    return (
+        None if value is None else float(value),
+        occurrences,
+        None if flag is None else bool(flag),
+    )
 
 
 def _fill_automatic(grid: Grid) -> None:
@@ -303,9 +334,10 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
         raise ApplicationError(stale_versions_message())
 
 
-# A result's value, occurrences and flag; a cell's text read for storing, with the
-# value as text for the upsert and whether the result needs evidence.
-Values = tuple[Decimal | None, int | None, bool | None]
+# A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
+# for storing, with the value as text for the upsert and whether the result needs
+# evidence.
+Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
 Reading = tuple[Values | None, str | None, bool]
 
@@ -315,7 +347,7 @@ def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) 
         return None, None, False
     value = fields.get("value")
     return (
-        (value, fields.get("occurrences"), fields.get("flag")),
+        _key(value, fields.get("occurrences"), fields.get("flag")),
         None if value is None else str(value),
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
@@ -344,7 +376,7 @@ def results_save(
     versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
     # A grid repeats a few texts per column ("8", "否", "合格"): each is read once.
     readings: dict[tuple[int, str], Reading] = {}
-    sent: list[tuple[Person, int, Column, Reading]] = []  # every cell to be stored
+    sent: list[tuple[Person, int, int, Column, Reading]] = []  # every cell to be stored
     problems: list[str] = []
     shown = grid.cells
     for person in grid.people:
@@ -362,7 +394,7 @@ def results_save(
                     continue
                 reading = _reading(column, fields, evidenced)
                 readings[(indicator_id, raw)] = reading
-            sent.append((person, person_id, column, reading))
+            sent.append((person, person_id, indicator_id, column, reading))
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
@@ -372,9 +404,7 @@ def results_save(
     upserts: list[UpsertRow] = []
     to_delete: list[int] = []
     created = updated = cleared = 0
-    for person, person_id, column, (values, value_text, needs) in sent:
-        indicator = column.indicator
-        indicator_id = indicator.pk
+    for person, person_id, indicator_id, column, (values, value_text, needs) in sent:
         current = stored.get((person_id, indicator_id))
         if needs and (current is None or not current[4]):
             problems.append(
@@ -382,7 +412,7 @@ def results_save(
                     "%(where)s needs evidence: tap “Evidence” in that cell, tick the work "
                     "logs that support the result, then save again."
                 )
-                % {"where": _where(person, indicator)}
+                % {"where": _where(person, column.indicator)}
             )
             continue
         if values is None:
@@ -427,8 +457,9 @@ def results_save(
     return created + updated + cleared
 
 
-# A stored result as a save compares it: id, value, occurrences, flag, has evidence.
-Stored = tuple[int, Decimal | None, int | None, bool | None, bool]
+# A stored result as a save compares it: id, value (a float), occurrences, flag, has
+# evidence.
+Stored = tuple[int, float | None, int | None, bool | None, bool]
 
 
 def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
@@ -454,8 +485,8 @@ def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
         )
     )
     return {
-        (person_id, indicator_id): (pk, value, occurrences, flag, pk in evidenced)
-        for person_id, indicator_id, pk, value, occurrences, flag in rows
+        (person_id, indicator_id): (pk, *_key(value, occurrences, flag), pk in evidenced)
+        for person_id, indicator_id, pk, value, occurrences, flag in _raw(rows)
     }
 
 
