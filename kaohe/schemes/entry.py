@@ -368,75 +368,77 @@ def results_save(
     cleared ones (each passing its rows as a single JSON or array parameter), and
     the audit row."""
     lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
-    # Per column, once: the indicator's id, and whether its results may need evidence.
-    columns = [
-        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto))
+    # Read under the lock before the cells are checked, so that each cell is visited
+    # once: checked, compared and queued in one pass (8,600 cells at 200 people).
+    stored = _stored_results(grid)
+    # Per column, once: the indicator's id, whether its results may need evidence,
+    # and its readings: a grid repeats a few texts per column ("8", "否", "合格"),
+    # each read once.
+    columns: list[tuple[Column, int, bool, dict[str, Reading]]] = [
+        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {})
         for c in grid.columns
     ]
     versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
-    # A grid repeats a few texts per column ("8", "否", "合格"): each is read once.
-    readings: dict[tuple[int, str], Reading] = {}
-    sent: list[tuple[Person, int, int, Column, Reading]] = []  # every cell to be stored
-    problems: list[str] = []
+    problems: list[str] = []  # cells that cannot be read: these refuse the save first
+    unsupported: list[str] = []  # results their indicator's evidence rule refuses
+    upserts: list[UpsertRow] = []
+    to_delete: list[int] = []
+    created = updated = cleared = 0
     shown = grid.cells
     for person in grid.people:
         person_id = person.pk
-        for column, indicator_id, evidenced in columns:
+        for column, indicator_id, evidenced, readings in columns:
             key = (person_id, indicator_id)
             raw = shown.get(key, "") if column.auto else cells.get(key)
             if raw is None:
                 continue
-            reading = readings.get((indicator_id, raw))
+            reading = readings.get(raw)
             if reading is None:
                 fields, problem = _parse(column, person, raw)
                 if problem:  # not kept: the message names the person
                     problems.append(problem)
                     continue
-                reading = _reading(column, fields, evidenced)
-                readings[(indicator_id, raw)] = reading
-            sent.append((person, person_id, indicator_id, column, reading))
+                reading = readings[raw] = _reading(column, fields, evidenced)
+            if problems:
+                continue  # refused anyway: only the other cells' readings matter now
+            values, value_text, needs = reading
+            current = stored.get(key)
+            if needs and (current is None or not current[4]):
+                unsupported.append(
+                    _(
+                        "%(where)s needs evidence: tap “Evidence” in that cell, tick the "
+                        "work logs that support the result, then save again."
+                    )
+                    % {"where": _where(person, column.indicator)}
+                )
+                continue
+            if values is None:
+                if current is None or current[1:4] == EMPTY:
+                    continue
+                cleared += 1
+                if not current[4]:
+                    to_delete.append(current[0])
+                    continue
+                values = EMPTY  # the evidence stays, linked to an empty result
+            elif current is None:
+                created += 1
+            elif current[1:4] != values:
+                updated += 1
+            else:
+                continue
+            upserts.append(
+                (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
+            )
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
             {"problems": problems},
         )
-    stored = _stored_results(grid)
-    upserts: list[UpsertRow] = []
-    to_delete: list[int] = []
-    created = updated = cleared = 0
-    for person, person_id, indicator_id, column, (values, value_text, needs) in sent:
-        current = stored.get((person_id, indicator_id))
-        if needs and (current is None or not current[4]):
-            problems.append(
-                _(
-                    "%(where)s needs evidence: tap “Evidence” in that cell, tick the work "
-                    "logs that support the result, then save again."
-                )
-                % {"where": _where(person, column.indicator)}
-            )
-            continue
-        if values is None:
-            if current is None or current[1:4] == EMPTY:
-                continue
-            cleared += 1
-            if not current[4]:
-                to_delete.append(current[0])
-                continue
-            values = EMPTY  # the evidence stays, linked to an empty result
-        elif current is None:
-            created += 1
-        elif current[1:4] != values:
-            updated += 1
-        else:
-            continue
-        upserts.append(
-            (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
-        )
-    if problems:
+    if unsupported:
         raise ValidationFailed(
             _("%(n)s results lack the evidence their indicator requires; nothing was saved.")
-            % {"n": len(problems)},
-            {"problems": problems},
+            % {"n": len(unsupported)},
+            {"problems": unsupported},
         )
     _upsert(grid, upserts)
     _delete(to_delete)
