@@ -465,7 +465,7 @@ Stored = tuple[int, float | None, int | None, bool | None, bool]
 
 
 def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
-    """The grid's stored results by (person, indicator), locked until the save ends.
+    """The grid's stored results by (person, indicator), read under the unit's lock.
     Tuples, not model instances, and which of them have evidence in a second query
     rather than a subquery per row: a grid of 200 people holds 8,600 results."""
     results = IndicatorResult.objects.filter(
@@ -477,10 +477,10 @@ def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
         # as one index range rather than look up each of 8,600 (indicator, person) keys.
         unit=grid.unit,
     )
-    rows = results.select_for_update().values_list(
-        "person_id", "indicator_id", "id", "value", "occurrences", "flag"
-    )
-    # Links are written under the unit's lock too (evidence.evidence_set), held here.
+    # Not FOR UPDATE: every write of the unit's results and their links (grid, upload,
+    # evidence panel, a version's approval) holds the unit's row lock, held here since
+    # lock_versions. Locking 8,600 rows too wrote each of them on PostgreSQL.
+    rows = results.values_list("person_id", "indicator_id", "id", "value", "occurrences", "flag")
     evidenced = set(
         EvidenceLink.objects.filter(indicatorresult__in=results.values("id")).values_list(
             "indicatorresult_id", flat=True
@@ -498,12 +498,12 @@ UpsertRow = tuple[int, int, int, str | None, int | None, bool | None]
 
 def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
     """Insert or update every row in one statement, the rows being one JSON parameter
-    of arrays (so SQLite's bound-parameter limit never splits it, and no key is
-    repeated 8,600 times). Needs SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the
-    conflict target is `uniq_indicator_result`."""
+    of arrays on SQLite (so its bound-parameter limit never splits it, and no key is
+    repeated 8,600 times) and one array parameter a column on PostgreSQL. Needs
+    SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the conflict target is
+    `uniq_indicator_result`."""
     if not rows:
         return
-    payload = json.dumps(rows)
     now = timezone.now()
     head = (
         f"INSERT INTO {_table(IndicatorResult)} (version_id, indicator_id, unit_id, person_id,"
@@ -515,10 +515,12 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         " flag = excluded.flag, updated_at = excluded.updated_at"
     )
     if connection.vendor == "postgresql":
+        # One array a column, which unnest reads without a JSON parse and a text
+        # extraction and cast per field.
         select = (
-            "SELECT (r->>0)::bigint, (r->>1)::bigint, %s, (r->>2)::bigint, %s, %s,"
-            " (r->>3)::numeric, (r->>4)::integer, (r->>5)::boolean, '', %s"
-            " FROM jsonb_array_elements(%s::jsonb) AS r"
+            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
+            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
         )
     elif connection.vendor == "sqlite":
         # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
@@ -530,13 +532,16 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         )
     else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)
-    params = [
+    params: list[Any] = [
         grid.unit.pk,
         grid.period.year,
         grid.period.quarter,
         connection.ops.adapt_datetimefield_value(now),
-        payload,
     ]
+    if connection.vendor == "postgresql":
+        params += [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params.append(json.dumps(rows))
     with connection.cursor() as cursor:
         cursor.execute(head + select + tail, params)
 
