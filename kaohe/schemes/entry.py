@@ -363,7 +363,7 @@ def results_save(
     `results=False` is enough).
 
     The writes are a fixed number of statements whatever the size of the grid:
-    one SELECT … FOR UPDATE of the stored results and one of those with evidence,
+    the unit's lock, one SELECT of the stored results and one of those with evidence,
     at most one upsert of every created or changed cell and one DELETE of the
     cleared ones (each passing its rows as a single JSON or array parameter), and
     the audit row."""
