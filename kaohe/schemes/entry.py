@@ -468,14 +468,12 @@ def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
     """The grid's stored results by (person, indicator), read under the unit's lock.
     Tuples, not model instances, and which of them have evidence in a second query
     rather than a subquery per row: a grid of 200 people holds 8,600 results."""
+    # The unit's quarter, one index range: every result of the grid's cells is in it,
+    # and the few others (a person since moved out, an indicator of a replaced
+    # version) are never looked up. Listing the grid's 200 people and 43 indicators
+    # as well cost more in building and checking the lists than they filter out.
     results = IndicatorResult.objects.filter(
-        indicator__in=[c.indicator.pk for c in grid.columns],
-        year=grid.period.year,
-        quarter=grid.period.quarter,
-        person__in=[p.pk for p in grid.people],
-        # Always true of the unit's indicators; it lets SQLite read the unit's quarter
-        # as one index range rather than look up each of 8,600 (indicator, person) keys.
-        unit=grid.unit,
+        unit=grid.unit, year=grid.period.year, quarter=grid.period.quarter
     )
     # Not FOR UPDATE: every write of the unit's results and their links (grid, upload,
     # evidence panel, a version's approval) holds the unit's row lock, held here since
