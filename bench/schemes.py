@@ -6,7 +6,7 @@ one's (issue 14: under 3 for 200 people against 20).
     python bench/schemes.py [--people 200] [--small 20] [--quarter 1] [--repeat 3] [--plain-form]
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names
-(which it empties: give it a throwaway one), with production settings (debug off:
+(a new, empty one: the demo county is generated in it), with production settings (debug off:
 no query log, no template debugging) unless KAOHE_DEBUG says otherwise. Before the
 first step every cell of an indicator that requires evidence gets one of the
 person's work logs linked (as an assessor would, or the saves would be refused).
