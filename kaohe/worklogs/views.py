@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import (
@@ -37,7 +38,7 @@ from kaohe.worklogs.compliance import (
     UnitsReport,
     UnitTally,
 )
-from kaohe.worklogs.models import SummaryKind, WorkLog
+from kaohe.worklogs.models import SummaryKind, Timeliness, WorkLog
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
@@ -73,14 +74,11 @@ def today_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The log of %(day)s is saved.") % {"day": day.isoformat()})
             return redirect("worklogs:today")
-    existing = None
-    if req.user.person_id and not content:
-        existing = (
-            WorkLog.objects.filter(person_id=req.user.person_id, day=day).only("content").first()
-        )
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
-    # Past its deadline (or not a day to write) the day shows its state and why, no form.
-    cell, open_days = selectors.day_and_open_days(req.user, day, today)
+    # The day's state, the open days and the day's text in one read; past its deadline
+    # (or not a day to write) the day shows its state and why, no form.
+    view = selectors.day_view(req.user, day, today)
+    cell = view.cell
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
         request,
@@ -88,14 +86,91 @@ def today_page(request: HttpRequest) -> HttpResponse:
         {
             "day": day,
             "today": today,
-            "content": content or (existing.content if existing else ""),
-            "existing": existing,
-            "open_days": open_days,
-            "recent": selectors.my_logs(req.user),
+            "content": content or view.content,
+            "existing": view.content,
+            "open_days": _open_day_chips(view.open_days, day, today),
+            "recent": _own_log_items(req.user, selectors.my_recent_logs(req.user)),
             "policy": policy,
             "cell": cell,
+            "state_label": _state_label(cell),
             "closed": closed,
         },
+    )
+
+
+def _open_day_chips(cells: list[selectors.DayCell], day: dt.date, today: dt.date) -> SafeString:
+    """The open days as links (written here: a translated label and dates per chip)."""
+    return format_html_join(
+        "",
+        '<a class="chip{}" href="?day={}">{}<span class="muted"> {}</span></a>',
+        (
+            (
+                " current" if c.day == day else "",
+                c.day.isoformat(),
+                _("Today") if c.day == today else f"{c.day.month}月{c.day.day}日",
+                _("until %(d)s") % {"d": _month_day(c.deadline)},
+            )
+            for c in cells
+        ),
+    )
+
+
+def _month_day(day: dt.date | None) -> str:
+    return "" if day is None else f"{day.month}月{day.day}日"
+
+
+def _state_label(cell: selectors.DayCell | None) -> str:
+    """The badge of a day that can no longer be written."""
+    state = cell.state if cell else ""
+    if state == "written":
+        return _("On time")
+    if state == "backfilled":
+        return _("Backfilled")
+    if state == "missing":
+        return _("Missing")
+    if state == "future":
+        return _("Not yet")
+    return _("Rest day / not required")
+
+
+def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
+    """The user's own logs as worklogs/_log_item.html shows them to their author (no
+    read or comment form), written here: the include, a URL and labels per log cost
+    more than the rest of the page."""
+    if not logs or user.person is None:
+        return SafeString("")
+    name = user.person.name
+    labels = dict(Timeliness.choices)
+    read_by, edited = _("Read by"), _("edited")
+    return format_html_join(
+        "",
+        '<article class="log" id="log-{}"><header><span><strong>{}</strong> · {}</span>'
+        "<span>{} · {}{}</span></header>"
+        '<div class="body">{}</div>{}{}</article>',
+        (
+            (
+                log.log_id,
+                name,
+                log.unit_name,
+                log.day.isoformat(),
+                labels.get(log.timeliness, log.timeliness),
+                format_html(
+                    ' · <a href="{}">{}</a>',
+                    reverse("worklogs:history", args=[log.log_id]),
+                    edited,
+                )
+                if log.revision_count
+                else "",
+                log.content,
+                format_html('<div class="reads">{}：{}</div>', read_by, "、".join(log.readers))
+                if log.readers
+                else "",
+                format_html_join(
+                    "", '<div class="comment"><strong>{}</strong>：{}</div>', log.comments
+                ),
+            )
+            for log in logs
+        ),
     )
 
 
@@ -140,13 +215,35 @@ def month_page(request: HttpRequest) -> HttpResponse:
         "worklogs/month.html",
         {
             "first": first,
-            "weeks": selectors.month_cells(req.user, first.year, first.month, today),
+            "weeks": _month_rows(selectors.month_cells(req.user, first.year, first.month, today)),
             "previous": previous,
             "following": following if following <= today.replace(day=1) else None,
-            # Days that open the day view: those with a log, or one still owed.
-            "linked_states": MONTH_LINKED_STATES,
         },
     )
+
+
+def _month_rows(weeks: list[list[selectors.DayCell | None]]) -> SafeString:
+    """The month's table rows, written here: a cell's tags cost more in a template loop
+    than the page's reads. Days that open the day view: those with a log, or one still
+    owed."""
+    link = reverse("worklogs:today")
+    rows = []
+    for week in weeks:
+        cells = []
+        for c in week:
+            if c is None:
+                cells.append("<td></td>")
+                continue
+            # A state from DayCell's fixed set, a date and a day number: nothing to escape.
+            iso = c.day.isoformat()
+            inner = (
+                f'<a href="{link}?day={iso}">{c.day.day}</a>'
+                if c.state in MONTH_LINKED_STATES
+                else f"<span>{c.day.day}</span>"
+            )
+            cells.append(f'<td class="st-{c.state}" title="{iso}">{inner}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return SafeString("\n".join(rows))
 
 
 @login_required
