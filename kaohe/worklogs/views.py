@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -92,7 +92,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "recent": _own_log_items(req.user, selectors.my_recent_logs(req.user)),
             "policy": policy,
             "cell": cell,
-            "state_label": _state_label(cell),
+            "state_label": _state_label(cell) if closed else "",
             "closed": closed,
         },
     )
@@ -136,42 +136,37 @@ def _state_label(cell: selectors.DayCell | None) -> str:
 def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
     """The user's own logs as worklogs/_log_item.html shows them to their author (no
     read or comment form), written here: the include, a URL and labels per log cost
-    more than the rest of the page."""
+    more than the rest of the page. Every text goes through `escape`, as the template's
+    variables do."""
     if not logs or user.person is None:
         return SafeString("")
-    name = user.person.name
-    labels = dict(Timeliness.choices)
-    read_by, edited = _("Read by"), _("edited")
-    return format_html_join(
-        "",
-        '<article class="log" id="log-{}"><header><span><strong>{}</strong> · {}</span>'
-        "<span>{} · {}{}</span></header>"
-        '<div class="body">{}</div>{}{}</article>',
-        (
-            (
-                log.log_id,
-                name,
-                log.unit_name,
-                log.day.isoformat(),
-                labels.get(log.timeliness, log.timeliness),
-                format_html(
-                    ' · <a href="{}">{}</a>',
-                    reverse("worklogs:history", args=[log.log_id]),
-                    edited,
-                )
-                if log.revision_count
-                else "",
-                log.content,
-                format_html('<div class="reads">{}：{}</div>', read_by, "、".join(log.readers))
-                if log.readers
-                else "",
-                format_html_join(
-                    "", '<div class="comment"><strong>{}</strong>：{}</div>', log.comments
-                ),
-            )
-            for log in logs
-        ),
-    )
+    name = escape(user.person.name)
+    labels = {value: escape(label) for value, label in Timeliness.choices}
+    read_by, edited = escape(_("Read by")), escape(_("edited"))
+    parts = []
+    for log in logs:
+        history = (
+            f' · <a href="{reverse("worklogs:history", args=[log.log_id])}">{edited}</a>'
+            if log.revision_count
+            else ""
+        )
+        readers = (
+            f'<div class="reads">{read_by}：{escape("、".join(log.readers))}</div>'
+            if log.readers
+            else ""
+        )
+        comments = "".join(
+            f'<div class="comment"><strong>{escape(who)}</strong>：{escape(text)}</div>'
+            for who, text in log.comments
+        )
+        label = labels.get(log.timeliness) or escape(log.timeliness)
+        parts.append(
+            f'<article class="log" id="log-{log.log_id}"><header><span><strong>{name}</strong>'
+            f" · {escape(log.unit_name)}</span><span>{log.day.isoformat()} · {label}{history}"
+            f'</span></header><div class="body">{escape(log.content)}</div>'
+            f"{readers}{comments}</article>"
+        )
+    return SafeString("".join(parts))
 
 
 def _closed_reason(cell: selectors.DayCell | None, today: dt.date, workdays: int) -> str:
