@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -9,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -136,13 +137,16 @@ def _state_label(cell: selectors.DayCell | None) -> str:
 def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
     """The user's own logs as worklogs/_log_item.html shows them to their author (no
     read or comment form), written here: the include, a URL and labels per log cost
-    more than the rest of the page. Every text goes through `escape`, as the template's
-    variables do."""
+    more than the rest of the page. Every text is escaped, as the template's variables
+    are."""
     if not logs or user.person is None:
         return SafeString("")
-    name = escape(user.person.name)
-    labels = {value: escape(label) for value, label in Timeliness.choices}
-    read_by, edited = escape(_("Read by")), escape(_("edited"))
+    # The standard library's escape (what django.utils.html.escape calls, without its
+    # lazy-string wrapper): the texts here are plain strings.
+    esc = html.escape
+    name = esc(user.person.name)
+    labels: dict[str, str] = {}
+    read_by, edited = esc(_("Read by")), esc(_("edited"))
     parts = []
     for log in logs:
         history = (
@@ -151,19 +155,23 @@ def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
             else ""
         )
         readers = (
-            f'<div class="reads">{read_by}：{escape("、".join(log.readers))}</div>'
+            f'<div class="reads">{read_by}：{esc("、".join(log.readers))}</div>'
             if log.readers
             else ""
         )
         comments = "".join(
-            f'<div class="comment"><strong>{escape(who)}</strong>：{escape(text)}</div>'
+            f'<div class="comment"><strong>{esc(who)}</strong>：{esc(text)}</div>'
             for who, text in log.comments
         )
-        label = labels.get(log.timeliness) or escape(log.timeliness)
+        label = labels.get(log.timeliness)
+        if label is None:
+            known = log.timeliness in Timeliness.values
+            label = esc(str(Timeliness(log.timeliness).label) if known else log.timeliness)
+            labels[log.timeliness] = label
         parts.append(
             f'<article class="log" id="log-{log.log_id}"><header><span><strong>{name}</strong>'
-            f" · {escape(log.unit_name)}</span><span>{log.day.isoformat()} · {label}{history}"
-            f'</span></header><div class="body">{escape(log.content)}</div>'
+            f" · {esc(log.unit_name)}</span><span>{log.day.isoformat()} · {label}{history}"
+            f'</span></header><div class="body">{esc(log.content)}</div>'
             f"{readers}{comments}</article>"
         )
     return SafeString("".join(parts))
