@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    CharField,
     Exists,
-    F,
     Func,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -33,7 +32,7 @@ from kaohe.accounts.models import Role, User
 from kaohe.core import clock, sql
 from kaohe.core.calendar import region_calendar
 from kaohe.core.http import parse_day, parse_id
-from kaohe.org.models import Leave, Membership, Unit
+from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Unit
 from kaohe.worklogs.compliance import (
     ComplianceReport,
     UnitsReport,
@@ -358,13 +357,6 @@ def feed_units(user: User) -> QuerySet[Unit]:
     return _readable_units(user).order_by("path")
 
 
-def my_logs(user: User, limit: int = 10) -> list[LogItem]:
-    if not user.person_id:
-        return []
-    logs = _shown(WorkLog.objects.filter(person_id=user.person_id)).order_by("-day")
-    return log_items(user, list(logs[:limit]))
-
-
 def log_revisions(user: User, log: WorkLog) -> list[str]:
     """Earlier texts of a log, newest first: for its author and its leaders only."""
     if user.person_id != log.person_id and not can_lead(user, log.unit):
@@ -383,52 +375,90 @@ class DayCell:
         return self.deadline is not None and today <= self.deadline
 
 
+@functools.cache
+def _person_days_sql(vendor: str) -> str:
+    """The person's in-scope positions, leave and logs of a window in one statement
+    (UNION ALL): (kind, first day, last day or NULL, timeliness, content of the one
+    day asked for). Written out: compiling the three querysets and their union cost
+    more than the query (the same filters as Membership.objects.overlapping().in_scope(),
+    Leave and WorkLog); only the models' names go into the text, values are parameters."""
+    m, lv, w = Membership, Leave, WorkLog
+    mc, lc, wc = (functools.partial(sql.column, model) for model in (m, lv, w))
+    statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
+    return (
+        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', '' FROM {sql.table(m)} "  # noqa: S608
+        f"WHERE {mc('person')} = %s AND {mc('valid_from')} <= %s "
+        f"AND ({mc('valid_to')} IS NULL OR {mc('valid_to')} >= %s) "
+        f"AND {mc('status')} IN ({statuses}) "
+        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', '' FROM {sql.table(lv)} "
+        f"WHERE {lc('person')} = %s AND {lc('start')} <= %s AND {lc('end')} >= %s "
+        f"UNION ALL SELECT 'w', {wc('day')}, {wc('day')}, {wc('timeliness')}, "
+        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END FROM {sql.table(w)} "
+        f"WHERE {wc('person')} = %s AND {wc('day')} >= %s AND {wc('day')} <= %s"
+    )
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date as the driver returns it (a union's column may come back as text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class _PersonRows:
+    spans: list[tuple[dt.date, dt.date | None]]
+    leaves: list[tuple[dt.date, dt.date]]
+    logs: dict[dt.date, str]  # day: timeliness
+    content: str  # the log of the day asked for, or ""
+
+
+def _person_rows(
+    person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
+) -> _PersonRows:
+    ops = connection.ops
+    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
+    asked = ops.adapt_datefield_value(content_day or first)
+    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
+    params += [person_id, hi, lo, asked, person_id, lo, hi]
+    with connection.cursor() as cursor:
+        cursor.execute(_person_days_sql(connection.vendor), params)
+        rows = cursor.fetchall()
+    spans: list[tuple[dt.date, dt.date | None]] = []
+    leaves: list[tuple[dt.date, dt.date]] = []
+    logs: dict[dt.date, str] = {}
+    content = ""
+    for kind, a, b, timeliness, text in rows:
+        a, b = _as_date(a), _as_date(b)
+        assert a is not None
+        if kind == "m":
+            spans.append((a, b))
+        elif kind == "l":
+            assert b is not None
+            leaves.append((a, b))
+        else:
+            logs[a] = timeliness
+            if content_day is not None and a == content_day:
+                content = text
+    return _PersonRows(spans, leaves, logs, content)
+
+
 def _person_days(
-    user: User, first: dt.date, last: dt.date, today: dt.date
+    user: User,
+    first: dt.date,
+    last: dt.date,
+    today: dt.date,
+    rows: _PersonRows | None = None,
 ) -> dict[dt.date, DayCell]:
     assert user.person_id is not None
     region_id = region_id_of(user)
     policy = policy_for(region_id)
     cal = region_calendar(region_id, first - CALENDAR_MARGIN, max(last, today) + CALENDAR_MARGIN)
-    # The person's positions, leave and logs of the window in one query (UNION ALL):
-    # (kind, first day, last day or None, timeliness).
-    text = CharField()
-    spans_q = (
-        Membership.objects.filter(person_id=user.person_id)
-        .overlapping(first, last)
-        .in_scope()
-        .order_by()
-        .annotate(k=Value("m", text), a=F("valid_from"), b=F("valid_to"), t=Value("", text))
-        .values_list("k", "a", "b", "t")
-    )
-    leaves_q = (
-        Leave.objects.filter(person_id=user.person_id, start__lte=last, end__gte=first)
-        .order_by()
-        .annotate(k=Value("l", text), a=F("start"), b=F("end"), t=Value("", text))
-        .values_list("k", "a", "b", "t")
-    )
-    logs_q = (
-        WorkLog.objects.filter(person_id=user.person_id, day__range=(first, last))
-        .order_by()
-        .annotate(k=Value("w", text), a=F("day"), b=F("day"), t=F("timeliness"))
-        .values_list("k", "a", "b", "t")
-    )
-    spans: list[tuple[dt.date, dt.date | None]] = []
-    leaves: list[tuple[dt.date, dt.date]] = []
-    logs: dict[dt.date, str] = {}
-    for kind, a, b, timeliness in spans_q.union(leaves_q, logs_q, all=True):
-        if kind == "m":
-            spans.append((a, b))
-        elif kind == "l":
-            leaves.append((a, b))
-        else:
-            logs[a] = timeliness
+    if rows is None:
+        rows = _person_rows(user.person_id, first, last, None)
+    spans, leaves, logs = rows.spans, rows.leaves, rows.logs
     cells: dict[dt.date, DayCell] = {}
     day = first
+    one = dt.timedelta(days=1)
     while day <= last:
-        in_scope = any(a <= day and (b is None or day <= b) for a, b in spans) and not any(
-            a <= day <= b for a, b in leaves
-        )
         if day in logs:
             state = "written" if logs[day] == "on_time" else "backfilled"
             # A written log is edited within the same window (worklog_submit).
@@ -442,12 +472,15 @@ def _person_days(
             cells[day] = DayCell(day, "future")
         elif not cal.is_workday(day):
             cells[day] = DayCell(day, "rest")
-        elif not in_scope:
+        elif not (
+            any(a <= day and (b is None or day <= b) for a, b in spans)
+            and not any(a <= day <= b for a, b in leaves)
+        ):
             cells[day] = DayCell(day, "none")
         else:
             deadline = backfill_deadline(cal, day, policy.backfill_workdays)
             cells[day] = DayCell(day, "open" if today <= deadline else "missing", deadline)
-        day += dt.timedelta(days=1)
+        day += one
     return cells
 
 
@@ -493,18 +526,129 @@ def open_days(user: User, today: dt.date) -> list[DayCell]:
     return [c for c in recent_days(user, today).values() if c.state == "open"]
 
 
+@dataclass(frozen=True)
+class DayView:
+    """The day view's reads: the day's cell (None for a user who writes no logs), the
+    open days (oldest first), and the text of the day's log ("" when it has none)."""
+
+    cell: DayCell | None
+    open_days: list[DayCell]
+    content: str
+
+
+def day_view(user: User, day: dt.date, today: dt.date) -> DayView:
+    """`day_cell`, `open_days` and the day's text, in one query when the day is among
+    the last 31, where the open days are (two otherwise)."""
+    if not user.person_id:
+        return DayView(None, [], "")
+    first = today - dt.timedelta(days=31)
+    if first <= day <= today:
+        rows = _person_rows(user.person_id, first, today, day)
+        cells = _person_days(user, first, today, today, rows)
+        return DayView(
+            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content
+        )
+    rows = _person_rows(user.person_id, day, day, day)
+    cell = _person_days(user, day, day, today, rows).get(day)
+    return DayView(cell, open_days(user, today), rows.content)
+
+
 def day_and_open_days(
     user: User, day: dt.date, today: dt.date
 ) -> tuple[DayCell | None, list[DayCell]]:
-    """`day_cell` and `open_days` (the day view), from one read of the user's days
-    when the day is among the last 31, where the open days are."""
+    """`day_cell` and `open_days` (`day_view` without the text)."""
+    view = day_view(user, day, today)
+    return view.cell, view.open_days
+
+
+@dataclass(frozen=True)
+class OwnLog:
+    """One of the user's own logs as the day view lists it (worklogs/_log_item.html for
+    the author: no read or comment form)."""
+
+    log_id: int
+    day: dt.date
+    content: str
+    timeliness: str
+    revision_count: int
+    unit_name: str
+    readers: list[str]
+    comments: list[tuple[str, str]]
+
+
+@functools.cache
+def _own_logs_sql(vendor: str) -> str:
+    w, u = WorkLog, Unit
+    return (
+        f"SELECT w.{sql.column(w, 'id')}, w.{sql.column(w, 'day')}, "  # noqa: S608
+        f"w.{sql.column(w, 'content')}, "
+        f"w.{sql.column(w, 'timeliness')}, w.{sql.column(w, 'revision_count')}, "
+        f"u.{sql.column(u, 'name')} FROM {sql.table(w)} w "
+        f"JOIN {sql.table(u)} u ON u.{sql.column(u, 'id')} = w.{sql.column(w, 'unit')} "
+        f"WHERE w.{sql.column(w, 'person')} = %s ORDER BY w.{sql.column(w, 'day')} DESC LIMIT %s"
+    )
+
+
+@functools.cache
+def _own_log_notes_sql(vendor: str, n: int) -> str:
+    """Who read the logs and the comments on them, (kind, log id, name, username,
+    text), each kind in its order (time, then id), as `log_items` reads them."""
+    r, c, usr, p = LogRead, LogComment, User, Person
+    ids = ", ".join(["%s"] * n)
+
+    def who(alias: str, field: str, model: type[LogRead] | type[LogComment]) -> str:
+        return (
+            f"JOIN {sql.table(usr)} a "
+            f"ON a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, field)} "
+            f"LEFT JOIN {sql.table(p)} p "
+            f"ON p.{sql.column(p, 'id')} = a.{sql.column(usr, 'person')} "
+        )
+
+    return (
+        f"SELECT 'r' AS k, r.{sql.column(r, 'log')}, p.{sql.column(p, 'name')}, "  # noqa: S608
+        f"a.{sql.column(usr, 'username')}, '', r.{sql.column(r, 'read_at')} AS at, "
+        f"r.{sql.column(r, 'id')} AS n FROM {sql.table(r)} r {who('r', 'reader', r)}"
+        f"WHERE r.{sql.column(r, 'log')} IN ({ids}) "
+        f"UNION ALL SELECT 'c', c.{sql.column(c, 'log')}, p.{sql.column(p, 'name')}, "
+        f"a.{sql.column(usr, 'username')}, c.{sql.column(c, 'content')}, "
+        f"c.{sql.column(c, 'created_at')}, c.{sql.column(c, 'id')} "
+        f"FROM {sql.table(c)} c {who('c', 'author', c)}"
+        f"WHERE c.{sql.column(c, 'log')} IN ({ids}) ORDER BY k, at, n"
+    )
+
+
+def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
+    """The user's newest logs with who read them and the comments: two queries (written
+    out, as `_person_rows`), whatever their number."""
     if not user.person_id:
-        return None, []
-    first = today - dt.timedelta(days=31)
-    if not first <= day <= today:
-        return day_cell(user, day, today), open_days(user, today)
-    cells = _person_days(user, first, today, today)
-    return cells.get(day), [c for c in cells.values() if c.state == "open"]
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_own_logs_sql(connection.vendor), [user.person_id, limit])
+        logs = cursor.fetchall()
+        if not logs:
+            return []
+        ids = [row[0] for row in logs]
+        readers: dict[int, list[str]] = {pk: [] for pk in ids}
+        comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+        cursor.execute(_own_log_notes_sql(connection.vendor, len(ids)), [*ids, *ids])
+        for kind, log_id, name, username, text, _at, _n in cursor.fetchall():
+            if kind == "r":
+                readers[log_id].append(name or username)
+            else:
+                comments[log_id].append((name or username, text))
+    return [
+        OwnLog(
+            pk,
+            _as_date(day) or dt.date.min,
+            content,
+            timeliness,
+            revisions,
+            unit_name,
+            readers[pk],
+            comments[pk],
+        )
+        for pk, day, content, timeliness, revisions, unit_name in logs
+    ]
 
 
 def my_summaries(user: User) -> list[Summary]:
