@@ -6,6 +6,7 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -140,6 +141,17 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
+    forget(ORG_VERSION, region_id)
+
+
+ORG_VERSION = "org-version"
+
+
+def org_version(region_id: int) -> str:
+    """A token that changes with every write of the region's units or memberships (it
+    is dropped with the head counts, `unit_counts_forget`): the stamp of values cached
+    per user that derive from them, which no write could find to forget one by one."""
+    return region_cached(ORG_VERSION, region_id, lambda: uuid.uuid4().hex)
 
 
 @dataclass(frozen=True)
