@@ -13,8 +13,9 @@ from html import escape
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kaohe.worklogs.models import Timeliness
@@ -25,9 +26,8 @@ _MARK = 987654321
 
 
 @dataclass(frozen=True)
-class _Page:
-    """What every item of one response shares: labels in the request's language, the
-    URLs' shapes, and the forms' hidden fields."""
+class _Labels:
+    """The items' words in one language, escaped."""
 
     timeliness: dict[str, str]
     edited: str
@@ -35,27 +35,66 @@ class _Page:
     mark_read: str
     comment: str
     comment_placeholder: str
-    history_url: str
-    read_url: str
-    comment_url: str
-    hidden: str  # the CSRF token and the path to return to
 
-    @classmethod
-    def of(cls, request: HttpRequest) -> _Page:
-        def url(name: str) -> str:
-            return escape(reverse(name, args=[_MARK]))
 
-        return cls(
+@dataclass(frozen=True)
+class _Urls:
+    """The items' URLs with `_MARK` for the log's id, escaped."""
+
+    history: str
+    read: str
+    comment: str
+
+
+# Built once per process: per language, and per URL prefix (the site's mount point).
+_labels: dict[str, _Labels] = {}
+_urls: dict[str, _Urls] = {}
+
+
+def _labels_now() -> _Labels:
+    language = get_language()
+    labels = _labels.get(language)
+    if labels is None:
+        labels = _labels[language] = _Labels(
             timeliness={value: escape(str(label)) for value, label in Timeliness.choices},
             edited=escape(_("edited")),
             read_by=escape(_("Read by")),
             mark_read=escape(_("Mark read")),
             comment=escape(_("Comment")),
             comment_placeholder=escape(_("Comment…")),
-            history_url=url("worklogs:history"),
-            read_url=url("worklogs:read"),
-            comment_url=url("worklogs:comment"),
-            hidden=(
+        )
+    return labels
+
+
+def _urls_now() -> _Urls:
+    prefix = get_script_prefix()
+    urls = _urls.get(prefix)
+    if urls is None:
+
+        def url(name: str) -> str:
+            return escape(reverse(name, args=[_MARK]))
+
+        urls = _urls[prefix] = _Urls(
+            url("worklogs:history"), url("worklogs:read"), url("worklogs:comment")
+        )
+    return urls
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every item of one response shares: labels in the request's language, the
+    URLs' shapes, and the forms' hidden fields."""
+
+    labels: _Labels
+    urls: _Urls
+    hidden: str  # the CSRF token and the path to return to
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> _Page:
+        return cls(
+            _labels_now(),
+            _urls_now(),
+            (
                 f'<input type="hidden" name="csrfmiddlewaretoken" '
                 f'value="{escape(get_token(request))}">'
                 f'<input type="hidden" name="next" value="{escape(request.get_full_path())}">'
@@ -67,41 +106,41 @@ class _Page:
         pk = str(entry.log_id)
         edited = ""
         if entry.revision_count:
-            history = self.history_url.replace(str(_MARK), pk)
-            edited = f' · <a href="{history}">{self.edited}</a>'
+            history = self.urls.history.replace(str(_MARK), pk)
+            edited = f' · <a href="{history}">{self.labels.edited}</a>'
         parts = [
             f'<article class="log" id="log-{pk}">\n  <header>\n'
             f"    <span><strong>{escape(entry.person_name)}</strong> · "
             f"{escape(entry.unit_name)}</span>\n"
             f"    <span>{entry.day.isoformat()} · "
-            f"{self.timeliness.get(entry.timeliness, '')}{edited}</span>\n  </header>\n"
+            f"{self.labels.timeliness.get(entry.timeliness, '')}{edited}</span>\n  </header>\n"
             f'  <div class="body">{escape(entry.content)}</div>\n'
         ]
         if entry.readers:
             names = "、".join(escape(name) for name in entry.readers)
-            parts.append(f'  <div class="reads">{self.read_by}：{names}</div>\n')
+            parts.append(f'  <div class="reads">{self.labels.read_by}：{names}</div>\n')
         for name, text in entry.comments:
             parts.append(
                 f'  <div class="comment"><strong>{escape(name)}</strong>：{escape(text)}</div>\n'
             )
         if not entry.mine:
             if not entry.read_by_me:
-                parts.append(self._form(self.read_url, pk, self._read_button))
+                parts.append(self._form(self.urls.read, pk, self._read_button))
             if entry.can_comment:
-                parts.append(self._form(self.comment_url, pk, self._comment_fields))
+                parts.append(self._form(self.urls.comment, pk, self._comment_fields))
         parts.append("</article>\n")
         return "".join(parts)
 
     @property
     def _read_button(self) -> str:
-        return f'<button type="submit" class="btn secondary">{self.mark_read}</button>'
+        return f'<button type="submit" class="btn secondary">{self.labels.mark_read}</button>'
 
     @property
     def _comment_fields(self) -> str:
         return (
             '<input type="text" name="content" maxlength="500" required '
-            f'aria-label="{self.comment}" placeholder="{self.comment_placeholder}">'
-            f'<button type="submit">{self.comment}</button>'
+            f'aria-label="{self.labels.comment}" placeholder="{self.labels.comment_placeholder}">'
+            f'<button type="submit">{self.labels.comment}</button>'
         )
 
     def _form(self, url: str, pk: str, fields: str) -> str:

@@ -14,18 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    BooleanField,
     CharField,
     Exists,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from kaohe.accounts.access import region_id_of, scope_of
@@ -47,8 +43,7 @@ from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 from kaohe.worklogs.services import policy_for
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
+    pass
 
 LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
 # Supervisors (督导组) inspect the units their grant covers: they read those units' logs
@@ -180,7 +175,7 @@ class FeedCursor:
         return cls(log.day, log.pk)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a page builds twenty, and frozen fields cost
 class FeedEntry:
     """A log as the feed shows it, read as rows rather than model instances: who
     read it, the comments (name, text), and what the viewer may do with it."""
@@ -280,21 +275,6 @@ def feed_scope(user: User) -> FeedScope:
     return cached
 
 
-class _UnindexedOnSqlite(Func):
-    """A column that SQLite's planner may not take an index for (unary plus): it keeps
-    no statistics here and would walk an index that the column leads and that covers
-    the query, the whole region's, rather than the person's or unit's. PostgreSQL
-    gets the plain column, whose selectivity it knows."""
-
-    template = "%(expressions)s"
-    output_field = BigIntegerField()
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> _AsSqlType:
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
-
-
 def _feed_parts(
     user: User, flt: FeedFilter, cursor: FeedCursor | None, older: bool, size: int
 ) -> list[tuple[str, list[Any]]]:
@@ -303,35 +283,35 @@ def _feed_parts(
     person's logs (person, day), one unit's logs (unit, day, id), or the region's logs
     by date (region, day, id, unit). Together they are exactly `WorkLog.objects.filter(
     readable_logs_filter(user))` narrowed by the filter (a log in two parts is one row
-    of the union). The conditions they share are compiled once; a unit's part adds its
-    unit to them (building a queryset per unit cost more than the SQL)."""
+    of the union). Written as SQL from the model's names: a queryset per part cost
+    more than the part's SQL."""
     region_id = region_id_of(user)
-    region = _UnindexedOnSqlite("region_id")
-    shared = _narrowed(
-        WorkLog.objects.alias(region_key=region).filter(region_key=region_id),
-        flt,
-        cursor,
-        older,
-    )
-    sign = "-" if older else ""
     direction = "DESC" if older else "ASC"
     table = sql.table(WorkLog)
     by_day = f"ORDER BY {table}.{_DAY} {direction}"
-    by_day_id = f"{by_day}, {table}.{_ID} {direction} LIMIT {size}"
+    by_day_id = f"{by_day}, {table}.{_ID} {direction}"
     scope = feed_scope(user)
-    few = scope.complete and len(scope.units) <= FEED_UNIT_PARTS
-    # When the cached units are the top of a larger scope, the rule itself, in SQL.
-    readable: list[int] | QuerySet[Unit, int] = (
-        scope.unit_ids if scope.complete else _readable_units(user).values_list("pk", flat=True)
-    )
+    if scope.complete:
+        readable_sql = ", ".join(["%s"] * len(scope.units))
+        readable_params: list[Any] = scope.unit_ids
+    else:  # the cached units are the top of a larger scope: the rule itself, in SQL
+        readable_query = _readable_units(user).values("pk").query
+        readable_sql, subquery_params = readable_query.sql_with_params()
+        readable_params = list(subquery_params)
+    select = f"SELECT {table}.{_ID}, {table}.{_DAY} FROM {table} WHERE"  # noqa: S608
+    where, params = _feed_conditions(region_id, flt, cursor, older, region_indexed=False)
+    person = f"{table}.{sql.column(WorkLog, 'person_id')}"
+    unit = f"{table}.{sql.column(WorkLog, 'unit_id')}"
     if flt.person_id:
-        person_logs = shared.filter(person_id=flt.person_id)
-        if flt.person_id != user.person_id:
-            if scope.complete and not scope.units:
-                return []  # nobody else's logs are readable
-            person_logs = person_logs.filter(unit_id__in=readable)
-        return [_compiled(person_logs.order_by(f"{sign}day")[:size])]
+        if flt.person_id == user.person_id:
+            part = f"{select} {where} AND {person} = %s {by_day} LIMIT {size}"
+            return [(part, [*params, flt.person_id])]
+        if scope.complete and not scope.units:
+            return []  # nobody else's logs are readable
+        part = f"{select} {where} AND {person} = %s AND {unit} IN ({readable_sql}) {by_day}"
+        return [(f"{part} LIMIT {size}", [*params, flt.person_id, *readable_params])]
     unit_ids = scope.unit_ids
+    few = scope.complete and len(unit_ids) <= FEED_UNIT_PARTS
     if flt.unit_id:
         unit_ids = [flt.unit_id] if flt.unit_id in unit_ids else []
         if not unit_ids and not scope.complete:
@@ -339,58 +319,61 @@ def _feed_parts(
                 _readable_units(user).filter(pk=flt.unit_id).values_list("pk", flat=True)
             )
         few = True
-    base_sql, base_params = _compiled(shared.order_by())
     parts: list[tuple[str, list[Any]]] = []
     if user.person_id:
-        person = f"{table}.{sql.column(WorkLog, 'person_id')}"
-        parts.append(
-            (f"{base_sql} AND {person} = %s {by_day} LIMIT {size}", [*base_params, user.person_id])
-        )
+        part = f"{select} {where} AND {person} = %s {by_day} LIMIT {size}"
+        parts.append((part, [*params, user.person_id]))
     if few:
-        unit = f"{table}.{sql.column(WorkLog, 'unit_id')}"
-        parts += [
-            (f"{base_sql} AND {unit} = %s {by_day_id}", [*base_params, unit_id])
-            for unit_id in unit_ids
-        ]
+        part = f"{select} {where} AND {unit} = %s {by_day_id} LIMIT {size}"
+        parts += [(part, [*params, unit_id]) for unit_id in unit_ids]
     else:
-        dense = WorkLog.objects.filter(region_id=region_id, unit_id__in=readable)
-        order = (f"{sign}day", f"{sign}id")
-        parts.append(_compiled(_narrowed(dense, flt, cursor, older).order_by(*order)[:size]))
+        # The region's index this time (region, day, id, unit): the plain column.
+        where, params = _feed_conditions(region_id, flt, cursor, older, region_indexed=True)
+        part = f"{select} {where} AND {unit} IN ({readable_sql}) {by_day_id} LIMIT {size}"
+        parts.append((part, [*params, *readable_params]))
     return parts
 
 
-def _compiled(qs: QuerySet[WorkLog]) -> tuple[str, list[Any]]:
-    """The SQL of `qs`'s (id, day) rows."""
-    part_sql, part_params = qs.values_list("id", "day").query.sql_with_params()
-    return part_sql, list(part_params)
+def _feed_conditions(
+    region_id: int, flt: FeedFilter, cursor: FeedCursor | None, older: bool, *, region_indexed: bool
+) -> tuple[str, list[Any]]:
+    """The region, the filter, and the place beyond `cursor`, as SQL on the log table.
 
-
-def _narrowed(
-    qs: QuerySet[WorkLog], flt: FeedFilter, cursor: FeedCursor | None, older: bool
-) -> QuerySet[WorkLog]:
-    """`qs` narrowed by the filter, and to the logs beyond `cursor`."""
-    conditions: dict[str, object] = {}
+    Unless `region_indexed`, SQLite gets the region's column as `+region_id`, which its
+    planner may not take an index for: it keeps no statistics here and would walk an
+    index that the column leads and that covers the query, the whole region's, rather
+    than the person's or unit's. PostgreSQL gets the plain column, whose selectivity
+    it knows."""
+    table = sql.table(WorkLog)
+    region = f"{table}.{sql.column(WorkLog, 'region_id')}"
+    if not region_indexed and connection.vendor == "sqlite":
+        region = f"+{region}"
+    day = f"{table}.{_DAY}"
+    where = [f"{region} = %s"]
+    params: list[Any] = [region_id]
     if flt.unit_id:
-        conditions["unit_id"] = flt.unit_id
+        where.append(f"{table}.{sql.column(WorkLog, 'unit_id')} = %s")
+        params.append(flt.unit_id)
     if flt.start:
-        conditions["day__gte"] = flt.start
+        where.append(f"{day} >= %s")
+        params.append(flt.start)
     if flt.end:
-        conditions["day__lte"] = flt.end
+        where.append(f"{day} <= %s")
+        params.append(flt.end)
     if flt.text:
         # Substring match: Chinese has no spaces, so word-based full-text would miss.
-        conditions["content__icontains"] = flt.text
-    if cursor is None:
-        return qs.filter(**conditions)
-    # The plain bound on the day serves indexes on (…, day); the row comparison,
-    # those on (…, day, id), which then start right at the cursor.
-    conditions["day__lte" if older else "day__gte"] = cursor.day
-    table = sql.table(WorkLog)
-    beyond = RawSQL(  # noqa: S611 - names from the model, values as parameters
-        f"({table}.{_DAY}, {table}.{_ID}) {'<' if older else '>'} (%s, %s)",
-        (cursor.day, cursor.log_id),
-        output_field=BooleanField(),
-    )
-    return qs.filter(beyond, **conditions)
+        # The ORM writes it for each database (LIKE with escapes, or UPPER on both).
+        text = WorkLog.objects.filter(content__icontains=flt.text).query
+        text_sql, text_params = text.get_compiler(connection=connection).compile(text.where)
+        where.append(text_sql)
+        params.extend(text_params)
+    if cursor is not None:
+        # The plain bound on the day serves indexes on (…, day); the row comparison,
+        # those on (…, day, id), which then start right at the cursor.
+        where.append(f"{day} {'<=' if older else '>='} %s")
+        where.append(f"({day}, {table}.{_ID}) {'<' if older else '>'} (%s, %s)")
+        params.extend([cursor.day, cursor.day, cursor.log_id])
+    return " AND ".join(where), params
 
 
 def log_feed(
