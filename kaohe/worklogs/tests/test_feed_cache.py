@@ -38,7 +38,7 @@ def write(world: World, key: str, text: str, unit: Unit | None = None) -> WorkLo
     )
 
 
-def feed(client: Client, **params: object) -> str:
+def feed(client: Client, **params: int) -> str:
     response = client.get(reverse("worklogs:feed"), params)
     assert response.status_code == 200
     return response.content.decode()
