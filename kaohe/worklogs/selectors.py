@@ -170,10 +170,6 @@ class FeedCursor:
             return None
         return cls(day, log_id)
 
-    @classmethod
-    def of(cls, log: WorkLog) -> FeedCursor:
-        return cls(log.day, log.pk)
-
 
 @dataclass(slots=True)  # not frozen: a page builds twenty, and frozen fields cost
 class FeedEntry:
