@@ -6,7 +6,7 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -26,7 +26,7 @@ from django.http import Http404
 from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.core import clock
-from kaohe.core.cache import forget, region_cached
+from kaohe.core.cache import forget, region_cached, region_token
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -137,17 +137,20 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
     )
 
 
-# Apps above org register here what they cache from a region's units, memberships or
-# people (kaohe.reviews: the ballot pages), so that every write that calls
-# `unit_counts_forget` drops theirs too without org importing them.
-ROSTER_LISTENERS: list[Callable[[int], None]] = []
-
-
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
-    for listener in ROSTER_LISTENERS:
-        listener(region_id)
+    forget(ORG_VERSION, region_id)
+
+
+ORG_VERSION = "org-version"
+
+
+def org_version(region_id: int) -> str:
+    """A token that changes with every write of the region's units or memberships (it
+    is dropped with the head counts, `unit_counts_forget`): the stamp of values cached
+    per user that derive from them, which no write could find to forget one by one."""
+    return region_token(ORG_VERSION, region_id)
 
 
 @dataclass(frozen=True)

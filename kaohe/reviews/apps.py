@@ -14,12 +14,6 @@ class ReviewsConfig(AppConfig):
 
         if open_round_periods not in FROZEN_PERIODS:
             FROZEN_PERIODS.append(open_round_periods)
-        # A roster write (memberships, people, units) drops the ballot pages' cache.
-        from kaohe.org.selectors import ROSTER_LISTENERS
-        from kaohe.reviews.services import ballots_forget
-
-        if ballots_forget not in ROSTER_LISTENERS:
-            ROSTER_LISTENERS.append(ballots_forget)
         # Registers the round-closing job with kaohe.jobs.
         # Registers the large non-voters export's job.
         from kaohe.reviews import (

@@ -7,7 +7,6 @@ not voted; results are per target, with thin groups suppressed.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,9 +17,10 @@ from django.http import Http404
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
-from kaohe.core.cache import region_cached, user_cached
+from kaohe.core.cache import region_token, user_cached
 from kaohe.org.models import LeadershipRole, Membership, Person, Unit
 from kaohe.org.roster import FrozenPeriod
+from kaohe.org.selectors import org_version
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
@@ -273,7 +273,7 @@ def open_ballots(user: User) -> tuple[OpenBallot, ...]:
     if person_id is None:
         return ()
     region_id = region_id_of(user)
-    region_stamp = region_cached(BALLOTS_STAMP_TOPIC, region_id, lambda: secrets.token_hex(8))
+    region_stamp = (region_token(BALLOTS_STAMP_TOPIC, region_id), org_version(region_id))
     return user_cached(
         MY_BALLOTS_TOPIC,
         user.pk,

@@ -59,7 +59,8 @@ ROLE_GROUP = {
 # names and whether they have submitted or drafted each (never a score), stamped with
 # the region's stamp. Forgetting the stamp (`ballots_forget`) drops every user's value
 # of the region at once: every write to its open rounds, their units and outside
-# raters, and (through org.selectors.ROSTER_LISTENERS) its memberships and people.
+# raters; the stamp also holds org.selectors.org_version, which every roster write
+# (memberships, people, units) replaces.
 # The versions keep a process of an older release from reading a newer shape.
 BALLOTS_STAMP_TOPIC = "reviews-ballots-stamp.v1"
 MY_BALLOTS_TOPIC = "reviews-my-ballots.v1"

@@ -39,7 +39,8 @@ from kaohe.worklogs.compliance import (
     UnitsReport,
     UnitTally,
 )
-from kaohe.worklogs.models import SummaryKind, Timeliness, WorkLog
+from kaohe.worklogs.feed_html import feed_items_html, unit_options_html
+from kaohe.worklogs.models import SummaryKind, Timeliness
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
@@ -278,32 +279,20 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         "worklogs/feed.html",
         {
             "page": page,
+            "items": feed_items_html(request, page.items),
             "filter": flt,
-            "units": selectors.feed_units(req.user).only("name"),
+            "unit_options": unit_options_html(selectors.feed_scope(req.user).units, flt.unit_id),
             "query": query.urlencode(),
             "paged": "before" in request.GET or "after" in request.GET,
-            "leader_unit_ids": _leader_unit_ids(req, [item.log for item in page.items]),
         },
     )
 
 
-def _leader_unit_ids(req: AuthedRequest, logs: Iterable[WorkLog]) -> set[int]:
-    """Units among `logs` whose logs the user may comment on (computed from cached grants)."""
-    return selectors.units_led(req.user, {log.unit for log in logs})
-
-
 def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResponse:
+    """The log's item as the feed shows it, for htmx to swap in; others go back."""
     log = selectors.log_get(req.user, log_id)
     if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "worklogs/_log_item.html",
-            {
-                "log": log,
-                "item": selectors.log_items(req.user, [log])[0],
-                "leader_unit_ids": _leader_unit_ids(req, [log]),
-            },
-        )
+        return HttpResponse(feed_items_html(request, selectors.feed_entries(req.user, [log.pk])))
     return redirect_back(request, reverse("worklogs:feed"))
 
 
