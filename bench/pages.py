@@ -114,6 +114,7 @@ class Page:
 # In the order they run; the minimal view runs again at the end.
 PAGES = (
     Page("ping", "cadre", "ping"),
+    Page("base", "cadre", "daily"),
     Page("home", "cadre", "daily"),
     Page("today", "cadre", "daily"),
     Page("month", "cadre", "daily"),
@@ -652,6 +653,7 @@ def page_paths(region_id: int, client_for: dict[str, Client]) -> dict[str, str]:
     print(f"  deep audit page: {deep} ({passed:,} rows in)", flush=True)
     return {
         "ping": "/bench/ping/",
+        "base": "/bench/base/",
         "home": "/",
         "today": "/logs/today/",
         "month": "/logs/month/",
