@@ -16,10 +16,8 @@ call it (the builder, which reads the domain apps, lives above them in notices.t
 
 from __future__ import annotations
 
-import secrets
-
 from kaohe.accounts.models import User
-from kaohe.core.cache import forget, forget_users, region_cached
+from kaohe.core.cache import forget, forget_users, region_token
 
 # The version changes with the stored value's shape: the file cache outlives a deploy.
 HOME_TOPIC = "home-facts.v1"
@@ -28,7 +26,7 @@ HOME_EPOCH = "home-epoch"
 
 def home_epoch(region_id: int) -> str:
     """The region's current epoch: a new random token whenever it was forgotten."""
-    return region_cached(HOME_EPOCH, region_id, lambda: secrets.token_hex(8))
+    return region_token(HOME_EPOCH, region_id)
 
 
 def home_forget_user(user_id: int) -> None:

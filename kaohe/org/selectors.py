@@ -27,7 +27,7 @@ from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, sco
 from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import User
 from kaohe.core import clock
-from kaohe.core.cache import forget, region_cached
+from kaohe.core.cache import forget, region_cached, region_token
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -144,6 +144,17 @@ def unit_counts_forget(region_id: int) -> None:
     # The home facts hold head counts, and positions, log days and ballots follow from
     # the same memberships and units (notices.todo.home_facts).
     home_forget_region(region_id)
+    forget(ORG_VERSION, region_id)
+
+
+ORG_VERSION = "org-version"
+
+
+def org_version(region_id: int) -> str:
+    """A token that changes with every write of the region's units or memberships (it
+    is dropped with the head counts, `unit_counts_forget`): the stamp of values cached
+    per user that derive from them, which no write could find to forget one by one."""
+    return region_token(ORG_VERSION, region_id)
 
 
 @dataclass(frozen=True)
