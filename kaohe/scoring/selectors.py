@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,10 +29,12 @@ from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
+from kaohe.core.cache import user_cached
 from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
+from kaohe.scoring.caches import MY_RESULTS, published_runs
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.services import PROPOSER_ROLES, allowed_grades, policy_for
@@ -330,3 +333,91 @@ def my_result(user: User, kind: str, result_id: int) -> QuarterResult | AnnualRe
     if result is None or user.person_id is None:
         raise Http404
     return result
+
+
+@dataclass(frozen=True)
+class MyResult:
+    """One of the user's published results as their pages show it (plain values, kept
+    in the user's cache)."""
+
+    kind: str  # "quarter" or "year"
+    pk: int
+    period: str  # the run's name, 2026年第3季度（第1次计算）
+    year: int
+    quarter: int  # 0 for the year
+    unit_id: int
+    score: Decimal  # the quarter's score or the year's composite
+    grade: str
+    rank: int  # in the unit (quarter) or the rank tier (year)
+    rank_total: int
+    receipt_at: dt.datetime | None
+    steps: list[Any]
+    consequences: list[str]
+
+
+def _my_result_rows(user: User) -> list[MyResult]:
+    quarters, years = my_results(user)
+    rows = [
+        MyResult(
+            "year",
+            r.pk,
+            str(r.run),
+            r.run.year,
+            0,
+            r.unit_id,
+            r.composite,
+            r.grade,
+            r.rank_in_tier,
+            r.rank_total,  # type: ignore[attr-defined]  # annotated by my_results
+            r.receipt_at,
+            r.steps,
+            list(r.consequences),
+        )
+        for r in years
+    ]
+    rows += [
+        MyResult(
+            "quarter",
+            r.pk,
+            str(r.run),
+            r.run.year,
+            r.run.quarter,
+            r.unit_id,
+            r.score,
+            r.grade,
+            r.rank_in_unit,
+            r.rank_total,  # type: ignore[attr-defined]  # annotated by my_results
+            r.receipt_at,
+            r.steps,
+            [],
+        )
+        for r in quarters
+    ]
+    return rows
+
+
+def my_result_rows(user: User) -> list[MyResult]:
+    """The user's published results, the years first, then the quarters, newest first:
+    cached for the user, stamped with the region's published runs (`caches.
+    published_runs`), so a run published or superseded is a miss for everyone at once;
+    the receipt forgets the user's own (`caches.my_results_forget`)."""
+    if user.person_id is None or user.region_id is None:
+        return []
+    return user_cached(
+        MY_RESULTS,
+        user.pk,
+        lambda: _my_result_rows(user),
+        stamp=(user.date_joined, user.person_id, published_runs(user.region_id)),
+    )
+
+
+def my_result_row(user: User, kind: str, result_id: int) -> MyResult:
+    """One of `my_result_rows` (the explanation page), or 404."""
+    for row in my_result_rows(user):
+        if row.kind == kind and row.pk == result_id:
+            return row
+    raise Http404
+
+
+def unit_name(unit_id: int) -> str:
+    return Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or "—"

@@ -39,6 +39,7 @@ from kaohe.org.models import (
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import engine, guards
+from kaohe.scoring.caches import my_results_forget, published_forget
 from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
@@ -627,6 +628,7 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
     require_region_admin(actor, run.region_id)
     _require_confirmed(run, confirmation)
     _set_state(actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, "scoring.quarter.publish")
+    published_forget(run.region_id)
     from django.urls import reverse
 
     _notify_published(
@@ -672,6 +674,7 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
         raise ApplicationError(_("Only a confirmed or published period is reopened."))
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
+    published_forget(run.region_id)
     audit_record(actor=actor, action=action, obj=run, region=run.region, details={"reason": reason})
     return reason
 
@@ -686,6 +689,7 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
     if result.receipt_at is None:
         result.receipt_at = timezone.now()
         result.save(update_fields=["receipt_at"])
+        my_results_forget(actor.pk)
         audit_record(actor=actor, action="scoring.receipt", obj=result.run, region=actor.region)
 
 
@@ -866,6 +870,7 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
         {RunState.COMPUTED, RunState.CONFIRMED},
         "scoring.year.publish",
     )
+    published_forget(run.region_id)
     from django.urls import reverse
 
     _notify_published(

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -310,18 +313,46 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class MineRow:
+    title: str
+    score: str
+    grade: str
+    rank: str
+    url: str
+    to_confirm: bool
+
+
 @login_required
 def mine_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
-    quarters, years = selectors.my_results(req.user)
-    return render(
-        request,
-        "scoring/mine.html",
-        {
-            "quarters": [(r, grade_label(r.grade)) for r in quarters],
-            "years": [(r, grade_label(r.grade)) for r in years],
-        },
+    # Texts and links built here once per row: the template's tags per row were most of
+    # the page's own time.
+    url = {kind: url_pattern("scoring:explanation", kind) for kind in ("year", "quarter")}
+    annual, in_level, in_unit = (
+        _(" annual"),
+        _("rank %(n)s of %(m)s in the rank level"),
+        _("rank %(n)s of %(m)s in the unit"),
     )
+    rows = [
+        MineRow(
+            f"{r.year}{annual}" if r.kind == "year" else f"{r.year}年第{r.quarter}季度",
+            str(r.score),
+            grade_label(r.grade),
+            (in_level if r.kind == "year" else in_unit) % {"n": r.rank, "m": r.rank_total},
+            url[r.kind](r.pk),
+            r.receipt_at is None,
+        )
+        for r in selectors.my_result_rows(req.user)
+    ]
+    return render(request, "scoring/mine.html", {"rows": rows})
+
+
+def url_pattern(name: str, kind: str) -> Callable[[int], str]:
+    """A result's URL by its id: the pattern is reversed once, not once per row."""
+    marker = 987654321
+    head, tail = reverse(name, args=[kind, marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 @login_required
@@ -329,19 +360,27 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
     req = AuthedRequest.of(request)
     if kind not in ("quarter", "year"):
         raise Http404
-    result = selectors.my_result(req.user, kind, result_id)
+    result = selectors.my_result_row(req.user, kind, result_id)
     headline, lines = explain(result.steps)
-    consequences = [consequence_label(c) for c in getattr(result, "consequences", [])]
+    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total}
+    if kind == "quarter":
+        # Read now, not kept with the result: a unit renamed since shows its new name.
+        figures["unit"] = selectors.unit_name(result.unit_id)
+        rank = _("Rank %(n)s of %(m)s in %(unit)s") % figures
+    else:
+        rank = _("Rank %(n)s of %(m)s in your rank level across the region") % figures
     return render(
         request,
         "scoring/explanation.html",
         {
             "result": result,
             "kind": kind,
+            "score": str(result.score),
             "grade": grade_label(result.grade),
+            "rank": rank,
             "headline": headline,
             "lines": lines,
-            "consequences": consequences,
+            "consequences": "；".join(consequence_label(c) for c in result.consequences),
         },
     )
 

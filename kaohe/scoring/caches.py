@@ -1,0 +1,41 @@
+"""Topics of scoring's cached reads and the forgets its services call.
+
+A module of its own, below both: selectors read these topics and services (which
+selectors import) forget them.
+"""
+
+from __future__ import annotations
+
+from kaohe.core.cache import forget, forget_user, region_cached
+from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
+
+# Versioned: the file cache outlives a deploy; bump when a cached value changes shape.
+PUBLISHED_RUNS = "scoring-published.v1"
+MY_RESULTS = "my-results.v1"
+
+
+def published_runs(region_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The ids of the region's published quarter runs and annual runs: the stamp of
+    every cached "my results" of the region, so publishing or superseding a run
+    (`published_forget`) makes each user's cached results a miss without a write per
+    user (a run holds up to 300,000 people)."""
+
+    def build() -> tuple[tuple[int, ...], tuple[int, ...]]:
+        quarters = QuarterRun.objects.filter(region_id=region_id, state=RunState.PUBLISHED)
+        years = AnnualRun.objects.filter(region_id=region_id, state=RunState.PUBLISHED)
+        return (
+            tuple(quarters.order_by("pk").values_list("pk", flat=True)),
+            tuple(years.order_by("pk").values_list("pk", flat=True)),
+        )
+
+    return region_cached(PUBLISHED_RUNS, region_id, build)
+
+
+def published_forget(region_id: int) -> None:
+    """Call in every service that publishes or supersedes a run of the region."""
+    forget(PUBLISHED_RUNS, region_id)
+
+
+def my_results_forget(user_id: int) -> None:
+    """Call in every service that changes one user's published results (the receipt)."""
+    forget_user(MY_RESULTS, user_id)
