@@ -27,6 +27,7 @@ from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, sco
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.cache import forget, region_cached
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -140,6 +141,7 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
+    year_facts_forget(region_id)  # the year plan's head counts and unit names
 
 
 @dataclass(frozen=True)

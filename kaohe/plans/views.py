@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from kaohe.core import clock
 from kaohe.core.http import AuthedRequest, parse_id
@@ -25,5 +28,35 @@ def plan_page(request: HttpRequest, year: int | None = None) -> HttpResponse:
     return render(
         request,
         "plans/plan.html",
-        {"plan": plan, "years": [year - 1, year + 1], "quarters": [1, 2, 3, 4]},
+        {
+            "plan": plan,
+            "rows": _unit_rows_html(plan.rows),
+            "years": [year - 1, year + 1],
+            "quarters": [1, 2, 3, 4],
+        },
+    )
+
+
+def _unit_rows_html(rows: list[selectors.UnitRow]) -> SafeString:
+    """The progress table's body, built here: with template tags its 50 rows were most
+    of the page's rendering."""
+    if not rows:
+        return format_html('<tr><td colspan="5" class="muted">{}</td></tr>', _("No units."))
+    proposed, not_yet, received = _("Proposed"), _("Not yet"), _("Received")
+    return format_html_join(
+        "\n",
+        '<tr><td>{}</td><td>{}</td><td><a href="{}" class="entry-{}">{}</a></td>'
+        "<td>{}</td><td>{}</td></tr>",
+        (
+            (
+                r.name,
+                r.ballots,
+                r.entry_url,
+                r.entry,
+                r.entry_label,
+                "—" if r.proposed is None else proposed if r.proposed else not_yet,
+                received if r.annual else not_yet,
+            )
+            for r in rows
+        ),
     )

@@ -7,11 +7,13 @@ selectors import) forget them.
 from __future__ import annotations
 
 from kaohe.core.cache import forget, forget_user, region_cached
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
 
 # Versioned: the file cache outlives a deploy; bump when a cached value changes shape.
 PUBLISHED_RUNS = "scoring-published.v1"
 MY_RESULTS = "my-results.v1"
+RECENT_RUNS = "scoring-recent-runs.v1"
 
 
 def published_runs(region_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -31,9 +33,27 @@ def published_runs(region_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return region_cached(PUBLISHED_RUNS, region_id, build)
 
 
-def published_forget(region_id: int) -> None:
-    """Call in every service that publishes or supersedes a run of the region."""
+def recent_runs(region_id: int) -> tuple[list[QuarterRun], list[AnnualRun]]:
+    """The region's latest twelve quarter runs (none superseded) and six annual runs
+    (the scoring overview's lists)."""
+
+    def build() -> tuple[list[QuarterRun], list[AnnualRun]]:
+        quarters = QuarterRun.objects.filter(region_id=region_id)
+        return (
+            list(quarters.exclude(state=RunState.SUPERSEDED)[:12]),
+            list(AnnualRun.objects.filter(region_id=region_id)[:6]),
+        )
+
+    return region_cached(RECENT_RUNS, region_id, build)
+
+
+def runs_forget(region_id: int) -> None:
+    """Call in every service that writes a run of the region or its results: the
+    published runs (the stamp of everyone's results: a value rebuilt the same keeps
+    them), the recent runs and the year's facts (runs, proposals, ties)."""
     forget(PUBLISHED_RUNS, region_id)
+    forget(RECENT_RUNS, region_id)
+    year_facts_forget(region_id)
 
 
 def my_results_forget(user_id: int) -> None:

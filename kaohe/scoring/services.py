@@ -39,7 +39,7 @@ from kaohe.org.models import (
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import engine, guards
-from kaohe.scoring.caches import my_results_forget, published_forget
+from kaohe.scoring.caches import my_results_forget, runs_forget
 from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
@@ -424,6 +424,7 @@ def quarter_compute(
         region=region,
         details={"people": len(scores)},
     )
+    runs_forget(region.pk)
     return run
 
 
@@ -570,6 +571,7 @@ def quarter_propose(
         region=run.region,
         details={"changes": {str(r.person_id): r.grade for r in changed}},
     )
+    runs_forget(run.region_id)
     return len(changed)
 
 
@@ -581,6 +583,7 @@ def _set_state(
         raise ApplicationError(_("This period is %(state)s.") % {"state": run.get_state_display()})
     run.state = to
     run.save(update_fields=["state"])
+    runs_forget(run.region_id)
     audit_record(actor=actor, action=action, obj=run, region=run.region)
 
 
@@ -628,7 +631,6 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
     require_region_admin(actor, run.region_id)
     _require_confirmed(run, confirmation)
     _set_state(actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, "scoring.quarter.publish")
-    published_forget(run.region_id)
     from django.urls import reverse
 
     _notify_published(
@@ -674,7 +676,7 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
         raise ApplicationError(_("Only a confirmed or published period is reopened."))
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
-    published_forget(run.region_id)
+    runs_forget(run.region_id)
     audit_record(actor=actor, action=action, obj=run, region=run.region, details={"reason": reason})
     return reason
 
@@ -855,6 +857,7 @@ def annual_compute(
         region=region,
         details={"people": len(results)},
     )
+    runs_forget(region.pk)
     return run
 
 
@@ -870,7 +873,6 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
         {RunState.COMPUTED, RunState.CONFIRMED},
         "scoring.year.publish",
     )
-    published_forget(run.region_id)
     from django.urls import reverse
 
     _notify_published(

@@ -21,6 +21,7 @@ from kaohe.jobs.selectors import active_job, active_jobs
 from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
 from kaohe.scoring import guards, jobs, selectors, services
+from kaohe.scoring.caches import recent_runs
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
@@ -83,16 +84,15 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             queue_problems(request, exc)
     today = clock.today()
+    quarter_runs, annual_runs = recent_runs(region_id_of(req.user))
     return render(
         request,
         "scoring/overview.html",
         {
             "office": office,
             "plan": _compute_plan(region_id_of(req.user), today.year) if office else None,
-            "quarter_runs": selectors.quarter_runs(req.user).exclude(state=RunState.SUPERSEDED)[
-                :12
-            ],
-            "annual_runs": selectors.annual_runs(req.user)[:6],
+            "quarter_runs": quarter_runs,
+            "annual_runs": annual_runs,
             "units": units.order_by("path")[:100],
             "today": today,
             "default_quarter": (today.month - 1) // 3 + 1,
@@ -110,8 +110,8 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
     computing it (the guards' reasons), so the page offers only what will work."""
     if region_id is None:
         return {}
-    # The four quarters' and the year's guards read the year's facts once.
-    facts = guards.YearFacts(region_id, year)
+    # The four quarters' and the year's guards read the year's facts once, cached.
+    facts = guards.year_facts(region_id, year)
     runs = facts.runs
     quarters = []
     today = clock.today()

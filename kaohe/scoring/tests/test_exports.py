@@ -15,7 +15,7 @@ from django.urls import reverse
 from kaohe.core import workbooks
 from kaohe.core.tests.downloads import read_download
 from kaohe.org.models import Person, RankTier, Unit
-from kaohe.scoring.caches import published_forget
+from kaohe.scoring.caches import runs_forget
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.testing import World
 
@@ -227,7 +227,7 @@ def test_my_results_and_the_explanation_say_rank_n_of_m(
     assert "排第 3 名 / 共 3 人" in explanation.content.decode()
     for quarter in (2, 3, 4):
         quarter_run(world, state=RunState.PUBLISHED, quarter=quarter)
-    published_forget(world.region.pk)  # published here without the service
+    runs_forget(world.region.pk)  # published here without the service
     # More published quarters cost no more queries: M is counted inside the list's query.
     many, body = _queries(client, reverse("scoring:mine"))
     assert many == few and body.decode().count("共 3 人") == 4
