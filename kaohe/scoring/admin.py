@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.core.year_facts import year_facts_forget
+from kaohe.scoring.caches import policy_forget
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 
 
@@ -29,6 +30,20 @@ class ScoringPolicyAdmin(RegionScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # created with the defaults on first use
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        policy_forget(obj.region_id)  # the pages' copy (caches.scoring_policy)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        policy_forget(obj.region_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        regions = set(queryset.values_list("region_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for region_id in regions:
+            policy_forget(region_id)
 
 
 @admin.register(UnitAnnualScore)

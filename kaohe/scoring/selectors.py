@@ -34,9 +34,16 @@ from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
-from kaohe.scoring.caches import MY_RESULTS, published_runs
+from kaohe.scoring.caches import MY_RESULTS, published_runs, scoring_policy
 from kaohe.scoring.explain import grade_label
-from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
+from kaohe.scoring.models import (
+    AnnualResult,
+    AnnualRun,
+    QuarterResult,
+    QuarterRun,
+    RunState,
+    ScoringPolicy,
+)
 from kaohe.scoring.services import PROPOSER_ROLES, allowed_grades, policy_for
 
 
@@ -93,7 +100,7 @@ def pool_key(pool_id: int, unit_id: int) -> int:
 
 
 def pool_counters(
-    run: QuarterRun, pool_keys: Iterable[int] | None = None
+    run: QuarterRun, pool_keys: Iterable[int] | None = None, policy: ScoringPolicy | None = None
 ) -> dict[int, PoolCounter]:
     """Pool key (`pool_key`) → its counter, in key order, from one GROUP BY (and the
     policy's read), however many pools. Without `pool_keys`, every pool with a graded
@@ -102,7 +109,7 @@ def pool_counters(
     wanted = None if pool_keys is None else sorted(set(pool_keys))
     if wanted == []:
         return {}
-    policy = policy_for(run.region_id)
+    policy = policy or policy_for(run.region_id)
     rows = QuarterResult.objects.filter(run=run).exclude(computed_grade="")
     if wanted is not None:
         rows = rows.filter(
@@ -137,7 +144,8 @@ def unit_proposal(
         .select_related("person")
         .order_by("rank_in_unit", "person__staff_no")
     )
-    counters = pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in results})
+    keys = {pool_key(r.pool_id, r.unit_id) for r in results}
+    counters = pool_counters(run, keys, scoring_policy(run.region_id))
     return run, unit, results, counters
 
 

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -253,17 +255,71 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
         else:
             messages.success(request, _("Proposal saved: %(n)s grades changed.") % {"n": count})
             return redirect("scoring:proposal", run_id=run.pk, unit_id=unit.pk)
+    editable = run.state == RunState.COMPUTED
     return render(
         request,
         "scoring/proposal.html",
         {
             "run": run,
             "unit": unit,
-            "rows": selectors.proposal_rows(results, counters),
+            "rows": _proposal_rows_html(selectors.proposal_rows(results, counters), editable),
             "counters": list(counters.values()),
-            "editable": run.state == RunState.COMPUTED,
+            "editable": editable,
         },
     )
+
+
+def _proposal_rows_html(rows: list[selectors.ProposalRow], editable: bool) -> SafeString:
+    """The proposal table's body, built here: with template tags (a select of options
+    per row) it was most of the page's rendering."""
+    tie, no_grade, reason_label = _("tie"), _("No grade"), _("Reason for a change")
+    disabled = "" if editable else " disabled"
+    of = _("rank %(n)s of %(m)s")
+    out = []
+    for row in rows:
+        r = row.result
+        name = r.person.name
+        if r.computed_grade:
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((g, " selected" if r.grade == g else "", label) for g, label in row.options),
+            )
+            grade = format_html(
+                '<select name="grade_{}" aria-label="{}"{}>{}</select>'
+                '<input type="hidden" name="shown_grade_{}" value="{}">'
+                '<input type="hidden" name="shown_reason_{}" value="{}">',
+                r.pk,
+                name,
+                disabled,
+                options,
+                r.pk,
+                r.grade,
+                r.pk,
+                r.change_reason,
+            )
+        else:
+            grade = format_html("{}", no_grade)
+        out.append(
+            format_html(
+                '<tr{}><td>{} <span class="muted">{}</span>{}</td><td>{}</td><td>{}</td>'
+                "<td>{}</td>"
+                '<td><input type="text" name="reason_{}" value="{}" maxlength="300" '
+                'aria-label="{}"{}></td></tr>',
+                ' class="changed"' if r.tie else "",
+                name,
+                of % {"n": r.rank_in_unit, "m": len(rows)},
+                format_html(' <span class="badge lead">{}</span>', tie) if r.tie else "",
+                str(r.score),
+                row.ceiling,
+                grade,
+                r.pk,
+                r.change_reason,
+                reason_label,
+                disabled,
+            )
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  # each part escaped by format_html
 
 
 @login_required

@@ -275,3 +275,26 @@ def test_the_plan_and_the_overview_read_few_queries_once_cached(
         sql = " ".join(q["sql"] for q in warm.captured_queries)
         for table in ("reviews_", "schemes_", "scoring_", "org_membership"):
             assert table not in sql, (url, table)
+
+
+def test_a_policy_edited_in_the_admin_is_seen_by_the_proposal_page(
+    big: World, graded: QuarterRun, settled: None
+) -> None:
+    from kaohe.scoring import selectors
+    from kaohe.scoring.models import ScoringPolicy
+
+    head = big.users["unit_head"]
+
+    def places() -> int:
+        _run, _unit, _results, counters = selectors.unit_proposal(head, graded.pk, big.bureau.pk)
+        return sum(c.limit for c in counters.values())
+
+    before = places()
+    policy = ScoringPolicy.objects.get(region=big.region)
+    policy.good_share = Decimal("0.10")
+    request = RequestFactory().post("/")
+    request.user = big.users["region_admin"]
+    site._registry[ScoringPolicy].save_model(
+        request, policy, SimpleNamespace(changed_data=["good_share"]), True
+    )
+    assert places() < before
