@@ -11,10 +11,8 @@ from typing import Any
 
 from django.core.paginator import Page
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    F,
     IntegerField,
     Max,
     Min,
@@ -22,8 +20,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.http import Http404
 
@@ -34,7 +30,7 @@ from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
-from kaohe.scoring.caches import MY_RESULTS, published_runs, scoring_policy
+from kaohe.scoring.caches import MY_RESULTS, published_runs, recent_runs, scoring_policy
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import (
     AnnualResult,
@@ -116,18 +112,39 @@ def pool_counters(
             Q(pool_id__in=[k for k in wanted if k > 0])
             | Q(pool_id=0, unit_id__in=[-k for k in wanted if k < 0])
         )
-    own_unit = Case(When(pool_id=0, then=F("unit_id")), default=Value(0))
-    stats = {
-        pool_key(pool_id, unit_id): (n, good)
-        for pool_id, unit_id, n, good in rows.values("pool_id", own=own_unit)
+    # Grouped by pool and unit, folded here: a pool's units are few.
+    stats: dict[int, tuple[int, int]] = {}
+    for pool_id, unit_id, n, good in (
+        rows.values("pool_id", "unit_id")
         .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
-        .values_list("pool_id", "own", "n", "good")
-    }
+        .values_list("pool_id", "unit_id", "n", "good")
+    ):
+        key = pool_key(pool_id, unit_id)
+        was_n, was_good = stats.get(key, (0, 0))
+        stats[key] = (was_n + n, was_good + good)
     out = {}
     for key in sorted(stats) if wanted is None else wanted:
         n, good = stats.get(key, (0, 0))
         out[key] = PoolCounter(key, n, engine.quota(n, policy.good_share, policy.rounding), good)
     return out
+
+
+# What the proposal page, its export and allowed_grades read of a result.
+PROPOSAL_FIELDS = (
+    "run_id",
+    "unit_id",
+    "pool_id",
+    "score",
+    "band",
+    "computed_grade",
+    "grade",
+    "tie",
+    "change_reason",
+    "steps",
+    "rank_in_unit",
+    "person__name",
+    "person__staff_no",
+)
 
 
 def unit_proposal(
@@ -136,12 +153,17 @@ def unit_proposal(
     """A unit's results in a run, with its pools' 好 places by pool key (the unit
     head's page)."""
     unit = proposer_units(user).filter(pk=unit_id).first()
-    run = quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
+    # The recent runs are cached for the region (caches.recent_runs); an older one is read.
+    recent, _years = recent_runs(region_id_of(user))
+    run = next((r for r in recent if r.pk == run_id), None) or (
+        quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
+    )
     if unit is None or run is None:
         raise Http404
     results = list(
         QuarterResult.objects.filter(run=run, unit=unit)
         .select_related("person")
+        .only(*PROPOSAL_FIELDS)
         .order_by("rank_in_unit", "person__staff_no")
     )
     keys = {pool_key(r.pool_id, r.unit_id) for r in results}
