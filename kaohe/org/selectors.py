@@ -28,6 +28,7 @@ from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.cache import forget, region_cached, region_token
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -145,6 +146,7 @@ def unit_counts_forget(region_id: int) -> None:
     # the same memberships and units (notices.todo.home_facts).
     home_forget_region(region_id)
     forget(ORG_VERSION, region_id)
+    year_facts_forget(region_id)  # the year plan's head counts and unit names
 
 
 ORG_VERSION = "org-version"

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,12 +21,12 @@ from django.utils.translation import gettext_lazy
 from kaohe.accounts.access import ADMIN_ROLES, Scope, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock
-from kaohe.org.models import Membership, Unit
+from kaohe.org.models import Unit
 from kaohe.reviews.models import ReviewRound, RoundState
 from kaohe.reviews.selectors import Turnout
 from kaohe.schemes.selectors import EntryState, entry_state
 from kaohe.scoring import guards
-from kaohe.scoring.models import QuarterResult, RunState
+from kaohe.scoring.models import RunState
 from kaohe.worklogs.rules import Period
 
 PLAN_ROLES = ADMIN_ROLES | {Role.UNIT_HEAD}
@@ -75,14 +74,10 @@ class PeriodPlan:
 
 @dataclass
 class UnitRow:
-    unit: Unit
+    name: str
     ballots: str  # "11 / 12" or "—"
     entry: str  # EntryState
-
-    @property
-    def entry_label(self) -> str:
-        return str(ENTRY_LABELS[self.entry])
-
+    entry_label: str
     entry_url: str
     proposed: bool | None  # None: no run yet
     annual: bool
@@ -94,7 +89,7 @@ class YearPlan:
     office: bool
     periods: list[PeriodPlan]
     quarter: int  # the quarter the unit table shows
-    units: Page[Unit]
+    units: Page[int]  # unit ids
     rows: list[UnitRow]
 
 
@@ -145,35 +140,35 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
     office = is_region_admin(user)
     admins = not scope_of(user, ADMIN_ROLES).is_empty  # the rounds' pages are theirs
     today = clock.today()
-    # Every period's facts read once for the whole year (the guards' too).
-    facts = guards.YearFacts(region_id, year)
+    # Every period's facts read once for the whole year (the guards' too), cached for
+    # the region until one of them is written.
+    facts = guards.year_facts(region_id, year)
     rounds = sorted(facts.rounds, key=lambda r: r.number)
     counts = facts.turnouts
     runs = facts.runs
     annual = facts.annual_run
-    # The units this user follows, with someone assessed at the year's end or in a round.
-    visible = Unit.objects.filter(scope.unit_filter(), region_id=region_id)
-    visible_ids = set(visible.values_list("pk", flat=True))
-    # Proposals and ties of every run of the year: one GROUP BY each.
-    proposed: dict[int, set[int]] = {}
-    units_in_run: dict[int, set[int]] = {}
-    for run_id, unit_id, n in (
-        QuarterResult.objects.filter(run__in=list(runs.values()))
-        .values("run_id", "unit_id")
-        .annotate(n=Count("id", filter=Q(proposed_at__isnull=False)))
-        .values_list("run_id", "unit_id", "n")
-    ):
-        units_in_run.setdefault(run_id, set()).add(unit_id)
-        if n:
-            proposed.setdefault(run_id, set()).add(unit_id)
-    ties = dict(
-        QuarterResult.objects.filter(
-            run__in=list(runs.values()), tie=True, change_reason="", unit_id__in=visible_ids
+    # The units this user follows (all of the region's for a region-wide grant).
+    visible_ids: set[int] | None = (
+        None
+        if scope.region_wide
+        else set(
+            Unit.objects.filter(scope.unit_filter(), region_id=region_id).values_list(
+                "pk", flat=True
+            )
         )
-        .values("run_id")
-        .annotate(n=Count("id"))
-        .values_list("run_id", "n")
     )
+
+    def seen(unit_ids: set[int]) -> set[int]:
+        return unit_ids if visible_ids is None else unit_ids & visible_ids
+
+    # Proposals and ties of every run of the year.
+    run_units = facts.run_units
+    proposed = {run_id: units.proposed for run_id, units in run_units.items()}
+    units_in_run = {run_id: units.units for run_id, units in run_units.items()}
+    ties = {
+        run_id: sum(n for unit_id, n in units.ties.items() if seen({unit_id}))
+        for run_id, units in run_units.items()
+    }
 
     periods = []
     entries: dict[int, tuple[set[int], set[int]]] = {}
@@ -186,7 +181,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
             if (r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == q)
             or (r.cadence == ReviewRound.Cadence.MONTHLY and r.number in months)
         ]
-        assessed = facts.assessed(period) & visible_ids
+        assessed = seen(facts.assessed(period))
         entries[q] = facts.entries[q]
         entered, declared = entries[q]
         n_entered = len(assessed & entered)
@@ -231,8 +226,8 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                     reverse("scoring:quarter", args=[run.pk]) if office else "",
                 )
             )
-        in_run = units_in_run.get(run.pk, set()) & visible_ids if run else set()
-        done_units = proposed.get(run.pk, set()) & visible_ids if run else set()
+        in_run = seen(units_in_run.get(run.pk, set())) if run else set()
+        done_units = seen(proposed.get(run.pk, set())) if run else set()
         confirmed = run is not None and run.state in (RunState.CONFIRMED, RunState.PUBLISHED)
         steps.append(
             Step(
@@ -294,7 +289,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
 
     # The year: the democratic evaluation, unit results, the quarters, compute, publish.
     democratic = [r for r in rounds if r.cadence == ReviewRound.Cadence.ANNUAL]
-    year_units = facts.assessed(Period(year, 0)) & visible_ids
+    year_units = seen(facts.assessed(Period(year, 0)))
     scored = facts.scored & year_units
     published_quarters = sum(1 for r in runs.values() if r.state == RunState.PUBLISHED)
     year_steps = [
@@ -360,26 +355,30 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
         (r for r in rounds if r.cadence == ReviewRound.Cadence.QUARTERLY and r.number == shown),
         None,
     )
-    # The units with someone assessed at the quarter's end, a page at a time.
-    assessed_there = Membership.objects.filter(unit=OuterRef("pk")).on(period.end).in_scope()
+    # The units with someone assessed at the quarter's end, a page at a time, in the
+    # tree's order; only the page's names are read.
+    assessed_there = seen(facts.assessed(period))
     unit_page = Paginator(
-        visible.filter(Exists(assessed_there)).order_by("path").only("pk", "name", "path"),
-        UNITS_PER_PAGE,
+        [pk for pk in facts.unit_order if pk in assessed_there], UNITS_PER_PAGE
     ).get_page(page)
+    names = dict(Unit.objects.filter(pk__in=list(unit_page.object_list)).values_list("pk", "name"))
     entered, declared = entries[shown]
     run = runs.get(shown)
     entry_url = _unit_url("schemes:entry", year, shown)
     rows = []
-    for unit in unit_page.object_list:
-        by_unit = counts[the_round.pk].by_unit.get(unit.pk) if the_round else None
+    by_unit = counts[the_round.pk].by_unit if the_round else {}
+    labels = {state: str(label) for state, label in ENTRY_LABELS.items()}  # once a page
+    for unit_id in unit_page.object_list:
+        ballots = by_unit.get(unit_id)
         rows.append(
             UnitRow(
-                unit=unit,
-                ballots=f"{by_unit[0]} / {by_unit[1]}" if by_unit else "—",
-                entry=entry_state(unit.pk, entered, declared),
-                entry_url=entry_url(unit.pk),
-                proposed=(unit.pk in proposed.get(run.pk, set())) if run else None,
-                annual=unit.pk in scored,
+                name=names.get(unit_id, "—"),
+                ballots=f"{ballots[0]} / {ballots[1]}" if ballots else "—",
+                entry=(entry := entry_state(unit_id, entered, declared)),
+                entry_label=labels[entry],
+                entry_url=entry_url(unit_id),
+                proposed=(unit_id in proposed.get(run.pk, set())) if run else None,
+                annual=unit_id in scored,
             )
         )
     return YearPlan(year, office, periods, shown, unit_page, rows)

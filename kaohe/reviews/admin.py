@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kaohe.core.admin_base import RegionScopedAdmin
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.reviews.models import RaterPlan, ReviewRound, RoundState
 
 
@@ -37,6 +38,10 @@ class ReviewRoundAdmin(RegionScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        year_facts_forget(obj.region_id)  # the dates the year plan shows
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -31,6 +31,7 @@ from django.db import connection, models, transaction
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
 from kaohe.reviews.boxes import CastBallot, ballots_fold
@@ -202,6 +203,7 @@ def generate_demo_rounds(*, region_id: int, year: int, today: dt.date) -> DemoRo
         seconds=0.0,
     )
     audit_record(actor=admin, action="reviews.demo.load", region=region, details=result.summary())
+    year_facts_forget(region_id)  # rounds, raters and ballots written in bulk
     return replace(result, seconds=time.perf_counter() - started)
 
 

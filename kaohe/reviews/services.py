@@ -27,6 +27,7 @@ from kaohe.core.cache import forget, forget_user
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.jobs.progress import ProgressFn, no_progress
 from kaohe.notices.services import notify
 from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
@@ -94,6 +95,7 @@ def _scope_members(round_: ReviewRound, unit_ids: list[int]) -> list[Membership]
 
 def _event(round_: ReviewRound, actor: User | None, state: str, reason: str = "") -> None:
     RoundEvent.objects.create(round=round_, actor=actor, state=state, reason=reason)
+    year_facts_forget(round_.region_id)  # created, moved to a state, extended
 
 
 @transaction.atomic
@@ -216,6 +218,7 @@ def extra_raters_propose(
     round_unit.save(update_fields=["proposal", "proposal_note", "decision_note"])
     home_forget_region(unit.region_id)  # the unit's ballots wait for the decision
     ballots_forget(unit.region_id)
+    year_facts_forget(unit.region_id)  # the round's expected ballots
     audit_record(
         actor=actor,
         action="reviews.raters.propose",
@@ -246,6 +249,7 @@ def extra_raters_decide(
     round_unit.save(update_fields=["proposal", "decision_note"])
     home_forget_region(unit.region_id)  # approved raters get a ballot
     ballots_forget(unit.region_id)
+    year_facts_forget(unit.region_id)  # the round's expected ballots
     audit_record(
         actor=actor,
         action="reviews.raters.approve" if approve else "reviews.raters.reject",
@@ -708,6 +712,7 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
         submitted_on=today(),
     )
     home_forget_user(actor.pk)  # the ballot leaves the rater's tasks
+    year_facts_forget(sheet.round.region_id)  # the round's turnout
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT
 from kaohe.org.models import Dimension, Membership, PersonnelCategory, Region, Unit
 from kaohe.schemes import services
@@ -930,6 +931,7 @@ def declare_demo_entries(*, region_id: int, year: int, quarters: list[int]) -> i
             ignore_conflicts=True,
         )
         written += len(created)
+    year_facts_forget(region_id)
     audit_record(
         actor=None,
         action="schemes.demo.declare",

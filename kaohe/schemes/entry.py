@@ -37,6 +37,7 @@ from kaohe.core.workbooks import (
     identifier_text,
     open_upload,
 )
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Membership, Person, Unit
 from kaohe.schemes.models import (
     AutoSource,
@@ -442,6 +443,7 @@ def results_save(
         )
     _upsert(grid, upserts)
     _delete(to_delete)
+    year_facts_forget(grid.unit.region_id)  # which units entered results
     audit_record(
         actor=actor,
         action="schemes.results.save",

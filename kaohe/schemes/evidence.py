@@ -20,6 +20,7 @@ from django.http import Http404
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Membership, Person, Unit
 from kaohe.schemes.entry import (
     EvidenceLink,
@@ -157,6 +158,7 @@ def evidence_set(
     else:
         cell.result = result
     cell.linked_ids = remaining
+    year_facts_forget(cell.unit.region_id)  # a result row created or deleted: entered or not
     if add or remove:
         audit_record(
             actor=actor,

@@ -19,6 +19,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.numbers import number_check
 from kaohe.core.text import clean_text, visible_length
+from kaohe.core.year_facts import year_facts_forget
 from kaohe.notices.services import notify, region_admins, signature, unit_admins
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import ASSESSOR_ROLES, lock_unit
@@ -797,6 +798,7 @@ def entry_declare_empty(
         quarter=quarter,
         defaults={"reason": reason.strip()[:300], "actor": actor},
     )
+    year_facts_forget(unit.region_id)  # which units declared none
     audit_record(
         actor=actor,
         action="schemes.entry.declare_empty",

@@ -19,13 +19,21 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kaohe.core.cache import region_cached
 from kaohe.core.errors import ApplicationError
+from kaohe.core.year_facts import year_facts_topic, year_kept
 from kaohe.org.models import QuotaPool, Unit
 from kaohe.reviews.models import ReviewRound, RoundState
 from kaohe.reviews.selectors import Turnout, head_counts, turnouts
 from kaohe.schemes.selectors import entry_states_of
 from kaohe.scoring import engine
-from kaohe.scoring.models import AnnualRun, QuarterRun, RunState, UnitAnnualScore
+from kaohe.scoring.models import (
+    AnnualRun,
+    QuarterResult,
+    QuarterRun,
+    RunState,
+    UnitAnnualScore,
+)
 from kaohe.worklogs.rules import Period
 
 NAMES_SHOWN = 5  # units named in a message; the rest are counted
@@ -147,6 +155,102 @@ class YearFacts:
             ).values_list("unit_id", flat=True)
         )
 
+    @cached_property
+    def run_units(self) -> dict[int, RunUnits]:
+        """Per current quarter run: its units, those with a proposal, and each unit's
+        ties awaiting a decision (the year plan's progress), one GROUP BY."""
+        out: dict[int, RunUnits] = {
+            run.pk: RunUnits(set(), set(), {}) for run in self.runs.values()
+        }
+        for run_id, unit_id, proposed, ties in (
+            QuarterResult.objects.filter(run_id__in=list(out))
+            .values("run_id", "unit_id")
+            .annotate(
+                proposed=Count("id", filter=Q(proposed_at__isnull=False)),
+                ties=Count("id", filter=Q(tie=True, change_reason="")),
+            )
+            .values_list("run_id", "unit_id", "proposed", "ties")
+        ):
+            units = out[run_id]
+            units.units.add(unit_id)
+            if proposed:
+                units.proposed.add(unit_id)
+            if ties:
+                units.ties[unit_id] = ties
+        return out
+
+    @cached_property
+    def unit_order(self) -> list[int]:
+        """The units assessed at any quarter's end, in their order in the tree."""
+        self._read_tree([])
+        return self.unit_order
+
+    def _read_tree(self, named: list[set[int]]) -> None:
+        """`unit_order`, and the first names of each of `named` (`names`), from one
+        read of the region's units in tree order."""
+        ids = set().union(*(self.assessed(Period(self.year, q)) for q in range(1, 5)))
+        order: list[int] = []
+        first: dict[frozenset[int], list[str]] = {frozenset(u): [] for u in named}
+        units = Unit.objects.filter(region_id=self.region_id).order_by("path")
+        for pk, name in units.values_list("pk", "name"):
+            if pk in ids:
+                order.append(pk)
+            for key, names in first.items():
+                if pk in key and len(names) < NAMES_SHOWN:
+                    names.append(name)
+        self.__dict__["unit_order"] = order
+        self._named.update((key, (names, len(key))) for key, names in first.items())
+
+    @cached_property
+    def _named(self) -> dict[frozenset[int], tuple[list[str], int]]:
+        return {}
+
+    def names(self, unit_ids: set[int]) -> tuple[list[str], int]:
+        """The first few of the units by their place in the tree, and how many there are."""
+        key = frozenset(unit_ids)
+        if key not in self._named:
+            self._named[key] = (
+                list(
+                    Unit.objects.filter(pk__in=sorted(unit_ids))
+                    .order_by("path")
+                    .values_list("name", flat=True)[:NAMES_SHOWN]
+                ),
+                len(unit_ids),
+            )
+        return self._named[key]
+
+    def loaded(self) -> YearFacts:
+        """Every fact read, and the units that the guards' messages may name: what a
+        cached copy holds so that the pages read nothing more from it, in a fixed
+        number of queries."""
+        _read = (self.turnouts, self.entries, self.annual_run, self.run_units)
+        named = []
+        for q in range(1, 5):
+            entered, declared = self.entries[q]
+            named.append(self.assessed(Period(self.year, q)) - entered - declared)
+        named.append(self.assessed(Period(self.year, 0)) - self.scored)
+        self._read_tree([u for u in named if u])
+        return self
+
+
+@dataclass(frozen=True)
+class RunUnits:
+    units: set[int]  # units with results in the run
+    proposed: set[int]  # units whose head changed a grade
+    ties: dict[int, int]  # unit → ties at the 好 boundary not yet decided
+
+
+def year_facts(region_id: int, year: int) -> YearFacts:
+    """The region's year for the pages that show it whole (the year plan, the scoring
+    overview): cached for the years around today, forgotten by every service that
+    changes one of its facts (`core.year_facts.year_facts_forget`). The services' own
+    guards never read it: a refusal rests on the transaction's own reads."""
+    if not year_kept(year):
+        return YearFacts(region_id, year)
+    return region_cached(
+        year_facts_topic(year), region_id, lambda: YearFacts(region_id, year).loaded()
+    )
+
 
 def period_rounds(region_id: int, year: int, quarter: int) -> list[ReviewRound]:
     """The region's rating rounds of a quarter (`YearFacts.period_rounds`)."""
@@ -203,23 +307,20 @@ def assessed_units(region_id: int, period: Period) -> set[int]:
     return set(head_counts(region_id, [period.end])[period.end])
 
 
-def _names(unit_ids: set[int]) -> str:
+def _names(unit_ids: set[int], facts: YearFacts) -> str:
     """The first few units by their place in the tree, then "等 N 个单位"."""
-    names = list(
-        Unit.objects.filter(pk__in=sorted(unit_ids))
-        .order_by("path")
-        .values_list("name", flat=True)[:NAMES_SHOWN]
-    )
+    names, total = facts.names(unit_ids)
     text = "、".join(names)
-    if len(unit_ids) > len(names):
-        text += _(" and %(n)s more") % {"n": len(unit_ids) - len(names)}
+    if total > len(names):
+        text += _(" and %(n)s more") % {"n": total - len(names)}
     return text
 
 
 def entry_blocker(
     region_id: int, period: Period, units: set[int], facts: YearFacts | None = None
 ) -> Blocker | None:
-    entered, declared = (facts or YearFacts(region_id, period.year)).entries[period.quarter]
+    facts = facts or YearFacts(region_id, period.year)
+    entered, declared = facts.entries[period.quarter]
     missing = units - entered - declared
     if not missing:
         return None
@@ -229,7 +330,7 @@ def entry_blocker(
             "they have none: %(names)s. Each enters its results, or declares on its entry "
             "page that it has none."
         )
-        % {"n": len(missing), "period": period.label(), "names": _names(missing)},
+        % {"n": len(missing), "period": period.label(), "names": _names(missing, facts)},
         reverse("schemes:entry_index"),
     )
 
@@ -288,7 +389,7 @@ def annual_blockers(region_id: int, year: int, facts: YearFacts | None = None) -
         out.append(
             Blocker(
                 _("%(n)s units have no annual unit result for %(year)s yet: %(names)s.")
-                % {"n": len(missing), "year": year, "names": _names(missing)},
+                % {"n": len(missing), "year": year, "names": _names(missing, facts)},
                 reverse("admin:scoring_unitannualscore_changelist"),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,10 +11,8 @@ from typing import Any
 
 from django.core.paginator import Page
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    F,
     IntegerField,
     Max,
     Min,
@@ -21,19 +20,26 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
+from kaohe.core.cache import user_cached
 from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
+from kaohe.scoring.caches import MY_RESULTS, published_runs, recent_runs, scoring_policy
 from kaohe.scoring.explain import grade_label
-from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
+from kaohe.scoring.models import (
+    AnnualResult,
+    AnnualRun,
+    QuarterResult,
+    QuarterRun,
+    RunState,
+    ScoringPolicy,
+)
 from kaohe.scoring.services import PROPOSER_ROLES, allowed_grades, policy_for
 
 
@@ -90,7 +96,7 @@ def pool_key(pool_id: int, unit_id: int) -> int:
 
 
 def pool_counters(
-    run: QuarterRun, pool_keys: Iterable[int] | None = None
+    run: QuarterRun, pool_keys: Iterable[int] | None = None, policy: ScoringPolicy | None = None
 ) -> dict[int, PoolCounter]:
     """Pool key (`pool_key`) → its counter, in key order, from one GROUP BY (and the
     policy's read), however many pools. Without `pool_keys`, every pool with a graded
@@ -99,25 +105,46 @@ def pool_counters(
     wanted = None if pool_keys is None else sorted(set(pool_keys))
     if wanted == []:
         return {}
-    policy = policy_for(run.region_id)
+    policy = policy or policy_for(run.region_id)
     rows = QuarterResult.objects.filter(run=run).exclude(computed_grade="")
     if wanted is not None:
         rows = rows.filter(
             Q(pool_id__in=[k for k in wanted if k > 0])
             | Q(pool_id=0, unit_id__in=[-k for k in wanted if k < 0])
         )
-    own_unit = Case(When(pool_id=0, then=F("unit_id")), default=Value(0))
-    stats = {
-        pool_key(pool_id, unit_id): (n, good)
-        for pool_id, unit_id, n, good in rows.values("pool_id", own=own_unit)
+    # Grouped by pool and unit, folded here: a pool's units are few.
+    stats: dict[int, tuple[int, int]] = {}
+    for pool_id, unit_id, n, good in (
+        rows.values("pool_id", "unit_id")
         .annotate(n=Count("id"), good=Count("id", filter=Q(grade=engine.QuarterGrade.GOOD)))
-        .values_list("pool_id", "own", "n", "good")
-    }
+        .values_list("pool_id", "unit_id", "n", "good")
+    ):
+        key = pool_key(pool_id, unit_id)
+        was_n, was_good = stats.get(key, (0, 0))
+        stats[key] = (was_n + n, was_good + good)
     out = {}
     for key in sorted(stats) if wanted is None else wanted:
         n, good = stats.get(key, (0, 0))
         out[key] = PoolCounter(key, n, engine.quota(n, policy.good_share, policy.rounding), good)
     return out
+
+
+# What the proposal page, its export and allowed_grades read of a result.
+PROPOSAL_FIELDS = (
+    "run_id",
+    "unit_id",
+    "pool_id",
+    "score",
+    "band",
+    "computed_grade",
+    "grade",
+    "tie",
+    "change_reason",
+    "steps",
+    "rank_in_unit",
+    "person__name",
+    "person__staff_no",
+)
 
 
 def unit_proposal(
@@ -126,15 +153,21 @@ def unit_proposal(
     """A unit's results in a run, with its pools' 好 places by pool key (the unit
     head's page)."""
     unit = proposer_units(user).filter(pk=unit_id).first()
-    run = quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
+    # The recent runs are cached for the region (caches.recent_runs); an older one is read.
+    recent, _years = recent_runs(region_id_of(user))
+    run = next((r for r in recent if r.pk == run_id), None) or (
+        quarter_runs(user).exclude(state=RunState.SUPERSEDED).filter(pk=run_id).first()
+    )
     if unit is None or run is None:
         raise Http404
     results = list(
         QuarterResult.objects.filter(run=run, unit=unit)
         .select_related("person")
+        .only(*PROPOSAL_FIELDS)
         .order_by("rank_in_unit", "person__staff_no")
     )
-    counters = pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in results})
+    keys = {pool_key(r.pool_id, r.unit_id) for r in results}
+    counters = pool_counters(run, keys, scoring_policy(run.region_id))
     return run, unit, results, counters
 
 
@@ -330,3 +363,91 @@ def my_result(user: User, kind: str, result_id: int) -> QuarterResult | AnnualRe
     if result is None or user.person_id is None:
         raise Http404
     return result
+
+
+@dataclass(frozen=True)
+class MyResult:
+    """One of the user's published results as their pages show it (plain values, kept
+    in the user's cache)."""
+
+    kind: str  # "quarter" or "year"
+    pk: int
+    period: str  # the run's name, 2026年第3季度（第1次计算）
+    year: int
+    quarter: int  # 0 for the year
+    unit_id: int
+    score: Decimal  # the quarter's score or the year's composite
+    grade: str
+    rank: int  # in the unit (quarter) or the rank tier (year)
+    rank_total: int
+    receipt_at: dt.datetime | None
+    steps: list[Any]
+    consequences: list[str]
+
+
+def _my_result_rows(user: User) -> list[MyResult]:
+    quarters, years = my_results(user)
+    rows = [
+        MyResult(
+            "year",
+            r.pk,
+            str(r.run),
+            r.run.year,
+            0,
+            r.unit_id,
+            r.composite,
+            r.grade,
+            r.rank_in_tier,
+            r.rank_total,  # type: ignore[attr-defined]  # annotated by my_results
+            r.receipt_at,
+            r.steps,
+            list(r.consequences),
+        )
+        for r in years
+    ]
+    rows += [
+        MyResult(
+            "quarter",
+            r.pk,
+            str(r.run),
+            r.run.year,
+            r.run.quarter,
+            r.unit_id,
+            r.score,
+            r.grade,
+            r.rank_in_unit,
+            r.rank_total,  # type: ignore[attr-defined]  # annotated by my_results
+            r.receipt_at,
+            r.steps,
+            [],
+        )
+        for r in quarters
+    ]
+    return rows
+
+
+def my_result_rows(user: User) -> list[MyResult]:
+    """The user's published results, the years first, then the quarters, newest first:
+    cached for the user, stamped with the region's published runs (`caches.
+    published_runs`), so a run published or superseded is a miss for everyone at once;
+    the receipt forgets the user's own (`caches.my_results_forget`)."""
+    if user.person_id is None or user.region_id is None:
+        return []
+    return user_cached(
+        MY_RESULTS,
+        user.pk,
+        lambda: _my_result_rows(user),
+        stamp=(user.date_joined, user.person_id, published_runs(user.region_id)),
+    )
+
+
+def my_result_row(user: User, kind: str, result_id: int) -> MyResult:
+    """One of `my_result_rows` (the explanation page), or 404."""
+    for row in my_result_rows(user):
+        if row.kind == kind and row.pk == result_id:
+            return row
+    raise Http404
+
+
+def unit_name(unit_id: int) -> str:
+    return Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or "—"

@@ -40,6 +40,7 @@ from kaohe.org.models import (
 )
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import engine, guards
+from kaohe.scoring.caches import my_results_forget, runs_forget
 from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
@@ -424,6 +425,7 @@ def quarter_compute(
         region=region,
         details={"people": len(scores)},
     )
+    runs_forget(region.pk)
     return run
 
 
@@ -570,6 +572,7 @@ def quarter_propose(
         region=run.region,
         details={"changes": {str(r.person_id): r.grade for r in changed}},
     )
+    runs_forget(run.region_id)
     return len(changed)
 
 
@@ -582,6 +585,7 @@ def _set_state(
     run.state = to
     run.save(update_fields=["state"])
     home_forget_region(run.region_id)  # published results are to be confirmed
+    runs_forget(run.region_id)
     audit_record(actor=actor, action=action, obj=run, region=run.region)
 
 
@@ -675,6 +679,7 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
     home_forget_region(run.region_id)  # its results are no longer to be confirmed
+    runs_forget(run.region_id)
     audit_record(actor=actor, action=action, obj=run, region=run.region, details={"reason": reason})
     return reason
 
@@ -690,6 +695,7 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
         result.receipt_at = timezone.now()
         result.save(update_fields=["receipt_at"])
         home_forget_user(actor.pk)
+        my_results_forget(actor.pk)
         audit_record(actor=actor, action="scoring.receipt", obj=result.run, region=actor.region)
 
 
@@ -858,6 +864,7 @@ def annual_compute(
         region=region,
         details={"people": len(results)},
     )
+    runs_forget(region.pk)
     return run
 
 

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +23,7 @@ from kaohe.jobs.selectors import active_job, active_jobs
 from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
 from kaohe.scoring import guards, jobs, selectors, services
+from kaohe.scoring.caches import recent_runs
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.explain import consequence_label, explain, grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
@@ -80,16 +86,15 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             queue_problems(request, exc)
     today = clock.today()
+    quarter_runs, annual_runs = recent_runs(region_id_of(req.user))
     return render(
         request,
         "scoring/overview.html",
         {
             "office": office,
             "plan": _compute_plan(region_id_of(req.user), today.year) if office else None,
-            "quarter_runs": selectors.quarter_runs(req.user).exclude(state=RunState.SUPERSEDED)[
-                :12
-            ],
-            "annual_runs": selectors.annual_runs(req.user)[:6],
+            "quarter_runs": quarter_runs,
+            "annual_runs": annual_runs,
             "units": units.order_by("path")[:100],
             "today": today,
             "default_quarter": (today.month - 1) // 3 + 1,
@@ -107,8 +112,8 @@ def _compute_plan(region_id: int | None, year: int) -> dict[str, object]:
     computing it (the guards' reasons), so the page offers only what will work."""
     if region_id is None:
         return {}
-    # The four quarters' and the year's guards read the year's facts once.
-    facts = guards.YearFacts(region_id, year)
+    # The four quarters' and the year's guards read the year's facts once, cached.
+    facts = guards.year_facts(region_id, year)
     runs = facts.runs
     quarters = []
     today = clock.today()
@@ -250,17 +255,71 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
         else:
             messages.success(request, _("Proposal saved: %(n)s grades changed.") % {"n": count})
             return redirect("scoring:proposal", run_id=run.pk, unit_id=unit.pk)
+    editable = run.state == RunState.COMPUTED
     return render(
         request,
         "scoring/proposal.html",
         {
             "run": run,
             "unit": unit,
-            "rows": selectors.proposal_rows(results, counters),
+            "rows": _proposal_rows_html(selectors.proposal_rows(results, counters), editable),
             "counters": list(counters.values()),
-            "editable": run.state == RunState.COMPUTED,
+            "editable": editable,
         },
     )
+
+
+def _proposal_rows_html(rows: list[selectors.ProposalRow], editable: bool) -> SafeString:
+    """The proposal table's body, built here: with template tags (a select of options
+    per row) it was most of the page's rendering."""
+    tie, no_grade, reason_label = _("tie"), _("No grade"), _("Reason for a change")
+    disabled = "" if editable else " disabled"
+    of = _("rank %(n)s of %(m)s")
+    out = []
+    for row in rows:
+        r = row.result
+        name = r.person.name
+        if r.computed_grade:
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((g, " selected" if r.grade == g else "", label) for g, label in row.options),
+            )
+            grade = format_html(
+                '<select name="grade_{}" aria-label="{}"{}>{}</select>'
+                '<input type="hidden" name="shown_grade_{}" value="{}">'
+                '<input type="hidden" name="shown_reason_{}" value="{}">',
+                r.pk,
+                name,
+                disabled,
+                options,
+                r.pk,
+                r.grade,
+                r.pk,
+                r.change_reason,
+            )
+        else:
+            grade = format_html("{}", no_grade)
+        out.append(
+            format_html(
+                '<tr{}><td>{} <span class="muted">{}</span>{}</td><td>{}</td><td>{}</td>'
+                "<td>{}</td>"
+                '<td><input type="text" name="reason_{}" value="{}" maxlength="300" '
+                'aria-label="{}"{}></td></tr>',
+                ' class="changed"' if r.tie else "",
+                name,
+                of % {"n": r.rank_in_unit, "m": len(rows)},
+                format_html(' <span class="badge lead">{}</span>', tie) if r.tie else "",
+                str(r.score),
+                row.ceiling,
+                grade,
+                r.pk,
+                r.change_reason,
+                reason_label,
+                disabled,
+            )
+        )
+    return mark_safe("\n".join(out))  # noqa: S308  # each part escaped by format_html
 
 
 @login_required
@@ -310,18 +369,46 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class MineRow:
+    title: str
+    score: str
+    grade: str
+    rank: str
+    url: str
+    to_confirm: bool
+
+
 @login_required
 def mine_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
-    quarters, years = selectors.my_results(req.user)
-    return render(
-        request,
-        "scoring/mine.html",
-        {
-            "quarters": [(r, grade_label(r.grade)) for r in quarters],
-            "years": [(r, grade_label(r.grade)) for r in years],
-        },
+    # Texts and links built here once per row: the template's tags per row were most of
+    # the page's own time.
+    url = {kind: url_pattern("scoring:explanation", kind) for kind in ("year", "quarter")}
+    annual, in_level, in_unit = (
+        _(" annual"),
+        _("rank %(n)s of %(m)s in the rank level"),
+        _("rank %(n)s of %(m)s in the unit"),
     )
+    rows = [
+        MineRow(
+            f"{r.year}{annual}" if r.kind == "year" else f"{r.year}年第{r.quarter}季度",
+            str(r.score),
+            grade_label(r.grade),
+            (in_level if r.kind == "year" else in_unit) % {"n": r.rank, "m": r.rank_total},
+            url[r.kind](r.pk),
+            r.receipt_at is None,
+        )
+        for r in selectors.my_result_rows(req.user)
+    ]
+    return render(request, "scoring/mine.html", {"rows": rows})
+
+
+def url_pattern(name: str, kind: str) -> Callable[[int], str]:
+    """A result's URL by its id: the pattern is reversed once, not once per row."""
+    marker = 987654321
+    head, tail = reverse(name, args=[kind, marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 @login_required
@@ -329,19 +416,27 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
     req = AuthedRequest.of(request)
     if kind not in ("quarter", "year"):
         raise Http404
-    result = selectors.my_result(req.user, kind, result_id)
+    result = selectors.my_result_row(req.user, kind, result_id)
     headline, lines = explain(result.steps)
-    consequences = [consequence_label(c) for c in getattr(result, "consequences", [])]
+    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total}
+    if kind == "quarter":
+        # Read now, not kept with the result: a unit renamed since shows its new name.
+        figures["unit"] = selectors.unit_name(result.unit_id)
+        rank = _("Rank %(n)s of %(m)s in %(unit)s") % figures
+    else:
+        rank = _("Rank %(n)s of %(m)s in your rank level across the region") % figures
     return render(
         request,
         "scoring/explanation.html",
         {
             "result": result,
             "kind": kind,
+            "score": str(result.score),
             "grade": grade_label(result.grade),
+            "rank": rank,
             "headline": headline,
             "lines": lines,
-            "consequences": consequences,
+            "consequences": "；".join(consequence_label(c) for c in result.consequences),
         },
     )
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from kaohe.core import workbooks
 from kaohe.core.tests.downloads import read_download
 from kaohe.org.models import Person, RankTier, Unit
+from kaohe.scoring.caches import runs_forget
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.testing import World
 
@@ -216,11 +217,17 @@ def test_my_results_and_the_explanation_say_rank_n_of_m(
     client = client_as("cadre")
     few, body = _queries(client, reverse("scoring:mine"))
     assert "单位内第 3 名 / 共 3 人" in body.decode()
+    # Once cached, the page reads no result, run or unit.
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get(reverse("scoring:mine")).content
+    assert "单位内第 3 名 / 共 3 人" in again.decode()
+    assert not [q for q in warm.captured_queries if "scoring_" in q["sql"]]
     result = QuarterResult.objects.get(run=run, person=world.people["cadre"])
     explanation = client.get(reverse("scoring:explanation", args=["quarter", result.pk]))
     assert "排第 3 名 / 共 3 人" in explanation.content.decode()
     for quarter in (2, 3, 4):
         quarter_run(world, state=RunState.PUBLISHED, quarter=quarter)
+    runs_forget(world.region.pk)  # published here without the service
     # More published quarters cost no more queries: M is counted inside the list's query.
     many, body = _queries(client, reverse("scoring:mine"))
     assert many == few and body.decode().count("共 3 人") == 4

@@ -279,6 +279,7 @@ def test_the_quota_costs_the_same_queries_however_many_pools(
         graded.results.filter(unit=big.bureau, grade="fairly_good").order_by("person_id")[:6]
     )
     assert len(rows) == 6
+    head.get(page)  # the region's scoring policy cached (caches.scoring_policy)
     one_pool = page_queries()
     in_one_pool = propose_queries(rows[:3])
     # Three more pools for three of the bureau's results: the page counts four.
