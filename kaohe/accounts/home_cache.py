@@ -6,8 +6,9 @@ have not cast, the published results they have not confirmed, their position, an
 the head counts of their granted units. A write about one person drops that person's
 users' value (`home_forget_user`, `home_forget_person`); a write that can change
 anybody's (a round opened or closed, a period published, the calendar or the log
-rules, units, memberships) drops the region's epoch (`home_forget_region`), which is
-part of every stored value's stamp, so that one delete outdates every user's value
+rules) drops the region's epoch (`home_forget_region`), which is part of every
+stored value's stamp with the region's roster token (`org.selectors.org_version`,
+replaced by every write of units and memberships), so that one delete outdates every user's value
 in the region, whatever its size.
 
 This module imports only core and the account model, so every domain service may

@@ -38,7 +38,7 @@ from kaohe.accounts.selectors import (
 from kaohe.core.cache import user_cached
 from kaohe.notices.models import Delivery, DeliveryState
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
-from kaohe.org.selectors import unit_counts
+from kaohe.org.selectors import org_version, unit_counts
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
@@ -297,7 +297,8 @@ def _build_facts(user: User, today: dt.date) -> HomeFacts:
 def home_facts(user: User, today: dt.date) -> HomeFacts:
     """The user's `HomeFacts` of `today`, cached for every process. The stamp holds what
     the value was built for (the account, its person and region, the day, the user's
-    grants) and the region's epoch: the services writing any of it forget the user's
+    grants), the region's epoch and its roster token (`org_version`, replaced by every
+    write of units and memberships): the services writing any of it forget the user's
     value or the region's epoch (accounts.home_cache), and a new day is a miss."""
     region_id = user.region_id
     if region_id is None:
@@ -309,6 +310,7 @@ def home_facts(user: User, today: dt.date) -> HomeFacts:
         today,
         tuple(sorted(g.pk for g in grants_of(user))),
         home_epoch(region_id),
+        org_version(region_id),
     )
     return user_cached(HOME_TOPIC, user.pk, lambda: _build_facts(user, today), stamp=stamp)
 

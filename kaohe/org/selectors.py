@@ -24,7 +24,6 @@ from django.db.models import (
 from django.http import Http404
 
 from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, scope_of
-from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.cache import forget, region_cached, region_token
@@ -142,9 +141,6 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
-    # The home facts hold head counts, and positions, log days and ballots follow from
-    # the same memberships and units (notices.todo.home_facts).
-    home_forget_region(region_id)
     forget(ORG_VERSION, region_id)
     year_facts_forget(region_id)  # the year plan's head counts and unit names
 
