@@ -6,7 +6,7 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -137,9 +137,17 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
     )
 
 
+# Apps above org that cache figures derived from units or memberships register here (in
+# their AppConfig.ready) what drops them: org may not import them, and every writer of
+# units and memberships already calls `unit_counts_forget`.
+UNITS_WRITTEN: list[Callable[[int], None]] = []
+
+
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
+    for forget_derived in UNITS_WRITTEN:
+        forget_derived(region_id)
 
 
 @dataclass(frozen=True)
