@@ -70,7 +70,7 @@ def unit_get(user: User, unit_id: int, roles: Iterable[str] = ALL_ROLES) -> Unit
 
 # Versioned: the shared file cache outlives a deploy, and an old pickled UnitCounts would
 # lack a field added since. Bump when UnitCounts changes shape.
-UNIT_COUNTS = "unit_counts.v1"
+UNIT_COUNTS = "unit_counts.v2"
 UNIT_COUNTS_SECONDS = 600
 
 
@@ -88,6 +88,9 @@ class UnitCounts:
     units: int  # active units
     people: int  # assessed cadres in any unit, active or not
     pools: int  # quota pools of the day's year
+    # Active units under an inactive one: with the parentless, the tops of the region's
+    # tree (read by key rather than by testing every unit's parent).
+    orphans: tuple[int, ...] = ()
 
 
 def _build_unit_counts(region_id: int, day: dt.date) -> UnitCounts:
@@ -126,6 +129,9 @@ def _build_unit_counts(region_id: int, day: dt.date) -> UnitCounts:
         units=len(units),
         people=sum(own.values()),
         pools=QuotaPool.objects.filter(region_id=region_id, year=day.year).count(),
+        orphans=tuple(
+            sorted(pk for pk, parent_id in units if parent_id and parent_id not in active)
+        ),
     )
 
 
@@ -239,17 +245,23 @@ def unit_tree_roots(user: User, day: dt.date, page: int = 1) -> TreeLevel:
     `unit_tree_children` when a row is opened, so the page costs the same for 50 units
     or 15,000."""
     visible = visible_units(user).filter(is_active=True)
+    if scope_of(user).region_wide:
+        # The region's tops: the units without a supervising unit (depth 0: a range of
+        # the roots index, in its order) and the few under an inactive one (by key).
+        # Testing each unit for a visible parent read the whole region (a hash anti-join
+        # over 15,000 units on PostgreSQL, 40-60 ms).
+        orphans = unit_counts(region_id_of(user), day).orphans
+        tops = Q(depth=0) | Q(pk__in=orphans) if orphans else Q(depth=0)
+        return _tree_level(user, visible.filter(tops), ROOTS_ORDER, day, page)
     shown_parent = visible.filter(pk=OuterRef("parent_id"))
-    roots = visible.exclude(Exists(shown_parent))
-    if not scope_of(user).region_wide:
-        # Below the region office, the tops are the granted units (or, for a granted unit
-        # since made inactive, its active children): looked up by key, where the scope's
-        # path filter alone would read every unit of the region.
-        granted = [g.unit for g in grants_of(user) if g.unit and g.region_id == user.region_id]
-        roots = roots.filter(
-            Q(pk__in=[u.pk for u in granted if u.is_active])
-            | Q(parent_id__in=[u.pk for u in granted if not u.is_active])
-        )
+    # Below the region office, the tops are the granted units (or, for a granted unit
+    # since made inactive, its active children): looked up by key, where the scope's
+    # path filter alone would read every unit of the region.
+    granted = [g.unit for g in grants_of(user) if g.unit and g.region_id == user.region_id]
+    roots = visible.exclude(Exists(shown_parent)).filter(
+        Q(pk__in=[u.pk for u in granted if u.is_active])
+        | Q(parent_id__in=[u.pk for u in granted if not u.is_active])
+    )
     return _tree_level(user, roots, ROOTS_ORDER, day, page)
 
 
