@@ -3,17 +3,19 @@
 small and a large unit in the same run, with the large one's time over the small
 one's (issue 14: under 3 for 200 people against 20).
 
-    python bench/schemes.py [--people 200] [--small 20] [--quarter 1] [--repeat 3]
+    python bench/schemes.py [--people 200] [--small 20] [--quarter 1] [--repeat 3] [--plain-form]
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names
-(which it empties: give it a throwaway one), with production settings (debug off:
+(a new, empty one: the demo county is generated in it), with production settings (debug off:
 no query log, no template debugging) unless KAOHE_DEBUG says otherwise. Before the
 first step every cell of an indicator that requires evidence gets one of the
 person's work logs linked (as an assessor would, or the saves would be refused).
 Each step is one request through django.test.Client logged in as region_admin,
-posting the grid as the page's form does (application/x-www-form-urlencoded; the
-test client's default, multipart, costs Django seconds to parse at 8,600 fields
-and is not what a browser sends for this form):
+posting the grid as the page does (application/x-www-form-urlencoded; the test
+client's default, multipart, costs Django seconds to parse at 8,600 fields and is
+not what a browser sends for this form): the page's script sends the changed cells
+as one JSON field, "cells" (every step below changes every cell); `--plain-form`
+posts a field per cell instead, as the form does without its script:
 
     open (empty)    GET the grid before any value was entered
     save (create)   POST every cell filled with valid values (results created)
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import time
@@ -59,6 +62,7 @@ common.setup_django(sqlite_by_default=True)
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
+from django.test.client import BOUNDARY, encode_multipart  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -216,14 +220,32 @@ def form_data(rng: random.Random, people: list[int], indicators: list[Indicator]
     }
 
 
+def encoded(data: dict[str, str], version: int, *, plain: bool) -> bytes:
+    """The body as the page's script sends it (the cells as one JSON field, "cells",
+    keyed "<person>_<indicator>", in a multipart body), or with `plain` as the form
+    alone does (urlencoded, a field a cell)."""
+    if plain:
+        return urlencode({**data, "versions": str(version)}).encode()
+    cells = {name.removeprefix("c_"): text for name, text in data.items()}
+    form = {"versions": str(version), "cells": json.dumps(cells, ensure_ascii=False)}
+    return encode_multipart(BOUNDARY, form)
+
+
 FORM = "application/x-www-form-urlencoded"
+# Equal to the test client's MULTIPART_CONTENT but not that object, which makes the
+# client encode the data itself: the bodies here are encoded before the clock starts.
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 STEPS = ("open (empty)", "save (create)", "open (filled)", "save (update)", "save (clear)")
 
 
-def measure(client: Client, label: str, url: str, body: str | None = None) -> Step:
+def measure(
+    client: Client, label: str, url: str, body: bytes | None = None, content_type: str = FORM
+) -> Step:
     with CaptureQueriesContext(connection) as captured:
         started, cpu = time.perf_counter(), time.process_time()
-        response = client.get(url) if body is None else client.post(url, body, content_type=FORM)
+        response = (
+            client.get(url) if body is None else client.post(url, body, content_type=content_type)
+        )
         millis = (time.perf_counter() - started) * 1000
         cpu_millis = (time.process_time() - cpu) * 1000
     kinds = Counter(q["sql"].lstrip().split(" ", 1)[0].upper() for q in captured.captured_queries)
@@ -239,12 +261,15 @@ class BenchGrid:
     url: str
     fields: int
     # The forms as the browser sends them, encoded before the clock starts.
-    first: str
-    second: str
-    empty: str
+    first: bytes
+    second: bytes
+    empty: bytes
+    content_type: str
 
 
-def prepare(admin: User, template: SchemeVersion, unit: Unit, year: int, quarter: int) -> BenchGrid:
+def prepare(
+    admin: User, template: SchemeVersion, unit: Unit, year: int, quarter: int, *, plain: bool
+) -> BenchGrid:
     version = approved_scheme(admin, template, unit, year)
     leaves = [
         i
@@ -261,16 +286,16 @@ def prepare(admin: User, template: SchemeVersion, unit: Unit, year: int, quarter
     rng = random.Random(SEED + unit.pk)
     first, second = form_data(rng, people, leaves), form_data(rng, people, leaves)
     empty = {key: "" for key in first}
-    for data in (first, second, empty):
-        data["versions"] = str(version.pk)  # the page's scheme version, as the form sends
+    # Every cell changes in each save, so the script sends them all too.
     return BenchGrid(
         len(people),
         len(leaves),
         url,
-        len(first),
-        urlencode(first),
-        urlencode(second),
-        urlencode(empty),
+        len(first) + 1,
+        encoded(first, version.pk, plain=plain),
+        encoded(second, version.pk, plain=plain),
+        encoded(empty, version.pk, plain=plain),
+        FORM if plain else MULTIPART,
     )
 
 
@@ -293,7 +318,7 @@ def run(client: Client, grids: list[BenchGrid], repeat: int) -> list[list[Step]]
         for form in forms:
             for grid, taken in zip(grids, samples, strict=True):
                 data = None if form is None else getattr(grid, form)
-                taken.append(measure(client, label, grid.url, data))
+                taken.append(measure(client, label, grid.url, data, grid.content_type))
         for grid_results, taken in zip(results, samples, strict=True):
             grid_results.append(median_step(taken))
 
@@ -312,12 +337,18 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=20, help="cadres in the small unit")
     parser.add_argument("--quarter", type=int, default=1, choices=[1, 2, 3, 4])
     parser.add_argument("--repeat", type=int, default=3, help="samples of the opens and updates")
+    parser.add_argument(
+        "--plain-form",
+        action="store_true",
+        help="post a field per cell, as the form does without its script",
+    )
     args = parser.parse_args()
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     common.migrate()
     year = clock.today().year
-    print(f"kaohe result-entry benchmark ({engine}, {year} Q{args.quarter})")
+    posted = "a field per cell" if args.plain_form else "the cells as one JSON field"
+    print(f"kaohe result-entry benchmark ({engine}, {year} Q{args.quarter}; saves post {posted})")
 
     started = time.perf_counter()
     with override_settings(
@@ -341,7 +372,14 @@ def main() -> None:
     client = Client()
     client.force_login(admin)
     grids = [
-        prepare(admin, template, bench_unit(region, admin, size, year), year, args.quarter)
+        prepare(
+            admin,
+            template,
+            bench_unit(region, admin, size, year),
+            year,
+            args.quarter,
+            plain=args.plain_form,
+        )
         for size in (args.small, args.people)
     ]
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS or 0

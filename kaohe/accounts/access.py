@@ -6,17 +6,20 @@ fetch a protected object by primary key on their own.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import Role, RoleGrant, User
-from kaohe.core.cache import forget_user, user_cached
+from kaohe.core.cache import forget_users, user_cached
 from kaohe.core.errors import ApplicationError
+from kaohe.core.models import Notification
 
 ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
 ALL_ROLES = frozenset(Role)
@@ -56,23 +59,72 @@ class Scope:
         return unit_id in self.exact_unit_ids or any(path.startswith(p) for p in self.subtree_paths)
 
 
-GRANTS_TOPIC = "grants"
+FACTS_TOPIC = "facts"
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What every page reads of the acting user, in one cache entry (one file read): the
+    grants with their units (the navigation and every scoped read) and how many of the
+    user's notifications are unread (the header's bell)."""
+
+    grants: list[RoleGrant]
+    unread: int
+
+
+class _Forgets(threading.local):
+    """How many times this thread has forgotten users' facts: a copy kept on a user
+    object is good only while this has not moved (a write in the same request)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_forgets = _Forgets()
+
+
+def user_facts(user: User) -> UserFacts:
+    """The user's facts, cached for every process (forgotten by `forget_facts`, which
+    the services that grant, revoke, notify and mark read call) and kept on the
+    request's user object."""
+    kept: tuple[int, UserFacts] | None = getattr(user, "_kaohe_facts", None)
+    if kept is not None and kept[0] == _forgets.count:
+        return kept[1]
+    facts = user_cached(FACTS_TOPIC, user.pk, lambda: _facts_built(user), stamp=user.date_joined)
+    user._kaohe_facts = (_forgets.count, facts)  # type: ignore[attr-defined]
+    return facts
+
+
+def _facts_built(user: User) -> UserFacts:
+    # One query for anyone with a grant (nearly everyone): the count rides on each row.
+    unread = (
+        Notification.objects.filter(user=OuterRef("user"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        RoleGrant.objects.filter(user=user)
+        .select_related("unit")
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+    )
+    grants: list[RoleGrant] = list(rows)
+    if not grants:
+        return UserFacts([], Notification.objects.filter(user=user, read_at__isnull=True).count())
+    return UserFacts(grants, int(grants[0].unread))  # type: ignore[attr-defined]
+
+
+def forget_facts(user_ids: Iterable[int]) -> None:
+    """Drop these users' facts everywhere: call it where their grants change or a
+    notification reaches them or is read."""
+    _forgets.count += 1
+    forget_users(FACTS_TOPIC, user_ids)
 
 
 def grants_of(user: User) -> list[RoleGrant]:
-    """The user's grants with their units: every page's navigation and every scoped read
-    needs them, so they are cached for every process (forgotten by `forget_grants`, which
-    the services that grant and revoke call) and kept on the request's user object."""
-    cached: list[RoleGrant] | None = getattr(user, "_kaohe_grants", None)
-    if cached is None:
-        cached = user_cached(
-            GRANTS_TOPIC,
-            user.pk,
-            lambda: list(RoleGrant.objects.filter(user=user).select_related("unit")),
-            stamp=user.date_joined,
-        )
-        user._kaohe_grants = cached  # type: ignore[attr-defined]
-    return cached
+    """The user's grants with their units (`user_facts`)."""
+    return user_facts(user).grants
 
 
 def roles_of(user: User | AnonymousUser) -> frozenset[str]:
@@ -124,7 +176,5 @@ def region_id_of(user: User) -> int:
 
 
 def forget_grants(user: User) -> None:
-    """Drop the user's cached grants (this object's and every process's) after they change."""
-    if hasattr(user, "_kaohe_grants"):
-        del user._kaohe_grants
-    forget_user(GRANTS_TOPIC, user.pk)
+    """Drop the user's cached grants (every process's) after they change."""
+    forget_facts([user.pk])

@@ -19,6 +19,7 @@ even when the transaction is then rolled back. `seconds` bounds any other stalen
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from typing import TypeVar, cast
@@ -105,6 +106,13 @@ def region_cached(
 def forget(topic: str, region_id: int) -> None:
     """Drop the region's `topic` everywhere: call it in the service that changes it."""
     _forget([region_key(topic, region_id)])
+
+
+def region_token(topic: str, region_id: int, seconds: int = DEFAULT_SECONDS) -> str:
+    """A random token that `forget(topic, region_id)` replaces: the stamp of values
+    cached per user that derive from the region's rows, where no write could list the
+    users whose values it changes (a moved cadre changes what a whole unit reads)."""
+    return region_cached(topic, region_id, lambda: secrets.token_hex(8), seconds)
 
 
 def user_cached(

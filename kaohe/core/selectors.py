@@ -11,10 +11,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from kaohe.accounts.access import is_region_admin, region_id_of
+from kaohe.accounts.access import forget_facts, is_region_admin, region_id_of, user_facts
 from kaohe.accounts.models import User
-from kaohe.core.cache import forget_users, user_cached
-from kaohe.core.models import AuditEvent, Notification
+from kaohe.core.models import AuditEvent
 
 AUDIT_PAGE_SIZE = 50
 
@@ -142,21 +141,13 @@ def audit_page(
     return AuditPage(events, older, AuditCursor.of(events[0]))
 
 
-UNREAD_TOPIC = "unread-notifications"
-
-
 def unread_notifications(user: User) -> int:
     """How many of the user's notifications are unread (the header's bell, every page):
-    cached for every process until a notification reaches or is read by the user
-    (`unread_forget`, called by the services that write notifications)."""
-    return user_cached(
-        UNREAD_TOPIC,
-        user.pk,
-        lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
-        stamp=user.date_joined,
-    )
+    one of the user's cached facts (`accounts.access.user_facts`), dropped by
+    `unread_forget`, which the services that write notifications call."""
+    return user_facts(user).unread
 
 
 def unread_forget(user_ids: Iterable[int]) -> None:
     """Call where notifications are created for these users or marked read."""
-    forget_users(UNREAD_TOPIC, user_ids)
+    forget_facts(user_ids)

@@ -10,13 +10,12 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kaohe.accounts.access import grants_of
+from kaohe.accounts.access import user_facts
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.calendar import forget_overrides
 from kaohe.core.middleware import SESSION_TOUCHED
 from kaohe.core.models import WorkdayOverride
-from kaohe.core.selectors import unread_notifications
 
 
 @receiver(user_logged_in)
@@ -28,8 +27,7 @@ def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> N
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_TOUCHED] = int(timezone.now().timestamp())
-    grants_of(user)
-    unread_notifications(user)
+    user_facts(user)
 
 
 @receiver(user_logged_out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from django.http import Http404
 from kaohe.accounts.access import ALL_ROLES, Scope, grants_of, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
-from kaohe.core.cache import forget, region_cached
+from kaohe.core.cache import forget, region_cached, region_token
 from kaohe.org.models import (
     IN_SCOPE_STATUSES,
     LeadershipRole,
@@ -150,17 +150,20 @@ def unit_counts(region_id: int, day: dt.date) -> UnitCounts:
     )
 
 
-# Apps above org that cache figures derived from units or memberships register here (in
-# their AppConfig.ready) what drops them: org may not import them, and every writer of
-# units and memberships already calls `unit_counts_forget`.
-UNITS_WRITTEN: list[Callable[[int], None]] = []
-
-
 def unit_counts_forget(region_id: int) -> None:
     """Call in every write that changes a region's units, memberships or quota pools."""
     forget(f"{UNIT_COUNTS}:{clock.today().isoformat()}", region_id)
-    for forget_derived in UNITS_WRITTEN:
-        forget_derived(region_id)
+    forget(ORG_VERSION, region_id)
+
+
+ORG_VERSION = "org-version"
+
+
+def org_version(region_id: int) -> str:
+    """A token that changes with every write of the region's units or memberships (it
+    is dropped with the head counts, `unit_counts_forget`): the stamp of values cached
+    per user that derive from them, which no write could find to forget one by one."""
+    return region_token(ORG_VERSION, region_id)
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,7 @@ def approve_small_units(round_: ReviewRound, *, actor: User, rng: random.Random)
         ru.decision_note = "同意。所提人员熟悉该单位工作，可参与本季度评价。"
     ExtraRater.objects.bulk_create(rows)
     RoundUnit.objects.bulk_update(round_units, ["proposal", "proposal_note", "decision_note"])
+    services.ballots_forget(round_.region_id)
     audit_record(
         actor=actor,
         action="reviews.raters.approve",
@@ -428,6 +429,7 @@ def cast_ballots(
 
     _write_participations(rng, round_, voted)
     ballots_fold(round_, ballots)
+    services.ballots_forget(round_.region_id)  # participations written in bulk
     return BallotCounts(ballots=len(voted), scores=scores)
 
 

@@ -10,14 +10,17 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
+from kaohe.core.cache import region_token, user_cached
 from kaohe.org.models import LeadershipRole, Membership, Person, Unit
 from kaohe.org.roster import FrozenPeriod
+from kaohe.org.selectors import org_version
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
@@ -29,7 +32,15 @@ from kaohe.reviews.models import (
     RoundUnit,
 )
 from kaohe.reviews.seal import unseal_draft
-from kaohe.reviews.services import ROLE_GROUP, BallotSheet, ballot_sheet
+from kaohe.reviews.services import (
+    BALLOTS_STAMP_TOPIC,
+    MY_BALLOTS_TOPIC,
+    ROLE_GROUP,
+    BallotSheet,
+    ballot_sheet,
+    rater_group,
+)
+from kaohe.reviews.tally import high_score_limit
 from kaohe.worklogs.models import Summary, WorkLog
 
 GROUPS = list(RaterGroup)
@@ -185,45 +196,200 @@ def results(user: User, round_: ReviewRound, round_unit: RoundUnit) -> list[Show
     return shown
 
 
-@dataclass
-class MyBallot:
-    round_unit: RoundUnit
-    sheet: BallotSheet
+class Target(NamedTuple):
+    """A person on a ballot, as the ballot pages show them."""
+
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenBallot:
+    """One ballot of an open round as its rater's pages show it: whom to rate, the
+    round's rules, and whether the rater has submitted or drafted it. Never a score:
+    a draft's values are read from its sealed row when the page opens it."""
+
+    round_unit_id: int
+    round_id: int
+    unit_id: int
+    round_label: str
+    unit_name: str
+    group: str  # RaterGroup value (labelled when shown, in the reader's language)
+    starts_on: dt.date
+    ends_on: dt.date
+    score_min: int
+    score_max: int
+    high_score: int
+    high_limit: int  # per dimension
+    dimensions: tuple[str, ...]
+    can_vote: bool
+    targets: tuple[Target, ...]
     submitted: bool
     has_draft: bool
 
+    @property
+    def group_label(self) -> str:
+        return str(RaterGroup(self.group).label)
 
-def my_ballots(user: User) -> list[MyBallot]:
-    """Ballots of open rounds that the user rates: their own unit, and units whose
-    outside raters include them."""
-    person = user.person
-    if person is None:
-        return []
-    open_rounds = ReviewRound.objects.filter(region_id=region_id_of(user), state=RoundState.OPEN)
-    own_units = Membership.objects.filter(person=person).in_scope().values("unit_id")
-    candidates = (
-        RoundUnit.objects.filter(round__in=open_rounds)
-        .filter(Q(unit_id__in=own_units) | Q(extra_raters__person=person))
-        .select_related("round", "unit", "unit__region")
-        .distinct()
+    def entries(self) -> list[tuple[Target, str, str]]:
+        """Every score the ballot asks for, as `BallotSheet.entries`."""
+        return [(p, d, BallotSheet.key(p.pk, d)) for p in self.targets for d in self.dimensions]
+
+
+def open_ballot_of(
+    round_unit: RoundUnit, sheet: BallotSheet, *, submitted: bool, has_draft: bool
+) -> OpenBallot:
+    round_ = sheet.round
+    return OpenBallot(
+        round_unit_id=round_unit.pk,
+        round_id=round_.pk,
+        unit_id=round_unit.unit_id,
+        round_label=str(round_),
+        unit_name=sheet.unit.name,
+        group=str(sheet.group),
+        starts_on=round_.starts_on,
+        ends_on=round_.ends_on,
+        score_min=round_.score_min,
+        score_max=round_.score_max,
+        high_score=round_.high_score,
+        high_limit=sheet.high_limit,
+        dimensions=tuple(sheet.dimensions),
+        can_vote=round_unit.can_vote,
+        targets=tuple(Target(p.pk, p.name) for p in sheet.targets),
+        submitted=submitted,
+        has_draft=has_draft,
     )
-    submitted = set(
-        Participation.objects.filter(rater=person, round__in=open_rounds).values_list(
-            "round_id", "unit_id"
+
+
+def open_ballots(user: User) -> tuple[OpenBallot, ...]:
+    """The ballots of open rounds that the user rates (their own unit's, and those of
+    units whose outside raters include them), submitted or not.
+
+    Cached under the user's own key (they are the user's own standing: no score, no
+    other rater), stamped with a random value kept for the region, so that one
+    `ballots_forget` drops every rater's value of the region; the user's own writes (a
+    draft saved, a ballot submitted) forget theirs (`my_ballots_forget`)."""
+    person_id = user.person_id
+    if person_id is None:
+        return ()
+    region_id = region_id_of(user)
+    region_stamp = (region_token(BALLOTS_STAMP_TOPIC, region_id), org_version(region_id))
+    return user_cached(
+        MY_BALLOTS_TOPIC,
+        user.pk,
+        lambda: _open_ballots_build(region_id, person_id),
+        stamp=(user.date_joined, person_id, region_stamp),
+    )
+
+
+def _open_ballots_build(region_id: int, person_id: int) -> tuple[OpenBallot, ...]:
+    """Two queries for any number of ballots: the candidate round units (with the
+    rater's participation, draft and outside-rater standing), and their members."""
+    mine = {"round_id": OuterRef("round_id"), "unit_id": OuterRef("unit_id"), "rater_id": person_id}
+    extra = ExtraRater.objects.filter(round_unit=OuterRef("pk"), person_id=person_id)
+    own_units = Membership.objects.filter(person_id=person_id).in_scope().values("unit_id")
+    candidates = list(
+        RoundUnit.objects.filter(round__region_id=region_id, round__state=RoundState.OPEN)
+        .filter(Q(unit_id__in=own_units) | Q(Exists(extra)))
+        .annotate(
+            submitted=Exists(Participation.objects.filter(**mine)),
+            has_draft=Exists(DraftBallot.objects.filter(**mine)),
+            is_extra=Exists(extra),
         )
+        .select_related("round", "unit")
+        .order_by("round_id", "unit__path")
     )
-    drafts = set(
-        DraftBallot.objects.filter(rater=person, round__in=open_rounds).values_list(
-            "round_id", "unit_id"
+    if not candidates:
+        return ()
+    wanted = Q()
+    for ru in candidates:
+        wanted |= Q(unit_id=ru.unit_id) & _on_q(ru.round.period_end)
+    members: dict[int, list[_Member]] = {}
+    for unit_id, pk, name, staff_no, role, valid_from, valid_to in (
+        Membership.objects.filter(wanted)
+        .in_scope()
+        .order_by()
+        .values_list(
+            "unit_id",
+            "person_id",
+            "person__name",
+            "person__staff_no",
+            "leadership_role",
+            "valid_from",
+            "valid_to",
         )
-    )
+    ):
+        members.setdefault(unit_id, []).append(
+            _Member(pk, name, staff_no, role, valid_from, valid_to)
+        )
     out = []
     for ru in candidates:
-        sheet = ballot_sheet(rater=person, round_unit=ru)
-        if sheet is not None and sheet.targets:
-            key = (ru.round_id, ru.unit_id)
-            out.append(MyBallot(ru, sheet, key in submitted, key in drafts))
-    return out
+        round_ = ru.round
+        end = round_.period_end
+        rows = [
+            m
+            for m in members.get(ru.unit_id, [])
+            if m.valid_from <= end and (m.valid_to is None or m.valid_to >= end)
+        ]
+        own = next((m.role for m in rows if m.person_id == person_id), None)
+        is_extra: bool = ru.is_extra
+        group = rater_group(own, ru, lambda is_extra=is_extra: is_extra)  # type: ignore[misc]
+        if group is None:
+            continue
+        targets = tuple(
+            Target(m.person_id, m.name)
+            for m in sorted(rows, key=lambda m: m.staff_no)
+            if m.person_id != person_id
+        )
+        out.append(
+            OpenBallot(
+                round_unit_id=ru.pk,
+                round_id=round_.pk,
+                unit_id=ru.unit_id,
+                round_label=str(round_),
+                unit_name=ru.unit.name,
+                group=str(group),
+                starts_on=round_.starts_on,
+                ends_on=round_.ends_on,
+                score_min=round_.score_min,
+                score_max=round_.score_max,
+                high_score=round_.high_score,
+                high_limit=high_score_limit(len(targets), round_.high_share),
+                dimensions=tuple(round_.dimensions),
+                can_vote=ru.can_vote,
+                targets=targets,
+                submitted=ru.submitted,
+                has_draft=ru.has_draft,
+            )
+        )
+    return tuple(out)
+
+
+class _Member(NamedTuple):
+    person_id: int
+    name: str
+    staff_no: str
+    role: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+
+def _on_q(day: dt.date) -> Q:
+    """`MembershipQuerySet.on(day)` as a Q, to OR several days in one query."""
+    return (Q(valid_to__isnull=True) | Q(valid_to__gte=day)) & Q(valid_from__lte=day)
+
+
+def my_ballots(user: User) -> list[OpenBallot]:
+    """The user's ballots that have someone to rate (the "my ballots" page)."""
+    return [b for b in open_ballots(user) if b.targets]
+
+
+def my_open_ballot(user: User, round_unit_id: int) -> OpenBallot:
+    """One of the user's ballots in an open round; 404 otherwise (the ballot page)."""
+    ballot = next((b for b in open_ballots(user) if b.round_unit_id == round_unit_id), None)
+    if ballot is None:
+        raise Http404
+    return ballot
 
 
 def my_round_unit(user: User, round_unit_id: int) -> tuple[RoundUnit, BallotSheet]:
@@ -246,17 +412,22 @@ def my_round_unit(user: User, round_unit_id: int) -> tuple[RoundUnit, BallotShee
 
 
 def my_draft(user: User, round_unit: RoundUnit) -> dict[str, int]:
-    draft = DraftBallot.objects.filter(
-        round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=user.person
-    ).first()
-    if draft is None:
+    return draft_values(user, round_unit.round_id, round_unit.unit_id)
+
+
+def draft_values(user: User, round_id: int, unit_id: int) -> dict[str, int]:
+    """The user's own draft of a ballot, unsealed (read when their page opens it)."""
+    rater_id = user.person_id
+    if rater_id is None:
         return {}
-    return unseal_draft(
-        draft.sealed,
-        round_id=round_unit.round_id,
-        unit_id=round_unit.unit_id,
-        rater_id=draft.rater_id,
+    sealed = (
+        DraftBallot.objects.filter(round_id=round_id, unit_id=unit_id, rater_id=rater_id)
+        .values_list("sealed", flat=True)
+        .first()
     )
+    if sealed is None:
+        return {}
+    return unseal_draft(sealed, round_id=round_id, unit_id=unit_id, rater_id=rater_id)
 
 
 def has_voted(user: User, round_unit: RoundUnit) -> bool:

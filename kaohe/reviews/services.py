@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.cache import forget, forget_user
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
@@ -51,6 +52,29 @@ ROLE_GROUP = {
     LeadershipRole.TEAM: RaterGroup.TEAM,
     LeadershipRole.STAFF: RaterGroup.OTHERS,
 }
+
+
+# What the ballot pages read on every request, cached (kaohe.reviews.selectors.
+# open_ballots): per user, the ballots of open rounds they rate, with their targets'
+# names and whether they have submitted or drafted each (never a score), stamped with
+# the region's stamp. Forgetting the stamp (`ballots_forget`) drops every user's value
+# of the region at once: every write to its open rounds, their units and outside
+# raters; the stamp also holds org.selectors.org_version, which every roster write
+# (memberships, people, units) replaces.
+# The versions keep a process of an older release from reading a newer shape.
+BALLOTS_STAMP_TOPIC = "reviews-ballots-stamp.v1"
+MY_BALLOTS_TOPIC = "reviews-my-ballots.v1"
+
+
+def ballots_forget(region_id: int) -> None:
+    """Call in every write that changes which ballots a region's raters have, or what
+    the ballot pages show of them (rounds, round units, outside raters, rosters)."""
+    forget(BALLOTS_STAMP_TOPIC, region_id)
+
+
+def my_ballots_forget(user_id: int) -> None:
+    """Call where a user's own ballot changes (a draft saved, a ballot submitted)."""
+    forget_user(MY_BALLOTS_TOPIC, user_id)
 
 
 def plan_for(region_id: int, unit_type: str) -> RaterPlan:
@@ -124,6 +148,7 @@ def round_create(
         for unit_id, n in sizes.items()
     )
     _event(round_, actor, RoundState.DRAFT)
+    ballots_forget(region.pk)
     audit_record(
         actor=actor,
         action="reviews.round.create",
@@ -188,6 +213,7 @@ def extra_raters_propose(
     round_unit.proposal_note = note.strip()[:300]
     round_unit.decision_note = ""
     round_unit.save(update_fields=["proposal", "proposal_note", "decision_note"])
+    ballots_forget(unit.region_id)
     audit_record(
         actor=actor,
         action="reviews.raters.propose",
@@ -216,6 +242,7 @@ def extra_raters_decide(
     round_unit.proposal = RoundUnit.Proposal.APPROVED if approve else RoundUnit.Proposal.REJECTED
     round_unit.decision_note = note.strip()[:300]
     round_unit.save(update_fields=["proposal", "decision_note"])
+    ballots_forget(unit.region_id)
     audit_record(
         actor=actor,
         action="reviews.raters.approve" if approve else "reviews.raters.reject",
@@ -238,6 +265,7 @@ def _transition(
         )
     round_.state = to
     round_.save(update_fields=["state"])
+    ballots_forget(round_.region_id)
     _event(round_, actor, to, reason)
     audit_record(
         actor=actor,
@@ -383,6 +411,7 @@ def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: 
     previous = locked.ends_on
     round_.ends_on = ends_on
     round_.save(update_fields=["ends_on"])
+    ballots_forget(round_.region_id)
     text = _("Voting extended from %(old)s to %(new)s: %(reason)s") % {
         "old": previous.isoformat(),
         "new": ends_on.isoformat(),
@@ -436,19 +465,30 @@ class BallotSheet:
         return [(p, d, self.key(p.pk, d)) for p in self.targets for d in self.dimensions]
 
 
+def rater_group(
+    own_role: str | None, round_unit: RoundUnit, is_extra: Callable[[], bool]
+) -> RaterGroup | None:
+    """The group a rater rates a unit in: their leadership role's when they are one of
+    its members in scope at the period's end (`own_role`), "others" when they are one
+    of its approved outside raters (`is_extra`, asked only then), else None."""
+    if own_role is not None:
+        return ROLE_GROUP[LeadershipRole(own_role)]
+    if round_unit.proposal == RoundUnit.Proposal.APPROVED and is_extra():
+        return RaterGroup.OTHERS
+    return None
+
+
 def ballot_sheet(*, rater: Person, round_unit: RoundUnit) -> BallotSheet | None:
     """The rater's ballot for a unit, or None when they do not rate it."""
     round_ = round_unit.round
     members = _scope_members(round_, [round_unit.unit_id])
     own = next((m for m in members if m.person_id == rater.pk), None)
-    if own is not None:
-        group = ROLE_GROUP[LeadershipRole(own.leadership_role)]
-    elif (
-        round_unit.proposal == RoundUnit.Proposal.APPROVED
-        and ExtraRater.objects.filter(round_unit=round_unit, person=rater).exists()
-    ):
-        group = RaterGroup.OTHERS
-    else:
+    group = rater_group(
+        own.leadership_role if own is not None else None,
+        round_unit,
+        lambda: ExtraRater.objects.filter(round_unit=round_unit, person=rater).exists(),
+    )
+    if group is None:
         return None
     targets = sorted(
         (m.person for m in members if m.person_id != rater.pk), key=lambda p: p.staff_no
@@ -548,16 +588,21 @@ def tells_nobody_apart(sheet: BallotSheet, clean: Mapping[tuple[int, str], int])
 def voting_days_problem(round_: ReviewRound) -> str:
     """Why today is not a voting day of the round ("" when it is): ballots are drafted
     and submitted from its start to its end, both included."""
+    return voting_days_problem_between(round_.starts_on, round_.ends_on)
+
+
+def voting_days_problem_between(starts_on: dt.date, ends_on: dt.date) -> str:
+    """`voting_days_problem` for a round voting from `starts_on` to `ends_on`."""
     day = today()
-    if day < round_.starts_on:
+    if day < starts_on:
         return _("Voting in this round starts on %(day)s; come back then.") % {
-            "day": round_.starts_on.isoformat()
+            "day": starts_on.isoformat()
         }
-    if day > round_.ends_on:
+    if day > ends_on:
         return _(
             "Voting in this round ended on %(day)s, so ballots are no longer taken. "
             "If you could not vote in time, ask the assessment office to extend it."
-        ) % {"day": round_.ends_on.isoformat()}
+        ) % {"day": ends_on.isoformat()}
     return ""
 
 
@@ -598,6 +643,7 @@ def ballot_save_draft(
         rater=rater,
         defaults={"sealed": sealed},
     )
+    my_ballots_forget(actor.pk)
     return draft
 
 
@@ -659,6 +705,7 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
     DraftBallot.objects.filter(
         round_id=round_unit.round_id, unit_id=round_unit.unit_id, rater=rater
     ).delete()
+    my_ballots_forget(actor.pk)
     ballot_fold(
         sheet.round,
         CastBallot(unit_id=round_unit.unit_id, group=str(sheet.group), values=dict(clean)),

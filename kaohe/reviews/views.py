@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,15 +28,20 @@ from kaohe.jobs.services import job_start
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import jobs, selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
+from kaohe.reviews.services import BallotSheet
 
 
 @login_required
 def my_ballots_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
+    ballot_url = url_pattern("reviews:ballot")
     return render(
         request,
         "reviews/my_ballots.html",
-        {"ballots": selectors.my_ballots(req.user), "can_admin": can_manage_roster(req.user)},
+        {
+            "ballots": [(b, ballot_url % b.round_unit_id) for b in selectors.my_ballots(req.user)],
+            "can_admin": can_manage_roster(req.user),
+        },
     )
 
 
@@ -44,77 +52,141 @@ def ballot_page(request: HttpRequest, round_unit_id: int) -> HttpResponse:
     only a ballot it would accept reaches the "submitted once, no changes" step, whose
     button submits it (checked again). A refusal marks each field it concerns."""
     req = AuthedRequest.of(request)
+    if request.method != "POST":
+        # Opening the ballot reads the user's cached ballots (selectors.open_ballots),
+        # and the sealed draft only when there is one.
+        ballot = selectors.my_open_ballot(req.user, round_unit_id)
+        values: dict[str, object] = (
+            dict(selectors.draft_values(req.user, ballot.round_id, ballot.unit_id))
+            if ballot.has_draft and not ballot.submitted
+            else {}
+        )
+        return _ballot_render(request, ballot, values, None, None)
+    # Every write is checked against the database, not the cache.
     round_unit, sheet = selectors.my_round_unit(req.user, round_unit_id)
-    values: dict[str, object] = dict(selectors.my_draft(req.user, round_unit))
+    values = {key: request.POST.get(f"score_{key}", "") for _p, _d, key in sheet.entries()}
+    action = request.POST.get("action")
     refusal: ApplicationError | None = None
     check: services.BallotCheck | None = None
-    if request.method == "POST":
-        values = {key: request.POST.get(f"score_{key}", "") for _p, _d, key in sheet.entries()}
-        action = request.POST.get("action")
-        try:
-            if action == "submit":
-                services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
-                messages.success(request, _("Your ballot is submitted. Thank you."))
-                return redirect("reviews:mine")
-            if action == "check":
-                check = services.ballot_check(actor=req.user, round_unit=round_unit, values=values)
-            elif action == "save":
-                services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
-                messages.success(request, _("Draft saved. Submit it before voting ends."))
-                return redirect("reviews:ballot", round_unit_id=round_unit.pk)
-            # "edit" (back from the confirmation): the form again, as typed.
-        except ApplicationError as exc:
-            refusal = exc
+    try:
+        if action == "submit":
+            services.ballot_submit(actor=req.user, round_unit=round_unit, values=values)
+            messages.success(request, _("Your ballot is submitted. Thank you."))
+            return redirect("reviews:mine")
+        if action == "check":
+            check = services.ballot_check(actor=req.user, round_unit=round_unit, values=values)
+        elif action == "save":
+            services.ballot_save_draft(actor=req.user, round_unit=round_unit, values=values)
+            messages.success(request, _("Draft saved. Submit it before voting ends."))
+            return redirect("reviews:ballot", round_unit_id=round_unit.pk)
+        # "edit" (back from the confirmation): the form again, as typed.
+    except ApplicationError as exc:
+        refusal = exc
+    ballot = selectors.open_ballot_of(
+        round_unit,
+        sheet,
+        submitted=selectors.has_voted(req.user, round_unit),
+        has_draft=False,
+    )
+    return _ballot_render(request, ballot, values, refusal, check)
+
+
+def _ballot_render(
+    request: HttpRequest,
+    ballot: selectors.OpenBallot,
+    values: Mapping[str, object],
+    refusal: ApplicationError | None,
+    check: services.BallotCheck | None,
+) -> HttpResponse:
     fields: dict[str, str] = dict(refusal.extra.get("fields") or {}) if refusal else {}
-    labels = dict(Dimension.choices)
-    cells: dict[int, list[BallotCell]] = {}
-    for person, dimension, key in sheet.entries():
-        label = str(labels[dimension]) if dimension else ""
-        cells.setdefault(person.pk, []).append(
-            BallotCell(
-                dimension=dimension,
-                label=label,
-                key=key,
-                value=values.get(key, ""),
-                error=fields.get(key, ""),
-                error_id="err-" + key.replace(":", "-"),
-            )
-        )
     general: list[str] = []
     if refusal is not None:
         general = list(refusal.extra.get("general") or ([] if fields else [refusal.message]))
-    return render(
-        request,
-        "reviews/ballot.html",
-        {
-            "round_unit": round_unit,
-            "sheet": sheet,
-            "rows": [(p, cells[p.pk]) for p in sheet.targets],
-            "dimensions": [(d, Dimension(d).label) for d in sheet.dimensions if d],
-            "submitted": selectors.has_voted(req.user, round_unit),
-            "problem_count": len(problems_of(refusal)) if refusal else 0,
-            "has_field_errors": bool(fields),
-            "general_problems": general,
-            "check": check,
-            "high_counts": [(Dimension(d).label if d else "", n) for d, n in check.high.items()]
-            if check
-            else [],
-            # Said before the rater fills the ballot in, not only when it is refused.
-            "voting_days_problem": services.voting_days_problem(round_unit.round),
-        },
-    )
+    dimensions = [(d, Dimension(d).label) for d in ballot.dimensions if d]
+    context: dict[str, object] = {
+        "ballot": ballot,
+        "dimensions": dimensions,
+        "submitted": ballot.submitted,
+        "problem_count": len(problems_of(refusal)) if refusal else 0,
+        "has_field_errors": bool(fields),
+        "general_problems": general,
+        "check": check,
+        # Said before the rater fills the ballot in, not only when it is refused.
+        "voting_days_problem": services.voting_days_problem_between(
+            ballot.starts_on, ballot.ends_on
+        ),
+    }
+    if ballot.submitted:
+        pass
+    elif check is not None:
+        context["confirm_rows"] = [
+            (p.name, [values.get(key, "") for _d, key in _keys(p.pk, ballot.dimensions)])
+            for p in ballot.targets
+        ]
+        context["hidden"] = [(key, values.get(key, "")) for _p, _d, key in ballot.entries()]
+        context["high_counts"] = [
+            (Dimension(d).label if d else "", n) for d, n in check.high.items()
+        ]
+    else:
+        context["form_rows"] = _ballot_rows_html(ballot, values, fields)
+    return render(request, "reviews/ballot.html", context)
 
 
-@dataclass(frozen=True)
-class BallotCell:
-    """One score of the ballot as the page shows it, with what is wrong with it."""
+def _keys(person_id: int, dimensions: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(d, BallotSheet.key(person_id, d)) for d in dimensions]
 
-    dimension: str
-    label: str
-    key: str
-    value: object
-    error: str
-    error_id: str
+
+def _ballot_rows_html(
+    ballot: selectors.OpenBallot, values: Mapping[str, object], fields: Mapping[str, str]
+) -> SafeString:
+    """The form's rows, built here rather than in the template: a URL lookup and a
+    dozen attribute lookups per score made rendering most of the page's time. The
+    markup is the template's (one table row per person, or with 德能勤绩廉 a fieldset
+    per person with the five aspects side by side, so a phone never scrolls sideways)."""
+    record_url = url_pattern("reviews:record", ballot.round_unit_id)
+    labels = {d: str(label) for d, label in Dimension.choices}
+    bounds = f'min="{ballot.score_min}" max="{ballot.score_max}" step="1"'
+    aspects = any(ballot.dimensions)
+    out: list[str] = []
+    for person in ballot.targets:
+        name = escape(person.name)
+        link = f'<a href="{record_url % person.pk}">{name}</a>'
+        cells = []
+        for dimension, key in _keys(person.pk, ballot.dimensions):
+            label = escape(labels[dimension]) if dimension else ""
+            value = values.get(key, "")
+            error = fields.get(key, "")
+            error_id = "err-" + key.replace(":", "-")
+            aria = f"{name} {label}" if dimension else name
+            field = (
+                f'<input type="number" inputmode="numeric" name="score_{key}"'
+                f' value="{escape(value)}" {bounds} aria-label="{aria}" class="score"'
+                f' data-dim="{dimension}"'
+                + (f' aria-invalid="true" aria-describedby="{error_id}">' if error else ">")
+                + (
+                    f'<span class="field-error" id="{error_id}">{escape(error)}</span>'
+                    if error
+                    else ""
+                )
+            )
+            cells.append(f"<label>{label}{field}</label>" if aspects else f"<td>{field}</td>")
+        if aspects:
+            out.append(
+                f'<fieldset class="card"><legend>{link}</legend>'
+                f'<div class="aspects">{"".join(cells)}</div></fieldset>'
+            )
+        else:
+            out.append(f"<tr><td>{link}</td>{''.join(cells)}</tr>")
+    return mark_safe("\n".join(out))  # noqa: S308  (every value above is escaped)
+
+
+def url_pattern(name: str, *args: int) -> str:
+    """The URL of `name` for any last id, as a %-format (`pattern % pk`): reverse() per
+    row was a large part of rendering a list (as org.views.url_pattern)."""
+    return reverse(name, args=[*args, _STAND_IN]).replace(str(_STAND_IN), "%d")
+
+
+_STAND_IN = 987654321
 
 
 @login_required

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,10 +163,18 @@ def load_results(grid: Grid) -> None:
     )
     cells, evidence = grid.cells, grid.evidence
     stored = results.values_list("person_id", "indicator_id", "value", "occurrences", "flag")
-    for person_id, indicator_id, value, occurrences, flag in stored:
+    # A column holds a few distinct results ("8", "否", "合格"): each is written once.
+    texts: dict[tuple[Any, ...], str] = {}
+    for person_id, indicator_id, value, occurrences, flag in _raw(stored):
         kind = kinds.get(indicator_id)
         if kind is not None:
-            cells[(person_id, indicator_id)] = _text(kind, value, occurrences, flag)
+            shown = (kind, value, occurrences, flag)
+            text = texts.get(shown)
+            if text is None:
+                number = None if value is None else Decimal(str(value))
+                flagged = None if flag is None else bool(flag)
+                text = texts[shown] = _text(kind, number, occurrences, flagged)
+            cells[(person_id, indicator_id)] = text
     # Counted apart: a join and GROUP BY over every result cost more than this query.
     linked = (
         EvidenceLink.objects.filter(indicatorresult__in=results.values("id"))
@@ -176,6 +184,29 @@ def load_results(grid: Grid) -> None:
     )
     for person_id, indicator_id, n in linked:
         evidence[(person_id, indicator_id)] = n
+
+
+def _raw(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list query's rows as the driver returns them, without Django's
+    converter call per value (a grid of 200 people is 8,600 rows): a decimal comes as
+    an int or float from SQLite and a Decimal from PostgreSQL, a flag as 0/1 or a
+    bool. Read them through `_key` or `Decimal(str(value))`."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        return fetched
+
+
+def _key(value: Any, occurrences: int | None, flag: Any) -> Values:
+    """A result's value, occurrences and flag as a save compares them, whichever way
+    they were read: the value as a float (a number of at most 7 digits, two of them
+    decimals, is one float whichever way it was written), the flag as a bool."""
+    return (
+        None if value is None else float(value),
+        occurrences,
+        None if flag is None else bool(flag),
+    )
 
 
 def _fill_automatic(grid: Grid) -> None:
@@ -303,9 +334,10 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
         raise ApplicationError(stale_versions_message())
 
 
-# A result's value, occurrences and flag; a cell's text read for storing, with the
-# value as text for the upsert and whether the result needs evidence.
-Values = tuple[Decimal | None, int | None, bool | None]
+# A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
+# for storing, with the value as text for the upsert and whether the result needs
+# evidence.
+Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
 Reading = tuple[Values | None, str | None, bool]
 
@@ -315,7 +347,7 @@ def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) 
         return None, None, False
     value = fields.get("value")
     return (
-        (value, fields.get("occurrences"), fields.get("flag")),
+        _key(value, fields.get("occurrences"), fields.get("flag")),
         None if value is None else str(value),
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
@@ -331,82 +363,82 @@ def results_save(
     `results=False` is enough).
 
     The writes are a fixed number of statements whatever the size of the grid:
-    one SELECT … FOR UPDATE of the stored results and one of those with evidence,
+    the unit's lock, one SELECT of the stored results and one of those with evidence,
     at most one upsert of every created or changed cell and one DELETE of the
     cleared ones (each passing its rows as a single JSON or array parameter), and
     the audit row."""
     lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
-    # Per column, once: the indicator's id, and whether its results may need evidence.
-    columns = [
-        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto))
+    # Read under the lock before the cells are checked, so that each cell is visited
+    # once: checked, compared and queued in one pass (8,600 cells at 200 people).
+    stored = _stored_results(grid)
+    # Per column, once: the indicator's id, whether its results may need evidence,
+    # and its readings: a grid repeats a few texts per column ("8", "否", "合格"),
+    # each read once.
+    columns: list[tuple[Column, int, bool, dict[str, Reading]]] = [
+        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {})
         for c in grid.columns
     ]
     versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
-    # A grid repeats a few texts per column ("8", "否", "合格"): each is read once.
-    readings: dict[tuple[int, str], Reading] = {}
-    sent: list[tuple[Person, int, Column, Reading]] = []  # every cell to be stored
-    problems: list[str] = []
+    problems: list[str] = []  # cells that cannot be read: these refuse the save first
+    unsupported: list[str] = []  # results their indicator's evidence rule refuses
+    upserts: list[UpsertRow] = []
+    to_delete: list[int] = []
+    created = updated = cleared = 0
     shown = grid.cells
     for person in grid.people:
         person_id = person.pk
-        for column, indicator_id, evidenced in columns:
+        for column, indicator_id, evidenced, readings in columns:
             key = (person_id, indicator_id)
             raw = shown.get(key, "") if column.auto else cells.get(key)
             if raw is None:
                 continue
-            reading = readings.get((indicator_id, raw))
+            reading = readings.get(raw)
             if reading is None:
                 fields, problem = _parse(column, person, raw)
                 if problem:  # not kept: the message names the person
                     problems.append(problem)
                     continue
-                reading = _reading(column, fields, evidenced)
-                readings[(indicator_id, raw)] = reading
-            sent.append((person, person_id, column, reading))
+                reading = readings[raw] = _reading(column, fields, evidenced)
+            if problems:
+                continue  # refused anyway: only the other cells' readings matter now
+            values, value_text, needs = reading
+            current = stored.get(key)
+            if needs and (current is None or not current[4]):
+                unsupported.append(
+                    _(
+                        "%(where)s needs evidence: tap “Evidence” in that cell, tick the "
+                        "work logs that support the result, then save again."
+                    )
+                    % {"where": _where(person, column.indicator)}
+                )
+                continue
+            if values is None:
+                if current is None or current[1:4] == EMPTY:
+                    continue
+                cleared += 1
+                if not current[4]:
+                    to_delete.append(current[0])
+                    continue
+                values = EMPTY  # the evidence stays, linked to an empty result
+            elif current is None:
+                created += 1
+            elif current[1:4] != values:
+                updated += 1
+            else:
+                continue
+            upserts.append(
+                (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
+            )
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
             {"problems": problems},
         )
-    stored = _stored_results(grid)
-    upserts: list[UpsertRow] = []
-    to_delete: list[int] = []
-    created = updated = cleared = 0
-    for person, person_id, column, (values, value_text, needs) in sent:
-        indicator = column.indicator
-        indicator_id = indicator.pk
-        current = stored.get((person_id, indicator_id))
-        if needs and (current is None or not current[4]):
-            problems.append(
-                _(
-                    "%(where)s needs evidence: tap “Evidence” in that cell, tick the work "
-                    "logs that support the result, then save again."
-                )
-                % {"where": _where(person, indicator)}
-            )
-            continue
-        if values is None:
-            if current is None or current[1:4] == EMPTY:
-                continue
-            cleared += 1
-            if not current[4]:
-                to_delete.append(current[0])
-                continue
-            values = EMPTY  # the evidence stays, linked to an empty result
-        elif current is None:
-            created += 1
-        elif current[1:4] != values:
-            updated += 1
-        else:
-            continue
-        upserts.append(
-            (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
-        )
-    if problems:
+    if unsupported:
         raise ValidationFailed(
             _("%(n)s results lack the evidence their indicator requires; nothing was saved.")
-            % {"n": len(problems)},
-            {"problems": problems},
+            % {"n": len(unsupported)},
+            {"problems": unsupported},
         )
     _upsert(grid, upserts)
     _delete(to_delete)
@@ -427,35 +459,34 @@ def results_save(
     return created + updated + cleared
 
 
-# A stored result as a save compares it: id, value, occurrences, flag, has evidence.
-Stored = tuple[int, Decimal | None, int | None, bool | None, bool]
+# A stored result as a save compares it: id, value (a float), occurrences, flag, has
+# evidence.
+Stored = tuple[int, float | None, int | None, bool | None, bool]
 
 
 def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
-    """The grid's stored results by (person, indicator), locked until the save ends.
+    """The grid's stored results by (person, indicator), read under the unit's lock.
     Tuples, not model instances, and which of them have evidence in a second query
     rather than a subquery per row: a grid of 200 people holds 8,600 results."""
+    # The unit's quarter, one index range: every result of the grid's cells is in it,
+    # and the few others (a person since moved out, an indicator of a replaced
+    # version) are never looked up. Listing the grid's 200 people and 43 indicators
+    # as well cost more in building and checking the lists than they filter out.
     results = IndicatorResult.objects.filter(
-        indicator__in=[c.indicator.pk for c in grid.columns],
-        year=grid.period.year,
-        quarter=grid.period.quarter,
-        person__in=[p.pk for p in grid.people],
-        # Always true of the unit's indicators; it lets SQLite read the unit's quarter
-        # as one index range rather than look up each of 8,600 (indicator, person) keys.
-        unit=grid.unit,
+        unit=grid.unit, year=grid.period.year, quarter=grid.period.quarter
     )
-    rows = results.select_for_update().values_list(
-        "person_id", "indicator_id", "id", "value", "occurrences", "flag"
-    )
-    # Links are written under the unit's lock too (evidence.evidence_set), held here.
+    # Not FOR UPDATE: every write of the unit's results and their links (grid, upload,
+    # evidence panel, a version's approval) holds the unit's row lock, held here since
+    # lock_versions. Locking 8,600 rows too wrote each of them on PostgreSQL.
+    rows = results.values_list("person_id", "indicator_id", "id", "value", "occurrences", "flag")
     evidenced = set(
         EvidenceLink.objects.filter(indicatorresult__in=results.values("id")).values_list(
             "indicatorresult_id", flat=True
         )
     )
     return {
-        (person_id, indicator_id): (pk, value, occurrences, flag, pk in evidenced)
-        for person_id, indicator_id, pk, value, occurrences, flag in rows
+        (person_id, indicator_id): (pk, *_key(value, occurrences, flag), pk in evidenced)
+        for person_id, indicator_id, pk, value, occurrences, flag in _raw(rows)
     }
 
 
@@ -465,12 +496,12 @@ UpsertRow = tuple[int, int, int, str | None, int | None, bool | None]
 
 def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
     """Insert or update every row in one statement, the rows being one JSON parameter
-    of arrays (so SQLite's bound-parameter limit never splits it, and no key is
-    repeated 8,600 times). Needs SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the
-    conflict target is `uniq_indicator_result`."""
+    of arrays on SQLite (so its bound-parameter limit never splits it, and no key is
+    repeated 8,600 times) and one array parameter a column on PostgreSQL. Needs
+    SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the conflict target is
+    `uniq_indicator_result`."""
     if not rows:
         return
-    payload = json.dumps(rows)
     now = timezone.now()
     head = (
         f"INSERT INTO {_table(IndicatorResult)} (version_id, indicator_id, unit_id, person_id,"
@@ -482,10 +513,12 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         " flag = excluded.flag, updated_at = excluded.updated_at"
     )
     if connection.vendor == "postgresql":
+        # One array a column, which unnest reads without a JSON parse and a text
+        # extraction and cast per field.
         select = (
-            "SELECT (r->>0)::bigint, (r->>1)::bigint, %s, (r->>2)::bigint, %s, %s,"
-            " (r->>3)::numeric, (r->>4)::integer, (r->>5)::boolean, '', %s"
-            " FROM jsonb_array_elements(%s::jsonb) AS r"
+            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
+            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
         )
     elif connection.vendor == "sqlite":
         # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
@@ -497,13 +530,16 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         )
     else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)
-    params = [
+    params: list[Any] = [
         grid.unit.pk,
         grid.period.year,
         grid.period.quarter,
         connection.ops.adapt_datetimefield_value(now),
-        payload,
     ]
+    if connection.vendor == "postgresql":
+        params += [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params.append(json.dumps(rows))
     with connection.cursor() as cursor:
         cursor.execute(head + select + tail, params)
 

@@ -6,7 +6,9 @@ run and keeps the old one, so earlier results are never overwritten.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -216,7 +218,56 @@ class AnnualRun(models.Model):
         return f"{self.year}年度（第{self.number}次计算）"
 
 
+if TYPE_CHECKING:
+    _AnyField = models.Field[Any, Any]
+else:
+    _AnyField = models.Field
+
+
+class StepsField(_AnyField):
+    """A JSON list kept as plain text: read and written as the list, stored without
+    the database parsing it. On PostgreSQL a jsonb column parses every row's steps on
+    the year's write (300,000 rows at city scale) for nothing: no query looks inside
+    them, they are only read back whole (docs/decisions.md, "The year's write")."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return value if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        return value if value is None else _dumps(value)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return _dumps(self.value_from_object(obj))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 class AnnualResult(_Result):
+    # Every read of a year's results is by run (and tier, or grade), by person (their
+    # own results, unique with the run) or by id: no index on the unit or the person
+    # alone, and none on (run, unit). A unit's deletion, refused by PROTECT, then scans
+    # the table; the year's write maintains three indexes instead of six.
+    person = models.ForeignKey(
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     run = models.ForeignKey(
         AnnualRun,
         on_delete=models.CASCADE,
@@ -230,18 +281,17 @@ class AnnualResult(_Result):
     priority = models.BooleanField(default=False)
     consequences = models.JSONField(default=list)
     tie = models.BooleanField(default=False)
-    steps = models.JSONField(default=list)
+    steps = StepsField(default=list)
     rank_in_tier = models.PositiveIntegerField(default=0)
     receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("annual result")
         verbose_name_plural = _("annual results")
-        constraints = [models.UniqueConstraint(fields=["run", "person"], name="uniq_annual_result")]
-        indexes = [
-            models.Index(fields=["run", "tier", "composite"]),
-            models.Index(fields=["run", "unit"]),
+        constraints = [
+            models.UniqueConstraint(fields=["person", "run"], name="uniq_annual_result_person")
         ]
+        indexes = [models.Index(fields=["run", "tier", "composite"])]
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.person_id}={self.composite}"

@@ -453,8 +453,9 @@ REGION_VIEW_SECONDS = 600
 def region_view_cached(region_id: int, today: dt.date, build: Callable[[], T], stamp: object) -> T:
     """The region's view of all units of `today`, built by `build()` when no process has
     it. Every write of what it counts calls `compliance_forget`: logs (the submission,
-    the demo, the tallies' rebuild), units and memberships (`org.selectors.UNITS_WRITTEN`),
-    leave, calendar overrides and the region's rules (worklogs.signals)."""
+    the demo, the tallies' rebuild), leave, calendar overrides and the region's rules
+    (worklogs.signals); units and memberships change `org.selectors.org_version`, which
+    the caller puts in the `stamp`."""
     return region_cached(
         f"{REGION_VIEW}:{today.isoformat()}", region_id, build, REGION_VIEW_SECONDS, stamp=stamp
     )

@@ -8,32 +8,28 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    CharField,
     Exists,
-    F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from kaohe.accounts.access import region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock, sql
+from kaohe.core.cache import user_cached
 from kaohe.core.calendar import region_calendar
 from kaohe.core.http import parse_day, parse_id
-from kaohe.org.models import Leave, Membership, Unit
+from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Unit
+from kaohe.org.selectors import org_version
 from kaohe.worklogs.compliance import (
     ComplianceReport,
     UnitsReport,
@@ -45,8 +41,7 @@ from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 from kaohe.worklogs.services import policy_for
 
 if TYPE_CHECKING:
-    from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
+    pass
 
 LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
 # Supervisors (督导组) inspect the units their grant covers: they read those units' logs
@@ -173,14 +168,31 @@ class FeedCursor:
             return None
         return cls(day, log_id)
 
-    @classmethod
-    def of(cls, log: WorkLog) -> FeedCursor:
-        return cls(log.day, log.pk)
+
+@dataclass(slots=True)  # not frozen: a page builds twenty, and frozen fields cost
+class FeedEntry:
+    """A log as the feed shows it, read as rows rather than model instances: who
+    read it, the comments (name, text), and what the viewer may do with it."""
+
+    log_id: int
+    person_id: int
+    person_name: str
+    unit_id: int
+    unit_name: str
+    day: dt.date
+    content: str
+    timeliness: str
+    revision_count: int
+    readers: list[str]
+    comments: list[tuple[str, str]]
+    mine: bool  # the viewer wrote it: nothing to mark read or comment
+    read_by_me: bool
+    can_comment: bool  # `can_lead`
 
 
 @dataclass(frozen=True)
 class FeedPage:
-    items: list[LogItem]
+    items: list[FeedEntry]
     older: FeedCursor | None  # the last log shown, when older ones follow
     newer: FeedCursor | None  # the first log shown, when newer ones precede it
 
@@ -201,90 +213,161 @@ def _readable_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(Q(pk__in=_current_unit_ids(user)) | readers)
 
 
-class _UnindexedOnSqlite(Func):
-    """A column that SQLite's planner may not take an index for (unary plus): it keeps
-    no statistics here and would walk an index that the column leads and that covers
-    the query, the whole region's, rather than the person's or unit's. PostgreSQL
-    gets the plain column, whose selectivity it knows."""
-
-    template = "%(expressions)s"
-    output_field = BigIntegerField()
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> _AsSqlType:
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
+# The feed's unit filter offers at most this many units: the top of a larger scope
+# (a supervisor's whole region), whose deeper units the person filter still reaches.
+FEED_PICKER_UNITS = 300
 
 
 @dataclass(frozen=True)
-class _FeedPart:
-    """Some readable logs, and whether they are one person's (one log a day: the
-    day alone orders them, as their index (person, day) does)."""
+class FeedScope:
+    """The units whose logs a user reads (besides their own), for the feed's parts and
+    its unit filter: all of them in tree order, or when there are more than
+    `FEED_PICKER_UNITS`, the top ones (`complete` False)."""
 
-    logs: QuerySet[WorkLog]
-    one_person: bool
+    units: tuple[tuple[int, str], ...]  # (id, name)
+    complete: bool
+
+    @property
+    def unit_ids(self) -> list[int]:
+        return [pk for pk, _name in self.units]
+
+
+FEED_SCOPE_TOPIC = "feed-scope"
+
+
+def _build_feed_scope(user: User) -> FeedScope:
+    units = list(
+        _readable_units(user)
+        .order_by("depth", "path")
+        .values_list("pk", "name", "path")[: FEED_PICKER_UNITS + 1]
+    )
+    complete = len(units) <= FEED_PICKER_UNITS
+    shown = sorted(units[:FEED_PICKER_UNITS], key=lambda unit: unit[2])
+    return FeedScope(tuple((pk, name) for pk, name, _path in shown), complete)
+
+
+def feed_scope(user: User) -> FeedScope:
+    """`_readable_units` as cached for the user: it follows their memberships today,
+    their reader grants and the region's units. The grants' scope, the day and the
+    region's organization version (`org_version`, changed by every write of units or
+    memberships) are the stamp, so no write has to find the users it concerns."""
+    cached: FeedScope | None = getattr(user, "_kaohe_feed_scope", None)
+    if cached is not None:
+        return cached
+    if user.region_id is None:
+        return FeedScope((), True)
+    stamp = (
+        user.date_joined,
+        user.person_id,
+        user.region_id,
+        clock.today(),
+        org_version(user.region_id),
+        scope_of(user, READER_ROLES),
+    )
+    cached = user_cached(FEED_SCOPE_TOPIC, user.pk, lambda: _build_feed_scope(user), stamp=stamp)
+    user._kaohe_feed_scope = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _feed_parts(
-    user: User, flt: FeedFilter, cursor: FeedCursor | None, older: bool
-) -> list[_FeedPart]:
+    user: User, flt: FeedFilter, cursor: FeedCursor | None, older: bool, size: int
+) -> list[tuple[str, list[Any]]]:
     """The readable logs matching `flt`, beyond `cursor`, as a union of parts that
-    an index each returns in the feed's order: one person's logs (person, day), one
-    unit's logs (unit, day, id), or the region's logs by date (region, day, id,
-    unit). Together they are exactly `WorkLog.objects.filter(readable_logs_filter(
-    user))` narrowed by the filter (a log in two parts is one row of the union)."""
+    an index each returns in the feed's order, at most `size` (id, day) rows each: one
+    person's logs (person, day), one unit's logs (unit, day, id), or the region's logs
+    by date (region, day, id, unit). Together they are exactly `WorkLog.objects.filter(
+    readable_logs_filter(user))` narrowed by the filter (a log in two parts is one row
+    of the union). Written as SQL from the model's names: a queryset per part cost
+    more than the part's SQL."""
     region_id = region_id_of(user)
-    region = _UnindexedOnSqlite("region_id")
-    logs = _narrowed(
-        WorkLog.objects.alias(region_key=region).filter(region_key=region_id),
-        flt,
-        cursor,
-        older,
-    )
-    units = _readable_units(user)
+    direction = "DESC" if older else "ASC"
+    table = sql.table(WorkLog)
+    by_day = f"ORDER BY {table}.{_DAY} {direction}"
+    by_day_id = f"{by_day}, {table}.{_ID} {direction}"
+    scope = feed_scope(user)
+    if scope.complete:
+        readable_sql = ", ".join(["%s"] * len(scope.units))
+        readable_params: list[Any] = scope.unit_ids
+    else:  # the cached units are the top of a larger scope: the rule itself, in SQL
+        readable_query = _readable_units(user).values("pk").query
+        readable_sql, subquery_params = readable_query.sql_with_params()
+        readable_params = list(subquery_params)
+    select = f"SELECT {table}.{_ID}, {table}.{_DAY} FROM {table} WHERE"  # noqa: S608
+    where, params = _feed_conditions(region_id, flt, cursor, older, region_indexed=False)
+    person = f"{table}.{sql.column(WorkLog, 'person_id')}"
+    unit = f"{table}.{sql.column(WorkLog, 'unit_id')}"
     if flt.person_id:
-        person_logs = logs.filter(person_id=flt.person_id)
-        if flt.person_id != user.person_id:
-            person_logs = person_logs.filter(unit_id__in=units.values("pk"))
-        return [_FeedPart(person_logs, one_person=True)]
+        if flt.person_id == user.person_id:
+            part = f"{select} {where} AND {person} = %s {by_day} LIMIT {size}"
+            return [(part, [*params, flt.person_id])]
+        if scope.complete and not scope.units:
+            return []  # nobody else's logs are readable
+        part = f"{select} {where} AND {person} = %s AND {unit} IN ({readable_sql}) {by_day}"
+        return [(f"{part} LIMIT {size}", [*params, flt.person_id, *readable_params])]
+    unit_ids = scope.unit_ids
+    few = scope.complete and len(unit_ids) <= FEED_UNIT_PARTS
     if flt.unit_id:
-        units = units.filter(pk=flt.unit_id)
-    parts = [_FeedPart(logs.filter(person_id=user.person_id), True)] if user.person_id else []
-    unit_ids = list(units.values_list("pk", flat=True)[: FEED_UNIT_PARTS + 1])
-    if len(unit_ids) <= FEED_UNIT_PARTS:
-        parts += [_FeedPart(logs.filter(unit_id=unit_id), False) for unit_id in unit_ids]
+        unit_ids = [flt.unit_id] if flt.unit_id in unit_ids else []
+        if not unit_ids and not scope.complete:
+            unit_ids = list(
+                _readable_units(user).filter(pk=flt.unit_id).values_list("pk", flat=True)
+            )
+        few = True
+    parts: list[tuple[str, list[Any]]] = []
+    if user.person_id:
+        part = f"{select} {where} AND {person} = %s {by_day} LIMIT {size}"
+        parts.append((part, [*params, user.person_id]))
+    if few:
+        part = f"{select} {where} AND {unit} = %s {by_day_id} LIMIT {size}"
+        parts += [(part, [*params, unit_id]) for unit_id in unit_ids]
     else:
-        dense = WorkLog.objects.filter(region_id=region_id, unit_id__in=units.values("pk"))
-        parts.append(_FeedPart(_narrowed(dense, flt, cursor, older), False))
+        # The region's index this time (region, day, id, unit): the plain column.
+        where, params = _feed_conditions(region_id, flt, cursor, older, region_indexed=True)
+        part = f"{select} {where} AND {unit} IN ({readable_sql}) {by_day_id} LIMIT {size}"
+        parts.append((part, [*params, *readable_params]))
     return parts
 
 
-def _narrowed(
-    qs: QuerySet[WorkLog], flt: FeedFilter, cursor: FeedCursor | None, older: bool
-) -> QuerySet[WorkLog]:
-    """`qs` narrowed by the filter, and to the logs beyond `cursor`."""
-    conditions: dict[str, object] = {}
+def _feed_conditions(
+    region_id: int, flt: FeedFilter, cursor: FeedCursor | None, older: bool, *, region_indexed: bool
+) -> tuple[str, list[Any]]:
+    """The region, the filter, and the place beyond `cursor`, as SQL on the log table.
+
+    Unless `region_indexed`, SQLite gets the region's column as `+region_id`, which its
+    planner may not take an index for: it keeps no statistics here and would walk an
+    index that the column leads and that covers the query, the whole region's, rather
+    than the person's or unit's. PostgreSQL gets the plain column, whose selectivity
+    it knows."""
+    table = sql.table(WorkLog)
+    region = f"{table}.{sql.column(WorkLog, 'region_id')}"
+    if not region_indexed and connection.vendor == "sqlite":
+        region = f"+{region}"
+    day = f"{table}.{_DAY}"
+    where = [f"{region} = %s"]
+    params: list[Any] = [region_id]
     if flt.unit_id:
-        conditions["unit_id"] = flt.unit_id
+        where.append(f"{table}.{sql.column(WorkLog, 'unit_id')} = %s")
+        params.append(flt.unit_id)
     if flt.start:
-        conditions["day__gte"] = flt.start
+        where.append(f"{day} >= %s")
+        params.append(flt.start)
     if flt.end:
-        conditions["day__lte"] = flt.end
+        where.append(f"{day} <= %s")
+        params.append(flt.end)
     if flt.text:
         # Substring match: Chinese has no spaces, so word-based full-text would miss.
-        conditions["content__icontains"] = flt.text
-    if cursor is None:
-        return qs.filter(**conditions)
-    # The plain bound on the day serves indexes on (…, day); the row comparison,
-    # those on (…, day, id), which then start right at the cursor.
-    conditions["day__lte" if older else "day__gte"] = cursor.day
-    table = sql.table(WorkLog)
-    beyond = RawSQL(  # noqa: S611 - names from the model, values as parameters
-        f"({table}.{_DAY}, {table}.{_ID}) {'<' if older else '>'} (%s, %s)",
-        (cursor.day, cursor.log_id),
-        output_field=BooleanField(),
-    )
-    return qs.filter(beyond, **conditions)
+        # The ORM writes it for each database (LIKE with escapes, or UPPER on both).
+        text = WorkLog.objects.filter(content__icontains=flt.text).query
+        text_sql, text_params = text.get_compiler(connection=connection).compile(text.where)
+        where.append(text_sql)
+        params.extend(text_params)
+    if cursor is not None:
+        # The plain bound on the day serves indexes on (…, day); the row comparison,
+        # those on (…, day, id), which then start right at the cursor.
+        where.append(f"{day} {'<=' if older else '>='} %s")
+        where.append(f"({day}, {table}.{_ID}) {'<' if older else '>'} (%s, %s)")
+        params.extend([cursor.day, cursor.day, cursor.log_id])
+    return " AND ".join(where), params
 
 
 def log_feed(
@@ -298,44 +381,148 @@ def log_feed(
     """A page of the logs `user` reads, newest first: the newest, or those just
     older than `before`, or just newer than `after`. Keyset paging: each part of the
     union reads at most a page from its index, whatever the length of the history,
-    and nothing counts the whole feed."""
+    and nothing counts the whole feed. Two queries: the page's logs with their
+    authors and units, then their reads and comments."""
     older = after is None
     cursor = after if after is not None else before
-    sign = "-" if older else ""
-    parts: list[str] = []
-    params: list[object] = []
-    for i, part in enumerate(_feed_parts(user, flt, cursor, older)):
-        order = [f"{sign}day"] if part.one_person else [f"{sign}day", f"{sign}id"]
-        keys = part.logs.order_by(*order).values_list("id", "day")[: size + 1]
-        try:
-            part_sql, part_params = keys.query.sql_with_params()
-        except EmptyResultSet:  # a part that can hold nothing (no readable unit)
-            continue
-        parts.append(f"SELECT {_ID}, {_DAY} FROM ({part_sql}) AS part{i}")  # noqa: S608
-        params.extend(part_params)
+    parts = [
+        (f"SELECT {_ID}, {_DAY} FROM ({part_sql}) AS part{i}", part_params)  # noqa: S608
+        for i, (part_sql, part_params) in enumerate(_feed_parts(user, flt, cursor, older, size + 1))
+    ]
     if not parts:
         return FeedPage([], None, None)
     direction = "DESC" if older else "ASC"
     # Compiled querysets, names from the model and values as parameters, never input.
-    page_ids = RawSQL(  # noqa: S611
-        f"SELECT {_ID} FROM ({' UNION '.join(parts)} "  # noqa: S608
-        f"ORDER BY {_DAY} {direction}, {_ID} {direction} LIMIT {size + 1}) AS page",
-        params,
+    page_sql = (
+        f"SELECT {_ID} FROM ({' UNION '.join(sql for sql, _params in parts)} "  # noqa: S608
+        f"ORDER BY {_DAY} {direction}, {_ID} {direction} LIMIT {size + 1}) AS page"
     )
-    logs = list(_shown(WorkLog.objects.filter(pk__in=page_ids)).order_by("-day", "-id"))
-    more = len(logs) > size
+    entries = _entries(user, page_sql, [p for _sql, params in parts for p in params])
+    more = len(entries) > size
     if older:
-        logs = logs[:size]
-        newer = FeedCursor.of(logs[0]) if logs and before is not None else None
-        return FeedPage(
-            log_items(user, logs), older=FeedCursor.of(logs[-1]) if more else None, newer=newer
-        )
-    logs = logs[-size:] if more else logs
+        entries = entries[:size]
+        newer = _cursor(entries[0]) if entries and before is not None else None
+        return FeedPage(entries, older=_cursor(entries[-1]) if more else None, newer=newer)
+    entries = entries[-size:] if more else entries
     return FeedPage(
-        log_items(user, logs),
-        older=FeedCursor.of(logs[-1]) if logs else None,
-        newer=FeedCursor.of(logs[0]) if more else None,
+        entries,
+        older=_cursor(entries[-1]) if entries else None,
+        newer=_cursor(entries[0]) if more else None,
     )
+
+
+def _cursor(entry: FeedEntry) -> FeedCursor:
+    return FeedCursor(entry.day, entry.log_id)
+
+
+def feed_entries(user: User, log_ids: list[int]) -> list[FeedEntry]:
+    """The feed's entries of logs the caller has checked `user` may read (`log_get`),
+    newest first: a log's item after it was marked read or commented on."""
+    if not log_ids:
+        return []
+    marks = ", ".join(["%s"] * len(log_ids))
+    ids_sql = f"SELECT {_ID} FROM {sql.table(WorkLog)} WHERE {_ID} IN ({marks})"  # noqa: S608
+    return _entries(user, ids_sql, list(log_ids))
+
+
+def _entries(user: User, ids_sql: str, params: list[Any]) -> list[FeedEntry]:
+    """The logs whose ids `ids_sql` selects, newest first, with author, unit, reads and
+    comments: two queries of rows, whatever the number of logs (querysets and model
+    instances cost more than the SQL here)."""
+    c = sql.column
+    rows_sql = (
+        f"SELECT l.{_ID}, l.{c(WorkLog, 'person_id')}, p.{c(Person, 'name')}, "  # noqa: S608
+        f"l.{c(WorkLog, 'unit_id')}, u.{c(Unit, 'name')}, u.{c(Unit, 'path')}, l.{_DAY}, "
+        f"l.{c(WorkLog, 'content')}, l.{c(WorkLog, 'timeliness')}, "
+        f"l.{c(WorkLog, 'revision_count')} "
+        f"FROM {sql.table(WorkLog)} l "
+        f"JOIN {sql.table(Person)} p ON p.{c(Person, 'id')} = l.{c(WorkLog, 'person_id')} "
+        f"JOIN {sql.table(Unit)} u ON u.{c(Unit, 'id')} = l.{c(WorkLog, 'unit_id')} "
+        f"WHERE l.{_ID} IN ({ids_sql}) ORDER BY l.{_DAY} DESC, l.{_ID} DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(rows_sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    readers: dict[int, list[str]] = {pk: [] for pk in ids}
+    read_by: dict[int, set[int]] = {pk: set() for pk in ids}
+    comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+    for kind, log_id, user_id, name, text in _reads_and_comments(ids):
+        if kind == _READ:
+            readers[log_id].append(name)
+            read_by[log_id].add(user_id)
+        else:
+            comments[log_id].append((name, text))
+    scope = scope_of(user, LEADER_ROLES)
+    return [
+        FeedEntry(
+            log_id=log_id,
+            person_id=person_id,
+            person_name=person_name,
+            unit_id=unit_id,
+            unit_name=unit_name,
+            # SQLite's driver returns the text of a date.
+            day=day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
+            content=content,
+            timeliness=timeliness,
+            revision_count=revision_count,
+            readers=readers[log_id],
+            comments=comments[log_id],
+            mine=person_id == user.person_id,
+            read_by_me=user.pk in read_by[log_id],
+            can_comment=scope.covers_path(unit_path, unit_id),
+        )
+        for (
+            log_id,
+            person_id,
+            person_name,
+            unit_id,
+            unit_name,
+            unit_path,
+            day,
+            content,
+            timeliness,
+            revision_count,
+        ) in rows
+    ]
+
+
+_READ, _COMMENT = 0, 1
+
+
+def _reads_and_comments(log_ids: list[int]) -> list[tuple[int, int, int, str, str]]:
+    """(_READ, log, reader, name, "") for each read of the logs in the order they were
+    read, then (_COMMENT, log, author, name, text) for each comment in the order
+    written, in one query. Someone without a person shows as their user name."""
+    c = sql.column
+    marks = ", ".join(["%s"] * len(log_ids))
+    people = (
+        f"JOIN {sql.table(User)} u ON u.{c(User, 'id')} = x.who "
+        f"LEFT JOIN {sql.table(Person)} p ON p.{c(Person, 'id')} = u.{c(User, 'person_id')}"
+    )
+    reads = (
+        f"SELECT {_READ} AS kind, {c(LogRead, 'log_id')} AS log_id, "  # noqa: S608
+        f"{c(LogRead, 'reader_id')} AS who, '' AS text, {c(LogRead, 'read_at')} AS at, "
+        f"{c(LogRead, 'id')} AS row_id FROM {sql.table(LogRead)} "
+        f"WHERE {c(LogRead, 'log_id')} IN ({marks})"
+    )
+    comments = (
+        f"SELECT {_COMMENT} AS kind, {c(LogComment, 'log_id')} AS log_id, "  # noqa: S608
+        f"{c(LogComment, 'author_id')} AS who, {c(LogComment, 'content')} AS text, "
+        f"{c(LogComment, 'created_at')} AS at, {c(LogComment, 'id')} AS row_id "
+        f"FROM {sql.table(LogComment)} WHERE {c(LogComment, 'log_id')} IN ({marks})"
+    )
+    query = (
+        f"SELECT x.kind, x.log_id, x.who, COALESCE(p.{c(Person, 'name')}, "  # noqa: S608
+        f"u.{c(User, 'username')}), x.text FROM ({reads} UNION ALL {comments}) x {people} "
+        "ORDER BY x.kind, x.at, x.row_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*log_ids, *log_ids])
+        rows: list[tuple[int, int, int, str, str]] = cursor.fetchall()
+    return rows
 
 
 def _shown(qs: QuerySet[WorkLog]) -> QuerySet[WorkLog]:
@@ -358,13 +545,6 @@ def feed_units(user: User) -> QuerySet[Unit]:
     return _readable_units(user).order_by("path")
 
 
-def my_logs(user: User, limit: int = 10) -> list[LogItem]:
-    if not user.person_id:
-        return []
-    logs = _shown(WorkLog.objects.filter(person_id=user.person_id)).order_by("-day")
-    return log_items(user, list(logs[:limit]))
-
-
 def log_revisions(user: User, log: WorkLog) -> list[str]:
     """Earlier texts of a log, newest first: for its author and its leaders only."""
     if user.person_id != log.person_id and not can_lead(user, log.unit):
@@ -383,52 +563,90 @@ class DayCell:
         return self.deadline is not None and today <= self.deadline
 
 
+@functools.cache
+def _person_days_sql(vendor: str) -> str:
+    """The person's in-scope positions, leave and logs of a window in one statement
+    (UNION ALL): (kind, first day, last day or NULL, timeliness, content of the one
+    day asked for). Written out: compiling the three querysets and their union cost
+    more than the query (the same filters as Membership.objects.overlapping().in_scope(),
+    Leave and WorkLog); only the models' names go into the text, values are parameters."""
+    m, lv, w = Membership, Leave, WorkLog
+    mc, lc, wc = (functools.partial(sql.column, model) for model in (m, lv, w))
+    statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
+    return (
+        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', '' FROM {sql.table(m)} "  # noqa: S608
+        f"WHERE {mc('person')} = %s AND {mc('valid_from')} <= %s "
+        f"AND ({mc('valid_to')} IS NULL OR {mc('valid_to')} >= %s) "
+        f"AND {mc('status')} IN ({statuses}) "
+        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', '' FROM {sql.table(lv)} "
+        f"WHERE {lc('person')} = %s AND {lc('start')} <= %s AND {lc('end')} >= %s "
+        f"UNION ALL SELECT 'w', {wc('day')}, {wc('day')}, {wc('timeliness')}, "
+        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END FROM {sql.table(w)} "
+        f"WHERE {wc('person')} = %s AND {wc('day')} >= %s AND {wc('day')} <= %s"
+    )
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date as the driver returns it (a union's column may come back as text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class _PersonRows:
+    spans: list[tuple[dt.date, dt.date | None]]
+    leaves: list[tuple[dt.date, dt.date]]
+    logs: dict[dt.date, str]  # day: timeliness
+    content: str  # the log of the day asked for, or ""
+
+
+def _person_rows(
+    person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
+) -> _PersonRows:
+    ops = connection.ops
+    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
+    asked = ops.adapt_datefield_value(content_day or first)
+    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
+    params += [person_id, hi, lo, asked, person_id, lo, hi]
+    with connection.cursor() as cursor:
+        cursor.execute(_person_days_sql(connection.vendor), params)
+        rows = cursor.fetchall()
+    spans: list[tuple[dt.date, dt.date | None]] = []
+    leaves: list[tuple[dt.date, dt.date]] = []
+    logs: dict[dt.date, str] = {}
+    content = ""
+    for kind, a, b, timeliness, text in rows:
+        a, b = _as_date(a), _as_date(b)
+        assert a is not None
+        if kind == "m":
+            spans.append((a, b))
+        elif kind == "l":
+            assert b is not None
+            leaves.append((a, b))
+        else:
+            logs[a] = timeliness
+            if content_day is not None and a == content_day:
+                content = text
+    return _PersonRows(spans, leaves, logs, content)
+
+
 def _person_days(
-    user: User, first: dt.date, last: dt.date, today: dt.date
+    user: User,
+    first: dt.date,
+    last: dt.date,
+    today: dt.date,
+    rows: _PersonRows | None = None,
 ) -> dict[dt.date, DayCell]:
     assert user.person_id is not None
     region_id = region_id_of(user)
     policy = policy_for(region_id)
     cal = region_calendar(region_id, first - CALENDAR_MARGIN, max(last, today) + CALENDAR_MARGIN)
-    # The person's positions, leave and logs of the window in one query (UNION ALL):
-    # (kind, first day, last day or None, timeliness).
-    text = CharField()
-    spans_q = (
-        Membership.objects.filter(person_id=user.person_id)
-        .overlapping(first, last)
-        .in_scope()
-        .order_by()
-        .annotate(k=Value("m", text), a=F("valid_from"), b=F("valid_to"), t=Value("", text))
-        .values_list("k", "a", "b", "t")
-    )
-    leaves_q = (
-        Leave.objects.filter(person_id=user.person_id, start__lte=last, end__gte=first)
-        .order_by()
-        .annotate(k=Value("l", text), a=F("start"), b=F("end"), t=Value("", text))
-        .values_list("k", "a", "b", "t")
-    )
-    logs_q = (
-        WorkLog.objects.filter(person_id=user.person_id, day__range=(first, last))
-        .order_by()
-        .annotate(k=Value("w", text), a=F("day"), b=F("day"), t=F("timeliness"))
-        .values_list("k", "a", "b", "t")
-    )
-    spans: list[tuple[dt.date, dt.date | None]] = []
-    leaves: list[tuple[dt.date, dt.date]] = []
-    logs: dict[dt.date, str] = {}
-    for kind, a, b, timeliness in spans_q.union(leaves_q, logs_q, all=True):
-        if kind == "m":
-            spans.append((a, b))
-        elif kind == "l":
-            leaves.append((a, b))
-        else:
-            logs[a] = timeliness
+    if rows is None:
+        rows = _person_rows(user.person_id, first, last, None)
+    spans, leaves, logs = rows.spans, rows.leaves, rows.logs
     cells: dict[dt.date, DayCell] = {}
     day = first
+    one = dt.timedelta(days=1)
     while day <= last:
-        in_scope = any(a <= day and (b is None or day <= b) for a, b in spans) and not any(
-            a <= day <= b for a, b in leaves
-        )
         if day in logs:
             state = "written" if logs[day] == "on_time" else "backfilled"
             # A written log is edited within the same window (worklog_submit).
@@ -442,12 +660,15 @@ def _person_days(
             cells[day] = DayCell(day, "future")
         elif not cal.is_workday(day):
             cells[day] = DayCell(day, "rest")
-        elif not in_scope:
+        elif not (
+            any(a <= day and (b is None or day <= b) for a, b in spans)
+            and not any(a <= day <= b for a, b in leaves)
+        ):
             cells[day] = DayCell(day, "none")
         else:
             deadline = backfill_deadline(cal, day, policy.backfill_workdays)
             cells[day] = DayCell(day, "open" if today <= deadline else "missing", deadline)
-        day += dt.timedelta(days=1)
+        day += one
     return cells
 
 
@@ -493,18 +714,129 @@ def open_days(user: User, today: dt.date) -> list[DayCell]:
     return [c for c in recent_days(user, today).values() if c.state == "open"]
 
 
+@dataclass(frozen=True)
+class DayView:
+    """The day view's reads: the day's cell (None for a user who writes no logs), the
+    open days (oldest first), and the text of the day's log ("" when it has none)."""
+
+    cell: DayCell | None
+    open_days: list[DayCell]
+    content: str
+
+
+def day_view(user: User, day: dt.date, today: dt.date) -> DayView:
+    """`day_cell`, `open_days` and the day's text, in one query when the day is among
+    the last 31, where the open days are (two otherwise)."""
+    if not user.person_id:
+        return DayView(None, [], "")
+    first = today - dt.timedelta(days=31)
+    if first <= day <= today:
+        rows = _person_rows(user.person_id, first, today, day)
+        cells = _person_days(user, first, today, today, rows)
+        return DayView(
+            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content
+        )
+    rows = _person_rows(user.person_id, day, day, day)
+    cell = _person_days(user, day, day, today, rows).get(day)
+    return DayView(cell, open_days(user, today), rows.content)
+
+
 def day_and_open_days(
     user: User, day: dt.date, today: dt.date
 ) -> tuple[DayCell | None, list[DayCell]]:
-    """`day_cell` and `open_days` (the day view), from one read of the user's days
-    when the day is among the last 31, where the open days are."""
+    """`day_cell` and `open_days` (`day_view` without the text)."""
+    view = day_view(user, day, today)
+    return view.cell, view.open_days
+
+
+@dataclass(frozen=True)
+class OwnLog:
+    """One of the user's own logs as the day view lists it (worklogs/_log_item.html for
+    the author: no read or comment form)."""
+
+    log_id: int
+    day: dt.date
+    content: str
+    timeliness: str
+    revision_count: int
+    unit_name: str
+    readers: list[str]
+    comments: list[tuple[str, str]]
+
+
+@functools.cache
+def _own_logs_sql(vendor: str) -> str:
+    w, u = WorkLog, Unit
+    return (
+        f"SELECT w.{sql.column(w, 'id')}, w.{sql.column(w, 'day')}, "  # noqa: S608
+        f"w.{sql.column(w, 'content')}, "
+        f"w.{sql.column(w, 'timeliness')}, w.{sql.column(w, 'revision_count')}, "
+        f"u.{sql.column(u, 'name')} FROM {sql.table(w)} w "
+        f"JOIN {sql.table(u)} u ON u.{sql.column(u, 'id')} = w.{sql.column(w, 'unit')} "
+        f"WHERE w.{sql.column(w, 'person')} = %s ORDER BY w.{sql.column(w, 'day')} DESC LIMIT %s"
+    )
+
+
+@functools.cache
+def _own_log_notes_sql(vendor: str, n: int) -> str:
+    """Who read the logs and the comments on them, (kind, log id, name, username,
+    text), each kind in its order (time, then id), as `log_items` reads them."""
+    r, c, usr, p = LogRead, LogComment, User, Person
+    ids = ", ".join(["%s"] * n)
+
+    def who(alias: str, field: str, model: type[LogRead] | type[LogComment]) -> str:
+        return (
+            f"JOIN {sql.table(usr)} a "
+            f"ON a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, field)} "
+            f"LEFT JOIN {sql.table(p)} p "
+            f"ON p.{sql.column(p, 'id')} = a.{sql.column(usr, 'person')} "
+        )
+
+    return (
+        f"SELECT 'r' AS k, r.{sql.column(r, 'log')}, p.{sql.column(p, 'name')}, "  # noqa: S608
+        f"a.{sql.column(usr, 'username')}, '', r.{sql.column(r, 'read_at')} AS at, "
+        f"r.{sql.column(r, 'id')} AS n FROM {sql.table(r)} r {who('r', 'reader', r)}"
+        f"WHERE r.{sql.column(r, 'log')} IN ({ids}) "
+        f"UNION ALL SELECT 'c', c.{sql.column(c, 'log')}, p.{sql.column(p, 'name')}, "
+        f"a.{sql.column(usr, 'username')}, c.{sql.column(c, 'content')}, "
+        f"c.{sql.column(c, 'created_at')}, c.{sql.column(c, 'id')} "
+        f"FROM {sql.table(c)} c {who('c', 'author', c)}"
+        f"WHERE c.{sql.column(c, 'log')} IN ({ids}) ORDER BY k, at, n"
+    )
+
+
+def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
+    """The user's newest logs with who read them and the comments: two queries (written
+    out, as `_person_rows`), whatever their number."""
     if not user.person_id:
-        return None, []
-    first = today - dt.timedelta(days=31)
-    if not first <= day <= today:
-        return day_cell(user, day, today), open_days(user, today)
-    cells = _person_days(user, first, today, today)
-    return cells.get(day), [c for c in cells.values() if c.state == "open"]
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_own_logs_sql(connection.vendor), [user.person_id, limit])
+        logs = cursor.fetchall()
+        if not logs:
+            return []
+        ids = [row[0] for row in logs]
+        readers: dict[int, list[str]] = {pk: [] for pk in ids}
+        comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
+        cursor.execute(_own_log_notes_sql(connection.vendor, len(ids)), [*ids, *ids])
+        for kind, log_id, name, username, text, _at, _n in cursor.fetchall():
+            if kind == "r":
+                readers[log_id].append(name or username)
+            else:
+                comments[log_id].append((name or username, text))
+    return [
+        OwnLog(
+            pk,
+            _as_date(day) or dt.date.min,
+            content,
+            timeliness,
+            revisions,
+            unit_name,
+            readers[pk],
+            comments[pk],
+        )
+        for pk, day, content, timeliness, revisions, unit_name in logs
+    ]
 
 
 def my_summaries(user: User) -> list[Summary]:

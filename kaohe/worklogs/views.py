@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from kaohe.core.http import (
     redirect_back,
 )
 from kaohe.org.models import Unit
+from kaohe.org.selectors import org_version
 from kaohe.worklogs import compliance, selectors, services
 from kaohe.worklogs.compliance import (
     ComplianceReport,
@@ -40,7 +42,8 @@ from kaohe.worklogs.compliance import (
     UnitsReport,
     UnitTally,
 )
-from kaohe.worklogs.models import SummaryKind, WorkLog
+from kaohe.worklogs.feed_html import feed_items_html, unit_options_html
+from kaohe.worklogs.models import SummaryKind, Timeliness
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
@@ -76,14 +79,11 @@ def today_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The log of %(day)s is saved.") % {"day": day.isoformat()})
             return redirect("worklogs:today")
-    existing = None
-    if req.user.person_id and not content:
-        existing = (
-            WorkLog.objects.filter(person_id=req.user.person_id, day=day).only("content").first()
-        )
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
-    # Past its deadline (or not a day to write) the day shows its state and why, no form.
-    cell, open_days = selectors.day_and_open_days(req.user, day, today)
+    # The day's state, the open days and the day's text in one read; past its deadline
+    # (or not a day to write) the day shows its state and why, no form.
+    view = selectors.day_view(req.user, day, today)
+    cell = view.cell
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
         request,
@@ -91,15 +91,94 @@ def today_page(request: HttpRequest) -> HttpResponse:
         {
             "day": day,
             "today": today,
-            "content": content or (existing.content if existing else ""),
-            "existing": existing,
-            "open_days": open_days,
-            "recent": selectors.my_logs(req.user),
+            "content": content or view.content,
+            "existing": view.content,
+            "open_days": _open_day_chips(view.open_days, day, today),
+            "recent": _own_log_items(req.user, selectors.my_recent_logs(req.user)),
             "policy": policy,
             "cell": cell,
+            "state_label": _state_label(cell) if closed else "",
             "closed": closed,
         },
     )
+
+
+def _open_day_chips(cells: list[selectors.DayCell], day: dt.date, today: dt.date) -> SafeString:
+    """The open days as links (written here: a translated label and dates per chip)."""
+    return format_html_join(
+        "",
+        '<a class="chip{}" href="?day={}">{}<span class="muted"> {}</span></a>',
+        (
+            (
+                " current" if c.day == day else "",
+                c.day.isoformat(),
+                _("Today") if c.day == today else f"{c.day.month}月{c.day.day}日",
+                _("until %(d)s") % {"d": _month_day(c.deadline)},
+            )
+            for c in cells
+        ),
+    )
+
+
+def _month_day(day: dt.date | None) -> str:
+    return "" if day is None else f"{day.month}月{day.day}日"
+
+
+def _state_label(cell: selectors.DayCell | None) -> str:
+    """The badge of a day that can no longer be written."""
+    state = cell.state if cell else ""
+    if state == "written":
+        return _("On time")
+    if state == "backfilled":
+        return _("Backfilled")
+    if state == "missing":
+        return _("Missing")
+    if state == "future":
+        return _("Not yet")
+    return _("Rest day / not required")
+
+
+def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
+    """The user's own logs as worklogs/_log_item.html shows them to their author (no
+    read or comment form), written here: the include, a URL and labels per log cost
+    more than the rest of the page. Every text is escaped, as the template's variables
+    are."""
+    if not logs or user.person is None:
+        return SafeString("")
+    # The standard library's escape (what django.utils.html.escape calls, without its
+    # lazy-string wrapper): the texts here are plain strings.
+    esc = html.escape
+    name = esc(user.person.name)
+    labels: dict[str, str] = {}
+    read_by, edited = esc(_("Read by")), esc(_("edited"))
+    parts = []
+    for log in logs:
+        history = (
+            f' · <a href="{reverse("worklogs:history", args=[log.log_id])}">{edited}</a>'
+            if log.revision_count
+            else ""
+        )
+        readers = (
+            f'<div class="reads">{read_by}：{esc("、".join(log.readers))}</div>'
+            if log.readers
+            else ""
+        )
+        comments = "".join(
+            f'<div class="comment"><strong>{esc(who)}</strong>：{esc(text)}</div>'
+            for who, text in log.comments
+        )
+        label = labels.get(log.timeliness)
+        if label is None:
+            known = log.timeliness in Timeliness.values
+            label = esc(str(Timeliness(log.timeliness).label) if known else log.timeliness)
+            labels[log.timeliness] = label
+        parts.append(
+            f'<article class="log" id="log-{log.log_id}"><header><span><strong>{name}</strong>'
+            f" · {esc(log.unit_name)}</span><span>{log.day.isoformat()} · {label}{history}"
+            f'</span></header><div class="body">{esc(log.content)}</div>'
+            f"{readers}{comments}</article>"
+        )
+    return SafeString("".join(parts))
 
 
 def _closed_reason(cell: selectors.DayCell | None, today: dt.date, workdays: int) -> str:
@@ -143,13 +222,35 @@ def month_page(request: HttpRequest) -> HttpResponse:
         "worklogs/month.html",
         {
             "first": first,
-            "weeks": selectors.month_cells(req.user, first.year, first.month, today),
+            "weeks": _month_rows(selectors.month_cells(req.user, first.year, first.month, today)),
             "previous": previous,
             "following": following if following <= today.replace(day=1) else None,
-            # Days that open the day view: those with a log, or one still owed.
-            "linked_states": MONTH_LINKED_STATES,
         },
     )
+
+
+def _month_rows(weeks: list[list[selectors.DayCell | None]]) -> SafeString:
+    """The month's table rows, written here: a cell's tags cost more in a template loop
+    than the page's reads. Days that open the day view: those with a log, or one still
+    owed."""
+    link = reverse("worklogs:today")
+    rows = []
+    for week in weeks:
+        cells = []
+        for c in week:
+            if c is None:
+                cells.append("<td></td>")
+                continue
+            # A state from DayCell's fixed set, a date and a day number: nothing to escape.
+            iso = c.day.isoformat()
+            inner = (
+                f'<a href="{link}?day={iso}">{c.day.day}</a>'
+                if c.state in MONTH_LINKED_STATES
+                else f"<span>{c.day.day}</span>"
+            )
+            cells.append(f'<td class="st-{c.state}" title="{iso}">{inner}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return SafeString("\n".join(rows))
 
 
 @login_required
@@ -181,32 +282,20 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         "worklogs/feed.html",
         {
             "page": page,
+            "items": feed_items_html(request, page.items),
             "filter": flt,
-            "units": selectors.feed_units(req.user).only("name"),
+            "unit_options": unit_options_html(selectors.feed_scope(req.user).units, flt.unit_id),
             "query": query.urlencode(),
             "paged": "before" in request.GET or "after" in request.GET,
-            "leader_unit_ids": _leader_unit_ids(req, [item.log for item in page.items]),
         },
     )
 
 
-def _leader_unit_ids(req: AuthedRequest, logs: Iterable[WorkLog]) -> set[int]:
-    """Units among `logs` whose logs the user may comment on (computed from cached grants)."""
-    return selectors.units_led(req.user, {log.unit for log in logs})
-
-
 def _log_item(request: HttpRequest, req: AuthedRequest, log_id: int) -> HttpResponse:
+    """The log's item as the feed shows it, for htmx to swap in; others go back."""
     log = selectors.log_get(req.user, log_id)
     if request.headers.get("HX-Request"):
-        return render(
-            request,
-            "worklogs/_log_item.html",
-            {
-                "log": log,
-                "item": selectors.log_items(req.user, [log])[0],
-                "leader_unit_ids": _leader_unit_ids(req, [log]),
-            },
-        )
+        return HttpResponse(feed_items_html(request, selectors.feed_entries(req.user, [log.pk])))
     return redirect_back(request, reverse("worklogs:feed"))
 
 
@@ -470,7 +559,8 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             region_id,
             today,
             lambda: _all_units_view(req.user, start, end, today, days, SORTS),
-            stamp=(UNITS_SHOWN, PICKER_SHOWN, NOT_WRITTEN_SHOWN),
+            # Units and memberships change it too: their writers drop the org version.
+            stamp=(UNITS_SHOWN, PICKER_SHOWN, NOT_WRITTEN_SHOWN, org_version(region_id)),
         )
     else:
         view = _all_units_view(req.user, start, end, today, days, [sort])

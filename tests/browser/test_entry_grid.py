@@ -84,3 +84,48 @@ def test_the_entry_grid_shows_its_rows_with_headers_over_their_inputs(
     page.get_by_role("button", name="全部保存").click()
     expect(page.locator(".messages")).to_contain_text("已保存")
     screenshot(page, "entry-grid")
+
+
+def test_the_grid_sends_only_the_changed_cells_and_after_a_refusal_all_of_them(
+    page: Page,
+    live_server: LiveServer,
+    world: World,
+    drafted: SchemeVersion,
+    login: Callable[[Page, str], None],
+    settings: Settings,
+) -> None:
+    """Issue 14: the page's script posts the changed cells as one JSON field in a
+    multipart body; a refused save shows what was typed, so the next sends every cell."""
+    from kaohe.schemes.models import IndicatorResult
+
+    settings.KAOHE_TODAY = dt.date(2026, 4, 30)
+    services.version_submit(actor=world.users["unit_admin"], version=drafted)
+    services.version_approve(actor=world.users["region_admin"], version=drafted)
+    login(page, "unit_head")
+    page.goto(f"{live_server.url}/schemes/entry/{world.bureau.pk}/2026/1/")
+    page.get_by_label("张小明 完成任务", exact=True).fill("28")
+    with page.expect_request(lambda r: r.method == "POST") as sent:
+        page.get_by_role("button", name="全部保存").click()
+    body = sent.value.post_data or ""
+    assert (
+        'name="cells"' in body
+        and 'name="c_' not in body
+        and "multipart" in (sent.value.headers.get("content-type", ""))
+    )
+    expect(page.locator(".messages")).to_contain_text("已保存")
+    task = IndicatorResult.objects.filter(indicator__name="完成任务", unit=world.bureau)
+    assert [str(v) for v in task.values_list("value", flat=True)] == ["28.00"]
+
+    # 99 is out of range: the save is refused and the page shows both typed cells as
+    # its values. Only 李文华's is corrected, yet 王建国's is saved with it: after a
+    # refusal every cell is sent.
+    page.get_by_label("李文华 完成任务", exact=True).fill("99")
+    page.get_by_label("王建国 违纪", exact=True).fill("否")
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator("#entry-grid")).to_have_attribute("data-unsaved", "1")
+    page.get_by_label("李文华 完成任务", exact=True).fill("29")
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator(".messages")).to_contain_text("已保存")
+    assert sorted(str(v) for v in task.values_list("value", flat=True)) == ["28.00", "29.00"]
+    veto = IndicatorResult.objects.get(indicator__name="违纪", unit=world.bureau)
+    assert veto.flag is False

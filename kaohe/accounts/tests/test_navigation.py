@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kaohe.accounts.access import GRANTS_TOPIC
+from kaohe.accounts.access import FACTS_TOPIC
 from kaohe.accounts.models import Role, RoleGrant
 from kaohe.accounts.services import role_grant, role_revoke
 from kaohe.core.cache import user_key
@@ -29,7 +29,7 @@ def test_a_revoked_role_is_gone_on_the_next_request(
     admin = world.users["unit_admin"]
     client = client_as("unit_admin")
     assert reverse("org:roster_import") in client.get(reverse("notifications")).content.decode()
-    assert cache.get(user_key(GRANTS_TOPIC, admin.pk)) is not None  # served from the cache
+    assert cache.get(user_key(FACTS_TOPIC, admin.pk)) is not None  # served from the cache
     grant = RoleGrant.objects.get(user=admin, role=Role.UNIT_ADMIN)
     role_revoke(actor=world.users["region_admin"], grant=grant)
     page = client.get(reverse("notifications")).content.decode()

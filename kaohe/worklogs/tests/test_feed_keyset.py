@@ -92,12 +92,12 @@ def walk(user: User, flt: FeedFilter, size: int) -> tuple[list[int], list[int]]:
     pages = [selectors.log_feed(user, flt, size=size)]
     while pages[-1].older is not None:
         pages.append(selectors.log_feed(user, flt, before=pages[-1].older, size=size))
-    down = [item.log.pk for page in pages for item in page.items]
+    down = [item.log_id for page in pages for item in page.items]
     assert all(len(page.items) == size for page in pages[:-1])
     back = [pages[-1]]
     while back[-1].newer is not None:
         back.append(selectors.log_feed(user, flt, after=back[-1].newer, size=size))
-    up = [item.log.pk for page in reversed(back) for item in page.items]
+    up = [item.log_id for page in reversed(back) for item in page.items]
     return down, up
 
 

@@ -1,0 +1,148 @@
+"""The day and month views read a fixed number of queries, whatever the logs, reads and
+comments, and show the author's own logs as the shared log item does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from kaohe.core import cache as region_cache
+from kaohe.testing import World
+from kaohe.worklogs import selectors
+from kaohe.worklogs.models import LogComment, LogRead, Timeliness, WorkLog
+
+pytestmark = [pytest.mark.django_db]
+TODAY = dt.date(2026, 3, 16)  # a Monday
+TEXT = "上午参加全局工作例会，下午审核就业补贴申报材料12份。"
+
+
+def _log(world: World, day: dt.date, content: str = TEXT, **extra: object) -> WorkLog:
+    person = world.people["cadre"]
+    return WorkLog.objects.create(
+        region=world.region,
+        person=person,
+        unit=person.memberships.get().unit,
+        day=day,
+        content=content,
+        timeliness=Timeliness.BACKFILLED if day < TODAY else Timeliness.ON_TIME,
+        **extra,
+    )
+
+
+def _count(client: Client, path: str, params: dict[str, str] | None = None) -> tuple[int, str]:
+    """The page's queries once the region's cached facts are built afresh (as after a
+    write). The first view may create the region's rules (policy_for's get_or_create),
+    whose save forgets them for the rest of the test's never-ending transaction."""
+    cache.clear()
+    region_cache.reset()
+    client.get(path, params or {})
+    region_cache.reset()
+    client.get(path, params or {})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def _tags(html: str) -> str:
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_day_view_reads_the_same_queries_for_more_logs_reads_and_comments(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("cadre")
+    today = reverse("worklogs:today")
+    _log(world, dt.date(2026, 3, 2))
+    few, _page = _count(client, today)
+    for day in range(3, 14):
+        log = _log(world, dt.date(2026, 3, day))
+        LogRead.objects.create(log=log, reader=world.users["team_member"])
+        LogComment.objects.create(log=log, author=world.users["unit_head"], content="好")
+    many, page = _count(client, today)
+    # Session, user; the person's days with the day's text; the recent logs; their
+    # reads and comments.
+    assert many == few == 5
+    assert page.count('class="comment"') == 10  # the ten newest logs, each commented
+    assert _count(client, today, {"day": "2026-03-13"})[0] == 5
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_month_view_reads_the_same_queries_for_more_logs(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("cadre")
+    month = reverse("worklogs:month")
+    few, _page = _count(client, month)
+    for day in range(2, 14):
+        _log(world, dt.date(2026, 3, day))
+    many, page = _count(client, month)
+    assert many == few == 3  # session, user, the person's days
+    assert page.count('class="st-backfilled"') == 13  # the legend and the twelve logs
+    assert f'<a href="{reverse("worklogs:today")}?day=2026-03-13">13</a>' in page
+    assert 'title="2026-03-14"><span>14</span>' in page  # a rest day opens nothing
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_own_logs_show_as_the_log_item_shows_them_to_their_author(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    from django.template.loader import render_to_string
+
+    cadre = world.users["cadre"]
+    plain = _log(world, dt.date(2026, 3, 12))
+    edited = _log(
+        world, dt.date(2026, 3, 13), "<script>alert('x')</script>走访企业", revision_count=1
+    )
+    LogRead.objects.create(log=edited, reader=world.users["team_member"])
+    LogRead.objects.create(log=edited, reader=world.users["unit_head"])
+    LogComment.objects.create(log=edited, author=world.users["unit_head"], content="<b>好</b>")
+    LogComment.objects.create(log=edited, author=world.users["team_member"], content="阅 & 记")
+    page = client_as("cadre").get(reverse("worklogs:today")).content.decode()
+    assert "<script>alert(" not in page and "&lt;b&gt;好&lt;/b&gt;" in page
+    assert reverse("worklogs:history", args=[edited.pk]) in page
+    client = client_as("cadre")
+    request = client.get(reverse("worklogs:today")).wsgi_request
+    for log in WorkLog.objects.filter(pk__in=[plain.pk, edited.pk]).select_related(
+        "person", "unit"
+    ):
+        item = render_to_string(
+            "worklogs/_log_item.html",
+            {
+                "log": log,
+                "item": selectors.log_items(cadre, [log])[0],
+                "user": cadre,
+                "leader_unit_ids": set(),
+            },
+            request,
+        )
+        assert _tags(item) in _tags(page)
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_day_view_shows_the_days_own_text_inside_and_outside_the_recent_window(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("cadre")
+    # Eleven later logs push the old one off the recent list: its text comes with its day.
+    _log(world, dt.date(2026, 1, 5), "一月的日志，早已过了补填期限。")
+    _log(world, dt.date(2026, 3, 2), "三月二日的日志。")
+    for day in range(3, 14):
+        _log(world, dt.date(2026, 3, day))
+    old = client.get(reverse("worklogs:today"), {"day": "2026-01-05"}).content.decode()
+    assert 'id="day-log"' in old and "一月的日志，早已过了补填期限。" in old
+    assert 'id="day-closed"' in old
+    # Within the window, an open day's log fills the form to be edited.
+    open_day = client.get(reverse("worklogs:today"), {"day": "2026-03-13"}).content.decode()
+    assert f">{TEXT}</textarea>" in open_day
+    missing = client.get(reverse("worklogs:today"), {"day": "2026-03-02"}).content.decode()
+    assert 'id="day-log"' in missing and "三月二日的日志。" in missing
