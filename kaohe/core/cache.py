@@ -90,10 +90,17 @@ def _forget(keys: list[str]) -> None:
 
 
 def region_cached(
-    topic: str, region_id: int, build: Callable[[], T], seconds: int = DEFAULT_SECONDS
+    topic: str,
+    region_id: int,
+    build: Callable[[], T],
+    seconds: int = DEFAULT_SECONDS,
+    *,
+    stamp: object = None,
 ) -> T:
-    """The region's `topic`, built by `build()` when no process has it cached."""
-    return _cached(region_key(topic, region_id), build, seconds)
+    """The region's `topic`, built by `build()` when no process has it cached. A value
+    stored with another `stamp` is not served (pass what shaped the value besides the
+    rows that a forget covers, such as the limits of a rendered list)."""
+    return _cached(region_key(topic, region_id), build, seconds, stamp)
 
 
 def forget(topic: str, region_id: int) -> None:

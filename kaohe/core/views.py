@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from html import escape
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
 from kaohe.core.audit_labels import action_choices, action_label, detail_items
@@ -33,6 +36,29 @@ def _audit_row(event: AuditEvent) -> tuple[str, str, str, str, str, str]:
         action_label(event.action),
         event.object_repr,
         details,
+    )
+
+
+# The options and rows are written in Python with the standard library's escape (what
+# django.utils.html.escape calls): two template loops were most of the page's time.
+def _action_options(actions: list[tuple[str, str]], chosen: str) -> SafeString:
+    return mark_safe(  # noqa: S308  (every value escaped)
+        "".join(
+            f'<option value="{escape(code)}"{" selected" if code == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for code, label in actions
+        )
+    )
+
+
+def _audit_rows(rows: list[tuple[str, str, str, str, str, str]]) -> SafeString:
+    return mark_safe(  # noqa: S308  (every value escaped)
+        "".join(
+            f"<tr><td>{escape(time)}</td><td>{escape(actor)}</td>"
+            f'<td title="{escape(code)}">{escape(label)}</td><td>{escape(obj)}</td>'
+            f'<td class="muted">{escape(details)}</td></tr>'
+            for time, actor, code, label, obj, details in rows
+        )
     )
 
 
@@ -70,8 +96,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "filter": flt,
             # Codes stay the filter's values; people read the labels.
-            "actions": action_choices(ADMIN_ACTIONS),
-            "rows": [_audit_row(e) for e in page.events],
+            "action_options": _action_options(action_choices(ADMIN_ACTIONS), flt.action),
+            "rows": _audit_rows([_audit_row(e) for e in page.events]),
             "events": page.events,
             "errors": errors,
             "page_size": AUDIT_PAGE_SIZE,

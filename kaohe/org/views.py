@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,9 +35,10 @@ from kaohe.jobs.selectors import active_job
 from kaohe.jobs.services import job_start
 from kaohe.org import jobs as org_jobs
 from kaohe.org import roster, selectors
-from kaohe.org.models import LeadershipRole, MembershipQuerySet, MembershipStatus, Region
+from kaohe.org.models import LeadershipRole, MembershipStatus, Region, Unit
 
 MEMBERS_PER_PAGE = 100
+MAX_LEADERS = 1000  # a bound for the leaders' line, which no unit comes near
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -130,71 +135,86 @@ def unit_tree_children(request: HttpRequest, unit_id: int) -> HttpResponse:
     return HttpResponse(render_to_string("org/_tree_level.html", context))
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    """A member as the unit page prints it: plain strings, so a page of 100 renders in a
-    few milliseconds (a reverse() and four choice labels per row were most of its time)."""
-
-    href: str
-    name: str
-    post: str
-    rank_level: str
-    role: str
-    status: str
-    category: str
-    is_leader: bool
+# A member as the page prints it: (person id, name, post, rank level, role label, status
+# label, category, is a leader). Tuples, not models: four model instances per row cost
+# more than the query.
+Member = tuple[int, str, str, str, str, str, str, bool]
 
 
-MEMBER_COLUMNS = (
-    "person_id",
-    "person__name",
-    "post",
-    "rank_level__name",
-    "leadership_role",
-    "status",
-    "personnel_category__name",
-)
-
-
-def _member_rows(members: MembershipQuerySet) -> list[MemberRow]:
-    person_url = url_pattern("org:person")
+def _members(rows: Iterable[selectors.MemberColumns]) -> list[Member]:
     roles = {value: str(label) for value, label in LeadershipRole.choices}
     statuses = {value: str(label) for value, label in MembershipStatus.choices}
     return [
-        MemberRow(
-            href=person_url % person_id,
-            name=name,
-            post=post or "—",
-            rank_level=rank_level,
-            role=roles.get(role, role),
-            status=statuses.get(status, status),
-            category=category,
-            is_leader=role != LeadershipRole.STAFF,
+        (
+            person_id,
+            name,
+            post or "—",
+            rank_level,
+            roles.get(role, role),
+            statuses.get(status, status),
+            category,
+            role != LeadershipRole.STAFF,
         )
-        # Tuples, not models: four model instances per row cost more than the query.
-        for person_id, name, post, rank_level, role, status, category in members.values_list(
-            *MEMBER_COLUMNS
-        )
+        for person_id, name, post, rank_level, role, status, category in rows
     ]
+
+
+# The table's rows and the leaders' line, written in Python with the standard library's
+# escape (what django.utils.html.escape calls, without its per-call lazy-string wrapper):
+# a template loop, or format_html per row, was most of the page's time.
+def _member_rows_html(members: list[Member]) -> SafeString:
+    person = url_pattern("org:person")
+    return mark_safe(  # noqa: S308  (every value escaped)
+        "".join(
+            f'<tr><td><a href="{person % m[0]}">{escape(m[1])}</a></td><td>{escape(m[2])}</td>'
+            f"<td>{escape(m[3])}</td><td>{escape(m[4])}</td><td>{escape(m[5])}</td>"
+            f"<td>{escape(m[6])}</td></tr>"
+            for m in members
+        )
+    )
+
+
+def _leaders_html(members: list[Member]) -> SafeString:
+    person = url_pattern("org:person")
+    return mark_safe(  # noqa: S308  (every value escaped)
+        "\u3000".join(  # an ideographic space between leaders
+            f'<a href="{person % m[0]}">{escape(m[1])}</a> '
+            f'<span class="badge lead">{escape(m[4])}</span>'
+            for m in members
+        )
+    )
+
+
+def _member_page(unit: Unit, day: dt.date, number: int) -> tuple[Page[Any], list[Member]]:
+    """A page of members and how many there are, in one query whatever the unit's size.
+    Past the last page, the last."""
+    offset = (number - 1) * MEMBERS_PER_PAGE
+    rows, count = selectors.unit_member_page(unit, day, offset, MEMBERS_PER_PAGE)
+    if not rows and number > 1:
+        # Out of range: counted, then the last page (as Paginator.get_page does).
+        total = selectors.unit_member_page(unit, day, 0, 1)[1]
+        return _member_page(unit, day, max(1, -(-total // MEMBERS_PER_PAGE)))
+    # A paginator over the count alone: its page numbers and links, no query.
+    return Paginator(range(count), MEMBERS_PER_PAGE).page(number), _members(rows)
 
 
 @login_required
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
-    unit = selectors.unit_get(req.user, unit_id)
     today = clock.today()
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
         messages.error(request, BAD_DAY)
-    members = selectors.unit_members(req.user, unit, day).in_scope()
-    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = _member_rows(page.object_list)  # type: ignore[arg-type]
+    unit = selectors.unit_get(req.user, unit_id)
+    page, rows = _member_page(unit, day, parse_id(request.GET.get("page")) or 1)
     # Leaders are listed apart from the paged table so they show on every page. They
     # come first, so a first page that ends with staff (or is the last) holds them all.
-    if page.number == 1 and (not page.has_next() or (rows and not rows[-1].is_leader)):
-        leaders = [r for r in rows if r.is_leader]
+    if page.number == 1 and (not page.has_next() or (rows and not rows[-1][7])):
+        leaders = [r for r in rows if r[7]]
     else:
-        leaders = _member_rows(members.exclude(leadership_role=LeadershipRole.STAFF))
+        leaders = _members(
+            selectors.unit_member_page(unit, day, 0, MAX_LEADERS, leaders_only=True)[0]
+        )
     return render(
         request,
         "org/unit.html",
@@ -202,10 +222,10 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": unit,
             "day": day,
             "page": page,
-            "rows": rows,
-            "leaders": leaders,
+            "rows": _member_rows_html(rows),
+            "leaders": _leaders_html(leaders),
             "pool": selectors.unit_pool(unit, day.year),
-            "is_pilot": unit.pilot_years.filter(year=day.year).exists(),
+            "is_pilot": selectors.unit_is_pilot(unit, day.year),
             "can_export": scope_of(req.user, ADMIN_ROLES).covers_path(unit.path, unit.pk),
         },
     )

@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import Count, DateField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
+from kaohe.core import clock
+from kaohe.core.cache import forget, region_cached
 from kaohe.core.calendar import ONE_DAY, WorkCalendar, region_calendar
 from kaohe.org.models import Leave, Membership, Unit
 from kaohe.worklogs.models import (
@@ -30,6 +33,8 @@ from kaohe.worklogs.models import (
     WorklogPolicy,
 )
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline, missing_cutoff
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -436,6 +441,29 @@ def compliance_by_unit(
         total=total,
         unknown_years=cal.unknown_years,
     )
+
+
+# The region's page of all units over the default range (the quarter to date), as the
+# page shows it: built from `compliance_by_unit` and the names not written today, then
+# kept for the day. Versioned: the file cache outlives a deploy.
+REGION_VIEW = "compliance-region.v1"
+REGION_VIEW_SECONDS = 600
+
+
+def region_view_cached(region_id: int, today: dt.date, build: Callable[[], T], stamp: object) -> T:
+    """The region's view of all units of `today`, built by `build()` when no process has
+    it. Every write of what it counts calls `compliance_forget`: logs (the submission,
+    the demo, the tallies' rebuild), leave, calendar overrides and the region's rules
+    (worklogs.signals); units and memberships change `org.selectors.org_version`, which
+    the caller puts in the `stamp`."""
+    return region_cached(
+        f"{REGION_VIEW}:{today.isoformat()}", region_id, build, REGION_VIEW_SECONDS, stamp=stamp
+    )
+
+
+def compliance_forget(region_id: int) -> None:
+    """Call in every write that changes a region's logs, memberships, leave or calendar."""
+    forget(f"{REGION_VIEW}:{clock.today().isoformat()}", region_id)
 
 
 def _as_date(value: dt.date | str) -> dt.date:

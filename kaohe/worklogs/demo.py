@@ -41,6 +41,7 @@ from kaohe.org.models import (
     Unit,
     UnitType,
 )
+from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import (
     LogComment,
     LogRead,
@@ -586,6 +587,7 @@ def generate_demo_logs(*, region_id: int, year: int, today: dt.date) -> DemoLogs
         seconds=0.0,
     )
     audit_record(actor=None, action="worklogs.demo.load", region=region, details=result.summary())
+    compliance_forget(region_id)
     return replace(result, seconds=time.perf_counter() - started)
 
 

@@ -849,6 +849,13 @@ def oversight_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(scope_of(user, OVERSIGHT_ROLES).unit_filter())
 
 
+def oversees_region(user: User) -> bool:
+    """Whether `user` oversees every unit of their region (its office, a region-wide
+    supervisor): the compliance page's view of all units is then the region's."""
+    scope = scope_of(user, OVERSIGHT_ROLES)
+    return scope.region_wide and scope.region_id is not None
+
+
 def compliance_root(user: User, root_id: int) -> Unit:
     """A unit `user` oversees (404 outside)."""
     root = oversight_units(user).filter(pk=root_id).first()

@@ -22,6 +22,7 @@ from kaohe.core.models import Notification
 from kaohe.core.selectors import unread_forget
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
+from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import (
     LogComment,
     LogRead,
@@ -250,6 +251,7 @@ def worklog_submit(
         log._state.db = connection.alias
         created = True
         home_forget_user(actor.pk)  # the day is written: its task and today's card change
+        compliance_forget(person.region_id)  # the region's figures count it
     else:
         _unit_on(person, day)  # says why, when the day needs no log
         log = WorkLog.objects.select_for_update().get(person=person, day=day)

@@ -1,12 +1,16 @@
-"""Keep cached work-record rules fresh in this process when they are edited."""
+"""Keep cached work-record rules and the region's compliance figures fresh when what
+they read is edited outside the services (Django admin, model saves)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from kaohe.core.models import WorkdayOverride
+from kaohe.org.models import Leave
+from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import WorklogPolicy
 from kaohe.worklogs.services import policy_forget
 
@@ -14,3 +18,13 @@ from kaohe.worklogs.services import policy_forget
 @receiver(post_save, sender=WorklogPolicy)
 def _on_policy_saved(sender: Any, instance: WorklogPolicy, **kwargs: Any) -> None:
     policy_forget(instance.region_id)
+    compliance_forget(instance.region_id)  # the backfill window decides what is missing
+
+
+# Leave and overrides change the days owed; their only writers are the admin and the demo.
+@receiver(post_save, sender=Leave)
+@receiver(post_delete, sender=Leave)
+@receiver(post_save, sender=WorkdayOverride)
+@receiver(post_delete, sender=WorkdayOverride)
+def _on_days_owed_changed(sender: Any, instance: Leave | WorkdayOverride, **kwargs: Any) -> None:
+    compliance_forget(instance.region_id)

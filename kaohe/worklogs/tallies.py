@@ -18,6 +18,7 @@ from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.org.models import Region
+from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import LogMonthTally, Timeliness, WorkLog
 
 TallyKey = tuple[int, int, dt.date]  # person, unit, first day of the month
@@ -95,6 +96,7 @@ def tallies_rebuild(*, actor: User | None, region_ids: Iterable[int]) -> int:
         rows = int(cursor.rowcount)
     for region in Region.objects.filter(pk__in=ids):
         audit_record(actor=actor, action="worklogs.tallies.rebuild", region=region)
+        compliance_forget(region.pk)
     return rows
 
 

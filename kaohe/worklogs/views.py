@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kaohe.accounts.access import region_id_of
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
@@ -30,7 +32,8 @@ from kaohe.core.http import (
     redirect_back,
 )
 from kaohe.org.models import Unit
-from kaohe.worklogs import selectors, services
+from kaohe.org.selectors import org_version
+from kaohe.worklogs import compliance, selectors, services
 from kaohe.worklogs.compliance import (
     ComplianceReport,
     PersonRow,
@@ -441,10 +444,71 @@ def _person_rows(people: Iterable[PersonRow], readable_units: set[int]) -> SafeS
     )
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """The units of one sort as the page shows them: the rows written out, the chart's
+    names and rates, and how many units are left out."""
+
+    rows: SafeString
+    names: list[str]
+    rates: list[float]
+    hidden: int
+
+
+@dataclass(frozen=True)
+class _UnitsView:
+    """The view of all units as the page shows it. For a region-wide user over the
+    default range it is kept for the region (compliance.region_view_cached), so a read
+    costs what the page shows, not what the region holds."""
+
+    report: UnitsReport | ComplianceReport  # the total and the dates; units in `rankings`
+    rankings: dict[str, _Ranking]
+    not_written: SafeString  # the list's items
+    not_written_count: int
+    unit_options: SafeString
+
+
+def _ranking(units: list[UnitRow | UnitTally], sort: str, days: str) -> _Ranking:
+    ranked = sorted(units, key=SORTS[sort])
+    shown = ranked[:UNITS_SHOWN]
+    return _Ranking(
+        rows=_unit_rows(shown, days),
+        names=[u.name for u in shown],
+        rates=[round((u.tally.rate or 0) * 100, 1) for u in shown],
+        hidden=len(ranked) - len(shown),
+    )
+
+
+def _not_written(user: User, today: dt.date) -> tuple[SafeString, int]:
+    """A page of the people who have not written today, and how many there are in all."""
+    names = selectors.not_written_today_names(user, today, NOT_WRITTEN_SHOWN)
+    items = format_html_join("", '<li>{} <span class="muted">{}</span></li>', names)
+    if len(names) < NOT_WRITTEN_SHOWN:
+        return items, len(names)
+    return items, selectors.not_written_today(user, today).count()
+
+
+def _all_units_view(
+    user: User, start: dt.date, end: dt.date, today: dt.date, days: str, sorts: Iterable[str]
+) -> _UnitsView:
+    # All the units at once name nobody: their figures are added up per unit in SQL.
+    report = selectors.compliance_by_unit_for(user, root_id=None, start=start, end=end, today=today)
+    units: list[UnitRow | UnitTally] = [*report.units]
+    names, count = _not_written(user, today)
+    return _UnitsView(
+        report=replace(report, units=[]),
+        rankings={sort: _ranking(units, sort, days) for sort in sorts},
+        not_written=names,
+        not_written_count=count,
+        unit_options=_unit_options(list(selectors.compliance_top_units(user)[:PICKER_SHOWN]), None),
+    )
+
+
 @login_required
 def compliance_page(request: HttpRequest) -> HttpResponse:
     req = AuthedRequest.of(request)
-    if not selectors.oversight_units(req.user).exists():
+    region_wide = selectors.oversees_region(req.user)
+    if not region_wide and not selectors.oversight_units(req.user).exists():
         raise Http404
     today = clock.today()
     default_start = Period.quarter_of(today).start
@@ -457,33 +521,54 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             request, _("The end date is before the start date; showing from the start date only.")
         )
         end = start
+    sort = request.GET.get("sort", "rate")
+    if sort not in SORTS:
+        sort = "rate"
+    # The chosen days as a query string, written once for every link that keeps them.
+    days = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     root_id = parse_id(request.GET.get("unit"))
     root = selectors.compliance_root(req.user, root_id) if root_id else None
-    report: ComplianceReport | UnitsReport
+    people: list[PersonRow] = []
+    readable: set[int] = set()
     if root_id:
         report = selectors.compliance_for(
             req.user, root_id=root_id, start=start, end=end, today=today
         )
         people = report.people
-    else:
-        # All the units at once name nobody: their figures are added up per unit in SQL.
-        report = selectors.compliance_by_unit_for(
-            req.user, root_id=None, start=start, end=end, today=today
+        names, count = _not_written(req.user, today)
+        view = _UnitsView(
+            report=report,
+            rankings={sort: _ranking([*report.units], sort, days)},
+            not_written=names,
+            not_written_count=count,
+            unit_options=_unit_options(
+                list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]), root
+            ),
         )
-        people = []
-    sort = request.GET.get("sort", "rate")
-    rows: list[UnitRow | UnitTally] = [*report.units]
-    units = sorted(rows, key=SORTS.get(sort, SORTS["rate"]))
-    shown = units[:UNITS_SHOWN]
+        if people:
+            # Names link to logs only where the viewer reads them (admins see figures).
+            readable = set(
+                selectors.feed_units(req.user)
+                .filter(pk__in=[u.unit_id for u in report.units])
+                .values_list("pk", flat=True)
+            )
+    elif region_wide and (start, end) == (default_start, today):
+        # What a region's office opens every day: kept for the region until a write.
+        region_id = region_id_of(req.user)
+        view = compliance.region_view_cached(
+            region_id,
+            today,
+            lambda: _all_units_view(req.user, start, end, today, days, SORTS),
+            # Units and memberships change it too: their writers drop the org version.
+            stamp=(UNITS_SHOWN, PICKER_SHOWN, NOT_WRITTEN_SHOWN, org_version(region_id)),
+        )
+    else:
+        view = _all_units_view(req.user, start, end, today, days, [sort])
+    ranking = view.rankings[sort]
     # The units shown, a row each, in a scrolling box (static/kaohe/charts.js).
     chart = {
-        "categories": [u.name for u in shown],
-        "series": [
-            {
-                "name": _("Completion rate"),
-                "data": [round((u.tally.rate or 0) * 100, 1) for u in shown],
-            }
-        ],
+        "categories": ranking.names,
+        "series": [{"name": _("Completion rate"), "data": ranking.rates}],
         "max": 100,
         "suffix": "%",
         "labels": True,
@@ -491,31 +576,14 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("sort", None)
     query.pop("find", None)
-    # The chosen days as a query string, written once for every link that keeps them.
-    days = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     find = request.GET.get("find", "").strip()[:FIND_MAX_LENGTH]
-    # A page of the people who have not written today, and how many there are in all.
-    not_written = selectors.not_written_today_names(req.user, today, NOT_WRITTEN_SHOWN)
-    not_written_count = (
-        len(not_written)
-        if len(not_written) < NOT_WRITTEN_SHOWN
-        else selectors.not_written_today(req.user, today).count()
-    )
-    readable: set[int] = set()
-    if people:
-        # Names link to logs only where the viewer reads them (admins see figures).
-        readable = set(
-            selectors.feed_units(req.user)
-            .filter(pk__in=[u.unit_id for u in report.units])
-            .values_list("pk", flat=True)
-        )
     return render(
         request,
         "worklogs/compliance.html",
         {
-            "report": report,
-            "units": shown,
-            "units_hidden": len(units) - len(shown),
+            "report": view.report,
+            "units": ranking.names,
+            "units_hidden": ranking.hidden,
             "people": people,
             "root_id": root_id,
             "root_path": selectors.compliance_unit_path(req.user, root) if root else [],
@@ -525,18 +593,16 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "query": query.urlencode(),
             "chart": chart,
-            "unit_options": _unit_options(
-                list(selectors.compliance_top_units(req.user)[:PICKER_SHOWN]), root
-            ),
+            "unit_options": view.unit_options,
             "find": find,
-            "found": list(selectors.compliance_unit_search(req.user, find)[:FOUND_SHOWN]),
-            "unit_rows": _unit_rows(shown, days),
+            "found": list(selectors.compliance_unit_search(req.user, find)[:FOUND_SHOWN])
+            if find
+            else [],
+            "unit_rows": ranking.rows,
             "person_rows": _person_rows(people, readable),
-            "not_written": not_written,
-            "not_written_items": format_html_join(
-                "", '<li>{} <span class="muted">{}</span></li>', not_written
-            ),
-            "not_written_count": not_written_count,
+            "not_written_items": view.not_written,
+            "not_written_count": view.not_written_count,
+            "not_written_shown": NOT_WRITTEN_SHOWN,
             "today": today,
         },
     )

@@ -17,9 +17,10 @@ from kaohe.testing import START, World
 pytestmark = pytest.mark.django_db
 
 
-def add_staff(world: World, count: int) -> None:
+def add_staff(world: World, count: int, first: int = 0) -> None:
     people = Person.objects.bulk_create(
-        Person(region=world.region, staff_no=f"X{i:05d}", name=f"干部{i}") for i in range(count)
+        Person(region=world.region, staff_no=f"X{i:05d}", name=f"干部{i}")
+        for i in range(first, first + count)
     )
     Membership.objects.bulk_create(
         Membership(
@@ -68,6 +69,29 @@ def test_the_unit_page_pages_its_members_and_keeps_leaders_on_top(
     # 100 rows a page: the three original members, then the 150 added 一级科员 by staff number.
     assert first.count("<td>一级科员</td>") == 97 and second.count("<td>一级科员</td>") == 53
     assert "王建国" in first and "王建国" in second  # the main leader, in the leaders line
+
+
+def test_a_page_past_the_last_shows_the_last_and_a_later_page_keeps_its_queries(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    add_staff(world, 150)
+    client = client_as("unit_head")
+    url = reverse("org:unit", args=[world.bureau.pk])
+    past = client.get(url, {"date": "2026-06-30", "page": "9"}).content.decode()
+    assert "第 2 页，共 2 页" in past and past.count("<td>一级科员</td>") == 53
+    # The second page reads its leaders apart: one query more than the first, both fixed.
+    first = count_queries(client, f"{url}?date=2026-06-30")
+    second = count_queries(client, f"{url}?date=2026-06-30&page=2")
+    add_staff(world, 150, first=150)
+    assert count_queries(client, f"{url}?date=2026-06-30&page=2") == second == first + 1
+
+
+def test_the_unit_page_names_the_other_units_of_its_pool(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    html = client_as("unit_head").get(reverse("org:unit", args=[world.centre.pk])).content
+    pool = html.decode().split("同池单位", 1)[1].split("</span>", 1)[0]
+    assert pool == ": 区人力资源和社会保障局"
 
 
 def test_members_on_a_date_before_anyone_joined_is_empty(

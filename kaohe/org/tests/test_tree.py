@@ -17,7 +17,7 @@ from kaohe.core import cache as region_cache
 from kaohe.core import clock
 from kaohe.org import services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Unit, UnitKind, UnitType
-from kaohe.org.selectors import TREE_PAGE_SIZE, unit_counts
+from kaohe.org.selectors import TREE_PAGE_SIZE, unit_counts, unit_counts_forget
 from kaohe.testing import START, World
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,18 @@ def test_it_shows_the_top_units_and_loads_subordinate_units_when_opened(
     assert "下级单位 1 个" in page and f'hx-get="{children_url(world.bureau)}?date=' in page
     assert rows(get(client, children_url(world.bureau))) == [("区就业服务中心", "2")]
     assert rows(get(client, children_url(world.town))) == []
+
+
+def test_an_active_unit_under_an_inactive_one_is_a_top_of_the_region(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    client = client_as("region_admin")
+    assert [name for name, _n in rows(get(client, TREE))] == ["区人力资源和社会保障局", "城关镇"]
+    world.bureau.is_active = False
+    world.bureau.save(update_fields=["is_active"])
+    unit_counts_forget(world.region.pk)  # as the admin's save does
+    # The centre (depth 1) joins the tops, after the depth-0 units; the bureau is gone.
+    assert rows(get(client, TREE)) == [("城关镇", "2"), ("区就业服务中心", "2")]
 
 
 def test_a_unit_granted_alone_shows_its_own_count_and_nothing_under_it(
