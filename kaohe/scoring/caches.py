@@ -6,7 +6,7 @@ selectors import) forget them.
 
 from __future__ import annotations
 
-from kaohe.core.cache import forget, forget_user, region_cached
+from kaohe.core.cache import forget, forget_user, region_cached, region_token
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState, ScoringPolicy
 
@@ -15,6 +15,16 @@ PUBLISHED_RUNS = "scoring-published.v1"
 MY_RESULTS = "my-results.v1"
 RECENT_RUNS = "scoring-recent-runs.v1"
 POLICY = "scoring-policy.v1"
+UNIT_RESULTS = "scoring-unit-results.v1"
+POOL_STATS = "scoring-pool-stats.v1"
+RESULTS_TOKEN = "scoring-results-token"  # noqa: S105  # a cache topic, no secret
+
+
+def results_token(region_id: int) -> str:
+    """The stamp of the region's cached per-run reads of results (a unit's results on
+    the proposal page, a run's pool statistics): `runs_forget` replaces it, so one
+    delete outdates every run's and unit's value, however many were cached."""
+    return region_token(RESULTS_TOKEN, region_id)
 
 
 def published_runs(region_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -67,9 +77,11 @@ def policy_forget(region_id: int) -> None:
 def runs_forget(region_id: int) -> None:
     """Call in every service that writes a run of the region or its results: the
     published runs (the stamp of everyone's results: a value rebuilt the same keeps
-    them), the recent runs and the year's facts (runs, proposals, ties)."""
+    them), the recent runs, the results' token (`results_token`) and the year's facts
+    (runs, proposals, ties)."""
     forget(PUBLISHED_RUNS, region_id)
     forget(RECENT_RUNS, region_id)
+    forget(RESULTS_TOKEN, region_id)
     year_facts_forget(region_id)
 
 

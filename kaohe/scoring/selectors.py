@@ -25,12 +25,20 @@ from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
-from kaohe.core.cache import user_cached
+from kaohe.core.cache import region_cached, user_cached
 from kaohe.core.numbers import in_places
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import QuotaPool, RankTier, Unit
 from kaohe.scoring import engine
-from kaohe.scoring.caches import MY_RESULTS, published_runs, recent_runs, scoring_policy
+from kaohe.scoring.caches import (
+    MY_RESULTS,
+    POOL_STATS,
+    UNIT_RESULTS,
+    published_runs,
+    recent_runs,
+    results_token,
+    scoring_policy,
+)
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import (
     AnnualResult,
@@ -96,16 +104,39 @@ def pool_key(pool_id: int, unit_id: int) -> int:
 
 
 def pool_counters(
-    run: QuarterRun, pool_keys: Iterable[int] | None = None, policy: ScoringPolicy | None = None
+    run: QuarterRun,
+    pool_keys: Iterable[int] | None = None,
+    policy: ScoringPolicy | None = None,
+    *,
+    cached: bool = False,
 ) -> dict[int, PoolCounter]:
     """Pool key (`pool_key`) → its counter, in key order, from one GROUP BY (and the
     policy's read), however many pools. Without `pool_keys`, every pool with a graded
     result; with them, exactly those pools, a pool without graded results having no
-    places."""
+    places. `cached`: the run's statistics from the shared cache (pages only: writes
+    count from the rows they lock)."""
     wanted = None if pool_keys is None else sorted(set(pool_keys))
     if wanted == []:
         return {}
     policy = policy or policy_for(run.region_id)
+    if cached:
+        stats = region_cached(
+            f"{POOL_STATS}:{run.pk}",
+            run.region_id,
+            lambda: _pool_stats(run, None),
+            stamp=results_token(run.region_id),
+        )
+    else:
+        stats = _pool_stats(run, wanted)
+    out = {}
+    for key in sorted(stats) if wanted is None else wanted:
+        n, good = stats.get(key, (0, 0))
+        out[key] = PoolCounter(key, n, engine.quota(n, policy.good_share, policy.rounding), good)
+    return out
+
+
+def _pool_stats(run: QuarterRun, wanted: list[int] | None) -> dict[int, tuple[int, int]]:
+    """Pool key → (graded results, results graded 好), of every pool or of `wanted`."""
     rows = QuarterResult.objects.filter(run=run).exclude(computed_grade="")
     if wanted is not None:
         rows = rows.filter(
@@ -122,11 +153,7 @@ def pool_counters(
         key = pool_key(pool_id, unit_id)
         was_n, was_good = stats.get(key, (0, 0))
         stats[key] = (was_n + n, was_good + good)
-    out = {}
-    for key in sorted(stats) if wanted is None else wanted:
-        n, good = stats.get(key, (0, 0))
-        out[key] = PoolCounter(key, n, engine.quota(n, policy.good_share, policy.rounding), good)
-    return out
+    return stats
 
 
 # What the proposal page, its export and allowed_grades read of a result.
@@ -148,10 +175,12 @@ PROPOSAL_FIELDS = (
 
 
 def unit_proposal(
-    user: User, run_id: int, unit_id: int
+    user: User, run_id: int, unit_id: int, *, fresh: bool = False
 ) -> tuple[QuarterRun, Unit, list[QuarterResult], dict[int, PoolCounter]]:
     """A unit's results in a run, with its pools' 好 places by pool key (the unit
-    head's page)."""
+    head's page). The results and the run's pool statistics come from the shared cache
+    (stamped with `caches.results_token`, which every write of results replaces);
+    `fresh` reads them from the database (a POST: writes never trust the cache)."""
     unit = proposer_units(user).filter(pk=unit_id).first()
     # The recent runs are cached for the region (caches.recent_runs); an older one is read.
     recent, _years = recent_runs(region_id_of(user))
@@ -160,15 +189,27 @@ def unit_proposal(
     )
     if unit is None or run is None:
         raise Http404
-    results = list(
-        QuarterResult.objects.filter(run=run, unit=unit)
+    if fresh:
+        results = _unit_results(run, unit.pk)
+    else:
+        results = region_cached(
+            f"{UNIT_RESULTS}:{run.pk}:{unit.pk}",
+            run.region_id,
+            lambda: _unit_results(run, unit.pk),
+            stamp=results_token(run.region_id),
+        )
+    keys = {pool_key(r.pool_id, r.unit_id) for r in results}
+    counters = pool_counters(run, keys, scoring_policy(run.region_id), cached=not fresh)
+    return run, unit, results, counters
+
+
+def _unit_results(run: QuarterRun, unit_id: int) -> list[QuarterResult]:
+    return list(
+        QuarterResult.objects.filter(run=run, unit_id=unit_id)
         .select_related("person")
         .only(*PROPOSAL_FIELDS)
         .order_by("rank_in_unit", "person__staff_no")
     )
-    keys = {pool_key(r.pool_id, r.unit_id) for r in results}
-    counters = pool_counters(run, keys, scoring_policy(run.region_id))
-    return run, unit, results, counters
 
 
 @dataclass(frozen=True)

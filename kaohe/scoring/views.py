@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from html import escape as esc
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -230,7 +230,9 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
 def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpResponse:
     """The unit head proposes grades: 本季度可评“好”X 人，剩余 Y 人."""
     req = AuthedRequest.of(request)
-    run, unit, results, counters = selectors.unit_proposal(req.user, run_id, unit_id)
+    run, unit, results, counters = selectors.unit_proposal(
+        req.user, run_id, unit_id, fresh=request.method == "POST"
+    )
     if request.method == "POST":
         proposed = [r for r in results if r.computed_grade]
         changes = {
@@ -271,55 +273,38 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
 
 def _proposal_rows_html(rows: list[selectors.ProposalRow], editable: bool) -> SafeString:
     """The proposal table's body, built here: with template tags (a select of options
-    per row) it was most of the page's rendering."""
-    tie, no_grade, reason_label = _("tie"), _("No grade"), _("Reason for a change")
+    per row) it was most of the page's rendering. Every value is escaped (`esc`)."""
+    tie = f' <span class="badge lead">{esc(_("tie"))}</span>'
+    no_grade, reason_label = esc(_("No grade")), esc(_("Reason for a change"))
     disabled = "" if editable else " disabled"
+    changed = ' class="changed"'
     of = _("rank %(n)s of %(m)s")
     out = []
     for row in rows:
         r = row.result
-        name = r.person.name
+        name, reason = esc(r.person.name), esc(r.change_reason)
         if r.computed_grade:
-            options = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((g, " selected" if r.grade == g else "", label) for g, label in row.options),
+            options = "".join(
+                f'<option value="{esc(g)}"{" selected" if r.grade == g else ""}>'
+                f"{esc(label)}</option>"
+                for g, label in row.options
             )
-            grade = format_html(
-                '<select name="grade_{}" aria-label="{}"{}>{}</select>'
-                '<input type="hidden" name="shown_grade_{}" value="{}">'
-                '<input type="hidden" name="shown_reason_{}" value="{}">',
-                r.pk,
-                name,
-                disabled,
-                options,
-                r.pk,
-                r.grade,
-                r.pk,
-                r.change_reason,
+            grade = (
+                f'<select name="grade_{r.pk}" aria-label="{name}"{disabled}>{options}</select>'
+                f'<input type="hidden" name="shown_grade_{r.pk}" value="{esc(r.grade)}">'
+                f'<input type="hidden" name="shown_reason_{r.pk}" value="{reason}">'
             )
         else:
-            grade = format_html("{}", no_grade)
+            grade = no_grade
+        rank = esc(of % {"n": r.rank_in_unit, "m": len(rows)})
         out.append(
-            format_html(
-                '<tr{}><td>{} <span class="muted">{}</span>{}</td><td>{}</td><td>{}</td>'
-                "<td>{}</td>"
-                '<td><input type="text" name="reason_{}" value="{}" maxlength="300" '
-                'aria-label="{}"{}></td></tr>',
-                ' class="changed"' if r.tie else "",
-                name,
-                of % {"n": r.rank_in_unit, "m": len(rows)},
-                format_html(' <span class="badge lead">{}</span>', tie) if r.tie else "",
-                str(r.score),
-                row.ceiling,
-                grade,
-                r.pk,
-                r.change_reason,
-                reason_label,
-                disabled,
-            )
+            f"<tr{changed if r.tie else ''}>"
+            f'<td>{name} <span class="muted">{rank}</span>{tie if r.tie else ""}</td>'
+            f"<td>{esc(str(r.score))}</td><td>{esc(row.ceiling)}</td><td>{grade}</td>"
+            f'<td><input type="text" name="reason_{r.pk}" value="{reason}" maxlength="300" '
+            f'aria-label="{reason_label}"{disabled}></td></tr>'
         )
-    return mark_safe("\n".join(out))  # noqa: S308  # each part escaped by format_html
+    return mark_safe("\n".join(out))  # noqa: S308  # every value escaped above
 
 
 @login_required

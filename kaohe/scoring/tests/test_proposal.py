@@ -173,3 +173,33 @@ def test_the_page_reads_a_fixed_number_of_queries(
     head.get(url)
     with django_assert_max_num_queries(12):  # type: ignore[attr-defined]
         assert head.get(url).status_code == 200
+
+
+def test_a_warm_page_reads_its_results_and_counters_from_the_cache_and_a_post_does_not(
+    big: World,
+    graded: QuarterRun,
+    client_as: Callable[[str], Client],
+    django_assert_num_queries: Callable[[int], object],
+) -> None:
+    """Served warm: the session, the user and the unit's scope (the results and the
+    pools' statistics are cached, stamped with the region's results token). A POST
+    reads both from the database, under the service's locks."""
+    from kaohe.core import cache as region_cache
+
+    region_cache.reset()
+    head = client_as("unit_head")
+    url = reverse("scoring:proposal", args=[graded.pk, big.bureau.pk])
+    head.get(url)
+    with django_assert_num_queries(3):  # type: ignore[attr-defined]
+        assert head.get(url).status_code == 200
+    top = graded.results.get(person__name="周敏")
+    # The page as another process cached it, then a write elsewhere: the next read
+    # shows the write (the token is replaced by runs_forget, in quarter_propose).
+    services.quarter_propose(
+        actor=big.users["unit_head"],
+        run=graded,
+        changes={top.pk: ("fairly_good", REASON)},
+        shown={top.pk: (top.grade, top.change_reason)},
+    )
+    options, page = offered(head, graded, big.bureau.pk)
+    assert "剩余 1 人" in page
