@@ -201,5 +201,5 @@ def test_a_warm_page_reads_its_results_and_counters_from_the_cache_and_a_post_do
         changes={top.pk: ("fairly_good", REASON)},
         shown={top.pk: (top.grade, top.change_reason)},
     )
-    options, page = offered(head, graded, big.bureau.pk)
+    _options, page = offered(head, graded, big.bureau.pk)
     assert "剩余 1 人" in page
