@@ -7,13 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.core.year_facts import year_facts_forget
-from kaohe.scoring.caches import policy_forget
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 
 
@@ -31,20 +28,6 @@ class ScoringPolicyAdmin(RegionScopedAdmin):
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # created with the defaults on first use
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        policy_forget(obj.region_id)  # the pages' copy (caches.scoring_policy)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
-        policy_forget(obj.region_id)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        regions = set(queryset.values_list("region_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for region_id in regions:
-            policy_forget(region_id)
-
 
 @admin.register(UnitAnnualScore)
 class UnitAnnualScoreAdmin(RegionScopedAdmin):
@@ -54,22 +37,6 @@ class UnitAnnualScoreAdmin(RegionScopedAdmin):
     list_display = ("unit", "year", "score")
     list_filter = ("year",)
     raw_id_fields = ("unit",)
-
-    # The year plan's "unit annual results" and the year's guard (core.year_facts).
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        year_facts_forget(obj.unit.region_id)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        region_id = obj.unit.region_id
-        super().delete_model(request, obj)
-        year_facts_forget(region_id)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        regions = set(queryset.values_list("unit__region_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for region_id in regions:
-            year_facts_forget(region_id)
 
 
 class PersonYearFlagForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -17,7 +17,9 @@ class ScoringConfig(AppConfig):
             reviews_services.reopen_guards.append(round_reopen_blockers)
         # Registers the quarter and year jobs with kaohe.jobs.
         # Registers the large grades and results exports' jobs.
+        # Connects the forgets of what the admin edits (signals).
         from kaohe.scoring import (
             exports,  # noqa: F401
             jobs,  # noqa: F401
+            signals,  # noqa: F401
         )
