@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from kaohe.accounts.models import User  # noqa: E402
-from kaohe.org.demo import generate_demo  # noqa: E402
+from kaohe.demo.org import generate_demo  # noqa: E402
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit  # noqa: E402
 from kaohe.org.roster import roster_import  # noqa: E402
 from kaohe.testing import roster_row, roster_xlsx  # noqa: E402

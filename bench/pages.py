@@ -775,7 +775,7 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     from django.test import Client
 
     from kaohe.accounts.models import User
-    from kaohe.org.demo import demo_region
+    from kaohe.demo.org import demo_region
 
     label = args.label or size
     print(f"\n### {label} (server today {TODAY}) ###", flush=True)

@@ -737,7 +737,8 @@ def scores_captured() -> Iterator[None]:
 
     from django.db import connection
 
-    from kaohe.reviews import boxes, demo
+    from kaohe.demo import reviews as demo
+    from kaohe.reviews import boxes
 
     fold = boxes.ballots_fold
 
@@ -769,9 +770,9 @@ def part_sqlite(args: argparse.Namespace) -> None:
     from django.utils import timezone
 
     from kaohe.accounts.models import User
-    from kaohe.org.demo import generate_demo
+    from kaohe.demo.org import generate_demo
+    from kaohe.demo.reviews import SEED, approve_small_units, cast_ballots
     from kaohe.reviews import services
-    from kaohe.reviews.demo import SEED, approve_small_units, cast_ballots
     from kaohe.reviews.models import RoundUnit
 
     print("(a) closing a round of the demo county, every ballot cast, SQLite")

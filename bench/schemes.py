@@ -68,8 +68,14 @@ from django.urls import reverse  # noqa: E402
 
 from kaohe.accounts.models import User  # noqa: E402
 from kaohe.core import clock  # noqa: E402
+from kaohe.demo.org import generate_demo  # noqa: E402
+from kaohe.demo.schemes import (  # noqa: E402
+    CATEGORY_A,
+    TEMPLATE_A,
+    TEMPLATE_A_NAME,
+    publish_template,
+)
 from kaohe.org import services as org_services  # noqa: E402
-from kaohe.org.demo import generate_demo  # noqa: E402
 from kaohe.org.models import (  # noqa: E402
     Gender,
     LeadershipRole,
@@ -86,12 +92,6 @@ from kaohe.org.models import (  # noqa: E402
     UnitType,
 )
 from kaohe.schemes import services as scheme_services  # noqa: E402
-from kaohe.schemes.demo import (  # noqa: E402
-    CATEGORY_A,
-    TEMPLATE_A,
-    TEMPLATE_A_NAME,
-    publish_template,
-)
 from kaohe.schemes.models import (  # noqa: E402
     Indicator,
     IndicatorKind,

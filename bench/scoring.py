@@ -606,7 +606,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
     from django.core.management import call_command
 
-    from kaohe.org.demo import demo_region
+    from kaohe.demo.org import demo_region
     from kaohe.reviews.models import ReviewRound, RoundResult
     from kaohe.scoring.models import QuarterRun
     from kaohe.worklogs.models import WorkLog
@@ -883,7 +883,7 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
     from django.db import connection
 
     from kaohe.core.calendar import region_calendar
-    from kaohe.schemes.demo import TEMPLATE_A, write_tree
+    from kaohe.demo.schemes import TEMPLATE_A, write_tree
     from kaohe.schemes.models import Scheme, SchemeVersion, VersionState
     from kaohe.worklogs.rules import Period
 

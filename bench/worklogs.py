@@ -312,7 +312,7 @@ def part_http(args: argparse.Namespace) -> None:
 
     from kaohe.accounts.models import User
     from kaohe.core.calendar import region_calendar
-    from kaohe.org.demo import generate_demo
+    from kaohe.demo.org import generate_demo
     from kaohe.org.models import Membership
     from kaohe.worklogs.models import WorkLog
     from kaohe.worklogs.services import policy_for
@@ -477,8 +477,8 @@ def part_sqlite(args: argparse.Namespace) -> None:
     setup_django()
     from django.utils import timezone
 
-    from kaohe.org.demo import generate_demo
-    from kaohe.worklogs.demo import generate_demo_logs
+    from kaohe.demo.org import generate_demo
+    from kaohe.demo.worklogs import generate_demo_logs
     from kaohe.worklogs.models import WorkLog
 
     print("(b) compliance report, demo county, full year, SQLite")

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "kaohe.scoring",
     "kaohe.notices",
     "kaohe.plans",
+    "kaohe.pages",
+    "kaohe.demo",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +174,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("KAOHE_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-CSRF_FAILURE_VIEW = "kaohe.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "kaohe.pages.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -3,18 +3,18 @@ from django.urls import include, path
 
 from kaohe.accounts import views as account_views
 from kaohe.api import api
-from kaohe.core import views as core_views
 from kaohe.org import search as org_search
+from kaohe.pages import views as pages
 
 admin.site.site_header = "kaohe 考核"
 admin.site.site_title = "kaohe"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", pages.home, name="home"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("password/", account_views.password_change, name="password_change"),
-    path("audit/", core_views.audit_log, name="audit_log"),
+    path("audit/", pages.audit_log, name="audit_log"),
     path("org/", include("kaohe.org.urls")),
     path("search/", org_search.search_page, name="search"),
     path("logs/", include("kaohe.worklogs.urls")),
@@ -25,7 +25,7 @@ urlpatterns = [
     path("plan/", include("kaohe.plans.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
-    path("notifications/", core_views.notifications_page, name="notifications"),
+    path("notifications/", pages.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -23,6 +23,12 @@ from kaohe.core.models import Notification
 
 ADMIN_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
 ALL_ROLES = frozenset(Role)
+# Who oversees units' work logs (the compliance pages, a unit's feed): defined here with
+# the other role sets, since the navigation (context_processors) shows the link by it
+# and accounts sits below worklogs.
+OVERSIGHT_ROLES = frozenset(
+    {Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER, Role.SUPERVISOR}
+)
 
 
 @dataclass(frozen=True)

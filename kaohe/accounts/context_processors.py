@@ -4,9 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from kaohe.accounts.access import ADMIN_ROLES, roles_of, user_facts
+from kaohe.accounts.access import ADMIN_ROLES, OVERSIGHT_ROLES, roles_of, user_facts
 from kaohe.accounts.models import Role, User
-from kaohe.worklogs.selectors import OVERSIGHT_ROLES
 
 
 def access(request: HttpRequest) -> dict[str, Any]:

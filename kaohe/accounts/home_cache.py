@@ -1,4 +1,4 @@
-"""The home page's facts of a user, cached per user (`notices.todo.home_facts`): the
+"""The home page's facts of a user, cached per user (`pages.todo.home_facts`): the
 forgets that the services writing those facts call.
 
 The facts are the person's open log days and today's state, the open ballots they
@@ -12,7 +12,7 @@ replaced by every write of units and memberships), so that one delete outdates e
 in the region, whatever its size.
 
 This module imports only core and the account model, so every domain service may
-call it (the builder, which reads the domain apps, lives above them in notices.todo).
+call it (the builder, which reads the domain apps, lives above them in pages.todo).
 """
 
 from __future__ import annotations

@@ -11,27 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kaohe.accounts.selectors import home_summary
 from kaohe.accounts.services import user_password_change
-from kaohe.core import clock
 from kaohe.core.http import AuthedRequest
-from kaohe.notices.todo import home_facts, tasks_for
 
 login_view = auth_views.LoginView.as_view(
     template_name="accounts/login.html", redirect_authenticated_user=True
 )
 logout_view = auth_views.LogoutView.as_view()
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    req = AuthedRequest.of(request)
-    today = clock.today()
-    # The user's days, ballots, results, position and head counts: cached per user.
-    facts = home_facts(req.user, today)
-    summary = home_summary(req.user, today, facts)
-    tasks = tasks_for(req.user, today, facts)
-    return render(request, "accounts/home.html", {"summary": summary, "tasks": tasks})
 
 
 @login_required

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from kaohe.accounts.access import forget_facts
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.models import Notification
-from kaohe.core.selectors import unread_forget
 
 
 @transaction.atomic
@@ -16,7 +16,7 @@ def notifications_mark_read(*, user: User) -> int:
     count = Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    unread_forget([user.pk])
+    forget_facts([user.pk])
     if count:
         audit_record(
             actor=user,

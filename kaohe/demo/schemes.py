@@ -33,7 +33,7 @@ from django.db import transaction
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.year_facts import year_facts_forget
-from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT
+from kaohe.demo.org import PERSONA_UNIT, POLICE_UNIT
 from kaohe.org.models import Dimension, Membership, PersonnelCategory, Region, Unit
 from kaohe.schemes import services
 from kaohe.schemes.models import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from kaohe.accounts.models import User
+from kaohe.demo.schemes import REGION_ADMIN_LOGIN, declare_demo_entries
 from kaohe.org.models import Region
 from kaohe.reviews.models import ReviewRound, RoundState
-from kaohe.schemes.demo import REGION_ADMIN_LOGIN, declare_demo_entries
 from kaohe.scoring import guards, services
 from kaohe.scoring.models import QuarterRun
 

@@ -30,7 +30,7 @@ from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.calendar import WorkCalendar, region_calendar
-from kaohe.org.demo import PERSONAS, POLICE_UNIT, TOWNS
+from kaohe.demo.org import PERSONAS, POLICE_UNIT, TOWNS
 from kaohe.org.models import (
     Gender,
     LeadershipRole,

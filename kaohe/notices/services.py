@@ -20,12 +20,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import is_region_admin, require_region_admin
+from kaohe.accounts.access import forget_facts, is_region_admin, require_region_admin
 from kaohe.accounts.models import Role, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
-from kaohe.core.selectors import unread_forget
 from kaohe.notices.channels import SENDERS, DeliveryError
 from kaohe.notices.models import Channel, ChannelKind, Delivery, DeliveryState, Reminder
 from kaohe.org.models import Unit
@@ -85,7 +84,7 @@ def notify(
     Notification.objects.bulk_create(
         (Notification(user_id=pk, text=text, url=url) for pk, _r, _e in rows), batch_size=5000
     )
-    unread_forget(pk for pk, _r, _e in rows)
+    forget_facts(pk for pk, _r, _e in rows)
     by_region: dict[int, list[int]] = defaultdict(list)
     for pk, region_id, email in rows:
         if region_id is not None:

@@ -1,4 +1,4 @@
-"""Forget the region's home facts (notices.todo.home_facts) when rows that no service
+"""Forget the region's home facts (pages.todo.home_facts) when rows that no service
 writes change: leave, rank levels, working-day overrides and the log rules are edited
 in the Django admin (or a shell), whose saves reach here and nowhere else."""
 

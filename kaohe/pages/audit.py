@@ -1,17 +1,18 @@
-"""Reads of core records: the audit log (region administrators only, their own region
-only) and the acting user's unread notifications."""
+"""Reads of the audit log page (region administrators only, their own region only).
+
+The acting user's unread count is one of their cached facts (`accounts.access.user_facts`,
+dropped by `forget_facts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from kaohe.accounts.access import forget_facts, is_region_admin, region_id_of, user_facts
+from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
 
@@ -139,15 +140,3 @@ def audit_page(
     if not events:
         return AuditPage([], None, None)
     return AuditPage(events, older, AuditCursor.of(events[0]))
-
-
-def unread_notifications(user: User) -> int:
-    """How many of the user's notifications are unread (the header's bell, every page):
-    one of the user's cached facts (`accounts.access.user_facts`), dropped by
-    `unread_forget`, which the services that write notifications call."""
-    return user_facts(user).unread
-
-
-def unread_forget(user_ids: Iterable[int]) -> None:
-    """Call where notifications are created for these users or marked read."""
-    forget_facts(user_ids)

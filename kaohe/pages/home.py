@@ -63,7 +63,7 @@ class Receipt:
 class HomeFacts:
     """What the home page shows of a user that only a write or the date changes, as
     plain data without translated text (one value for every language). Built and
-    cached per user by notices.todo.home_facts; forgotten through accounts.home_cache."""
+    cached per user by pages.todo.home_facts; forgotten through accounts.home_cache."""
 
     today_state: str | None = None  # today's DayCell state; None: the user writes no logs
     open_days: tuple[tuple[dt.date, dt.date | None], ...] = ()  # (day, deadline), oldest first
@@ -100,7 +100,7 @@ def granted_units(user: User) -> list[Unit]:
 def home_summary(user: User, day: dt.date, facts: HomeFacts) -> HomeSummary:
     """What the home page shows: the user's roles, their units with head counts,
     their own position, and for region admins the region's totals, from the user's
-    `facts` (notices.todo.home_facts)."""
+    `facts` (pages.todo.home_facts)."""
     grants = sorted(grants_of(user), key=lambda g: g.role)
     units = granted_units(user)
     # Links and counts as strings here: a {% url %} and a plural {% blocktranslate %} per

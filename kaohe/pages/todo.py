@@ -27,7 +27,11 @@ from kaohe.accounts.access import (
 )
 from kaohe.accounts.home_cache import HOME_TOPIC, home_epoch
 from kaohe.accounts.models import User
-from kaohe.accounts.selectors import (
+from kaohe.core.cache import user_cached
+from kaohe.notices.models import Delivery, DeliveryState
+from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
+from kaohe.org.selectors import org_version, unit_counts
+from kaohe.pages.home import (
     HomeFacts,
     OpenBallot,
     Position,
@@ -35,10 +39,6 @@ from kaohe.accounts.selectors import (
     RegionStats,
     granted_units,
 )
-from kaohe.core.cache import user_cached
-from kaohe.notices.models import Delivery, DeliveryState
-from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
-from kaohe.org.selectors import org_version, unit_counts
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState

@@ -9,17 +9,31 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
+from kaohe.core import clock
 from kaohe.core.audit_labels import action_choices, action_label, detail_items
 from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day
 from kaohe.core.models import AuditEvent, Notification
-from kaohe.core.selectors import (
+from kaohe.core.services import notifications_mark_read
+from kaohe.pages.audit import (
     ADMIN_ACTIONS,
     AUDIT_PAGE_SIZE,
     AuditCursor,
     AuditFilter,
     audit_page,
 )
-from kaohe.core.services import notifications_mark_read
+from kaohe.pages.home import home_summary
+from kaohe.pages.todo import home_facts, tasks_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    req = AuthedRequest.of(request)
+    today = clock.today()
+    # The user's days, ballots, results, position and head counts: cached per user.
+    facts = home_facts(req.user, today)
+    summary = home_summary(req.user, today, facts)
+    tasks = tasks_for(req.user, today, facts)
+    return render(request, "pages/home.html", {"summary": summary, "tasks": tasks})
 
 
 def _audit_row(event: AuditEvent) -> tuple[str, str, str, str, str, str]:
@@ -92,7 +106,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     paged = before is not None or after is not None
     return render(
         request,
-        "core/audit_log.html",
+        "pages/audit_log.html",
         {
             "filter": flt,
             # Codes stay the filter's values; people read the labels.
@@ -117,7 +131,7 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
         notifications_mark_read(user=req.user)
         return redirect("notifications")
     items = Notification.objects.filter(user=req.user).order_by("-created_at", "-id")[:50]
-    return render(request, "core/notifications.html", {"items": items})
+    return render(request, "pages/notifications.html", {"items": items})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

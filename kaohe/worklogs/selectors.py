@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from kaohe.accounts.access import region_id_of, scope_of
+from kaohe.accounts.access import OVERSIGHT_ROLES, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock, sql
 from kaohe.core.cache import user_cached
@@ -47,9 +47,6 @@ LEADER_ROLES = frozenset({Role.UNIT_HEAD, Role.TEAM_MEMBER})
 # Supervisors (督导组) inspect the units their grant covers: they read those units' logs
 # but do not comment on them (commenting is the leaders', `can_lead`).
 READER_ROLES = LEADER_ROLES | {Role.SUPERVISOR}
-OVERSIGHT_ROLES = frozenset(
-    {Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER, Role.SUPERVISOR}
-)
 
 
 def _current_unit_ids(user: User) -> list[int]:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.access import forget_facts
 from kaohe.accounts.home_cache import home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
@@ -19,7 +20,6 @@ from kaohe.core.cache import forget, region_cached
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
-from kaohe.core.selectors import unread_forget
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.compliance import compliance_forget
@@ -378,7 +378,7 @@ def log_comment(*, actor: User, log: WorkLog, content: str) -> LogComment:
                 % {"name": name, "day": log.day.isoformat()},
                 url=reverse("worklogs:today") + f"#log-{log.pk}",
             )
-            unread_forget([author_user.pk])
+            forget_facts([author_user.pk])
     audit_record(
         actor=actor,
         action="worklogs.log.comment",

@@ -14,7 +14,6 @@ from django.urls import reverse
 from kaohe.accounts.access import user_facts
 from kaohe.accounts.models import Role, RoleGrant
 from kaohe.accounts.services import role_grant, role_revoke
-from kaohe.core.selectors import unread_notifications
 from kaohe.core.services import notifications_mark_read
 from kaohe.notices.services import notify
 from kaohe.testing import World
@@ -155,12 +154,12 @@ def test_the_count_is_each_users_own(world: World, client_as: Callable[[str], Cl
 def test_a_write_in_the_same_request_is_seen_by_the_users_kept_facts(world: World) -> None:
     # The facts kept on a user object are dropped by any forget in this thread.
     cadre = world.users["cadre"]
-    assert unread_notifications(cadre) == 0
+    assert user_facts(cadre).unread == 0
     assert user_facts(cadre) is user_facts(cadre)
     notify(users=[cadre], text="请查收", kind="test")
-    assert unread_notifications(cadre) == 1
+    assert user_facts(cadre).unread == 1
     notifications_mark_read(user=cadre)
-    assert unread_notifications(cadre) == 0
+    assert user_facts(cadre).unread == 0
     assert {g.role for g in user_facts(cadre).grants} == {Role.CADRE}
     role_grant(actor=None, user=world.users["cadre"], role=Role.UNIT_HEAD, unit=world.bureau)
     assert {g.role for g in user_facts(cadre).grants} == {Role.CADRE, Role.UNIT_HEAD}

@@ -21,7 +21,7 @@ from pytest_django import DjangoDbBlocker
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
-from kaohe.org import demo
+from kaohe.demo import org as demo
 from kaohe.org.models import (
     LeadershipRole,
     Membership,

@@ -13,15 +13,15 @@ from django.db import transaction
 from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
-from kaohe.org.demo import generate_demo
+from kaohe.demo.org import generate_demo
+from kaohe.demo.reviews import generate_demo_rounds
+from kaohe.demo.schemes import generate_demo_schemes
+from kaohe.demo.scoring import generate_demo_scores
+from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import Region
-from kaohe.reviews.demo import generate_demo_rounds
-from kaohe.schemes.demo import generate_demo_schemes
 from kaohe.scoring import engine, services
-from kaohe.scoring.demo import generate_demo_scores
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.scoring.selectors import pool_counters, pool_key
-from kaohe.worklogs.demo import generate_demo_logs
 
 YEAR = 2026
 TODAY = dt.date(2026, 11, 20)  # in the fourth quarter: three quarters are over

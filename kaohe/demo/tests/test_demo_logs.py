@@ -17,10 +17,10 @@ from pytest_django import DjangoDbBlocker
 
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
-from kaohe.org.demo import generate_demo
+from kaohe.demo.org import generate_demo
+from kaohe.demo.worklogs import DemoLogsResult, generate_demo_logs
 from kaohe.org.models import Leave, Membership, Region, Unit
 from kaohe.worklogs.compliance import compliance_report
-from kaohe.worklogs.demo import DemoLogsResult, generate_demo_logs
 from kaohe.worklogs.models import LogComment, LogRead, Summary, SummaryKind, Timeliness, WorkLog
 from kaohe.worklogs.services import policy_for
 

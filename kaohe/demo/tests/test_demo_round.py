@@ -18,10 +18,10 @@ from pytest_django import DjangoDbBlocker
 
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
-from kaohe.org.demo import generate_demo
+from kaohe.demo.org import generate_demo
+from kaohe.demo.reviews import DemoRoundsResult, _ballot, generate_demo_rounds
 from kaohe.org.models import LeadershipRole, Membership, Region, UnitType
 from kaohe.reviews import services
-from kaohe.reviews.demo import DemoRoundsResult, _ballot, generate_demo_rounds
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,

@@ -15,9 +15,8 @@ from pytest_django import DjangoDbBlocker
 
 from kaohe.accounts.models import User
 from kaohe.core.models import AuditEvent
-from kaohe.org.demo import PERSONA_UNIT, POLICE_UNIT, generate_demo
-from kaohe.org.models import Dimension, Region, Unit
-from kaohe.schemes.demo import (
+from kaohe.demo.org import PERSONA_UNIT, POLICE_UNIT, generate_demo
+from kaohe.demo.schemes import (
     RETURN_INDICATOR,
     RETURN_INDICATOR_COMMENT,
     RETURNED_UNITS,
@@ -26,6 +25,7 @@ from kaohe.schemes.demo import (
     DemoSchemesResult,
     generate_demo_schemes,
 )
+from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import entry_grid
 from kaohe.schemes.models import (
     AutoSource,

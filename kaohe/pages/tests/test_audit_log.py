@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from kaohe.core.audit import audit_record
 from kaohe.core.models import AuditEvent
-from kaohe.core.selectors import AuditCursor
+from kaohe.pages.audit import AuditCursor
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The home page: its facts are cached per user (notices.todo.home_facts), built in the
+"""The home page: its facts are cached per user (pages.todo.home_facts), built in the
 same queries with few tasks or many, served in none, and gone as soon as a write that
 changes them is committed (the stale-read tests at the end commit, as production does)."""
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from kaohe.notices.models import Channel, Delivery, DeliveryState
-from kaohe.notices.todo import Task, tasks_for
+from kaohe.pages.todo import Task, tasks_for
 from kaohe.reviews.models import Participation, ReviewRound
 from kaohe.schemes import services as schemes
 from kaohe.schemes.models import SchemeVersion

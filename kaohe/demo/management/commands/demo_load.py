@@ -13,7 +13,7 @@ from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import Role
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.org.demo import (
+from kaohe.demo.org import (
     DEMO_PASSWORD,
     DEMO_REGION_NAME,
     DemoResult,
@@ -22,11 +22,11 @@ from kaohe.org.demo import (
     generate_demo,
     persona_logins,
 )
+from kaohe.demo.reviews import generate_demo_rounds
+from kaohe.demo.schemes import generate_demo_schemes
+from kaohe.demo.scoring import generate_demo_scores
+from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import RankTier, Region, UnitType
-from kaohe.reviews.demo import generate_demo_rounds
-from kaohe.schemes.demo import generate_demo_schemes
-from kaohe.scoring.demo import generate_demo_scores
-from kaohe.worklogs.demo import generate_demo_logs
 
 ROLE_NAMES: dict[str, str] = {
     Role.REGION_ADMIN: "考核办管理员 region admin",
