@@ -47,6 +47,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy kaohe bench
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/foundation.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -9,7 +11,10 @@ from kaohe.accounts.access import forget_grants
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
-from kaohe.org.models import Unit
+
+if TYPE_CHECKING:
+    # A type only: org sits above accounts (docs/architecture.md, the layers).
+    from kaohe.org.models import Unit
 
 
 @transaction.atomic
