@@ -116,7 +116,7 @@ def action_label(action: str) -> str:
     return action
 
 
-# The filter's choice for every admin.<model>.<verb> row (core.selectors.ADMIN_ACTIONS).
+# The filter's choice for every admin.<model>.<verb> row (pages.audit.ADMIN_ACTIONS).
 ADMIN_ANY = gettext_noop("Admin: any change")
 
 

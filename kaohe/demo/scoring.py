@@ -2,7 +2,7 @@
 published, as the office would have done it by the demo's day (2026-12-02: Q1–Q3
 published, Q4 voting). Each goes through the same guards as a real quarter: its round
 is closed, and every unit has declared that it has no indicator entries (the demo
-enters none), which `schemes.demo.declare_demo_entries` writes first."""
+enters none), which `demo.schemes.declare_demo_entries` writes first."""
 
 from __future__ import annotations
 
