@@ -12,7 +12,7 @@ from kaohe.core.models import WorkdayOverride
 from kaohe.org.models import Leave
 from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import WorklogPolicy
-from kaohe.worklogs.services import policy_forget
+from kaohe.worklogs.policies import policy_forget
 
 
 @receiver(post_save, sender=WorklogPolicy)

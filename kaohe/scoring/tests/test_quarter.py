@@ -17,6 +17,7 @@ from django.urls import reverse
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
+from kaohe.reviews import policies as review_policies
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
@@ -55,7 +56,7 @@ def _ballots(world: World, ru: RoundUnit, spread: dict[str, int]) -> None:
         "cadre",
     ]:
         user = world.users[key]
-        sheet = review_services.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
+        sheet = review_policies.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
         assert sheet is not None
         values = {str(p.pk): spread.get(p.name, 80) for p in sheet.targets}
         # Keep within the 30% high-score limit by lowering the extra high scores of this ballot.
@@ -279,7 +280,7 @@ def test_the_quota_costs_the_same_queries_however_many_pools(
         graded.results.filter(unit=big.bureau, grade="fairly_good").order_by("person_id")[:6]
     )
     assert len(rows) == 6
-    head.get(page)  # the region's scoring policy cached (caches.scoring_policy)
+    head.get(page)  # the region's scoring policy cached (policies.scoring_policy)
     one_pool = page_queries()
     in_one_pool = propose_queries(rows[:3])
     # Three more pools for three of the bureau's results: the page counts four.
