@@ -314,3 +314,35 @@ def test_a_unit_in_no_pool_is_a_pool_of_its_own(big: World, computed: QuarterRun
     bureau = counters[-big.bureau.pk]
     assert bureau.used == run.results.filter(unit=big.bureau, grade="good").count()
     assert {r.name for r in selectors.quarter_pools(run)} >= {big.bureau.name, big.centre.name}
+
+
+def test_reading_the_pages_writes_no_policy_row(
+    big: World, computed: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    """The proposal page, the run page and the overview count the pools' places from
+    the region's policy; a region without its policy row reads the defaults and the GET
+    writes nothing (the row is the computing service's to create)."""
+    from kaohe.scoring.models import ScoringPolicy
+
+    assert ScoringPolicy.objects.filter(region=big.region).exists()  # created by the run
+    ScoringPolicy.objects.filter(region=big.region).delete()  # the signal forgets the cache
+    pages = [
+        ("unit_head", reverse("scoring:proposal", args=[computed.pk, big.bureau.pk])),
+        ("region_admin", reverse("scoring:quarter", args=[computed.pk])),
+        ("region_admin", reverse("scoring:overview")),
+    ]
+    for persona, url in pages:
+        client = client_as(persona)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        writes = [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert not writes, (url, writes)
+    assert not ScoringPolicy.objects.filter(region=big.region).exists()
+    # The places for 好 shown are the defaults' all the same.
+    page = client_as("unit_head").get(pages[0][1]).content.decode()
+    assert "本季度可评“好”" in page
