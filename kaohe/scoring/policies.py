@@ -53,7 +53,7 @@ def allowed_grades(result: QuarterResult, places_left: int) -> list[str]:
         return []
     top = GRADE_RANK[result.band]
     good = engine.QuarterGrade.GOOD.value
-    if top == 0 and any(step.get("code") == "veto" for step in result.steps):
+    if top == 0 and any(step.get("code") == engine.StepCode.VETO for step in result.steps):
         top = 1
     grades = [g.value for g in engine.QUARTER_ORDER[top:]]
     if grades[0] == good and result.grade != good and places_left <= 0:

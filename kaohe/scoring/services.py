@@ -497,7 +497,7 @@ def quarter_propose(
                 problem = _(
                     "%(name)s scored %(score)s; the grade cannot be above the score's band."
                 ) % {"name": r.person.name, "score": r.score}
-            elif any(step.get("code") == "veto" for step in r.steps):
+            elif any(step.get("code") == engine.StepCode.VETO for step in r.steps):
                 problem = _("%(name)s: a veto item applies, so the grade cannot be 好.") % {
                     "name": r.person.name
                 }
@@ -517,10 +517,13 @@ def quarter_propose(
         r.change_reason = reason.strip()[:300] if grade != r.computed_grade or r.tie else ""
         r.proposed_at = timezone.now()
         # The explanation keeps the engine's steps and adds the decision on top.
-        r.steps = [s for s in r.steps if s.get("code") != "proposed"]
+        r.steps = [s for s in r.steps if s.get("code") != engine.StepCode.PROPOSED]
         if r.change_reason:
             r.steps.append(
-                {"code": "proposed", "figures": {"grade": grade, "reason": r.change_reason}}
+                {
+                    "code": engine.StepCode.PROPOSED,
+                    "figures": {"grade": grade, "reason": r.change_reason},
+                }
             )
         changed.append(r)
     if stale:
