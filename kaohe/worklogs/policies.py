@@ -17,11 +17,13 @@ def policy_for(region_id: int) -> WorklogPolicy:
     """The region's rules, cached for every process: every submission reads them. Saving
     the policy forgets them (worklogs.signals).
 
-    The first use creates the region's row with the defaults: the admin offers no "add"
-    for the rules (one row per region), so the row must exist for the office to edit it."""
+    Reading never writes: every region has its row from its creation on (worklogs.signals
+    makes it, and a migration made the older regions'), so that the office can edit it in
+    系统设置, whose admin offers no "add"; without it the defaults are read, unsaved."""
 
     def build() -> WorklogPolicy:
-        policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
-        return policy
+        return WorklogPolicy.objects.filter(region_id=region_id).first() or WorklogPolicy(
+            region_id=region_id
+        )
 
     return region_cached("worklog-policy", region_id, build)
