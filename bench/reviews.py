@@ -360,7 +360,7 @@ def time_submissions(label: str) -> None:
         UnitKind,
         UnitType,
     )
-    from kaohe.reviews import services
+    from kaohe.reviews import policies, services
     from kaohe.reviews.models import BallotBox, RoundUnit
 
     year = timezone.localdate().year
@@ -428,7 +428,7 @@ def time_submissions(label: str) -> None:
         for n, user in enumerate(raters[round_unit.unit_id], start=1):
             assert user.person is not None
             if sheet_people is None:
-                sheet = services.ballot_sheet(rater=user.person, round_unit=round_unit)
+                sheet = policies.ballot_sheet(rater=user.person, round_unit=round_unit)
                 assert sheet is not None
                 sheet_people = [p.pk for p in sheet.targets] + [user.person.pk]
             values = {

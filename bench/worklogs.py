@@ -315,7 +315,7 @@ def part_http(args: argparse.Namespace) -> None:
     from kaohe.demo.org import generate_demo
     from kaohe.org.models import Membership
     from kaohe.worklogs.models import WorkLog
-    from kaohe.worklogs.services import policy_for
+    from kaohe.worklogs.policies import policy_for
 
     print("(a) HTTP: log submissions through gunicorn (2 workers) on PostgreSQL")
     migrated = migrate()
@@ -427,7 +427,7 @@ def part_http(args: argparse.Namespace) -> None:
 def time_report(region_id: int, start: dt.date, end: dt.date, today: dt.date) -> None:
     from kaohe.org.models import Unit
     from kaohe.worklogs.compliance import compliance_report
-    from kaohe.worklogs.services import policy_for
+    from kaohe.worklogs.policies import policy_for
 
     for attempt in ("first", "second"):
         started = time.perf_counter()

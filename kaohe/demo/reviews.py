@@ -35,6 +35,7 @@ from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
 from kaohe.reviews.boxes import CastBallot, ballots_fold
+from kaohe.reviews.caches import ballots_forget
 from kaohe.reviews.models import (
     OVERALL,
     ExtraRater,
@@ -43,7 +44,7 @@ from kaohe.reviews.models import (
     ReviewRound,
     RoundUnit,
 )
-from kaohe.reviews.services import ROLE_GROUP
+from kaohe.reviews.policies import ROLE_GROUP
 from kaohe.reviews.tally import high_score_limit
 
 SEED = 20261122
@@ -278,7 +279,7 @@ def approve_small_units(round_: ReviewRound, *, actor: User, rng: random.Random)
         ru.decision_note = "同意。所提人员熟悉该单位工作，可参与本季度评价。"
     ExtraRater.objects.bulk_create(rows)
     RoundUnit.objects.bulk_update(round_units, ["proposal", "proposal_note", "decision_note"])
-    services.ballots_forget(round_.region_id)
+    ballots_forget(round_.region_id)
     audit_record(
         actor=actor,
         action="reviews.raters.approve",
@@ -371,7 +372,7 @@ def cast_ballots(
 ) -> BallotCounts:
     """Write the ballots of every unit of an open round that can vote, in bulk.
 
-    The raters and targets follow `services.ballot_sheet`: the unit's in-scope
+    The raters and targets follow `policies.ballot_sheet`: the unit's in-scope
     members at the period's end rate everyone else in it, in the group of their
     leadership role; approved outside raters rate everyone, as "others". Each
     ballot keeps to the round's share of high scores. `merits` carries each cadre's
@@ -431,7 +432,7 @@ def cast_ballots(
 
     _write_participations(rng, round_, voted)
     ballots_fold(round_, ballots)
-    services.ballots_forget(round_.region_id)  # participations written in bulk
+    ballots_forget(round_.region_id)  # participations written in bulk
     return BallotCounts(ballots=len(voted), scores=scores)
 
 

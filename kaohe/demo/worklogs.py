@@ -50,8 +50,8 @@ from kaohe.worklogs.models import (
     Timeliness,
     WorkLog,
 )
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period
-from kaohe.worklogs.services import policy_for
 
 SEED = 20261121
 BATCH_SIZE = 5000  # bulk_create batches (summaries)

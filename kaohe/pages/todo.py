@@ -42,7 +42,7 @@ from kaohe.pages.home import (
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
-from kaohe.scoring.services import PROPOSER_ROLES
+from kaohe.scoring.policies import PROPOSER_ROLES
 from kaohe.worklogs.selectors import recent_days
 
 

@@ -21,6 +21,7 @@ from kaohe.core.cache import region_token, user_cached
 from kaohe.org.models import LeadershipRole, Membership, Person, Unit
 from kaohe.org.roster import FrozenPeriod
 from kaohe.org.selectors import org_version
+from kaohe.reviews.caches import BALLOTS_STAMP_TOPIC, MY_BALLOTS_TOPIC
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
@@ -31,15 +32,8 @@ from kaohe.reviews.models import (
     RoundState,
     RoundUnit,
 )
+from kaohe.reviews.policies import ROLE_GROUP, BallotSheet, ballot_sheet, rater_group
 from kaohe.reviews.seal import unseal_draft
-from kaohe.reviews.services import (
-    BALLOTS_STAMP_TOPIC,
-    MY_BALLOTS_TOPIC,
-    ROLE_GROUP,
-    BallotSheet,
-    ballot_sheet,
-    rater_group,
-)
 from kaohe.reviews.tally import high_score_limit
 from kaohe.worklogs.models import Summary, WorkLog
 

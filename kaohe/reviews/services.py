@@ -23,74 +23,31 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_a
 from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
-from kaohe.core.cache import forget, forget_user
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.jobs.progress import ProgressFn, no_progress
 from kaohe.notices.services import notify
-from kaohe.org.models import Dimension, LeadershipRole, Membership, Person, Region, Unit
+from kaohe.org.models import Dimension, Membership, Person, Region, Unit
 from kaohe.reviews import closing
 from kaohe.reviews.boxes import CastBallot, ballot_fold
+from kaohe.reviews.caches import ballots_forget, my_ballots_forget
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
     Participation,
-    RaterGroup,
-    RaterPlan,
     ReviewRound,
     RoundEvent,
     RoundResult,
     RoundState,
     RoundUnit,
 )
+from kaohe.reviews.policies import BallotSheet, ballot_sheet, plan_for
 from kaohe.reviews.seal import seal_draft
-from kaohe.reviews.tally import high_score_limit, is_uniform
+from kaohe.reviews.tally import is_uniform
 
 SMALL_UNIT = 8  # units with fewer assessed cadres need outside raters (R3.6)
-ROLE_GROUP = {
-    LeadershipRole.MAIN: RaterGroup.LEADER,
-    LeadershipRole.TEAM: RaterGroup.TEAM,
-    LeadershipRole.STAFF: RaterGroup.OTHERS,
-}
-
-
-# What the ballot pages read on every request, cached (kaohe.reviews.selectors.
-# open_ballots): per user, the ballots of open rounds they rate, with their targets'
-# names and whether they have submitted or drafted each (never a score), stamped with
-# the region's stamp. Forgetting the stamp (`ballots_forget`) drops every user's value
-# of the region at once: every write to its open rounds, their units and outside
-# raters; the stamp also holds org.selectors.org_version, which every roster write
-# (memberships, people, units) replaces.
-# The versions keep a process of an older release from reading a newer shape.
-BALLOTS_STAMP_TOPIC = "reviews-ballots-stamp.v1"
-MY_BALLOTS_TOPIC = "reviews-my-ballots.v1"
-
-
-def ballots_forget(region_id: int) -> None:
-    """Call in every write that changes which ballots a region's raters have, or what
-    the ballot pages show of them (rounds, round units, outside raters, rosters)."""
-    forget(BALLOTS_STAMP_TOPIC, region_id)
-
-
-def my_ballots_forget(user_id: int) -> None:
-    """Call where a user's own ballot changes (a draft saved, a ballot submitted)."""
-    forget_user(MY_BALLOTS_TOPIC, user_id)
-
-
-def plan_for(region_id: int, unit_type: str) -> RaterPlan:
-    plan, _created = RaterPlan.objects.get_or_create(region_id=region_id, unit_type=unit_type)
-    return plan
-
-
-def _scope_members(round_: ReviewRound, unit_ids: list[int]) -> list[Membership]:
-    return list(
-        Membership.objects.filter(unit_id__in=unit_ids)
-        .on(round_.period_end)
-        .in_scope()
-        .select_related("person")
-    )
 
 
 def _event(round_: ReviewRound, actor: User | None, state: str, reason: str = "") -> None:
@@ -170,6 +127,10 @@ def weights_fix(round_: ReviewRound) -> None:
     unfixed = round_.units.filter(leader_weight__isnull=True)
     for unit_type in sorted(set(unfixed.values_list("unit__unit_type", flat=True))):
         plan = plan_for(round_.region_id, unit_type)
+        if plan.pk is None:
+            # Stored with the defaults it was read with: 系统设置 then lists the plan
+            # this round used, for the office to edit before the next one.
+            plan.save()
         unfixed.filter(unit__unit_type=unit_type).update(
             leader_weight=plan.leader_weight,
             team_weight=plan.team_weight,
@@ -451,65 +412,6 @@ def round_close(*, actor: User, round_: ReviewRound, progress: ProgressFn = no_p
 
 
 # ---------------------------------------------------------------- ballots
-
-
-@dataclass(frozen=True)
-class BallotSheet:
-    """What one rater rates in one unit of a round."""
-
-    round: ReviewRound
-    unit: Unit
-    group: RaterGroup
-    targets: list[Person]
-    high_limit: int  # per dimension
-    dimensions: list[str]  # [OVERALL], or 德能勤绩廉 in the annual democratic evaluation
-
-    @staticmethod
-    def key(person_id: int, dimension: str) -> str:
-        """The name of one score on the ballot: "12", or "12:de" for a dimension."""
-        return f"{person_id}:{dimension}" if dimension else str(person_id)
-
-    def entries(self) -> list[tuple[Person, str, str]]:
-        """Every score the ballot asks for: (person, dimension, key)."""
-        return [(p, d, self.key(p.pk, d)) for p in self.targets for d in self.dimensions]
-
-
-def rater_group(
-    own_role: str | None, round_unit: RoundUnit, is_extra: Callable[[], bool]
-) -> RaterGroup | None:
-    """The group a rater rates a unit in: their leadership role's when they are one of
-    its members in scope at the period's end (`own_role`), "others" when they are one
-    of its approved outside raters (`is_extra`, asked only then), else None."""
-    if own_role is not None:
-        return ROLE_GROUP[LeadershipRole(own_role)]
-    if round_unit.proposal == RoundUnit.Proposal.APPROVED and is_extra():
-        return RaterGroup.OTHERS
-    return None
-
-
-def ballot_sheet(*, rater: Person, round_unit: RoundUnit) -> BallotSheet | None:
-    """The rater's ballot for a unit, or None when they do not rate it."""
-    round_ = round_unit.round
-    members = _scope_members(round_, [round_unit.unit_id])
-    own = next((m for m in members if m.person_id == rater.pk), None)
-    group = rater_group(
-        own.leadership_role if own is not None else None,
-        round_unit,
-        lambda: ExtraRater.objects.filter(round_unit=round_unit, person=rater).exists(),
-    )
-    if group is None:
-        return None
-    targets = sorted(
-        (m.person for m in members if m.person_id != rater.pk), key=lambda p: p.staff_no
-    )
-    return BallotSheet(
-        round=round_,
-        unit=round_unit.unit,
-        group=group,
-        targets=targets,
-        high_limit=high_score_limit(len(targets), round_.high_share),
-        dimensions=round_.dimensions,
-    )
 
 
 def _validate(

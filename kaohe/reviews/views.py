@@ -28,7 +28,7 @@ from kaohe.jobs.services import job_start
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import jobs, selectors, services
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
-from kaohe.reviews.services import BallotSheet
+from kaohe.reviews.policies import BallotSheet
 
 
 @login_required

@@ -1,20 +1,19 @@
 """Topics of scoring's cached reads and the forgets its services call.
 
-A module of its own, below both: selectors read these topics and services (which
-selectors import) forget them.
+A module of its own, below both: selectors read these topics and services forget them.
+The region's policy and its cached read live in `policies`.
 """
 
 from __future__ import annotations
 
 from kaohe.core.cache import forget, forget_user, region_cached, region_token
 from kaohe.core.year_facts import year_facts_forget
-from kaohe.scoring.models import AnnualRun, QuarterRun, RunState, ScoringPolicy
+from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
 
 # Versioned: the file cache outlives a deploy; bump when a cached value changes shape.
 PUBLISHED_RUNS = "scoring-published.v1"
 MY_RESULTS = "my-results.v1"
 RECENT_RUNS = "scoring-recent-runs.v1"
-POLICY = "scoring-policy.v1"
 UNIT_RESULTS = "scoring-unit-results.v1"
 POOL_STATS = "scoring-pool-stats.v1"
 RESULTS_TOKEN = "scoring-results-token"  # noqa: S105  # a cache topic, no secret
@@ -56,22 +55,6 @@ def recent_runs(region_id: int) -> tuple[list[QuarterRun], list[AnnualRun]]:
         )
 
     return region_cached(RECENT_RUNS, region_id, build)
-
-
-def scoring_policy(region_id: int) -> ScoringPolicy:
-    """The region's scoring policy for pages (the proposal page's places for 好); the
-    services read their own (`services.policy_for`). Edited only in the admin, which
-    forgets it (`policy_forget`)."""
-
-    def build() -> ScoringPolicy:
-        policy, _created = ScoringPolicy.objects.get_or_create(region_id=region_id)
-        return policy
-
-    return region_cached(POLICY, region_id, build)
-
-
-def policy_forget(region_id: int) -> None:
-    forget(POLICY, region_id)
 
 
 def runs_forget(region_id: int) -> None:

@@ -55,12 +55,70 @@ QUARTER_ORDER = [
 NO_FIGURES: Mapping[str, str] = MappingProxyType({})
 
 
+class StepCode(StrEnum):
+    """Every code a step of an explanation carries: the one registry the engine (and
+    the services' own steps) emit and `explain` renders, each code with its text there
+    (a test fails on a code without one). The values are stored in every result's
+    steps, so they never change: a new wording is a new text, not a new value."""
+
+    # The quarter's score: its parts (the headline formula), then what follows.
+    PART_EVALUATION = "part.evaluation"
+    PART_INDICATORS = "part.indicators"
+    PART_NONE = "part.none"
+    PART_WITHHELD = "part.withheld"
+    ADJUSTMENT = "adjustment"
+    CLIPPED = "clipped"
+    SCORE = "score"
+    # The quarter's grade.
+    BAND = "band"
+    FLOOR = "floor"
+    QUOTA = "quota"
+    RANK = "rank"
+    RANK_WITHHELD = "rank.withheld"
+    QUOTA_PUSHED = "quota_pushed"
+    TIE = "tie"  # the year's too
+    VETO = "veto"
+    NOT_GRADED = "not_graded"
+    GRADE = "grade"
+    PROPOSED = "proposed"  # the unit head's decision (services.quarter_propose)
+    # The year's composite.
+    ANNUAL_ROLE = "annual.role"
+    ANNUAL_DEMOCRATIC = "annual.democratic"
+    ANNUAL_UNIT_RESULT = "annual.unit_result"
+    ANNUAL_QUARTERLY = "annual.quarterly"
+    ANNUAL_WITHHELD = "annual.withheld"
+    ANNUAL_COMPOSITE = "annual.composite"
+    # The year's grade.
+    ANNUAL_QUOTA = "annual.quota"
+    ANNUAL_RANK = "annual.rank"
+    LADDER = "ladder"
+    PROBATION = "probation"
+    INVESTIGATION = "investigation"
+    BAR_VETO = "bar.veto"
+    BAR_LOW_QUARTER = "bar.low_quarter"
+    BAR_FEW_GOOD = "bar.few_good"
+    BAR_OTHER = "bar.other"
+    AFFIRMATION = "affirmation"
+    PRIORITY = "priority"
+    ANNUAL_GRADE = "annual.grade"
+
+
+# The codes the loops below look up per person, as module globals: `StepCode.X` is an
+# enum member's class-attribute lookup, about ten times a global's on Python 3.11, and a
+# city's quarter looks them up millions of times.
+_PART_EVALUATION = StepCode.PART_EVALUATION
+_ADJUSTMENT = StepCode.ADJUSTMENT
+_SCORE = StepCode.SCORE
+_ANNUAL_COMPOSITE = StepCode.ANNUAL_COMPOSITE
+_ANNUAL_RANK = StepCode.ANNUAL_RANK
+
+
 class Step(NamedTuple):
     """One line of an explanation: a stable code and the figures it mentions.
 
     A named tuple, not a dataclass: a city's quarter makes millions of them."""
 
-    code: str
+    code: StepCode
     figures: Mapping[str, str] = NO_FIGURES
 
 
@@ -137,7 +195,7 @@ class QuarterScore:
 # Per combination of parts present (rating, indicators): each part's step code, its
 # share of the weight and that share as printed. The same for everyone in a run, so
 # worked out once per policy rather than once per person.
-_Shares = dict[tuple[bool, bool], tuple[tuple[str, Decimal, str], ...]]
+_Shares = dict[tuple[bool, bool], tuple[tuple[StepCode, Decimal, str], ...]]
 
 
 def _shares(policy: QuarterPolicy) -> _Shares:
@@ -146,8 +204,8 @@ def _shares(policy: QuarterPolicy) -> _Shares:
         parts = [
             (code, weight)
             for code, here, weight in (
-                ("part.evaluation", present[0], policy.evaluation_weight),
-                ("part.indicators", present[1], policy.indicator_weight),
+                (StepCode.PART_EVALUATION, present[0], policy.evaluation_weight),
+                (StepCode.PART_INDICATORS, present[1], policy.indicator_weight),
             )
             if here and weight > 0
         ]
@@ -158,7 +216,7 @@ def _shares(policy: QuarterPolicy) -> _Shares:
     return table
 
 
-def _withheld(memo: dict[tuple[object, ...], Step], code: str, minimum: int) -> Step:
+def _withheld(memo: dict[tuple[object, ...], Step], code: StepCode, minimum: int) -> Step:
     key: tuple[object, ...] = (code, minimum)
     step = memo.get(key)
     if step is None:
@@ -184,10 +242,10 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
         parts = shares[(evaluation is not None, indicators is not None)]
         steps: list[Step] = []
         if evaluation is None and inp.withheld:
-            steps.append(_withheld(memo, "part.withheld", inp.withheld))
+            steps.append(_withheld(memo, StepCode.PART_WITHHELD, inp.withheld))
         base = ZERO
         for code, share, printed in parts:
-            value = evaluation if code == "part.evaluation" else indicators
+            value = evaluation if code == _PART_EVALUATION else indicators
             assert value is not None
             base += value * share
             key: tuple[object, ...] = (code, printed, value)
@@ -203,21 +261,22 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
             if points == 0:
                 continue
             score += points
-            key = ("adjustment", adj.label, points, adj.detail)
+            key = (_ADJUSTMENT, adj.label, points, adj.detail)
             step = memo.get(key)
             if step is None:
                 step = memo[key] = Step(
-                    "adjustment", {"label": adj.label, "points": _s(points), "detail": adj.detail}
+                    _ADJUSTMENT,
+                    {"label": adj.label, "points": _s(points), "detail": adj.detail},
                 )
             steps.append(step)
         clipped = ZERO if score < ZERO else HUNDRED if score > HUNDRED else score
         if clipped != score:
-            steps.append(Step("clipped", {"from": _s(score), "to": _s(clipped)}))
+            steps.append(Step(StepCode.CLIPPED, {"from": _s(score), "to": _s(clipped)}))
         final = clipped.quantize(CENT, ROUND_HALF_UP)
-        key = ("score", final)
+        key = (_SCORE, final)
         step = memo.get(key)
         if step is None:
-            step = memo[key] = Step("score", {"score": str(final)})
+            step = memo[key] = Step(_SCORE, {"score": str(final)})
         steps.append(step)
         out.append(
             QuarterScore(
@@ -233,7 +292,7 @@ def quarter_scores(inputs: Iterable[QuarterInput], policy: QuarterPolicy) -> lis
     return out
 
 
-STEP_NO_PARTS = Step("part.none")
+STEP_NO_PARTS = Step(StepCode.PART_NONE)
 
 
 def band(score: Decimal, policy: QuarterPolicy) -> QuarterGrade:
@@ -285,13 +344,13 @@ def quarter_grades(
         by_pool[s.pool_id].append(s)
     by_rank = policy.grading == Grading.RANK
     ceiling = floor_band if by_rank else band
-    grade_steps = {g: Step("grade", {"grade": g.value}) for g in QuarterGrade}
+    grade_steps = {g: Step(StepCode.GRADE, {"grade": g.value}) for g in QuarterGrade}
     # One object per distinct line, shared by everyone it reads the same for.
     band_steps: dict[Decimal, Step] = {}  # by score
     rank_steps: dict[int, list[Step]] = {}  # by limit, then place − 1
     share = _pct(policy.good_share * HUNDRED)
     good, fairly_good = QuarterGrade.GOOD, QuarterGrade.FAIRLY_GOOD
-    band_code = "floor" if by_rank else "band"
+    band_code = StepCode.FLOOR if by_rank else StepCode.BAND
     out: dict[int, QuarterGradeResult] = {}
     for pool_id in sorted(by_pool):
         members = sorted(by_pool[pool_id], key=lambda s: (-s.score, s.person_id))
@@ -316,7 +375,9 @@ def quarter_grades(
         place = 0
         pool_rank_steps = rank_steps.setdefault(limit, []) if by_rank else []
         # One quota step for the whole pool: every member's explanation shows it.
-        quota_step = Step("quota", {"count": str(len(graded)), "share": share, "limit": str(limit)})
+        quota_step = Step(
+            StepCode.QUOTA, {"count": str(len(graded)), "share": share, "limit": str(limit)}
+        )
         for m in members:
             if not m.graded:
                 out[m.person_id] = QuarterGradeResult(
@@ -329,7 +390,9 @@ def quarter_grades(
                 # By rank: the place among those who may be 好 names the rule that applied.
                 place += 1
                 if place > len(pool_rank_steps):
-                    pool_rank_steps.append(Step("rank", {"place": str(place), "limit": str(limit)}))
+                    pool_rank_steps.append(
+                        Step(StepCode.RANK, {"place": str(place), "limit": str(limit)})
+                    )
                 first = pool_rank_steps[place - 1]
             elif by_rank and b == good:
                 first = None  # barred: the veto or withheld step says why, not a floor
@@ -343,12 +406,12 @@ def quarter_grades(
             if b == good:
                 if m.vetoed:
                     grade = fairly_good
-                    extra = Step("veto", {"reasons": "、".join(m.vetoed)})
+                    extra = Step(StepCode.VETO, {"reasons": "、".join(m.vetoed)})
                 elif by_rank and m.withheld:
                     grade, extra = fairly_good, STEP_RANK_WITHHELD
                 elif tied_score is not None and m.score == tied_score:
                     grade, tie = fairly_good, True
-                    extra = Step("tie", {"score": _s(m.score)})
+                    extra = Step(StepCode.TIE, {"score": _s(m.score)})
                 elif by_rank:
                     if place > limit:
                         grade = fairly_good  # the place already says it is beyond the quota
@@ -368,9 +431,9 @@ def quarter_grades(
     return out
 
 
-STEPS_NOT_GRADED = (Step("not_graded"),)
-STEP_QUOTA_PUSHED = Step("quota_pushed")
-STEP_RANK_WITHHELD = Step("rank.withheld")
+STEPS_NOT_GRADED = (Step(StepCode.NOT_GRADED),)
+STEP_QUOTA_PUSHED = Step(StepCode.QUOTA_PUSHED)
+STEP_RANK_WITHHELD = Step(StepCode.RANK_WITHHELD)
 
 
 # ---------------------------------------------------------------- annual
@@ -424,7 +487,7 @@ class AnnualResult(NamedTuple):
 
 # Per role and combination of parts present: each part's place in (democratic, unit
 # result, quarterly average), its step code, its share and that share as printed.
-_AnnualShares = dict[tuple[bool, bool, bool, bool], tuple[tuple[int, str, Decimal, str], ...]]
+_AnnualShares = dict[tuple[bool, bool, bool, bool], tuple[tuple[int, StepCode, Decimal, str], ...]]
 
 
 def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
@@ -438,7 +501,11 @@ def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
                 (index, code, weight)
                 for index, (code, here, weight) in enumerate(
                     zip(
-                        ("annual.democratic", "annual.unit_result", "annual.quarterly"),
+                        (
+                            StepCode.ANNUAL_DEMOCRATIC,
+                            StepCode.ANNUAL_UNIT_RESULT,
+                            StepCode.ANNUAL_QUARTERLY,
+                        ),
                         present,
                         weights,
                         strict=True,
@@ -455,8 +522,8 @@ def _annual_shares(policy: AnnualPolicy) -> _AnnualShares:
 
 
 ROLE_STEPS = {
-    True: Step("annual.role", {"role": "main"}),
-    False: Step("annual.role", {"role": "other"}),
+    True: Step(StepCode.ANNUAL_ROLE, {"role": "main"}),
+    False: Step(StepCode.ANNUAL_ROLE, {"role": "other"}),
 }
 
 
@@ -474,7 +541,7 @@ def _composite(
     values = (democratic, unit_result, quarterly)
     steps = [ROLE_STEPS[main]]
     if democratic is None and inp.withheld:
-        steps.append(_withheld(memo, "annual.withheld", inp.withheld))
+        steps.append(_withheld(memo, StepCode.ANNUAL_WITHHELD, inp.withheld))
     composite = ZERO
     for index, code, share, printed in shares[
         (main, democratic is not None, unit_result is not None, quarterly is not None)
@@ -491,10 +558,10 @@ def _composite(
         steps.append(step)
     composite = composite.quantize(CENT, ROUND_HALF_UP)
     score = str(composite)
-    total = ("annual.composite", score)
+    total = (_ANNUAL_COMPOSITE, score)
     step = memo.get(total)
     if step is None:
-        step = memo[total] = Step("annual.composite", {"score": score})
+        step = memo[total] = Step(_ANNUAL_COMPOSITE, {"score": score})
     steps.append(step)
     return composite, steps
 
@@ -522,7 +589,7 @@ class _QuarterRules(NamedTuple):
 def _quarter_rules(grades: tuple[QuarterGrade, ...], policy: AnnualPolicy) -> _QuarterRules:
     failing, consequences = _ladder(grades, policy.failing)
     ladder = (
-        Step("ladder", {"count": str(failing), "steps": ",".join(consequences)})
+        Step(StepCode.LADDER, {"count": str(failing), "steps": ",".join(consequences)})
         if consequences
         else None
     )
@@ -530,17 +597,20 @@ def _quarter_rules(grades: tuple[QuarterGrade, ...], policy: AnnualPolicy) -> _Q
     low = grades.count(QuarterGrade.AVERAGE) + grades.count(QuarterGrade.POOR)
     bars: list[Step] = []
     if low:
-        bars.append(Step("bar.low_quarter", {"count": str(low)}))
+        bars.append(Step(StepCode.BAR_LOW_QUARTER, {"count": str(low)}))
     if goods < policy.min_good_quarters:
         bars.append(
-            Step("bar.few_good", {"count": str(goods), "needed": str(policy.min_good_quarters)})
+            Step(
+                StepCode.BAR_FEW_GOOD,
+                {"count": str(goods), "needed": str(policy.min_good_quarters)},
+            )
         )
     return _QuarterRules(consequences, ladder, tuple(bars), len(grades) == 4 and goods == 4)
 
 
-STEP_PROBATION = Step("probation")
-STEP_INVESTIGATION = Step("investigation")
-STEP_PRIORITY = Step("priority")
+STEP_PROBATION = Step(StepCode.PROBATION)
+STEP_INVESTIGATION = Step(StepCode.INVESTIGATION)
+STEP_PRIORITY = Step(StepCode.PRIORITY)
 
 # A row of annual_grades: the input, its composite, its steps so far, its quarters' rules.
 _AnnualRow = tuple[AnnualInput, Decimal, list[Step], _QuarterRules]
@@ -553,7 +623,7 @@ def _row_person(row: _AnnualRow) -> int:
 def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[int, AnnualResult]:
     """Composite, the rules, then each pool's 优秀 quota, then rankings per tier."""
     shares = _annual_shares(policy)
-    grade_steps = {g: Step("annual.grade", {"grade": g.value}) for g in AnnualGrade}
+    grade_steps = {g: Step(StepCode.ANNUAL_GRADE, {"grade": g.value}) for g in AnnualGrade}
     memo: dict[tuple[object, ...], Step] = {}
     # Four quarters' grades come in a few dozen sequences across a whole region.
     rules_of: dict[tuple[QuarterGrade, ...], _QuarterRules] = {}
@@ -595,14 +665,14 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
             else:
                 bars = list(rules.bars)
                 if inp.veto:
-                    bars.insert(0, Step("bar.veto", {"reason": inp.veto}))
+                    bars.insert(0, Step(StepCode.BAR_VETO, {"reason": inp.veto}))
                 if inp.bars:
-                    bars.extend(Step("bar.other", {"reason": b}) for b in inp.bars)
+                    bars.extend(Step(StepCode.BAR_OTHER, {"reason": b}) for b in inp.bars)
                 if inp.affirmation and not inp.veto:
                     affirmed += 1
                     decided[inp.person_id] = (
                         excellent,
-                        [*steps, Step("affirmation", {"reason": inp.affirmation})],
+                        [*steps, Step(StepCode.AFFIRMATION, {"reason": inp.affirmation})],
                         False,
                     )
                 elif bars:
@@ -615,20 +685,21 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
         if len(eligible) > places > 0 and eligible[places - 1][1] == eligible[places][1]:
             boundary = eligible[places][1]
         quota_step = Step(
-            "annual.quota", {"count": str(gradable), "limit": str(limit), "places": str(places)}
+            StepCode.ANNUAL_QUOTA,
+            {"count": str(gradable), "limit": str(limit), "places": str(places)},
         )
         for index, (inp, composite, steps, _rules) in enumerate(eligible):
             # The place among those eligible names the rule: 优秀 by rank within the quota.
-            key = ("annual.rank", index + 1, places)
+            key = (_ANNUAL_RANK, index + 1, places)
             rank_step = memo.get(key)
             if rank_step is None:
                 rank_step = memo[key] = Step(
-                    "annual.rank", {"place": str(index + 1), "places": str(places)}
+                    _ANNUAL_RANK, {"place": str(index + 1), "places": str(places)}
                 )
             if composite == boundary:
                 decided[inp.person_id] = (
                     competent,
-                    [*steps, quota_step, rank_step, Step("tie", {"score": _s(composite)})],
+                    [*steps, quota_step, rank_step, Step(StepCode.TIE, {"score": _s(composite)})],
                     True,
                 )
             elif index < places:

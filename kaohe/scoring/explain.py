@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
-from kaohe.scoring.engine import AnnualGrade, QuarterGrade
+from kaohe.scoring.engine import AnnualGrade, QuarterGrade, StepCode
 
 
 # The tables below are built once per language, not per call: a page of 50 rows asked
@@ -58,61 +58,77 @@ class _Figures(dict[str, str]):
         return "—"
 
 
+# Compared with every step of every explanation shown: module globals, as in the engine
+# (an enum member's lookup costs ten times a global's).
+_ANNUAL_ROLE = StepCode.ANNUAL_ROLE
+_ADJUSTMENT = StepCode.ADJUSTMENT
+_SCORE = StepCode.SCORE
+_ANNUAL_COMPOSITE = StepCode.ANNUAL_COMPOSITE
+
+
 @cache
 def _step_texts(language: str | None) -> dict[str, str]:
-    """Each step code's sentence (its figures filled in by `_line`)."""
+    """The sentence of each step code that reads as a line of its own (its figures filled
+    in by `_line`); the others make up the headline (`HEADLINE_CODES`). Keyed by the
+    registry's members, which equal the plain codes stored in results' steps."""
     return {
-        # Not a step code (a colon): the main leader's variant of "annual.role".
-        "annual.role:main": _("Weighted as the unit's main leader."),
-        "annual.role": _("Weighted as a cadre other than the unit's main leader."),
-        "band": _("By score band, %(score)s is “%(grade)s”."),
-        "quota": _(
+        StepCode.ANNUAL_ROLE: _("Weighted as a cadre other than the unit's main leader."),
+        StepCode.BAND: _("By score band, %(score)s is “%(grade)s”."),
+        StepCode.QUOTA: _(
             "The quota pool has %(count)s graded people; at most %(share)s%% may be 好, "
             "i.e. %(limit)s."
         ),
-        "floor": _("By the score's floor, %(score)s is at most “%(grade)s”."),
-        "rank": _(
+        StepCode.FLOOR: _("By the score's floor, %(score)s is at most “%(grade)s”."),
+        StepCode.RANK: _(
             "By rank within the pool's quota: place %(place)s among those who may be 好; "
             "the first %(limit)s are 好."
         ),
-        "rank.withheld": _(
+        StepCode.RANK_WITHHELD: _(
             "With no rating score kept, this score is not ranked against the others' for "
             "好; the unit head may give 好 with a reason while the pool has a place left."
         ),
-        "quota_pushed": _("Beyond the pool's places for the top grade, so one grade lower."),
-        "tie": _("Equal to the score at the quota boundary (%(score)s): the unit head decides."),
-        "veto": _("A veto item applies: %(reasons)s."),
-        "not_graded": _("On probation: comments, no grade."),
-        "grade": _("Grade: %(grade)s."),
-        "clipped": _("%(from)s is outside 0–100, so %(to)s counts."),
-        "part.none": _("No rating and no indicator results yet."),
-        "part.withheld": _(
+        StepCode.QUOTA_PUSHED: _("Beyond the pool's places for the top grade, so one grade lower."),
+        StepCode.TIE: _(
+            "Equal to the score at the quota boundary (%(score)s): the unit head decides."
+        ),
+        StepCode.VETO: _("A veto item applies: %(reasons)s."),
+        StepCode.NOT_GRADED: _("On probation: comments, no grade."),
+        StepCode.GRADE: _("Grade: %(grade)s."),
+        StepCode.CLIPPED: _("%(from)s is outside 0–100, so %(to)s counts."),
+        StepCode.PART_NONE: _("No rating and no indicator results yet."),
+        StepCode.PART_WITHHELD: _(
             "Fewer than %(minimum)s valid ballots rated this person, so no rating score is "
             "kept (it could reveal a rater); its weight goes to the other part."
         ),
-        "annual.withheld": _(
+        StepCode.ANNUAL_WITHHELD: _(
             "Fewer than %(minimum)s valid ballots rated this person in the democratic "
             "evaluation, so no score is kept from it; its weight goes to the other parts."
         ),
-        "annual.quota": _(
+        StepCode.ANNUAL_QUOTA: _(
             "%(count)s graded in the pool; 优秀 places %(limit)s, of which %(places)s by score."
         ),
-        "annual.rank": _(
+        StepCode.ANNUAL_RANK: _(
             "By rank within the pool's quota: place %(place)s among those who may be 优秀; "
             "the first %(places)s are 优秀."
         ),
-        "ladder": _("%(count)s failing quarters this year."),
-        "probation": _("On probation: comments, no grade."),
-        "investigation": _("Under investigation: the grade is given when the case closes."),
-        "bar.veto": _("Cannot be 优秀: %(reason)s."),
-        "bar.low_quarter": _("Cannot be 优秀: %(count)s quarters rated 一般 or below."),
-        "bar.few_good": _("Cannot be 优秀: %(count)s quarters rated 好, %(needed)s needed."),
-        "bar.other": _("Cannot be 优秀: %(reason)s."),
-        "affirmation": _("优秀 directly: %(reason)s."),
-        "priority": _("All four quarters 好: priority for awards, training and promotion."),
-        "annual.grade": _("Annual grade: %(grade)s."),
-        "proposed": _("The unit head set the grade to “%(grade)s”: %(reason)s."),
+        StepCode.LADDER: _("%(count)s failing quarters this year."),
+        StepCode.PROBATION: _("On probation: comments, no grade."),
+        StepCode.INVESTIGATION: _("Under investigation: the grade is given when the case closes."),
+        StepCode.BAR_VETO: _("Cannot be 优秀: %(reason)s."),
+        StepCode.BAR_LOW_QUARTER: _("Cannot be 优秀: %(count)s quarters rated 一般 or below."),
+        StepCode.BAR_FEW_GOOD: _("Cannot be 优秀: %(count)s quarters rated 好, %(needed)s needed."),
+        StepCode.BAR_OTHER: _("Cannot be 优秀: %(reason)s."),
+        StepCode.AFFIRMATION: _("优秀 directly: %(reason)s."),
+        StepCode.PRIORITY: _("All four quarters 好: priority for awards, training and promotion."),
+        StepCode.ANNUAL_GRADE: _("Annual grade: %(grade)s."),
+        StepCode.PROPOSED: _("The unit head set the grade to “%(grade)s”: %(reason)s."),
     }
+
+
+@cache
+def _main_leader_text(language: str | None) -> str:
+    """The main leader's variant of `StepCode.ANNUAL_ROLE` (figure role = main)."""
+    return _("Weighted as the unit's main leader.")
 
 
 def _line(step: Mapping[str, Any]) -> str | None:
@@ -120,37 +136,68 @@ def _line(step: Mapping[str, Any]) -> str | None:
     f = _Figures(step.get("figures", {}))
     if "grade" in f:
         f["grade"] = grade_label(f["grade"])
-    if code == "annual.role" and f["role"] == "main":
-        code = "annual.role:main"
+    if code == _ANNUAL_ROLE and f["role"] == "main":
+        return _main_leader_text(get_language())
+    text = _step_texts(get_language()).get(code)
+    return None if text is None else text % f
+
+
+@cache
+def _part_names(language: str | None) -> dict[str, str]:
+    """The headline's name of each weighted part's code."""
+    return {
+        StepCode.PART_EVALUATION: _("rating score"),
+        StepCode.PART_INDICATORS: _("indicator score"),
+        StepCode.ANNUAL_DEMOCRATIC: _("democratic evaluation"),
+        StepCode.ANNUAL_UNIT_RESULT: _("unit annual result"),
+        StepCode.ANNUAL_QUARTERLY: _("quarterly average"),
+    }
+
+
+# The codes `explain` writes into the headline rather than as lines: the weighted parts
+# (`_part_names`), the adjustments after them and the final score.
+HEADLINE_CODES = frozenset(
+    {
+        StepCode.PART_EVALUATION,
+        StepCode.PART_INDICATORS,
+        StepCode.ANNUAL_DEMOCRATIC,
+        StepCode.ANNUAL_UNIT_RESULT,
+        StepCode.ANNUAL_QUARTERLY,
+        StepCode.ADJUSTMENT,
+        StepCode.SCORE,
+        StepCode.ANNUAL_COMPOSITE,
+    }
+)
+
+
+def rendered_codes() -> dict[StepCode, str]:
+    """Each code of the registry and how `explain` renders it ("line" or "headline"):
+    the test that every code has a text reads this, so a code added to `StepCode`
+    without a text here fails it."""
     texts = _step_texts(get_language())
-    if code in texts:
-        return texts[code] % f
-    return None
+    out = {StepCode(code): "line" for code in texts}
+    out.update((code, "headline") for code in HEADLINE_CODES)
+    return out
 
 
 def explain(steps: Iterable[Mapping[str, Any]]) -> tuple[str, list[str]]:
     """A headline formula and the lines that follow it."""
     steps = list(steps)
     parts, extras, score = [], [], None
-    names = {
-        "part.evaluation": _("rating score"),
-        "part.indicators": _("indicator score"),
-        "annual.democratic": _("democratic evaluation"),
-        "annual.unit_result": _("unit annual result"),
-        "annual.quarterly": _("quarterly average"),
-    }
+    names = _part_names(get_language())
+    adjustment, score_code, composite = _ADJUSTMENT, _SCORE, _ANNUAL_COMPOSITE
     for step in steps:
         code, f = step["code"], step.get("figures", {})
         if code in names:
             parts.append(f"{names[code]} {f['value']} × {f['weight']}%")
-        elif code == "adjustment":
+        elif code == adjustment:
             detail = f"（{f['detail']}）" if f.get("detail") else ""
             extras.append(f"{f['label']} {f['points']}{detail}")
-        elif code in ("score", "annual.composite"):
+        elif code in (score_code, composite):
             score = f["score"]
     label = (
         _("Score this quarter")
-        if any(s["code"] == "score" for s in steps)
+        if any(s["code"] == score_code for s in steps)
         else _("Annual composite")
     )
     shown = "—" if score is None else score  # a run without a final score step

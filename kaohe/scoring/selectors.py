@@ -37,7 +37,6 @@ from kaohe.scoring.caches import (
     published_runs,
     recent_runs,
     results_token,
-    scoring_policy,
 )
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import (
@@ -48,7 +47,7 @@ from kaohe.scoring.models import (
     RunState,
     ScoringPolicy,
 )
-from kaohe.scoring.services import PROPOSER_ROLES, allowed_grades, policy_for
+from kaohe.scoring.policies import PROPOSER_ROLES, allowed_grades, policy_for, scoring_policy
 
 
 def quarter_runs(user: User) -> QuerySet[QuarterRun]:

@@ -22,9 +22,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import ADMIN_ROLES, require_region_admin, scope_of
+from kaohe.accounts.access import require_region_admin, scope_of
 from kaohe.accounts.home_cache import home_forget_region, home_forget_user
-from kaohe.accounts.models import Role, User
+from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
@@ -52,15 +52,17 @@ from kaohe.scoring.models import (
     ScoringPolicy,
     UnitAnnualScore,
 )
+from kaohe.scoring.policies import GRADE_RANK, PROPOSER_ROLES, allowed_grades
+from kaohe.scoring.selectors import pool_counters, pool_key
 from kaohe.worklogs.compliance import worklog_deductions
+from kaohe.worklogs.policies import policy_for as worklog_policy_for
 from kaohe.worklogs.rules import Period
-from kaohe.worklogs.services import policy_for as worklog_policy_for
-
-GRADE_RANK = {g.value: i for i, g in enumerate(engine.QUARTER_ORDER)}
-PROPOSER_ROLES = {Role.UNIT_HEAD, *ADMIN_ROLES}
 
 
-def policy_for(region_id: int) -> ScoringPolicy:
+def _policy_stored(region_id: int) -> ScoringPolicy:
+    """The region's policy for a computation, its row created with the defaults when
+    missing: the office edits the row in 系统设置 (no "add" there), and the pages read
+    it (`policies.policy_for`, which never writes)."""
     policy, _created = ScoringPolicy.objects.get_or_create(region_id=region_id)
     return policy
 
@@ -384,7 +386,7 @@ def quarter_compute(
         )
         + 1,
     )
-    policy = quarter_policy(policy_for(region.pk))
+    policy = quarter_policy(_policy_stored(region.pk))
     progress(0, 100, _("Reading the quarter's inputs"))
     inputs, memberships = quarter_inputs(region.pk, period, today)
     progress(40, 100, _("Scoring and grading"))
@@ -429,26 +431,6 @@ def quarter_compute(
     return run
 
 
-def allowed_grades(result: QuarterResult, places_left: int) -> list[str]:
-    """The grades a unit head may give this row, highest first: the one rule that both
-    the proposal page offers and `quarter_propose` enforces, so they never disagree.
-
-    Never above the score's band under the region's rule (stored in `band`: by rank,
-    好 for any score above the floors), nor 好 for a row a veto bars; 好 only while
-    the row's pool has a place left, or for a row that holds 好 already; any lower
-    grade (a change needs a reason). Empty for a row without a grade (probation)."""
-    if not result.computed_grade or result.band not in GRADE_RANK:
-        return []
-    top = GRADE_RANK[result.band]
-    good = engine.QuarterGrade.GOOD.value
-    if top == 0 and any(step.get("code") == "veto" for step in result.steps):
-        top = 1
-    grades = [g.value for g in engine.QUARTER_ORDER[top:]]
-    if grades[0] == good and result.grade != good and places_left <= 0:
-        grades = grades[1:]
-    return grades
-
-
 @transaction.atomic
 def quarter_propose(
     *,
@@ -481,9 +463,6 @@ def quarter_propose(
         r = results.get(result_id)
         if r is None or not scope.covers_path(r.unit.path, r.unit_id):
             raise ApplicationError(_("You may propose grades only for your own units."))
-    # Deferred: the selectors module imports this one.
-    from kaohe.scoring.selectors import pool_counters, pool_key
-
     # The places each pool has left as the page showed them, plus those this proposal
     # frees by lowering a 好: a swap within one pool is one save.
     good = engine.QuarterGrade.GOOD.value
@@ -518,7 +497,7 @@ def quarter_propose(
                 problem = _(
                     "%(name)s scored %(score)s; the grade cannot be above the score's band."
                 ) % {"name": r.person.name, "score": r.score}
-            elif any(step.get("code") == "veto" for step in r.steps):
+            elif any(step.get("code") == engine.StepCode.VETO for step in r.steps):
                 problem = _("%(name)s: a veto item applies, so the grade cannot be 好.") % {
                     "name": r.person.name
                 }
@@ -538,10 +517,13 @@ def quarter_propose(
         r.change_reason = reason.strip()[:300] if grade != r.computed_grade or r.tie else ""
         r.proposed_at = timezone.now()
         # The explanation keeps the engine's steps and adds the decision on top.
-        r.steps = [s for s in r.steps if s.get("code") != "proposed"]
+        r.steps = [s for s in r.steps if s.get("code") != engine.StepCode.PROPOSED]
         if r.change_reason:
             r.steps.append(
-                {"code": "proposed", "figures": {"grade": grade, "reason": r.change_reason}}
+                {
+                    "code": engine.StepCode.PROPOSED,
+                    "figures": {"grade": grade, "reason": r.change_reason},
+                }
             )
         changed.append(r)
     if stale:
@@ -788,7 +770,7 @@ def annual_compute(
         require_region_admin(actor, region.pk)
     # Four quarters published, the democratic evaluation closed, every unit's result in.
     guards.refuse(guards.annual_blockers(region.pk, year))
-    p = policy_for(region.pk)
+    p = _policy_stored(region.pk)
     share = excellent_share if excellent_share is not None else p.excellent_share
     if share < 0:
         raise ApplicationError(_("The 优秀 share cannot be negative."))

@@ -1,5 +1,5 @@
 """Forget the pages' cached copies when rows that only the Django admin (or a shell)
-writes change: the scoring policy (`caches.scoring_policy`) and the units' annual
+writes change: the scoring policy (`policies.scoring_policy`) and the units' annual
 results (the year's facts, `core.year_facts`). A signal, not admin overrides, so a
 bulk delete from the changelist is covered too (Django sends post_delete per row)."""
 
@@ -12,8 +12,8 @@ from django.dispatch import receiver
 
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Unit
-from kaohe.scoring.caches import policy_forget
 from kaohe.scoring.models import ScoringPolicy, UnitAnnualScore
+from kaohe.scoring.policies import policy_forget
 
 
 @receiver(post_save, sender=ScoringPolicy)

@@ -32,6 +32,7 @@ from kaohe.worklogs.models import (
     WorkLog,
     WorklogPolicy,
 )
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline, missing_cutoff
 
 T = TypeVar("T")
@@ -606,8 +607,6 @@ def worklog_deductions(
     """Each person's deduction for a quarter, or for a year (quarter 0): missing logs,
     missing quarterly summaries and, for a year, the annual summary. The scoring
     service calls this; it applies no access control of its own."""
-    from kaohe.worklogs.services import policy_for
-
     policy = policy_for(region_id)
     ids = list(person_ids)
     wanted = set(ids)

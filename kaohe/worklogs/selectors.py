@@ -37,8 +37,8 @@ from kaohe.worklogs.compliance import (
     compliance_report,
 )
 from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
-from kaohe.worklogs.services import policy_for
 
 if TYPE_CHECKING:
     pass

@@ -16,7 +16,6 @@ from kaohe.accounts.home_cache import home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
-from kaohe.core.cache import forget, region_cached
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
@@ -31,28 +30,12 @@ from kaohe.worklogs.models import (
     SummaryRevision,
     Timeliness,
     WorkLog,
-    WorklogPolicy,
     WorkLogRevision,
 )
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline
 
 COMMENT_MAX_CHARS = 500
-
-
-def policy_forget(region_id: int) -> None:
-    """Drop the region's cached rules in every process (called when they are saved)."""
-    forget("worklog-policy", region_id)
-
-
-def policy_for(region_id: int) -> WorklogPolicy:
-    """The region's rules, cached for every process: every submission reads them. Saving
-    the policy forgets them (worklogs.signals)."""
-
-    def build() -> WorklogPolicy:
-        policy, _created = WorklogPolicy.objects.get_or_create(region_id=region_id)
-        return policy
-
-    return region_cached("worklog-policy", region_id, build)
 
 
 def _author(actor: User) -> Person:

@@ -44,6 +44,7 @@ from kaohe.worklogs.compliance import (
 )
 from kaohe.worklogs.feed_html import feed_items_html, unit_options_html
 from kaohe.worklogs.models import SummaryKind, Timeliness
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
@@ -79,7 +80,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The log of %(day)s is saved.") % {"day": day.isoformat()})
             return redirect("worklogs:today")
-    policy = services.policy_for(req.user.region_id) if req.user.region_id else None
+    policy = policy_for(req.user.region_id) if req.user.region_id else None
     # The day's state, the open days and the day's text in one read; past its deadline
     # (or not a day to write) the day shows its state and why, no form.
     view = selectors.day_view(req.user, day, today)

@@ -42,10 +42,10 @@ from kaohe.org.models import (
     UnitType,
 )
 from kaohe.reviews.models import RaterPlan, ReviewRound
-from kaohe.scoring import services as scoring_services
-from kaohe.scoring.models import PersonYearFlag, UnitAnnualScore
+from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
+from kaohe.worklogs.models import WorklogPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +73,9 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         starts_on=dt.date(YEAR, 4, 1),
         ends_on=dt.date(YEAR, 4, 10),
     )
-    worklog_services.policy_for(region.pk)
-    scoring_services.policy_for(region.pk)
+    # The rules' rows the admin edits (it offers no "add"): made on first use elsewhere.
+    WorklogPolicy.objects.get_or_create(region=region)
+    ScoringPolicy.objects.get_or_create(region=region)
     Channel.objects.create(
         region=region,
         name="考核工作群",

@@ -33,7 +33,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Person, Unit, UnitType
-from kaohe.reviews import seal, selectors, services
+from kaohe.reviews import policies, seal, selectors, services
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -49,8 +49,8 @@ pytestmark = pytest.mark.django_db
 STAFF = ["B00", "B01", "B02", "B03", "B04", "B05", "B06"]
 
 
-def sheet_of(world: World, key: str, ru: RoundUnit) -> services.BallotSheet:
-    sheet = services.ballot_sheet(rater=world.users[key].person, round_unit=ru)  # type: ignore[arg-type]
+def sheet_of(world: World, key: str, ru: RoundUnit) -> policies.BallotSheet:
+    sheet = policies.ballot_sheet(rater=world.users[key].person, round_unit=ru)  # type: ignore[arg-type]
     assert sheet is not None
     return sheet
 
@@ -252,7 +252,7 @@ def test_weights_changed_during_voting_do_not_apply(
     leader = cast(big, "unit_head", ru, seed=5)
     for i, key in enumerate(STAFF):
         cast(big, key, ru, seed=30 + i)
-    plan = services.plan_for(big.region.pk, big.bureau.unit_type)
+    plan = policies.plan_for(big.region.pk, big.bureau.unit_type)
     url = f"/admin/reviews/raterplan/{plan.pk}/change/"
     admin = client_as("region_admin")
     form = {"unit_type": plan.unit_type, "team_weight": "0", "others_weight": "0"}
@@ -264,7 +264,7 @@ def test_weights_changed_during_voting_do_not_apply(
     )
     # Nor does moving the unit to a type whose plan weighs the leader more (the second
     # review's route round the fixed weights).
-    town = services.plan_for(big.region.pk, UnitType.TOWN)
+    town = policies.plan_for(big.region.pk, UnitType.TOWN)
     town.leader_weight, town.team_weight, town.others_weight = 60, 0, 40
     town.save()
     Unit.objects.filter(pk=big.bureau.pk).update(unit_type=UnitType.TOWN)
@@ -283,7 +283,7 @@ def test_weights_changed_during_voting_do_not_apply(
 @pytest.fixture
 def without_team(big: World) -> World:
     """A plan that weighs the leader 40 and the others 60, the team not at all."""
-    plan = services.plan_for(big.region.pk, big.bureau.unit_type)
+    plan = policies.plan_for(big.region.pk, big.bureau.unit_type)
     plan.leader_weight, plan.team_weight, plan.others_weight = 40, 0, 60
     plan.save()
     return big

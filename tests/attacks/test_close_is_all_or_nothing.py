@@ -20,7 +20,7 @@ from django.utils import translation
 
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
-from kaohe.reviews import closing, services
+from kaohe.reviews import closing, policies, services
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -51,7 +51,7 @@ def _vote(world: World, round_: ReviewRound) -> None:
     for n, name in enumerate(RATERS):
         user = world.users[name]
         assert user.person is not None
-        sheet = services.ballot_sheet(rater=user.person, round_unit=round_unit)
+        sheet = policies.ballot_sheet(rater=user.person, round_unit=round_unit)
         assert sheet is not None
         values = {str(p.pk): 60 + (n * 7 + i * 5) % 30 for i, p in enumerate(sheet.targets)}
         services.ballot_submit(actor=user, round_unit=round_unit, values=values)

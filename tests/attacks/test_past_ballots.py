@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus
-from kaohe.reviews import services
+from kaohe.reviews import policies, services
 from kaohe.reviews.models import ReviewRound
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.testing import World
@@ -31,7 +31,7 @@ LOG = "三月审核就业见习补贴台账共四十二份"
 
 def _rate_as_b00(world: World, round_: ReviewRound) -> None:
     ru = bureau_unit(round_, world)
-    sheet = services.ballot_sheet(rater=world.people["b0"], round_unit=ru)
+    sheet = policies.ballot_sheet(rater=world.people["b0"], round_unit=ru)
     assert sheet is not None
     values = {str(p.pk): 75 + i % 7 for i, p in enumerate(sheet.targets)}
     services.ballot_submit(actor=world.users["B00"], round_unit=ru, values=values)

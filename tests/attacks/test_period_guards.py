@@ -16,7 +16,7 @@ from pytest_django.fixtures import Settings
 
 from kaohe.core.models import Notification
 from kaohe.reviews.models import Participation, ReviewRound, RoundState
-from kaohe.reviews.services import ballot_sheet
+from kaohe.reviews.policies import ballot_sheet
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards

@@ -18,6 +18,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.core.models import Notification
 from kaohe.jobs.worker import run_queued_tasks
+from kaohe.reviews import policies as review_policies
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import Participation, ReviewRound, RoundState
 from kaohe.reviews.tests.fixtures import bureau_unit
@@ -39,7 +40,7 @@ def cast(world: World, round_: ReviewRound) -> None:
     ru = bureau_unit(round_, world)
     for key in VOTERS:
         user = world.users[key]
-        sheet = review_services.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
+        sheet = review_policies.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
         assert sheet is not None
         values = {str(p.pk): 80 + (i * 3) % 10 for i, p in enumerate(sheet.targets)}
         review_services.ballot_submit(actor=user, round_unit=ru, values=values)

@@ -129,11 +129,11 @@ def test_closed_results_show_nothing_below_k_in_chinese(
 ) -> None:
     """Only the main leader votes: every score rests on one ballot, so none is shown and
     the page says why; the round page says that reopening collects every ballot again."""
-    from kaohe.reviews import services
+    from kaohe.reviews import policies, services
     from kaohe.reviews.tests.fixtures import bureau_unit
 
     ru = bureau_unit(q1, big)
-    sheet = services.ballot_sheet(rater=big.people["head"], round_unit=ru)
+    sheet = policies.ballot_sheet(rater=big.people["head"], round_unit=ru)
     assert sheet is not None
     values = {str(p.pk): 70 + i % 9 for i, p in enumerate(sheet.targets)}
     services.ballot_submit(actor=big.users["unit_head"], round_unit=ru, values=values)

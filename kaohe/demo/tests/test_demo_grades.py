@@ -19,7 +19,7 @@ from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import Region
-from kaohe.scoring import engine, services
+from kaohe.scoring import engine, policies, services
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.scoring.selectors import pool_counters, pool_key
 
@@ -55,7 +55,7 @@ def loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
         QuarterRun.objects.filter(pk__in=[r.pk for r in runs]).update(state=RunState.PUBLISHED)
         # The year's grades straight from the engine: this test is about grading, not
         # about the guards on computing a year (the democratic round is not in the demo).
-        p = services.policy_for(region_id)
+        p = policies.policy_for(region_id)
         inputs, _members = services.annual_inputs(region_id, YEAR)
         year = engine.annual_grades(inputs, services.annual_policy(p, p.excellent_share))
         yield Loaded(Region.objects.get(pk=region_id), runs, year)
@@ -65,7 +65,7 @@ def loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
 @pytest.mark.django_db
 def test_three_quarters_are_graded_by_rank(loaded: Loaded) -> None:
     assert [r.quarter for r in loaded.runs] == [1, 2, 3]
-    assert services.policy_for(loaded.region.pk).grading == "rank"
+    assert policies.policy_for(loaded.region.pk).grading == "rank"
 
 
 @pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_each_pool_fills_its_good_places_each_quarter(loaded: Loaded) -> None:
 
 @pytest.mark.django_db
 def test_each_pool_fills_its_excellent_places_for_the_year(loaded: Loaded) -> None:
-    p = services.policy_for(loaded.region.pk)
+    p = policies.policy_for(loaded.region.pk)
     pools: dict[int, list[engine.AnnualResult]] = defaultdict(list)
     for r in loaded.year.values():
         pools[r.pool_id].append(r)

@@ -22,7 +22,7 @@ from kaohe.demo.worklogs import DemoLogsResult, generate_demo_logs
 from kaohe.org.models import Leave, Membership, Region, Unit
 from kaohe.worklogs.compliance import compliance_report
 from kaohe.worklogs.models import LogComment, LogRead, Summary, SummaryKind, Timeliness, WorkLog
-from kaohe.worklogs.services import policy_for
+from kaohe.worklogs.policies import policy_for
 
 YEAR = 2026
 # A Thursday: four months of logs keep the module fast and close the first quarter.

@@ -21,7 +21,7 @@ from kaohe.core.models import AuditEvent
 from kaohe.demo.org import generate_demo
 from kaohe.demo.reviews import DemoRoundsResult, _ballot, generate_demo_rounds
 from kaohe.org.models import LeadershipRole, Membership, Region, UnitType
-from kaohe.reviews import services
+from kaohe.reviews import policies, services
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -247,14 +247,14 @@ def test_the_personas_can_vote_in_the_open_round(loaded: Loaded) -> None:
         ru = RoundUnit.objects.select_related("round", "unit").get(
             round=q4, unit__memberships__person=user.person
         )
-        sheet = services.ballot_sheet(rater=user.person, round_unit=ru)
+        sheet = policies.ballot_sheet(rater=user.person, round_unit=ru)
         assert sheet is not None and len(sheet.targets) >= 7 and ru.can_vote
     cadre = User.objects.get(username="cadre")
     assert cadre.person is not None
     ru = RoundUnit.objects.select_related("round", "unit").get(
         round=q4, unit__memberships__person=cadre.person
     )
-    sheet = services.ballot_sheet(rater=cadre.person, round_unit=ru)
+    sheet = policies.ballot_sheet(rater=cadre.person, round_unit=ru)
     assert sheet is not None
     values = {str(p.pk): 80 + i % 9 for i, p in enumerate(sheet.targets)}
     services.ballot_submit(actor=cadre, round_unit=ru, values=values)
@@ -284,7 +284,7 @@ def test_results_count_the_groups_of_each_unit(loaded: Loaded) -> None:
     q3 = rounds(loaded.region)[3]
     group_sizes: dict[int, Counter[str]] = defaultdict(Counter)
     for (unit_id, _person), role in in_scope(q3).items():
-        group_sizes[unit_id][services.ROLE_GROUP[LeadershipRole(role)]] += 1
+        group_sizes[unit_id][policies.ROLE_GROUP[LeadershipRole(role)]] += 1
     for ru in RoundUnit.objects.filter(round=q3).annotate(n=Count("extra_raters")):
         group_sizes[ru.unit_id]["others"] += ru.n
     for result in RoundResult.objects.filter(round=q3):

@@ -50,8 +50,7 @@ def settled(client: Client) -> tuple[str, int]:
     cache.clear()
     region_cache.reset()
     home(client)
-    # The first view may create the region's work-log rules (policy_for's get_or_create),
-    # whose save forgets them for the rest of the test's never-ending transaction.
+    # Viewed twice first, so that every per-process value is built too.
     region_cache.reset()
     home(client)
     return home(client)

@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings
 
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS as ORG_ASPECTS
-from kaohe.reviews import services
+from kaohe.reviews import policies, services
 from kaohe.reviews.models import BallotBox, Participation, ReviewRound, RoundResult
 from kaohe.reviews.tests.fixtures import bureau_unit, folded
 from kaohe.testing import World
@@ -37,7 +37,7 @@ def annual(big: World, settings: Settings) -> ReviewRound:
 
 
 def aspects_ballot(big: World, key: str, round_: ReviewRound, base: int = 80) -> dict[str, object]:
-    sheet = services.ballot_sheet(rater=big.users[key].person, round_unit=bureau_unit(round_, big))  # type: ignore[arg-type]
+    sheet = policies.ballot_sheet(rater=big.users[key].person, round_unit=bureau_unit(round_, big))  # type: ignore[arg-type]
     assert sheet is not None and sheet.dimensions == ASPECTS
     return {
         f"{p.pk}:{d}": base + (i + j) % 7

@@ -19,7 +19,7 @@ from django.urls import reverse
 from kaohe.core.cache import user_key
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus
-from kaohe.reviews import selectors, services
+from kaohe.reviews import caches, policies, selectors, services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.reviews.tests.test_ballot_page import form
@@ -149,7 +149,7 @@ def test_the_cached_ballots_agree_with_the_ballot_sheet(big: World, q1: ReviewRo
     sheets (which every submission checks), for each rater of the unit."""
     ru = RoundUnit.objects.select_related("round", "unit").get(pk=bureau_unit(q1, big).pk)
     for key, user in big.users.items():
-        sheet = services.ballot_sheet(rater=user.person, round_unit=ru) if user.person else None
+        sheet = policies.ballot_sheet(rater=user.person, round_unit=ru) if user.person else None
         shown = [b for b in selectors.open_ballots(user) if b.round_unit_id == ru.pk]
         if sheet is None:
             assert shown == [], key
@@ -164,7 +164,7 @@ def test_the_cached_value_holds_no_score_and_only_the_raters_own_ballots(
     values = ballot(big, "B00", ru)
     services.ballot_save_draft(actor=big.users["B00"], round_unit=ru, values=values)
     client_as("B00").get(MINE)
-    _stamp, stored = cache.get(user_key(services.MY_BALLOTS_TOPIC, big.users["B00"].pk))
+    _stamp, stored = cache.get(user_key(caches.MY_BALLOTS_TOPIC, big.users["B00"].pk))
     (mine,) = stored
     # What a ballot page shows its rater before they open their draft: no score field.
     assert {f.name for f in dataclasses.fields(mine)} == {
@@ -175,7 +175,7 @@ def test_the_cached_value_holds_no_score_and_only_the_raters_own_ballots(
     assert mine.has_draft and big.people["b0"].pk not in {t.pk for t in mine.targets}
     # Nobody else's key holds B00's standing.
     client_as("B01").get(MINE)
-    _stamp, theirs = cache.get(user_key(services.MY_BALLOTS_TOPIC, big.users["B01"].pk))
+    _stamp, theirs = cache.get(user_key(caches.MY_BALLOTS_TOPIC, big.users["B01"].pk))
     assert [b.has_draft for b in theirs] == [False]
 
 

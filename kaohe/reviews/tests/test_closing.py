@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from kaohe.org.models import ASPECTS, Membership
-from kaohe.reviews import boxes, closing, services
+from kaohe.reviews import boxes, closing, policies, services
 from kaohe.reviews.boxes import CastBallot
 from kaohe.reviews.models import (
     OVERALL,
@@ -78,7 +78,7 @@ def test_sql_results_equal_the_reference_under_the_k_rule(
     round_.save(update_fields=["min_shown"])
     # A unit type whose plan leaves out a group: its weight goes to the others, and it
     # is never the second group hidden against subtraction.
-    plan = services.plan_for(world.region.pk, world.bureau.unit_type)
+    plan = policies.plan_for(world.region.pk, world.bureau.unit_type)
     plan.leader_weight, plan.team_weight, plan.others_weight = 50, 0, 50
     plan.save()
     services.weights_fix(round_)  # as opening the round does
@@ -108,7 +108,7 @@ def test_sql_results_equal_the_reference_under_the_k_rule(
     groups_in_order = [str(g) for g in RaterGroup]
     for target_id, dims in given.items():
         unit_id = unit_of[target_id]
-        weights = services.plan_for(world.region.pk, unit_types[target_id]).weights()
+        weights = policies.plan_for(world.region.pk, unit_types[target_id]).weights()
         tallies = {d: {g: RefTally.of(v) for g, v in groups.items()} for d, groups in dims.items()}
         expected, per_dimension = result_from_tallies(tallies, weights, trim_above)
         counts = {f.group: f.count for f in expected.groups}

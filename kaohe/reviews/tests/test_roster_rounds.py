@@ -15,7 +15,7 @@ from django.urls import reverse
 from kaohe.core.errors import ValidationFailed
 from kaohe.org.models import Person
 from kaohe.org.roster import roster_import
-from kaohe.reviews import services
+from kaohe.reviews import policies
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.testing import World, roster_row, roster_xlsx
 
@@ -49,8 +49,8 @@ def test_a_newcomer_dated_after_the_round_is_imported_and_not_on_its_ballots(
     assert [p.label for p in result.frozen] == ["2026年第1季度考评"]  # type: ignore[attr-defined]
     newcomer = Person.objects.get(staff_no="N001")
     round_unit = RoundUnit.objects.get(round=q1, unit=big.bureau)
-    assert services.ballot_sheet(rater=newcomer, round_unit=round_unit) is None
-    sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=round_unit)
+    assert policies.ballot_sheet(rater=newcomer, round_unit=round_unit) is None
+    sheet = policies.ballot_sheet(rater=big.people["b0"], round_unit=round_unit)
     assert sheet is not None and newcomer not in sheet.targets
 
 

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
-from kaohe.reviews import selectors, services
+from kaohe.reviews import policies, selectors, services
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def ballot(
     world: World, rater_key: str, round_unit: RoundUnit, base: int = 80
 ) -> dict[str, object]:
-    sheet = services.ballot_sheet(rater=world.users[rater_key].person, round_unit=round_unit)  # type: ignore[arg-type]
+    sheet = policies.ballot_sheet(rater=world.users[rater_key].person, round_unit=round_unit)  # type: ignore[arg-type]
     assert sheet is not None
     return {str(p.pk): base + i % 7 for i, p in enumerate(sheet.targets)}
 
@@ -44,7 +44,7 @@ def test_the_round_covers_units_and_flags_the_small_ones(big: World, q1: ReviewR
 
 
 def test_the_ballot_lists_everyone_but_the_rater(big: World, q1: ReviewRound) -> None:
-    sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=bureau_unit(q1, big))
+    sheet = policies.ballot_sheet(rater=big.people["b0"], round_unit=bureau_unit(q1, big))
     assert sheet is not None and len(sheet.targets) == 11 and big.people["b0"] not in sheet.targets
     assert sheet.group == "others" and sheet.high_limit == 3  # 30% of 11, rounded down
 
@@ -182,7 +182,7 @@ def test_a_small_unit_votes_only_after_its_outside_raters_are_approved(
     services.extra_raters_decide(
         actor=big.users["region_admin"], round_unit=town, approve=True, note="同意"
     )
-    sheet = services.ballot_sheet(rater=big.people["b0"], round_unit=town)
+    sheet = policies.ballot_sheet(rater=big.people["b0"], round_unit=town)
     assert sheet is not None and sheet.group == "others" and len(sheet.targets) == 2
     values = {str(p.pk): 80 + i for i, p in enumerate(sheet.targets)}
     services.ballot_submit(actor=big.users["B00"], round_unit=town, values=values)

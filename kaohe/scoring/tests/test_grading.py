@@ -176,7 +176,8 @@ def test_the_year_names_the_rule_and_fills_its_quota_by_rank() -> None:
 def test_the_region_admin_sees_and_sets_the_rule_in_chinese(
     world: World, client_as: Callable[[str], Client]
 ) -> None:
-    policy = services.policy_for(world.region.pk)
+    # The row a run creates (the admin offers no "add"); rank is the default rule.
+    policy, _created = ScoringPolicy.objects.get_or_create(region=world.region)
     assert policy.grading == ScoringPolicy.Grading.RANK
     office = client_as("region_admin")
     url = reverse("admin:scoring_scoringpolicy_change", args=[policy.pk])

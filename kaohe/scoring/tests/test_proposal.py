@@ -1,5 +1,5 @@
 """The proposal page offers exactly the grades quarter_propose accepts, row by row, and
-its counter agrees with the refusals (one rule: services.allowed_grades)."""
+its counter agrees with the refusals (one rule: policies.allowed_grades)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.core.errors import ApplicationError
-from kaohe.scoring import services
+from kaohe.scoring import policies, services
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.models import QuarterResult, QuarterRun
 from kaohe.testing import World
@@ -153,13 +153,13 @@ def test_a_vetoed_row_is_not_offered_good_and_a_low_score_not_above_its_floor() 
         score=Decimal(95),
         steps=[{"code": "veto", "figures": {"reasons": "否决"}}],
     )
-    assert services.allowed_grades(vetoed, places_left=3) == ["fairly_good", "average", "poor"]
+    assert policies.allowed_grades(vetoed, places_left=3) == ["fairly_good", "average", "poor"]
     low = QuarterResult(band="average", computed_grade="average", grade="average", steps=[])
-    assert services.allowed_grades(low, places_left=3) == ["average", "poor"]
+    assert policies.allowed_grades(low, places_left=3) == ["average", "poor"]
     holder = QuarterResult(band="good", computed_grade="good", grade="good", steps=[])
-    assert services.allowed_grades(holder, places_left=0) == GRADES
+    assert policies.allowed_grades(holder, places_left=0) == GRADES
     probation = QuarterResult(band="", computed_grade="", grade="", steps=[])
-    assert services.allowed_grades(probation, places_left=3) == []
+    assert policies.allowed_grades(probation, places_left=3) == []
 
 
 def test_the_page_reads_a_fixed_number_of_queries(

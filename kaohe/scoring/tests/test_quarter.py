@@ -17,6 +17,7 @@ from django.urls import reverse
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
+from kaohe.reviews import policies as review_policies
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
@@ -55,7 +56,7 @@ def _ballots(world: World, ru: RoundUnit, spread: dict[str, int]) -> None:
         "cadre",
     ]:
         user = world.users[key]
-        sheet = review_services.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
+        sheet = review_policies.ballot_sheet(rater=user.person, round_unit=ru)  # type: ignore[arg-type]
         assert sheet is not None
         values = {str(p.pk): spread.get(p.name, 80) for p in sheet.targets}
         # Keep within the 30% high-score limit by lowering the extra high scores of this ballot.
@@ -279,7 +280,7 @@ def test_the_quota_costs_the_same_queries_however_many_pools(
         graded.results.filter(unit=big.bureau, grade="fairly_good").order_by("person_id")[:6]
     )
     assert len(rows) == 6
-    head.get(page)  # the region's scoring policy cached (caches.scoring_policy)
+    head.get(page)  # the region's scoring policy cached (policies.scoring_policy)
     one_pool = page_queries()
     in_one_pool = propose_queries(rows[:3])
     # Three more pools for three of the bureau's results: the page counts four.
@@ -313,3 +314,35 @@ def test_a_unit_in_no_pool_is_a_pool_of_its_own(big: World, computed: QuarterRun
     bureau = counters[-big.bureau.pk]
     assert bureau.used == run.results.filter(unit=big.bureau, grade="good").count()
     assert {r.name for r in selectors.quarter_pools(run)} >= {big.bureau.name, big.centre.name}
+
+
+def test_reading_the_pages_writes_no_policy_row(
+    big: World, computed: QuarterRun, client_as: Callable[[str], Client]
+) -> None:
+    """The proposal page, the run page and the overview count the pools' places from
+    the region's policy; a region without its policy row reads the defaults and the GET
+    writes nothing (the row is the computing service's to create)."""
+    from kaohe.scoring.models import ScoringPolicy
+
+    assert ScoringPolicy.objects.filter(region=big.region).exists()  # created by the run
+    ScoringPolicy.objects.filter(region=big.region).delete()  # the signal forgets the cache
+    pages = [
+        ("unit_head", reverse("scoring:proposal", args=[computed.pk, big.bureau.pk])),
+        ("region_admin", reverse("scoring:quarter", args=[computed.pk])),
+        ("region_admin", reverse("scoring:overview")),
+    ]
+    for persona, url in pages:
+        client = client_as(persona)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        writes = [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert not writes, (url, writes)
+    assert not ScoringPolicy.objects.filter(region=big.region).exists()
+    # The places for 好 shown are the defaults' all the same.
+    page = client_as("unit_head").get(pages[0][1]).content.decode()
+    assert "本季度可评“好”" in page

@@ -20,8 +20,8 @@ from kaohe.worklogs.compliance import (
     worklog_deductions,
 )
 from kaohe.worklogs.models import Summary, SummaryKind, Timeliness, WorkLog
+from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import Period
-from kaohe.worklogs.services import policy_for
 from kaohe.worklogs.tests.conftest import place
 
 pytestmark = pytest.mark.django_db
@@ -567,7 +567,7 @@ def test_the_backfill_window_is_at_most_30_working_days_and_30_works(world: Worl
     and failed. 30 working days fit, even over the Spring Festival."""
     from django.core.exceptions import ValidationError
 
-    from kaohe.worklogs.services import policy_for
+    from kaohe.worklogs.policies import policy_for
 
     policy = policy_for(world.region.pk)
     policy.backfill_workdays = 31

@@ -22,7 +22,8 @@ from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, Leave, MembershipStatus, UnitKind, UnitType
 from kaohe.testing import World
 from kaohe.worklogs import compliance
-from kaohe.worklogs.services import policy_for, worklog_submit
+from kaohe.worklogs.policies import policy_for
+from kaohe.worklogs.services import worklog_submit
 from kaohe.worklogs.tallies import tallies_rebuild
 from kaohe.worklogs.tests.conftest import place
 from kaohe.worklogs.tests.test_compliance import MARCH_WORKDAYS, write

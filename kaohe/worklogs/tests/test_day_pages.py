@@ -39,8 +39,7 @@ def _log(world: World, day: dt.date, content: str = TEXT, **extra: object) -> Wo
 
 def _count(client: Client, path: str, params: dict[str, str] | None = None) -> tuple[int, str]:
     """The page's queries once the region's cached facts are built afresh (as after a
-    write). The first view may create the region's rules (policy_for's get_or_create),
-    whose save forgets them for the rest of the test's never-ending transaction."""
+    write), viewed twice first so that every per-process value is built too."""
     cache.clear()
     region_cache.reset()
     client.get(path, params or {})
