@@ -117,6 +117,21 @@ class WorkLog(models.Model):
         return f"{self.person_id} {self.day}"
 
 
+# The columns a new log is written with, in this order, by the raw inserts that skip
+# the ORM: the submission's one-statement insert and the demo's bulk load.
+LOG_INSERT_FIELDS = (
+    "region",
+    "person",
+    "unit",
+    "day",
+    "content",
+    "timeliness",
+    "created_at",
+    "updated_at",
+    "revision_count",
+)
+
+
 class LogMonthTally(models.Model):
     """How many logs a person wrote in one unit in one month, on time and backfilled.
 
@@ -146,17 +161,25 @@ class LogMonthTally(models.Model):
         return f"{self.person_id} {self.unit_id} {self.month:%Y-%m}"
 
 
-class WorkLogRevision(models.Model):
-    """The text a log had before an edit, so edits stay visible."""
+class Revision(models.Model):
+    """The text a log or a summary had before an edit, so edits stay visible. Each
+    kind keeps its own table (its foreign key differs); the owner reaches them as
+    `revisions`."""
 
-    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
     content = models.TextField()
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-replaced_at", "-id"]
+
+
+class WorkLogRevision(Revision):
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
+
+    class Meta(Revision.Meta):
         verbose_name = _("work log revision")
         verbose_name_plural = _("work log revisions")
-        ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.log_id} {self.replaced_at}"
@@ -197,15 +220,12 @@ class Summary(models.Model):
         return f"{self.person_id} {self.kind} {self.year}Q{self.quarter}"
 
 
-class SummaryRevision(models.Model):
+class SummaryRevision(Revision):
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
-    content = models.TextField()
-    replaced_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Revision.Meta):
         verbose_name = _("summary revision")
         verbose_name_plural = _("summary revisions")
-        ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.summary_id} {self.replaced_at}"
