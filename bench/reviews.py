@@ -593,7 +593,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
             SELECT %s, 'C' || g, '干部' || g, CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
                    {d.birth_date("g")}, %s
             FROM bench_series WHERE g <= %s
-            """,  # noqa: S608 (fixed SQL text)
+            """,  # noqa: S608
             [region.pk, connection.ops.adapt_datetimefield_value(timezone.now()), people],
         )
         cursor.execute("DROP TABLE bench_series")
@@ -652,7 +652,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
         step = 500
         for lo in range(first, last + 1, step):
             cursor.execute(
-                f"INSERT INTO {SCORES} "  # noqa: S608 (fixed SQL text)
+                f"INSERT INTO {SCORES} "  # noqa: S608
                 "(id, round_id, unit_id, target_id, rater_group, dimension, value) "
                 f"SELECT {d.uuid()}, %s, r.unit_id, t.person_id, "
                 f"{ROLE_TO_GROUP.format(role='r.leadership_role')}, '', {d.score()} "
@@ -697,7 +697,7 @@ def _seal_boxes(cursor: CursorWrapper, round_: ReviewRound) -> int:
     tallies: dict[tuple[int, str], BoxTally] = {}
     group = ROLE_TO_GROUP.format(role="leadership_role")
     cursor.execute(
-        f"SELECT unit_id, {group}, COUNT(*) FROM org_membership "  # noqa: S608 (fixed SQL)
+        f"SELECT unit_id, {group}, COUNT(*) FROM org_membership "  # noqa: S608
         f"WHERE unit_id IN (SELECT unit_id FROM reviews_roundunit WHERE round_id = %s) "
         f"GROUP BY unit_id, {group}",
         [round_.pk],
@@ -705,7 +705,7 @@ def _seal_boxes(cursor: CursorWrapper, round_: ReviewRound) -> int:
     for unit_id, rater_group, ballots in cursor.fetchall():
         tallies[(int(unit_id), str(rater_group))] = BoxTally(ballots=int(ballots))
     cursor.execute(
-        "SELECT unit_id, rater_group, target_id, dimension, "  # noqa: S608 (fixed SQL)
+        "SELECT unit_id, rater_group, target_id, dimension, "  # noqa: S608
         f"COUNT(*), SUM(value), MIN(value), MAX(value) FROM {SCORES} WHERE round_id = %s "
         "GROUP BY unit_id, rater_group, target_id, dimension",
         [round_.pk],

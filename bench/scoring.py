@@ -169,7 +169,7 @@ LEFT JOIN away ON away.person_id = m.person_id
 LEFT JOIN logs ON logs.person_id = m.person_id
 LEFT JOIN summary ON summary.person_id = m.person_id
 GROUP BY m.unit_id
-"""  # noqa: S608 (constants only: the in-scope statuses)
+"""  # noqa: S608
 # The year's: the memberships in force on Dec 31 with their rank tier, the pools, the
 # annual democratic evaluation, the units' annual results, every published quarter's
 # results and the person-year flags.
@@ -994,7 +994,7 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
                    OR (kind = 'bonus' AND draw < 0.1)
                    OR (kind = 'deduction' AND draw < 0.05)
                    OR (kind = 'veto' AND draw < 1.0 / 300)
-                """,  # noqa: S608 (constants only: the in-scope statuses)
+                """,  # noqa: S608
                 [YEAR, quarter, region_id],
             )
             results += cursor.rowcount
