@@ -42,6 +42,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import city
 from common import (
     DB_PREFIX,
     HOST,
@@ -524,7 +525,10 @@ def part_pg(args: argparse.Namespace) -> None:
     from kaohe.core.calendar import region_calendar
     from kaohe.org import services
     from kaohe.org.models import PersonnelCategory, RankLevel, Region, Unit, UnitKind, UnitType
+    from kaohe.worklogs.models import WorkLog
     from kaohe.worklogs.tallies import tallies_rebuild
+
+    t = city.tables()
 
     people = args.people
     print(f"(c) compliance report, {people:,} cadres, full year, PostgreSQL")
@@ -556,75 +560,67 @@ def part_pg(args: argparse.Namespace) -> None:
     workdays = cal.between(jan1, dec31)
 
     with connection.cursor() as cursor:
+        city.series(cursor, people)
+        city.people_add(cursor, region.pk, people, timezone.now())
+        city.series_drop(cursor)
         cursor.execute(
-            """
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
-            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
-                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
-                   date '1970-01-01' + (g %% 9000), now()
-            FROM generate_series(1, %s) AS g
-            """,
-            [region.pk, people],
-        )
-        cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+            f"""
+            INSERT INTO {t.membership} (region_id, person_id, unit_id, post, rank_level_id,
                 personnel_category_id, leadership_role, status, valid_from, valid_to)
             SELECT p.region_id, p.id, (%s::bigint[])[1 + p.id %% %s], '科员', %s, %s,
                    'staff', 'on_duty', %s,
                    CASE WHEN p.id %% %s = 0 THEN %s::date END
-            FROM org_person p WHERE p.region_id = %s
-            """,
+            FROM {t.person} p WHERE p.region_id = %s
+            """,  # noqa: S608
             [unit_ids, UNITS, rank, category, jan1, MOVED_EVERY, jun30, region.pk],
         )
         cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+            f"""
+            INSERT INTO {t.membership} (region_id, person_id, unit_id, post, rank_level_id,
                 personnel_category_id, leadership_role, status, valid_from, valid_to)
             SELECT p.region_id, p.id, (%s::bigint[])[1 + (p.id + 7) %% %s], '科员', %s, %s,
                    'staff', 'on_duty', %s, NULL
-            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
-            """,
+            FROM {t.person} p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,  # noqa: S608
             [unit_ids, UNITS, rank, category, jul1, region.pk, MOVED_EVERY],
         )
         cursor.execute(
-            """
-            INSERT INTO org_leave (region_id, person_id, start, "end", reason)
+            f"""
+            INSERT INTO {t.leave} (region_id, person_id, start, "end", reason)
             SELECT p.region_id, p.id, %s, %s, '病假'
-            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
-            """,
+            FROM {t.person} p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,  # noqa: S608
             [dt.date(year, 3, 9), dt.date(year, 3, 18), region.pk, ON_LEAVE_EVERY],
         )
-        cursor.execute("SELECT min(id), max(id) FROM org_person WHERE region_id = %s", [region.pk])
+        cursor.execute(f"SELECT min(id), max(id) FROM {t.person} WHERE region_id = %s", [region.pk])  # noqa: S608
         first_id, last_id = cursor.fetchone() or (0, 0)
         setup = time.perf_counter() - started
         started = time.perf_counter()
         cursor.execute("SELECT setseed(0.20261121)")
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
+        city.bulk_writes(cursor)
         # The log table's triggers keep the monthly tallies too: they are recounted once
         # afterwards (tallies_rebuild).
-        rebuild = strip_table(cursor, "worklogs_worklog")
+        rebuild = strip_table(cursor, WorkLog)
         # In slices of people, so no single statement runs for minutes.
         step = 5000
         for lo in range(first_id, last_id + 1, step):
             cursor.execute(
-                """
-                INSERT INTO worklogs_worklog (region_id, person_id, unit_id, day, content,
+                f"""
+                INSERT INTO {t.work_log} (region_id, person_id, unit_id, day, content,
                     timeliness, created_at, updated_at, revision_count)
                 SELECT m.region_id, m.person_id, m.unit_id, d.day,
                        (%s::text[])[1 + (m.person_id + extract(doy FROM d.day)::int) %% %s],
                        CASE WHEN random() < 0.08 THEN 'backfilled' ELSE 'on_time' END,
                        now(), now(), 0
-                FROM org_membership m
+                FROM {t.membership} m
                 JOIN unnest(%s::date[]) AS d(day)
                   ON d.day BETWEEN m.valid_from AND coalesce(m.valid_to, %s)
                 WHERE m.region_id = %s AND m.person_id BETWEEN %s AND %s
                   AND random() >= 0.05
                   AND NOT EXISTS (
-                      SELECT 1 FROM org_leave l
+                      SELECT 1 FROM {t.leave} l
                       WHERE l.person_id = m.person_id AND d.day BETWEEN l.start AND l."end")
-                """,
+                """,  # noqa: S608
                 [
                     list(CITY_TEXTS),
                     len(CITY_TEXTS),
@@ -646,10 +642,10 @@ def part_pg(args: argparse.Namespace) -> None:
         # VACUUM as autovacuum would have by then: it sets the visibility map too.
         cursor.execute("VACUUM ANALYZE")
         vacuumed = time.perf_counter() - started
-        cursor.execute("SELECT count(*) FROM worklogs_worklog WHERE region_id = %s", [region.pk])
+        cursor.execute(f"SELECT count(*) FROM {t.work_log} WHERE region_id = %s", [region.pk])  # noqa: S608
         row = cursor.fetchone()
         logs = row[0] if row else 0
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('worklogs_worklog'))")
+        cursor.execute(f"SELECT pg_size_pretty(pg_total_relation_size('{t.work_log}'))")
         size_row = cursor.fetchone()
     print(
         f"  set-up: migrate {migrated:.1f} s, {UNITS} units + {people:,} people + memberships "

@@ -186,7 +186,7 @@ def _run(schema_editor: Any, statements: dict[str, Callable[[Any], list[str]]]) 
     db = schema_editor.connection
     build = statements.get(sql.dialect(db))
     if build is None:
-        raise RuntimeError(f"work-log tallies have no triggers for the {db.vendor} database")
+        raise RuntimeError(f"work-log tallies have no triggers for {sql.dialect(db)}")
     for statement in build(db):
         schema_editor.execute(statement)
 
