@@ -73,19 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import city
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    collect_static,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import common
 from worklogs import CITY_TEXTS, Session, login, request, wait_until_up
 
 if TYPE_CHECKING:
@@ -198,15 +186,15 @@ def run_configuration(
     minutes. The demo's database is dropped once the city has its copy."""
     label = f"{backend} {size}"
     tag = "keep" if args.keep else str(os.getpid())
-    name = f"{DB_PREFIX}pages_{size}_{tag}"
-    demo_name = f"{DB_PREFIX}pages_demo_{tag}"
+    name = f"{common.DB_PREFIX}pages_{size}_{tag}"
+    demo_name = f"{common.DB_PREFIX}pages_demo_{tag}"
     demo_file = work / "demo.sqlite3"
     built = work / f"{backend}-{size}.built"
     copied = False
     if args.keep and built.exists():
         # Built by an earlier run with --keep: migrate (new migrations) and measure.
         print(f"(the {label} reuses the database built earlier in {work})", flush=True)
-        url = PG_URL.format(name=name)
+        url = common.PG_URL.format(name=name)
         if backend == "sqlite":
             url = f"sqlite:///{work}/{size}.sqlite3"
     elif backend == "sqlite":
@@ -217,10 +205,10 @@ def run_configuration(
                     shutil.copyfile(f"{demo_file}{suffix}", f"{work}/city.sqlite3{suffix}")
             copied = True
     else:
-        url = PG_URL.format(name=name)
-        drop_database(name)
+        url = common.PG_URL.format(name=name)
+        common.drop_database(name)
         copied = size == "city" and (work / "demo.pg").exists()
-        create_database(name, template=demo_name if copied else None)
+        common.create_database(name, template=demo_name if copied else None)
         if size == "demo":
             (work / "demo.pg").touch()
     if copied:
@@ -236,16 +224,16 @@ def run_configuration(
     }
     if args.keep and built.exists():
         extra["KAOHE_BENCH_BUILT"] = "1"
-    env = worker_env(url, "bench.http_settings", extra)
+    env = common.worker_env(url, "bench.http_settings", extra)
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", size]
     command += ["--results", str(results), "--label", label]
     command += forwarded(args)
     try:
-        code = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+        code = subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
     finally:
         if backend == "pg" and (size == "city" or args.skip_city) and not args.keep:
-            drop_database(name)
-            drop_database(demo_name)
+            common.drop_database(name)
+            common.drop_database(demo_name)
     if code != 0 or not results.exists():
         print(f"!! {label}: the run failed (exit {code})", flush=True)
         return None
@@ -271,7 +259,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     failures = 0
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="kaohe-bench-static-") as static:
-        seconds = collect_static(Path(static))
+        seconds = common.collect_static(Path(static))
         print(f"collectstatic into a temporary STATIC_ROOT: {seconds:.1f} s", flush=True)
         for backend in backends:
             with tempfile.TemporaryDirectory(prefix="kaohe-bench-pages-") as temporary:
@@ -459,7 +447,7 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         )
         step(f"{new_people:,} people and their memberships")
 
-        rebuild = strip_table(cursor, WorkLog)
+        rebuild = common.strip_table(cursor, WorkLog)
         cursor.execute(f"SELECT min(id), max(id) FROM {t.person} WHERE region_id = %s", [region_id])  # noqa: S608
         lo_id, hi_id = cursor.fetchone() or (0, 0)
         cursor.execute(
@@ -496,7 +484,7 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         tallies = tallies_rebuild(actor=None, region_ids=[region_id])
         step(f"{tallies:,} monthly tallies")
 
-        rebuild = strip_table(cursor, AuditEvent)
+        rebuild = common.strip_table(cursor, AuditEvent)
         cursor.execute(f"SELECT count(*) FROM {t.audit_event} WHERE region_id = %s", [region_id])  # noqa: S608
         have = (cursor.fetchone() or (0,))[0]
         cursor.execute(
@@ -689,7 +677,7 @@ def in_process(client: Client, path: str) -> tuple[int, float]:
 def wrk(port: int, session: Session, path: str, args: argparse.Namespace, script: Path) -> Row:
     command = [shutil.which("wrk") or WRK, "-t", "2", "-c", str(args.clients)]
     command += ["-d", f"{args.seconds:g}s", "--timeout", "60s", "-s", str(script)]
-    command += ["-H", f"Cookie: {session.cookie_header()}", f"http://{HOST}:{port}{path}"]
+    command += ["-H", f"Cookie: {session.cookie_header()}", f"http://{common.HOST}:{port}{path}"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     found = WRK_LINE.search(done.stdout)
     if done.returncode != 0 or found is None:
@@ -712,7 +700,7 @@ def bench_port() -> int:
     for port in PORTS:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
-                s.bind((HOST, port))
+                s.bind((common.HOST, port))
             except OSError:
                 continue
             return port
@@ -767,7 +755,7 @@ def print_table(label: str, rows: Sequence[Row], size: str, pings: Sequence[floa
 
 
 def part_worker(size: str, args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connections
     from django.test import Client
 
@@ -777,7 +765,7 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     label = args.label or size
     print(f"\n### {label} (server today {TODAY}) ###", flush=True)
     started = time.perf_counter()
-    migrated = migrate()
+    migrated = common.migrate()
     if os.environ.get("KAOHE_BENCH_BUILT") != "1":
         build_demo()
     region = demo_region()
@@ -796,7 +784,7 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     pages = [p for p in PAGES if not args.only or p.name in args.only or p.kind == "ping"]
     clients: dict[str, Client] = {}
     for persona in {p.persona for p in PAGES}:
-        clients[persona] = Client(HTTP_HOST=HOST)
+        clients[persona] = Client(HTTP_HOST=common.HOST)
         user: User = User.objects.get(username=persona)
         clients[persona].force_login(user)
     paths = page_paths(region.pk, clients)
@@ -813,8 +801,8 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     command = [str(gunicorn), "kaohe.wsgi:application", "--workers", str(WORKERS)]
     # gunicorn kills a worker after 30 s by default; a city page under load can take
     # longer, and is then measured (its p95 shows it) rather than killed mid-request.
-    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning", "--timeout", "600"]
-    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    command += ["--bind", f"{common.HOST}:{port}", "--log-level", "warning", "--timeout", "600"]
+    server = subprocess.Popen(command, cwd=common.ROOT, env=os.environ.copy())  # noqa: S603
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="kaohe-wrk-") as script:
         script.write(WRK_SCRIPT)
         script.flush()

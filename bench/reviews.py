@@ -72,16 +72,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from unittest import mock
 
 import city
-from common import (
-    DB_PREFIX,
-    PG_URL,
-    ROOT,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    worker_env,
-)
+import common
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -107,11 +98,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run_part(part: str, database_url: str, args: argparse.Namespace) -> int:
-    env = worker_env(database_url)
+    env = common.worker_env(database_url)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--unit-size", str(args.unit_size)]
     command += ["--setup-only"] if args.setup_only else []
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -120,15 +111,15 @@ def orchestrate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             failures += run_part("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}reviews_{os.getpid()}"
-        create_database(name)
+        name = f"{common.DB_PREFIX}reviews_{os.getpid()}"
+        common.create_database(name)
         try:
-            failures += run_part("pg", PG_URL.format(name=name), args) != 0
+            failures += run_part("pg", common.PG_URL.format(name=name), args) != 0
         finally:
             if args.setup_only:
                 print(f"  kept database {name} (drop it when done)")
             else:
-                drop_database(name)
+                common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -687,7 +678,7 @@ def scores_captured() -> Iterator[None]:
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.utils import timezone
 
     from kaohe.accounts.models import User
@@ -697,7 +688,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
     from kaohe.reviews.models import RoundUnit
 
     print("(a) closing a round of the demo county, every ballot cast, SQLite")
-    migrated = migrate()
+    migrated = common.migrate()
     year = timezone.localdate().year
     started = time.perf_counter()
     demo = generate_demo(year=year)
@@ -735,7 +726,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from kaohe.accounts.models import User
 
     people, size = args.people, args.unit_size
@@ -743,7 +734,7 @@ def part_pg(args: argparse.Namespace) -> None:
         f"(b) closing a round of {people:,} cadres in {-(-people // size):,} units of {size}, "
         "every ballot cast, PostgreSQL"
     )
-    migrated = migrate()
+    migrated = common.migrate()
     print(f"  migrate {migrated:.1f} s")
     round_ = build_round(people, size)
     if args.setup_only:

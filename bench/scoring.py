@@ -77,18 +77,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import city
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import common
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -216,7 +205,7 @@ def aggregate(template: str) -> str:
 
 
 def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespace) -> int:
-    env = worker_env(database_url, extra=WORKER_ENV)
+    env = common.worker_env(database_url, extra=WORKER_ENV)
     command = [sys.executable, str(Path(__file__).resolve()), flag, target]
     command += ["--people", str(args.people)]
     if args.quarters is not None:
@@ -225,7 +214,7 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
         command.append("--recompute" if args.recompute else "--no-recompute")
     command.append("--indicators" if args.indicators else "--no-indicators")
     command.append("--city-inputs" if args.city_inputs else "--no-city-inputs")
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -238,15 +227,15 @@ def orchestrate(args: argparse.Namespace) -> int:
             path = f"{tmp}/bench.sqlite3"
             failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}scoring_{os.getpid()}"
-        create_database(name)
+        name = f"{common.DB_PREFIX}scoring_{os.getpid()}"
+        common.create_database(name)
         try:
-            failures += run_worker("--pg-worker", name, PG_URL.format(name=name), args) != 0
+            failures += run_worker("--pg-worker", name, common.PG_URL.format(name=name), args) != 0
         finally:
             if args.keep:
                 print(f"  kept database {name} (dropdb -h 127.0.0.1 -U postgres {name})")
             else:
-                drop_database(name)
+                common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -482,7 +471,7 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     # serves no static file.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     office = bench_office(region)
-    client = Client(HTTP_HOST=HOST)
+    client = Client(HTTP_HOST=common.HOST)
     client.force_login(office)
     started = time.perf_counter()
     job = job_start(
@@ -499,7 +488,7 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     running.set()
 
     def watch() -> None:
-        watcher = Client(HTTP_HOST=HOST)
+        watcher = Client(HTTP_HOST=common.HOST)
         watcher.force_login(office)
         try:
             while running.is_set():
@@ -608,7 +597,7 @@ def print_quarter(
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from io import StringIO
 
     from django.core.management import call_command
@@ -620,7 +609,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
     in_scope_sql_matches()
     print(f"(a) quarter_compute for {YEAR} Q3, the demo county (manage.py demo_load), SQLite")
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     call_command("demo_load", "--quiet", stdout=StringIO())
     loaded = time.perf_counter() - started
@@ -785,7 +774,7 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
             [YEAR, region_id],
         )
         city.bulk_writes(cursor)
-        rebuilds = [strip_table(cursor, model) for model in (RoundResult, QuarterResult)]
+        rebuilds = [common.strip_table(cursor, model) for model in (RoundResult, QuarterResult)]
         # Ratings 60–100 with two decimals, as a round's weighted means come out; the
         # details the scoring does not read (JSON columns: groups, weights …) empty.
         details = [
@@ -878,7 +867,7 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
             """,  # noqa: S608
             [version.pk, dt.date(YEAR, 1, 1), region_id],
         )
-        rebuilds = [strip_table(cursor, model) for model in (Indicator, IndicatorResult)]
+        rebuilds = [common.strip_table(cursor, model) for model in (Indicator, IndicatorResult)]
         columns = (
             "key, position, name, description, module, dimension, kind, max_points, "
             "per_occurrence, cap, weight, quantitative, evidence_required, auto_source"
@@ -1058,7 +1047,7 @@ def load() -> str:
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connection
 
     from kaohe.org import services as org_services
@@ -1076,7 +1065,7 @@ def part_pg(args: argparse.Namespace) -> None:
         f"(b) quarter_compute and annual_compute, {people:,} cadres, PostgreSQL "
         f"(database {args.pg_worker}; {load()})"
     )
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     region = org_services.region_create(
         actor=None, name="基准市", code="bench-city", level=Region.Level.CITY

@@ -43,19 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import city
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    collect_static,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import common
 
 if TYPE_CHECKING:
     from kaohe.core.calendar import WorkCalendar
@@ -73,46 +61,46 @@ def run_part(
     args: argparse.Namespace,
     extra: dict[str, str] | None = None,
 ) -> int:
-    env = worker_env(database_url, settings, extra)
+    env = common.worker_env(database_url, settings, extra)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--seconds", str(args.seconds)]
     command += ["--threads", str(args.threads), "--users", str(args.users)]
     command += ["--rounds", str(args.rounds)]
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def fresh_database(name: str) -> None:
     """The database `name`, emptied of what an interrupted run may have left."""
-    drop_database(name)
-    create_database(name)
+    common.drop_database(name)
+    common.create_database(name)
 
 
 def orchestrate(args: argparse.Namespace) -> int:
     failures = 0
     tag = f"{os.getpid()}"
     if not args.skip_http:
-        name = f"{DB_PREFIX}http_{tag}"
+        name = f"{common.DB_PREFIX}http_{tag}"
         fresh_database(name)
         try:
             # Debug is off, so the pages the server renders need collectstatic's manifest.
             with tempfile.TemporaryDirectory(prefix="kaohe-bench-static-") as static:
-                collect_static(Path(static))
+                common.collect_static(Path(static))
                 extra = {"KAOHE_STATIC_ROOT": static}
-                url = PG_URL.format(name=name)
+                url = common.PG_URL.format(name=name)
                 failures += run_part("http", url, "bench.http_settings", args, extra) != 0
         finally:
-            drop_database(name)
+            common.drop_database(name)
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             url = f"sqlite:///{tmp}/bench.sqlite3"
             failures += run_part("sqlite", url, "kaohe.settings", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}city_{tag}"
+        name = f"{common.DB_PREFIX}city_{tag}"
         fresh_database(name)
         try:
-            failures += run_part("pg", PG_URL.format(name=name), "kaohe.settings", args) != 0
+            failures += run_part("pg", common.PG_URL.format(name=name), "kaohe.settings", args) != 0
         finally:
-            drop_database(name)
+            common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -173,14 +161,14 @@ def request(
     form: dict[str, str] | None = None,
 ) -> Outcome:
     """One request on a fresh connection: gunicorn's sync workers close each one."""
-    headers = {"Host": f"{HOST}:{port}", "Cookie": session.cookie_header()}
+    headers = {"Host": f"{common.HOST}:{port}", "Cookie": session.cookie_header()}
     body = None
     if form is not None:
         body = urllib.parse.urlencode(form).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        headers["Referer"] = f"http://{HOST}:{port}{path}"
+        headers["Referer"] = f"http://{common.HOST}:{port}{path}"
     started = time.perf_counter()
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    connection = http.client.HTTPConnection(common.HOST, port, timeout=60)
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
@@ -221,7 +209,7 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], limit: float = 60
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
+        s.bind((common.HOST, 0))
         port: int = s.getsockname()[1]
         return port
 
@@ -306,7 +294,7 @@ LOG_TEXTS = (
 
 
 def part_http(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connections
     from django.db.models import Q
     from django.utils import timezone
@@ -319,7 +307,7 @@ def part_http(args: argparse.Namespace) -> None:
     from kaohe.worklogs.services import policy_for
 
     print("(a) HTTP: log submissions through gunicorn (2 workers) on PostgreSQL")
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     demo = generate_demo(year=timezone.localdate().year)
     print(f"  set-up: migrate {migrated:.1f} s, demo county {time.perf_counter() - started:.1f} s")
@@ -349,8 +337,8 @@ def part_http(args: argparse.Namespace) -> None:
     env = {**os.environ, "KAOHE_TODAY": today.isoformat()}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "kaohe.wsgi:application", "--workers", "2"]
-    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    command += ["--bind", f"{common.HOST}:{port}", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=common.ROOT, env=env)  # noqa: S603
     try:
         wait_until_up(port, server)
         threads = args.threads
@@ -475,7 +463,7 @@ def time_deductions(region_id: int, year: int, today: dt.date) -> None:
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.utils import timezone
 
     from kaohe.org.demo import generate_demo
@@ -483,7 +471,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
     from kaohe.worklogs.models import WorkLog
 
     print("(b) compliance report, demo county, full year, SQLite")
-    migrate()
+    common.migrate()
     year = timezone.localdate().year
     started = time.perf_counter()
     demo = generate_demo(year=year)
@@ -518,7 +506,7 @@ CITY_TEXTS = (
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connection
     from django.utils import timezone
 
@@ -532,7 +520,7 @@ def part_pg(args: argparse.Namespace) -> None:
 
     people = args.people
     print(f"(c) compliance report, {people:,} cadres, full year, PostgreSQL")
-    migrated = migrate()
+    migrated = common.migrate()
     year = timezone.localdate().year
     jan1, jun30, jul1, dec31 = (dt.date(year, m, d) for m, d in ((1, 1), (6, 30), (7, 1), (12, 31)))
     started = time.perf_counter()
@@ -600,7 +588,7 @@ def part_pg(args: argparse.Namespace) -> None:
         city.bulk_writes(cursor)
         # The log table's triggers keep the monthly tallies too: they are recounted once
         # afterwards (tallies_rebuild).
-        rebuild = strip_table(cursor, WorkLog)
+        rebuild = common.strip_table(cursor, WorkLog)
         # In slices of people, so no single statement runs for minutes.
         step = 5000
         for lo in range(first_id, last_id + 1, step):
