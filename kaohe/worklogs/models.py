@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -169,20 +170,23 @@ class Revision(models.Model):
     content = models.TextField()
     replaced_at = models.DateTimeField(auto_now_add=True)
 
+    owner: ClassVar[str]  # the foreign key to the log or summary
+
     class Meta:
         abstract = True
         ordering = ["-replaced_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{getattr(self, self.owner + '_id')} {self.replaced_at}"
+
 
 class WorkLogRevision(Revision):
     log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
+    owner = "log"
 
     class Meta(Revision.Meta):
         verbose_name = _("work log revision")
         verbose_name_plural = _("work log revisions")
-
-    def __str__(self) -> str:
-        return f"{self.log_id} {self.replaced_at}"
 
 
 class SummaryKind(models.TextChoices):
@@ -222,13 +226,11 @@ class Summary(models.Model):
 
 class SummaryRevision(Revision):
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
+    owner = "summary"
 
     class Meta(Revision.Meta):
         verbose_name = _("summary revision")
         verbose_name_plural = _("summary revisions")
-
-    def __str__(self) -> str:
-        return f"{self.summary_id} {self.replaced_at}"
 
 
 class LogRead(models.Model):
