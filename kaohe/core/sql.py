@@ -149,13 +149,14 @@ def load(
     names: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
-    batch: int = INSERT_ROWS,
+    batch: int | None = INSERT_ROWS,
 ) -> int:
     """Rows of values in database form into a table (quoted names, e.g. from
     `table`/`column`, or a scratch table's): COPY on PostgreSQL (bulk_create binds and
     escapes every value in Python, and psycopg's parsing of statements with tens of
-    thousands of placeholders costs more than the insert), multi-row INSERTs of
-    `batch` rows on SQLite. Returns the number of rows."""
+    thousands of placeholders costs more than the insert). On SQLite multi-row INSERTs
+    of `batch` rows, or with `batch=None` one executemany of a one-row INSERT (the
+    rows held in a list). Returns the number of rows."""
     listed = ", ".join(names)
     total = 0
     if is_postgres():
@@ -167,6 +168,10 @@ def load(
         return total
     one = "(" + ", ".join(["%s"] * len(names)) + ")"
     prefix = f"INSERT INTO {into} ({listed}) VALUES "  # noqa: S608
+    if batch is None:
+        listed_rows = list(rows)
+        cursor.executemany(prefix + one, listed_rows)
+        return len(listed_rows)
     values: list[Any] = []
     count = 0
     for row in rows:

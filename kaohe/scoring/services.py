@@ -301,12 +301,12 @@ def store_rows(
 
     `sql.load`: on PostgreSQL one COPY through psycopg (bulk_create binds and escapes
     every value of every row in Python, and was 8× slower at 20,000 results); on
-    SQLite multi-row INSERTs."""
+    SQLite one executemany of a plain INSERT."""
     if progress is not None:
         rows = _counted(rows, progress)
     names = [sql.column(model, c) for c in columns]
     with connection.cursor() as cursor:
-        sql.load(cursor, sql.table(model), names, rows)
+        sql.load(cursor, sql.table(model), names, rows, batch=None)
 
 
 def _counted(rows: Iterable[Sequence[Any]], seen: Callable[[int], None]) -> Iterator[Sequence[Any]]:
