@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -170,23 +169,14 @@ class Revision(models.Model):
     content = models.TextField()
     replaced_at = models.DateTimeField(auto_now_add=True)
 
-    owner: ClassVar[str]  # the foreign key to the log or summary
-
     class Meta:
         abstract = True
         ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{getattr(self, self.owner + '_id')} {self.replaced_at}"
-
-
-class WorkLogRevision(Revision):
-    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
-    owner = "log"
-
-    class Meta(Revision.Meta):
-        verbose_name = _("work log revision")
-        verbose_name_plural = _("work log revisions")
+        # The one foreign key, to the log or the summary.
+        owner = next(f for f in self._meta.concrete_fields if f.is_relation)
+        return f"{getattr(self, owner.attname)} {self.replaced_at}"
 
 
 class SummaryKind(models.TextChoices):
@@ -224,9 +214,16 @@ class Summary(models.Model):
         return f"{self.person_id} {self.kind} {self.year}Q{self.quarter}"
 
 
+class WorkLogRevision(Revision):
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
+
+    class Meta(Revision.Meta):
+        verbose_name = _("work log revision")
+        verbose_name_plural = _("work log revisions")
+
+
 class SummaryRevision(Revision):
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
-    owner = "summary"
 
     class Meta(Revision.Meta):
         verbose_name = _("summary revision")
