@@ -74,7 +74,22 @@ class Timeliness(models.TextChoices):
     BACKFILLED = "backfilled", _("Backfilled")
 
 
-class WorkLog(models.Model):
+class Written(models.Model):
+    """What a log and a summary share: the text, whether it came on time, when it was
+    written and last edited, and how many edits replaced it (each old text is kept as
+    a revision, `Revision`)."""
+
+    content = models.TextField(_("content"))
+    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    revision_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class WorkLog(Written):
     """One person's log for one working day. `unit` is where they were that day.
 
     The foreign keys have no single-column indexes: each leads a composite index
@@ -89,11 +104,6 @@ class WorkLog(models.Model):
     )
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("date"))
-    content = models.TextField(_("content"))
-    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
-    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
-    revision_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("work log")
@@ -184,7 +194,7 @@ class SummaryKind(models.TextChoices):
     ANNUAL = "annual", _("Annual summary")
 
 
-class Summary(models.Model):
+class Summary(Written):
     """A quarterly (quarter 1–4) or annual (quarter 0) summary."""
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
@@ -193,11 +203,6 @@ class Summary(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=SummaryKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"), default=0)
-    content = models.TextField(_("content"))
-    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
-    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
-    revision_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("summary")
