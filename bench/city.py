@@ -94,6 +94,15 @@ def tables() -> Tables:
     )
 
 
+def log_columns() -> str:
+    """The quoted columns a new work log is written with, in kaohe's order
+    (`worklogs.models.LOG_INSERT_FIELDS`)."""
+    from kaohe.core import sql
+    from kaohe.worklogs.models import LOG_INSERT_FIELDS, WorkLog
+
+    return sql.columns(WorkLog, LOG_INSERT_FIELDS)
+
+
 def is_postgres() -> bool:
     from kaohe.core import sql
 

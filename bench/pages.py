@@ -462,8 +462,7 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         for lo in range(lo_id, hi_id + 1, slice_size):
             cursor.execute(
                 f"""
-                INSERT INTO {t.work_log} (region_id, person_id, unit_id, day, content,
-                    timeliness, created_at, updated_at, revision_count)
+                INSERT INTO {t.work_log} ({city.log_columns()})
                 SELECT m.region_id, m.person_id, m.unit_id, d.day, t.content,
                        CASE WHEN (m.person_id * 7 + d.k) %% 13 = 0
                             THEN 'backfilled' ELSE 'on_time' END,

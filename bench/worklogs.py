@@ -594,8 +594,7 @@ def part_pg(args: argparse.Namespace) -> None:
         for lo in range(first_id, last_id + 1, step):
             cursor.execute(
                 f"""
-                INSERT INTO {t.work_log} (region_id, person_id, unit_id, day, content,
-                    timeliness, created_at, updated_at, revision_count)
+                INSERT INTO {t.work_log} ({city.log_columns()})
                 SELECT m.region_id, m.person_id, m.unit_id, d.day,
                        (%s::text[])[1 + (m.person_id + extract(doy FROM d.day)::int) %% %s],
                        CASE WHEN random() < 0.08 THEN 'backfilled' ELSE 'on_time' END,
