@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import city
 from common import (
     DB_PREFIX,
     PG_URL,
@@ -75,7 +76,7 @@ def part_build(args: argparse.Namespace) -> None:
     with connection.cursor() as cursor:
         # The yardstick's scores are not needed here; copies are smaller without them.
         cursor.execute(f"DROP TABLE {SCORES}")
-        if connection.vendor == "postgresql":
+        if city.is_postgres():
             cursor.execute("VACUUM ANALYZE")
 
 
@@ -131,7 +132,6 @@ def part_check(args: argparse.Namespace) -> None:
 def fingerprint() -> dict[str, Any]:
     import hashlib
 
-    from django.db import connection
     from django.db.models import Count, Sum
 
     from kaohe.org.models import Membership
@@ -145,7 +145,7 @@ def fingerprint() -> dict[str, Any]:
         RoundUnit,
     )
 
-    if connection.vendor == "postgresql":
+    if city.is_postgres():
         _wait_for_other_sessions()
     round_ = ReviewRound.objects.get(region__code=REGION_CODE)
 

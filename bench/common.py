@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.db import models
     from django.db.backends.utils import CursorWrapper
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,8 +121,8 @@ def migrate() -> float:
     return time.perf_counter() - started
 
 
-def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
-    """Drop `table`'s secondary indexes and unique constraints and switch off its
+def strip_table(cursor: CursorWrapper, model: type[models.Model]) -> Callable[[], None]:
+    """Drop the model's table's secondary indexes and unique constraints and switch off its
     triggers (foreign-key checks among them); returns the function that puts them all
     back. PostgreSQL; on SQLite the indexes and triggers (a table's unique constraints
     are part of its definition there and stay).
@@ -132,30 +133,33 @@ def strip_table(cursor: CursorWrapper, table: str) -> Callable[[], None]:
     checked again when they are re-created. Everything is back in place before
     anything is timed, so what is measured pays the full price.
     """
-    if cursor.db.vendor == "sqlite":
-        return _strip_sqlite_table(cursor, table)
+    from kaohe.core import sql
+
+    name, table = model._meta.db_table, sql.table(model)
+    if not sql.is_postgres(cursor.db):
+        return _strip_sqlite_table(cursor, name)
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'u'",
-        [table],
+        [name],
     )
     constraints = cursor.fetchall()
     cursor.execute(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        [table],
+        [name],
     )
     indexes = cursor.fetchall()
-    for name, _definition in constraints:
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
+    for constraint, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+    for index, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{index}"')
     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
 
     def rebuild() -> None:
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
-        for name, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for constraint, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {definition}')
         for _name, definition in indexes:
             cursor.execute(definition)
 

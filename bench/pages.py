@@ -72,19 +72,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    collect_static,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import city
+import common
 from worklogs import CITY_TEXTS, Session, login, request, wait_until_up
 
 if TYPE_CHECKING:
@@ -197,15 +186,15 @@ def run_configuration(
     minutes. The demo's database is dropped once the city has its copy."""
     label = f"{backend} {size}"
     tag = "keep" if args.keep else str(os.getpid())
-    name = f"{DB_PREFIX}pages_{size}_{tag}"
-    demo_name = f"{DB_PREFIX}pages_demo_{tag}"
+    name = f"{common.DB_PREFIX}pages_{size}_{tag}"
+    demo_name = f"{common.DB_PREFIX}pages_demo_{tag}"
     demo_file = work / "demo.sqlite3"
     built = work / f"{backend}-{size}.built"
     copied = False
     if args.keep and built.exists():
         # Built by an earlier run with --keep: migrate (new migrations) and measure.
         print(f"(the {label} reuses the database built earlier in {work})", flush=True)
-        url = PG_URL.format(name=name)
+        url = common.PG_URL.format(name=name)
         if backend == "sqlite":
             url = f"sqlite:///{work}/{size}.sqlite3"
     elif backend == "sqlite":
@@ -216,10 +205,10 @@ def run_configuration(
                     shutil.copyfile(f"{demo_file}{suffix}", f"{work}/city.sqlite3{suffix}")
             copied = True
     else:
-        url = PG_URL.format(name=name)
-        drop_database(name)
+        url = common.PG_URL.format(name=name)
+        common.drop_database(name)
         copied = size == "city" and (work / "demo.pg").exists()
-        create_database(name, template=demo_name if copied else None)
+        common.create_database(name, template=demo_name if copied else None)
         if size == "demo":
             (work / "demo.pg").touch()
     if copied:
@@ -235,16 +224,16 @@ def run_configuration(
     }
     if args.keep and built.exists():
         extra["KAOHE_BENCH_BUILT"] = "1"
-    env = worker_env(url, "bench.http_settings", extra)
+    env = common.worker_env(url, "bench.http_settings", extra)
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", size]
     command += ["--results", str(results), "--label", label]
     command += forwarded(args)
     try:
-        code = subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+        code = subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
     finally:
         if backend == "pg" and (size == "city" or args.skip_city) and not args.keep:
-            drop_database(name)
-            drop_database(demo_name)
+            common.drop_database(name)
+            common.drop_database(demo_name)
     if code != 0 or not results.exists():
         print(f"!! {label}: the run failed (exit {code})", flush=True)
         return None
@@ -270,7 +259,7 @@ def orchestrate(args: argparse.Namespace) -> int:
     failures = 0
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="kaohe-bench-static-") as static:
-        seconds = collect_static(Path(static))
+        seconds = common.collect_static(Path(static))
         print(f"collectstatic into a temporary STATIC_ROOT: {seconds:.1f} s", flush=True)
         for backend in backends:
             with tempfile.TemporaryDirectory(prefix="kaohe-bench-pages-") as temporary:
@@ -328,11 +317,13 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
 
     from kaohe.accounts.models import User
     from kaohe.core.calendar import region_calendar
+    from kaohe.core.models import AuditEvent
     from kaohe.org.models import Membership, Person, RankLevel, Unit
+    from kaohe.worklogs.models import WorkLog
     from kaohe.worklogs.tallies import tallies_rebuild
 
     lines: list[str] = []
-    pg = connection.vendor == "postgresql"
+    t, pg = city.tables(), city.is_postgres()
     # A timestamp as each database takes it in raw SQL (SQLite: naive UTC text).
     at = connection.ops.adapt_datetimefield_value
     first_year = TODAY.year - args.years + 1
@@ -358,14 +349,7 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         clock = now
 
     with connection.cursor() as cursor:
-        if pg:
-            cursor.execute("SET synchronous_commit = off")
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-        else:
-            # A throwaway file: no syncing, and room in memory to sort the index builds.
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -1000000")
-            cursor.execute("PRAGMA temp_store = MEMORY")
+        city.bulk_writes(cursor)
         # A numbers table and the working days, filled from Python: the same SQL then
         # runs on both databases (no generate_series or arrays on SQLite).
         cursor.execute("CREATE TABLE bench_seq (n integer PRIMARY KEY)")
@@ -390,17 +374,18 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         )
         now = at(dt.datetime.now(dt.UTC))
         cursor.execute(
-            """
-            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
+            f"""
+            INSERT INTO {t.unit} (region_id, parent_id, name, code, unit_type, unit_kind,
                 performance_category_id, path, depth, sort_order, is_active)
             SELECT %s, NULL, '基准单位' || CAST(n AS TEXT), 'BU' || CAST(n AS TEXT),
                    'district_unit', 'administrative', NULL, '', 0, 1000 + n, %s
             FROM bench_seq WHERE n < %s
-            """,
+            """,  # noqa: S608
             [region_id, True, new_units],
         )
         cursor.execute(
-            "UPDATE org_unit SET path = CAST(id AS TEXT) || '/' WHERE region_id = %s AND path = ''",
+            f"UPDATE {t.unit} SET path = CAST(id AS TEXT) || '/' "  # noqa: S608
+            "WHERE region_id = %s AND path = ''",
             [region_id],
         )
         cursor.execute(
@@ -408,65 +393,65 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
             "path varchar(255) NOT NULL)"
         )
         cursor.execute(
-            "INSERT INTO bench_unit (k, unit_id, path) SELECT sort_order - 1000, id, path "
-            "FROM org_unit WHERE region_id = %s AND code LIKE %s",
+            "INSERT INTO bench_unit (k, unit_id, path) SELECT sort_order - 1000, id, path "  # noqa: S608
+            f"FROM {t.unit} WHERE region_id = %s AND code LIKE %s",
             [region_id, "BU%"],
         )
         # The small units nobody works in: 科室 under the new working units.
         cursor.execute(
-            """
-            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
+            f"""
+            INSERT INTO {t.unit} (region_id, parent_id, name, code, unit_type, unit_kind,
                 performance_category_id, path, depth, sort_order, is_active)
             SELECT %s, u.unit_id, '基准科室' || CAST(s.n AS TEXT), 'BS' || CAST(s.n AS TEXT),
                    'subordinate', 'administrative', NULL, '', 1, s.n, %s
             FROM bench_seq s JOIN bench_unit u ON u.k = s.n %% %s
             WHERE s.n < %s
-            """,
+            """,  # noqa: S608
             [region_id, True, new_units, sub_units],
         )
         cursor.execute(
-            """
-            UPDATE org_unit SET path = (SELECT p.path FROM org_unit p
-                                        WHERE p.id = org_unit.parent_id)
+            f"""
+            UPDATE {t.unit} SET path = (SELECT p.path FROM {t.unit} p
+                                        WHERE p.id = {t.unit}.parent_id)
                                        || CAST(id AS TEXT) || '/'
             WHERE region_id = %s AND path = ''
-            """,
+            """,  # noqa: S608
             [region_id],
         )
         step(f"{new_units} working units and {sub_units:,} small units")
         cursor.execute(
-            """
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
+            f"""
+            INSERT INTO {t.person} (region_id, staff_no, name, gender, birth_date, created_at)
             SELECT %s, 'CB' || CAST(n AS TEXT), '干部' || CAST(n AS TEXT),
                    CASE WHEN n %% 2 = 0 THEN 'M' ELSE 'F' END, %s, %s
             FROM bench_seq WHERE n < %s
-            """,
+            """,  # noqa: S608
             [region_id, dt.date(1980, 5, 1), now, new_people],
         )
         # The new people (staff numbers CB…) in the new units, from the first year on;
         # the demo's people keep their units and their history reaches back as far.
         cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+            f"""
+            INSERT INTO {t.membership} (region_id, person_id, unit_id, post, rank_level_id,
                 personnel_category_id, leadership_role, status, valid_from, valid_to)
             SELECT p.region_id, p.id, u.unit_id, '科员', %s, %s, 'staff', 'on_duty', %s, NULL
-            FROM org_person p
+            FROM {t.person} p
             JOIN bench_unit u ON u.k = p.id %% %s
             WHERE p.region_id = %s AND p.staff_no LIKE %s
-            """,
+            """,  # noqa: S608
             [staff_rank, category, start, new_units, region_id, "CB%"],
         )
         cursor.execute(
-            "UPDATE org_membership SET valid_from = %s WHERE region_id = %s AND valid_from = %s",
+            f"UPDATE {t.membership} SET valid_from = %s WHERE region_id = %s AND valid_from = %s",  # noqa: S608
             [start, region_id, year_start],
         )
         step(f"{new_people:,} people and their memberships")
 
-        rebuild = strip_table(cursor, "worklogs_worklog")
-        cursor.execute("SELECT min(id), max(id) FROM org_person WHERE region_id = %s", [region_id])
+        rebuild = common.strip_table(cursor, WorkLog)
+        cursor.execute(f"SELECT min(id), max(id) FROM {t.person} WHERE region_id = %s", [region_id])  # noqa: S608
         lo_id, hi_id = cursor.fetchone() or (0, 0)
         cursor.execute(
-            "SELECT coalesce(min(id), %s) FROM org_person "
+            f"SELECT coalesce(min(id), %s) FROM {t.person} "  # noqa: S608
             "WHERE region_id = %s AND staff_no LIKE %s",
             [hi_id + 1, region_id, "CB%"],
         )
@@ -476,21 +461,20 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         slice_size = 2000
         for lo in range(lo_id, hi_id + 1, slice_size):
             cursor.execute(
-                """
-                INSERT INTO worklogs_worklog (region_id, person_id, unit_id, day, content,
-                    timeliness, created_at, updated_at, revision_count)
+                f"""
+                INSERT INTO {t.work_log} ({city.log_columns()})
                 SELECT m.region_id, m.person_id, m.unit_id, d.day, t.content,
                        CASE WHEN (m.person_id * 7 + d.k) %% 13 = 0
                             THEN 'backfilled' ELSE 'on_time' END,
                        d.written, d.written, 0
-                FROM org_membership m
+                FROM {t.membership} m
                 JOIN bench_day d ON d.day >= m.valid_from
                                 AND (m.valid_to IS NULL OR d.day <= m.valid_to)
                 JOIN bench_text t ON t.k = (m.person_id + d.k) %% %s
                 WHERE m.region_id = %s AND m.person_id BETWEEN %s AND %s
                   AND (m.person_id * 31 + d.k * 17) %% 20 <> 0
                   AND (m.person_id >= %s OR d.day < %s)
-                """,
+                """,  # noqa: S608
                 [len(CITY_TEXTS), region_id, lo, lo + slice_size - 1, first_new, year_start],
             )
         step(f"work logs {first_year}–{TODAY.year}, loaded without indexes")
@@ -499,11 +483,11 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         tallies = tallies_rebuild(actor=None, region_ids=[region_id])
         step(f"{tallies:,} monthly tallies")
 
-        rebuild = strip_table(cursor, "core_auditevent")
-        cursor.execute("SELECT count(*) FROM core_auditevent WHERE region_id = %s", [region_id])
+        rebuild = common.strip_table(cursor, AuditEvent)
+        cursor.execute(f"SELECT count(*) FROM {t.audit_event} WHERE region_id = %s", [region_id])  # noqa: S608
         have = (cursor.fetchone() or (0,))[0]
         cursor.execute(
-            "SELECT action, object_type FROM core_auditevent GROUP BY action, object_type"
+            f"SELECT action, object_type FROM {t.audit_event} GROUP BY action, object_type"  # noqa: S608
         )
         kinds = cursor.fetchall()
         cursor.execute(
@@ -517,16 +501,16 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         # Older than the demo's own rows, one every few minutes back to the first year,
         # with the actions the demo writes (all of them have labels).
         cursor.execute(
-            """
-            INSERT INTO core_auditevent (region_id, actor_id, actor_name, action, object_type,
+            f"""
+            INSERT INTO {t.audit_event} (region_id, actor_id, actor_name, action, object_type,
                 object_id, object_repr, details, created_at)
             SELECT %s, %s, 'region_admin', a.action, a.object_type, CAST(s.n AS TEXT),
-                   '基准记录' || CAST(s.n AS TEXT), '{}', d.written
+                   '基准记录' || CAST(s.n AS TEXT), '{{}}', d.written
             FROM bench_seq s
             JOIN bench_action a ON a.k = s.n %% %s
             JOIN bench_day d ON d.k = s.n %% %s
             WHERE s.n < %s
-            """,
+            """,  # noqa: S608
             [region_id, admin.pk, len(kinds), len(days), max(args.audit_rows - have, 0)],
         )
         rebuild()
@@ -540,7 +524,7 @@ def build_city(region_id: int, args: argparse.Namespace) -> list[str]:
         else:
             cursor.execute("ANALYZE")
         step("VACUUM ANALYZE" if pg else "ANALYZE")
-        cursor.execute("SELECT count(*) FROM worklogs_worklog WHERE region_id = %s", [region_id])
+        cursor.execute(f"SELECT count(*) FROM {t.work_log} WHERE region_id = %s", [region_id])  # noqa: S608
         logs = (cursor.fetchone() or (0,))[0]
     units = Unit.objects.filter(region_id=region_id).count()
     people = Person.objects.filter(region_id=region_id).count()
@@ -692,7 +676,7 @@ def in_process(client: Client, path: str) -> tuple[int, float]:
 def wrk(port: int, session: Session, path: str, args: argparse.Namespace, script: Path) -> Row:
     command = [shutil.which("wrk") or WRK, "-t", "2", "-c", str(args.clients)]
     command += ["-d", f"{args.seconds:g}s", "--timeout", "60s", "-s", str(script)]
-    command += ["-H", f"Cookie: {session.cookie_header()}", f"http://{HOST}:{port}{path}"]
+    command += ["-H", f"Cookie: {session.cookie_header()}", f"http://{common.HOST}:{port}{path}"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     found = WRK_LINE.search(done.stdout)
     if done.returncode != 0 or found is None:
@@ -715,7 +699,7 @@ def bench_port() -> int:
     for port in PORTS:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
-                s.bind((HOST, port))
+                s.bind((common.HOST, port))
             except OSError:
                 continue
             return port
@@ -770,7 +754,7 @@ def print_table(label: str, rows: Sequence[Row], size: str, pings: Sequence[floa
 
 
 def part_worker(size: str, args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connections
     from django.test import Client
 
@@ -780,7 +764,7 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     label = args.label or size
     print(f"\n### {label} (server today {TODAY}) ###", flush=True)
     started = time.perf_counter()
-    migrated = migrate()
+    migrated = common.migrate()
     if os.environ.get("KAOHE_BENCH_BUILT") != "1":
         build_demo()
     region = demo_region()
@@ -799,7 +783,7 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     pages = [p for p in PAGES if not args.only or p.name in args.only or p.kind == "ping"]
     clients: dict[str, Client] = {}
     for persona in {p.persona for p in PAGES}:
-        clients[persona] = Client(HTTP_HOST=HOST)
+        clients[persona] = Client(HTTP_HOST=common.HOST)
         user: User = User.objects.get(username=persona)
         clients[persona].force_login(user)
     paths = page_paths(region.pk, clients)
@@ -816,8 +800,8 @@ def part_worker(size: str, args: argparse.Namespace) -> None:
     command = [str(gunicorn), "kaohe.wsgi:application", "--workers", str(WORKERS)]
     # gunicorn kills a worker after 30 s by default; a city page under load can take
     # longer, and is then measured (its p95 shows it) rather than killed mid-request.
-    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning", "--timeout", "600"]
-    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    command += ["--bind", f"{common.HOST}:{port}", "--log-level", "warning", "--timeout", "600"]
+    server = subprocess.Popen(command, cwd=common.ROOT, env=os.environ.copy())  # noqa: S603
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="kaohe-wrk-") as script:
         script.write(WRK_SCRIPT)
         script.flush()

@@ -71,16 +71,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from unittest import mock
 
-from common import (
-    DB_PREFIX,
-    PG_URL,
-    ROOT,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    worker_env,
-)
+import city
+import common
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -106,11 +98,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def run_part(part: str, database_url: str, args: argparse.Namespace) -> int:
-    env = worker_env(database_url)
+    env = common.worker_env(database_url)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--unit-size", str(args.unit_size)]
     command += ["--setup-only"] if args.setup_only else []
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -119,15 +111,15 @@ def orchestrate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             failures += run_part("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}reviews_{os.getpid()}"
-        create_database(name)
+        name = f"{common.DB_PREFIX}reviews_{os.getpid()}"
+        common.create_database(name)
         try:
-            failures += run_part("pg", PG_URL.format(name=name), args) != 0
+            failures += run_part("pg", common.PG_URL.format(name=name), args) != 0
         finally:
             if args.setup_only:
                 print(f"  kept database {name} (drop it when done)")
             else:
-                drop_database(name)
+                common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -136,7 +128,7 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 def scores_table_create(cursor: CursorWrapper) -> None:
     """`bench_score`, shaped like the old `reviews_score`; indexed by `scores_index`."""
-    key = "uuid" if cursor.db.vendor == "postgresql" else "char(32)"
+    key = "uuid" if city.is_postgres() else "char(32)"
     cursor.execute(f"DROP TABLE IF EXISTS {SCORES}")
     cursor.execute(
         f"CREATE TABLE {SCORES} (id {key} NOT NULL, round_id bigint NOT NULL, "
@@ -173,13 +165,11 @@ def fastest_group_by(round_id: int) -> tuple[float, int, str]:
     """The yardstick: the median of three runs of the GROUP BY as the planner plans it
     and, on PostgreSQL, of three runs as a parallel hash aggregate; the faster of the
     two, so the ratio is never flattered by a slow plan. (seconds, rows, account)."""
-    from django.db import connection
-
     runs = [group_by_seconds(round_id) for _ in range(3)]
     planned = statistics.median(t for t, _rows in runs)
     account = f"as planned {planned:.3f} s [{', '.join(f'{t:.3f}' for t, _r in runs)}]"
     best = planned
-    if connection.vendor == "postgresql":
+    if city.is_postgres():
         hashed_runs = [group_by_seconds(round_id, hashed=True) for _ in range(3)]
         hashed = statistics.median(t for t, _rows in hashed_runs)
         account += (
@@ -268,7 +258,7 @@ def time_close(label: str, round_: ReviewRound, admin: User, target: float) -> N
 
     ballots = Participation.objects.filter(round=round_).count()
     boxes = BallotBox.objects.filter(round=round_).count()
-    if connection.vendor == "sqlite":
+    if not city.is_postgres():
         # The set-up's writes sit in the WAL; SQLite would have checkpointed them during
         # the voting days, not in the close's commit.
         with connection.cursor() as cursor:
@@ -498,33 +488,6 @@ def _verb(statement: str) -> str:
 # --- Building an open round in SQL (part (b), and bench/close_kill.py) --------------
 
 
-class BuildSql:
-    """The few spellings that differ between PostgreSQL and SQLite while building."""
-
-    def __init__(self, vendor: str) -> None:
-        self.pg = vendor == "postgresql"
-
-    def random(self) -> str:
-        """A uniform number in [0, 1)."""
-        return "random()" if self.pg else "((random() % 1000000 + 1000000) % 1000000) / 1e6"
-
-    def score(self) -> str:
-        """A bell curve around 84 (the sum of three uniforms), clipped to 50–100."""
-        r = self.random()
-        bell = f"round(84 + 10 * ({r} + {r} + {r} - 1.5))"
-        if self.pg:
-            return f"least(100, greatest(50, {bell}))::int"
-        return f"max(50, min(100, CAST({bell} AS INTEGER)))"
-
-    def uuid(self) -> str:
-        return "gen_random_uuid()" if self.pg else "lower(hex(randomblob(16)))"
-
-    def birth_date(self, g: str) -> str:
-        if self.pg:
-            return f"date '1970-01-01' + ({g} %% 9000)"
-        return f"date('1970-01-01', '+' || ({g} %% 9000) || ' days')"
-
-
 def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -> ReviewRound:
     """An open round of `people` cadres in units of `size`, every ballot cast, as
     voting leaves it: opened by `services.round_open`, participation, a sealed box per
@@ -540,7 +503,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
     from kaohe.reviews import services
     from kaohe.reviews.models import Participation, ReviewRound
 
-    d = BuildSql(connection.vendor)
+    t, pg = city.tables(), city.is_postgres()
     units = -(-people // size)
     year = timezone.localdate().year
     jan1 = dt.date(year, 1, 1)
@@ -564,100 +527,49 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
     )
 
     with connection.cursor() as cursor:
-        # 1..n as a table, for both databases.
-        cursor.execute("DROP TABLE IF EXISTS bench_series")
-        cursor.execute("CREATE TABLE bench_series (g integer PRIMARY KEY)")
-        cursor.execute(
-            "INSERT INTO bench_series (g) WITH RECURSIVE s(g) AS "
-            "(SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %s) SELECT g FROM s",
-            [max(people, units)],
+        city.series(cursor, max(people, units))
+        city.units_add(cursor, region.pk, units)
+        city.people_add(
+            cursor, region.pk, people, connection.ops.adapt_datetimefield_value(timezone.now())
         )
-        cursor.execute(
-            """
-            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
-                performance_category_id, path, depth, sort_order, is_active)
-            SELECT %s, NULL, '基准单位' || g, 'U' || g,
-                   CASE WHEN g %% 10 = 0 THEN 'town' ELSE 'district_unit' END,
-                   'administrative', NULL, '', 0, g, true
-            FROM bench_series WHERE g <= %s
-            """,
-            [region.pk, units],
-        )
-        cursor.execute(
-            "UPDATE org_unit SET path = CAST(id AS TEXT) || '/' WHERE region_id = %s",
-            [region.pk],
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
-            SELECT %s, 'C' || g, '干部' || g, CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
-                   {d.birth_date("g")}, %s
-            FROM bench_series WHERE g <= %s
-            """,  # noqa: S608 (fixed SQL text)
-            [region.pk, connection.ops.adapt_datetimefield_value(timezone.now()), people],
-        )
-        cursor.execute("DROP TABLE bench_series")
+        city.series_drop(cursor)
         # The k-th person (by id) sits in unit k / size; the first of each unit is its
         # main leader, the next three its leadership team, the rest general cadres.
+        city.people_seat(cursor, region.pk, size, [rank] * 9, category, jan1)
         cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
-                personnel_category_id, leadership_role, status, valid_from, valid_to)
-            SELECT p.region_id, p.id, u.id, '科员', %s, %s,
-                   CASE WHEN p.k %% %s = 0 THEN 'main'
-                        WHEN p.k %% %s <= 3 THEN 'team' ELSE 'staff' END,
-                   'on_duty', %s, NULL
-            FROM (SELECT id, region_id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_person WHERE region_id = %s) AS p
-            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_unit WHERE region_id = %s) AS u ON u.k = p.k / %s
-            """,
-            [
-                rank,
-                category,
-                size,
-                size,
-                connection.ops.adapt_datefield_value(jan1),
-                region.pk,
-                region.pk,
-                size,
-            ],
-        )
-        cursor.execute(
-            """
-            INSERT INTO reviews_roundunit (round_id, unit_id, proposal, proposal_note,
+            f"""
+            INSERT INTO {t.round_unit} (round_id, unit_id, proposal, proposal_note,
                 decision_note)
-            SELECT %s, id, 'not_needed', '', '' FROM org_unit WHERE region_id = %s
-            """,
+            SELECT %s, id, 'not_needed', '', '' FROM {t.unit} WHERE region_id = %s
+            """,  # noqa: S608
             [round_.pk, region.pk],
         )
         # Opened as an administrator would: the plan weights the close uses are fixed now.
         services.round_open(actor=admin, round_=round_)
         cursor.execute(
-            "INSERT INTO reviews_participation (round_id, unit_id, rater_id, submitted_on) "
-            "SELECT %s, unit_id, person_id, %s FROM org_membership WHERE region_id = %s",
+            f"INSERT INTO {t.participation} (round_id, unit_id, rater_id, submitted_on) "  # noqa: S608
+            f"SELECT %s, unit_id, person_id, %s FROM {t.membership} WHERE region_id = %s",
             [round_.pk, voted_on, region.pk],
         )
         setup = time.perf_counter() - started
 
         started = time.perf_counter()
-        if d.pg:
+        if pg:
             cursor.execute("SELECT setseed(0.20261122)")
-            cursor.execute("SET synchronous_commit = off")
-            cursor.execute("SET maintenance_work_mem = '512MB'")
+            city.bulk_writes(cursor)
         scores_table_create(cursor)
-        cursor.execute("SELECT min(id), max(id) FROM org_unit WHERE region_id = %s", [region.pk])
+        cursor.execute(f"SELECT min(id), max(id) FROM {t.unit} WHERE region_id = %s", [region.pk])  # noqa: S608
         first, last = cursor.fetchone() or (0, 0)
         # In slices of units, so no single statement runs for minutes.
         step = 500
         for lo in range(first, last + 1, step):
             cursor.execute(
-                f"INSERT INTO {SCORES} "  # noqa: S608 (fixed SQL text)
+                f"INSERT INTO {SCORES} "  # noqa: S608
                 "(id, round_id, unit_id, target_id, rater_group, dimension, value) "
-                f"SELECT {d.uuid()}, %s, r.unit_id, t.person_id, "
-                f"{ROLE_TO_GROUP.format(role='r.leadership_role')}, '', {d.score()} "
-                "FROM org_membership r JOIN org_membership t "
-                "ON t.unit_id = r.unit_id AND t.person_id <> r.person_id "
+                f"SELECT {city.uuid()}, %s, r.unit_id, o.person_id, "
+                f"{ROLE_TO_GROUP.format(role='r.leadership_role')}, '', {city.score()} "
+                f"FROM {t.membership} r JOIN {t.membership} o "
+                "ON o.unit_id = r.unit_id AND o.person_id <> r.person_id "
                 "WHERE r.region_id = %s AND r.unit_id BETWEEN %s AND %s",
                 [round_.pk, region.pk, lo, min(lo + step - 1, last)],
             )
@@ -671,7 +583,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
         boxes = time.perf_counter() - started
 
         started = time.perf_counter()
-        if d.pg:
+        if pg:
             # As autovacuum would have by then: it sets the visibility map too.
             cursor.execute("VACUUM ANALYZE")
             cursor.execute("RESET synchronous_commit")
@@ -681,7 +593,7 @@ def build_round(people: int, size: int, *, log: Callable[[str], None] = print) -
         f"  set-up: units + people + memberships + participation {setup:.1f} s, "
         f"scores into {SCORES} {scores:.1f} s, indexing them {indexed:.1f} s, "
         f"{sealed:,} boxes sealed in Python and inserted {boxes:.1f} s"
-        + (f", VACUUM ANALYZE {vacuumed:.1f} s" if d.pg else "")
+        + (f", VACUUM ANALYZE {vacuumed:.1f} s" if pg else "")
     )
     return round_
 
@@ -694,18 +606,19 @@ def _seal_boxes(cursor: CursorWrapper, round_: ReviewRound) -> int:
     from kaohe.reviews.models import BallotBox
     from kaohe.reviews.seal import BoxTally, Entry, seal
 
+    t = city.tables()
     tallies: dict[tuple[int, str], BoxTally] = {}
     group = ROLE_TO_GROUP.format(role="leadership_role")
     cursor.execute(
-        f"SELECT unit_id, {group}, COUNT(*) FROM org_membership "  # noqa: S608 (fixed SQL)
-        f"WHERE unit_id IN (SELECT unit_id FROM reviews_roundunit WHERE round_id = %s) "
+        f"SELECT unit_id, {group}, COUNT(*) FROM {t.membership} "  # noqa: S608
+        f"WHERE unit_id IN (SELECT unit_id FROM {t.round_unit} WHERE round_id = %s) "
         f"GROUP BY unit_id, {group}",
         [round_.pk],
     )
     for unit_id, rater_group, ballots in cursor.fetchall():
         tallies[(int(unit_id), str(rater_group))] = BoxTally(ballots=int(ballots))
     cursor.execute(
-        "SELECT unit_id, rater_group, target_id, dimension, "  # noqa: S608 (fixed SQL)
+        "SELECT unit_id, rater_group, target_id, dimension, "  # noqa: S608
         f"COUNT(*), SUM(value), MIN(value), MAX(value) FROM {SCORES} WHERE round_id = %s "
         "GROUP BY unit_id, rater_group, target_id, dimension",
         [round_.pk],
@@ -766,7 +679,7 @@ def scores_captured() -> Iterator[None]:
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.utils import timezone
 
     from kaohe.accounts.models import User
@@ -776,7 +689,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
     from kaohe.reviews.models import RoundUnit
 
     print("(a) closing a round of the demo county, every ballot cast, SQLite")
-    migrated = migrate()
+    migrated = common.migrate()
     year = timezone.localdate().year
     started = time.perf_counter()
     demo = generate_demo(year=year)
@@ -814,7 +727,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from kaohe.accounts.models import User
 
     people, size = args.people, args.unit_size
@@ -822,7 +735,7 @@ def part_pg(args: argparse.Namespace) -> None:
         f"(b) closing a round of {people:,} cadres in {-(-people // size):,} units of {size}, "
         "every ballot cast, PostgreSQL"
     )
-    migrated = migrate()
+    migrated = common.migrate()
     print(f"  migrate {migrated:.1f} s")
     round_ = build_round(people, size)
     if args.setup_only:

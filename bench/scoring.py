@@ -76,18 +76,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import city
+import common
 
 if TYPE_CHECKING:
     from django.db.backends.utils import CursorWrapper
@@ -116,43 +106,44 @@ FULL_RUN_UP_TO = 50_000
 IN_SCOPE_SQL = "('on_duty', 'village', 'seconded', 'new_recruit', 'probation')"
 # The yardsticks: one SQL statement each that reads the same rows as the compute it is
 # set against, joins them per person and aggregates per unit, fetching one row per
-# unit. Kept in step with kaohe.scoring.services by hand; what each part stands for:
-QUARTER_AGGREGATE = f"""
+# unit; templates of the tables' names (`aggregate`). Kept in step with
+# kaohe.scoring.services by hand; what each part stands for:
+QUARTER_AGGREGATE = """
 WITH
 -- members_on: the in-scope memberships in force on the quarter's last day
-m AS (SELECT person_id, unit_id, status FROM org_membership
+m AS (SELECT person_id, unit_id, status FROM {t.membership}
       WHERE region_id = %(region)s AND valid_from <= %(end)s
-        AND (valid_to IS NULL OR valid_to >= %(end)s) AND status IN {IN_SCOPE_SQL}),
+        AND (valid_to IS NULL OR valid_to >= %(end)s) AND status IN {in_scope}),
 -- _pools: the units' quota pools of the year
-pool AS (SELECT unit_id, pool_id FROM org_quotapoolmember WHERE year = %(year)s),
+pool AS (SELECT unit_id, pool_id FROM {t.quota_pool_member} WHERE year = %(year)s),
 -- _round_scores: the closed round's results
-rating AS (SELECT target_id, score FROM reviews_roundresult WHERE round_id = %(round)s),
+rating AS (SELECT target_id, score FROM {t.round_result} WHERE round_id = %(round)s),
 -- indicator_parts: the quarter's results under approved unit schemes, automatic
 -- indicators left out, with each indicator's kind and points (the roll-up's tree)
 ind AS (SELECT r.person_id, r.unit_id, COUNT(*) AS n, SUM(r.value) AS points,
                SUM(r.occurrences * i.per_occurrence) AS deducted,
                SUM(CASE WHEN r.flag THEN 1 ELSE 0 END) AS flagged, SUM(i.max_points) AS most
-        FROM schemes_indicatorresult r
-        JOIN schemes_indicator i ON i.id = r.indicator_id AND i.auto_source = ''
-        JOIN schemes_schemeversion v ON v.id = r.version_id AND v.state = 'approved'
-        JOIN schemes_scheme s ON s.id = v.scheme_id AND s.role = 'unit'
+        FROM {t.indicator_result} r
+        JOIN {t.indicator} i ON i.id = r.indicator_id AND i.auto_source = ''
+        JOIN {t.scheme_version} v ON v.id = r.version_id AND v.state = 'approved'
+        JOIN {t.scheme} s ON s.id = v.scheme_id AND s.role = 'unit'
         WHERE s.region_id = %(region)s AND r.year = %(year)s AND r.quarter = %(quarter)s
         GROUP BY r.person_id, r.unit_id),
 -- worklog_deductions: in-scope memberships overlapping the quarter (the days owed),
 -- leave, the monthly log tallies of the quarter and the quarterly summaries written
 owe AS (SELECT person_id, COUNT(*) AS stretches, MIN(valid_from) AS since
-        FROM org_membership
+        FROM {t.membership}
         WHERE region_id = %(region)s AND valid_from <= %(end)s
-          AND (valid_to IS NULL OR valid_to >= %(start)s) AND status IN {IN_SCOPE_SQL}
+          AND (valid_to IS NULL OR valid_to >= %(start)s) AND status IN {in_scope}
         GROUP BY person_id),
-away AS (SELECT person_id, COUNT(*) AS leaves FROM org_leave
+away AS (SELECT person_id, COUNT(*) AS leaves FROM {t.leave}
          WHERE region_id = %(region)s AND start <= %(end)s AND "end" >= %(start)s
          GROUP BY person_id),
 logs AS (SELECT person_id, SUM(on_time) AS on_time, SUM(backfilled) AS backfilled
-         FROM worklogs_logmonthtally
+         FROM {t.log_tally}
          WHERE region_id = %(region)s AND month BETWEEN %(start)s AND %(end)s
          GROUP BY person_id),
-summary AS (SELECT DISTINCT person_id FROM worklogs_summary
+summary AS (SELECT DISTINCT person_id FROM {t.summary}
             WHERE region_id = %(region)s AND kind = 'quarterly'
               AND year = %(year)s AND quarter = %(quarter)s)
 SELECT m.unit_id, MAX(pool.pool_id), COUNT(*), AVG(rating.score),
@@ -169,27 +160,27 @@ LEFT JOIN away ON away.person_id = m.person_id
 LEFT JOIN logs ON logs.person_id = m.person_id
 LEFT JOIN summary ON summary.person_id = m.person_id
 GROUP BY m.unit_id
-"""  # noqa: S608 (constants only: the in-scope statuses)
+"""
 # The year's: the memberships in force on Dec 31 with their rank tier, the pools, the
 # annual democratic evaluation, the units' annual results, every published quarter's
 # results and the person-year flags.
-ANNUAL_AGGREGATE = f"""
+ANNUAL_AGGREGATE = """
 WITH
 m AS (SELECT m.person_id, m.unit_id, m.status, m.leadership_role, k.tier
-      FROM org_membership m JOIN org_ranklevel k ON k.id = m.rank_level_id
+      FROM {t.membership} m JOIN {t.rank_level} k ON k.id = m.rank_level_id
       WHERE m.region_id = %(region)s AND m.valid_from <= %(end)s
-        AND (m.valid_to IS NULL OR m.valid_to >= %(end)s) AND m.status IN {IN_SCOPE_SQL}),
-pool AS (SELECT unit_id, pool_id FROM org_quotapoolmember WHERE year = %(year)s),
-democratic AS (SELECT target_id, score FROM reviews_roundresult WHERE round_id = %(round)s),
-unit_score AS (SELECT unit_id, score FROM scoring_unitannualscore WHERE year = %(year)s),
+        AND (m.valid_to IS NULL OR m.valid_to >= %(end)s) AND m.status IN {in_scope}),
+pool AS (SELECT unit_id, pool_id FROM {t.quota_pool_member} WHERE year = %(year)s),
+democratic AS (SELECT target_id, score FROM {t.round_result} WHERE round_id = %(round)s),
+unit_score AS (SELECT unit_id, score FROM {t.unit_annual_score} WHERE year = %(year)s),
 quarters AS (SELECT q.person_id, COUNT(*) AS n, AVG(q.score) AS mean,
                     SUM(CASE WHEN q.grade = 'good' THEN 1 ELSE 0 END) AS good,
                     SUM(CASE WHEN q.grade = 'poor' THEN 1 ELSE 0 END) AS poor
-             FROM scoring_quarterresult q JOIN scoring_quarterrun r ON r.id = q.run_id
+             FROM {t.quarter_result} q JOIN {t.quarter_run} r ON r.id = q.run_id
              WHERE r.region_id = %(region)s AND r.year = %(year)s AND r.state = 'published'
              GROUP BY q.person_id),
 flag AS (SELECT f.person_id, COUNT(*) AS n
-         FROM scoring_personyearflag f JOIN org_person p ON p.id = f.person_id
+         FROM {t.person_year_flag} f JOIN {t.person} p ON p.id = f.person_id
          WHERE f.year = %(year)s AND p.region_id = %(region)s GROUP BY f.person_id)
 SELECT m.unit_id, MAX(pool.pool_id), MAX(unit_score.score), COUNT(*),
        AVG(democratic.score), AVG(quarters.mean), SUM(quarters.n), SUM(quarters.good),
@@ -202,14 +193,19 @@ LEFT JOIN unit_score ON unit_score.unit_id = m.unit_id
 LEFT JOIN quarters ON quarters.person_id = m.person_id
 LEFT JOIN flag ON flag.person_id = m.person_id
 GROUP BY m.unit_id
-"""  # noqa: S608
+"""
+
+
+def aggregate(template: str) -> str:
+    """A yardstick's SQL: the template with the tables' names and the statuses."""
+    return template.format(t=city.tables(), in_scope=IN_SCOPE_SQL)
 
 
 # --- Orchestration (no Django in this process) -----------------------------------
 
 
 def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespace) -> int:
-    env = worker_env(database_url, extra=WORKER_ENV)
+    env = common.worker_env(database_url, extra=WORKER_ENV)
     command = [sys.executable, str(Path(__file__).resolve()), flag, target]
     command += ["--people", str(args.people)]
     if args.quarters is not None:
@@ -218,7 +214,7 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
         command.append("--recompute" if args.recompute else "--no-recompute")
     command.append("--indicators" if args.indicators else "--no-indicators")
     command.append("--city-inputs" if args.city_inputs else "--no-city-inputs")
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -231,15 +227,15 @@ def orchestrate(args: argparse.Namespace) -> int:
             path = f"{tmp}/bench.sqlite3"
             failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}scoring_{os.getpid()}"
-        create_database(name)
+        name = f"{common.DB_PREFIX}scoring_{os.getpid()}"
+        common.create_database(name)
         try:
-            failures += run_worker("--pg-worker", name, PG_URL.format(name=name), args) != 0
+            failures += run_worker("--pg-worker", name, common.PG_URL.format(name=name), args) != 0
         finally:
             if args.keep:
                 print(f"  kept database {name} (dropdb -h 127.0.0.1 -U postgres {name})")
             else:
-                drop_database(name)
+                common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -251,7 +247,7 @@ def in_scope_sql_matches() -> None:
 
     spelled = {s.strip(" '") for s in IN_SCOPE_SQL.strip("()").split(",")}
     if spelled != {str(s) for s in IN_SCOPE_STATUSES} or not all(
-        IN_SCOPE_SQL in sql for sql in (QUARTER_AGGREGATE, ANNUAL_AGGREGATE)
+        IN_SCOPE_SQL in aggregate(sql) for sql in (QUARTER_AGGREGATE, ANNUAL_AGGREGATE)
     ):
         raise RuntimeError(f"the aggregates' statuses are out of date: {set(IN_SCOPE_STATUSES)}")
 
@@ -475,7 +471,7 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     # serves no static file.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     office = bench_office(region)
-    client = Client(HTTP_HOST=HOST)
+    client = Client(HTTP_HOST=common.HOST)
     client.force_login(office)
     started = time.perf_counter()
     job = job_start(
@@ -492,7 +488,7 @@ def quarter_as_job(region: Region, quarter: int, today: dt.date) -> JobRun:
     running.set()
 
     def watch() -> None:
-        watcher = Client(HTTP_HOST=HOST)
+        watcher = Client(HTTP_HOST=common.HOST)
         watcher.force_login(office)
         try:
             while running.is_set():
@@ -601,7 +597,7 @@ def print_quarter(
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from io import StringIO
 
     from django.core.management import call_command
@@ -613,7 +609,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
 
     in_scope_sql_matches()
     print(f"(a) quarter_compute for {YEAR} Q3, the demo county (manage.py demo_load), SQLite")
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     call_command("demo_load", "--quiet", stdout=StringIO())
     loaded = time.perf_counter() - started
@@ -635,7 +631,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
         f"{prepared:.1f} s"
     )
     today = dt.date(YEAR, 11, 20)
-    agg = time_aggregate(QUARTER_AGGREGATE, quarter_params(region.pk, round_.pk, 3))
+    agg = time_aggregate(aggregate(QUARTER_AGGREGATE), quarter_params(region.pk, round_.pk, 3))
     print(agg.line("QUARTER_AGGREGATE, the quarter's inputs per unit"))
     for label in ("first run (cold)", "second run (recomputes in place)"):
         tracer, results = quarter_traced(region, 3, today)
@@ -709,10 +705,13 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
     results of the `filled` quarters (those not computed); returns counts."""
     from django.db import connection
     from django.db.models import JSONField
+    from django.utils import timezone
 
     from kaohe.org.models import PersonnelCategory, RankLevel
     from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
+    from kaohe.scoring.models import QuarterResult
 
+    t = city.tables()
     units = -(-people // UNIT_SIZE)
     ranks = list(
         RankLevel.objects.filter(region_id=region_id).order_by("sort_order").values_list("pk")
@@ -744,98 +743,38 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.20261130)")
+        city.series(cursor, max(people, units))
+        city.units_add(cursor, region_id, units)
+        city.people_add(cursor, region_id, people, timezone.now())
+        city.series_drop(cursor)
+        # The k-th person (by id) sits in unit k / 20, a few general cadres at 主任科员
+        # levels (`city.people_seat`).
+        city.people_seat(cursor, region_id, UNIT_SIZE, rank_ids, category, dt.date(YEAR, 1, 1))
         cursor.execute(
-            """
-            INSERT INTO org_unit (region_id, parent_id, name, code, unit_type, unit_kind,
-                performance_category_id, path, depth, sort_order, is_active)
-            SELECT %s, NULL, '基准单位' || g, 'U' || lpad(g::text, 6, '0'),
-                   CASE WHEN g %% 10 = 0 THEN 'town' ELSE 'district_unit' END,
-                   'administrative', NULL, '', 0, g, true
-            FROM generate_series(1, %s) AS g
-            """,
-            [region_id, units],
-        )
-        cursor.execute(
-            "UPDATE org_unit SET path = id::text || '/' WHERE region_id = %s", [region_id]
-        )
-        cursor.execute(
-            """
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
-            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
-                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
-                   date '1970-01-01' + (g %% 9000), now()
-            FROM generate_series(1, %s) AS g
-            """,
-            [region_id, people],
-        )
-        # The k-th person (by id) sits in unit k / 20: the first of each unit is its
-        # main leader (正科), the next three its leadership team (副科), the rest
-        # general cadres, a few of them at 主任科员 levels. Rank levels by sort order:
-        # 0 正科, 2 二级主任科员, 3 副科, 4–5 三/四级主任科员, 6–8 一般干部/一级/二级科员.
-        cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
-                personnel_category_id, leadership_role, status, valid_from, valid_to)
-            SELECT p.region_id, p.id, u.id,
-                   CASE WHEN p.k %% %s = 0 THEN '主要负责人'
-                        WHEN p.k %% %s <= 3 THEN '班子成员' ELSE '科员' END,
-                   (%s::bigint[])[1 + CASE WHEN p.k %% %s = 0 THEN 0
-                                           WHEN p.k %% %s <= 3 THEN 3
-                                           WHEN p.k %% 10 = 4 THEN 2
-                                           WHEN p.k %% 10 IN (5, 6) THEN 4 + p.k %% 2
-                                           ELSE 6 + p.k %% 3 END],
-                   %s,
-                   CASE WHEN p.k %% %s = 0 THEN 'main'
-                        WHEN p.k %% %s <= 3 THEN 'team' ELSE 'staff' END,
-                   'on_duty', %s, NULL
-            FROM (SELECT id, region_id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_person WHERE region_id = %s) AS p
-            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
-                  FROM org_unit WHERE region_id = %s) AS u ON u.k = p.k / %s
-            """,
-            [
-                UNIT_SIZE,
-                UNIT_SIZE,
-                rank_ids,
-                UNIT_SIZE,
-                UNIT_SIZE,
-                category,
-                UNIT_SIZE,
-                UNIT_SIZE,
-                dt.date(YEAR, 1, 1),
-                region_id,
-                region_id,
-                UNIT_SIZE,
-            ],
-        )
-        cursor.execute(
-            """
-            INSERT INTO org_quotapool (region_id, year, name, kind, lead_unit_id)
-            SELECT region_id, %s, name, 'own', id FROM org_unit WHERE region_id = %s
-            """,
+            f"""
+            INSERT INTO {t.quota_pool} (region_id, year, name, kind, lead_unit_id)
+            SELECT region_id, %s, name, 'own', id FROM {t.unit} WHERE region_id = %s
+            """,  # noqa: S608
             [YEAR, region_id],
         )
         cursor.execute(
-            """
-            INSERT INTO org_quotapoolmember (pool_id, unit_id, year)
-            SELECT id, lead_unit_id, year FROM org_quotapool WHERE region_id = %s AND year = %s
-            """,
+            f"""
+            INSERT INTO {t.quota_pool_member} (pool_id, unit_id, year)
+            SELECT id, lead_unit_id, year FROM {t.quota_pool} WHERE region_id = %s AND year = %s
+            """,  # noqa: S608
             [region_id, YEAR],
         )
         # The units' annual results, read by the annual composite.
         cursor.execute(
-            """
-            INSERT INTO scoring_unitannualscore (unit_id, year, score)
+            f"""
+            INSERT INTO {t.unit_annual_score} (unit_id, year, score)
             SELECT id, %s, round((80 + 20 * random())::numeric, 2)
-            FROM org_unit WHERE region_id = %s
-            """,
+            FROM {t.unit} WHERE region_id = %s
+            """,  # noqa: S608
             [YEAR, region_id],
         )
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        rebuilds = [
-            strip_table(cursor, t) for t in ("reviews_roundresult", "scoring_quarterresult")
-        ]
+        city.bulk_writes(cursor)
+        rebuilds = [common.strip_table(cursor, model) for model in (RoundResult, QuarterResult)]
         # Ratings 60–100 with two decimals, as a round's weighted means come out; the
         # details the scoring does not read (JSON columns: groups, weights …) empty.
         details = [
@@ -847,11 +786,11 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
         empty = ", '{}'" * len(details)
         # Column names from the model, no input.
         insert_ratings = f"""
-            INSERT INTO reviews_roundresult (round_id, unit_id, target_id, score,
+            INSERT INTO {t.round_result} (round_id, unit_id, target_id, score,
                 rater_count{columns})
             SELECT r.id, m.unit_id, m.person_id, round((60 + 40 * random())::numeric, 2),
                    %s{empty}
-            FROM org_membership m CROSS JOIN unnest(%s::bigint[]) AS r(id)
+            FROM {t.membership} m CROSS JOIN unnest(%s::bigint[]) AS r(id)
             WHERE m.region_id = %s
             """  # noqa: S608
         cursor.execute(
@@ -863,7 +802,7 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
             rebuild()
         cursor.execute("RESET synchronous_commit")
         cursor.execute("RESET maintenance_work_mem")
-        cursor.execute("SELECT count(*) FROM reviews_roundresult")
+        cursor.execute(f"SELECT count(*) FROM {t.round_result}")  # noqa: S608
         row = cursor.fetchone()
     return {
         "units": units,
@@ -884,9 +823,16 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
 
     from kaohe.core.calendar import region_calendar
     from kaohe.demo.schemes import TEMPLATE_A, write_tree
-    from kaohe.schemes.models import Scheme, SchemeVersion, VersionState
+    from kaohe.schemes.models import (
+        Indicator,
+        IndicatorResult,
+        Scheme,
+        SchemeVersion,
+        VersionState,
+    )
     from kaohe.worklogs.rules import Period
 
+    t = city.tables()
     template = Scheme.objects.create(
         region_id=region_id, role=Scheme.Role.TEMPLATE, name="基准模板", year=YEAR
     )
@@ -904,26 +850,24 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
         cursor.execute("SELECT setseed(0.20261201)")
         cursor.execute("SET synchronous_commit = off")
         cursor.execute(
-            """
-            INSERT INTO schemes_scheme (region_id, role, part, name, unit_id, year, quarter,
+            f"""
+            INSERT INTO {t.scheme} (region_id, role, part, name, unit_id, year, quarter,
                 created_at)
             SELECT region_id, 'unit', 'trunk', name || '平时考核方案', id, %s, 0, now()
-            FROM org_unit WHERE region_id = %s
-            """,
+            FROM {t.unit} WHERE region_id = %s
+            """,  # noqa: S608
             [YEAR, region_id],
         )
         cursor.execute(
-            """
-            INSERT INTO schemes_schemeversion (scheme_id, number, state, based_on_id,
+            f"""
+            INSERT INTO {t.scheme_version} (scheme_id, number, state, based_on_id,
                 created_at, approved_on)
-            SELECT id, 1, 'approved', %s, now(), %s FROM schemes_scheme
+            SELECT id, 1, 'approved', %s, now(), %s FROM {t.scheme}
             WHERE region_id = %s AND role = 'unit'
-            """,
+            """,  # noqa: S608
             [version.pk, dt.date(YEAR, 1, 1), region_id],
         )
-        rebuilds = [
-            strip_table(cursor, t) for t in ("schemes_indicator", "schemes_indicatorresult")
-        ]
+        rebuilds = [common.strip_table(cursor, model) for model in (Indicator, IndicatorResult)]
         columns = (
             "key, position, name, description, module, dimension, kind, max_points, "
             "per_occurrence, cap, weight, quantitative, evidence_required, auto_source"
@@ -932,14 +876,14 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
         # table it writes (its indexes are gone) once per unit. Constants only.
         cursor.execute(
             f"CREATE TEMP TABLE bench_template AS SELECT {columns} "  # noqa: S608
-            "FROM schemes_indicator WHERE version_id = %s",
+            f"FROM {t.indicator} WHERE version_id = %s",
             [version.pk],
         )
         cursor.execute(
             f"""
-            INSERT INTO schemes_indicator (version_id, parent_id, {columns})
+            INSERT INTO {t.indicator} (version_id, parent_id, {columns})
             SELECT v.id, NULL, {", ".join("t." + c.strip() for c in columns.split(","))}
-            FROM schemes_schemeversion v JOIN schemes_scheme s ON s.id = v.scheme_id
+            FROM {t.scheme_version} v JOIN {t.scheme} s ON s.id = v.scheme_id
             CROSS JOIN bench_template t
             WHERE s.region_id = %s AND s.role = 'unit'
             """,  # noqa: S608
@@ -948,22 +892,22 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
         cursor.execute("DROP TABLE bench_template")
         # Each copy's parent: the row of its own version with the template parent's key.
         cursor.execute(
-            """
+            f"""
             CREATE TEMP TABLE bench_parent AS
-            SELECT c.key, p.key AS parent_key FROM schemes_indicator c
-            JOIN schemes_indicator p ON p.id = c.parent_id WHERE c.version_id = %s
-            """,
+            SELECT c.key, p.key AS parent_key FROM {t.indicator} c
+            JOIN {t.indicator} p ON p.id = c.parent_id WHERE c.version_id = %s
+            """,  # noqa: S608
             [version.pk],
         )
         for rebuild in rebuilds[:1]:
             rebuild()
         cursor.execute(
-            """
-            UPDATE schemes_indicator c SET parent_id = p.id
-            FROM bench_parent b, schemes_indicator p
+            f"""
+            UPDATE {t.indicator} c SET parent_id = p.id
+            FROM bench_parent b, {t.indicator} p
             WHERE c.key = b.key AND p.version_id = c.version_id AND p.key = b.parent_key
               AND c.version_id <> %s
-            """,
+            """,  # noqa: S608
             [version.pk],
         )
         cursor.execute("DROP TABLE bench_parent")
@@ -971,7 +915,7 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
         for quarter in quarters:
             cursor.execute(
                 f"""
-                INSERT INTO schemes_indicatorresult (version_id, indicator_id, unit_id,
+                INSERT INTO {t.indicator_result} (version_id, indicator_id, unit_id,
                     person_id, year, quarter, value, occurrences, flag, note, updated_at)
                 SELECT version_id, indicator_id, unit_id, person_id, %s, %s,
                        CASE WHEN kind = 'scored'
@@ -983,10 +927,10 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
                 FROM (
                     SELECT v.id AS version_id, i.id AS indicator_id, m.unit_id, m.person_id,
                            i.kind, i.max_points, i.cap, random() AS draw
-                    FROM org_membership m
-                    JOIN schemes_scheme s ON s.unit_id = m.unit_id AND s.role = 'unit'
-                    JOIN schemes_schemeversion v ON v.scheme_id = s.id
-                    JOIN schemes_indicator i ON i.version_id = v.id
+                    FROM {t.membership} m
+                    JOIN {t.scheme} s ON s.unit_id = m.unit_id AND s.role = 'unit'
+                    JOIN {t.scheme_version} v ON v.scheme_id = s.id
+                    JOIN {t.indicator} i ON i.version_id = v.id
                     WHERE m.region_id = %s AND m.status IN {IN_SCOPE_SQL}
                       AND i.auto_source = '' AND i.kind <> 'group'
                 ) AS leaf
@@ -994,7 +938,7 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
                    OR (kind = 'bonus' AND draw < 0.1)
                    OR (kind = 'deduction' AND draw < 0.05)
                    OR (kind = 'veto' AND draw < 1.0 / 300)
-                """,  # noqa: S608 (constants only: the in-scope statuses)
+                """,  # noqa: S608
                 [YEAR, quarter, region_id],
             )
             results += cursor.rowcount
@@ -1003,11 +947,11 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
         # Tallies straight, as the triggers would keep them for these logs.
         cursor.execute(
             f"""
-            INSERT INTO worklogs_logmonthtally (region_id, person_id, unit_id, month,
+            INSERT INTO {t.log_tally} (region_id, person_id, unit_id, month,
                 on_time, backfilled)
             SELECT m.region_id, m.person_id, m.unit_id, d.month,
                    d.workdays - m.person_id %% 3 - m.person_id %% 2, m.person_id %% 3
-            FROM org_membership m
+            FROM {t.membership} m
             CROSS JOIN unnest(%s::date[], %s::int[]) AS d(month, workdays)
             WHERE m.region_id = %s AND m.status IN {IN_SCOPE_SQL}
             """,  # noqa: S608
@@ -1074,23 +1018,24 @@ def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: 
     rating as the score and its band as the grade (no quota, no steps). Returns rows."""
     from kaohe.scoring.models import QuarterRun, RunState
 
+    t = city.tables()
     run = QuarterRun.objects.create(
         region_id=region_id, year=YEAR, quarter=quarter, state=RunState.PUBLISHED
     )
     cursor.execute(
-        """
-        INSERT INTO scoring_quarterresult (run_id, person_id, unit_id, pool_id, score,
+        f"""
+        INSERT INTO {t.quarter_result} (run_id, person_id, unit_id, pool_id, score,
             band, computed_grade, grade, tie, change_reason, steps, rank_in_unit)
         SELECT %s, r.target_id, r.unit_id, p.pool_id, r.score, g.grade, g.grade, g.grade,
                false, '', '[]', 0
-        FROM reviews_roundresult r
-        JOIN org_quotapoolmember p ON p.unit_id = r.unit_id AND p.year = %s
+        FROM {t.round_result} r
+        JOIN {t.quota_pool_member} p ON p.unit_id = r.unit_id AND p.year = %s
         CROSS JOIN LATERAL (SELECT CASE WHEN r.score >= 90 THEN 'good'
                                         WHEN r.score >= 80 THEN 'fairly_good'
                                         WHEN r.score >= 60 THEN 'average'
                                         ELSE 'poor' END AS grade) AS g
         WHERE r.round_id = %s
-        """,
+        """,  # noqa: S608
         [run.pk, YEAR, round_id],
     )
     rows: int = cursor.rowcount
@@ -1102,7 +1047,7 @@ def load() -> str:
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connection
 
     from kaohe.org import services as org_services
@@ -1120,7 +1065,7 @@ def part_pg(args: argparse.Namespace) -> None:
         f"(b) quarter_compute and annual_compute, {people:,} cadres, PostgreSQL "
         f"(database {args.pg_worker}; {load()})"
     )
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     region = org_services.region_create(
         actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
@@ -1162,7 +1107,9 @@ def part_pg(args: argparse.Namespace) -> None:
         round_id = ReviewRound.objects.get(
             region=region, year=YEAR, cadence=ReviewRound.Cadence.QUARTERLY, number=quarter
         ).pk
-        agg = time_aggregate(QUARTER_AGGREGATE, quarter_params(region.pk, round_id, quarter))
+        agg = time_aggregate(
+            aggregate(QUARTER_AGGREGATE), quarter_params(region.pk, round_id, quarter)
+        )
         print(agg.line(f"Q{quarter}: QUARTER_AGGREGATE, the quarter's inputs per unit"))
         runs = ["first run"] + (["second run, recomputes in place"] if recompute else [])
         for run_label in runs if quarter == computed[-1] else [""]:
@@ -1179,7 +1126,7 @@ def part_pg(args: argparse.Namespace) -> None:
     democratic = ReviewRound.objects.get(
         region=region, year=YEAR, cadence=ReviewRound.Cadence.ANNUAL, number=1
     )
-    agg = time_aggregate(ANNUAL_AGGREGATE, annual_params(region.pk, democratic.pk))
+    agg = time_aggregate(aggregate(ANNUAL_AGGREGATE), annual_params(region.pk, democratic.pk))
     print(agg.line("ANNUAL_AGGREGATE, the year's inputs per unit"))
     annual_totals: list[str] = []
     for run_label in ["first run"] + (["second run, recomputes in place"] if recompute else []):

@@ -42,19 +42,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from common import (
-    DB_PREFIX,
-    HOST,
-    PG_URL,
-    ROOT,
-    collect_static,
-    create_database,
-    drop_database,
-    migrate,
-    setup_django,
-    strip_table,
-    worker_env,
-)
+import city
+import common
 
 if TYPE_CHECKING:
     from kaohe.core.calendar import WorkCalendar
@@ -72,46 +61,46 @@ def run_part(
     args: argparse.Namespace,
     extra: dict[str, str] | None = None,
 ) -> int:
-    env = worker_env(database_url, settings, extra)
+    env = common.worker_env(database_url, settings, extra)
     command = [sys.executable, str(Path(__file__).resolve()), "--part", part]
     command += ["--people", str(args.people), "--seconds", str(args.seconds)]
     command += ["--threads", str(args.threads), "--users", str(args.users)]
     command += ["--rounds", str(args.rounds)]
-    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+    return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
 def fresh_database(name: str) -> None:
     """The database `name`, emptied of what an interrupted run may have left."""
-    drop_database(name)
-    create_database(name)
+    common.drop_database(name)
+    common.create_database(name)
 
 
 def orchestrate(args: argparse.Namespace) -> int:
     failures = 0
     tag = f"{os.getpid()}"
     if not args.skip_http:
-        name = f"{DB_PREFIX}http_{tag}"
+        name = f"{common.DB_PREFIX}http_{tag}"
         fresh_database(name)
         try:
             # Debug is off, so the pages the server renders need collectstatic's manifest.
             with tempfile.TemporaryDirectory(prefix="kaohe-bench-static-") as static:
-                collect_static(Path(static))
+                common.collect_static(Path(static))
                 extra = {"KAOHE_STATIC_ROOT": static}
-                url = PG_URL.format(name=name)
+                url = common.PG_URL.format(name=name)
                 failures += run_part("http", url, "bench.http_settings", args, extra) != 0
         finally:
-            drop_database(name)
+            common.drop_database(name)
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             url = f"sqlite:///{tmp}/bench.sqlite3"
             failures += run_part("sqlite", url, "kaohe.settings", args) != 0
     if not args.skip_pg:
-        name = f"{DB_PREFIX}city_{tag}"
+        name = f"{common.DB_PREFIX}city_{tag}"
         fresh_database(name)
         try:
-            failures += run_part("pg", PG_URL.format(name=name), "kaohe.settings", args) != 0
+            failures += run_part("pg", common.PG_URL.format(name=name), "kaohe.settings", args) != 0
         finally:
-            drop_database(name)
+            common.drop_database(name)
     return 1 if failures else 0
 
 
@@ -172,14 +161,14 @@ def request(
     form: dict[str, str] | None = None,
 ) -> Outcome:
     """One request on a fresh connection: gunicorn's sync workers close each one."""
-    headers = {"Host": f"{HOST}:{port}", "Cookie": session.cookie_header()}
+    headers = {"Host": f"{common.HOST}:{port}", "Cookie": session.cookie_header()}
     body = None
     if form is not None:
         body = urllib.parse.urlencode(form).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        headers["Referer"] = f"http://{HOST}:{port}{path}"
+        headers["Referer"] = f"http://{common.HOST}:{port}{path}"
     started = time.perf_counter()
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    connection = http.client.HTTPConnection(common.HOST, port, timeout=60)
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
@@ -220,7 +209,7 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], limit: float = 60
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
+        s.bind((common.HOST, 0))
         port: int = s.getsockname()[1]
         return port
 
@@ -305,7 +294,7 @@ LOG_TEXTS = (
 
 
 def part_http(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connections
     from django.db.models import Q
     from django.utils import timezone
@@ -318,7 +307,7 @@ def part_http(args: argparse.Namespace) -> None:
     from kaohe.worklogs.policies import policy_for
 
     print("(a) HTTP: log submissions through gunicorn (2 workers) on PostgreSQL")
-    migrated = migrate()
+    migrated = common.migrate()
     started = time.perf_counter()
     demo = generate_demo(year=timezone.localdate().year)
     print(f"  set-up: migrate {migrated:.1f} s, demo county {time.perf_counter() - started:.1f} s")
@@ -348,8 +337,8 @@ def part_http(args: argparse.Namespace) -> None:
     env = {**os.environ, "KAOHE_TODAY": today.isoformat()}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "kaohe.wsgi:application", "--workers", "2"]
-    command += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    command += ["--bind", f"{common.HOST}:{port}", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=common.ROOT, env=env)  # noqa: S603
     try:
         wait_until_up(port, server)
         threads = args.threads
@@ -474,7 +463,7 @@ def time_deductions(region_id: int, year: int, today: dt.date) -> None:
 
 
 def part_sqlite(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.utils import timezone
 
     from kaohe.demo.org import generate_demo
@@ -482,7 +471,7 @@ def part_sqlite(args: argparse.Namespace) -> None:
     from kaohe.worklogs.models import WorkLog
 
     print("(b) compliance report, demo county, full year, SQLite")
-    migrate()
+    common.migrate()
     year = timezone.localdate().year
     started = time.perf_counter()
     demo = generate_demo(year=year)
@@ -517,18 +506,21 @@ CITY_TEXTS = (
 
 
 def part_pg(args: argparse.Namespace) -> None:
-    setup_django()
+    common.setup_django()
     from django.db import connection
     from django.utils import timezone
 
     from kaohe.core.calendar import region_calendar
     from kaohe.org import services
     from kaohe.org.models import PersonnelCategory, RankLevel, Region, Unit, UnitKind, UnitType
+    from kaohe.worklogs.models import WorkLog
     from kaohe.worklogs.tallies import tallies_rebuild
+
+    t = city.tables()
 
     people = args.people
     print(f"(c) compliance report, {people:,} cadres, full year, PostgreSQL")
-    migrated = migrate()
+    migrated = common.migrate()
     year = timezone.localdate().year
     jan1, jun30, jul1, dec31 = (dt.date(year, m, d) for m, d in ((1, 1), (6, 30), (7, 1), (12, 31)))
     started = time.perf_counter()
@@ -556,75 +548,66 @@ def part_pg(args: argparse.Namespace) -> None:
     workdays = cal.between(jan1, dec31)
 
     with connection.cursor() as cursor:
+        city.series(cursor, people)
+        city.people_add(cursor, region.pk, people, timezone.now())
+        city.series_drop(cursor)
         cursor.execute(
-            """
-            INSERT INTO org_person (region_id, staff_no, name, gender, birth_date, created_at)
-            SELECT %s, 'C' || lpad(g::text, 7, '0'), '干部' || g,
-                   CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END,
-                   date '1970-01-01' + (g %% 9000), now()
-            FROM generate_series(1, %s) AS g
-            """,
-            [region.pk, people],
-        )
-        cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+            f"""
+            INSERT INTO {t.membership} (region_id, person_id, unit_id, post, rank_level_id,
                 personnel_category_id, leadership_role, status, valid_from, valid_to)
             SELECT p.region_id, p.id, (%s::bigint[])[1 + p.id %% %s], '科员', %s, %s,
                    'staff', 'on_duty', %s,
                    CASE WHEN p.id %% %s = 0 THEN %s::date END
-            FROM org_person p WHERE p.region_id = %s
-            """,
+            FROM {t.person} p WHERE p.region_id = %s
+            """,  # noqa: S608
             [unit_ids, UNITS, rank, category, jan1, MOVED_EVERY, jun30, region.pk],
         )
         cursor.execute(
-            """
-            INSERT INTO org_membership (region_id, person_id, unit_id, post, rank_level_id,
+            f"""
+            INSERT INTO {t.membership} (region_id, person_id, unit_id, post, rank_level_id,
                 personnel_category_id, leadership_role, status, valid_from, valid_to)
             SELECT p.region_id, p.id, (%s::bigint[])[1 + (p.id + 7) %% %s], '科员', %s, %s,
                    'staff', 'on_duty', %s, NULL
-            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
-            """,
+            FROM {t.person} p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,  # noqa: S608
             [unit_ids, UNITS, rank, category, jul1, region.pk, MOVED_EVERY],
         )
         cursor.execute(
-            """
-            INSERT INTO org_leave (region_id, person_id, start, "end", reason)
+            f"""
+            INSERT INTO {t.leave} (region_id, person_id, start, "end", reason)
             SELECT p.region_id, p.id, %s, %s, '病假'
-            FROM org_person p WHERE p.region_id = %s AND p.id %% %s = 0
-            """,
+            FROM {t.person} p WHERE p.region_id = %s AND p.id %% %s = 0
+            """,  # noqa: S608
             [dt.date(year, 3, 9), dt.date(year, 3, 18), region.pk, ON_LEAVE_EVERY],
         )
-        cursor.execute("SELECT min(id), max(id) FROM org_person WHERE region_id = %s", [region.pk])
+        cursor.execute(f"SELECT min(id), max(id) FROM {t.person} WHERE region_id = %s", [region.pk])  # noqa: S608
         first_id, last_id = cursor.fetchone() or (0, 0)
         setup = time.perf_counter() - started
         started = time.perf_counter()
         cursor.execute("SELECT setseed(0.20261121)")
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
+        city.bulk_writes(cursor)
         # The log table's triggers keep the monthly tallies too: they are recounted once
         # afterwards (tallies_rebuild).
-        rebuild = strip_table(cursor, "worklogs_worklog")
+        rebuild = common.strip_table(cursor, WorkLog)
         # In slices of people, so no single statement runs for minutes.
         step = 5000
         for lo in range(first_id, last_id + 1, step):
             cursor.execute(
-                """
-                INSERT INTO worklogs_worklog (region_id, person_id, unit_id, day, content,
-                    timeliness, created_at, updated_at, revision_count)
+                f"""
+                INSERT INTO {t.work_log} ({city.log_columns()})
                 SELECT m.region_id, m.person_id, m.unit_id, d.day,
                        (%s::text[])[1 + (m.person_id + extract(doy FROM d.day)::int) %% %s],
                        CASE WHEN random() < 0.08 THEN 'backfilled' ELSE 'on_time' END,
                        now(), now(), 0
-                FROM org_membership m
+                FROM {t.membership} m
                 JOIN unnest(%s::date[]) AS d(day)
                   ON d.day BETWEEN m.valid_from AND coalesce(m.valid_to, %s)
                 WHERE m.region_id = %s AND m.person_id BETWEEN %s AND %s
                   AND random() >= 0.05
                   AND NOT EXISTS (
-                      SELECT 1 FROM org_leave l
+                      SELECT 1 FROM {t.leave} l
                       WHERE l.person_id = m.person_id AND d.day BETWEEN l.start AND l."end")
-                """,
+                """,  # noqa: S608
                 [
                     list(CITY_TEXTS),
                     len(CITY_TEXTS),
@@ -646,10 +629,10 @@ def part_pg(args: argparse.Namespace) -> None:
         # VACUUM as autovacuum would have by then: it sets the visibility map too.
         cursor.execute("VACUUM ANALYZE")
         vacuumed = time.perf_counter() - started
-        cursor.execute("SELECT count(*) FROM worklogs_worklog WHERE region_id = %s", [region.pk])
+        cursor.execute(f"SELECT count(*) FROM {t.work_log} WHERE region_id = %s", [region.pk])  # noqa: S608
         row = cursor.fetchone()
         logs = row[0] if row else 0
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('worklogs_worklog'))")
+        cursor.execute(f"SELECT pg_size_pretty(pg_total_relation_size('{t.work_log}'))")
         size_row = cursor.fetchone()
     print(
         f"  set-up: migrate {migrated:.1f} s, {UNITS} units + {people:,} people + memberships "

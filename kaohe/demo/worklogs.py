@@ -43,6 +43,7 @@ from kaohe.org.models import (
 )
 from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import (
+    LOG_INSERT_FIELDS,
     LogComment,
     LogRead,
     Summary,
@@ -392,23 +393,13 @@ def _bulk(model: type[models.Model], rows: Iterable[T], build: Callable[[T], mod
     return total
 
 
-# Rows per INSERT: below PostgreSQL's 65,535 parameters and SQLite's default 32,766.
+# Rows per INSERT on SQLite: below its default 32,766 parameters.
 INSERT_ROWS = 3000
-LOG_FIELDS = (
-    "region",
-    "person",
-    "unit",
-    "day",
-    "content",
-    "timeliness",
-    "created_at",
-    "updated_at",
-    "revision_count",
-)
 
 
 def _insert_logs(region_id: int, items: Iterable[tuple[_Stretch, dt.date, str, str]]) -> int:
-    """Insert the logs: COPY on PostgreSQL, multi-row INSERTs of INSERT_ROWS elsewhere.
+    """Insert the logs in bulk (`sql.load`: COPY on PostgreSQL, multi-row INSERTs of
+    INSERT_ROWS on SQLite).
 
     bulk_create would be the obvious tool, but on SQLite Django caps it at 111 rows
     a statement (999 parameters) and prepares each of the ~300,000 x 9 values
@@ -418,8 +409,6 @@ def _insert_logs(region_id: int, items: Iterable[tuple[_Stretch, dt.date, str, s
     would: dates and timestamps once each.
     """
     ops = connection.ops
-    table = sql.table(WorkLog)
-    columns = ", ".join(sql.column(WorkLog, name) for name in LOG_FIELDS)
     now = ops.adapt_datetimefield_value(timezone.now())
     days: dict[dt.date, Any] = {}
 
@@ -439,31 +428,9 @@ def _insert_logs(region_id: int, items: Iterable[tuple[_Stretch, dt.date, str, s
                 0,
             )
 
-    total = 0
+    names = [sql.column(WorkLog, name) for name in LOG_INSERT_FIELDS]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Only the model's own table and column names go into the statement.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
-                    total += 1
-            return total
-        row_sql = "(" + ", ".join(["%s"] * len(LOG_FIELDS)) + ")"
-        # Only the model's own table and column names go into the text; values are parameters.
-        prefix = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-        batch: list[Any] = []
-        count = 0
-        for row in rows():
-            batch += row
-            count += 1
-            if count == INSERT_ROWS:
-                cursor.execute(prefix + ", ".join([row_sql] * count), batch)
-                total += count
-                batch, count = [], 0
-        if count:
-            cursor.execute(prefix + ", ".join([row_sql] * count), batch)
-            total += count
-    return total
+        return sql.load(cursor, sql.table(WorkLog), names, rows(), batch=INSERT_ROWS)
 
 
 def _zero(region_id: int, started: float) -> DemoLogsResult:

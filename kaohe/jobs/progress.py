@@ -93,7 +93,7 @@ class Progress:
 
     def _connection(self) -> BaseDatabaseWrapper:
         if (
-            connection.vendor == "postgresql"
+            sql.is_postgres()
             and connection.in_atomic_block
             and getattr(settings, "KAOHE_JOB_PROGRESS_OWN_CONNECTION", True)
         ):

@@ -6,7 +6,6 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -293,8 +292,8 @@ def unit_members(user: User, unit: Unit, day: dt.date) -> MembershipQuerySet:
 MemberColumns = tuple[int, str, str, str, str, str, str]
 
 
-@functools.cache
-def _member_page_sql(vendor: str, leaders_only: bool) -> str:
+@sql.statement
+def _member_page_sql(leaders_only: bool) -> str:
     """A page of a unit's in-scope members on a day, leaders first, each row with the
     number of all of them (a window count). Written in SQL: the ORM took about eight
     times the database's time to build and compile it. Only the models' own table and
@@ -332,7 +331,7 @@ def unit_member_page(
         params.append(LeadershipRole.STAFF.value)
     params += [LeadershipRole.MAIN.value, LeadershipRole.TEAM.value, limit, offset]
     with connection.cursor() as cursor:
-        cursor.execute(_member_page_sql(connection.vendor, leaders_only), params)
+        cursor.execute(_member_page_sql(leaders_only), params)
         rows = cursor.fetchall()
     return [tuple(row[:7]) for row in rows], (int(rows[0][7]) if rows else 0)
 
@@ -355,8 +354,8 @@ def unit_is_pilot(unit: Unit, year: int) -> bool:
     return PilotUnitYear.objects.filter(unit_id=unit.pk, year=year).exists()
 
 
-@functools.cache
-def _pool_sql(vendor: str) -> str:
+@sql.statement
+def _pool_sql() -> str:
     """The members of the pool that holds a unit in a year, with the pool's name and kind.
     In SQL: the ORM's subquery and joins took several times the database's time."""
     a, q, u = QuotaPoolMember, QuotaPool, Unit
@@ -376,7 +375,7 @@ def unit_pool(unit: Unit, year: int) -> PoolOf | None:
     """The unit's quota pool for `year`: one query for the pool's member rows (plain
     columns)."""
     with connection.cursor() as cursor:
-        cursor.execute(_pool_sql(connection.vendor), [unit.pk, year])
+        cursor.execute(_pool_sql(), [unit.pk, year])
         members = cursor.fetchall()
     if not members:
         return None

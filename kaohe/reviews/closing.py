@@ -2,7 +2,7 @@
 the results, drop the boxes — in the caller's one transaction (decision 31).
 
 The boxes are opened in Python (they are sealed) and their tallies loaded into a
-temporary table in bulk (COPY on PostgreSQL); everything after that is set-based SQL.
+temporary table in bulk (`sql.load`: COPY on PostgreSQL); everything after that is set-based SQL.
 The arithmetic is the pure reference in `kaohe.reviews.tally` done in integers
 (hundredths, rounded half up), so both give the same figures to the cent; a test
 holds them to that.
@@ -18,16 +18,21 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection
 
+from kaohe.core import sql
 from kaohe.reviews.boxes import boxes_open
-from kaohe.reviews.models import BallotBox, RaterGroup, ReviewRound
+from kaohe.reviews.models import (
+    BallotBox,
+    Participation,
+    RaterGroup,
+    ReviewRound,
+    RoundResult,
+    RoundUnit,
+)
 from kaohe.reviews.tally import effective_weights
-
-if TYPE_CHECKING:
-    from django.db.backends.utils import CursorWrapper
 
 Param = int | str
 FOUR_PLACES = Decimal("0.0001")
@@ -45,11 +50,11 @@ def round_results(round_: ReviewRound) -> int:
     nothing: killed at any moment, the round is still open with every ballot in it.
     """
     scores_tally(round_)
-    sql, params = _results_sql(round_)
+    statement, params = _results_sql(round_)
     with connection.cursor() as cursor:
         written = 0
-        if sql:
-            cursor.execute(sql, params)
+        if statement:
+            cursor.execute(statement, params)
             written = int(cursor.rowcount)
         cursor.execute(f"DROP TABLE {SCRATCH}")
         cursor.execute(f"DROP TABLE {BOXES}")
@@ -88,37 +93,14 @@ def scores_tally(round_: ReviewRound) -> int:
             f"CREATE TEMPORARY TABLE {BOXES} "
             f"(unit_id BIGINT, {', '.join(f'{c} BIGINT' for c in cast_columns)})"
         )
-        _load(
+        sql.load(
             cursor,
             SCRATCH,
             ["unit_id", "target_id", "dimension", *columns],
             ([u, t, d, *row] for (u, t, d), row in rows.items()),
         )
-        _load(cursor, BOXES, ["unit_id", *cast_columns], ([u, *b] for u, b in cast.items()))
+        sql.load(cursor, BOXES, ["unit_id", *cast_columns], ([u, *b] for u, b in cast.items()))
     return len(rows)
-
-
-def _load(cursor: CursorWrapper, table: str, columns: list[str], rows: Any) -> None:
-    """Rows into a scratch table: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
-    names = ", ".join(columns)
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    batch: list[list[Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            _insert(cursor, table, names, batch)
-            batch = []
-    if batch:
-        _insert(cursor, table, names, batch)
-
-
-def _insert(cursor: CursorWrapper, table: str, names: str, batch: list[list[Any]]) -> None:
-    marks, params = _values(batch)
-    cursor.execute(f"INSERT INTO {table} ({names}) VALUES {marks}", params)
 
 
 def _values(rows: list[list[Any]]) -> tuple[str, list[Any]]:
@@ -156,41 +138,14 @@ def _masks(round_: ReviewRound) -> list[list[Param | None]]:
     return masks
 
 
-class _Dialect:
-    """The few spellings that differ between PostgreSQL and SQLite."""
-
-    def __init__(self) -> None:
-        self.pg = connection.vendor == "postgresql"
-
-    def text_object(self, key: str, value: str) -> str:
-        """An aggregate: the JSON text of an object from a key column (a fixed code)
-        and a JSON text value per row. Text all the way, parsed once at the end:
-        SQLite's aggregates drop the JSON subtype that would keep it from quoting."""
-        concat = "string_agg" if self.pg else "group_concat"
-        return f"""('{{' || {concat}('"' || {key} || '": ' || ({value}), ', ') || '}}')"""
-
-    def parse(self, text: str) -> str:
-        """JSON text as a JSON value."""
-        return f"CAST({text} AS jsonb)" if self.pg else f"json({text})"
-
-    def hundredths(self, column: str) -> str:
-        """An integer number of hundredths as text with two decimals: 8850 → '88.50'."""
-        if self.pg:
-            # Integer arithmetic and text, several times cheaper than numeric casts
-            # over 100,000 rows; means are never negative.
-            return f"(({column}) / 100)::text || '.' || lpad((({column}) %% 100)::text, 2, '0')"
-        return f"printf('%%.2f', {column} / 100.0)"
-
-    def decimal(self, column: str) -> str:
-        if self.pg:
-            return f"CAST(CAST({column} AS numeric) / 100 AS numeric(6, 2))"
-        return f"{column} / 100.0"
-
-    def empty(self) -> str:
-        return "'{}'::jsonb" if self.pg else "'{}'"
+def _text_object(key: str, value: str) -> str:
+    """An aggregate: the JSON text of an object from a key column (a fixed code) and a
+    JSON text value per row. Text all the way, parsed once at the end (`sql.text_agg`)."""
+    pairs = sql.text_agg(f"""'"' || {key} || '": ' || ({value})""", "', '")
+    return f"""('{{' || {pairs} || '}}')"""
 
 
-def _figures(d: _Dialect, shown: str, n: str, mean: str) -> str:
+def _figures(shown: str, n: str, mean: str) -> str:
     """A group's figures as JSON text: count and mean where `shown`, nulls otherwise.
 
     Built by concatenation and parsed once: on PostgreSQL a third of the cost of
@@ -199,7 +154,7 @@ def _figures(d: _Dialect, shown: str, n: str, mean: str) -> str:
     """
     return (
         f"CASE WHEN {shown} THEN "
-        f"""'{{"count": ' || {n} || ', "mean": "' || {d.hundredths(mean)} || '"}}' """
+        f"""'{{"count": ' || {n} || ', "mean": "' || {sql.hundredths_text(mean)} || '"}}' """
         """ELSE '{"count": null, "mean": null}' END"""
     )
 
@@ -264,7 +219,6 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     masks = _masks(round_)
     if not masks:
         return "", []
-    d = _Dialect()
     k = max(3, round_.min_shown)
     annual = round_.cadence == ReviewRound.Cadence.ANNUAL
     indexes = range(len(GROUPS))
@@ -289,7 +243,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     steps = [
         f"m ({weight_columns}, mask, wsum, {used_columns}) AS (VALUES {mask_marks})",
         # Per target and aspect: each group's count and (trimmed) mean in hundredths.
-        f"dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, {counts}, {means} "
+        f"dm AS (SELECT t.unit_id, t.target_id, t.dimension AS dim, {counts}, {means} "  # noqa: S608
         f"FROM {SCRATCH} t)",
     ]
     if annual:
@@ -301,7 +255,7 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
             for i in indexes
         )
         steps.append(
-            f"gm AS (SELECT unit_id, target_id, {over} FROM dm GROUP BY unit_id, target_id)"
+            f"gm AS (SELECT unit_id, target_id, {over} FROM dm GROUP BY unit_id, target_id)"  # noqa: S608
         )
     else:
         steps.append("gm AS (SELECT * FROM dm)")
@@ -320,8 +274,9 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         )
         return [mask, wmean, wsum]
 
+    ru, pa = RoundUnit, Participation
     # Each unit's weights as fixed when voting opened.
-    fixed = [f"ru.{g}_weight" for g in GROUPS]
+    fixed = [f"ru.{sql.column(ru, f'{g}_weight')}" for g in GROUPS]
 
     # Per target: which groups gave it fewer than k scores (s), and how many ballots
     # covered it, from the boxes, as participation tells (a rater does not rate
@@ -334,36 +289,35 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
     weights = ", ".join(f"{fixed[i]} AS w{i}" for i in indexes)
     params.append(round_.pk)
     steps.append(
-        f"hb AS (SELECT gm.*, {weights}, {k} AS k_, {mask} AS mask, {wmean} AS wmean, "
-        f"{small}, {cast} - CASE WHEN p.id IS NULL THEN 0 ELSE 1 END AS cast_ "
-        "FROM gm JOIN reviews_roundunit ru ON ru.round_id = %s AND ru.unit_id = gm.unit_id "
+        f"hb AS (SELECT gm.*, {weights}, {k} AS k_, {mask} AS mask, {wmean} AS wmean, "  # noqa: S608
+        f"{small}, {cast} - CASE WHEN p.{sql.column(pa, 'id')} IS NULL THEN 0 ELSE 1 END AS cast_ "
+        f"FROM gm JOIN {sql.table(ru)} ru "
+        f"ON ru.{sql.column(ru, 'round')} = %s AND ru.{sql.column(ru, 'unit')} = gm.unit_id "
         f"LEFT JOIN {BOXES} bx ON bx.unit_id = gm.unit_id "
-        "LEFT JOIN reviews_participation p ON p.round_id = %s AND p.unit_id = gm.unit_id "
-        "AND p.rater_id = gm.target_id)"
+        f"LEFT JOIN {sql.table(pa)} p "
+        f"ON p.{sql.column(pa, 'round')} = %s AND p.{sql.column(pa, 'unit')} = gm.unit_id "
+        f"AND p.{sql.column(pa, 'rater')} = gm.target_id)"
     )
     params.append(round_.pk)
     hide = ", ".join(f"{_hidden('hb', i)} AS h{i}" for i in indexes)
     steps.append(
-        f"q AS (SELECT hb.*, {hide}, CASE WHEN {_withheld('hb')} THEN 1 ELSE 0 END AS wh FROM hb)"
+        f"q AS (SELECT hb.*, {hide}, CASE WHEN {_withheld('hb')} THEN 1 ELSE 0 END AS wh FROM hb)"  # noqa: S608
     )
 
     def shown(alias: str, i: int) -> str:
         return f"q.h{i} = 0 AND {alias}.n{i} >= {k}"
 
-    dimensions = d.empty()
+    dimensions = sql.json_empty_object()
     join_dimensions = ""
     if annual:
         _mask, dwmean, dwsum = weighing("dm", [f"q.w{i}" for i in indexes])
-        score = d.hundredths(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
+        score = sql.hundredths_text(f"(2 * ({dwmean}) + ({dwsum})) / (2 * ({dwsum}))")
         enough = (
             " + ".join(f"(CASE WHEN q.w{i} > 0 THEN dm.n{i} ELSE 0 END)" for i in indexes)
             + f" >= {k} AND q.wh = 0"
         )
         groups = _object(
-            [
-                (g, _figures(d, shown("dm", i), f"dm.n{i}", f"dm.mean{i}"))
-                for i, g in enumerate(GROUPS)
-            ]
+            [(g, _figures(shown("dm", i), f"dm.n{i}", f"dm.mean{i}")) for i, g in enumerate(GROUPS)]
         )
         aspect = _object(
             [
@@ -376,11 +330,11 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
             ]
         )
         steps.append(
-            f"dims AS (SELECT dm.unit_id, dm.target_id, {d.text_object('dm.dim', aspect)} AS dims "
+            f"dims AS (SELECT dm.unit_id, dm.target_id, {_text_object('dm.dim', aspect)} AS dims "  # noqa: S608
             "FROM dm JOIN q ON q.unit_id = dm.unit_id AND q.target_id = dm.target_id "
             "WHERE dm.dim <> '' GROUP BY dm.unit_id, dm.target_id)"
         )
-        dimensions = d.parse("COALESCE(dims.dims, '{}')")
+        dimensions = sql.json_parse("COALESCE(dims.dims, '{}')")
         join_dimensions = (
             " LEFT JOIN dims ON dims.unit_id = q.unit_id AND dims.target_id = q.target_id"
         )
@@ -390,13 +344,13 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         " + ".join(f"(CASE WHEN q.w{i} > 0 THEN q.n{i} ELSE 0 END)" for i in indexes)
         + f" >= {k} AND q.wh = 0"
     )
-    columns = ["round_id", "unit_id", "target_id", "score", "rater_count", "dimensions"]
+    columns = ["round", "unit", "target", "score", "rater_count", "dimensions"]
     values = [
         "%s",
         "q.unit_id",
         "q.target_id",
         f"CASE WHEN m.wsum > 0 AND {enough} THEN "
-        + d.decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
+        + sql.hundredths_decimal("(2 * q.wmean + m.wsum) / (2 * m.wsum)")
         + " END",
         "q.cast_",
         dimensions,
@@ -405,12 +359,12 @@ def _results_sql(round_: ReviewRound) -> tuple[str, list[Param | None]]:
         for stat, value in (("count", f"q.n{i}"), ("mean", f"q.mean{i}"), ("weight", f"m.u{i}")):
             columns.append(f"{g}_{stat}")
             values.append(f"CASE WHEN {shown('q', i)} THEN {value} END")
-    sql = (
-        f"INSERT INTO reviews_roundresult ({', '.join(columns)}) "
-        "WITH " + ", ".join(steps) + " "
+    statement = (
+        f"INSERT INTO {sql.table(RoundResult)} ({sql.columns(RoundResult, columns)}) "
+        "WITH " + ", ".join(steps) + " "  # noqa: S608
         f"SELECT {', '.join(values)} "
         "FROM q JOIN m ON m.w0 = q.w0 AND m.w1 = q.w1 AND m.w2 = q.w2 AND m.mask = q.mask"
         + join_dimensions
     )
     params.append(round_.pk)
-    return sql, params
+    return statement, params

@@ -8,7 +8,6 @@ not typed. A save checks every cell first and writes all or nothing.
 from __future__ import annotations
 
 import io
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,10 +24,9 @@ from openpyxl import Workbook
 
 from kaohe.accounts.access import ADMIN_ROLES, scope_of
 from kaohe.accounts.models import Role, User
-from kaohe.core import clock
+from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError, ValidationFailed
-from kaohe.core.sql import table as _table
 from kaohe.core.workbooks import (
     MAX_COLUMNS,
     Limits,
@@ -505,43 +503,43 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
     if not rows:
         return
     now = timezone.now()
-    head = (
-        f"INSERT INTO {_table(IndicatorResult)} (version_id, indicator_id, unit_id, person_id,"
-        " year, quarter, value, occurrences, flag, note, updated_at) "
+    r = IndicatorResult
+    inserted = sql.columns(
+        r,
+        [
+            "version",
+            "indicator",
+            "unit",
+            "person",
+            "year",
+            "quarter",
+            "value",
+            "occurrences",
+            "flag",
+            "note",
+            "updated_at",
+        ],
     )
-    tail = (
-        " ON CONFLICT (indicator_id, person_id, year, quarter) DO UPDATE SET"
-        " value = excluded.value, occurrences = excluded.occurrences,"
-        " flag = excluded.flag, updated_at = excluded.updated_at"
+    conflict = sql.columns(r, ["indicator", "person", "year", "quarter"])
+    updated = ", ".join(
+        f"{c} = excluded.{c}"
+        for c in (sql.column(r, f) for f in ("value", "occurrences", "flag", "updated_at"))
     )
-    if connection.vendor == "postgresql":
-        # One array a column, which unnest reads without a JSON parse and a text
-        # extraction and cast per field.
-        select = (
-            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
-            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
-        )
-    elif connection.vendor == "sqlite":
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
-        select = (
-            "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), %s,"
-            " json_extract(j.value, '$[2]'), %s, %s, json_extract(j.value, '$[3]'),"
-            " json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), '', %s"
-            " FROM json_each(%s) AS j WHERE true"
-        )
-    else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
-        raise NotImplementedError(connection.vendor)
+    head = f"INSERT INTO {sql.table(r)} ({inserted}) "
+    tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {updated}"
+    # The rows as one parameter (`sql.rows_source`): version, indicator, person,
+    # value, occurrences, flag.
+    (v, i, p, val, occ, flag), source = sql.rows_source(
+        ["bigint", "bigint", "bigint", "numeric", "integer", "boolean"]
+    )
+    select = f"SELECT {v}, {i}, %s, {p}, %s, %s, {val}, {occ}, {flag}, '', %s FROM {source}"  # noqa: S608
     params: list[Any] = [
         grid.unit.pk,
         grid.period.year,
         grid.period.quarter,
         connection.ops.adapt_datetimefield_value(now),
+        *sql.rows_params(rows, 6),
     ]
-    if connection.vendor == "postgresql":
-        params += [list(column) for column in zip(*rows, strict=True)]
-    else:
-        params.append(json.dumps(rows))
     with connection.cursor() as cursor:
         cursor.execute(head + select + tail, params)
 
@@ -550,15 +548,9 @@ def _delete(ids: list[int]) -> None:
     """Delete results (that have no evidence links) in one statement."""
     if not ids:
         return
-    table = _table(IndicatorResult)
+    where, params = sql.in_ids(sql.column(IndicatorResult, "id"), ids)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
-        else:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(%s))",  # noqa: S608
-                [json.dumps(ids)],
-            )
+        cursor.execute(f"DELETE FROM {sql.table(IndicatorResult)} WHERE {where}", params)  # noqa: S608
 
 
 # ---------------------------------------------------------------- Excel round-trip

@@ -176,7 +176,7 @@ def _tree(shape: Sequence[tuple[Any, ...]]) -> Tree:
 def _results(region_id: int, period: Period) -> Results:
     """The quarter's results in the region's units. A row can hold evidence (linked
     work logs) before any value is typed; it is no result yet."""
-    if connection.vendor == "postgresql":
+    if sql.is_postgres():
         return _results_postgresql(region_id, period)
     # SQLite: plain rows (a county's tens of thousands). Values have two decimals
     # (entry refuses more, schemes migration 0003 settled older ones), so the

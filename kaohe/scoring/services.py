@@ -301,24 +301,14 @@ def store_rows(
     """Insert rows of plain values in `columns` order (attribute names), JSON columns
     as JSON text, straight to the table: no model instances.
 
-    PostgreSQL: one COPY through psycopg (bulk_create binds and escapes every value of
-    every row in Python, and was 8× slower at 20,000 results). Otherwise one
-    executemany of a plain INSERT."""
-    table = sql.table(model)
-    names = ", ".join(sql.column(model, c) for c in columns)
+    `sql.load`: on PostgreSQL one COPY through psycopg (bulk_create binds and escapes
+    every value of every row in Python, and was 8× slower at 20,000 results); on
+    SQLite one executemany of a plain INSERT."""
     if progress is not None:
         rows = _counted(rows, progress)
+    names = [sql.column(model, c) for c in columns]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names from the model's metadata; the values are bound.
-            insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, list(rows))
+        sql.load(cursor, sql.table(model), names, rows, batch=None)
 
 
 def _counted(rows: Iterable[Sequence[Any]], seen: Callable[[int], None]) -> Iterator[Sequence[Any]]:

@@ -74,7 +74,22 @@ class Timeliness(models.TextChoices):
     BACKFILLED = "backfilled", _("Backfilled")
 
 
-class WorkLog(models.Model):
+class Written(models.Model):
+    """What a log and a summary share: the text, whether it came on time, when it was
+    written and last edited, and how many edits replaced it (each old text is kept as
+    a revision, `Revision`)."""
+
+    content = models.TextField(_("content"))
+    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    revision_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class WorkLog(Written):
     """One person's log for one working day. `unit` is where they were that day.
 
     The foreign keys have no single-column indexes: each leads a composite index
@@ -89,11 +104,6 @@ class WorkLog(models.Model):
     )
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField(_("date"))
-    content = models.TextField(_("content"))
-    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
-    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
-    revision_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("work log")
@@ -115,6 +125,21 @@ class WorkLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day}"
+
+
+# The columns a new log is written with, in this order, by the raw inserts that skip
+# the ORM: the submission's one-statement insert and the demo's bulk load.
+LOG_INSERT_FIELDS = (
+    "region",
+    "person",
+    "unit",
+    "day",
+    "content",
+    "timeliness",
+    "created_at",
+    "updated_at",
+    "revision_count",
+)
 
 
 class LogMonthTally(models.Model):
@@ -146,20 +171,22 @@ class LogMonthTally(models.Model):
         return f"{self.person_id} {self.unit_id} {self.month:%Y-%m}"
 
 
-class WorkLogRevision(models.Model):
-    """The text a log had before an edit, so edits stay visible."""
+class Revision(models.Model):
+    """The text a log or a summary had before an edit, so edits stay visible. Each
+    kind keeps its own table (its foreign key differs); the owner reaches them as
+    `revisions`."""
 
-    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
     content = models.TextField()
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("work log revision")
-        verbose_name_plural = _("work log revisions")
+        abstract = True
         ordering = ["-replaced_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.log_id} {self.replaced_at}"
+        # The one foreign key, to the log or the summary.
+        owner = next(f for f in self._meta.concrete_fields if f.is_relation)
+        return f"{getattr(self, owner.attname)} {self.replaced_at}"
 
 
 class SummaryKind(models.TextChoices):
@@ -167,7 +194,7 @@ class SummaryKind(models.TextChoices):
     ANNUAL = "annual", _("Annual summary")
 
 
-class Summary(models.Model):
+class Summary(Written):
     """A quarterly (quarter 1–4) or annual (quarter 0) summary."""
 
     region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
@@ -176,11 +203,6 @@ class Summary(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=SummaryKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"), default=0)
-    content = models.TextField(_("content"))
-    timeliness = models.CharField(_("timeliness"), max_length=16, choices=Timeliness.choices)
-    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
-    revision_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("summary")
@@ -197,18 +219,20 @@ class Summary(models.Model):
         return f"{self.person_id} {self.kind} {self.year}Q{self.quarter}"
 
 
-class SummaryRevision(models.Model):
-    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
-    content = models.TextField()
-    replaced_at = models.DateTimeField(auto_now_add=True)
+class WorkLogRevision(Revision):
+    log = models.ForeignKey(WorkLog, on_delete=models.CASCADE, related_name="revisions")
 
-    class Meta:
+    class Meta(Revision.Meta):
+        verbose_name = _("work log revision")
+        verbose_name_plural = _("work log revisions")
+
+
+class SummaryRevision(Revision):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
+
+    class Meta(Revision.Meta):
         verbose_name = _("summary revision")
         verbose_name_plural = _("summary revisions")
-        ordering = ["-replaced_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.summary_id} {self.replaced_at}"
 
 
 class LogRead(models.Model):

@@ -337,8 +337,8 @@ def _feed_conditions(
     it knows."""
     table = sql.table(WorkLog)
     region = f"{table}.{sql.column(WorkLog, 'region_id')}"
-    if not region_indexed and connection.vendor == "sqlite":
-        region = f"+{region}"
+    if not region_indexed:
+        region = sql.unindexed(region)
     day = f"{table}.{_DAY}"
     where = [f"{region} = %s"]
     params: list[Any] = [region_id]
@@ -560,8 +560,8 @@ class DayCell:
         return self.deadline is not None and today <= self.deadline
 
 
-@functools.cache
-def _person_days_sql(vendor: str) -> str:
+@sql.statement
+def _person_days_sql() -> str:
     """The person's in-scope positions, leave and logs of a window in one statement
     (UNION ALL): (kind, first day, last day or NULL, timeliness, content of the one
     day asked for). Written out: compiling the three querysets and their union cost
@@ -605,7 +605,7 @@ def _person_rows(
     params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
     params += [person_id, hi, lo, asked, person_id, lo, hi]
     with connection.cursor() as cursor:
-        cursor.execute(_person_days_sql(connection.vendor), params)
+        cursor.execute(_person_days_sql(), params)
         rows = cursor.fetchall()
     spans: list[tuple[dt.date, dt.date | None]] = []
     leaves: list[tuple[dt.date, dt.date]] = []
@@ -761,8 +761,8 @@ class OwnLog:
     comments: list[tuple[str, str]]
 
 
-@functools.cache
-def _own_logs_sql(vendor: str) -> str:
+@sql.statement
+def _own_logs_sql() -> str:
     w, u = WorkLog, Unit
     return (
         f"SELECT w.{sql.column(w, 'id')}, w.{sql.column(w, 'day')}, "  # noqa: S608
@@ -774,8 +774,8 @@ def _own_logs_sql(vendor: str) -> str:
     )
 
 
-@functools.cache
-def _own_log_notes_sql(vendor: str, n: int) -> str:
+@sql.statement
+def _own_log_notes_sql(n: int) -> str:
     """Who read the logs and the comments on them, (kind, log id, name, username,
     text), each kind in its order (time, then id), as `log_items` reads them."""
     r, c, usr, p = LogRead, LogComment, User, Person
@@ -808,14 +808,14 @@ def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
     if not user.person_id:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(_own_logs_sql(connection.vendor), [user.person_id, limit])
+        cursor.execute(_own_logs_sql(), [user.person_id, limit])
         logs = cursor.fetchall()
         if not logs:
             return []
         ids = [row[0] for row in logs]
         readers: dict[int, list[str]] = {pk: [] for pk in ids}
         comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
-        cursor.execute(_own_log_notes_sql(connection.vendor, len(ids)), [*ids, *ids])
+        cursor.execute(_own_log_notes_sql(len(ids)), [*ids, *ids])
         for kind, log_id, name, username, text, _at, _n in cursor.fetchall():
             if kind == "r":
                 readers[log_id].append(name or username)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,14 +22,13 @@ from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import (
+    LOG_INSERT_FIELDS,
     LogComment,
     LogRead,
     Summary,
     SummaryKind,
-    SummaryRevision,
     Timeliness,
     WorkLog,
-    WorkLogRevision,
 )
 from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, Period, backfill_deadline
@@ -66,7 +64,7 @@ def _unit_on(person: Person, day: dt.date) -> int:
     """The unit of `person`'s in-scope membership on `day`, refusing days they owe no log."""
     on = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(_position_sql(connection.vendor), [on, on, *_position_params(person, on)])
+        cursor.execute(_position_sql(), [on, on, *_position_params(person, on)])
         row = cursor.fetchone()
     if row is None:
         raise ApplicationError(
@@ -92,8 +90,8 @@ def _position_params(person: Person, on: Any) -> list[Any]:
     return [person.pk, on, on, *sorted(IN_SCOPE_STATUSES)]
 
 
-@functools.cache
-def _position_from(vendor: str) -> str:
+@sql.statement
+def _position_from() -> str:
     """FROM and WHERE of `person`'s in-scope memberships in force on a day."""
     m = Membership
     statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
@@ -105,8 +103,8 @@ def _position_from(vendor: str) -> str:
     )
 
 
-@functools.cache
-def _on_leave(vendor: str) -> str:
+@sql.statement
+def _on_leave() -> str:
     """Whether the membership's person was on recorded leave on a day."""
     m, lv = Membership, Leave
     return (
@@ -116,12 +114,9 @@ def _on_leave(vendor: str) -> str:
     )
 
 
-@functools.cache
-def _position_sql(vendor: str) -> str:
-    return (
-        f"SELECT m.{sql.column(Membership, 'unit')}, {_on_leave(vendor)} "
-        f"{_position_from(vendor)} LIMIT 1"
-    )
+@sql.statement
+def _position_sql() -> str:
+    return f"SELECT m.{sql.column(Membership, 'unit')}, {_on_leave()} {_position_from()} LIMIT 1"
 
 
 def _region_of(actor: User, person: Person) -> Region:
@@ -131,27 +126,14 @@ def _region_of(actor: User, person: Person) -> Region:
     return person.region
 
 
-_LOG_COLUMNS = (
-    "region_id",
-    "person_id",
-    "unit_id",
-    "day",
-    "content",
-    "timeliness",
-    "created_at",
-    "updated_at",
-    "revision_count",
-)
-
-
-@functools.cache
-def _log_insert_sql(vendor: str) -> str:
-    columns = ", ".join(sql.column(WorkLog, c) for c in _LOG_COLUMNS)
+@sql.statement
+def _log_insert_sql() -> str:
+    columns = sql.columns(WorkLog, LOG_INSERT_FIELDS)
     m = Membership
     return (
         f"INSERT INTO {sql.table(WorkLog)} ({columns}) "
         f"SELECT %s, m.{sql.column(m, 'person')}, m.{sql.column(m, 'unit')}, %s, %s, %s, %s, %s, 0 "
-        f"{_position_from(vendor)} AND NOT {_on_leave(vendor)} LIMIT 1 "
+        f"{_position_from()} AND NOT {_on_leave()} LIMIT 1 "
         f"ON CONFLICT ({sql.column(WorkLog, 'person')}, {sql.column(WorkLog, 'day')}) DO NOTHING "
         f"RETURNING {sql.column(WorkLog, 'id')}, {sql.column(WorkLog, 'unit')}"
     )
@@ -172,7 +154,7 @@ def _log_insert(
     params = [person.region_id, on, text, timeliness, at, at]
     params += [*_position_params(person, on), on, on]
     with connection.cursor() as cursor:
-        cursor.execute(_log_insert_sql(connection.vendor), params)
+        cursor.execute(_log_insert_sql(), params)
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
 
@@ -239,12 +221,8 @@ def worklog_submit(
         _unit_on(person, day)  # says why, when the day needs no log
         log = WorkLog.objects.select_for_update().get(person=person, day=day)
         created = False
-        if log.content == text:
+        if not _revise(log, text):
             return log
-        WorkLogRevision.objects.create(log=log, content=log.content)
-        log.content = text
-        log.revision_count += 1
-        log.save(update_fields=["content", "revision_count", "updated_at"])
     audit_record(
         actor=actor,
         action="worklogs.log.create" if created else "worklogs.log.edit",
@@ -253,6 +231,18 @@ def worklog_submit(
         details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
     )
     return log
+
+
+def _revise(written: WorkLog | Summary, text: str) -> bool:
+    """Replace the text of a log or summary, keeping the old one as a revision; False
+    (and nothing written) when the text is the same."""
+    if written.content == text:
+        return False
+    written.revisions.create(content=written.content)
+    written.content = text
+    written.revision_count += 1
+    written.save(update_fields=["content", "revision_count", "updated_at"])
+    return True
 
 
 @transaction.atomic
@@ -317,13 +307,8 @@ def summary_submit(
             "timeliness": Timeliness.ON_TIME if today <= period.end else Timeliness.BACKFILLED,
         },
     )
-    if not created:
-        if summary.content == text:
-            return summary
-        SummaryRevision.objects.create(summary=summary, content=summary.content)
-        summary.content = text
-        summary.revision_count += 1
-        summary.save(update_fields=["content", "revision_count", "updated_at"])
+    if not created and not _revise(summary, text):
+        return summary
     audit_record(
         actor=actor,
         action=f"worklogs.summary.{'create' if created else 'edit'}",

@@ -24,12 +24,6 @@ from kaohe.worklogs.models import LogMonthTally, Timeliness, WorkLog
 TallyKey = tuple[int, int, dt.date]  # person, unit, first day of the month
 Counts = tuple[int, int]  # on time, backfilled
 
-# The month of a log's day in each database's SQL; the triggers use the same.
-_MONTH_SQL = {
-    "postgresql": "date_trunc('month', day::timestamp)::date",
-    "sqlite": "date(day, 'start of month')",
-}
-
 
 def recount(region_id: int) -> dict[TallyKey, Counts]:
     """What the tallies of a region should hold, counted from the logs."""
@@ -72,14 +66,11 @@ def tallies_rebuild(*, actor: User | None, region_ids: Iterable[int]) -> int:
     ids = sorted(set(region_ids))
     if not ids:
         return 0
-    vendor = connection.vendor
-    month = _MONTH_SQL.get(vendor)
-    if month is None:
-        raise RuntimeError(f"work-log tallies cannot be rebuilt on {vendor}")
+    month = sql.month_start("day")  # as the triggers have it
     log_table, tally_table = sql.table(WorkLog), sql.table(LogMonthTally)
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        if vendor == "postgresql":
+        if sql.is_postgres():
             cursor.execute(f"LOCK TABLE {log_table} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {tally_table} WHERE region_id IN ({marks})", ids)  # noqa: S608
         # Only the models' own table names and fixed SQL go into the text.

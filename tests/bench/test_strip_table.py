@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from bench.common import strip_table
+from kaohe.worklogs.models import WorkLog
 
-TABLE = "worklogs_worklog"
+TABLE = WorkLog._meta.db_table
 
 
 def indexes_and_triggers() -> set[str]:
@@ -35,7 +36,7 @@ def test_it_takes_the_indexes_and_triggers_off_and_puts_them_all_back() -> None:
     before = indexes_and_triggers()
     assert any(name.startswith("trigger ") for name in before)  # the tally triggers
     with connection.cursor() as cursor:
-        rebuild = strip_table(cursor, TABLE)
+        rebuild = strip_table(cursor, WorkLog)
         bare = indexes_and_triggers()
         rebuild()
     assert not any(name.startswith("trigger ") for name in bare)

@@ -17,7 +17,7 @@ def create(apps: Any, schema_editor: Any) -> None:
 
 def drop(apps: Any, schema_editor: Any) -> None:
     triggers.uninstall(schema_editor)
-    schema_editor.execute(f"DELETE FROM {triggers.T}")
+    triggers.forget_counts(schema_editor)
 
 
 class Migration(migrations.Migration):

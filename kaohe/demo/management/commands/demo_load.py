@@ -11,7 +11,7 @@ from django.db import connection
 
 from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import Role
-from kaohe.core import clock
+from kaohe.core import clock, sql
 from kaohe.core.errors import ApplicationError
 from kaohe.demo.org import (
     DEMO_PASSWORD,
@@ -103,7 +103,7 @@ class Command(BaseCommand):
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
-        if logs.created and connection.vendor == "postgresql":
+        if logs.created and sql.is_postgres():
             # A bulk load leaves PostgreSQL's planner without statistics until autovacuum
             # comes round (minutes): the compliance page's grouped counts then took 0.9 s
             # instead of 30 ms on a fresh demo. SQLite keeps planning without them, as
