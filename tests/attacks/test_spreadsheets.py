@@ -257,7 +257,7 @@ def test_a_dimension_smaller_than_the_data_loses_no_row(world: World) -> None:
     content = replace_part(content, xml[:start] + '<dimension ref="A1:K2"/>' + xml[start:])
     with pytest.raises(ValidationFailed) as caught:
         run_import(world, content)
-    assert any("第 3 行 职级" in str(e) for e in caught.value.extra["errors"])
+    assert any("第 3 行 职级" in str(e) for e in caught.value.problems)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_an_18_digit_staff_number_typed_as_a_number_is_refused(world: World, typ
     before = snapshot()
     with pytest.raises(ValidationFailed) as caught:
         run_import(world, roster_xlsx([roster_row(typed)]))
-    [error] = caught.value.extra["errors"]
+    [error] = caught.value.problems
     assert str(error).startswith("第 2 行 人员编号：") and "文本" in str(error)
     assert snapshot() == before
     assert not Person.objects.filter(staff_no__startswith="1101011990").exists()

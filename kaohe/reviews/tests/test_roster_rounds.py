@@ -36,7 +36,7 @@ def test_a_newcomer_dated_within_an_open_round_is_refused_naming_it(
     before = Person.objects.count()
     with pytest.raises(ValidationFailed) as caught:
         run_import(big, [roster_row("N001", 起始日期="2026-03-01")])
-    (error,) = caught.value.extra["errors"]
+    (error,) = caught.value.problems
     assert "2026年第1季度考评" in str(error) and "2026-03-31" in str(error)
     assert Person.objects.count() == before
 
@@ -61,7 +61,7 @@ def test_a_transfer_dated_within_an_open_round_is_refused(
     staff_no = big.people["b0"].staff_no
     with pytest.raises(ValidationFailed) as caught:
         run_import(big, [roster_row(staff_no, big.people["b0"].name, unit="S001")])
-    assert ["2026年第1季度考评" in str(e) for e in caught.value.extra["errors"]] == [True]
+    assert ["2026年第1季度考评" in str(e) for e in caught.value.problems] == [True]
 
 
 def test_the_import_page_names_the_open_round_and_the_rule(

@@ -88,7 +88,7 @@ def test_a_save_checks_every_cell_and_writes_all_or_nothing(
     before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationFailed) as caught:
         entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
-    problems = caught.value.extra["problems"]
+    problems = caught.value.problems
     assert any("李文华「完成任务」" in p and "0 至 30" in p for p in problems), problems
     assert any("王建国「违纪」" in p and "是/否" in p for p in problems)
     assert (IndicatorResult.objects.count(), AuditEvent.objects.count()) == before

@@ -169,7 +169,7 @@ def test_a_result_that_needs_evidence_is_refused_without_it(
     before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationFailed) as caught:
         entry.results_save(actor=head, grid=grid, cells=cells)
-    problems = caught.value.extra["problems"]
+    problems = caught.value.problems
     assert len(problems) == 2
     assert (
         "张小明「完成任务」需要佐证" in problems[0] or "张小明「完成任务」需要佐证" in problems[1]
