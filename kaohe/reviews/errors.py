@@ -30,7 +30,7 @@ class ReviewErrorCode(ErrorCode):
     REJECTION_NEEDS_REASON = "reviews.rejection_needs_reason"
     REOPEN_BLOCKED = "reviews.reopen_blocked"
     REOPEN_NEEDS_REASON = "reviews.reopen_needs_reason"
-    ROSTER_INVALID = "reviews.roster_invalid"
+    RULES_INVALID = "reviews.rules_invalid"
     ROUND_CLOSED = "reviews.round_closed"
     ROUND_EXISTS = "reviews.round_exists"
     STAFF_NOS_UNKNOWN = "reviews.staff_nos_unknown"

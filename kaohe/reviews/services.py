@@ -195,7 +195,7 @@ def round_rules_check(round_: ReviewRound) -> None:
     except ValidationError as error:
         problems = [str(m) for messages in error.message_dict.values() for m in messages]
         raise ApplicationError(
-            " ".join(problems), problems=problems, code=ReviewErrorCode.ROSTER_INVALID
+            " ".join(problems), problems=problems, code=ReviewErrorCode.RULES_INVALID
         ) from None
 
 

@@ -22,11 +22,11 @@ from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job, active_jobs
 from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
-from kaohe.scoring import guards, jobs, selectors, services
+from kaohe.scoring import guards, jobs, presenters, selectors, services
 from kaohe.scoring.caches import recent_runs
 from kaohe.scoring.engine import QUARTER_ORDER
 from kaohe.scoring.errors import ScoringErrorCode
-from kaohe.scoring.explain import consequence_label, explain, grade_label
+from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
 from kaohe.worklogs.rules import Period
 
@@ -403,11 +403,11 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
     if kind not in ("quarter", "year"):
         raise Http404
     result = selectors.my_result_row(req.user, kind, result_id)
-    headline, lines = explain(result.steps)
-    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total}
+    # The year's page names no unit: its name is read for a quarter only.
+    unit = selectors.unit_name(result.unit_id) if kind == "quarter" else ""
+    shown = presenters.result_display(result, unit)
+    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total, "unit": unit}
     if kind == "quarter":
-        # Read now, not kept with the result: a unit renamed since shows its new name.
-        figures["unit"] = selectors.unit_name(result.unit_id)
         rank = _("Rank %(n)s of %(m)s in %(unit)s") % figures
     else:
         rank = _("Rank %(n)s of %(m)s in your rank level across the region") % figures
@@ -418,11 +418,11 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
             "result": result,
             "kind": kind,
             "score": str(result.score),
-            "grade": grade_label(result.grade),
+            "grade": shown.grade_label,
             "rank": rank,
-            "headline": headline,
-            "lines": lines,
-            "consequences": "；".join(consequence_label(c) for c in result.consequences),
+            "headline": shown.headline,
+            "lines": shown.lines,
+            "consequences": "；".join(shown.consequences),
         },
     )
 

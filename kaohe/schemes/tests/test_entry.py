@@ -20,8 +20,9 @@ from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Unit, UnitKind, UnitType
 from kaohe.schemes import entry, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, IndicatorResult, SchemeVersion
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.models import Timeliness, WorkLog
 from kaohe.worklogs.rules import Period
 
@@ -111,7 +112,7 @@ def test_a_used_indicator_cannot_be_deleted(world: World, approved: SchemeVersio
     )
     successor = services.version_new_draft(actor=world.users["unit_admin"], version=approved)
     task = successor.indicators.get(name="完成任务")
-    with pytest.raises(ApplicationError, match="已经录入过考核结果"):
+    with refused(SchemeErrorCode.INDICATOR_HAS_RESULTS):
         services.indicator_delete(actor=world.users["unit_admin"], indicator=task)
     services.indicator_delete(
         actor=world.users["unit_admin"], indicator=successor.indicators.get(name="工作质量")

@@ -7,9 +7,10 @@ import pytest
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, SchemeComment, SchemeVersion, VersionState
 from kaohe.schemes.tests.fixtures import add
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -43,21 +44,21 @@ def test_draft_submit_return_revise_resubmit_approve(world: World, drafted: Sche
 
 def test_refused_transitions(world: World, drafted: SchemeVersion) -> None:
     unit_admin, office = world.users["unit_admin"], world.users["region_admin"]
-    with pytest.raises(ApplicationError, match="已提交"):
+    with refused(SchemeErrorCode.NOT_SUBMITTED):
         services.version_return(actor=office, version=drafted, comment="x", indicator_comments={})
     with pytest.raises(ApplicationError):
         services.version_approve(actor=office, version=drafted)  # a draft is not approved directly
-    with pytest.raises(ApplicationError, match="考核办"):
+    with refused(SchemeErrorCode.NOT_REVIEWER):
         services.version_approve(actor=unit_admin, version=drafted)
     services.version_submit(actor=unit_admin, version=drafted)
-    with pytest.raises(ApplicationError, match="冻结"):
+    with refused(SchemeErrorCode.VERSION_FROZEN):
         add(world, drafted, None, "新增指标", kind="scored", max_points="5")  # submitted: frozen
-    with pytest.raises(ApplicationError, match="说明"):
+    with refused(SchemeErrorCode.RETURN_NEEDS_COMMENT):
         services.version_return(actor=office, version=drafted, comment=" ", indicator_comments={})
-    with pytest.raises(ApplicationError, match="不能编辑"):
+    with refused(SchemeErrorCode.NOT_EDITOR):
         services.version_submit(actor=world.users["cadre_other"], version=drafted)
     services.version_approve(actor=office, version=drafted)
-    with pytest.raises(ApplicationError, match="冻结"):
+    with refused(SchemeErrorCode.VERSION_FROZEN):
         services.indicator_update(
             actor=unit_admin, indicator=drafted.indicators.get(name="德"), data={"name": "改"}
         )

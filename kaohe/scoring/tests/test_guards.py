@@ -21,10 +21,11 @@ from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.reviews.selectors import turnout
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards, services
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_publishing_needs_the_confirmation_token(big: World, graded: QuarterRun)
     QuarterResult.objects.filter(run=graded, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=graded)
     for token in ("", "forged", guards.publish_token(graded)[:-1] + "0"):
-        with pytest.raises(ApplicationError, match="确认"):
+        with refused(ScoringErrorCode.PUBLISH_NOT_CONFIRMED):
             services.quarter_publish(actor=office, run=graded, confirmation=token)
     graded.refresh_from_db()
     assert graded.state == RunState.CONFIRMED
@@ -214,7 +215,7 @@ def test_the_year_is_published_from_its_page_and_every_cadre_notified(
     year_ready(big)
     run = services.annual_compute(actor=office, region=big.region, year=2026)
     Notification.objects.all().delete()
-    with pytest.raises(ApplicationError, match="确认"):
+    with refused(ScoringErrorCode.PUBLISH_NOT_CONFIRMED):
         services.annual_publish(actor=office, run=run, confirmation="")
     client = client_as("region_admin")
     url = reverse("scoring:annual_publish", args=[run.pk])

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
@@ -21,10 +22,11 @@ from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.scoring import guards, selectors, services
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.explain import explain
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 4, 30)
@@ -138,7 +140,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     assert f"本季度可评“好”5 人，剩余 {5 - goods} 人" in page
     # Downgrading needs a reason; the freed place can then go to someone in the 好 band.
     top = result(run, "周敏")
-    with pytest.raises(ApplicationError, match="理由"):
+    with refused(ScoringErrorCode.GRADES_INVALID):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=run,
@@ -154,7 +156,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     assert result(run, "周敏").grade == "fairly_good"
     low = run.results.filter(score__lt=80).exclude(computed_grade="").first()
     assert low is not None
-    with pytest.raises(ApplicationError, match="不能高于"):
+    with refused(ScoringErrorCode.GRADES_INVALID):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=run,
@@ -177,7 +179,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     client_as: Callable[[str], Client],
 ) -> None:
     office = big.users["region_admin"]
-    with pytest.raises(ApplicationError, match="考核办"):
+    with refused(AccountErrorCode.NOT_REGION_OFFICE):
         services.quarter_confirm(actor=big.users["unit_head"], run=computed)
     QuarterResult.objects.filter(run=computed, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=computed)
@@ -237,7 +239,7 @@ def test_ranks_in_unit_are_competition_ranks_by_score(computed: QuarterRun) -> N
 
 def test_a_quarter_outside_1_to_4_is_refused(world: World) -> None:
     for quarter in (0, 5):
-        with pytest.raises(ApplicationError, match="1 至 4"):
+        with refused(ScoringErrorCode.BAD_PERIOD):
             services.quarter_compute(
                 actor=world.users["region_admin"],
                 region=world.region,
