@@ -12,7 +12,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from kaohe.core.errors import ApplicationError
 from kaohe.reviews import services
 from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import ReviewRound
@@ -92,7 +91,7 @@ def test_the_service_check_refuses_the_same_rules(
     }
     for name, value in fields.items():
         setattr(draft, name, value)
-    with pytest.raises(ApplicationError, match=fragment):
+    with refused(ReviewErrorCode.RULES_INVALID, match=fragment):
         services.round_rules_check(draft)
 
 

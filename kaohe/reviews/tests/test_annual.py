@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
-from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS as ORG_ASPECTS
 from kaohe.reviews import services
 from kaohe.reviews.errors import ReviewErrorCode
@@ -61,7 +60,7 @@ def test_a_missing_aspect_is_refused_by_name(big: World, annual: ReviewRound) ->
     values = aspects_ballot(big, "B01", annual)
     target = next(k for k in values if k.endswith(":lian"))
     del values[target]
-    with pytest.raises(ApplicationError, match="廉"):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match="廉"):
         services.ballot_submit(
             actor=big.users["B01"], round_unit=bureau_unit(annual, big), values=values
         )
@@ -75,7 +74,7 @@ def test_the_high_score_limit_holds_for_each_aspect(big: World, annual: ReviewRo
     ability = [k for k in values if k.endswith(":neng")]
     for key in ability[:4]:
         values[key] = 95
-    with pytest.raises(ApplicationError, match="能：4 人"):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match="能：4 人"):
         services.ballot_submit(
             actor=big.users["B01"], round_unit=bureau_unit(annual, big), values=values
         )

@@ -6,7 +6,6 @@ import pytest
 from django.http import Http404
 
 from kaohe.accounts.errors import AccountErrorCode
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import selectors, services
 from kaohe.reviews.errors import ReviewErrorCode
@@ -63,7 +62,7 @@ def test_the_score_that_would_push_high_scores_past_30_percent_is_refused(
         actor=big.users["B00"], round_unit=ru, values=values
     )  # 3 of 11: allowed
     values[targets[3]] = 90
-    with pytest.raises(ApplicationError) as caught:
+    with refused(ReviewErrorCode.BALLOT_INVALID) as caught:
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert "4 人" in caught.value.message and "最多 3 人" in caught.value.message
     assert not Participation.objects.exists() and scored(q1) == 0
@@ -79,7 +78,7 @@ def test_out_of_range_and_missing_scores_are_refused(
     ru = bureau_unit(q1, big)
     values = ballot(big, "B00", ru)
     values[next(iter(values))] = value
-    with pytest.raises(ApplicationError, match=fragment):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match=fragment):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert scored(q1) == 0
 
@@ -168,7 +167,7 @@ def test_a_small_unit_votes_only_after_its_outside_raters_are_approved(
 ) -> None:
     town = RoundUnit.objects.get(round=q1, unit=big.town)
     raters = [big.people[k] for k in ("b0", "b1", "b2")]
-    with pytest.raises(ApplicationError):
+    with refused(ReviewErrorCode.RATERS_NOT_APPROVED):
         services.ballot_submit(actor=big.users["cadre_other"], round_unit=town, values={})
     with refused(ReviewErrorCode.NOT_UNIT_ADMIN):
         services.extra_raters_propose(

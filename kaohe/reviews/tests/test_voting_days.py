@@ -12,7 +12,6 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from kaohe.accounts.errors import AccountErrorCode
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import services
 from kaohe.reviews.errors import ReviewErrorCode
@@ -34,9 +33,9 @@ def test_ballots_outside_the_voting_days_are_refused(
     settings.KAOHE_TODAY = day
     ru = bureau_unit(q1, big)
     values = ballot(big, "B00", ru)
-    with pytest.raises(ApplicationError, match=words):
+    with refused(ReviewErrorCode.OUTSIDE_VOTING_DAYS, match=words):
         services.ballot_save_draft(actor=big.users["B00"], round_unit=ru, values=values)
-    with pytest.raises(ApplicationError, match=words):
+    with refused(ReviewErrorCode.OUTSIDE_VOTING_DAYS, match=words):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert not Participation.objects.exists()
 

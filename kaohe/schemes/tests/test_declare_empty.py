@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
 from kaohe.schemes.errors import SchemeErrorCode
@@ -45,7 +44,7 @@ def test_only_the_units_assessors_declare(world: World, key: str) -> None:
         services.entry_declare_empty(
             actor=world.users[key], unit=world.bureau, year=2026, quarter=1, reason="本季度无任务"
         )
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.NOT_UNIT_ADMIN_OR_HEAD):
         services.entry_declare_empty(
             actor=world.users["unit_head"],
             unit=world.town,

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Unit, UnitKind, UnitType
@@ -87,7 +86,7 @@ def test_a_save_checks_every_cell_and_writes_all_or_nothing(
         cell(grid, "王建国", "违纪"): "也许",
     }
     before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(SchemeErrorCode.CELLS_INVALID) as caught:
         entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
     problems = caught.value.problems
     assert any("李文华「完成任务」" in p and "0 至 30" in p for p in problems), problems
@@ -342,7 +341,7 @@ def test_an_approved_supplement_adds_its_indicators_for_its_quarter(
     assert q1.columns[-1].indicator.name == "一季度专项：春风行动"
     q2 = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Period(2026, 2))
     assert "一季度专项：春风行动" not in [c.indicator.name for c in q2.columns]
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.SUPPLEMENT_EXISTS):
         services.supplement_create(
             actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1
         )

@@ -15,12 +15,13 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.errors import ApplicationError
 from kaohe.schemes import entry, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import AutoSource, Indicator, IndicatorResult, Scheme, SchemeVersion
 from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.tests.fixtures import add
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,7 @@ def test_non_finite_indicator_numbers_are_refused(
 ) -> None:
     task = drafted.indicators.get(name="完成任务")
     for field in ("max_points", "weight", "cap", "per_occurrence"):
-        with pytest.raises(ApplicationError) as caught:
+        with refused(SchemeErrorCode.NOT_A_NUMBER) as caught:
             services.indicator_update(
                 actor=world.users["unit_admin"], indicator=task, data={field: text}
             )
@@ -147,7 +148,7 @@ def test_non_finite_grid_cells_are_refused(world: World, approved: SchemeVersion
     person = grid.people[0]
     task = next(c for c in grid.columns if c.indicator.name == "完成任务").indicator
     for text in ("nan", "inf", "-Infinity"):
-        with pytest.raises(ValidationFailed) as caught:
+        with refused(SchemeErrorCode.CELLS_INVALID) as caught:
             entry.results_save(
                 actor=world.users["unit_admin"], grid=grid, cells={(person.pk, task.pk): text}
             )
@@ -172,7 +173,7 @@ def test_grid_cells_with_three_decimals_or_absurd_counts_are_refused(
         ({(person.pk, late.indicator.pk): "10000"}, "最多 9999 次"),
         ({(person.pk, late.indicator.pk): "²"}, "填写次数"),
     ):
-        with pytest.raises(ValidationFailed) as caught:
+        with refused(SchemeErrorCode.CELLS_INVALID) as caught:
             entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
         assert any(message in p for p in caught.value.problems), caught.value.problems
     assert not IndicatorResult.objects.filter(person=person).exists()
@@ -189,7 +190,7 @@ def test_indicator_figures_with_three_decimals_are_refused(
     world: World, drafted: SchemeVersion
 ) -> None:
     task = drafted.indicators.get(name="完成任务")
-    with pytest.raises(ApplicationError) as caught:
+    with refused(SchemeErrorCode.TOO_MANY_DECIMALS) as caught:
         services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={"max_points": "7.555"}
         )

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import User
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
@@ -163,7 +162,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
             changes={low.pk: ("good", "表现突出")},
             shown=shown_of(run),
         )
-    with pytest.raises(ApplicationError):
+    with refused(ScoringErrorCode.NOT_OWN_UNIT):
         services.quarter_propose(
             actor=big.users["cadre_other"],
             run=run,
@@ -204,7 +203,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     assert api[0]["explanation"].startswith("本季度得分") and api[0]["receipt_confirmed"] is True
     assert client_as("public").get("/api/my/results").status_code == 401
     # A published quarter changes only by reopening with a reason; the old run is kept.
-    with pytest.raises(ApplicationError):
+    with refused(ScoringErrorCode.QUARTER_NOT_DRAFT):
         services.quarter_compute(actor=office, region=big.region, year=2026, quarter=1, today=TODAY)
     assert gc.isenabled()  # paused during the compute, back on after a refusal too
     new = services.quarter_reopen(actor=office, run=computed, reason="补录指标结果", today=TODAY)
