@@ -369,7 +369,9 @@ def test_a_taken_staff_number_does_not_say_which_unit_holds_it(
     response = client_as("unit_admin").post(
         reverse("org:roster_import"), {"file": SimpleUploadedFile("名册.xlsx", content)}
     )
-    [error] = response.context["errors"]
+    refusal = response.context["refusal"]
+    assert refusal.code == OrgErrorCode.ROSTER_ROWS_INVALID
+    [error] = refusal.problems
     assert "已被占用" in error
     for secret in (world.town.name, world.town.code, town_cadre.name):
         assert secret not in error

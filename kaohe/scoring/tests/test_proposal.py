@@ -122,7 +122,7 @@ def test_a_swap_in_one_save_is_accepted_and_an_overrun_is_refused(
     top, sixth, seventh = rows["周敏"], rows["褚磊"], rows["王建国"]
     shown = {r.pk: (r.grade, r.change_reason) for r in (top, sixth, seventh)}
     # Each raise alone fits the one place freed; together they overrun it: the backstop.
-    with refused(ScoringErrorCode.GRADES_INVALID):
+    with refused(ScoringErrorCode.POOL_OVER_QUOTA):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=graded,
