@@ -15,7 +15,6 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ApplicationError
 from kaohe.schemes import entry, services
 from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import AutoSource, Indicator, IndicatorResult, Scheme, SchemeVersion
@@ -36,8 +35,9 @@ def approved(world: World, drafted: SchemeVersion) -> SchemeVersion:
     return drafted
 
 
-def refusal(call: Callable[[], object]) -> str:
-    with pytest.raises(ApplicationError) as caught:
+def refusal(code: SchemeErrorCode, call: Callable[[], object]) -> str:
+    """The message of the refusal `call` meets, checked to carry `code`."""
+    with refused(code) as caught:
         call()
     return caught.value.message
 
@@ -58,14 +58,18 @@ def test_choice_fields_must_be_from_their_lists(
 ) -> None:
     ji = drafted.indicators.get(name="绩")
     before = Indicator.objects.count()
-    message = refusal(lambda: add(world, drafted, ji, "新指标", kind="deduction", **{field: value}))
+    message = refusal(
+        SchemeErrorCode.BAD_CHOICE,
+        lambda: add(world, drafted, ji, "新指标", kind="deduction", **{field: value}),
+    )
     assert words in message and "列表" in message
     assert Indicator.objects.count() == before
     task = drafted.indicators.get(name="完成任务")
     refusal(
+        SchemeErrorCode.BAD_CHOICE,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={field: value}
-        )
+        ),
     )
     task.refresh_from_db()
     assert getattr(task, field) != value
@@ -74,24 +78,27 @@ def test_choice_fields_must_be_from_their_lists(
 def test_only_a_deduction_is_filled_automatically(world: World, drafted: SchemeVersion) -> None:
     ji = drafted.indicators.get(name="绩")
     message = refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: add(
             world, drafted, ji, "出勤", kind="scored", max_points="5", auto_source="missing_logs"
-        )
+        ),
     )
     assert "“出勤”不是扣分项" in message
     assert not drafted.indicators.filter(name="出勤").exists()
     task = drafted.indicators.get(name="完成任务")
     refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={"auto_source": "missing_logs"}
-        )
+        ),
     )
     # Making an automatic deduction into another kind keeps its source, so is refused too.
     logs = drafted.indicators.get(name="缺写工作日志")
     refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=logs, data={"kind": "scored"}
-        )
+        ),
     )
     logs.refresh_from_db()
     assert (logs.kind, logs.auto_source) == ("deduction", AutoSource.MISSING_LOGS)
@@ -219,14 +226,17 @@ def test_a_non_finite_number_in_an_upload_is_refused(
 def test_names_longer_than_their_fields_are_refused(world: World, drafted: SchemeVersion) -> None:
     admin = world.users["region_admin"]
     message = refusal(
+        SchemeErrorCode.NAME_TOO_LONG,
         lambda: services.template_create(
             actor=admin, region=world.region, name="模" * 121, year=2026
-        )
+        ),
     )
     assert "120" in message
     services.template_create(actor=admin, region=world.region, name="模" * 120, year=2026)
     ji = drafted.indicators.get(name="绩")
-    assert "200" in refusal(lambda: add(world, drafted, ji, "指" * 201, kind="scored"))
+    assert "200" in refusal(
+        SchemeErrorCode.NAME_TOO_LONG, lambda: add(world, drafted, ji, "指" * 201, kind="scored")
+    )
     add(world, drafted, ji, "指" * 200, kind="scored", max_points="1")
 
 
@@ -252,9 +262,10 @@ def test_a_unit_has_one_trunk_scheme_per_year(
 ) -> None:
     before = Scheme.objects.count()
     message = refusal(
+        SchemeErrorCode.SCHEME_EXISTS,
         lambda: services.unit_scheme_create(
             actor=world.users["unit_admin"], template=template, unit=world.bureau, year=2026
-        )
+        ),
     )
     assert world.bureau.name in message and "2026" in message
     assert Scheme.objects.count() == before
