@@ -21,7 +21,7 @@ from kaohe.accounts.access import (
 )
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_day, show_refusal
+from kaohe.core.http import AuthedRequest, Refusal, parse_day, show_refusal
 from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job
 from kaohe.jobs.services import job_start
@@ -102,7 +102,11 @@ def _ballot_render(
     fields: dict[str, str] = dict(refusal.extra.get("fields") or {}) if refusal else {}
     general: list[str] = []
     if refusal is not None:
-        general = list(refusal.extra.get("general") or ([] if fields else refusal.problems))
+        # The ballot marks each field's problem beside it; what belongs to no field is
+        # listed above the form as every page lists a refusal (Refusal: summary, problems).
+        shown = Refusal.of(refusal)
+        whole = ([shown.summary] if shown.summary else []) + shown.problems
+        general = list(refusal.extra.get("general") or ([] if fields else whole))
     dimensions = [(d, Dimension(d).label) for d in ballot.dimensions if d]
     context: dict[str, object] = {
         "ballot": ballot,
