@@ -18,11 +18,12 @@ import pytest
 from django.test import Client
 
 from kaohe.core.errors import ApplicationError, CoreErrorCode, ValidationFailed
+from kaohe.notices.models import Channel, ChannelKind, Delivery
 from kaohe.reviews.models import ReviewRound
 from kaohe.schemes import entry
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.schemes.views import _version_ids
-from kaohe.scoring.models import QuarterRun, RunState
+from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
 from kaohe.testing import World
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.services import worklog_submit
@@ -117,6 +118,21 @@ def _logged(fixture: Fixture) -> tuple[str, Form]:
         today=day,
     )
     return f"/logs/{log.pk}/comment/", {"content": "好", "next": "/logs/feed/"}
+
+
+def _delivery(fixture: Fixture) -> tuple[str, Form]:
+    world: World = fixture("world")
+    channel = Channel.objects.create(
+        region=world.region, name="群", kind=ChannelKind.WECOM, target="https://robot.invalid/"
+    )
+    delivery = Delivery.objects.create(region=world.region, channel=channel, kind="t", text="x")
+    return f"/notices/deliveries/{delivery.pk}/retry/", {}
+
+
+def _year(fixture: Fixture) -> tuple[str, Form]:
+    world: World = fixture("world")
+    run = AnnualRun.objects.create(region=world.region, year=2026)
+    return f"/scoring/years/{run.pk}/", {"action": "reopen", "reason": "补录"}
 
 
 CASES: dict[str, Case] = {
@@ -244,6 +260,9 @@ CASES: dict[str, Case] = {
         ),
     ),
     "scoring.receipt": Case("B00", "kaohe.scoring.services.receipt_confirm", _receipt),
+    # The year's reopening is a job: refused when it cannot start.
+    "scoring.annual": Case("region_admin", "kaohe.scoring.views.job_start", _year),
+    "notices.retry": Case("region_admin", "kaohe.notices.services.delivery_retry", _delivery),
 }
 
 
