@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from kaohe.accounts.models import User
 from kaohe.scoring import selectors
@@ -24,10 +23,6 @@ class ResultDisplay:
     headline: str
     lines: list[str]
     consequences: list[str]
-
-    @property
-    def score(self) -> Decimal:
-        return self.row.score
 
 
 def result_display(row: MyResult, unit: str) -> ResultDisplay:
