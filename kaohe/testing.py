@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from openpyxl import Workbook
 
 from kaohe.accounts.models import Role, User
 from kaohe.accounts.services import role_grant
+from kaohe.core.errors import ApplicationError, ErrorCode
 from kaohe.core.workbooks import append_row
 from kaohe.org import services
 from kaohe.org.models import (
@@ -197,3 +200,15 @@ def roster_xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = COLUMNS) 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+@contextmanager
+def refused(
+    code: ErrorCode, match: str | None = None
+) -> Iterator[pytest.ExceptionInfo[ApplicationError]]:
+    """`pytest.raises(ApplicationError)` that also checks the refusal's stable code, so
+    a test does not depend on the wording (or the language) of the message. `match`
+    only for what the message must name (a round, a unit, a date), not its wording."""
+    with pytest.raises(ApplicationError, match=match) as caught:
+        yield caught
+    assert caught.value.code == code, (caught.value.code, caught.value.message)

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.cache import forget_users, user_cached
 from kaohe.core.errors import ApplicationError
@@ -167,7 +168,10 @@ def is_region_admin(user: User | AnonymousUser) -> bool:
 def require_region_admin(actor: User, region_id: int) -> None:
     """Refuse unless `actor` is the assessment office of this region."""
     if not is_region_admin(actor) or actor.region_id != region_id:
-        raise ApplicationError(_("Only the region's assessment office may do this."))
+        raise ApplicationError(
+            _("Only the region's assessment office may do this."),
+            code=AccountErrorCode.NOT_REGION_OFFICE,
+        )
 
 
 def can_manage_roster(user: User | AnonymousUser) -> bool:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import forget_grants
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
@@ -32,14 +33,23 @@ def role_grant(
     supervising department has no business in its subordinate units' rosters.
     """
     if user.region_id is None:
-        raise ApplicationError(_("The user has no region."))
+        raise ApplicationError(
+            _("The user has no region."), code=AccountErrorCode.USER_HAS_NO_REGION
+        )
     if role == Role.REGION_ADMIN:
         if unit is not None:
-            raise ApplicationError(_("A region administrator's grant covers the whole region."))
+            raise ApplicationError(
+                _("A region administrator's grant covers the whole region."),
+                code=AccountErrorCode.REGION_GRANT_OVER_UNIT,
+            )
     elif unit is None:
-        raise ApplicationError(_("This role must be granted over a unit."))
+        raise ApplicationError(
+            _("This role must be granted over a unit."), code=AccountErrorCode.GRANT_NEEDS_UNIT
+        )
     elif unit.region_id != user.region_id:
-        raise ApplicationError(_("The unit belongs to another region."))
+        raise ApplicationError(
+            _("The unit belongs to another region."), code=AccountErrorCode.UNIT_OF_OTHER_REGION
+        )
     if include_subunits is None:
         include_subunits = role != Role.CADRE
     grant, _created = RoleGrant.objects.update_or_create(

@@ -162,12 +162,29 @@ class IdConverter:
         return str(value)
 
 
-def problems_of(exc: ApplicationError) -> list[str]:
-    """The problems a refusal lists (`extra["problems"]`), or else its one message."""
-    return list(exc.extra.get("problems") or [exc.message])
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal as every page shows it: the summary, when the message says more than
+    its problems, then each problem. `code` is the stable ErrorCode (the page writes it
+    in a data attribute, so tests and scripts need not read the wording)."""
+
+    code: str
+    summary: str
+    problems: list[str]
+
+    @classmethod
+    def of(cls, exc: ApplicationError) -> Refusal:
+        problems = list(exc.problems)
+        # A message that only strings the problems together is not said twice.
+        said = exc.message in (" ".join(problems), "".join(problems))
+        return cls(code=str(exc.code), summary="" if said else exc.message, problems=problems)
 
 
-def queue_problems(request: HttpRequest, exc: ApplicationError) -> None:
-    """Each problem of the refusal as an error message, shown on the next page."""
-    for problem in problems_of(exc):
-        messages.error(request, problem)
+def show_refusal(request: HttpRequest, exc: ApplicationError) -> Refusal:
+    """The one way a view shows a refusal on the page it redirects to or renders: the
+    summary and each problem queued as error messages. Returns the Refusal for a page
+    that also marks it in place (core/_refusal.html renders the same parts)."""
+    refusal = Refusal.of(exc)
+    for line in ([refusal.summary] if refusal.summary else []) + refusal.problems:
+        messages.error(request, line)
+    return refusal

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
-from kaohe.core.errors import ApplicationError
+from kaohe.core.errors import ApplicationError, CoreErrorCode
 
 
 def column_limits(field: models.Field[Any, Any]) -> tuple[Decimal, Decimal]:
@@ -60,7 +60,8 @@ def number_check(model: type[models.Model], name: str, value: Decimal | int) -> 
     if not low <= value <= high:
         raise ApplicationError(
             _("%(field)s must be between %(min)s and %(max)s.")
-            % {"field": field.verbose_name, "min": _plain(low), "max": _plain(high)}
+            % {"field": field.verbose_name, "min": _plain(low), "max": _plain(high)},
+            code=CoreErrorCode.NUMBER_OUT_OF_RANGE,
         )
 
 

@@ -13,7 +13,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from kaohe.core.errors import ApplicationError
+from kaohe.core.errors import ApplicationError, CoreErrorCode
 
 # Tab and line breaks are how typed text is laid out; every other control (Cc),
 # format (Cf: zero-width, bidi, BOM, soft hyphen) or lone surrogate (Cs) is refused.
@@ -43,6 +43,7 @@ def clean_text(raw: str) -> str:
                 "other programs; delete them (retyping the text there will do), then submit "
                 "again."
             )
-            % {"count": len(found), "code": f"U+{ord(ch):04X}", "position": position}
+            % {"count": len(found), "code": f"U+{ord(ch):04X}", "position": position},
+            code=CoreErrorCode.INVISIBLE_CHARACTERS,
         )
     return text

@@ -44,7 +44,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kaohe.core.errors import ApplicationError
+from kaohe.core.errors import ApplicationError, CoreErrorCode
 
 # ---------------------------------------------------------------- writing
 
@@ -197,14 +197,16 @@ def _damaged() -> WorkbookRefused:
         _(
             "The file is damaged or is not an Excel .xlsx workbook; open it in Excel or WPS, "
             "save it as .xlsx and upload it again."
-        )
+        ),
+        code=CoreErrorCode.WORKBOOK_DAMAGED,
     )
 
 
 def _too_many_rows(limits: Limits) -> WorkbookRefused:
     return WorkbookRefused(
         _("The file has more than %(max)s rows; split it into smaller files.")
-        % {"max": limits.max_rows}
+        % {"max": limits.max_rows},
+        code=CoreErrorCode.TOO_MANY_ROWS,
     )
 
 
@@ -213,7 +215,8 @@ def _too_large_unpacked() -> WorkbookRefused:
         _(
             "The workbook unpacks to far more data than a sheet of this kind holds; "
             "copy the data into a new workbook, save it as .xlsx and upload it again."
-        )
+        ),
+        code=CoreErrorCode.SHEET_TOO_LARGE,
     )
 
 
@@ -262,7 +265,8 @@ class _PartScan:
                         "row": self.row,
                         "column": get_column_letter(column),
                         "max": self.limits.max_columns,
-                    }
+                    },
+                    code=CoreErrorCode.TOO_MANY_COLUMNS,
                 )
         elif tag == _ROW:
             self.row = int(attrs["r"]) if "r" in attrs else self.row + 1
@@ -286,7 +290,8 @@ class _PartScan:
                     "range": ref[:30],
                     "rows": self.limits.last_row,
                     "cols": self.limits.max_columns,
-                }
+                },
+                code=CoreErrorCode.SHEET_TOO_LARGE,
             )
 
     def feed(self, stream: IO[bytes]) -> None:
@@ -362,12 +367,14 @@ def open_upload(upload: IO[bytes], *, size: int, limits: Limits) -> Iterator[Upl
     if size > limits.max_bytes:
         raise WorkbookRefused(
             _("The file is %(size)s MB; files larger than %(max)s MB are refused.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "max": limits.max_bytes // 1024 // 1024}
+            % {"size": f"{size / 1024 / 1024:.1f}", "max": limits.max_bytes // 1024 // 1024},
+            code=CoreErrorCode.FILE_TOO_LARGE,
         )
     upload.seek(0)
     if upload.read(4) != b"PK\x03\x04":
         raise WorkbookRefused(
-            _("This is not an Excel .xlsx file. Save it as .xlsx and upload it again.")
+            _("This is not an Excel .xlsx file. Save it as .xlsx and upload it again."),
+            code=CoreErrorCode.NOT_XLSX,
         )
     try:
         upload.seek(0)

@@ -30,6 +30,7 @@ from kaohe.accounts.services import role_grant
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.org import services
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
     Gender,
     LeadershipRole,
@@ -421,7 +422,10 @@ def generate_demo(*, year: int | None = None) -> DemoResult:
     """Create the demo county for `year` (default: this year) in one transaction."""
     year = year or timezone.localdate().year
     if demo_region() is not None:
-        raise ApplicationError(f"{DEMO_REGION_NAME} ({DEMO_REGION_CODE}) already exists.")
+        raise ApplicationError(
+            f"{DEMO_REGION_NAME} ({DEMO_REGION_CODE}) already exists.",
+            code=OrgErrorCode.DEMO_ALREADY_LOADED,
+        )
     rng = random.Random(SEED)
     cadres = _plan_cadres(rng, year)
     _check_usernames_free(cadres)
@@ -729,7 +733,8 @@ def _check_usernames_free(cadres: list[_Cadre]) -> None:
     if taken:
         raise ApplicationError(
             f"Demo login names already in use: {', '.join(taken)}. "
-            "Remove those users or load the demo into another database."
+            "Remove those users or load the demo into another database.",
+            code=OrgErrorCode.DEMO_USERNAMES_TAKEN,
         )
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.core.workbooks import SheetSpec, write_workbook, xlsx_download
+from kaohe.jobs.errors import JobErrorCode
 from kaohe.jobs.models import Job
 from kaohe.jobs.progress import Progress, tracked
 from kaohe.jobs.registry import register
@@ -73,7 +74,10 @@ def register_export(kind: str, label: str | Promise) -> Callable[[Builder], Buil
         def run(job: Job, progress: Progress) -> str:
             actor = job_actor(job)
             if actor is None:
-                raise ApplicationError(_("Only a person may export; start the export again."))
+                raise ApplicationError(
+                    _("Only a person may export; start the export again."),
+                    code=JobErrorCode.EXPORT_NEEDS_PERSON,
+                )
             try:
                 export = builder(actor, job.params)
                 seen = tracked(progress, export.rows, 0, 95)
@@ -87,7 +91,8 @@ def register_export(kind: str, label: str | Promise) -> Callable[[Builder], Buil
             except Http404 as exc:
                 # The starter's rights changed since the click: nothing is written.
                 raise ApplicationError(
-                    _("You may no longer see what this export holds; nothing was written.")
+                    _("You may no longer see what this export holds; nothing was written."),
+                    code=JobErrorCode.EXPORT_NO_LONGER_VISIBLE,
                 ) from exc
             job_store_file(job, name=export.filename, data=data)
             progress(100, 100, _("The file is ready."))

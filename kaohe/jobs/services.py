@@ -17,6 +17,7 @@ from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.jobs import registry
+from kaohe.jobs.errors import JobErrorCode
 from kaohe.jobs.models import ACTIVE_STATES, Job, JobState
 from kaohe.jobs.progress import Progress
 from kaohe.org.models import Region
@@ -103,7 +104,10 @@ def job_start(
             continue
         job.refresh_from_db(fields=["state", "done", "total", "message", "error", "result_url"])
         return job
-    raise ApplicationError(_("A job for this is already starting; reload the page."))
+    raise ApplicationError(
+        _("A job for this is already starting; reload the page."),
+        code=JobErrorCode.ALREADY_STARTING,
+    )
 
 
 def active_job_for_update(region: Region, key: str) -> Job | None:
@@ -117,7 +121,9 @@ def job_actor(job: Job) -> User | None:
     runs. A job started by the system (actor None: commands, benchmarks) says so in
     its params; one whose starter was deleted since is refused, never run as the system."""
     if job.actor is None and not job.params.get("system"):
-        raise ApplicationError(_("The person who started this job no longer exists."))
+        raise ApplicationError(
+            _("The person who started this job no longer exists."), code=JobErrorCode.ACTOR_GONE
+        )
     return job.actor
 
 
@@ -148,8 +154,9 @@ def run_job(job_id: int) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             result_url = function(job, progress)
     except ApplicationError as exc:
-        errors = [str(e) for e in exc.extra.get("errors", [])][:200]
-        _finish(job_id, state=JobState.FAILED, error=exc.message, problems=errors)
+        # A refusal that is its one message is said once, as the error.
+        problems = [] if exc.problems == [exc.message] else exc.problems[:200]
+        _finish(job_id, state=JobState.FAILED, error=exc.message, problems=problems)
     except Exception:
         logger.exception("job %s (%s %s) failed", job_id, job.kind, job.key)
         with translation.override(settings.LANGUAGE_CODE):

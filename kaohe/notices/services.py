@@ -26,6 +26,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
 from kaohe.notices.channels import SENDERS, DeliveryError
+from kaohe.notices.errors import NoticeErrorCode
 from kaohe.notices.models import Channel, ChannelKind, Delivery, DeliveryState, Reminder
 from kaohe.org.models import Unit
 
@@ -189,7 +190,9 @@ def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
     """An admin's retry of a failed delivery: sent now, in the request."""
     require_region_admin(actor, delivery.region_id)
     if delivery.state == DeliveryState.SENT:
-        raise ApplicationError(_("This message was already sent."))
+        raise ApplicationError(
+            _("This message was already sent."), code=NoticeErrorCode.ALREADY_SENT
+        )
     audit_record(
         actor=actor,
         action="notices.delivery.retry",

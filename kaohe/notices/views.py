@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, queue_problems
+from kaohe.core.http import AuthedRequest, show_refusal
 from kaohe.notices import reminders, selectors, services
 from kaohe.notices.models import DeliveryState, ReminderKind
 from kaohe.reviews.selectors import round_get
@@ -36,7 +36,7 @@ def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
     try:
         result = services.delivery_retry(actor=req.user, delivery=delivery)
     except ApplicationError as exc:
-        queue_problems(request, exc)
+        show_refusal(request, exc)
     else:
         if result.state == DeliveryState.SENT:
             messages.success(request, _("The message was sent."))

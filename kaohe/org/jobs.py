@@ -14,6 +14,7 @@ from kaohe.jobs.progress import Progress
 from kaohe.jobs.registry import register
 from kaohe.jobs.services import job_actor
 from kaohe.org import roster
+from kaohe.org.errors import OrgErrorCode
 
 IMPORT = "org.roster.import"
 # One import at a time per region: two files may name the same people.
@@ -43,7 +44,7 @@ def imported_message(result: roster.RosterImportResult) -> str:
 def import_job(job: Job, progress: Progress) -> str:
     actor = job_actor(job)
     if actor is None or job.payload is None:
-        raise ApplicationError(_("Choose an .xlsx file to upload."))
+        raise ApplicationError(_("Choose an .xlsx file to upload."), code=OrgErrorCode.NO_FILE)
     content = bytes(job.payload)
     progress(0, 100, _("Reading the file"))
     result = roster.roster_import(

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from kaohe.accounts.access import ADMIN_ROLES, region_id_of, roles_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
-from kaohe.core.errors import ValidationFailed
+from kaohe.core.errors import ErrorCode, ValidationFailed
 from kaohe.core.workbooks import (
     TEXT_FORMAT,
     Limits,
@@ -37,6 +37,7 @@ from kaohe.core.workbooks import (
     identifier_text,
     open_upload,
 )
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
     Gender,
     LeadershipRole,
@@ -192,8 +193,8 @@ class RosterImportResult:
 # ---------------------------------------------------------------- reading
 
 
-def _refuse(message: str) -> ValidationFailed:
-    return ValidationFailed(message, {"errors": [RowError(0, "", message)]})
+def _refuse(message: str, code: ErrorCode) -> ValidationFailed:
+    return ValidationFailed(message, code=code)
 
 
 def read_workbook_rows(upload: IO[bytes], size: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -205,7 +206,7 @@ def read_workbook_rows(upload: IO[bytes], size: int) -> Iterator[tuple[int, tupl
         with open_upload(upload, size=size, limits=limits) as book:
             yield from book.rows()
     except WorkbookRefused as exc:
-        raise _refuse(exc.message) from exc
+        raise _refuse(exc.message, exc.code) from exc
 
 
 def _text(value: Any) -> str:
@@ -419,20 +420,23 @@ def roster_import(
 ) -> RosterImportResult:
     """Import a roster workbook, all or nothing.
 
-    Raises ValidationFailed with `extra["errors"]` (a list of RowError) when any
+    Raises ValidationFailed whose `problems` list every wrong row (as RowError reads) when any
     row is wrong; the database is then left exactly as it was. `progress(done, of)`
     hears how far it is (a large file runs as a background job, kaohe.jobs).
     """
     progress = progress or (lambda done, total: None)
     if not (ADMIN_ROLES & roles_of(actor)):
-        raise _refuse(_("Only unit and region administrators may import rosters."))
+        raise _refuse(
+            _("Only unit and region administrators may import rosters."),
+            OrgErrorCode.NOT_ROSTER_ADMIN,
+        )
     region = Region.objects.get(pk=region_id_of(actor))
     lookups = _lookups(actor)
     rows, errors = parse_rows(read_workbook_rows(upload, size), lookups)
     progress(40, 100)
     file_errors = [e for e in errors if e.row == 0]
     if file_errors:
-        raise _refuse(file_errors[0].message)
+        raise _refuse(file_errors[0].message, OrgErrorCode.ROSTER_FILE_INVALID)
 
     staff_nos = [r.staff_no for r in rows]
     people: dict[str, Person] = {}
@@ -486,7 +490,8 @@ def roster_import(
         errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else 0))
         raise ValidationFailed(
             _("%(count)s problems found; nothing was imported.") % {"count": len(errors)},
-            {"errors": errors},
+            problems=errors,
+            code=OrgErrorCode.ROSTER_ROWS_INVALID,
         )
 
     progress(60, 100)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
     Gender,
     LeadershipRole,
@@ -56,7 +57,10 @@ DEFAULT_PERSONNEL_CATEGORIES = (
 def region_create(*, actor: User | None, name: str, code: str, level: str) -> Region:
     """Create a region with the default configuration lists."""
     if Region.objects.filter(code=code).exists():
-        raise ApplicationError(_("Region code “%(code)s” is already in use.") % {"code": code})
+        raise ApplicationError(
+            _("Region code “%(code)s” is already in use.") % {"code": code},
+            code=OrgErrorCode.REGION_CODE_TAKEN,
+        )
     region = Region.objects.create(name=name, code=code, level=level)
     PerformanceCategory.objects.bulk_create(
         PerformanceCategory(region=region, name=n, sort_order=i)
@@ -88,9 +92,15 @@ def unit_create(
     sort_order: int = 0,
 ) -> Unit:
     if parent is not None and parent.region_id != region.pk:
-        raise ApplicationError(_("The supervising unit belongs to another region."))
+        raise ApplicationError(
+            _("The supervising unit belongs to another region."),
+            code=OrgErrorCode.UNIT_OF_OTHER_REGION,
+        )
     if Unit.objects.filter(region=region, code=code).exists():
-        raise ApplicationError(_("Unit code “%(code)s” is already in use.") % {"code": code})
+        raise ApplicationError(
+            _("Unit code “%(code)s” is already in use.") % {"code": code},
+            code=OrgErrorCode.UNIT_CODE_TAKEN,
+        )
     unit = Unit.objects.create(
         region=region,
         parent=parent,
@@ -133,15 +143,27 @@ def quota_pool_create(
     A joint pool gathers units that have no supervising department (R1.3).
     """
     if not units:
-        raise ApplicationError(_("A quota pool needs at least one unit."))
+        raise ApplicationError(
+            _("A quota pool needs at least one unit."), code=OrgErrorCode.POOL_EMPTY
+        )
     if any(unit.region_id != region.pk for unit in units):
-        raise ApplicationError(_("Every unit of a quota pool must belong to the region."))
+        raise ApplicationError(
+            _("Every unit of a quota pool must belong to the region."),
+            code=OrgErrorCode.UNIT_OF_OTHER_REGION,
+        )
     if kind == QuotaPool.Kind.OWN and len(units) != 1:
-        raise ApplicationError(_("An own pool holds exactly one unit."))
+        raise ApplicationError(
+            _("An own pool holds exactly one unit."), code=OrgErrorCode.OWN_POOL_SIZE
+        )
     if kind == QuotaPool.Kind.MERGED and (lead_unit is None or lead_unit not in units):
-        raise ApplicationError(_("A merged pool must include its supervising department."))
+        raise ApplicationError(
+            _("A merged pool must include its supervising department."),
+            code=OrgErrorCode.MERGED_POOL_WITHOUT_LEAD,
+        )
     if kind == QuotaPool.Kind.JOINT and len(units) < 2:
-        raise ApplicationError(_("A joint pool needs at least two units."))
+        raise ApplicationError(
+            _("A joint pool needs at least two units."), code=OrgErrorCode.JOINT_POOL_SIZE
+        )
     lead = lead_unit or units[0]
     pool = QuotaPool.objects.create(
         region=region, year=year, kind=kind, name=name or lead.name, lead_unit=lead
@@ -203,7 +225,10 @@ def person_create(
     birth_date: dt.date | None = None,
 ) -> Person:
     if Person.objects.filter(region=region, staff_no=staff_no).exists():
-        raise ApplicationError(_("Staff number “%(no)s” is already in use.") % {"no": staff_no})
+        raise ApplicationError(
+            _("Staff number “%(no)s” is already in use.") % {"no": staff_no},
+            code=OrgErrorCode.STAFF_NO_TAKEN,
+        )
     person = Person.objects.create(
         region=region, staff_no=staff_no, name=name, gender=gender, birth_date=birth_date
     )
@@ -230,7 +255,9 @@ def membership_change(
     the open membership is a no-op, so re-imports change nothing.
     """
     if unit.region_id != person.region_id:
-        raise ApplicationError(_("The unit belongs to another region."))
+        raise ApplicationError(
+            _("The unit belongs to another region."), code=OrgErrorCode.UNIT_OF_OTHER_REGION
+        )
     current = (
         Membership.objects.select_for_update().filter(person=person).order_by("-valid_from").first()
     )
@@ -248,7 +275,8 @@ def membership_change(
         if valid_from <= current.valid_from:
             raise ApplicationError(
                 _("The change must start after %(date)s, when the current position began.")
-                % {"date": current.valid_from.isoformat()}
+                % {"date": current.valid_from.isoformat()},
+                code=OrgErrorCode.MOVE_BEFORE_CURRENT,
             )
         if current.valid_to is None or current.valid_to >= valid_from:
             current.valid_to = valid_from - dt.timedelta(days=1)

@@ -28,13 +28,14 @@ from kaohe.accounts.access import (
     scope_of,
 )
 from kaohe.core import clock
-from kaohe.core.errors import ValidationFailed
-from kaohe.core.http import BAD_DAY, AuthedRequest, parse_day, parse_id
+from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.http import BAD_DAY, AuthedRequest, Refusal, parse_day, parse_id
 from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job
 from kaohe.jobs.services import job_start
 from kaohe.org import jobs as org_jobs
 from kaohe.org import roster, selectors
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import LeadershipRole, MembershipStatus, Region, Unit
 
 MEMBERS_PER_PAGE = 100
@@ -288,7 +289,9 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["errors"] = [_("Choose an .xlsx file to upload.")]
+            context["refusal"] = Refusal.of(
+                ApplicationError(_("Choose an .xlsx file to upload."), code=OrgErrorCode.NO_FILE)
+            )
         elif (
             settings.KAOHE_ROSTER_JOB_BYTES < (upload.size or 0) <= settings.KAOHE_ROSTER_MAX_BYTES
         ):
@@ -306,12 +309,15 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                 return redirect("jobs:job", job_id=job.pk)
             # Someone else's import is running (one per region): this file was not taken,
             # and their job's page is not this user's to watch.
-            context["errors"] = [
-                _(
-                    "Another roster import of the region is running; upload the file again "
-                    "when it has finished."
+            context["refusal"] = Refusal.of(
+                ApplicationError(
+                    _(
+                        "Another roster import of the region is running; upload the file "
+                        "again when it has finished."
+                    ),
+                    code=OrgErrorCode.IMPORT_RUNNING,
                 )
-            ]
+            )
         else:
             try:
                 result = roster.roster_import(
@@ -321,10 +327,7 @@ def roster_import_page(request: HttpRequest) -> HttpResponse:
                     file_name=upload.name or "",
                 )
             except ValidationFailed as exc:
-                errors = [str(e) for e in exc.extra.get("errors", [])]
-                # A file refused whole (not Excel, too large) has one message: said once.
-                context["summary"] = "" if errors == [exc.message] else exc.message
-                context["errors"] = errors
+                context["refusal"] = Refusal.of(exc)
             else:
                 context["result"] = result
                 new = set(result.new_staff_nos)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS
+from kaohe.reviews.errors import ReviewErrorCode
 
 NONCE_BYTES = 12
 _HEADER = struct.Struct("<I")  # ballots
@@ -114,7 +115,8 @@ def _unseal_bytes(sealed: bytes | memoryview, identity: bytes) -> bytes:
                 "The sealed ballots cannot be opened with the ballot key the server has "
                 "now; nothing was changed. Ask the system operator to restore the key "
                 "that was in use when voting opened (KAOHE_BALLOT_KEY or KAOHE_SECRET_KEY)."
-            )
+            ),
+            code=ReviewErrorCode.BALLOT_KEY_CHANGED,
         ) from None
 
 

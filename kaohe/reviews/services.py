@@ -33,6 +33,7 @@ from kaohe.org.models import Dimension, Membership, Person, Region, Unit
 from kaohe.reviews import closing
 from kaohe.reviews.boxes import CastBallot, ballot_fold
 from kaohe.reviews.caches import ballots_forget, my_ballots_forget
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import (
     DraftBallot,
     ExtraRater,
@@ -69,16 +70,25 @@ def round_create(
     """A draft round over the units that have assessed cadres at the period's end."""
     require_region_admin(actor, region.pk)
     if cadence not in ReviewRound.Cadence.values:
-        raise ApplicationError(_("Choose the kind of round from the list."))
+        raise ApplicationError(
+            _("Choose the kind of round from the list."), code=ReviewErrorCode.BAD_CADENCE
+        )
     limit = {"monthly": 12, "annual": 1}.get(str(cadence), 4)
     if not 1 <= number <= limit:
-        raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": limit})
+        raise ApplicationError(
+            _("Choose a period from 1 to %(n)s.") % {"n": limit}, code=ReviewErrorCode.BAD_PERIOD
+        )
     if ends_on < starts_on:
-        raise ApplicationError(_("Voting must end on or after the day it starts."))
+        raise ApplicationError(
+            _("Voting must end on or after the day it starts."),
+            code=ReviewErrorCode.VOTING_ENDS_BEFORE_START,
+        )
     if ReviewRound.objects.filter(
         region=region, year=year, cadence=cadence, number=number
     ).exists():
-        raise ApplicationError(_("A round for this period already exists."))
+        raise ApplicationError(
+            _("A round for this period already exists."), code=ReviewErrorCode.ROUND_EXISTS
+        )
     round_ = ReviewRound(
         region=region,
         year=year,
@@ -145,7 +155,9 @@ def round_rules_check(round_: ReviewRound) -> None:
         round_.full_clean(exclude=["region", "created_at"], validate_unique=False)
     except ValidationError as error:
         problems = [str(m) for messages in error.message_dict.values() for m in messages]
-        raise ApplicationError(" ".join(problems), {"problems": problems}) from None
+        raise ApplicationError(
+            " ".join(problems), problems=problems, code=ReviewErrorCode.RULES_INVALID
+        ) from None
 
 
 def _may_admin(actor: User, unit: Unit) -> bool:
@@ -160,17 +172,27 @@ def extra_raters_propose(
     secretaries for a 3-person committee)."""
     unit = round_unit.unit
     if not _may_admin(actor, unit):
-        raise ApplicationError(_("Only the unit's administrator may propose its raters."))
+        raise ApplicationError(
+            _("Only the unit's administrator may propose its raters."),
+            code=ReviewErrorCode.NOT_UNIT_ADMIN,
+        )
     if round_unit.proposal in (RoundUnit.Proposal.NOT_NEEDED, RoundUnit.Proposal.APPROVED):
-        raise ApplicationError(_("This unit needs no proposal now."))
+        raise ApplicationError(
+            _("This unit needs no proposal now."), code=ReviewErrorCode.NO_PROPOSAL_NEEDED
+        )
     if round_unit.round.state not in (RoundState.DRAFT, RoundState.OPEN):
-        raise ApplicationError(_("The round is closed."))
+        raise ApplicationError(_("The round is closed."), code=ReviewErrorCode.ROUND_CLOSED)
     people = [p for p in people if p.region_id == unit.region_id]
     if len(people) < 3:
-        raise ApplicationError(_("Propose at least 3 raters from other units."))
+        raise ApplicationError(
+            _("Propose at least 3 raters from other units."), code=ReviewErrorCode.TOO_FEW_RATERS
+        )
     note = clean_text(note)
     if not visible_length(note):
-        raise ApplicationError(_("Say why these raters know the unit's work."))
+        raise ApplicationError(
+            _("Say why these raters know the unit's work."),
+            code=ReviewErrorCode.PROPOSAL_NEEDS_NOTE,
+        )
     ExtraRater.objects.filter(round_unit=round_unit).delete()
     ExtraRater.objects.bulk_create(ExtraRater(round_unit=round_unit, person=p) for p in people)
     round_unit.proposal = RoundUnit.Proposal.PROPOSED
@@ -199,12 +221,20 @@ def extra_raters_decide(
     superior = unit.parent
     allowed = _may_admin(actor, superior) if superior is not None else is_region_admin(actor)
     if not allowed:
-        raise ApplicationError(_("Only the superior unit's administrator may decide."))
+        raise ApplicationError(
+            _("Only the superior unit's administrator may decide."),
+            code=ReviewErrorCode.NOT_SUPERIOR_ADMIN,
+        )
     if round_unit.proposal != RoundUnit.Proposal.PROPOSED:
-        raise ApplicationError(_("There is no proposal awaiting a decision."))
+        raise ApplicationError(
+            _("There is no proposal awaiting a decision."), code=ReviewErrorCode.NO_PROPOSAL_PENDING
+        )
     note = clean_text(note)
     if not approve and not visible_length(note):
-        raise ApplicationError(_("Give the reason for rejecting, so the unit can correct it."))
+        raise ApplicationError(
+            _("Give the reason for rejecting, so the unit can correct it."),
+            code=ReviewErrorCode.REJECTION_NEEDS_REASON,
+        )
     round_unit.proposal = RoundUnit.Proposal.APPROVED if approve else RoundUnit.Proposal.REJECTED
     round_unit.decision_note = note.strip()[:300]
     round_unit.save(update_fields=["proposal", "decision_note"])
@@ -229,7 +259,8 @@ def _transition(
     if locked.state not in allowed_from:
         raise ApplicationError(
             _("The round is %(state)s; it cannot become %(to)s.")
-            % {"state": locked.get_state_display(), "to": RoundState(to).label}
+            % {"state": locked.get_state_display(), "to": RoundState(to).label},
+            code=ReviewErrorCode.BAD_TRANSITION,
         )
     round_.state = to
     round_.save(update_fields=["state"])
@@ -303,7 +334,10 @@ def round_publish(*, actor: User, round_: ReviewRound) -> None:
     # A close is all or nothing, so a closed round has its results unless nobody
     # voted; a round closed before closes were (decision 31) may have none.
     if not RoundResult.objects.filter(round=round_).exists():
-        raise ApplicationError(_("This round has no results yet, so it cannot be published."))
+        raise ApplicationError(
+            _("This round has no results yet, so it cannot be published."),
+            code=ReviewErrorCode.NO_RESULTS_TO_PUBLISH,
+        )
     _transition(actor, round_, RoundState.PUBLISHED, {RoundState.CLOSED})
 
 
@@ -330,10 +364,14 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     """
     reason = clean_text(reason)
     if visible_length(reason) < 4:
-        raise ApplicationError(_("Reopening needs a written reason."))
+        raise ApplicationError(
+            _("Reopening needs a written reason."), code=ReviewErrorCode.REOPEN_NEEDS_REASON
+        )
     blockers = round_reopen_blockers(round_)
     if blockers:
-        raise ApplicationError(" ".join(blockers), {"problems": blockers})
+        raise ApplicationError(
+            " ".join(blockers), problems=blockers, code=ReviewErrorCode.REOPEN_BLOCKED
+        )
     _transition(
         actor,
         round_,
@@ -365,18 +403,25 @@ def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: 
     if locked.state not in (RoundState.DRAFT, RoundState.OPEN):
         raise ApplicationError(
             _("The round is %(state)s; only a round still to vote in can be extended.")
-            % {"state": locked.get_state_display()}
+            % {"state": locked.get_state_display()},
+            code=ReviewErrorCode.EXTEND_NOT_OPEN,
         )
     if ends_on <= locked.ends_on:
         raise ApplicationError(
             _("The new end must be after the current end, %(day)s.")
-            % {"day": locked.ends_on.isoformat()}
+            % {"day": locked.ends_on.isoformat()},
+            code=ReviewErrorCode.EXTEND_NOT_LATER,
         )
     if ends_on > dt.date(locked.year + 1, 12, 31):
-        raise ApplicationError(_("Choose an end within the year after the round's year."))
+        raise ApplicationError(
+            _("Choose an end within the year after the round's year."),
+            code=ReviewErrorCode.EXTEND_TOO_FAR,
+        )
     reason = clean_text(reason)
     if visible_length(reason) < 4:
-        raise ApplicationError(_("Extending voting needs a written reason."))
+        raise ApplicationError(
+            _("Extending voting needs a written reason."), code=ReviewErrorCode.EXTEND_NEEDS_REASON
+        )
     previous = locked.ends_on
     round_.ends_on = ends_on
     round_.save(update_fields=["ends_on"])
@@ -418,7 +463,7 @@ def _validate(
     sheet: BallotSheet, values: Mapping[str, object], *, complete: bool
 ) -> dict[tuple[int, str], int]:
     """The ballot's scores by (person, dimension), or every reason it is refused:
-    `extra["problems"]` lists them all, `extra["fields"]` maps a score's key to what is
+    `problems` lists them all, `extra["fields"]` maps a score's key to what is
     wrong with that score (the page marks the field), `extra["general"]` holds the
     problems that belong to no single field."""
     round_ = sheet.round
@@ -478,7 +523,10 @@ def _validate(
         general.append(line)
     if problems:
         raise ApplicationError(
-            " ".join(problems), {"problems": problems, "fields": fields, "general": general}
+            " ".join(problems),
+            problems=problems,
+            extra={"fields": fields, "general": general},
+            code=ReviewErrorCode.BALLOT_INVALID,
         )
     return clean
 
@@ -520,17 +568,21 @@ def voting_days_problem_between(starts_on: dt.date, ends_on: dt.date) -> str:
 def _check_open(round_unit: RoundUnit, rater: Person) -> None:
     round_ = ReviewRound.objects.select_for_update().get(pk=round_unit.round_id)
     if round_.state != RoundState.OPEN:
-        raise ApplicationError(_("Voting is not open in this round."))
+        raise ApplicationError(
+            _("Voting is not open in this round."), code=ReviewErrorCode.VOTING_NOT_OPEN
+        )
     problem = voting_days_problem(round_)
     if problem:
-        raise ApplicationError(problem)
+        raise ApplicationError(problem, code=ReviewErrorCode.OUTSIDE_VOTING_DAYS)
     if not round_unit.can_vote:
         raise ApplicationError(
-            _("This unit's outside raters are not approved yet; voting has not started.")
+            _("This unit's outside raters are not approved yet; voting has not started."),
+            code=ReviewErrorCode.RATERS_NOT_APPROVED,
         )
     if Participation.objects.filter(round=round_, unit_id=round_unit.unit_id, rater=rater).exists():
         raise ApplicationError(
-            _("You have already submitted this ballot; a ballot is submitted once.")
+            _("You have already submitted this ballot; a ballot is submitted once."),
+            code=ReviewErrorCode.BALLOT_ALREADY_SUBMITTED,
         )
 
 
@@ -580,7 +632,12 @@ def _complete(sheet: BallotSheet, values: Mapping[str, object]) -> dict[tuple[in
             "You gave everyone the same score, which tells nobody apart, so the ballot "
             "would not count. Give each person the score their work deserves."
         )
-        raise ApplicationError(message, {"problems": [message], "general": [message]})
+        raise ApplicationError(
+            message,
+            problems=[message],
+            extra={"general": [message]},
+            code=ReviewErrorCode.BALLOT_UNIFORM,
+        )
     return clean
 
 
@@ -635,7 +692,10 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
 
 def _rater(actor: User) -> Person:
     if actor.person is None:
-        raise ApplicationError(_("Your account is not linked to a person, so it has no ballot."))
+        raise ApplicationError(
+            _("Your account is not linked to a person, so it has no ballot."),
+            code=ReviewErrorCode.NO_PERSON,
+        )
     return actor.person
 
 

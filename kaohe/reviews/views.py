@@ -21,12 +21,13 @@ from kaohe.accounts.access import (
 )
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_day, problems_of
+from kaohe.core.http import AuthedRequest, Refusal, parse_day, show_refusal
 from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job
 from kaohe.jobs.services import job_start
 from kaohe.org.models import Dimension, Person, Region
 from kaohe.reviews import jobs, selectors, services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import RaterGroup, RoundState, RoundUnit
 from kaohe.reviews.policies import BallotSheet
 
@@ -101,13 +102,17 @@ def _ballot_render(
     fields: dict[str, str] = dict(refusal.extra.get("fields") or {}) if refusal else {}
     general: list[str] = []
     if refusal is not None:
-        general = list(refusal.extra.get("general") or ([] if fields else [refusal.message]))
+        # The ballot marks each field's problem beside it; what belongs to no field is
+        # listed above the form as every page lists a refusal (Refusal: summary, problems).
+        shown = Refusal.of(refusal)
+        whole = ([shown.summary] if shown.summary else []) + shown.problems
+        general = list(refusal.extra.get("general") or ([] if fields else whole))
     dimensions = [(d, Dimension(d).label) for d in ballot.dimensions if d]
     context: dict[str, object] = {
         "ballot": ballot,
         "dimensions": dimensions,
         "submitted": ballot.submitted,
-        "problem_count": len(problems_of(refusal)) if refusal else 0,
+        "problem_count": len(refusal.problems) if refusal else 0,
         "has_field_errors": bool(fields),
         "general_problems": general,
         "check": check,
@@ -233,7 +238,7 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
                     cadence=request.POST.get("cadence", "quarterly"),
                 )
             except ApplicationError as exc:
-                messages.error(request, exc.message)
+                show_refusal(request, exc)
             else:
                 return redirect("reviews:round", round_id=round_.pk)
     today = clock.today()
@@ -281,7 +286,9 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             elif action == "extend":
                 ends_on, ok = parse_day(request.POST.get("ends_on"), None)
                 if not ok or ends_on is None:
-                    raise ApplicationError(_("Enter the new end of voting as a date."))
+                    raise ApplicationError(
+                        _("Enter the new end of voting as a date."), code=ReviewErrorCode.BAD_DATE
+                    )
                 services.round_extend(
                     actor=req.user,
                     round_=round_,
@@ -294,7 +301,7 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            show_refusal(request, exc)
         return redirect("reviews:round", round_id=round_.pk)
     units = selectors.progress(req.user, round_)
     job = active_job(round_.region_id, jobs.round_key(round_.pk))
@@ -343,7 +350,8 @@ def raters_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpRespon
                 unknown = sorted(set(numbers) - {p.staff_no for p in people})
                 if unknown:
                     raise ApplicationError(
-                        _("Staff numbers not found: %(list)s") % {"list": "、".join(unknown)}
+                        _("Staff numbers not found: %(list)s") % {"list": "、".join(unknown)},
+                        code=ReviewErrorCode.STAFF_NOS_UNKNOWN,
                     )
                 services.extra_raters_propose(
                     actor=req.user,
@@ -361,7 +369,7 @@ def raters_page(request: HttpRequest, round_id: int, unit_id: int) -> HttpRespon
             else:
                 raise Http404
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("Saved."))
         return redirect("reviews:raters", round_id=round_.pk, unit_id=unit_id)

@@ -37,6 +37,7 @@ from kaohe.core.workbooks import (
 )
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Membership, Person, Unit
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import (
     AutoSource,
     Indicator,
@@ -131,7 +132,8 @@ def entry_grid(user: User, unit_id: int, period: Period, *, results: bool = True
     if not versions:
         raise ApplicationError(
             _("%(unit)s has no approved scheme for %(year)s, so results cannot be entered yet.")
-            % {"unit": unit.name, "year": period.year}
+            % {"unit": unit.name, "year": period.year},
+            code=SchemeErrorCode.NO_APPROVED_SCHEME,
         )
     columns = _leaves(versions)
     people = [
@@ -330,7 +332,7 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
     the versions in force."""
     lock_unit(unit.pk)
     if [v.pk for v in versions_in_force(unit, period)] != list(version_ids):
-        raise ApplicationError(stale_versions_message())
+        raise ApplicationError(stale_versions_message(), code=SchemeErrorCode.STALE_VERSIONS)
 
 
 # A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
@@ -431,13 +433,15 @@ def results_save(
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
-            {"problems": problems},
+            problems=problems,
+            code=SchemeErrorCode.CELLS_INVALID,
         )
     if unsupported:
         raise ValidationFailed(
             _("%(n)s results lack the evidence their indicator requires; nothing was saved.")
             % {"n": len(unsupported)},
-            {"problems": unsupported},
+            problems=unsupported,
+            code=SchemeErrorCode.EVIDENCE_MISSING,
         )
     _upsert(grid, upserts)
     _delete(to_delete)
@@ -629,7 +633,8 @@ def cells_from_workbook(grid: Grid, upload: IO[bytes], size: int) -> dict[tuple[
                 "This sheet was made for another unit, period or scheme version; download the "
                 "current template for %(unit)s, %(period)s and fill that in."
             )
-            % {"unit": grid.unit.name, "period": grid.period.label()}
+            % {"unit": grid.unit.name, "period": grid.period.label()},
+            code=SchemeErrorCode.SHEET_MISMATCH,
         )
     if len(rows) < 2 or [str(k) for k in rows[1][2:] if k] != [
         str(c.indicator.key) for c in grid.columns
@@ -638,7 +643,8 @@ def cells_from_workbook(grid: Grid, upload: IO[bytes], size: int) -> dict[tuple[
             _(
                 "The indicator columns do not match the scheme version; "
                 "do not add, remove or move columns."
-            )
+            ),
+            code=SchemeErrorCode.COLUMNS_MISMATCH,
         )
     people = {p.staff_no: p for p in grid.people}
     cells: dict[tuple[int, int], str] = {}
@@ -663,5 +669,7 @@ def cells_from_workbook(grid: Grid, upload: IO[bytes], size: int) -> dict[tuple[
         for column, value in zip(grid.columns, row[2:], strict=False):
             cells[(person.pk, column.indicator.pk)] = "" if value is None else str(value)
     if unknown:
-        raise ValidationFailed(" ".join(unknown), {"problems": unknown})
+        raise ValidationFailed(
+            " ".join(unknown), problems=unknown, code=SchemeErrorCode.UNKNOWN_INDICATORS
+        )
     return cells

@@ -28,6 +28,7 @@ from kaohe.schemes.entry import (
     lock_unit,
     stale_versions_message,
 )
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, IndicatorKind, IndicatorResult
 from kaohe.schemes.selectors import versions_in_force
 from kaohe.worklogs.models import WorkLog
@@ -122,7 +123,7 @@ def evidence_set(
     Returns (linked, unlinked)."""
     lock_unit(cell.unit.pk)
     if cell.indicator.version_id not in {v.pk for v in versions_in_force(cell.unit, cell.period)}:
-        raise ApplicationError(stale_versions_message())
+        raise ApplicationError(stale_versions_message(), code=SchemeErrorCode.STALE_VERSIONS)
     ticked_ids = set(ticked)
     shown_ids = set(shown) | ticked_ids
     allowed = set(linkable_logs(actor, cell).filter(pk__in=shown_ids).values_list("pk", flat=True))

@@ -23,6 +23,7 @@ from kaohe.core.year_facts import year_facts_forget
 from kaohe.notices.services import notify, region_admins, signature, unit_admins
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes.entry import ASSESSOR_ROLES, lock_unit
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import (
     AutoSource,
     EntryDeclaration,
@@ -68,17 +69,21 @@ def may_edit(actor: User, scheme: Scheme) -> bool:
 
 def _require_edit(actor: User, version: SchemeVersion) -> None:
     if not may_edit(actor, version.scheme):
-        raise ApplicationError(_("You may not edit this scheme."))
+        raise ApplicationError(_("You may not edit this scheme."), code=SchemeErrorCode.NOT_EDITOR)
     if not version.editable:
         raise ApplicationError(
             _("Version %(n)s is %(state)s and frozen; start a new version to change it.")
-            % {"n": version.number, "state": version.get_state_display()}
+            % {"n": version.number, "state": version.get_state_display()},
+            code=SchemeErrorCode.VERSION_FROZEN,
         )
 
 
 def _require_reviewer(actor: User, version: SchemeVersion) -> None:
     if not (is_region_admin(actor) and actor.region_id == version.scheme.region_id):
-        raise ApplicationError(_("Only the region's assessment office reviews schemes."))
+        raise ApplicationError(
+            _("Only the region's assessment office reviews schemes."),
+            code=SchemeErrorCode.NOT_REVIEWER,
+        )
 
 
 def _scheme_name(name: str) -> str:
@@ -86,7 +91,8 @@ def _scheme_name(name: str) -> str:
     limit = Scheme._meta.get_field("name").max_length or 0
     if len(name) > limit:
         raise ApplicationError(
-            _("A scheme name may be at most %(n)s characters long.") % {"n": limit}
+            _("A scheme name may be at most %(n)s characters long.") % {"n": limit},
+            code=SchemeErrorCode.NAME_TOO_LONG,
         )
     return name
 
@@ -133,7 +139,10 @@ def template_create(
     *, actor: User, region: Region, name: str, year: int, **categories: Any
 ) -> SchemeVersion:
     if not is_region_admin(actor):
-        raise ApplicationError(_("Only the region's assessment office creates templates."))
+        raise ApplicationError(
+            _("Only the region's assessment office creates templates."),
+            code=SchemeErrorCode.NOT_REVIEWER,
+        )
     scheme = Scheme.objects.create(
         region=region,
         role=Scheme.Role.TEMPLATE,
@@ -182,7 +191,8 @@ def trunk_check(unit: Unit, year: int) -> None:
                 "%(unit)s already has a scheme for %(year)s; open it and draft a new "
                 "version instead."
             )
-            % {"unit": unit.name, "year": year}
+            % {"unit": unit.name, "year": year},
+            code=SchemeErrorCode.SCHEME_EXISTS,
         )
 
 
@@ -192,9 +202,13 @@ def unit_scheme_create(
 ) -> SchemeVersion:
     """Draft a unit's scheme from a published template (R4.6)."""
     if template.scheme.role != Scheme.Role.TEMPLATE or template.state != VersionState.APPROVED:
-        raise ApplicationError(_("Start from a published template."))
+        raise ApplicationError(
+            _("Start from a published template."), code=SchemeErrorCode.TEMPLATE_NOT_PUBLISHED
+        )
     if not scope_of(actor, ADMIN_ROLES).covers_path(unit.path, unit.pk):
-        raise ApplicationError(_("You may not draft schemes for this unit."))
+        raise ApplicationError(
+            _("You may not draft schemes for this unit."), code=SchemeErrorCode.NOT_EDITOR
+        )
     name = _scheme_name(name) or _fitted(f"{unit.name}{year}年考核方案")
     # One trunk per unit and year (supplements add to it per quarter); the lock on
     # the unit keeps two requests at once from both passing the check.
@@ -227,18 +241,20 @@ def _require_undecided(actor: User, version: SchemeVersion) -> Scheme:
     contents may be replaced or thrown away, since nothing was entered against it."""
     scheme = version.scheme
     if scheme.role != Scheme.Role.UNIT or not may_edit(actor, scheme):
-        raise ApplicationError(_("You may not edit this scheme."))
+        raise ApplicationError(_("You may not edit this scheme."), code=SchemeErrorCode.NOT_EDITOR)
     if not version.editable:
         raise ApplicationError(
             _("Version %(n)s is %(state)s; only a draft not yet submitted can be changed so.")
-            % {"n": version.number, "state": version.get_state_display()}
+            % {"n": version.number, "state": version.get_state_display()},
+            code=SchemeErrorCode.VERSION_NOT_DRAFT,
         )
     if scheme.versions.filter(state=VersionState.APPROVED).exists():
         raise ApplicationError(
             _(
                 "This scheme has an approved version, and results may rest on it; start a "
                 "new version and change its indicators instead."
-            )
+            ),
+            code=SchemeErrorCode.SCHEME_APPROVED_BEFORE,
         )
     return scheme
 
@@ -251,13 +267,18 @@ def scheme_redraft(
     template (the wrong one was chosen): all or nothing, audited."""
     scheme = _require_undecided(actor, version)
     if scheme.part != Scheme.Part.TRUNK:
-        raise ApplicationError(_("A supplement is not drafted from a template."))
+        raise ApplicationError(
+            _("A supplement is not drafted from a template."),
+            code=SchemeErrorCode.SUPPLEMENT_FROM_TEMPLATE,
+        )
     if (
         template.scheme.role != Scheme.Role.TEMPLATE
         or template.state != VersionState.APPROVED
         or template.scheme.region_id != scheme.region_id
     ):
-        raise ApplicationError(_("Start from a published template."))
+        raise ApplicationError(
+            _("Start from a published template."), code=SchemeErrorCode.TEMPLATE_NOT_PUBLISHED
+        )
     # The same lock the approval and result entry take: nothing reads the tree meanwhile.
     if scheme.unit_id is not None:
         lock_unit(scheme.unit_id)
@@ -297,9 +318,14 @@ def scheme_discard(*, actor: User, version: SchemeVersion) -> None:
     then draft afresh from the right template."""
     scheme = _require_undecided(actor, version)
     if scheme.versions.filter(state=VersionState.SUBMITTED).exists():
-        raise ApplicationError(_("A version is awaiting review; it cannot be discarded now."))
+        raise ApplicationError(
+            _("A version is awaiting review; it cannot be discarded now."),
+            code=SchemeErrorCode.VERSION_IN_REVIEW,
+        )
     if scheme.supplements.exists():
-        raise ApplicationError(_("Discard this scheme's supplements first."))
+        raise ApplicationError(
+            _("Discard this scheme's supplements first."), code=SchemeErrorCode.SUPPLEMENTS_REMAIN
+        )
     audit_record(
         actor=actor,
         action="schemes.scheme.discard",
@@ -315,13 +341,19 @@ def supplement_create(*, actor: User, trunk: Scheme, quarter: int) -> SchemeVers
     """ "1+N": a supplement to a unit's trunk scheme for one quarter, drafted empty
     and approved like any scheme; result entry shows its indicators after the trunk's."""
     if trunk.role != Scheme.Role.UNIT or trunk.part != Scheme.Part.TRUNK or trunk.unit is None:
-        raise ApplicationError(_("Supplements belong to a unit's trunk scheme."))
+        raise ApplicationError(
+            _("Supplements belong to a unit's trunk scheme."),
+            code=SchemeErrorCode.SUPPLEMENT_NEEDS_TRUNK,
+        )
     if not may_edit(actor, trunk):
-        raise ApplicationError(_("You may not edit this scheme."))
+        raise ApplicationError(_("You may not edit this scheme."), code=SchemeErrorCode.NOT_EDITOR)
     if not 1 <= quarter <= 4:
-        raise ApplicationError(_("Choose a quarter from 1 to 4."))
+        raise ApplicationError(_("Choose a quarter from 1 to 4."), code=SchemeErrorCode.BAD_PERIOD)
     if trunk.supplements.filter(quarter=quarter).exists():
-        raise ApplicationError(_("This quarter already has a supplement; edit that one."))
+        raise ApplicationError(
+            _("This quarter already has a supplement; edit that one."),
+            code=SchemeErrorCode.SUPPLEMENT_EXISTS,
+        )
     scheme = Scheme.objects.create(
         region_id=trunk.region_id,
         role=Scheme.Role.UNIT,
@@ -350,13 +382,18 @@ def supplement_create(*, actor: User, trunk: Scheme, quarter: int) -> SchemeVers
 def version_new_draft(*, actor: User, version: SchemeVersion) -> SchemeVersion:
     """A frozen version is changed by drafting its successor."""
     if not may_edit(actor, version.scheme):
-        raise ApplicationError(_("You may not edit this scheme."))
+        raise ApplicationError(_("You may not edit this scheme."), code=SchemeErrorCode.NOT_EDITOR)
     if version.editable:
-        raise ApplicationError(_("This version is still editable."))
+        raise ApplicationError(
+            _("This version is still editable."), code=SchemeErrorCode.VERSION_STILL_EDITABLE
+        )
     if version.scheme.versions.filter(
         state__in=[VersionState.DRAFT, VersionState.RETURNED, VersionState.SUBMITTED]
     ).exists():
-        raise ApplicationError(_("A newer version is already being drafted or reviewed."))
+        raise ApplicationError(
+            _("A newer version is already being drafted or reviewed."),
+            code=SchemeErrorCode.NEWER_VERSION_EXISTS,
+        )
     number = (version.scheme.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     draft = SchemeVersion.objects.create(scheme=version.scheme, number=number, based_on=version)
     _copy_tree(version, draft)
@@ -386,11 +423,15 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             number = finite_decimal(text or "0")
             if number is None:
-                raise ApplicationError(_("“%(value)s” is not a number.") % {"value": text[:20]})
+                raise ApplicationError(
+                    _("“%(value)s” is not a number.") % {"value": text[:20]},
+                    code=SchemeErrorCode.NOT_A_NUMBER,
+                )
             number_check(Indicator, name, number)
             if not two_places(number):
                 raise ApplicationError(
-                    _("“%(value)s” has more than two decimals.") % {"value": text[:20]}
+                    _("“%(value)s” has more than two decimals.") % {"value": text[:20]},
+                    code=SchemeErrorCode.TOO_MANY_DECIMALS,
                 )
             clean[name] = number
         elif name in ("quantitative", "evidence_required"):
@@ -398,27 +439,36 @@ def _clean_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             clean[name] = str(value).strip()
     if "name" in clean and not clean["name"]:
-        raise ApplicationError(_("An indicator needs a name."))
+        raise ApplicationError(
+            _("An indicator needs a name."), code=SchemeErrorCode.INDICATOR_NAME_MISSING
+        )
     limit = Indicator._meta.get_field("name").max_length or 0
     if len(clean.get("name", "")) > limit:
         raise ApplicationError(
-            _("An indicator name may be at most %(n)s characters long.") % {"n": limit}
+            _("An indicator name may be at most %(n)s characters long.") % {"n": limit},
+            code=SchemeErrorCode.NAME_TOO_LONG,
         )
     if "kind" in clean and clean["kind"] not in IndicatorKind.values:
-        raise ApplicationError(_("Choose a kind from the list."))
+        raise ApplicationError(_("Choose a kind from the list."), code=SchemeErrorCode.BAD_CHOICE)
     if "module" in clean and clean["module"] not in Module.values:
-        raise ApplicationError(_("Choose a module from the list."))
+        raise ApplicationError(_("Choose a module from the list."), code=SchemeErrorCode.BAD_CHOICE)
     if "dimension" in clean and clean["dimension"] not in Dimension.values:
-        raise ApplicationError(_("Choose a dimension from the list."))
+        raise ApplicationError(
+            _("Choose a dimension from the list."), code=SchemeErrorCode.BAD_CHOICE
+        )
     if "auto_source" in clean and clean["auto_source"] not in AutoSource.values:
-        raise ApplicationError(_("Choose a “Filled from” option from the list."))
+        raise ApplicationError(
+            _("Choose a “Filled from” option from the list."), code=SchemeErrorCode.BAD_CHOICE
+        )
     return clean
 
 
 def _check_auto_source(kind: str, auto_source: str, name: str) -> None:
     """Only a deduction counts occurrences, so only a deduction is filled automatically."""
     if auto_source and kind != IndicatorKind.DEDUCTION:
-        raise ApplicationError(_auto_source_problem(name))
+        raise ApplicationError(
+            _auto_source_problem(name), code=SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION
+        )
 
 
 def _auto_source_problem(name: str) -> str:
@@ -436,7 +486,10 @@ def indicator_add(
     if parent is not None and (
         parent.version_id != version.pk or parent.kind != IndicatorKind.GROUP
     ):
-        raise ApplicationError(_("Indicators can only be added under a group."))
+        raise ApplicationError(
+            _("Indicators can only be added under a group."),
+            code=SchemeErrorCode.INDICATOR_OUTSIDE_GROUP,
+        )
     position = (
         Indicator.objects.filter(version=version, parent=parent).aggregate(p=Max("position"))["p"]
         or 0
@@ -468,7 +521,10 @@ def indicator_update(*, actor: User, indicator: Indicator, data: Mapping[str, An
         indicator.children.exists()
         and fields.get("kind", IndicatorKind.GROUP) != IndicatorKind.GROUP
     ):
-        raise ApplicationError(_("An indicator with sub-indicators must stay a group."))
+        raise ApplicationError(
+            _("An indicator with sub-indicators must stay a group."),
+            code=SchemeErrorCode.GROUP_HAS_CHILDREN,
+        )
     _check_auto_source(
         fields.get("kind", indicator.kind),
         fields.get("auto_source", indicator.auto_source),
@@ -527,7 +583,8 @@ def indicator_delete(*, actor: User, indicator: Indicator) -> None:
     if used:
         raise ApplicationError(
             _("“%(name)s” already has results entered in a period, so it cannot be deleted.")
-            % {"name": indicator.name}
+            % {"name": indicator.name},
+            code=SchemeErrorCode.INDICATOR_HAS_RESULTS,
         )
     audit_record(
         actor=actor,
@@ -628,12 +685,16 @@ def version_submit(*, actor: User, version: SchemeVersion, note: str = "") -> No
     _require_edit(actor, version)
     note = clean_text(note)
     if version.scheme.role == Scheme.Role.TEMPLATE:
-        raise ApplicationError(_("Templates are published, not submitted."))
+        raise ApplicationError(
+            _("Templates are published, not submitted."),
+            code=SchemeErrorCode.TEMPLATE_NOT_SUBMITTED,
+        )
     problems = validate_tree(version)
     if problems:
         raise ValidationFailed(
             _("The scheme cannot be submitted yet:") + " " + " ".join(problems),
-            {"problems": problems},
+            problems=problems,
+            code=SchemeErrorCode.SCHEME_INCOMPLETE,
         )
     version.state = VersionState.SUBMITTED
     version.save(update_fields=["state"])
@@ -654,16 +715,24 @@ def version_return(
     """Return for revision with a comment on the whole and/or on single indicators."""
     _require_reviewer(actor, version)
     if version.state != VersionState.SUBMITTED:
-        raise ApplicationError(_("Only a submitted scheme can be returned."))
+        raise ApplicationError(
+            _("Only a submitted scheme can be returned."), code=SchemeErrorCode.NOT_SUBMITTED
+        )
     comment = clean_text(comment)
     notes = {
         k: text for k, v in indicator_comments.items() if visible_length(text := clean_text(v))
     }
     if not visible_length(comment) and not notes:
-        raise ApplicationError(_("Say what must change: comment on the whole or on an indicator."))
+        raise ApplicationError(
+            _("Say what must change: comment on the whole or on an indicator."),
+            code=SchemeErrorCode.RETURN_NEEDS_COMMENT,
+        )
     keys = {str(k) for k in version.indicators.values_list("key", flat=True)}
     if set(notes) - keys:
-        raise ApplicationError(_("A comment refers to an indicator that is not in this version."))
+        raise ApplicationError(
+            _("A comment refers to an indicator that is not in this version."),
+            code=SchemeErrorCode.COMMENT_ON_UNKNOWN_INDICATOR,
+        )
     if visible_length(comment):
         SchemeComment.objects.create(version=version, author=actor, text=comment)
     SchemeComment.objects.bulk_create(
@@ -694,11 +763,14 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     if version.state != allowed:
         raise ApplicationError(
             _("A scheme that is %(state)s cannot be approved.")
-            % {"state": version.get_state_display()}
+            % {"state": version.get_state_display()},
+            code=SchemeErrorCode.NOT_APPROVABLE,
         )
     problems = validate_tree(version)
     if problems:
-        raise ValidationFailed(" ".join(problems), {"problems": problems})
+        raise ValidationFailed(
+            " ".join(problems), problems=problems, code=SchemeErrorCode.SCHEME_INCOMPLETE
+        )
     scheme = version.scheme
     if scheme.unit_id is not None:
         # Entry writes hold the same lock: none runs while results move (entry.lock_unit).
@@ -778,19 +850,26 @@ def entry_declare_empty(
     scope = scope_of(actor, ASSESSOR_ROLES)
     # A region-wide grant covers every path: the region is checked apart.
     if scope.region_id != unit.region_id or not scope.covers_path(unit.path, unit.pk):
-        raise ApplicationError(_("Only the unit's administrators or head may declare this."))
+        raise ApplicationError(
+            _("Only the unit's administrators or head may declare this."),
+            code=SchemeErrorCode.NOT_UNIT_ADMIN_OR_HEAD,
+        )
     if not 1 <= quarter <= 4:
-        raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
+        raise ApplicationError(
+            _("Choose a period from 1 to %(n)s.") % {"n": 4}, code=SchemeErrorCode.BAD_PERIOD
+        )
     reason = clean_text(reason)
     if visible_length(reason) < 4:
         raise ApplicationError(
-            _("Write why the unit has no indicator entries this quarter (at least 4 characters).")
+            _("Write why the unit has no indicator entries this quarter (at least 4 characters)."),
+            code=SchemeErrorCode.DECLARATION_NEEDS_REASON,
         )
     lock_unit(unit.pk)
     if IndicatorResult.objects.filter(unit=unit, year=year, quarter=quarter).exists():
         raise ApplicationError(
             _("%(unit)s already has indicator entries for this quarter; nothing to declare.")
-            % {"unit": unit.name}
+            % {"unit": unit.name},
+            code=SchemeErrorCode.ENTRIES_EXIST,
         )
     declaration, _created = EntryDeclaration.objects.update_or_create(
         unit=unit,

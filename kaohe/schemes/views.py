@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, parse_id, problems_of, queue_problems
+from kaohe.core.http import AuthedRequest, Refusal, parse_id, show_refusal
 from kaohe.org.models import Dimension, Region, Unit
 from kaohe.schemes import entry, evidence, selectors, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import (
     AutoSource,
     EntryDeclaration,
@@ -62,7 +63,10 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
                     pk=parse_id(request.POST.get("unit")) or 0,
                 ).first()
                 if template is None or unit is None:
-                    raise ApplicationError(_("Choose a template and one of your units."))
+                    raise ApplicationError(
+                        _("Choose a template and one of your units."),
+                        code=SchemeErrorCode.CHOOSE_TEMPLATE_AND_UNIT,
+                    )
                 if request.POST.get("confirm") != "1":
                     services.trunk_check(unit, year)  # said now, not after confirming
                     # What the template holds, before anything is created.
@@ -71,7 +75,7 @@ def schemes_page(request: HttpRequest) -> HttpResponse:
                     actor=req.user, template=template, unit=unit, year=year
                 )
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         else:
             return redirect("schemes:version", scheme_id=version.scheme_id, number=version.number)
     schemes = (
@@ -196,7 +200,10 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
             elif action == "redraft":
                 template = _chosen_template(req, request.POST.get("template"))
                 if template is None:
-                    raise ApplicationError(_("Choose the template to draft from."))
+                    raise ApplicationError(
+                        _("Choose the template to draft from."),
+                        code=SchemeErrorCode.CHOOSE_TEMPLATE,
+                    )
                 if request.POST.get("confirm") != "1":
                     return _confirm_page(request, req, template, version=version)
                 services.scheme_redraft(actor=req.user, version=version, template=template)
@@ -223,7 +230,7 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
             else:
                 raise Http404
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         return redirect("schemes:version", scheme_id=scheme_id, number=version.number)
     context = _version_context(req, version)
     context["versions"] = version.scheme.versions.order_by("number")
@@ -253,14 +260,14 @@ def indicator_add_view(request: HttpRequest, scheme_id: int, number: int) -> Htt
     except ApplicationError as exc:
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
-        queue_problems(request, exc)
+        show_refusal(request, exc)
     return _tree_response(request, req, version)
 
 
 def _error_fragment(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """The problems in the tree's error box; nothing is queued as a message, so
     messages waiting for the next page are left alone."""
-    response = render(request, "schemes/_errors.html", {"errors": problems_of(exc)})
+    response = render(request, "core/_refusal.html", {"refusal": Refusal.of(exc)})
     # The message goes to the error box, not in place of the tree.
     response["HX-Retarget"] = "#tree-errors"
     response["HX-Reswap"] = "innerHTML"
@@ -285,7 +292,7 @@ def indicator_change_view(request: HttpRequest, indicator_id: int) -> HttpRespon
     except ApplicationError as exc:
         if request.headers.get("HX-Request"):
             return _error_fragment(request, exc)
-        queue_problems(request, exc)
+        show_refusal(request, exc)
     return _tree_response(request, req, indicator.version)
 
 
@@ -357,7 +364,7 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
         return render(
             request,
             "schemes/entry.html",
-            {"blocked": exc.message, "period": period, "unit": unit, **_declared(unit, period)},
+            {"blocked": Refusal.of(exc), "period": period, "unit": unit, **_declared(unit, period)},
             status=200,
         )
     if request.method == "POST":
@@ -371,7 +378,9 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
                 # A page built on other versions (one approved since) names other
                 # indicators: refused whole, rather than read as cells left empty.
                 if request.POST.get("versions") != _version_ids(grid):
-                    raise ApplicationError(entry.stale_versions_message())
+                    raise ApplicationError(
+                        entry.stale_versions_message(), code=SchemeErrorCode.STALE_VERSIONS
+                    )
                 try:
                     cells = _posted_cells(grid, request)
                 except BadCells:
@@ -379,7 +388,7 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
                 source = "grid"
             changed = entry.results_save(actor=req.user, grid=grid, cells=cells, source=source)
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
             entry.load_results(grid)
             if upload is None:
                 grid.cells.update(cells)  # keep what was typed
@@ -434,7 +443,7 @@ def entry_declare_view(request: HttpRequest, unit_id: int, year: int, quarter: i
             reason=request.POST.get("reason", ""),
         )
     except ApplicationError as exc:
-        queue_problems(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("Declared: no indicator entries this quarter."))
     return redirect("schemes:entry", unit_id=unit_id, year=year, quarter=quarter)
@@ -598,7 +607,7 @@ def entry_export(request: HttpRequest, unit_id: int, year: int, quarter: int) ->
     try:
         grid = entry.entry_grid(req.user, unit_id, Period(year, quarter))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        show_refusal(request, exc)
         return redirect(reverse("schemes:entry", args=[unit_id, year, quarter]))
     response = HttpResponse(entry.grid_workbook(grid), content_type=XLSX)
     name = f"{grid.unit.name}-{year}年第{quarter}季度指标结果.xlsx"

@@ -27,6 +27,7 @@ from kaohe.reviews.models import ReviewRound, RoundState
 from kaohe.reviews.selectors import Turnout, head_counts, turnouts
 from kaohe.schemes.selectors import entry_states_of
 from kaohe.scoring import engine
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import (
     AnnualRun,
     QuarterResult,
@@ -51,7 +52,7 @@ def refuse(blockers: list[Blocker]) -> None:
     """Raise the blockers as one refusal, each reason listed."""
     if blockers:
         problems = [b.text for b in blockers]
-        raise ApplicationError(" ".join(problems), {"problems": problems})
+        raise ApplicationError(" ".join(problems), problems=problems, code=ScoringErrorCode.BLOCKED)
 
 
 class YearFacts:

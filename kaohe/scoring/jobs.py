@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import User
 from kaohe.core.errors import ApplicationError
 from kaohe.jobs.models import Job
@@ -39,7 +40,10 @@ def _person(job: Job) -> User:
     """Reopening is done by a person, never by the system."""
     actor = job_actor(job)
     if actor is None:
-        raise ApplicationError(_("Only the region's assessment office may do this."))
+        raise ApplicationError(
+            _("Only the region's assessment office may do this."),
+            code=AccountErrorCode.NOT_REGION_OFFICE,
+        )
     return actor
 
 

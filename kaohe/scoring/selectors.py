@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -491,3 +491,7 @@ def my_result_row(user: User, kind: str, result_id: int) -> MyResult:
 
 def unit_name(unit_id: int) -> str:
     return Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or "—"
+
+
+def unit_names(unit_ids: Collection[int]) -> dict[int, str]:
+    return dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))

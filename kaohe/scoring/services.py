@@ -41,6 +41,7 @@ from kaohe.org.models import (
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import engine, guards
 from kaohe.scoring.caches import my_results_forget, runs_forget
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.indicators import IndicatorPart, indicator_parts
 from kaohe.scoring.models import (
     AnnualResult,
@@ -349,7 +350,9 @@ def quarter_compute(
         require_region_admin(actor, region.pk)
     if not 1 <= quarter <= 4:
         # Period(year, 0) is the whole year: refused here, not computed as a quarter.
-        raise ApplicationError(_("Choose a period from 1 to %(n)s.") % {"n": 4})
+        raise ApplicationError(
+            _("Choose a period from 1 to %(n)s.") % {"n": 4}, code=ScoringErrorCode.BAD_PERIOD
+        )
     # Its rounds closed and every unit's indicators entered or declared none (issue 13).
     guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
     period = Period(year, quarter)
@@ -362,7 +365,8 @@ def quarter_compute(
     if current is not None and current.state != RunState.COMPUTED:
         raise ApplicationError(
             _("This quarter is %(state)s; reopen it with a reason to recompute.")
-            % {"state": current.get_state_display()}
+            % {"state": current.get_state_display()},
+            code=ScoringErrorCode.QUARTER_NOT_DRAFT,
         )
     run = current or QuarterRun.objects.create(
         region=region,
@@ -441,7 +445,10 @@ def quarter_propose(
     # (and units) that another proposal could be filling at the same moment.
     locked = QuarterRun.objects.select_for_update().filter(pk=run.pk)
     if locked.values_list("state", flat=True).first() != RunState.COMPUTED:
-        raise ApplicationError(_("Grades can be proposed only before the office confirms them."))
+        raise ApplicationError(
+            _("Grades can be proposed only before the office confirms them."),
+            code=ScoringErrorCode.GRADES_CONFIRMED,
+        )
     results = {
         r.pk: r
         for r in QuarterResult.objects.select_for_update()
@@ -452,7 +459,10 @@ def quarter_propose(
     for result_id in changes:
         r = results.get(result_id)
         if r is None or not scope.covers_path(r.unit.path, r.unit_id):
-            raise ApplicationError(_("You may propose grades only for your own units."))
+            raise ApplicationError(
+                _("You may propose grades only for your own units."),
+                code=ScoringErrorCode.NOT_OWN_UNIT,
+            )
     # The places each pool has left as the page showed them, plus those this proposal
     # frees by lowering a 好: a swap within one pool is one save.
     good = engine.QuarterGrade.GOOD.value
@@ -522,10 +532,13 @@ def quarter_propose(
                 "Someone else changed the grades of %(names)s while this page was open; "
                 "nothing was saved. Reload the page to see their changes, then make yours again."
             )
-            % {"names": "、".join(stale)}
+            % {"names": "、".join(stale)},
+            code=ScoringErrorCode.GRADES_CHANGED_MEANWHILE,
         )
     if problems:
-        raise ApplicationError(" ".join(problems), {"problems": problems})
+        raise ApplicationError(
+            " ".join(problems), problems=problems, code=ScoringErrorCode.GRADES_INVALID
+        )
     QuarterResult.objects.bulk_update(changed, ["grade", "change_reason", "proposed_at", "steps"])
     # The backstop: several rows raised at once may together overrun a pool's places.
     for counter in pool_counters(run, {pool_key(r.pool_id, r.unit_id) for r in changed}).values():
@@ -535,7 +548,8 @@ def quarter_propose(
                     "Only %(limit)s people of this pool may be 好 this quarter; %(used)s would be. "
                     "Nothing was saved."
                 )
-                % {"limit": counter.limit, "used": counter.used}
+                % {"limit": counter.limit, "used": counter.used},
+                code=ScoringErrorCode.POOL_OVER_QUOTA,
             )
     audit_record(
         actor=actor,
@@ -553,7 +567,10 @@ def _set_state(
 ) -> None:
     require_region_admin(actor, run.region_id)
     if run.state not in allowed:
-        raise ApplicationError(_("This period is %(state)s.") % {"state": run.get_state_display()})
+        raise ApplicationError(
+            _("This period is %(state)s.") % {"state": run.get_state_display()},
+            code=ScoringErrorCode.BAD_TRANSITION,
+        )
     run.state = to
     run.save(update_fields=["state"])
     home_forget_region(run.region_id)  # published results are to be confirmed
@@ -569,7 +586,8 @@ def quarter_confirm(*, actor: User, run: QuarterRun) -> None:
     if ties:
         raise ApplicationError(
             _("%(n)s people are tied at the 好 boundary; their unit heads must decide first.")
-            % {"n": ties}
+            % {"n": ties},
+            code=ScoringErrorCode.TIES_UNDECIDED,
         )
     _set_state(actor, run, RunState.CONFIRMED, {RunState.COMPUTED}, "scoring.quarter.confirm")
 
@@ -594,7 +612,8 @@ def _require_confirmed(run: QuarterRun | AnnualRun, confirmation: str) -> None:
                 "Publishing needs confirming: open the confirmation page, check the grade "
                 "distribution and tick the box. If the grades changed since it was opened, "
                 "check them again."
-            )
+            ),
+            code=ScoringErrorCode.PUBLISH_NOT_CONFIRMED,
         )
 
 
@@ -645,9 +664,14 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
     require_region_admin(actor, run.region_id)
     reason = clean_text(reason)[:300]
     if visible_length(reason) < 4:
-        raise ApplicationError(_("Reopening needs a written reason."))
+        raise ApplicationError(
+            _("Reopening needs a written reason."), code=ScoringErrorCode.REOPEN_NEEDS_REASON
+        )
     if run.state not in (RunState.CONFIRMED, RunState.PUBLISHED):
-        raise ApplicationError(_("Only a confirmed or published period is reopened."))
+        raise ApplicationError(
+            _("Only a confirmed or published period is reopened."),
+            code=ScoringErrorCode.REOPEN_NOT_FINAL,
+        )
     run.state = RunState.SUPERSEDED
     run.save(update_fields=["state"])
     home_forget_region(run.region_id)  # its results are no longer to be confirmed
@@ -660,9 +684,14 @@ def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: st
 def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> None:
     """The cadre confirms they have read their result (R3.8 feedback, R5.12)."""
     if actor.person_id != result.person_id:
-        raise ApplicationError(_("Only the person assessed confirms receipt."))
+        raise ApplicationError(
+            _("Only the person assessed confirms receipt."),
+            code=ScoringErrorCode.NOT_ASSESSED_PERSON,
+        )
     if result.run.state != RunState.PUBLISHED:
-        raise ApplicationError(_("This result is not published yet."))
+        raise ApplicationError(
+            _("This result is not published yet."), code=ScoringErrorCode.NOT_PUBLISHED
+        )
     if result.receipt_at is None:
         result.receipt_at = timezone.now()
         result.save(update_fields=["receipt_at"])
@@ -763,17 +792,21 @@ def annual_compute(
     p = _policy_stored(region.pk)
     share = excellent_share if excellent_share is not None else p.excellent_share
     if share < 0:
-        raise ApplicationError(_("The 优秀 share cannot be negative."))
+        raise ApplicationError(
+            _("The 优秀 share cannot be negative."), code=ScoringErrorCode.SHARE_NEGATIVE
+        )
     if share > p.excellent_share_max:
         raise ApplicationError(
             _("优秀 may not exceed %(max)s%% of those assessed.")
-            % {"max": int(p.excellent_share_max * 100)}
+            % {"max": int(p.excellent_share_max * 100)},
+            code=ScoringErrorCode.SHARE_ABOVE_MAX,
         )
     approval = clean_text(approval)
     if share > p.excellent_share and visible_length(approval) < 4:
         raise ApplicationError(
             _("A share above %(base)s%% needs the approval recorded.")
-            % {"base": int(p.excellent_share * 100)}
+            % {"base": int(p.excellent_share * 100)},
+            code=ScoringErrorCode.SHARE_NEEDS_APPROVAL,
         )
     current = (
         AnnualRun.objects.select_for_update()
@@ -784,7 +817,8 @@ def annual_compute(
     if current is not None and current.state != RunState.COMPUTED:
         raise ApplicationError(
             _("This year is %(state)s; reopen it with a reason to recompute.")
-            % {"state": current.get_state_display()}
+            % {"state": current.get_state_display()},
+            code=ScoringErrorCode.YEAR_NOT_DRAFT,
         )
     run = current or AnnualRun.objects.create(
         region=region,
@@ -888,10 +922,13 @@ def flag_record(
 ) -> PersonYearFlag:
     require_region_admin(actor, actor.region_id or 0)
     if kind not in PersonYearFlag.Kind.values:
-        raise ApplicationError(_("Choose a kind from the list."))
+        raise ApplicationError(_("Choose a kind from the list."), code=ScoringErrorCode.BAD_CHOICE)
     reason = clean_text(reason)
     if visible_length(reason) < 4:
-        raise ApplicationError(_("Write the reason; it is shown in the explanation."))
+        raise ApplicationError(
+            _("Write the reason; it is shown in the explanation."),
+            code=ScoringErrorCode.FLAG_NEEDS_REASON,
+        )
     flag = PersonYearFlag.objects.create(
         person_id=person_id, year=year, kind=kind, reason=reason.strip()[:300], actor=actor
     )

@@ -17,15 +17,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, queue_problems
+from kaohe.core.http import AuthedRequest, show_refusal
 from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job, active_jobs
 from kaohe.jobs.services import job_start
 from kaohe.org.models import Region
-from kaohe.scoring import guards, jobs, selectors, services
+from kaohe.scoring import guards, jobs, presenters, selectors, services
 from kaohe.scoring.caches import recent_runs
 from kaohe.scoring.engine import QUARTER_ORDER
-from kaohe.scoring.explain import consequence_label, explain, grade_label
+from kaohe.scoring.errors import ScoringErrorCode
+from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
 from kaohe.worklogs.rules import Period
 
@@ -84,7 +85,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         except (ValueError, OverflowError, InvalidOperation):
             messages.error(request, _("Fill in the year and the quarter as numbers."))
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
     today = clock.today()
     quarter_runs, annual_runs = recent_runs(region_id_of(req.user))
     return render(
@@ -178,7 +179,7 @@ def quarter_page(request: HttpRequest, run_id: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         return redirect("scoring:quarter", run_id=run.pk)
     # A compute of this quarter still running (it survives a reload).
     job = active_job(run.region_id, jobs.quarter_key(run.year, run.quarter))
@@ -253,7 +254,7 @@ def proposal_page(request: HttpRequest, run_id: int, unit_id: int) -> HttpRespon
         try:
             count = services.quarter_propose(actor=req.user, run=run, changes=changes, shown=shown)
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("Proposal saved: %(n)s grades changed.") % {"n": count})
             return redirect("scoring:proposal", run_id=run.pk, unit_id=unit.pk)
@@ -326,7 +327,7 @@ def annual_page(request: HttpRequest, run_id: int) -> HttpResponse:
             else:
                 raise Http404
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         return redirect("scoring:annual", run_id=run.pk)
     job = active_job(run.region_id, jobs.year_key(run.year))
     distribution = selectors.annual_distribution(run)
@@ -402,11 +403,11 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
     if kind not in ("quarter", "year"):
         raise Http404
     result = selectors.my_result_row(req.user, kind, result_id)
-    headline, lines = explain(result.steps)
-    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total}
+    # The year's page names no unit: its name is read for a quarter only.
+    unit = selectors.unit_name(result.unit_id) if kind == "quarter" else ""
+    shown = presenters.result_display(result, unit)
+    figures: dict[str, object] = {"n": result.rank, "m": result.rank_total, "unit": unit}
     if kind == "quarter":
-        # Read now, not kept with the result: a unit renamed since shows its new name.
-        figures["unit"] = selectors.unit_name(result.unit_id)
         rank = _("Rank %(n)s of %(m)s in %(unit)s") % figures
     else:
         rank = _("Rank %(n)s of %(m)s in your rank level across the region") % figures
@@ -417,11 +418,11 @@ def explanation_page(request: HttpRequest, kind: str, result_id: int) -> HttpRes
             "result": result,
             "kind": kind,
             "score": str(result.score),
-            "grade": grade_label(result.grade),
+            "grade": shown.grade_label,
             "rank": rank,
-            "headline": headline,
-            "lines": lines,
-            "consequences": "；".join(consequence_label(c) for c in result.consequences),
+            "headline": shown.headline,
+            "lines": shown.lines,
+            "consequences": "；".join(shown.consequences),
         },
     )
 
@@ -436,7 +437,7 @@ def receipt_view(request: HttpRequest, kind: str, result_id: int) -> HttpRespons
     try:
         services.receipt_confirm(actor=req.user, result=result)
     except ApplicationError as exc:
-        queue_problems(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("Receipt confirmed."))
     return redirect("scoring:explanation", kind=kind, result_id=result_id)
@@ -452,7 +453,8 @@ def _publish_page(
         try:
             if request.POST.get("confirm") != "yes":
                 raise ApplicationError(
-                    _("Tick the box to confirm that you checked the grades before publishing.")
+                    _("Tick the box to confirm that you checked the grades before publishing."),
+                    code=ScoringErrorCode.PUBLISH_NOT_TICKED,
                 )
             token = request.POST.get("token", "")
             if isinstance(run, QuarterRun):
@@ -460,7 +462,7 @@ def _publish_page(
             else:
                 services.annual_publish(actor=req.user, run=run, confirmation=token)
         except ApplicationError as exc:
-            queue_problems(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("Published; everyone concerned has been notified."))
             return redirect(back, run_id=run.pk)

@@ -21,6 +21,7 @@ from kaohe.core.models import Notification
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import IN_SCOPE_STATUSES, Leave, Membership, Person, Region
 from kaohe.worklogs.compliance import compliance_forget
+from kaohe.worklogs.errors import WorklogErrorCode
 from kaohe.worklogs.models import (
     LOG_INSERT_FIELDS,
     LogComment,
@@ -38,7 +39,10 @@ COMMENT_MAX_CHARS = 500
 
 def _author(actor: User) -> Person:
     if actor.person_id is None or actor.person is None:
-        raise ApplicationError(_("Your account is not linked to a person, so it has no work log."))
+        raise ApplicationError(
+            _("Your account is not linked to a person, so it has no work log."),
+            code=WorklogErrorCode.NO_PERSON,
+        )
     return actor.person
 
 
@@ -47,15 +51,20 @@ def _check_length(text: str, minimum: int, maximum: int) -> str:
     text = clean_text(text)
     n = visible_length(text)
     if not n:
-        raise ApplicationError(_("The text is empty. Write what you did, then submit."))
+        raise ApplicationError(
+            _("The text is empty. Write what you did, then submit."),
+            code=WorklogErrorCode.TEXT_EMPTY,
+        )
     if n < minimum:
         raise ApplicationError(
-            _("The text has %(n)s characters; write at least %(min)s.") % {"n": n, "min": minimum}
+            _("The text has %(n)s characters; write at least %(min)s.") % {"n": n, "min": minimum},
+            code=WorklogErrorCode.TEXT_TOO_SHORT,
         )
     if n > maximum:
         raise ApplicationError(
             _("The text has %(n)s characters; at most %(max)s are allowed. Shorten it by %(over)s.")
-            % {"n": n, "max": maximum, "over": n - maximum}
+            % {"n": n, "max": maximum, "over": n - maximum},
+            code=WorklogErrorCode.TEXT_TOO_LONG,
         )
     return text
 
@@ -69,13 +78,15 @@ def _unit_on(person: Person, day: dt.date) -> int:
     if row is None:
         raise ApplicationError(
             _("On %(day)s you were not in an assessed position, so no log is needed for that day.")
-            % {"day": day.isoformat()}
+            % {"day": day.isoformat()},
+            code=WorklogErrorCode.NOT_ASSESSED_ON_DAY,
         )
     unit_id, on_leave = row
     if on_leave:
         raise ApplicationError(
             _("You were on recorded leave on %(day)s, so no log is needed for that day.")
-            % {"day": day.isoformat()}
+            % {"day": day.isoformat()},
+            code=WorklogErrorCode.ON_LEAVE,
         )
     return int(unit_id)
 
@@ -171,7 +182,8 @@ def worklog_submit(
     if day > today:
         raise ApplicationError(
             _("%(day)s has not come yet; logs are written on the day or after.")
-            % {"day": day.isoformat()}
+            % {"day": day.isoformat()},
+            code=WorklogErrorCode.DAY_IN_FUTURE,
         )
     # The margin every calendar here uses: an override that closes a region for weeks
     # must not push the deadline past the calendar's end.
@@ -180,7 +192,8 @@ def worklog_submit(
     )
     if not cal.is_workday(day):
         raise ApplicationError(
-            _("%(day)s is not a working day; no log is needed.") % {"day": day.isoformat()}
+            _("%(day)s is not a working day; no log is needed.") % {"day": day.isoformat()},
+            code=WorklogErrorCode.NOT_WORKING_DAY,
         )
     deadline = backfill_deadline(cal, day, policy.backfill_workdays)
     if today > deadline:
@@ -193,7 +206,8 @@ def worklog_submit(
                 "day": day.isoformat(),
                 "deadline": deadline.isoformat(),
                 "n": policy.backfill_workdays,
-            }
+            },
+            code=WorklogErrorCode.DAY_CLOSED,
         )
     now = timezone.now()
     timeliness = Timeliness.ON_TIME if day == today else Timeliness.BACKFILLED
@@ -260,7 +274,9 @@ def summary_submit(
     policy = policy_for(person.region_id)
     if kind == SummaryKind.QUARTERLY:
         if period.quarter not in (1, 2, 3, 4):
-            raise ApplicationError(_("Choose a quarter from 1 to 4."))
+            raise ApplicationError(
+                _("Choose a quarter from 1 to 4."), code=WorklogErrorCode.BAD_PERIOD
+            )
         text = _check_length(content, policy.quarterly_min_chars, policy.quarterly_max_chars)
     else:
         period = Period(period.year)
@@ -268,7 +284,8 @@ def summary_submit(
     if today < period.summary_opens:
         raise ApplicationError(
             _("The summary of %(period)s can be written from %(day)s.")
-            % {"period": period.label(), "day": period.summary_opens.isoformat()}
+            % {"period": period.label(), "day": period.summary_opens.isoformat()},
+            code=WorklogErrorCode.SUMMARY_NOT_OPEN,
         )
     cal = region_calendar(
         person.region_id, period.end - CALENDAR_MARGIN, period.end + CALENDAR_MARGIN
@@ -280,7 +297,8 @@ def summary_submit(
                 "The summary of %(period)s could be written until %(deadline)s; "
                 "that deadline has passed."
             )
-            % {"period": period.label(), "deadline": deadline.isoformat()}
+            % {"period": period.label(), "deadline": deadline.isoformat()},
+            code=WorklogErrorCode.SUMMARY_CLOSED,
         )
     membership = (
         Membership.objects.filter(person=person)
@@ -293,7 +311,8 @@ def summary_submit(
     if membership is None:
         raise ApplicationError(
             _("You were not in an assessed position during %(period)s.")
-            % {"period": period.label()}
+            % {"period": period.label()},
+            code=WorklogErrorCode.NOT_ASSESSED_IN_PERIOD,
         )
     summary, created = Summary.objects.select_for_update().get_or_create(
         person=person,

@@ -30,6 +30,7 @@ from kaohe.core.http import (
     parse_id,
     parse_month,
     redirect_back,
+    show_refusal,
 )
 from kaohe.org.models import Unit
 from kaohe.org.selectors import org_version
@@ -76,7 +77,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
         try:
             services.worklog_submit(actor=req.user, day=day, content=content, today=today)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("The log of %(day)s is saved.") % {"day": day.isoformat()})
             return redirect("worklogs:today")
@@ -318,7 +319,7 @@ def log_comment(request: HttpRequest, log_id: int) -> HttpResponse:
     try:
         services.log_comment(actor=req.user, log=log, content=request.POST.get("content", ""))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        show_refusal(request, exc)
     return _log_item(request, req, log_id)
 
 
@@ -360,7 +361,7 @@ def summaries_page(request: HttpRequest) -> HttpResponse:
                 today=today,
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("The summary is saved."))
             return redirect("worklogs:summaries")

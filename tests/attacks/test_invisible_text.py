@@ -15,12 +15,12 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from kaohe.core.errors import ApplicationError
+from kaohe.core.errors import CoreErrorCode
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import SchemeComment, SchemeVersion, VersionState
 from kaohe.scoring import services as scoring_services
 from kaohe.scoring.models import PersonYearFlag
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs import services as worklog_services
 from kaohe.worklogs.models import LogComment, Summary, SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
@@ -59,7 +59,7 @@ def test_twelve_zero_width_spaces_are_no_log(
 
 def test_the_minimum_counts_visible_characters_not_spaces(world: World) -> None:
     # Eleven characters long, six of them visible: short of the 10-character minimum.
-    with pytest.raises(ApplicationError) as caught:
+    with refused(CoreErrorCode.INVISIBLE_CHARACTERS) as caught:
         worklog_services.worklog_submit(
             actor=world.users["cadre"], day=TODAY, content="走 访 了 企 业 。", today=TODAY
         )
@@ -125,7 +125,7 @@ def test_every_free_text_service_refuses_invisible_characters(
     world: World, service: str, char: str, code: str
 ) -> None:
     text = TEXT[:5] + char + TEXT[5:]
-    with pytest.raises(ApplicationError) as caught:
+    with refused(CoreErrorCode.INVISIBLE_CHARACTERS) as caught:
         SERVICES[service](world, text)
     assert code in caught.value.message and "第 6 个字符" in caught.value.message
     assert not Summary.objects.exists() and not LogComment.objects.exists()
@@ -135,7 +135,7 @@ def test_every_free_text_service_refuses_invisible_characters(
 def test_a_scheme_return_comment_with_a_bidi_override_is_refused(
     world: World, drafted: SchemeVersion
 ) -> None:
-    with pytest.raises(ApplicationError) as caught:
+    with refused(CoreErrorCode.INVISIBLE_CHARACTERS) as caught:
         _scheme_return(world, "请修改‮权重", drafted)
     assert "U+202E" in caught.value.message
     assert not SchemeComment.objects.exists()

@@ -22,12 +22,12 @@ from django.forms.models import model_to_dict
 from django.test import Client, RequestFactory
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.core.errors import ApplicationError
+from kaohe.core.errors import CoreErrorCode
 from kaohe.core.numbers import column_limits, field_limits
 from kaohe.schemes import services
 from kaohe.schemes.models import Indicator, SchemeVersion
 from kaohe.scoring.models import QuarterRun, ScoringPolicy
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.models import WorklogPolicy
 
 pytestmark = pytest.mark.django_db
@@ -60,10 +60,10 @@ def test_each_indicator_number_is_kept_at_its_limit_and_refused_past_it(
     kept.refresh_from_db()
     assert getattr(kept, field) == high
     for past in (high + CENT, high + 1, Decimal(1000) if high < 1000 else Decimal(10000)):
-        with pytest.raises(ApplicationError) as caught:
+        with refused(CoreErrorCode.NUMBER_OUT_OF_RANGE) as caught:
             _add(world, drafted, field, str(past))
         assert "须在" in caught.value.message and f"{high.normalize():f}" in caught.value.message
-    with pytest.raises(ApplicationError):
+    with refused(CoreErrorCode.NUMBER_OUT_OF_RANGE):
         _add(world, drafted, field, str(low - CENT))
     assert Indicator.objects.filter(version=drafted, name=f"测试{field}").count() == 1
     # The pages that read every indicator of the version still open.

@@ -12,10 +12,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from kaohe.core.errors import ApplicationError
 from kaohe.reviews import services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import ReviewRound
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +91,12 @@ def test_the_service_check_refuses_the_same_rules(
     }
     for name, value in fields.items():
         setattr(draft, name, value)
-    with pytest.raises(ApplicationError, match=fragment):
+    with refused(ReviewErrorCode.RULES_INVALID, match=fragment):
         services.round_rules_check(draft)
 
 
 def test_round_create_refuses_a_round_that_ends_before_it_starts(world: World) -> None:
-    with pytest.raises(ApplicationError, match="截止"):
+    with refused(ReviewErrorCode.VOTING_ENDS_BEFORE_START):
         services.round_create(
             actor=world.users["region_admin"],
             region=world.region,

@@ -27,11 +27,12 @@ from openpyxl import load_workbook
 
 from kaohe.core.errors import ValidationFailed
 from kaohe.core.models import AuditEvent
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import Membership, Person
 from kaohe.org.roster import COLUMNS, roster_import
 from kaohe.schemes import services
 from kaohe.schemes.models import Indicator, IndicatorResult, SchemeVersion
-from kaohe.testing import World, roster_row, roster_xlsx
+from kaohe.testing import World, refused, roster_row, roster_xlsx
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 4, 30)
@@ -255,9 +256,9 @@ def test_a_dimension_smaller_than_the_data_loses_no_row(world: World) -> None:
     xml = sheet_xml(content)
     start = xml.index("<sheetData>")
     content = replace_part(content, xml[:start] + '<dimension ref="A1:K2"/>' + xml[start:])
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, content)
-    assert any("第 3 行 职级" in str(e) for e in caught.value.extra["errors"])
+    assert any("第 3 行 职级" in str(e) for e in caught.value.problems)
 
 
 @pytest.mark.parametrize(
@@ -310,9 +311,9 @@ def test_the_entry_grid_upload_reads_through_the_same_bounds(
 )
 def test_an_18_digit_staff_number_typed_as_a_number_is_refused(world: World, typed: Any) -> None:
     before = snapshot()
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, roster_xlsx([roster_row(typed)]))
-    [error] = caught.value.extra["errors"]
+    [error] = caught.value.problems
     assert str(error).startswith("第 2 行 人员编号：") and "文本" in str(error)
     assert snapshot() == before
     assert not Person.objects.filter(staff_no__startswith="1101011990").exists()
@@ -368,7 +369,9 @@ def test_a_taken_staff_number_does_not_say_which_unit_holds_it(
     response = client_as("unit_admin").post(
         reverse("org:roster_import"), {"file": SimpleUploadedFile("名册.xlsx", content)}
     )
-    [error] = response.context["errors"]
+    refusal = response.context["refusal"]
+    assert refusal.code == OrgErrorCode.ROSTER_ROWS_INVALID
+    [error] = refusal.problems
     assert "已被占用" in error
     for secret in (world.town.name, world.town.code, town_cadre.name):
         assert secret not in error

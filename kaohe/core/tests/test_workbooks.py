@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from kaohe.core.errors import CoreErrorCode
 from kaohe.core.workbooks import (
     Limits,
-    WorkbookRefused,
     append_row,
     identifier_text,
     looks_like_formula,
     open_upload,
 )
+from kaohe.testing import refused
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_an_identifier_is_read_exactly_or_not_at_all(value: Any, text: str | Non
 def test_it_refuses_a_file_over_the_size_limit_without_reading_it() -> None:
     limits = Limits(max_bytes=1024, max_rows=10)
     with (
-        pytest.raises(WorkbookRefused, match="MB"),
+        refused(CoreErrorCode.FILE_TOO_LARGE),
         open_upload(io.BytesIO(b""), size=2048, limits=limits),
     ):
         pass

@@ -19,9 +19,9 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from kaohe.accounts.models import Role, RoleGrant, User
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.demo import org as demo
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -35,6 +35,7 @@ from kaohe.org.models import (
     Unit,
     UnitType,
 )
+from kaohe.testing import refused
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
@@ -299,7 +300,7 @@ def test_second_run_generates_nothing(loaded: Loaded) -> None:
     assert "已存在" in text
     assert demo.DEMO_PASSWORD in text
     assert all(login in text for login, _role in demo.PERSONAS)
-    with pytest.raises(ApplicationError):
+    with refused(OrgErrorCode.DEMO_ALREADY_LOADED):
         demo.generate_demo()
 
 

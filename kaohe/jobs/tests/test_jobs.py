@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.core.errors import ApplicationError
 from kaohe.jobs.models import Job, JobState
 from kaohe.jobs.progress import Progress
@@ -38,7 +39,10 @@ def _count(job: Job, progress: Progress) -> str:
 
 @register("test.refuse", "测试任务")
 def _refuse(job: Job, progress: Progress) -> str:
-    raise ApplicationError(_("Only the region's assessment office may do this."))
+    raise ApplicationError(
+        _("Only the region's assessment office may do this."),
+        code=AccountErrorCode.NOT_REGION_OFFICE,
+    )
 
 
 @register("test.crash", "测试任务")

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.org import selectors, services
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
     LeadershipRole,
     Membership,
@@ -18,7 +18,7 @@ from kaohe.org.models import (
     QuotaPool,
     QuotaPoolMember,
 )
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -67,7 +67,7 @@ def test_an_identical_change_is_a_no_op(world: World) -> None:
 
 
 def test_a_change_dated_before_the_current_row_is_refused(world: World) -> None:
-    with pytest.raises(ApplicationError, match="2026-01-01"):
+    with refused(OrgErrorCode.MOVE_BEFORE_CURRENT):
         move(world, "cadre", D(2025, 12, 1), post="副科长")
 
 
@@ -143,17 +143,17 @@ def test_every_unit_is_in_exactly_one_pool_per_year(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "units", "message"),
+    ("kind", "units", "code"),
     [
-        (QuotaPool.Kind.JOINT, ["town"], "至少需要两个单位"),
-        (QuotaPool.Kind.MERGED, ["centre"], "必须包含其主管部门"),
-        (QuotaPool.Kind.OWN, ["town", "centre"], "只能包含一个单位"),
+        (QuotaPool.Kind.JOINT, ["town"], OrgErrorCode.JOINT_POOL_SIZE),
+        (QuotaPool.Kind.MERGED, ["centre"], OrgErrorCode.MERGED_POOL_WITHOUT_LEAD),
+        (QuotaPool.Kind.OWN, ["town", "centre"], OrgErrorCode.OWN_POOL_SIZE),
     ],
 )
 def test_it_refuses_malformed_pools(
-    world: World, kind: QuotaPool.Kind, units: list[str], message: str
+    world: World, kind: QuotaPool.Kind, units: list[str], code: OrgErrorCode
 ) -> None:
-    with pytest.raises(ApplicationError, match=message):
+    with refused(code):
         services.quota_pool_create(
             actor=None,
             region=world.region,

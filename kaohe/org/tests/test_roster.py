@@ -13,11 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ValidationFailed
 from kaohe.core.models import AuditEvent
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, Person
 from kaohe.org.roster import COLUMNS, roster_import
-from kaohe.testing import World, roster_row, roster_xlsx
+from kaohe.testing import World, refused, roster_row, roster_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +82,9 @@ def test_it_reports_all_ten_bad_rows_and_writes_nothing(world: World) -> None:
     ]
     good = [row("G01"), row("G02")]
     before = snapshot()
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, xlsx(good + bad))
-    errors = [str(e) for e in caught.value.extra["errors"]]
+    errors = [str(e) for e in caught.value.problems]
     assert len(errors) == 10
     expected = [
         (4, "职级", "“科员”不存在，可选：正科、"),
@@ -105,29 +105,29 @@ def test_it_reports_all_ten_bad_rows_and_writes_nothing(world: World) -> None:
 
 
 def test_it_refuses_a_unit_outside_the_importers_scope(world: World) -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, xlsx([row("N001", 单位编码="T001")]))
-    assert "T001" in str(caught.value.extra["errors"][0])
+    assert "T001" in str(caught.value.problems[0])
 
 
 def test_it_refuses_to_take_a_person_from_another_units_admin(world: World) -> None:
     town_cadre = world.people["town_cadre"]
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, xlsx([row(town_cadre.staff_no, 起始日期="2026-09-01")]))
-    message = str(caught.value.extra["errors"][0])
+    message = str(caught.value.problems[0])
     assert "已被占用" in message and "城关镇" not in message
     assert Membership.objects.filter(person=town_cadre).count() == 1
 
 
 def test_it_refuses_a_change_dated_before_the_current_position(world: World) -> None:
     run_import(world, xlsx([row("N001", 起始日期="2026-05-01")]))
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(world, xlsx([row("N001", 职级="副科", 起始日期="2026-04-01")]))
-    assert "2026-05-01" in str(caught.value.extra["errors"][0])
+    assert "2026-05-01" in str(caught.value.problems[0])
 
 
 def test_it_refuses_a_sheet_without_the_required_headers(world: World) -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_FILE_INVALID) as caught:
         run_import(world, xlsx([["x", "y"]], header=["人员编号", "姓名"]))
     assert "单位编码" in caught.value.message
 

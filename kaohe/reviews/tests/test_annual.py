@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
-from kaohe.core.errors import ApplicationError
 from kaohe.org.models import ASPECTS as ORG_ASPECTS
 from kaohe.reviews import policies, services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import BallotBox, Participation, ReviewRound, RoundResult
 from kaohe.reviews.tests.fixtures import bureau_unit, folded
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 ASPECTS = [str(d) for d in ORG_ASPECTS]
 
@@ -60,7 +60,7 @@ def test_a_missing_aspect_is_refused_by_name(big: World, annual: ReviewRound) ->
     values = aspects_ballot(big, "B01", annual)
     target = next(k for k in values if k.endswith(":lian"))
     del values[target]
-    with pytest.raises(ApplicationError, match="廉"):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match="廉"):
         services.ballot_submit(
             actor=big.users["B01"], round_unit=bureau_unit(annual, big), values=values
         )
@@ -74,7 +74,7 @@ def test_the_high_score_limit_holds_for_each_aspect(big: World, annual: ReviewRo
     ability = [k for k in values if k.endswith(":neng")]
     for key in ability[:4]:
         values[key] = 95
-    with pytest.raises(ApplicationError, match="能：4 人"):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match="能：4 人"):
         services.ballot_submit(
             actor=big.users["B01"], round_unit=bureau_unit(annual, big), values=values
         )
@@ -91,7 +91,7 @@ def test_a_ballot_that_tells_nobody_apart_is_refused(big: World, annual: ReviewR
     ru = bureau_unit(annual, big)
     # The same score for everyone on each aspect (though the aspects differ): refused.
     flat = {k: 80 + ASPECTS.index(k.split(":")[1]) for k in aspects_ballot(big, "B01", annual)}
-    with pytest.raises(ApplicationError, match="同样的分数"):
+    with refused(ReviewErrorCode.BALLOT_UNIFORM):
         services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=flat)
     assert not folded(annual) and not Participation.objects.exists()
     # One aspect that tells people apart is enough for the ballot to count.

@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ValidationFailed
+from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import Person
 from kaohe.org.roster import roster_import
 from kaohe.reviews import policies
 from kaohe.reviews.models import ReviewRound, RoundUnit
-from kaohe.testing import World, roster_row, roster_xlsx
+from kaohe.testing import World, refused, roster_row, roster_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,9 @@ def test_a_newcomer_dated_within_an_open_round_is_refused_naming_it(
     q1: ReviewRound,
 ) -> None:
     before = Person.objects.count()
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(big, [roster_row("N001", 起始日期="2026-03-01")])
-    (error,) = caught.value.extra["errors"]
+    (error,) = caught.value.problems
     assert "2026年第1季度考评" in str(error) and "2026-03-31" in str(error)
     assert Person.objects.count() == before
 
@@ -59,9 +59,9 @@ def test_a_transfer_dated_within_an_open_round_is_refused(
     q1: ReviewRound,
 ) -> None:
     staff_no = big.people["b0"].staff_no
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(OrgErrorCode.ROSTER_ROWS_INVALID) as caught:
         run_import(big, [roster_row(staff_no, big.people["b0"].name, unit="S001")])
-    assert ["2026年第1季度考评" in str(e) for e in caught.value.extra["errors"]] == [True]
+    assert ["2026年第1季度考评" in str(e) for e in caught.value.problems] == [True]
 
 
 def test_the_import_page_names_the_open_round_and_the_rule(

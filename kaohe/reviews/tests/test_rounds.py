@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from kaohe.core.errors import ApplicationError
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import policies, selectors, services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -18,7 +19,7 @@ from kaohe.reviews.models import (
     RoundUnit,
 )
 from kaohe.reviews.tests.fixtures import bureau_unit, folded
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,7 @@ def test_the_score_that_would_push_high_scores_past_30_percent_is_refused(
         actor=big.users["B00"], round_unit=ru, values=values
     )  # 3 of 11: allowed
     values[targets[3]] = 90
-    with pytest.raises(ApplicationError) as caught:
+    with refused(ReviewErrorCode.BALLOT_INVALID) as caught:
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert "4 人" in caught.value.message and "最多 3 人" in caught.value.message
     assert not Participation.objects.exists() and scored(q1) == 0
@@ -77,7 +78,7 @@ def test_out_of_range_and_missing_scores_are_refused(
     ru = bureau_unit(q1, big)
     values = ballot(big, "B00", ru)
     values[next(iter(values))] = value
-    with pytest.raises(ApplicationError, match=fragment):
+    with refused(ReviewErrorCode.BALLOT_INVALID, match=fragment):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert scored(q1) == 0
 
@@ -89,7 +90,7 @@ def test_a_ballot_is_submitted_once_and_its_draft_is_deleted(big: World, q1: Rev
     assert DraftBallot.objects.count() == 1
     services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert DraftBallot.objects.count() == 0 and scored(q1) == 11
-    with pytest.raises(ApplicationError, match="已提交"):
+    with refused(ReviewErrorCode.BALLOT_ALREADY_SUBMITTED):
         services.ballot_submit(actor=big.users["B00"], round_unit=ru, values=values)
     assert scored(q1) == 11 and Participation.objects.count() == 1
 
@@ -103,7 +104,7 @@ def test_a_person_not_on_the_plan_gets_404(big: World, q1: ReviewRound) -> None:
 def test_a_uniform_ballot_is_refused(big: World, q1: ReviewRound) -> None:
     ru = bureau_unit(q1, big)
     values = {k: 85 for k in ballot(big, "B01", ru)}
-    with pytest.raises(ApplicationError, match="同样的分数"):
+    with refused(ReviewErrorCode.BALLOT_UNIFORM):
         services.ballot_submit(actor=big.users["B01"], round_unit=ru, values=values)
     # Refused, not counted as void: nothing is written (decision 31).
     assert scored(q1) == 0 and not Participation.objects.exists()
@@ -138,7 +139,7 @@ def test_closing_computes_results_and_reopening_collects_again(big: World, q1: R
     staff = RoundResult.objects.get(round=q1, target=big.people["b8"])
     assert staff.score is not None and staff.rater_count == 8
     assert all(v == {"count": None, "mean": None} for v in staff.groups.values())
-    with pytest.raises(ApplicationError, match="理由"):
+    with refused(ReviewErrorCode.REOPEN_NEEDS_REASON):
         services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="")
     services.round_reopen(actor=big.users["region_admin"], round_=q1, reason="有单位漏投，需补投")
     q1.refresh_from_db()
@@ -157,7 +158,7 @@ def test_closing_computes_results_and_reopening_collects_again(big: World, q1: R
 
 
 def test_only_the_region_office_runs_the_round(big: World, q1: ReviewRound) -> None:
-    with pytest.raises(ApplicationError, match="考核办"):
+    with refused(AccountErrorCode.NOT_REGION_OFFICE):
         services.round_close(actor=big.users["unit_admin"], round_=q1)
 
 
@@ -166,16 +167,16 @@ def test_a_small_unit_votes_only_after_its_outside_raters_are_approved(
 ) -> None:
     town = RoundUnit.objects.get(round=q1, unit=big.town)
     raters = [big.people[k] for k in ("b0", "b1", "b2")]
-    with pytest.raises(ApplicationError):
+    with refused(ReviewErrorCode.RATERS_NOT_APPROVED):
         services.ballot_submit(actor=big.users["cadre_other"], round_unit=town, values={})
-    with pytest.raises(ApplicationError, match="管理员"):
+    with refused(ReviewErrorCode.NOT_UNIT_ADMIN):
         services.extra_raters_propose(
             actor=big.users["unit_admin"], round_unit=town, people=raters, note="熟悉"
         )
     services.extra_raters_propose(
         actor=big.users["region_admin"], round_unit=town, people=raters, note="同属就业条线"
     )
-    with pytest.raises(ApplicationError, match="理由"):
+    with refused(ReviewErrorCode.REJECTION_NEEDS_REASON):
         services.extra_raters_decide(
             actor=big.users["region_admin"], round_unit=town, approve=False, note=""
         )

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import (
     EntryDeclaration,
     IndicatorKind,
@@ -18,14 +18,14 @@ from kaohe.schemes.models import (
     SchemeVersion,
 )
 from kaohe.schemes.selectors import EntryState, entry_state, entry_states
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_unit_declares_with_a_reason_and_it_is_audited(world: World) -> None:
     head = world.users["unit_head"]
-    with pytest.raises(ApplicationError, match="原因"):
+    with refused(SchemeErrorCode.DECLARATION_NEEDS_REASON):
         services.entry_declare_empty(actor=head, unit=world.bureau, year=2026, quarter=1, reason="")
     services.entry_declare_empty(
         actor=head, unit=world.bureau, year=2026, quarter=1, reason="本季度无专项任务"
@@ -40,11 +40,11 @@ def test_the_unit_declares_with_a_reason_and_it_is_audited(world: World) -> None
 
 @pytest.mark.parametrize("key", ["cadre", "team_member", "supervisor", "other_admin"])
 def test_only_the_units_assessors_declare(world: World, key: str) -> None:
-    with pytest.raises(ApplicationError, match="管理员或主要领导"):
+    with refused(SchemeErrorCode.NOT_UNIT_ADMIN_OR_HEAD):
         services.entry_declare_empty(
             actor=world.users[key], unit=world.bureau, year=2026, quarter=1, reason="本季度无任务"
         )
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.NOT_UNIT_ADMIN_OR_HEAD):
         services.entry_declare_empty(
             actor=world.users["unit_head"],
             unit=world.town,
@@ -66,7 +66,7 @@ def test_a_unit_with_entries_has_nothing_to_declare(world: World, drafted: Schem
         quarter=1,
         value=5,
     )
-    with pytest.raises(ApplicationError, match="已有指标录入"):
+    with refused(SchemeErrorCode.ENTRIES_EXIST):
         services.entry_declare_empty(
             actor=world.users["unit_head"],
             unit=world.bureau,

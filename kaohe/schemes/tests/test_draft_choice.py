@@ -9,12 +9,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, Scheme, SchemeVersion, VersionState
 from kaohe.schemes.tests.fixtures import add
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -104,11 +104,11 @@ def test_a_submitted_or_approved_scheme_cannot_be_redrafted(
 ) -> None:
     admin = world.users["unit_admin"]
     services.version_submit(actor=admin, version=drafted)
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.VERSION_NOT_DRAFT):
         services.scheme_redraft(actor=admin, version=drafted, template=other)
     services.version_approve(actor=world.users["region_admin"], version=drafted)
     draft = services.version_new_draft(actor=admin, version=drafted)
-    with pytest.raises(ApplicationError) as caught:
+    with refused(SchemeErrorCode.SCHEME_APPROVED_BEFORE) as caught:
         services.scheme_redraft(actor=admin, version=draft, template=other)
     assert "审核通过" in caught.value.message
     assert draft.indicators.count() == 7
@@ -119,7 +119,7 @@ def test_someone_outside_the_unit_cannot_redraft(
     drafted: SchemeVersion,
     other: SchemeVersion,
 ) -> None:
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.NOT_EDITOR):
         services.scheme_redraft(actor=world.users["cadre"], version=drafted, template=other)
     assert drafted.indicators.count() == 7
 

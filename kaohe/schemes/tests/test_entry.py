@@ -15,13 +15,13 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, MembershipStatus, Unit, UnitKind, UnitType
 from kaohe.schemes import entry, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, IndicatorResult, SchemeVersion
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.models import Timeliness, WorkLog
 from kaohe.worklogs.rules import Period
 
@@ -86,9 +86,9 @@ def test_a_save_checks_every_cell_and_writes_all_or_nothing(
         cell(grid, "王建国", "违纪"): "也许",
     }
     before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(SchemeErrorCode.CELLS_INVALID) as caught:
         entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
-    problems = caught.value.extra["problems"]
+    problems = caught.value.problems
     assert any("李文华「完成任务」" in p and "0 至 30" in p for p in problems), problems
     assert any("王建国「违纪」" in p and "是/否" in p for p in problems)
     assert (IndicatorResult.objects.count(), AuditEvent.objects.count()) == before
@@ -111,7 +111,7 @@ def test_a_used_indicator_cannot_be_deleted(world: World, approved: SchemeVersio
     )
     successor = services.version_new_draft(actor=world.users["unit_admin"], version=approved)
     task = successor.indicators.get(name="完成任务")
-    with pytest.raises(ApplicationError, match="已经录入过考核结果"):
+    with refused(SchemeErrorCode.INDICATOR_HAS_RESULTS):
         services.indicator_delete(actor=world.users["unit_admin"], indicator=task)
     services.indicator_delete(
         actor=world.users["unit_admin"], indicator=successor.indicators.get(name="工作质量")
@@ -341,7 +341,7 @@ def test_an_approved_supplement_adds_its_indicators_for_its_quarter(
     assert q1.columns[-1].indicator.name == "一季度专项：春风行动"
     q2 = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Period(2026, 2))
     assert "一季度专项：春风行动" not in [c.indicator.name for c in q2.columns]
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.SUPPLEMENT_EXISTS):
         services.supplement_create(
             actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1
         )

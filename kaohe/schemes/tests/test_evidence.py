@@ -12,12 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from kaohe.core.errors import ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.org.models import Person
 from kaohe.schemes import entry, evidence, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, IndicatorResult, SchemeVersion
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.models import Timeliness, WorkLog
 from kaohe.worklogs.rules import Period
 
@@ -167,9 +167,9 @@ def test_a_result_that_needs_evidence_is_refused_without_it(
     grid = entry.entry_grid(head, world.bureau.pk, Q1)
     cells = {(cadre.pk, task.pk): "28", (world.people["team"].pk, veto.pk): "是"}
     before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(SchemeErrorCode.EVIDENCE_MISSING) as caught:
         entry.results_save(actor=head, grid=grid, cells=cells)
-    problems = caught.value.extra["problems"]
+    problems = caught.value.problems
     assert len(problems) == 2
     assert (
         "张小明「完成任务」需要佐证" in problems[0] or "张小明「完成任务」需要佐证" in problems[1]

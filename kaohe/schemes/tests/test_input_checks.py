@@ -15,12 +15,12 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.schemes import entry, services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import AutoSource, Indicator, IndicatorResult, Scheme, SchemeVersion
 from kaohe.schemes.numbers import finite_decimal
 from kaohe.schemes.tests.fixtures import add
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,9 @@ def approved(world: World, drafted: SchemeVersion) -> SchemeVersion:
     return drafted
 
 
-def refusal(call: Callable[[], object]) -> str:
-    with pytest.raises(ApplicationError) as caught:
+def refusal(code: SchemeErrorCode, call: Callable[[], object]) -> str:
+    """The message of the refusal `call` meets, checked to carry `code`."""
+    with refused(code) as caught:
         call()
     return caught.value.message
 
@@ -57,14 +58,18 @@ def test_choice_fields_must_be_from_their_lists(
 ) -> None:
     ji = drafted.indicators.get(name="绩")
     before = Indicator.objects.count()
-    message = refusal(lambda: add(world, drafted, ji, "新指标", kind="deduction", **{field: value}))
+    message = refusal(
+        SchemeErrorCode.BAD_CHOICE,
+        lambda: add(world, drafted, ji, "新指标", kind="deduction", **{field: value}),
+    )
     assert words in message and "列表" in message
     assert Indicator.objects.count() == before
     task = drafted.indicators.get(name="完成任务")
     refusal(
+        SchemeErrorCode.BAD_CHOICE,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={field: value}
-        )
+        ),
     )
     task.refresh_from_db()
     assert getattr(task, field) != value
@@ -73,24 +78,27 @@ def test_choice_fields_must_be_from_their_lists(
 def test_only_a_deduction_is_filled_automatically(world: World, drafted: SchemeVersion) -> None:
     ji = drafted.indicators.get(name="绩")
     message = refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: add(
             world, drafted, ji, "出勤", kind="scored", max_points="5", auto_source="missing_logs"
-        )
+        ),
     )
     assert "“出勤”不是扣分项" in message
     assert not drafted.indicators.filter(name="出勤").exists()
     task = drafted.indicators.get(name="完成任务")
     refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={"auto_source": "missing_logs"}
-        )
+        ),
     )
     # Making an automatic deduction into another kind keeps its source, so is refused too.
     logs = drafted.indicators.get(name="缺写工作日志")
     refusal(
+        SchemeErrorCode.AUTO_SOURCE_NOT_DEDUCTION,
         lambda: services.indicator_update(
             actor=world.users["unit_admin"], indicator=logs, data={"kind": "scored"}
-        )
+        ),
     )
     logs.refresh_from_db()
     assert (logs.kind, logs.auto_source) == ("deduction", AutoSource.MISSING_LOGS)
@@ -134,7 +142,7 @@ def test_non_finite_indicator_numbers_are_refused(
 ) -> None:
     task = drafted.indicators.get(name="完成任务")
     for field in ("max_points", "weight", "cap", "per_occurrence"):
-        with pytest.raises(ApplicationError) as caught:
+        with refused(SchemeErrorCode.NOT_A_NUMBER) as caught:
             services.indicator_update(
                 actor=world.users["unit_admin"], indicator=task, data={field: text}
             )
@@ -147,11 +155,11 @@ def test_non_finite_grid_cells_are_refused(world: World, approved: SchemeVersion
     person = grid.people[0]
     task = next(c for c in grid.columns if c.indicator.name == "完成任务").indicator
     for text in ("nan", "inf", "-Infinity"):
-        with pytest.raises(ValidationFailed) as caught:
+        with refused(SchemeErrorCode.CELLS_INVALID) as caught:
             entry.results_save(
                 actor=world.users["unit_admin"], grid=grid, cells={(person.pk, task.pk): text}
             )
-        assert any("不是数字" in p for p in caught.value.extra["problems"])
+        assert any("不是数字" in p for p in caught.value.problems)
     assert not IndicatorResult.objects.filter(indicator=task).exists()
 
 
@@ -172,9 +180,9 @@ def test_grid_cells_with_three_decimals_or_absurd_counts_are_refused(
         ({(person.pk, late.indicator.pk): "10000"}, "最多 9999 次"),
         ({(person.pk, late.indicator.pk): "²"}, "填写次数"),
     ):
-        with pytest.raises(ValidationFailed) as caught:
+        with refused(SchemeErrorCode.CELLS_INVALID) as caught:
             entry.results_save(actor=world.users["unit_admin"], grid=grid, cells=cells)
-        assert any(message in p for p in caught.value.extra["problems"]), caught.value.extra
+        assert any(message in p for p in caught.value.problems), caught.value.problems
     assert not IndicatorResult.objects.filter(person=person).exists()
     entry.results_save(
         actor=world.users["unit_admin"],
@@ -189,7 +197,7 @@ def test_indicator_figures_with_three_decimals_are_refused(
     world: World, drafted: SchemeVersion
 ) -> None:
     task = drafted.indicators.get(name="完成任务")
-    with pytest.raises(ApplicationError) as caught:
+    with refused(SchemeErrorCode.TOO_MANY_DECIMALS) as caught:
         services.indicator_update(
             actor=world.users["unit_admin"], indicator=task, data={"max_points": "7.555"}
         )
@@ -218,14 +226,17 @@ def test_a_non_finite_number_in_an_upload_is_refused(
 def test_names_longer_than_their_fields_are_refused(world: World, drafted: SchemeVersion) -> None:
     admin = world.users["region_admin"]
     message = refusal(
+        SchemeErrorCode.NAME_TOO_LONG,
         lambda: services.template_create(
             actor=admin, region=world.region, name="模" * 121, year=2026
-        )
+        ),
     )
     assert "120" in message
     services.template_create(actor=admin, region=world.region, name="模" * 120, year=2026)
     ji = drafted.indicators.get(name="绩")
-    assert "200" in refusal(lambda: add(world, drafted, ji, "指" * 201, kind="scored"))
+    assert "200" in refusal(
+        SchemeErrorCode.NAME_TOO_LONG, lambda: add(world, drafted, ji, "指" * 201, kind="scored")
+    )
     add(world, drafted, ji, "指" * 200, kind="scored", max_points="1")
 
 
@@ -251,9 +262,10 @@ def test_a_unit_has_one_trunk_scheme_per_year(
 ) -> None:
     before = Scheme.objects.count()
     message = refusal(
+        SchemeErrorCode.SCHEME_EXISTS,
         lambda: services.unit_scheme_create(
             actor=world.users["unit_admin"], template=template, unit=world.bureau, year=2026
-        )
+        ),
     )
     assert world.bureau.name in message and "2026" in message
     assert Scheme.objects.count() == before

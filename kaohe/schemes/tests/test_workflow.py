@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.models import AuditEvent
 from kaohe.schemes import services
+from kaohe.schemes.errors import SchemeErrorCode
 from kaohe.schemes.models import Indicator, SchemeComment, SchemeVersion, VersionState
 from kaohe.schemes.tests.fixtures import add
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -43,21 +43,21 @@ def test_draft_submit_return_revise_resubmit_approve(world: World, drafted: Sche
 
 def test_refused_transitions(world: World, drafted: SchemeVersion) -> None:
     unit_admin, office = world.users["unit_admin"], world.users["region_admin"]
-    with pytest.raises(ApplicationError, match="已提交"):
+    with refused(SchemeErrorCode.NOT_SUBMITTED):
         services.version_return(actor=office, version=drafted, comment="x", indicator_comments={})
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.NOT_APPROVABLE):
         services.version_approve(actor=office, version=drafted)  # a draft is not approved directly
-    with pytest.raises(ApplicationError, match="考核办"):
+    with refused(SchemeErrorCode.NOT_REVIEWER):
         services.version_approve(actor=unit_admin, version=drafted)
     services.version_submit(actor=unit_admin, version=drafted)
-    with pytest.raises(ApplicationError, match="冻结"):
+    with refused(SchemeErrorCode.VERSION_FROZEN):
         add(world, drafted, None, "新增指标", kind="scored", max_points="5")  # submitted: frozen
-    with pytest.raises(ApplicationError, match="说明"):
+    with refused(SchemeErrorCode.RETURN_NEEDS_COMMENT):
         services.version_return(actor=office, version=drafted, comment=" ", indicator_comments={})
-    with pytest.raises(ApplicationError, match="不能编辑"):
+    with refused(SchemeErrorCode.NOT_EDITOR):
         services.version_submit(actor=world.users["cadre_other"], version=drafted)
     services.version_approve(actor=office, version=drafted)
-    with pytest.raises(ApplicationError, match="冻结"):
+    with refused(SchemeErrorCode.VERSION_FROZEN):
         services.indicator_update(
             actor=unit_admin, indicator=drafted.indicators.get(name="德"), data={"name": "改"}
         )
@@ -66,7 +66,7 @@ def test_refused_transitions(world: World, drafted: SchemeVersion) -> None:
     assert set(successor.indicators.values_list("key", flat=True)) == set(
         drafted.indicators.values_list("key", flat=True)
     )
-    with pytest.raises(ApplicationError):
+    with refused(SchemeErrorCode.NEWER_VERSION_EXISTS):
         services.version_new_draft(actor=unit_admin, version=drafted)  # one successor at a time
 
 
@@ -75,7 +75,7 @@ def test_weights_must_add_up_to_100_and_the_message_names_the_level(
 ) -> None:
     de = drafted.indicators.get(name="德")
     services.indicator_update(actor=world.users["unit_admin"], indicator=de, data={"weight": "25"})
-    with pytest.raises(ValidationFailed) as caught:
+    with refused(SchemeErrorCode.SCHEME_INCOMPLETE) as caught:
         services.version_submit(actor=world.users["unit_admin"], version=drafted)
     assert "顶层" in caught.value.message and "105" in caught.value.message
     assert drafted.events.count() == 1  # still a draft, nothing recorded

@@ -11,12 +11,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ApplicationError
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import guards, services
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState, UnitAnnualScore
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -81,14 +81,14 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
         kind="veto",
         reason="被区委通报批评",
     )
-    with pytest.raises(ApplicationError, match="批准依据"):
+    with refused(ScoringErrorCode.SHARE_NEEDS_APPROVAL):
         services.annual_compute(
             actor=big.users["region_admin"],
             region=big.region,
             year=2026,
             excellent_share=Decimal("0.25"),
         )
-    with pytest.raises(ApplicationError, match="不能为负"):
+    with refused(ScoringErrorCode.SHARE_NEGATIVE):
         services.annual_compute(
             actor=big.users["region_admin"],
             region=big.region,
@@ -146,7 +146,7 @@ def test_a_published_year_is_reopened_with_a_reason_and_kept(
     office = big.users["region_admin"]
     run = services.annual_compute(actor=office, region=big.region, year=2026)
     services.annual_publish(actor=office, run=run, confirmation=guards.publish_token(run))
-    with pytest.raises(ApplicationError, match="理由"):
+    with refused(ScoringErrorCode.REOPEN_NEEDS_REASON):
         services.annual_reopen(actor=office, run=run, reason="")
     new = services.annual_reopen(actor=office, run=run, reason="补录单位年度考核结果")
     run.refresh_from_db()

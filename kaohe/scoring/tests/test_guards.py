@@ -14,17 +14,18 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
 from kaohe.reviews import services as review_services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.reviews.selectors import turnout
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards, services
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
-from kaohe.testing import World
+from kaohe.testing import World, refused
 from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +44,9 @@ def compute(world: World, quarter: int = 1) -> QuarterRun:
 
 def test_a_quarter_without_a_round_is_refused_naming_the_quarter(world: World) -> None:
     declare_entries(world, 2026, 1)
-    with pytest.raises(ApplicationError, match="2026年第1季度") as refused:
+    with refused(ScoringErrorCode.BLOCKED, match="2026年第1季度") as caught:
         compute(world)
-    assert "评议" in refused.value.message or "考评" in refused.value.message
+    assert "评议" in caught.value.message or "考评" in caught.value.message
     assert not QuarterRun.objects.exists()
 
 
@@ -53,9 +54,9 @@ def test_a_quarter_is_not_computed_while_its_round_is_open(big: World, q1: Revie
     declare_entries(big, 2026, 1)
     blockers = guards.quarter_blockers(big.region.pk, 2026, 1)
     assert len(blockers) == 1 and blockers[0].url == reverse("reviews:round", args=[q1.pk])
-    with pytest.raises(ApplicationError) as refused:
+    with refused(ScoringErrorCode.BLOCKED) as caught:
         compute(big)
-    message = refused.value.message
+    message = caught.value.message
     # The open round by name, and how many ballots are outstanding (no one voted yet).
     expected = turnout(q1).expected
     assert str(q1) in message and f"{expected} 张" in message and "2026-04-10" in message
@@ -72,7 +73,7 @@ def test_a_draft_round_blocks_too(big: World) -> None:
         ends_on=dt.date(2026, 7, 10),
     )
     declare_entries(big, 2026, 2)
-    with pytest.raises(ApplicationError, match=str(round_)):
+    with refused(ScoringErrorCode.BLOCKED, match=str(round_)):
         compute(big, 2)
 
 
@@ -87,18 +88,18 @@ def test_units_without_entries_are_named_until_they_declare(big: World, graded: 
         starts_on=dt.date(2026, 7, 1),
         ends_on=dt.date(2026, 7, 10),
     )
-    with pytest.raises(ApplicationError) as refused:
+    with refused(ScoringErrorCode.BLOCKED) as caught:
         compute(big, 2)
-    message = refused.value.message
+    message = caught.value.message
     assert "3 个单位" in message
     for name in ("区人力资源和社会保障局", "区就业服务中心", "城关镇"):
         assert name in message
     declare_entries(big, 2026, 2)
     EntryDeclaration.objects.filter(quarter=2, unit=big.town).delete()
-    with pytest.raises(ApplicationError) as refused:
+    with refused(ScoringErrorCode.BLOCKED) as caught:
         compute(big, 2)
-    assert "1 个单位" in refused.value.message and "城关镇" in refused.value.message
-    assert "区就业服务中心" not in refused.value.message
+    assert "1 个单位" in caught.value.message and "城关镇" in caught.value.message
+    assert "区就业服务中心" not in caught.value.message
     declare_entries(big, 2026, 2)
     assert compute(big, 2).quarter == 2
 
@@ -129,9 +130,9 @@ def test_many_missing_units_are_counted_not_all_named(big: World) -> None:
 def test_the_year_names_what_is_missing(big: World, graded: QuarterRun) -> None:
     office = big.users["region_admin"]
     QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)
-    with pytest.raises(ApplicationError) as refused:
+    with refused(ScoringErrorCode.BLOCKED) as caught:
         services.annual_compute(actor=office, region=big.region, year=2026)
-    message = refused.value.message
+    message = caught.value.message
     assert "2026年第2季度、2026年第3季度、2026年第4季度" in message
     assert "民主测评" in message  # none created
     assert "3 个单位" in message and "城关镇" in message  # no unit results
@@ -154,9 +155,9 @@ def test_the_year_waits_for_the_democratic_round_and_every_unit(
     )
     review_services.round_open(actor=office, round_=democratic)
     year_ready(big)
-    with pytest.raises(ApplicationError) as refused:
+    with refused(ScoringErrorCode.BLOCKED) as caught:
         services.annual_compute(actor=office, region=big.region, year=2026)
-    assert str(democratic) in refused.value.message and "季度" not in refused.value.message
+    assert str(democratic) in caught.value.message and "季度" not in caught.value.message
     ReviewRound.objects.filter(pk=democratic.pk).update(state=RoundState.CLOSED)
     run = services.annual_compute(actor=office, region=big.region, year=2026)
     assert run.results.exists()
@@ -167,7 +168,7 @@ def test_publishing_needs_the_confirmation_token(big: World, graded: QuarterRun)
     QuarterResult.objects.filter(run=graded, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=graded)
     for token in ("", "forged", guards.publish_token(graded)[:-1] + "0"):
-        with pytest.raises(ApplicationError, match="确认"):
+        with refused(ScoringErrorCode.PUBLISH_NOT_CONFIRMED):
             services.quarter_publish(actor=office, run=graded, confirmation=token)
     graded.refresh_from_db()
     assert graded.state == RunState.CONFIRMED
@@ -214,7 +215,7 @@ def test_the_year_is_published_from_its_page_and_every_cadre_notified(
     year_ready(big)
     run = services.annual_compute(actor=office, region=big.region, year=2026)
     Notification.objects.all().delete()
-    with pytest.raises(ApplicationError, match="确认"):
+    with refused(ScoringErrorCode.PUBLISH_NOT_CONFIRMED):
         services.annual_publish(actor=office, run=run, confirmation="")
     client = client_as("region_admin")
     url = reverse("scoring:annual_publish", args=[run.pk])
@@ -234,9 +235,9 @@ def test_a_round_used_by_a_confirmed_quarter_is_not_reopened(
     round_ = ReviewRound.objects.get(year=2026, number=1, cadence="quarterly")
     QuarterResult.objects.filter(run=graded, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=graded)
-    with pytest.raises(ApplicationError, match="2026年第1季度") as refused:
+    with refused(ReviewErrorCode.REOPEN_BLOCKED, match="2026年第1季度") as caught:
         review_services.round_reopen(actor=office, round_=round_, reason="补投选票")
-    assert "先" in refused.value.message
+    assert "先" in caught.value.message
     round_.refresh_from_db()
     assert round_.state == RoundState.CLOSED and RoundResult.objects.filter(round=round_).exists()
     # Reopening the quarter (a new computed run) lets the round be reopened.
@@ -255,7 +256,7 @@ def test_the_annual_round_used_by_a_published_year_is_not_reopened(
     run = services.annual_compute(actor=office, region=big.region, year=2026)
     services.annual_publish(actor=office, run=run, confirmation=guards.publish_token(run))
     democratic = ReviewRound.objects.get(cadence="annual")
-    with pytest.raises(ApplicationError, match="2026年"):
+    with refused(ReviewErrorCode.REOPEN_BLOCKED, match="2026年"):
         review_services.round_reopen(actor=office, round_=democratic, reason="补投选票")
 
 

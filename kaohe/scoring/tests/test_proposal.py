@@ -15,8 +15,9 @@ from django.urls import reverse
 from kaohe.core.errors import ApplicationError
 from kaohe.scoring import policies, services
 from kaohe.scoring.engine import QUARTER_ORDER
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import QuarterResult, QuarterRun
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_the_page_offers_exactly_what_the_service_accepts_full_and_with_a_place(
     assert "本季度可评“好”5 人，剩余 0 人" in page and "“好”名额已用：5 / 5" in page
     sixth = graded.results.get(person__name="褚磊")  # 90.5: 好 by any band, but no place
     assert options[sixth.pk] == ["fairly_good", "average", "poor"]
-    with pytest.raises(ApplicationError, match="名额已用完"):
+    with refused(ScoringErrorCode.GRADES_INVALID):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=graded,
@@ -121,7 +122,7 @@ def test_a_swap_in_one_save_is_accepted_and_an_overrun_is_refused(
     top, sixth, seventh = rows["周敏"], rows["褚磊"], rows["王建国"]
     shown = {r.pk: (r.grade, r.change_reason) for r in (top, sixth, seventh)}
     # Each raise alone fits the one place freed; together they overrun it: the backstop.
-    with pytest.raises(ApplicationError, match="最多 5 人"):
+    with refused(ScoringErrorCode.POOL_OVER_QUOTA):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=graded,

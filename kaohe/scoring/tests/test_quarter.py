@@ -14,18 +14,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import User
-from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.reviews import policies as review_policies
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
 from kaohe.scoring import guards, selectors, services
+from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.explain import explain
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 4, 30)
@@ -139,7 +140,7 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     assert f"本季度可评“好”5 人，剩余 {5 - goods} 人" in page
     # Downgrading needs a reason; the freed place can then go to someone in the 好 band.
     top = result(run, "周敏")
-    with pytest.raises(ApplicationError, match="理由"):
+    with refused(ScoringErrorCode.GRADES_INVALID):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=run,
@@ -155,14 +156,14 @@ def test_the_good_quota_and_the_unit_heads_proposal(
     assert result(run, "周敏").grade == "fairly_good"
     low = run.results.filter(score__lt=80).exclude(computed_grade="").first()
     assert low is not None
-    with pytest.raises(ApplicationError, match="不能高于"):
+    with refused(ScoringErrorCode.GRADES_INVALID):
         services.quarter_propose(
             actor=big.users["unit_head"],
             run=run,
             changes={low.pk: ("good", "表现突出")},
             shown=shown_of(run),
         )
-    with pytest.raises(ApplicationError):
+    with refused(ScoringErrorCode.NOT_OWN_UNIT):
         services.quarter_propose(
             actor=big.users["cadre_other"],
             run=run,
@@ -178,7 +179,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     client_as: Callable[[str], Client],
 ) -> None:
     office = big.users["region_admin"]
-    with pytest.raises(ApplicationError, match="考核办"):
+    with refused(AccountErrorCode.NOT_REGION_OFFICE):
         services.quarter_confirm(actor=big.users["unit_head"], run=computed)
     QuarterResult.objects.filter(run=computed, tie=True).update(change_reason="经研究确定")
     services.quarter_confirm(actor=office, run=computed)
@@ -203,7 +204,7 @@ def test_confirm_publish_explain_receipt_and_reopen(
     assert api[0]["explanation"].startswith("本季度得分") and api[0]["receipt_confirmed"] is True
     assert client_as("public").get("/api/my/results").status_code == 401
     # A published quarter changes only by reopening with a reason; the old run is kept.
-    with pytest.raises(ApplicationError):
+    with refused(ScoringErrorCode.QUARTER_NOT_DRAFT):
         services.quarter_compute(actor=office, region=big.region, year=2026, quarter=1, today=TODAY)
     assert gc.isenabled()  # paused during the compute, back on after a refusal too
     new = services.quarter_reopen(actor=office, run=computed, reason="补录指标结果", today=TODAY)
@@ -238,7 +239,7 @@ def test_ranks_in_unit_are_competition_ranks_by_score(computed: QuarterRun) -> N
 
 def test_a_quarter_outside_1_to_4_is_refused(world: World) -> None:
     for quarter in (0, 5):
-        with pytest.raises(ApplicationError, match="1 至 4"):
+        with refused(ScoringErrorCode.BAD_PERIOD):
             services.quarter_compute(
                 actor=world.users["region_admin"],
                 region=world.region,
