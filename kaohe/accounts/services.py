@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import forget_grants
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.org.models import Unit
 
@@ -50,7 +51,7 @@ def role_grant(
     forget_grants(user)
     audit_record(
         actor=actor,
-        action="accounts.role.grant",
+        action=AuditAction.ACCOUNTS_ROLE_GRANT,
         obj=user,
         region=user.region,
         details={"role": role, "unit": unit.pk if unit else None, "subtree": include_subunits},
@@ -68,7 +69,11 @@ def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
         user.save(update_fields=["is_staff"])
     forget_grants(user)
     audit_record(
-        actor=actor, action="accounts.role.revoke", obj=user, region=user.region, details=details
+        actor=actor,
+        action=AuditAction.ACCOUNTS_ROLE_REVOKE,
+        obj=user,
+        region=user.region,
+        details=details,
     )
 
 
@@ -78,4 +83,6 @@ def user_password_change(*, user: User, password: str) -> None:
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(actor=user, action="accounts.password.change", obj=user, region=user.region)
+    audit_record(
+        actor=user, action=AuditAction.ACCOUNTS_PASSWORD_CHANGE, obj=user, region=user.region
+    )

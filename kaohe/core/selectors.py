@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet, TextChoices
 from django.http import Http404
 from django.utils import timezone
 
@@ -151,3 +151,31 @@ def unread_notifications(user: User) -> int:
 def unread_forget(user_ids: Iterable[int]) -> None:
     """Call where notifications are created for these users or marked read."""
     forget_facts(user_ids)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One step of an object's history as its page shows it."""
+
+    at: dt.datetime
+    state: str
+    state_label: str
+    actor_name: str
+    note: str
+
+
+def object_history(obj: Model, states: type[TextChoices]) -> list[HistoryLine]:
+    """The object's history, oldest first: its audit rows that record a state (one per
+    change; kaohe.core.audit.audit_record), with the state's label from `states`. One
+    query, read from the (object type, object id, time, id) index."""
+    rows = (
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .exclude(state="")
+        .order_by("created_at", "id")
+        .values_list("created_at", "state", "actor_name", "note")
+    )
+    labels = dict(states.choices)
+    return [
+        HistoryLine(at, state, str(labels.get(state, state)), actor_name, note)
+        for at, state, actor_name, note in rows
+    ]

@@ -15,6 +15,7 @@ from kaohe.accounts.home_cache import home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.cache import forget, region_cached
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
@@ -264,7 +265,7 @@ def worklog_submit(
         log.save(update_fields=["content", "revision_count", "updated_at"])
     audit_record(
         actor=actor,
-        action="worklogs.log.create" if created else "worklogs.log.edit",
+        action=AuditAction.WORKLOGS_LOG_CREATE if created else "worklogs.log.edit",
         obj=log,
         region=_region_of(actor, person),
         details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
@@ -343,7 +344,9 @@ def summary_submit(
         summary.save(update_fields=["content", "revision_count", "updated_at"])
     audit_record(
         actor=actor,
-        action=f"worklogs.summary.{'create' if created else 'edit'}",
+        action=AuditAction.WORKLOGS_SUMMARY_CREATE
+        if created
+        else AuditAction.WORKLOGS_SUMMARY_EDIT,
         obj=summary,
         region=membership.unit.region,
         details={"kind": kind, "year": period.year, "quarter": period.quarter},
@@ -358,7 +361,9 @@ def log_mark_read(*, reader: User, log: WorkLog) -> bool:
         return False
     _read, created = LogRead.objects.get_or_create(log=log, reader=reader)
     if created:
-        audit_record(actor=reader, action="worklogs.log.read", obj=log, region=log.unit.region)
+        audit_record(
+            actor=reader, action=AuditAction.WORKLOGS_LOG_READ, obj=log, region=log.unit.region
+        )
     return created
 
 
@@ -381,7 +386,7 @@ def log_comment(*, actor: User, log: WorkLog, content: str) -> LogComment:
             unread_forget([author_user.pk])
     audit_record(
         actor=actor,
-        action="worklogs.log.comment",
+        action=AuditAction.WORKLOGS_LOG_COMMENT,
         obj=log,
         region=log.unit.region,
         details={"comment": comment.pk},

@@ -1,0 +1,160 @@
+"""Folding the old history tables (reviews' RoundEvent, schemes' SchemeEvent) into the
+audit log, for the migrations that drop them (issue 15): one row per change.
+
+A change used to write two rows, an event and an audit row, in one transaction and
+moments apart. Each old event is matched to its audit row (same object, actor and action,
+written within `WINDOW` after it, each audit row used once) and that row takes the
+event's state and note and points at the history's object; an event without one (written
+before the audit log, or by hand) becomes an audit row of its own, with its time. Only
+what the two rows held is kept: nothing new is learnt about anyone.
+
+Migrations call this with their historical models; it uses no model of the app code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# The audit row follows its event within the service's transaction: a scheme approval
+# moves results in between, so allow minutes; a little before, for clocks that step.
+WINDOW = dt.timedelta(minutes=10)
+EARLY = dt.timedelta(seconds=1)
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class OldEvent:
+    """One row of an old history table, with where its audit row would be."""
+
+    owner_id: str  # the object the audit row was written for (a round, a scheme)
+    actions: Sequence[str]  # the audit actions it may have been written as, likeliest first
+    at: dt.datetime
+    actor_id: int | None
+    state: str
+    note: str
+    # What the merged row points at: the object whose history it is.
+    target_type: str
+    target_id: str
+    target_repr: str
+    region_id: int | None
+
+
+def fold(
+    audit_model: Any, user_model: Any, owner_type: str, events: Iterable[OldEvent]
+) -> tuple[int, int]:
+    """Fold `events` (oldest first) into the audit log; returns (matched, added)."""
+    events = list(events)
+    actions = {a for e in events for a in e.actions}
+    pool: dict[str, list[Any]] = defaultdict(list)
+    for row in (
+        audit_model.objects.filter(
+            object_type=owner_type,
+            object_id__in={e.owner_id for e in events},
+            action__in=actions,
+            state="",
+        )
+        .order_by("created_at", "id")
+        .only("id", "object_id", "action", "actor_id", "created_at")
+        .iterator(chunk_size=BATCH)
+    ):
+        pool[row.object_id].append(row)
+    used: set[int] = set()
+    matched: list[Any] = []
+    unmatched: list[OldEvent] = []
+    for event in events:
+        row = _match(event, pool[event.owner_id], used)
+        if row is None:
+            unmatched.append(event)
+            continue
+        used.add(row.pk)
+        row.state, row.note = event.state, event.note
+        row.object_type, row.object_id = event.target_type, event.target_id
+        matched.append(row)
+    audit_model.objects.bulk_update(
+        matched, ["state", "note", "object_type", "object_id"], batch_size=BATCH
+    )
+    _add(audit_model, user_model, unmatched)
+    return len(matched), len(unmatched)
+
+
+def _match(event: OldEvent, candidates: list[Any], used: set[int]) -> Any | None:
+    for action in event.actions:
+        for row in candidates:
+            if (
+                row.pk not in used
+                and row.action == action
+                and row.actor_id == event.actor_id
+                and event.at - EARLY <= row.created_at <= event.at + WINDOW
+            ):
+                return row
+    return None
+
+
+def _add(audit_model: Any, user_model: Any, events: list[OldEvent]) -> None:
+    """Audit rows for events that had none, at their own time."""
+    if not events:
+        return
+    names = dict(
+        user_model.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list(
+            "pk", "username"
+        )
+    )
+    rows = [
+        audit_model(
+            region_id=e.region_id,
+            actor_id=e.actor_id,
+            actor_name=names.get(e.actor_id, ""),
+            action=e.actions[0],
+            object_type=e.target_type,
+            object_id=e.target_id,
+            object_repr=e.target_repr[:200],
+            details={},
+            state=e.state,
+            note=e.note,
+        )
+        for e in events
+    ]
+    # created_at is auto_now_add, which bulk_create sets to now; bulk_update does not.
+    created = audit_model.objects.bulk_create(rows, batch_size=BATCH)
+    for row, event in zip(created, events, strict=True):
+        row.created_at = event.at
+    audit_model.objects.bulk_update(created, ["created_at"], batch_size=BATCH)
+
+
+def unfold(
+    audit_model: Any,
+    event_model: Any,
+    target_model: Any,
+    target_type: str,
+    target_field: str,
+    note_field: str,
+) -> None:
+    """Undo `fold` for a migration run backwards: an old event (with its time) for each
+    audit row of the history, as the services wrote them before. The audit rows stay."""
+    targets = set(target_model.objects.values_list("pk", flat=True))
+    limit = event_model._meta.get_field(note_field).max_length
+    pairs = [
+        (
+            event_model(
+                **{
+                    f"{target_field}_id": int(row.object_id),
+                    "actor_id": row.actor_id,
+                    "state": row.state,
+                    note_field: row.note[:limit],
+                }
+            ),
+            row.created_at,
+        )
+        for row in audit_model.objects.filter(object_type=target_type)
+        .exclude(state="")
+        .order_by("created_at", "id")
+        if int(row.object_id) in targets
+    ]
+    created = event_model.objects.bulk_create([event for event, _at in pairs], batch_size=BATCH)
+    for event, (_event, at) in zip(created, pairs, strict=True):
+        event.at = at  # auto_now_add, which bulk_update leaves alone
+    event_model.objects.bulk_update(created, ["at"], batch_size=BATCH)

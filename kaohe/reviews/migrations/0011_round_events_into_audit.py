@@ -1,0 +1,80 @@
+"""A round's history is read from the audit log (issue 15): each RoundEvent is folded
+into the audit row its change wrote (kaohe.core.audit_fold), or becomes one, and the
+table goes."""
+
+from django.conf import settings
+from django.db import migrations
+
+from kaohe.core.audit_fold import OldEvent, fold, unfold
+
+ROUND = "reviews.reviewround"
+
+
+def _name(round_):
+    # ReviewRound.__str__, which historical models do not have.
+    if round_.cadence == "monthly":
+        return f"{round_.year}年{round_.number}月考评"
+    if round_.cadence == "annual":
+        return f"{round_.year}年度民主测评"
+    return f"{round_.year}年第{round_.number}季度考评"
+
+
+def _actions(state, previous):
+    """The audit action a round event was written with: its creation (the first, a
+    draft), a move to a state, or an extension (the state it stayed in, with a reason)."""
+    if previous is None:
+        return ["reviews.round.create", f"reviews.round.{state}"]
+    if state == previous:
+        return ["reviews.round.extend", f"reviews.round.{state}"]
+    return [f"reviews.round.{state}", "reviews.round.extend"]
+
+
+def forward(apps, schema_editor):
+    RoundEvent = apps.get_model("reviews", "RoundEvent")
+    events = []
+    last = {}
+    for event in (
+        RoundEvent.objects.select_related("round").order_by("at", "id").iterator(chunk_size=1000)
+    ):
+        round_ = event.round
+        events.append(
+            OldEvent(
+                owner_id=str(round_.pk),
+                actions=_actions(event.state, last.get(round_.pk)),
+                at=event.at,
+                actor_id=event.actor_id,
+                state=event.state,
+                note=event.reason,
+                target_type=ROUND,
+                target_id=str(round_.pk),
+                target_repr=_name(round_),
+                region_id=round_.region_id,
+            )
+        )
+        last[round_.pk] = event.state
+    user = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    fold(apps.get_model("core", "AuditEvent"), user, ROUND, events)
+
+
+def backward(apps, schema_editor):
+    unfold(
+        apps.get_model("core", "AuditEvent"),
+        apps.get_model("reviews", "RoundEvent"),
+        apps.get_model("reviews", "ReviewRound"),
+        ROUND,
+        "round",
+        "reason",
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0004_audit_history_state_note"),
+        ("reviews", "0010_verbose_names"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.RunPython(forward, backward),
+        migrations.DeleteModel(name="RoundEvent"),
+    ]
