@@ -108,6 +108,9 @@ class AuditAction(models.TextChoices):
 AdminAction = NewType("AdminAction", str)
 
 
-def admin_action(model: models.Model, verb: Literal["add", "change", "delete"]) -> AdminAction:
-    """The code of an admin edit of `model`: ``admin.<model name>.<verb>``."""
+def admin_action(
+    model: models.Model | type[models.Model], verb: Literal["add", "change", "delete"]
+) -> AdminAction:
+    """The code of an admin edit of `model` (an instance or the class):
+    ``admin.<model name>.<verb>``."""
     return AdminAction(f"admin.{model._meta.model_name}.{verb}")

@@ -258,7 +258,7 @@ def extra_raters_decide(
     year_facts_forget(unit.region_id)  # the round's expected ballots
     audit_record(
         actor=actor,
-        action=AuditAction.REVIEWS_RATERS_APPROVE if approve else "reviews.raters.reject",
+        action=AuditAction.REVIEWS_RATERS_APPROVE if approve else AuditAction.REVIEWS_RATERS_REJECT,
         obj=round_unit.round,
         region=unit.region,
         details={"unit": unit.pk, "note": round_unit.decision_note},

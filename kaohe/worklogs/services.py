@@ -265,7 +265,7 @@ def worklog_submit(
         log.save(update_fields=["content", "revision_count", "updated_at"])
     audit_record(
         actor=actor,
-        action=AuditAction.WORKLOGS_LOG_CREATE if created else "worklogs.log.edit",
+        action=AuditAction.WORKLOGS_LOG_CREATE if created else AuditAction.WORKLOGS_LOG_EDIT,
         obj=log,
         region=_region_of(actor, person),
         details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
