@@ -132,13 +132,24 @@ def unfold(
     target_type: str,
     target_field: str,
     note_field: str,
+    owner: tuple[str, str] | None = None,
 ) -> None:
     """Undo `fold` for a migration run backwards: an old event (with its time) for each
-    audit row of the history, as the services wrote them before. The audit rows stay."""
-    targets = set(target_model.objects.values_list("pk", flat=True))
+    audit row of the history, as the services wrote them before. The audit rows stay,
+    as they were before `fold` (no state or note; with `owner`, its object type and the
+    target's field that holds it, pointing at the object they were written for), so a
+    second `fold` finds them again."""
+    targets = dict(target_model.objects.values_list("pk", owner[1] if owner else "pk"))
     limit = event_model._meta.get_field(note_field).max_length
-    pairs = [
-        (
+    rows = [
+        row
+        for row in audit_model.objects.filter(object_type=target_type)
+        .exclude(state="")
+        .order_by("created_at", "id")
+        if int(row.object_id) in targets
+    ]
+    created = event_model.objects.bulk_create(
+        [
             event_model(
                 **{
                     f"{target_field}_id": int(row.object_id),
@@ -146,15 +157,18 @@ def unfold(
                     "state": row.state,
                     note_field: row.note[:limit],
                 }
-            ),
-            row.created_at,
-        )
-        for row in audit_model.objects.filter(object_type=target_type)
-        .exclude(state="")
-        .order_by("created_at", "id")
-        if int(row.object_id) in targets
-    ]
-    created = event_model.objects.bulk_create([event for event, _at in pairs], batch_size=BATCH)
-    for event, (_event, at) in zip(created, pairs, strict=True):
-        event.at = at  # auto_now_add, which bulk_update leaves alone
+            )
+            for row in rows
+        ],
+        batch_size=BATCH,
+    )
+    for event, row in zip(created, rows, strict=True):
+        event.at = row.created_at  # auto_now_add, which bulk_update leaves alone
     event_model.objects.bulk_update(created, ["at"], batch_size=BATCH)
+    for row in rows:
+        row.state = row.note = ""
+        if owner is not None:
+            row.object_type, row.object_id = owner[0], str(targets[int(row.object_id)])
+    audit_model.objects.bulk_update(
+        rows, ["state", "note", "object_type", "object_id"], batch_size=BATCH
+    )

@@ -71,6 +71,7 @@ def backward(apps, schema_editor):
         VERSION,
         "version",
         "note",
+        owner=(SCHEME, "scheme_id"),
     )
 
 
