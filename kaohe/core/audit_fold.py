@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 # The audit row follows its event within the service's transaction: a scheme approval
 # moves results in between, so allow minutes; a little before, for clocks that step.
@@ -41,6 +43,53 @@ class OldEvent:
     target_id: str
     target_repr: str
     region_id: int | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The object an old event's history belongs to, and the one its audit row was
+    written for."""
+
+    type: str
+    id: str
+    repr: str
+    owner_id: str
+    region_id: int | None
+
+
+def fold_table(
+    apps: Any,
+    events: Any,
+    owner_type: str,
+    target_of: Callable[[Any], Target],
+    actions_of: Callable[[str, str | None], Sequence[str]],
+    note_field: str,
+) -> tuple[int, int]:
+    """Fold an old history table (`events`, a queryset of its historical model) into the
+    audit log. `actions_of(state, previous state of the same target or None)` names the
+    audit actions its change may have been written as, likeliest first."""
+    last: dict[str, str] = {}
+    old: list[OldEvent] = []
+    for event in events.order_by("at", "id").iterator(chunk_size=BATCH):
+        target = target_of(event)
+        old.append(
+            OldEvent(
+                owner_id=target.owner_id,
+                actions=actions_of(event.state, last.get(target.id)),
+                at=event.at,
+                actor_id=event.actor_id,
+                state=event.state,
+                note=getattr(event, note_field),
+                target_type=target.type,
+                target_id=target.id,
+                target_repr=target.repr,
+                region_id=target.region_id,
+            )
+        )
+        last[target.id] = event.state
+    audit_model = apps.get_model("core", "AuditEvent")
+    user_model = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    return fold(audit_model, user_model, owner_type, old)
 
 
 def fold(

@@ -5,7 +5,7 @@ table goes."""
 from django.conf import settings
 from django.db import migrations
 
-from kaohe.core.audit_fold import OldEvent, fold, unfold
+from kaohe.core.audit_fold import Target, fold_table, unfold
 
 ROUND = "reviews.reviewround"
 
@@ -29,31 +29,14 @@ def _actions(state, previous):
     return [f"reviews.round.{state}", "reviews.round.extend"]
 
 
+def _target(event):
+    round_ = event.round
+    return Target(ROUND, str(round_.pk), _name(round_), str(round_.pk), round_.region_id)
+
+
 def forward(apps, schema_editor):
-    RoundEvent = apps.get_model("reviews", "RoundEvent")
-    events = []
-    last = {}
-    for event in (
-        RoundEvent.objects.select_related("round").order_by("at", "id").iterator(chunk_size=1000)
-    ):
-        round_ = event.round
-        events.append(
-            OldEvent(
-                owner_id=str(round_.pk),
-                actions=_actions(event.state, last.get(round_.pk)),
-                at=event.at,
-                actor_id=event.actor_id,
-                state=event.state,
-                note=event.reason,
-                target_type=ROUND,
-                target_id=str(round_.pk),
-                target_repr=_name(round_),
-                region_id=round_.region_id,
-            )
-        )
-        last[round_.pk] = event.state
-    user = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
-    fold(apps.get_model("core", "AuditEvent"), user, ROUND, events)
+    events = apps.get_model("reviews", "RoundEvent").objects.select_related("round")
+    fold_table(apps, events, ROUND, _target, _actions, "reason")
 
 
 def backward(apps, schema_editor):

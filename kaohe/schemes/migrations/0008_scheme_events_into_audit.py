@@ -6,7 +6,7 @@ row points at the version, whose history it is."""
 from django.conf import settings
 from django.db import migrations
 
-from kaohe.core.audit_fold import OldEvent, fold, unfold
+from kaohe.core.audit_fold import Target, fold_table, unfold
 
 SCHEME = "schemes.scheme"
 VERSION = "schemes.schemeversion"
@@ -33,34 +33,16 @@ def _actions(state, previous):
     return [STEP.get(state, "schemes.scheme.redraft")]
 
 
+def _target(event):
+    version = event.version
+    scheme = version.scheme
+    name = f"{scheme.name} v{version.number}"
+    return Target(VERSION, str(version.pk), name, str(scheme.pk), scheme.region_id)
+
+
 def forward(apps, schema_editor):
-    SchemeEvent = apps.get_model("schemes", "SchemeEvent")
-    events = []
-    last = {}
-    for event in (
-        SchemeEvent.objects.select_related("version__scheme")
-        .order_by("at", "id")
-        .iterator(chunk_size=1000)
-    ):
-        version = event.version
-        scheme = version.scheme
-        events.append(
-            OldEvent(
-                owner_id=str(scheme.pk),
-                actions=_actions(event.state, last.get(version.pk)),
-                at=event.at,
-                actor_id=event.actor_id,
-                state=event.state,
-                note=event.note,
-                target_type=VERSION,
-                target_id=str(version.pk),
-                target_repr=f"{scheme.name} v{version.number}",
-                region_id=scheme.region_id,
-            )
-        )
-        last[version.pk] = event.state
-    user = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
-    fold(apps.get_model("core", "AuditEvent"), user, SCHEME, events)
+    events = apps.get_model("schemes", "SchemeEvent").objects.select_related("version__scheme")
+    fold_table(apps, events, SCHEME, _target, _actions, "note")
 
 
 def backward(apps, schema_editor):
