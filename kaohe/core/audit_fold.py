@@ -57,39 +57,61 @@ class Target:
     region_id: int | None
 
 
-def fold_table(
-    apps: Any,
-    events: Any,
-    owner_type: str,
-    target_of: Callable[[Any], Target],
-    actions_of: Callable[[str, str | None], Sequence[str]],
-    note_field: str,
-) -> tuple[int, int]:
-    """Fold an old history table (`events`, a queryset of its historical model) into the
-    audit log. `actions_of(state, previous state of the same target or None)` names the
-    audit actions its change may have been written as, likeliest first."""
-    last: dict[str, str] = {}
-    old: list[OldEvent] = []
-    for event in events.order_by("at", "id").iterator(chunk_size=BATCH):
-        target = target_of(event)
-        old.append(
-            OldEvent(
-                owner_id=target.owner_id,
-                actions=actions_of(event.state, last.get(target.id)),
-                at=event.at,
-                actor_id=event.actor_id,
-                state=event.state,
-                note=getattr(event, note_field),
-                target_type=target.type,
-                target_id=target.id,
-                target_repr=target.repr,
-                region_id=target.region_id,
+@dataclass(frozen=True)
+class HistoryTable:
+    """An old history table and how its rows fold into the audit log: the migration's
+    RunPython(table.forward, table.backward), then DeleteModel."""
+
+    app: str
+    model: str  # the old event model
+    note_field: str  # its reason or note
+    target_model: str  # what it was the history of (a round, a version)
+    target_field: str  # the event's foreign key to it
+    target_type: str  # the merged rows' object type
+    owner_type: str  # the object type the audit rows were written for
+    target_of: Callable[[Any], Target]
+    # (state, previous state of the same target or None) → the audit actions its change
+    # may have been written as, likeliest first.
+    actions_of: Callable[[str, str | None], Sequence[str]]
+    owner_field: str | None = None  # the target's foreign key to the owner, if not itself
+
+    def forward(self, apps: Any, schema_editor: Any) -> None:
+        events = apps.get_model(self.app, self.model).objects.select_related(self.target_field)
+        if self.owner_field is not None:
+            events = events.select_related(f"{self.target_field}__{self.owner_field}")
+        last: dict[str, str] = {}
+        old: list[OldEvent] = []
+        for event in events.order_by("at", "id").iterator(chunk_size=BATCH):
+            target = self.target_of(event)
+            old.append(
+                OldEvent(
+                    owner_id=target.owner_id,
+                    actions=self.actions_of(event.state, last.get(target.id)),
+                    at=event.at,
+                    actor_id=event.actor_id,
+                    state=event.state,
+                    note=getattr(event, self.note_field),
+                    target_type=target.type,
+                    target_id=target.id,
+                    target_repr=target.repr,
+                    region_id=target.region_id,
+                )
             )
+            last[target.id] = event.state
+        audit_model = apps.get_model("core", "AuditEvent")
+        user_model = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+        fold(audit_model, user_model, self.owner_type, old)
+
+    def backward(self, apps: Any, schema_editor: Any) -> None:
+        unfold(
+            apps.get_model("core", "AuditEvent"),
+            apps.get_model(self.app, self.model),
+            apps.get_model(self.app, self.target_model),
+            self.target_type,
+            self.target_field,
+            self.note_field,
+            (self.owner_type, self.owner_field) if self.owner_field else None,
         )
-        last[target.id] = event.state
-    audit_model = apps.get_model("core", "AuditEvent")
-    user_model = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
-    return fold(audit_model, user_model, owner_type, old)
 
 
 def fold(
@@ -186,7 +208,7 @@ def unfold(
     """Undo `fold` for a migration run backwards: an old event (with its time) for each
     audit row of the history, as the services wrote them before. The audit rows stay,
     as they were before `fold` (no state or note; with `owner`, its object type and the
-    target's field that holds it, pointing at the object they were written for), so a
+    target's foreign key to it, pointing at the object they were written for), so a
     second `fold` finds them again."""
     targets = dict(target_model.objects.values_list("pk", owner[1] if owner else "pk"))
     limit = event_model._meta.get_field(note_field).max_length

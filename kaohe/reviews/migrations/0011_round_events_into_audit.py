@@ -5,7 +5,7 @@ table goes."""
 from django.conf import settings
 from django.db import migrations
 
-from kaohe.core.audit_fold import Target, fold_table, unfold
+from kaohe.core.audit_fold import HistoryTable, Target
 
 ROUND = "reviews.reviewround"
 
@@ -34,20 +34,17 @@ def _target(event):
     return Target(ROUND, str(round_.pk), _name(round_), str(round_.pk), round_.region_id)
 
 
-def forward(apps, schema_editor):
-    events = apps.get_model("reviews", "RoundEvent").objects.select_related("round")
-    fold_table(apps, events, ROUND, _target, _actions, "reason")
-
-
-def backward(apps, schema_editor):
-    unfold(
-        apps.get_model("core", "AuditEvent"),
-        apps.get_model("reviews", "RoundEvent"),
-        apps.get_model("reviews", "ReviewRound"),
-        ROUND,
-        "round",
-        "reason",
-    )
+ROUND_EVENTS = HistoryTable(
+    app="reviews",
+    model="RoundEvent",
+    note_field="reason",
+    target_model="ReviewRound",
+    target_field="round",
+    target_type=ROUND,
+    owner_type=ROUND,
+    target_of=_target,
+    actions_of=_actions,
+)
 
 
 class Migration(migrations.Migration):
@@ -58,6 +55,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forward, backward),
+        migrations.RunPython(ROUND_EVENTS.forward, ROUND_EVENTS.backward),
         migrations.DeleteModel(name="RoundEvent"),
     ]

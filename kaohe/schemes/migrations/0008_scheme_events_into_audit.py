@@ -6,7 +6,7 @@ row points at the version, whose history it is."""
 from django.conf import settings
 from django.db import migrations
 
-from kaohe.core.audit_fold import Target, fold_table, unfold
+from kaohe.core.audit_fold import HistoryTable, Target
 
 SCHEME = "schemes.scheme"
 VERSION = "schemes.schemeversion"
@@ -40,21 +40,18 @@ def _target(event):
     return Target(VERSION, str(version.pk), name, str(scheme.pk), scheme.region_id)
 
 
-def forward(apps, schema_editor):
-    events = apps.get_model("schemes", "SchemeEvent").objects.select_related("version__scheme")
-    fold_table(apps, events, SCHEME, _target, _actions, "note")
-
-
-def backward(apps, schema_editor):
-    unfold(
-        apps.get_model("core", "AuditEvent"),
-        apps.get_model("schemes", "SchemeEvent"),
-        apps.get_model("schemes", "SchemeVersion"),
-        VERSION,
-        "version",
-        "note",
-        owner=(SCHEME, "scheme_id"),
-    )
+SCHEME_EVENTS = HistoryTable(
+    app="schemes",
+    model="SchemeEvent",
+    note_field="note",
+    target_model="SchemeVersion",
+    target_field="version",
+    target_type=VERSION,
+    owner_type=SCHEME,
+    target_of=_target,
+    actions_of=_actions,
+    owner_field="scheme",
+)
 
 
 class Migration(migrations.Migration):
@@ -65,6 +62,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forward, backward),
+        migrations.RunPython(SCHEME_EVENTS.forward, SCHEME_EVENTS.backward),
         migrations.DeleteModel(name="SchemeEvent"),
     ]
