@@ -140,10 +140,10 @@ def fingerprint() -> dict[str, Any]:
         DraftBallot,
         Participation,
         ReviewRound,
-        RoundEvent,
         RoundResult,
         RoundUnit,
     )
+    from kaohe.reviews.selectors import round_history
 
     if city.is_postgres():
         _wait_for_other_sessions()
@@ -165,7 +165,7 @@ def fingerprint() -> dict[str, Any]:
     units = RoundUnit.objects.filter(round=round_).values("unit_id")
     return {
         "state": str(round_.state),
-        "events": RoundEvent.objects.filter(round=round_).count(),
+        "events": len(round_history(round_)),
         "drafts": drafts.count(),
         "drafts_digest": digest(
             drafts.order_by("unit_id", "rater_id").values_list("unit_id", "rater_id", "sealed")

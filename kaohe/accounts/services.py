@@ -11,6 +11,7 @@ from kaohe.accounts.access import forget_grants
 from kaohe.accounts.errors import AccountErrorCode
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def role_grant(
     forget_grants(user)
     audit_record(
         actor=actor,
-        action="accounts.role.grant",
+        action=AuditAction.ACCOUNTS_ROLE_GRANT,
         obj=user,
         region=user.region,
         details={"role": role, "unit": unit.pk if unit else None, "subtree": include_subunits},
@@ -83,7 +84,11 @@ def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
         user.save(update_fields=["is_staff"])
     forget_grants(user)
     audit_record(
-        actor=actor, action="accounts.role.revoke", obj=user, region=user.region, details=details
+        actor=actor,
+        action=AuditAction.ACCOUNTS_ROLE_REVOKE,
+        obj=user,
+        region=user.region,
+        details=details,
     )
 
 
@@ -93,4 +98,6 @@ def user_password_change(*, user: User, password: str) -> None:
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    audit_record(actor=user, action="accounts.password.change", obj=user, region=user.region)
+    audit_record(
+        actor=user, action=AuditAction.ACCOUNTS_PASSWORD_CHANGE, obj=user, region=user.region
+    )

@@ -37,6 +37,7 @@ from django.http import HttpRequest
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import admin_action
 from kaohe.core.numbers import limit_validators
 from kaohe.org.models import Region
 
@@ -309,7 +310,7 @@ class RegionScopedAdmin(RegionScoping, admin.ModelAdmin):  # type: ignore[type-a
         super().save_model(request, obj, form, change)
         audit_record(
             actor=user,
-            action=f"admin.{obj._meta.model_name}.{'change' if change else 'add'}",
+            action=admin_action(obj, "change" if change else "add"),
             obj=obj,
             region=user.region if user else None,
             details={"fields": list(form.changed_data)},
@@ -319,7 +320,7 @@ class RegionScopedAdmin(RegionScoping, admin.ModelAdmin):  # type: ignore[type-a
         user = _admin_user(request)
         audit_record(
             actor=user,
-            action=f"admin.{obj._meta.model_name}.delete",
+            action=admin_action(obj, "delete"),
             obj=obj,
             region=user.region if user else None,
         )

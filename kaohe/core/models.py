@@ -8,8 +8,12 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """An append-only record of one write: who did what to which object, and when.
 
-    `details` must never hold ballot values or anything else that could link a
-    rater to a score; services choose what goes in it.
+    One row per state change: the audit page lists them all, and an object's history
+    (a round's, a scheme version's) is its rows with a `state`, read by the object
+    (kaohe.core.selectors.object_history). `action` is an `AuditAction` code.
+
+    `details`, `state` and `note` must never hold ballot values or anything else that
+    could link a rater to a score; services choose what goes in them.
     """
 
     region = models.ForeignKey(
@@ -30,6 +34,11 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # For an object with a history: the state the change left it in ("open",
+    # "submitted"), and the reason or note the history shows with it. Defaults in the
+    # database too, for rows inserted in SQL (bench/pages.py).
+    state = models.CharField(_("state"), max_length=16, blank=True, default="", db_default="")
+    note = models.CharField(_("note"), max_length=500, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -47,7 +56,10 @@ class AuditEvent(models.Model):
                 fields=["region", "actor_name", "-created_at", "-id"], name="audit_region_actor"
             ),
             models.Index(fields=["actor", "-created_at"]),
-            models.Index(fields=["object_type", "object_id"]),
+            # An object's history, oldest first, and its rows by action.
+            models.Index(
+                fields=["object_type", "object_id", "created_at", "id"], name="audit_object_time"
+            ),
         ]
 
     def __str__(self) -> str:

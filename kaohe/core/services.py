@@ -8,6 +8,7 @@ from django.utils import timezone
 from kaohe.accounts.access import forget_facts
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.models import Notification
 
 
@@ -20,7 +21,7 @@ def notifications_mark_read(*, user: User) -> int:
     if count:
         audit_record(
             actor=user,
-            action="core.notifications.read",
+            action=AuditAction.CORE_NOTIFICATIONS_READ,
             region=user.region,
             details={"count": count},
         )

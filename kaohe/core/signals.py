@@ -13,6 +13,7 @@ from django.utils import timezone
 from kaohe.accounts.access import user_facts
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.calendar import forget_overrides
 from kaohe.core.middleware import SESSION_TOUCHED
 from kaohe.core.models import WorkdayOverride
@@ -20,7 +21,7 @@ from kaohe.core.models import WorkdayOverride
 
 @receiver(user_logged_in)
 def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    audit_record(actor=user, action="auth.login", obj=user, region=user.region)
+    audit_record(actor=user, action=AuditAction.AUTH_LOGIN, obj=user, region=user.region)
     # Signing in saves the session anyway: stamped now, the next request need not save it
     # again (core.middleware.IdleSessionMiddleware), and the navigation's per-user facts
     # are cached for the first page rather than built by it.
@@ -33,7 +34,7 @@ def _on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> N
 @receiver(user_logged_out)
 def _on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(actor=user, action="auth.logout", obj=user, region=user.region)
+        audit_record(actor=user, action=AuditAction.AUTH_LOGOUT, obj=user, region=user.region)
 
 
 @receiver(user_login_failed)
@@ -41,7 +42,7 @@ def _on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) ->
     # Only the attempted username: never the password.
     audit_record(
         actor=None,
-        action="auth.login_failed",
+        action=AuditAction.AUTH_LOGIN_FAILED,
         details={"username": str(credentials.get("username", ""))[:150]},
     )
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from kaohe.accounts.models import Role, RoleGrant, User
 from kaohe.accounts.services import role_grant
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.org import services
 from kaohe.org.errors import OrgErrorCode
@@ -460,7 +461,11 @@ def generate_demo(*, year: int | None = None) -> DemoResult:
         personas=tuple(persona_logins(region)),
     )
     audit_record(
-        actor=None, action="org.demo.load", obj=region, region=region, details=result.summary()
+        actor=None,
+        action=AuditAction.ORG_DEMO_LOAD,
+        obj=region,
+        region=region,
+        details=result.summary(),
     )
     # A database that reuses ids may hold another region's counts under this one's key.
     unit_counts_forget(region.pk)

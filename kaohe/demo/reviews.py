@@ -31,6 +31,7 @@ from django.db import connection, models, transaction
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import LeadershipRole, Membership, Region, Unit, UnitType
 from kaohe.reviews import services
@@ -164,7 +165,7 @@ def generate_demo_rounds(*, region_id: int, year: int, today: dt.date) -> DemoRo
         totals.update(ballots=counts.ballots, scores=counts.scores)
         audit_record(
             actor=admin,
-            action="reviews.demo.ballots",
+            action=AuditAction.REVIEWS_DEMO_BALLOTS,
             obj=round_,
             region=region,
             # Counts only: like ballot_submit, never a value.
@@ -203,7 +204,9 @@ def generate_demo_rounds(*, region_id: int, year: int, today: dt.date) -> DemoRo
         results=results,
         seconds=0.0,
     )
-    audit_record(actor=admin, action="reviews.demo.load", region=region, details=result.summary())
+    audit_record(
+        actor=admin, action=AuditAction.REVIEWS_DEMO_LOAD, region=region, details=result.summary()
+    )
     year_facts_forget(region_id)  # rounds, raters and ballots written in bulk
     return replace(result, seconds=time.perf_counter() - started)
 
@@ -282,7 +285,7 @@ def approve_small_units(round_: ReviewRound, *, actor: User, rng: random.Random)
     ballots_forget(round_.region_id)
     audit_record(
         actor=actor,
-        action="reviews.raters.approve",
+        action=AuditAction.REVIEWS_RATERS_APPROVE,
         obj=round_,
         region=round_.region,
         details={"units": [ru.unit_id for ru in round_units], "raters": len(rows)},

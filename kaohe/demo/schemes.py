@@ -32,6 +32,7 @@ from django.db import transaction
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.demo.org import PERSONA_UNIT, POLICE_UNIT
 from kaohe.org.models import Dimension, Membership, PersonnelCategory, Region, Unit
@@ -901,7 +902,9 @@ def generate_demo_schemes(*, region_id: int, year: int) -> DemoSchemesResult:
         returned_once=len(returned),
         seconds=time.perf_counter() - started,
     )
-    audit_record(actor=None, action="schemes.demo.load", region=region, details=result.summary())
+    audit_record(
+        actor=None, action=AuditAction.SCHEMES_DEMO_LOAD, region=region, details=result.summary()
+    )
     return result
 
 
@@ -934,7 +937,7 @@ def declare_demo_entries(*, region_id: int, year: int, quarters: list[int]) -> i
     year_facts_forget(region_id)
     audit_record(
         actor=None,
-        action="schemes.demo.declare",
+        action=AuditAction.SCHEMES_DEMO_DECLARE,
         region=Region.objects.get(pk=region_id),
         details={"year": year, "quarters": quarters, "declarations": written},
     )

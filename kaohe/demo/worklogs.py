@@ -29,6 +29,7 @@ from django.utils import timezone
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.calendar import WorkCalendar, region_calendar
 from kaohe.demo.org import PERSONAS, POLICE_UNIT, TOWNS
 from kaohe.org.models import (
@@ -553,7 +554,9 @@ def generate_demo_logs(*, region_id: int, year: int, today: dt.date) -> DemoLogs
         comments=comments,
         seconds=0.0,
     )
-    audit_record(actor=None, action="worklogs.demo.load", region=region, details=result.summary())
+    audit_record(
+        actor=None, action=AuditAction.WORKLOGS_DEMO_LOAD, region=region, details=result.summary()
+    )
     compliance_forget(region_id)
     return replace(result, seconds=time.perf_counter() - started)
 

@@ -15,6 +15,7 @@ from django_tasks import task
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.jobs import registry
 from kaohe.jobs.errors import JobErrorCode
@@ -92,7 +93,7 @@ def job_start(
                 )
                 audit_record(
                     actor=actor,
-                    action="jobs.start",
+                    action=AuditAction.JOBS_START,
                     obj=job,
                     region=region,
                     details={"kind": kind, "key": key},

@@ -23,11 +23,19 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import forget_facts, is_region_admin, require_region_admin
 from kaohe.accounts.models import Role, User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
 from kaohe.notices.channels import SENDERS, DeliveryError
 from kaohe.notices.errors import NoticeErrorCode
-from kaohe.notices.models import Channel, ChannelKind, Delivery, DeliveryState, Reminder
+from kaohe.notices.models import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryState,
+    Reminder,
+    ReminderKind,
+)
 from kaohe.org.models import Unit
 
 # Back-off: 1, 2, 4 … minutes after each failure, at most 6 hours apart; after
@@ -195,7 +203,7 @@ def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
         )
     audit_record(
         actor=actor,
-        action="notices.delivery.retry",
+        action=AuditAction.NOTICES_DELIVERY_RETRY,
         obj=delivery,
         region=actor.region,
         details={"attempts": delivery.attempts},
@@ -204,6 +212,12 @@ def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
     if result is None:
         raise Http404
     return result
+
+
+REMINDER_ACTIONS = {
+    ReminderKind.LOG: AuditAction.NOTICES_REMINDER_LOG,
+    ReminderKind.VOTE: AuditAction.NOTICES_REMINDER_VOTE,
+}
 
 
 def reminders_send(
@@ -257,7 +271,7 @@ def reminders_send(
             )
         audit_record(
             actor=actor,
-            action=f"notices.reminder.{kind}",
+            action=REMINDER_ACTIONS[ReminderKind(kind)],
             region=actor.region,
             details={"reminded": len(fresh), "already": len(users) - len(fresh)},
         )

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from kaohe.accounts.access import ADMIN_ROLES, region_id_of, roles_of
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ErrorCode, ValidationFailed
 from kaohe.core.workbooks import (
     TEXT_FORMAT,
@@ -548,7 +549,7 @@ def roster_import(
     result.memberships_opened = len(opened)
     audit_record(
         actor=actor,
-        action="org.roster.import",
+        action=AuditAction.ORG_ROSTER_IMPORT,
         region=region,
         details={
             "file": file_name[:200],

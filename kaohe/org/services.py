@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.org.errors import OrgErrorCode
 from kaohe.org.models import (
@@ -74,7 +75,7 @@ def region_create(*, actor: User | None, name: str, code: str, level: str) -> Re
         PersonnelCategory(region=region, name=n, sort_order=i)
         for i, n in enumerate(DEFAULT_PERSONNEL_CATEGORIES)
     )
-    audit_record(actor=actor, action="org.region.create", obj=region, region=region)
+    audit_record(actor=actor, action=AuditAction.ORG_REGION_CREATE, obj=region, region=region)
     return region
 
 
@@ -117,7 +118,7 @@ def unit_create(
     unit.save(update_fields=["path"])
     audit_record(
         actor=actor,
-        action="org.unit.create",
+        action=AuditAction.ORG_UNIT_CREATE,
         obj=unit,
         region=region,
         details={"code": code, "parent": parent.pk if parent else None},
@@ -182,7 +183,7 @@ def quota_pool_create(
     QuotaPool.objects.filter(pk__in=old_pool_ids, members__isnull=True).delete()
     audit_record(
         actor=actor,
-        action="org.quota_pool.create",
+        action=AuditAction.ORG_QUOTA_POOL_CREATE,
         obj=pool,
         region=region,
         details={"year": year, "kind": kind, "units": unit_ids},
@@ -206,7 +207,7 @@ def quota_pools_complete(*, actor: User | None, region: Region, year: int) -> in
     )
     audit_record(
         actor=actor,
-        action="org.quota_pool.complete",
+        action=AuditAction.ORG_QUOTA_POOL_COMPLETE,
         region=region,
         details={"year": year, "created": len(pools)},
     )
@@ -232,7 +233,7 @@ def person_create(
     person = Person.objects.create(
         region=region, staff_no=staff_no, name=name, gender=gender, birth_date=birth_date
     )
-    audit_record(actor=actor, action="org.person.create", obj=person, region=region)
+    audit_record(actor=actor, action=AuditAction.ORG_PERSON_CREATE, obj=person, region=region)
     return person
 
 
@@ -286,7 +287,7 @@ def membership_change(
     )
     audit_record(
         actor=actor,
-        action="org.membership.change",
+        action=AuditAction.ORG_MEMBERSHIP_CHANGE,
         obj=person,
         region=unit.region,
         details={

@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -436,23 +435,3 @@ class RoundResult(models.Model):
             if weight is not None:
                 out[str(group)] = f"{weight // 10000}.{weight % 10000:04d}"
         return out
-
-
-class RoundEvent(models.Model):
-    """State changes of a round with their reasons (reopening needs one)."""
-
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    state = models.CharField(max_length=16, choices=RoundState.choices)
-    reason = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("round event")
-        verbose_name_plural = _("round events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.round_id} → {self.state}"

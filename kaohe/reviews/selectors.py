@@ -18,6 +18,7 @@ from django.http import Http404
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import User
 from kaohe.core.cache import region_token, user_cached
+from kaohe.core.selectors import HistoryLine, object_history
 from kaohe.org.models import LeadershipRole, Membership, Person, Unit
 from kaohe.org.roster import FrozenPeriod
 from kaohe.org.selectors import org_version
@@ -574,3 +575,9 @@ def turnouts(
             }
         )
     return out
+
+
+def round_history(round_: ReviewRound) -> list[HistoryLine]:
+    """The round's states with who moved it and why, oldest first (its page): read
+    from the audit log, which every change writes once (one query)."""
+    return object_history(round_, RoundState)

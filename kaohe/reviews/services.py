@@ -23,6 +23,7 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, require_region_a
 from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.clock import today
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
@@ -39,7 +40,6 @@ from kaohe.reviews.models import (
     ExtraRater,
     Participation,
     ReviewRound,
-    RoundEvent,
     RoundResult,
     RoundState,
     RoundUnit,
@@ -51,9 +51,14 @@ from kaohe.reviews.tally import is_uniform
 SMALL_UNIT = 8  # units with fewer assessed cadres need outside raters (R3.6)
 
 
-def _event(round_: ReviewRound, actor: User | None, state: str, reason: str = "") -> None:
-    RoundEvent.objects.create(round=round_, actor=actor, state=state, reason=reason)
-    year_facts_forget(round_.region_id)  # created, moved to a state, extended
+# The audit action of a round moving to each state: the round's history is its audit
+# rows with a state (kaohe.core.selectors.object_history).
+ROUND_STATE_ACTIONS = {
+    RoundState.DRAFT: AuditAction.REVIEWS_ROUND_DRAFT,
+    RoundState.OPEN: AuditAction.REVIEWS_ROUND_OPEN,
+    RoundState.CLOSED: AuditAction.REVIEWS_ROUND_CLOSED,
+    RoundState.PUBLISHED: AuditAction.REVIEWS_ROUND_PUBLISHED,
+}
 
 
 @transaction.atomic
@@ -117,14 +122,15 @@ def round_create(
         )
         for unit_id, n in sizes.items()
     )
-    _event(round_, actor, RoundState.DRAFT)
     ballots_forget(region.pk)
+    year_facts_forget(region.pk)
     audit_record(
         actor=actor,
-        action="reviews.round.create",
+        action=AuditAction.REVIEWS_ROUND_CREATE,
         obj=round_,
         region=region,
         details={"units": len(sizes)},
+        state=RoundState.DRAFT,
     )
     return round_
 
@@ -204,7 +210,7 @@ def extra_raters_propose(
     year_facts_forget(unit.region_id)  # the round's expected ballots
     audit_record(
         actor=actor,
-        action="reviews.raters.propose",
+        action=AuditAction.REVIEWS_RATERS_PROPOSE,
         obj=round_unit.round,
         region=unit.region,
         details={"unit": unit.pk, "raters": [p.pk for p in people]},
@@ -243,7 +249,7 @@ def extra_raters_decide(
     year_facts_forget(unit.region_id)  # the round's expected ballots
     audit_record(
         actor=actor,
-        action="reviews.raters.approve" if approve else "reviews.raters.reject",
+        action=AuditAction.REVIEWS_RATERS_APPROVE if approve else AuditAction.REVIEWS_RATERS_REJECT,
         obj=round_unit.round,
         region=unit.region,
         details={"unit": unit.pk, "note": round_unit.decision_note},
@@ -266,13 +272,15 @@ def _transition(
     round_.save(update_fields=["state"])
     home_forget_region(round_.region_id)  # every rater's open ballots
     ballots_forget(round_.region_id)
-    _event(round_, actor, to, reason)
+    year_facts_forget(round_.region_id)
     audit_record(
         actor=actor,
-        action=f"reviews.round.{to}",
+        action=ROUND_STATE_ACTIONS[to],
         obj=round_,
         region=round_.region,
         details={"reason": reason} if reason else {},
+        state=to,
+        note=reason,
     )
 
 
@@ -386,7 +394,7 @@ def round_reopen(*, actor: User, round_: ReviewRound, reason: str) -> None:
     _notify_opened(round_)  # everyone votes again
     audit_record(
         actor=actor,
-        action="reviews.round.discard",
+        action=AuditAction.REVIEWS_ROUND_DISCARD,
         obj=round_,
         region=round_.region,
         details={"ballots": discarded},
@@ -432,13 +440,16 @@ def round_extend(*, actor: User, round_: ReviewRound, ends_on: dt.date, reason: 
         "new": ends_on.isoformat(),
         "reason": reason.strip(),
     }
-    _event(round_, actor, locked.state, text[:300])
+    year_facts_forget(round_.region_id)
     audit_record(
         actor=actor,
-        action="reviews.round.extend",
+        action=AuditAction.REVIEWS_ROUND_EXTEND,
         obj=round_,
         region=round_.region,
         details={"from": previous.isoformat(), "to": ends_on.isoformat(), "reason": reason[:300]},
+        # The history shows the state it stays in, with the whole change in words.
+        state=locked.state,
+        note=text[:300],
     )
 
 
@@ -683,7 +694,7 @@ def ballot_submit(*, actor: User, round_unit: RoundUnit, values: Mapping[str, ob
     # That a ballot was submitted, never its values.
     audit_record(
         actor=actor,
-        action="reviews.ballot.submit",
+        action=AuditAction.REVIEWS_BALLOT_SUBMIT,
         obj=sheet.round,
         region=sheet.unit.region,
         details={"unit": sheet.unit.pk},

@@ -317,7 +317,7 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
             "voted": voted,
             "percent": round(100 * voted / expected) if expected else 0,
             "is_region_admin": is_region_admin(req.user),
-            "events": round_.events.select_related("actor"),
+            "events": selectors.round_history(round_),
             "reopen_blockers": services.round_reopen_blockers(round_)
             if round_.state in (RoundState.CLOSED, RoundState.PUBLISHED)
             else [],

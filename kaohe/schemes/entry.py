@@ -26,6 +26,7 @@ from kaohe.accounts.access import ADMIN_ROLES, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.workbooks import (
     MAX_COLUMNS,
@@ -448,7 +449,7 @@ def results_save(
     year_facts_forget(grid.unit.region_id)  # which units entered results
     audit_record(
         actor=actor,
-        action="schemes.results.save",
+        action=AuditAction.SCHEMES_RESULTS_SAVE,
         obj=grid.unit,
         region=grid.unit.region,
         details={

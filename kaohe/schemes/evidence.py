@@ -19,6 +19,7 @@ from django.http import Http404
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Membership, Person, Unit
@@ -163,7 +164,7 @@ def evidence_set(
     if add or remove:
         audit_record(
             actor=actor,
-            action="schemes.results.evidence",
+            action=AuditAction.SCHEMES_RESULTS_EVIDENCE,
             obj=cell.unit,
             region=cell.unit.region,
             details={

@@ -218,26 +218,6 @@ class SchemeComment(models.Model):
         return self.text[:40]
 
 
-class SchemeEvent(models.Model):
-    """Every workflow step, kept and shown."""
-
-    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    state = models.CharField(max_length=16, choices=VersionState.choices)
-    note = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("scheme event")
-        verbose_name_plural = _("scheme events")
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.version_id} {self.state}"
-
-
 class IndicatorResult(models.Model):
     """An assessor's entry for one person and one leaf indicator in one period."""
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import ADMIN_ROLES, can_manage_roster, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
+from kaohe.core.selectors import HistoryLine, object_history
 from kaohe.org.models import Unit
 from kaohe.schemes.models import (
     EntryDeclaration,
@@ -327,3 +328,9 @@ def entry_state(unit_id: int, entered: set[int], declared: set[int]) -> str:
     if unit_id in entered:
         return EntryState.ENTERED
     return EntryState.DECLARED if unit_id in declared else EntryState.MISSING
+
+
+def version_history(version: SchemeVersion) -> list[HistoryLine]:
+    """Every workflow step of the version with who took it and their note, oldest first
+    (its page): read from the audit log, which every step writes once (one query)."""
+    return object_history(version, VersionState)

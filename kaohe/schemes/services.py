@@ -16,6 +16,7 @@ from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, scope_of
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.numbers import number_check
 from kaohe.core.text import clean_text, visible_length
@@ -33,7 +34,6 @@ from kaohe.schemes.models import (
     Module,
     Scheme,
     SchemeComment,
-    SchemeEvent,
     SchemeVersion,
     VersionState,
 )
@@ -102,10 +102,6 @@ def _fitted(name: str) -> str:
     return name[: Scheme._meta.get_field("name").max_length]
 
 
-def _event(version: SchemeVersion, actor: User | None, state: str, note: str = "") -> None:
-    SchemeEvent.objects.create(version=version, actor=actor, state=state, note=note[:500])
-
-
 def _notify_workflow(version: SchemeVersion, actor: User, state: str) -> None:
     """Tell the other side of the workflow, signed with the actor's name (not the
     login): a submission goes to the region office, a return or an approval to the
@@ -151,8 +147,14 @@ def template_create(
         **categories,
     )
     version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    _event(version, actor, VersionState.DRAFT)
-    audit_record(actor=actor, action="schemes.template.create", obj=scheme, region=region)
+    # A version's history is its audit rows with a state (core.selectors.object_history).
+    audit_record(
+        actor=actor,
+        action=AuditAction.SCHEMES_TEMPLATE_CREATE,
+        obj=version,
+        region=region,
+        state=VersionState.DRAFT,
+    )
     return version
 
 
@@ -225,13 +227,14 @@ def unit_scheme_create(
     )
     version = SchemeVersion.objects.create(scheme=scheme, number=1, based_on=template)
     _copy_tree(template, version)
-    _event(version, actor, VersionState.DRAFT, _("Drafted from %(t)s") % {"t": str(template)})
     audit_record(
         actor=actor,
-        action="schemes.scheme.create",
-        obj=scheme,
+        action=AuditAction.SCHEMES_SCHEME_CREATE,
+        obj=version,
         region=unit.region,
         details={"template": template.pk, "unit": unit.pk},
+        state=VersionState.DRAFT,
+        note=_("Drafted from %(t)s") % {"t": str(template)},
     )
     return version
 
@@ -291,17 +294,13 @@ def scheme_redraft(
     scheme.personnel_category = template.scheme.personnel_category
     scheme.performance_category = template.scheme.performance_category
     scheme.save(update_fields=["personnel_category", "performance_category"])
-    _event(
-        version,
-        actor,
-        version.state,
-        _("Redrafted from %(t)s") % {"t": str(template)},
-    )
     audit_record(
         actor=actor,
-        action="schemes.scheme.redraft",
-        obj=scheme,
+        action=AuditAction.SCHEMES_SCHEME_REDRAFT,
+        obj=version,
         region=scheme.region,
+        state=version.state,
+        note=_("Redrafted from %(t)s") % {"t": str(template)},
         details={
             "version": version.number,
             "template": template.pk,
@@ -328,7 +327,7 @@ def scheme_discard(*, actor: User, version: SchemeVersion) -> None:
         )
     audit_record(
         actor=actor,
-        action="schemes.scheme.discard",
+        action=AuditAction.SCHEMES_SCHEME_DISCARD,
         obj=scheme,
         region=scheme.region,
         details={"unit": scheme.unit_id, "year": scheme.year, "versions": scheme.versions.count()},
@@ -367,13 +366,13 @@ def supplement_create(*, actor: User, trunk: Scheme, quarter: int) -> SchemeVers
         quarter=quarter,
     )
     version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    _event(version, actor, VersionState.DRAFT)
     audit_record(
         actor=actor,
-        action="schemes.supplement.create",
-        obj=scheme,
+        action=AuditAction.SCHEMES_SUPPLEMENT_CREATE,
+        obj=version,
         region=trunk.region,
         details={"trunk": trunk.pk, "quarter": quarter},
+        state=VersionState.DRAFT,
     )
     return version
 
@@ -397,12 +396,13 @@ def version_new_draft(*, actor: User, version: SchemeVersion) -> SchemeVersion:
     number = (version.scheme.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     draft = SchemeVersion.objects.create(scheme=version.scheme, number=number, based_on=version)
     _copy_tree(version, draft)
-    _event(draft, actor, VersionState.DRAFT, _("Based on version %(n)s") % {"n": version.number})
     audit_record(
         actor=actor,
-        action="schemes.version.create",
-        obj=version.scheme,
+        action=AuditAction.SCHEMES_VERSION_CREATE,
+        obj=draft,
         region=version.scheme.region,
+        state=VersionState.DRAFT,
+        note=_("Based on version %(n)s") % {"n": version.number},
     )
     return draft
 
@@ -505,7 +505,7 @@ def indicator_add(
     )
     audit_record(
         actor=actor,
-        action="schemes.indicator.add",
+        action=AuditAction.SCHEMES_INDICATOR_ADD,
         obj=indicator,
         region=version.scheme.region,
         details={"version": version.pk},
@@ -535,7 +535,7 @@ def indicator_update(*, actor: User, indicator: Indicator, data: Mapping[str, An
     indicator.save()
     audit_record(
         actor=actor,
-        action="schemes.indicator.edit",
+        action=AuditAction.SCHEMES_INDICATOR_EDIT,
         obj=indicator,
         region=indicator.version.scheme.region,
         details={"fields": sorted(fields)},
@@ -566,7 +566,7 @@ def indicator_move(*, actor: User, indicator: Indicator, direction: str) -> None
         indicator.save(update_fields=["parent", "position"])
     audit_record(
         actor=actor,
-        action="schemes.indicator.move",
+        action=AuditAction.SCHEMES_INDICATOR_MOVE,
         obj=indicator,
         region=indicator.version.scheme.region,
         details={"direction": direction},
@@ -588,7 +588,7 @@ def indicator_delete(*, actor: User, indicator: Indicator) -> None:
         )
     audit_record(
         actor=actor,
-        action="schemes.indicator.delete",
+        action=AuditAction.SCHEMES_INDICATOR_DELETE,
         obj=indicator,
         region=indicator.version.scheme.region,
         details={"name": indicator.name},
@@ -698,13 +698,14 @@ def version_submit(*, actor: User, version: SchemeVersion, note: str = "") -> No
         )
     version.state = VersionState.SUBMITTED
     version.save(update_fields=["state"])
-    _event(version, actor, VersionState.SUBMITTED, note)
     _notify_workflow(version, actor, VersionState.SUBMITTED)
     audit_record(
         actor=actor,
-        action="schemes.version.submit",
-        obj=version.scheme,
+        action=AuditAction.SCHEMES_VERSION_SUBMIT,
+        obj=version,
         region=version.scheme.region,
+        state=VersionState.SUBMITTED,
+        note=note,
     )
 
 
@@ -741,14 +742,15 @@ def version_return(
     )
     version.state = VersionState.RETURNED
     version.save(update_fields=["state"])
-    _event(version, actor, VersionState.RETURNED, comment)
     _notify_workflow(version, actor, VersionState.RETURNED)
     audit_record(
         actor=actor,
-        action="schemes.version.return",
-        obj=version.scheme,
+        action=AuditAction.SCHEMES_VERSION_RETURN,
+        obj=version,
         region=version.scheme.region,
         details={"indicator_comments": len(notes)},
+        state=VersionState.RETURNED,
+        note=comment,
     )
 
 
@@ -779,15 +781,16 @@ def version_approve(*, actor: User, version: SchemeVersion, note: str = "") -> N
     version.state = VersionState.APPROVED
     version.approved_on = clock.today()
     version.save(update_fields=["state", "approved_on"])
-    _event(version, actor, VersionState.APPROVED, note)
     _notify_workflow(version, actor, VersionState.APPROVED)
     moved = _move_results(version, governed_before) if scheme.role == Scheme.Role.UNIT else 0
     audit_record(
         actor=actor,
-        action="schemes.version.approve",
-        obj=scheme,
+        action=AuditAction.SCHEMES_VERSION_APPROVE,
+        obj=version,
         region=scheme.region,
         details={"results_moved": moved} if moved else None,
+        state=VersionState.APPROVED,
+        note=note,
     )
 
 
@@ -880,7 +883,7 @@ def entry_declare_empty(
     year_facts_forget(unit.region_id)  # which units declared none
     audit_record(
         actor=actor,
-        action="schemes.entry.declare_empty",
+        action=AuditAction.SCHEMES_ENTRY_DECLARE_EMPTY,
         obj=declaration,
         region=unit.region,
         details={"year": year, "quarter": quarter, "reason": declaration.reason},

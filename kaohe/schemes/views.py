@@ -236,7 +236,7 @@ def version_page(request: HttpRequest, scheme_id: int, number: int) -> HttpRespo
     context["versions"] = version.scheme.versions.order_by("number")
     if context["can_edit"] and selectors.may_redraft(version):
         context["redraft_templates"] = selectors.template_choices(req.user)
-    context["events"] = version.events.select_related("actor")
+    context["events"] = selectors.version_history(version)
     return render(request, "schemes/version.html", context)
 
 

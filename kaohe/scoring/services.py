@@ -27,6 +27,7 @@ from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
 from kaohe.jobs.progress import ProgressFn, no_progress, tracked
@@ -416,7 +417,7 @@ def quarter_compute(
     )
     audit_record(
         actor=actor,
-        action="scoring.quarter.compute",
+        action=AuditAction.SCORING_QUARTER_COMPUTE,
         obj=run,
         region=region,
         details={"people": len(scores)},
@@ -553,7 +554,7 @@ def quarter_propose(
             )
     audit_record(
         actor=actor,
-        action="scoring.quarter.propose",
+        action=AuditAction.SCORING_QUARTER_PROPOSE,
         obj=run,
         region=run.region,
         details={"changes": {str(r.person_id): r.grade for r in changed}},
@@ -563,7 +564,7 @@ def quarter_propose(
 
 
 def _set_state(
-    actor: User, run: QuarterRun | AnnualRun, to: str, allowed: set[str], action: str
+    actor: User, run: QuarterRun | AnnualRun, to: str, allowed: set[str], action: AuditAction
 ) -> None:
     require_region_admin(actor, run.region_id)
     if run.state not in allowed:
@@ -589,7 +590,9 @@ def quarter_confirm(*, actor: User, run: QuarterRun) -> None:
             % {"n": ties},
             code=ScoringErrorCode.TIES_UNDECIDED,
         )
-    _set_state(actor, run, RunState.CONFIRMED, {RunState.COMPUTED}, "scoring.quarter.confirm")
+    _set_state(
+        actor, run, RunState.CONFIRMED, {RunState.COMPUTED}, AuditAction.SCORING_QUARTER_CONFIRM
+    )
 
 
 def _notify_published(results: models.QuerySet[Any], text: str, url: str, kind: str) -> None:
@@ -623,7 +626,9 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
     page's token, guards.publish_token); every cadre concerned is notified."""
     require_region_admin(actor, run.region_id)
     _require_confirmed(run, confirmation)
-    _set_state(actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, "scoring.quarter.publish")
+    _set_state(
+        actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, AuditAction.SCORING_QUARTER_PUBLISH
+    )
     from django.urls import reverse
 
     _notify_published(
@@ -645,7 +650,7 @@ def quarter_reopen(
     progress: ProgressFn = no_progress,
 ) -> QuarterRun:
     """Keep the old run as superseded and compute a new one; the reason is recorded."""
-    reason = _supersede(actor, run, reason, "scoring.quarter.reopen")
+    reason = _supersede(actor, run, reason, AuditAction.SCORING_QUARTER_REOPEN)
     new = quarter_compute(
         actor=actor,
         region=run.region,
@@ -659,7 +664,7 @@ def quarter_reopen(
     return new
 
 
-def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: str) -> str:
+def _supersede(actor: User, run: QuarterRun | AnnualRun, reason: str, action: AuditAction) -> str:
     """The shared half of reopening: checks, the old run marked superseded, the audit row."""
     require_region_admin(actor, run.region_id)
     reason = clean_text(reason)[:300]
@@ -697,7 +702,9 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
         result.save(update_fields=["receipt_at"])
         home_forget_user(actor.pk)
         my_results_forget(actor.pk)
-        audit_record(actor=actor, action="scoring.receipt", obj=result.run, region=actor.region)
+        audit_record(
+            actor=actor, action=AuditAction.SCORING_RECEIPT, obj=result.run, region=actor.region
+        )
 
 
 # ---------------------------------------------------------------- annual
@@ -865,7 +872,7 @@ def annual_compute(
     )
     audit_record(
         actor=actor,
-        action="scoring.year.compute",
+        action=AuditAction.SCORING_YEAR_COMPUTE,
         obj=run,
         region=region,
         details={"people": len(results)},
@@ -884,7 +891,7 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
         run,
         RunState.PUBLISHED,
         {RunState.COMPUTED, RunState.CONFIRMED},
-        "scoring.year.publish",
+        AuditAction.SCORING_YEAR_PUBLISH,
     )
     from django.urls import reverse
 
@@ -902,7 +909,7 @@ def annual_reopen(
     *, actor: User, run: AnnualRun, reason: str, progress: ProgressFn = no_progress
 ) -> AnnualRun:
     """Keep the published year as superseded and compute it again, with the reason."""
-    reason = _supersede(actor, run, reason, "scoring.year.reopen")
+    reason = _supersede(actor, run, reason, AuditAction.SCORING_YEAR_REOPEN)
     new = annual_compute(
         actor=actor,
         region=run.region,
@@ -933,6 +940,10 @@ def flag_record(
         person_id=person_id, year=year, kind=kind, reason=reason.strip()[:300], actor=actor
     )
     audit_record(
-        actor=actor, action="scoring.flag", obj=flag, region=actor.region, details={"kind": kind}
+        actor=actor,
+        action=AuditAction.SCORING_FLAG,
+        obj=flag,
+        region=actor.region,
+        details={"kind": kind},
     )
     return flag

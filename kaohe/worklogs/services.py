@@ -15,6 +15,7 @@ from kaohe.accounts.home_cache import home_forget_user
 from kaohe.accounts.models import User
 from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.calendar import region_calendar
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import Notification
@@ -239,7 +240,7 @@ def worklog_submit(
             return log
     audit_record(
         actor=actor,
-        action="worklogs.log.create" if created else "worklogs.log.edit",
+        action=AuditAction.WORKLOGS_LOG_CREATE if created else AuditAction.WORKLOGS_LOG_EDIT,
         obj=log,
         region=_region_of(actor, person),
         details={"day": day.isoformat(), "timeliness": log.timeliness, "chars": len(text)},
@@ -330,7 +331,9 @@ def summary_submit(
         return summary
     audit_record(
         actor=actor,
-        action=f"worklogs.summary.{'create' if created else 'edit'}",
+        action=AuditAction.WORKLOGS_SUMMARY_CREATE
+        if created
+        else AuditAction.WORKLOGS_SUMMARY_EDIT,
         obj=summary,
         region=membership.unit.region,
         details={"kind": kind, "year": period.year, "quarter": period.quarter},
@@ -345,7 +348,9 @@ def log_mark_read(*, reader: User, log: WorkLog) -> bool:
         return False
     _read, created = LogRead.objects.get_or_create(log=log, reader=reader)
     if created:
-        audit_record(actor=reader, action="worklogs.log.read", obj=log, region=log.unit.region)
+        audit_record(
+            actor=reader, action=AuditAction.WORKLOGS_LOG_READ, obj=log, region=log.unit.region
+        )
     return created
 
 
@@ -368,7 +373,7 @@ def log_comment(*, actor: User, log: WorkLog, content: str) -> LogComment:
             forget_facts([author_user.pk])
     audit_record(
         actor=actor,
-        action="worklogs.log.comment",
+        action=AuditAction.WORKLOGS_LOG_COMMENT,
         obj=log,
         region=log.unit.region,
         details={"comment": comment.pk},

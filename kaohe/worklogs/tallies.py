@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 from kaohe.accounts.models import User
 from kaohe.core import sql
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction
 from kaohe.org.models import Region
 from kaohe.worklogs.compliance import compliance_forget
 from kaohe.worklogs.models import LogMonthTally, Timeliness, WorkLog
@@ -86,7 +87,7 @@ def tallies_rebuild(*, actor: User | None, region_ids: Iterable[int]) -> int:
         )
         rows = int(cursor.rowcount)
     for region in Region.objects.filter(pk__in=ids):
-        audit_record(actor=actor, action="worklogs.tallies.rebuild", region=region)
+        audit_record(actor=actor, action=AuditAction.WORKLOGS_TALLIES_REBUILD, region=region)
         compliance_forget(region.pk)
     return rows
 

@@ -37,7 +37,7 @@ from django.utils import translation
 
 from kaohe.accounts.models import User
 from kaohe.core.audit import audit_record
-from kaohe.core.audit_labels import ACTION_LABELS
+from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import services as review_services
@@ -125,7 +125,7 @@ def raw_codes() -> set[str]:
             value = str(member.value)
             if re.fullmatch(r"[a-z]+(?:_[a-z]+)*", value) and (len(value) > 2 or "_" in value):
                 codes.add(value)
-    codes |= set(ACTION_LABELS)
+    codes |= set(AuditAction.values)
     codes |= {c for c in _step_codes() if "." in c or "_" in c}
     return codes
 
@@ -301,7 +301,11 @@ def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> Wor
         review_services.round_open(actor=big.users["region_admin"], round_=opened)
     except ApplicationError:
         pass
-    for action in ("auth.login", "org.roster.import", "scoring.quarter.compute"):
+    for action in (
+        AuditAction.AUTH_LOGIN,
+        AuditAction.ORG_ROSTER_IMPORT,
+        AuditAction.SCORING_QUARTER_COMPUTE,
+    ):
         audit_record(actor=big.users["region_admin"], action=action, region=big.region)
     big.users["superuser"] = User.objects.create_superuser(
         username="root", password="kaohe-test-password", region=big.region

@@ -14,6 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.schemes import services
 from kaohe.schemes.models import IndicatorResult, SchemeVersion, VersionState
+from kaohe.schemes.selectors import version_history
 from kaohe.testing import World
 from kaohe.worklogs.models import Timeliness, WorkLog
 from tests.browser.conftest import assert_fits, screenshot
@@ -79,7 +80,7 @@ def test_build_submit_return_fix_approve(
     expect(office.locator("#events")).to_contain_text("退回修改")
     version = SchemeVersion.objects.get(scheme__unit=world.bureau)
     assert version.state == VersionState.APPROVED
-    assert [e.state for e in version.events.all()] == [
+    assert [e.state for e in version_history(version)] == [
         "draft",
         "submitted",
         "returned",

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kaohe.core.audit import audit_record
+from kaohe.core.audit_actions import AuditAction, admin_action
 from kaohe.core.models import AuditEvent
+from kaohe.org.models import RankLevel
 from kaohe.pages.audit import AuditCursor
 from kaohe.testing import World
 
@@ -24,9 +26,14 @@ pytestmark = pytest.mark.django_db
 def test_it_lists_and_filters_the_regions_events(
     world: World, client_as: Callable[[str], Client]
 ) -> None:
-    audit_record(actor=world.users["unit_admin"], action="org.roster.import", region=world.region)
     audit_record(
-        actor=None, action="org.unit.create", region=world.other_region, obj=world.foreign_unit
+        actor=world.users["unit_admin"], action=AuditAction.ORG_ROSTER_IMPORT, region=world.region
+    )
+    audit_record(
+        actor=None,
+        action=AuditAction.ORG_UNIT_CREATE,
+        region=world.other_region,
+        obj=world.foreign_unit,
     )
     client = client_as("region_admin")
     page = client.get(reverse("audit_log")).content.decode()
@@ -55,7 +62,7 @@ def test_its_query_count_does_not_grow_with_the_log(
 
     few = queries()
     for _ in range(120):
-        audit_record(actor=world.users["cadre"], action="auth.login", region=world.region)
+        audit_record(actor=world.users["cadre"], action=AuditAction.AUTH_LOGIN, region=world.region)
     # session, user, grants (cached outside a test's transaction), the page's rows
     assert queries() == few <= 4
     assert queries(action="auth.login", actor="cadre") == few
@@ -115,7 +122,7 @@ def test_keyset_pages_return_every_event_once_in_order(
 
 def test_keyset_pages_keep_the_filter(world: World, client_as: Callable[[str], Client]) -> None:
     for i in range(70):
-        action = "auth.login" if i % 2 else "auth.logout"
+        action = AuditAction.AUTH_LOGIN if i % 2 else AuditAction.AUTH_LOGOUT
         audit_record(actor=world.users["cadre"], action=action, region=world.region)
     pages = walk(client_as("region_admin"), {"action": "auth.logout"}, "older")
     assert [len(p) for p in pages] == [35]
@@ -127,12 +134,16 @@ def test_the_filter_offers_the_labelled_actions_and_all_admin_edits(
     world: World, client_as: Callable[[str], Client]
 ) -> None:
     audit_record(
-        actor=world.users["region_admin"], action="admin.ranklevel.add", region=world.region
+        actor=world.users["region_admin"],
+        action=admin_action(RankLevel, "add"),
+        region=world.region,
     )
     audit_record(
-        actor=world.users["region_admin"], action="admin.ranklevel.change", region=world.region
+        actor=world.users["region_admin"],
+        action=admin_action(RankLevel, "change"),
+        region=world.region,
     )
-    audit_record(actor=world.users["cadre"], action="auth.login", region=world.region)
+    audit_record(actor=world.users["cadre"], action=AuditAction.AUTH_LOGIN, region=world.region)
     client = client_as("region_admin")
     page = client.get(reverse("audit_log")).content.decode()
     assert '<option value="admin.">后台操作（全部）</option>' in page

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kaohe.core.audit_actions import AuditAction
 from kaohe.scoring import guards, services
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
 from kaohe.scoring.tests.test_exports import annual_run, quarter_run
@@ -54,7 +55,9 @@ def test_a_superseded_run_leaves_the_list_and_its_explanation_on_the_next_read(
     client = client_as("cadre")
     assert url in mine(client) and client.get(url).status_code == 200
     # The shared half of both reopens (quarter_reopen, annual_reopen).
-    services._supersede(world.users["region_admin"], run, "补录指标结果", "scoring.quarter.reopen")
+    services._supersede(
+        world.users["region_admin"], run, "补录指标结果", AuditAction.SCORING_QUARTER_REOPEN
+    )
     assert url not in mine(client)
     assert client.get(url).status_code == 404
 

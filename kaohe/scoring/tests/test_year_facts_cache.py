@@ -16,6 +16,7 @@ from django.urls import reverse
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
 from kaohe.core import cache as region_cache
+from kaohe.core.audit_actions import AuditAction
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, UnitKind, UnitType
 from kaohe.reviews import services as review_services
@@ -207,7 +208,7 @@ def test_a_quarter_confirmed_published_and_reopened_is_seen(
     assert cached(big).runs[1].state == RunState.PUBLISHED
     region_cache.reset()
     cached(big)
-    services._supersede(office, run, "补录指标结果", "scoring.quarter.reopen")
+    services._supersede(office, run, "补录指标结果", AuditAction.SCORING_QUARTER_REOPEN)
     assert 1 not in cached(big).runs
 
 
