@@ -1,16 +1,21 @@
 """Reads of jobs: the active job of a key (pages that start jobs show it after a
-reload) and a job for the poll, scoped to who may see it."""
+reload) and a job for the poll, scoped to who may see it.
+
+Reads never write: a job whose worker died shows as failed, and a file past its day as
+deleted (jobs.rules), on the loaded object only; the next start of the key and the
+daily sweep record both (jobs.services)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.http import Http404
+from django.utils import timezone
 
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
 from kaohe.jobs.models import ACTIVE_STATES, Job, JobState
-from kaohe.jobs.services import job_fail_stale, job_file_expire
+from kaohe.jobs.rules import file_expired, is_stale, stale_message
 
 # What the poll and the pages show; never the upload.
 SHOWN = (
@@ -43,7 +48,7 @@ def active_job(region_id: int, key: str) -> Job | None:
         .only(*SHOWN)
         .first()
     )
-    if job is not None and job_fail_stale(job):
+    if job is not None and is_stale(job, timezone.now()):
         return None
     return job
 
@@ -56,7 +61,8 @@ def active_jobs(region_id: int, kinds: Iterable[str]) -> list[Job]:
         .only(*SHOWN)
         .order_by("created_at")[:20]
     )
-    return [j for j in jobs if not job_fail_stale(j)]
+    now = timezone.now()
+    return [j for j in jobs if not is_stale(j, now)]
 
 
 def job_get(user: User, job_id: int) -> Job:
@@ -68,8 +74,11 @@ def job_get(user: User, job_id: int) -> Job:
     office = is_region_admin(user) and user.region_id == job.region_id
     if not (own or office):
         raise Http404
-    job_fail_stale(job)
-    job_file_expire(job)
+    now = timezone.now()
+    if is_stale(job, now):
+        job.state, job.error, job.finished_at = JobState.FAILED, stale_message(), now
+    if file_expired(job, now):
+        job.result_url = ""
     return job
 
 

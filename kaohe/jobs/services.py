@@ -21,17 +21,10 @@ from kaohe.jobs import registry
 from kaohe.jobs.errors import JobErrorCode
 from kaohe.jobs.models import ACTIVE_STATES, Job, JobState
 from kaohe.jobs.progress import Progress
+from kaohe.jobs.rules import file_cutoff, is_stale, stale_message
 from kaohe.org.models import Region
 
 logger = logging.getLogger(__name__)
-
-
-def stale_after() -> dt.timedelta:
-    return dt.timedelta(minutes=getattr(settings, "KAOHE_JOB_STALE_MINUTES", 30))
-
-
-def stale_message() -> str:
-    return _("The job stopped without finishing (its worker ended). Start it again.")
 
 
 def failure_message() -> str:
@@ -39,22 +32,18 @@ def failure_message() -> str:
 
 
 def job_fail_stale(job: Job, *, now: dt.datetime | None = None) -> bool:
-    """Mark `job` failed when it runs but has shown no sign of life for
-    KAOHE_JOB_STALE_MINUTES (its worker was killed): checked whenever someone looks
-    (the poll, a new start), so no sweeper is needed. Returns whether it did."""
+    """Record `job` failed when it runs but has shown no sign of life for
+    KAOHE_JOB_STALE_MINUTES (rules.is_stale: its worker was killed). Done by the next
+    start of its key and by the daily sweep; the pages show such a job failed without
+    writing (jobs.selectors). Returns whether it did."""
     now = now or timezone.now()
-    if job.state != JobState.RUNNING:
-        return False
-    seen = job.heartbeat_at or job.started_at or job.created_at
-    if now - seen < stale_after():
+    if not is_stale(job, now):
         return False
     changed = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at=job.heartbeat_at)
     if not changed.update(state=JobState.FAILED, error=stale_message(), finished_at=now):
         return False
     job.state, job.error, job.finished_at = JobState.FAILED, stale_message(), now
-    logger.warning(
-        "job %s (%s %s) declared stale: no progress since %s", job.pk, job.kind, job.key, seen
-    )
+    logger.warning("job %s (%s %s) declared stale", job.pk, job.kind, job.key)
     return True
 
 
@@ -173,14 +162,6 @@ def run_job(job_id: int) -> None:
         progress.close()
 
 
-# A large export's file is kept this long after its job ended (docs/operations.md).
-EXPORT_FILE_HOURS = 24
-
-
-def file_cutoff(now: dt.datetime | None = None) -> dt.datetime:
-    return (now or timezone.now()) - dt.timedelta(hours=EXPORT_FILE_HOURS)
-
-
 def job_store_file(job: Job, *, name: str, data: bytes) -> None:
     """Keep the workbook an export job wrote, and let go of the files it replaces: the
     older exports of the same key, and any of the region's files older than a day.
@@ -189,18 +170,20 @@ def job_store_file(job: Job, *, name: str, data: bytes) -> None:
         Job.objects.filter(pk=job.pk).update(result_file=data, result_name=name[:200])
         with_file = Job.objects.filter(region_id=job.region_id, result_file__isnull=False)
         with_file.filter(key=job.key).exclude(pk=job.pk).update(result_file=None, result_url="")
-        with_file.filter(finished_at__lt=file_cutoff()).exclude(pk=job.pk).update(
+        with_file.filter(finished_at__lt=file_cutoff(timezone.now())).exclude(pk=job.pk).update(
             result_file=None, result_url=""
         )
 
 
-def job_file_expire(job: Job, *, now: dt.datetime | None = None) -> bool:
-    """Delete the file of an export job that ended more than a day ago, when someone
-    looks at the job (its page, its file): no sweeper is needed. Returns whether it did."""
-    if not (job.result_name and job.result_url and job.finished_at):
-        return False
-    if job.finished_at >= file_cutoff(now):
-        return False
-    Job.objects.filter(pk=job.pk).update(result_file=None, result_url="")
-    job.result_url = ""
-    return True
+def jobs_sweep(now: dt.datetime | None = None) -> tuple[int, int]:
+    """The daily sweep (notices.daily): record the stale running jobs failed and delete
+    the files kept past their day, in bulk. The pages already show both as they are
+    (jobs.selectors); this makes the rows say so and lets the files go. Returns (jobs
+    failed, files deleted)."""
+    now = now or timezone.now()
+    running = Job.objects.filter(state=JobState.RUNNING).defer("payload", "result_file")
+    failed = sum(job_fail_stale(job, now=now) for job in running if is_stale(job, now))
+    deleted = Job.objects.filter(
+        result_file__isnull=False, finished_at__lt=file_cutoff(now)
+    ).update(result_file=None, result_url="")
+    return failed, deleted

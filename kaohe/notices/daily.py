@@ -1,5 +1,6 @@
 """The daily check: ballots still open two working days before their round ends, and
-deliveries whose retry is due. Run by `manage.py notices_daily` and by the
+deliveries whose retry is due, and the jobs' sweep (dead jobs recorded failed, export
+files past their day deleted). Run by `manage.py notices_daily` and by the
 self-rescheduling `daily_job` in the worker; idempotent per day (`Reminder`).
 
 This module reads the reviews app, so it sits above the domain apps (like a view):
@@ -20,6 +21,7 @@ from django_tasks import TaskResultStatus, default_task_backend, task
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.calendar import region_calendar
+from kaohe.jobs.services import jobs_sweep
 from kaohe.notices.models import Reminder, ReminderKind
 from kaohe.notices.services import deliveries_sweep, notify
 from kaohe.reviews.models import Participation, ReviewRound, RoundState
@@ -92,6 +94,7 @@ def daily_check(today: dt.date) -> DailyResult:
     with translation.override(settings.LANGUAGE_CODE):
         rounds, reminded = ballots_due_remind(today)
         attempted = deliveries_sweep()
+        jobs_sweep()
     return DailyResult(rounds, reminded, attempted)
 
 

@@ -20,7 +20,7 @@ from pytest_django.fixtures import Settings
 from kaohe.core import workbooks
 from kaohe.core.tests.downloads import read_download
 from kaohe.jobs.models import Job, JobState
-from kaohe.jobs.services import run_job
+from kaohe.jobs.services import jobs_sweep, run_job
 from kaohe.reviews.models import ReviewRound
 from kaohe.scoring.exports import QUARTER_EXPORT
 from kaohe.scoring.models import AnnualRun, QuarterRun
@@ -147,15 +147,18 @@ def test_a_newer_export_of_the_same_key_replaces_the_older_file(
     assert Job.objects.filter(result_file__isnull=False).count() == 1
 
 
-def test_a_file_older_than_a_day_is_deleted_when_looked_at(
+def test_a_file_older_than_a_day_is_not_served_and_the_sweep_deletes_it(
     world: World, client_as: Callable[[str], Client], settings: Settings
 ) -> None:
     client = client_as("region_admin")
     _run, job = _annual_job(world, client, settings)
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(hours=25))
     assert client.get(reverse("jobs:file", args=[job.pk])).status_code == 404
-    assert Job.objects.get(pk=job.pk).result_file is None
     assert "文件已删除" in client.get(reverse("jobs:job", args=[job.pk])).content.decode()
+    # Looking wrote nothing; the daily sweep lets the file go.
+    assert Job.objects.get(pk=job.pk).result_file is not None
+    assert jobs_sweep() == (0, 1)
+    assert Job.objects.get(pk=job.pk).result_file is None
 
 
 def test_a_new_export_deletes_the_regions_expired_files(

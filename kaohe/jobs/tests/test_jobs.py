@@ -22,7 +22,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.jobs.models import Job, JobState
 from kaohe.jobs.progress import Progress
 from kaohe.jobs.registry import register
-from kaohe.jobs.services import job_start
+from kaohe.jobs.services import job_start, jobs_sweep
 from kaohe.jobs.worker import run_queued_tasks
 from kaohe.testing import World
 
@@ -133,19 +133,33 @@ def test_a_crash_fails_the_job_in_chinese_and_logs_the_traceback(
     assert "boom: an internal detail" in caplog.text
 
 
-def test_a_silent_running_job_is_failed_when_next_looked_at(
+def test_a_silent_running_job_shows_failed_and_the_sweep_records_it(
     world: World, queued: None, client_as: Callable[[str], Client], settings: SettingsWrapper
 ) -> None:
     job = start(world)
     long_ago = timezone.now() - dt.timedelta(minutes=settings.KAOHE_JOB_STALE_MINUTES + 1)
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, heartbeat_at=long_ago)
     response = client_as("region_admin").get(reverse("jobs:job", args=[job.pk]))
+    # The page shows the truth without writing it (reading a page never writes).
+    assert "重新" in response.content.decode()
+    assert Job.objects.get(pk=job.pk).state == JobState.RUNNING
+    assert jobs_sweep() == (1, 0)
     job.refresh_from_db()
     assert job.state == JobState.FAILED
     assert "重新" in job.error
     assert job.error in response.content.decode()
-    # And a new start is possible at once.
-    assert start(world).pk != job.pk
+    assert jobs_sweep() == (0, 0)
+
+
+def test_a_new_start_records_the_dead_job_of_its_key_failed(
+    world: World, queued: None, settings: SettingsWrapper
+) -> None:
+    job = start(world)
+    long_ago = timezone.now() - dt.timedelta(minutes=settings.KAOHE_JOB_STALE_MINUTES + 1)
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, heartbeat_at=long_ago)
+    again = start(world)
+    assert again.pk != job.pk
+    assert Job.objects.get(pk=job.pk).state == JobState.FAILED
 
 
 def test_the_poll_is_scoped(world: World, queued: None, client_as: Callable[[str], Client]) -> None:
