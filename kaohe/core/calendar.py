@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import chinese_calendar
 
 from kaohe.core.cache import forget, region_cached
+from kaohe.core.models import WorkdayOverride
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -110,7 +111,6 @@ class WorkCalendar:
 def region_overrides(region_id: int) -> dict[dt.date, bool]:
     """All of a region's overrides (a few dozen rows), cached for every process: every
     log submission needs them. Saving or deleting an override forgets them (core.signals)."""
-    from kaohe.core.models import WorkdayOverride
 
     def build() -> dict[dt.date, bool]:
         rows = WorkdayOverride.objects.filter(region_id=region_id)

@@ -14,11 +14,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import default_task_backend, task
 
 from kaohe.accounts.access import forget_facts, is_region_admin, require_region_admin
 from kaohe.accounts.models import Role, User
@@ -56,16 +58,12 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
-    from django_tasks import default_task_backend
-
-    from kaohe.notices.background import delivery_send
-
-    task = delivery_send
+    send = delivery_send
     if run_after is not None:
         if not default_task_backend.supports_defer:
             return  # the sweep (notices_daily, the worker's daily job) picks it up
-        task = task.using(run_after=run_after)
-    task.enqueue(delivery_id)
+        send = send.using(run_after=run_after)
+    send.enqueue(delivery_id)
 
 
 def notify(
@@ -135,7 +133,7 @@ def delivery_attempt(
 ) -> Delivery | None:
     """One attempt to send; a failure is recorded and retried after a back-off.
 
-    Runs in the worker (`background.delivery_send`). The row is locked while sending,
+    Runs in the worker (`delivery_send`). The row is locked while sending,
     so a manual retry and a scheduled one never both send. `force` sends a delivery
     that has used up its retries (the admins' retry button)."""
     with transaction.atomic():
@@ -177,6 +175,17 @@ def delivery_attempt(
     if delivery.state == DeliveryState.RETRYING and delivery.next_attempt_at is not None:
         _enqueue(delivery.pk, delivery.next_attempt_at)
     return delivery
+
+
+# The task is defined beside what it runs: notify() enqueues it and it calls
+# delivery_attempt, so one module holds both ends (no import cycle).
+@task()
+def delivery_send(delivery_id: int) -> str:
+    """One attempt of one delivery; a failure schedules the next attempt itself."""
+    # The worker has no request: the error it records is read on a Chinese page.
+    with translation.override(settings.LANGUAGE_CODE):
+        delivery = delivery_attempt(delivery_id=delivery_id)
+    return delivery.state if delivery is not None else "missing"
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> int:

@@ -158,7 +158,7 @@ def test_with_the_database_queue_a_retry_is_queued_for_its_time(
     delivery = Delivery.objects.create(region=world.region, channel=channel, kind="t", text="x")
     services.delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    queued = DBTaskResult.objects.get(task_path="kaohe.notices.background.delivery_send")
+    queued = DBTaskResult.objects.get(task_path="kaohe.notices.services.delivery_send")
     assert queued.run_after == delivery.next_attempt_at
     assert queued.args_kwargs["args"] == [delivery.pk]
 
