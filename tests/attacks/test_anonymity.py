@@ -482,6 +482,13 @@ def test_postgresql_transaction_ids_do_not_tie_a_ballot_to_its_rater(
 # --- after close: no row ties a rater to a value; pages show none ------------------------
 
 
+def _names_a_row(key: object) -> bool:
+    return key in ID_KEYS or (isinstance(key, str) and key.endswith("_id"))
+
+
+ID_KEYS = frozenset({"unit", "round", "person", "target", "comment", "run", "job", "version"})
+
+
 def _plain_values(obj: models.Model) -> list[Any]:
     """A row's non-key values, with JSON opened up, as ints where they are numbers."""
     out: list[Any] = []
@@ -493,7 +500,11 @@ def _plain_values(obj: models.Model) -> list[Any]:
             item = stack.pop()
             if isinstance(item, dict):
                 stack.extend(item.keys())
-                stack.extend(item.values())
+                # A value under a key that names another row ("unit": 73 in a ballot's
+                # audit row) is that row's id, not a figure: ids run on with the
+                # database's sequences, so one equal to a cast score is chance (it was,
+                # on PostgreSQL), while a score under any other key still counts.
+                stack.extend(v for k, v in item.items() if not _names_a_row(k))
             elif isinstance(item, list | tuple):
                 stack.extend(item)
             elif isinstance(item, int | str) and not isinstance(item, bool):
