@@ -21,6 +21,7 @@ from django.utils import translation
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.reviews import closing, policies, services
+from kaohe.reviews.errors import ReviewErrorCode
 from kaohe.reviews.models import (
     BallotBox,
     DraftBallot,
@@ -148,6 +149,7 @@ def test_a_close_failing_part_way_leaves_the_round_open_with_every_ballot(
     assert _snapshot(q1) == before
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as refused:
         services.round_publish(actor=admin, round_=q1)
+    assert refused.value.code == ReviewErrorCode.NO_RESULTS_TO_PUBLISH
     assert re.search(r"[\u4e00-\u9fff]", refused.value.message)
     assert ReviewRound.objects.get(pk=q1.pk).state == RoundState.OPEN
 
@@ -167,6 +169,7 @@ def test_a_closed_round_without_results_is_not_published(big: World, q1: ReviewR
 
     with translation.override("zh-hans"), pytest.raises(ApplicationError) as refused:
         services.round_publish(actor=admin, round_=q1)
+    assert refused.value.code == ReviewErrorCode.NO_RESULTS_TO_PUBLISH
     message = refused.value.message
     assert re.search(r"[\u4e00-\u9fff]", message)
     assert not re.search(r"[A-Za-z]", message), message

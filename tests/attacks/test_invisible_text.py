@@ -22,6 +22,7 @@ from kaohe.scoring import services as scoring_services
 from kaohe.scoring.models import PersonYearFlag
 from kaohe.testing import World, refused
 from kaohe.worklogs import services as worklog_services
+from kaohe.worklogs.errors import WorklogErrorCode
 from kaohe.worklogs.models import LogComment, Summary, SummaryKind, WorkLog
 from kaohe.worklogs.rules import Period
 
@@ -59,7 +60,7 @@ def test_twelve_zero_width_spaces_are_no_log(
 
 def test_the_minimum_counts_visible_characters_not_spaces(world: World) -> None:
     # Eleven characters long, six of them visible: short of the 10-character minimum.
-    with refused(CoreErrorCode.INVISIBLE_CHARACTERS) as caught:
+    with refused(WorklogErrorCode.TEXT_TOO_SHORT) as caught:
         worklog_services.worklog_submit(
             actor=world.users["cadre"], day=TODAY, content="走 访 了 企 业 。", today=TODAY
         )
