@@ -63,6 +63,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -80,6 +81,7 @@ from common import (
     DB_PREFIX,
     HOST,
     PG_URL,
+    PSQL,
     ROOT,
     create_database,
     drop_database,
@@ -216,9 +218,24 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
         command += ["--quarters", str(args.quarters)]
     if args.recompute is not None:
         command.append("--recompute" if args.recompute else "--no-recompute")
+    if args.db:
+        command.append("--reuse")
     command.append("--indicators" if args.indicators else "--no-indicators")
     command.append("--city-inputs" if args.city_inputs else "--no-city-inputs")
     return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def database_exists(name: str) -> bool:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"not a bench database name: {name!r}")
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
+    found = subprocess.run(  # noqa: S603
+        [*PSQL, "-tA", "-c", query],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.strip() == "1"
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -230,7 +247,13 @@ def orchestrate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             path = f"{tmp}/bench.sqlite3"
             failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
-    if not args.skip_pg:
+    if not args.skip_pg and args.db:
+        # A named database is kept: built on the first run, reused on the next ones.
+        if not database_exists(args.db):
+            create_database(args.db)
+        failures += run_worker("--pg-worker", args.db, PG_URL.format(name=args.db), args) != 0
+        print(f"  kept database {args.db} (dropdb -h 127.0.0.1 -U postgres {args.db})")
+    elif not args.skip_pg:
         name = f"{DB_PREFIX}scoring_{os.getpid()}"
         create_database(name)
         try:
@@ -435,7 +458,11 @@ def bench_office(region: Region) -> Any:
     from kaohe.accounts.models import Role, User
     from kaohe.accounts.services import role_grant
 
-    user = User.objects.create_user(username=f"bench-office-{region.pk}", region=region)
+    username = f"bench-office-{region.pk}"
+    kept = User.objects.filter(username=username).first()  # a city reused by --db
+    if kept is not None:
+        return kept
+    user = User.objects.create_user(username=username, region=region)
     role_grant(actor=None, user=user, role=Role.REGION_ADMIN)
     return user
 
@@ -1097,6 +1124,41 @@ def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: 
     return rows
 
 
+def forget_computed(
+    region: Region, computed: Sequence[int], city_inputs: bool
+) -> tuple[dict[str, int], dict[str, int] | None]:
+    """A city kept by `--db` from an earlier run, made ready to time again: the year's
+    results and the computed quarters' runs are removed (the results by TRUNCATE where
+    the city is all the table holds, so the write starts on an empty table as it did
+    the first time). Returns what build_city and build_city_inputs would have counted."""
+    from django.db import connection
+
+    from kaohe.org.models import Unit
+    from kaohe.reviews.models import ReviewRound
+    from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE scoring_annualresult")
+        AnnualRun.objects.filter(region=region).delete()
+        runs = QuarterRun.objects.filter(region=region, year=YEAR, quarter__in=computed)
+        QuarterResult.objects.filter(run__in=runs).delete()
+        runs.delete()
+        cursor.execute("SELECT count(*) FROM reviews_roundresult")
+        row = cursor.fetchone()
+    ratings: int = row[0] if row else 0
+    rounds = ReviewRound.objects.filter(region=region).count()
+    filled = QuarterResult.objects.filter(run__region=region).count()
+    counts = {
+        "units": Unit.objects.filter(region=region).count(),
+        "rounds": rounds,
+        "ratings": ratings,
+        "filled": filled,
+    }
+    print(f"  reusing the kept city: computed results of {list(computed)} and the year removed")
+    inputs = {"indicators": 0, "results": 0, "tallies": 0} if city_inputs and computed else None
+    return counts, inputs
+
+
 def load() -> str:
     return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -1122,13 +1184,17 @@ def part_pg(args: argparse.Namespace) -> None:
     )
     migrated = migrate()
     started = time.perf_counter()
-    region = org_services.region_create(
-        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
-    )
-    set_deductions(region.pk)
     filled = [q for q in range(1, 5) if q not in computed]
-    counts = build_city(region.pk, people, filled)
-    inputs = build_city_inputs(region.pk, computed) if args.city_inputs else None
+    region = Region.objects.filter(code="bench-city").first() if args.reuse else None
+    if region is not None:
+        counts, inputs = forget_computed(region, computed, args.city_inputs)
+    else:
+        region = org_services.region_create(
+            actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
+        )
+        set_deductions(region.pk)
+        counts = build_city(region.pk, people, filled)
+        inputs = build_city_inputs(region.pk, computed) if args.city_inputs else None
     built = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -1229,6 +1295,14 @@ def main() -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep (b)'s database afterwards, to study by hand"
     )
+    parser.add_argument(
+        "--db",
+        metavar="NAME",
+        help=f"run (b) on the database NAME (starting with {DB_PREFIX}) and keep it; if it "
+        "already holds the city of an earlier run with the same options, reuse it: drop "
+        "that run's computed results, VACUUM and time again, without building",
+    )
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args()
