@@ -268,14 +268,14 @@ class StepsText:
         steps = groups[0] if len(groups) == 1 else [s for g in groups for s in g]
         texts = self._texts
         try:
-            # Nearly every step was seen before: one lookup each, in C.
-            return "[" + ",".join([texts[i] for i in map(id, steps)]) + "]"
+            # Nearly every step was seen before: one lookup each, all in C.
+            return "[" + ",".join(map(texts.__getitem__, map(id, steps))) + "]"
         except KeyError:
             for step in steps:
                 if id(step) not in texts:
                     texts[id(step)] = _step_json(step)
                     self._kept.append(step)
-            return "[" + ",".join([texts[i] for i in map(id, steps)]) + "]"
+            return "[" + ",".join(map(texts.__getitem__, map(id, steps))) + "]"
 
 
 QUARTER_COLUMNS = (
@@ -721,6 +721,42 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
 # ---------------------------------------------------------------- annual
 
 
+def _quarter_results(
+    run_id: int,
+) -> tuple[Sequence[int], Sequence[Decimal], Sequence[str]]:
+    """A run's results as three columns: person, score, grade. On PostgreSQL one row
+    of arrays, the scores as whole cents: the server sends one row rather than a
+    city's 300,000 and Python builds a Decimal per distinct score (a few thousand)
+    rather than per row. The same scores (two places) either way."""
+    if connection.vendor != "postgresql":
+        rows = _fetched(
+            QuarterResult.objects.filter(run_id=run_id)
+            .order_by()
+            .values_list("person_id", "score", "grade")
+        )
+        if not rows:
+            return (), (), ()
+        person_ids, scores, grades = zip(*rows, strict=True)
+        return person_ids, scores, grades
+    r = {f: sql.column(QuarterResult, f) for f in ("run_id", "person_id", "score", "grade")}
+    # Table and column names from the model; the run is bound. Every aggregate of the
+    # one group is fed the rows in the same order, so the arrays line up.
+    query = (
+        f"SELECT array_agg({r['person_id']}), array_agg(({r['score']} * 100)::int4), "  # noqa: S608
+        f"string_agg({r['grade']}, ',') FROM {sql.table(QuarterResult)} "
+        f"WHERE {r['run_id']} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [run_id])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return (), (), ()
+    person_ids, cents, grades_text = row
+    # Grades are codes without commas ("" where not graded); scores have two places.
+    decimal_of = {c: Decimal(c).scaleb(-2) for c in set(cents)}
+    return person_ids, list(map(decimal_of.__getitem__, cents)), grades_text.split(",")
+
+
 def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], dict[int, Member]]:
     memberships = members_on(region_id, dt.date(year, 12, 31))
     pools = _pools(region_id, year)
@@ -736,21 +772,19 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
     # per result row (1.2 million at city scale).
     people = sorted(memberships)
     score_columns: list[list[Decimal | None]] = []
+    complete = True  # everyone in force has a result in every run (no None to drop)
     grade_columns: list[list[str | None]] = []
     for run_id in (
         QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
         .order_by("quarter", "pk")
         .values_list("pk", flat=True)
     ):
-        rows = _fetched(
-            QuarterResult.objects.filter(run_id=run_id)
-            .order_by()
-            .values_list("person_id", "score", "grade")
-        )
-        if not rows:
+        person_ids, run_scores, run_grades = _quarter_results(run_id)
+        if not person_ids:
             continue
-        person_ids, run_scores, run_grades = zip(*rows, strict=True)
-        score_columns.append(list(map(dict(zip(person_ids, run_scores, strict=True)).get, people)))
+        score_of = dict(zip(person_ids, run_scores, strict=True))
+        complete = complete and sum(map(score_of.__contains__, people)) == len(people)
+        score_columns.append(list(map(score_of.get, people)))
         grade_columns.append(list(map(dict(zip(person_ids, run_grades, strict=True)).get, people)))
     no_quarters: tuple[None, ...] = ()
     quarters_of = (
@@ -782,12 +816,9 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
         quarter_grades = sequences.get(read_grades)
         if quarter_grades is None:
             quarter_grades = sequences[read_grades] = tuple(grade_of[g] for g in read_grades if g)
-        # Nearly everyone has a result in every run; the others have None where not.
-        quarter_scores = (
-            read_scores
-            if None not in read_scores
-            else tuple(x for x in read_scores if x is not None)
-        )
+        # A None where the person has no result in a run, dropped; compared by
+        # identity (`None in` would compare each Decimal with None, an ABC check each).
+        quarter_scores = read_scores if complete else tuple(x for x in read_scores if x is not None)
         inputs.append(
             engine.AnnualInput(
                 person_id=person_id,
@@ -875,6 +906,7 @@ def annual_compute(
     steps_text = StepsText()
     consequences_text = functools.cache(_dumps)  # a handful of ladders
     run_id = run.pk
+    grade_values = {g: g.value for g in engine.AnnualGrade}  # Enum.value is a descriptor call
     # In the order of the (run, tier, composite) index: by tier, then composite upwards
     # (the rank in the tier downwards: equal ranks are equal composites), then person.
     # That index's B-tree is then filled leaf page after leaf page; in the order of
@@ -894,7 +926,7 @@ def annual_compute(
                 max(r.pool_id, 0),
                 r.tier,
                 r.composite,
-                r.grade.value,
+                grade_values[r.grade],
                 r.priority,
                 consequences_text(r.consequences),
                 r.tie,
