@@ -3,6 +3,7 @@ the same inputs. Prints figures; asserts nothing.
 
     python bench/scoring.py [--skip-sqlite] [--skip-pg] [--people 300000]
                             [--quarters 0-4] [--[no-]recompute] [--[no-]indicators]
+                            [--keep | --db NAME]
 
 (a) sqlite  the demo county as `manage.py demo_load` builds it on 2026-11-20 (a year of
             work logs and their monthly tallies, 88 approved schemes, rated Q1–Q3) in
@@ -53,7 +54,11 @@ Every compute is timed from the outside and, inside the same call, phase by phas
 the service's helpers while it runs, so readers see where the time goes.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
-drops a database named kaohe_bench_scoring_<pid>, also when it fails. Each part runs
+drops a database named kaohe_bench_scoring_<pid>, also when it fails. With `--db NAME`
+it runs on the database NAME (kaohe_bench_…) and keeps it: the first run builds the
+city there, later runs with the same options reuse it (the computed quarters' runs
+and the year's results removed, that table truncated, VACUUM ANALYZE) and time the
+computes again without the minutes of building. Each part runs
 in its own Python process (`--sqlite-worker <file>`, `--pg-worker <db>`), so each gets
 a fresh Django set-up for its own database.
 """
@@ -1124,13 +1129,11 @@ def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: 
     return rows
 
 
-def forget_computed(
-    region: Region, computed: Sequence[int], city_inputs: bool
-) -> tuple[dict[str, int], dict[str, int] | None]:
+def forget_computed(region: Region, computed: Sequence[int]) -> dict[str, int]:
     """A city kept by `--db` from an earlier run, made ready to time again: the year's
     results and the computed quarters' runs are removed (the results by TRUNCATE where
     the city is all the table holds, so the write starts on an empty table as it did
-    the first time). Returns what build_city and build_city_inputs would have counted."""
+    the first time). Returns what build_city would have counted."""
     from django.db import connection
 
     from kaohe.org.models import Unit
@@ -1155,8 +1158,7 @@ def forget_computed(
         "filled": filled,
     }
     print(f"  reusing the kept city: computed results of {list(computed)} and the year removed")
-    inputs = {"indicators": 0, "results": 0, "tallies": 0} if city_inputs and computed else None
-    return counts, inputs
+    return counts
 
 
 def load() -> str:
@@ -1186,8 +1188,10 @@ def part_pg(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     filled = [q for q in range(1, 5) if q not in computed]
     region = Region.objects.filter(code="bench-city").first() if args.reuse else None
+    reused = region is not None
+    inputs: dict[str, int] | None = None
     if region is not None:
-        counts, inputs = forget_computed(region, computed, args.city_inputs)
+        counts = forget_computed(region, computed)
     else:
         region = org_services.region_create(
             actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
@@ -1208,7 +1212,9 @@ def part_pg(args: argparse.Namespace) -> None:
         else ""
     )
     inputs_note = (
-        f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
+        "; schemes, indicator results and log tallies as the earlier run built them"
+        if reused
+        else f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
         f"({inputs['indicators']} indicators each), {inputs['results']:,} indicator "
         f"results and {inputs['tallies']:,} monthly log tallies"
         if inputs
