@@ -123,7 +123,7 @@ FULL_RUN_UP_TO = 50_000
 IN_SCOPE_SQL = "('on_duty', 'village', 'seconded', 'new_recruit', 'probation')"
 # The yardsticks: one SQL statement each that reads the same rows as the compute it is
 # set against, joins them per person and aggregates per unit, fetching one row per
-# unit. Kept in step with kaohe.scoring.services by hand; what each part stands for:
+# unit. Kept in step with kaohe.scoring.inputs by hand; what each part stands for:
 QUARTER_AGGREGATE = f"""
 WITH
 -- members_on: the in-scope memberships in force on the quarter's last day
@@ -422,21 +422,21 @@ def gap(a: Span | None, b: Span | None) -> float:
 
 def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer, dict[str, int]]:
     """quarter_compute with its phases traced: (tracer, results written by grade)."""
-    from kaohe.scoring import engine, services
+    from kaohe.scoring import engine, inputs, services
     from kaohe.scoring.models import QuarterResult
     from kaohe.worklogs import compliance
 
     tracer = Tracer()
     tracer.patch(services, "quarter_inputs", "inputs")
-    tracer.patch(services, "_pools", "pools")
-    tracer.patch(services, "_round_scores", "round scores")
-    tracer.patch(services, "indicator_parts", "indicator parts")
-    tracer.patch(services, "worklog_deductions", "work-log deductions")
+    tracer.patch(inputs, "_pools", "pools")
+    tracer.patch(inputs, "_round_scores", "round scores")
+    tracer.patch(inputs, "indicator_parts", "indicator parts")
+    tracer.patch(inputs, "worklog_deductions", "work-log deductions")
     tracer.patch(compliance, "compliance_counts", "compliance counts")
-    tracer.patch(services, "worklog_policy_for", "work-log policy")
+    tracer.patch(inputs, "worklog_policy_for", "work-log policy")
     tracer.patch(engine, "quarter_scores", "scores")
     tracer.patch(engine, "quarter_grades", "grades")
-    tracer.patch(services, "members_on", "memberships")
+    tracer.patch(inputs, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit")
     with tracer.timing():
@@ -684,7 +684,7 @@ def enter_indicator_results(region_id: int, quarter: int) -> int:
 
     from kaohe.schemes.models import Indicator, IndicatorResult
     from kaohe.schemes.selectors import versions_in_force_many
-    from kaohe.scoring.services import members_on
+    from kaohe.scoring.inputs import members_on
     from kaohe.worklogs.rules import Period
 
     period = Period(YEAR, quarter)
@@ -1052,16 +1052,16 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
 
 def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     """annual_compute with its phases traced: (tracer, results written by grade)."""
-    from kaohe.scoring import engine, services
+    from kaohe.scoring import engine, inputs, services
     from kaohe.scoring.models import AnnualResult
 
     tracer = Tracer()
     tracer.patch(services, "annual_inputs", "inputs")
-    tracer.patch(services, "_pools", "pools")
-    tracer.patch(services, "_round_scores", "round scores")
+    tracer.patch(inputs, "_pools", "pools")
+    tracer.patch(inputs, "_round_scores", "round scores")
     tracer.patch(engine, "annual_grades", "grades")
     tracer.patch(engine, "group_ranks", "ranks")
-    tracer.patch(services, "members_on", "memberships")
+    tracer.patch(inputs, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit")
     with tracer.timing():

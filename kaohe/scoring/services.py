@@ -1,8 +1,8 @@
-"""Feeding the engine and storing what it returns (R5).
+"""The scoring workflow (R5): compute a period, propose, confirm, publish, reopen.
 
-Inputs are gathered with a fixed number of queries per period (memberships,
-pools, the round's results, indicator results, work-log deductions); the engine
-runs in memory; results are written with store_rows (COPY on PostgreSQL).
+A compute gathers its inputs (`inputs`: a fixed number of queries per period), runs
+the engine in memory and writes what it returns (`storage.store_rows`: COPY on
+PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-import itertools
-import json
 import operator
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,23 +24,17 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import ADMIN_ROLES, require_region_admin, scope_of
 from kaohe.accounts.home_cache import home_forget_region, home_forget_user
 from kaohe.accounts.models import Role, User
-from kaohe.core import sql
 from kaohe.core.audit import audit_record
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
 from kaohe.jobs.progress import ProgressFn, no_progress, tracked
 from kaohe.notices.services import notify
 from kaohe.org.models import (
-    LeadershipRole,
-    Membership,
-    MembershipStatus,
-    QuotaPoolMember,
     Region,
 )
-from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import engine, guards
 from kaohe.scoring.caches import my_results_forget, runs_forget
-from kaohe.scoring.indicators import IndicatorPart, indicator_parts
+from kaohe.scoring.inputs import annual_inputs, quarter_inputs
 from kaohe.scoring.models import (
     AnnualResult,
     AnnualRun,
@@ -52,11 +43,9 @@ from kaohe.scoring.models import (
     QuarterRun,
     RunState,
     ScoringPolicy,
-    UnitAnnualScore,
 )
-from kaohe.worklogs.compliance import worklog_deductions
+from kaohe.scoring.storage import ANNUAL_COLUMNS, QUARTER_COLUMNS, StepsText, _dumps, store_rows
 from kaohe.worklogs.rules import Period
-from kaohe.worklogs.services import policy_for as worklog_policy_for
 
 GRADE_RANK = {g.value: i for i, g in enumerate(engine.QUARTER_ORDER)}
 PROPOSER_ROLES = {Role.UNIT_HEAD, *ADMIN_ROLES}
@@ -96,255 +85,6 @@ def annual_policy(p: ScoringPolicy, excellent_share: Decimal) -> engine.AnnualPo
     )
 
 
-def _fetched(rows: models.QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """A values_list query's rows. On PostgreSQL as the driver returns them, with no
-    Django iterator or converter call per row: the year reads 1.8 million rows, and
-    Django's iteration cost more than the queries (for these columns psycopg returns
-    what Django would: ints, Decimals, strings, dates). SQLite needs Django's
-    converters (its decimals come as floats)."""
-    if connection.vendor != "postgresql":
-        return list(rows)
-    sql_text, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql_text, params)
-        fetched: list[tuple[Any, ...]] = cursor.fetchall()
-        return fetched
-
-
-def _pools(region_id: int, year: int) -> dict[int, int]:
-    """unit id → pool id; a unit without a pool is its own pool (negative id)."""
-    return dict(
-        QuotaPoolMember.objects.filter(year=year, unit__region_id=region_id).values_list(
-            "unit_id", "pool_id"
-        )
-    )
-
-
-def _round_scores(
-    region_id: int, year: int, cadence: str, number: int
-) -> tuple[dict[int, Decimal], dict[int, int]]:
-    """The closed round's scores by target, and the targets it rated on fewer than k
-    valid ballots, whose score is withheld (decision 31), with that k."""
-    round_ = (
-        ReviewRound.objects.filter(
-            region_id=region_id,
-            year=year,
-            cadence=cadence,
-            number=number,
-            state__in=[RoundState.CLOSED, RoundState.PUBLISHED],
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if round_ is None:
-        return {}, {}
-    scores: dict[int, Decimal] = {}
-    withheld: dict[int, int] = {}
-    k = max(3, round_.min_shown)
-    for target, score in _fetched(
-        RoundResult.objects.filter(round=round_).values_list("target_id", "score")
-    ):
-        if score is None:
-            withheld[target] = k
-        else:
-            scores[target] = score
-    return scores, withheld
-
-
-class Member(NamedTuple):
-    """The columns of a membership in force that scoring reads."""
-
-    unit_id: int
-    status: str
-    leadership_role: str
-    tier: str
-
-
-def members_on(region_id: int, day: dt.date) -> dict[int, Member]:
-    """Person id → their in-scope membership on `day`, in one query of plain columns."""
-    rows = _fetched(
-        Membership.objects.filter(region_id=region_id)
-        .on(day)
-        .in_scope()
-        .order_by()
-        .values_list(
-            "person_id", "unit_id", "status", "leadership_role", "rank_level__tier", "valid_from"
-        )
-    )
-    out: dict[int, Member] = {}
-    since: dict[int, dt.date] = {}
-    for person_id, unit_id, status, role, tier, valid_from in rows:
-        # A person's rows never overlap; should two be in force, the later one counts.
-        if person_id not in since or valid_from > since[person_id]:
-            since[person_id] = valid_from
-            out[person_id] = Member(unit_id, status, role, tier)
-    return out
-
-
-def quarter_inputs(
-    region_id: int, period: Period, today: dt.date
-) -> tuple[list[engine.QuarterInput], dict[int, Member]]:
-    members = members_on(region_id, period.end)
-    pools = _pools(region_id, period.year)
-    evaluation, withheld = _round_scores(
-        region_id, period.year, ReviewRound.Cadence.QUARTERLY, period.quarter
-    )
-    indicators = indicator_parts(region_id, members, period)
-    deductions = worklog_deductions(
-        region_id=region_id, period=period, today=today, person_ids=list(members)
-    )
-    wl_policy = worklog_policy_for(region_id)
-    per_log = wl_policy.deduction_per_missing_log
-    per_log_text = per_log.normalize()
-    per_summary = wl_policy.deduction_per_missing_quarterly
-    missing_logs_label = _("missing daily logs")
-    missing_summary_label = _("missing quarterly summary")
-    probation = MembershipStatus.PROBATION
-    no_part: IndicatorPart = (None, (), ())
-
-    # Work-log deductions by count: the same few dozen for a whole region.
-    @functools.cache
-    def worklog_adjustments(logs: int, summaries: int) -> tuple[engine.Adjustment, ...]:
-        out = []
-        if logs:
-            out.append(
-                engine.Adjustment(missing_logs_label, -logs * per_log, f"{logs} × {per_log_text}")
-            )
-        if summaries:
-            out.append(engine.Adjustment(missing_summary_label, -summaries * per_summary))
-        return tuple(out)
-
-    inputs = []
-    for person_id in sorted(members):
-        m = members[person_id]
-        d = deductions[person_id]
-        adjustments = worklog_adjustments(d.missing_logs, d.missing_quarterly_summaries)
-        scheme_part, scheme_adjustments, vetoed = indicators.get(person_id, no_part)
-        inputs.append(
-            engine.QuarterInput(
-                person_id,
-                pools.get(m.unit_id, -m.unit_id),
-                evaluation.get(person_id),
-                scheme_part,
-                (*scheme_adjustments, *adjustments) if scheme_adjustments else adjustments,
-                tuple(vetoed),
-                m.status != probation,
-                withheld.get(person_id, 0),
-            )
-        )
-    return inputs, members
-
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_quote = json.encoder.encode_basestring
-
-
-def _step_json(step: engine.Step) -> str:
-    """_dumps({"code": …, "figures": {…}}), the same text, without building the
-    encoder per call (figures are strings; anything else goes through _dumps)."""
-    figures = step.figures
-    if isinstance(step.code, str) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in figures.items()
-    ):
-        inner = ",".join([f"{_quote(k)}:{_quote(v)}" for k, v in figures.items()])
-        return f'{{"code":{_quote(step.code)},"figures":{{{inner}}}}}'
-    return _dumps({"code": step.code, "figures": dict(figures)})
-
-
-class StepsText:
-    """The JSON text stored for a result's steps: a list of {"code", "figures"}.
-
-    The engine hands the same Step object to everyone whose line reads the same (a
-    pool's quota, a grade, a score, a missing-log deduction), so each object is
-    encoded once per run and the texts joined; encoding every step of every row cost
-    more than the engine at city scale. The memo keeps each step it has seen, so an
-    id is never reused while the memo lives."""
-
-    def __init__(self) -> None:
-        self._texts: dict[int, str] = {}  # id(step) → its JSON
-        self._kept: list[engine.Step] = []  # holds every step seen, so no id is reused
-
-    def __call__(self, *groups: Sequence[engine.Step]) -> str:
-        steps = groups[0] if len(groups) == 1 else [s for g in groups for s in g]
-        texts = self._texts
-        try:
-            # Nearly every step was seen before: one lookup each, all in C.
-            return "[" + ",".join(map(texts.__getitem__, map(id, steps))) + "]"
-        except KeyError:
-            for step in steps:
-                if id(step) not in texts:
-                    texts[id(step)] = _step_json(step)
-                    self._kept.append(step)
-            return "[" + ",".join(map(texts.__getitem__, map(id, steps))) + "]"
-
-
-QUARTER_COLUMNS = (
-    "run_id",
-    "person_id",
-    "unit_id",
-    "pool_id",
-    "score",
-    "band",
-    "computed_grade",
-    "grade",
-    "tie",
-    "change_reason",
-    "steps",
-    "rank_in_unit",
-)
-ANNUAL_COLUMNS = (
-    "run_id",
-    "person_id",
-    "unit_id",
-    "pool_id",
-    "tier",
-    "composite",
-    "grade",
-    "priority",
-    "consequences",
-    "tie",
-    "steps",
-    "rank_in_tier",
-)
-
-
-def store_rows(
-    model: type[models.Model],
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Insert rows of plain values in `columns` order (attribute names), JSON columns
-    as JSON text, straight to the table: no model instances.
-
-    PostgreSQL: one COPY through psycopg (bulk_create binds and escapes every value of
-    every row in Python, and was 8× slower at 20,000 results). Otherwise one
-    executemany of a plain INSERT."""
-    table = sql.table(model)
-    names = ", ".join(sql.column(model, c) for c in columns)
-    if progress is not None:
-        rows = _counted(rows, progress)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            # Table and column names from the model's metadata; the values are bound.
-            insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(insert, list(rows))
-
-
-def _counted(rows: Iterable[Sequence[Any]], seen: Callable[[int], None]) -> Iterator[Sequence[Any]]:
-    """The rows as they are, telling `seen` how many went by so far (a job's bar)."""
-    for n, row in enumerate(rows, 1):
-        yield row
-        seen(n)
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a run builds its millions of
@@ -357,6 +97,28 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_Run = TypeVar("_Run", QuarterRun, AnnualRun)
+
+
+def _run_to_compute(model: type[_Run], refusal: str, **period: Any) -> _Run:
+    """The period's current run, locked, to be computed again in place; or, if it has
+    none (or only superseded ones), a new run numbered after the last. A confirmed or
+    published run is refused with `refusal` (its %(state)s filled in): it must be
+    reopened with a reason first."""
+    current = (
+        model.objects.select_for_update()
+        .filter(**period)
+        .exclude(state=RunState.SUPERSEDED)
+        .first()
+    )
+    if current is not None and current.state != RunState.COMPUTED:
+        raise ApplicationError(refusal % {"state": current.get_state_display()})
+    if current is not None:
+        return current
+    last = model.objects.filter(**period).aggregate(n=Max("number"))["n"]
+    return model.objects.create(**period, number=(last or 0) + 1)
 
 
 @transaction.atomic
@@ -380,28 +142,12 @@ def quarter_compute(
     # Its rounds closed and every unit's indicators entered or declared none (issue 13).
     guards.refuse(guards.quarter_blockers(region.pk, year, quarter))
     period = Period(year, quarter)
-    current = (
-        QuarterRun.objects.select_for_update()
-        .filter(region=region, year=year, quarter=quarter)
-        .exclude(state=RunState.SUPERSEDED)
-        .first()
-    )
-    if current is not None and current.state != RunState.COMPUTED:
-        raise ApplicationError(
-            _("This quarter is %(state)s; reopen it with a reason to recompute.")
-            % {"state": current.get_state_display()}
-        )
-    run = current or QuarterRun.objects.create(
+    run = _run_to_compute(
+        QuarterRun,
+        _("This quarter is %(state)s; reopen it with a reason to recompute."),
         region=region,
         year=year,
         quarter=quarter,
-        number=(
-            QuarterRun.objects.filter(region=region, year=year, quarter=quarter).aggregate(
-                n=Max("number")
-            )["n"]
-            or 0
-        )
-        + 1,
     )
     policy = quarter_policy(policy_for(region.pk))
     progress(0, 100, _("Reading the quarter's inputs"))
@@ -721,125 +467,6 @@ def receipt_confirm(*, actor: User, result: QuarterResult | AnnualResult) -> Non
 # ---------------------------------------------------------------- annual
 
 
-def _quarter_results(
-    run_id: int,
-) -> tuple[Sequence[int], Sequence[Decimal], Sequence[str]]:
-    """A run's results as three columns: person, score, grade. On PostgreSQL one row
-    of arrays, the scores as whole cents: the server sends one row rather than a
-    city's 300,000 and Python builds a Decimal per distinct score (a few thousand)
-    rather than per row. The same scores (two places) either way."""
-    if connection.vendor != "postgresql":
-        rows = _fetched(
-            QuarterResult.objects.filter(run_id=run_id)
-            .order_by()
-            .values_list("person_id", "score", "grade")
-        )
-        if not rows:
-            return (), (), ()
-        person_ids, scores, grades = zip(*rows, strict=True)
-        return person_ids, scores, grades
-    r = {f: sql.column(QuarterResult, f) for f in ("run_id", "person_id", "score", "grade")}
-    # Table and column names from the model; the run is bound. Every aggregate of the
-    # one group is fed the rows in the same order, so the arrays line up.
-    query = (
-        f"SELECT array_agg({r['person_id']}), array_agg(({r['score']} * 100)::int4), "  # noqa: S608
-        f"string_agg({r['grade']}, ',') FROM {sql.table(QuarterResult)} "
-        f"WHERE {r['run_id']} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [run_id])
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return (), (), ()
-    person_ids, cents, grades_text = row
-    # Grades are codes without commas ("" where not graded); scores have two places.
-    decimal_of = {c: Decimal(c).scaleb(-2) for c in set(cents)}
-    return person_ids, list(map(decimal_of.__getitem__, cents)), grades_text.split(",")
-
-
-def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], dict[int, Member]]:
-    memberships = members_on(region_id, dt.date(year, 12, 31))
-    pools = _pools(region_id, year)
-    democratic, withheld = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
-    unit_scores = dict(
-        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
-            "unit_id", "score"
-        )
-    )
-    # The published quarters in order, one plain query each (no join, no sort), each
-    # made into a column aligned with the people in order by dict and map calls (in
-    # C): a person's quarters are then one tuple each from zip, with no Python step
-    # per result row (1.2 million at city scale).
-    people = sorted(memberships)
-    score_columns: list[list[Decimal | None]] = []
-    complete = True  # everyone in force has a result in every run (no None to drop)
-    grade_columns: list[list[str | None]] = []
-    for run_id in (
-        QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
-        .order_by("quarter", "pk")
-        .values_list("pk", flat=True)
-    ):
-        person_ids, run_scores, run_grades = _quarter_results(run_id)
-        if not person_ids:
-            continue
-        score_of = dict(zip(person_ids, run_scores, strict=True))
-        complete = complete and sum(map(score_of.__contains__, people)) == len(people)
-        score_columns.append(list(map(score_of.get, people)))
-        grade_columns.append(list(map(dict(zip(person_ids, run_grades, strict=True)).get, people)))
-    no_quarters: tuple[None, ...] = ()
-    quarters_of = (
-        zip(*score_columns, strict=True) if score_columns else itertools.repeat(no_quarters)
-    )
-    grades_of = zip(*grade_columns, strict=True) if grade_columns else itertools.repeat(no_quarters)
-    # A year's grades come in a few dozen sequences: each made into grades once, keyed
-    # by the person's column of grades as read (None where not in a run, "" ungraded).
-    grade_of = {g.value: g for g in engine.QuarterGrade}
-    sequences: dict[tuple[str | None, ...], tuple[engine.QuarterGrade, ...]] = {}
-    flags: dict[int, dict[str, str]] = defaultdict(dict)
-    # In the order entered, so the latest flag of a kind counts.
-    for person_id, kind, reason in (
-        PersonYearFlag.objects.filter(year=year, person__region_id=region_id)
-        .order_by("pk")
-        .values_list("person_id", "kind", "reason")
-    ):
-        flags[person_id][kind] = reason
-    main, probation = LeadershipRole.MAIN, MembershipStatus.PROBATION
-    investigation, veto = PersonYearFlag.Kind.INVESTIGATION, PersonYearFlag.Kind.VETO
-    affirmation, bar = PersonYearFlag.Kind.AFFIRMATION, PersonYearFlag.Kind.BAR
-    no_flags: dict[str, str] = {}
-    inputs = []
-    for person_id, read_scores, read_grades in zip(
-        people, quarters_of, grades_of, strict=False
-    ):  # the columns may be an endless repeat of no quarters
-        m = memberships[person_id]
-        f = flags.get(person_id, no_flags)
-        quarter_grades = sequences.get(read_grades)
-        if quarter_grades is None:
-            quarter_grades = sequences[read_grades] = tuple(grade_of[g] for g in read_grades if g)
-        # A None where the person has no result in a run, dropped; compared by
-        # identity (`None in` would compare each Decimal with None, an ABC check each).
-        quarter_scores = read_scores if complete else tuple(x for x in read_scores if x is not None)
-        inputs.append(
-            engine.AnnualInput(
-                person_id=person_id,
-                pool_id=pools.get(m.unit_id, -m.unit_id),
-                tier=m.tier,
-                main_leader=m.leadership_role == main,
-                democratic=democratic.get(person_id),
-                unit_result=unit_scores.get(m.unit_id),
-                quarter_scores=quarter_scores,
-                quarter_grades=quarter_grades,
-                probation=m.status == probation,
-                under_investigation=investigation in f,
-                veto=f.get(veto, ""),
-                affirmation=f.get(affirmation, ""),
-                bars=(f[bar],) if bar in f else (),
-                withheld=withheld.get(person_id, 0),
-            )
-        )
-    return inputs, memberships
-
-
 _person_of = operator.attrgetter("person_id")
 _tier_and_rank = operator.attrgetter("tier", "rank_in_tier")
 
@@ -876,24 +503,11 @@ def annual_compute(
             _("A share above %(base)s%% needs the approval recorded.")
             % {"base": int(p.excellent_share * 100)}
         )
-    current = (
-        AnnualRun.objects.select_for_update()
-        .filter(region=region, year=year)
-        .exclude(state=RunState.SUPERSEDED)
-        .first()
-    )
-    if current is not None and current.state != RunState.COMPUTED:
-        raise ApplicationError(
-            _("This year is %(state)s; reopen it with a reason to recompute.")
-            % {"state": current.get_state_display()}
-        )
-    run = current or AnnualRun.objects.create(
+    run = _run_to_compute(
+        AnnualRun,
+        _("This year is %(state)s; reopen it with a reason to recompute."),
         region=region,
         year=year,
-        number=(
-            AnnualRun.objects.filter(region=region, year=year).aggregate(n=Max("number"))["n"] or 0
-        )
-        + 1,
     )
     run.excellent_share, run.share_approval = share, approval.strip()[:300]
     run.save(update_fields=["excellent_share", "share_approval"])
