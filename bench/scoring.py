@@ -3,6 +3,7 @@ the same inputs. Prints figures; asserts nothing.
 
     python bench/scoring.py [--skip-sqlite] [--skip-pg] [--people 300000]
                             [--quarters 0-4] [--[no-]recompute] [--[no-]indicators]
+                            [--keep | --db NAME]
 
 (a) sqlite  the demo county as `manage.py demo_load` builds it on 2026-11-20 (a year of
             work logs and their monthly tallies, 88 approved schemes, rated Q1–Q3) in
@@ -53,7 +54,11 @@ Every compute is timed from the outside and, inside the same call, phase by phas
 the service's helpers while it runs, so readers see where the time goes.
 
 (b) needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth); it creates and
-drops a database named kaohe_bench_scoring_<pid>, also when it fails. Each part runs
+drops a database named kaohe_bench_scoring_<pid>, also when it fails. With `--db NAME`
+it runs on the database NAME (kaohe_bench_…) and keeps it: the first run builds the
+city there, later runs with the same options reuse it (the computed quarters' runs
+and the year's results removed, that table truncated, VACUUM ANALYZE) and time the
+computes again without the minutes of building. Each part runs
 in its own Python process (`--sqlite-worker <file>`, `--pg-worker <db>`), so each gets
 a fresh Django set-up for its own database.
 """
@@ -63,6 +68,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -107,7 +113,7 @@ IN_SCOPE_SQL = "('on_duty', 'village', 'seconded', 'new_recruit', 'probation')"
 # The yardsticks: one SQL statement each that reads the same rows as the compute it is
 # set against, joins them per person and aggregates per unit, fetching one row per
 # unit; templates of the tables' names (`aggregate`). Kept in step with
-# kaohe.scoring.services by hand; what each part stands for:
+# kaohe.scoring.inputs by hand; what each part stands for:
 QUARTER_AGGREGATE = """
 WITH
 -- members_on: the in-scope memberships in force on the quarter's last day
@@ -212,9 +218,24 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
         command += ["--quarters", str(args.quarters)]
     if args.recompute is not None:
         command.append("--recompute" if args.recompute else "--no-recompute")
+    if args.db:
+        command.append("--reuse")
     command.append("--indicators" if args.indicators else "--no-indicators")
     command.append("--city-inputs" if args.city_inputs else "--no-city-inputs")
     return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
+
+
+def database_exists(name: str) -> bool:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"not a bench database name: {name!r}")
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
+    found = subprocess.run(  # noqa: S603
+        [*common.PSQL, "-tA", "-c", query],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.strip() == "1"
 
 
 def orchestrate(args: argparse.Namespace) -> int:
@@ -226,7 +247,15 @@ def orchestrate(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             path = f"{tmp}/bench.sqlite3"
             failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
-    if not args.skip_pg:
+    if not args.skip_pg and args.db:
+        # A named database is kept: built on the first run, reused on the next ones.
+        if not database_exists(args.db):
+            common.create_database(args.db)
+        failures += (
+            run_worker("--pg-worker", args.db, common.PG_URL.format(name=args.db), args) != 0
+        )
+        print(f"  kept database {args.db} (dropdb -h 127.0.0.1 -U postgres {args.db})")
+    elif not args.skip_pg:
         name = f"{common.DB_PREFIX}scoring_{os.getpid()}"
         common.create_database(name)
         try:
@@ -390,21 +419,21 @@ def gap(a: Span | None, b: Span | None) -> float:
 
 def quarter_traced(region: Region, quarter: int, today: dt.date) -> tuple[Tracer, dict[str, int]]:
     """quarter_compute with its phases traced: (tracer, results written by grade)."""
-    from kaohe.scoring import engine, services
+    from kaohe.scoring import engine, inputs, services
     from kaohe.scoring.models import QuarterResult
     from kaohe.worklogs import compliance
 
     tracer = Tracer()
     tracer.patch(services, "quarter_inputs", "inputs")
-    tracer.patch(services, "_pools", "pools")
-    tracer.patch(services, "_round_scores", "round scores")
-    tracer.patch(services, "indicator_parts", "indicator parts")
-    tracer.patch(services, "worklog_deductions", "work-log deductions")
+    tracer.patch(inputs, "_pools", "pools")
+    tracer.patch(inputs, "_round_scores", "round scores")
+    tracer.patch(inputs, "indicator_parts", "indicator parts")
+    tracer.patch(inputs, "worklog_deductions", "work-log deductions")
     tracer.patch(compliance, "compliance_counts", "compliance counts")
-    tracer.patch(services, "worklog_policy_for", "work-log policy")
+    tracer.patch(inputs, "worklog_policy_for", "work-log policy")
     tracer.patch(engine, "quarter_scores", "scores")
     tracer.patch(engine, "quarter_grades", "grades")
-    tracer.patch(services, "members_on", "memberships")
+    tracer.patch(inputs, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit")
     with tracer.timing():
@@ -431,7 +460,11 @@ def bench_office(region: Region) -> Any:
     from kaohe.accounts.models import Role, User
     from kaohe.accounts.services import role_grant
 
-    user = User.objects.create_user(username=f"bench-office-{region.pk}", region=region)
+    username = f"bench-office-{region.pk}"
+    kept = User.objects.filter(username=username).first()  # a city reused by --db
+    if kept is not None:
+        return kept
+    user = User.objects.create_user(username=username, region=region)
     role_grant(actor=None, user=user, role=Role.REGION_ADMIN)
     return user
 
@@ -648,7 +681,7 @@ def enter_indicator_results(region_id: int, quarter: int) -> int:
 
     from kaohe.schemes.models import Indicator, IndicatorResult
     from kaohe.schemes.selectors import versions_in_force_many
-    from kaohe.scoring.services import members_on
+    from kaohe.scoring.inputs import members_on
     from kaohe.worklogs.rules import Period
 
     period = Period(YEAR, quarter)
@@ -964,16 +997,16 @@ def build_city_inputs(region_id: int, quarters: Sequence[int]) -> dict[str, int]
 
 def annual_traced(region: Region) -> tuple[Tracer, dict[str, int]]:
     """annual_compute with its phases traced: (tracer, results written by grade)."""
-    from kaohe.scoring import engine, services
+    from kaohe.scoring import engine, inputs, services
     from kaohe.scoring.models import AnnualResult
 
     tracer = Tracer()
     tracer.patch(services, "annual_inputs", "inputs")
-    tracer.patch(services, "_pools", "pools")
-    tracer.patch(services, "_round_scores", "round scores")
+    tracer.patch(inputs, "_pools", "pools")
+    tracer.patch(inputs, "_round_scores", "round scores")
     tracer.patch(engine, "annual_grades", "grades")
     tracer.patch(engine, "group_ranks", "ranks")
-    tracer.patch(services, "members_on", "memberships")
+    tracer.patch(inputs, "members_on", "memberships")
     tracer.patch(services, "store_rows", "write")
     tracer.patch(services, "audit_record", "audit")
     with tracer.timing():
@@ -1042,6 +1075,38 @@ def fill_quarter(cursor: CursorWrapper, region_id: int, round_id: int, quarter: 
     return rows
 
 
+def forget_computed(region: Region, computed: Sequence[int]) -> dict[str, int]:
+    """A city kept by `--db` from an earlier run, made ready to time again: the year's
+    results and the computed quarters' runs are removed (the results by TRUNCATE where
+    the city is all the table holds, so the write starts on an empty table as it did
+    the first time). Returns what build_city would have counted."""
+    from django.db import connection
+
+    from kaohe.org.models import Unit
+    from kaohe.reviews.models import ReviewRound
+    from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE scoring_annualresult")
+        AnnualRun.objects.filter(region=region).delete()
+        runs = QuarterRun.objects.filter(region=region, year=YEAR, quarter__in=computed)
+        QuarterResult.objects.filter(run__in=runs).delete()
+        runs.delete()
+        cursor.execute("SELECT count(*) FROM reviews_roundresult")
+        row = cursor.fetchone()
+    ratings: int = row[0] if row else 0
+    rounds = ReviewRound.objects.filter(region=region).count()
+    filled = QuarterResult.objects.filter(run__region=region).count()
+    counts = {
+        "units": Unit.objects.filter(region=region).count(),
+        "rounds": rounds,
+        "ratings": ratings,
+        "filled": filled,
+    }
+    print(f"  reusing the kept city: computed results of {list(computed)} and the year removed")
+    return counts
+
+
 def load() -> str:
     return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -1067,13 +1132,19 @@ def part_pg(args: argparse.Namespace) -> None:
     )
     migrated = common.migrate()
     started = time.perf_counter()
-    region = org_services.region_create(
-        actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
-    )
-    set_deductions(region.pk)
     filled = [q for q in range(1, 5) if q not in computed]
-    counts = build_city(region.pk, people, filled)
-    inputs = build_city_inputs(region.pk, computed) if args.city_inputs else None
+    region = Region.objects.filter(code="bench-city").first() if args.reuse else None
+    reused = region is not None
+    inputs: dict[str, int] | None = None
+    if region is not None:
+        counts = forget_computed(region, computed)
+    else:
+        region = org_services.region_create(
+            actor=None, name="基准市", code="bench-city", level=Region.Level.CITY
+        )
+        set_deductions(region.pk)
+        counts = build_city(region.pk, people, filled)
+        inputs = build_city_inputs(region.pk, computed) if args.city_inputs else None
     built = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -1087,7 +1158,9 @@ def part_pg(args: argparse.Namespace) -> None:
         else ""
     )
     inputs_note = (
-        f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
+        "; schemes, indicator results and log tallies as the earlier run built them"
+        if reused
+        else f"; for {', '.join(f'Q{q}' for q in computed)}: a scheme per unit "
         f"({inputs['indicators']} indicators each), {inputs['results']:,} indicator "
         f"results and {inputs['tallies']:,} monthly log tallies"
         if inputs
@@ -1176,6 +1249,14 @@ def main() -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep (b)'s database afterwards, to study by hand"
     )
+    parser.add_argument(
+        "--db",
+        metavar="NAME",
+        help=f"run (b) on the database NAME (starting with {common.DB_PREFIX}) and keep it; if it "
+        "already holds the city of an earlier run with the same options, reuse it: drop "
+        "that run's computed results, VACUUM and time again, without building",
+    )
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sqlite-worker", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--pg-worker", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -581,3 +581,25 @@ def round_history(round_: ReviewRound) -> list[HistoryLine]:
     """The round's states with who moved it and why, oldest first (its page): read
     from the audit log, which every change writes once (one query)."""
     return object_history(round_, RoundState)
+
+
+def closed_round(region_id: int, year: int, cadence: str, number: int) -> ReviewRound | None:
+    """The round of a period whose results count: the latest closed or published one
+    (scoring reads it, so it need not know which states those are)."""
+    return (
+        ReviewRound.objects.filter(
+            region_id=region_id,
+            year=year,
+            cadence=cadence,
+            number=number,
+            state__in=[RoundState.CLOSED, RoundState.PUBLISHED],
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def round_result_scores(round_: ReviewRound) -> QuerySet[RoundResult, tuple[int, Decimal | None]]:
+    """(target person, score) of each of a round's results; the score None where it
+    is withheld (fewer valid ballots than the round shows)."""
+    return RoundResult.objects.filter(round=round_).values_list("target_id", "score")

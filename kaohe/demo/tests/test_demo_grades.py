@@ -20,6 +20,7 @@ from kaohe.demo.scoring import generate_demo_scores
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import Region
 from kaohe.scoring import engine, policies, services
+from kaohe.scoring.inputs import annual_inputs
 from kaohe.scoring.models import QuarterResult, QuarterRun, RunState
 from kaohe.scoring.selectors import pool_counters, pool_key
 
@@ -56,7 +57,7 @@ def loaded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterato
         # The year's grades straight from the engine: this test is about grading, not
         # about the guards on computing a year (the democratic round is not in the demo).
         p = policies.policy_for(region_id)
-        inputs, _members = services.annual_inputs(region_id, YEAR)
+        inputs, _members = annual_inputs(region_id, YEAR)
         year = engine.annual_grades(inputs, services.annual_policy(p, p.excellent_share))
         yield Loaded(Region.objects.get(pk=region_id), runs, year)
         transaction.set_rollback(True)

@@ -24,7 +24,7 @@ from kaohe.schemes.selectors import (
     versions_in_force_many,
 )
 from kaohe.scoring.indicators import indicator_parts
-from kaohe.scoring.services import members_on
+from kaohe.scoring.inputs import members_on
 from kaohe.testing import World
 from kaohe.worklogs.rules import Period
 

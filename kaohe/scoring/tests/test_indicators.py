@@ -14,7 +14,7 @@ from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersion
 from kaohe.schemes.selectors import versions_in_force, versions_in_force_many
 from kaohe.schemes.tests.fixtures import add
-from kaohe.scoring import services
+from kaohe.scoring import inputs, services
 from kaohe.scoring.indicators import indicator_parts
 from kaohe.scoring.models import QuarterResult
 from kaohe.scoring.tests.fixtures import declare_entries
@@ -203,7 +203,7 @@ def test_the_shared_tree_scores_random_entries_as_the_units_own_tree(
                 quarter=1,
                 **fields,
             )
-    members = services.members_on(world.region.pk, Period(2026, 1).end)
+    members = inputs.members_on(world.region.pk, Period(2026, 1).end)
     parts = indicator_parts(world.region.pk, members, Period(2026, 1))
 
     checked = 0
@@ -281,7 +281,7 @@ def test_units_of_different_shapes_are_each_scored_by_their_own_tree(
                 quarter=1,
                 value=Decimal(value),
             )
-    members = services.members_on(world.region.pk, Period(2026, 1).end)
+    members = inputs.members_on(world.region.pk, Period(2026, 1).end)
     parts = indicator_parts(world.region.pk, members, Period(2026, 1))
     assert parts[world.people["cadre"].pk] == _reference(drafted, world.people["cadre"])
     assert parts[world.people["town_cadre"].pk] == _reference(town, world.people["town_cadre"])

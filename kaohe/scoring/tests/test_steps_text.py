@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kaohe.scoring.engine import Step, StepCode
-from kaohe.scoring.services import StepsText
+from kaohe.scoring.storage import StepsText
 
 texts = st.text(max_size=12)  # any characters: quotes, backslashes, controls, CJK
 codes = st.sampled_from(list(StepCode))

@@ -1,0 +1,281 @@
+"""Gathering a period's inputs for the engine (R5): a fixed number of queries for
+the whole region, none per unit or person — memberships in force, quota pools, the
+closed round's results (from reviews' selector), indicator results, work-log
+deductions, and for the year the published quarters, unit results and flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection, models
+from django.utils.translation import gettext as _
+
+from kaohe.core import sql
+from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, QuotaPoolMember
+from kaohe.reviews.models import ReviewRound
+from kaohe.reviews.selectors import closed_round, round_result_scores
+from kaohe.scoring import engine
+from kaohe.scoring.indicators import IndicatorPart, indicator_parts
+from kaohe.scoring.models import (
+    PersonYearFlag,
+    QuarterResult,
+    QuarterRun,
+    RunState,
+    UnitAnnualScore,
+)
+from kaohe.worklogs.compliance import worklog_deductions
+from kaohe.worklogs.policies import policy_for as worklog_policy_for
+from kaohe.worklogs.rules import Period
+
+
+def _fetched(rows: models.QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list query's rows. On PostgreSQL as the driver returns them, with no
+    Django iterator or converter call per row: the year reads 1.8 million rows, and
+    Django's iteration cost more than the queries (for these columns psycopg returns
+    what Django would: ints, Decimals, strings, dates). SQLite needs Django's
+    converters (its decimals come as floats)."""
+    if not sql.is_postgres():
+        return list(rows)
+    sql_text, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, params)
+        fetched: list[tuple[Any, ...]] = cursor.fetchall()
+        return fetched
+
+
+def _pools(region_id: int, year: int) -> dict[int, int]:
+    """unit id → pool id; a unit without a pool is its own pool (negative id)."""
+    return dict(
+        QuotaPoolMember.objects.filter(year=year, unit__region_id=region_id).values_list(
+            "unit_id", "pool_id"
+        )
+    )
+
+
+def _round_scores(
+    region_id: int, year: int, cadence: str, number: int
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The closed round's scores by target, and the targets it rated on fewer than k
+    valid ballots, whose score is withheld (decision 31), with that k."""
+    round_ = closed_round(region_id, year, cadence, number)
+    if round_ is None:
+        return {}, {}
+    scores: dict[int, Decimal] = {}
+    withheld: dict[int, int] = {}
+    k = max(3, round_.min_shown)
+    for target, score in _fetched(round_result_scores(round_)):
+        if score is None:
+            withheld[target] = k
+        else:
+            scores[target] = score
+    return scores, withheld
+
+
+class Member(NamedTuple):
+    """The columns of a membership in force that scoring reads."""
+
+    unit_id: int
+    status: str
+    leadership_role: str
+    tier: str
+
+
+def members_on(region_id: int, day: dt.date) -> dict[int, Member]:
+    """Person id → their in-scope membership on `day`, in one query of plain columns."""
+    rows = _fetched(
+        Membership.objects.filter(region_id=region_id)
+        .on(day)
+        .in_scope()
+        .order_by()
+        .values_list(
+            "person_id", "unit_id", "status", "leadership_role", "rank_level__tier", "valid_from"
+        )
+    )
+    out: dict[int, Member] = {}
+    since: dict[int, dt.date] = {}
+    for person_id, unit_id, status, role, tier, valid_from in rows:
+        # A person's rows never overlap; should two be in force, the later one counts.
+        if person_id not in since or valid_from > since[person_id]:
+            since[person_id] = valid_from
+            out[person_id] = Member(unit_id, status, role, tier)
+    return out
+
+
+def quarter_inputs(
+    region_id: int, period: Period, today: dt.date
+) -> tuple[list[engine.QuarterInput], dict[int, Member]]:
+    members = members_on(region_id, period.end)
+    pools = _pools(region_id, period.year)
+    evaluation, withheld = _round_scores(
+        region_id, period.year, ReviewRound.Cadence.QUARTERLY, period.quarter
+    )
+    indicators = indicator_parts(region_id, members, period)
+    deductions = worklog_deductions(
+        region_id=region_id, period=period, today=today, person_ids=list(members)
+    )
+    wl_policy = worklog_policy_for(region_id)
+    per_log = wl_policy.deduction_per_missing_log
+    per_log_text = per_log.normalize()
+    per_summary = wl_policy.deduction_per_missing_quarterly
+    missing_logs_label = _("missing daily logs")
+    missing_summary_label = _("missing quarterly summary")
+    probation = MembershipStatus.PROBATION
+    no_part: IndicatorPart = (None, (), ())
+
+    # Work-log deductions by count: the same few dozen for a whole region.
+    @functools.cache
+    def worklog_adjustments(logs: int, summaries: int) -> tuple[engine.Adjustment, ...]:
+        out = []
+        if logs:
+            out.append(
+                engine.Adjustment(missing_logs_label, -logs * per_log, f"{logs} × {per_log_text}")
+            )
+        if summaries:
+            out.append(engine.Adjustment(missing_summary_label, -summaries * per_summary))
+        return tuple(out)
+
+    inputs = []
+    for person_id in sorted(members):
+        m = members[person_id]
+        d = deductions[person_id]
+        adjustments = worklog_adjustments(d.missing_logs, d.missing_quarterly_summaries)
+        scheme_part, scheme_adjustments, vetoed = indicators.get(person_id, no_part)
+        inputs.append(
+            engine.QuarterInput(
+                person_id,
+                pools.get(m.unit_id, -m.unit_id),
+                evaluation.get(person_id),
+                scheme_part,
+                (*scheme_adjustments, *adjustments) if scheme_adjustments else adjustments,
+                tuple(vetoed),
+                m.status != probation,
+                withheld.get(person_id, 0),
+            )
+        )
+    return inputs, members
+
+
+def _quarter_results(
+    run_id: int,
+) -> tuple[Sequence[int], Sequence[Decimal], Sequence[str]]:
+    """A run's results as three columns: person, score, grade. On PostgreSQL one row
+    of arrays, the scores as whole cents: the server sends one row rather than a
+    city's 300,000 and Python builds a Decimal per distinct score (a few thousand)
+    rather than per row. The same scores (two places) either way."""
+    if not sql.is_postgres():
+        rows = _fetched(
+            QuarterResult.objects.filter(run_id=run_id)
+            .order_by()
+            .values_list("person_id", "score", "grade")
+        )
+        if not rows:
+            return (), (), ()
+        person_ids, scores, grades = zip(*rows, strict=True)
+        return person_ids, scores, grades
+    r = {f: sql.column(QuarterResult, f) for f in ("run_id", "person_id", "score", "grade")}
+    # Table and column names from the model; the run is bound. Every aggregate of the
+    # one group is fed the rows in the same order, so the arrays line up.
+    query = (
+        f"SELECT array_agg({r['person_id']}), array_agg(({r['score']} * 100)::int4), "  # noqa: S608
+        f"string_agg({r['grade']}, ',') FROM {sql.table(QuarterResult)} "
+        f"WHERE {r['run_id']} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [run_id])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return (), (), ()
+    person_ids, cents, grades_text = row
+    # Grades are codes without commas ("" where not graded); scores have two places.
+    decimal_of = {c: Decimal(c).scaleb(-2) for c in set(cents)}
+    return person_ids, list(map(decimal_of.__getitem__, cents)), grades_text.split(",")
+
+
+def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], dict[int, Member]]:
+    memberships = members_on(region_id, dt.date(year, 12, 31))
+    pools = _pools(region_id, year)
+    democratic, withheld = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
+    unit_scores = dict(
+        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
+            "unit_id", "score"
+        )
+    )
+    # The published quarters in order, one plain query each (no join, no sort), each
+    # made into a column aligned with the people in order by dict and map calls (in
+    # C): a person's quarters are then one tuple each from zip, with no Python step
+    # per result row (1.2 million at city scale).
+    people = sorted(memberships)
+    score_columns: list[list[Decimal | None]] = []
+    complete = True  # everyone in force has a result in every run (no None to drop)
+    grade_columns: list[list[str | None]] = []
+    for run_id in (
+        QuarterRun.objects.filter(region_id=region_id, year=year, state=RunState.PUBLISHED)
+        .order_by("quarter", "pk")
+        .values_list("pk", flat=True)
+    ):
+        person_ids, run_scores, run_grades = _quarter_results(run_id)
+        if not person_ids:
+            continue
+        score_of = dict(zip(person_ids, run_scores, strict=True))
+        complete = complete and sum(map(score_of.__contains__, people)) == len(people)
+        score_columns.append(list(map(score_of.get, people)))
+        grade_columns.append(list(map(dict(zip(person_ids, run_grades, strict=True)).get, people)))
+    no_quarters: tuple[None, ...] = ()
+    quarters_of = (
+        zip(*score_columns, strict=True) if score_columns else itertools.repeat(no_quarters)
+    )
+    grades_of = zip(*grade_columns, strict=True) if grade_columns else itertools.repeat(no_quarters)
+    # A year's grades come in a few dozen sequences: each made into grades once, keyed
+    # by the person's column of grades as read (None where not in a run, "" ungraded).
+    grade_of = {g.value: g for g in engine.QuarterGrade}
+    sequences: dict[tuple[str | None, ...], tuple[engine.QuarterGrade, ...]] = {}
+    flags: dict[int, dict[str, str]] = defaultdict(dict)
+    # In the order entered, so the latest flag of a kind counts.
+    for person_id, kind, reason in (
+        PersonYearFlag.objects.filter(year=year, person__region_id=region_id)
+        .order_by("pk")
+        .values_list("person_id", "kind", "reason")
+    ):
+        flags[person_id][kind] = reason
+    main, probation = LeadershipRole.MAIN, MembershipStatus.PROBATION
+    investigation, veto = PersonYearFlag.Kind.INVESTIGATION, PersonYearFlag.Kind.VETO
+    affirmation, bar = PersonYearFlag.Kind.AFFIRMATION, PersonYearFlag.Kind.BAR
+    no_flags: dict[str, str] = {}
+    inputs = []
+    for person_id, read_scores, read_grades in zip(
+        people, quarters_of, grades_of, strict=False
+    ):  # the columns may be an endless repeat of no quarters
+        m = memberships[person_id]
+        f = flags.get(person_id, no_flags)
+        quarter_grades = sequences.get(read_grades)
+        if quarter_grades is None:
+            quarter_grades = sequences[read_grades] = tuple(grade_of[g] for g in read_grades if g)
+        # A None where the person has no result in a run, dropped; compared by
+        # identity (`None in` would compare each Decimal with None, an ABC check each).
+        quarter_scores = read_scores if complete else tuple(x for x in read_scores if x is not None)
+        inputs.append(
+            engine.AnnualInput(
+                person_id=person_id,
+                pool_id=pools.get(m.unit_id, -m.unit_id),
+                tier=m.tier,
+                main_leader=m.leadership_role == main,
+                democratic=democratic.get(person_id),
+                unit_result=unit_scores.get(m.unit_id),
+                quarter_scores=quarter_scores,
+                quarter_grades=quarter_grades,
+                probation=m.status == probation,
+                under_investigation=investigation in f,
+                veto=f.get(veto, ""),
+                affirmation=f.get(affirmation, ""),
+                bars=(f[bar],) if bar in f else (),
+                withheld=withheld.get(person_id, 0),
+            )
+        )
+    return inputs, memberships
