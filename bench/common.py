@@ -7,7 +7,9 @@ they import this module as `common`.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,11 +70,20 @@ def drop_database(name: str) -> None:
 def worker_env(
     database_url: str, settings: str = "kaohe.settings", extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The environment of a worker process: BASE_ENV (and `extra`) on its database."""
+    """The environment of a worker process: BASE_ENV (and `extra`) on its database,
+    with a cache folder of that database's own, emptied first (unless `extra` names
+    one). The cached per-region facts are keyed by region id, and ids repeat across
+    the benches' databases: a shared folder served one run another's facts."""
+    extra = dict(extra or {})
+    if "KAOHE_CACHE_DIR" not in extra:
+        digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+        cache = Path(tempfile.gettempdir()) / f"kaohe-bench-cache-{digest}"
+        shutil.rmtree(cache, ignore_errors=True)
+        extra["KAOHE_CACHE_DIR"] = str(cache)
     return {
         **os.environ,
         **BASE_ENV,
-        **(extra or {}),
+        **extra,
         "KAOHE_DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": str(ROOT),
