@@ -170,5 +170,5 @@ def test_the_unit_page_shows_the_units_facts(
     assert facts.count("<dd>—</dd>") == 2 and "<dd>否</dd>" in facts
     assert world.centre.name in facts
     # No pool in a year without pools.
-    page = client.get(reverse("org:unit", args=[world.town.pk]), {"date": "2024-06-30"})
-    assert "尚未分配" in page.content.decode()
+    town = client.get(reverse("org:unit", args=[world.town.pk]), {"date": "2024-06-30"})
+    assert "尚未分配" in town.content.decode()
