@@ -9,8 +9,8 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import functools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -564,26 +564,48 @@ class DayCell:
 
 
 @functools.cache
-def _person_days_sql(vendor: str) -> str:
+def _person_days_sql(vendor: str, wide: bool = False) -> str:
     """The person's in-scope positions, leave and logs of a window in one statement
     (UNION ALL): (kind, first day, last day or NULL, timeliness, content of the one
     day asked for). Written out: compiling the three querysets and their union cost
     more than the query (the same filters as Membership.objects.overlapping().in_scope(),
-    Leave and WorkLog); only the models' names go into the text, values are parameters."""
+    Leave and WorkLog); only the models' names go into the text, values are parameters.
+    `wide` pads each row to the columns of `_own_log_branches`, so that the day page
+    reads both in one statement (`_day_page_sql`)."""
     m, lv, w = Membership, Leave, WorkLog
     mc, lc, wc = (functools.partial(sql.column, model) for model in (m, lv, w))
     statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
+    pad = f", {_null(vendor, 'bigint')}, 0, '', {_null(vendor, 'ts')}, {_null(vendor, 'bigint')}"
+    pad = pad if wide else ""
     return (
-        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', '' FROM {sql.table(m)} "  # noqa: S608
+        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', ''{pad} FROM {sql.table(m)} "  # noqa: S608
         f"WHERE {mc('person')} = %s AND {mc('valid_from')} <= %s "
         f"AND ({mc('valid_to')} IS NULL OR {mc('valid_to')} >= %s) "
         f"AND {mc('status')} IN ({statuses}) "
-        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', '' FROM {sql.table(lv)} "
+        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', ''{pad} FROM {sql.table(lv)} "
         f"WHERE {lc('person')} = %s AND {lc('start')} <= %s AND {lc('end')} >= %s "
         f"UNION ALL SELECT 'w', {wc('day')}, {wc('day')}, {wc('timeliness')}, "
-        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END FROM {sql.table(w)} "
+        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END{pad} FROM {sql.table(w)} "
         f"WHERE {wc('person')} = %s AND {wc('day')} >= %s AND {wc('day')} <= %s"
     )
+
+
+def _null(vendor: str, kind: str) -> str:
+    """A typed NULL: PostgreSQL resolves a UNION's column types pair by pair, so two
+    untyped NULLs first in a column become text and then clash with a number."""
+    if vendor != "postgresql":
+        return "NULL"
+    return "CAST(NULL AS bigint)" if kind == "bigint" else "CAST(NULL AS timestamptz)"
+
+
+def _person_days_params(
+    person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
+) -> list[Any]:
+    ops = connection.ops
+    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
+    asked = ops.adapt_datefield_value(content_day or first)
+    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
+    return [*params, person_id, hi, lo, asked, person_id, lo, hi]
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -602,19 +624,19 @@ class _PersonRows:
 def _person_rows(
     person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
 ) -> _PersonRows:
-    ops = connection.ops
-    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
-    asked = ops.adapt_datefield_value(content_day or first)
-    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
-    params += [person_id, hi, lo, asked, person_id, lo, hi]
+    params = _person_days_params(person_id, first, last, content_day)
     with connection.cursor() as cursor:
         cursor.execute(_person_days_sql(connection.vendor), params)
-        rows = cursor.fetchall()
+        return _person_rows_of(cursor.fetchall(), content_day)
+
+
+def _person_rows_of(rows: Iterable[Sequence[Any]], content_day: dt.date | None) -> _PersonRows:
+    """`_person_rows` from the rows of `_person_days_sql` (either form)."""
     spans: list[tuple[dt.date, dt.date | None]] = []
     leaves: list[tuple[dt.date, dt.date]] = []
     logs: dict[dt.date, str] = {}
     content = ""
-    for kind, a, b, timeliness, text in rows:
+    for kind, a, b, timeliness, text, *_wide in rows:
         a, b = _as_date(a), _as_date(b)
         assert a is not None
         if kind == "m":
@@ -722,23 +744,39 @@ class DayView:
     cell: DayCell | None
     open_days: list[DayCell]
     content: str
+    recent: list[OwnLog] = field(default_factory=list)
 
 
-def day_view(user: User, day: dt.date, today: dt.date) -> DayView:
-    """`day_cell`, `open_days` and the day's text, in one query when the day is among
-    the last 31, where the open days are (two otherwise)."""
+def day_view(user: User, day: dt.date, today: dt.date, recent: int = 0) -> DayView:
+    """`day_cell`, `open_days` and the day's text, and with `recent` the user's newest
+    logs as `my_recent_logs(user, recent)` reads them: one query when the day is among
+    the last 31, where the open days are (two otherwise, and one more for the logs)."""
     if not user.person_id:
         return DayView(None, [], "")
     first = today - dt.timedelta(days=31)
     if first <= day <= today:
-        rows = _person_rows(user.person_id, first, today, day)
+        logs: list[OwnLog] = []
+        if recent:
+            params = [
+                user.person_id,
+                recent,
+                *_person_days_params(user.person_id, first, today, day),
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(_day_page_sql(connection.vendor), params)
+                both = cursor.fetchall()
+            rows = _person_rows_of((r for r in both if r[0] in "mlw"), day)
+            logs = _own_logs_of(r for r in both if r[0] not in "mlw")
+        else:
+            rows = _person_rows(user.person_id, first, today, day)
         cells = _person_days(user, first, today, today, rows)
         return DayView(
-            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content
+            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content, logs
         )
     rows = _person_rows(user.person_id, day, day, day)
     cell = _person_days(user, day, day, today, rows).get(day)
-    return DayView(cell, open_days(user, today), rows.content)
+    logs = my_recent_logs(user, recent) if recent else []
+    return DayView(cell, open_days(user, today), rows.content, logs)
 
 
 def day_and_open_days(
@@ -764,13 +802,13 @@ class OwnLog:
     comments: list[tuple[str, str]]
 
 
-@functools.cache
-def _own_logs_sql(vendor: str) -> str:
-    """The author's newest logs with their unit's name, then who read them and the
-    comments on them, in one statement: (kind, log id, day, text, timeliness, revisions,
-    unit name, time, row id); kind 0 is a log, 1 a read (text: the reader's name), 2 a
-    comment (text: its author's name, timeliness: its content). Logs come newest first,
-    reads and comments each in their order (time, then id), as `log_items` reads them.
+def _own_log_branches(vendor: str) -> tuple[str, str]:
+    """The author's newest logs (a CTE named l, parameters: the person, how many) and the
+    branches that read them with their unit's name, who read them and the comments on
+    them, in the ten columns of `_person_days_sql`'s wide form: (kind, day, NULL, text,
+    other, log id, revisions, unit name, time, row id). Kind "o" is a log (text: its
+    content, other: its timeliness), "r" a read (text: the reader's name), "c" a comment
+    (text: its author's name, other: its content).
 
     The notes find their logs through the CTE rather than a list of ids read first (one
     round trip, not two), and each name is a scalar subquery by key: as a join of the
@@ -778,14 +816,14 @@ def _own_logs_sql(vendor: str) -> str:
     city, growing with its accounts) and planning the joins cost more than running them."""
     w, u, r, c, usr, p = WorkLog, Unit, LogRead, LogComment, User, Person
 
-    def name_of(alias: str, model: type[LogRead] | type[LogComment], field: str) -> str:
+    def name_of(alias: str, model: type[LogRead] | type[LogComment], column: str) -> str:
         # `name or username`: a blank person name falls back to the account's name.
         return (
             f"(SELECT COALESCE(NULLIF(p.{sql.column(p, 'name')}, ''), "  # noqa: S608
             f"a.{sql.column(usr, 'username')}) FROM {sql.table(usr)} a "
             f"LEFT JOIN {sql.table(p)} p "
             f"ON p.{sql.column(p, 'id')} = a.{sql.column(usr, 'person')} "
-            f"WHERE a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, field)})"
+            f"WHERE a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, column)})"
         )
 
     logs = (
@@ -795,20 +833,59 @@ def _own_logs_sql(vendor: str) -> str:
         f"FROM {sql.table(w)} WHERE {sql.column(w, 'person')} = %s "
         f"ORDER BY {sql.column(w, 'day')} DESC LIMIT %s"
     )
-    return (
-        f"WITH l AS ({logs}) "  # noqa: S608
-        f"SELECT 0, l.id, l.day, l.content, l.timeliness, l.revisions, "
-        f"u.{sql.column(u, 'name')}, NULL, NULL FROM l "
+    no_day = "CAST(NULL AS date)" if vendor == "postgresql" else "NULL"
+    branches = (
+        f"SELECT 'o', l.day, {no_day}, l.content, l.timeliness, l.id, l.revisions, "  # noqa: S608
+        f"u.{sql.column(u, 'name')}, {_null(vendor, 'ts')}, {_null(vendor, 'bigint')} FROM l "
         f"JOIN {sql.table(u)} u ON u.{sql.column(u, 'id')} = l.unit_id "
-        f"UNION ALL SELECT 1, r.{sql.column(r, 'log')}, NULL, {name_of('r', r, 'reader')}, "
-        f"'', 0, '', r.{sql.column(r, 'read_at')}, r.{sql.column(r, 'id')} "
+        f"UNION ALL SELECT 'r', {no_day}, {no_day}, {name_of('r', r, 'reader')}, '', "
+        f"r.{sql.column(r, 'log')}, 0, '', r.{sql.column(r, 'read_at')}, r.{sql.column(r, 'id')} "
         f"FROM {sql.table(r)} r WHERE r.{sql.column(r, 'log')} IN (SELECT id FROM l) "
-        f"UNION ALL SELECT 2, c.{sql.column(c, 'log')}, NULL, {name_of('c', c, 'author')}, "
-        f"c.{sql.column(c, 'content')}, 0, '', c.{sql.column(c, 'created_at')}, "
-        f"c.{sql.column(c, 'id')} "
-        f"FROM {sql.table(c)} c WHERE c.{sql.column(c, 'log')} IN (SELECT id FROM l) "
-        f"ORDER BY 1, 3 DESC, 8, 9"
+        f"UNION ALL SELECT 'c', {no_day}, {no_day}, {name_of('c', c, 'author')}, "
+        f"c.{sql.column(c, 'content')}, c.{sql.column(c, 'log')}, 0, '', "
+        f"c.{sql.column(c, 'created_at')}, c.{sql.column(c, 'id')} "
+        f"FROM {sql.table(c)} c WHERE c.{sql.column(c, 'log')} IN (SELECT id FROM l)"
     )
+    return logs, branches
+
+
+# Logs newest first; reads and comments each by time, then id (as `log_items` reads them).
+_OWN_ORDER = " ORDER BY 1, 2 DESC, 9, 10"
+
+
+@functools.cache
+def _own_logs_sql(vendor: str) -> str:
+    logs, branches = _own_log_branches(vendor)
+    return f"WITH l AS ({logs}) {branches}{_OWN_ORDER}"
+
+
+@functools.cache
+def _day_page_sql(vendor: str) -> str:
+    """The day page's reads in one statement: the person's days (`_person_days_sql`'s
+    wide form), then their newest logs with reads and comments."""
+    logs, branches = _own_log_branches(vendor)
+    days = _person_days_sql(vendor, wide=True)
+    return f"WITH l AS ({logs}) {days} UNION ALL {branches}{_OWN_ORDER}"
+
+
+def _own_logs_of(rows: Iterable[Sequence[Any]]) -> list[OwnLog]:
+    """The logs of `_own_log_branches`' rows (in `_OWN_ORDER`) with their notes."""
+    logs: list[OwnLog] = []
+    notes: list[Sequence[Any]] = []
+    for kind, day, _b, text, other, log_id, revisions, unit_name, _at, _n in rows:
+        if kind == "o":
+            day = _as_date(day) or dt.date.min
+            logs.append(OwnLog(log_id, day, text, other, revisions, unit_name, [], []))
+        else:
+            notes.append((kind, log_id, text, other))
+    # Comments sort before the logs ("c" < "o"): the notes are placed once all are read.
+    by_id = {log.log_id: log for log in logs}
+    for kind, log_id, text, other in notes:
+        if kind == "r":
+            by_id[log_id].readers.append(text)
+        else:
+            by_id[log_id].comments.append((text, other))
+    return logs
 
 
 def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
@@ -818,28 +895,7 @@ def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(_own_logs_sql(connection.vendor), [user.person_id, limit])
-        rows = cursor.fetchall()
-    logs: list[OwnLog] = []
-    by_id: dict[int, OwnLog] = {}
-    for kind, log_id, day, text, other, revisions, unit_name, _at, _n in rows:
-        if kind == 0:
-            log = OwnLog(
-                log_id,
-                _as_date(day) or dt.date.min,
-                text,
-                other,
-                revisions,
-                unit_name,
-                [],
-                [],
-            )
-            logs.append(log)
-            by_id[log_id] = log
-        elif kind == 1:
-            by_id[log_id].readers.append(text)
-        else:
-            by_id[log_id].comments.append((text, other))
-    return logs
+        return _own_logs_of(cursor.fetchall())
 
 
 def my_summaries(user: User) -> list[Summary]:

@@ -69,11 +69,13 @@ def test_the_day_view_reads_the_same_queries_for_more_logs_reads_and_comments(
         LogRead.objects.create(log=log, reader=world.users["team_member"])
         LogComment.objects.create(log=log, author=world.users["unit_head"], content="好")
     many, page = _count(client, today)
-    # Session, user; the person's days with the day's text; the recent logs with their
-    # reads and comments.
-    assert many == few == 4
+    # Session, user; the person's days with the day's text and the recent logs with
+    # their reads and comments, in one statement.
+    assert many == few == 3
     assert page.count('class="comment"') == 10  # the ten newest logs, each commented
-    assert _count(client, today, {"day": "2026-03-13"})[0] == 4
+    assert _count(client, today, {"day": "2026-03-13"})[0] == 3
+    # A day before the open days' window: its own row, the window, the recent logs.
+    assert _count(client, today, {"day": "2026-01-05"})[0] == 5
 
 
 @override_settings(KAOHE_TODAY=TODAY)
@@ -183,3 +185,8 @@ def test_the_recent_logs_carry_their_reads_and_comments_in_order_with_names(
     assert logs[1].readers == [world.people["team"].name] and logs[1].comments == []
     assert logs[0].unit_name == world.bureau.name and logs[0].content == TEXT
     assert selectors.my_recent_logs(world.users["cadre"], limit=1)[0].readers == logs[0].readers
+    # The day page reads the same logs in its one statement, inside the window and out.
+    for day in (TODAY, dt.date(2026, 3, 13), dt.date(2026, 1, 5)):
+        view = selectors.day_view(world.users["cadre"], day, TODAY, recent=10)
+        assert view.recent == logs
+    assert selectors.day_view(world.users["cadre"], TODAY, TODAY).recent == []
