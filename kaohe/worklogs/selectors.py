@@ -36,7 +36,7 @@ from kaohe.worklogs.compliance import (
     compliance_by_unit,
     compliance_report,
 )
-from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog
+from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog, WorklogPolicy
 from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 from kaohe.worklogs.services import policy_for
 
@@ -666,10 +666,12 @@ def _person_days(
     last: dt.date,
     today: dt.date,
     rows: _PersonRows | None = None,
+    policy: WorklogPolicy | None = None,
 ) -> dict[dt.date, DayCell]:
     assert user.person_id is not None
     region_id = region_id_of(user)
-    policy = policy_for(region_id)
+    # The region's rules, unless the caller already read them (one cache read fewer).
+    policy = policy or policy_for(region_id)
     cal = region_calendar(region_id, first - CALENDAR_MARGIN, max(last, today) + CALENDAR_MARGIN)
     if rows is None:
         rows = _person_rows(user.person_id, first, last, None)
@@ -756,9 +758,16 @@ class DayView:
     recent: list[OwnLog] = field(default_factory=list)
 
 
-def day_view(user: User, day: dt.date, today: dt.date, recent: int = 0) -> DayView:
+def day_view(
+    user: User,
+    day: dt.date,
+    today: dt.date,
+    recent: int = 0,
+    policy: WorklogPolicy | None = None,
+) -> DayView:
     """`day_cell`, `open_days` and the day's text, and with `recent` the user's newest
-    logs as `my_recent_logs(user, recent)` reads them: one query when the day is among
+    logs as `my_recent_logs(user, recent)` reads them (`policy`: the region's rules, if
+    the caller has read them): one query when the day is among
     the last 31, where the open days are (two otherwise, and one more for the logs)."""
     if not user.person_id:
         return DayView(None, [], "")
@@ -778,12 +787,12 @@ def day_view(user: User, day: dt.date, today: dt.date, recent: int = 0) -> DayVi
             logs = _own_logs_of(r for r in both if r[0] not in "mlw")
         else:
             rows = _person_rows(user.person_id, first, today, day)
-        cells = _person_days(user, first, today, today, rows)
+        cells = _person_days(user, first, today, today, rows, policy)
         return DayView(
             cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content, logs
         )
     rows = _person_rows(user.person_id, day, day, day)
-    cell = _person_days(user, day, day, today, rows).get(day)
+    cell = _person_days(user, day, day, today, rows, policy).get(day)
     logs = my_recent_logs(user, recent) if recent else []
     return DayView(cell, open_days(user, today), rows.content, logs)
 

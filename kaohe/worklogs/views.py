@@ -83,7 +83,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
     policy = services.policy_for(req.user.region_id) if req.user.region_id else None
     # The day's state, the open days and the day's text in one read; past its deadline
     # (or not a day to write) the day shows its state and why, no form.
-    view = selectors.day_view(req.user, day, today, recent=RECENT_LOGS)
+    view = selectors.day_view(req.user, day, today, recent=RECENT_LOGS, policy=policy)
     cell = view.cell
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
