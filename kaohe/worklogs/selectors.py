@@ -485,7 +485,14 @@ _LOG, _READ, _COMMENT = 0, 1, 2
 
 
 def _entries_sql(vendor: str, ids_sql: str) -> str:
-    """The logs `ids_sql` selects (a CTE named page) with their author and unit, then
+    """The logs `ids_sql` selects with their author and unit, their reads and comments
+    (`_entries_body`), in one statement."""
+    return f"WITH page AS ({ids_sql}) {_entries_body(vendor)}"
+
+
+@functools.cache
+def _entries_body(vendor: str) -> str:
+    """The logs of the CTE named page (its ids) with their author and unit, then
     each read of them in the order they were read and each comment in the order
     written, in one statement of 13 columns: (_LOG, log, person, person's name, unit,
     unit's name, unit's path, day, content, timeliness, revisions, NULL, NULL), or
@@ -528,10 +535,7 @@ def _entries_sql(vendor: str, ids_sql: str) -> str:
         f"WHERE l.{_ID} IN (SELECT {_ID} FROM page)"
     )
     # Logs newest first; reads and comments each by time, then id.
-    return (
-        f"WITH page AS ({ids_sql}) {logs} UNION ALL {' UNION ALL '.join(notes)} "
-        "ORDER BY 1, 8 DESC, 2 DESC, 12, 13"
-    )
+    return f"{logs} UNION ALL {' UNION ALL '.join(notes)} ORDER BY 1, 8 DESC, 2 DESC, 12, 13"
 
 
 def _shown(qs: QuerySet[WorkLog]) -> QuerySet[WorkLog]:
