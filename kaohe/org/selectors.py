@@ -6,6 +6,7 @@ Out-of-scope ids raise Http404 (never 403), so guessing an id reveals nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ from kaohe.org.models import (
     LeadershipRole,
     Membership,
     MembershipQuerySet,
+    PerformanceCategory,
     Person,
     PersonnelCategory,
     PilotUnitYear,
@@ -42,6 +44,8 @@ from kaohe.org.models import (
     QuotaPoolMember,
     RankLevel,
     Unit,
+    UnitKind,
+    UnitType,
 )
 
 ROLE_ORDER = Case(
@@ -320,11 +324,16 @@ def _member_page_sql(leaders_only: bool) -> str:
 
 
 def unit_member_page(
-    unit: Unit, day: dt.date, offset: int, limit: int, *, leaders_only: bool = False
+    unit: Unit | UnitHead,
+    day: dt.date,
+    offset: int,
+    limit: int,
+    *,
+    leaders_only: bool = False,
 ) -> tuple[list[MemberColumns], int]:
     """`unit_members(...).in_scope()` as plain rows, `limit` of them from `offset`, and
     how many there are in all (0 when the page is empty). `unit` must come from
-    unit_get."""
+    unit_get or unit_head."""
     on = connection.ops.adapt_datefield_value(day)
     params: list[Any] = [unit.pk, on, on, *sorted(IN_SCOPE_STATUSES)]
     if leaders_only:
@@ -348,10 +357,6 @@ class PoolOf:
     @property
     def kind_label(self) -> str:
         return str(QuotaPool.Kind(self.kind).label)
-
-
-def unit_is_pilot(unit: Unit, year: int) -> bool:
-    return PilotUnitYear.objects.filter(unit_id=unit.pk, year=year).exists()
 
 
 @sql.statement
@@ -381,6 +386,95 @@ def unit_pool(unit: Unit, year: int) -> PoolOf | None:
         return None
     name, kind = members[0][0], members[0][1]
     return PoolOf(name, kind, [n for _p, _k, pk, n in members if pk != unit.pk])
+
+
+@dataclass(frozen=True)
+class UnitHead:
+    """What the unit page shows of a unit above its members, as plain values: the unit,
+    its supervising unit's and performance category's names, whether it is a pilot unit
+    in the year, and its quota pool in the year."""
+
+    pk: int
+    name: str
+    code: str
+    path: str
+    unit_type: str
+    unit_kind: str
+    parent_name: str | None
+    category_name: str | None
+    is_pilot: bool
+    pool: PoolOf | None
+
+    @property
+    def unit_type_label(self) -> str:
+        return str(_unit_labels()[0].get(self.unit_type, self.unit_type))
+
+    @property
+    def unit_kind_label(self) -> str:
+        return str(_unit_labels()[1].get(self.unit_kind, self.unit_kind))
+
+
+@functools.cache
+def _unit_labels() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The unit types' and kinds' labels by value, built once: `Choices.choices` builds
+    its list on every call (a quarter of the unit page's own time). The labels are lazy
+    translations, turned into the request's language when shown."""
+    return dict(UnitType.choices), dict(UnitKind.choices)
+
+
+@sql.statement
+def _unit_head_sql() -> str:
+    """The unit with its parent's and category's names and its pilot flag (kind 0), then
+    the units of its pool in the year by path (kind 1), in one statement:
+    (kind, unit id, name, code or pool name, type or pool kind, unit kind, path, region,
+    parent name, category name, pilot). Written out, as `_member_page_sql`: through the
+    ORM the unit's select_related cost more to build than the three statements it stood
+    for took to run."""
+    u, c, y, a, q = Unit, PerformanceCategory, PilotUnitYear, QuotaPoolMember, QuotaPool
+    uc = functools.partial(sql.column, u)
+    pilot = (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {sql.table(y)} y "  # noqa: S608
+        f"WHERE y.{sql.column(y, 'unit')} = u.{uc('id')} AND y.{sql.column(y, 'year')} = %s) "
+        "THEN 1 ELSE 0 END"
+    )
+    return (
+        f"SELECT 0, u.{uc('id')}, u.{uc('name')}, u.{uc('code')}, u.{uc('unit_type')}, "  # noqa: S608
+        f"u.{uc('unit_kind')}, u.{uc('path')}, u.{uc('region')}, t.{uc('name')}, "
+        f"c.{sql.column(c, 'name')}, {pilot} FROM {sql.table(u)} u "
+        f"LEFT JOIN {sql.table(u)} t ON t.{uc('id')} = u.{uc('parent')} "
+        f"LEFT JOIN {sql.table(c)} c "
+        f"ON c.{sql.column(c, 'id')} = u.{uc('performance_category')} "
+        f"WHERE u.{uc('id')} = %s "
+        f"UNION ALL SELECT 1, o.{uc('id')}, o.{uc('name')}, q.{sql.column(q, 'name')}, "
+        f"q.{sql.column(q, 'kind')}, '', o.{uc('path')}, 0, NULL, NULL, 0 "
+        f"FROM {sql.table(a)} a "
+        f"JOIN {sql.table(a)} b ON b.{sql.column(a, 'pool')} = a.{sql.column(a, 'pool')} "
+        f"AND b.{sql.column(a, 'year')} = a.{sql.column(a, 'year')} "
+        f"JOIN {sql.table(q)} q ON q.{sql.column(q, 'id')} = a.{sql.column(a, 'pool')} "
+        f"JOIN {sql.table(u)} o ON o.{uc('id')} = b.{sql.column(a, 'unit')} "
+        f"WHERE a.{sql.column(a, 'unit')} = %s AND a.{sql.column(a, 'year')} = %s "
+        "ORDER BY 1, 7"
+    )
+
+
+def unit_head(user: User, unit_id: int, year: int) -> UnitHead:
+    """The unit page's unit (404 outside what `user` may see, as `unit_get`), with its
+    pilot flag and quota pool of `year`: one query, where `unit_get`, a pilot EXISTS
+    and `unit_pool` were three. The scope is checked on the row read: `Scope.unit_filter`
+    and `Scope.covers_path` with the region say the same of one unit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_head_sql(), [year, unit_id, unit_id, year])
+        rows = cursor.fetchall()
+    if not rows or rows[0][0] != 0:
+        raise Http404
+    _k, pk, name, code, unit_type, unit_kind, path, region_id, parent, category, pilot = rows[0]
+    scope = scope_of(user)
+    if scope.is_empty or scope.region_id != region_id or not scope.covers_path(path, pk):
+        raise Http404
+    pool = None
+    if len(rows) > 1:
+        pool = PoolOf(rows[1][3], rows[1][4], [r[2] for r in rows[1:] if r[1] != pk])
+    return UnitHead(pk, name, code, path, unit_type, unit_kind, parent, category, bool(pilot), pool)
 
 
 def visible_people(user: User, roles: Iterable[str] = ALL_ROLES) -> QuerySet[Person]:

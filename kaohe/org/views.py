@@ -36,7 +36,7 @@ from kaohe.jobs.services import job_start
 from kaohe.org import jobs as org_jobs
 from kaohe.org import roster, selectors
 from kaohe.org.errors import OrgErrorCode
-from kaohe.org.models import LeadershipRole, MembershipStatus, Region, Unit
+from kaohe.org.models import LeadershipRole, MembershipStatus, Region
 
 MEMBERS_PER_PAGE = 100
 MAX_LEADERS = 1000  # a bound for the leaders' line, which no unit comes near
@@ -186,7 +186,9 @@ def _leaders_html(members: list[Member]) -> SafeString:
     )
 
 
-def _member_page(unit: Unit, day: dt.date, number: int) -> tuple[Page[Any], list[Member]]:
+def _member_page(
+    unit: selectors.UnitHead, day: dt.date, number: int
+) -> tuple[Page[Any], list[Member]]:
     """A page of members and how many there are, in one query whatever the unit's size.
     Past the last page, the last."""
     offset = (number - 1) * MEMBERS_PER_PAGE
@@ -206,7 +208,8 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     day, ok = parse_day(request.GET.get("date"), today)
     if not ok:
         messages.error(request, BAD_DAY)
-    unit = selectors.unit_get(req.user, unit_id)
+    # The unit, its pilot flag and its pool in one query (the scope checked on its row).
+    unit = selectors.unit_head(req.user, unit_id, day.year)
     page, rows = _member_page(unit, day, parse_id(request.GET.get("page")) or 1)
     # Leaders are listed apart from the paged table so they show on every page. They
     # come first, so a first page that ends with staff (or is the last) holds them all.
@@ -225,8 +228,8 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "page": page,
             "rows": _member_rows_html(rows),
             "leaders": _leaders_html(leaders),
-            "pool": selectors.unit_pool(unit, day.year),
-            "is_pilot": selectors.unit_is_pilot(unit, day.year),
+            "pool": unit.pool,
+            "is_pilot": unit.is_pilot,
             "can_export": scope_of(req.user, ADMIN_ROLES).covers_path(unit.path, unit.pk),
         },
     )

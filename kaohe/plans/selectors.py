@@ -9,12 +9,14 @@ proposals and ties over every run of the year.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -93,6 +95,19 @@ class YearPlan:
     rows: list[UnitRow]
 
 
+def _url(name: str, *args: int) -> str:
+    """`reverse(name, args=args)`, remembered per process: the plan links some thirty
+    steps to a dozen pages, and a reverse costs more than building the rest of a step.
+    Keyed by the script prefix and the URLconf too, so a prefix or urlconf in force for
+    the request still gets its own URLs."""
+    return _reversed(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF, name, args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reversed(prefix: str, urlconf: object, name: str, args: tuple[int, ...]) -> str:
+    return reverse(name, args=list(args))
+
+
 def plan_scope(user: User) -> Scope:
     """Region admins see the whole region; unit admins and heads their units; anyone
     else gets 404."""
@@ -107,7 +122,7 @@ def _round_step(
 ) -> Step:
     """The rating step; `linked` for those who may open the rounds' pages (admins)."""
     if not rounds:
-        url = reverse("reviews:rounds") if linked else ""
+        url = _url("reviews:rounds") if linked else ""
         return Step(name, StepState.WAITING, _("No round created yet."), url)
     parts, states = [], []
     for r in rounds:
@@ -130,8 +145,8 @@ def _round_step(
         state = StepState.ACTIVE
     else:
         state = StepState.WAITING
-    url = reverse("reviews:round", args=[rounds[0].pk]) if len(rounds) == 1 else ""
-    return Step(name, state, "；".join(parts), (url or reverse("reviews:rounds")) if linked else "")
+    url = _url("reviews:round", rounds[0].pk) if len(rounds) == 1 else ""
+    return Step(name, state, "；".join(parts), (url or _url("reviews:rounds")) if linked else "")
 
 
 def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan:
@@ -199,7 +214,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 else StepState.WAITING,
                 _("%(entered)s units entered, %(declared)s declared none, %(missing)s missing")
                 % {"entered": n_entered, "declared": n_declared, "missing": missing},
-                reverse("schemes:entry_index"),
+                _url("schemes:entry_index"),
             )
         )
         # Computing is the next step once the quarter is over; before, nothing blocks it.
@@ -213,7 +228,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                     _("Compute"),
                     StepState.BLOCKED if blockers else StepState.WAITING,
                     "",
-                    reverse("scoring:overview"),
+                    _url("scoring:overview"),
                     blockers,
                 )
             )
@@ -223,7 +238,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                     _("Compute"),
                     StepState.DONE,
                     str(run),
-                    reverse("scoring:quarter", args=[run.pk]) if office else "",
+                    _url("scoring:quarter", run.pk) if office else "",
                 )
             )
         in_run = seen(units_in_run.get(run.pk, set())) if run else set()
@@ -237,7 +252,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 % {"done": len(done_units), "total": len(in_run)}
                 if run
                 else "",
-                reverse("scoring:overview"),
+                _url("scoring:overview"),
             )
         )
         undecided = ties.get(run.pk, 0) if run else 0
@@ -249,7 +264,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                         "first."
                     )
                     % {"n": undecided},
-                    reverse("scoring:overview"),
+                    _url("scoring:overview"),
                 )
             ]
             if run and run.state == RunState.COMPUTED and undecided
@@ -266,7 +281,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 if run
                 else StepState.WAITING,
                 "",
-                reverse("scoring:quarter", args=[run.pk]) if run and office else "",
+                _url("scoring:quarter", run.pk) if run and office else "",
                 confirm_blockers,
             )
         )
@@ -280,7 +295,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 if confirmed
                 else StepState.WAITING,
                 "",
-                reverse("scoring:quarter_publish", args=[run.pk])
+                _url("scoring:quarter_publish", run.pk)
                 if run and office and confirmed and not published
                 else "",
             )
@@ -302,13 +317,13 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
             if scored
             else StepState.WAITING,
             _("%(done)s of %(total)s units") % {"done": len(scored), "total": len(year_units)},
-            reverse("admin:scoring_unitannualscore_changelist") if office else "",
+            _url("admin:scoring_unitannualscore_changelist") if office else "",
         ),
         Step(
             _("Quarters published"),
             StepState.DONE if published_quarters == 4 else StepState.ACTIVE,
             _("%(n)s of 4") % {"n": published_quarters},
-            reverse("scoring:overview"),
+            _url("scoring:overview"),
         ),
     ]
     if annual is None:
@@ -318,7 +333,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 _("Compute"),
                 StepState.BLOCKED if blockers else StepState.WAITING,
                 "",
-                reverse("scoring:overview"),
+                _url("scoring:overview"),
                 blockers,
             )
         )
@@ -328,7 +343,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
                 _("Compute"),
                 StepState.DONE,
                 str(annual),
-                reverse("scoring:annual", args=[annual.pk]) if office else "",
+                _url("scoring:annual", annual.pk) if office else "",
             )
         )
     year_published = annual is not None and annual.state == RunState.PUBLISHED
@@ -341,7 +356,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
             if annual is not None
             else StepState.WAITING,
             "",
-            reverse("scoring:annual_publish", args=[annual.pk])
+            _url("scoring:annual_publish", annual.pk)
             if annual is not None and office and not year_published
             else "",
         )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import functools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -36,7 +36,7 @@ from kaohe.worklogs.compliance import (
     compliance_by_unit,
     compliance_report,
 )
-from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog
+from kaohe.worklogs.models import LogComment, LogRead, Summary, WorkLog, WorklogPolicy
 from kaohe.worklogs.policies import policy_for
 from kaohe.worklogs.rules import CALENDAR_MARGIN, backfill_deadline
 
@@ -378,8 +378,8 @@ def log_feed(
     """A page of the logs `user` reads, newest first: the newest, or those just
     older than `before`, or just newer than `after`. Keyset paging: each part of the
     union reads at most a page from its index, whatever the length of the history,
-    and nothing counts the whole feed. Two queries: the page's logs with their
-    authors and units, then their reads and comments."""
+    and nothing counts the whole feed. One query: the page's logs with their
+    authors and units, their reads and comments."""
     older = after is None
     cursor = after if after is not None else before
     parts = [
@@ -424,33 +424,22 @@ def feed_entries(user: User, log_ids: list[int]) -> list[FeedEntry]:
 
 def _entries(user: User, ids_sql: str, params: list[Any]) -> list[FeedEntry]:
     """The logs whose ids `ids_sql` selects, newest first, with author, unit, reads and
-    comments: two queries of rows, whatever the number of logs (querysets and model
+    comments: one query of rows, whatever the number of logs (querysets and model
     instances cost more than the SQL here)."""
-    c = sql.column
-    rows_sql = (
-        f"SELECT l.{_ID}, l.{c(WorkLog, 'person_id')}, p.{c(Person, 'name')}, "  # noqa: S608
-        f"l.{c(WorkLog, 'unit_id')}, u.{c(Unit, 'name')}, u.{c(Unit, 'path')}, l.{_DAY}, "
-        f"l.{c(WorkLog, 'content')}, l.{c(WorkLog, 'timeliness')}, "
-        f"l.{c(WorkLog, 'revision_count')} "
-        f"FROM {sql.table(WorkLog)} l "
-        f"JOIN {sql.table(Person)} p ON p.{c(Person, 'id')} = l.{c(WorkLog, 'person_id')} "
-        f"JOIN {sql.table(Unit)} u ON u.{c(Unit, 'id')} = l.{c(WorkLog, 'unit_id')} "
-        f"WHERE l.{_ID} IN ({ids_sql}) ORDER BY l.{_DAY} DESC, l.{_ID} DESC"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(rows_sql, params)
+        cursor.execute(_entries_sql(ids_sql), params)
         rows = cursor.fetchall()
-    if not rows:
+    logs = [row for row in rows if row[0] == _LOG]
+    if not logs:
         return []
-    ids = [row[0] for row in rows]
-    readers: dict[int, list[str]] = {pk: [] for pk in ids}
-    read_by: dict[int, set[int]] = {pk: set() for pk in ids}
-    comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
-    for kind, log_id, user_id, name, text in _reads_and_comments(ids):
+    readers: dict[int, list[str]] = {row[1]: [] for row in logs}
+    read_by: dict[int, set[int]] = {row[1]: set() for row in logs}
+    comments: dict[int, list[tuple[str, str]]] = {row[1]: [] for row in logs}
+    for kind, log_id, user_id, name, *_unit, text, _t, _r, _at, _n in rows:
         if kind == _READ:
             readers[log_id].append(name)
             read_by[log_id].add(user_id)
-        else:
+        elif kind == _COMMENT:
             comments[log_id].append((name, text))
     scope = scope_of(user, LEADER_ROLES)
     return [
@@ -472,6 +461,7 @@ def _entries(user: User, ids_sql: str, params: list[Any]) -> list[FeedEntry]:
             can_comment=scope.covers_path(unit_path, unit_id),
         )
         for (
+            _kind,
             log_id,
             person_id,
             person_name,
@@ -482,44 +472,67 @@ def _entries(user: User, ids_sql: str, params: list[Any]) -> list[FeedEntry]:
             content,
             timeliness,
             revision_count,
-        ) in rows
+            _at,
+            _n,
+        ) in logs
     ]
 
 
-_READ, _COMMENT = 0, 1
+_LOG, _READ, _COMMENT = 0, 1, 2
 
 
-def _reads_and_comments(log_ids: list[int]) -> list[tuple[int, int, int, str, str]]:
-    """(_READ, log, reader, name, "") for each read of the logs in the order they were
-    read, then (_COMMENT, log, author, name, text) for each comment in the order
-    written, in one query. Someone without a person shows as their user name."""
+def _entries_sql(ids_sql: str) -> str:
+    """The logs `ids_sql` selects with their author and unit, their reads and comments
+    (`_entries_body`), in one statement."""
+    return f"WITH page AS ({ids_sql}) {_entries_body()}"
+
+
+@sql.statement
+def _entries_body() -> str:
+    """The logs of the CTE named page (its ids) with their author and unit, then
+    each read of them in the order they were read and each comment in the order
+    written, in one statement of 13 columns: (_LOG, log, person, person's name, unit,
+    unit's name, unit's path, day, content, timeliness, revisions, NULL, NULL), or
+    (_READ or _COMMENT, log, user, name, NULL, '', '', NULL, text, '', 0, time, row id).
+    Someone without a person shows as their user name. Each name is a scalar subquery
+    by key: joined with the notes, PostgreSQL hashed every account (a cost that grows
+    with the region's accounts) and planned the joins for longer than they ran; and
+    one statement rather than two saves a round trip and a second plan."""
     c = sql.column
-    marks = ", ".join(["%s"] * len(log_ids))
-    people = (
-        f"JOIN {sql.table(User)} u ON u.{c(User, 'id')} = x.who "
-        f"LEFT JOIN {sql.table(Person)} p ON p.{c(Person, 'id')} = u.{c(User, 'person_id')}"
+
+    def name_of(model: type[LogRead] | type[LogComment], column: str) -> str:
+        return (
+            f"(SELECT COALESCE(p.{c(Person, 'name')}, u.{c(User, 'username')}) "  # noqa: S608
+            f"FROM {sql.table(User)} u LEFT JOIN {sql.table(Person)} p "
+            f"ON p.{c(Person, 'id')} = u.{c(User, 'person_id')} "
+            f"WHERE u.{c(User, 'id')} = x.{c(model, column)})"
+        )
+
+    no_day = "CAST(NULL AS date)" if sql.is_postgres() else "NULL"
+    no_id = _null("bigint")
+    notes = [
+        (
+            f"SELECT {kind}, x.{c(model, 'log_id')}, x.{c(model, who)}, {name_of(model, who)}, "  # noqa: S608
+            f"{no_id}, '', '', {no_day}, {text}, '', 0, x.{c(model, at)}, x.{c(model, 'id')} "
+            f"FROM {sql.table(model)} x WHERE x.{c(model, 'log_id')} IN (SELECT {_ID} FROM page)"
+        )
+        for kind, model, who, text, at in (
+            (_READ, LogRead, "reader_id", "''", "read_at"),
+            (_COMMENT, LogComment, "author_id", f"x.{c(LogComment, 'content')}", "created_at"),
+        )
+    ]
+    logs = (
+        f"SELECT {_LOG}, l.{_ID}, l.{c(WorkLog, 'person_id')}, p.{c(Person, 'name')}, "  # noqa: S608
+        f"l.{c(WorkLog, 'unit_id')}, u.{c(Unit, 'name')}, u.{c(Unit, 'path')}, l.{_DAY}, "
+        f"l.{c(WorkLog, 'content')}, l.{c(WorkLog, 'timeliness')}, "
+        f"l.{c(WorkLog, 'revision_count')}, {_null('ts')}, {no_id} "
+        f"FROM {sql.table(WorkLog)} l "
+        f"JOIN {sql.table(Person)} p ON p.{c(Person, 'id')} = l.{c(WorkLog, 'person_id')} "
+        f"JOIN {sql.table(Unit)} u ON u.{c(Unit, 'id')} = l.{c(WorkLog, 'unit_id')} "
+        f"WHERE l.{_ID} IN (SELECT {_ID} FROM page)"
     )
-    reads = (
-        f"SELECT {_READ} AS kind, {c(LogRead, 'log_id')} AS log_id, "  # noqa: S608
-        f"{c(LogRead, 'reader_id')} AS who, '' AS text, {c(LogRead, 'read_at')} AS at, "
-        f"{c(LogRead, 'id')} AS row_id FROM {sql.table(LogRead)} "
-        f"WHERE {c(LogRead, 'log_id')} IN ({marks})"
-    )
-    comments = (
-        f"SELECT {_COMMENT} AS kind, {c(LogComment, 'log_id')} AS log_id, "  # noqa: S608
-        f"{c(LogComment, 'author_id')} AS who, {c(LogComment, 'content')} AS text, "
-        f"{c(LogComment, 'created_at')} AS at, {c(LogComment, 'id')} AS row_id "
-        f"FROM {sql.table(LogComment)} WHERE {c(LogComment, 'log_id')} IN ({marks})"
-    )
-    query = (
-        f"SELECT x.kind, x.log_id, x.who, COALESCE(p.{c(Person, 'name')}, "  # noqa: S608
-        f"u.{c(User, 'username')}), x.text FROM ({reads} UNION ALL {comments}) x {people} "
-        "ORDER BY x.kind, x.at, x.row_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*log_ids, *log_ids])
-        rows: list[tuple[int, int, int, str, str]] = cursor.fetchall()
-    return rows
+    # Logs newest first; reads and comments each by time, then id.
+    return f"{logs} UNION ALL {' UNION ALL '.join(notes)} ORDER BY 1, 8 DESC, 2 DESC, 12, 13"
 
 
 def _shown(qs: QuerySet[WorkLog]) -> QuerySet[WorkLog]:
@@ -561,26 +574,48 @@ class DayCell:
 
 
 @sql.statement
-def _person_days_sql() -> str:
+def _person_days_sql(wide: bool = False) -> str:
     """The person's in-scope positions, leave and logs of a window in one statement
     (UNION ALL): (kind, first day, last day or NULL, timeliness, content of the one
     day asked for). Written out: compiling the three querysets and their union cost
     more than the query (the same filters as Membership.objects.overlapping().in_scope(),
-    Leave and WorkLog); only the models' names go into the text, values are parameters."""
+    Leave and WorkLog); only the models' names go into the text, values are parameters.
+    `wide` pads each row to the columns of `_own_log_branches`, so that the day page
+    reads both in one statement (`_day_page_sql`)."""
     m, lv, w = Membership, Leave, WorkLog
     mc, lc, wc = (functools.partial(sql.column, model) for model in (m, lv, w))
     statuses = ", ".join(["%s"] * len(IN_SCOPE_STATUSES))
+    pad = f", {_null('bigint')}, 0, '', {_null('ts')}, {_null('bigint')}"
+    pad = pad if wide else ""
     return (
-        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', '' FROM {sql.table(m)} "  # noqa: S608
+        f"SELECT 'm', {mc('valid_from')}, {mc('valid_to')}, '', ''{pad} FROM {sql.table(m)} "  # noqa: S608
         f"WHERE {mc('person')} = %s AND {mc('valid_from')} <= %s "
         f"AND ({mc('valid_to')} IS NULL OR {mc('valid_to')} >= %s) "
         f"AND {mc('status')} IN ({statuses}) "
-        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', '' FROM {sql.table(lv)} "
+        f"UNION ALL SELECT 'l', {lc('start')}, {lc('end')}, '', ''{pad} FROM {sql.table(lv)} "
         f"WHERE {lc('person')} = %s AND {lc('start')} <= %s AND {lc('end')} >= %s "
         f"UNION ALL SELECT 'w', {wc('day')}, {wc('day')}, {wc('timeliness')}, "
-        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END FROM {sql.table(w)} "
+        f"CASE WHEN {wc('day')} = %s THEN {wc('content')} ELSE '' END{pad} FROM {sql.table(w)} "
         f"WHERE {wc('person')} = %s AND {wc('day')} >= %s AND {wc('day')} <= %s"
     )
+
+
+def _null(kind: str) -> str:
+    """A typed NULL: PostgreSQL resolves a UNION's column types pair by pair, so two
+    untyped NULLs first in a column become text and then clash with a number."""
+    if not sql.is_postgres():
+        return "NULL"
+    return "CAST(NULL AS bigint)" if kind == "bigint" else "CAST(NULL AS timestamptz)"
+
+
+def _person_days_params(
+    person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
+) -> list[Any]:
+    ops = connection.ops
+    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
+    asked = ops.adapt_datefield_value(content_day or first)
+    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
+    return [*params, person_id, hi, lo, asked, person_id, lo, hi]
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -599,19 +634,19 @@ class _PersonRows:
 def _person_rows(
     person_id: int, first: dt.date, last: dt.date, content_day: dt.date | None
 ) -> _PersonRows:
-    ops = connection.ops
-    lo, hi = ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)
-    asked = ops.adapt_datefield_value(content_day or first)
-    params: list[Any] = [person_id, hi, lo, *sorted(IN_SCOPE_STATUSES)]
-    params += [person_id, hi, lo, asked, person_id, lo, hi]
+    params = _person_days_params(person_id, first, last, content_day)
     with connection.cursor() as cursor:
         cursor.execute(_person_days_sql(), params)
-        rows = cursor.fetchall()
+        return _person_rows_of(cursor.fetchall(), content_day)
+
+
+def _person_rows_of(rows: Iterable[Sequence[Any]], content_day: dt.date | None) -> _PersonRows:
+    """`_person_rows` from the rows of `_person_days_sql` (either form)."""
     spans: list[tuple[dt.date, dt.date | None]] = []
     leaves: list[tuple[dt.date, dt.date]] = []
     logs: dict[dt.date, str] = {}
     content = ""
-    for kind, a, b, timeliness, text in rows:
+    for kind, a, b, timeliness, text, *_wide in rows:
         a, b = _as_date(a), _as_date(b)
         assert a is not None
         if kind == "m":
@@ -632,10 +667,12 @@ def _person_days(
     last: dt.date,
     today: dt.date,
     rows: _PersonRows | None = None,
+    policy: WorklogPolicy | None = None,
 ) -> dict[dt.date, DayCell]:
     assert user.person_id is not None
     region_id = region_id_of(user)
-    policy = policy_for(region_id)
+    # The region's rules, unless the caller already read them (one cache read fewer).
+    policy = policy or policy_for(region_id)
     cal = region_calendar(region_id, first - CALENDAR_MARGIN, max(last, today) + CALENDAR_MARGIN)
     if rows is None:
         rows = _person_rows(user.person_id, first, last, None)
@@ -719,23 +756,46 @@ class DayView:
     cell: DayCell | None
     open_days: list[DayCell]
     content: str
+    recent: list[OwnLog] = field(default_factory=list)
 
 
-def day_view(user: User, day: dt.date, today: dt.date) -> DayView:
-    """`day_cell`, `open_days` and the day's text, in one query when the day is among
-    the last 31, where the open days are (two otherwise)."""
+def day_view(
+    user: User,
+    day: dt.date,
+    today: dt.date,
+    recent: int = 0,
+    policy: WorklogPolicy | None = None,
+) -> DayView:
+    """`day_cell`, `open_days` and the day's text, and with `recent` the user's newest
+    logs as `my_recent_logs(user, recent)` reads them (`policy`: the region's rules, if
+    the caller has read them): one query when the day is among
+    the last 31, where the open days are (two otherwise, and one more for the logs)."""
     if not user.person_id:
         return DayView(None, [], "")
     first = today - dt.timedelta(days=31)
     if first <= day <= today:
-        rows = _person_rows(user.person_id, first, today, day)
-        cells = _person_days(user, first, today, today, rows)
+        logs: list[OwnLog] = []
+        if recent:
+            params = [
+                user.person_id,
+                recent,
+                *_person_days_params(user.person_id, first, today, day),
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(_day_page_sql(), params)
+                both = cursor.fetchall()
+            rows = _person_rows_of((r for r in both if r[0] in "mlw"), day)
+            logs = _own_logs_of(r for r in both if r[0] not in "mlw")
+        else:
+            rows = _person_rows(user.person_id, first, today, day)
+        cells = _person_days(user, first, today, today, rows, policy)
         return DayView(
-            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content
+            cells.get(day), [c for c in cells.values() if c.state == "open"], rows.content, logs
         )
     rows = _person_rows(user.person_id, day, day, day)
-    cell = _person_days(user, day, day, today, rows).get(day)
-    return DayView(cell, open_days(user, today), rows.content)
+    cell = _person_days(user, day, day, today, rows, policy).get(day)
+    logs = my_recent_logs(user, recent) if recent else []
+    return DayView(cell, open_days(user, today), rows.content, logs)
 
 
 def day_and_open_days(
@@ -761,79 +821,100 @@ class OwnLog:
     comments: list[tuple[str, str]]
 
 
-@sql.statement
-def _own_logs_sql() -> str:
-    w, u = WorkLog, Unit
-    return (
-        f"SELECT w.{sql.column(w, 'id')}, w.{sql.column(w, 'day')}, "  # noqa: S608
-        f"w.{sql.column(w, 'content')}, "
-        f"w.{sql.column(w, 'timeliness')}, w.{sql.column(w, 'revision_count')}, "
-        f"u.{sql.column(u, 'name')} FROM {sql.table(w)} w "
-        f"JOIN {sql.table(u)} u ON u.{sql.column(u, 'id')} = w.{sql.column(w, 'unit')} "
-        f"WHERE w.{sql.column(w, 'person')} = %s ORDER BY w.{sql.column(w, 'day')} DESC LIMIT %s"
-    )
+def _own_log_branches() -> tuple[str, str]:
+    """The author's newest logs (a CTE named l, parameters: the person, how many) and the
+    branches that read them with their unit's name, who read them and the comments on
+    them, in the ten columns of `_person_days_sql`'s wide form: (kind, day, NULL, text,
+    other, log id, revisions, unit name, time, row id). Kind "o" is a log (text: its
+    content, other: its timeliness), "r" a read (text: the reader's name), "c" a comment
+    (text: its author's name, other: its content).
 
+    The notes find their logs through the CTE rather than a list of ids read first (one
+    round trip, not two), and each name is a scalar subquery by key: as a join of the
+    notes with every account, PostgreSQL hashed the whole accounts table (0.35 ms in the
+    city, growing with its accounts) and planning the joins cost more than running them."""
+    w, u, r, c, usr, p = WorkLog, Unit, LogRead, LogComment, User, Person
 
-@sql.statement
-def _own_log_notes_sql(n: int) -> str:
-    """Who read the logs and the comments on them, (kind, log id, name, username,
-    text), each kind in its order (time, then id), as `log_items` reads them."""
-    r, c, usr, p = LogRead, LogComment, User, Person
-    ids = ", ".join(["%s"] * n)
-
-    def who(alias: str, field: str, model: type[LogRead] | type[LogComment]) -> str:
+    def name_of(alias: str, model: type[LogRead] | type[LogComment], column: str) -> str:
+        # `name or username`: a blank person name falls back to the account's name.
         return (
-            f"JOIN {sql.table(usr)} a "
-            f"ON a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, field)} "
+            f"(SELECT COALESCE(NULLIF(p.{sql.column(p, 'name')}, ''), "  # noqa: S608
+            f"a.{sql.column(usr, 'username')}) FROM {sql.table(usr)} a "
             f"LEFT JOIN {sql.table(p)} p "
             f"ON p.{sql.column(p, 'id')} = a.{sql.column(usr, 'person')} "
+            f"WHERE a.{sql.column(usr, 'id')} = {alias}.{sql.column(model, column)})"
         )
 
-    return (
-        f"SELECT 'r' AS k, r.{sql.column(r, 'log')}, p.{sql.column(p, 'name')}, "  # noqa: S608
-        f"a.{sql.column(usr, 'username')}, '', r.{sql.column(r, 'read_at')} AS at, "
-        f"r.{sql.column(r, 'id')} AS n FROM {sql.table(r)} r {who('r', 'reader', r)}"
-        f"WHERE r.{sql.column(r, 'log')} IN ({ids}) "
-        f"UNION ALL SELECT 'c', c.{sql.column(c, 'log')}, p.{sql.column(p, 'name')}, "
-        f"a.{sql.column(usr, 'username')}, c.{sql.column(c, 'content')}, "
-        f"c.{sql.column(c, 'created_at')}, c.{sql.column(c, 'id')} "
-        f"FROM {sql.table(c)} c {who('c', 'author', c)}"
-        f"WHERE c.{sql.column(c, 'log')} IN ({ids}) ORDER BY k, at, n"
+    logs = (
+        f"SELECT {sql.column(w, 'id')} AS id, {sql.column(w, 'day')} AS day, "  # noqa: S608
+        f"{sql.column(w, 'content')} AS content, {sql.column(w, 'timeliness')} AS timeliness, "
+        f"{sql.column(w, 'revision_count')} AS revisions, {sql.column(w, 'unit')} AS unit_id "
+        f"FROM {sql.table(w)} WHERE {sql.column(w, 'person')} = %s "
+        f"ORDER BY {sql.column(w, 'day')} DESC LIMIT %s"
     )
+    no_day = "CAST(NULL AS date)" if sql.is_postgres() else "NULL"
+    branches = (
+        f"SELECT 'o', l.day, {no_day}, l.content, l.timeliness, l.id, l.revisions, "  # noqa: S608
+        f"u.{sql.column(u, 'name')}, {_null('ts')}, {_null('bigint')} FROM l "
+        f"JOIN {sql.table(u)} u ON u.{sql.column(u, 'id')} = l.unit_id "
+        f"UNION ALL SELECT 'r', {no_day}, {no_day}, {name_of('r', r, 'reader')}, '', "
+        f"r.{sql.column(r, 'log')}, 0, '', r.{sql.column(r, 'read_at')}, r.{sql.column(r, 'id')} "
+        f"FROM {sql.table(r)} r WHERE r.{sql.column(r, 'log')} IN (SELECT id FROM l) "
+        f"UNION ALL SELECT 'c', {no_day}, {no_day}, {name_of('c', c, 'author')}, "
+        f"c.{sql.column(c, 'content')}, c.{sql.column(c, 'log')}, 0, '', "
+        f"c.{sql.column(c, 'created_at')}, c.{sql.column(c, 'id')} "
+        f"FROM {sql.table(c)} c WHERE c.{sql.column(c, 'log')} IN (SELECT id FROM l)"
+    )
+    return logs, branches
+
+
+# Logs newest first; reads and comments each by time, then id (as `log_items` reads them).
+_OWN_ORDER = " ORDER BY 1, 2 DESC, 9, 10"
+
+
+@sql.statement
+def _own_logs_sql() -> str:
+    logs, branches = _own_log_branches()
+    return f"WITH l AS ({logs}) {branches}{_OWN_ORDER}"
+
+
+@sql.statement
+def _day_page_sql() -> str:
+    """The day page's reads in one statement: the person's days (`_person_days_sql`'s
+    wide form), then their newest logs with reads and comments."""
+    logs, branches = _own_log_branches()
+    days = _person_days_sql(wide=True)
+    return f"WITH l AS ({logs}) {days} UNION ALL {branches}{_OWN_ORDER}"
+
+
+def _own_logs_of(rows: Iterable[Sequence[Any]]) -> list[OwnLog]:
+    """The logs of `_own_log_branches`' rows (in `_OWN_ORDER`) with their notes."""
+    logs: list[OwnLog] = []
+    notes: list[Sequence[Any]] = []
+    for kind, day, _b, text, other, log_id, revisions, unit_name, _at, _n in rows:
+        if kind == "o":
+            day = _as_date(day) or dt.date.min
+            logs.append(OwnLog(log_id, day, text, other, revisions, unit_name, [], []))
+        else:
+            notes.append((kind, log_id, text, other))
+    # Comments sort before the logs ("c" < "o"): the notes are placed once all are read.
+    by_id = {log.log_id: log for log in logs}
+    for kind, log_id, text, other in notes:
+        if kind == "r":
+            by_id[log_id].readers.append(text)
+        else:
+            by_id[log_id].comments.append((text, other))
+    return logs
 
 
 def my_recent_logs(user: User, limit: int = 10) -> list[OwnLog]:
-    """The user's newest logs with who read them and the comments: two queries (written
+    """The user's newest logs with who read them and the comments: one query (written
     out, as `_person_rows`), whatever their number."""
     if not user.person_id:
         return []
     with connection.cursor() as cursor:
         cursor.execute(_own_logs_sql(), [user.person_id, limit])
-        logs = cursor.fetchall()
-        if not logs:
-            return []
-        ids = [row[0] for row in logs]
-        readers: dict[int, list[str]] = {pk: [] for pk in ids}
-        comments: dict[int, list[tuple[str, str]]] = {pk: [] for pk in ids}
-        cursor.execute(_own_log_notes_sql(len(ids)), [*ids, *ids])
-        for kind, log_id, name, username, text, _at, _n in cursor.fetchall():
-            if kind == "r":
-                readers[log_id].append(name or username)
-            else:
-                comments[log_id].append((name or username, text))
-    return [
-        OwnLog(
-            pk,
-            _as_date(day) or dt.date.min,
-            content,
-            timeliness,
-            revisions,
-            unit_name,
-            readers[pk],
-            comments[pk],
-        )
-        for pk, day, content, timeliness, revisions, unit_name in logs
-    ]
+        return _own_logs_of(cursor.fetchall())
 
 
 def my_summaries(user: User) -> list[Summary]:

@@ -50,6 +50,7 @@ from kaohe.worklogs.rules import Period
 from kaohe.worklogs.selectors import FeedCursor, FeedFilter
 
 FEED_PAGE_SIZE = 20
+RECENT_LOGS = 10  # the author's newest logs under the day's form
 NOT_WRITTEN_SHOWN = 100
 MONTH_LINKED_STATES = frozenset({"open", "written", "backfilled", "missing"})
 # The compliance page lists at most this many units (the download lists them all), offers
@@ -84,7 +85,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
     policy = policy_for(req.user.region_id) if req.user.region_id else None
     # The day's state, the open days and the day's text in one read; past its deadline
     # (or not a day to write) the day shows its state and why, no form.
-    view = selectors.day_view(req.user, day, today)
+    view = selectors.day_view(req.user, day, today, recent=RECENT_LOGS, policy=policy)
     cell = view.cell
     closed = _closed_reason(cell, today, policy.backfill_workdays if policy else 0)
     return render(
@@ -96,7 +97,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "content": content or view.content,
             "existing": view.content,
             "open_days": _open_day_chips(view.open_days, day, today),
-            "recent": _own_log_items(req.user, selectors.my_recent_logs(req.user)),
+            "recent": _own_log_items(req.user, view.recent),
             "policy": policy,
             "cell": cell,
             "state_label": _state_label(cell) if closed else "",

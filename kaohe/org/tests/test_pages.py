@@ -109,3 +109,66 @@ def test_a_bad_date_says_how_to_write_it(world: World, client_as: Callable[[str]
         reverse("org:unit", args=[world.bureau.pk]), {"date": "6月30日"}
     )
     assert page.status_code == 200 and "日期格式应为" in page.content.decode()
+
+
+def test_the_unit_head_sees_what_unit_get_sees_for_every_user_and_unit(world: World) -> None:
+    """The unit page checks the scope on the row it read; for every persona and every
+    unit of both regions it must answer as the scoped queryset does."""
+    from django.http import Http404
+
+    from kaohe.org import selectors
+    from kaohe.org.models import Unit
+
+    units = list(Unit.objects.all())
+    for user in world.users.values():
+        for unit in units:
+            try:
+                selectors.unit_get(user, unit.pk)
+            except Http404:
+                seen = False
+            else:
+                seen = True
+            try:
+                head = selectors.unit_head(user, unit.pk, 2026)
+            except Http404:
+                assert not seen, (user.username, unit.name)
+            else:
+                assert seen, (user.username, unit.name)
+                assert (head.pk, head.name, head.code, head.path) == (
+                    unit.pk,
+                    unit.name,
+                    unit.code,
+                    unit.path,
+                )
+    admin = world.users["region_admin"]
+    missing = max(u.pk for u in units) + 1
+    with pytest.raises(Http404):
+        selectors.unit_head(admin, missing, 2026)
+
+
+def test_the_unit_page_shows_the_units_facts(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    from kaohe.org.models import PerformanceCategory, PilotUnitYear, Unit
+
+    category = PerformanceCategory.objects.create(region=world.region, name="综合类")
+    Unit.objects.filter(pk=world.centre.pk).update(performance_category=category)
+    PilotUnitYear.objects.create(unit=world.centre, year=2026)
+    client = client_as("region_admin")
+    page = client.get(reverse("org:unit", args=[world.centre.pk])).content.decode()
+    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    centre = Unit.objects.get(pk=world.centre.pk)
+    assert f"<dd>{centre.code}</dd>" in facts
+    assert f"<dd>{world.bureau.name}</dd>" in facts  # the supervising unit
+    assert f"<dd>{centre.get_unit_type_display()}</dd>" in facts
+    assert f"<dd>{centre.get_unit_kind_display()}</dd>" in facts
+    assert "<dd>综合类</dd>" in facts
+    assert "<dd>是（2026 年）</dd>" in facts  # a pilot unit in 2026
+    # The bureau: no supervising unit, no category, not a pilot, pooled with the centre.
+    page = client.get(reverse("org:unit", args=[world.bureau.pk])).content.decode()
+    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    assert facts.count("<dd>—</dd>") == 2 and "<dd>否</dd>" in facts
+    assert world.centre.name in facts
+    # No pool in a year without pools.
+    town = client.get(reverse("org:unit", args=[world.town.pk]), {"date": "2024-06-30"})
+    assert "尚未分配" in town.content.decode()

@@ -162,3 +162,33 @@ def test_every_link_on_the_plan_opens(
         if link.startswith(("/logout", "/i18n", "/admin", "/static")):
             continue
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
+
+
+def test_the_periods_and_rows_are_written_escaped() -> None:
+    """The cards and the table body are written with f-strings: every text is escaped,
+    and the markup is the one format_html wrote."""
+    from kaohe.plans import views
+    from kaohe.plans.selectors import PeriodPlan, Step, UnitRow
+    from kaohe.scoring.guards import Blocker
+
+    step = Step(
+        "算<分>", "blocked", "a & b", "/s?x=1&y=2", [Blocker('"未"', "/b&c"), Blocker("无", "")]
+    )
+    html = views._periods_html([PeriodPlan("<第一季度>", "q1", [step, Step("发布", "done")])])
+    assert html == (
+        '<section class="card plan-period" id="plan-q1" aria-labelledby="plan-q1-title">'
+        '<h2 id="plan-q1-title">&lt;第一季度&gt;</h2><ol class="plan-steps">'
+        '<li class="plan-step step-blocked"><span class="step-name">'
+        '<a href="/s?x=1&amp;y=2">算&lt;分&gt;</a></span> '
+        f'<span class="badge step-state">{step.state_label}</span>'
+        '<div class="muted step-detail">a &amp; b</div><ul class="blockers">'
+        '<li class="msg-warning">&quot;未&quot; <a href="/b&amp;c">前往办理</a></li>'
+        '<li class="msg-warning">无</li></ul></li>\n'
+        '<li class="plan-step step-done"><span class="step-name">发布</span> '
+        '<span class="badge step-state">已完成</span></li></ol></section>'
+    )
+    row = UnitRow("<局>", "1 / 2", "entered", "已填", "/e?a&b", None, True)
+    assert views._unit_rows_html([row]) == (
+        '<tr><td>&lt;局&gt;</td><td>1 / 2</td><td><a href="/e?a&amp;b" class="entry-entered">'
+        "已填</a></td><td>—</td><td>已报送</td></tr>"
+    )

@@ -68,11 +68,13 @@ def test_the_day_view_reads_the_same_queries_for_more_logs_reads_and_comments(
         LogRead.objects.create(log=log, reader=world.users["team_member"])
         LogComment.objects.create(log=log, author=world.users["unit_head"], content="好")
     many, page = _count(client, today)
-    # Session, user; the person's days with the day's text; the recent logs; their
-    # reads and comments.
-    assert many == few == 5
+    # Session, user; the person's days with the day's text and the recent logs with
+    # their reads and comments, in one statement.
+    assert many == few == 3
     assert page.count('class="comment"') == 10  # the ten newest logs, each commented
-    assert _count(client, today, {"day": "2026-03-13"})[0] == 5
+    assert _count(client, today, {"day": "2026-03-13"})[0] == 3
+    # A day before the open days' window: its own row, the window, the recent logs.
+    assert _count(client, today, {"day": "2026-01-05"})[0] == 5
 
 
 @override_settings(KAOHE_TODAY=TODAY)
@@ -145,3 +147,45 @@ def test_the_day_view_shows_the_days_own_text_inside_and_outside_the_recent_wind
     assert f">{TEXT}</textarea>" in open_day
     missing = client.get(reverse("worklogs:today"), {"day": "2026-03-02"}).content.decode()
     assert 'id="day-log"' in missing and "三月二日的日志。" in missing
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_the_recent_logs_carry_their_reads_and_comments_in_order_with_names(
+    world: World,
+) -> None:
+    """One statement reads the logs and their notes: each note on its own log, reads
+    and comments each by time then id, a person's name or else the account's."""
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    older = _log(world, dt.date(2026, 3, 12))
+    newer = _log(world, dt.date(2026, 3, 13))
+    at = timezone.make_aware(_dt.datetime(2026, 3, 13, 18, 0))
+    # Written out of order: the later read first, the earlier one with a larger id.
+    later = LogRead.objects.create(log=newer, reader=world.users["unit_head"])
+    earlier = LogRead.objects.create(log=newer, reader=world.users["region_admin"])
+    LogRead.objects.filter(pk=later.pk).update(read_at=at)  # read_at is set on create
+    LogRead.objects.filter(pk=earlier.pk).update(read_at=at - _dt.timedelta(hours=1))
+    LogRead.objects.create(log=older, reader=world.users["team_member"])
+    first = LogComment.objects.create(log=newer, author=world.users["unit_admin"], content="一")
+    second = LogComment.objects.create(log=newer, author=world.users["unit_head"], content="二")
+    LogComment.objects.filter(pk=second.pk).update(
+        created_at=first.created_at - _dt.timedelta(minutes=5)
+    )
+    logs = selectors.my_recent_logs(world.users["cadre"])
+    assert [(log.log_id, log.day) for log in logs] == [
+        (newer.pk, dt.date(2026, 3, 13)),
+        (older.pk, dt.date(2026, 3, 12)),
+    ]
+    head = world.people["head"].name
+    assert logs[0].readers == ["region_admin", head]
+    assert logs[0].comments == [(head, "二"), ("unit_admin", "一")]
+    assert logs[1].readers == [world.people["team"].name] and logs[1].comments == []
+    assert logs[0].unit_name == world.bureau.name and logs[0].content == TEXT
+    assert selectors.my_recent_logs(world.users["cadre"], limit=1)[0].readers == logs[0].readers
+    # The day page reads the same logs in its one statement, inside the window and out.
+    for day in (TODAY, dt.date(2026, 3, 13), dt.date(2026, 1, 5)):
+        view = selectors.day_view(world.users["cadre"], day, TODAY, recent=10)
+        assert view.recent == logs
+    assert selectors.day_view(world.users["cadre"], TODAY, TODAY).recent == []
