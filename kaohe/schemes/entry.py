@@ -17,7 +17,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, FloatField, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,14 +137,18 @@ def entry_grid(user: User, unit_id: int, period: Period, *, results: bool = True
             % {"unit": unit.name, "year": period.year}
         )
     columns = _leaves(versions)
-    people = [
-        m.person
-        for m in Membership.objects.filter(unit=unit)
-        .on(period.end)
-        .in_scope()
-        .select_related("person")
-        .order_by("person__staff_no")
-    ]
+    # People, not memberships with their people: one model instance a row, not two,
+    # and only the fields a grid shows or looks up (200 rows at 200 people).
+    people = list(
+        Person.objects.filter(
+            pk__in=Membership.objects.filter(unit=unit)
+            .on(period.end)
+            .in_scope()
+            .values("person_id")
+        )
+        .only("id", "name", "staff_no")
+        .order_by("staff_no")
+    )
     grid = Grid(unit, period, versions, columns, people)
     if results:
         load_results(grid)
@@ -336,22 +341,26 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
 
 
 # A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
-# for storing, with the value as text for the upsert and whether the result needs
-# evidence.
+# for storing: those values, the tail of its `_upsert` row (value as text, occurrences,
+# flag) and whether the result needs evidence.
 Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
-Reading = tuple[Values | None, str | None, bool]
+Tail = tuple[str | None, int | None, bool | None]
+Reading = tuple[Values | None, Tail, bool]
 
 
 def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) -> Reading:
     if fields is None:
-        return None, None, False
-    value = fields.get("value")
+        return None, EMPTY_TAIL, False
+    value, occurrences, flag = fields.get("value"), fields.get("occurrences"), fields.get("flag")
     return (
-        _key(value, fields.get("occurrences"), fields.get("flag")),
-        None if value is None else str(value),
+        _key(value, occurrences, flag),
+        (None if value is None else str(value), occurrences, flag),
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
+
+
+EMPTY_TAIL: Tail = (None, None, None)
 
 
 @transaction.atomic
@@ -371,24 +380,32 @@ def results_save(
     lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
     # Read under the lock before the cells are checked, so that each cell is visited
     # once: checked, compared and queued in one pass (8,600 cells at 200 people).
-    stored = _stored_results(grid)
-    # Per column, once: the indicator's id, whether its results may need evidence,
-    # and its readings: a grid repeats a few texts per column ("8", "否", "合格"),
-    # each read once.
-    columns: list[tuple[Column, int, bool, dict[str, Reading]]] = [
-        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {})
+    stored, with_evidence = _stored_results(grid)
+    # Per column, once: the indicator's and its version's ids, whether its results may
+    # need evidence, and its readings: a grid repeats a few texts per column ("8",
+    # "否", "合格"), each read once.
+    columns: list[tuple[Column, int, int, bool, dict[str, Reading]]] = [
+        (
+            c,
+            c.indicator.pk,
+            c.indicator.version_id,
+            bool(c.indicator.evidence_required and not c.auto),
+            {},
+        )
         for c in grid.columns
     ]
-    versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
     problems: list[str] = []  # cells that cannot be read: these refuse the save first
     unsupported: list[str] = []  # results their indicator's evidence rule refuses
     upserts: list[UpsertRow] = []
     to_delete: list[int] = []
     created = updated = cleared = 0
     shown = grid.cells
+    # The loop below runs once a cell (8,600 at 200 people): it builds one key, looks
+    # up the cell's text, its reading and the stored result, and queues a row; the
+    # rest is done once per column or per distinct text.
     for person in grid.people:
         person_id = person.pk
-        for column, indicator_id, evidenced, readings in columns:
+        for column, indicator_id, version_id, evidenced, readings in columns:
             key = (person_id, indicator_id)
             raw = shown.get(key, "") if column.auto else cells.get(key)
             if raw is None:
@@ -402,9 +419,10 @@ def results_save(
                 reading = readings[raw] = _reading(column, fields, evidenced)
             if problems:
                 continue  # refused anyway: only the other cells' readings matter now
-            values, value_text, needs = reading
+            values, tail, needs = reading
+            # A stored row: person, indicator, value, occurrences, flag, id.
             current = stored.get(key)
-            if needs and (current is None or not current[4]):
+            if needs and (current is None or current[5] not in with_evidence):
                 unsupported.append(
                     _(
                         "%(where)s needs evidence: tap “Evidence” in that cell, tick the "
@@ -414,22 +432,20 @@ def results_save(
                 )
                 continue
             if values is None:
-                if current is None or current[1:4] == EMPTY:
+                if current is None or current[2:5] == EMPTY:
                     continue
                 cleared += 1
-                if not current[4]:
-                    to_delete.append(current[0])
+                if current[5] not in with_evidence:
+                    to_delete.append(current[5])
                     continue
-                values = EMPTY  # the evidence stays, linked to an empty result
+                # The evidence stays, linked to an empty result (tail is EMPTY_TAIL).
             elif current is None:
                 created += 1
-            elif current[1:4] != values:
+            elif current[2:5] != values:
                 updated += 1
             else:
                 continue
-            upserts.append(
-                (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
-            )
+            upserts.append((version_id, indicator_id, person_id, *tail))
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
@@ -461,15 +477,17 @@ def results_save(
     return created + updated + cleared
 
 
-# A stored result as a save compares it: id, value (a float), occurrences, flag, has
-# evidence.
-Stored = tuple[int, float | None, int | None, bool | None, bool]
+# A stored result as the driver returns it: person, indicator, value (a float), occurrences,
+# flag (a bool, or 0/1 from SQLite, which compare equal to False/True), id.
+StoredRow = tuple[Any, ...]
 
 
-def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
-    """The grid's stored results by (person, indicator), read under the unit's lock.
-    Tuples, not model instances, and which of them have evidence in a second query
-    rather than a subquery per row: a grid of 200 people holds 8,600 results."""
+def _stored_results(grid: Grid) -> tuple[dict[tuple[int, int], StoredRow], set[int]]:
+    """The grid's stored results by (person, indicator), read under the unit's lock,
+    and the ids of those with evidence. Rows as the driver returns them, the value
+    cast to a float by the database so that no Python call per row is needed to
+    compare it (see `_key`), and which have evidence in a second query rather than a
+    subquery per row: a grid of 200 people holds 8,600 results."""
     # The unit's quarter, one index range: every result of the grid's cells is in it,
     # and the few others (a person since moved out, an indicator of a replaced
     # version) are never looked up. Listing the grid's 200 people and 43 indicators
@@ -480,16 +498,20 @@ def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
     # Not FOR UPDATE: every write of the unit's results and their links (grid, upload,
     # evidence panel, a version's approval) holds the unit's row lock, held here since
     # lock_versions. Locking 8,600 rows too wrote each of them on PostgreSQL.
-    rows = results.values_list("person_id", "indicator_id", "id", "value", "occurrences", "flag")
-    evidenced = set(
+    rows = results.values_list(
+        "person_id",
+        "indicator_id",
+        Cast("value", FloatField()),
+        "occurrences",
+        "flag",
+        "id",
+    )
+    with_evidence = set(
         EvidenceLink.objects.filter(indicatorresult__in=results.values("id")).values_list(
             "indicatorresult_id", flat=True
         )
     )
-    return {
-        (person_id, indicator_id): (pk, *_key(value, occurrences, flag), pk in evidenced)
-        for person_id, indicator_id, pk, value, occurrences, flag in _raw(rows)
-    }
+    return {(row[0], row[1]): row for row in _raw(rows)}, with_evidence
 
 
 # A row of `_upsert`: version, indicator, person, value (as text), occurrences, flag.
