@@ -340,22 +340,30 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
         raise ApplicationError(stale_versions_message())
 
 
-# A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
-# for storing: those values, the tail of its `_upsert` row (value as text, occurrences,
-# flag) and whether the result needs evidence.
+# A result's value (as a float, see `_key`), occurrences and flag; what a result
+# stores (value as text, occurrences, flag); a cell's text read for storing: its values,
+# the people whose cells of the column store what it reads (see `results_save`) and
+# whether the result needs evidence.
 Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
 Tail = tuple[str | None, int | None, bool | None]
-Reading = tuple[Values | None, Tail, bool]
+Reading = tuple[Values | None, list[int], bool]
 
 
-def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) -> Reading:
+def _reading(
+    column: Column,
+    fields: Mapping[str, Any] | None,
+    evidenced: bool,
+    groups: dict[Tail, list[int]],
+) -> Reading:
+    """A cell's fields as `results_save` compares and queues them; `groups` are the
+    column's people by what their results store."""
     if fields is None:
-        return None, EMPTY_TAIL, False
+        return None, groups.setdefault(EMPTY_TAIL, []), False
     value, occurrences, flag = fields.get("value"), fields.get("occurrences"), fields.get("flag")
     return (
         _key(value, occurrences, flag),
-        (None if value is None else str(value), occurrences, flag),
+        groups.setdefault((None if value is None else str(value), occurrences, flag), []),
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
 
@@ -381,31 +389,26 @@ def results_save(
     # Read under the lock before the cells are checked, so that each cell is visited
     # once: checked, compared and queued in one pass (8,600 cells at 200 people).
     stored, with_evidence = _stored_results(grid)
-    # Per column, once: the indicator's and its version's ids, whether its results may
-    # need evidence, and its readings: a grid repeats a few texts per column ("8",
-    # "否", "合格"), each read once.
-    columns: list[tuple[Column, int, int, bool, dict[str, Reading]]] = [
-        (
-            c,
-            c.indicator.pk,
-            c.indicator.version_id,
-            bool(c.indicator.evidence_required and not c.auto),
-            {},
-        )
+    # Per column, once: the indicator's id, whether its results may need evidence, its
+    # readings (a grid repeats a few texts per column, "8", "否", "合格", each read
+    # once) and the people whose results are to be written, grouped by what is
+    # written: a cell to write costs one append, and the upsert's parameter names each
+    # person once and each group's values once.
+    columns: list[tuple[Column, int, bool, dict[str, Reading], dict[Tail, list[int]]]] = [
+        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {}, {})
         for c in grid.columns
     ]
     problems: list[str] = []  # cells that cannot be read: these refuse the save first
     unsupported: list[str] = []  # results their indicator's evidence rule refuses
-    upserts: list[UpsertRow] = []
     to_delete: list[int] = []
     created = updated = cleared = 0
     shown = grid.cells
     # The loop below runs once a cell (8,600 at 200 people): it builds one key, looks
-    # up the cell's text, its reading and the stored result, and queues a row; the
-    # rest is done once per column or per distinct text.
+    # up the cell's text, its reading and the stored result, and queues the person;
+    # the rest is done once per column or per distinct text.
     for person in grid.people:
         person_id = person.pk
-        for column, indicator_id, version_id, evidenced, readings in columns:
+        for column, indicator_id, evidenced, readings, groups in columns:
             key = (person_id, indicator_id)
             raw = shown.get(key, "") if column.auto else cells.get(key)
             if raw is None:
@@ -416,10 +419,10 @@ def results_save(
                 if problem:  # not kept: the message names the person
                     problems.append(problem)
                     continue
-                reading = readings[raw] = _reading(column, fields, evidenced)
+                reading = readings[raw] = _reading(column, fields, evidenced, groups)
             if problems:
                 continue  # refused anyway: only the other cells' readings matter now
-            values, tail, needs = reading
+            values, queued, needs = reading
             # A stored row: person, indicator, value, occurrences, flag, id.
             current = stored.get(key)
             if needs and (current is None or current[5] not in with_evidence):
@@ -438,14 +441,15 @@ def results_save(
                 if current[5] not in with_evidence:
                     to_delete.append(current[5])
                     continue
-                # The evidence stays, linked to an empty result (tail is EMPTY_TAIL).
+                # The evidence stays, linked to a result emptied (`queued` is the
+                # column's group of empty results).
             elif current is None:
                 created += 1
             elif current[2:5] != values:
                 updated += 1
             else:
                 continue
-            upserts.append((version_id, indicator_id, person_id, *tail))
+            queued.append(person_id)
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
@@ -457,7 +461,15 @@ def results_save(
             % {"n": len(unsupported)},
             {"problems": unsupported},
         )
-    _upsert(grid, upserts)
+    _upsert(
+        grid,
+        [
+            (column.indicator.version_id, indicator_id, tail, people)
+            for column, indicator_id, _evidenced, _readings, groups in columns
+            for tail, people in groups.items()
+            if people
+        ],
+    )
     _delete(to_delete)
     year_facts_forget(grid.unit.region_id)  # which units entered results
     audit_record(
@@ -514,17 +526,19 @@ def _stored_results(grid: Grid) -> tuple[dict[tuple[int, int], StoredRow], set[i
     return {(row[0], row[1]): row for row in _raw(rows)}, with_evidence
 
 
-# A row of `_upsert`: version, indicator, person, value (as text), occurrences, flag.
-UpsertRow = tuple[int, int, int, str | None, int | None, bool | None]
+# A group of `_upsert`: version, indicator, what the results store (value as text,
+# occurrences, flag) and the people whose results those are.
+UpsertGroup = tuple[int, int, Tail, list[int]]
 
 
-def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
-    """Insert or update every row in one statement, the rows being one JSON parameter
-    of arrays on SQLite (so its bound-parameter limit never splits it, and no key is
-    repeated 8,600 times) and one array parameter a column on PostgreSQL. Needs
+def _upsert(grid: Grid, groups: list[UpsertGroup]) -> None:
+    """Insert or update every row in one statement, whatever their number: on SQLite
+    the groups are one JSON parameter (so its bound-parameter limit never splits it)
+    read group by group, each group's people as a plain array of ids, so that no
+    array is parsed per row; on PostgreSQL one array parameter a column. Needs
     SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the conflict target is
     `uniq_indicator_result`."""
-    if not rows:
+    if not groups:
         return
     now = timezone.now()
     head = (
@@ -536,24 +550,6 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         " value = excluded.value, occurrences = excluded.occurrences,"
         " flag = excluded.flag, updated_at = excluded.updated_at"
     )
-    if connection.vendor == "postgresql":
-        # One array a column, which unnest reads without a JSON parse and a text
-        # extraction and cast per field.
-        select = (
-            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
-            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
-        )
-    elif connection.vendor == "sqlite":
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
-        select = (
-            "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), %s,"
-            " json_extract(j.value, '$[2]'), %s, %s, json_extract(j.value, '$[3]'),"
-            " json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]'), '', %s"
-            " FROM json_each(%s) AS j WHERE true"
-        )
-    else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
-        raise NotImplementedError(connection.vendor)
     params: list[Any] = [
         grid.unit.pk,
         grid.period.year,
@@ -561,9 +557,39 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
         connection.ops.adapt_datetimefield_value(now),
     ]
     if connection.vendor == "postgresql":
-        params += [list(column) for column in zip(*rows, strict=True)]
-    else:
-        params.append(json.dumps(rows))
+        # One array a column, which unnest reads without a JSON parse and a text
+        # extraction and cast per field; a group's values repeated by list products.
+        select = (
+            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
+            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
+        )
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        versions, indicators, people, values, occurrences, flags = columns
+        for version_id, indicator_id, (value, occurrence, flag), ids in groups:
+            n = len(ids)
+            versions += [version_id] * n
+            indicators += [indicator_id] * n
+            people += ids
+            values += [value] * n
+            occurrences += [occurrence] * n
+            flags += [flag] * n
+        params += columns
+    elif connection.vendor == "sqlite":
+        # The groups' fields are read once a group by the subquery, which OFFSET keeps
+        # SQLite from merging into the join (it would extract them again for every
+        # row); each row is then one element of its group's array of people. "WHERE
+        # true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
+        select = (
+            "SELECT g.v, g.i, %s, p.value, %s, %s, g.val, g.occ, g.flag, '', %s FROM"
+            " (SELECT json_extract(value, '$[0]') AS v, json_extract(value, '$[1]') AS i,"
+            " json_extract(value, '$[2]') AS val, json_extract(value, '$[3]') AS occ,"
+            " json_extract(value, '$[4]') AS flag, json_extract(value, '$[5]') AS people"
+            " FROM json_each(%s) LIMIT -1 OFFSET 0) AS g, json_each(g.people) AS p WHERE true"
+        )
+        params.append(json.dumps([[v, i, *stored, ids] for v, i, stored, ids in groups]))
+    else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
+        raise NotImplementedError(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(head + select + tail, params)
 
