@@ -341,29 +341,54 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
 
 
 # A result's value (as a float, see `_key`), occurrences and flag; what a result
-# stores (value as text, occurrences, flag); a cell's text read for storing: its values,
-# the people whose cells of the column store what it reads (see `results_save`) and
-# whether the result needs evidence.
+# stores (value as text, occurrences, flag); the results of a column to store a value:
+# the people whose results are new and those that exist (see `results_save`); a
+# cell's text read for storing: its values, its queue and whether the result needs
+# evidence.
 Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
 Tail = tuple[str | None, int | None, bool | None]
-Reading = tuple[Values | None, list[int], bool]
+Queue = tuple[list[int], list[int]]
+Reading = tuple[Values | None, Queue, bool]
+
+
+def _queue() -> Queue:
+    """A group's new results (by person) and existing ones: by id on PostgreSQL, which
+    updates them by id, and on SQLite by person in the same list, as its upsert writes
+    both alike."""
+    new: list[int] = []
+    return (new, []) if connection.vendor == "postgresql" else (new, new)
+
+
+# Where a stored row (`_stored_results`) holds what `_queue` lists an existing result by.
+def _existing_field() -> int:
+    return 5 if connection.vendor == "postgresql" else 0
 
 
 def _reading(
     column: Column,
     fields: Mapping[str, Any] | None,
     evidenced: bool,
-    groups: dict[Tail, list[int]],
+    groups: dict[Tail, Queue],
 ) -> Reading:
     """A cell's fields as `results_save` compares and queues them; `groups` are the
-    column's people by what their results store."""
+    column's queues by what their results store."""
+    tail = EMPTY_TAIL
+    if fields is not None:
+        value = fields.get("value")
+        tail = (
+            None if value is None else str(value),
+            fields.get("occurrences"),
+            fields.get("flag"),
+        )
+    queue = groups.get(tail)
+    if queue is None:
+        queue = groups[tail] = _queue()
     if fields is None:
-        return None, groups.setdefault(EMPTY_TAIL, []), False
-    value, occurrences, flag = fields.get("value"), fields.get("occurrences"), fields.get("flag")
+        return None, queue, False
     return (
-        _key(value, occurrences, flag),
-        groups.setdefault((None if value is None else str(value), occurrences, flag), []),
+        _key(fields.get("value"), fields.get("occurrences"), fields.get("flag")),
+        queue,
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
 
@@ -394,7 +419,7 @@ def results_save(
     # once) and the people whose results are to be written, grouped by what is
     # written: a cell to write costs one append, and the upsert's parameter names each
     # person once and each group's values once.
-    columns: list[tuple[Column, int, bool, dict[str, Reading], dict[Tail, list[int]]]] = [
+    columns: list[tuple[Column, int, bool, dict[str, Reading], dict[Tail, Queue]]] = [
         (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {}, {})
         for c in grid.columns
     ]
@@ -403,6 +428,7 @@ def results_save(
     to_delete: list[int] = []
     created = updated = cleared = 0
     shown = grid.cells
+    existing = _existing_field()
     # The loop below runs once a cell (8,600 at 200 people): it builds one key, looks
     # up the cell's text, its reading and the stored result, and queues the person;
     # the rest is done once per column or per distinct text.
@@ -422,7 +448,7 @@ def results_save(
                 reading = readings[raw] = _reading(column, fields, evidenced, groups)
             if problems:
                 continue  # refused anyway: only the other cells' readings matter now
-            values, queued, needs = reading
+            values, (new, old), needs = reading
             # A stored row: person, indicator, value, occurrences, flag, id.
             current = stored.get(key)
             if needs and (current is None or current[5] not in with_evidence):
@@ -441,15 +467,17 @@ def results_save(
                 if current[5] not in with_evidence:
                     to_delete.append(current[5])
                     continue
-                # The evidence stays, linked to a result emptied (`queued` is the
-                # column's group of empty results).
+                # The evidence stays, linked to a result emptied (`old` queues the
+                # column's empty results).
             elif current is None:
                 created += 1
+                new.append(person_id)
+                continue
             elif current[2:5] != values:
                 updated += 1
             else:
                 continue
-            queued.append(person_id)
+            old.append(current[existing])
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
@@ -464,10 +492,10 @@ def results_save(
     _upsert(
         grid,
         [
-            (column.indicator.version_id, indicator_id, tail, people)
+            (column.indicator.version_id, indicator_id, tail, new, old)
             for column, indicator_id, _evidenced, _readings, groups in columns
-            for tail, people in groups.items()
-            if people
+            for tail, (new, old) in groups.items()
+            if new or old
         ],
     )
     _delete(to_delete)
@@ -527,22 +555,30 @@ def _stored_results(grid: Grid) -> tuple[dict[tuple[int, int], StoredRow], set[i
 
 
 # A group of `_upsert`: version, indicator, what the results store (value as text,
-# occurrences, flag) and the people whose results those are.
-UpsertGroup = tuple[int, int, Tail, list[int]]
+# occurrences, flag) and the queue of those results (`_queue`).
+UpsertGroup = tuple[int, int, Tail, list[int], list[int]]
 
 
 def _upsert(grid: Grid, groups: list[UpsertGroup]) -> None:
-    """Insert or update every row in one statement, whatever their number: on SQLite
-    the groups are one JSON parameter (so its bound-parameter limit never splits it)
-    read group by group, each group's people as a plain array of ids, so that no
-    array is parsed per row; on PostgreSQL one array parameter a column. Needs
-    SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the conflict target is
-    `uniq_indicator_result`."""
+    """Write every new and changed result in one statement, whatever their number.
+
+    On SQLite, an upsert of every result: the groups are one JSON parameter (so its
+    bound-parameter limit never splits it) read group by group, each group's people
+    a plain array of ids, so that no array is parsed per row. Needs SQLite ≥ 3.24 for
+    ON CONFLICT … DO UPDATE; the conflict target is `uniq_indicator_result`.
+
+    On PostgreSQL, one array parameter a column, which unnest reads without a parse
+    per field: the existing results are updated by id in a data-modifying WITH, and
+    the new ones inserted (still ON CONFLICT, for a cell whose row another unit
+    holds). An upsert that finds its row locks it first, a second write of the row
+    and its own WAL record, and probes the unique key to find it; an UPDATE by id
+    does neither."""
     if not groups:
         return
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = _table(IndicatorResult)
     head = (
-        f"INSERT INTO {_table(IndicatorResult)} (version_id, indicator_id, unit_id, person_id,"
+        f"INSERT INTO {table} (version_id, indicator_id, unit_id, person_id,"
         " year, quarter, value, occurrences, flag, note, updated_at) "
     )
     tail = (
@@ -550,36 +586,45 @@ def _upsert(grid: Grid, groups: list[UpsertGroup]) -> None:
         " value = excluded.value, occurrences = excluded.occurrences,"
         " flag = excluded.flag, updated_at = excluded.updated_at"
     )
-    params: list[Any] = [
-        grid.unit.pk,
-        grid.period.year,
-        grid.period.quarter,
-        connection.ops.adapt_datetimefield_value(now),
-    ]
+    params: list[Any]
     if connection.vendor == "postgresql":
-        # One array a column, which unnest reads without a JSON parse and a text
-        # extraction and cast per field; a group's values repeated by list products.
+        prefix = (
+            f"WITH changed AS (UPDATE {table} AS t SET value = r.val, occurrences = r.occ,"  # noqa: S608
+            " flag = r.flag, updated_at = %s FROM unnest(%s::bigint[], %s::numeric[],"
+            " %s::integer[], %s::boolean[]) AS r(id, val, occ, flag) WHERE t.id = r.id) "
+        )
         select = (
             "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
             " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
             " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
         )
-        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
-        versions, indicators, people, values, occurrences, flags = columns
-        for version_id, indicator_id, (value, occurrence, flag), ids in groups:
-            n = len(ids)
-            versions += [version_id] * n
-            indicators += [indicator_id] * n
-            people += ids
-            values += [value] * n
-            occurrences += [occurrence] * n
-            flags += [flag] * n
-        params += columns
+        # A group's values repeated by list products, not a tuple per row.
+        changed: tuple[list[Any], ...] = ([], [], [], [])
+        added: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        ids, values, occurrences, flags = changed
+        versions, indicators, people, new_values, new_occurrences, new_flags = added
+        for version_id, indicator_id, (value, occurrence, flag), new, old in groups:
+            if old:
+                n = len(old)
+                ids += old
+                values += [value] * n
+                occurrences += [occurrence] * n
+                flags += [flag] * n
+            if new:
+                n = len(new)
+                versions += [version_id] * n
+                indicators += [indicator_id] * n
+                people += new
+                new_values += [value] * n
+                new_occurrences += [occurrence] * n
+                new_flags += [flag] * n
+        params = [now, *changed, grid.unit.pk, grid.period.year, grid.period.quarter, now, *added]
     elif connection.vendor == "sqlite":
         # The groups' fields are read once a group by the subquery, which OFFSET keeps
         # SQLite from merging into the join (it would extract them again for every
         # row); each row is then one element of its group's array of people. "WHERE
         # true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
+        prefix = ""
         select = (
             "SELECT g.v, g.i, %s, p.value, %s, %s, g.val, g.occ, g.flag, '', %s FROM"
             " (SELECT json_extract(value, '$[0]') AS v, json_extract(value, '$[1]') AS i,"
@@ -587,11 +632,13 @@ def _upsert(grid: Grid, groups: list[UpsertGroup]) -> None:
             " json_extract(value, '$[4]') AS flag, json_extract(value, '$[5]') AS people"
             " FROM json_each(%s) LIMIT -1 OFFSET 0) AS g, json_each(g.people) AS p WHERE true"
         )
-        params.append(json.dumps([[v, i, *stored, ids] for v, i, stored, ids in groups]))
+        # `_queue` made each group's two lists one: its people, new or not.
+        rows = [[v, i, *stored, people] for v, i, stored, people, _same in groups]
+        params = [grid.unit.pk, grid.period.year, grid.period.quarter, now, json.dumps(rows)]
     else:  # pragma: no cover - settings only accept SQLite and PostgreSQL
         raise NotImplementedError(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(head + select + tail, params)
+        cursor.execute(prefix + head + select + tail, params)
 
 
 def _delete(ids: list[int]) -> None:
