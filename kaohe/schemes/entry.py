@@ -352,17 +352,12 @@ Queue = tuple[list[int], list[int]]
 Reading = tuple[Values | None, Queue, bool]
 
 
-def _queue() -> Queue:
-    """A group's new results (by person) and existing ones: by id on PostgreSQL, which
-    updates them by id, and on SQLite by person in the same list, as its upsert writes
-    both alike."""
+def _queue(by_id: bool) -> Queue:
+    """A group's new results (by person) and existing ones: `by_id` (PostgreSQL, which
+    updates them by id) by id, else by person in the same list, as SQLite's upsert
+    writes both alike."""
     new: list[int] = []
-    return (new, []) if connection.vendor == "postgresql" else (new, new)
-
-
-# Where a stored row (`_stored_results`) holds what `_queue` lists an existing result by.
-def _existing_field() -> int:
-    return 5 if connection.vendor == "postgresql" else 0
+    return (new, []) if by_id else (new, new)
 
 
 def _reading(
@@ -370,9 +365,10 @@ def _reading(
     fields: Mapping[str, Any] | None,
     evidenced: bool,
     groups: dict[Tail, Queue],
+    by_id: bool,
 ) -> Reading:
     """A cell's fields as `results_save` compares and queues them; `groups` are the
-    column's queues by what their results store."""
+    column's queues by what their results store (see `_queue` for `by_id`)."""
     tail = EMPTY_TAIL
     if fields is not None:
         value = fields.get("value")
@@ -383,7 +379,7 @@ def _reading(
         )
     queue = groups.get(tail)
     if queue is None:
-        queue = groups[tail] = _queue()
+        queue = groups[tail] = _queue(by_id)
     if fields is None:
         return None, queue, False
     return (
@@ -428,7 +424,11 @@ def results_save(
     to_delete: list[int] = []
     created = updated = cleared = 0
     shown = grid.cells
-    existing = _existing_field()
+    # Where a stored row (`_stored_results`) holds what `_queue` lists an existing
+    # result by: its id or its person. Read once: `connection` is a proxy whose
+    # attributes cost a lookup in a context-local store each.
+    by_id = connection.vendor == "postgresql"
+    existing = 5 if by_id else 0
     # The loop below runs once a cell (8,600 at 200 people): it builds one key, looks
     # up the cell's text, its reading and the stored result, and queues the person;
     # the rest is done once per column or per distinct text.
@@ -445,7 +445,7 @@ def results_save(
                 if problem:  # not kept: the message names the person
                     problems.append(problem)
                     continue
-                reading = readings[raw] = _reading(column, fields, evidenced, groups)
+                reading = readings[raw] = _reading(column, fields, evidenced, groups, by_id)
             if problems:
                 continue  # refused anyway: only the other cells' readings matter now
             values, (new, old), needs = reading
