@@ -4,6 +4,7 @@ small and a large unit in the same run, with the large one's time over the small
 one's (issue 14: under 3 for 200 people against 20).
 
     python bench/schemes.py [--people 200] [--small 20] [--quarter 1] [--repeat 3] [--plain-form]
+                            [--profile STEP]
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names
 (a new, empty one: the demo county is generated in it), with production settings (debug off:
@@ -27,7 +28,9 @@ The two units' requests alternate, step by step, so that both meet the same load
 the opens and updates are repeated `--repeat` times (the median is shown, the
 updates alternating between two sets of values), the create and the clear run once.
 Prints times, query counts (by statement kind), the ratios and the load average;
-asserts nothing. The counts should be the same for both sizes: a save is one
+asserts nothing. `--profile "save (create)"` (any step's label) also prints a
+pyinstrument profile of that step's first request to the large unit, whose time
+then includes the profiler's. The counts should be the same for both sizes: a save is one
 locking SELECT, one upsert and/or one DELETE whose rows travel as one JSON
 parameter, and the audit row, whatever the number of cells.
 """
@@ -239,8 +242,20 @@ STEPS = ("open (empty)", "save (create)", "open (filled)", "save (update)", "sav
 
 
 def measure(
-    client: Client, label: str, url: str, body: bytes | None = None, content_type: str = FORM
+    client: Client,
+    label: str,
+    url: str,
+    body: bytes | None = None,
+    content_type: str = FORM,
+    *,
+    profile: bool = False,
 ) -> Step:
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler  # a development tool, imported only when asked
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
     with CaptureQueriesContext(connection) as captured:
         started, cpu = time.perf_counter(), time.process_time()
         response = (
@@ -248,6 +263,9 @@ def measure(
         )
         millis = (time.perf_counter() - started) * 1000
         cpu_millis = (time.process_time() - cpu) * 1000
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
     kinds = Counter(q["sql"].lstrip().split(" ", 1)[0].upper() for q in captured.captured_queries)
     return Step(label, millis, cpu_millis, len(captured), kinds, response.status_code)
 
@@ -305,9 +323,12 @@ def median_step(steps: list[Step]) -> Step:
     return ordered[len(ordered) // 2]
 
 
-def run(client: Client, grids: list[BenchGrid], repeat: int) -> list[list[Step]]:
+def run(
+    client: Client, grids: list[BenchGrid], repeat: int, profile: str | None = None
+) -> list[list[Step]]:
     """Every step for every grid, the grids alternating within each step; per grid,
-    the median of each step's samples."""
+    the median of each step's samples. The step labelled `profile` is profiled in
+    its first request to the last (largest) grid."""
     for grid in grids:
         client.get(grid.url)  # unmeasured: the first request compiles templates and warms up
     results: list[list[Step]] = [[] for _grid in grids]
@@ -315,10 +336,13 @@ def run(client: Client, grids: list[BenchGrid], repeat: int) -> list[list[Step]]
     def step(label: str, forms: list[str | None]) -> None:
         """`forms` names the form posted each time (a BenchGrid field), None to open."""
         samples: list[list[Step]] = [[] for _grid in grids]
-        for form in forms:
+        for n, form in enumerate(forms):
             for grid, taken in zip(grids, samples, strict=True):
                 data = None if form is None else getattr(grid, form)
-                taken.append(measure(client, label, grid.url, data, grid.content_type))
+                profiled = label == profile and n == 0 and grid is grids[-1]
+                taken.append(
+                    measure(client, label, grid.url, data, grid.content_type, profile=profiled)
+                )
         for grid_results, taken in zip(results, samples, strict=True):
             grid_results.append(median_step(taken))
 
@@ -341,6 +365,11 @@ def main() -> None:
         "--plain-form",
         action="store_true",
         help="post a field per cell, as the form does without its script",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=STEPS,
+        help="print a pyinstrument profile of this step for the large unit",
     )
     args = parser.parse_args()
 
@@ -394,7 +423,7 @@ def main() -> None:
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ):
-        results = run(client, grids, args.repeat)
+        results = run(client, grids, args.repeat, args.profile)
     if limit and fields > limit:
         print(
             f"note: {fields} form fields exceed DATA_UPLOAD_MAX_NUMBER_FIELDS={limit}; "

@@ -8,6 +8,7 @@ not typed. A save checks every cell first and writes all or nothing.
 from __future__ import annotations
 
 import io
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, FloatField, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,14 +139,18 @@ def entry_grid(user: User, unit_id: int, period: Period, *, results: bool = True
             code=SchemeErrorCode.NO_APPROVED_SCHEME,
         )
     columns = _leaves(versions)
-    people = [
-        m.person
-        for m in Membership.objects.filter(unit=unit)
-        .on(period.end)
-        .in_scope()
-        .select_related("person")
-        .order_by("person__staff_no")
-    ]
+    # People, not memberships with their people: one model instance a row, not two,
+    # and only the fields a grid shows or looks up (200 rows at 200 people).
+    people = list(
+        Person.objects.filter(
+            pk__in=Membership.objects.filter(unit=unit)
+            .on(period.end)
+            .in_scope()
+            .values("person_id")
+        )
+        .only("id", "name", "staff_no")
+        .order_by("staff_no")
+    )
     grid = Grid(unit, period, versions, columns, people)
     if results:
         load_results(grid)
@@ -336,23 +342,56 @@ def lock_versions(unit: Unit, period: Period, version_ids: Sequence[int]) -> Non
         raise ApplicationError(stale_versions_message(), code=SchemeErrorCode.STALE_VERSIONS)
 
 
-# A result's value (as a float, see `_key`), occurrences and flag; a cell's text read
-# for storing, with the value as text for the upsert and whether the result needs
+# A result's value (as a float, see `_key`), occurrences and flag; what a result
+# stores (value as text, occurrences, flag); the results of a column to store a value:
+# the people whose results are new and those that exist (see `results_save`); a
+# cell's text read for storing: its values, its queue and whether the result needs
 # evidence.
 Values = tuple[float | None, int | None, bool | None]
 EMPTY: Values = (None, None, None)
-Reading = tuple[Values | None, str | None, bool]
+Tail = tuple[str | None, int | None, bool | None]
+Queue = tuple[list[int], list[int]]
+Reading = tuple[Values | None, Queue, bool]
 
 
-def _reading(column: Column, fields: Mapping[str, Any] | None, evidenced: bool) -> Reading:
+def _queue(by_id: bool) -> Queue:
+    """A group's new results (by person) and existing ones: `by_id` (PostgreSQL, which
+    updates them by id) by id, else by person in the same list, as SQLite's upsert
+    writes both alike."""
+    new: list[int] = []
+    return (new, []) if by_id else (new, new)
+
+
+def _reading(
+    column: Column,
+    fields: Mapping[str, Any] | None,
+    evidenced: bool,
+    groups: dict[Tail, Queue],
+    by_id: bool,
+) -> Reading:
+    """A cell's fields as `results_save` compares and queues them; `groups` are the
+    column's queues by what their results store (see `_queue` for `by_id`)."""
+    tail = EMPTY_TAIL
+    if fields is not None:
+        value = fields.get("value")
+        tail = (
+            None if value is None else str(value),
+            fields.get("occurrences"),
+            fields.get("flag"),
+        )
+    queue = groups.get(tail)
+    if queue is None:
+        queue = groups[tail] = _queue(by_id)
     if fields is None:
-        return None, None, False
-    value = fields.get("value")
+        return None, queue, False
     return (
-        _key(value, fields.get("occurrences"), fields.get("flag")),
-        None if value is None else str(value),
+        _key(fields.get("value"), fields.get("occurrences"), fields.get("flag")),
+        queue,
         evidenced and needs_evidence(column.indicator.kind, fields),
     )
+
+
+EMPTY_TAIL: Tail = (None, None, None)
 
 
 @transaction.atomic
@@ -372,24 +411,32 @@ def results_save(
     lock_versions(grid.unit, grid.period, [v.pk for v in grid.versions])
     # Read under the lock before the cells are checked, so that each cell is visited
     # once: checked, compared and queued in one pass (8,600 cells at 200 people).
-    stored = _stored_results(grid)
-    # Per column, once: the indicator's id, whether its results may need evidence,
-    # and its readings: a grid repeats a few texts per column ("8", "否", "合格"),
-    # each read once.
-    columns: list[tuple[Column, int, bool, dict[str, Reading]]] = [
-        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {})
+    stored, with_evidence = _stored_results(grid)
+    # Per column, once: the indicator's id, whether its results may need evidence, its
+    # readings (a grid repeats a few texts per column, "8", "否", "合格", each read
+    # once) and the people whose results are to be written, grouped by what is
+    # written: a cell to write costs one append, and the upsert's parameter names each
+    # person once and each group's values once.
+    columns: list[tuple[Column, int, bool, dict[str, Reading], dict[Tail, Queue]]] = [
+        (c, c.indicator.pk, bool(c.indicator.evidence_required and not c.auto), {}, {})
         for c in grid.columns
     ]
-    versions = {c.indicator.pk: c.indicator.version_id for c in grid.columns}
     problems: list[str] = []  # cells that cannot be read: these refuse the save first
     unsupported: list[str] = []  # results their indicator's evidence rule refuses
-    upserts: list[UpsertRow] = []
     to_delete: list[int] = []
     created = updated = cleared = 0
     shown = grid.cells
+    # Where a stored row (`_stored_results`) holds what `_queue` lists an existing
+    # result by: its id or its person. Read once: `connection` is a proxy whose
+    # attributes cost a lookup in a context-local store each.
+    by_id = sql.is_postgres()
+    existing = 5 if by_id else 0
+    # The loop below runs once a cell (8,600 at 200 people): it builds one key, looks
+    # up the cell's text, its reading and the stored result, and queues the person;
+    # the rest is done once per column or per distinct text.
     for person in grid.people:
         person_id = person.pk
-        for column, indicator_id, evidenced, readings in columns:
+        for column, indicator_id, evidenced, readings, groups in columns:
             key = (person_id, indicator_id)
             raw = shown.get(key, "") if column.auto else cells.get(key)
             if raw is None:
@@ -400,12 +447,13 @@ def results_save(
                 if problem:  # not kept: the message names the person
                     problems.append(problem)
                     continue
-                reading = readings[raw] = _reading(column, fields, evidenced)
+                reading = readings[raw] = _reading(column, fields, evidenced, groups, by_id)
             if problems:
                 continue  # refused anyway: only the other cells' readings matter now
-            values, value_text, needs = reading
+            values, (new, old), needs = reading
+            # A stored row: person, indicator, value, occurrences, flag, id.
             current = stored.get(key)
-            if needs and (current is None or not current[4]):
+            if needs and (current is None or current[5] not in with_evidence):
                 unsupported.append(
                     _(
                         "%(where)s needs evidence: tap “Evidence” in that cell, tick the "
@@ -415,22 +463,23 @@ def results_save(
                 )
                 continue
             if values is None:
-                if current is None or current[1:4] == EMPTY:
+                if current is None or current[2:5] == EMPTY:
                     continue
                 cleared += 1
-                if not current[4]:
-                    to_delete.append(current[0])
+                if current[5] not in with_evidence:
+                    to_delete.append(current[5])
                     continue
-                values = EMPTY  # the evidence stays, linked to an empty result
+                # The evidence stays, linked to a result emptied (`old` queues the
+                # column's empty results).
             elif current is None:
                 created += 1
-            elif current[1:4] != values:
+                new.append(person_id)
+                continue
+            elif current[2:5] != values:
                 updated += 1
             else:
                 continue
-            upserts.append(
-                (versions[indicator_id], indicator_id, person_id, value_text, values[1], values[2])
-            )
+            old.append(current[existing])
     if problems:
         raise ValidationFailed(
             _("%(n)s cells are wrong; nothing was saved.") % {"n": len(problems)},
@@ -444,7 +493,15 @@ def results_save(
             problems=unsupported,
             code=SchemeErrorCode.EVIDENCE_MISSING,
         )
-    _upsert(grid, upserts)
+    _upsert(
+        grid,
+        [
+            (column.indicator.version_id, indicator_id, tail, new, old)
+            for column, indicator_id, _evidenced, _readings, groups in columns
+            for tail, (new, old) in groups.items()
+            if new or old
+        ],
+    )
     _delete(to_delete)
     year_facts_forget(grid.unit.region_id)  # which units entered results
     audit_record(
@@ -464,15 +521,17 @@ def results_save(
     return created + updated + cleared
 
 
-# A stored result as a save compares it: id, value (a float), occurrences, flag, has
-# evidence.
-Stored = tuple[int, float | None, int | None, bool | None, bool]
+# A stored result as the driver returns it: person, indicator, value (a float), occurrences,
+# flag (a bool, or 0/1 from SQLite, which compare equal to False/True), id.
+StoredRow = tuple[Any, ...]
 
 
-def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
-    """The grid's stored results by (person, indicator), read under the unit's lock.
-    Tuples, not model instances, and which of them have evidence in a second query
-    rather than a subquery per row: a grid of 200 people holds 8,600 results."""
+def _stored_results(grid: Grid) -> tuple[dict[tuple[int, int], StoredRow], set[int]]:
+    """The grid's stored results by (person, indicator), read under the unit's lock,
+    and the ids of those with evidence. Rows as the driver returns them, the value
+    cast to a float by the database so that no Python call per row is needed to
+    compare it (see `_key`), and which have evidence in a second query rather than a
+    subquery per row: a grid of 200 people holds 8,600 results."""
     # The unit's quarter, one index range: every result of the grid's cells is in it,
     # and the few others (a person since moved out, an indicator of a replaced
     # version) are never looked up. Listing the grid's 200 people and 43 indicators
@@ -483,32 +542,45 @@ def _stored_results(grid: Grid) -> dict[tuple[int, int], Stored]:
     # Not FOR UPDATE: every write of the unit's results and their links (grid, upload,
     # evidence panel, a version's approval) holds the unit's row lock, held here since
     # lock_versions. Locking 8,600 rows too wrote each of them on PostgreSQL.
-    rows = results.values_list("person_id", "indicator_id", "id", "value", "occurrences", "flag")
-    evidenced = set(
-        EvidenceLink.objects.filter(indicatorresult__in=results.values("id")).values_list(
-            "indicatorresult_id", flat=True
-        )
+    rows = results.values_list(
+        "person_id",
+        "indicator_id",
+        Cast("value", FloatField()),
+        "occurrences",
+        "flag",
+        "id",
     )
-    return {
-        (person_id, indicator_id): (pk, *_key(value, occurrences, flag), pk in evidenced)
-        for person_id, indicator_id, pk, value, occurrences, flag in _raw(rows)
-    }
+    # As the driver returns them too: 2,000 links at 200 people in the bench, which
+    # Django's iteration (a converter call a row) took a millisecond a thousand over.
+    linked = EvidenceLink.objects.filter(indicatorresult__in=results.values("id"))
+    with_evidence = {row[0] for row in _raw(linked.values_list("indicatorresult_id"))}
+    return {(row[0], row[1]): row for row in _raw(rows)}, with_evidence
 
 
-# A row of `_upsert`: version, indicator, person, value (as text), occurrences, flag.
-UpsertRow = tuple[int, int, int, str | None, int | None, bool | None]
+# A group of `_upsert`: version, indicator, what the results store (value as text,
+# occurrences, flag) and the queue of those results (`_queue`).
+UpsertGroup = tuple[int, int, Tail, list[int], list[int]]
 
 
-def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
-    """Insert or update every row in one statement, the rows being one JSON parameter
-    of arrays on SQLite (so its bound-parameter limit never splits it, and no key is
-    repeated 8,600 times) and one array parameter a column on PostgreSQL. Needs
-    SQLite ≥ 3.24 for ON CONFLICT … DO UPDATE; the conflict target is
-    `uniq_indicator_result`."""
-    if not rows:
+def _upsert(grid: Grid, groups: list[UpsertGroup]) -> None:
+    """Write every new and changed result in one statement, whatever their number.
+
+    On SQLite, an upsert of every result: the groups are one JSON parameter (so its
+    bound-parameter limit never splits it) read group by group, each group's people
+    a plain array of ids, so that no array is parsed per row. Needs SQLite ≥ 3.24 for
+    ON CONFLICT … DO UPDATE; the conflict target is `uniq_indicator_result`.
+
+    On PostgreSQL, one array parameter a column, which unnest reads without a parse
+    per field: the existing results are updated by id in a data-modifying WITH, and
+    the new ones inserted (still ON CONFLICT, for a cell whose row another unit
+    holds). An upsert that finds its row locks it first, a second write of the row
+    and its own WAL record, and probes the unique key to find it; an UPDATE by id
+    does neither."""
+    if not groups:
         return
-    now = timezone.now()
     r = IndicatorResult
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = sql.table(r)
     inserted = sql.columns(
         r,
         [
@@ -525,28 +597,65 @@ def _upsert(grid: Grid, rows: list[UpsertRow]) -> None:
             "updated_at",
         ],
     )
+    value, occurrences_, flag_, updated_at = (
+        sql.column(r, f) for f in ("value", "occurrences", "flag", "updated_at")
+    )
     conflict = sql.columns(r, ["indicator", "person", "year", "quarter"])
-    updated = ", ".join(
-        f"{c} = excluded.{c}"
-        for c in (sql.column(r, f) for f in ("value", "occurrences", "flag", "updated_at"))
-    )
-    head = f"INSERT INTO {sql.table(r)} ({inserted}) "
+    updated = ", ".join(f"{c} = excluded.{c}" for c in (value, occurrences_, flag_, updated_at))
+    head = f"INSERT INTO {table} ({inserted}) "
     tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {updated}"
-    # The rows as one parameter (`sql.rows_source`): version, indicator, person,
-    # value, occurrences, flag.
-    (v, i, p, val, occ, flag), source = sql.rows_source(
-        ["bigint", "bigint", "bigint", "numeric", "integer", "boolean"]
-    )
-    select = f"SELECT {v}, {i}, %s, {p}, %s, %s, {val}, {occ}, {flag}, '', %s FROM {source}"  # noqa: S608
-    params: list[Any] = [
-        grid.unit.pk,
-        grid.period.year,
-        grid.period.quarter,
-        connection.ops.adapt_datetimefield_value(now),
-        *sql.rows_params(rows, 6),
-    ]
+    params: list[Any]
+    if sql.is_postgres():
+        prefix = (
+            f"WITH changed AS (UPDATE {table} AS t SET {value} = r.val, "  # noqa: S608
+            f"{occurrences_} = r.occ, {flag_} = r.flag, {updated_at} = %s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[], %s::boolean[]) "
+            f"AS r(id, val, occ, flag) WHERE t.{sql.column(r, 'id')} = r.id) "
+        )
+        select = (
+            "SELECT r.v, r.i, %s, r.p, %s, %s, r.val, r.occ, r.flag, '', %s"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],"
+            " %s::integer[], %s::boolean[]) AS r(v, i, p, val, occ, flag)"
+        )
+        # A group's values repeated by list products, not a tuple per row.
+        changed: tuple[list[Any], ...] = ([], [], [], [])
+        added: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        ids, values, occurrences, flags = changed
+        versions, indicators, people, new_values, new_occurrences, new_flags = added
+        for version_id, indicator_id, (val, occurrence, flag), new, old in groups:
+            if old:
+                n = len(old)
+                ids += old
+                values += [val] * n
+                occurrences += [occurrence] * n
+                flags += [flag] * n
+            if new:
+                n = len(new)
+                versions += [version_id] * n
+                indicators += [indicator_id] * n
+                people += new
+                new_values += [val] * n
+                new_occurrences += [occurrence] * n
+                new_flags += [flag] * n
+        params = [now, *changed, grid.unit.pk, grid.period.year, grid.period.quarter, now, *added]
+    else:
+        # The groups' fields are read once a group by the subquery, which OFFSET keeps
+        # SQLite from merging into the join (it would extract them again for every
+        # row); each row is then one element of its group's array of people. "WHERE
+        # true" keeps SQLite from reading ON CONFLICT as a join's ON clause.
+        prefix = ""
+        select = (
+            "SELECT g.v, g.i, %s, p.value, %s, %s, g.val, g.occ, g.flag, '', %s FROM"
+            " (SELECT json_extract(value, '$[0]') AS v, json_extract(value, '$[1]') AS i,"
+            " json_extract(value, '$[2]') AS val, json_extract(value, '$[3]') AS occ,"
+            " json_extract(value, '$[4]') AS flag, json_extract(value, '$[5]') AS people"
+            " FROM json_each(%s) LIMIT -1 OFFSET 0) AS g, json_each(g.people) AS p WHERE true"
+        )
+        # `_queue` made each group's two lists one: its people, new or not.
+        rows = [[v, i, *stored, people] for v, i, stored, people, _same in groups]
+        params = [grid.unit.pk, grid.period.year, grid.period.quarter, now, json.dumps(rows)]
     with connection.cursor() as cursor:
-        cursor.execute(head + select + tail, params)
+        cursor.execute(prefix + head + select + tail, params)
 
 
 def _delete(ids: list[int]) -> None:

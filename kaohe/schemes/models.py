@@ -221,15 +221,35 @@ class SchemeComment(models.Model):
 class IndicatorResult(models.Model):
     """An assessor's entry for one person and one leaf indicator in one period."""
 
-    version = models.ForeignKey(SchemeVersion, on_delete=models.PROTECT, related_name="+")
+    # No database-level foreign keys, here or in the evidence links (the ORM still
+    # protects and cascades): a grid save writes thousands of rows in one statement
+    # from ids it has just read, under the unit's lock, from checked tables, and
+    # PostgreSQL checked each foreign key of each row inserted, and each evidence link
+    # of each row deleted, one query at a time (docs/decisions.md, "The grid's rows
+    # without database-level foreign keys").
+    version = models.ForeignKey(
+        SchemeVersion, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     # No index of their own on the indicator or the unit: the unique key starts with
     # the indicator and (unit, year, quarter) with the unit, and each serves every
     # read by it. Two indexes fewer on every grid save (docs/decisions.md).
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.PROTECT, related_name="results", db_index=False
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
     )
-    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
-    person = models.ForeignKey("org.Person", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
     value = models.DecimalField(
@@ -238,7 +258,9 @@ class IndicatorResult(models.Model):
     occurrences = models.PositiveIntegerField(null=True, blank=True)  # deductions
     flag = models.BooleanField(null=True)  # veto triggered / passed
     note = models.CharField(max_length=300, blank=True)
-    evidence_logs = models.ManyToManyField("worklogs.WorkLog", blank=True, related_name="+")
+    evidence_logs = models.ManyToManyField(
+        "worklogs.WorkLog", blank=True, related_name="+", db_constraint=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
