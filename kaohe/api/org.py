@@ -3,11 +3,11 @@ units under one unit) and one unit's head, each 404 outside what the user may se
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 
 from kaohe.core import clock
-from kaohe.core.http import AuthedRequest
+from kaohe.core.http import MAX_ID, AuthedRequest
 from kaohe.org import selectors
 
 router = Router(tags=["org"])
@@ -88,6 +88,9 @@ def units(request: HttpRequest, query: Query[TreeQuery]) -> UnitLevelOut:
 @router.get("/{unit_id}", response=UnitOut, summary="One unit I may see (404 otherwise)")
 def unit(request: HttpRequest, unit_id: int) -> UnitOut:
     req = AuthedRequest.of(request)
+    # No unit has a larger id (the page's URL takes none): SQLite cannot even bind it.
+    if not 0 < unit_id <= MAX_ID:
+        raise Http404
     head = selectors.unit_head(req.user, unit_id, clock.today().year)  # Http404 outside
     pool = head.pool
     return UnitOut(

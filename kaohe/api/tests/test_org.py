@@ -58,6 +58,8 @@ def test_one_unit_answers_404_outside_the_users_scope(
     admin = client_as("unit_admin")
     assert admin.get(f"/api/units/{world.town.pk}").status_code == 404
     assert admin.get("/api/units/999999").status_code == 404
+    assert admin.get(f"/api/units/{2**63}").status_code == 404  # beyond any id
+    assert admin.get("/api/units", {"parent": 2**63}).status_code == 404
     region_admin = client_as("region_admin")
     assert region_admin.get(f"/api/units/{world.foreign_unit.pk}").status_code == 404
     assert client_as("public").get(f"/api/units/{world.bureau.pk}").status_code == 401
