@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from kaohe.api import scoring
+from kaohe.api import org, reviews, scoring, worklogs
 from kaohe.api.docs import VendoredSwagger
 from kaohe.api.errors import REFUSED, error_out
 from kaohe.core.errors import ApplicationError
@@ -27,6 +27,9 @@ api = NinjaAPI(
 )
 # Mounted at the root: the paths are the ones published before the routers existed.
 api.add_router("", scoring.router)
+api.add_router("/logs", worklogs.router)
+api.add_router("/units", org.router)
+api.add_router("/ballots", reviews.router)
 
 
 @api.exception_handler(ApplicationError)

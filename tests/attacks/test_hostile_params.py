@@ -123,6 +123,7 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "unit_id": str(world.bureau.pk),
         "person_id": str(world.people["cadre"].pk),
         "log_id": str(log.pk),
+        "day": log.day.isoformat(),  # the API's POST /api/logs/{day}
         "round_id": str(round_.pk),
         "round_unit_id": str(RoundUnit.objects.filter(round=round_).first().pk),  # type: ignore[union-attr]
         "scheme_id": str(version.scheme_id),
