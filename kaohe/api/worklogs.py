@@ -5,9 +5,10 @@ over the selector or service the page calls, with the page's scope."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from kaohe.api.errors import REFUSED, ErrorOut
@@ -16,7 +17,7 @@ from kaohe.core.http import FIRST_DAY, LAST_DAY, AuthedRequest
 from kaohe.worklogs import selectors, services
 from kaohe.worklogs.models import Timeliness
 from kaohe.worklogs.policies import policy_for
-from kaohe.worklogs.selectors import FeedCursor, FeedFilter
+from kaohe.worklogs.selectors import FeedCursor, FeedEntry, FeedFilter, OwnLog
 
 router = Router(tags=["worklogs"])
 
@@ -30,19 +31,20 @@ def _timeliness_labels() -> dict[str, str]:
     return {value: str(label) for value, label in Timeliness.choices}
 
 
-def _state_label(state: str) -> str:
-    """A day's state as the month view's legend and the today page's badge name it."""
-    if state == "written":
-        return _("On time")
-    if state == "backfilled":
-        return _("Backfilled")
-    if state == "open":
-        return _("Can still be written")
-    if state == "missing":
-        return _("Missing")
-    if state == "future":
-        return _("Not yet")
-    return _("Rest day / not required")
+def _log_fields(log: OwnLog | FeedEntry, labels: Mapping[str, str]) -> dict[str, Any]:
+    """What OwnLogOut says of a log, from the author's own log or a feed entry (the
+    same attributes), for both endpoints that list logs."""
+    return {
+        "id": log.log_id,
+        "day": log.day,
+        "unit": log.unit_name,
+        "content": log.content,
+        "timeliness": log.timeliness,
+        "timeliness_label": labels.get(log.timeliness, log.timeliness),
+        "revision_count": log.revision_count,
+        "readers": log.readers,
+        "comments": [CommentOut(author=who, text=text) for who, text in log.comments],
+    }
 
 
 class CommentOut(Schema):
@@ -93,17 +95,11 @@ class LogOut(Schema):
     revision_count: int
 
 
-class FeedItemOut(Schema):
-    id: int
+class FeedItemOut(OwnLogOut):
+    """A log of the feed: as the author sees their own, with its author and what the
+    reader may do."""
+
     person: str
-    unit: str
-    day: dt.date
-    content: str
-    timeliness: str
-    timeliness_label: str
-    revision_count: int
-    readers: list[str]
-    comments: list[CommentOut]
     mine: bool  # the user wrote it
     read_by_me: bool
     can_comment: bool
@@ -124,24 +120,11 @@ def today(request: HttpRequest) -> DayOut:
     labels = _timeliness_labels()
     cell = view.cell
     state = cell.state if cell else None
-    recent = [
-        OwnLogOut(
-            id=log.log_id,
-            day=log.day,
-            unit=log.unit_name,
-            content=log.content,
-            timeliness=log.timeliness,
-            timeliness_label=labels.get(log.timeliness, log.timeliness),
-            revision_count=log.revision_count,
-            readers=log.readers,
-            comments=[CommentOut(author=who, text=text) for who, text in log.comments],
-        )
-        for log in view.recent
-    ]
+    recent = [OwnLogOut(**_log_fields(log, labels)) for log in view.recent]
     return DayOut(
         day=day,
         state=state,
-        state_label=_state_label(state or ""),
+        state_label=selectors.day_state_label(state or ""),
         deadline=cell.deadline if cell else None,
         writable=cell is not None and cell.writable(day),
         content=view.content,
@@ -164,16 +147,8 @@ def feed(request: HttpRequest, before: str | None = None) -> FeedOut:
     return FeedOut(
         items=[
             FeedItemOut(
-                id=e.log_id,
+                **_log_fields(e, labels),
                 person=e.person_name,
-                unit=e.unit_name,
-                day=e.day,
-                content=e.content,
-                timeliness=e.timeliness,
-                timeliness_label=labels.get(e.timeliness, e.timeliness),
-                revision_count=e.revision_count,
-                readers=e.readers,
-                comments=[CommentOut(author=who, text=text) for who, text in e.comments],
                 mine=e.mine,
                 read_by_me=e.read_by_me,
                 can_comment=e.can_comment,

@@ -21,6 +21,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import OVERSIGHT_ROLES, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
@@ -571,6 +572,22 @@ class DayCell:
     def writable(self, today: dt.date) -> bool:
         """Whether the log of this day may still be written or edited."""
         return self.deadline is not None and today <= self.deadline
+
+
+def day_state_label(state: str) -> str:
+    """A day's state as the month view's legend, the today page's badge and the API
+    name it."""
+    if state == "written":
+        return _("On time")
+    if state == "backfilled":
+        return _("Backfilled")
+    if state == "open":
+        return _("Can still be written")
+    if state == "missing":
+        return _("Missing")
+    if state == "future":
+        return _("Not yet")
+    return _("Rest day / not required")
 
 
 @sql.statement

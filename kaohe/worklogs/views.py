@@ -100,7 +100,7 @@ def today_page(request: HttpRequest) -> HttpResponse:
             "recent": _own_log_items(req.user, view.recent),
             "policy": policy,
             "cell": cell,
-            "state_label": _state_label(cell) if closed else "",
+            "state_label": selectors.day_state_label(cell.state if cell else "") if closed else "",
             "closed": closed,
         },
     )
@@ -125,20 +125,6 @@ def _open_day_chips(cells: list[selectors.DayCell], day: dt.date, today: dt.date
 
 def _month_day(day: dt.date | None) -> str:
     return "" if day is None else f"{day.month}月{day.day}日"
-
-
-def _state_label(cell: selectors.DayCell | None) -> str:
-    """The badge of a day that can no longer be written."""
-    state = cell.state if cell else ""
-    if state == "written":
-        return _("On time")
-    if state == "backfilled":
-        return _("Backfilled")
-    if state == "missing":
-        return _("Missing")
-    if state == "future":
-        return _("Not yet")
-    return _("Rest day / not required")
 
 
 def _own_log_items(user: User, logs: list[selectors.OwnLog]) -> SafeString:
