@@ -509,7 +509,7 @@ def _entries_body() -> str:
             f"WHERE u.{c(User, 'id')} = x.{c(model, column)})"
         )
 
-    no_day = "CAST(NULL AS date)" if sql.is_postgres() else "NULL"
+    no_day = _null("date")
     no_id = _null("bigint")
     notes = [
         (
@@ -622,7 +622,10 @@ def _null(kind: str) -> str:
     untyped NULLs first in a column become text and then clash with a number."""
     if not sql.is_postgres():
         return "NULL"
-    return "CAST(NULL AS bigint)" if kind == "bigint" else "CAST(NULL AS timestamptz)"
+    return f"CAST(NULL AS {_NULL_TYPES[kind]})"
+
+
+_NULL_TYPES = {"bigint": "bigint", "ts": "timestamptz", "date": "date"}
 
 
 def _person_days_params(
@@ -869,7 +872,7 @@ def _own_log_branches() -> tuple[str, str]:
         f"FROM {sql.table(w)} WHERE {sql.column(w, 'person')} = %s "
         f"ORDER BY {sql.column(w, 'day')} DESC LIMIT %s"
     )
-    no_day = "CAST(NULL AS date)" if sql.is_postgres() else "NULL"
+    no_day = _null("date")
     branches = (
         f"SELECT 'o', l.day, {no_day}, l.content, l.timeliness, l.id, l.revisions, "  # noqa: S608
         f"u.{sql.column(u, 'name')}, {_null('ts')}, {_null('bigint')} FROM l "
