@@ -33,7 +33,7 @@ from kaohe.notices.services import notify
 from kaohe.org.models import (
     Region,
 )
-from kaohe.scoring import engine, guards
+from kaohe.scoring import engine, guards, signals
 from kaohe.scoring.caches import my_results_forget, runs_forget
 from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.inputs import annual_inputs, quarter_inputs
@@ -413,6 +413,7 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
         reverse("scoring:mine"),
         "quarter_published",
     )
+    signals.quarter_published.send(sender=QuarterRun, run=run)
 
 
 @transaction.atomic
@@ -606,6 +607,7 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
         reverse("scoring:mine"),
         "year_published",
     )
+    signals.year_published.send(sender=AnnualRun, run=run)
 
 
 @transaction.atomic

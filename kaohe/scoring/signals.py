@@ -8,12 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.org.models import Unit
 from kaohe.scoring.models import ScoringPolicy, UnitAnnualScore
 from kaohe.scoring.policies import policy_forget
+
+# Sent inside the publishing transaction (keyword `run`, sender the run's class), so
+# that what the domains above scoring do with a published period (outcomes: the
+# archive, the consequences) is written with it or not at all. Scoring may not
+# import them (docs/architecture.md, Layers).
+quarter_published = Signal()
+year_published = Signal()
 
 
 @receiver(post_save, sender=ScoringPolicy)

@@ -41,6 +41,7 @@ from kaohe.org.models import (
     UnitKind,
     UnitType,
 )
+from kaohe.outcomes.models import OutcomesPolicy, RecordSource, YearRecord
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 from kaohe.testing import World
@@ -65,6 +66,16 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     PilotUnitYear.objects.create(unit=unit, year=YEAR)
     UnitAnnualScore.objects.create(unit=unit, year=YEAR, score=Decimal("91.5"))
     PersonYearFlag.objects.create(person=person, year=YEAR, kind="bar", reason="正在接受审查")
+    YearRecord.objects.create(
+        region=region,
+        person=person,
+        year=YEAR - 1,
+        source=RecordSource.IMPORTED,
+        unit=unit,
+        unit_name=unit.name,
+        grade="excellent",
+        frozen_at=dt.datetime(YEAR, 1, 5, tzinfo=dt.UTC),
+    )
     RaterPlan.objects.create(region=region, unit_type=UnitType.DISTRICT_UNIT)
     ReviewRound.objects.create(
         region=region,
@@ -76,6 +87,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     # The rules' rows the admin edits (it offers no "add"): made on first use elsewhere.
     WorklogPolicy.objects.get_or_create(region=region)
     ScoringPolicy.objects.get_or_create(region=region)
+    OutcomesPolicy.objects.get_or_create(region=region)
     Channel.objects.create(
         region=region,
         name="考核工作群",

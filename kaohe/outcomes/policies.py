@@ -1,0 +1,24 @@
+"""The region's rules for the use of results (OutcomesPolicy), read by selectors and
+services alike: a module below both (selectors never import services)."""
+
+from __future__ import annotations
+
+from kaohe.core.cache import forget, region_cached
+from kaohe.outcomes.models import OutcomesPolicy
+
+
+def policy_forget(region_id: int) -> None:
+    """Drop the region's cached rules in every process (called when they are saved)."""
+    forget("outcomes-policy", region_id)
+
+
+def policy_for(region_id: int) -> OutcomesPolicy:
+    """The region's rules, cached for every process. Reading never writes: without a
+    saved row the defaults are read, unsaved (the admin saves the row)."""
+
+    def build() -> OutcomesPolicy:
+        return OutcomesPolicy.objects.filter(region_id=region_id).first() or OutcomesPolicy(
+            region_id=region_id
+        )
+
+    return region_cached("outcomes-policy", region_id, build)
