@@ -1,0 +1,43 @@
+"""PDF documents in Chinese (the archive, the official forms): reportlab with its
+built-in CJK font, so nothing is vendored and nothing is installed beyond a wheel
+(docs/decisions.md, "PDF: reportlab and its built-in CJK font").
+
+`STSong-Light` is one of the Adobe CJK fonts every PDF reader carries: the file names
+it and does not embed it, so a 50-page file stays small, and its text extracts (a test
+reads the names and grades back)."""
+
+from __future__ import annotations
+
+import functools
+
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+FONT = "STSong-Light"
+
+
+@functools.cache
+def register_fonts() -> str:
+    """Register the CJK font once per process; the font's name for styles."""
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+@functools.cache
+def styles() -> dict[str, ParagraphStyle]:
+    """The house paragraph styles: a title, a heading, body text, small print. CJK
+    text wraps at any character (`wordWrap="CJK"`)."""
+    font = register_fonts()
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle(
+            "title", parent=body, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=8
+        ),
+        "heading": ParagraphStyle(
+            "heading", parent=body, fontSize=12.5, leading=18, spaceBefore=8, spaceAfter=4
+        ),
+        "body": body,
+        "small": ParagraphStyle("small", parent=body, fontSize=9, leading=12),
+    }
