@@ -247,8 +247,15 @@ class IndicatorResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # No index on the person either: its only reader was the ORM's cascade when a
+    # person is deleted, which the application never does (a person leaves by their
+    # membership); a new row and a cleared one wrote one index entry fewer.
     person = models.ForeignKey(
-        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()
