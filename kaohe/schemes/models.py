@@ -227,8 +227,18 @@ class IndicatorResult(models.Model):
     # PostgreSQL checked each foreign key of each row inserted, and each evidence link
     # of each row deleted, one query at a time (docs/decisions.md, "The grid's rows
     # without database-level foreign keys").
+    # No index on the version: its readers are a version's approval, which moves the
+    # unit's results and so reads them by (unit, year, quarter) too, and the ORM's
+    # check on deleting a version, which is not made (DO_NOTHING): a result's
+    # indicator belongs to its version and goes with it, and the indicator's PROTECT
+    # (served by the unique key) refuses that deletion first. One index entry fewer
+    # for every row a grid save writes (docs/decisions.md).
     version = models.ForeignKey(
-        SchemeVersion, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        SchemeVersion,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # No index of their own on the indicator or the unit: the unique key starts with
     # the indicator and (unit, year, quarter) with the unit, and each serves every
@@ -247,8 +257,15 @@ class IndicatorResult(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # No index on the person either: its only reader was the ORM's cascade when a
+    # person is deleted, which the application never does (a person leaves by their
+    # membership); a new row and a cleared one wrote one index entry fewer.
     person = models.ForeignKey(
-        "org.Person", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField()
     quarter = models.PositiveSmallIntegerField()

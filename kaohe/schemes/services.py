@@ -820,10 +820,17 @@ def _move_results(version: SchemeVersion, before: dict[int, SchemeVersion | None
             "key", "kind", "pk"
         )
     }
+    unit_id = version.scheme.unit_id
+    assert unit_id is not None  # only a unit's scheme has results (version_approve)
     moved = 0
     for old_id, quarters in moves.items():
+        # The scheme's unit as well as the version: its results are the unit's, and
+        # (unit, year, quarter) is the index that finds them (the version has none).
         rows = IndicatorResult.objects.filter(
-            version_id=old_id, year=version.scheme.year, quarter__in=quarters
+            unit_id=unit_id,
+            year=version.scheme.year,
+            quarter__in=quarters,
+            version_id=old_id,
         )
         by_key: dict[int, list[int]] = defaultdict(list)
         for indicator_id, key, kind in rows.values_list(

@@ -401,7 +401,8 @@ def entry_page(request: HttpRequest, unit_id: int, year: int, quarter: int) -> H
         "schemes/entry.html",
         {
             "grid": grid,
-            "rows": _grid_rows_html(grid, evidence_base),
+            # After a refused save the cells hold what was typed, to be escaped.
+            "rows": _grid_rows_html(grid, evidence_base, typed=request.method == "POST"),
             "version_ids": _version_ids(grid),
             # A refused save shows what was typed: the page's script then sends every cell.
             "unsaved": request.method == "POST",
@@ -554,7 +555,10 @@ def _json_cells(grid: entry.Grid, raw: str) -> dict[tuple[int, int], str]:
     return cells
 
 
-def _grid_rows_html(grid: entry.Grid, evidence_base: str) -> SafeString:
+READONLY = ' readonly class="auto"'
+
+
+def _grid_rows_html(grid: entry.Grid, evidence_base: str, *, typed: bool = False) -> SafeString:
     """The grid's body rows, one per person: each cell's input (readonly when filled
     automatically) and, where the indicator requires evidence or some is linked, the
     link to the cell's evidence panel, marked "missing" when a save would refuse the
@@ -562,45 +566,55 @@ def _grid_rows_html(grid: entry.Grid, evidence_base: str) -> SafeString:
 
     Built here rather than in the template: a grid of 200 people has 8,600 cells, and
     the template engine spent about a quarter of a millisecond on each (two seconds a
-    page). Every text from users is escaped; names once per row or column, values
-    per cell."""
+    page). Every text from users is escaped; names once per row or column, and a
+    cell's value when `typed` (a refused save shows what was typed): the texts the
+    grid reads from the database (`entry._text`: digits, a point, 是/否/合格/不合格) and
+    computes (a count) need no escaping. The markup that does not depend on the cell
+    is built once per row or column, so that a cell is one formatted string."""
     word = escape(_("Evidence"))
+    base = escape(evidence_base)
+    # Per column: its id (as the cells key it and as the markup writes it), what
+    # follows the value up to the person's name, and what follows the name.
     columns = [
         (
             column,
             column.indicator.pk,
-            escape(column.indicator.name),
-            ' readonly class="auto"' if column.auto else "",
+            f'{column.indicator.pk}" value="',
+            f'"{READONLY if column.auto else ""} size="4" aria-label="',
+            f" {escape(column.indicator.name)}",
             bool(column.indicator.evidence_required and not column.auto),
         )
         for column in grid.columns
     ]
-    base = escape(evidence_base)
     texts, linked = grid.cells, grid.evidence
+    quote = html.escape if typed else str
     parts: list[str] = []
+    append = parts.append
     for person in grid.people:
-        pid, name = person.pk, escape(person.name)
-        parts.append(f"<tr><td>{name}</td>")
-        for column, iid, indicator_name, readonly, required in columns:
-            key = (pid, iid)
+        person_id = person.pk
+        name = escape(person.name)
+        head = f'<td><input type="text" name="c_{person_id}_'
+        append(f"<tr><td>{name}</td>")
+        for column, indicator_id, after_id, after_value, label, required in columns:
+            key = (person_id, indicator_id)
             text = texts.get(key, "")
-            # The standard library's escape: the same five characters as Django's,
-            # without its lazy-string wrapper, which cost more than the rest of a cell.
-            value = html.escape(text) if text else ""
-            parts.append(
-                f'<td><input type="text" name="c_{pid}_{iid}" value="{value}"{readonly} '
-                f'size="4" aria-label="{name} {indicator_name}">'
-            )
-            n = linked.get(key, 0)
-            if n or required:
-                missing = " missing" if entry.evidence_missing(column, person, text, n) else ""
-                parts.append(
-                    f'<a class="ev{missing}" href="{base}{pid}/{iid}/" '
-                    f'aria-label="{name} {indicator_name} {word}">{word} '
-                    f'<span class="ev-n" id="evn-{pid}-{iid}">{n}</span></a>'
+            n = linked.get(key, 0) if linked else 0
+            if not (n or required):
+                # The standard library's escape: the same five characters as Django's,
+                # without its lazy-string wrapper, which cost more than the rest of a cell.
+                append(
+                    f'{head}{after_id}{quote(text) if text else ""}{after_value}{name}{label}">'
+                    "</td>"
                 )
-            parts.append("</td>")
-        parts.append("</tr>\n")
+                continue
+            append(f'{head}{after_id}{quote(text) if text else ""}{after_value}{name}{label}">')
+            missing = " missing" if entry.evidence_missing(column, person, text, n) else ""
+            append(
+                f'<a class="ev{missing}" href="{base}{person_id}/{indicator_id}/" '
+                f'aria-label="{name}{label} {word}">{word} '
+                f'<span class="ev-n" id="evn-{person_id}-{indicator_id}">{n}</span></a></td>'
+            )
+        append("</tr>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -116,6 +117,19 @@ def test_a_used_indicator_cannot_be_deleted(world: World, approved: SchemeVersio
     services.indicator_delete(
         actor=world.users["unit_admin"], indicator=successor.indicators.get(name="工作质量")
     )
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_a_version_with_results_cannot_be_deleted(world: World, approved: SchemeVersion) -> None:
+    """The results' version key has no check of its own (DO_NOTHING, no index): the
+    indicators go with the version, and their PROTECT refuses."""
+    grid = entry.entry_grid(world.users["unit_admin"], world.bureau.pk, Q1)
+    entry.results_save(
+        actor=world.users["unit_admin"], grid=grid, cells={cell(grid, "张小明", "完成任务"): "25"}
+    )
+    with pytest.raises(ProtectedError):
+        approved.scheme.delete()
+    assert IndicatorResult.objects.filter(version=approved).exists()
 
 
 @override_settings(KAOHE_TODAY=TODAY)

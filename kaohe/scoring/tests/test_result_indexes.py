@@ -39,8 +39,9 @@ def test_indicator_results_have_no_index_that_another_one_begins_with() -> None:
         ("id",),
         ("indicator_id", "person_id", "year", "quarter"),  # unique; serves the indicator
         ("unit_id", "year", "quarter"),  # a unit's quarter; serves the unit
-        ("version_id",),  # results moved to a newly approved version
-        ("person_id",),  # a person's deletion
+        # Not the version: results moved to a newly approved version are the unit's
+        # (unit, year, quarter). Not the person: only the ORM's cascade read by it,
+        # and no person is deleted.
     }
 
 
