@@ -40,6 +40,7 @@ from kaohe.scoring.inputs import annual_inputs, quarter_inputs
 from kaohe.scoring.models import (
     AnnualResult,
     AnnualRun,
+    AnnualStep,
     PersonYearFlag,
     QuarterResult,
     QuarterRun,
@@ -48,7 +49,15 @@ from kaohe.scoring.models import (
 )
 from kaohe.scoring.policies import GRADE_RANK, PROPOSER_ROLES, allowed_grades
 from kaohe.scoring.selectors import pool_counters, pool_key
-from kaohe.scoring.storage import ANNUAL_COLUMNS, QUARTER_COLUMNS, StepsText, _dumps, store_rows
+from kaohe.scoring.storage import (
+    ANNUAL_COLUMNS,
+    QUARTER_COLUMNS,
+    STEP_COLUMNS,
+    StepCatalog,
+    StepsText,
+    _dumps,
+    store_rows,
+)
 from kaohe.worklogs.rules import Period
 
 
@@ -541,7 +550,8 @@ def annual_compute(
     results = engine.annual_grades(inputs, annual_policy(p, share))
     progress(70, 100, _("Writing the results"))
     AnnualResult.objects.filter(run=run).delete()
-    steps_text = StepsText()
+    AnnualStep.objects.filter(run=run).delete()
+    catalog = StepCatalog()
     consequences_text = functools.cache(_dumps)  # a handful of ladders
     run_id = run.pk
     grade_values = {g: g.value for g in engine.AnnualGrade}  # Enum.value is a descriptor call
@@ -568,13 +578,15 @@ def annual_compute(
                 r.priority,
                 consequences_text(r.consequences),
                 r.tie,
-                steps_text(r.steps),
+                "[]",  # the steps are in the run's catalog, named by number
+                catalog(r.steps),
                 r.rank_in_tier,
             )
             for r in in_order
         ),
         progress=tracked(progress, len(results), 70),
     )
+    store_rows(AnnualStep, STEP_COLUMNS, catalog.rows(run_id))
     audit_record(
         actor=actor,
         action=AuditAction.SCORING_YEAR_COMPUTE,
