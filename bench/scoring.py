@@ -1154,8 +1154,13 @@ def part_pg(args: argparse.Namespace) -> None:
     built = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        # VACUUM as autovacuum would have by then: it sets the visibility map too.
-        cursor.execute("VACUUM ANALYZE")
+        # VACUUM as autovacuum would have by then: it sets the visibility map too. The
+        # database's own tables by name: a bare VACUUM also takes the cluster's shared
+        # catalogs (pg_authid, pg_database), and waited minutes for a lock on them that
+        # a session in another database (a test's ANALYZE in its transaction) held.
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
+        cursor.execute(f"VACUUM ANALYZE {tables}")
     vacuumed = time.perf_counter() - started
     filled_note = (
         f", published results of {', '.join(f'Q{q}' for q in filled)} written in SQL "
