@@ -6,11 +6,13 @@ deductions, and for the year the published quarters, unit results and flags.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
+import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -98,14 +100,25 @@ def members_on(region_id: int, day: dt.date) -> dict[int, Member]:
             "person_id", "unit_id", "status", "leadership_role", "rank_level__tier", "valid_from"
         )
     )
+    person_ids = list(map(_first, rows))
+    if len(set(person_ids)) == len(person_ids):
+        # Everyone once (a person's rows never overlap): the dict built in C, no
+        # Python step per row (300,000 at city scale).
+        return dict(zip(person_ids, map(_member, map(_member_columns, rows)), strict=True))
     out: dict[int, Member] = {}
     since: dict[int, dt.date] = {}
     for person_id, unit_id, status, role, tier, valid_from in rows:
-        # A person's rows never overlap; should two be in force, the later one counts.
+        # Should two be in force, the later one counts.
         if person_id not in since or valid_from > since[person_id]:
             since[person_id] = valid_from
             out[person_id] = Member(unit_id, status, role, tier)
     return out
+
+
+_first = operator.itemgetter(0)
+_member_columns = operator.itemgetter(1, 2, 3, 4)
+# Member's four fields from a tuple of four, in C (Member has no defaults to fill).
+_member: Callable[[tuple[Any, ...]], Member] = functools.partial(tuple.__new__, Member)
 
 
 def quarter_inputs(
@@ -228,14 +241,14 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
         score_columns.append(list(map(score_of.get, people)))
         grade_columns.append(list(map(dict(zip(person_ids, run_grades, strict=True)).get, people)))
     no_quarters: tuple[None, ...] = ()
-    quarters_of = (
+    quarters_of: Iterator[tuple[Decimal | None, ...]] = (
         zip(*score_columns, strict=True) if score_columns else itertools.repeat(no_quarters)
     )
     grades_of = zip(*grade_columns, strict=True) if grade_columns else itertools.repeat(no_quarters)
     # A year's grades come in a few dozen sequences: each made into grades once, keyed
     # by the person's column of grades as read (None where not in a run, "" ungraded).
     grade_of = {g.value: g for g in engine.QuarterGrade}
-    sequences: dict[tuple[str | None, ...], tuple[engine.QuarterGrade, ...]] = {}
+    sequences = _Sequences(grade_of)
     flags: dict[int, dict[str, str]] = defaultdict(dict)
     # In the order entered, so the latest flag of a kind counts.
     for person_id, kind, reason in (
@@ -244,38 +257,67 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
         .values_list("person_id", "kind", "reason")
     ):
         flags[person_id][kind] = reason
-    main, probation = LeadershipRole.MAIN, MembershipStatus.PROBATION
-    investigation, veto = PersonYearFlag.Kind.INVESTIGATION, PersonYearFlag.Kind.VETO
-    affirmation, bar = PersonYearFlag.Kind.AFFIRMATION, PersonYearFlag.Kind.BAR
-    no_flags: dict[str, str] = {}
-    inputs = []
-    for person_id, read_scores, read_grades in zip(
-        people, quarters_of, grades_of, strict=False
-    ):  # the columns may be an endless repeat of no quarters
-        m = memberships[person_id]
-        f = flags.get(person_id, no_flags)
-        quarter_grades = sequences.get(read_grades)
-        if quarter_grades is None:
-            quarter_grades = sequences[read_grades] = tuple(grade_of[g] for g in read_grades if g)
+    # Column by column, each a map over the people in order (in C); the inputs then
+    # one AnnualInput call each, its defaults (flags) filled for the few flagged below.
+    members = list(map(memberships.__getitem__, people))
+    unit_ids = [m.unit_id for m in members]
+    pool_of = {u: pools.get(u, -u) for u in set(unit_ids)}  # a unit in no pool: its own
+    if not complete:
         # A None where the person has no result in a run, dropped; compared by
         # identity (`None in` would compare each Decimal with None, an ABC check each).
-        quarter_scores = read_scores if complete else tuple(x for x in read_scores if x is not None)
-        inputs.append(
-            engine.AnnualInput(
-                person_id=person_id,
-                pool_id=pools.get(m.unit_id, -m.unit_id),
-                tier=m.tier,
-                main_leader=m.leadership_role == main,
-                democratic=democratic.get(person_id),
-                unit_result=unit_scores.get(m.unit_id),
-                quarter_scores=quarter_scores,
-                quarter_grades=quarter_grades,
-                probation=m.status == probation,
-                under_investigation=investigation in f,
-                veto=f.get(veto, ""),
-                affirmation=f.get(affirmation, ""),
-                bars=(f[bar],) if bar in f else (),
-                withheld=withheld.get(person_id, 0),
-            )
+        quarters_of = (tuple(x for x in scores if x is not None) for scores in quarters_of)
+    main, probation = str(LeadershipRole.MAIN), str(MembershipStatus.PROBATION)
+    inputs = list(
+        map(
+            engine.AnnualInput,
+            people,
+            map(pool_of.__getitem__, unit_ids),
+            [m.tier for m in members],
+            map(operator.eq, [m.leadership_role for m in members], itertools.repeat(main)),
+            map(democratic.get, people),
+            map(unit_scores.get, unit_ids),
+            quarters_of,  # the columns may be an endless repeat of no quarters
+            map(sequences.__getitem__, grades_of),
+            map(operator.eq, [m.status for m in members], itertools.repeat(probation)),
+        )
+    )
+    if withheld:
+        for person_id, k in withheld.items():
+            _replace_input(inputs, people, person_id, withheld=k)
+    investigation, veto = PersonYearFlag.Kind.INVESTIGATION, PersonYearFlag.Kind.VETO
+    affirmation, bar = PersonYearFlag.Kind.AFFIRMATION, PersonYearFlag.Kind.BAR
+    for person_id, f in flags.items():
+        _replace_input(
+            inputs,
+            people,
+            person_id,
+            under_investigation=investigation in f,
+            veto=f.get(veto, ""),
+            affirmation=f.get(affirmation, ""),
+            bars=(f[bar],) if bar in f else (),
         )
     return inputs, memberships
+
+
+class _Sequences(dict[tuple[str | None, ...], tuple[engine.QuarterGrade, ...]]):
+    """A year's grades come in a few dozen sequences: each made into grades once,
+    keyed by the person's column of grades as read (None where not in a run, ""
+    ungraded), on the first lookup that misses."""
+
+    def __init__(self, grade_of: dict[str, engine.QuarterGrade]) -> None:
+        super().__init__()
+        self.grade_of = grade_of
+
+    def __missing__(self, read: tuple[str | None, ...]) -> tuple[engine.QuarterGrade, ...]:
+        grades = self[read] = tuple(self.grade_of[g] for g in read if g)
+        return grades
+
+
+def _replace_input(
+    inputs: list[engine.AnnualInput], people: list[int], person_id: int, **fields: Any
+) -> None:
+    """Set fields of the person's input (people in order, the inputs aligned with
+    them); a person not in force that year has none."""
+    at = bisect.bisect_left(people, person_id)
+    if at < len(people) and people[at] == person_id:
+        inputs[at] = inputs[at]._replace(**fields)

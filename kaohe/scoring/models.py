@@ -249,6 +249,24 @@ class StepsField(_AnyField):
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+class AnnualResultQuerySet(models.QuerySet["AnnualResult"]):
+    """Results as model instances come with their `steps` as the engine wrote them,
+    whether a row keeps them itself (written before the run's step catalog) or by
+    number in its run's `AnnualStep` rows: one more query for all the rows fetched,
+    none for rows that keep their own. `values()`/`values_list("steps")` read the
+    column alone (an empty list for a catalogued row): read steps from instances."""
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if (
+            fetched
+            and self._result_cache
+            and issubclass(self._iterable_class, models.query.ModelIterable)
+        ):
+            attach_steps(self._result_cache)
+
+
 class AnnualResult(_Result):
     # Every read of a year's results is by run (and tier, or grade), by person (their
     # own results, unique with the run) or by id: no index on the unit or the person
@@ -281,9 +299,16 @@ class AnnualResult(_Result):
     priority = models.BooleanField(default=False)
     consequences = models.JSONField(default=list)
     tie = models.BooleanField(default=False)
+    # The explanation's steps: rows written before the run's step catalog keep them
+    # here; since, they are an empty list here and `step_numbers` names them (numbers
+    # of the run's AnnualStep rows, in order, comma-separated). Read them as
+    # `steps` of model instances (AnnualResultQuerySet), never from this column alone.
     steps = StepsField(default=list)
+    step_numbers = models.TextField(blank=True, default="")
     rank_in_tier = models.PositiveIntegerField(default=0)
     receipt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnnualResultQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("annual result")
@@ -295,6 +320,69 @@ class AnnualResult(_Result):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.person_id}={self.composite}"
+
+
+class AnnualStep(models.Model):
+    """One distinct line of a year run's explanations, stored once for the run: the
+    engine hands the same Step to everyone whose line reads the same (a pool's quota,
+    a composite, a grade), and a city's 300,000 results read some tens of thousands of
+    distinct lines. A result names its lines by `number` (AnnualResult.step_numbers);
+    written in the same transaction as the results (docs/decisions.md, "The year's
+    steps stored once per run")."""
+
+    run = models.ForeignKey(
+        AnnualRun,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (run, number) index serves every read
+        db_constraint=False,
+    )
+    number = models.PositiveIntegerField()
+    step = models.TextField()  # the step as JSON text: {"code": …, "figures": {…}}
+
+    class Meta:
+        verbose_name = _("annual result step")
+        verbose_name_plural = _("annual result steps")
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="uniq_annual_step")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.number}"
+
+
+# A run's catalogue is read whole above this many of its lines wanted at once (an
+# export of the run) rather than by a list of numbers.
+_WHOLE_CATALOGUE = 2000
+
+
+def attach_steps(results: list[AnnualResult]) -> None:
+    """Set `steps` of the results that name theirs by number, from their runs'
+    AnnualStep rows in one query: the same list, parsed from the same text, as a row
+    that keeps its own. Rows whose `step_numbers` were not fetched (deferred) are left."""
+    wanted: dict[int, set[int]] = {}
+    named: list[tuple[AnnualResult, list[int]]] = []
+    for r in results:
+        text = r.__dict__.get("step_numbers")
+        if text:
+            numbers = [int(n) for n in text.split(",")]
+            named.append((r, numbers))
+            wanted.setdefault(r.run_id, set()).update(numbers)
+    if not named:
+        return
+    which = models.Q()
+    for run_id, of_run in wanted.items():
+        if len(of_run) > _WHOLE_CATALOGUE:
+            which |= models.Q(run_id=run_id)
+        else:
+            which |= models.Q(run_id=run_id, number__in=sorted(of_run))
+    texts = {
+        (run_id, number): step
+        for run_id, number, step in AnnualStep.objects.filter(which).values_list(
+            "run_id", "number", "step"
+        )
+    }
+    for r, numbers in named:
+        run_id = r.run_id
+        r.steps = json.loads("[" + ",".join([texts[run_id, n] for n in numbers]) + "]")
 
 
 class UnitAnnualScore(models.Model):

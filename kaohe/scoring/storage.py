@@ -1,6 +1,7 @@
 """Storing what the engine returns (R5): result rows written straight to their
 table (one COPY on PostgreSQL, one executemany elsewhere) with no model instances,
-and the steps' JSON text encoded once per shared Step.
+and the steps' JSON text encoded once per shared Step: a quarter's joined into each
+row's text, a year's stored once per run (StepCatalog, AnnualStep) and named by number.
 """
 
 from __future__ import annotations
@@ -57,6 +58,39 @@ class StepsText:
             return "[" + ",".join(map(texts.__getitem__, map(id, steps))) + "]"
 
 
+class StepCatalog:
+    """A year run's distinct steps, numbered as first seen: `__call__` gives a result's
+    `step_numbers` ("0,7,12"), `rows` the run's AnnualStep rows (each step's JSON
+    text once). The engine shares one Step object among everyone whose line reads the
+    same, so a city's 300,000 results name some tens of thousands; storing each
+    result's steps as text was 88% of the year's COPY. Objects equal in value but
+    distinct get numbers of their own (harmless: both read the same). As StepsText,
+    every step seen is kept, so an id is never reused while the catalog lives."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[int, str] = {}  # id(step) → its number, as text
+        self._kept: list[engine.Step] = []  # by number
+
+    def __call__(self, steps: Sequence[engine.Step]) -> str:
+        numbers = self._numbers
+        try:
+            return ",".join(map(numbers.__getitem__, map(id, steps)))
+        except KeyError:
+            for step in steps:
+                if id(step) not in numbers:
+                    numbers[id(step)] = str(len(self._kept))
+                    self._kept.append(step)
+            return ",".join(map(numbers.__getitem__, map(id, steps)))
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def rows(self, run_id: int) -> Iterator[tuple[int, int, str]]:
+        """(run, number, JSON text) for every step named so far."""
+        for number, step in enumerate(self._kept):
+            yield run_id, number, _step_json(step)
+
+
 QUARTER_COLUMNS = (
     "run_id",
     "person_id",
@@ -83,8 +117,10 @@ ANNUAL_COLUMNS = (
     "consequences",
     "tie",
     "steps",
+    "step_numbers",
     "rank_in_tier",
 )
+STEP_COLUMNS = ("run_id", "number", "step")
 
 
 def store_rows(
