@@ -137,10 +137,11 @@ def earliest_start(year: int, policy: object) -> dt.date:
     return add_months(dt.date(year, 1, 1), -longest)
 
 
-def days_in_year(start: dt.date, end: dt.date, days: Decimal, year: int) -> Decimal:
-    """A record's days that fall in `year`: all of them where it lies inside the year,
-    else in proportion to its calendar days inside it (a leave over New Year)."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+def days_within(
+    start: dt.date, end: dt.date, days: Decimal, first: dt.date, last: dt.date
+) -> Decimal:
+    """A record's days that fall between `first` and `last`: all of them where it lies
+    inside, else in proportion to its calendar days inside (a leave over New Year)."""
     if start >= first and end <= last:
         return days
     inside = (min(end, last) - max(start, first)).days + 1
@@ -148,6 +149,10 @@ def days_in_year(start: dt.date, end: dt.date, days: Decimal, year: int) -> Deci
         return Decimal(0)
     total = (end - start).days + 1
     return (days * inside / total).quantize(Decimal("0.1"))
+
+
+def days_in_year(start: dt.date, end: dt.date, days: Decimal, year: int) -> Decimal:
+    return days_within(start, end, days, dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 def leave_effect(days: Decimal, policy: Rules) -> ConductEffect:
