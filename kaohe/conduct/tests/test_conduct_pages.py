@@ -125,7 +125,7 @@ def test_recording_discipline_from_the_form(
     page = client.post(url, {**form, "end": "2026-03-01"}).content.decode()
     assert "截止日期（2026-03-01）早于起始日期（2026-03-02）。" in page
     page = client.post(url, {**form, "person": "nobody"}).content.decode()
-    assert "查无此人，请核对工号。" in page
+    assert "查无此人，请核对人员编号。" in page
     page = client.post(url, {**form, "start": "2026-02-30"}).content.decode()
     assert "起始日期不是有效日期" in page
     page = client.post(url, {**form, "document": " "}).content.decode()
