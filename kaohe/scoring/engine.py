@@ -33,7 +33,7 @@ class AnnualGrade(StrEnum):
     COMPETENT = "competent"  # 称职
     BASIC = "basic"  # 基本称职
     INCOMPETENT = "incompetent"  # 不称职
-    NONE = "none"  # probation: comments only
+    NONE = "none"  # comments only: probation, or a punishment in its period (R5.11, R5.13)
     PENDING = "pending"  # under investigation
 
 

@@ -30,7 +30,7 @@ def _grade_labels(language: str | None) -> dict[str, str]:
         AnnualGrade.COMPETENT: _("Competent"),
         AnnualGrade.BASIC: _("Basically competent"),
         AnnualGrade.INCOMPETENT: _("Incompetent"),
-        AnnualGrade.NONE: _("No grade (probation)"),
+        AnnualGrade.NONE: _("No grade (comments only)"),
         AnnualGrade.PENDING: _("Pending (under investigation)"),
     }
 
