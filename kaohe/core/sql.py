@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec
 
@@ -93,6 +94,34 @@ def statement(build: Callable[P, str]) -> Callable[P, str]:
         return text
 
     return cached
+
+
+# The statements prepared on each PostgreSQL connection (the driver's connection
+# object, so a new connection starts with none).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def execute_prepared(
+    cursor: CursorWrapper, name: str, text: str, types: Sequence[str], params: Sequence[Any]
+) -> None:
+    """Run `text` (its parameters written %s, of the PostgreSQL `types`) as a statement
+    PostgreSQL plans once per connection rather than once per request: for a statement
+    whose planning costs more than its run (the feed's entries: 0.9 ms to plan, 0.4 to
+    run, on every page of every leader's feed). The PREPARE goes to the driver's
+    connection directly, outside Django's query log: it reads no data, and whether a
+    connection has it yet must not change the query count a test or page sees; the
+    EXECUTE is logged as the statement itself would be. A prepared statement outlives a
+    rolled-back transaction, and a new connection prepares again. SQLite runs `text`."""
+    if not is_postgres():
+        cursor.execute(text, params)
+        return
+    raw = cursor.db.connection
+    done = _prepared.setdefault(raw, set())
+    if name not in done:
+        numbered = text % tuple(f"${i}" for i in range(1, len(types) + 1))
+        raw.execute(f"PREPARE {name}({', '.join(types)}) AS {numbered}")
+        done.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
 
 
 def unindexed(expression: str) -> str:
