@@ -89,3 +89,100 @@ class AbsenceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.start}"
+
+
+class ConductEffect(models.TextChoices):
+    """What a record does to the annual grade (R5.13). The values are stored in the
+    policy and carried in the engine's input: they never change."""
+
+    NONE = "none", _("No effect on the grade")
+    NO_EXCELLENT = "no_excellent", _("Cannot be 优秀 that year")
+    NO_GRADE = "no_grade", _("Comments only, no grade, in the punishment period")
+    INCOMPETENT = "incompetent", _("不称职 that year")
+
+
+class LeaveEffect(models.TextChoices):
+    NO_EXCELLENT = "no_excellent", _("Cannot be 优秀 that year")
+    NO_GRADE = "no_grade", _("Comments only, no grade, that year")
+
+
+class ConductPolicy(models.Model):
+    """A region's rules for what discipline and leave do to the annual grade (R5.13,
+    R5.4); read through conduct.policies, edited in the admin. The defaults and their
+    sources are in docs/decisions.md ("Conduct and grades")."""
+
+    region = models.OneToOneField(
+        "org.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("region")
+    )
+    # The punishment periods of the Civil Service Law art. 64 and the Law on
+    # Governmental Sanctions art. 8, used when a record leaves its end blank.
+    warning_months = models.PositiveSmallIntegerField(
+        _("months of a 警告 when no end is given"), default=6
+    )
+    demerit_months = models.PositiveSmallIntegerField(
+        _("months of a 记过 when no end is given"), default=12
+    )
+    major_demerit_months = models.PositiveSmallIntegerField(
+        _("months of a 记大过 when no end is given"), default=18
+    )
+    demotion_months = models.PositiveSmallIntegerField(
+        _("months of a 降级 when no end is given"), default=24
+    )
+    removal_months = models.PositiveSmallIntegerField(
+        _("months of a 撤职 when no end is given"), default=24
+    )
+    # Party discipline: its period when no end is given (the 影响期 of the CPC
+    # Disciplinary Regulations) and its effect on the grade (the mapping table).
+    party_warning_months = models.PositiveSmallIntegerField(
+        _("months of a 党内警告 when no end is given"), default=12
+    )
+    party_serious_warning_months = models.PositiveSmallIntegerField(
+        _("months of a 党内严重警告 when no end is given"), default=18
+    )
+    party_post_removal_months = models.PositiveSmallIntegerField(
+        _("months of a 撤销党内职务 when no end is given"), default=24
+    )
+    party_probation_months = models.PositiveSmallIntegerField(
+        _("months of a 留党察看 when no end is given"), default=24
+    )
+    party_warning_effect = models.CharField(
+        _("effect of a 党内警告"),
+        max_length=16,
+        choices=ConductEffect.choices,
+        default=ConductEffect.NO_EXCELLENT,
+    )
+    party_serious_warning_effect = models.CharField(
+        _("effect of a 党内严重警告"),
+        max_length=16,
+        choices=ConductEffect.choices,
+        default=ConductEffect.NO_GRADE,
+    )
+    party_post_removal_effect = models.CharField(
+        _("effect of a 撤销党内职务"),
+        max_length=16,
+        choices=ConductEffect.choices,
+        default=ConductEffect.INCOMPETENT,
+    )
+    party_probation_effect = models.CharField(
+        _("effect of a 留党察看"),
+        max_length=16,
+        choices=ConductEffect.choices,
+        default=ConductEffect.INCOMPETENT,
+    )
+    # Long leave (R5.4): more than this many days of 请假 in the year, and its effect.
+    leave_days_limit = models.PositiveSmallIntegerField(
+        _("days of leave in a year above which the rule applies"), default=30
+    )
+    leave_effect = models.CharField(
+        _("effect of long leave"),
+        max_length=16,
+        choices=LeaveEffect.choices,
+        default=LeaveEffect.NO_EXCELLENT,
+    )
+
+    class Meta:
+        verbose_name = _("rules for discipline and leave")
+        verbose_name_plural = _("rules for discipline and leave")
+
+    def __str__(self) -> str:
+        return str(_("Rules for discipline and leave"))

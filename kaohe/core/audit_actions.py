@@ -102,6 +102,11 @@ class AuditAction(models.TextChoices):
     WORKLOGS_SUMMARY_EDIT = "worklogs.summary.edit", _("Summary edited")
     WORKLOGS_TALLIES_REBUILD = "worklogs.tallies.rebuild", _("Work log tallies rebuilt")
 
+    # conduct (issue 16, item 5)
+    CONDUCT_ABSENCE_CREATE = "conduct.absence.create", _("Absence recorded")
+    CONDUCT_DISCIPLINE_CREATE = "conduct.discipline.create", _("Discipline recorded")
+    CONDUCT_DISCIPLINE_END = "conduct.discipline.end", _("Discipline ended")
+
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits
 # (kaohe.core.admin_base); made only by `admin_action`.

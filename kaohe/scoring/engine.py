@@ -35,7 +35,7 @@ class AnnualGrade(StrEnum):
     COMPETENT = "competent"  # 称职
     BASIC = "basic"  # 基本称职
     INCOMPETENT = "incompetent"  # 不称职
-    NONE = "none"  # probation: comments only
+    NONE = "none"  # comments only: probation, or a punishment in its period (R5.11, R5.13)
     PENDING = "pending"  # under investigation
 
 
@@ -103,6 +103,12 @@ class StepCode(StrEnum):
     AFFIRMATION = "affirmation"
     PRIORITY = "priority"
     ANNUAL_GRADE = "annual.grade"
+    # Discipline and leave (R5.13, R5.4): each record cited with what it does.
+    CONDUCT_NO_EXCELLENT = "conduct.no_excellent"
+    CONDUCT_NO_GRADE = "conduct.no_grade"
+    CONDUCT_INCOMPETENT = "conduct.incompetent"
+    LEAVE_NO_EXCELLENT = "leave.no_excellent"
+    LEAVE_NO_GRADE = "leave.no_grade"
 
 
 # The codes the loops below look up per person, as module globals: `StepCode.X` is an
@@ -452,6 +458,34 @@ class AnnualPolicy:
     failing: tuple[QuarterGrade, ...] = (QuarterGrade.POOR,)  # quarters that climb the ladder
 
 
+class Effect(StrEnum):
+    """What a discipline record or long leave does to the year's grade (R5.13); the
+    values equal conduct.models.ConductEffect's, which the engine does not import."""
+
+    NO_EXCELLENT = "no_excellent"  # cannot be 优秀
+    NO_GRADE = "no_grade"  # comments only, no grade (as probation)
+    INCOMPETENT = "incompetent"  # 不称职, whatever the scores
+
+
+class Conduct(NamedTuple):
+    """A record (or the year's leave) bearing on the grade: what it does and the step
+    that cites it (kind, document, period) in the explanation."""
+
+    effect: Effect
+    step: Step
+
+
+_SEVERITY = {Effect.INCOMPETENT: 3, Effect.NO_GRADE: 2, Effect.NO_EXCELLENT: 1}
+
+
+def heaviest(conduct: Sequence[Conduct]) -> Effect | None:
+    """The effect that decides where several records apply: the heaviest (practice:
+    "按照对其年度考核结果影响较重的处理处分确定"); every record is cited all the same."""
+    if not conduct:
+        return None
+    return max((c.effect for c in conduct), key=_SEVERITY.__getitem__)
+
+
 class AnnualInput(NamedTuple):
     """A person's year as the engine reads it. A named tuple, like Step: a province's
     year makes hundreds of thousands, and a frozen dataclass is built five times slower."""
@@ -470,6 +504,7 @@ class AnnualInput(NamedTuple):
     affirmation: str = ""  # reason: 优秀 directly (R5.8)
     bars: tuple[str, ...] = ()  # other bars to 优秀 (long leave, 诫勉 …)
     withheld: int = 0  # as QuarterInput.withheld, for the democratic evaluation
+    conduct: tuple[Conduct, ...] = ()  # discipline and long leave (R5.13, R5.4)
 
 
 class AnnualResult(NamedTuple):
@@ -640,18 +675,28 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
         by_pool[inp.pool_id].append((inp, composite, steps, rules))
     decided: dict[int, tuple[AnnualGrade, list[Step], bool]] = {}  # grade, steps, tie
     excellent, competent = AnnualGrade.EXCELLENT, AnnualGrade.COMPETENT
+    incompetent, no_grade = Effect.INCOMPETENT, Effect.NO_GRADE
     for pool_id in sorted(by_pool):
         rows = by_pool[pool_id]
         # By composite, highest first, then by person: two stable sorts, no key tuples.
         rows.sort(key=_row_person)
         rows.sort(key=itemgetter(1), reverse=True)
-        gradable = sum(1 for r in rows if not r[0].probation and not r[0].under_investigation)
+        # Discipline is rare: the few rows with records get their heaviest effect here.
+        effects = {r[0].person_id: heaviest(r[0].conduct) for r in rows if r[0].conduct}
+        gradable = sum(
+            1
+            for r in rows
+            if not r[0].probation
+            and not r[0].under_investigation
+            and (not effects or effects.get(r[0].person_id) is not no_grade)
+        )
         limit = quota(gradable, policy.excellent_share, policy.rounding)
         eligible: list[_AnnualRow] = []
         affirmed = 0
         for row in rows:
             inp, _composite_score, steps, rules = row
             failing = len(rules.consequences)
+            effect = effects.get(inp.person_id) if effects else None
             if inp.probation:
                 decided[inp.person_id] = (AnnualGrade.NONE, [*steps, STEP_PROBATION], False)
             elif inp.under_investigation:
@@ -660,17 +705,27 @@ def annual_grades(inputs: Iterable[AnnualInput], policy: AnnualPolicy) -> dict[i
                     [*steps, STEP_INVESTIGATION],
                     False,
                 )
-            elif failing >= 4:
-                decided[inp.person_id] = (AnnualGrade.INCOMPETENT, steps, False)
-            elif failing == 3:
-                decided[inp.person_id] = (AnnualGrade.BASIC, steps, False)
+            elif effect is incompetent or effect is no_grade:
+                # 不称职 or comments only, whatever the scores; every record cited.
+                decided[inp.person_id] = (
+                    AnnualGrade.INCOMPETENT if effect is incompetent else AnnualGrade.NONE,
+                    [*steps, *(c.step for c in inp.conduct)],
+                    False,
+                )
+            elif failing >= 3:
+                if effect is not None:  # cited, though the quarters decide
+                    steps.extend(c.step for c in inp.conduct)
+                grade = AnnualGrade.INCOMPETENT if failing >= 4 else AnnualGrade.BASIC
+                decided[inp.person_id] = (grade, steps, False)
             else:
                 bars = list(rules.bars)
                 if inp.veto:
                     bars.insert(0, Step(StepCode.BAR_VETO, {"reason": inp.veto}))
                 if inp.bars:
                     bars.extend(Step(StepCode.BAR_OTHER, {"reason": b}) for b in inp.bars)
-                if inp.affirmation and not inp.veto:
+                if effect is not None:  # only "no 优秀" is left: cited as bars
+                    bars.extend(c.step for c in inp.conduct)
+                if inp.affirmation and not inp.veto and effect is None:
                     affirmed += 1
                     decided[inp.person_id] = (
                         excellent,

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from kaohe.conduct.models import DisciplineKind
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade, StepCode
 
 
@@ -29,7 +30,7 @@ def _grade_labels(language: str | None) -> dict[str, str]:
         AnnualGrade.COMPETENT: _("Competent"),
         AnnualGrade.BASIC: _("Basically competent"),
         AnnualGrade.INCOMPETENT: _("Incompetent"),
-        AnnualGrade.NONE: _("No grade (probation)"),
+        AnnualGrade.NONE: _("No grade (comments only)"),
         AnnualGrade.PENDING: _("Pending (under investigation)"),
     }
 
@@ -122,7 +123,38 @@ def _step_texts(language: str | None) -> dict[str, str]:
         StepCode.PRIORITY: _("All four quarters 好: priority for awards, training and promotion."),
         StepCode.ANNUAL_GRADE: _("Annual grade: %(grade)s."),
         StepCode.PROPOSED: _("The unit head set the grade to “%(grade)s”: %(reason)s."),
+        StepCode.CONDUCT_NO_EXCELLENT: _("Cannot be 优秀: %(kind)s (%(document)s, %(period)s)."),
+        StepCode.CONDUCT_NO_GRADE: _(
+            "Comments only, no grade: the year falls in the period of a %(kind)s "
+            "(%(document)s, %(period)s)."
+        ),
+        StepCode.CONDUCT_INCOMPETENT: _("Graded 不称职: %(kind)s (%(document)s, %(period)s)."),
+        StepCode.LEAVE_NO_EXCELLENT: _(
+            "Cannot be 优秀: %(days)s days of leave this year, more than %(limit)s."
+        ),
+        StepCode.LEAVE_NO_GRADE: _(
+            "Comments only, no grade: %(days)s days of leave this year, more than %(limit)s."
+        ),
     }
+
+
+# The steps that cite a discipline record: their kind is shown by its label and their
+# dates as one period.
+_CONDUCT_CODES = frozenset(
+    {StepCode.CONDUCT_NO_EXCELLENT, StepCode.CONDUCT_NO_GRADE, StepCode.CONDUCT_INCOMPETENT}
+)
+
+
+def _conduct_figures(f: _Figures) -> None:
+    """A record's kind as its label, and its dates as one period (one day where it has
+    no period, as a refusal; the default period marked as such)."""
+    if f["kind"] in DisciplineKind.values:  # else a kind since removed: its code
+        f["kind"] = str(DisciplineKind(f["kind"]).label)
+    start, end = f["start"], f["end"]
+    period = start if start == end else _("%(start)s to %(end)s") % {"start": start, "end": end}
+    if f.get("default") == "1":
+        period = _("%(period)s, the default period") % {"period": period}
+    f["period"] = period
 
 
 @cache
@@ -138,6 +170,8 @@ def _line(step: Mapping[str, Any]) -> str | None:
         f["grade"] = grade_label(f["grade"])
     if code == _ANNUAL_ROLE and f["role"] == "main":
         return _main_leader_text(get_language())
+    if code in _CONDUCT_CODES:
+        _conduct_figures(f)
     text = _step_texts(get_language()).get(code)
     return None if text is None else text % f
 

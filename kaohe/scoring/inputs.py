@@ -14,11 +14,15 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
+from kaohe.conduct import rules as conduct_rules
+from kaohe.conduct.models import AbsenceKind, AbsenceRecord, ConductEffect, DisciplineRecord
+from kaohe.conduct.policies import policy_for as conduct_policy_for
 from kaohe.core import sql
 from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, QuotaPoolMember
 from kaohe.reviews.models import ReviewRound
@@ -211,6 +215,83 @@ def _quarter_results(
     return person_ids, list(map(decimal_of.__getitem__, cents)), grades_text.split(",")
 
 
+def _conduct(region_id: int, year: int) -> dict[int, tuple[engine.Conduct, ...]]:
+    """Person id → the discipline records and the leave that bear on `year`'s grade
+    (R5.13, R5.4), each as the engine's Conduct with the step that cites it. One query
+    for the whole region: its discipline records whose period may overlap the year
+    and its leave records overlapping it, as one UNION (they are few; the rules that
+    sort out which apply are conduct.rules, per record, not per person)."""
+    policy = conduct_policy_for(region_id)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    days_field = models.DecimalField(max_digits=5, decimal_places=1)
+    discipline = (
+        DisciplineRecord.objects.filter(region_id=region_id, start__lte=last)
+        .filter(
+            models.Q(end__gte=first)
+            | models.Q(end__isnull=True, start__gte=conduct_rules.earliest_start(year, policy))
+        )
+        .annotate(leave_days=models.Value(Decimal(0), output_field=days_field))
+        .order_by()
+        .values_list("person_id", "kind", "start", "end", "document", "leave_days")
+    )
+    leave = (
+        AbsenceRecord.objects.filter(
+            region_id=region_id, kind=AbsenceKind.LEAVE, start__lte=last, end__gte=first
+        )
+        .annotate(no_document=models.Value("", output_field=models.CharField()))
+        .order_by()
+        .values_list("person_id", "kind", "start", "end", "no_document", "days")
+    )
+    rows = _fetched(discipline.union(leave, all=True))
+    if not rows:
+        return {}
+    effect_of = {e.value: e for e in engine.Effect}
+    cited: dict[int, list[tuple[dt.date, str, engine.Conduct]]] = defaultdict(list)
+    leave_days: dict[int, Decimal] = defaultdict(Decimal)
+    codes = {
+        engine.Effect.NO_EXCELLENT: engine.StepCode.CONDUCT_NO_EXCELLENT,
+        engine.Effect.NO_GRADE: engine.StepCode.CONDUCT_NO_GRADE,
+        engine.Effect.INCOMPETENT: engine.StepCode.CONDUCT_INCOMPETENT,
+    }
+    for person_id, kind, start, end, document, days in rows:
+        if kind == AbsenceKind.LEAVE:
+            leave_days[person_id] += conduct_rules.days_in_year(start, end, Decimal(days), year)
+            continue
+        found = conduct_rules.applied(kind, start, end, document, year, policy)
+        if found is None:
+            continue
+        effect = effect_of[found.effect]
+        figures = {
+            "kind": kind,
+            "document": document,
+            "start": start.isoformat(),
+            "end": found.end.isoformat(),
+            "default": "1" if found.default_end else "0",
+        }
+        cited[person_id].append(
+            (start, kind, engine.Conduct(effect, engine.Step(codes[effect], figures)))
+        )
+    for person_id, days in leave_days.items():
+        effect_found = conduct_rules.leave_effect(days, policy)
+        if effect_found == ConductEffect.NONE:
+            continue
+        effect = effect_of[effect_found]
+        code = (
+            engine.StepCode.LEAVE_NO_GRADE
+            if effect is engine.Effect.NO_GRADE
+            else engine.StepCode.LEAVE_NO_EXCELLENT
+        )
+        step = engine.Step(
+            code, {"days": format(days.normalize(), "f"), "limit": str(policy.leave_days_limit)}
+        )
+        cited[person_id].append((last, "~leave", engine.Conduct(effect, step)))
+    # Oldest record first: the explanation reads in the order things happened.
+    return {
+        person_id: tuple(c for _start, _kind, c in sorted(found, key=itemgetter(0, 1)))
+        for person_id, found in cited.items()
+    }
+
+
 def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], dict[int, Member]]:
     memberships = members_on(region_id, dt.date(year, 12, 31))
     pools = _pools(region_id, year)
@@ -296,6 +377,10 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
             affirmation=f.get(affirmation, ""),
             bars=(f[bar],) if bar in f else (),
         )
+    # Discipline and long leave (conduct): one query for the region, set on the few
+    # people with a record as the flags are.
+    for person_id, records in _conduct(region_id, year).items():
+        _replace_input(inputs, people, person_id, conduct=records)
     return inputs, memberships
 
 

@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaohe.accounts.models import User
+from kaohe.conduct.models import AbsenceRecord, ConductPolicy, DisciplineRecord
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.core.models import AuditEvent, WorkdayOverride
 from kaohe.notices.models import Channel
@@ -88,6 +89,22 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     WorklogPolicy.objects.get_or_create(region=region)
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
+    ConductPolicy.objects.get_or_create(region=region)
+    DisciplineRecord.objects.create(
+        region=region,
+        person=person,
+        kind="warning",
+        start=dt.date(YEAR, 4, 1),
+        document="区纪发〔2026〕1号",
+    )
+    AbsenceRecord.objects.create(
+        region=region,
+        person=person,
+        kind="leave",
+        start=dt.date(YEAR, 5, 11),
+        end=dt.date(YEAR, 5, 15),
+        days=Decimal(5),
+    )
     Channel.objects.create(
         region=region,
         name="考核工作群",

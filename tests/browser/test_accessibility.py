@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -23,6 +24,7 @@ from playwright.sync_api import Browser, Page
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from kaohe.conduct.models import AbsenceRecord, DisciplineRecord
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes import services as scheme_services
@@ -94,6 +96,10 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: f"/org/units/{p.world.bureau.pk}/"),
     ("region_admin", lambda p: f"/org/people/{p.world.people['cadre'].pk}/"),
     ("region_admin", lambda p: "/audit/"),
+    ("region_admin", lambda p: "/conduct/"),
+    ("region_admin", lambda p: "/conduct/?show=absence"),
+    ("region_admin", lambda p: "/conduct/discipline/new/"),
+    ("region_admin", lambda p: "/conduct/absences/new/"),
     ("region_admin", lambda p: "/notifications/"),
     ("region_admin", lambda p: "/admin/"),
 ]
@@ -134,6 +140,22 @@ def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Sett
         for i in range(0, 29, 2)
     )
     result = QuarterResult.objects.get(run=graded, person=cadre)
+    # A discipline record and an absence, so the conduct lists have a row each.
+    DisciplineRecord.objects.create(
+        region=big.region,
+        person=cadre,
+        kind="warning",
+        start=dt.date(2026, 3, 2),
+        document="区纪发〔2026〕3号",
+    )
+    AbsenceRecord.objects.create(
+        region=big.region,
+        person=cadre,
+        kind="leave",
+        start=dt.date(2026, 3, 9),
+        end=dt.date(2026, 3, 13),
+        days=Decimal(5),
+    )
     # Q2–Q4 published copies of Q1, so the year can be computed.
     publish_quarters(big, graded)
     year_ready(big, 2026)
