@@ -23,6 +23,7 @@ urlpatterns = [
     path("scoring/", include("kaohe.scoring.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
+    path("outcomes/", include("kaohe.outcomes.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),
