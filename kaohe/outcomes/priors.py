@@ -428,6 +428,28 @@ def first_kaohe_year(region_id: int, today: dt.date) -> int:
     return min(first, today.year) if first is not None else today.year
 
 
+def _roster_errors(number: int, staff_no: str, name: str, person: Person | None) -> list[RowError]:
+    if person is None:
+        return [
+            RowError(
+                number,
+                COL_STAFF_NO,
+                _("“%(no)s” is not on the region's roster; import the roster first")
+                % {"no": staff_no},
+            )
+        ]
+    if name and person.name != name:
+        return [
+            RowError(
+                number,
+                COL_NAME,
+                _("the roster has “%(name)s” under staff number %(no)s")
+                % {"name": person.name, "no": staff_no},
+            )
+        ]
+    return []
+
+
 def check_rows(
     *,
     region: Region,
@@ -439,13 +461,18 @@ def check_rows(
     kaohe holds, and the person-years imported before. Reads only."""
     parsed: list[PriorRow] = []
     errors: list[RowError] = []
+    # Rows refused by their cells are still checked against the roster, so that one
+    # upload lists every problem of the row.
+    refused: list[tuple[int, str, str]] = []
     for number, values in rows:
         row, row_errors = parse_cells(number, values)
         errors.extend(row_errors)
         if row is not None:
             parsed.append(row)
+        elif staff_no := identifier_text(values.get(COL_STAFF_NO)):
+            refused.append((number, staff_no, _text(values.get(COL_NAME))))
 
-    staff_nos = sorted({r.staff_no for r in parsed})
+    staff_nos = sorted({r.staff_no for r in parsed} | {no for _n, no, _name in refused})
     people: dict[str, Person] = {}
     for chunk in _chunks(staff_nos):
         people.update(
@@ -467,6 +494,8 @@ def check_rows(
             for r in YearRecord.objects.filter(person_id__in=chunk, year__in=years)
         )
 
+    for number, staff_no, name in refused:
+        errors.extend(_roster_errors(number, staff_no, name, people.get(staff_no)))
     seen: dict[tuple[str, int], int] = {}
     good: list[PriorRow] = []
     for row in parsed:
@@ -476,18 +505,7 @@ def check_rows(
             errors.append(RowError(_row.row, column, message))
 
         person = people.get(row.staff_no)
-        if person is None:
-            err(
-                COL_STAFF_NO,
-                _("“%(no)s” is not on the region's roster; import the roster first")
-                % {"no": row.staff_no},
-            )
-        elif person.name != row.name:
-            err(
-                COL_NAME,
-                _("the roster has “%(name)s” under staff number %(no)s")
-                % {"name": person.name, "no": row.staff_no},
-            )
+        errors.extend(_roster_errors(row.row, row.staff_no, row.name, person))
         key = (row.staff_no, row.year)
         if key in seen:
             err(
