@@ -94,6 +94,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: f"/org/units/{p.world.bureau.pk}/"),
     ("region_admin", lambda p: f"/org/people/{p.world.people['cadre'].pk}/"),
     ("region_admin", lambda p: "/audit/"),
+    ("region_admin", lambda p: "/outcomes/import/"),
     ("region_admin", lambda p: "/notifications/"),
     ("region_admin", lambda p: "/admin/"),
 ]
