@@ -173,7 +173,7 @@ def demo_prior_cells(region_id: int, year: int) -> list[tuple[int, dict[str, Any
         running = len(years) - index  # years up to the latest, this one included
         score: dict[int, Decimal] = {}
         for c in cadres:
-            value = 86 + 3.5 * c.ability + 2.0 * rng.gauss(0, 1)
+            value = 86 + 2.0 * c.ability + 2.5 * rng.gauss(0, 1)
             score[c.person_id] = Decimal(str(min(max(value, 65.0), 99.5))).quantize(CENT)
         if persona is not None:
             score[persona.person_id] = Decimal("98.50")
