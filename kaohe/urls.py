@@ -24,6 +24,7 @@ urlpatterns = [
     path("conduct/", include("kaohe.conduct.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
+    path("outcomes/", include("kaohe.outcomes.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),

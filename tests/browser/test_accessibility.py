@@ -100,6 +100,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/conduct/?show=absence"),
     ("region_admin", lambda p: "/conduct/discipline/new/"),
     ("region_admin", lambda p: "/conduct/absences/new/"),
+    ("region_admin", lambda p: "/outcomes/import/"),
     ("region_admin", lambda p: "/notifications/"),
     ("region_admin", lambda p: "/admin/"),
 ]

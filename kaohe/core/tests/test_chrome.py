@@ -37,6 +37,7 @@ ROLE_LINKS = {
         "schemes:list",
         "worklogs:compliance",
         "org:roster_import",
+        "outcomes:priors_import",
         "audit_log",
         "admin:index",
     ],

@@ -22,6 +22,7 @@ from kaohe.demo.org import (
     generate_demo,
     persona_logins,
 )
+from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
@@ -91,8 +92,9 @@ class Command(BaseCommand):
         self.stdout.write(f"耗时 / time: {elapsed:.2f} s")
 
     def _later_stages(self, region: Region | None, quiet: bool) -> None:
-        """Work records, schemes, rating rounds and results of the demo year, each
-        written once: a stage that finds its data already there does nothing."""
+        """Work records, schemes, rating rounds and results of the demo year, and the
+        three years before it (imported as an office would), each written once: a stage
+        that finds its data already there does nothing."""
         if region is None:
             return
         today = clock.today()
@@ -101,6 +103,7 @@ class Command(BaseCommand):
         schemes = generate_demo_schemes(region_id=region.pk, year=year)
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
+        earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -125,6 +128,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  考评 rating rounds: {rounds.rounds}（选票 ballots {rounds.ballots}，"
                 f"匿名评分 scores {rounds.scores}）；已计算季度 quarters scored: {quarters}"
+            )
+        if not quiet and earlier.records:
+            self.stdout.write(
+                f"  往年结果 earlier years: {earlier.years[0]}–{earlier.years[-1]}，"
+                f"{earlier.people} 人 × {len(earlier.years)} 年"
+                f"（优秀 excellent {earlier.excellent}，"
+                f"基本称职 basic {earlier.basic}，不称职 incompetent {earlier.incompetent}；"
+                f"连续两年单位末位 last twice running {earlier.last_twice}）"
             )
 
     def _write_counts(self, result: DemoResult) -> None:
