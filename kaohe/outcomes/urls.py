@@ -1,0 +1,29 @@
+from django.urls import path
+
+from kaohe.outcomes import views_forms
+
+app_name = "outcomes"
+
+urlpatterns = [
+    # forms: the official forms as PDF
+    path(
+        "forms/unit/<id:unit_id>/<int:year>/annual.pdf",
+        views_forms.unit_annual,
+        name="forms_unit_annual",
+    ),
+    path(
+        "forms/unit/<id:unit_id>/<int:year>/q<int:quarter>.pdf",
+        views_forms.unit_quarter,
+        name="forms_unit_quarter",
+    ),
+    path(
+        "forms/person/<id:person_id>/<int:year>/annual.pdf",
+        views_forms.person_annual,
+        name="forms_person_annual",
+    ),
+    path(
+        "forms/person/<id:person_id>/<int:year>/q<int:quarter>.pdf",
+        views_forms.person_quarter,
+        name="forms_person_quarter",
+    ),
+]
