@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 
-from kaohe.accounts.access import scope_of
-from kaohe.accounts.models import Role, User
+from kaohe.accounts.access import FORMS_ROLES, scope_of
+from kaohe.accounts.models import User
 from kaohe.conduct.models import AbsenceKind, AbsenceRecord, DisciplineRecord
 from kaohe.org.models import Membership, MembershipStatus, Unit
 from kaohe.org.selectors import ROLE_ORDER, unit_get
@@ -33,9 +33,8 @@ from kaohe.worklogs.rules import Period
 # queries: the memberships, then one query per source (results, summaries, flags,
 # discipline, absences) over all their people; `outcomes.forms` draws them.
 
-# Who prints a unit's forms, or another person's: the unit's leaders and administrators
-# within their scope and the region's office. A cadre prints only their own.
-FORM_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER})
+# Who prints a unit's forms, or another person's (a cadre prints only their own).
+FORM_ROLES = FORMS_ROLES
 FORM_YEARS = (2000, 2099)
 
 

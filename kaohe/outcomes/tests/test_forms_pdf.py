@@ -26,6 +26,8 @@ from kaohe.org.models import (
     PersonnelCategory,
     RankLevel,
     Unit,
+    UnitKind,
+    UnitType,
 )
 from kaohe.outcomes.models import YearRecord
 from kaohe.scoring.models import (
@@ -341,8 +343,8 @@ def test_a_unit_without_anyone_assessed_prints_one_page(
         region=world.region,
         name="空单位",
         code="E001",
-        unit_type=world.town.unit_type,
-        unit_kind=world.town.unit_kind,
+        unit_type=UnitType.TOWN,
+        unit_kind=UnitKind.ADMINISTRATIVE,
     )
     (page,) = pdf_text(client_as("region_admin"), annual_url(empty))
     assert "本期无考核对象" in page
