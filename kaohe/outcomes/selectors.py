@@ -109,8 +109,10 @@ def form_unit(user: User, unit_id: int) -> Unit:
 
 def form_unit_memberships(unit: Unit, period: Period) -> list[Membership]:
     """Who the unit's forms are for: the assessed on the period's last day (the
-    assessment scope, R1.5), leaders first, then by staff number. One query."""
-    return list(
+    assessment scope, R1.5), leaders first, then by staff number. One query; for a
+    year before kaohe (nobody's membership reaches it), those the archive holds in
+    the unit that year, by staff number, with their latest membership (two more)."""
+    rows = list(
         _membership_rows()
         .filter(unit=unit)
         .on(period.end)
@@ -118,6 +120,17 @@ def form_unit_memberships(unit: Unit, period: Period) -> list[Membership]:
         .annotate(role_order=ROLE_ORDER)
         .order_by("role_order", "person__staff_no")
     )
+    if rows or period.quarter != 0:
+        return rows
+    archived = YearRecord.objects.filter(unit=unit, year=period.year).values("person_id")
+    latest: dict[int, Membership] = {}
+    for m in (
+        _membership_rows()
+        .filter(person_id__in=archived)
+        .order_by("person__staff_no", "person_id", "-valid_from")
+    ):
+        latest.setdefault(m.person_id, m)
+    return list(latest.values())
 
 
 def form_person_membership(user: User, person_id: int, period: Period) -> tuple[Membership, bool]:
@@ -133,6 +146,18 @@ def form_person_membership(user: User, person_id: int, period: Period) -> tuple[
         .overlapping(period.start, period.end)
         .order_by("-valid_from")
     )
+    # A year before the person's first membership in kaohe (an imported year): the
+    # archive's record carries the year; their latest membership decides the scope.
+    if (
+        not rows
+        and period.quarter == 0
+        and YearRecord.objects.filter(person_id=person_id, year=period.year).exists()
+    ):
+        rows = list(
+            _membership_rows()
+            .filter(person_id=person_id, region_id=user.region_id)
+            .order_by("-valid_from")[:1]
+        )
     if not rows:
         raise Http404
     membership = next((m for m in rows if m.valid_to is None or m.valid_to >= period.end), rows[0])
@@ -225,6 +250,9 @@ def annual_forms(memberships: Sequence[Membership], year: int) -> list[AnnualFor
     forms = []
     for m in memberships:
         who = _form_person(m)
+        if m.valid_from > period.end:
+            # Only the archive knows the year (an imported one): not today's rank.
+            who = FormPerson(who.person_id, who.name, who.gender, who.birth_date, "", "", "", False)
         record = records.get(m.person_id)
         result = results.get(m.person_id)
         if record is not None:

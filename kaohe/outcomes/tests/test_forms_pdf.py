@@ -397,3 +397,60 @@ def test_a_units_file_costs_the_same_queries_for_any_number_of_people(
     assert large == small
     assert small[0] <= 12 and small[1] <= 12
     assert len(pdf_text(client, annual_url(filled.bureau))) == 15
+
+
+def test_a_punishment_in_force_explains_a_year_without_a_grade(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    cadre = world.people["cadre"]
+    DisciplineRecord.objects.create(
+        region=world.region,
+        person=cadre,
+        kind=DisciplineKind.DEMERIT,
+        start=dt.date(YEAR - 1, 9, 1),
+        end=dt.date(YEAR + 1, 2, 28),
+        document="区纪发〔2025〕9号",
+    )
+    annual_run(world, {"cadre": "none"})
+    (page,) = pdf_text(client_as("region_admin"), person_url(cadre))
+    assert "受记过（2025年9月1日至2027年2月28日，区纪发〔2025〕9号）处分期间" in page
+    assert "新录用公务员在试用期内" not in page
+
+
+def test_an_imported_year_prints_its_archived_grade(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    cadre = world.people["cadre"]
+    YearRecord.objects.create(
+        region=world.region,
+        person=cadre,
+        year=YEAR - 1,
+        source="imported",
+        unit_name="原区劳动局",
+        post="办事员",
+        grade="excellent",
+        frozen_at=timezone.now(),
+    )
+    (page,) = pdf_text(client_as("cadre"), person_url(cadre, year=YEAR - 1))
+    assert "原区劳动局" in page and "办事员" in page
+    assert "考核等次：优秀" in page and "考核等次建议：优秀" in page and "实绩档案" in page
+
+
+def test_a_unit_prints_an_imported_year_from_the_archive(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    for key, grade in (("head", "excellent"), ("cadre", "competent")):
+        YearRecord.objects.create(
+            region=world.region,
+            person=world.people[key],
+            year=YEAR - 1,
+            source="imported",
+            unit=world.bureau,
+            unit_name="原区劳动局",
+            grade=grade,
+            frozen_at=timezone.now(),
+        )
+    pages = pdf_text(client_as("unit_head"), annual_url(world.bureau, YEAR - 1))
+    assert len(pages) == 2
+    assert "王建国" in pages[0] and "考核等次：优秀" in pages[0]
+    assert "张小明" in pages[1] and "考核等次：称职" in pages[1] and "原区劳动局" in pages[1]
