@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import common
 
@@ -309,17 +310,26 @@ def forms_section(args: argparse.Namespace) -> None:
         )
 
 
-def lists_section(args: argparse.Namespace) -> None:
-    """The lists part's section (bench/outcomes_lists.py: run(args)), when present."""
+def _lists_module() -> ModuleType | None:
+    """bench/outcomes_lists.py, the lists part's section, when present: it defines
+    `run(args)` and, optionally, `add_arguments(parser)` for its own options."""
     path = Path(__file__).with_name("outcomes_lists.py")
     if not path.exists():
-        print("\n== lists: bench/outcomes_lists.py not present; skipped ==")
-        return
+        return None
     spec = importlib.util.spec_from_file_location("outcomes_lists", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def lists_section(args: argparse.Namespace) -> None:
+    """The archives and lists over three years (bench/outcomes_lists.py), when present."""
+    module = _lists_module()
+    if module is None:
+        print("\n== lists: bench/outcomes_lists.py not present; skipped ==")
+        return
     module.run(args)
 
 
@@ -335,6 +345,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50, help="forms: cadres in the large unit")
     parser.add_argument("--small", type=int, default=5, help="forms: cadres in the small unit")
     parser.add_argument("--repeat", type=int, default=3, help="samples of each timed request")
+    lists = _lists_module()
+    if lists is not None and hasattr(lists, "add_arguments"):
+        lists.add_arguments(parser)
     args = parser.parse_args()
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     common.migrate()
