@@ -30,6 +30,10 @@ ALL_ROLES = frozenset(Role)
 OVERSIGHT_ROLES = frozenset(
     {Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER, Role.SUPERVISOR}
 )
+# Who prints a unit's official forms, or another person's (outcomes): the unit's leaders
+# and administrators within their scope and the region's office. Here, so that org's
+# unit page offers the link without importing outcomes; a cadre prints only their own.
+FORMS_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ reads the names and grades back)."""
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
@@ -41,3 +43,11 @@ def styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=9, leading=12),
     }
+
+
+def pdf_response(filename: str, content: bytes) -> HttpResponse:
+    """A finished PDF sent as the download `filename` (RFC 5987 name, not cached)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    return response

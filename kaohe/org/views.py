@@ -22,11 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kaohe.accounts.access import (
     ADMIN_ROLES,
+    FORMS_ROLES,
     can_manage_roster,
     is_region_admin,
     region_id_of,
     scope_of,
 )
+from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError, ValidationFailed
 from kaohe.core.http import BAD_DAY, AuthedRequest, Refusal, parse_day, parse_id
@@ -231,8 +233,26 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "pool": unit.pool,
             "is_pilot": unit.is_pilot,
             "can_export": scope_of(req.user, ADMIN_ROLES).covers_path(unit.path, unit.pk),
+            "form_years": _form_years(req.user, unit.path, unit.pk, today),
         },
     )
+
+
+@dataclass(frozen=True)
+class FormYear:
+    year: int
+    quarters: list[int]
+
+
+def _form_years(user: User, path: str, unit_id: int, today: dt.date) -> list[FormYear]:
+    """The years whose official forms (outcomes) the unit's or a person's page offers to
+    print: this year's begun quarters and last year's, for the unit's leaders and
+    administrators and the region's office (`FORMS_ROLES`); none for anyone else."""
+    scope = scope_of(user, FORMS_ROLES)
+    if scope.is_empty or not scope.covers_path(path, unit_id):
+        return []
+    begun = (today.month - 1) // 3 + 1
+    return [FormYear(today.year, list(range(1, begun + 1))), FormYear(today.year - 1, [1, 2, 3, 4])]
 
 
 @login_required
@@ -262,7 +282,15 @@ def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "org/person.html",
-        {"person": person, "history": history[::-1], "current": current, "today": today},
+        {
+            "person": person,
+            "history": history[::-1],
+            "current": current,
+            "today": today,
+            "form_years": _form_years(req.user, current.unit.path, current.unit_id, today)
+            if current is not None
+            else [],
+        },
     )
 
 

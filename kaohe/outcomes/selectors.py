@@ -3,17 +3,31 @@ may see (404 outside it). Each part of issue 16 keeps its selectors in one block
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 from django.http import Http404
 
-from kaohe.accounts.access import is_region_admin
+from kaohe.accounts.access import FORMS_ROLES, is_region_admin, scope_of
 from kaohe.accounts.models import User
+from kaohe.conduct.models import AbsenceKind, AbsenceRecord, DisciplineRecord
+from kaohe.org.models import Membership, MembershipStatus, Unit
+from kaohe.org.selectors import ROLE_ORDER, unit_get
 from kaohe.outcomes.models import RecordSource, YearRecord
 from kaohe.scoring.engine import AnnualGrade
-
-# ---------------------------------------------------------------- priors: years before kaohe
+from kaohe.scoring.models import (
+    AnnualResult,
+    PersonYearFlag,
+    QuarterResult,
+    RunState,
+)
+from kaohe.worklogs.models import Summary, SummaryKind
+from kaohe.worklogs.rules import Period
 
 
 @dataclass(frozen=True)
@@ -45,3 +59,304 @@ def imported_years(user: User) -> list[ImportedYear]:
         ImportedYear(r["year"], r["people"], r["excellent"], r["basic"], r["incompetent"])
         for r in rows
     ]
+
+
+# Who prints a unit's forms, or another person's (a cadre prints only their own).
+FORM_ROLES = FORMS_ROLES
+FORM_YEARS = (2000, 2099)
+
+
+@dataclass(frozen=True)
+class FormPerson:
+    """Who the form is about, as of the period's last day (their membership then)."""
+
+    person_id: int
+    name: str
+    gender: str  # org.Gender value, "" when unknown
+    birth_date: dt.date | None
+    unit: str
+    post: str
+    rank: str  # the membership's rank level (职级)
+    probation: bool
+
+
+@dataclass(frozen=True)
+class Discipline:
+    kind: str  # conduct.DisciplineKind value
+    start: dt.date
+    end: dt.date | None
+    document: str
+
+
+@dataclass(frozen=True)
+class AnnualFormData:
+    year: int
+    who: FormPerson
+    summary: str  # the annual summary (个人总结), "" if none was written
+    grade: str  # AnnualGrade value from the archive or the published run, "" if none yet
+    archived: bool  # the grade comes from the frozen archive (YearRecord)
+    steps: list[Any]  # the result's explanation steps (none for an imported year)
+    investigations: list[str]  # reasons of the year's 立案审查 flags
+    discipline: list[Discipline]  # punishments in force during the year
+
+
+@dataclass(frozen=True)
+class QuarterFormData:
+    year: int
+    quarter: int
+    who: FormPerson
+    summary: str  # the quarterly summary (个人小结)
+    absent_days: Decimal = Decimal(0)
+    leave_days: Decimal = Decimal(0)
+    late_early_times: int = 0
+    discipline: list[Discipline] = field(default_factory=list)
+    proposed: str = ""  # the unit head's grade (QuarterGrade value) in the live run
+    change_reason: str = ""
+    approved: str = ""  # the published grade
+
+
+def form_period(year: int, quarter: int | None = None) -> Period:
+    """The form's period (the year, or a quarter 1–4), or 404 for a year or quarter no
+    form can have."""
+    if not FORM_YEARS[0] <= year <= FORM_YEARS[1]:
+        raise Http404
+    if quarter is not None and not 1 <= quarter <= 4:
+        raise Http404
+    return Period(year, quarter or 0)
+
+
+def _membership_rows() -> Any:
+    return Membership.objects.select_related("person", "unit", "rank_level")
+
+
+def form_unit(user: User, unit_id: int) -> Unit:
+    """The unit whose forms `user` may print (its leaders and administrators within
+    scope, the region's office), or 404."""
+    return unit_get(user, unit_id, roles=FORM_ROLES)
+
+
+def form_unit_memberships(unit: Unit, period: Period) -> list[Membership]:
+    """Who the unit's forms are for: the assessed on the period's last day (the
+    assessment scope, R1.5), leaders first, then by staff number. One query; for a
+    year before kaohe (nobody's membership reaches it), those the archive holds in
+    the unit that year, by staff number, with their latest membership (two more)."""
+    rows = list(
+        _membership_rows()
+        .filter(unit=unit)
+        .on(period.end)
+        .in_scope()
+        .annotate(role_order=ROLE_ORDER)
+        .order_by("role_order", "person__staff_no")
+    )
+    if rows or period.quarter != 0:
+        return rows
+    archived = YearRecord.objects.filter(unit=unit, year=period.year).values("person_id")
+    latest: dict[int, Membership] = {}
+    for m in (
+        _membership_rows()
+        .filter(person_id__in=archived)
+        .order_by("person__staff_no", "person_id", "-valid_from")
+    ):
+        latest.setdefault(m.person_id, m)
+    return list(latest.values())
+
+
+def form_person_membership(user: User, person_id: int, period: Period) -> tuple[Membership, bool]:
+    """The person's membership for the form (in force on the period's last day, else
+    their latest in the period) and whether `user` reads it as its leader or office
+    (False: the person's own form); 404 unless it is theirs or within the scope of
+    `FORM_ROLES`. One query (the grants are cached)."""
+    if user.region_id is None:
+        raise Http404
+    rows = list(
+        _membership_rows()
+        .filter(person_id=person_id, region_id=user.region_id)
+        .overlapping(period.start, period.end)
+        .order_by("-valid_from")
+    )
+    # A year before the person's first membership in kaohe (an imported year): the
+    # archive's record carries the year; their latest membership decides the scope.
+    if (
+        not rows
+        and period.quarter == 0
+        and YearRecord.objects.filter(person_id=person_id, year=period.year).exists()
+    ):
+        rows = list(
+            _membership_rows()
+            .filter(person_id=person_id, region_id=user.region_id)
+            .order_by("-valid_from")[:1]
+        )
+    if not rows:
+        raise Http404
+    membership = next((m for m in rows if m.valid_to is None or m.valid_to >= period.end), rows[0])
+    scope = scope_of(user, FORM_ROLES)
+    unit = membership.unit
+    if (
+        not scope.is_empty
+        and scope.region_id == unit.region_id
+        and scope.covers_path(unit.path, unit.pk)
+    ):
+        return membership, True
+    if user.person_id == person_id:
+        return membership, False
+    raise Http404
+
+
+def _form_person(m: Membership) -> FormPerson:
+    p = m.person
+    return FormPerson(
+        p.pk,
+        p.name,
+        p.gender,
+        p.birth_date,
+        m.unit.name,
+        m.post,
+        m.rank_level.name,
+        m.status == MembershipStatus.PROBATION,
+    )
+
+
+def _discipline_by_person(
+    ids: Sequence[int], start: dt.date, end: dt.date
+) -> dict[int, list[Discipline]]:
+    """Punishments in force at some time in start..end, per person. One query."""
+    out: dict[int, list[Discipline]] = defaultdict(list)
+    rows = (
+        DisciplineRecord.objects.filter(person_id__in=ids, start__lte=end)
+        .filter(Q(end__isnull=True) | Q(end__gte=start))
+        .order_by("start", "pk")
+        .values_list("person_id", "kind", "start", "end", "document")
+    )
+    for person_id, kind, begun, ended, document in rows:
+        out[person_id].append(Discipline(kind, begun, ended, document))
+    return out
+
+
+def _summaries(ids: Sequence[int], kind: str, year: int, quarter: int) -> dict[int, str]:
+    return dict(
+        Summary.objects.filter(
+            person_id__in=ids, kind=kind, year=year, quarter=quarter
+        ).values_list("person_id", "content")
+    )
+
+
+def annual_forms(memberships: Sequence[Membership], year: int) -> list[AnnualFormData]:
+    """The 年度考核登记表 data of these people for `year`, in their order: six queries
+    whatever their number. The grade is the archived year's (YearRecord) where the
+    year is archived, else the published run's; nothing unpublished is read."""
+    ids = [m.person_id for m in memberships]
+    if not ids:
+        return []
+    period = Period(year)
+    records = {
+        r.person_id: r
+        for r in YearRecord.objects.filter(person_id__in=ids, year=year).only(
+            "person_id", "grade", "run_id", "unit_name", "post"
+        )
+    }
+    record_runs = {r.run_id for r in records.values() if r.run_id is not None}
+    published = Q(run__year=year, run__state=RunState.PUBLISHED)
+    if record_runs:
+        published |= Q(run_id__in=record_runs)
+    results: dict[int, tuple[int, str, list[Any]]] = {}
+    for person_id, run_id, grade, steps in (
+        AnnualResult.objects.filter(published, person_id__in=ids)
+        .order_by("run__number")
+        .values_list("person_id", "run_id", "grade", "steps")
+    ):
+        record = records.get(person_id)
+        if record is not None and record.run_id is not None and record.run_id != run_id:
+            continue  # the archive names its run; a later published run is not this form's
+        results[person_id] = (run_id, grade, steps)
+    summaries = _summaries(ids, SummaryKind.ANNUAL, year, 0)
+    investigations: dict[int, list[str]] = defaultdict(list)
+    for person_id, reason in PersonYearFlag.objects.filter(
+        person_id__in=ids, year=year, kind=PersonYearFlag.Kind.INVESTIGATION
+    ).values_list("person_id", "reason"):
+        investigations[person_id].append(reason)
+    discipline = _discipline_by_person(ids, period.start, period.end)
+    forms = []
+    for m in memberships:
+        who = _form_person(m)
+        if m.valid_from > period.end:
+            # Only the archive knows the year (an imported one): not today's rank.
+            who = FormPerson(who.person_id, who.name, who.gender, who.birth_date, "", "", "", False)
+        record = records.get(m.person_id)
+        result = results.get(m.person_id)
+        if record is not None:
+            # The archive keeps the year as it was: its unit and post snapshots.
+            who = FormPerson(
+                who.person_id,
+                who.name,
+                who.gender,
+                who.birth_date,
+                record.unit_name or who.unit,
+                record.post or who.post,
+                who.rank,
+                who.probation,
+            )
+            grade = record.grade
+        else:
+            grade = result[1] if result else ""
+        forms.append(
+            AnnualFormData(
+                year,
+                who,
+                summaries.get(m.person_id, ""),
+                grade,
+                record is not None,
+                list(result[2]) if result else [],
+                investigations.get(m.person_id, []),
+                discipline.get(m.person_id, []),
+            )
+        )
+    return forms
+
+
+def quarter_forms(
+    memberships: Sequence[Membership], year: int, quarter: int, *, unpublished: bool
+) -> list[QuarterFormData]:
+    """The 平时考核登记表 data of these people for the quarter, in their order: five
+    queries whatever their number. The unit head's proposal comes from the quarter's
+    live run, shown before publication only to leaders and the office (`unpublished`);
+    the approved grade only from a published run."""
+    ids = [m.person_id for m in memberships]
+    if not ids:
+        return []
+    period = Period(year, quarter)
+    live = (
+        QuarterResult.objects.filter(person_id__in=ids, run__year=year, run__quarter=quarter)
+        .exclude(run__state=RunState.SUPERSEDED)
+        .order_by("run__number")
+        .values_list("person_id", "grade", "change_reason", "run__state")
+    )
+    results = {person_id: (grade, reason, state) for person_id, grade, reason, state in live}
+    summaries = _summaries(ids, SummaryKind.QUARTERLY, year, quarter)
+    absences: dict[int, list[tuple[str, Decimal, int]]] = defaultdict(list)
+    for person_id, kind, days, times in AbsenceRecord.objects.filter(
+        person_id__in=ids, start__lte=period.end, end__gte=period.start
+    ).values_list("person_id", "kind", "days", "times"):
+        absences[person_id].append((kind, days, times))
+    discipline = _discipline_by_person(ids, period.start, period.end)
+    forms = []
+    for m in memberships:
+        grade, reason, state = results.get(m.person_id, ("", "", ""))
+        is_published = state == RunState.PUBLISHED
+        shown = is_published or unpublished
+        away = absences.get(m.person_id, [])
+        forms.append(
+            QuarterFormData(
+                year,
+                quarter,
+                _form_person(m),
+                summaries.get(m.person_id, ""),
+                absent_days=sum((d for k, d, _t in away if k == AbsenceKind.ABSENT), Decimal(0)),
+                leave_days=sum((d for k, d, _t in away if k == AbsenceKind.LEAVE), Decimal(0)),
+                late_early_times=sum(t for k, _d, t in away if k == AbsenceKind.LATE_EARLY),
+                discipline=discipline.get(m.person_id, []),
+                proposed=grade if shown else "",
+                change_reason=reason if shown else "",
+                approved=grade if is_published else "",
+            )
+        )
+    return forms

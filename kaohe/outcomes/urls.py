@@ -1,10 +1,31 @@
 from django.urls import path
 
-from kaohe.outcomes import views_priors
+from kaohe.outcomes import views_forms, views_priors
 
 app_name = "outcomes"
 
 urlpatterns = [
     path("import/", views_priors.priors_import_page, name="priors_import"),
     path("import/template.xlsx", views_priors.priors_template, name="priors_template"),
+    # forms: the official forms as PDF
+    path(
+        "forms/unit/<id:unit_id>/<int:year>/annual.pdf",
+        views_forms.unit_annual,
+        name="forms_unit_annual",
+    ),
+    path(
+        "forms/unit/<id:unit_id>/<int:year>/q<int:quarter>.pdf",
+        views_forms.unit_quarter,
+        name="forms_unit_quarter",
+    ),
+    path(
+        "forms/person/<id:person_id>/<int:year>/annual.pdf",
+        views_forms.person_annual,
+        name="forms_person_annual",
+    ),
+    path(
+        "forms/person/<id:person_id>/<int:year>/q<int:quarter>.pdf",
+        views_forms.person_quarter,
+        name="forms_person_quarter",
+    ),
 ]

@@ -363,6 +363,16 @@ class MineRow:
     rank: str
     url: str
     to_confirm: bool
+    form_url: str  # the period's official form (outcomes), as a PDF
+
+
+def _form_url(person_id: int | None, year: int, quarter: int) -> str:
+    """The user's own 年度 (quarter 0) or 平时考核登记表 of a period."""
+    if person_id is None:
+        return ""
+    if quarter == 0:
+        return reverse("outcomes:forms_person_annual", args=[person_id, year])
+    return reverse("outcomes:forms_person_quarter", args=[person_id, year, quarter])
 
 
 @login_required
@@ -384,6 +394,7 @@ def mine_page(request: HttpRequest) -> HttpResponse:
             (in_level if r.kind == "year" else in_unit) % {"n": r.rank, "m": r.rank_total},
             url[r.kind](r.pk),
             r.receipt_at is None,
+            _form_url(req.user.person_id, r.year, r.quarter),
         )
         for r in selectors.my_result_rows(req.user)
     ]

@@ -43,6 +43,11 @@ def _urls(world: World) -> dict[str, str]:
         "non_voters": reverse("reviews:non_voters_export", args=[round_.pk]),
         "compliance_bureau": reverse("worklogs:compliance_export") + f"?unit={world.bureau.pk}",
         "compliance_town": reverse("worklogs:compliance_export") + f"?unit={world.town.pk}",
+        "forms_bureau": reverse("outcomes:forms_unit_annual", args=[world.bureau.pk, 2026]),
+        "forms_town": reverse("outcomes:forms_unit_quarter", args=[world.town.pk, 2026, 1]),
+        "forms_cadre": reverse(
+            "outcomes:forms_person_annual", args=[world.people["cadre"].pk, 2026]
+        ),
     }
 
 
@@ -56,8 +61,11 @@ REFUSED = {
         "non_voters",
         "compliance_bureau",
         "compliance_town",
+        "forms_bureau",
+        "forms_town",
+        "forms_cadre",
     ],
-    # A cadre downloads nothing, not even their own unit's grades.
+    # A cadre downloads nothing, not even their own unit's grades (only their own forms).
     "cadre": [
         "quarter",
         "bureau",
@@ -66,16 +74,19 @@ REFUSED = {
         "non_voters",
         "compliance_bureau",
         "compliance_town",
+        "forms_bureau",
+        "forms_town",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
-    "unit_head": ["quarter", "town", "annual", "non_voters", "compliance_town"],
+    "unit_head": ["quarter", "town", "annual", "non_voters", "compliance_town", "forms_town"],
     # The bureau's administrator: not the town, not the office's downloads.
-    "unit_admin": ["quarter", "town", "annual", "compliance_town"],
+    "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town"],
 }
 ALLOWED = {
     "region_admin": list(REFUSED["other_admin"]),
-    "unit_head": ["bureau", "compliance_bureau"],
-    "unit_admin": ["bureau", "non_voters", "compliance_bureau"],
+    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre"],
+    "unit_admin": ["bureau", "non_voters", "compliance_bureau", "forms_bureau", "forms_cadre"],
+    "cadre": ["forms_cadre"],
 }
 
 
