@@ -45,6 +45,9 @@ class AuditAction(models.TextChoices):
     ORG_ROSTER_IMPORT = "org.roster.import", _("Roster imported")
     ORG_UNIT_CREATE = "org.unit.create", _("Unit created")
 
+    OUTCOMES_CONSEQUENCE_RECORD = "outcomes.consequence.record", _("Consequence carried out")
+    OUTCOMES_CONSEQUENCES_DERIVE = "outcomes.consequences.derive", _("Consequences derived")
+
     REVIEWS_BALLOT_SUBMIT = "reviews.ballot.submit", _("Ballot submitted")
     REVIEWS_DEMO_BALLOTS = "reviews.demo.ballots", _("Demo ballots cast")
     REVIEWS_DEMO_LOAD = "reviews.demo.load", _("Demo rounds loaded")
