@@ -94,14 +94,14 @@ def consequence_page(
         rows = rows.filter(unit_id=flt.unit_id)
     if flt.year is not None:
         rows = rows.filter(year=flt.year)
-    rows = rows.select_related("person", "unit", "done_by").order_by("due_on", "pk")
+    rows = rows.select_related("person", "unit", "done_by__person").order_by("due_on", "pk")
     return Paginator(rows, CONSEQUENCE_PAGE_SIZE).get_page(page_number)
 
 
 def consequence_get(user: User, task_id: int) -> ConsequenceTask:
     task = (
         consequences_visible(user)
-        .select_related("person", "unit", "done_by")
+        .select_related("person", "unit", "done_by__person")
         .filter(pk=task_id)
         .first()
     )
