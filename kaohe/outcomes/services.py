@@ -252,7 +252,11 @@ def consequence_record(
 ) -> ConsequenceTask:
     """Record that the consequence was carried out: on which day, by the acting user,
     with a note (what was said or decided). Only the owner or the region office."""
-    task = ConsequenceTask.objects.select_for_update().select_related("unit").get(pk=task.pk)
+    task = (
+        ConsequenceTask.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=task.pk)
+    )
     if not may_record(actor, task, task.unit):
         raise ApplicationError(
             _("Only the head of the unit or the organization department may record this."),
