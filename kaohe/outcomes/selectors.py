@@ -12,8 +12,9 @@ from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
-from kaohe.accounts.access import OVERSIGHT_ROLES, region_id_of, scope_of
+from kaohe.accounts.access import OVERSIGHT_ROLES, is_region_admin, region_id_of, scope_of
 from kaohe.accounts.models import Role, User
+from kaohe.org.models import Unit
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceState, ConsequenceTask
 
 CONSEQUENCE_PAGE_SIZE = 50
@@ -76,6 +77,17 @@ def consequences_visible(user: User) -> QuerySet[ConsequenceTask]:
         if user.person_id is not None:
             seen |= Q(person_id=user.person_id)
     return ConsequenceTask.objects.filter(seen, region_id=region_id)
+
+
+def may_record(actor: User, task: ConsequenceTask, unit: Unit | None) -> bool:
+    """The task's owner (the head of its unit, for a unit's task) or the region office."""
+    if actor.region_id != task.region_id:
+        return False
+    if is_region_admin(actor):
+        return True
+    if task.owner_role != Role.UNIT_HEAD or unit is None:
+        return False
+    return scope_of(actor, {Role.UNIT_HEAD}).covers_path(unit.path, unit.pk)
 
 
 def consequence_page(

@@ -10,18 +10,17 @@ from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kaohe.accounts.access import is_region_admin, scope_of
-from kaohe.accounts.models import Role, User
+from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import clean_text, visible_length
-from kaohe.org.models import Unit
 from kaohe.outcomes import ladder
 from kaohe.outcomes.errors import ConsequencesErrorCode
 from kaohe.outcomes.models import ConsequenceState, ConsequenceTask, YearRecord
 from kaohe.outcomes.policies import policy_for
+from kaohe.outcomes.selectors import may_record
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.policies import scoring_policy
@@ -233,17 +232,6 @@ def _earlier_ties(rows: list[ladder.YearRow]) -> dict[ladder.TieKey, int]:
         key = f"#{unit_id}" if unit_id is not None else unit_name
         ties[(y, key, rank)] = ties.get((y, key, rank), 0) + n
     return ties
-
-
-def may_record(actor: User, task: ConsequenceTask, unit: Unit | None) -> bool:
-    """The task's owner (the head of its unit, for a unit's task) or the region office."""
-    if actor.region_id != task.region_id:
-        return False
-    if is_region_admin(actor):
-        return True
-    if task.owner_role != Role.UNIT_HEAD or unit is None:
-        return False
-    return scope_of(actor, {Role.UNIT_HEAD}).covers_path(unit.path, unit.pk)
 
 
 @transaction.atomic

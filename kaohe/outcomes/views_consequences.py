@@ -37,7 +37,7 @@ def consequences_page(request: HttpRequest) -> HttpResponse:
             task,
             selectors.owner_label(task.owner_role),
             task.state == "open" and task.due_on < today,
-            services.may_record(req.user, task, task.unit) and task.state == "open",
+            selectors.may_record(req.user, task, task.unit) and task.state == "open",
         )
         for task in page
     ]
@@ -62,7 +62,7 @@ def consequence_page(request: HttpRequest, task_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     task = selectors.consequence_get(req.user, task_id)
     today = clock.today()
-    can_record = task.state == "open" and services.may_record(req.user, task, task.unit)
+    can_record = task.state == "open" and selectors.may_record(req.user, task, task.unit)
     values = {"done_on": today.isoformat(), "note": ""}
     if request.method == "POST":
         values = {
