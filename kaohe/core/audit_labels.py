@@ -104,6 +104,8 @@ DETAIL_KEYS: dict[str, str] = {
     "chars": gettext_noop("Characters"),
     "results_moved": gettext_noop("Results moved"),
     "indicator_comments": gettext_noop("Indicator comments"),
+    "cancelled": gettext_noop("Cancelled"),
+    "reinstated": gettext_noop("Reinstated"),
 }
 
 

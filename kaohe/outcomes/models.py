@@ -156,3 +156,95 @@ class OutcomesPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Rules for the use of results"))
+
+
+# --- consequences: what a published result obliges someone to do (R5.6, R5.13, R6.6) ---
+
+
+class ConsequenceKind(models.TextChoices):
+    # The last-place ladder (R6.6), by the unit's main leader, then the region office
+    REMINDER_TALK = "reminder_talk", _("Reminder talk (提醒谈话)")
+    ADMONITION_TALK = "admonition_talk", _("Admonition talk (诫勉谈话)")
+    ORG_HANDLING = "org_handling", _("Proposal of organizational handling (组织处理建议)")
+    # Failing quarters (R5.6), in the unit
+    QUARTER_TALK = "quarter_talk", _("Talk by the unit head on a failing quarter")
+    UNIT_CRITICISM = "unit_criticism", _("Notice of criticism in the unit (单位内通报批评)")
+    # The annual grade (R5.13, R6.6), by the region office
+    DEMOTION = "demotion", _("Demotion by one level (降级)")
+    DISMISSAL_REVIEW = "dismissal_review", _("Dismissal review (辞退审查)")
+    NO_PROMOTION = "no_promotion", _("No promotion for a year (一年内不得晋升)")
+    NO_BONUS = "no_bonus", _("No year-end bonus (不发年终奖)")
+
+
+class ConsequenceState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ConsequenceTask(models.Model):
+    """One consequence a published period carries for one person, to be carried out by
+    its owner by the due date and its outcome recorded.
+
+    The owner is a role at a unit (`owner_role`, `unit`): the unit's head for talks and
+    notices, the region office (组织部) for the rest; the users are found through the
+    grants when read, so a change of head moves the task. Derived again whenever the
+    period is published; a task no longer applicable is cancelled with a note, never
+    deleted (outcomes.services, the consequences block)."""
+
+    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "org.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    # The quarter whose failure it follows; null for the year's consequences.
+    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=ConsequenceKind.choices)
+    # The rule in plain Chinese, naming the years or quarters that set it off.
+    citation = models.CharField(_("rule"), max_length=400)
+    # The person's unit in the period (whose head acts on talks); null only for a
+    # person whose period named no unit kaohe has.
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_role = models.CharField(_("owner"), max_length=16)  # accounts.Role value
+    # The day the period's publication gave rise to it (or reinstated it); the due
+    # date is counted from it (OutcomesPolicy.task_due_days).
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due date"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=ConsequenceState.choices, default=ConsequenceState.OPEN
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consequence")
+        verbose_name_plural = _("consequences")
+        constraints = [
+            # Unique per (person, year, quarter, kind): two partial indexes, since NULL
+            # quarters would not collide in one (and nulls_distinct needs PostgreSQL 15).
+            models.UniqueConstraint(
+                fields=["person", "year", "quarter", "kind"],
+                condition=models.Q(quarter__isnull=False),
+                name="uniq_consequence_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "year", "kind"],
+                condition=models.Q(quarter__isnull=True),
+                name="uniq_consequence_year",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "state", "due_on"], name="cq_region_state_due"),
+            models.Index(fields=["unit", "state", "due_on"], name="cq_unit_state_due"),
+            models.Index(fields=["region", "year", "quarter"], name="cq_region_period"),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.year}Q{self.quarter}" if self.quarter else str(self.year)
+        return f"{self.person_id} {period} {self.kind}"

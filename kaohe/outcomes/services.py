@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Count, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import region_id_of, require_region_admin
@@ -17,13 +19,23 @@ from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
-from kaohe.core.errors import ValidationFailed
+from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Region
-from kaohe.outcomes import priors
-from kaohe.outcomes.errors import OutcomesErrorCode
-from kaohe.outcomes.models import RecordSource, YearRecord, YearRecordCorrection
-
-# ---------------------------------------------------------------- priors: years before kaohe
+from kaohe.outcomes import ladder, priors
+from kaohe.outcomes.errors import ConsequencesErrorCode, OutcomesErrorCode
+from kaohe.outcomes.models import (
+    ConsequenceState,
+    ConsequenceTask,
+    RecordSource,
+    YearRecord,
+    YearRecordCorrection,
+)
+from kaohe.outcomes.policies import policy_for
+from kaohe.outcomes.selectors import may_record
+from kaohe.scoring.engine import AnnualGrade, QuarterGrade
+from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
+from kaohe.scoring.policies import scoring_policy
 
 
 def year_records_import(
@@ -157,3 +169,269 @@ def year_records_import_rows(
     )
     progress(100, 100)
     return result
+
+
+@dataclass(frozen=True)
+class DeriveCounts:
+    """What one derivation changed: tasks created, cancelled, reinstated, kept."""
+
+    created: int = 0
+    cancelled: int = 0
+    reinstated: int = 0
+    kept: int = 0
+
+
+def _failing(region_id: int) -> frozenset[str]:
+    """The quarter grades that climb the ladder (R5.6): 较差, and 一般 where the
+    region's scoring policy says so (as scoring.services.annual_policy)."""
+    if scoring_policy(region_id).average_counts_as_failing:
+        return frozenset({QuarterGrade.POOR, QuarterGrade.AVERAGE})
+    return frozenset({QuarterGrade.POOR})
+
+
+def _apply(
+    *,
+    region_id: int,
+    year: int,
+    quarterly: bool,
+    decisions: list[ladder.Decision],
+    period: str,
+    today: dt.date,
+) -> DeriveCounts:
+    """Make the period's tasks (the year's quarters, or the year) what `decisions` say:
+    new ones created, open ones no longer applicable cancelled with a note (never
+    deleted), cancelled ones that apply again reinstated; done ones stay as they are."""
+    existing = {
+        (t.person_id, t.year, t.quarter, t.kind): t
+        for t in ConsequenceTask.objects.filter(
+            region_id=region_id, year=year, quarter__isnull=not quarterly
+        )
+    }
+    due = today + dt.timedelta(days=policy_for(region_id).task_due_days)
+    wanted = {d.key: d for d in decisions}
+    new: list[ConsequenceTask] = []
+    changed: list[ConsequenceTask] = []
+    kept = reinstated = 0
+    for key, d in wanted.items():
+        task = existing.get(key)
+        if task is None:
+            new.append(
+                ConsequenceTask(
+                    region_id=region_id,
+                    person_id=d.person_id,
+                    year=d.year,
+                    quarter=d.quarter,
+                    kind=d.kind.value,
+                    citation=d.citation[:400],
+                    unit_id=d.unit_id,
+                    owner_role=d.owner,
+                    issued_on=today,
+                    due_on=due,
+                )
+            )
+        elif task.state == ConsequenceState.CANCELLED:
+            task.state = ConsequenceState.OPEN
+            task.citation, task.unit_id, task.owner_role = d.citation[:400], d.unit_id, d.owner
+            task.issued_on, task.due_on, task.note = today, due, ""
+            changed.append(task)
+            reinstated += 1
+        elif task.state == ConsequenceState.OPEN and (
+            task.citation != d.citation[:400] or task.unit_id != d.unit_id
+        ):
+            task.citation, task.unit_id = d.citation[:400], d.unit_id
+            changed.append(task)
+            kept += 1
+        else:
+            kept += 1
+    cancelled = 0
+    note = _("No longer applies: %(period)s was published again on %(day)s.") % {
+        "period": period,
+        "day": today.isoformat(),
+    }
+    for key, task in existing.items():
+        if key not in wanted and task.state == ConsequenceState.OPEN:
+            task.state, task.note = ConsequenceState.CANCELLED, note[:500]
+            changed.append(task)
+            cancelled += 1
+    ConsequenceTask.objects.bulk_create(new, batch_size=1000)
+    ConsequenceTask.objects.bulk_update(
+        changed,
+        ["state", "citation", "unit_id", "owner_role", "issued_on", "due_on", "note"],
+        batch_size=1000,
+    )
+    return DeriveCounts(len(new), cancelled, reinstated, kept)
+
+
+def _audit_derive(region_id: int, year: int, quarter: int | None, counts: DeriveCounts) -> None:
+    details: dict[str, object] = {"year": year}
+    if quarter is not None:
+        details["quarter"] = quarter
+    details.update(created=counts.created, cancelled=counts.cancelled, reinstated=counts.reinstated)
+    audit_record(actor=None, action=AuditAction.OUTCOMES_CONSEQUENCES_DERIVE, details=details)
+
+
+@transaction.atomic
+def consequences_derive_quarter(*, run: QuarterRun, today: dt.date | None = None) -> DeriveCounts:
+    """The quarterly consequences (R5.6) of the run's year, from the grades of every
+    quarter of the year published so far: called when a quarter is published (so a
+    quarter reopened and published again re-reads the ones after it too)."""
+    today = today or clock.today()
+    failing = _failing(run.region_id)
+    rows = QuarterResult.objects.filter(
+        run__region_id=run.region_id,
+        run__year=run.year,
+        run__state=RunState.PUBLISHED,
+        grade__in=failing,
+    ).values_list("person_id", "run__quarter", "grade", "unit_id")
+    with translation.override("zh-hans"):
+        decisions = ladder.quarter_consequences(
+            year=run.year,
+            rows=[ladder.QuarterRow(p, q, g, u) for p, q, g, u in rows],
+            failing=failing,
+        )
+        period = _("%(year)s Q%(q)s") % {"year": run.year, "q": run.quarter}
+        counts = _apply(
+            region_id=run.region_id,
+            year=run.year,
+            quarterly=True,
+            decisions=decisions,
+            period=period,
+            today=today,
+        )
+    _audit_derive(run.region_id, run.year, run.quarter, counts)
+    return counts
+
+
+_YEAR_COLUMNS = ("person_id", "year", "grade", "rank_in_unit", "unit_size", "unit_id", "unit_name")
+
+
+@transaction.atomic
+def consequences_derive_year(*, run: AnnualRun, today: dt.date | None = None) -> DeriveCounts:
+    """The year's consequences (R5.13, R6.6) from the archive's YearRecords of the run's
+    year and, for those at last place or 不称职, of the years before (imported ones
+    too). Called after the archive has written the year (outcomes.signals)."""
+    today = today or clock.today()
+    year = run.year
+    current = [
+        ladder.YearRow(*row)
+        for row in YearRecord.objects.filter(region_id=run.region_id, year=year).values_list(
+            *_YEAR_COLUMNS
+        )
+    ]
+    tied = ladder.tie_counts(current)
+    candidates = [
+        r.person_id
+        for r in current
+        if ladder.is_last(r, tied) or r.grade == AnnualGrade.INCOMPETENT
+    ]
+    earlier = [
+        ladder.YearRow(*row)
+        for row in YearRecord.objects.filter(
+            person_id__in=candidates, year__gte=year - ladder.LOOK_BACK, year__lt=year
+        ).values_list(*_YEAR_COLUMNS)
+    ]
+    tied.update(_earlier_ties(earlier))
+    with translation.override("zh-hans"):
+        decisions = ladder.year_consequences(year=year, rows=current + earlier, tied=tied)
+        counts = _apply(
+            region_id=run.region_id,
+            year=year,
+            quarterly=False,
+            decisions=decisions,
+            period=_("the year %(year)s") % {"year": year},
+            today=today,
+        )
+    _audit_derive(run.region_id, year, None, counts)
+    return counts
+
+
+def _earlier_ties(rows: list[ladder.YearRow]) -> dict[ladder.TieKey, int]:
+    """The tie sizes of the earlier years' (year, unit, rank) these rows are in, counted
+    over the whole archive (one aggregate): ties at the bottom make each of them last."""
+    maybe = [
+        r
+        for r in rows
+        if r.rank_in_unit is not None
+        and r.unit_size is not None
+        and 1 < r.rank_in_unit < r.unit_size
+    ]
+    if not maybe:
+        return {}
+    units = Q(unit_id__in={r.unit_id for r in maybe if r.unit_id is not None}) | Q(
+        unit__isnull=True, unit_name__in={r.unit_name for r in maybe if r.unit_id is None}
+    )
+    counted = (
+        YearRecord.objects.filter(
+            units,
+            year__in={r.year for r in maybe},
+            rank_in_unit__in={r.rank_in_unit for r in maybe},
+        )
+        .order_by()
+        .values_list("year", "unit_id", "unit_name", "rank_in_unit")
+        .annotate(n=Count("pk"))
+    )
+    ties: dict[ladder.TieKey, int] = {}
+    for y, unit_id, unit_name, rank, n in counted:
+        key = f"#{unit_id}" if unit_id is not None else unit_name
+        ties[(y, key, rank)] = ties.get((y, key, rank), 0) + n
+    return ties
+
+
+@transaction.atomic
+def consequence_record(
+    *, actor: User, task: ConsequenceTask, done_on: dt.date, note: str
+) -> ConsequenceTask:
+    """Record that the consequence was carried out: on which day, by the acting user,
+    with a note (what was said or decided). Only the owner or the region office."""
+    task = (
+        ConsequenceTask.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=task.pk)
+    )
+    if not may_record(actor, task, task.unit):
+        raise ApplicationError(
+            _("Only the head of the unit or the organization department may record this."),
+            code=ConsequencesErrorCode.NOT_OWNER,
+        )
+    if task.state != ConsequenceState.OPEN:
+        raise ApplicationError(
+            _("This consequence is %(state)s; only an open one can be recorded.")
+            % {"state": task.get_state_display()},
+            code=ConsequencesErrorCode.NOT_OPEN,
+        )
+    today = clock.today()
+    if done_on > today:
+        raise ApplicationError(
+            _("The day it was done cannot be after today (%(today)s).")
+            % {"today": today.isoformat()},
+            code=ConsequencesErrorCode.DAY_IN_FUTURE,
+        )
+    if done_on < task.issued_on:
+        raise ApplicationError(
+            _("The day it was done cannot be before the consequence arose (%(day)s).")
+            % {"day": task.issued_on.isoformat()},
+            code=ConsequencesErrorCode.DAY_BEFORE_TASK,
+        )
+    note = clean_text(note)
+    if visible_length(note) < 2:
+        raise ApplicationError(
+            _("Write a note: what was said or decided."),
+            code=ConsequencesErrorCode.NOTE_REQUIRED,
+        )
+    task.state, task.done_on, task.done_by, task.note = (
+        ConsequenceState.DONE,
+        done_on,
+        actor,
+        note[:500],
+    )
+    task.save(update_fields=["state", "done_on", "done_by", "note"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.OUTCOMES_CONSEQUENCE_RECORD,
+        obj=task,
+        region=actor.region,
+        details={"kind": task.kind, "year": task.year, "day": done_on.isoformat()},
+        state=ConsequenceState.DONE,
+        note=task.note,
+    )
+    return task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaohe.outcomes import views_forms, views_priors
+from kaohe.outcomes import views_consequences, views_forms, views_priors
 
 app_name = "outcomes"
 
@@ -28,4 +28,7 @@ urlpatterns = [
         views_forms.person_quarter,
         name="forms_person_quarter",
     ),
+    # consequences
+    path("consequences/", views_consequences.consequences_page, name="consequences"),
+    path("consequences/<id:task_id>/", views_consequences.consequence_page, name="consequence"),
 ]

@@ -26,11 +26,13 @@ from kaohe.accounts.access import (
     scope_of,
 )
 from kaohe.accounts.home_cache import HOME_TOPIC, home_epoch
-from kaohe.accounts.models import User
+from kaohe.accounts.models import Role, User
 from kaohe.core.cache import user_cached
 from kaohe.notices.models import Delivery, DeliveryState
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
 from kaohe.org.selectors import org_version, unit_counts
+from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
+from kaohe.outcomes.selectors import consequences_of_office, consequences_owned
 from kaohe.pages.home import (
     HomeFacts,
     OpenBallot,
@@ -48,11 +50,12 @@ from kaohe.worklogs.selectors import recent_days
 
 @dataclass(frozen=True)
 class Task:
-    kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries
+    kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries, consequence
     text: str
     url: str
     deadline: dt.date | None = None
     due: str = ""  # "by <deadline>", worded once here rather than per row in the template
+    overdue: bool = False  # past its deadline (consequences: marked on the list)
 
 
 def _logs(facts: HomeFacts, today: dt.date) -> list[Task]:
@@ -174,6 +177,55 @@ def _approvals(region_id: int) -> list[Task]:
                 "deliveries",
                 _("%(n)s messages could not be delivered outside kaohe") % {"n": failed},
                 reverse("notices:deliveries"),
+            )
+        )
+    return tasks
+
+
+def _consequence(task: ConsequenceTask, today: dt.date) -> Task:
+    return Task(
+        "consequence",
+        _("%(kind)s: %(person)s (%(unit)s)")
+        % {
+            "kind": task.get_kind_display(),
+            "person": task.person.name,
+            "unit": task.unit.name if task.unit is not None else "—",
+        },
+        reverse("outcomes:consequence", args=[task.pk]),
+        task.due_on,
+        overdue=task.due_on < today,
+    )
+
+
+def _consequences_owned(user: User, today: dt.date) -> list[Task]:
+    """The consequences the heads of the user's units carry out (one query)."""
+    return [_consequence(t, today) for t in consequences_owned(user)]
+
+
+def _consequences_office(region_id: int, today: dt.date) -> list[Task]:
+    """The office's own consequences by kind, and every overdue one of the units (at most
+    three queries): the names of the first ones, then how many more."""
+    office = consequences_of_office(region_id, today)
+    page = reverse("outcomes:consequences")
+    labels = dict(ConsequenceKind.choices)
+    tasks = [
+        Task(
+            "consequence",
+            _("%(kind)s: %(n)s people") % {"kind": labels.get(kind, kind), "n": n},
+            f"{page}?kind={kind}&state=open",
+            first,
+            overdue=first < today,
+        )
+        for kind, n, first in office.own
+    ]
+    tasks += [_consequence(t, today) for t in office.overdue]
+    if office.more_overdue:
+        tasks.append(
+            Task(
+                "consequence",
+                _("%(n)s more overdue consequences in the units") % {"n": office.more_overdue},
+                f"{page}?state=overdue",
+                overdue=True,
             )
         )
     return tasks
@@ -330,8 +382,12 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
         tasks += _proposals(user, region_id)
     if roles & ADMIN_ROLES:
         tasks += _returned(user)
+    if Role.UNIT_HEAD in roles:
+        tasks += _consequences_owned(user, today)
     if is_region_admin(user):
         tasks += _approvals(region_id)
+        listed = {t.url for t in tasks}
+        tasks += [t for t in _consequences_office(region_id, today) if t.url not in listed]
     by = _("by %(day)s")
     return [
         replace(t, due=by % {"day": t.deadline.isoformat()}) if t.deadline else t

@@ -55,6 +55,28 @@ class Pages:
 
 Builder = Callable[[Pages], str]
 
+
+def _consequence(p: Pages) -> int:
+    """A 提醒谈话 for the bureau's cadre (issue 16's consequences), made once."""
+    from kaohe.outcomes.models import ConsequenceTask
+
+    task, _made = ConsequenceTask.objects.get_or_create(
+        person=p.world.people["cadre"],
+        year=2026,
+        quarter=None,
+        kind="reminder_talk",
+        defaults={
+            "region": p.world.region,
+            "citation": "2026年度在本单位年度考核排名末位：由单位主要负责人进行提醒谈话。",
+            "unit": p.world.bureau,
+            "owner_role": "unit_head",
+            "issued_on": dt.date(2026, 4, 1),
+            "due_on": dt.date(2026, 4, 20),
+        },
+    )
+    return task.pk
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -74,6 +96,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_head", lambda p: "/scoring/"),
     ("unit_head", lambda p: f"/scoring/quarters/{p.quarter.pk}/units/{p.world.bureau.pk}/"),
     ("unit_head", lambda p: f"/schemes/entry/{p.world.bureau.pk}/2026/1/"),
+    ("unit_head", lambda p: f"/outcomes/consequences/{_consequence(p)}/"),
+    ("unit_head", lambda p: "/outcomes/consequences/"),
     ("supervisor", lambda p: "/"),
     ("supervisor", lambda p: "/logs/compliance/"),
     ("unit_admin", lambda p: "/"),
@@ -101,6 +125,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/conduct/discipline/new/"),
     ("region_admin", lambda p: "/conduct/absences/new/"),
     ("region_admin", lambda p: "/outcomes/import/"),
+    ("region_admin", lambda p: "/outcomes/consequences/?state=all"),
     ("region_admin", lambda p: "/notifications/"),
     ("region_admin", lambda p: "/admin/"),
 ]
