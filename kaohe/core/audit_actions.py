@@ -45,6 +45,8 @@ class AuditAction(models.TextChoices):
     ORG_ROSTER_IMPORT = "org.roster.import", _("Roster imported")
     ORG_UNIT_CREATE = "org.unit.create", _("Unit created")
 
+    OUTCOMES_LISTS_DERIVE = "outcomes.lists.derive", _("Eligibility lists derived")
+
     REVIEWS_BALLOT_SUBMIT = "reviews.ballot.submit", _("Ballot submitted")
     REVIEWS_DEMO_BALLOTS = "reviews.demo.ballots", _("Demo ballots cast")
     REVIEWS_DEMO_LOAD = "reviews.demo.load", _("Demo rounds loaded")
