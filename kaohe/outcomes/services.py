@@ -68,8 +68,12 @@ def _quarters(value: Any) -> tuple[str, ...]:
     return tuple(value or ())
 
 
-def _entry_rows(region_id: int, year: int, policy: ListPolicy) -> Iterator[tuple[Any, ...]]:
-    """The rows of the year's entries, in the columns of `_COLUMNS`."""
+def _histories(
+    region_id: int, year: int
+) -> tuple[dict[int, list[YearFacts]], dict[int, tuple[int, int | None, str, int | None]]]:
+    """Each person's archived years up to `year` (of those archived in it), and of their
+    `year` the record's id, unit, tier and rank. Read whole before anything is written:
+    the COPY that writes holds the connection."""
     histories: dict[int, list[YearFacts]] = defaultdict(list)
     current: dict[int, tuple[int, int | None, str, int | None]] = {}
     sql = _READ.format(records=YearRecord._meta.db_table)
@@ -89,6 +93,17 @@ def _entry_rows(region_id: int, year: int, policy: ListPolicy) -> Iterator[tuple
                 histories[person].append(facts)
                 if y == year:
                     current[person] = (pk, unit, tier, rank)
+    return histories, current
+
+
+def _entry_rows(
+    region_id: int,
+    year: int,
+    policy: ListPolicy,
+    histories: dict[int, list[YearFacts]],
+    current: dict[int, tuple[int, int | None, str, int | None]],
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of the year's entries, in the columns of `_COLUMNS`."""
     for person in sorted(histories):
         record_id, unit_id, tier, rank = current[person]
         for entry in person_entries(histories[person], year, policy):
@@ -142,7 +157,8 @@ def eligibility_derive(*, region_id: int, year: int) -> int:
     policy = list_policy(policy_for(region_id))
     with transaction.atomic():
         EligibilityEntry.objects.filter(region_id=region_id, year=year).delete()
-        written = _write_entries(_entry_rows(region_id, year, policy))
+        histories, current = _histories(region_id, year)
+        written = _write_entries(_entry_rows(region_id, year, policy, histories, current))
         audit_record(
             actor=None,
             action=AuditAction.OUTCOMES_LISTS_DERIVE,
