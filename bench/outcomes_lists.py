@@ -191,7 +191,7 @@ def worker(db: str, people: int) -> None:
     from django.db.models import Count
 
     from kaohe.org import services as org_services
-    from kaohe.org.models import Region
+    from kaohe.org.models import Person, Region
     from kaohe.outcomes.models import EligibilityEntry, YearRecord
     from kaohe.outcomes.services import eligibility_derive
 
@@ -208,7 +208,9 @@ def worker(db: str, people: int) -> None:
     records = YearRecord.objects.filter(region=region).count()
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {EligibilityEntry._meta.db_table}")
-        cursor.execute("VACUUM ANALYZE")
+        # As autovacuum would have by then (the visibility map too), on the tables read.
+        for model in (YearRecord, EligibilityEntry, Person):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     print(
         f"eligibility lists, PostgreSQL (database {db}): {records:,} archived years of "
         f"{records // len(YEARS):,} cadres, {len(YEARS)} years; migrate {migrated:.1f} s, "

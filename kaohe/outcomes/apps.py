@@ -8,5 +8,9 @@ class OutcomesConfig(AppConfig):
     verbose_name = _("Results in use")
 
     def ready(self) -> None:
-        # Connects the receivers: the rules' cache, and what a published period writes.
-        from kaohe.outcomes import signals  # noqa: F401
+        # Connects the receivers (the rules' cache, what a published period writes) and
+        # registers the lists' export job (kaohe.jobs).
+        from kaohe.outcomes import (
+            signals,  # noqa: F401
+            views_lists,  # noqa: F401
+        )

@@ -90,7 +90,6 @@ class YearFacts(NamedTuple):
     person_id: int
     year: int
     grade: str
-    composite: Decimal | None
     rank_in_tier: int | None
     tier_size: int | None
     quarter_grades: Sequence[str]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,10 +12,9 @@ from django.db import connection, transaction
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.org.models import Region
-from kaohe.outcomes.citations import reasons_stored
 from kaohe.outcomes.models import EligibilityEntry, OutcomesPolicy, YearRecord
 from kaohe.outcomes.policies import policy_for
-from kaohe.outcomes.rules import ListPolicy, YearFacts, person_entries
+from kaohe.outcomes.rules import ListPolicy, Reason, YearFacts, person_entries
 
 # ---------------------------------------------------------------- lists (eligibility)
 
@@ -41,7 +39,7 @@ def list_policy(policy: OutcomesPolicy) -> ListPolicy:
 # tuples: a county's three years are close to a million rows, and model instances (or
 # the ORM's values rows) cost several times the query.
 _READ = """
-SELECT r.person_id, r.year, r.grade, r.composite, r.rank_in_tier, r.tier_size,
+SELECT r.person_id, r.year, r.grade, r.rank_in_tier, r.tier_size,
        r.quarter_grades, r.id, r.unit_id, r.tier
 FROM {records} r
 WHERE r.region_id = %s AND r.year <= %s
@@ -62,10 +60,22 @@ _COLUMNS = (
 )
 
 
-def _quarters(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = json.loads(value)
-    return tuple(value or ())
+class _Quarters(dict[str, tuple[str, ...]]):
+    """A year's four quarter grades from their stored JSON text, parsed once per distinct
+    text: a region's years hold a few hundred of them, its records a million."""
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        self[text] = parsed = tuple(json.loads(text) or ())
+        return parsed
+
+
+def _reasons_json(reasons: tuple[Reason, ...]) -> str:
+    """`reasons_stored` as JSON text, written directly (codes and integers only)."""
+    return (
+        "["
+        + ",".join(f'["{r.why}"' + "".join(f",{f}" for f in r.figures) + "]" for r in reasons)
+        + "]"
+    )
 
 
 def _histories(
@@ -77,20 +87,13 @@ def _histories(
     histories: dict[int, list[YearFacts]] = defaultdict(list)
     current: dict[int, tuple[int, int | None, str, int | None]] = {}
     sql = _READ.format(records=YearRecord._meta.db_table)
+    parsed = _Quarters()
     with connection.cursor() as cursor:
         cursor.execute(sql, [region_id, year, region_id, year])
         while chunk := cursor.fetchmany(20000):
-            for person, y, grade, composite, rank, size, quarters, pk, unit, tier in chunk:
-                facts = YearFacts(
-                    person,
-                    y,
-                    grade,
-                    Decimal(composite) if composite is not None else None,
-                    rank,
-                    size,
-                    _quarters(quarters),
-                )
-                histories[person].append(facts)
+            for person, y, grade, rank, size, quarters, pk, unit, tier in chunk:
+                text = quarters if isinstance(quarters, str) else json.dumps(quarters)
+                histories[person].append(YearFacts(person, y, grade, rank, size, parsed[text]))
                 if y == year:
                     current[person] = (pk, unit, tier, rank)
     return histories, current
@@ -107,7 +110,7 @@ def _entry_rows(
     for person in sorted(histories):
         record_id, unit_id, tier, rank = current[person]
         for entry in person_entries(histories[person], year, policy):
-            reasons = json.dumps(reasons_stored(entry.reasons), ensure_ascii=False)
+            reasons = _reasons_json(entry.reasons)
             yield (
                 region_id,
                 year,

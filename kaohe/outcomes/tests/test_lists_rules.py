@@ -36,7 +36,7 @@ def year(
     quarters: Sequence[str] = PLAIN,
     person: int = 1,
 ) -> YearFacts:
-    return YearFacts(person, y, grade, Decimal("80.00"), rank, size, tuple(quarters))
+    return YearFacts(person, y, grade, rank, size, tuple(quarters))
 
 
 def on(entries: list[Entry], kind: ListKind) -> Entry | None:
