@@ -72,6 +72,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_head", lambda p: "/scoring/"),
     ("unit_head", lambda p: f"/scoring/quarters/{p.quarter.pk}/units/{p.world.bureau.pk}/"),
     ("unit_head", lambda p: f"/schemes/entry/{p.world.bureau.pk}/2026/1/"),
+    ("unit_head", lambda p: "/outcomes/lists/"),
+    ("unit_head", lambda p: "/outcomes/lists/promotion/"),
     ("supervisor", lambda p: "/"),
     ("supervisor", lambda p: "/logs/compliance/"),
     ("unit_admin", lambda p: "/"),
