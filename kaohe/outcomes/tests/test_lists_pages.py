@@ -158,7 +158,7 @@ def test_filters_by_unit_and_tier(archived: World, client_as: Callable[[str], Cl
     url = reverse("outcomes:list", args=["promotion"])
     text = client.get(url, {"year": 2026, "unit": archived.centre.pk}).content.decode()
     assert "陈静" in text and "张小明" not in text
-    text = client.get(url, {"year": 2026, "tier": str(RankTier.SECTION_CHIEF)}).content.decode()
+    text = client.get(url, {"year": "2026", "tier": str(RankTier.SECTION_CHIEF)}).content.decode()
     assert "陈静" not in text and "张小明" not in text
     # A unit of another region is dropped, not an error.
     text = client.get(url, {"year": 2026, "unit": archived.foreign_unit.pk}).content.decode()
