@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.org.models import Region
+from kaohe.outcomes.lists_sql import derive_in_sql
 from kaohe.outcomes.models import EligibilityEntry, OutcomesPolicy, YearRecord
 from kaohe.outcomes.policies import policy_for
 from kaohe.outcomes.rules import ListPolicy, Reason, YearFacts, person_entries
@@ -160,8 +161,12 @@ def eligibility_derive(*, region_id: int, year: int) -> int:
     policy = list_policy(policy_for(region_id))
     with transaction.atomic():
         EligibilityEntry.objects.filter(region_id=region_id, year=year).delete()
-        histories, current = _histories(region_id, year)
-        written = _write_entries(_entry_rows(region_id, year, policy, histories, current))
+        if connection.vendor == "postgresql":
+            # The same rules in one statement (outcomes.lists_sql; a test compares them).
+            written = derive_in_sql(region_id, year, policy)
+        else:
+            histories, current = _histories(region_id, year)
+            written = _write_entries(_entry_rows(region_id, year, policy, histories, current))
         audit_record(
             actor=None,
             action=AuditAction.OUTCOMES_LISTS_DERIVE,

@@ -128,7 +128,9 @@ def test_a_failed_derive_leaves_the_year_as_it_was(
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise RuntimeError("boom")
 
+    # Fails after the year's entries were deleted, on either path (SQL on PostgreSQL).
     monkeypatch.setattr("kaohe.outcomes.services.person_entries", broken)
+    monkeypatch.setattr("kaohe.outcomes.services.derive_in_sql", broken)
     with pytest.raises(RuntimeError):
         eligibility_derive(region_id=archived.region.pk, year=2026)
     assert sorted(EligibilityEntry.objects.values_list("pk", flat=True)) == before
