@@ -83,8 +83,7 @@ def _histories(
     region_id: int, year: int
 ) -> tuple[dict[int, list[YearFacts]], dict[int, tuple[int, int | None, str, int | None]]]:
     """Each person's archived years up to `year` (of those archived in it), and of their
-    `year` the record's id, unit, tier and rank. Read whole before anything is written:
-    the COPY that writes holds the connection."""
+    `year` the record's id, unit, tier and rank."""
     histories: dict[int, list[YearFacts]] = defaultdict(list)
     current: dict[int, tuple[int, int | None, str, int | None]] = {}
     sql = _READ.format(records=YearRecord._meta.db_table)
@@ -127,18 +126,9 @@ def _entry_rows(
 
 
 def _write_entries(rows: Iterator[tuple[Any, ...]]) -> int:
-    """Write the rows: COPY on PostgreSQL, bulk INSERTs elsewhere. Returns the count."""
-    table = EligibilityEntry._meta.db_table
+    """Write the rows in bulk INSERTs (SQLite: PostgreSQL derives in one statement).
+    Returns the count."""
     written = 0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            columns = ", ".join(_COLUMNS)
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
-        return written
     batch: list[EligibilityEntry] = []
     for row in rows:
         values = dict(zip(_COLUMNS, row, strict=True))
