@@ -171,7 +171,11 @@ class EligibilityEntry(models.Model):
     put into words on reading (outcomes.citations)."""
 
     region = models.ForeignKey(
-        "org.Region", on_delete=models.CASCADE, related_name="+", db_index=False
+        "org.Region",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     kind = models.CharField(_("list"), max_length=16)
@@ -181,11 +185,15 @@ class EligibilityEntry(models.Model):
         related_name="+",
         verbose_name=_("person"),
         db_index=False,
+        db_constraint=False,
     )
     # Indexes: the three below cover region, person and unit; a YearRecord is never
     # deleted (PROTECT elsewhere), so its key goes without one (a bulk write pays for each).
+    # No database constraints on the keys either: the rows are derived from YearRecords
+    # that hold the same keys, and a county's million entries checked four times each at
+    # COMMIT cost more than the whole derive (docs/decisions.md); Django still cascades.
     record = models.ForeignKey(
-        YearRecord, on_delete=models.CASCADE, related_name="+", db_index=False
+        YearRecord, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     unit = models.ForeignKey(
         "org.Unit",
@@ -194,6 +202,7 @@ class EligibilityEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     tier = models.CharField(_("rank tier"), max_length=32, blank=True)
     rank_in_tier = models.PositiveIntegerField(_("rank in tier"), null=True, blank=True)
