@@ -9,5 +9,10 @@ class OutcomesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the receivers (the rules' cache, what a published period writes) and
-        # registers the jobs: the import of earlier years (part priors).
-        from kaohe.outcomes import jobs_priors, signals  # noqa: F401
+        # registers the jobs: the import of earlier years (priors) and the lists'
+        # export (views_lists).
+        from kaohe.outcomes import (
+            jobs_priors,  # noqa: F401
+            signals,  # noqa: F401
+            views_lists,  # noqa: F401
+        )

@@ -248,3 +248,70 @@ class ConsequenceTask(models.Model):
     def __str__(self) -> str:
         period = f"{self.year}Q{self.quarter}" if self.quarter else str(self.year)
         return f"{self.person_id} {period} {self.kind}"
+
+
+# ---------------------------------------------------------------- lists (eligibility)
+
+
+class EligibilityEntry(models.Model):
+    """One person on one eligibility list for a year (outcomes.rules), written in bulk
+    when the year is archived (`services.eligibility_derive`): the pages are paged reads
+    and the Excel export a stream. Re-deriving a year replaces all its entries.
+
+    The year's tier, rank and unit are copied from the YearRecord for the filters and
+    the order; `reasons` holds the rule's codes and figures ([[code, *figures], …]),
+    put into words on reading (outcomes.citations)."""
+
+    region = models.ForeignKey(
+        "org.Region",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("list"), max_length=16)
+    person = models.ForeignKey(
+        "org.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+        db_index=False,
+        db_constraint=False,
+    )
+    # Indexes: the three below cover region, person and unit; a YearRecord is never
+    # deleted (PROTECT elsewhere), so its key goes without one (a bulk write pays for each).
+    # No database constraints on the keys either: the rows are derived from YearRecords
+    # that hold the same keys, and a county's million entries checked four times each at
+    # COMMIT cost more than the whole derive (docs/decisions.md); Django still cascades.
+    record = models.ForeignKey(
+        YearRecord, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    tier = models.CharField(_("rank tier"), max_length=32, blank=True)
+    rank_in_tier = models.PositiveIntegerField(_("rank in tier"), null=True, blank=True)
+    figure = models.PositiveIntegerField(_("figure"), default=0)
+    reasons = models.JSONField(_("reasons"), default=list)
+
+    class Meta:
+        verbose_name = _("eligibility list entry")
+        verbose_name_plural = _("eligibility list entries")
+        indexes = [
+            models.Index(
+                fields=["region", "year", "kind", "tier", "rank_in_tier", "person"],
+                name="elig_list_order",
+            ),
+            models.Index(fields=["unit", "year", "kind"], name="elig_unit"),
+            models.Index(fields=["person", "year"], name="elig_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.kind} {self.person_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaohe.outcomes import views_consequences, views_forms, views_priors
+from kaohe.outcomes import views_consequences, views_forms, views_lists, views_priors
 
 app_name = "outcomes"
 
@@ -31,4 +31,7 @@ urlpatterns = [
     # consequences
     path("consequences/", views_consequences.consequences_page, name="consequences"),
     path("consequences/<id:task_id>/", views_consequences.consequence_page, name="consequence"),
+    path("lists/", views_lists.lists_page, name="lists"),
+    path("lists/<str:kind>/", views_lists.list_page, name="list"),
+    path("lists/<str:kind>/export.xlsx", views_lists.list_export, name="list_export"),
 ]

@@ -98,6 +98,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_head", lambda p: f"/schemes/entry/{p.world.bureau.pk}/2026/1/"),
     ("unit_head", lambda p: f"/outcomes/consequences/{_consequence(p)}/"),
     ("unit_head", lambda p: "/outcomes/consequences/"),
+    ("unit_head", lambda p: "/outcomes/lists/"),
+    ("unit_head", lambda p: "/outcomes/lists/promotion/"),
     ("supervisor", lambda p: "/"),
     ("supervisor", lambda p: "/logs/compliance/"),
     ("unit_admin", lambda p: "/"),

@@ -1,0 +1,240 @@
+"""The eligibility lists (R5.5, R5.7, R5.13, R6.2–R6.5, R6.7): who stands on which list
+for a year, decided from the archive's years (kaohe-computed and imported alike).
+
+Pure: NamedTuples in, NamedTuples out, no ORM, no I/O, like scoring.engine. Each entry
+carries its reasons as codes with their figures (`Reason`); `outcomes.citations`
+turns them into plain Chinese, so the same entry reads the same in any language the
+pages are shown in and a wording can change without re-deriving a year.
+
+Choices made here (docs/decisions.md, "Eligibility lists: how the rules count"):
+- Top share of the tier: `rank_in_tier <= tier_size × share`, compared exactly. With
+  competition ranks (1, 2, 2, 4) everyone tied at a rank inside the cut is in; an odd
+  tier rounds down (20 of 41 at one half); alone in a tier is not "the top half".
+- 记三等功: when the run of 优秀 years ending this year is a positive multiple of the
+  years needed (3, 6, 9 …): each further three-year run earns another, a fourth year
+  does not. A year missing from the archive breaks the run.
+- Pay counters: only 优秀 and 称职 years count; 基本称职, 不称职 and a year without a
+  grade do not count and do not reset the count (the law's "累计").
+- Counting years "since": the archive holds no date of the last promotion, so tenure
+  and pay count every year in the archive up to this one, and say from which year.
+- 一般 quarters: a quarter rated 一般 or lower (较差) counts for targeted training and
+  for the bonus cut; a 基本称职 or 不称职 year has no year-end bonus at all (R5.13).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import NamedTuple
+
+EXCELLENT = "excellent"
+COUNTING_GRADES = frozenset({"excellent", "competent"})
+NO_BONUS_GRADES = frozenset({"basic", "incompetent"})
+GOOD = "good"
+BELOW_PAR = frozenset({"average", "poor"})  # 一般 and 较差
+
+
+class ListKind(StrEnum):
+    """The lists, in the order the lists page shows them. Stored: values never change."""
+
+    PROMOTION = "promotion"  # R6.2 提拔任用领导职务
+    AWARD = "award"  # R6.3 评先评优
+    COMMENDATION = "commendation"  # R5.13 嘉奖
+    MERIT = "merit"  # R6.5 记三等功
+    TENURE = "tenure"  # R6.4 缩短晋升职级任职年限
+    PAY = "pay"  # R5.13 晋升工资档次、级别
+    PRIORITY = "priority"  # R5.5 四个季度均为好：优先
+    PROSPECT = "prospect"  # R6.7 好苗子
+    TRAINING = "training"  # R6.7 针对性培训
+    BONUS_CUT = "bonus_cut"  # R5.7 扣减年度奖金
+
+
+class Why(StrEnum):
+    """Why an entry is on its list: each code's figures are listed beside it, and
+    `outcomes.citations` has its words (a test fails on a code without them)."""
+
+    TOP_SHARE = "top_share"  # year, rank, size, share %
+    EXCELLENT_RECENT = "excellent_recent"  # first year, last year, *years of 优秀
+    EXCELLENT_YEAR = "excellent_year"  # year
+    EXCELLENT_RUN = "excellent_run"  # years in the run, first year, last year, needed
+    TENURE = "tenure"  # times 优秀, months saved, first archived year, year, months each
+    PAY = "pay"  # counted years, first archived year, year, step years, level years, steps?, level?
+    ALL_GOOD = "all_good"  # year
+    PROSPECT = "prospect"  # year, 好 quarters, needed
+    BELOW_PAR = "below_par"  # year, quarters of 一般, quarters of 较差
+    BONUS_CUT = "bonus_cut"  # year, quarters, % each, % in all
+    NO_BONUS = "no_bonus"  # year (基本称职/不称职)
+
+
+class Reason(NamedTuple):
+    why: Why
+    figures: tuple[int, ...]
+
+
+class Entry(NamedTuple):
+    """One person on one list for the year: `figure` is the list's number (months saved,
+    years counted, % cut, 好 quarters …; 0 where a list has none)."""
+
+    person_id: int
+    kind: ListKind
+    figure: int
+    reasons: tuple[Reason, ...]
+
+
+class YearFacts(NamedTuple):
+    """One archived year of one person (a YearRecord's figures). A NamedTuple: a
+    region's three years make close to a million of them."""
+
+    person_id: int
+    year: int
+    grade: str
+    rank_in_tier: int | None
+    tier_size: int | None
+    quarter_grades: Sequence[str]
+
+
+class ListPolicy(NamedTuple):
+    """The region's figures (OutcomesPolicy), with the law's defaults."""
+
+    promotion_top_share: Decimal = Decimal("0.50")
+    promotion_excellent_years: int = 3
+    award_top_share: Decimal = Decimal("0.50")
+    merit_excellent_years: int = 3
+    tenure_cut_months: int = 6
+    pay_step_years: int = 2
+    pay_level_years: int = 5
+    prospect_good_quarters: int = 3
+    bonus_cut_percent: int = 10
+
+
+def share_percent(share: Decimal) -> int:
+    return int((share * 100).to_integral_value())
+
+
+def in_top_share(rank: int | None, size: int | None, share: Decimal) -> bool:
+    """rank ≤ size × share, exactly: ties share a rank and are all in; odd sizes round
+    down (rank 20 of 41 is in the top half, 21 is not)."""
+    if rank is None or size is None or rank <= 0:
+        return False
+    return Decimal(rank) <= Decimal(size) * share
+
+
+def excellent_run(history: Sequence[YearFacts], year: int) -> int:
+    """How many 优秀 years in a row end with `year` (a year missing breaks the run).
+    `history` is one person's years, in any order."""
+    excellent = {r.year for r in history if r.grade == EXCELLENT and r.year <= year}
+    run = 0
+    while year - run in excellent:
+        run += 1
+    return run
+
+
+def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
+    """Everything one person's archive puts them on for `year`: none unless the archive
+    holds that year (the lists are of the year's assessed). `history` is one person's
+    years, in any order; years after `year` are not read."""
+    current = next((r for r in history if r.year == year), None)
+    if current is None:
+        return []
+    person = current.person_id
+    past = [r for r in history if r.year <= year]
+    first_year = min(r.year for r in past)
+    entries: list[Entry] = []
+
+    def add(kind: ListKind, figure: int, *reasons: Reason) -> None:
+        entries.append(Entry(person, kind, figure, reasons))
+
+    rank, size = current.rank_in_tier, current.tier_size
+    excellent_now = current.grade == EXCELLENT
+
+    # R6.2: top share of the tier last year, or an 优秀 in the last N years.
+    promotion: list[Reason] = []
+    if in_top_share(rank, size, policy.promotion_top_share):
+        assert rank is not None and size is not None
+        pct = share_percent(policy.promotion_top_share)
+        promotion.append(Reason(Why.TOP_SHARE, (year, rank, size, pct)))
+    since = year - policy.promotion_excellent_years + 1
+    recent = sorted(r.year for r in past if r.grade == EXCELLENT and r.year >= since)
+    if recent:
+        promotion.append(Reason(Why.EXCELLENT_RECENT, (since, year, *recent)))
+    if promotion:
+        add(ListKind.PROMOTION, len(recent), *promotion)
+
+    # R6.3: top share of the tier for awards; R5.13: 嘉奖 for a year of 优秀.
+    if in_top_share(rank, size, policy.award_top_share):
+        assert rank is not None and size is not None
+        pct = share_percent(policy.award_top_share)
+        add(ListKind.AWARD, 0, Reason(Why.TOP_SHARE, (year, rank, size, pct)))
+    if excellent_now:
+        add(ListKind.COMMENDATION, 0, Reason(Why.EXCELLENT_YEAR, (year,)))
+
+    # R6.5: each full run of N 优秀 years in a row.
+    needed = max(policy.merit_excellent_years, 1)
+    run = excellent_run(past, year)
+    if run and run % needed == 0:
+        add(ListKind.MERIT, run, Reason(Why.EXCELLENT_RUN, (run, year - run + 1, year, needed)))
+
+    # R6.4: each 优秀 in the archive shortens the tenure for the next 职级.
+    times = sum(1 for r in past if r.grade == EXCELLENT)
+    if times:
+        months = times * policy.tenure_cut_months
+        add(
+            ListKind.TENURE,
+            months,
+            Reason(Why.TENURE, (times, months, first_year, year, policy.tenure_cut_months)),
+        )
+
+    # R5.13: cumulative years at 称职 or better; the list is of those whose year
+    # completes a 工资档次 or a 级别.
+    counted = sum(1 for r in past if r.grade in COUNTING_GRADES)
+    if current.grade in COUNTING_GRADES:
+        step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
+        level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
+        if step or level:
+            figures = (
+                counted,
+                first_year,
+                year,
+                policy.pay_step_years,
+                policy.pay_level_years,
+                int(step),
+                int(level),
+            )
+            add(ListKind.PAY, counted, Reason(Why.PAY, figures))
+
+    # R5.5, R6.7, R5.7: the year's quarters.
+    quarters = list(current.quarter_grades)
+    good = quarters.count(GOOD)
+    if len(quarters) == 4 and good == 4:
+        add(ListKind.PRIORITY, 4, Reason(Why.ALL_GOOD, (year,)))
+    if policy.prospect_good_quarters > 0 and good >= policy.prospect_good_quarters:
+        add(
+            ListKind.PROSPECT,
+            good,
+            Reason(Why.PROSPECT, (year, good, policy.prospect_good_quarters)),
+        )
+    average = quarters.count("average")
+    poor = quarters.count("poor")
+    if average + poor:
+        add(ListKind.TRAINING, average + poor, Reason(Why.BELOW_PAR, (year, average, poor)))
+    if current.grade in NO_BONUS_GRADES:
+        add(ListKind.BONUS_CUT, 100, Reason(Why.NO_BONUS, (year,)))
+    elif average + poor and policy.bonus_cut_percent:
+        cut = min(100, (average + poor) * policy.bonus_cut_percent)
+        add(
+            ListKind.BONUS_CUT,
+            cut,
+            Reason(Why.BONUS_CUT, (year, average + poor, policy.bonus_cut_percent, cut)),
+        )
+    return entries
+
+
+def derive(records: Iterable[YearFacts], year: int, policy: ListPolicy) -> Iterator[Entry]:
+    """Every entry of the region's lists for `year`, person by person (ascending)."""
+    by_person: dict[int, list[YearFacts]] = defaultdict(list)
+    for record in records:
+        by_person[record.person_id].append(record)
+    for person_id in sorted(by_person):
+        yield from person_entries(by_person[person_id], year, policy)
