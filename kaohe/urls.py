@@ -21,6 +21,7 @@ urlpatterns = [
     path("reviews/", include("kaohe.reviews.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("scoring/", include("kaohe.scoring.urls")),
+    path("outcomes/", include("kaohe.outcomes.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
     path("jobs/", include("kaohe.jobs.urls")),

@@ -102,6 +102,10 @@ class AuditAction(models.TextChoices):
     WORKLOGS_SUMMARY_EDIT = "worklogs.summary.edit", _("Summary edited")
     WORKLOGS_TALLIES_REBUILD = "worklogs.tallies.rebuild", _("Work log tallies rebuilt")
 
+    # outcomes: archive
+    OUTCOMES_YEAR_ARCHIVE = "outcomes.year.archive", _("Published year archived")
+    OUTCOMES_YEAR_CORRECT = "outcomes.year.correct", _("Archived year corrected")
+
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits
 # (kaohe.core.admin_base); made only by `admin_action`.
