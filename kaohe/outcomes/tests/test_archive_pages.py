@@ -266,10 +266,10 @@ def test_the_pdf_holds_the_name_and_the_grade(world: World, client_as: Clients) 
 
 
 def _many_years(world: World) -> None:
-    """Seven years of each of the region's seven people and one of the other region's."""
+    """Eight years of each of the region's seven people and one of the other region's."""
     keys = ["head", "team", "cadre", "centre_head", "centre_cadre", "town_head", "town_cadre"]
     grades = ["excellent", "competent", "basic"]
-    for year in range(2020, 2027):
+    for year in range(2019, 2027):
         for i, key in enumerate(keys):
             record(world, key, year=year, grade=grades[(i + year) % 3])
     record(world, "foreign")
@@ -282,12 +282,12 @@ def test_the_office_searches_across_years_by_name_unit_year_and_grade(
     client = client_as("region_admin")
     url = reverse("outcomes:archive_search")
     page = client.get(url).content.decode()
-    assert "共 49 条档案" in page and "孙丽" not in page  # 7 × 7, not the other region's
+    assert "共 56 条档案" in page and "孙丽" not in page  # 7 × 8, not the other region's
     assert "第 1 页，共 2 页" in page and "page=2" in page  # 50 a page
     second = client.get(url, {"page": 2}).content.decode()
     assert "第 2 页，共 2 页" in second
     page = client.get(url, {"name": "张小明"}).content.decode()
-    assert "共 7 条档案" in page
+    assert "共 8 条档案" in page
     page = client.get(url, {"name": "张小明", "year": "2024"}).content.decode()
     assert "共 1 条档案" in page
     link = reverse("outcomes:archive", args=[world.people["cadre"].pk, 2024])
@@ -298,7 +298,7 @@ def test_the_office_searches_across_years_by_name_unit_year_and_grade(
     assert f"共 {n} 条档案" in page
     # Bad input: a clear message, never a 500; an unknown grade is ignored.
     page = client.get(url, {"year": "二〇二六", "grade": "great"}).content.decode()
-    assert "四位数字" in page and "共 49 条档案" in page
+    assert "四位数字" in page and "共 56 条档案" in page
 
 
 def test_a_leader_searches_their_scope_a_cadre_may_not_search(
