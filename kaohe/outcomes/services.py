@@ -185,44 +185,53 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
     the counts (created, corrected records, corrections)."""
     rows = _year_rows(run)
     now = timezone.now()
-    # The region's records of the year (none at the first publish): a person belongs
-    # to one region, so this is every record a row of the run may meet.
+    # The region's records of the year (none at the first publish), as plain columns:
+    # a person belongs to one region, so this is every record a row of the run may
+    # meet.
     existing = {
-        r.person_id: r for r in YearRecord.objects.filter(region_id=run.region_id, year=run.year)
+        r[0]: r[1:]
+        for r in YearRecord.objects.filter(region_id=run.region_id, year=run.year)
+        .order_by()
+        .values_list("person_id", "pk", "unit_id", *ARCHIVED_FIELDS)
     }
     fresh = [row for row in rows if row[0] not in existing]
     created = _load_new(run, fresh, now) if fresh else 0
-    basis = run.reopen_reason or _("Published again")
+    basis = (run.reopen_reason or _("Published again"))[:200]
     reason = _("The year was published again after a reopen.")
     changed: list[YearRecord] = []
     corrections: list[YearRecordCorrection] = []
     for row in rows:
-        record = existing.get(row[0])
-        if record is None:
+        kept = existing.get(row[0])
+        if kept is None:
             continue
-        new = dict(zip(ARCHIVED_FIELDS, row[2:], strict=True))
-        touched = False
-        for field, value in new.items():
-            old = getattr(record, field)
-            if old == value:
-                continue
-            corrections.append(
-                YearRecordCorrection(
-                    record=record,
-                    field=field,
-                    old_value=archived_text(field, old)[:100],
-                    new_value=archived_text(field, value)[:100],
-                    reason=reason,
-                    basis=basis[:200],
-                    actor=None,
+        pk, unit_id, old_values = kept[0], kept[1], kept[2:]
+        new_values = row[2:]
+        if old_values == new_values and unit_id == row[1]:
+            continue
+        for field, old, value in zip(ARCHIVED_FIELDS, old_values, new_values, strict=True):
+            if old != value:
+                corrections.append(
+                    YearRecordCorrection(
+                        record_id=pk,
+                        field=field,
+                        old_value=archived_text(field, old)[:100],
+                        new_value=archived_text(field, value)[:100],
+                        reason=reason,
+                        basis=basis,
+                        actor=None,
+                    )
                 )
-            )
-            setattr(record, field, value)
-            touched = True
-        if touched or record.run_id != run.pk or record.unit_id != row[1]:
-            record.run_id, record.unit_id = run.pk, row[1]
-            changed.append(record)
-    YearRecord.objects.bulk_update(changed, [*ARCHIVED_FIELDS, "run", "unit"], batch_size=_BATCH)
+        changed.append(
+            YearRecord(pk=pk, unit_id=row[1], **dict(zip(ARCHIVED_FIELDS, new_values, strict=True)))
+        )
+    if existing:
+        # Every record of the run now points at it, changed or not: one statement.
+        YearRecord.objects.filter(
+            region_id=run.region_id,
+            year=run.year,
+            person_id__in=AnnualResult.objects.filter(run=run).values("person_id"),
+        ).exclude(run_id=run.pk).update(run_id=run.pk)
+    YearRecord.objects.bulk_update(changed, [*ARCHIVED_FIELDS, "unit"], batch_size=_BATCH)
     YearRecordCorrection.objects.bulk_create(corrections, batch_size=_BATCH)
     counts = {
         "created": created,
