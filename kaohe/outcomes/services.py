@@ -260,19 +260,18 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
     created = _load_new(run, fresh, now) if fresh else 0
     basis = (run.reopen_reason or _("Published again"))[:200]
     reason = _("The year was published again after a reopen.")
-    # Every record of the run is rewritten: it points at the new run, and takes the
-    # new figures where they differ (a row rewritten whole costs the same on
-    # PostgreSQL as one column of it).
+    # The records whose figures differ are rewritten with the new ones; every record
+    # of the run then points at the new run (one UPDATE with a join for the rest).
     rewritten: list[tuple[Any, ...]] = []
     corrections: list[YearRecordCorrection] = []
     for row in rows:
         kept = existing.get(row[0])
         if kept is None:
             continue
-        pk, old_values, new_values = kept[0], kept[2:], row[2:]
-        rewritten.append((pk, run.pk, row[1], *new_values))
-        if old_values == new_values:
+        pk, unit_id, old_values, new_values = kept[0], kept[1], kept[2:], row[2:]
+        if old_values == new_values and unit_id == row[1]:
             continue
+        rewritten.append((pk, run.pk, row[1], *new_values))
         for field, old, value in zip(ARCHIVED_FIELDS, old_values, new_values, strict=True):
             if old != value:
                 corrections.append(
@@ -287,6 +286,12 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
                     )
                 )
     _rewrite(rewritten)
+    if existing:
+        YearRecord.objects.filter(
+            region_id=run.region_id,
+            year=run.year,
+            person_id__in=AnnualResult.objects.filter(run=run).values("person_id"),
+        ).exclude(run_id=run.pk).update(run_id=run.pk)
     YearRecordCorrection.objects.bulk_create(corrections, batch_size=_BATCH)
     counts = {
         "created": created,
