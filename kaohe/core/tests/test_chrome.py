@@ -20,13 +20,15 @@ from kaohe.testing import World
 
 EVERYONE = ["home", "worklogs:feed", "scoring:mine", "org:unit_tree"]
 ROLE_LINKS = {
-    "cadre": [*EVERYONE, "worklogs:today", "reviews:mine"],
+    "cadre": [*EVERYONE, "worklogs:today", "reviews:mine", "outcomes:archive_mine"],
     "unit_head": [
         *EVERYONE,
         "worklogs:today",
         "reviews:mine",
         "scoring:overview",
         "worklogs:compliance",
+        "outcomes:archive_mine",
+        "outcomes:archive_search",
     ],
     "supervisor": [*EVERYONE, "worklogs:compliance"],
     "region_admin": [
@@ -39,6 +41,7 @@ ROLE_LINKS = {
         "org:roster_import",
         "audit_log",
         "admin:index",
+        "outcomes:archive_search",
     ],
 }
 
