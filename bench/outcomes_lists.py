@@ -163,7 +163,7 @@ def build(region_id: int, people: int) -> int:
                   ) b
                 ) ranked
                 """,  # noqa: S608
-                [year, "imported" if year == YEARS[0] else "kaohe", region_id, region_id],
+                [year, "imported" if year == YEARS[0] else "computed", region_id, region_id],
             )
         count = f"SELECT COUNT(*) FROM {records} WHERE region_id = %s"  # noqa: S608
         cursor.execute(count, [region_id])

@@ -111,6 +111,9 @@ class AuditAction(models.TextChoices):
     CONDUCT_ABSENCE_CREATE = "conduct.absence.create", _("Absence recorded")
     CONDUCT_DISCIPLINE_CREATE = "conduct.discipline.create", _("Discipline recorded")
     CONDUCT_DISCIPLINE_END = "conduct.discipline.end", _("Discipline ended")
+    # outcomes: archive
+    OUTCOMES_YEAR_ARCHIVE = "outcomes.year.archive", _("Published year archived")
+    OUTCOMES_YEAR_CORRECT = "outcomes.year.correct", _("Archived year corrected")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -9,13 +9,17 @@ reads the names and grades back)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 FONT = "STSong-Light"
 
@@ -51,3 +55,26 @@ def pdf_response(filename: str, content: bytes) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def para(text: object, style: str = "body") -> Paragraph:
+    """Plain text as a paragraph of a house style: escaped (reportlab reads markup),
+    line breaks kept."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), styles()[style])
+
+
+def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float] | None = None) -> Table:
+    """A ruled table of the house font: every cell a wrapped paragraph (long Chinese
+    text breaks inside its cell), the first row a header on a grey ground."""
+    cells = [[c if isinstance(c, Flowable) else para(c, "small") for c in row] for row in rows]
+    t = Table(cells, colWidths=list(widths) if widths else None, repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return t

@@ -7,15 +7,58 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.outcomes.models import OutcomesPolicy, YearRecord
+from kaohe.scoring.explain import grade_label
+from kaohe.scoring.selectors import tier_label
 
 
 @admin.register(YearRecord)
 class YearRecordAdmin(RegionScopedAdmin):
-    list_display = ("person", "year", "unit_name", "tier", "composite", "grade", "source")
+    # Grades and tiers by their labels, never their stored codes.
+    list_display = (
+        "person",
+        "year",
+        "unit_name",
+        "tier_shown",
+        "composite",
+        "grade_shown",
+        "source",
+    )
     list_filter = ("year", "source")
+    fields = (
+        "person",
+        "year",
+        "source",
+        "unit_name",
+        "post",
+        "tier_shown",
+        "composite",
+        "grade_shown",
+        "rank_in_tier",
+        "tier_size",
+        "rank_in_unit",
+        "unit_size",
+        "quarter_grades_shown",
+        "priority",
+        "frozen_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("Rank tier"))
+    def tier_shown(self, obj: YearRecord) -> str:
+        return tier_label(obj.tier) if obj.tier else "—"
+
+    @admin.display(description=_("Grade"))
+    def grade_shown(self, obj: YearRecord) -> str:
+        return grade_label(obj.grade)
+
+    @admin.display(description=_("Quarter grades"))
+    def quarter_grades_shown(self, obj: YearRecord) -> str:
+        return "、".join(grade_label(g) for g in obj.quarter_grades) or "—"
+
     search_fields = ("person__name", "unit_name")
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

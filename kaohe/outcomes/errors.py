@@ -6,15 +6,17 @@ from kaohe.core.errors import ErrorCode
 
 
 class OutcomesErrorCode(ErrorCode):
-    # --- priors: earlier years imported from Excel
+    # archive: corrections of a frozen year
+    CORRECTION_BAD_FIELD = "outcomes.correction_bad_field"
+    CORRECTION_BAD_VALUE = "outcomes.correction_bad_value"
+    CORRECTION_NEEDS_REASON = "outcomes.correction_needs_reason"
+    CORRECTION_UNCHANGED = "outcomes.correction_unchanged"
+    # priors: earlier years imported from Excel
     PRIORS_FILE_INVALID = "outcomes.priors_file_invalid"
     PRIORS_IMPORT_RUNNING = "outcomes.priors_import_running"
     PRIORS_NO_FILE = "outcomes.priors_no_file"
     PRIORS_ROWS_INVALID = "outcomes.priors_rows_invalid"
-
-
-# --- consequences ---
-class ConsequencesErrorCode(ErrorCode):
+    # consequences: recording what was done
     BAD_DAY = "outcomes.consequences.bad_day"
     DAY_BEFORE_TASK = "outcomes.consequences.day_before_task"
     DAY_IN_FUTURE = "outcomes.consequences.day_in_future"

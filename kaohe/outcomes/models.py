@@ -15,9 +15,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.scoring.explain import grade_label
+
 
 class RecordSource(models.TextChoices):
-    KAOHE = "kaohe", _("Computed in kaohe")
+    KAOHE = "computed", _("Computed in kaohe")
     IMPORTED = "imported", _("Imported from earlier years")
 
 
@@ -71,7 +73,8 @@ class YearRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person_id} {self.year} {self.grade}"
+        # The grade by its label (the admin's history and the audit show this).
+        return f"{self.person_id} {self.year} {grade_label(self.grade)}"
 
 
 class YearRecordCorrection(models.Model):

@@ -1,5 +1,6 @@
-"""Forget the cached rules when the admin saves them (a signal, not an admin override,
-so a bulk delete from the changelist is covered too)."""
+"""What the outcomes domain does when scoring publishes a period, and the forgetting of
+the cached rules when the admin saves them (a signal, not an admin override, so a bulk
+delete from the changelist is covered too)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from django.dispatch import receiver
 
 from kaohe.outcomes.models import OutcomesPolicy
 from kaohe.outcomes.policies import policy_forget
-from kaohe.outcomes.services import consequences_derive_quarter, consequences_derive_year
+from kaohe.outcomes.services import (
+    archive_year,
+    consequences_derive_quarter,
+    consequences_derive_year,
+    eligibility_derive,
+)
 from kaohe.scoring.models import AnnualRun, QuarterRun
 from kaohe.scoring.signals import quarter_published, year_published
 
@@ -21,14 +27,19 @@ def _on_policy_changed(sender: Any, instance: OutcomesPolicy, **kwargs: Any) -> 
     policy_forget(instance.region_id)
 
 
-# --- consequences: derive the tasks a published period carries ---
-# The year's are read from the archive's YearRecords, which the archive's receiver
-# writes: at merge, the lead calls `consequences_derive_year` after it (one receiver).
-@receiver(quarter_published)
-def _consequences_of_quarter(sender: Any, run: QuarterRun, **kwargs: Any) -> None:
+@receiver(quarter_published, sender=QuarterRun)
+def _on_quarter_published(sender: Any, run: QuarterRun, **kwargs: Any) -> None:
+    """A failing quarter's talk or notice of criticism (R5.6), in the publishing
+    transaction."""
     consequences_derive_quarter(run=run)
 
 
-@receiver(year_published)
-def _consequences_of_year(sender: Any, run: AnnualRun, **kwargs: Any) -> None:
+@receiver(year_published, sender=AnnualRun)
+def _on_year_published(sender: Any, run: AnnualRun, **kwargs: Any) -> None:
+    """In the publishing transaction, in this order (each reads what the one before
+    wrote): the year frozen into the archive, then the eligibility lists and the
+    consequences, both read from the archive with the years before it. Published,
+    archived and derived together, or none of it."""
+    archive_year(run=run)
+    eligibility_derive(region_id=run.region_id, year=run.year)
     consequences_derive_year(run=run)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kaohe.outcomes import views_consequences, views_forms, views_lists, views_priors
+from kaohe.outcomes import views_archive, views_consequences, views_forms, views_lists, views_priors
 
 app_name = "outcomes"
 
@@ -34,4 +34,13 @@ urlpatterns = [
     path("lists/", views_lists.lists_page, name="lists"),
     path("lists/<str:kind>/", views_lists.list_page, name="list"),
     path("lists/<str:kind>/export.xlsx", views_lists.list_export, name="list_export"),
+    # archive
+    path("archive/", views_archive.search_page, name="archive_search"),
+    path("archive/mine/", views_archive.mine_page, name="archive_mine"),
+    path("archive/<id:person_id>/<int:year>/", views_archive.archive_page, name="archive"),
+    path(
+        "archive/<id:person_id>/<int:year>/archive.pdf",
+        views_archive.archive_pdf,
+        name="archive_pdf",
+    ),
 ]

@@ -14,7 +14,7 @@ from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, parse_day, parse_id, show_refusal
 from kaohe.outcomes import selectors, services
-from kaohe.outcomes.errors import ConsequencesErrorCode
+from kaohe.outcomes.errors import OutcomesErrorCode
 from kaohe.outcomes.models import ConsequenceKind
 
 
@@ -74,7 +74,7 @@ def consequence_page(request: HttpRequest, task_id: int) -> HttpResponse:
             if not ok or done_on is None:
                 raise ApplicationError(
                     _("Enter the day it was done as a date (YYYY-MM-DD)."),
-                    code=ConsequencesErrorCode.BAD_DAY,
+                    code=OutcomesErrorCode.BAD_DAY,
                 )
             services.consequence_record(
                 actor=req.user, task=task, done_on=done_on, note=values["note"]

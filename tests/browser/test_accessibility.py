@@ -25,6 +25,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.conduct.models import AbsenceRecord, DisciplineRecord
+from kaohe.outcomes.services import archive_year
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes import services as scheme_services
@@ -88,6 +89,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("cadre", lambda p: "/scoring/mine/"),
     ("cadre", lambda p: f"/scoring/mine/quarter/{p.result.pk}/"),
     ("cadre", lambda p: "/notifications/"),
+    ("cadre", lambda p: "/outcomes/archive/mine/"),
+    ("cadre", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
     ("cadre", lambda p: "/password/"),
     ("unit_head", lambda p: "/"),
     ("unit_head", lambda p: "/logs/feed/"),
@@ -129,6 +132,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/outcomes/import/"),
     ("region_admin", lambda p: "/outcomes/consequences/?state=all"),
     ("region_admin", lambda p: "/notifications/"),
+    ("region_admin", lambda p: "/outcomes/archive/?year=2026"),
+    ("region_admin", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
     ("region_admin", lambda p: "/admin/"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
@@ -188,6 +193,9 @@ def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Sett
     publish_quarters(big, graded)
     year_ready(big, 2026)
     annual = scoring_services.annual_compute(actor=admin, region=big.region, year=2026)
+    # The year frozen into the archive as its publish would (the run itself stays
+    # computed for the pages above that need it).
+    archive_year(run=annual)
     # The year's evaluation made way for one still open (the ballot pages need it).
     ReviewRound.objects.filter(year=2026, cadence=ReviewRound.Cadence.ANNUAL).delete()
     QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)

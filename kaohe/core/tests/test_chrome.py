@@ -20,7 +20,7 @@ from kaohe.testing import World
 
 EVERYONE = ["home", "worklogs:feed", "scoring:mine", "org:unit_tree"]
 ROLE_LINKS = {
-    "cadre": [*EVERYONE, "worklogs:today", "reviews:mine"],
+    "cadre": [*EVERYONE, "worklogs:today", "reviews:mine", "outcomes:archive_mine"],
     "unit_head": [
         *EVERYONE,
         "worklogs:today",
@@ -29,6 +29,8 @@ ROLE_LINKS = {
         "outcomes:consequences",
         "outcomes:lists",
         "worklogs:compliance",
+        "outcomes:archive_mine",
+        "outcomes:archive_search",
     ],
     "supervisor": [*EVERYONE, "worklogs:compliance"],
     "region_admin": [
@@ -44,6 +46,7 @@ ROLE_LINKS = {
         "outcomes:priors_import",
         "audit_log",
         "admin:index",
+        "outcomes:archive_search",
     ],
 }
 

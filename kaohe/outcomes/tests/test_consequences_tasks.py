@@ -18,7 +18,7 @@ from kaohe.accounts.services import role_grant
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.models import AuditEvent
 from kaohe.org.models import Person, Unit
-from kaohe.outcomes.errors import ConsequencesErrorCode
+from kaohe.outcomes.errors import OutcomesErrorCode
 from kaohe.outcomes.models import (
     ConsequenceKind,
     ConsequenceState,
@@ -210,16 +210,16 @@ def test_recording_the_outcome(issued: World) -> None:
     # The bureau's head covers the centre (granted with its subtree); a cadre, a team
     # member and the other region's office do not own it.
     for persona in ("cadre", "team_member", "other_admin", "unit_admin"):
-        with refused(ConsequencesErrorCode.NOT_OWNER):
+        with refused(OutcomesErrorCode.NOT_OWNER):
             consequence_record(actor=w.users[persona], task=talk, done_on=TODAY, note="谈话")
-    with refused(ConsequencesErrorCode.NOT_OWNER):  # the office's task, not the head's
+    with refused(OutcomesErrorCode.NOT_OWNER):  # the office's task, not the head's
         consequence_record(actor=w.users["unit_head"], task=org, done_on=TODAY, note="建议")
     head = w.users["unit_head"]
-    with refused(ConsequencesErrorCode.DAY_IN_FUTURE):
+    with refused(OutcomesErrorCode.DAY_IN_FUTURE):
         consequence_record(actor=head, task=talk, done_on=TODAY + dt.timedelta(1), note="谈话")
-    with refused(ConsequencesErrorCode.DAY_BEFORE_TASK):
+    with refused(OutcomesErrorCode.DAY_BEFORE_TASK):
         consequence_record(actor=head, task=talk, done_on=ISSUED - dt.timedelta(1), note="谈话")
-    with refused(ConsequencesErrorCode.NOTE_REQUIRED):
+    with refused(OutcomesErrorCode.NOTE_REQUIRED):
         consequence_record(actor=head, task=talk, done_on=TODAY, note="  ")
     done = consequence_record(
         actor=head, task=talk, done_on=ISSUED, note="已进行提醒谈话，本人表示接受"
@@ -227,7 +227,7 @@ def test_recording_the_outcome(issued: World) -> None:
     assert (done.state, done.done_on, done.done_by) == ("done", ISSUED, head)
     event = AuditEvent.objects.get(action=AuditAction.OUTCOMES_CONSEQUENCE_RECORD)
     assert event.actor == head and event.note == done.note and event.state == "done"
-    with refused(ConsequencesErrorCode.NOT_OPEN):
+    with refused(OutcomesErrorCode.NOT_OPEN):
         consequence_record(actor=head, task=talk, done_on=TODAY, note="再次")
     # The office records its own.
     consequence_record(actor=w.users["region_admin"], task=org, done_on=TODAY, note="已提出建议")
