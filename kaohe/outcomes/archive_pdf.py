@@ -98,6 +98,24 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
                 + [[c.kind, _date(c.start), _date(c.end), c.detail] for c in a.absences]
             )
         )
+    story.append(para(_("Lists the year puts them on"), "heading"))
+    if not a.eligibility:
+        story.append(para(_("On no list this year.")))
+    for e in a.eligibility:
+        story.append(para(f"{e.title}：{e.citation}"))
+    story.append(para(_("Consequences and what became of them"), "heading"))
+    if not a.consequences:
+        story.append(para(_("None.")))
+    else:
+        story.append(
+            grid_table(
+                [[_("Consequence"), _("Rule"), _("State"), _("Due"), _("Done on"), _("Note")]]
+                + [
+                    [c.kind, c.citation, c.state, _date(c.due_on), _date(c.done_on), c.note or "—"]
+                    for c in a.consequences
+                ]
+            )
+        )
     story.append(para(_("Corrections"), "heading"))
     if not a.corrections:
         story.append(para(_("No correction since the year was frozen.")))

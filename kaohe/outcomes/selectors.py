@@ -756,6 +756,11 @@ def eligibility_of(user: User, person_id: int, year: int) -> list[OwnEntry]:
         entries = entries.filter(seen)
         if not entries.exists() and not _person_in(scope, person_id):
             raise Http404
+    return _own_entries(entries)
+
+
+def _own_entries(entries: QuerySet[EligibilityEntry]) -> list[OwnEntry]:
+    """The entries as their lists' titles and rules, in the lists' order (one query)."""
     rows = entries.values_list("kind", "figure", "reasons")
     order = {k: i for i, k in enumerate(ListKind)}
     found = [
@@ -913,9 +918,21 @@ class ArchiveView:
     corrections: list[CorrectionLine]
     discipline: list[ConductLine]
     absences: list[ConductLine]
-    # Filled by the consequences part at merge (what the year's results set in motion
-    # and what became of it); the archive part leaves it empty.
-    consequences: list[Any] = field(default_factory=list)
+    eligibility: list[OwnEntry]  # the lists the year put the person on
+    consequences: list[ConsequenceLine]  # what the year's results set in motion
+
+
+@dataclass(frozen=True)
+class ConsequenceLine:
+    """A consequence of the year as the archive shows it: what, why, and what became
+    of it."""
+
+    kind: str
+    citation: str
+    state: str
+    due_on: dt.date
+    done_on: dt.date | None
+    note: str
 
 
 def _quarter_total() -> Subquery:
@@ -1066,10 +1083,26 @@ def archive_view(user: User, person_id: int, year: int) -> ArchiveView:
             person=person, start__lte=end, end__gte=start
         ).order_by("start", "pk")
     ]
+    consequences = [
+        ConsequenceLine(
+            t.get_kind_display(),
+            t.citation,
+            t.get_state_display(),
+            t.due_on,
+            t.done_on,
+            t.note,
+        )
+        for t in ConsequenceTask.objects.filter(person=person, year=year).order_by(
+            F("quarter").asc(nulls_first=True), "due_on", "pk"
+        )
+    ]
     return ArchiveView(
         person=person,
         year=year,
         record=record,
+        # archive_person has checked the reader may see this person's year.
+        eligibility=_own_entries(EligibilityEntry.objects.filter(person=person, year=year)),
+        consequences=consequences,
         unit_name=record.unit_name if record else "",
         post=record.post if record else "",
         tier=tier_label(record.tier) if record and record.tier else "—",

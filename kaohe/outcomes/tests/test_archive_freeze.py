@@ -192,3 +192,37 @@ def test_a_recorded_correction_keeps_the_old_value_and_is_audited(
     )
     event = AuditEvent.objects.get(action=AuditAction.OUTCOMES_YEAR_CORRECT)
     assert event.details == {"field": "grade", "old": old_grade, "new": new_grade}
+
+
+def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive(
+    big: World, published: AnnualRun
+) -> None:
+    """One receiver, in order: the archive, then the lists and the consequences read
+    from it in the same transaction — the year's last in each unit has a 提醒谈话, each
+    优秀 a 嘉奖, and the archive page shows both."""
+    from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask, EligibilityEntry
+    from kaohe.outcomes.rules import ListKind
+    from kaohe.outcomes.selectors import archive_view
+
+    records = list(YearRecord.objects.filter(year=2026))
+    excellent = [r for r in records if r.grade == "excellent"]
+    last = [
+        r for r in records if r.unit_size and r.unit_size >= 2 and r.rank_in_unit == r.unit_size
+    ]
+    assert excellent and last
+    commended = set(
+        EligibilityEntry.objects.filter(year=2026, kind=ListKind.COMMENDATION).values_list(
+            "person_id", flat=True
+        )
+    )
+    assert commended == {r.person_id for r in excellent}
+    talks = set(
+        ConsequenceTask.objects.filter(
+            year=2026, quarter__isnull=True, kind=ConsequenceKind.REMINDER_TALK
+        ).values_list("person_id", flat=True)
+    )
+    assert {r.person_id for r in last} <= talks
+    view = archive_view(big.users["region_admin"], last[0].person_id, 2026)
+    assert any(c.kind == ConsequenceKind.REMINDER_TALK.label for c in view.consequences)
+    view = archive_view(big.users["region_admin"], excellent[0].person_id, 2026)
+    assert any(e.kind == ListKind.COMMENDATION for e in view.eligibility)
