@@ -223,6 +223,6 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     )
     assert {r.person_id for r in last} <= talks
     view = archive_view(big.users["region_admin"], last[0].person_id, 2026)
-    assert any(c.kind == ConsequenceKind.REMINDER_TALK.label for c in view.consequences)
+    assert any(c.kind == str(ConsequenceKind.REMINDER_TALK.label) for c in view.consequences)
     view = archive_view(big.users["region_admin"], excellent[0].person_id, 2026)
     assert any(e.kind == ListKind.COMMENDATION for e in view.eligibility)
