@@ -20,8 +20,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kaohe.conduct.models import DisciplineKind, DisciplineRecord
 from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
+from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -118,6 +120,25 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     )
     result = QuarterResult.objects.filter(run=graded).first()
     assert result is not None
+    record = DisciplineRecord.objects.create(
+        region=world.region,
+        person=world.people["cadre"],
+        kind=DisciplineKind.WARNING,
+        start=dt.date(2026, 3, 2),
+        document="区纪发〔2026〕3号",
+    )
+    task = ConsequenceTask.objects.create(
+        region=world.region,
+        person=world.people["cadre"],
+        year=2026,
+        quarter=1,
+        kind=ConsequenceKind.QUARTER_TALK,
+        citation="第一季度考核等次为较差",
+        unit=world.bureau,
+        owner_role="unit_head",
+        issued_on=dt.date(2026, 4, 20),
+        due_on=dt.date(2026, 5, 20),
+    )
     assert ReviewRound.objects.filter(region=world.region).count() == 2
     return {
         "unit_id": str(world.bureau.pk),
@@ -139,6 +160,8 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "id": str(world.users["cadre"].pk),
         "url": "nowhere/",
         "delivery_id": str(delivery.pk),
+        "record_id": str(record.pk),
+        "task_id": str(task.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin
