@@ -312,7 +312,7 @@ def forms_section(args: argparse.Namespace) -> None:
 
 def _lists_module() -> ModuleType | None:
     """bench/outcomes_lists.py, the lists part's section, when present: it defines
-    `run(args)` and, optionally, `add_arguments(parser)` for its own options."""
+    `run(people=, db=)`, which builds (or reuses) the city and prints its figures."""
     path = Path(__file__).with_name("outcomes_lists.py")
     if not path.exists():
         return None
@@ -330,7 +330,7 @@ def lists_section(args: argparse.Namespace) -> None:
     if module is None:
         print("\n== lists: bench/outcomes_lists.py not present; skipped ==")
         return
-    module.run(args)
+    module.run(people=args.lists_people, db=args.lists_db)
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -345,9 +345,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=50, help="forms: cadres in the large unit")
     parser.add_argument("--small", type=int, default=5, help="forms: cadres in the small unit")
     parser.add_argument("--repeat", type=int, default=3, help="samples of each timed request")
-    lists = _lists_module()
-    if lists is not None and hasattr(lists, "add_arguments"):
-        lists.add_arguments(parser)
+    parser.add_argument(
+        "--lists-people", type=int, default=300_000, help="lists: cadres in the city"
+    )
+    parser.add_argument(
+        "--lists-db", help="lists: keep the city in database NAME (kaohe_bench_…) and reuse it"
+    )
     args = parser.parse_args()
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     common.migrate()
