@@ -107,7 +107,9 @@ SHEET_NAME = "往年考核结果"
 REIMPORT_REASON = "重新导入往年考核结果"
 REIMPORT_BASIS = "重新导入 {file}"
 
-# The fields a re-import compares and replaces, each corrected on its own.
+# The fields a re-import compares and replaces, each corrected on its own: the archived
+# figures (services.ARCHIVED_FIELDS) but the all-好 priority, which follows from the
+# quarter grades.
 REPLACED_FIELDS = (
     "unit_name",
     "post",

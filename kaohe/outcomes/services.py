@@ -592,19 +592,7 @@ def eligibility_derive(*, region_id: int, year: int) -> int:
 
 # The figures of a frozen year that a republish or a correction may change, in the
 # order the archive shows them; each change is a YearRecordCorrection.
-ARCHIVED_FIELDS = (
-    "unit_name",
-    "post",
-    "tier",
-    "composite",
-    "grade",
-    "rank_in_tier",
-    "tier_size",
-    "rank_in_unit",
-    "unit_size",
-    "quarter_grades",
-    "priority",
-)
+ARCHIVED_FIELDS = (*priors.REPLACED_FIELDS, "priority")
 _INT_FIELDS = frozenset({"rank_in_tier", "tier_size", "rank_in_unit", "unit_size"})
 # Columns loaded for a year's new records, in this order (attribute names).
 _NEW_COLUMNS = (
