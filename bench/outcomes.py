@@ -10,8 +10,8 @@ Sections:
             assessed cadres: seconds per file (the median of --repeat requests through
             the page's view, as the region's office), per person, queries per file
             (the same for both sizes), pages and size. Target: < 2 s for 50 people.
-    lists   the archives and lists over three years (bench/outcomes_lists.py, added
-            by the lists part); skipped while that module is absent.
+    lists   the lists derived over three years of 300,000 cadres' archive, on
+            PostgreSQL (bench/outcomes_lists.py; --lists-people, --lists-db).
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names (a
 new, empty one), with production settings (debug off: no query log) unless
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import io
 import os
 import random
@@ -31,10 +30,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 
 import common
+import outcomes_lists
 
 for _name, _value in {
     "KAOHE_DEBUG": "0",
@@ -310,27 +308,9 @@ def forms_section(args: argparse.Namespace) -> None:
         )
 
 
-def _lists_module() -> ModuleType | None:
-    """bench/outcomes_lists.py, the lists part's section, when present: it defines
-    `run(people=, db=)`, which builds (or reuses) the city and prints its figures."""
-    path = Path(__file__).with_name("outcomes_lists.py")
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("outcomes_lists", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def lists_section(args: argparse.Namespace) -> None:
-    """The archives and lists over three years (bench/outcomes_lists.py), when present."""
-    module = _lists_module()
-    if module is None:
-        print("\n== lists: bench/outcomes_lists.py not present; skipped ==")
-        return
-    module.run(people=args.lists_people, db=args.lists_db)
+    """The archives and lists over three years (bench/outcomes_lists.py)."""
+    outcomes_lists.run(people=args.lists_people, db=args.lists_db)
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
