@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -121,34 +121,11 @@ def discipline_page(
 ) -> tuple[list[DisciplineRow], Page[Any]]:
     """The discipline records of the people in the user's scope, newest first, one page:
     a count and a page query, whatever the page's length."""
-    if user.region_id is None:
-        raise Http404
-    policy = policy_for(user.region_id)
-    qs = DisciplineRecord.objects.filter(region_id=user.region_id, person__in=people_in_scope(user))
-    if kind in DisciplineKind.values:
-        qs = qs.filter(kind=kind)
-    if unit_id is not None:
-        qs = qs.filter(
-            Exists(Membership.objects.filter(person=OuterRef("person_id"), unit_id=unit_id))
-        )
+    qs = _filtered(DisciplineRecord, user, kind, DisciplineKind.values, unit_id)
+    policy = policy_for(user.region_id or 0)
     if year is not None:
         qs = qs.filter(_overlaps_year(year, policy))
-    listed = (
-        qs.annotate(unit_name=_current_unit_name(today))
-        .order_by("-start", "-pk")
-        .values_list(
-            "pk",
-            "person__name",
-            "person__staff_no",
-            "unit_name",
-            "kind",
-            "start",
-            "end",
-            "document",
-            "note",
-        )
-    )
-    paged = Paginator(listed, PAGE_SIZE).get_page(page)
+    paged = _paged(qs, today, page, "document", "note")
     labels = dict(DisciplineKind.choices)
     rows = [
         DisciplineRow(
@@ -179,40 +156,49 @@ def absence_page(
     page: int = 1,
 ) -> tuple[list[AbsenceRow], Page[Any]]:
     """The absence records of the people in the user's scope, newest first, one page."""
-    if user.region_id is None:
-        raise Http404
-    qs = AbsenceRecord.objects.filter(region_id=user.region_id, person__in=people_in_scope(user))
-    if kind in AbsenceKind.values:
-        qs = qs.filter(kind=kind)
-    if unit_id is not None:
-        qs = qs.filter(
-            Exists(Membership.objects.filter(person=OuterRef("person_id"), unit_id=unit_id))
-        )
+    qs = _filtered(AbsenceRecord, user, kind, AbsenceKind.values, unit_id)
     if year is not None:
         qs = qs.filter(start__lte=dt.date(year, 12, 31), end__gte=dt.date(year, 1, 1))
-    listed = (
-        qs.annotate(unit_name=_current_unit_name(today))
-        .order_by("-start", "-pk")
-        .values_list(
-            "pk",
-            "person__name",
-            "person__staff_no",
-            "unit_name",
-            "kind",
-            "start",
-            "end",
-            "days",
-            "times",
-            "note",
-        )
-    )
-    paged = Paginator(listed, PAGE_SIZE).get_page(page)
+    paged = _paged(qs, today, page, "days", "times", "note")
     labels = dict(AbsenceKind.choices)
     rows = [
         AbsenceRow(pk, name, staff_no, unit_name or "—", str(labels.get(k, k)), s, e, d, t, note)
         for pk, name, staff_no, unit_name, k, s, e, d, t, note in paged
     ]
     return rows, paged
+
+
+_Record = TypeVar("_Record", DisciplineRecord, AbsenceRecord)
+
+
+def _filtered(
+    model: type[_Record], user: User, kind: str, kinds: list[str], unit_id: int | None
+) -> QuerySet[_Record]:
+    """The model's records of the people in the user's scope, of `kind` (when it is one
+    of `kinds`) and of people who were ever in `unit_id`; 404 for a user of no region."""
+    if user.region_id is None:
+        raise Http404
+    qs = model._default_manager.filter(region_id=user.region_id, person__in=people_in_scope(user))
+    if kind in kinds:
+        qs = qs.filter(kind=kind)
+    if unit_id is not None:
+        qs = qs.filter(
+            Exists(Membership.objects.filter(person=OuterRef("person_id"), unit_id=unit_id))
+        )
+    return qs
+
+
+def _paged(qs: QuerySet[Any], today: dt.date, page: int, *columns: str) -> Page[Any]:
+    """One page of a list, newest first: (pk, name, staff number, unit today, kind,
+    start, end, *columns) rows, a count and a page query."""
+    listed = (
+        qs.annotate(unit_name=_current_unit_name(today))
+        .order_by("-start", "-pk")
+        .values_list(
+            "pk", "person__name", "person__staff_no", "unit_name", "kind", "start", "end", *columns
+        )
+    )
+    return Paginator(listed, PAGE_SIZE).get_page(page)
 
 
 def discipline_get(
