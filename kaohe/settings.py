@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kaohe.conduct",
     "kaohe.scoring",
     "kaohe.outcomes",
+    "kaohe.dueprocess",
     "kaohe.notices",
     "kaohe.plans",
     "kaohe.pages",

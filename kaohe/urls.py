@@ -25,6 +25,7 @@ urlpatterns = [
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
     path("outcomes/", include("kaohe.outcomes.urls")),
+    path("dueprocess/", include("kaohe.dueprocess.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),

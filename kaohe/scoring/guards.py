@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -395,6 +396,26 @@ def annual_blockers(region_id: int, year: int, facts: YearFacts | None = None) -
             )
         )
     return out
+
+
+# Checks of the apps above scoring (registered from their AppConfig.ready), each saying
+# why a computed year may not be published yet: due process registers its 公示 (not over,
+# an objection unanswered). Scoring cannot import them (the layers), as jobs cannot
+# import the work it runs (jobs.registry).
+YearPublishCheck = Callable[[AnnualRun], list[Blocker]]
+_YEAR_PUBLISH_CHECKS: list[YearPublishCheck] = []
+
+
+def register_year_publish_check(check: YearPublishCheck) -> YearPublishCheck:
+    """Register `check` (once: registering the same function again changes nothing)."""
+    if check not in _YEAR_PUBLISH_CHECKS:
+        _YEAR_PUBLISH_CHECKS.append(check)
+    return check
+
+
+def year_publish_blockers(run: AnnualRun) -> list[Blocker]:
+    """Why the computed year `run` may not be published yet (empty: it may)."""
+    return [b for check in _YEAR_PUBLISH_CHECKS for b in check(run)]
 
 
 def round_reopen_blockers(round_: ReviewRound) -> list[str]:

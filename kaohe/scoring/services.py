@@ -619,6 +619,7 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
     """Publish the year from its confirmation page; every cadre concerned is notified."""
     require_region_admin(actor, run.region_id)
     _require_confirmed(run, confirmation)
+    guards.refuse(guards.year_publish_blockers(run))
     _set_state(
         actor,
         run,

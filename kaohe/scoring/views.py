@@ -479,6 +479,8 @@ def _publish_page(
             return redirect(back, run_id=run.pk)
     summary = guards.publish_summary(run)
     order = guards.grade_order(kind)
+    # What the apps above scoring still wait for (due process: the 公示).
+    blockers = guards.year_publish_blockers(run) if isinstance(run, AnnualRun) else []
     return render(
         request,
         "scoring/publish.html",
@@ -491,7 +493,9 @@ def _publish_page(
                 (p.name, [p.counts.get(g, 0) for g in order], p.total) for p in summary.pools
             ],
             "back": back,
-            "ready": run.state
+            "blockers": blockers,
+            "ready": not blockers
+            and run.state
             in (
                 (RunState.CONFIRMED,)
                 if kind == "quarter"

@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from kaohe.accounts.models import User
 from kaohe.conduct.models import AbsenceRecord, ConductPolicy, DisciplineRecord
+from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.core.models import AuditEvent, WorkdayOverride
 from kaohe.notices.models import Channel
@@ -90,6 +91,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
     ConductPolicy.objects.get_or_create(region=region)
+    DueProcessPolicy.objects.get_or_create(region=region)
     DisciplineRecord.objects.create(
         region=region,
         person=person,
