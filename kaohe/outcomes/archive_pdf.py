@@ -116,6 +116,12 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
                 ]
             )
         )
+    for section in a.sections:
+        story.append(para(section.title, "heading"))
+        if section.rows:
+            story.append(grid_table([list(section.header)] + [list(r) for r in section.rows]))
+        else:
+            story.append(para(section.empty))
     story.append(para(_("Corrections"), "heading"))
     if not a.corrections:
         story.append(para(_("No correction since the year was frozen.")))

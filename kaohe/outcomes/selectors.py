@@ -42,6 +42,7 @@ from kaohe.outcomes.models import (
     YearRecordCorrection,
 )
 from kaohe.outcomes.rules import ListKind
+from kaohe.outcomes.sections import ArchiveSection, sections_for
 from kaohe.scoring.engine import AnnualGrade
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import (
@@ -920,6 +921,8 @@ class ArchiveView:
     absences: list[ConductLine]
     eligibility: list[OwnEntry]  # the lists the year put the person on
     consequences: list[ConsequenceLine]  # what the year's results set in motion
+    # What the apps above keep of the year (due process's notice and decisions).
+    sections: list[ArchiveSection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1103,6 +1106,7 @@ def archive_view(user: User, person_id: int, year: int) -> ArchiveView:
         # archive_person has checked the reader may see this person's year.
         eligibility=_own_entries(EligibilityEntry.objects.filter(person=person, year=year)),
         consequences=consequences,
+        sections=sections_for(person, year),
         unit_name=record.unit_name if record else "",
         post=record.post if record else "",
         tier=tier_label(record.tier) if record and record.tier else "—",
