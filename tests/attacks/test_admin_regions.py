@@ -28,9 +28,9 @@ from django.urls import reverse
 
 from kaohe.accounts.models import User
 from kaohe.conduct.models import AbsenceRecord, ConductPolicy, DisciplineRecord
-from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.core.models import AuditEvent, WorkdayOverride
+from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.notices.models import Channel
 from kaohe.org import services as org_services
 from kaohe.org.models import (
