@@ -253,7 +253,7 @@ CASES: dict[str, Case] = {
     ),
     "scoring.publish": Case(
         "region_admin",
-        "kaohe.scoring.services.quarter_publish",
+        "kaohe.scoring.guards.require_confirmation",
         lambda f: (
             f"/scoring/quarters/{_graded(f).pk}/publish/",
             {"confirm": "yes", "token": "x"},

@@ -1,5 +1,7 @@
-"""The archive in the admin: read by the organization department, never edited there
-(a frozen year changes only through a recorded correction, outcomes.services)."""
+"""The archive and the consequences in the admin: read by the organization department,
+never edited there (a frozen year changes only through a recorded correction, a
+consequence's outcome is recorded on its page; outcomes.services). A consequence's due
+date alone may be moved here, audited like every admin write."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.outcomes.models import OutcomesPolicy, YearRecord
+from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, YearRecord
+from kaohe.outcomes.selectors import owner_label
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.selectors import tier_label
 
@@ -74,3 +77,48 @@ class YearRecordAdmin(RegionScopedAdmin):
 @admin.register(OutcomesPolicy)
 class OutcomesPolicyAdmin(RegionScopedAdmin):
     list_display = ("region", "promotion_top_share", "award_top_share", "task_due_days")
+
+
+@admin.register(ConsequenceTask)
+class ConsequenceTaskAdmin(RegionScopedAdmin):
+    list_display = ("person", "year", "quarter", "kind", "owner_shown", "due_on", "state")
+    list_filter = ("year", "kind", "state")
+    list_select_related = ("person",)
+    search_fields = ("person__name", "person__staff_no")
+    fields = (
+        "person",
+        "year",
+        "quarter",
+        "kind",
+        "citation",
+        "unit_shown",
+        "owner_shown",
+        "issued_on",
+        "due_on",
+        "state",
+        "done_on",
+        "done_by_shown",
+        "note",
+    )
+    # Everything but the due date: the outcome is recorded on the consequence's page
+    # (its service checks who may), and the derivation owns the rest.
+    readonly_fields = tuple(f for f in fields if f != "due_on")
+
+    @admin.display(description=_("owner"))
+    def owner_shown(self, obj: ConsequenceTask) -> str:
+        return owner_label(obj.owner_role)
+
+    # The two foreign keys the model leaves unnamed, under translated headings.
+    @admin.display(description=_("unit"))
+    def unit_shown(self, obj: ConsequenceTask) -> str:
+        return obj.unit.name if obj.unit else "—"
+
+    @admin.display(description=_("Recorded by"))
+    def done_by_shown(self, obj: ConsequenceTask) -> str:
+        return str(obj.done_by) if obj.done_by else "—"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -249,8 +249,9 @@ class ConsequenceTask(models.Model):
         ]
 
     def __str__(self) -> str:
+        # By its kind's label: the admin's titles and the audit log show it to people.
         period = f"{self.year}Q{self.quarter}" if self.quarter else str(self.year)
-        return f"{self.person_id} {period} {self.kind}"
+        return f"{self.person_id} {period} {self.get_kind_display()}"
 
 
 # ---------------------------------------------------------------- lists (eligibility)

@@ -6,6 +6,7 @@ from kaohe.core.errors import ErrorCode
 
 
 class ScoringErrorCode(ErrorCode):
+    ALREADY_PUBLISHED = "scoring.already_published"
     BAD_CHOICE = "scoring.bad_choice"
     BAD_PERIOD = "scoring.bad_period"
     BAD_TRANSITION = "scoring.bad_transition"
@@ -18,6 +19,7 @@ class ScoringErrorCode(ErrorCode):
     NOT_OWN_UNIT = "scoring.not_own_unit"
     NOT_PUBLISHED = "scoring.not_published"
     POOL_OVER_QUOTA = "scoring.pool_over_quota"
+    PUBLISH_BUSY = "scoring.publish_busy"
     PUBLISH_NOT_CONFIRMED = "scoring.publish_not_confirmed"
     PUBLISH_NOT_TICKED = "scoring.publish_not_ticked"
     QUARTER_NOT_DRAFT = "scoring.quarter_not_draft"

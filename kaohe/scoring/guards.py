@@ -531,6 +531,26 @@ def publish_token(run: QuarterRun | AnnualRun, summary: PublishSummary | None = 
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def require_confirmation(run: QuarterRun | AnnualRun, confirmation: str) -> None:
+    """A publish comes from the confirmation page (the distribution seen, the box
+    ticked): its token must match what the page showed, or nothing is published. The
+    page checks it before starting the publishing job, the service again when it runs."""
+    if run.state == RunState.PUBLISHED:
+        raise ApplicationError(
+            _("This period is already published; nothing was done again."),
+            code=ScoringErrorCode.ALREADY_PUBLISHED,
+        )
+    if not confirmation or confirmation != publish_token(run):
+        raise ApplicationError(
+            _(
+                "Publishing needs confirming: open the confirmation page, check the grade "
+                "distribution and tick the box. If the grades changed since it was opened, "
+                "check them again."
+            ),
+            code=ScoringErrorCode.PUBLISH_NOT_CONFIRMED,
+        )
+
+
 def grade_order(kind: str) -> list[str]:
     """The grades in the order pages show them."""
     if kind == "quarter":

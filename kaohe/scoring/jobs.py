@@ -24,11 +24,14 @@ QUARTER = "scoring.quarter"
 QUARTER_REOPEN = "scoring.quarter.reopen"
 YEAR = "scoring.year"
 YEAR_REOPEN = "scoring.year.reopen"
-KINDS = (QUARTER, QUARTER_REOPEN, YEAR, YEAR_REOPEN)
+QUARTER_PUBLISH = "scoring.quarter.publish"
+YEAR_PUBLISH = "scoring.year.publish"
+KINDS = (QUARTER, QUARTER_REOPEN, YEAR, YEAR_REOPEN, QUARTER_PUBLISH, YEAR_PUBLISH)
 
 
 def quarter_key(year: int, quarter: int) -> str:
-    """One job at a time per quarter, whether computed, recomputed or reopened."""
+    """One job at a time per quarter, whether computed, recomputed, reopened or
+    published."""
     return f"quarter:{year}-{quarter}"
 
 
@@ -103,4 +106,33 @@ def year_reopen_job(job: Job, progress: Progress) -> str:
         progress=progress,
     )
     progress(100, 100, _("Computed."))
+    return reverse("scoring:annual", args=[run.pk])
+
+
+def _published(progress: Progress) -> None:
+    progress(100, 100, _("Published; everyone concerned has been notified."))
+
+
+# Publishing runs here, not in the request: the outcomes receivers archive the year and
+# derive its lists and consequences in the publishing transaction, minutes for a
+# province. The token is the one the confirmation page showed, checked again here.
+@register(QUARTER_PUBLISH, gettext_lazy("Publishing the quarter"))
+def quarter_publish_job(job: Job, progress: Progress) -> str:
+    p = job.params
+    run = QuarterRun.objects.get(pk=p["run_id"], region=job.region)
+    progress(0, 100, _("Publishing the results…"))
+    services.quarter_publish(
+        actor=_person(job), run=run, confirmation=p["token"], progress=progress
+    )
+    _published(progress)
+    return reverse("scoring:quarter", args=[run.pk])
+
+
+@register(YEAR_PUBLISH, gettext_lazy("Publishing the year"))
+def year_publish_job(job: Job, progress: Progress) -> str:
+    p = job.params
+    run = AnnualRun.objects.get(pk=p["run_id"], region=job.region)
+    progress(0, 100, _("Publishing the results…"))
+    services.annual_publish(actor=_person(job), run=run, confirmation=p["token"], progress=progress)
+    _published(progress)
     return reverse("scoring:annual", args=[run.pk])

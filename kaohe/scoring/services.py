@@ -391,26 +391,15 @@ def _notify_published(results: models.QuerySet[Any], text: str, url: str, kind: 
     )
 
 
-def _require_confirmed(run: QuarterRun | AnnualRun, confirmation: str) -> None:
-    """A publish comes from the confirmation page (the distribution seen, the box
-    ticked): its token must match what the page showed, or nothing is published."""
-    if not confirmation or confirmation != guards.publish_token(run):
-        raise ApplicationError(
-            _(
-                "Publishing needs confirming: open the confirmation page, check the grade "
-                "distribution and tick the box. If the grades changed since it was opened, "
-                "check them again."
-            ),
-            code=ScoringErrorCode.PUBLISH_NOT_CONFIRMED,
-        )
-
-
 @transaction.atomic
-def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
+def quarter_publish(
+    *, actor: User, run: QuarterRun, confirmation: str, progress: ProgressFn = no_progress
+) -> None:
     """Publish a confirmed quarter from its confirmation page (`confirmation` is the
-    page's token, guards.publish_token); every cadre concerned is notified."""
+    page's token, guards.publish_token); every cadre concerned is notified (after the
+    commit). The receivers of `quarter_published` report their steps to `progress`."""
     require_region_admin(actor, run.region_id)
-    _require_confirmed(run, confirmation)
+    guards.require_confirmation(run, confirmation)
     _set_state(
         actor, run, RunState.PUBLISHED, {RunState.CONFIRMED}, AuditAction.SCORING_QUARTER_PUBLISH
     )
@@ -423,7 +412,7 @@ def quarter_publish(*, actor: User, run: QuarterRun, confirmation: str) -> None:
         reverse("scoring:mine"),
         "quarter_published",
     )
-    signals.quarter_published.send(sender=QuarterRun, run=run)
+    signals.quarter_published.send(sender=QuarterRun, run=run, progress=progress)
 
 
 @transaction.atomic
@@ -615,10 +604,14 @@ def annual_compute(
 
 
 @transaction.atomic
-def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
-    """Publish the year from its confirmation page; every cadre concerned is notified."""
+def annual_publish(
+    *, actor: User, run: AnnualRun, confirmation: str, progress: ProgressFn = no_progress
+) -> None:
+    """Publish the year from its confirmation page; every cadre concerned is notified
+    (after the commit). The receivers of `year_published` (the archive, the lists, the
+    consequences: minutes for a province) report their steps to `progress`."""
     require_region_admin(actor, run.region_id)
-    _require_confirmed(run, confirmation)
+    guards.require_confirmation(run, confirmation)
     guards.refuse(guards.year_publish_blockers(run))
     _set_state(
         actor,
@@ -636,7 +629,7 @@ def annual_publish(*, actor: User, run: AnnualRun, confirmation: str) -> None:
         reverse("scoring:mine"),
         "year_published",
     )
-    signals.year_published.send(sender=AnnualRun, run=run)
+    signals.year_published.send(sender=AnnualRun, run=run, progress=progress)
 
 
 @transaction.atomic

@@ -15,7 +15,8 @@ from kaohe.org.models import Unit
 from kaohe.scoring.models import ScoringPolicy, UnitAnnualScore
 from kaohe.scoring.policies import policy_forget
 
-# Sent inside the publishing transaction (keyword `run`, sender the run's class), so
+# Sent inside the publishing transaction (keywords `run` and `progress`, a
+# jobs.progress.ProgressFn the receivers tell their steps; sender the run's class), so
 # that what the domains above scoring do with a published period (outcomes: the
 # archive, the consequences) is written with it or not at all. Scoring may not
 # import them (docs/architecture.md, Layers).

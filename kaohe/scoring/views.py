@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, show_refusal
+from kaohe.jobs.models import Job
 from kaohe.jobs.registry import label_for
 from kaohe.jobs.selectors import active_job, active_jobs
 from kaohe.jobs.services import job_start
@@ -458,7 +460,8 @@ def _publish_page(
     request: HttpRequest, run: QuarterRun | AnnualRun, kind: str, back: str
 ) -> HttpResponse:
     """The confirmation before publishing: the grades per pool and the counts; the
-    POST needs the box ticked and the page's token (services._require_confirmed)."""
+    POST needs the box ticked and the page's token (guards.require_confirmation), and
+    starts the publishing job (scoring.jobs): the user watches its progress."""
     req = AuthedRequest.of(request)
     if request.method == "POST":
         try:
@@ -467,25 +470,21 @@ def _publish_page(
                     _("Tick the box to confirm that you checked the grades before publishing."),
                     code=ScoringErrorCode.PUBLISH_NOT_TICKED,
                 )
-            token = request.POST.get("token", "")
-            if isinstance(run, QuarterRun):
-                services.quarter_publish(actor=req.user, run=run, confirmation=token)
-            else:
-                services.annual_publish(actor=req.user, run=run, confirmation=token)
+            return redirect("jobs:job", job_id=_publish_start(req, run).pk)
         except ApplicationError as exc:
             show_refusal(request, exc)
-        else:
-            messages.success(request, _("Published; everyone concerned has been notified."))
-            return redirect(back, run_id=run.pk)
     summary = guards.publish_summary(run)
     order = guards.grade_order(kind)
     # What the apps above scoring still wait for (due process: the 公示).
     blockers = guards.year_publish_blockers(run) if isinstance(run, AnnualRun) else []
+    job = active_job(run.region_id, _period_key(run))
     return render(
         request,
         "scoring/publish.html",
         {
             "run": run,
+            "job": job,
+            "job_label": label_for(job.kind) if job else "",
             "kind": kind,
             "summary": summary,
             "grades": [(g, grade_label(g), summary.grades.get(g, 0)) for g in order],
@@ -503,6 +502,44 @@ def _publish_page(
             ),
         },
     )
+
+
+def _period_key(run: QuarterRun | AnnualRun) -> str:
+    if isinstance(run, QuarterRun):
+        return jobs.quarter_key(run.year, run.quarter)
+    return jobs.year_key(run.year)
+
+
+def _publish_start(req: AuthedRequest, run: QuarterRun | AnnualRun) -> Job:
+    """Start publishing `run` as a job, keyed like computing its period (one at a time),
+    or refuse: not confirmed on the page, already published, or a job of the period
+    running (a double click, a second office member, a recomputation)."""
+    guards.require_confirmation(run, req.request.POST.get("token", ""))
+    if isinstance(run, AnnualRun):  # refused here, not as a failed job (the job checks again)
+        guards.refuse(guards.year_publish_blockers(run))
+    key = _period_key(run)
+    busy = ApplicationError(
+        _(
+            "This period is being published or computed right now; wait until it "
+            "finishes (its page shows the progress), then check it before publishing."
+        ),
+        code=ScoringErrorCode.PUBLISH_BUSY,
+    )
+    if active_job(run.region_id, key) is not None:
+        raise busy
+    # job_start returns the running job of the key when another request started one
+    # between the look above and its insert: this request's own mark tells them apart.
+    mark = secrets.token_hex(8)
+    started = job_start(
+        actor=req.user,
+        region=run.region,
+        kind=jobs.QUARTER_PUBLISH if isinstance(run, QuarterRun) else jobs.YEAR_PUBLISH,
+        key=key,
+        params={"run_id": run.pk, "token": req.request.POST.get("token", ""), "mark": mark},
+    )
+    if started.params.get("mark") != mark:
+        raise busy
+    return started
 
 
 @login_required

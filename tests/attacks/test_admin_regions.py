@@ -43,7 +43,7 @@ from kaohe.org.models import (
     UnitKind,
     UnitType,
 )
-from kaohe.outcomes.models import OutcomesPolicy, RecordSource, YearRecord
+from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 from kaohe.testing import World
@@ -77,6 +77,17 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         unit_name=unit.name,
         grade="excellent",
         frozen_at=dt.datetime(YEAR, 1, 5, tzinfo=dt.UTC),
+    )
+    ConsequenceTask.objects.create(
+        region=region,
+        person=person,
+        year=YEAR - 1,
+        kind="reminder_talk",
+        citation="单位年度排名末位",
+        unit=unit,
+        owner_role="unit_head",
+        issued_on=dt.date(YEAR, 1, 5),
+        due_on=dt.date(YEAR, 2, 4),
     )
     RaterPlan.objects.create(region=region, unit_type=UnitType.DISTRICT_UNIT)
     ReviewRound.objects.create(

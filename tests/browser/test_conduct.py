@@ -31,6 +31,9 @@ def test_a_warning_recorded_is_cited_in_the_year(
 
     office = browser.new_context().new_page()
     login(office, "region_admin")
+    office.get_by_role(
+        "link", name="用实绩", exact=True
+    ).click()  # the hub of what results are used for
     office.get_by_role("link", name="处分与考勤").first.click()
     office.get_by_role("link", name="登记处分").click()
     office.get_by_label("人员编号").fill("B05")

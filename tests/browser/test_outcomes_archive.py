@@ -47,6 +47,9 @@ def test_a_cadre_and_the_office_open_an_archived_year(
 
     office = browser.new_context().new_page()
     login(office, "region_admin")
+    office.get_by_role(
+        "link", name="用实绩", exact=True
+    ).click()  # the hub of what results are used for
     office.get_by_role("link", name="档案查询").click()
     office.get_by_label("姓名", exact=True).fill("张小明")
     office.get_by_label("年度", exact=True).fill("2026")

@@ -47,6 +47,9 @@ def test_the_office_imports_earlier_years_and_sees_problems_then_the_summary(
     good.write_bytes(xlsx([prior(p.staff_no, p.name, 2025) for p in (cadre, head)]))
 
     login(page, "region_admin")
+    page.get_by_role(
+        "link", name="用实绩", exact=True
+    ).click()  # the hub of what results are used for
     page.get_by_role("link", name="往年结果").first.click()
     expect(page.locator("h1")).to_have_text("往年考核结果导入")
     assert_fits(page)

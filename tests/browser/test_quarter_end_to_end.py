@@ -171,6 +171,13 @@ def test_one_quarter_from_the_vote_to_the_receipt(
     assert QuarterRun.objects.get(pk=run.pk).state == RunState.CONFIRMED
     office.get_by_label("我已核对上述等次分布").check()
     office.get_by_role("button", name="公布").click()
+    # A background job publishes; its page shows the progress, then links to the run.
+    expect(office.locator("h1")).to_have_text("公布季度结果")
+    expect(office.locator(".job")).to_contain_text("排队中")
+    assert QuarterRun.objects.get(pk=run.pk).state == RunState.CONFIRMED
+    assert run_queued_tasks() == 1
+    expect(office.locator(".job")).to_contain_text("已完成", timeout=10_000)
+    office.get_by_role("link", name="查看结果").click()
     expect(office.locator("#run-state")).to_have_text("已公布")
     assert Notification.objects.filter(user=big.users["B05"]).exists()
 

@@ -66,6 +66,9 @@ def test_propose_confirm_and_explain(
     expect(office.locator(".msg-error").first).to_contain_text("勾选")
     office.get_by_label("我已核对上述等次分布").check()
     office.get_by_role("button", name="公布").click()
+    # A background job publishes; its page shows the progress, then links to the run.
+    expect(office.locator("h1")).to_have_text("公布季度结果")
+    office.get_by_role("link", name="查看结果").click()
     expect(office.locator("#run-state")).to_have_text("已公布")
     assert_fits(office)
     screenshot(office, "quarter-published")

@@ -71,10 +71,11 @@ def test_the_office_sees_the_page_in_chinese_and_its_link(
 ) -> None:
     page = client_as("region_admin").get(PAGE).content.decode()
     assert "往年考核结果导入" in page and "尚未导入往年考核结果" in page
-    assert f'href="{PAGE}"' in page  # the navigation's entry
     assert "Import of earlier years" not in page
-    other = client_as("unit_admin").get(reverse("home")).content.decode()
-    assert f'href="{PAGE}"' not in other
+    # Its entry is a card of the 用实绩 hub, for the office only.
+    hub = reverse("outcomes:hub")
+    assert f'href="{PAGE}"' in client_as("region_admin").get(hub).content.decode()
+    assert f'href="{PAGE}"' not in client_as("unit_admin").get(hub).content.decode()
 
 
 def test_the_template_has_the_headers_and_an_example_row(

@@ -13,6 +13,7 @@ from kaohe.accounts.home_cache import home_forget_region
 from kaohe.accounts.models import Role
 from kaohe.core import clock, sql
 from kaohe.core.errors import ApplicationError
+from kaohe.demo.conduct import generate_demo_conduct
 from kaohe.demo.org import (
     DEMO_PASSWORD,
     DEMO_REGION_NAME,
@@ -104,6 +105,7 @@ class Command(BaseCommand):
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
+        conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -136,6 +138,12 @@ class Command(BaseCommand):
                 f"（优秀 excellent {earlier.excellent}，"
                 f"基本称职 basic {earlier.basic}，不称职 incompetent {earlier.incompetent}；"
                 f"连续两年单位末位 last twice running {earlier.last_twice}）"
+            )
+
+        if not quiet and (conduct.discipline or conduct.absences):
+            self.stdout.write(
+                f"  处分与考勤 discipline and attendance: 处分 discipline {conduct.discipline}，"
+                f"请假、旷工、迟到早退 absences {conduct.absences}"
             )
 
     def _write_counts(self, result: DemoResult) -> None:
