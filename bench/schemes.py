@@ -25,8 +25,9 @@ posts a field per cell instead, as the form does without its script:
     save (clear)    POST every cell empty (results deleted, evidence rows kept)
 
 The two units' requests alternate, step by step, so that both meet the same load;
-the opens and updates are repeated `--repeat` times (the median is shown, the
-updates alternating between two sets of values), the create and the clear run once.
+every step is repeated `--repeat` times and its median shown: the opens and the
+updates in place (the updates alternating between two sets of values), the create and
+the clear as further fill-and-empty pairs after the sequence.
 Prints times, query counts (by statement kind), the ratios and the load average;
 asserts nothing. `--profile "save (create)"` (any step's label) also prints a
 pyinstrument profile of that step's first request to the large unit, whose time
@@ -331,28 +332,34 @@ def run(
     its first request to the last (largest) grid."""
     for grid in grids:
         client.get(grid.url)  # unmeasured: the first request compiles templates and warms up
-    results: list[list[Step]] = [[] for _grid in grids]
 
-    def step(label: str, forms: list[str | None]) -> None:
-        """`forms` names the form posted each time (a BenchGrid field), None to open."""
-        samples: list[list[Step]] = [[] for _grid in grids]
+    def samples(label: str, forms: list[str | None]) -> list[list[Step]]:
+        """`forms` names the form posted each time (a BenchGrid field), None to open;
+        per grid, the steps measured."""
+        taken: list[list[Step]] = [[] for _grid in grids]
         for n, form in enumerate(forms):
-            for grid, taken in zip(grids, samples, strict=True):
+            for grid, mine in zip(grids, taken, strict=True):
                 data = None if form is None else getattr(grid, form)
                 profiled = label == profile and n == 0 and grid is grids[-1]
-                taken.append(
+                mine.append(
                     measure(client, label, grid.url, data, grid.content_type, profile=profiled)
                 )
-        for grid_results, taken in zip(results, samples, strict=True):
-            grid_results.append(median_step(taken))
+        return taken
 
-    step(STEPS[0], [None] * repeat)
-    step(STEPS[1], ["first"])
-    step(STEPS[2], [None] * repeat)
+    by_label: dict[str, list[list[Step]]] = {}
+    by_label[STEPS[0]] = samples(STEPS[0], [None] * repeat)
+    by_label[STEPS[1]] = samples(STEPS[1], ["first"])
+    by_label[STEPS[2]] = samples(STEPS[2], [None] * repeat)
     # Alternating values, so that every repeat changes the cells.
-    step(STEPS[3], [("second", "first")[n % 2] for n in range(repeat)])
-    step(STEPS[4], ["empty"])
-    return results
+    by_label[STEPS[3]] = samples(STEPS[3], [("second", "first")[n % 2] for n in range(repeat)])
+    by_label[STEPS[4]] = samples(STEPS[4], ["empty"])
+    # A create needs an empty grid and a clear a full one: their further samples come
+    # in pairs after the sequence (fill, empty again), so each step is a median too.
+    for _more in range(repeat - 1):
+        for label, form in ((STEPS[1], "first"), (STEPS[4], "empty")):
+            for mine, more in zip(by_label[label], samples(label, [form]), strict=True):
+                mine.extend(more)
+    return [[median_step(by_label[label][g]) for label in STEPS] for g in range(len(grids))]
 
 
 def main() -> None:
@@ -360,7 +367,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200, help="cadres in the large unit")
     parser.add_argument("--small", type=int, default=20, help="cadres in the small unit")
     parser.add_argument("--quarter", type=int, default=1, choices=[1, 2, 3, 4])
-    parser.add_argument("--repeat", type=int, default=3, help="samples of the opens and updates")
+    parser.add_argument("--repeat", type=int, default=3, help="samples of each step")
     parser.add_argument(
         "--plain-form",
         action="store_true",
