@@ -1,10 +1,11 @@
 """The eligibility lists (R5.5, R5.7, R5.13, R6.2–R6.5, R6.7): who stands on which list
 for a year, decided from the archive's years (kaohe-computed and imported alike).
 
-Pure: NamedTuples in, NamedTuples out, no ORM, no I/O, like scoring.engine. Each entry
-carries its reasons as codes with their figures (`Reason`); `outcomes.citations`
-turns them into plain Chinese, so the same entry reads the same in any language the
-pages are shown in and a wording can change without re-deriving a year.
+Pure: NamedTuples in, NamedTuples out, no ORM, no I/O, like scoring.engine. A year's
+lists are read from each record's facts (`RecordFacts`: the year's figures and the
+person's history up to it, kept on the YearRecord; `facts_of` states how a history
+makes them). Each entry carries its reasons as codes with their figures (`Reason`);
+`outcomes.citations` turns them into plain Chinese when a row is shown.
 
 Choices made here (docs/decisions.md, "Eligibility lists: how the rules count"):
 - Top share of the tier: `rank_in_tier <= tier_size × share`, compared exactly. With
@@ -131,23 +132,100 @@ def excellent_run(history: Sequence[YearFacts], year: int) -> int:
     return run
 
 
-def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
-    """Everything one person's archive puts them on for `year`: none unless the archive
-    holds that year (the lists are of the year's assessed). `history` is one person's
-    years, in any order; years after `year` are not read."""
+# The 优秀 years are kept as bits of one integer (`RecordFacts.excellent_years`): bit
+# (y − FACTS_BASE_YEAR) for a year y. 63 bits (a signed 64-bit column) cover 2000–2062;
+# the archive starts in 2000 (the import's first year).
+FACTS_BASE_YEAR = 2000
+FACTS_LAST_YEAR = FACTS_BASE_YEAR + 62
+
+
+def year_bit(year: int) -> int:
+    """The bit of `year` in `excellent_years` (0 outside 2000–2062)."""
+    if FACTS_BASE_YEAR <= year <= FACTS_LAST_YEAR:
+        return 1 << (year - FACTS_BASE_YEAR)
+    return 0
+
+
+def since_threshold(since: int) -> int | None:
+    """ "An 优秀 in `since` or later" is `excellent_years >= since_threshold(since)`: the
+    bits hold no year after the record's own, so any bit at or above since's is one.
+    None: no year the bits can hold (after 2062)."""
+    return year_bit(max(since, FACTS_BASE_YEAR)) or None
+
+
+def bit_years(bits: int) -> list[int]:
+    """The years whose bits are set, ascending."""
+    return [FACTS_BASE_YEAR + i for i in range(bits.bit_length()) if bits >> i & 1]
+
+
+class RecordFacts(NamedTuple):
+    """One person's archived year with the facts of their history up to it: what the
+    lists read. The database keeps the same on each YearRecord (services.
+    year_facts_refresh computes them in SQL; `facts_of` is their statement here)."""
+
+    person_id: int
+    year: int
+    grade: str
+    rank_in_tier: int | None
+    tier_size: int | None
+    excellent_years: int  # bits, see FACTS_BASE_YEAR
+    excellent_run: int
+    counted_years: int
+    first_year: int
+    quarters_good: int
+    quarters_average: int
+    quarters_poor: int
+
+
+def facts_of(history: Sequence[YearFacts], year: int) -> RecordFacts | None:
+    """The facts of one person's `year` from their archived years (any order; years
+    after `year` are not read); None when the archive does not hold that year."""
     current = next((r for r in history if r.year == year), None)
     if current is None:
-        return []
-    person = current.person_id
+        return None
     past = [r for r in history if r.year <= year]
-    first_year = min(r.year for r in past)
+    quarters = list(current.quarter_grades)
+    return RecordFacts(
+        person_id=current.person_id,
+        year=year,
+        grade=current.grade,
+        rank_in_tier=current.rank_in_tier,
+        tier_size=current.tier_size,
+        excellent_years=sum(year_bit(r.year) for r in past if r.grade == EXCELLENT),
+        excellent_run=excellent_run(past, year),
+        counted_years=sum(1 for r in past if r.grade in COUNTING_GRADES),
+        first_year=min(r.year for r in past),
+        quarters_good=quarters.count(GOOD),
+        quarters_average=quarters.count("average"),
+        quarters_poor=quarters.count("poor"),
+    )
+
+
+def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
+    """Everything one person's archive puts them on for `year`: none unless the archive
+    holds that year (the lists are of the year's assessed)."""
+    facts = facts_of(history, year)
+    return record_entries(facts, policy) if facts is not None else []
+
+
+def record_entries(
+    facts: RecordFacts, policy: ListPolicy, only: ListKind | None = None
+) -> list[Entry]:
+    """The lists one archived year puts its person on, each with its reasons, from the
+    record's facts alone (`only`: that list's entry, if any). The SQL statement of each
+    rule (outcomes.lists.list_q) lists exactly the records whose entry here is
+    non-empty; test_lists_sql checks it on both databases."""
+    year = facts.year
+    person = facts.person_id
+    first_year = facts.first_year
     entries: list[Entry] = []
 
     def add(kind: ListKind, figure: int, *reasons: Reason) -> None:
-        entries.append(Entry(person, kind, figure, reasons))
+        if only is None or only == kind:
+            entries.append(Entry(person, kind, figure, reasons))
 
-    rank, size = current.rank_in_tier, current.tier_size
-    excellent_now = current.grade == EXCELLENT
+    rank, size = facts.rank_in_tier, facts.tier_size
+    grade = facts.grade
 
     # R6.2: top share of the tier last year, or an 优秀 in the last N years.
     promotion: list[Reason] = []
@@ -156,7 +234,7 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
         pct = share_percent(policy.promotion_top_share)
         promotion.append(Reason(Why.TOP_SHARE, (year, rank, size, pct)))
     since = year - policy.promotion_excellent_years + 1
-    recent = sorted(r.year for r in past if r.grade == EXCELLENT and r.year >= since)
+    recent = [y for y in bit_years(facts.excellent_years) if y >= since]
     if recent:
         promotion.append(Reason(Why.EXCELLENT_RECENT, (since, year, *recent)))
     if promotion:
@@ -167,17 +245,17 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
         assert rank is not None and size is not None
         pct = share_percent(policy.award_top_share)
         add(ListKind.AWARD, 0, Reason(Why.TOP_SHARE, (year, rank, size, pct)))
-    if excellent_now:
+    if grade == EXCELLENT:
         add(ListKind.COMMENDATION, 0, Reason(Why.EXCELLENT_YEAR, (year,)))
 
     # R6.5: each full run of N 优秀 years in a row.
     needed = max(policy.merit_excellent_years, 1)
-    run = excellent_run(past, year)
+    run = facts.excellent_run
     if run and run % needed == 0:
         add(ListKind.MERIT, run, Reason(Why.EXCELLENT_RUN, (run, year - run + 1, year, needed)))
 
     # R6.4: each 优秀 in the archive shortens the tenure for the next 职级.
-    times = sum(1 for r in past if r.grade == EXCELLENT)
+    times = facts.excellent_years.bit_count()
     if times:
         months = times * policy.tenure_cut_months
         add(
@@ -188,8 +266,8 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
 
     # R5.13: cumulative years at 称职 or better; the list is of those whose year
     # completes a 工资档次 or a 级别.
-    counted = sum(1 for r in past if r.grade in COUNTING_GRADES)
-    if current.grade in COUNTING_GRADES:
+    counted = facts.counted_years
+    if grade in COUNTING_GRADES:
         step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
         level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
         if step or level:
@@ -205,9 +283,8 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
             add(ListKind.PAY, counted, Reason(Why.PAY, figures))
 
     # R5.5, R6.7, R5.7: the year's quarters.
-    quarters = list(current.quarter_grades)
-    good = quarters.count(GOOD)
-    if len(quarters) == 4 and good == 4:
+    good = facts.quarters_good
+    if good == 4:
         add(ListKind.PRIORITY, 4, Reason(Why.ALL_GOOD, (year,)))
     if policy.prospect_good_quarters > 0 and good >= policy.prospect_good_quarters:
         add(
@@ -215,11 +292,10 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
             good,
             Reason(Why.PROSPECT, (year, good, policy.prospect_good_quarters)),
         )
-    average = quarters.count("average")
-    poor = quarters.count("poor")
+    average, poor = facts.quarters_average, facts.quarters_poor
     if average + poor:
         add(ListKind.TRAINING, average + poor, Reason(Why.BELOW_PAR, (year, average, poor)))
-    if current.grade in NO_BONUS_GRADES:
+    if grade in NO_BONUS_GRADES:
         add(ListKind.BONUS_CUT, 100, Reason(Why.NO_BONUS, (year,)))
     elif average + poor and policy.bonus_cut_percent:
         cut = min(100, (average + poor) * policy.bonus_cut_percent)

@@ -15,7 +15,6 @@ from kaohe.outcomes.services import (
     archive_year,
     consequences_derive_quarter,
     consequences_derive_year,
-    eligibility_derive,
 )
 from kaohe.scoring.models import AnnualRun, QuarterRun
 from kaohe.scoring.signals import quarter_published, year_published
@@ -37,9 +36,8 @@ def _on_quarter_published(sender: Any, run: QuarterRun, **kwargs: Any) -> None:
 @receiver(year_published, sender=AnnualRun)
 def _on_year_published(sender: Any, run: AnnualRun, **kwargs: Any) -> None:
     """In the publishing transaction, in this order (each reads what the one before
-    wrote): the year frozen into the archive, then the eligibility lists and the
-    consequences, both read from the archive with the years before it. Published,
-    archived and derived together, or none of it."""
+    wrote): the year frozen into the archive (with the facts its eligibility lists
+    read), then the consequences, read from the archive with the years before it.
+    Published, archived and derived together, or none of it."""
     archive_year(run=run)
-    eligibility_derive(region_id=run.region_id, year=run.year)
     consequences_derive_year(run=run)

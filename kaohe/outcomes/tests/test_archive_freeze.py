@@ -200,8 +200,9 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     """One receiver, in order: the archive, then the lists and the consequences read
     from it in the same transaction — the year's last in each unit has a 提醒谈话, each
     优秀 a 嘉奖, and the archive page shows both."""
-    from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask, EligibilityEntry
-    from kaohe.outcomes.rules import ListKind
+    from kaohe.outcomes.lists import list_q
+    from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
+    from kaohe.outcomes.rules import ListKind, ListPolicy
     from kaohe.outcomes.selectors import archive_view
 
     records = list(YearRecord.objects.filter(year=2026))
@@ -211,10 +212,13 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     ]
     assert excellent and last
     commended = set(
-        EligibilityEntry.objects.filter(year=2026, kind=ListKind.COMMENDATION).values_list(
-            "person_id", flat=True
-        )
+        YearRecord.objects.filter(
+            list_q(ListKind.COMMENDATION, 2026, ListPolicy()), year=2026
+        ).values_list("person_id", flat=True)
     )
+    # The archive wrote the lists' facts of the year's records.
+    assert all(r.first_year == 2026 for r in records)
+    assert {r.person_id for r in records if r.excellent_years} == {r.person_id for r in excellent}
     assert commended == {r.person_id for r in excellent}
     talks = set(
         ConsequenceTask.objects.filter(
