@@ -688,7 +688,7 @@ ROW_FIELDS = (
 )
 
 
-class _Rows:
+class ListLines:
     """Turns the values of ROW_FIELDS into the list's lines: the figure and the reasons
     from the record's facts (rules.record_entries), the tier's label looked up once."""
 
@@ -724,7 +724,7 @@ def list_page(
     count = records.count()
     rows = records.order_by(*LIST_ORDER).values_list(*ROW_FIELDS)
     page = CountedPaginator(rows, LIST_PAGE_SIZE, count=count).get_page(number)
-    line = _Rows(kind, _policy(user))
+    line = ListLines(kind, _policy(user))
     page.object_list = [line(r) for r in page.object_list]
     return page
 
@@ -738,7 +738,7 @@ def list_export_rows(
 ) -> Iterator[ListRow]:
     """Every row of a list, read in chunks (the export's stream)."""
     rows = _list_rows(user, year, kind, chosen).order_by(*LIST_ORDER).values_list(*ROW_FIELDS)
-    line = _Rows(kind, _policy(user))
+    line = ListLines(kind, _policy(user))
     for values in rows.iterator(chunk_size=chunk):
         yield line(values)
 
