@@ -25,7 +25,7 @@ Choices made here (docs/decisions.md, "Eligibility lists: how the rules count"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -201,6 +201,31 @@ def facts_of(history: Sequence[YearFacts], year: int) -> RecordFacts | None:
     )
 
 
+def next_facts(prev: RecordFacts | None, current: YearFacts) -> RecordFacts:
+    """The facts of `current` from those of the person's latest archived year before it
+    (`prev`; None for their first): what the archive writes with a year's new records,
+    which follow every year archived before them. Equal to `facts_of` over the whole
+    history when `prev` is the latest earlier year (test_lists_sql checks it)."""
+    excellent = current.grade == EXCELLENT
+    bits = prev.excellent_years if prev else 0
+    run = prev.excellent_run if prev and prev.year == current.year - 1 else 0
+    quarters = list(current.quarter_grades)
+    return RecordFacts(
+        person_id=current.person_id,
+        year=current.year,
+        grade=current.grade,
+        rank_in_tier=current.rank_in_tier,
+        tier_size=current.tier_size,
+        excellent_years=bits | year_bit(current.year) if excellent else bits,
+        excellent_run=run + 1 if excellent else 0,
+        counted_years=(prev.counted_years if prev else 0) + (current.grade in COUNTING_GRADES),
+        first_year=prev.first_year if prev else current.year,
+        quarters_good=quarters.count(GOOD),
+        quarters_average=quarters.count("average"),
+        quarters_poor=quarters.count("poor"),
+    )
+
+
 def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
     """Everything one person's archive puts them on for `year`: none unless the archive
     holds that year (the lists are of the year's assessed)."""
@@ -208,103 +233,152 @@ def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) 
     return record_entries(facts, policy) if facts is not None else []
 
 
+# Each list's rule: the facts of one record and the region's figures → its entry on
+# that list, or None. One function per list, paired with its SQL predicate
+# (outcomes.lists.list_q), so a page reading one list runs only that list's rule.
+
+
+def _promotion(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.2: top share of the tier in the year, or an 优秀 in the last N years."""
+    reasons: list[Reason] = []
+    rank, size = f.rank_in_tier, f.tier_size
+    if in_top_share(rank, size, policy.promotion_top_share):
+        assert rank is not None and size is not None
+        pct = share_percent(policy.promotion_top_share)
+        reasons.append(Reason(Why.TOP_SHARE, (f.year, rank, size, pct)))
+    since = f.year - policy.promotion_excellent_years + 1
+    recent = [y for y in bit_years(f.excellent_years) if y >= since] if f.excellent_years else []
+    if recent:
+        reasons.append(Reason(Why.EXCELLENT_RECENT, (since, f.year, *recent)))
+    if not reasons:
+        return None
+    return Entry(f.person_id, ListKind.PROMOTION, len(recent), tuple(reasons))
+
+
+def _award(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.3: top share of the tier for awards."""
+    rank, size = f.rank_in_tier, f.tier_size
+    if not in_top_share(rank, size, policy.award_top_share):
+        return None
+    assert rank is not None and size is not None
+    pct = share_percent(policy.award_top_share)
+    return Entry(
+        f.person_id, ListKind.AWARD, 0, (Reason(Why.TOP_SHARE, (f.year, rank, size, pct)),)
+    )
+
+
+def _commendation(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.13: 嘉奖 for a year of 优秀."""
+    if f.grade != EXCELLENT:
+        return None
+    return Entry(f.person_id, ListKind.COMMENDATION, 0, (Reason(Why.EXCELLENT_YEAR, (f.year,)),))
+
+
+def _merit(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.5: each full run of N 优秀 years in a row."""
+    needed = max(policy.merit_excellent_years, 1)
+    run = f.excellent_run
+    if not run or run % needed:
+        return None
+    reason = Reason(Why.EXCELLENT_RUN, (run, f.year - run + 1, f.year, needed))
+    return Entry(f.person_id, ListKind.MERIT, run, (reason,))
+
+
+def _tenure(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.4: each 优秀 in the archive shortens the tenure for the next 职级."""
+    times = f.excellent_years.bit_count()
+    if not times:
+        return None
+    months = times * policy.tenure_cut_months
+    figures = (times, months, f.first_year, f.year, policy.tenure_cut_months)
+    return Entry(f.person_id, ListKind.TENURE, months, (Reason(Why.TENURE, figures),))
+
+
+def _pay(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.13: cumulative years at 称职 or better; listed when the year completes a
+    工资档次 or a 级别."""
+    if f.grade not in COUNTING_GRADES:
+        return None
+    counted = f.counted_years
+    step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
+    level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
+    if not (step or level):
+        return None
+    figures = (
+        counted,
+        f.first_year,
+        f.year,
+        policy.pay_step_years,
+        policy.pay_level_years,
+        int(step),
+        int(level),
+    )
+    return Entry(f.person_id, ListKind.PAY, counted, (Reason(Why.PAY, figures),))
+
+
+def _priority(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.5: all four quarters 好."""
+    if f.quarters_good != 4:
+        return None
+    return Entry(f.person_id, ListKind.PRIORITY, 4, (Reason(Why.ALL_GOOD, (f.year,)),))
+
+
+def _prospect(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.7: enough 好 quarters make a 好苗子."""
+    needed, good = policy.prospect_good_quarters, f.quarters_good
+    if needed <= 0 or good < needed:
+        return None
+    return Entry(
+        f.person_id, ListKind.PROSPECT, good, (Reason(Why.PROSPECT, (f.year, good, needed)),)
+    )
+
+
+def _training(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.7: a quarter of 一般 (or 较差) → targeted training."""
+    below = f.quarters_average + f.quarters_poor
+    if not below:
+        return None
+    reason = Reason(Why.BELOW_PAR, (f.year, f.quarters_average, f.quarters_poor))
+    return Entry(f.person_id, ListKind.TRAINING, below, (reason,))
+
+
+def _bonus_cut(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.7: each quarter of 一般 or lower cuts the bonus; R5.13: none at all for a
+    基本称职 or 不称职 year."""
+    if f.grade in NO_BONUS_GRADES:
+        return Entry(f.person_id, ListKind.BONUS_CUT, 100, (Reason(Why.NO_BONUS, (f.year,)),))
+    below = f.quarters_average + f.quarters_poor
+    if not below or not policy.bonus_cut_percent:
+        return None
+    cut = min(100, below * policy.bonus_cut_percent)
+    reason = Reason(Why.BONUS_CUT, (f.year, below, policy.bonus_cut_percent, cut))
+    return Entry(f.person_id, ListKind.BONUS_CUT, cut, (reason,))
+
+
+RULES: dict[ListKind, Callable[[RecordFacts, ListPolicy], Entry | None]] = {
+    ListKind.PROMOTION: _promotion,
+    ListKind.AWARD: _award,
+    ListKind.COMMENDATION: _commendation,
+    ListKind.MERIT: _merit,
+    ListKind.TENURE: _tenure,
+    ListKind.PAY: _pay,
+    ListKind.PRIORITY: _priority,
+    ListKind.PROSPECT: _prospect,
+    ListKind.TRAINING: _training,
+    ListKind.BONUS_CUT: _bonus_cut,
+}
+
+
 def record_entries(
     facts: RecordFacts, policy: ListPolicy, only: ListKind | None = None
 ) -> list[Entry]:
     """The lists one archived year puts its person on, each with its reasons, from the
-    record's facts alone (`only`: that list's entry, if any). The SQL statement of each
-    rule (outcomes.lists.list_q) lists exactly the records whose entry here is
-    non-empty; test_lists_sql checks it on both databases."""
-    year = facts.year
-    person = facts.person_id
-    first_year = facts.first_year
-    entries: list[Entry] = []
-
-    def add(kind: ListKind, figure: int, *reasons: Reason) -> None:
-        if only is None or only == kind:
-            entries.append(Entry(person, kind, figure, reasons))
-
-    rank, size = facts.rank_in_tier, facts.tier_size
-    grade = facts.grade
-
-    # R6.2: top share of the tier last year, or an 优秀 in the last N years.
-    promotion: list[Reason] = []
-    if in_top_share(rank, size, policy.promotion_top_share):
-        assert rank is not None and size is not None
-        pct = share_percent(policy.promotion_top_share)
-        promotion.append(Reason(Why.TOP_SHARE, (year, rank, size, pct)))
-    since = year - policy.promotion_excellent_years + 1
-    recent = [y for y in bit_years(facts.excellent_years) if y >= since]
-    if recent:
-        promotion.append(Reason(Why.EXCELLENT_RECENT, (since, year, *recent)))
-    if promotion:
-        add(ListKind.PROMOTION, len(recent), *promotion)
-
-    # R6.3: top share of the tier for awards; R5.13: 嘉奖 for a year of 优秀.
-    if in_top_share(rank, size, policy.award_top_share):
-        assert rank is not None and size is not None
-        pct = share_percent(policy.award_top_share)
-        add(ListKind.AWARD, 0, Reason(Why.TOP_SHARE, (year, rank, size, pct)))
-    if grade == EXCELLENT:
-        add(ListKind.COMMENDATION, 0, Reason(Why.EXCELLENT_YEAR, (year,)))
-
-    # R6.5: each full run of N 优秀 years in a row.
-    needed = max(policy.merit_excellent_years, 1)
-    run = facts.excellent_run
-    if run and run % needed == 0:
-        add(ListKind.MERIT, run, Reason(Why.EXCELLENT_RUN, (run, year - run + 1, year, needed)))
-
-    # R6.4: each 优秀 in the archive shortens the tenure for the next 职级.
-    times = facts.excellent_years.bit_count()
-    if times:
-        months = times * policy.tenure_cut_months
-        add(
-            ListKind.TENURE,
-            months,
-            Reason(Why.TENURE, (times, months, first_year, year, policy.tenure_cut_months)),
-        )
-
-    # R5.13: cumulative years at 称职 or better; the list is of those whose year
-    # completes a 工资档次 or a 级别.
-    counted = facts.counted_years
-    if grade in COUNTING_GRADES:
-        step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
-        level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
-        if step or level:
-            figures = (
-                counted,
-                first_year,
-                year,
-                policy.pay_step_years,
-                policy.pay_level_years,
-                int(step),
-                int(level),
-            )
-            add(ListKind.PAY, counted, Reason(Why.PAY, figures))
-
-    # R5.5, R6.7, R5.7: the year's quarters.
-    good = facts.quarters_good
-    if good == 4:
-        add(ListKind.PRIORITY, 4, Reason(Why.ALL_GOOD, (year,)))
-    if policy.prospect_good_quarters > 0 and good >= policy.prospect_good_quarters:
-        add(
-            ListKind.PROSPECT,
-            good,
-            Reason(Why.PROSPECT, (year, good, policy.prospect_good_quarters)),
-        )
-    average, poor = facts.quarters_average, facts.quarters_poor
-    if average + poor:
-        add(ListKind.TRAINING, average + poor, Reason(Why.BELOW_PAR, (year, average, poor)))
-    if grade in NO_BONUS_GRADES:
-        add(ListKind.BONUS_CUT, 100, Reason(Why.NO_BONUS, (year,)))
-    elif average + poor and policy.bonus_cut_percent:
-        cut = min(100, (average + poor) * policy.bonus_cut_percent)
-        add(
-            ListKind.BONUS_CUT,
-            cut,
-            Reason(Why.BONUS_CUT, (year, average + poor, policy.bonus_cut_percent, cut)),
-        )
-    return entries
+    record's facts alone, in the lists' order (`only`: that list's entry, if any). The
+    SQL statement of each rule (outcomes.lists.list_q) lists exactly the records whose
+    entry here is non-empty; test_lists_sql checks it on both databases."""
+    kinds = (only,) if only is not None else tuple(ListKind)
+    found = (RULES[kind](facts, policy) for kind in kinds)
+    return [e for e in found if e is not None]
 
 
 def derive(records: Iterable[YearFacts], year: int, policy: ListPolicy) -> Iterator[Entry]:

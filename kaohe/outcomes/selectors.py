@@ -42,7 +42,7 @@ from kaohe.outcomes.models import (
     YearRecordCorrection,
 )
 from kaohe.outcomes.policies import list_policy, policy_for
-from kaohe.outcomes.rules import ListKind, ListPolicy, record_entries
+from kaohe.outcomes.rules import RULES, ListKind, ListPolicy, Reason, record_entries
 from kaohe.scoring.engine import AnnualGrade
 from kaohe.scoring.explain import grade_label
 from kaohe.scoring.models import (
@@ -690,29 +690,43 @@ ROW_FIELDS = (
 
 class ListLines:
     """Turns the values of ROW_FIELDS into the list's lines: the figure and the reasons
-    from the record's facts (rules.record_entries), the tier's label looked up once."""
+    from the record's facts (the list's rule in rules.RULES), each distinct reason put
+    into words once (a list's reasons repeat: the same year, counts and shares)."""
 
     def __init__(self, kind: ListKind, policy: ListPolicy) -> None:
-        self.kind, self.policy = kind, policy
-        self.tiers = dict(RankTier.choices)
+        self.rule, self.policy = RULES[kind], policy
+        self.tiers = {k: str(v) for k, v in RankTier.choices}
+        self.grades: dict[str, str] = {}
+        self.words: dict[tuple[Reason, ...], str] = {}
+
+    def _citation(self, reasons: tuple[Reason, ...]) -> str:
+        text = self.words.get(reasons)
+        if text is None:
+            text = self.words[reasons] = citation(reasons_stored(reasons))
+        return text
+
+    def _grade(self, grade: str) -> str:
+        text = self.grades.get(grade)
+        if text is None:
+            text = self.grades[grade] = grade_label(grade) if grade else "—"
+        return text
 
     def __call__(self, values: Sequence[Any]) -> ListRow:
         staff_no, name, code, uname, tier, composite, *fact_values = values
         f = facts(fact_values)
-        found = record_entries(f, self.policy, only=self.kind)
-        entry = found[0] if found else None
+        entry = self.rule(f, self.policy)
         rank, size = f.rank_in_tier, f.tier_size
         return ListRow(
             staff_no=staff_no,
             name=name,
             unit_code=code or "",
             unit_name=uname,
-            tier=str(self.tiers.get(tier, "—")),
+            tier=self.tiers.get(tier, "—"),
             rank=f"{rank} / {size}" if rank and size else "—",
             composite=composite,
-            grade=grade_label(f.grade) if f.grade else "—",
+            grade=self._grade(f.grade),
             figure=entry.figure if entry else 0,
-            citation=citation(reasons_stored(entry.reasons)) if entry else "—",
+            citation=self._citation(entry.reasons) if entry else "—",
         )
 
 

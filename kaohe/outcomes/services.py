@@ -27,6 +27,7 @@ from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Membership, Region, Unit
 from kaohe.outcomes import ladder, priors
 from kaohe.outcomes.errors import OutcomesErrorCode
+from kaohe.outcomes.lists import FACT_FIELDS, facts
 from kaohe.outcomes.models import (
     ConsequenceState,
     ConsequenceTask,
@@ -35,7 +36,13 @@ from kaohe.outcomes.models import (
     YearRecordCorrection,
 )
 from kaohe.outcomes.policies import policy_for
-from kaohe.outcomes.rules import FACTS_BASE_YEAR, FACTS_LAST_YEAR
+from kaohe.outcomes.rules import (
+    FACTS_BASE_YEAR,
+    FACTS_LAST_YEAR,
+    RecordFacts,
+    YearFacts,
+    next_facts,
+)
 from kaohe.outcomes.selectors import may_record
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
@@ -632,12 +639,60 @@ def _year_rows(run: AnnualRun) -> list[tuple[Any, ...]]:
     return rows
 
 
+# The lists' facts of a new record, after its other columns (rules.RecordFacts).
+_FACT_COLUMNS = (
+    "excellent_years",
+    "excellent_run",
+    "counted_years",
+    "first_year",
+    "quarters_good",
+    "quarters_average",
+    "quarters_poor",
+)
+
+
+def prior_facts(region_id: int, year: int, people: set[int]) -> dict[int, RecordFacts]:
+    """The facts of each of `people` as of their latest archived year before `year`:
+    the year before for nearly everyone (one read of the region's year), earlier years
+    read only when someone lacks that year and the region has any."""
+    prior = {
+        row[0]: facts(row)
+        for row in YearRecord.objects.filter(region_id=region_id, year=year - 1)
+        .order_by()
+        .values_list(*FACT_FIELDS)
+    }
+    earlier = YearRecord.objects.filter(region_id=region_id, year__lt=year - 1)
+    if not people <= prior.keys() and earlier.exists():
+        for row in earlier.order_by("person_id", "-year").values_list(*FACT_FIELDS):
+            prior.setdefault(row[0], facts(row))
+    return prior
+
+
 def _load_new(run: AnnualRun, rows: Iterable[tuple[Any, ...]], frozen_at: dt.datetime) -> int:
     """New records straight to the table (COPY on PostgreSQL, multi-row INSERTs on
-    SQLite): no model instance per person."""
+    SQLite): no model instance per person. Each carries its lists' facts, carried on
+    from the person's latest earlier year (rules.next_facts): the year's records are
+    written once, not written and then updated."""
     frozen = YearRecord._meta.get_field("frozen_at").get_db_prep_value(frozen_at, connection)
-    names = [sql.column(YearRecord, c) for c in _NEW_COLUMNS]
+    names = [sql.column(YearRecord, c) for c in (*_NEW_COLUMNS, *_FACT_COLUMNS)]
     head = (run.region_id,)
+    rows = list(rows)
+    prior = prior_facts(run.region_id, run.year, {r[0] for r in rows})
+
+    def facts_of_row(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        # r: person, unit, unit_name, post, tier, composite, grade, rank, size, …, quarters
+        current = YearFacts(r[0], run.year, r[6], r[7], r[8], r[11])
+        f = next_facts(prior.get(r[0]), current)
+        return (
+            f.excellent_years,
+            f.excellent_run,
+            f.counted_years,
+            f.first_year,
+            f.quarters_good,
+            f.quarters_average,
+            f.quarters_poor,
+        )
+
     with connection.cursor() as cursor:
         return sql.load(
             cursor,
@@ -655,6 +710,7 @@ def _load_new(run: AnnualRun, rows: Iterable[tuple[Any, ...]], frozen_at: dt.dat
                     json.dumps(r[11]),
                     r[12],
                     frozen,
+                    *facts_of_row(r),
                 )
                 for r in rows
             ),

@@ -19,7 +19,15 @@ from kaohe.org.models import Person
 from kaohe.outcomes.lists import FACT_FIELDS, facts, list_q
 from kaohe.outcomes.models import OutcomesPolicy, RecordSource, YearRecord
 from kaohe.outcomes.policies import list_policy, policy_for
-from kaohe.outcomes.rules import ListKind, ListPolicy, YearFacts, derive, facts_of, record_entries
+from kaohe.outcomes.rules import (
+    ListKind,
+    ListPolicy,
+    YearFacts,
+    derive,
+    facts_of,
+    next_facts,
+    record_entries,
+)
 from kaohe.outcomes.services import year_facts_refresh
 from kaohe.testing import World
 
@@ -127,3 +135,24 @@ def test_refreshing_one_person_from_a_year_on(world: World) -> None:
     history = [f for f in generated if f.person_id == person]
     for row in YearRecord.objects.filter(person_id=person).values_list(*FACT_FIELDS):
         assert facts(row) == facts_of(history, row[1])
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_facts_carried_on_year_by_year_are_those_of_the_whole_history(
+    world: World, seed: int
+) -> None:
+    """What the archive writes with a year's new records (rules.next_facts, from the
+    person's latest year before) equals rules.facts_of over the whole history."""
+    generated = _archive(world, seed)
+    by_person: dict[int, list[YearFacts]] = {}
+    for f in generated:
+        by_person.setdefault(f.person_id, []).append(f)
+    checked = 0
+    for history in by_person.values():
+        prev = None
+        for current in sorted(history, key=lambda f: f.year):
+            carried = next_facts(prev, current)
+            assert carried == facts_of(history, current.year)
+            prev = carried
+            checked += 1
+    assert checked > 300
