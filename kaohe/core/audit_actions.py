@@ -48,7 +48,6 @@ class AuditAction(models.TextChoices):
     OUTCOMES_PRIORS_IMPORT = "outcomes.priors.import", _("Earlier years' results imported")
     OUTCOMES_CONSEQUENCE_RECORD = "outcomes.consequence.record", _("Consequence carried out")
     OUTCOMES_CONSEQUENCES_DERIVE = "outcomes.consequences.derive", _("Consequences derived")
-    OUTCOMES_LISTS_DERIVE = "outcomes.lists.derive", _("Eligibility lists derived")
 
     REVIEWS_BALLOT_SUBMIT = "reviews.ballot.submit", _("Ballot submitted")
     REVIEWS_DEMO_BALLOTS = "reviews.demo.ballots", _("Demo ballots cast")

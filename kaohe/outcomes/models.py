@@ -61,13 +61,39 @@ class YearRecord(models.Model):
     quarter_grades = models.JSONField(_("quarter grades"), default=list, blank=True)
     priority = models.BooleanField(_("all four quarters 好"), default=False)
     frozen_at = models.DateTimeField(_("frozen at"))
+    # The person's history as of this year, which the eligibility lists read (R5.5, R5.7,
+    # R5.13, R6.2–R6.7; outcomes.lists): derived from the person's archived years up to
+    # and including this one by `services.year_facts_refresh`, whenever a year is
+    # archived, imported or corrected. Never edited by hand; not part of the frozen year.
+    # The 优秀 years as bits: bit (y − FACTS_BASE_YEAR) for each 优秀 year y up to this
+    # one (years 2000–2062). Holds the count, the years themselves, and "an 优秀 since
+    # year s" as `excellent_years >= 2 ** (s − 2000)`, for any s a region's rule asks.
+    excellent_years = models.BigIntegerField(_("优秀 years (bits)"), default=0, db_default=0)
+    # 优秀 years in a row ending with this one (a year missing breaks the run).
+    excellent_run = models.PositiveSmallIntegerField(
+        _("优秀 years in a row"), default=0, db_default=0
+    )
+    # Years at 称职 or better up to this one (the pay counters; 累计, never reset).
+    counted_years = models.PositiveSmallIntegerField(
+        _("years at 称职 or better"), default=0, db_default=0
+    )
+    first_year = models.PositiveSmallIntegerField(_("first archived year"), null=True, blank=True)
+    # This year's quarters by grade (from quarter_grades).
+    quarters_good = models.PositiveSmallIntegerField(_("quarters of 好"), default=0, db_default=0)
+    quarters_average = models.PositiveSmallIntegerField(
+        _("quarters of 一般"), default=0, db_default=0
+    )
+    quarters_poor = models.PositiveSmallIntegerField(_("quarters of 较差"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("archived year")
         verbose_name_plural = _("archived years")
         constraints = [models.UniqueConstraint(fields=["person", "year"], name="uniq_year_record")]
         indexes = [
-            models.Index(fields=["region", "year", "tier", "rank_in_tier"], name="yr_tier_rank"),
+            # The lists' order (tier, rank, person): a list's page walks it and stops.
+            models.Index(
+                fields=["region", "year", "tier", "rank_in_tier", "person"], name="yr_tier_rank"
+            ),
             models.Index(fields=["region", "year", "grade"], name="yr_grade"),
             models.Index(fields=["unit", "year"], name="yr_unit"),
         ]
@@ -252,70 +278,3 @@ class ConsequenceTask(models.Model):
         # By its kind's label: the admin's titles and the audit log show it to people.
         period = f"{self.year}Q{self.quarter}" if self.quarter else str(self.year)
         return f"{self.person_id} {period} {self.get_kind_display()}"
-
-
-# ---------------------------------------------------------------- lists (eligibility)
-
-
-class EligibilityEntry(models.Model):
-    """One person on one eligibility list for a year (outcomes.rules), written in bulk
-    when the year is archived (`services.eligibility_derive`): the pages are paged reads
-    and the Excel export a stream. Re-deriving a year replaces all its entries.
-
-    The year's tier, rank and unit are copied from the YearRecord for the filters and
-    the order; `reasons` holds the rule's codes and figures ([[code, *figures], …]),
-    put into words on reading (outcomes.citations)."""
-
-    region = models.ForeignKey(
-        "org.Region",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    year = models.PositiveSmallIntegerField(_("year"))
-    kind = models.CharField(_("list"), max_length=16)
-    person = models.ForeignKey(
-        "org.Person",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("person"),
-        db_index=False,
-        db_constraint=False,
-    )
-    # Indexes: the three below cover region, person and unit; a YearRecord is never
-    # deleted (PROTECT elsewhere), so its key goes without one (a bulk write pays for each).
-    # No database constraints on the keys either: the rows are derived from YearRecords
-    # that hold the same keys, and a county's million entries checked four times each at
-    # COMMIT cost more than the whole derive (docs/decisions.md); Django still cascades.
-    record = models.ForeignKey(
-        YearRecord, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
-    )
-    unit = models.ForeignKey(
-        "org.Unit",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    tier = models.CharField(_("rank tier"), max_length=32, blank=True)
-    rank_in_tier = models.PositiveIntegerField(_("rank in tier"), null=True, blank=True)
-    figure = models.PositiveIntegerField(_("figure"), default=0)
-    reasons = models.JSONField(_("reasons"), default=list)
-
-    class Meta:
-        verbose_name = _("eligibility list entry")
-        verbose_name_plural = _("eligibility list entries")
-        indexes = [
-            models.Index(
-                fields=["region", "year", "kind", "tier", "rank_in_tier", "person"],
-                name="elig_list_order",
-            ),
-            models.Index(fields=["unit", "year", "kind"], name="elig_unit"),
-            models.Index(fields=["person", "year"], name="elig_person"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.kind} {self.person_id}"

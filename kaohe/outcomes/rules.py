@@ -1,10 +1,11 @@
 """The eligibility lists (R5.5, R5.7, R5.13, R6.2–R6.5, R6.7): who stands on which list
 for a year, decided from the archive's years (kaohe-computed and imported alike).
 
-Pure: NamedTuples in, NamedTuples out, no ORM, no I/O, like scoring.engine. Each entry
-carries its reasons as codes with their figures (`Reason`); `outcomes.citations`
-turns them into plain Chinese, so the same entry reads the same in any language the
-pages are shown in and a wording can change without re-deriving a year.
+Pure: NamedTuples in, NamedTuples out, no ORM, no I/O, like scoring.engine. A year's
+lists are read from each record's facts (`RecordFacts`: the year's figures and the
+person's history up to it, kept on the YearRecord; `facts_of` states how a history
+makes them). Each entry carries its reasons as codes with their figures (`Reason`);
+`outcomes.citations` turns them into plain Chinese when a row is shown.
 
 Choices made here (docs/decisions.md, "Eligibility lists: how the rules count"):
 - Top share of the tier: `rank_in_tier <= tier_size × share`, compared exactly. With
@@ -24,7 +25,7 @@ Choices made here (docs/decisions.md, "Eligibility lists: how the rules count"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -131,104 +132,253 @@ def excellent_run(history: Sequence[YearFacts], year: int) -> int:
     return run
 
 
-def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
-    """Everything one person's archive puts them on for `year`: none unless the archive
-    holds that year (the lists are of the year's assessed). `history` is one person's
-    years, in any order; years after `year` are not read."""
+# The 优秀 years are kept as bits of one integer (`RecordFacts.excellent_years`): bit
+# (y − FACTS_BASE_YEAR) for a year y. 63 bits (a signed 64-bit column) cover 2000–2062;
+# the archive starts in 2000 (the import's first year).
+FACTS_BASE_YEAR = 2000
+FACTS_LAST_YEAR = FACTS_BASE_YEAR + 62
+
+
+def year_bit(year: int) -> int:
+    """The bit of `year` in `excellent_years` (0 outside 2000–2062)."""
+    if FACTS_BASE_YEAR <= year <= FACTS_LAST_YEAR:
+        return 1 << (year - FACTS_BASE_YEAR)
+    return 0
+
+
+def since_threshold(since: int) -> int | None:
+    """ "An 优秀 in `since` or later" is `excellent_years >= since_threshold(since)`: the
+    bits hold no year after the record's own, so any bit at or above since's is one.
+    None: no year the bits can hold (after 2062)."""
+    return year_bit(max(since, FACTS_BASE_YEAR)) or None
+
+
+def bit_years(bits: int) -> list[int]:
+    """The years whose bits are set, ascending."""
+    return [FACTS_BASE_YEAR + i for i in range(bits.bit_length()) if bits >> i & 1]
+
+
+class RecordFacts(NamedTuple):
+    """One person's archived year with the facts of their history up to it: what the
+    lists read. The database keeps the same on each YearRecord (services.
+    year_facts_refresh computes them in SQL; `facts_of` is their statement here)."""
+
+    person_id: int
+    year: int
+    grade: str
+    rank_in_tier: int | None
+    tier_size: int | None
+    excellent_years: int  # bits, see FACTS_BASE_YEAR
+    excellent_run: int
+    counted_years: int
+    first_year: int
+    quarters_good: int
+    quarters_average: int
+    quarters_poor: int
+
+
+def facts_of(history: Sequence[YearFacts], year: int) -> RecordFacts | None:
+    """The facts of one person's `year` from their archived years (any order; years
+    after `year` are not read); None when the archive does not hold that year."""
     current = next((r for r in history if r.year == year), None)
     if current is None:
-        return []
-    person = current.person_id
+        return None
     past = [r for r in history if r.year <= year]
-    first_year = min(r.year for r in past)
-    entries: list[Entry] = []
+    quarters = list(current.quarter_grades)
+    return RecordFacts(
+        person_id=current.person_id,
+        year=year,
+        grade=current.grade,
+        rank_in_tier=current.rank_in_tier,
+        tier_size=current.tier_size,
+        excellent_years=sum(year_bit(r.year) for r in past if r.grade == EXCELLENT),
+        excellent_run=excellent_run(past, year),
+        counted_years=sum(1 for r in past if r.grade in COUNTING_GRADES),
+        first_year=min(r.year for r in past),
+        quarters_good=quarters.count(GOOD),
+        quarters_average=quarters.count("average"),
+        quarters_poor=quarters.count("poor"),
+    )
 
-    def add(kind: ListKind, figure: int, *reasons: Reason) -> None:
-        entries.append(Entry(person, kind, figure, reasons))
 
-    rank, size = current.rank_in_tier, current.tier_size
-    excellent_now = current.grade == EXCELLENT
+def next_facts(prev: RecordFacts | None, current: YearFacts) -> RecordFacts:
+    """The facts of `current` from those of the person's latest archived year before it
+    (`prev`; None for their first): what the archive writes with a year's new records,
+    which follow every year archived before them. Equal to `facts_of` over the whole
+    history when `prev` is the latest earlier year (test_lists_sql checks it)."""
+    excellent = current.grade == EXCELLENT
+    bits = prev.excellent_years if prev else 0
+    run = prev.excellent_run if prev and prev.year == current.year - 1 else 0
+    quarters = list(current.quarter_grades)
+    return RecordFacts(
+        person_id=current.person_id,
+        year=current.year,
+        grade=current.grade,
+        rank_in_tier=current.rank_in_tier,
+        tier_size=current.tier_size,
+        excellent_years=bits | year_bit(current.year) if excellent else bits,
+        excellent_run=run + 1 if excellent else 0,
+        counted_years=(prev.counted_years if prev else 0) + (current.grade in COUNTING_GRADES),
+        first_year=prev.first_year if prev else current.year,
+        quarters_good=quarters.count(GOOD),
+        quarters_average=quarters.count("average"),
+        quarters_poor=quarters.count("poor"),
+    )
 
-    # R6.2: top share of the tier last year, or an 优秀 in the last N years.
-    promotion: list[Reason] = []
+
+def person_entries(history: Sequence[YearFacts], year: int, policy: ListPolicy) -> list[Entry]:
+    """Everything one person's archive puts them on for `year`: none unless the archive
+    holds that year (the lists are of the year's assessed)."""
+    facts = facts_of(history, year)
+    return record_entries(facts, policy) if facts is not None else []
+
+
+# Each list's rule: the facts of one record and the region's figures → its entry on
+# that list, or None. One function per list, paired with its SQL predicate
+# (outcomes.lists.list_q), so a page reading one list runs only that list's rule.
+
+
+def _promotion(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.2: top share of the tier in the year, or an 优秀 in the last N years."""
+    reasons: list[Reason] = []
+    rank, size = f.rank_in_tier, f.tier_size
     if in_top_share(rank, size, policy.promotion_top_share):
         assert rank is not None and size is not None
         pct = share_percent(policy.promotion_top_share)
-        promotion.append(Reason(Why.TOP_SHARE, (year, rank, size, pct)))
-    since = year - policy.promotion_excellent_years + 1
-    recent = sorted(r.year for r in past if r.grade == EXCELLENT and r.year >= since)
+        reasons.append(Reason(Why.TOP_SHARE, (f.year, rank, size, pct)))
+    since = f.year - policy.promotion_excellent_years + 1
+    recent = [y for y in bit_years(f.excellent_years) if y >= since] if f.excellent_years else []
     if recent:
-        promotion.append(Reason(Why.EXCELLENT_RECENT, (since, year, *recent)))
-    if promotion:
-        add(ListKind.PROMOTION, len(recent), *promotion)
+        reasons.append(Reason(Why.EXCELLENT_RECENT, (since, f.year, *recent)))
+    if not reasons:
+        return None
+    return Entry(f.person_id, ListKind.PROMOTION, len(recent), tuple(reasons))
 
-    # R6.3: top share of the tier for awards; R5.13: 嘉奖 for a year of 优秀.
-    if in_top_share(rank, size, policy.award_top_share):
-        assert rank is not None and size is not None
-        pct = share_percent(policy.award_top_share)
-        add(ListKind.AWARD, 0, Reason(Why.TOP_SHARE, (year, rank, size, pct)))
-    if excellent_now:
-        add(ListKind.COMMENDATION, 0, Reason(Why.EXCELLENT_YEAR, (year,)))
 
-    # R6.5: each full run of N 优秀 years in a row.
+def _award(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.3: top share of the tier for awards."""
+    rank, size = f.rank_in_tier, f.tier_size
+    if not in_top_share(rank, size, policy.award_top_share):
+        return None
+    assert rank is not None and size is not None
+    pct = share_percent(policy.award_top_share)
+    return Entry(
+        f.person_id, ListKind.AWARD, 0, (Reason(Why.TOP_SHARE, (f.year, rank, size, pct)),)
+    )
+
+
+def _commendation(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.13: 嘉奖 for a year of 优秀."""
+    if f.grade != EXCELLENT:
+        return None
+    return Entry(f.person_id, ListKind.COMMENDATION, 0, (Reason(Why.EXCELLENT_YEAR, (f.year,)),))
+
+
+def _merit(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.5: each full run of N 优秀 years in a row."""
     needed = max(policy.merit_excellent_years, 1)
-    run = excellent_run(past, year)
-    if run and run % needed == 0:
-        add(ListKind.MERIT, run, Reason(Why.EXCELLENT_RUN, (run, year - run + 1, year, needed)))
+    run = f.excellent_run
+    if not run or run % needed:
+        return None
+    reason = Reason(Why.EXCELLENT_RUN, (run, f.year - run + 1, f.year, needed))
+    return Entry(f.person_id, ListKind.MERIT, run, (reason,))
 
-    # R6.4: each 优秀 in the archive shortens the tenure for the next 职级.
-    times = sum(1 for r in past if r.grade == EXCELLENT)
-    if times:
-        months = times * policy.tenure_cut_months
-        add(
-            ListKind.TENURE,
-            months,
-            Reason(Why.TENURE, (times, months, first_year, year, policy.tenure_cut_months)),
-        )
 
-    # R5.13: cumulative years at 称职 or better; the list is of those whose year
-    # completes a 工资档次 or a 级别.
-    counted = sum(1 for r in past if r.grade in COUNTING_GRADES)
-    if current.grade in COUNTING_GRADES:
-        step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
-        level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
-        if step or level:
-            figures = (
-                counted,
-                first_year,
-                year,
-                policy.pay_step_years,
-                policy.pay_level_years,
-                int(step),
-                int(level),
-            )
-            add(ListKind.PAY, counted, Reason(Why.PAY, figures))
+def _tenure(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.4: each 优秀 in the archive shortens the tenure for the next 职级."""
+    times = f.excellent_years.bit_count()
+    if not times:
+        return None
+    months = times * policy.tenure_cut_months
+    figures = (times, months, f.first_year, f.year, policy.tenure_cut_months)
+    return Entry(f.person_id, ListKind.TENURE, months, (Reason(Why.TENURE, figures),))
 
-    # R5.5, R6.7, R5.7: the year's quarters.
-    quarters = list(current.quarter_grades)
-    good = quarters.count(GOOD)
-    if len(quarters) == 4 and good == 4:
-        add(ListKind.PRIORITY, 4, Reason(Why.ALL_GOOD, (year,)))
-    if policy.prospect_good_quarters > 0 and good >= policy.prospect_good_quarters:
-        add(
-            ListKind.PROSPECT,
-            good,
-            Reason(Why.PROSPECT, (year, good, policy.prospect_good_quarters)),
-        )
-    average = quarters.count("average")
-    poor = quarters.count("poor")
-    if average + poor:
-        add(ListKind.TRAINING, average + poor, Reason(Why.BELOW_PAR, (year, average, poor)))
-    if current.grade in NO_BONUS_GRADES:
-        add(ListKind.BONUS_CUT, 100, Reason(Why.NO_BONUS, (year,)))
-    elif average + poor and policy.bonus_cut_percent:
-        cut = min(100, (average + poor) * policy.bonus_cut_percent)
-        add(
-            ListKind.BONUS_CUT,
-            cut,
-            Reason(Why.BONUS_CUT, (year, average + poor, policy.bonus_cut_percent, cut)),
-        )
-    return entries
+
+def _pay(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.13: cumulative years at 称职 or better; listed when the year completes a
+    工资档次 or a 级别."""
+    if f.grade not in COUNTING_GRADES:
+        return None
+    counted = f.counted_years
+    step = policy.pay_step_years > 0 and counted % policy.pay_step_years == 0
+    level = policy.pay_level_years > 0 and counted % policy.pay_level_years == 0
+    if not (step or level):
+        return None
+    figures = (
+        counted,
+        f.first_year,
+        f.year,
+        policy.pay_step_years,
+        policy.pay_level_years,
+        int(step),
+        int(level),
+    )
+    return Entry(f.person_id, ListKind.PAY, counted, (Reason(Why.PAY, figures),))
+
+
+def _priority(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.5: all four quarters 好."""
+    if f.quarters_good != 4:
+        return None
+    return Entry(f.person_id, ListKind.PRIORITY, 4, (Reason(Why.ALL_GOOD, (f.year,)),))
+
+
+def _prospect(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.7: enough 好 quarters make a 好苗子."""
+    needed, good = policy.prospect_good_quarters, f.quarters_good
+    if needed <= 0 or good < needed:
+        return None
+    return Entry(
+        f.person_id, ListKind.PROSPECT, good, (Reason(Why.PROSPECT, (f.year, good, needed)),)
+    )
+
+
+def _training(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R6.7: a quarter of 一般 (or 较差) → targeted training."""
+    below = f.quarters_average + f.quarters_poor
+    if not below:
+        return None
+    reason = Reason(Why.BELOW_PAR, (f.year, f.quarters_average, f.quarters_poor))
+    return Entry(f.person_id, ListKind.TRAINING, below, (reason,))
+
+
+def _bonus_cut(f: RecordFacts, policy: ListPolicy) -> Entry | None:
+    """R5.7: each quarter of 一般 or lower cuts the bonus; R5.13: none at all for a
+    基本称职 or 不称职 year."""
+    if f.grade in NO_BONUS_GRADES:
+        return Entry(f.person_id, ListKind.BONUS_CUT, 100, (Reason(Why.NO_BONUS, (f.year,)),))
+    below = f.quarters_average + f.quarters_poor
+    if not below or not policy.bonus_cut_percent:
+        return None
+    cut = min(100, below * policy.bonus_cut_percent)
+    reason = Reason(Why.BONUS_CUT, (f.year, below, policy.bonus_cut_percent, cut))
+    return Entry(f.person_id, ListKind.BONUS_CUT, cut, (reason,))
+
+
+RULES: dict[ListKind, Callable[[RecordFacts, ListPolicy], Entry | None]] = {
+    ListKind.PROMOTION: _promotion,
+    ListKind.AWARD: _award,
+    ListKind.COMMENDATION: _commendation,
+    ListKind.MERIT: _merit,
+    ListKind.TENURE: _tenure,
+    ListKind.PAY: _pay,
+    ListKind.PRIORITY: _priority,
+    ListKind.PROSPECT: _prospect,
+    ListKind.TRAINING: _training,
+    ListKind.BONUS_CUT: _bonus_cut,
+}
+
+
+def record_entries(
+    facts: RecordFacts, policy: ListPolicy, only: ListKind | None = None
+) -> list[Entry]:
+    """The lists one archived year puts its person on, each with its reasons, from the
+    record's facts alone, in the lists' order (`only`: that list's entry, if any). The
+    SQL statement of each rule (outcomes.lists.list_q) lists exactly the records whose
+    entry here is non-empty; test_lists_sql checks it on both databases."""
+    kinds = (only,) if only is not None else tuple(ListKind)
+    found = (RULES[kind](facts, policy) for kind in kinds)
+    return [e for e in found if e is not None]
 
 
 def derive(records: Iterable[YearFacts], year: int, policy: ListPolicy) -> Iterator[Entry]:

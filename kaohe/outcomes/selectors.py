@@ -31,17 +31,18 @@ from kaohe.core import clock
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import Membership, MembershipStatus, Person, RankTier, Unit
 from kaohe.org.selectors import ROLE_ORDER, unit_get
-from kaohe.outcomes.citations import citation, list_title
+from kaohe.outcomes.citations import citation, list_title, reasons_stored
+from kaohe.outcomes.lists import FACT_FIELDS, LIST_ORDER, facts, list_q
 from kaohe.outcomes.models import (
     ConsequenceKind,
     ConsequenceState,
     ConsequenceTask,
-    EligibilityEntry,
     RecordSource,
     YearRecord,
     YearRecordCorrection,
 )
-from kaohe.outcomes.rules import ListKind
+from kaohe.outcomes.policies import list_policy, policy_for
+from kaohe.outcomes.rules import RULES, ListKind, ListPolicy, Reason, record_entries
 from kaohe.outcomes.sections import ArchiveSection, sections_for
 from kaohe.scoring.engine import AnnualGrade
 from kaohe.scoring.explain import grade_label
@@ -583,19 +584,24 @@ def _region(scope: Scope) -> int:
     return scope.region_id
 
 
-def _entries(user: User, year: int) -> QuerySet[EligibilityEntry]:
+def _records(user: User, year: int) -> QuerySet[YearRecord]:
+    """The region's archived records of `year` in the user's scope (by the year's unit)."""
     scope = list_scope(user)
-    entries = EligibilityEntry.objects.filter(region_id=_region(scope), year=year)
+    records = YearRecord.objects.filter(region_id=_region(scope), year=year)
     if not scope.region_wide:
-        entries = entries.filter(scope.unit_filter("unit__"))
-    return entries
+        records = records.filter(scope.unit_filter("unit__"))
+    return records
+
+
+def _policy(user: User) -> ListPolicy:
+    return list_policy(policy_for(_region(list_scope(user))))
 
 
 def list_years(user: User) -> list[int]:
-    """The years the region has lists for, latest first."""
+    """The years the region has archived (each has its lists), latest first."""
     scope = list_scope(user)
     return list(
-        EligibilityEntry.objects.filter(region_id=_region(scope))
+        YearRecord.objects.filter(region_id=_region(scope))
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
@@ -610,15 +616,13 @@ class ListSummary:
 
 
 def list_summaries(user: User, year: int) -> list[ListSummary]:
-    """Every list of the year with its head count in the user's scope: one GROUP BY."""
-    counts = dict(
-        _entries(user, year)
-        .order_by()
-        .values("kind")
-        .annotate(n=Count("id"))
-        .values_list("kind", "n")
+    """Every list of the year with its head count in the user's scope: one query (a
+    count of the year's records under each list's predicate)."""
+    policy = _policy(user)
+    counts = _records(user, year).aggregate(
+        **{str(k): Count("pk", filter=list_q(k, year, policy)) for k in ListKind}
     )
-    return [ListSummary(k, list_title(k), counts.get(str(k), 0)) for k in ListKind]
+    return [ListSummary(k, list_title(k), int(counts[str(k)] or 0)) for k in ListKind]
 
 
 @dataclass(frozen=True)
@@ -648,15 +652,13 @@ def list_filter(user: User, tier: str | None, unit: str | None) -> ListFilter:
     return ListFilter(chosen_tier or "", unit_id)
 
 
-def _list_rows(
-    user: User, year: int, kind: ListKind, chosen: ListFilter
-) -> QuerySet[EligibilityEntry]:
-    entries = _entries(user, year).filter(kind=str(kind))
+def _list_rows(user: User, year: int, kind: ListKind, chosen: ListFilter) -> QuerySet[YearRecord]:
+    rows = _records(user, year).filter(list_q(kind, year, _policy(user)))
     if chosen.tier:
-        entries = entries.filter(tier=chosen.tier)
+        rows = rows.filter(tier=chosen.tier)
     if chosen.unit_id is not None:
-        entries = entries.filter(unit_id=chosen.unit_id)
-    return entries
+        rows = rows.filter(unit_id=chosen.unit_id)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -675,50 +677,70 @@ class ListRow:
     citation: str
 
 
+# The columns of a shown line, then the record's facts (FACT_FIELDS).
 ROW_FIELDS = (
     "person__staff_no",
     "person__name",
     "unit__code",
-    "record__unit_name",
+    "unit_name",
     "tier",
-    "rank_in_tier",
-    "record__tier_size",
-    "record__composite",
-    "record__grade",
-    "figure",
-    "reasons",
+    "composite",
+    *FACT_FIELDS,
 )
 
 
-def _row(values: Sequence[Any]) -> ListRow:
-    staff_no, name, code, uname, tier, rank, size, composite, grade, figure, reasons = values
-    return ListRow(
-        staff_no=staff_no,
-        name=name,
-        unit_code=code or "",
-        unit_name=uname,
-        tier=str(dict(RankTier.choices).get(tier, "—")),
-        rank=f"{rank} / {size}" if rank and size else "—",
-        composite=composite,
-        grade=grade_label(grade) if grade else "—",
-        figure=figure,
-        citation=citation(reasons or []),
-    )
+class ListLines:
+    """Turns the values of ROW_FIELDS into the list's lines: the figure and the reasons
+    from the record's facts (the list's rule in rules.RULES), each distinct reason put
+    into words once (a list's reasons repeat: the same year, counts and shares)."""
 
+    def __init__(self, kind: ListKind, policy: ListPolicy) -> None:
+        self.rule, self.policy = RULES[kind], policy
+        self.tiers = {k: str(v) for k, v in RankTier.choices}
+        self.grades: dict[str, str] = {}
+        self.words: dict[tuple[Reason, ...], str] = {}
 
-def _ordered(entries: QuerySet[EligibilityEntry]) -> QuerySet[EligibilityEntry]:
-    return entries.order_by("tier", F("rank_in_tier").asc(nulls_last=True), "person_id")
+    def _citation(self, reasons: tuple[Reason, ...]) -> str:
+        text = self.words.get(reasons)
+        if text is None:
+            text = self.words[reasons] = citation(reasons_stored(reasons))
+        return text
+
+    def _grade(self, grade: str) -> str:
+        text = self.grades.get(grade)
+        if text is None:
+            text = self.grades[grade] = grade_label(grade) if grade else "—"
+        return text
+
+    def __call__(self, values: Sequence[Any]) -> ListRow:
+        staff_no, name, code, uname, tier, composite, *fact_values = values
+        f = facts(fact_values)
+        entry = self.rule(f, self.policy)
+        rank, size = f.rank_in_tier, f.tier_size
+        return ListRow(
+            staff_no=staff_no,
+            name=name,
+            unit_code=code or "",
+            unit_name=uname,
+            tier=self.tiers.get(tier, "—"),
+            rank=f"{rank} / {size}" if rank and size else "—",
+            composite=composite,
+            grade=self._grade(f.grade),
+            figure=entry.figure if entry else 0,
+            citation=self._citation(entry.reasons) if entry else "—",
+        )
 
 
 def list_page(
     user: User, year: int, kind: ListKind, chosen: ListFilter, number: str | None
 ) -> Page[Any]:
     """One page of a list: two queries (its count and its rows) whatever its length."""
-    entries = _list_rows(user, year, kind, chosen)
-    count = entries.count()
-    rows = _ordered(entries).values_list(*ROW_FIELDS)
+    records = _list_rows(user, year, kind, chosen)
+    count = records.count()
+    rows = records.order_by(*LIST_ORDER).values_list(*ROW_FIELDS)
     page = CountedPaginator(rows, LIST_PAGE_SIZE, count=count).get_page(number)
-    page.object_list = [_row(r) for r in page.object_list]
+    line = ListLines(kind, _policy(user))
+    page.object_list = [line(r) for r in page.object_list]
     return page
 
 
@@ -730,9 +752,10 @@ def list_export_rows(
     user: User, year: int, kind: ListKind, chosen: ListFilter, chunk: int
 ) -> Iterator[ListRow]:
     """Every row of a list, read in chunks (the export's stream)."""
-    rows = _ordered(_list_rows(user, year, kind, chosen)).values_list(*ROW_FIELDS)
+    rows = _list_rows(user, year, kind, chosen).order_by(*LIST_ORDER).values_list(*ROW_FIELDS)
+    line = ListLines(kind, _policy(user))
     for values in rows.iterator(chunk_size=chunk):
-        yield _row(values)
+        yield line(values)
 
 
 @dataclass(frozen=True)
@@ -746,7 +769,7 @@ class OwnEntry:
 def eligibility_of(user: User, person_id: int, year: int) -> list[OwnEntry]:
     """The lists one person stands on for a year, for their archive page: the person
     themself, leaders over their unit in that year, the region's office; 404 otherwise."""
-    entries = EligibilityEntry.objects.filter(person_id=person_id, year=year)
+    records = YearRecord.objects.filter(person_id=person_id, year=year)
     if user.person_id != person_id:
         scope = scope_of(user, LIST_ROLES)
         if scope.is_empty or scope.region_id is None:
@@ -754,22 +777,25 @@ def eligibility_of(user: User, person_id: int, year: int) -> list[OwnEntry]:
         seen = Q(region_id=scope.region_id)
         if not scope.region_wide:
             seen &= scope.unit_filter("unit__")
-        entries = entries.filter(seen)
-        if not entries.exists() and not _person_in(scope, person_id):
+        records = records.filter(seen)
+        row = records.values_list("region_id", *FACT_FIELDS).first()
+        if row is None and not _person_in(scope, person_id):
             raise Http404
-    return _own_entries(entries)
+    else:
+        row = records.values_list("region_id", *FACT_FIELDS).first()
+    return _own_entries(row)
 
 
-def _own_entries(entries: QuerySet[EligibilityEntry]) -> list[OwnEntry]:
-    """The entries as their lists' titles and rules, in the lists' order (one query)."""
-    rows = entries.values_list("kind", "figure", "reasons")
-    order = {k: i for i, k in enumerate(ListKind)}
-    found = [
-        OwnEntry(ListKind(k), list_title(k), figure, citation(reasons or []))
-        for k, figure, reasons in rows
-        if k in ListKind._value2member_map_
+def _own_entries(row: Sequence[Any] | None) -> list[OwnEntry]:
+    """A record's lists (region, *FACT_FIELDS) with their titles and reasons, in the
+    lists' order."""
+    if row is None:
+        return []
+    region_id, *fact_values = row
+    return [
+        OwnEntry(e.kind, list_title(e.kind), e.figure, citation(reasons_stored(e.reasons)))
+        for e in record_entries(facts(fact_values), list_policy(policy_for(region_id)))
     ]
-    return sorted(found, key=lambda e: order[e.kind])
 
 
 def _person_in(scope: Scope, person_id: int) -> bool:
@@ -1104,7 +1130,9 @@ def archive_view(user: User, person_id: int, year: int) -> ArchiveView:
         year=year,
         record=record,
         # archive_person has checked the reader may see this person's year.
-        eligibility=_own_entries(EligibilityEntry.objects.filter(person=person, year=year)),
+        eligibility=_own_entries(
+            (record.region_id, *(getattr(record, n) for n in FACT_FIELDS)) if record else None
+        ),
         consequences=consequences,
         sections=sections_for(person, year),
         unit_name=record.unit_name if record else "",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -27,18 +27,22 @@ from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Membership, Region, Unit
 from kaohe.outcomes import ladder, priors
 from kaohe.outcomes.errors import OutcomesErrorCode
-from kaohe.outcomes.lists_sql import derive_in_sql
+from kaohe.outcomes.lists import FACT_FIELDS, facts
 from kaohe.outcomes.models import (
     ConsequenceState,
     ConsequenceTask,
-    EligibilityEntry,
-    OutcomesPolicy,
     RecordSource,
     YearRecord,
     YearRecordCorrection,
 )
 from kaohe.outcomes.policies import policy_for
-from kaohe.outcomes.rules import ListPolicy, Reason, YearFacts, person_entries
+from kaohe.outcomes.rules import (
+    FACTS_BASE_YEAR,
+    FACTS_LAST_YEAR,
+    RecordFacts,
+    YearFacts,
+    next_facts,
+)
 from kaohe.outcomes.selectors import may_record
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
@@ -153,6 +157,9 @@ def year_records_import_rows(
         updated, [*priors.REPLACED_FIELDS, "priority", "unit"], batch_size=500
     )
     YearRecordCorrection.objects.bulk_create(corrections, batch_size=1000)
+    # The lists read each record's history: the imported years' and every later one's.
+    if by_year:
+        year_facts_refresh(region_id=region.pk, years=archived_years_from(region.pk, min(by_year)))
     result.created, result.replaced = len(created), len(updated)
     result.corrections = len(corrections)
     result.people = len({r.staff_no for r in checked.rows})
@@ -444,150 +451,91 @@ def consequence_record(
     return task
 
 
-def list_policy(policy: OutcomesPolicy) -> ListPolicy:
-    """The rules module's figures from the region's saved (or default) policy."""
-    return ListPolicy(
-        promotion_top_share=policy.promotion_top_share,
-        promotion_excellent_years=policy.promotion_excellent_years,
-        award_top_share=policy.award_top_share,
-        merit_excellent_years=policy.merit_excellent_years,
-        tenure_cut_months=policy.tenure_cut_months,
-        pay_step_years=policy.pay_step_years,
-        pay_level_years=policy.pay_level_years,
-        prospect_good_quarters=policy.prospect_good_quarters,
-        bonus_cut_percent=policy.bonus_cut_percent,
-    )
-
-
-# What the rules read of the region's archive: every year up to the one derived, of the
-# people archived in it (tenure and pay count the whole archive). Plain SQL, read as
-# tuples: a county's three years are close to a million rows, and model instances (or
-# the ORM's values rows) cost several times the query.
-_READ = """
-SELECT r.person_id, r.year, r.grade, r.rank_in_tier, r.tier_size,
-       r.quarter_grades, r.id, r.unit_id, r.tier
-FROM {records} r
-WHERE r.region_id = %s AND r.year <= %s
-  AND r.person_id IN (SELECT c.person_id FROM {records} c WHERE c.region_id = %s AND c.year = %s)
+# The facts of each record (outcomes.rules.RecordFacts) from the person's archived
+# years, in one UPDATE both databases run (window functions; UPDATE … FROM needs SQLite
+# 3.33): the 优秀 years as bits (a running sum), the run of 优秀 years ending with the
+# record's (gaps and islands: among a person's 优秀 years, year − row number is the same
+# along a run), the years at 称职 or better (a running count), the first year, and the
+# year's quarters counted from the stored JSON text (a value's quoted spelling, e.g.
+# "good", occurs once per quarter of that grade and inside no other value).
+_FACTS_SQL = """
+UPDATE {t} SET excellent_years = f.ex_years, excellent_run = f.run,
+       counted_years = f.counted, first_year = f.first_year,
+       quarters_good = f.q_good, quarters_average = f.q_average, quarters_poor = f.q_poor
+FROM (
+  SELECT a.id, a.ex_years, a.counted, a.first_year,
+         CASE WHEN a.ex = 1
+              THEN ROW_NUMBER() OVER (PARTITION BY a.person_id, a.ex, a.grp ORDER BY a.year)
+              ELSE 0 END AS run,
+         (LENGTH(a.q) - LENGTH(REPLACE(a.q, '"good"', ''))) / 6 AS q_good,
+         (LENGTH(a.q) - LENGTH(REPLACE(a.q, '"average"', ''))) / 9 AS q_average,
+         (LENGTH(a.q) - LENGTH(REPLACE(a.q, '"poor"', ''))) / 6 AS q_poor
+  FROM (
+    SELECT id, person_id, year, CAST(quarter_grades AS TEXT) AS q,
+           CASE WHEN grade = 'excellent' THEN 1 ELSE 0 END AS ex,
+           year - ROW_NUMBER() OVER (
+             PARTITION BY person_id, CASE WHEN grade = 'excellent' THEN 1 ELSE 0 END
+             ORDER BY year) AS grp,
+           SUM(CASE WHEN grade = 'excellent' AND year BETWEEN {base} AND {last}
+                    THEN CAST(1 AS BIGINT) << (year - {base}) ELSE 0 END)
+             OVER (PARTITION BY person_id ORDER BY year ROWS UNBOUNDED PRECEDING) AS ex_years,
+           SUM(CASE WHEN grade IN ('excellent', 'competent') THEN 1 ELSE 0 END)
+             OVER (PARTITION BY person_id ORDER BY year ROWS UNBOUNDED PRECEDING) AS counted,
+           MIN(year) OVER (PARTITION BY person_id) AS first_year
+    FROM {t}
+    WHERE region_id = %s AND year <= %s {person}
+  ) a
+) f
+WHERE {t}.id = f.id AND {t}.year >= %s AND {t}.year <= %s {years}
 """
 
-_COLUMNS = (
-    "region_id",
-    "year",
-    "kind",
-    "person_id",
-    "record_id",
-    "unit_id",
-    "tier",
-    "rank_in_tier",
-    "figure",
-    "reasons",
-)
 
-
-class _Quarters(dict[str, tuple[str, ...]]):
-    """A year's four quarter grades from their stored JSON text, parsed once per distinct
-    text: a region's years hold a few hundred of them, its records a million."""
-
-    def __missing__(self, text: str) -> tuple[str, ...]:
-        self[text] = parsed = tuple(json.loads(text) or ())
-        return parsed
-
-
-def _reasons_json(reasons: tuple[Reason, ...]) -> str:
-    """`reasons_stored` as JSON text, written directly (codes and integers only)."""
-    return (
-        "["
-        + ",".join(f'["{r.why}"' + "".join(f",{f}" for f in r.figures) + "]" for r in reasons)
-        + "]"
-    )
-
-
-def _histories(
-    region_id: int, year: int
-) -> tuple[dict[int, list[YearFacts]], dict[int, tuple[int, int | None, str, int | None]]]:
-    """Each person's archived years up to `year` (of those archived in it), and of their
-    `year` the record's id, unit, tier and rank."""
-    histories: dict[int, list[YearFacts]] = defaultdict(list)
-    current: dict[int, tuple[int, int | None, str, int | None]] = {}
-    sql = _READ.format(records=YearRecord._meta.db_table)
-    parsed = _Quarters()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [region_id, year, region_id, year])
-        while chunk := cursor.fetchmany(20000):
-            for person, y, grade, rank, size, quarters, pk, unit, tier in chunk:
-                text = quarters if isinstance(quarters, str) else json.dumps(quarters)
-                histories[person].append(YearFacts(person, y, grade, rank, size, parsed[text]))
-                if y == year:
-                    current[person] = (pk, unit, tier, rank)
-    return histories, current
-
-
-def _entry_rows(
+def year_facts_refresh(
+    *,
     region_id: int,
-    year: int,
-    policy: ListPolicy,
-    histories: dict[int, list[YearFacts]],
-    current: dict[int, tuple[int, int | None, str, int | None]],
-) -> Iterator[tuple[Any, ...]]:
-    """The rows of the year's entries, in the columns of `_COLUMNS`."""
-    for person in sorted(histories):
-        record_id, unit_id, tier, rank = current[person]
-        for entry in person_entries(histories[person], year, policy):
-            reasons = _reasons_json(entry.reasons)
-            yield (
-                region_id,
-                year,
-                str(entry.kind),
-                person,
-                record_id,
-                unit_id,
-                tier,
-                rank,
-                entry.figure,
-                reasons,
-            )
+    years: Iterable[int] = (),
+    person_id: int | None = None,
+    from_year: int | None = None,
+) -> int:
+    """Recompute the list facts of the region's records of `years`, or of one person's
+    records from `from_year` on, from the archived years up to each (one statement).
+    Called by every writer of a record's grade or quarters, in its transaction: the
+    archive of a year, an import of earlier years (every later year then too), a
+    recorded correction. Returns the records updated. Not audited on its own: the
+    write that calls it is."""
+    t = sql.table(YearRecord)
+    if person_id is not None:
+        low = from_year or 0
+        high = 9999
+        chosen: list[int] = []
+        params: list[Any] = [region_id, high, person_id, low, high]
+        person = "AND person_id = %s"
+        years_sql = ""
+    else:
+        chosen = sorted(set(years))
+        if not chosen:
+            return 0
+        low, high = chosen[0], chosen[-1]
+        person = ""
+        years_sql, extra = sql.in_ids(f"{t}.year", chosen)
+        years_sql = f"AND {years_sql}"
+        params = [region_id, high, low, high, *extra]
+    statement = _FACTS_SQL.format(
+        t=t, base=FACTS_BASE_YEAR, last=FACTS_LAST_YEAR, person=person, years=years_sql
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return int(cursor.rowcount)
 
 
-def _write_entries(rows: Iterator[tuple[Any, ...]]) -> int:
-    """Write the rows in bulk INSERTs (SQLite: PostgreSQL derives in one statement).
-    Returns the count."""
-    written = 0
-    batch: list[EligibilityEntry] = []
-    for row in rows:
-        values = dict(zip(_COLUMNS, row, strict=True))
-        values["reasons"] = json.loads(values["reasons"])
-        batch.append(EligibilityEntry(**values))
-        if len(batch) >= 2000:
-            EligibilityEntry.objects.bulk_create(batch)
-            written += len(batch)
-            batch = []
-    EligibilityEntry.objects.bulk_create(batch)
-    return written + len(batch)
-
-
-def eligibility_derive(*, region_id: int, year: int) -> int:
-    """Derive the region's eligibility lists for `year` from its archive (the year and
-    every earlier archived year, imported ones included) and replace the year's
-    entries with them, all or nothing. Called when a year is archived, after its
-    YearRecords are written (in the same transaction); also safe to call again (a
-    corrected year, a changed policy). Returns the number of entries written."""
-    policy = list_policy(policy_for(region_id))
-    with transaction.atomic():
-        EligibilityEntry.objects.filter(region_id=region_id, year=year).delete()
-        if connection.vendor == "postgresql":
-            # The same rules in one statement (outcomes.lists_sql; a test compares them).
-            written = derive_in_sql(region_id, year, policy)
-        else:
-            histories, current = _histories(region_id, year)
-            written = _write_entries(_entry_rows(region_id, year, policy, histories, current))
-        audit_record(
-            actor=None,
-            action=AuditAction.OUTCOMES_LISTS_DERIVE,
-            region=Region(pk=region_id),
-            details={"year": year, "entries": written},
-        )
-    return written
+def archived_years_from(region_id: int, year: int) -> list[int]:
+    """The region's archived years from `year` on (what an import of `year` changes)."""
+    return list(
+        YearRecord.objects.filter(region_id=region_id, year__gte=year)
+        .order_by("year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
 
 
 # The figures of a frozen year that a republish or a correction may change, in the
@@ -691,12 +639,60 @@ def _year_rows(run: AnnualRun) -> list[tuple[Any, ...]]:
     return rows
 
 
+# The lists' facts of a new record, after its other columns (rules.RecordFacts).
+_FACT_COLUMNS = (
+    "excellent_years",
+    "excellent_run",
+    "counted_years",
+    "first_year",
+    "quarters_good",
+    "quarters_average",
+    "quarters_poor",
+)
+
+
+def prior_facts(region_id: int, year: int, people: set[int]) -> dict[int, RecordFacts]:
+    """The facts of each of `people` as of their latest archived year before `year`:
+    the year before for nearly everyone (one read of the region's year), earlier years
+    read only when someone lacks that year and the region has any."""
+    prior = {
+        row[0]: facts(row)
+        for row in YearRecord.objects.filter(region_id=region_id, year=year - 1)
+        .order_by()
+        .values_list(*FACT_FIELDS)
+    }
+    earlier = YearRecord.objects.filter(region_id=region_id, year__lt=year - 1)
+    if not people <= prior.keys() and earlier.exists():
+        for row in earlier.order_by("person_id", "-year").values_list(*FACT_FIELDS):
+            prior.setdefault(row[0], facts(row))
+    return prior
+
+
 def _load_new(run: AnnualRun, rows: Iterable[tuple[Any, ...]], frozen_at: dt.datetime) -> int:
     """New records straight to the table (COPY on PostgreSQL, multi-row INSERTs on
-    SQLite): no model instance per person."""
+    SQLite): no model instance per person. Each carries its lists' facts, carried on
+    from the person's latest earlier year (rules.next_facts): the year's records are
+    written once, not written and then updated."""
     frozen = YearRecord._meta.get_field("frozen_at").get_db_prep_value(frozen_at, connection)
-    names = [sql.column(YearRecord, c) for c in _NEW_COLUMNS]
+    names = [sql.column(YearRecord, c) for c in (*_NEW_COLUMNS, *_FACT_COLUMNS)]
     head = (run.region_id,)
+    rows = list(rows)
+    prior = prior_facts(run.region_id, run.year, {r[0] for r in rows})
+
+    def facts_of_row(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        # r: person, unit, unit_name, post, tier, composite, grade, rank, size, …, quarters
+        current = YearFacts(r[0], run.year, r[6], r[7], r[8], r[11])
+        f = next_facts(prior.get(r[0]), current)
+        return (
+            f.excellent_years,
+            f.excellent_run,
+            f.counted_years,
+            f.first_year,
+            f.quarters_good,
+            f.quarters_average,
+            f.quarters_poor,
+        )
+
     with connection.cursor() as cursor:
         return sql.load(
             cursor,
@@ -714,6 +710,7 @@ def _load_new(run: AnnualRun, rows: Iterable[tuple[Any, ...]], frozen_at: dt.dat
                     json.dumps(r[11]),
                     r[12],
                     frozen,
+                    *facts_of_row(r),
                 )
                 for r in rows
             ),
@@ -839,6 +836,9 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
             person_id__in=AnnualResult.objects.filter(run=run).values("person_id"),
         ).exclude(run_id=run.pk).update(run_id=run.pk)
     YearRecordCorrection.objects.bulk_create(corrections, batch_size=_BATCH)
+    # The lists' facts of the year's records (and of any later year already archived,
+    # should an earlier year be published again after them).
+    year_facts_refresh(region_id=run.region_id, years=archived_years_from(run.region_id, run.year))
     counts = {
         "created": created,
         "corrected": len({c.record_id for c in corrections}),
@@ -947,6 +947,10 @@ def year_record_correct(
     )
     setattr(record, field, new)
     record.save(update_fields=[field])
+    # The person's facts from this year on (a grade counts in every later year's).
+    year_facts_refresh(
+        region_id=record.region_id, person_id=record.person_id, from_year=record.year
+    )
     audit_record(
         actor=actor,
         action=AuditAction.OUTCOMES_YEAR_CORRECT,

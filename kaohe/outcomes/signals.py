@@ -17,7 +17,6 @@ from kaohe.outcomes.services import (
     archive_year,
     consequences_derive_quarter,
     consequences_derive_year,
-    eligibility_derive,
 )
 from kaohe.scoring.models import AnnualRun, QuarterRun
 from kaohe.scoring.signals import quarter_published, year_published
@@ -44,12 +43,10 @@ def _on_year_published(
     sender: Any, run: AnnualRun, progress: ProgressFn = no_progress, **kwargs: Any
 ) -> None:
     """In the publishing transaction, in this order (each reads what the one before
-    wrote): the year frozen into the archive, then the eligibility lists and the
-    consequences, both read from the archive with the years before it. Published,
-    archived and derived together, or none of it."""
+    wrote): the year frozen into the archive (with the facts its eligibility lists
+    read), then the consequences, read from the archive with the years before it.
+    Published, archived and derived together, or none of it."""
     progress(10, 100, _("Archiving the year…"))
     archive_year(run=run)
-    progress(50, 100, _("Deriving the eligibility lists…"))
-    eligibility_derive(region_id=run.region_id, year=run.year)
     progress(75, 100, _("Deriving the consequences…"))
     consequences_derive_year(run=run)

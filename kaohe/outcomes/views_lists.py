@@ -23,9 +23,8 @@ from kaohe.jobs.exports import Export, deliver, export_key, register_export
 from kaohe.org.models import RankTier
 from kaohe.outcomes import selectors
 from kaohe.outcomes.citations import list_rule, list_title
-from kaohe.outcomes.policies import policy_for
+from kaohe.outcomes.policies import list_policy, policy_for
 from kaohe.outcomes.rules import ListKind
-from kaohe.outcomes.services import list_policy
 
 LIST_EXPORT = "outcomes.export.list"
 

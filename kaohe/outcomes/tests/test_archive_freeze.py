@@ -200,8 +200,9 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     """One receiver, in order: the archive, then the lists and the consequences read
     from it in the same transaction — the year's last in each unit has a 提醒谈话, each
     优秀 a 嘉奖, and the archive page shows both."""
-    from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask, EligibilityEntry
-    from kaohe.outcomes.rules import ListKind
+    from kaohe.outcomes.lists import list_q
+    from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
+    from kaohe.outcomes.rules import ListKind, ListPolicy
     from kaohe.outcomes.selectors import archive_view
 
     records = list(YearRecord.objects.filter(year=2026))
@@ -211,10 +212,13 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     ]
     assert excellent and last
     commended = set(
-        EligibilityEntry.objects.filter(year=2026, kind=ListKind.COMMENDATION).values_list(
-            "person_id", flat=True
-        )
+        YearRecord.objects.filter(
+            list_q(ListKind.COMMENDATION, 2026, ListPolicy()), year=2026
+        ).values_list("person_id", flat=True)
     )
+    # The archive wrote the lists' facts of the year's records.
+    assert all(r.first_year == 2026 for r in records)
+    assert {r.person_id for r in records if r.excellent_years} == {r.person_id for r in excellent}
     assert commended == {r.person_id for r in excellent}
     talks = set(
         ConsequenceTask.objects.filter(
@@ -226,3 +230,40 @@ def test_publishing_the_year_derives_its_lists_and_consequences_from_the_archive
     assert any(c.kind == str(ConsequenceKind.REMINDER_TALK.label) for c in view.consequences)
     view = archive_view(big.users["region_admin"], excellent[0].person_id, 2026)
     assert any(e.kind == ListKind.COMMENDATION for e in view.eligibility)
+
+
+def test_the_new_records_carry_their_lists_facts_on_from_the_years_before(
+    big: World, graded: QuarterRun
+) -> None:
+    """Earlier years in the archive (2024 and 2025, imported, one person with a gap)
+    before the year is published: each new record's facts, carried on from the
+    person's latest year, are those the refresh computes from the whole archive."""
+    from django.utils import timezone
+
+    from kaohe.outcomes.lists import FACT_FIELDS
+
+    people = sorted({r.person_id for r in QuarterResult.objects.filter(run=graded)})[:6]
+    for i, person_id in enumerate(people):
+        for year in (2024, 2025):
+            if i == 0 and year == 2025:
+                continue  # a gap: the run of 优秀 starts again
+            YearRecord.objects.create(
+                region=big.region,
+                person_id=person_id,
+                year=year,
+                source=RecordSource.IMPORTED,
+                unit_name="原单位",
+                grade="excellent" if i % 2 == 0 else "basic",
+                quarter_grades=["good", "average", "good", "good"],
+                frozen_at=timezone.now(),
+            )
+    services.year_facts_refresh(region_id=big.region.pk, years=[2024, 2025])
+    publish_quarters(big, graded)
+    year_ready(big)
+    run = scoring.annual_compute(actor=big.users["region_admin"], region=big.region, year=2026)
+    publish(big, run)
+    written = {r[0]: r for r in YearRecord.objects.filter(year=2026).values_list(*FACT_FIELDS)}
+    assert written[people[0]][8] == 2024  # first_year, from the imported years
+    services.year_facts_refresh(region_id=big.region.pk, years=[2026])
+    refreshed = {r[0]: r for r in YearRecord.objects.filter(year=2026).values_list(*FACT_FIELDS)}
+    assert written == refreshed

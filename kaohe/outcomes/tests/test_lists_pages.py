@@ -1,6 +1,7 @@
-"""The eligibility lists as derived and shown: the derive (all or nothing, re-derived in
-place, imported years read), the pages' scope (404 for a cadre), the Excel export's
-content, and query counts that do not grow with the list."""
+"""The eligibility lists as read from the archive's records and shown: the lists read
+from each record's facts (imported years counted, a correction followed), the pages'
+scope (404 for a cadre), the Excel export's content, and query counts that do not grow
+with the list."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kaohe.core.models import AuditEvent
 from kaohe.org.models import Person, RankTier, Unit
 from kaohe.outcomes import selectors
-from kaohe.outcomes.models import EligibilityEntry, RecordSource, YearRecord
+from kaohe.outcomes.models import RecordSource, YearRecord
 from kaohe.outcomes.rules import ListKind
-from kaohe.outcomes.services import eligibility_derive
+from kaohe.outcomes.selectors import OwnEntry
+from kaohe.outcomes.services import year_facts_refresh, year_record_correct
 from kaohe.testing import World
 
 PLAIN = ["fairly_good"] * 4
@@ -74,66 +75,71 @@ def archived(world: World) -> World:
     YearRecord.objects.filter(person=p["town_cadre"], year=2026).update(
         quarter_grades=["average", "fairly_good", "average", "good"]
     )
-    eligibility_derive(region_id=world.region.pk, year=2026)
+    year_facts_refresh(region_id=world.region.pk, years=[2024, 2025, 2026])
     return world
 
 
-def kinds_of(person: Person, year: int = 2026) -> set[str]:
-    return set(
-        EligibilityEntry.objects.filter(person=person, year=year).values_list("kind", flat=True)
-    )
+def entries_of(world: World, person: Person, year: int = 2026) -> dict[str, OwnEntry]:
+    office = world.users["region_admin"]
+    return {str(e.kind): e for e in selectors.eligibility_of(office, person.pk, year)}
 
 
-def test_derive_reads_every_archived_year_imported_ones_too(archived: World) -> None:
+def kinds_of(world: World, person: Person, year: int = 2026) -> set[str]:
+    return set(entries_of(world, person, year))
+
+
+def test_lists_read_every_archived_year_imported_ones_too(archived: World) -> None:
     p = archived.people
-    assert kinds_of(p["cadre"]) == {
+    assert kinds_of(archived, p["cadre"]) == {
         ListKind.PROMOTION,
         ListKind.AWARD,
         ListKind.COMMENDATION,
         ListKind.MERIT,  # 2024 (imported), 2025, 2026
         ListKind.TENURE,
     }
-    merit = EligibilityEntry.objects.get(person=p["cadre"], year=2026, kind=ListKind.MERIT)
-    assert merit.reasons == [["excellent_run", 3, 2024, 2026, 3]]
-    assert kinds_of(p["centre_cadre"]) == {
+    merit = entries_of(archived, p["cadre"])[ListKind.MERIT]
+    assert merit.figure == 3
+    assert "2024" in merit.citation
+    assert kinds_of(archived, p["centre_cadre"]) == {
         ListKind.PROMOTION,
         ListKind.AWARD,
         ListKind.PROSPECT,
         ListKind.TRAINING,
         ListKind.BONUS_CUT,
     }
-    cut = EligibilityEntry.objects.get(person=p["town_cadre"], year=2026, kind=ListKind.BONUS_CUT)
-    assert cut.figure == 20
+    assert entries_of(archived, p["town_cadre"])[ListKind.BONUS_CUT].figure == 20
     # 3 counted years for each: 2026 completes no step (2) nor level (5).
-    assert not EligibilityEntry.objects.filter(kind=ListKind.PAY).exists()
+    for name in ("cadre", "centre_cadre", "town_cadre"):
+        assert ListKind.PAY not in kinds_of(archived, p[name])
 
 
-def test_rederiving_replaces_the_year_and_is_audited(archived: World) -> None:
-    before = EligibilityEntry.objects.filter(year=2026).count()
-    YearRecord.objects.filter(person=archived.people["town_cadre"], year=2026).update(
-        quarter_grades=PLAIN
+def test_a_recorded_correction_moves_the_later_years_lists(archived: World) -> None:
+    """Correcting 2025 of 张小明 from 优秀 to 称职 breaks the run: 2026 is no 三等功 and
+    has one 优秀 fewer for tenure; the correction refreshed the later year's facts."""
+    cadre = archived.people["cadre"]
+    assert entries_of(archived, cadre)[ListKind.TENURE].figure == 18
+    year_record_correct(
+        actor=archived.users["region_admin"],
+        record=YearRecord.objects.get(person=cadre, year=2025),
+        field="grade",
+        value="competent",
+        reason="复核决定改为称职",
+        basis="复核决定",
     )
-    written = eligibility_derive(region_id=archived.region.pk, year=2026)
-    assert written == EligibilityEntry.objects.filter(year=2026).count() == before - 2
-    events = AuditEvent.objects.filter(action="outcomes.lists.derive")
-    assert events.count() == 2
-    assert events.order_by("pk").last().details == {"year": 2026, "entries": written}  # type: ignore[union-attr]
-
-
-def test_a_failed_derive_leaves_the_year_as_it_was(
-    archived: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    before = sorted(EligibilityEntry.objects.values_list("pk", flat=True))
-
-    def broken(*args: object, **kwargs: object) -> list[object]:
-        raise RuntimeError("boom")
-
-    # Fails after the year's entries were deleted, on either path (SQL on PostgreSQL).
-    monkeypatch.setattr("kaohe.outcomes.services.person_entries", broken)
-    monkeypatch.setattr("kaohe.outcomes.services.derive_in_sql", broken)
-    with pytest.raises(RuntimeError):
-        eligibility_derive(region_id=archived.region.pk, year=2026)
-    assert sorted(EligibilityEntry.objects.values_list("pk", flat=True)) == before
+    after = entries_of(archived, cadre)
+    assert ListKind.MERIT not in after
+    assert after[ListKind.TENURE].figure == 12
+    # The town cadre's quarters corrected: off the training list, no bonus cut.
+    town = YearRecord.objects.get(person=archived.people["town_cadre"], year=2026)
+    year_record_correct(
+        actor=archived.users["region_admin"],
+        record=town,
+        field="quarter_grades",
+        value="fairly_good,fairly_good,fairly_good,good",
+        reason="复核决定改正季度等次",
+        basis="复核决定",
+    )
+    assert kinds_of(archived, archived.people["town_cadre"]) == set()
 
 
 # ---------------------------------------------------------------- pages and scope
@@ -232,7 +238,7 @@ def test_list_page_queries_do_not_grow(archived: World, client_as: Callable[[str
         )
         for y in (2025, 2026):
             record(person, y, "excellent", unit=unit, rank=1, size=40)
-    eligibility_derive(region_id=archived.region.pk, year=2026)
+    year_facts_refresh(region_id=archived.region.pk, years=[2025, 2026])
     with CaptureQueriesContext(connection) as many:
         response = client.get(url, {"year": 2026})
     assert "新人29" in response.content.decode()

@@ -16,10 +16,14 @@ from kaohe.outcomes.rules import (
     Reason,
     Why,
     YearFacts,
+    bit_years,
     derive,
     excellent_run,
+    facts_of,
     in_top_share,
     person_entries,
+    record_entries,
+    since_threshold,
 )
 
 POLICY = ListPolicy()
@@ -264,3 +268,32 @@ def test_every_reason_and_list_has_words() -> None:
             text = reason_text(why, figures[why])
             assert text != "—"
             assert not any("a" <= ch <= "z" for ch in text), text
+
+
+# ---------------------------------------------------------------- the facts of a record
+
+
+def test_the_facts_of_a_year_with_a_gap_and_mixed_quarters() -> None:
+    history = [
+        year(2022, "excellent"),
+        year(2024, "excellent"),  # 2023 missing: the run starts again
+        year(2025, "excellent", rank=30, quarters=("good", "good", "average", "poor")),
+        year(2026, "basic"),  # after the year asked for: not read
+    ]
+    facts = facts_of(history, 2025)
+    assert facts is not None
+    assert bit_years(facts.excellent_years) == [2022, 2024, 2025]
+    assert (facts.excellent_run, facts.counted_years, facts.first_year) == (2, 3, 2022)
+    assert (facts.quarters_good, facts.quarters_average, facts.quarters_poor) == (2, 1, 1)
+    assert facts_of(history, 2023) is None
+    # "An 优秀 since 2023" is the bits at or above 2023's: 2024's and 2025's.
+    threshold = since_threshold(2023)
+    assert threshold is not None and facts.excellent_years >= threshold
+    assert facts.excellent_years - (1 << 24) - (1 << 25) < threshold
+    # The promotion entry names the recent 优秀 years from the bits.
+    (entry,) = record_entries(facts, POLICY, only=ListKind.PROMOTION)
+    assert entry.figure == 2
+    assert entry.reasons == (Reason(Why.EXCELLENT_RECENT, (2023, 2025, 2024, 2025)),)
+    assert record_entries(facts, POLICY, only=ListKind.MERIT) == []
+    cut = record_entries(facts, POLICY, only=ListKind.BONUS_CUT)
+    assert cut[0].figure == 20

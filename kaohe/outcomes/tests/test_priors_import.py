@@ -274,3 +274,32 @@ def test_the_template_reimports_once_its_example_row_is_rewritten(world: World) 
     buffer = io.BytesIO()
     book.save(buffer)
     assert run(world, buffer.getvalue()).created == 1
+
+
+def test_an_import_refreshes_the_lists_facts_of_its_years_and_every_later_one(
+    world: World,
+) -> None:
+    """An earlier year imported after a later one is archived counts in the later one's
+    lists: the 2025 record (kaohe's) is refreshed by the import of 2023 and 2024, and
+    replacing 2024 with 称职 refreshes 2025 again."""
+    cadre = world.people["cadre"]
+    YearRecord.objects.create(
+        region=world.region,
+        person=cadre,
+        year=2025,
+        source=RecordSource.KAOHE,
+        unit_name="区人社局",
+        grade="excellent",
+        quarter_grades=["good", "good", "average", "good"],
+        frozen_at=timezone.now(),
+    )
+    excellent = {"年度考核等次": "优秀"}
+    run(world, xlsx([prior(cadre.staff_no, cadre.name, y, **excellent) for y in (2023, 2024)]))
+    later = YearRecord.objects.get(person=cadre, year=2025)
+    assert (later.excellent_run, later.counted_years, later.first_year) == (3, 3, 2023)
+    assert later.excellent_years == (1 << 23) | (1 << 24) | (1 << 25)
+    assert (later.quarters_good, later.quarters_average, later.quarters_poor) == (3, 1, 0)
+    run(world, xlsx([prior(cadre.staff_no, cadre.name, 2024)]), replace=True)
+    later.refresh_from_db()
+    assert (later.excellent_run, later.counted_years) == (1, 3)
+    assert later.excellent_years == (1 << 23) | (1 << 25)
