@@ -5,6 +5,7 @@ and its case file PDF."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -219,7 +220,8 @@ def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     evidence = selectors.evidence_get(req.user, evidence_id)
     response = HttpResponse(bytes(evidence.content or b""), content_type=evidence.content_type)
-    response["Content-Disposition"] = "attachment"
+    name = quote(evidence.file_name or "evidence")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

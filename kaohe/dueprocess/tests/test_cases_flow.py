@@ -383,3 +383,46 @@ def test_docket_queries_do_not_grow(world: World, client_as: Clients) -> None:
             body_region=world.region,
         )
     assert count() == one
+
+
+def test_pages_read_in_chinese(world: World, client_as: Clients) -> None:
+    """The crawl of tests/attacks reaches these pages once the lead links them; until
+    then the same checks here, on each page in each state."""
+    from django.utils import translation
+
+    from tests.attacks.test_wording_crawl import _offences, _Page, english_msgids, raw_codes
+
+    DueProcessPolicy.objects.create(region=world.region, appeal_region=world.other_region)
+    notice = make_notice(world)
+    case = review(world, notice, D(2026, 11, 3), statement="同事可以作证")
+    pages = [
+        ("cadre", reverse("dueprocess:review_request", args=[notice.pk])),
+        ("cadre", reverse("dueprocess:appeal_request", args=[notice.pk])),
+        ("cadre", reverse("dueprocess:case", args=[case.pk])),
+        ("region_admin", reverse("dueprocess:case", args=[case.pk])),
+        ("region_admin", reverse("dueprocess:docket_review")),
+    ]
+    texts = []
+    with translation.override("zh-hans"):
+        for persona, url in pages:
+            texts.append((persona, url, client_as(persona).get(url)))
+        decide(world, case, D(2026, 11, 20), outcome="changed", new_grade="excellent")
+        lodged = appeal(world, notice, D(2026, 11, 25))
+        services.case_extend(actor=world.users["other_admin"], case=lodged, reason="需要调取材料")
+        for persona, url in [
+            ("cadre", reverse("dueprocess:case", args=[case.pk])),
+            ("cadre", reverse("dueprocess:case", args=[lodged.pk])),
+            ("cadre", reverse("dueprocess:cases_mine")),
+            ("other_admin", reverse("dueprocess:case", args=[lodged.pk])),
+            ("other_admin", reverse("dueprocess:docket_appeal")),
+            ("region_admin", reverse("outcomes:archive", args=[notice.person_id, 2026])),
+        ]:
+            texts.append((persona, url, client_as(persona).get(url)))
+    codes, msgids = raw_codes(), english_msgids()
+    found = []
+    for persona, url, response in texts:
+        assert response.status_code == 200, (persona, url)
+        page = _Page()
+        page.feed(response.content.decode())
+        found += [(persona, url, o) for o in _offences("\n".join(page.texts), codes, msgids)]
+    assert found == []
