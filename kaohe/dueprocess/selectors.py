@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kaohe.accounts.access import is_region_admin
 from kaohe.accounts.models import User
 from kaohe.dueprocess.clocks import Clock, calendar_deadline, clock, region_calendar_around
-from kaohe.dueprocess.models import Case, CaseEvidence, CaseKind, CaseState, Notice
+from kaohe.dueprocess.models import Case, CaseEvidence, CaseState, Notice
 from kaohe.dueprocess.policies import policy_for
 from kaohe.org.models import Person
 from kaohe.outcomes.sections import ArchiveSection
@@ -217,6 +217,3 @@ def cases_section(person: Person, year: int) -> ArchiveSection | None:
         ),
         rows=rows,
     )
-
-
-KINDS = {CaseKind.REVIEW.value, CaseKind.APPEAL.value}

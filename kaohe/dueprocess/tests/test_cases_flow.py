@@ -315,7 +315,9 @@ def test_pages_flow_pdf_and_archive_section(world: World, client_as: Clients) ->
     section = cases_section(notice.person, 2026)
     assert section is not None and section.rows[0][5] == "优秀"
     archive = admin.get(reverse("outcomes:archive", args=[notice.person_id, 2026]))
-    assert "复核" in archive.content.decode()
+    shown = archive.content.decode()
+    # The section of the year's cases, and the correction with the old grade beside the new.
+    assert "复核与申诉" in shown and "复核决定" in shown and "称职" in shown
 
 
 def test_scoping(world: World, client_as: Clients) -> None:
