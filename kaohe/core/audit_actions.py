@@ -113,6 +113,12 @@ class AuditAction(models.TextChoices):
     # outcomes: archive
     OUTCOMES_YEAR_ARCHIVE = "outcomes.year.archive", _("Published year archived")
     OUTCOMES_YEAR_CORRECT = "outcomes.year.correct", _("Archived year corrected")
+    # dueprocess: cases (复核, 申诉)
+    DUEPROCESS_CASE_FILE = "dueprocess.case.file", _("复核 or 申诉 filed")
+    DUEPROCESS_CASE_EVIDENCE = "dueprocess.case.evidence", _("Evidence added to a case")
+    DUEPROCESS_CASE_EXTEND = "dueprocess.case.extend", _("申诉 decision extended")
+    DUEPROCESS_CASE_DECIDE = "dueprocess.case.decide", _("复核 or 申诉 decided")
+    DUEPROCESS_CASE_REMIND = "dueprocess.case.remind", _("Due-process reminders sent")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -9,3 +9,13 @@ class DueprocessConfig(AppConfig):
 
     def ready(self) -> None:
         from kaohe.dueprocess import signals  # noqa: F401
+
+        # cases: the deadlines' reminders in the daily check, the year's cases in the
+        # archive (both registries sit below this app, which they cannot import).
+        from kaohe.dueprocess.selectors import cases_section
+        from kaohe.dueprocess.services import cases_remind
+        from kaohe.notices.daily import register_daily
+        from kaohe.outcomes.sections import register_section
+
+        register_daily(cases_remind)
+        register_section(cases_section)

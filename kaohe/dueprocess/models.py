@@ -247,6 +247,8 @@ class Notice(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # cases: the last day of the 复核 window the cadre was reminded of (once per deadline).
+    review_reminded_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("written notice")
@@ -323,6 +325,30 @@ class Case(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # cases part: the deciding body is fixed when the case is filed (as its clock is):
+    # the region whose administrators decide it (the region's own for a 复核, the
+    # policy's appeal_region, or the region itself as the designated body, for a 申诉).
+    body_region = models.ForeignKey(
+        "org.Region",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by the administrators of"),
+    )
+    extended_on = models.DateField(_("extended on"), null=True, blank=True)
+    # A decided 复核: the last day a 申诉 may be lodged against it (stored at the decision).
+    appeal_until = models.DateField(_("申诉 may be lodged until"), null=True, blank=True)
+    # The correction of the archive a "changed" decision made.
+    correction = models.ForeignKey(
+        "outcomes.YearRecordCorrection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Reminders sent, once per deadline: the due date (or window end) reminded of.
+    body_reminded_for = models.DateField(null=True, blank=True, editable=False)
+    appeal_reminded_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")

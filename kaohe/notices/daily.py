@@ -10,6 +10,7 @@ nothing below imports it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -90,9 +91,25 @@ def ballots_due_remind(today: dt.date) -> tuple[int, int]:
     return len(rounds), reminded
 
 
+# Checks of the apps above this one (due process's deadlines): each fn(today) sends its
+# reminders and returns how many people it reminded. Registered from their AppConfig.ready,
+# since nothing here may import them (the layers).
+DailyFunction = Callable[[dt.date], int]
+_DAILY: list[DailyFunction] = []
+
+
+def register_daily(function: DailyFunction) -> DailyFunction:
+    """Run `function` in every daily check (once: registering it again changes nothing)."""
+    if function not in _DAILY:
+        _DAILY.append(function)
+    return function
+
+
 def daily_check(today: dt.date) -> DailyResult:
     with translation.override(settings.LANGUAGE_CODE):
         rounds, reminded = ballots_due_remind(today)
+        for function in _DAILY:
+            reminded += function(today)
         attempted = deliveries_sweep()
         jobs_sweep()
     return DailyResult(rounds, reminded, attempted)

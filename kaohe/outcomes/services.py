@@ -912,11 +912,15 @@ def year_record_correct(
     value: str,
     reason: str,
     basis: str,
+    authority_checked: bool = False,
 ) -> YearRecordCorrection:
     """A recorded change to a frozen year (a review decision, a corrected import): the
     old value kept beside the new in a YearRecordCorrection, audited. Only the
-    region's assessment office corrects."""
-    require_region_admin(actor, record.region_id)
+    region's assessment office corrects, or the body a caller above has found
+    entitled (`authority_checked`: a 申诉 decided by the higher authority's office,
+    which is not the region's)."""
+    if not authority_checked:
+        require_region_admin(actor, record.region_id)
     if field not in ARCHIVED_FIELDS:
         raise ApplicationError(
             _("This figure of the archive cannot be corrected."),

@@ -21,9 +21,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kaohe.conduct.models import DisciplineKind, DisciplineRecord
+from kaohe.dueprocess import services as dueprocess_services
+from kaohe.dueprocess.models import Notice
 from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
+from kaohe.outcomes.tests.test_archive_pages import record as archived_year
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -139,8 +142,30 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         issued_on=dt.date(2026, 4, 20),
         due_on=dt.date(2026, 5, 20),
     )
+    # due process: the cadre's notice, their 复核 of it with a file
+    year_record = archived_year(world, "cadre")
+    notice = Notice.objects.create(
+        region=world.region,
+        person=year_record.person,
+        unit=world.bureau,
+        year=2026,
+        record=year_record,
+        grade=year_record.grade,
+        issued_on=dt.date(2026, 11, 2),
+        sign_due_on=dt.date(2026, 11, 9),
+    )
+    case = dueprocess_services.review_request(
+        actor=world.users["cadre"],
+        notice_id=notice.pk,
+        text="请求复核年度考核结果",
+        upload=dueprocess_services.Upload("scan.png", b"\x89PNG\r\n\x1a\n0000"),
+        today=dt.date(2026, 11, 3),
+    )
     assert ReviewRound.objects.filter(region=world.region).count() == 2
     return {
+        "notice_id": str(notice.pk),
+        "case_id": str(case.pk),
+        "evidence_id": str(case.evidence.get().pk),
         "unit_id": str(world.bureau.pk),
         "person_id": str(world.people["cadre"].pk),
         "log_id": str(log.pk),

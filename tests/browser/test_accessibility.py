@@ -78,6 +78,44 @@ def _consequence(p: Pages) -> int:
     return task.pk
 
 
+def _notice(p: Pages) -> int:
+    """The cadre's written notice of 2026 (issue 17), made once."""
+    from kaohe.dueprocess.models import Notice
+    from kaohe.outcomes.models import YearRecord
+
+    rec = YearRecord.objects.get(person=p.world.people["cadre"], year=2026)
+    notice, _made = Notice.objects.get_or_create(
+        person=rec.person,
+        year=2026,
+        defaults={
+            "region": p.world.region,
+            "unit": p.world.bureau,
+            "record": rec,
+            "grade": rec.grade,
+            "issued_on": dt.date(2026, 4, 20),
+            "sign_due_on": dt.date(2026, 4, 27),
+        },
+    )
+    return notice.pk
+
+
+def _case(p: Pages) -> int:
+    """The cadre's 复核 of that notice (issue 17), made once."""
+    from kaohe.dueprocess import services as dueprocess_services
+    from kaohe.dueprocess.models import Case
+
+    case = Case.objects.filter(notice_id=_notice(p)).first()
+    if case is None:
+        case = dueprocess_services.review_request(
+            actor=p.world.users["cadre"],
+            notice_id=_notice(p),
+            text="对年度考核等次有异议，请求复核。",
+            statement="第三季度的实绩材料未计入。",
+            today=dt.date(2026, 4, 22),
+        )
+    return case.pk
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -92,6 +130,9 @@ PAGES: list[tuple[str, Builder]] = [
     ("cadre", lambda p: "/outcomes/archive/mine/"),
     ("cadre", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
     ("cadre", lambda p: "/password/"),
+    ("cadre", lambda p: f"/dueprocess/notices/{_notice(p)}/review/"),
+    ("cadre", lambda p: f"/dueprocess/cases/{_case(p)}/"),
+    ("cadre", lambda p: "/dueprocess/cases/mine/"),
     ("unit_head", lambda p: "/"),
     ("unit_head", lambda p: "/logs/feed/"),
     ("unit_head", lambda p: "/reviews/"),
@@ -137,6 +178,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/notifications/"),
     ("region_admin", lambda p: "/outcomes/archive/?year=2026"),
     ("region_admin", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
+    ("region_admin", lambda p: "/dueprocess/cases/docket/review/"),
+    ("region_admin", lambda p: f"/dueprocess/cases/{_case(p)}/"),
     ("region_admin", lambda p: "/admin/"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
