@@ -114,6 +114,12 @@ class AuditAction(models.TextChoices):
     # outcomes: archive
     OUTCOMES_YEAR_ARCHIVE = "outcomes.year.archive", _("Published year archived")
     OUTCOMES_YEAR_CORRECT = "outcomes.year.correct", _("Archived year corrected")
+    # due process: 公示 (issue 17, item 1)
+    DUEPROCESS_PUBLICITY_START = "dueprocess.publicity.start", _("公示 of 优秀 candidates started")
+    DUEPROCESS_PUBLICITY_SYNC = "dueprocess.publicity.sync", _("公示 candidates updated")
+    DUEPROCESS_PUBLICITY_CONFIRM = "dueprocess.publicity.confirm", _("公示 confirmed at publish")
+    DUEPROCESS_OBJECTION_RAISE = "dueprocess.objection.raise", _("Objection raised in a 公示")
+    DUEPROCESS_OBJECTION_RESOLVE = "dueprocess.objection.resolve", _("Objection answered")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits
