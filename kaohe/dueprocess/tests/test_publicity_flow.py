@@ -19,7 +19,6 @@ from kaohe.core.models import AuditEvent
 from kaohe.dueprocess import services
 from kaohe.dueprocess.errors import DueProcessErrorCode
 from kaohe.dueprocess.models import Objection, Publicity, PublicityEntry
-from kaohe.dueprocess.tests.publicity_fixtures import computed  # noqa: F401
 from kaohe.scoring import guards
 from kaohe.scoring import services as scoring
 from kaohe.scoring.errors import ScoringErrorCode
@@ -97,7 +96,9 @@ def test_the_gate_blocks_the_publish_until_the_publicity_is_over_and_answered(
     settings.KAOHE_TODAY = START
 
     def publish() -> None:
-        scoring.annual_publish(actor=office, run=computed, confirmation=guards.publish_token(computed))
+        scoring.annual_publish(
+            actor=office, run=computed, confirmation=guards.publish_token(computed)
+        )
 
     with refused(ScoringErrorCode.BLOCKED, match="尚未开始"):
         publish()

@@ -1,4 +1,5 @@
-"""A computed year of the big world, ready for its 公示 (shared by the 公示 tests)."""
+"""Due process tests' fixtures. publicity: a computed year of the big world, ready for
+its 公示."""
 
 from __future__ import annotations
 
