@@ -21,13 +21,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kaohe.conduct.models import DisciplineKind, DisciplineRecord
+from kaohe.dueprocess.models import Objection, Publicity, PublicityEntry
 from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
-from kaohe.scoring.models import QuarterResult, QuarterRun
+from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 
@@ -140,6 +141,27 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         due_on=dt.date(2026, 5, 20),
     )
     assert ReviewRound.objects.filter(region=world.region).count() == 2
+    # due process: a 公示 with a candidate and an objection
+    year_run = AnnualRun.objects.create(region=world.region, year=2026)
+    publicity = Publicity.objects.create(
+        region=world.region,
+        run=year_run,
+        year=2026,
+        starts_on=dt.date(2026, 9, 28),
+        ends_on=dt.date(2026, 10, 9),
+    )
+    entry = PublicityEntry.objects.create(
+        publicity=publicity,
+        person=world.people["cadre"],
+        unit=world.bureau,
+        name="张小明",
+        grade="excellent",
+        listed_on=publicity.starts_on,
+        ends_on=publicity.ends_on,
+    )
+    objection = Objection.objects.create(
+        publicity=publicity, entry=entry, raised_on=publicity.starts_on, text="异议"
+    )
     return {
         "unit_id": str(world.bureau.pk),
         "person_id": str(world.people["cadre"].pk),
@@ -162,6 +184,9 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "delivery_id": str(delivery.pk),
         "record_id": str(record.pk),
         "task_id": str(task.pk),
+        "publicity_id": str(publicity.pk),
+        "entry_id": str(entry.pk),
+        "objection_id": str(objection.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin

@@ -166,7 +166,7 @@ def test_the_publicity_is_seen_within_scope_only(
     office = client_as("region_admin")
     year_page = office.get(reverse("scoring:annual", args=[computed.pk])).content.decode()
     assert reverse("dueprocess:publicity_run", args=[computed.pk]) in year_page
-    assert office.get(reverse("dueprocess:publicity_run", args=[computed.pk])).url == page
+    assert office.get(reverse("dueprocess:publicity_run", args=[computed.pk]))["Location"] == page
 
 
 def test_the_form_closes_after_the_last_day_naming_it(
