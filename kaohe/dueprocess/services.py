@@ -104,7 +104,9 @@ def publicity_start(*, actor: User, run: AnnualRun, today: dt.date) -> Publicity
     """Post the computed year's 优秀 candidates for the region's number of working days
     from `today`: name, unit and post as they stand, and the proposed grade."""
     require_region_admin(actor, run.region_id)
-    locked = AnnualRun.objects.select_for_update().select_related("region").get(pk=run.pk)
+    locked = (
+        AnnualRun.objects.select_for_update(of=("self",)).select_related("region").get(pk=run.pk)
+    )
     if locked.state != RunState.COMPUTED:
         raise ApplicationError(
             _(
@@ -168,7 +170,8 @@ def objection_raise(
     be matched with the sign-ins in the log); the office is not notified of it at the
     moment it is raised for the same reason: it is on the docket and blocks the publish."""
     entry = (
-        PublicityEntry.objects.select_for_update()
+        # Only the candidate's row is locked (its unit is a nullable join).
+        PublicityEntry.objects.select_for_update(of=("self",))
         .select_related("publicity__region", "unit")
         .get(pk=entry.pk)
     )
@@ -316,7 +319,7 @@ def objection_resolve(
     same run (scoring.annual_compute: the quota's places pass to the next in line), and
     the 公示 brought in line (withdrawn marked, newcomers listed). All or nothing."""
     objection = (
-        Objection.objects.select_for_update()
+        Objection.objects.select_for_update(of=("self",))
         .select_related("publicity__region", "publicity__run", "entry")
         .get(pk=objection.pk)
     )
