@@ -15,11 +15,29 @@ from kaohe.scoring.guards import Blocker, register_year_publish_check
 from kaohe.scoring.models import AnnualResult, AnnualRun
 
 
+def candidates_behind(publicity: Publicity) -> int:
+    """How many people the 公示 lists differently from its run's results (the year
+    computed again from the scoring pages after the 公示 began): 优秀 and not listed,
+    or listed and no longer 优秀. Two queries."""
+    excellent = set(
+        AnnualResult.objects.filter(
+            run_id=publicity.run_id, grade=AnnualGrade.EXCELLENT
+        ).values_list("person_id", flat=True)
+    )
+    listed = set(
+        PublicityEntry.objects.filter(publicity=publicity, withdrawn_on__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
+    return len(excellent ^ listed)
+
+
 @register_year_publish_check
 def publicity_blockers(run: AnnualRun) -> list[Blocker]:
     """Where the region requires it, a year with 优秀 candidates is published only after
     their 公示: started, over (the last candidate's last day passed) and every objection
-    answered with a finding. At most three queries."""
+    answered with a finding, and the 公示 in line with the results. At most five
+    queries."""
     if not policy_for(run.region_id).publicity_required:
         return []
     publicity = Publicity.objects.filter(run=run).first()
@@ -38,6 +56,19 @@ def publicity_blockers(run: AnnualRun) -> list[Blocker]:
         ]
     url = reverse("dueprocess:publicity", args=[publicity.pk])
     out: list[Blocker] = []
+    behind = candidates_behind(publicity)
+    if behind:
+        out.append(
+            Blocker(
+                _(
+                    "The year was computed again after its 公示 began: %(n)s candidates differ "
+                    "from the results. Bring the 公示 in line on its page; a new candidate is "
+                    "posted for a full period."
+                )
+                % {"n": behind},
+                url,
+            )
+        )
     last = PublicityEntry.objects.filter(publicity=publicity, withdrawn_on__isnull=True).aggregate(
         last=Max("ends_on")
     )["last"]

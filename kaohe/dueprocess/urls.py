@@ -11,6 +11,11 @@ urlpatterns: list[object] = [
     path("years/<id:run_id>/publicity/", views_publicity.publicity_run, name="publicity_run"),
     path("publicity/<id:publicity_id>/", views_publicity.publicity_page, name="publicity"),
     path(
+        "publicity/<id:publicity_id>/sync/",
+        views_publicity.publicity_sync_view,
+        name="publicity_sync",
+    ),
+    path(
         "publicity/<id:publicity_id>/candidates/<id:entry_id>/object/",
         views_publicity.objection_new,
         name="objection_new",

@@ -8,10 +8,10 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kaohe.accounts.access import is_region_admin
 from kaohe.core import clock
@@ -20,6 +20,7 @@ from kaohe.core.http import AuthedRequest, parse_id, show_refusal
 from kaohe.dueprocess import selectors, services
 from kaohe.dueprocess.clocks import Clock, region_calendar_around
 from kaohe.dueprocess.clocks import clock as deadline_clock
+from kaohe.dueprocess.gate import candidates_behind
 from kaohe.dueprocess.jobs import UPHOLD
 from kaohe.dueprocess.models import Objection, Publicity
 from kaohe.dueprocess.policies import policy_for
@@ -103,8 +104,32 @@ def publicity_page(request: HttpRequest, publicity_id: int) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "office": office,
+            "behind": candidates_behind(publicity) if office and not publicity.confirmed_at else 0,
         },
     )
+
+
+@login_required
+@require_POST
+def publicity_sync_view(request: HttpRequest, publicity_id: int) -> HttpResponse:
+    """The office brings the 公示 in line after the year was computed again elsewhere."""
+    req = AuthedRequest.of(request)
+    if not is_region_admin(req.user):
+        raise Http404
+    publicity = selectors.publicity_get(req.user, publicity_id)
+    try:
+        gone, added = services.publicity_sync(
+            actor=req.user, publicity=publicity, today=clock.today()
+        )
+    except ApplicationError as exc:
+        show_refusal(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The 公示 is in line with the results: %(gone)s withdrawn, %(added)s added.")
+            % {"gone": len(gone), "added": len(added)},
+        )
+    return redirect("dueprocess:publicity", publicity_id=publicity.pk)
 
 
 @login_required

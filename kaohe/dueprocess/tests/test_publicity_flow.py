@@ -176,3 +176,43 @@ def test_an_upheld_objection_withdraws_the_candidate_and_lists_the_next(
         services.objection_raise(
             actor=big.users["cadre"], entry=top, text="再提", anonymous=False, today=START
         )
+
+
+def test_a_year_computed_again_elsewhere_is_brought_in_line_before_publishing(
+    big: World, computed: AnnualRun, settings: Settings, client_as: Callable[[str], Client]
+) -> None:
+    settings.KAOHE_TODAY = D(2026, 10, 12)
+    office = big.users["region_admin"]
+    publicity = start(big, computed, D(2026, 9, 28))
+    # A veto recorded and the year computed again from the scoring pages, not here.
+    scoring.flag_record(
+        actor=office,
+        person_id=entry_of(publicity, "吴刚").person_id,
+        year=2026,
+        kind=PersonYearFlag.Kind.VETO,
+        reason="年内受到警告处分",
+    )
+    scoring.annual_compute(actor=office, region=big.region, year=2026)
+    with refused(ScoringErrorCode.BLOCKED, match="2"):
+        scoring.annual_publish(
+            actor=office, run=computed, confirmation=guards.publish_token(computed)
+        )
+    client = client_as("region_admin")
+    page = reverse("dueprocess:publicity", args=[publicity.pk])
+    assert 'id="publicity-behind"' in client.get(page).content.decode()
+    assert (
+        client_as("cadre")
+        .post(reverse("dueprocess:publicity_sync", args=[publicity.pk]))
+        .status_code
+        == 404
+    )
+    client.post(reverse("dueprocess:publicity_sync", args=[publicity.pk]))
+    assert entry_of(publicity, "吴刚").withdrawn_on == D(2026, 10, 12)
+    newcomer = entry_of(publicity, "郑爽")
+    assert (newcomer.listed_on, newcomer.withdrawn_on) == (D(2026, 10, 12), None)
+    assert 'id="publicity-behind"' not in client.get(page).content.decode()
+    # The newcomer's own period now holds the publish back.
+    with refused(ScoringErrorCode.BLOCKED, match=newcomer.ends_on.isoformat()):
+        scoring.annual_publish(
+            actor=office, run=computed, confirmation=guards.publish_token(computed)
+        )
