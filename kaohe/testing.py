@@ -20,6 +20,7 @@ from kaohe.accounts.models import Role, User
 from kaohe.accounts.services import role_grant
 from kaohe.core.errors import ApplicationError, ErrorCode
 from kaohe.core.workbooks import append_row
+from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.org import services
 from kaohe.org.models import (
     LeadershipRole,
@@ -212,3 +213,9 @@ def refused(
     with pytest.raises(ApplicationError, match=match) as caught:
         yield caught
     assert caught.value.code == code, (caught.value.code, caught.value.message)
+
+
+def publicity_not_required(region: Region) -> None:
+    """The region publishes its years without a 公示 (DueProcessPolicy): for tests that
+    publish a year and are not about due process; the gate itself stays as it is."""
+    DueProcessPolicy.objects.update_or_create(region=region, defaults={"publicity_required": False})

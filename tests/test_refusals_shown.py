@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 from kaohe.core.errors import ApplicationError, CoreErrorCode, ValidationFailed
+from kaohe.dueprocess.models import Publicity
 from kaohe.notices.models import Channel, ChannelKind, Delivery
 from kaohe.reviews.models import ReviewRound
 from kaohe.schemes import entry
@@ -133,6 +134,25 @@ def _year(fixture: Fixture) -> tuple[str, Form]:
     world: World = fixture("world")
     run = AnnualRun.objects.create(region=world.region, year=2026)
     return f"/scoring/years/{run.pk}/", {"action": "reopen", "reason": "补录"}
+
+
+def _publicity_start(fixture: Fixture) -> tuple[str, Form]:
+    world: World = fixture("world")
+    run = AnnualRun.objects.create(region=world.region, year=2026)
+    return f"/dueprocess/years/{run.pk}/publicity/", {}
+
+
+def _publicity_sync(fixture: Fixture) -> tuple[str, Form]:
+    world: World = fixture("world")
+    run = AnnualRun.objects.create(region=world.region, year=2026)
+    publicity = Publicity.objects.create(
+        region=world.region,
+        run=run,
+        year=2026,
+        starts_on=dt.date(2026, 9, 28),
+        ends_on=dt.date(2026, 10, 9),
+    )
+    return f"/dueprocess/publicity/{publicity.pk}/sync/", {}
 
 
 CASES: dict[str, Case] = {
@@ -263,6 +283,12 @@ CASES: dict[str, Case] = {
     # The year's reopening is a job: refused when it cannot start.
     "scoring.annual": Case("region_admin", "kaohe.scoring.views.job_start", _year),
     "notices.retry": Case("region_admin", "kaohe.notices.services.delivery_retry", _delivery),
+    "dueprocess.publicity_start": Case(
+        "region_admin", "kaohe.dueprocess.services.publicity_start", _publicity_start
+    ),
+    "dueprocess.publicity_sync": Case(
+        "region_admin", "kaohe.dueprocess.services.publicity_sync", _publicity_sync
+    ),
 }
 
 

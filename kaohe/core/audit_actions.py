@@ -119,6 +119,12 @@ class AuditAction(models.TextChoices):
     DUEPROCESS_CASE_EXTEND = "dueprocess.case.extend", _("申诉 decision extended")
     DUEPROCESS_CASE_DECIDE = "dueprocess.case.decide", _("复核 or 申诉 decided")
     DUEPROCESS_CASE_REMIND = "dueprocess.case.remind", _("Due-process reminders sent")
+    # due process: 公示 (issue 17, item 1)
+    DUEPROCESS_PUBLICITY_START = "dueprocess.publicity.start", _("公示 of 优秀 candidates started")
+    DUEPROCESS_PUBLICITY_SYNC = "dueprocess.publicity.sync", _("公示 candidates updated")
+    DUEPROCESS_PUBLICITY_CONFIRM = "dueprocess.publicity.confirm", _("公示 confirmed at publish")
+    DUEPROCESS_OBJECTION_RAISE = "dueprocess.objection.raise", _("Objection raised in a 公示")
+    DUEPROCESS_OBJECTION_RESOLVE = "dueprocess.objection.resolve", _("Objection answered")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -106,6 +106,11 @@ DETAIL_KEYS: dict[str, str] = {
     "indicator_comments": gettext_noop("Indicator comments"),
     "cancelled": gettext_noop("Cancelled"),
     "reinstated": gettext_noop("Reinstated"),
+    # due process: 公示
+    "finding": gettext_noop("Finding"),
+    "anonymous": gettext_noop("Anonymous"),
+    "withdrawn": gettext_noop("Withdrawn"),
+    "added": gettext_noop("Added"),
 }
 
 

@@ -8,7 +8,13 @@ class DueprocessConfig(AppConfig):
     verbose_name = _("Due process")
 
     def ready(self) -> None:
-        from kaohe.dueprocess import signals  # noqa: F401
+        # The receivers; the 公示's check before a year is published (gate) and the job
+        # of an upheld objection (jobs), registered with scoring's and jobs' registries.
+        from kaohe.dueprocess import (
+            gate,  # noqa: F401
+            jobs,  # noqa: F401
+            signals,  # noqa: F401
+        )
 
         # cases: the deadlines' reminders in the daily check, the year's cases in the
         # archive (both registries sit below this app, which they cannot import).

@@ -23,3 +23,12 @@ class DueProcessErrorCode(ErrorCode):
     NOT_DECIDING_BODY = "dueprocess.not_deciding_body"
     EXTENDED_ALREADY = "dueprocess.extended_already"
     NOT_AN_APPEAL = "dueprocess.not_an_appeal"
+    # publicity (公示): starting it, objections and findings
+    RUN_NOT_COMPUTED = "dueprocess.run_not_computed"
+    PUBLICITY_EXISTS = "dueprocess.publicity_exists"
+    NO_CANDIDATES = "dueprocess.no_candidates"
+    CANDIDATE_WITHDRAWN = "dueprocess.candidate_withdrawn"
+    TEXT_TOO_LONG = "dueprocess.text_too_long"
+    FINDING_REQUIRED = "dueprocess.finding_required"
+    ALREADY_RESOLVED = "dueprocess.already_resolved"
+    NOT_IN_SCOPE = "dueprocess.not_in_scope"

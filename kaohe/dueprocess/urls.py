@@ -1,14 +1,11 @@
 from django.urls import path
 
-from kaohe.dueprocess import views_cases
+from kaohe.dueprocess import views_cases, views_publicity
 
 app_name = "dueprocess"
 
-# Each part adds its pages here: 公示 (publicity), notices, cases (复核, 申诉).
-urlpatterns: list[object] = []
-
-# cases (复核, 申诉)
-urlpatterns += [
+urlpatterns: list[object] = [
+    # cases (复核, 申诉)
     path("notices/<id:notice_id>/review/", views_cases.review_request, name="review_request"),
     path("notices/<id:notice_id>/appeal/", views_cases.appeal_request, name="appeal_request"),
     path("cases/mine/", views_cases.mine, name="cases_mine"),
@@ -19,4 +16,20 @@ urlpatterns += [
     path("cases/<id:case_id>/extend/", views_cases.case_extend, name="case_extend"),
     path("cases/<id:case_id>/file.pdf", views_cases.case_pdf, name="case_pdf"),
     path("evidence/<id:evidence_id>/", views_cases.evidence_file, name="evidence"),
+    # publicity (公示): the office starts it from the year's page; objections; the docket
+    path("publicity/", views_publicity.publicity_index, name="publicities"),
+    path("years/<id:run_id>/publicity/", views_publicity.publicity_run, name="publicity_run"),
+    path("publicity/<id:publicity_id>/", views_publicity.publicity_page, name="publicity"),
+    path(
+        "publicity/<id:publicity_id>/sync/",
+        views_publicity.publicity_sync_view,
+        name="publicity_sync",
+    ),
+    path(
+        "publicity/<id:publicity_id>/candidates/<id:entry_id>/object/",
+        views_publicity.objection_new,
+        name="objection_new",
+    ),
+    path("objections/", views_publicity.objections_page, name="objections"),
+    path("objections/<id:objection_id>/", views_publicity.objection_page, name="objection"),
 ]

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kaohe.conduct.models import DisciplineKind, DisciplineRecord
 from kaohe.dueprocess import services as dueprocess_services
-from kaohe.dueprocess.models import Notice
+from kaohe.dueprocess.models import Notice, Objection, Publicity, PublicityEntry
 from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
@@ -30,7 +30,7 @@ from kaohe.outcomes.tests.test_archive_pages import record as archived_year
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
-from kaohe.scoring.models import QuarterResult, QuarterRun
+from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 
@@ -162,6 +162,27 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         today=dt.date(2026, 11, 3),
     )
     assert ReviewRound.objects.filter(region=world.region).count() == 2
+    # due process: a 公示 with a candidate and an objection
+    year_run = AnnualRun.objects.create(region=world.region, year=2026)
+    publicity = Publicity.objects.create(
+        region=world.region,
+        run=year_run,
+        year=2026,
+        starts_on=dt.date(2026, 9, 28),
+        ends_on=dt.date(2026, 10, 9),
+    )
+    entry = PublicityEntry.objects.create(
+        publicity=publicity,
+        person=world.people["cadre"],
+        unit=world.bureau,
+        name="张小明",
+        grade="excellent",
+        listed_on=publicity.starts_on,
+        ends_on=publicity.ends_on,
+    )
+    objection = Objection.objects.create(
+        publicity=publicity, entry=entry, raised_on=publicity.starts_on, text="异议"
+    )
     return {
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
@@ -187,6 +208,9 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "delivery_id": str(delivery.pk),
         "record_id": str(record.pk),
         "task_id": str(task.pk),
+        "publicity_id": str(publicity.pk),
+        "entry_id": str(entry.pk),
+        "objection_id": str(objection.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin

@@ -46,7 +46,7 @@ from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import engine
 from kaohe.scoring import services as scoring_services
 from kaohe.scoring.models import QuarterRun, UnitAnnualScore
-from kaohe.testing import World
+from kaohe.testing import World, publicity_not_required
 from kaohe.worklogs.models import Timeliness, WorkLog
 
 pytestmark = pytest.mark.django_db
@@ -248,6 +248,7 @@ def _year(world: World, graded: QuarterRun) -> None:
     run = scoring_services.annual_compute(
         actor=world.users["region_admin"], region=world.region, year=2026
     )
+    publicity_not_required(world.region)
     scoring_services.annual_publish(
         actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
     )

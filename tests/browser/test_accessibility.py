@@ -116,6 +116,20 @@ def _case(p: Pages) -> int:
     return case.pk
 
 
+def _publicity(p: Pages) -> tuple[int, int, int]:
+    """The year's 公示 (issue 17): its id, its first candidate's, an objection's."""
+    from kaohe.dueprocess.models import Objection, Publicity
+
+    publicity = Publicity.objects.get(run=p.annual)
+    objection = Objection.objects.get(publicity=publicity)
+    return publicity.pk, objection.entry_id, objection.pk
+
+
+def _objection_form(p: Pages) -> str:
+    publicity_id, entry_id, _objection = _publicity(p)
+    return f"/dueprocess/publicity/{publicity_id}/candidates/{entry_id}/object/"
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -133,6 +147,8 @@ PAGES: list[tuple[str, Builder]] = [
     ("cadre", lambda p: f"/dueprocess/notices/{_notice(p)}/review/"),
     ("cadre", lambda p: f"/dueprocess/cases/{_case(p)}/"),
     ("cadre", lambda p: "/dueprocess/cases/mine/"),
+    ("cadre", lambda p: f"/dueprocess/publicity/{_publicity(p)[0]}/"),
+    ("cadre", lambda p: _objection_form(p)),
     ("unit_head", lambda p: "/"),
     ("unit_head", lambda p: "/logs/feed/"),
     ("unit_head", lambda p: "/reviews/"),
@@ -180,6 +196,9 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
     ("region_admin", lambda p: "/dueprocess/cases/docket/review/"),
     ("region_admin", lambda p: f"/dueprocess/cases/{_case(p)}/"),
+    ("region_admin", lambda p: f"/dueprocess/publicity/{_publicity(p)[0]}/"),
+    ("region_admin", lambda p: "/dueprocess/objections/"),
+    ("region_admin", lambda p: f"/dueprocess/objections/{_publicity(p)[2]}/"),
     ("region_admin", lambda p: "/admin/"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
@@ -242,6 +261,19 @@ def pages(big: World, graded: QuarterRun, drafted: SchemeVersion, settings: Sett
     # The year frozen into the archive as its publish would (the run itself stays
     # computed for the pages above that need it).
     archive_year(run=annual)
+    # Its 公示, running on the page's day, with an objection to answer.
+    from kaohe.dueprocess import services as dueprocess_services
+
+    publicity = dueprocess_services.publicity_start(
+        actor=admin, run=annual, today=dt.date(2026, 4, 30)
+    )
+    dueprocess_services.objection_raise(
+        actor=big.users["cadre"],
+        entry=publicity.entries.order_by("pk")[0],
+        text="该同志年内曾迟报工作日志",
+        anonymous=True,
+        today=dt.date(2026, 4, 30),
+    )
     # The year's evaluation made way for one still open (the ballot pages need it).
     ReviewRound.objects.filter(year=2026, cadence=ReviewRound.Cadence.ANNUAL).delete()
     QuarterRun.objects.filter(pk=graded.pk).update(state=RunState.PUBLISHED)

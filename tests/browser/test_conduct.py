@@ -13,7 +13,7 @@ from kaohe.conduct.models import DisciplineRecord
 from kaohe.scoring import guards
 from kaohe.scoring import services as scoring_services
 from kaohe.scoring.models import QuarterRun
-from kaohe.testing import World
+from kaohe.testing import World, publicity_not_required
 from tests.browser.conftest import assert_fits, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +58,7 @@ def test_a_warning_recorded_is_cited_in_the_year(
     year_ready(big)
     admin = big.users["region_admin"]
     run = scoring_services.annual_compute(actor=admin, region=big.region, year=2026)
+    publicity_not_required(big.region)
     scoring_services.annual_publish(actor=admin, run=run, confirmation=guards.publish_token(run))
 
     cadre = browser.new_context().new_page()

@@ -23,7 +23,7 @@ from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import guards
 from kaohe.scoring import services as scoring
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun
-from kaohe.testing import World
+from kaohe.testing import World, publicity_not_required
 
 
 def texts(user: User) -> list[str]:
@@ -153,6 +153,7 @@ def test_publishing_a_year_notifies_everyone_with_a_result(world: World) -> None
             composite=Decimal("90"),
             grade="competent",
         )
+    publicity_not_required(world.region)  # about the notices, not the 公示
     scoring.annual_publish(
         actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
     )

@@ -19,12 +19,13 @@ from kaohe.scoring import services as scoring
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
-from kaohe.testing import World, refused
+from kaohe.testing import World, publicity_not_required, refused
 
 pytestmark = pytest.mark.django_db
 
 
 def publish(world: World, run: AnnualRun) -> None:
+    publicity_not_required(world.region)
     scoring.annual_publish(
         actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
     )

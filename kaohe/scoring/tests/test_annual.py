@@ -16,7 +16,7 @@ from kaohe.scoring import guards, services
 from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState, UnitAnnualScore
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
-from kaohe.testing import World, refused
+from kaohe.testing import World, publicity_not_required, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +120,7 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
     assert re.search(r"最高 \d+\.\d\d，最低 \d+\.\d\d", page)
     assert not re.search(r"\d\.\d{3,}", page)
     assert client_as("unit_head").get(reverse("scoring:annual", args=[run.pk])).status_code == 404
+    publicity_not_required(big.region)
     services.annual_publish(
         actor=big.users["region_admin"], run=run, confirmation=guards.publish_token(run)
     )
@@ -145,6 +146,7 @@ def test_a_published_year_is_reopened_with_a_reason_and_kept(
     year_ready(big)
     office = big.users["region_admin"]
     run = services.annual_compute(actor=office, region=big.region, year=2026)
+    publicity_not_required(big.region)
     services.annual_publish(actor=office, run=run, confirmation=guards.publish_token(run))
     with refused(ScoringErrorCode.REOPEN_NEEDS_REASON):
         services.annual_reopen(actor=office, run=run, reason="")

@@ -25,7 +25,7 @@ from kaohe.scoring.errors import ScoringErrorCode
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
-from kaohe.testing import World, refused
+from kaohe.testing import World, publicity_not_required, refused
 from kaohe.worklogs.rules import Period
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +214,7 @@ def test_the_year_is_published_from_its_page_and_every_cadre_notified(
     publish_quarters(big, graded)
     year_ready(big)
     run = services.annual_compute(actor=office, region=big.region, year=2026)
+    publicity_not_required(big.region)
     Notification.objects.all().delete()
     with refused(ScoringErrorCode.PUBLISH_NOT_CONFIRMED):
         services.annual_publish(actor=office, run=run, confirmation="")
@@ -254,6 +255,7 @@ def test_the_annual_round_used_by_a_published_year_is_not_reopened(
     publish_quarters(big, graded)
     year_ready(big)
     run = services.annual_compute(actor=office, region=big.region, year=2026)
+    publicity_not_required(big.region)
     services.annual_publish(actor=office, run=run, confirmation=guards.publish_token(run))
     democratic = ReviewRound.objects.get(cadence="annual")
     with refused(ReviewErrorCode.REOPEN_BLOCKED, match="2026年"):

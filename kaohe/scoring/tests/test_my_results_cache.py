@@ -13,7 +13,7 @@ from kaohe.core.audit_actions import AuditAction
 from kaohe.scoring import guards, services
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
 from kaohe.scoring.tests.test_exports import annual_run, quarter_run
-from kaohe.testing import World
+from kaohe.testing import World, publicity_not_required
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,7 @@ def test_a_year_published_is_listed_on_the_next_read(
     client = client_as("unit_head")
     assert "尚无公布的结果" in mine(client)
     run = annual_run(world, staff=2, state=RunState.CONFIRMED)
+    publicity_not_required(world.region)  # about the cache, not the 公示
     services.annual_publish(
         actor=world.users["region_admin"], run=run, confirmation=guards.publish_token(run)
     )

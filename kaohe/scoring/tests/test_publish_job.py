@@ -19,7 +19,7 @@ from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.signals import quarter_published, year_published
 from kaohe.scoring.tests.fixtures import year_ready
 from kaohe.scoring.tests.test_annual import publish_quarters
-from kaohe.testing import World
+from kaohe.testing import World, publicity_not_required
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 def year(big: World, graded: QuarterRun) -> AnnualRun:
     publish_quarters(big, graded)
     year_ready(big)
+    publicity_not_required(big.region)  # about the job, not the 公示 before it
     Notification.objects.all().delete()
     return services.annual_compute(actor=big.users["region_admin"], region=big.region, year=2026)
 
