@@ -114,6 +114,9 @@ class AuditAction(models.TextChoices):
     # outcomes: archive
     OUTCOMES_YEAR_ARCHIVE = "outcomes.year.archive", _("Published year archived")
     OUTCOMES_YEAR_CORRECT = "outcomes.year.correct", _("Archived year corrected")
+    # dueprocess: the written notice (issue 17, item 2)
+    DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
+    DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

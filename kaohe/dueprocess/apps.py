@@ -9,3 +9,8 @@ class DueprocessConfig(AppConfig):
 
     def ready(self) -> None:
         from kaohe.dueprocess import signals  # noqa: F401
+        from kaohe.dueprocess.selectors import notice_section
+        from kaohe.outcomes.sections import register_section
+
+        # notice part: the signed notice and the cadre's opinion in the archive
+        register_section(notice_section)

@@ -9,8 +9,22 @@ from django.dispatch import receiver
 
 from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.dueprocess.policies import policy_forget
+from kaohe.dueprocess.services import notices_issue
+from kaohe.scoring.models import AnnualRun
+from kaohe.scoring.signals import year_published
 
 
 @receiver([post_save, post_delete], sender=DueProcessPolicy)
 def _policy_changed(sender: Any, instance: DueProcessPolicy, **kwargs: Any) -> None:
     policy_forget(instance.region_id)
+
+
+# --- notice part: a written notice per archived cadre when the year is published ------
+
+
+@receiver(year_published, sender=AnnualRun)
+def _on_year_published(sender: Any, run: AnnualRun, **kwargs: Any) -> None:
+    """In the publishing transaction, after outcomes' receiver has archived the year
+    (outcomes comes before dueprocess in INSTALLED_APPS, so its receiver is connected
+    first and runs first): the notices are based on the archived records."""
+    notices_issue(actor=None, run=run)
