@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -118,23 +118,27 @@ def notices_issue(*, actor: User | None, run: AnnualRun) -> int:
                     appeal_direct_due_on=direct_due,
                 )
             )
+    # The year's notices so far (a republish): the newest id before the new ones.
+    last_old = Notice.objects.filter(region_id=region_id, year=run.year).aggregate(last=Max("pk"))[
+        "last"
+    ]
     Notice.objects.bulk_create(notices, batch_size=_NOTICE_BATCH)
-    # A republish: each earlier notice of the year points at the person's newest one.
-    newest = (
-        Notice.objects.filter(
-            region_id=region_id,
-            year=run.year,
-            person_id=OuterRef("person_id"),
-            pk__gt=OuterRef("pk"),
+    superseded = 0
+    if last_old is not None:
+        # Each earlier current notice points at the person's new one: one UPDATE, its
+        # subqueries by the (person, year) index (a first publish skips it).
+        newest = (
+            Notice.objects.filter(person_id=OuterRef("person_id"), year=run.year, pk__gt=last_old)
+            .order_by("-pk")
+            .values("pk")[:1]
         )
-        .order_by("-pk")
-        .values("pk")[:1]
-    )
-    superseded = (
-        Notice.objects.filter(region_id=region_id, year=run.year, superseded_by__isnull=True)
-        .filter(Exists(newest))
-        .update(superseded_by=Subquery(newest))
-    )
+        superseded = (
+            Notice.objects.filter(
+                region_id=region_id, year=run.year, superseded_by__isnull=True, pk__lte=last_old
+            )
+            .filter(Exists(newest))
+            .update(superseded_by=Subquery(newest))
+        )
     notify(
         users=User.objects.filter(
             person_id__in=AnnualResult.objects.filter(run=run).values("person_id")

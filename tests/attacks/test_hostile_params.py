@@ -92,6 +92,13 @@ def _fill(route: str, values: dict[str, str]) -> str:
     return "/" + CONVERTER.sub(lambda m: quote(values[m.group(2)], safe=""), route)
 
 
+def _notice(world: World) -> int:
+    from kaohe.dueprocess.tests.notice_helpers import issued, notice_of
+
+    issued(world, year=2025)
+    return notice_of(world, "cadre", 2025).pk
+
+
 @pytest.fixture
 def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, str]:
     """A real id for every path parameter: a round with units, a scheme, a run, a log."""
@@ -162,6 +169,8 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "delivery_id": str(delivery.pk),
         "record_id": str(record.pk),
         "task_id": str(task.pk),
+        # dueprocess, notice part: a notice of a year published by hand (2025: no run)
+        "notice_id": str(_notice(world)),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin

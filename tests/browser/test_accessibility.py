@@ -78,6 +78,16 @@ def _consequence(p: Pages) -> int:
     return task.pk
 
 
+def _notice(p: Pages) -> int:
+    """The cadre's written notice of 2025 (issue 17's notice part), issued once."""
+    from kaohe.dueprocess.models import Notice
+    from kaohe.dueprocess.tests.notice_helpers import issued, notice_of
+
+    if not Notice.objects.filter(year=2025).exists():
+        issued(p.world, year=2025)
+    return notice_of(p.world, "cadre", 2025).pk
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -92,6 +102,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("cadre", lambda p: "/outcomes/archive/mine/"),
     ("cadre", lambda p: f"/outcomes/archive/{p.world.people['cadre'].pk}/2026/"),
     ("cadre", lambda p: "/password/"),
+    ("cadre", lambda p: f"/dueprocess/notices/{_notice(p)}/"),
     ("unit_head", lambda p: "/"),
     ("unit_head", lambda p: "/logs/feed/"),
     ("unit_head", lambda p: "/reviews/"),
@@ -104,6 +115,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_head", lambda p: "/outcomes/lists/"),
     ("unit_head", lambda p: "/outcomes/lists/promotion/"),
     ("unit_head", lambda p: "/outcomes/"),
+    ("unit_head", lambda p: "/dueprocess/notices/overdue/"),
     ("supervisor", lambda p: "/"),
     ("supervisor", lambda p: "/logs/compliance/"),
     ("unit_admin", lambda p: "/"),
