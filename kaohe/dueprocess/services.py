@@ -157,7 +157,7 @@ def notices_issue(*, actor: User | None, run: AnnualRun) -> int:
         action=AuditAction.DUEPROCESS_NOTICE_ISSUE,
         obj=run,
         region=run.region,
-        details={"year": run.year, "issued": len(notices), "superseded": superseded},
+        details={"year": run.year, "issued": len(notices), "replaced": superseded},
     )
     return len(notices)
 
