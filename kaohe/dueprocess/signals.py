@@ -6,10 +6,12 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from kaohe.dueprocess.models import DueProcessPolicy
 from kaohe.dueprocess.policies import policy_forget
 from kaohe.dueprocess.services import notices_issue
+from kaohe.jobs.progress import ProgressFn, no_progress
 from kaohe.scoring.models import AnnualRun
 from kaohe.scoring.signals import year_published
 
@@ -23,8 +25,11 @@ def _policy_changed(sender: Any, instance: DueProcessPolicy, **kwargs: Any) -> N
 
 
 @receiver(year_published, sender=AnnualRun)
-def _on_year_published(sender: Any, run: AnnualRun, **kwargs: Any) -> None:
+def _on_year_published(
+    sender: Any, run: AnnualRun, progress: ProgressFn = no_progress, **kwargs: Any
+) -> None:
     """In the publishing transaction, after outcomes' receiver has archived the year
     (outcomes comes before dueprocess in INSTALLED_APPS, so its receiver is connected
     first and runs first): the notices are based on the archived records."""
+    progress(90, 100, _("Issuing the written notices…"))
     notices_issue(actor=None, run=run)
