@@ -125,6 +125,9 @@ class AuditAction(models.TextChoices):
     DUEPROCESS_PUBLICITY_CONFIRM = "dueprocess.publicity.confirm", _("公示 confirmed at publish")
     DUEPROCESS_OBJECTION_RAISE = "dueprocess.objection.raise", _("Objection raised in a 公示")
     DUEPROCESS_OBJECTION_RESOLVE = "dueprocess.objection.resolve", _("Objection answered")
+    # dueprocess: the written notice (issue 17, item 2)
+    DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
+    DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

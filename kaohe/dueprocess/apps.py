@@ -24,4 +24,8 @@ class DueprocessConfig(AppConfig):
         from kaohe.outcomes.sections import register_section
 
         register_daily(cases_remind)
+        # The archive shows the signed notice and the cadre's opinion, then the cases.
+        from kaohe.dueprocess.selectors import notice_section
+
+        register_section(notice_section)
         register_section(cases_section)

@@ -32,3 +32,9 @@ class DueProcessErrorCode(ErrorCode):
     FINDING_REQUIRED = "dueprocess.finding_required"
     ALREADY_RESOLVED = "dueprocess.already_resolved"
     NOT_IN_SCOPE = "dueprocess.not_in_scope"
+    # notice part: signing the written notice
+    NOTICE_ALREADY_SIGNED = "dueprocess.notice_already_signed"
+    NOTICE_SUPERSEDED = "dueprocess.notice_superseded"
+    NOTICE_NOT_YOURS = "dueprocess.notice_not_yours"
+    NOTICE_OPINION_TOO_LONG = "dueprocess.notice_opinion_too_long"
+    NOTICE_CHOOSE = "dueprocess.notice_choose"

@@ -241,6 +241,13 @@ class Notice(models.Model):
     issued_on = models.DateField(_("issued on"))
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     sign_due_on = models.DateField(_("to be signed by"))
+    # notice part: the rights' deadlines, stored when the notice is issued (a later
+    # change of the region's figures does not move them): 复核 within the region's days
+    # of the notice; a direct 申诉 where the region allows one (None otherwise).
+    review_due_on = models.DateField(_("复核 may be requested until"), null=True, blank=True)
+    appeal_direct_due_on = models.DateField(
+        _("a direct 申诉 may be lodged until"), null=True, blank=True
+    )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     agrees = models.BooleanField(_("agrees"), null=True, blank=True)
     opinion = models.TextField(_("本人意见"), blank=True)

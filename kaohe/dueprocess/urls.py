@@ -1,10 +1,15 @@
 from django.urls import path
 
-from kaohe.dueprocess import views_cases, views_publicity
+from kaohe.dueprocess import views_cases, views_notice, views_publicity
 
 app_name = "dueprocess"
 
 urlpatterns: list[object] = [
+    # notices: the written notice, its PDF, the overdue unsigned ones
+    path("notices/mine/", views_notice.notice_mine, name="notice_mine"),
+    path("notices/overdue/", views_notice.notices_overdue, name="notices_overdue"),
+    path("notices/<id:notice_id>/", views_notice.notice_page, name="notice"),
+    path("notices/<id:notice_id>/pdf/", views_notice.notice_pdf, name="notice_pdf"),
     # cases (复核, 申诉)
     path("notices/<id:notice_id>/review/", views_cases.review_request, name="review_request"),
     path("notices/<id:notice_id>/appeal/", views_cases.appeal_request, name="appeal_request"),

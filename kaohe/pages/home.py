@@ -69,6 +69,7 @@ class HomeFacts:
     open_days: tuple[tuple[dt.date, dt.date | None], ...] = ()  # (day, deadline), oldest first
     ballots: tuple[OpenBallot, ...] = ()
     receipts: tuple[Receipt, ...] = ()
+    notices: tuple[tuple[int, int, dt.date], ...] = ()  # unsigned notices: id, year, sign by
     position: Position | None = None
     head_counts: Mapping[int, int] = field(default_factory=dict)  # granted unit -> people
     region_stats: RegionStats | None = None

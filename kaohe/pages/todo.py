@@ -28,6 +28,11 @@ from kaohe.accounts.access import (
 from kaohe.accounts.home_cache import HOME_TOPIC, home_epoch
 from kaohe.accounts.models import Role, User
 from kaohe.core.cache import user_cached
+from kaohe.dueprocess.selectors import (
+    NOTICE_CHASER_ROLES,
+    my_unsigned_notices,
+    overdue_summary,
+)
 from kaohe.notices.models import Delivery, DeliveryState
 from kaohe.org.models import IN_SCOPE_STATUSES, Membership, Unit
 from kaohe.org.selectors import org_version, unit_counts
@@ -50,7 +55,8 @@ from kaohe.worklogs.selectors import recent_days
 
 @dataclass(frozen=True)
 class Task:
-    kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries, consequence
+    kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries, consequence,
+    # notice, notice_overdue
     text: str
     url: str
     deadline: dt.date | None = None
@@ -98,6 +104,43 @@ def _receipts(facts: HomeFacts) -> list[Task]:
             Task("confirm", text, reverse("scoring:explanation", args=[r.scope, r.result_id]))
         )
     return tasks
+
+
+def _notices(facts: HomeFacts) -> list[Task]:
+    """The cadre's written notices to sign (R5.12), from the cached facts."""
+    return [
+        Task(
+            "notice",
+            _("Written notice of the annual result of %(year)s: to sign") % {"year": year},
+            reverse("dueprocess:notice", args=[pk]),
+            due,
+        )
+        for pk, year, due in facts.notices
+    ]
+
+
+def _overdue_notices(user: User, today: dt.date) -> list[Task]:
+    """The unsigned notices past their day in the user's units: how many and the first
+    names, linking to the page of them all (one query)."""
+    summary = overdue_summary(user, today)
+    if not summary.total:
+        return []
+    names = "、".join(summary.names)
+    if summary.total > len(summary.names):
+        names = _("%(names)s and %(n)s more") % {
+            "names": names,
+            "n": summary.total - len(summary.names),
+        }
+    return [
+        Task(
+            "notice_overdue",
+            _("%(n)s written notices not signed in time: %(names)s")
+            % {"n": summary.total, "names": names},
+            reverse("dueprocess:notices_overdue"),
+            summary.first_due,
+            overdue=True,
+        )
+    ]
 
 
 def _proposals(user: User, region_id: int) -> list[Task]:
@@ -336,6 +379,7 @@ def _build_facts(user: User, today: dt.date) -> HomeFacts:
         facts["position"] = position
         facts["ballots"] = tuple(_open_ballots(region_id, person_id, spans))
         facts["receipts"] = tuple(_open_receipts(person_id))
+        facts["notices"] = tuple(my_unsigned_notices(person_id))
     units = granted_units(user)
     region_admin = is_region_admin(user)
     if units or region_admin:
@@ -377,13 +421,15 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
     if facts is None:
         facts = _build_facts(user, today)
     roles = roles_of(user)
-    tasks = _logs(facts, today) + _ballots(facts) + _receipts(facts)
+    tasks = _logs(facts, today) + _ballots(facts) + _receipts(facts) + _notices(facts)
     if roles & PROPOSER_ROLES:
         tasks += _proposals(user, region_id)
     if roles & ADMIN_ROLES:
         tasks += _returned(user)
     if Role.UNIT_HEAD in roles:
         tasks += _consequences_owned(user, today)
+    if roles & NOTICE_CHASER_ROLES:
+        tasks += _overdue_notices(user, today)
     if is_region_admin(user):
         tasks += _approvals(region_id)
         listed = {t.url for t in tasks}

@@ -132,7 +132,11 @@ def test_the_receivers_report_their_steps_to_the_progress(big: World, year: Annu
         progress=progress,
     )
     messages = [m for _d, _t, m in steps]
-    assert messages == ["正在归档本年度……", "正在生成结果运用事项……"]
+    assert messages == [
+        "正在归档本年度……",
+        "正在生成结果运用事项……",
+        "正在下发书面通知……",  # due process's receiver, after outcomes'
+    ]
     assert [d for d, _t, _m in steps] == sorted(d for d, _t, _m in steps)
 
 
