@@ -7,6 +7,7 @@ from kaohe.core.errors import ErrorCode
 
 class ConductErrorCode(ErrorCode):
     ALREADY_ENDED = "conduct.already_ended"
+    BAD_DATE = "conduct.bad_date"
     BAD_DAYS = "conduct.bad_days"
     BAD_KIND = "conduct.bad_kind"
     END_BEFORE_START = "conduct.end_before_start"

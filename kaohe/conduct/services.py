@@ -16,6 +16,7 @@ from kaohe.conduct.selectors import WRITE_ROLES, people_in_scope
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
+from kaohe.core.http import BAD_DAY, FIRST_DAY, LAST_DAY
 from kaohe.core.text import clean_text, visible_length
 from kaohe.org.models import Person
 
@@ -43,6 +44,11 @@ def _person(actor: User, person_id: int) -> Person:
 
 
 def _period(start: dt.date, end: dt.date | None) -> None:
+    # The pages' range of days: a record in 9999 overflowed the period's arithmetic
+    # (the list's 500), and one in year 1 is a typing slip, never a punishment.
+    for day in (start, end):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ApplicationError(str(BAD_DAY), code=ConductErrorCode.BAD_DATE)
     if end is not None and end < start:
         raise ApplicationError(
             _("The end (%(end)s) is before the start (%(start)s).")
