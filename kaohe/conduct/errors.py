@@ -14,4 +14,5 @@ class ConductErrorCode(ErrorCode):
     NEEDS_DOCUMENT = "conduct.needs_document"
     NOT_IN_SCOPE = "conduct.not_in_scope"
     OTHER_REGION = "conduct.other_region"
+    TEXT_TOO_LONG = "conduct.text_too_long"
     UNKNOWN_PERSON = "conduct.unknown_person"

@@ -21,5 +21,6 @@ class OutcomesErrorCode(ErrorCode):
     DAY_BEFORE_TASK = "outcomes.day_before_task"
     DAY_IN_FUTURE = "outcomes.day_in_future"
     NOTE_REQUIRED = "outcomes.note_required"
+    NOTE_TOO_LONG = "outcomes.note_too_long"
     NOT_OPEN = "outcomes.not_open"
     NOT_OWNER = "outcomes.not_owner"

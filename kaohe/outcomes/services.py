@@ -23,7 +23,7 @@ from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
-from kaohe.core.text import clean_text, visible_length
+from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.org.models import Membership, Region, Unit
 from kaohe.outcomes import ladder, priors
 from kaohe.outcomes.errors import OutcomesErrorCode
@@ -419,7 +419,7 @@ def consequence_record(
             % {"day": task.issued_on.isoformat()},
             code=OutcomesErrorCode.DAY_BEFORE_TASK,
         )
-    note = clean_text(note)
+    note = bounded_text(note, 500, field=_("Note"), code=OutcomesErrorCode.NOTE_TOO_LONG)
     if visible_length(note) < 2:
         raise ApplicationError(
             _("Write a note: what was said or decided."),
@@ -429,7 +429,7 @@ def consequence_record(
         ConsequenceState.DONE,
         done_on,
         actor,
-        note[:500],
+        note,
     )
     task.save(update_fields=["state", "done_on", "done_by", "note"])
     audit_record(

@@ -84,3 +84,31 @@ def test_the_lists_read_records_and_rules_at_the_calendars_ends(
         reverse("outcomes:forms_person_quarter", args=[cadre.pk, 2026, 1]),
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_an_oversize_document_or_note_is_refused_not_cut(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    """A 2,000-character note was saved cut to its first 300, and the page said
+    "recorded": the record held less than was sent, and nobody was told."""
+    client = client_as("region_admin")
+    for over in ({"document": "文" * 201}, {"note": "注" * 2000}):
+        response = client.post(NEW, _discipline(world, **over))
+        assert response.status_code == 200
+        assert "请删减" in response.content.decode()
+    response = client.post(
+        ABSENCE,
+        {
+            "person": world.people["cadre"].staff_no,
+            "kind": "leave",
+            "start": "2026-03-02",
+            "end": "2026-03-02",
+            "days": "1",
+            "note": "注" * 301,
+        },
+    )
+    assert "请删减 1 个字" in response.content.decode()
+    assert not DisciplineRecord.objects.exists() and not AbsenceRecord.objects.exists()
+    # At the limit it is kept whole.
+    assert client.post(NEW, _discipline(world, note="注" * 300)).status_code == 302
+    assert DisciplineRecord.objects.get().note == "注" * 300
