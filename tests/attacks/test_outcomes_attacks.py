@@ -5,13 +5,17 @@ half-written, a Chinese refusal."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from kaohe.outcomes.models import ConsequenceKind, ConsequenceState, ConsequenceTask
+from kaohe.outcomes.models import ConsequenceKind, ConsequenceState, ConsequenceTask, YearRecord
+from kaohe.outcomes.tests.test_priors_import import prior, xlsx
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +51,27 @@ def test_an_oversize_consequence_note_is_refused_not_cut(
     assert client.post(url, {"done_on": "2026-11-01", "note": "谈" * 500}).status_code == 302
     task.refresh_from_db()
     assert task.state == ConsequenceState.DONE and task.note == "谈" * 500
+
+
+def test_a_hidden_first_sheet_is_refused_not_imported(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    """The import read the first sheet even when hidden: the rows imported were not
+    those Excel showed whoever checked the file."""
+    cadre = world.people["cadre"]
+    book = load_workbook(io.BytesIO(xlsx([prior(cadre.staff_no, cadre.name, 2024)])))
+    hidden = book.worksheets[0]
+    hidden.sheet_state = "hidden"
+    shown = book.copy_worksheet(hidden)
+    shown.sheet_state = "visible"
+    book.active = 1
+    out = io.BytesIO()
+    book.save(out)
+    page = client_as("region_admin").post(
+        reverse("outcomes:priors_import"),
+        {"file": SimpleUploadedFile("往年结果.xlsx", out.getvalue())},
+    )
+    assert page.status_code == 200
+    assert 'data-code="core.hidden_sheet"' in page.content.decode()
+    assert "是隐藏的" in page.content.decode()
+    assert not YearRecord.objects.exists()
