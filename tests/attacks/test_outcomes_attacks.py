@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kaohe.core.errors import ApplicationError
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceState, ConsequenceTask, YearRecord
-from kaohe.outcomes.tests.test_priors_import import prior, xlsx
+from kaohe.outcomes.tests.test_priors_import import prior, run, xlsx
 from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -74,4 +75,15 @@ def test_a_hidden_first_sheet_is_refused_not_imported(
     assert page.status_code == 200
     assert 'data-code="core.hidden_sheet"' in page.content.decode()
     assert "是隐藏的" in page.content.decode()
+    assert not YearRecord.objects.exists()
+
+
+def test_invisible_characters_in_an_imported_cell_are_refused(world: World) -> None:
+    """The import stored a unit's name holding a bidi override (U+202E), which every
+    page typed by hand refuses: the archive then showed the name reversed."""
+    cadre = world.people["cadre"]
+    content = xlsx([prior(cadre.staff_no, cadre.name, 2024, 单位名称="区人社局\u202e局社人")])
+    with pytest.raises(ApplicationError) as refused:
+        run(world, content)
+    assert "U+202E" in "\n".join(str(p) for p in refused.value.problems)
     assert not YearRecord.objects.exists()
