@@ -21,6 +21,7 @@ class OutcomesErrorCode(ErrorCode):
     DAY_BEFORE_TASK = "outcomes.day_before_task"
     DAY_IN_FUTURE = "outcomes.day_in_future"
     NOTE_REQUIRED = "outcomes.note_required"
-    NOTE_TOO_LONG = "outcomes.note_too_long"
     NOT_OPEN = "outcomes.not_open"
     NOT_OWNER = "outcomes.not_owner"
+    # any free text past its column (a note, a correction's reason or basis)
+    TEXT_TOO_LONG = "outcomes.text_too_long"

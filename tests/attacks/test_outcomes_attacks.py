@@ -12,12 +12,22 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from kaohe.core.errors import ApplicationError
-from kaohe.outcomes.models import ConsequenceKind, ConsequenceState, ConsequenceTask, YearRecord
+from kaohe.outcomes.errors import OutcomesErrorCode
+from kaohe.outcomes.models import (
+    ConsequenceKind,
+    ConsequenceState,
+    ConsequenceTask,
+    RecordSource,
+    YearRecord,
+    YearRecordCorrection,
+)
+from kaohe.outcomes.services import year_record_correct
 from kaohe.outcomes.tests.test_priors_import import prior, run, xlsx
-from kaohe.testing import World
+from kaohe.testing import World, refused
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +97,61 @@ def test_invisible_characters_in_an_imported_cell_are_refused(world: World) -> N
         run(world, content)
     assert "U+202E" in "\n".join(str(p) for p in refused.value.problems)
     assert not YearRecord.objects.exists()
+
+
+@pytest.mark.parametrize("year", ["²026", "２０２６", "0", "99999", "-1"])
+def test_an_archive_search_year_of_odd_digits_is_a_message_not_a_500(
+    world: World, client_as: Callable[[str], Client], year: str
+) -> None:
+    """The year's check took "²026" for digits (str.isdigit) and int() failed: a 500."""
+    response = client_as("region_admin").get(reverse("outcomes:archive_search"), {"year": year})
+    assert response.status_code == 200
+    # A year typed with a Chinese input method's full-width digits is read as the year.
+    assert (response.context["f"].year == 2026) == (year == "２０２６")
+
+
+def _record(world: World) -> YearRecord:
+    cadre = world.people["cadre"]
+    return YearRecord.objects.create(
+        region=world.region,
+        person=cadre,
+        year=2024,
+        source=RecordSource.IMPORTED,
+        unit_name="区人力资源和社会保障局",
+        grade="competent",
+        rank_in_unit=3,
+        unit_size=9,
+        frozen_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "0", "-1", "1e3"])
+def test_a_correction_of_a_count_with_odd_digits_is_refused(world: World, value: str) -> None:
+    """A "²" passed the digit check and failed in int(); thirty digits overflowed the
+    database driver: both were server errors instead of a refusal."""
+    record = _record(world)
+    with refused(OutcomesErrorCode.CORRECTION_BAD_VALUE):
+        year_record_correct(
+            actor=world.users["region_admin"],
+            record=record,
+            field="rank_in_unit",
+            value=value,
+            reason="复核决定更正",
+            basis="",
+        )
+    assert not YearRecordCorrection.objects.exists()
+
+
+def test_an_oversize_correction_reason_is_refused_not_cut(world: World) -> None:
+    record = _record(world)
+    with refused(OutcomesErrorCode.TEXT_TOO_LONG, "请删减 1 个字"):
+        year_record_correct(
+            actor=world.users["region_admin"],
+            record=record,
+            field="rank_in_unit",
+            value="2",
+            reason="理" * 301,
+            basis="",
+        )
+    record.refresh_from_db()
+    assert record.rank_in_unit == 3 and not YearRecordCorrection.objects.exists()
