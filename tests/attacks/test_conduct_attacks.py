@@ -112,3 +112,19 @@ def test_an_oversize_document_or_note_is_refused_not_cut(
     # At the limit it is kept whole.
     assert client.post(NEW, _discipline(world, note="注" * 300)).status_code == 302
     assert DisciplineRecord.objects.get().note == "注" * 300
+
+
+def test_a_forged_post_or_a_get_writes_nothing(world: World) -> None:
+    """A cross-site form (no CSRF token) and a GET of the end URL: refused, unwritten."""
+    cadre = world.people["cadre"]
+    record = DisciplineRecord.objects.create(
+        region_id=cadre.region_id, person=cadre, kind="warning", start=dt.date(2026, 3, 2)
+    )
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(world.users["region_admin"])
+    assert forged.post(NEW, _discipline(world)).status_code == 403
+    end = reverse("conduct:discipline_end", args=[record.pk])
+    assert forged.post(end, {"end": "2026-04-01"}).status_code == 403
+    assert forged.get(end + "?end=2026-04-01").status_code == 405
+    record.refresh_from_db()
+    assert record.end is None and DisciplineRecord.objects.count() == 1
