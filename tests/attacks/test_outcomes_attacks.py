@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from kaohe.conduct.models import DisciplineRecord
 from kaohe.core.errors import ApplicationError
 from kaohe.outcomes.errors import OutcomesErrorCode
 from kaohe.outcomes.models import (
@@ -155,3 +156,26 @@ def test_an_oversize_correction_reason_is_refused_not_cut(world: World) -> None:
         )
     record.refresh_from_db()
     assert record.rank_in_unit == 3 and not YearRecordCorrection.objects.exists()
+
+
+def test_the_archive_pdf_holds_the_longest_texts_the_columns_allow(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    """A discipline record's 200-character document (one unbroken run of Chinese) made
+    reportlab's self-sized table wider than the page: the archive's PDF was a 500."""
+    cadre = world.people["cadre"]
+    DisciplineRecord.objects.create(
+        region=world.region,
+        person=cadre,
+        kind="warning",
+        start=dt.date(2026, 3, 2),
+        document="文" * 200,
+        note="注" * 300,
+    )
+    task = _task(world)
+    ConsequenceTask.objects.filter(pk=task.pk).update(citation="据" * 400, note="谈" * 500)
+    client = client_as("region_admin")
+    client.raise_request_exception = False
+    response = client.get(reverse("outcomes:archive_pdf", args=[cadre.pk, 2026]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
