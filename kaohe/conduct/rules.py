@@ -69,9 +69,16 @@ class Rules(Protocol):
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same date `months` later; the month's last day where it has no such date."""
+    """The same date `months` later; the month's last day where it has no such date.
+
+    Saturates at the calendar's ends: a policy may hold 32,767 months and the admin may
+    store a day in 9999, and a list or a compute must still read them."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -88,7 +95,8 @@ def period_end(kind: str, start: dt.date, end: dt.date | None, policy: object) -
     months = default_months(kind, policy)
     if months is None:
         return start
-    return add_months(start, months) - dt.timedelta(days=1)
+    after = add_months(start, months)
+    return after - dt.timedelta(days=1) if after > start else start
 
 
 def effect_of(kind: str, policy: object) -> ConductEffect:

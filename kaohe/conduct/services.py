@@ -16,10 +16,12 @@ from kaohe.conduct.selectors import WRITE_ROLES, people_in_scope
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
-from kaohe.core.text import clean_text, visible_length
+from kaohe.core.http import BAD_DAY, FIRST_DAY, LAST_DAY
+from kaohe.core.text import bounded_text, visible_length
 from kaohe.org.models import Person
 
 MAX_DAYS = Decimal("366")
+TOO_LONG = ConductErrorCode.TEXT_TOO_LONG
 
 
 def _person(actor: User, person_id: int) -> Person:
@@ -43,6 +45,11 @@ def _person(actor: User, person_id: int) -> Person:
 
 
 def _period(start: dt.date, end: dt.date | None) -> None:
+    # The pages' range of days: a record in 9999 overflowed the period's arithmetic
+    # (the list's 500), and one in year 1 is a typing slip, never a punishment.
+    for day in (start, end):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ApplicationError(str(BAD_DAY), code=ConductErrorCode.BAD_DATE)
     if end is not None and end < start:
         raise ApplicationError(
             _("The end (%(end)s) is before the start (%(start)s).")
@@ -68,7 +75,8 @@ def discipline_create(
         raise ApplicationError(_("Choose a kind from the list."), code=ConductErrorCode.BAD_KIND)
     person = _person(actor, person_id)
     _period(start, end)
-    document = clean_text(document)
+    document = bounded_text(document, 200, field=_("Source document"), code=TOO_LONG)
+    note = bounded_text(note, 300, field=_("Note"), code=TOO_LONG)
     if visible_length(document) < 2:
         raise ApplicationError(
             _("Write the document that imposed it (its number or title)."),
@@ -80,8 +88,8 @@ def discipline_create(
         kind=kind,
         start=start,
         end=end,
-        document=document[:200],
-        note=clean_text(note)[:300],
+        document=document,
+        note=note,
         actor=actor,
     )
     audit_record(
@@ -136,6 +144,7 @@ def absence_create(
         raise ApplicationError(_("Choose a kind from the list."), code=ConductErrorCode.BAD_KIND)
     person = _person(actor, person_id)
     _period(start, end)
+    note = bounded_text(note, 300, field=_("Note"), code=TOO_LONG)
     calendar_days = (end - start).days + 1
     if kind == AbsenceKind.LATE_EARLY:
         if not 1 <= times <= 1000:
@@ -164,7 +173,7 @@ def absence_create(
         end=end,
         days=days,
         times=times,
-        note=clean_text(note)[:300],
+        note=note,
         actor=actor,
     )
     audit_record(

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
 
 class CoreErrorCode(ErrorCode):
     FILE_TOO_LARGE = "core.file_too_large"
+    HIDDEN_SHEET = "core.hidden_sheet"
     INVISIBLE_CHARACTERS = "core.invisible_characters"
     NOT_XLSX = "core.not_xlsx"
     NUMBER_OUT_OF_RANGE = "core.number_out_of_range"

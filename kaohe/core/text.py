@@ -13,7 +13,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
-from kaohe.core.errors import ApplicationError, CoreErrorCode
+from kaohe.core.errors import ApplicationError, CoreErrorCode, ErrorCode
 
 # Tab and line breaks are how typed text is laid out; every other control (Cc),
 # format (Cf: zero-width, bidi, BOM, soft hyphen) or lone surrogate (Cs) is refused.
@@ -45,5 +45,21 @@ def clean_text(raw: str) -> str:
             )
             % {"count": len(found), "code": f"U+{ord(ch):04X}", "position": position},
             code=CoreErrorCode.INVISIBLE_CHARACTERS,
+        )
+    return text
+
+
+def bounded_text(raw: str, maximum: int, *, field: str, code: ErrorCode) -> str:
+    """`raw` as clean_text reads it, refused when longer than `maximum` (its column's
+    length): cutting it to fit would store less than the user sent, and say nothing."""
+    text = clean_text(raw)
+    if len(text) > maximum:
+        raise ApplicationError(
+            _(
+                "%(field)s has %(n)s characters; at most %(max)s are allowed. "
+                "Shorten it by %(over)s."
+            )
+            % {"field": field, "n": len(text), "max": maximum, "over": len(text) - maximum},
+            code=code,
         )
     return text

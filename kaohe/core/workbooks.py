@@ -344,6 +344,17 @@ class UploadedWorkbook:
         row is as long as its last cell, so it may be shorter than the header."""
         worksheet = self._book.worksheets[0] if sheet is None else self._book[sheet]
         assert isinstance(worksheet, ReadOnlyWorksheet)
+        if sheet is None and worksheet.sheet_state != "visible":
+            # Excel opens on a visible sheet: a hidden first one would be imported
+            # while the reviewer checked other rows (the named sheets are ours).
+            raise WorkbookRefused(
+                _(
+                    "The first sheet, “%(name)s”, is hidden, and it is the one read: unhide "
+                    "it, or move your rows to a visible first sheet, and upload again."
+                )
+                % {"name": worksheet.title},
+                code=CoreErrorCode.HIDDEN_SHEET,
+            )
         # A stated <dimension> can be smaller than the data (openpyxl would stop
         # early) or padded; the scan has bounded the real rows and columns instead.
         worksheet.reset_dimensions()

@@ -15,6 +15,17 @@ from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 from kaohe.core.pdf import grid_table, para, register_fonts
 from kaohe.outcomes.selectors import ArchiveView
 
+# The frame's width (A4 less the margins below). Every table gets its columns' widths:
+# left to reportlab, a 200-character document (one unbroken run of Chinese) claimed
+# more than the page and the PDF was a 500 ("negative availWidth").
+FRAME = A4[0] - 36 * mm
+
+
+def _cols(*shares: float) -> list[float]:
+    """Column widths in proportion to `shares`, filling the frame."""
+    total = sum(shares)
+    return [FRAME * share / total for share in shares]
+
 
 def _date(value: object) -> str:
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else "—"
@@ -55,7 +66,8 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
                         _("Yes") if r.priority else _("No"),
                         _when(r.frozen_at),
                     ],
-                ]
+                ],
+                _cols(4, 3, 3, 2.5, 3),
             )
         )
     if a.headline or a.explanation:
@@ -70,7 +82,7 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
     ]
     if not a.quarters:
         quarters.append([_("No published quarter."), "", "", ""])
-    story.append(grid_table(quarters))
+    story.append(grid_table(quarters, _cols(1, 1, 1, 1)))
     story.append(para(_("Work logs"), "heading"))
     t = a.logs
     story.append(
@@ -78,7 +90,8 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
             [
                 [_("Working days due"), _("Written"), _("On time"), _("Backfilled"), _("Missing")],
                 [t.expected, t.written, t.on_time, t.backfilled, t.missing],
-            ]
+            ],
+            _cols(1, 1, 1, 1, 1),
         )
     )
     story.append(para(_("Summaries"), "heading"))
@@ -95,7 +108,8 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
             grid_table(
                 [[_("Kind"), _("From"), _("To"), _("Details")]]
                 + [[c.kind, _date(c.start), _date(c.end), c.detail] for c in a.discipline]
-                + [[c.kind, _date(c.start), _date(c.end), c.detail] for c in a.absences]
+                + [[c.kind, _date(c.start), _date(c.end), c.detail] for c in a.absences],
+                _cols(3, 2, 2, 7),
             )
         )
     story.append(para(_("Lists the year puts them on"), "heading"))
@@ -113,13 +127,16 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
                 + [
                     [c.kind, c.citation, c.state, _date(c.due_on), _date(c.done_on), c.note or "—"]
                     for c in a.consequences
-                ]
+                ],
+                _cols(3, 5, 2, 2, 2, 5),
             )
         )
     for section in a.sections:
         story.append(para(section.title, "heading"))
         if section.rows:
-            story.append(grid_table([list(section.header)] + [list(r) for r in section.rows]))
+            header = list(section.header)
+            rows = [header] + [list(r) for r in section.rows]
+            story.append(grid_table(rows, _cols(*[1] * len(header))))
         else:
             story.append(para(section.empty))
     story.append(para(_("Corrections"), "heading"))
@@ -138,7 +155,8 @@ def archive_story(a: ArchiveView) -> list[Flowable]:
                         _when(c.at),
                     ]
                     for c in a.corrections
-                ]
+                ],
+                _cols(2, 2, 2, 5, 2),
             )
         )
     story.append(Spacer(1, 4 * mm))

@@ -23,3 +23,5 @@ class OutcomesErrorCode(ErrorCode):
     NOTE_REQUIRED = "outcomes.note_required"
     NOT_OPEN = "outcomes.not_open"
     NOT_OWNER = "outcomes.not_owner"
+    # any free text past its column (a note, a correction's reason or basis)
+    TEXT_TOO_LONG = "outcomes.text_too_long"

@@ -27,7 +27,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from kaohe.core.errors import ValidationFailed
+from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.text import clean_text
 from kaohe.core.workbooks import (
     TEXT_FORMAT,
     Limits,
@@ -237,6 +238,12 @@ class _Cells:
 
     def text(self, column: str, limit: int) -> str:
         text = _text(self.values.get(column))
+        try:
+            # A cell bypasses the pages' checks: a bidi override in a unit's name would
+            # be archived and shown reversed on every page and export of the year.
+            text = clean_text(text)
+        except ApplicationError as exc:
+            self.err(column, exc.message)
         if not text and column in REQUIRED:
             self.err(column, _("this column must not be empty"))
         elif len(text) > limit:

@@ -28,6 +28,7 @@ from kaohe.accounts.access import (
 from kaohe.accounts.models import Role, User
 from kaohe.conduct.models import AbsenceKind, AbsenceRecord, DisciplineRecord
 from kaohe.core import clock
+from kaohe.core.http import parse_id
 from kaohe.core.paging import CountedPaginator
 from kaohe.org.models import Membership, MembershipStatus, Person, RankTier, Unit
 from kaohe.org.selectors import ROLE_ORDER, unit_get
@@ -645,10 +646,11 @@ def list_filter(user: User, tier: str | None, unit: str | None) -> ListFilter:
     outside the scope is dropped, not an error: the list is shown unfiltered)."""
     chosen_tier = tier if tier in RankTier.values else ""
     unit_id: int | None = None
-    if unit and unit.isdigit():
+    asked = parse_id(unit)
+    if asked is not None:
         scope = list_scope(user)
-        if Unit.objects.filter(scope.unit_filter(), pk=int(unit)).exists():
-            unit_id = int(unit)
+        if Unit.objects.filter(scope.unit_filter(), pk=asked).exists():
+            unit_id = asked
     return ListFilter(chosen_tier or "", unit_id)
 
 

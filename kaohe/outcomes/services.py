@@ -23,7 +23,7 @@ from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
-from kaohe.core.text import clean_text, visible_length
+from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.org.models import Membership, Region, Unit
 from kaohe.outcomes import ladder, priors
 from kaohe.outcomes.errors import OutcomesErrorCode
@@ -426,7 +426,7 @@ def consequence_record(
             % {"day": task.issued_on.isoformat()},
             code=OutcomesErrorCode.DAY_BEFORE_TASK,
         )
-    note = clean_text(note)
+    note = bounded_text(note, 500, field=_("Note"), code=TOO_LONG)
     if visible_length(note) < 2:
         raise ApplicationError(
             _("Write a note: what was said or decided."),
@@ -436,7 +436,7 @@ def consequence_record(
         ConsequenceState.DONE,
         done_on,
         actor,
-        note[:500],
+        note,
     )
     task.save(update_fields=["state", "done_on", "done_by", "note"])
     audit_record(
@@ -542,6 +542,8 @@ def archived_years_from(region_id: int, year: int) -> list[int]:
 # order the archive shows them; each change is a YearRecordCorrection.
 ARCHIVED_FIELDS = (*priors.REPLACED_FIELDS, "priority")
 _INT_FIELDS = frozenset({"rank_in_tier", "tier_size", "rank_in_unit", "unit_size"})
+MAX_COUNT = 10_000_000  # a rank or a head count, as the import of earlier years reads it
+TOO_LONG = OutcomesErrorCode.TEXT_TOO_LONG
 # Columns loaded for a year's new records, in this order (attribute names).
 _NEW_COLUMNS = (
     "region_id",
@@ -868,7 +870,9 @@ def _parsed(field: str, raw: str) -> Any:
             )
         return value
     if field in _INT_FIELDS:
-        if not text.isdigit() or int(text) < 1:
+        # The digits int() reads ("²".isdigit() is true, and int() failed on it), and
+        # within the column: a 30-digit number overflowed the database driver.
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_COUNT:
             raise ApplicationError(
                 _("Enter a whole number of at least 1."),
                 code=OutcomesErrorCode.CORRECTION_BAD_VALUE,
@@ -926,7 +930,8 @@ def year_record_correct(
             _("This figure of the archive cannot be corrected."),
             code=OutcomesErrorCode.CORRECTION_BAD_FIELD,
         )
-    reason = clean_text(reason).strip()
+    reason = bounded_text(reason, 300, field=_("Reason"), code=TOO_LONG)
+    basis = bounded_text(basis, 200, field=_("Basis"), code=TOO_LONG)
     if visible_length(reason) < 4:
         raise ApplicationError(
             _("Write the reason for the correction."),
@@ -945,8 +950,8 @@ def year_record_correct(
         field=field,
         old_value=archived_text(field, old)[:100],
         new_value=archived_text(field, new)[:100],
-        reason=reason[:300],
-        basis=clean_text(basis).strip()[:200],
+        reason=reason,
+        basis=basis,
         actor=actor,
     )
     setattr(record, field, new)

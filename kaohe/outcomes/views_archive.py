@@ -51,7 +51,9 @@ def mine_page(request: HttpRequest) -> HttpResponse:
 
 def _year(raw: str) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) == 4 else None
+    # isdecimal, the digits int() reads ("２０２６" typed in a Chinese IME included):
+    # "²026".isdigit() is true, and int() failed on it (a 500).
+    return int(raw) if raw.isdecimal() and len(raw) == 4 else None
 
 
 @login_required

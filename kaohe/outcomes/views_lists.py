@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from kaohe.accounts.models import User
 from kaohe.core import workbooks
-from kaohe.core.http import AuthedRequest
+from kaohe.core.http import AuthedRequest, parse_id
 from kaohe.core.workbooks import SheetSpec, export_name
 from kaohe.jobs.exports import Export, deliver, export_key, register_export
 from kaohe.org.models import RankTier
@@ -31,8 +31,9 @@ LIST_EXPORT = "outcomes.export.list"
 
 def _year(user: User, asked: str | None) -> tuple[list[int], int | None]:
     years = selectors.list_years(user)
-    if asked and asked.isdigit() and int(asked) in years:
-        return years, int(asked)
+    year = parse_id(asked)
+    if year is not None and year in years:
+        return years, year
     return years, years[0] if years else None
 
 
