@@ -4,6 +4,7 @@ from django.urls import include, path
 from kaohe.accounts import views as account_views
 from kaohe.api import api
 from kaohe.org import search as org_search
+from kaohe.pages import hub as pages_hub
 from kaohe.pages import views as pages
 
 admin.site.site_header = "kaohe 考核"
@@ -24,6 +25,8 @@ urlpatterns = [
     path("conduct/", include("kaohe.conduct.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
+    # The 用实绩 hub at the head of the outcomes pages, and due process's (pages.hub).
+    path("outcomes/", pages_hub.hub_page, name="results_hub"),
     path("outcomes/", include("kaohe.outcomes.urls")),
     path("dueprocess/", include("kaohe.dueprocess.urls")),
     path("jobs/", include("kaohe.jobs.urls")),

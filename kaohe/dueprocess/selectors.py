@@ -10,7 +10,7 @@ from typing import cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, Q, QuerySet, Value, When, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Value, When, Window
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -266,6 +266,20 @@ def publicities(user: User) -> QuerySet[Publicity]:
     """The region's 公示, latest first."""
     scope = _publicity_scope(user)
     return Publicity.objects.filter(region_id=_region_of(scope)).order_by("-starts_on", "-pk")
+
+
+def open_publicities(region_id: int, today: dt.date) -> list[tuple[int, int, dt.date]]:
+    """The region's 公示 still running on `today` as (id, year, last day): one query
+    (the home page's facts, cached with them; starting, updating or confirming a 公示
+    forgets the region's)."""
+    return [
+        (pk, year, last)
+        for pk, year, last in Publicity.objects.filter(region_id=region_id, confirmed_at=None)
+        .annotate(last=Max("entries__ends_on"))
+        .filter(last__gte=today)
+        .order_by("last", "pk")
+        .values_list("pk", "year", "last")
+    ]
 
 
 def publicity_get(user: User, publicity_id: int) -> Publicity:

@@ -667,6 +667,7 @@ def publicity_start(*, actor: User, run: AnnualRun, today: dt.date) -> Publicity
         region=locked.region,
         details={"year": locked.year, "people": len(results), "day": ends_on.isoformat()},
     )
+    home_forget_region(locked.region_id)  # everyone's home page lists a running 公示
     return publicity
 
 
@@ -797,6 +798,7 @@ def publicity_sync(
             region=publicity.region,
             details={"year": publicity.year, "withdrawn": gone, "added": added},
         )
+        home_forget_region(publicity.region_id)  # a newcomer's own last day
     return gone, added
 
 
@@ -921,6 +923,7 @@ def publicity_confirm(*, run: AnnualRun) -> None:
         region=publicity.region,
         details={"year": publicity.year},
     )
+    home_forget_region(publicity.region_id)
 
 
 # --- notice part: the written notice (书面通知) and the cadre's 本人意见 ---------------

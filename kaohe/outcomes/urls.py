@@ -4,7 +4,6 @@ from kaohe.outcomes import (
     views_archive,
     views_consequences,
     views_forms,
-    views_hub,
     views_lists,
     views_priors,
 )
@@ -12,7 +11,6 @@ from kaohe.outcomes import (
 app_name = "outcomes"
 
 urlpatterns = [
-    path("", views_hub.hub_page, name="hub"),
     path("import/", views_priors.priors_import_page, name="priors_import"),
     path("import/template.xlsx", views_priors.priors_template, name="priors_template"),
     # forms: the official forms as PDF

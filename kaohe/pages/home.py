@@ -70,6 +70,7 @@ class HomeFacts:
     ballots: tuple[OpenBallot, ...] = ()
     receipts: tuple[Receipt, ...] = ()
     notices: tuple[tuple[int, int, dt.date], ...] = ()  # unsigned notices: id, year, sign by
+    publicities: tuple[tuple[int, int, dt.date], ...] = ()  # running 公示: id, year, last day
     position: Position | None = None
     head_counts: Mapping[int, int] = field(default_factory=dict)  # granted unit -> people
     region_stats: RegionStats | None = None

@@ -31,6 +31,7 @@ from kaohe.core.cache import user_cached
 from kaohe.dueprocess.selectors import (
     NOTICE_CHASER_ROLES,
     my_unsigned_notices,
+    open_publicities,
     overdue_summary,
 )
 from kaohe.notices.models import Delivery, DeliveryState
@@ -56,7 +57,7 @@ from kaohe.worklogs.selectors import recent_days
 @dataclass(frozen=True)
 class Task:
     kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries, consequence,
-    # notice, notice_overdue
+    # notice, notice_overdue, publicity
     text: str
     url: str
     deadline: dt.date | None = None
@@ -116,6 +117,21 @@ def _notices(facts: HomeFacts) -> list[Task]:
             due,
         )
         for pk, year, due in facts.notices
+    ]
+
+
+def _publicities(facts: HomeFacts) -> list[Task]:
+    """The region's running 公示 of 优秀 candidates: everyone may read it and object
+    before its last day (R5.12)."""
+    return [
+        Task(
+            "publicity",
+            _("公示 of the 优秀 candidates of %(year)s: read it, and object by its last day")
+            % {"year": year},
+            reverse("dueprocess:publicity", args=[pk]),
+            last,
+        )
+        for pk, year, last in facts.publicities
     ]
 
 
@@ -380,6 +396,7 @@ def _build_facts(user: User, today: dt.date) -> HomeFacts:
         facts["ballots"] = tuple(_open_ballots(region_id, person_id, spans))
         facts["receipts"] = tuple(_open_receipts(person_id))
         facts["notices"] = tuple(my_unsigned_notices(person_id))
+    facts["publicities"] = tuple(open_publicities(region_id, today))
     units = granted_units(user)
     region_admin = is_region_admin(user)
     if units or region_admin:
@@ -422,6 +439,7 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
         facts = _build_facts(user, today)
     roles = roles_of(user)
     tasks = _logs(facts, today) + _ballots(facts) + _receipts(facts) + _notices(facts)
+    tasks += _publicities(facts)
     if roles & PROPOSER_ROLES:
         tasks += _proposals(user, region_id)
     if roles & ADMIN_ROLES:

@@ -343,6 +343,6 @@ def test_a_cadre_lists_their_years_from_the_navigation_and_my_results(
     assert reverse("outcomes:archive", args=[cadre.pk, 2025]) in page
     assert str(world.people["team"].pk) + "/2026/" not in page
     # The search is a card of the 用实绩 hub, which the top bar links for the office.
-    hub = reverse("outcomes:hub")
+    hub = reverse("results_hub")
     assert f'href="{hub}"' not in client.get("/").content.decode()
     assert f'href="{hub}"' in client_as("region_admin").get("/").content.decode()

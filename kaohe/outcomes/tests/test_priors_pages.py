@@ -73,7 +73,7 @@ def test_the_office_sees_the_page_in_chinese_and_its_link(
     assert "往年考核结果导入" in page and "尚未导入往年考核结果" in page
     assert "Import of earlier years" not in page
     # Its entry is a card of the 用实绩 hub, for the office only.
-    hub = reverse("outcomes:hub")
+    hub = reverse("results_hub")
     assert f'href="{PAGE}"' in client_as("region_admin").get(hub).content.decode()
     assert f'href="{PAGE}"' not in client_as("unit_admin").get(hub).content.decode()
 

@@ -1,6 +1,7 @@
 """用实绩: one page linking what the results are used for, so the top bar carries one
-link instead of one per page (the archive, the lists, the consequences, conduct, the
-earlier years). Later pages (公示, 复核/申诉) add a card to its template."""
+link instead of one per page: the archive, the lists, the consequences, conduct, the
+earlier years (outcomes, conduct) and due process's 公示 and dockets (dueprocess). It
+lives with the pages that read several domains: a card links to any of them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def hub_page(request: HttpRequest) -> HttpResponse:
     admin = office or Role.UNIT_ADMIN in roles
     return render(
         request,
-        "outcomes/hub.html",
-        {"office": office, "leader": office or head, "manager": admin or head},
+        "pages/hub.html",
+        {
+            "office": office,
+            "leader": office or head,
+            "manager": admin or head,
+            # 申诉 are decided by the office of the region the rules name (or its own).
+            "appeal_body": office,
+        },
     )

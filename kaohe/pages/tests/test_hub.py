@@ -1,5 +1,6 @@
-"""The 用实绩 hub: one top-bar link to the pages of what results are used for, each card
-shown to the roles its page admits, with a line saying what it is for."""
+"""The 用实绩 hub (pages.hub): one top-bar link to the pages of what results are used
+for, due process's included, each card shown to the roles its page admits, with a line
+saying what it is for."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ from kaohe.testing import World
 
 pytestmark = pytest.mark.django_db
 
-HUB = reverse("outcomes:hub")
+HUB = reverse("results_hub")
 CARDS = {
     "region_admin": [
         "outcomes:archive_search",
         "outcomes:lists",
         "outcomes:consequences",
         "conduct:list",
+        "dueprocess:publicities",
+        "dueprocess:objections",
+        "dueprocess:notices_overdue",
+        "dueprocess:docket_review",
+        "dueprocess:docket_appeal",
         "outcomes:priors_import",
     ],
     "unit_head": [
@@ -28,8 +34,10 @@ CARDS = {
         "outcomes:lists",
         "outcomes:consequences",
         "conduct:list",
+        "dueprocess:publicities",
+        "dueprocess:notices_overdue",
     ],
-    "unit_admin": ["outcomes:lists", "conduct:list"],
+    "unit_admin": ["outcomes:lists", "conduct:list", "dueprocess:notices_overdue"],
 }
 
 
