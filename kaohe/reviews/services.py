@@ -492,7 +492,13 @@ def _validate(
                 problems.append(_("%(name)s has no score yet.") % {"name": name})
                 fields[key] = _("No score yet.")
             continue
-        if not text.isdigit() or not round_.score_min <= int(text) <= round_.score_max:
+        # isdecimal, not isdigit: "²" is a digit that int() cannot read (a full-width
+        # "８５" is decimal and reads as 85).
+        if (
+            not text.isdecimal()
+            or len(text) > 4
+            or not round_.score_min <= int(text) <= round_.score_max
+        ):
             problems.append(
                 _("%(name)s: “%(value)s” is not a whole number from %(min)s to %(max)s.")
                 % {

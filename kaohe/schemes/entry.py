@@ -729,7 +729,7 @@ def cells_from_workbook(grid: Grid, upload: IO[bytes], size: int) -> dict[tuple[
         rows = [_padded(r, width) for _n, r in book.rows()]
     expected_versions = sorted(v.pk for v in grid.versions)
     sent_versions = sorted(
-        int(str(r[1])) for r in meta if r[0] == "方案版本" and str(r[1]).isdigit()
+        int(str(r[1])) for r in meta if r[0] == "方案版本" and str(r[1]).isdecimal()
     )
     period_row = next((r for r in meta if r[0] == "期间"), None)
     unit_row = next((r for r in meta if r[0] == "单位"), None)

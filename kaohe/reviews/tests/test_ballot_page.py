@@ -101,3 +101,24 @@ def test_a_ballot_that_tells_nobody_apart_is_refused_at_the_check(
     html = page.content.decode()
     assert "有 1 处问题" in html and "您给所有人打了同样的分数" in html
     assert 'id="ballot-confirm"' not in html
+
+
+def test_a_superscript_or_full_width_score_is_read_or_refused_never_a_500(
+    big: World,
+    q1: ReviewRound,
+    client_as: Callable[[str], Client],
+) -> None:
+    # str.isdigit() takes "²", which int() cannot read; "８５" (full width) is a number.
+    ru = bureau_unit(q1, big)
+    values = ballot(big, "B00", ru)
+    keys = list(values)
+    values[keys[0]] = "８５"
+    values[keys[1]] = "9²"
+    url = reverse("reviews:ballot", args=[ru.pk])
+    client = client_as("B00")
+    client.raise_request_exception = False
+    response = client.post(url, form(values, "check"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'id="err-{keys[1]}">请填写 50 至 100 之间的整数。' in page
+    assert f'id="err-{keys[0]}"' not in page

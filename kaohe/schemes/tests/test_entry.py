@@ -359,3 +359,28 @@ def test_an_approved_supplement_adds_its_indicators_for_its_quarter(
         services.supplement_create(
             actor=world.users["unit_admin"], trunk=approved.scheme, quarter=1
         )
+
+
+@override_settings(KAOHE_TODAY=TODAY)
+def test_an_upload_whose_version_cell_is_a_superscript_digit_is_refused_not_a_500(
+    world: World, approved: SchemeVersion, client_as: Callable[[str], Client]
+) -> None:
+    # str.isdigit() takes "²", which int() cannot read.
+    client = client_as("unit_admin")
+    client.raise_request_exception = False
+    url = reverse("schemes:entry", args=[world.bureau.pk, 2026, 1])
+    sheet = client.get(reverse("schemes:entry_export", args=[world.bureau.pk, 2026, 1])).content
+    book = load_workbook(io.BytesIO(sheet))
+    cells = [
+        row[1] for ws in book.worksheets for row in ws.iter_rows() if row[0].value == "方案版本"
+    ]
+    assert cells
+    for c in cells:
+        c.value = "²"
+    book.worksheets[0].cell(row=3, column=4, value=27)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = (IndicatorResult.objects.count(), AuditEvent.objects.count())
+    response = client.post(url, {"file": SimpleUploadedFile("结果.xlsx", buffer.getvalue())})
+    assert response.status_code == 200
+    assert (IndicatorResult.objects.count(), AuditEvent.objects.count()) == before
