@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
+from pytest_django.fixtures import Settings
 
 from kaohe.core.models import AuditEvent, Notification
 from kaohe.dueprocess import services
@@ -35,6 +36,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 NOV_2 = dt.date(2026, 11, 2)
 NOV_20 = dt.date(2026, 11, 20)
 REASONS = "复核组核实了第三季度的实绩材料"
+
+
+@pytest.fixture(autouse=True)
+def _today(settings: Settings) -> None:
+    """The pages' today (the services here are given theirs): inside the notices'
+    windows, whatever the real date."""
+    settings.KAOHE_TODAY = NOV_20
 
 
 def make_notice(

@@ -224,7 +224,8 @@ def test_the_year_is_published_from_its_page_and_every_cadre_notified(
     token = guards.publish_summary(run).token
     client.post(url, {"token": token, "confirm": "yes"})
     assert AnnualRun.objects.get(pk=run.pk).state == RunState.PUBLISHED
-    notified = Notification.objects.filter(text__contains="2026年度").count()
+    # The publish's own notice (due process adds the written notice's, to sign).
+    notified = Notification.objects.filter(text__contains="2026年度考核结果已公布").count()
     with_login = run.results.filter(person__user__isnull=False).count()
     assert notified == with_login > 0
 
