@@ -4,14 +4,11 @@ its date. Drawn on demand from the rows with the house helpers (kaohe.core.pdf).
 
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Spacer
 
-from kaohe.core.pdf import grid_table, para, register_fonts
+from kaohe.core.pdf import a4_document, grid_table, para, register_fonts
 from kaohe.dueprocess import selectors
 from kaohe.dueprocess.models import Case
 from kaohe.scoring.explain import grade_label
@@ -97,8 +94,4 @@ def case_file_bytes(case: Case) -> bytes:
             )
         )
         story.append(Spacer(1, 4 * mm))
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, title=_("Case file")
-    ).build(story)
-    return buffer.getvalue()
+    return a4_document(story, _("Case file"))

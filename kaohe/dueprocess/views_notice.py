@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,14 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate
+from reportlab.platypus import Flowable
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import AuthedRequest, show_refusal
-from kaohe.core.pdf import grid_table, para, pdf_response, register_fonts
+from kaohe.core.pdf import a4_document, grid_table, para, pdf_response
 from kaohe.dueprocess import selectors, services
 from kaohe.dueprocess.errors import DueProcessErrorCode
 from kaohe.dueprocess.selectors import NoticeView, day_text
@@ -106,23 +102,12 @@ def _story(v: NoticeView) -> list[Flowable]:
 def notice_pdf(request: HttpRequest, notice_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     view = selectors.notice_view(req.user, notice_id)
-    register_fonts()
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=f"{view.person_name} {view.notice.year}",
-    )
-    doc.build(_story(view))
+    content = a4_document(_story(view), f"{view.person_name} {view.notice.year}")
     name = _("Written notice %(year)s %(name)s.pdf") % {
         "year": view.notice.year,
         "name": view.person_name,
     }
-    return pdf_response(name, out.getvalue())
+    return pdf_response(name, content)
 
 
 @login_required

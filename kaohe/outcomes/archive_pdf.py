@@ -4,15 +4,13 @@ rows (docs/decisions.md, "The archive's PDF is drawn on demand")."""
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, Spacer
 
-from kaohe.core.pdf import grid_table, para, register_fonts
+from kaohe.core.pdf import a4_document, grid_table, para
 from kaohe.outcomes.selectors import ArchiveView
 
 # The frame's width (A4 less the margins below). Every table gets its columns' widths:
@@ -170,16 +168,4 @@ def _rank(n: int | None, m: int | None) -> str:
 
 
 def archive_pdf_bytes(a: ArchiveView) -> bytes:
-    register_fonts()
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=f"{a.person.name} {a.year}",
-    )
-    doc.build(archive_story(a))
-    return out.getvalue()
+    return a4_document(archive_story(a), f"{a.person.name} {a.year}")
