@@ -138,6 +138,9 @@ class PublicityEntry(models.Model):
     unit_name = models.CharField(_("unit"), max_length=200, blank=True)
     post = models.CharField(_("post"), max_length=100, blank=True)
     grade = models.CharField(_("proposed grade"), max_length=16)
+    # A unit's leaders (main leader, leadership team) hold posts the region appoints:
+    # their candidacy is posted to the whole region, everyone else's to their units.
+    region_wide = models.BooleanField(_("posted to the whole region"), default=False)
     listed_on = models.DateField(_("listed on"))
     ends_on = models.DateField(_("公示 ends on"))
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)

@@ -304,7 +304,8 @@ def _entries(user: User, publicity: Publicity) -> QuerySet[PublicityEntry]:
     scope = _publicity_scope(user)
     entries = PublicityEntry.objects.filter(publicity=publicity)
     if not scope.region_wide:
-        entries = entries.filter(scope.unit_filter("unit__"))
+        # Their units' candidates, and the leaders posted to the whole region.
+        entries = entries.filter(scope.unit_filter("unit__") | Q(region_wide=True))
     return entries
 
 

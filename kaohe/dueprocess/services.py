@@ -50,7 +50,7 @@ from kaohe.dueprocess.policies import policy_for
 from kaohe.dueprocess.selectors import day_text
 from kaohe.jobs.progress import ProgressFn, no_progress
 from kaohe.notices.services import notify, region_admins
-from kaohe.org.models import Membership
+from kaohe.org.models import LeadershipRole, Membership
 from kaohe.outcomes.models import YearRecord
 from kaohe.outcomes.services import year_record_correct
 from kaohe.scoring import services as scoring
@@ -579,18 +579,23 @@ def _excellent(run: AnnualRun) -> list[AnnualResult]:
     )
 
 
-def _posts(region_id: int, person_ids: list[int], day: dt.date) -> dict[int, str]:
-    """Each person's post as it stands on `day` (the latest membership in force)."""
-    posts: dict[int, tuple[dt.date, str]] = {}
-    for person_id, post, valid_from in (
+# Posts the region appoints (a unit's leaders): their 公示 is the whole region's.
+_REGION_POSTS = frozenset({LeadershipRole.MAIN, LeadershipRole.TEAM})
+
+
+def _posts(region_id: int, person_ids: list[int], day: dt.date) -> dict[int, tuple[str, bool]]:
+    """Each person's post as it stands on `day` (the latest membership in force), and
+    whether the region appoints it (a unit's leader)."""
+    posts: dict[int, tuple[dt.date, str, bool]] = {}
+    for person_id, post, role, valid_from in (
         Membership.objects.filter(region_id=region_id, person_id__in=person_ids)
         .on(day)
         .order_by()
-        .values_list("person_id", "post", "valid_from")
+        .values_list("person_id", "post", "leadership_role", "valid_from")
     ):
         if person_id not in posts or valid_from > posts[person_id][0]:
-            posts[person_id] = (valid_from, post)
-    return {person_id: post for person_id, (_since, post) in posts.items()}
+            posts[person_id] = (valid_from, post, role in _REGION_POSTS)
+    return {p: (post, leader) for p, (_since, post, leader) in posts.items()}
 
 
 def _entries_of(
@@ -604,8 +609,9 @@ def _entries_of(
             unit_id=r.unit_id,
             name=r.person.name[:100],
             unit_name=r.unit.name[:200],
-            post=posts.get(r.person_id, "")[:100],
+            post=posts.get(r.person_id, ("", False))[0][:100],
             grade=r.grade,
+            region_wide=posts.get(r.person_id, ("", False))[1],
             listed_on=day,
             ends_on=ends_on,
         )
@@ -673,9 +679,12 @@ def publicity_start(*, actor: User, run: AnnualRun, today: dt.date) -> Publicity
 
 def _in_scope(actor: User, entry: PublicityEntry) -> bool:
     unit = entry.unit
-    if actor.region_id != entry.publicity.region_id or unit is None:
+    if actor.region_id != entry.publicity.region_id:
         return False
-    return scope_of(actor).covers_path(unit.path, unit.pk)
+    scope = scope_of(actor)
+    if entry.region_wide:  # a leader's 公示: anyone with a grant in the region
+        return not scope.is_empty
+    return unit is not None and scope.covers_path(unit.path, unit.pk)
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:

@@ -229,3 +229,28 @@ def test_the_pages_read_a_fixed_number_of_queries(
         )
     assert PublicityEntry.objects.count() >= 10 and Objection.objects.count() >= 10
     assert (_count(office, page), _count(office, docket)) == few
+
+
+def test_a_leaders_candidacy_is_posted_to_the_whole_region(
+    big: World, computed: AnnualRun, settings: Settings, client_as: Clients
+) -> None:
+    # 吴刚 leads the bureau: a post the region appoints, so the town's cadre sees his
+    # candidacy and may object to it; 周敏's stays her units' own.
+    from kaohe.org.models import LeadershipRole, Membership
+
+    Membership.objects.filter(person__name="吴刚").update(leadership_role=LeadershipRole.MAIN)
+    settings.KAOHE_TODAY = DAY
+    publicity = services.publicity_start(
+        actor=big.users["region_admin"], run=computed, today=D(2026, 9, 28)
+    )
+    leader, staff = candidate(publicity, "吴刚"), candidate(publicity, "周敏")
+    assert leader.region_wide and not staff.region_wide
+    town = client_as("cadre_other")
+    page = town.get(reverse("dueprocess:publicity", args=[publicity.pk])).content.decode()
+    assert "吴刚" in page and "全地区公示" in page and "周敏" not in page
+    form = reverse("dueprocess:objection_new", args=[publicity.pk, leader.pk])
+    assert town.get(form).status_code == 200
+    town.post(form, {"text": "群众反映其分管项目进度滞后"})
+    assert Objection.objects.filter(entry=leader).count() == 1
+    staff_form = reverse("dueprocess:objection_new", args=[publicity.pk, staff.pk])
+    assert town.get(staff_form).status_code == 404
