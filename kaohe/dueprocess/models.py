@@ -259,6 +259,8 @@ class Notice(models.Model):
     )
     # cases: the last day of the 复核 window the cadre was reminded of (once per deadline).
     review_reminded_for = models.DateField(null=True, blank=True, editable=False)
+    # ... and of the window of a 申诉 lodged directly, where the region allows one.
+    direct_reminded_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("written notice")

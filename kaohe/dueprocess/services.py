@@ -449,6 +449,7 @@ def cases_remind(today: dt.date) -> int:
         sent += _remind_bodies(today)
         sent += _remind_review_windows(today)
         sent += _remind_appeal_windows(today)
+        sent += _remind_direct_appeal_windows(today)
         if sent:
             audit_record(
                 actor=None,
@@ -544,6 +545,37 @@ def _remind_appeal_windows(today: dt.date) -> int:
             text=_("You may lodge a 申诉 against the 复核 decision until %(day)s.")
             % {"day": review.appeal_until.isoformat()},
             url=reverse("dueprocess:appeal_request", args=[review.notice_id]),
+            kind="dueprocess_window",
+        )
+        sent += 1
+    return sent
+
+
+def _remind_direct_appeal_windows(today: dt.date) -> int:
+    """Where the region allows a 申诉 without a 复核: the cadre who has lodged neither,
+    before the notice's direct window closes (stored on the notice when issued)."""
+    notices = (
+        Notice.objects.filter(
+            direct_reminded_for__isnull=True,
+            superseded_by__isnull=True,
+            appeal_direct_due_on__gte=today,
+            appeal_direct_due_on__lte=today + _LOOKAHEAD,
+        )
+        .exclude(cases__isnull=False)
+        .order_by("pk")
+    )
+    sent = 0
+    for notice in notices:
+        last = notice.appeal_direct_due_on
+        assert last is not None
+        if not _near(notice.region_id, last, today):
+            continue
+        Notice.objects.filter(pk=notice.pk).update(direct_reminded_for=last)
+        notify(
+            user_ids=_cadre_users(notice.person_id),
+            text=_("You may lodge a 申诉 against your %(year)s result directly until %(day)s.")
+            % {"year": notice.year, "day": last.isoformat()},
+            url=reverse("dueprocess:appeal_request", args=[notice.pk]),
             kind="dueprocess_window",
         )
         sent += 1

@@ -292,6 +292,28 @@ def test_reminders_once_per_deadline(world: World) -> None:
     assert services.cases_remind(D(2027, 1, 12)) == 0
 
 
+def test_the_direct_appeal_window_is_reminded_once_where_allowed(world: World) -> None:
+    notice = make_notice(world)
+    # Allowed by the region: the window stored on the notice (30 days: 2026-12-02).
+    Notice.objects.filter(pk=notice.pk).update(
+        review_reminded_for=D(2026, 12, 2), appeal_direct_due_on=D(2026, 12, 2)
+    )
+    assert services.cases_remind(D(2026, 11, 28)) == 0
+    assert services.cases_remind(D(2026, 11, 29)) == 1
+    assert services.cases_remind(D(2026, 11, 30)) == 0  # once
+    cadre = Notification.objects.filter(user=world.users["cadre"])
+    assert any("直接提出申诉" in n.text and "2026-12-02" in n.text for n in cadre)
+    # A notice with a case of its own is not reminded of the direct window.
+    other = make_notice(world, "head")
+    Notice.objects.filter(pk=other.pk).update(
+        review_reminded_for=D(2026, 12, 2), appeal_direct_due_on=D(2026, 12, 2)
+    )
+    services.review_request(
+        actor=world.users["unit_head"], notice_id=other.pk, text="请求复核", today=D(2026, 11, 3)
+    )
+    assert services.cases_remind(D(2026, 11, 29)) == 0
+
+
 # ------------------------------------------------------------------ pages
 
 
