@@ -269,6 +269,8 @@ class Notice(models.Model):
             models.Index(fields=["person", "year"], name="dp_notice_person"),
             models.Index(fields=["unit", "year", "signed_at"], name="dp_notice_unit"),
             models.Index(fields=["region", "year"], name="dp_notice_region"),
+            # The daily reminder of the 复核 window reads the days about to close.
+            models.Index(fields=["review_due_on"], name="dp_notice_review_due"),
         ]
 
     def __str__(self) -> str:

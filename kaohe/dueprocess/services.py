@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -493,15 +493,28 @@ def _remind_bodies(today: dt.date) -> int:
 
 
 def _remind_review_windows(today: dt.date) -> int:
-    longest = DueProcessPolicy.objects.aggregate(m=Max("review_request_days"))["m"] or 0
-    days = max(longest, DueProcessPolicy._meta.get_field("review_request_days").default)
+    """The cadre whose 复核 window closes within the reminder days and who has neither
+    requested one nor signed agreeing (one who agreed has the notice's rights on its
+    page). The window is the notice's stored day; a notice without one (made before
+    notices stored it) is looked at by its issue day."""
+    horizon = max(
+        DueProcessPolicy.objects.aggregate(m=Max("reminder_days"))["m"] or 0,
+        DueProcessPolicy._meta.get_field("reminder_days").default,
+    )
+    longest = max(
+        DueProcessPolicy.objects.aggregate(m=Max("review_request_days"))["m"] or 0,
+        DueProcessPolicy._meta.get_field("review_request_days").default,
+    )
+    stored = Q(review_due_on__gte=today, review_due_on__lte=today + dt.timedelta(days=horizon))
+    unstored = Q(
+        review_due_on__isnull=True,
+        issued_on__gte=today - dt.timedelta(days=longest + 31),
+        issued_on__lte=today,
+    )
     notices = (
-        Notice.objects.filter(
-            review_reminded_for__isnull=True,
-            superseded_by__isnull=True,
-            issued_on__gte=today - dt.timedelta(days=days + 31),
-            issued_on__lte=today,
-        )
+        Notice.objects.filter(stored | unstored)
+        .filter(review_reminded_for__isnull=True, superseded_by__isnull=True)
+        .exclude(agrees=True)
         .exclude(cases__kind=CaseKind.REVIEW)
         .order_by("pk")
     )

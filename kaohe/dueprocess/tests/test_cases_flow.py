@@ -292,6 +292,17 @@ def test_reminders_once_per_deadline(world: World) -> None:
     assert services.cases_remind(D(2027, 1, 12)) == 0
 
 
+def test_the_review_window_reminder_reads_the_stored_day_and_spares_who_agreed(
+    world: World,
+) -> None:
+    notice = make_notice(world)  # issued 11-02: stored window to 12-02
+    Notice.objects.filter(pk=notice.pk).update(review_due_on=D(2026, 12, 2), agrees=True)
+    assert services.cases_remind(D(2026, 11, 29)) == 0  # signed agreeing: not reminded
+    Notice.objects.filter(pk=notice.pk).update(agrees=False)
+    assert services.cases_remind(D(2026, 11, 29)) == 1  # disagreed: reminded
+    assert services.cases_remind(D(2026, 11, 30)) == 0
+
+
 def test_the_direct_appeal_window_is_reminded_once_where_allowed(world: World) -> None:
     notice = make_notice(world)
     # Allowed by the region: the window stored on the notice (30 days: 2026-12-02).
