@@ -466,6 +466,24 @@ def _near(region_id: int, last_day: dt.date, today: dt.date) -> bool:
 _LOOKAHEAD = dt.timedelta(days=400)  # reminder_days is a small figure; a bound for the query
 
 
+def _remind_cadre(
+    row: Notice | Case, field: str, last: dt.date, today: dt.date, text: str, url: str
+) -> int:
+    """Remind the row's cadre of a window closing on `last`, once (the row's `field`
+    records the day reminded of), when it closes within the region's reminder days.
+    Returns 1 if reminded, else 0."""
+    if not _near(row.region_id, last, today):
+        return 0
+    type(row).objects.filter(pk=row.pk).update(**{field: last})
+    notify(
+        user_ids=_cadre_users(row.person_id),
+        text=text,
+        url=url,
+        kind="dueprocess_window",
+    )
+    return 1
+
+
 def _remind_bodies(today: dt.date) -> int:
     sent = 0
     cases = (
@@ -521,17 +539,15 @@ def _remind_review_windows(today: dt.date) -> int:
     sent = 0
     for notice in notices:
         last = selectors.review_last_day(notice)
-        if not _near(notice.region_id, last, today):
-            continue
-        Notice.objects.filter(pk=notice.pk).update(review_reminded_for=last)
-        notify(
-            user_ids=_cadre_users(notice.person_id),
-            text=_("You may request a 复核 of your %(year)s result until %(day)s.")
+        sent += _remind_cadre(
+            notice,
+            "review_reminded_for",
+            last,
+            today,
+            _("You may request a 复核 of your %(year)s result until %(day)s.")
             % {"year": notice.year, "day": last.isoformat()},
-            url=reverse("dueprocess:review_request", args=[notice.pk]),
-            kind="dueprocess_window",
+            reverse("dueprocess:review_request", args=[notice.pk]),
         )
-        sent += 1
     return sent
 
 
@@ -550,17 +566,15 @@ def _remind_appeal_windows(today: dt.date) -> int:
     sent = 0
     for review in reviews:
         assert review.appeal_until is not None
-        if not _near(review.region_id, review.appeal_until, today):
-            continue
-        Case.objects.filter(pk=review.pk).update(appeal_reminded_for=review.appeal_until)
-        notify(
-            user_ids=_cadre_users(review.person_id),
-            text=_("You may lodge a 申诉 against the 复核 decision until %(day)s.")
+        sent += _remind_cadre(
+            review,
+            "appeal_reminded_for",
+            review.appeal_until,
+            today,
+            _("You may lodge a 申诉 against the 复核 decision until %(day)s.")
             % {"day": review.appeal_until.isoformat()},
-            url=reverse("dueprocess:appeal_request", args=[review.notice_id]),
-            kind="dueprocess_window",
+            reverse("dueprocess:appeal_request", args=[review.notice_id]),
         )
-        sent += 1
     return sent
 
 
@@ -581,17 +595,15 @@ def _remind_direct_appeal_windows(today: dt.date) -> int:
     for notice in notices:
         last = notice.appeal_direct_due_on
         assert last is not None
-        if not _near(notice.region_id, last, today):
-            continue
-        Notice.objects.filter(pk=notice.pk).update(direct_reminded_for=last)
-        notify(
-            user_ids=_cadre_users(notice.person_id),
-            text=_("You may lodge a 申诉 against your %(year)s result directly until %(day)s.")
+        sent += _remind_cadre(
+            notice,
+            "direct_reminded_for",
+            last,
+            today,
+            _("You may lodge a 申诉 against your %(year)s result directly until %(day)s.")
             % {"year": notice.year, "day": last.isoformat()},
-            url=reverse("dueprocess:appeal_request", args=[notice.pk]),
-            kind="dueprocess_window",
+            reverse("dueprocess:appeal_request", args=[notice.pk]),
         )
-        sent += 1
     return sent
 
 
