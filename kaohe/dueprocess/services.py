@@ -26,7 +26,7 @@ from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
-from kaohe.core.text import clean_text, visible_length
+from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.dueprocess import selectors
 from kaohe.dueprocess.clocks import (
     calendar_deadline,
@@ -615,16 +615,12 @@ OBJECTION_MAX = 2000
 FINDING_MAX = 2000
 
 
-def _text(raw: str, *, limit: int, required: str, code: DueProcessErrorCode) -> str:
-    text = clean_text(raw or "")
+def _text(raw: str, *, limit: int, field: str, required: str, code: DueProcessErrorCode) -> str:
+    """A required statement, refused when blank (`required`, `code`) or too long
+    (core.text.bounded_text names the field and how much to cut)."""
+    text = bounded_text(raw or "", limit, field=field, code=DueProcessErrorCode.TEXT_TOO_LONG)
     if not visible_length(text):
         raise ApplicationError(required, code=code)
-    if len(text) > limit:
-        raise ApplicationError(
-            _("The text is %(n)s characters long; shorten it to %(max)s at most.")
-            % {"n": len(text), "max": limit},
-            code=DueProcessErrorCode.TEXT_TOO_LONG,
-        )
     return text
 
 
@@ -783,6 +779,7 @@ def objection_raise(
     text = _text(
         text,
         limit=OBJECTION_MAX,
+        field=_("The objection"),
         required=_("Write what the objection is about."),
         code=DueProcessErrorCode.TEXT_REQUIRED,
     )
@@ -887,6 +884,7 @@ def objection_finding_check(*, objection: Objection, finding: str, text: str) ->
     text = _text(
         text,
         limit=FINDING_MAX,
+        field=_("The finding"),
         required=_("Write the finding: what was checked and what it showed."),
         code=DueProcessErrorCode.FINDING_REQUIRED,
     )
