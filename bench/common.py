@@ -108,6 +108,16 @@ def collect_static(static_root: Path) -> float:
 # --- In the process that measures ----------------------------------------------------
 
 
+def production_defaults() -> None:
+    """BASE_ENV's production settings (debug off: no query log, no template debugging)
+    unless the environment says otherwise, for a bench that measures in its own process
+    through Django's test client. The allowed hosts stay as the settings have them:
+    the test client calls itself "testserver"."""
+    for name, value in BASE_ENV.items():
+        if name != "KAOHE_ALLOWED_HOSTS":
+            os.environ.setdefault(name, value)
+
+
 def setup_django(*, sqlite_by_default: bool = False) -> None:
     """Set Django up in this process. Workers are handed their database and settings;
     a script run on its own (`sqlite_by_default`) uses KAOHE_DATABASE_URL if set, else

@@ -52,15 +52,7 @@ from urllib.parse import urlencode
 import common
 
 # Production settings, as the pages run; the test client's host and plain HTTP pass.
-for _name, _value in {
-    "KAOHE_DEBUG": "0",
-    "KAOHE_SECRET_KEY": "x" * 50,
-    "KAOHE_SSL_REDIRECT": "0",
-    "KAOHE_HSTS_SECONDS": "0",
-    "KAOHE_SECURE_COOKIES": "0",
-    "KAOHE_LOG_LEVEL": "ERROR",
-}.items():
-    os.environ.setdefault(_name, _value)
+common.production_defaults()
 common.setup_django(sqlite_by_default=True)
 
 from django.conf import settings  # noqa: E402
