@@ -80,6 +80,8 @@ def case_file_bytes(case: Case) -> bytes:
             )
         if c.decided_on:
             facts.append([_("Decision"), c.get_outcome_display()])
+            if c.new_composite is not None:
+                facts.append([_("composite score after the decision"), str(c.new_composite)])
             if c.new_grade:
                 facts.append([_("Grade after the decision"), grade_label(c.new_grade)])
             facts.append([_("Reasons"), c.reasons])

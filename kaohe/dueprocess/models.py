@@ -330,6 +330,15 @@ class Case(models.Model):
     )
     outcome = models.CharField(_("decision"), max_length=12, choices=Outcome.choices, blank=True)
     new_grade = models.CharField(_("grade after the decision"), max_length=16, blank=True)
+    # A change may correct the composite score too (or only it): the archive's ranks
+    # in the tier and the unit are then ranked again.
+    new_composite = models.DecimalField(
+        _("composite score after the decision"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
     reasons = models.TextField(_("reasons"), blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_by = models.ForeignKey(

@@ -201,6 +201,8 @@ def case_steps(case: Case, evidence: list[CaseEvidence]) -> list[Step]:
         )
     if case.decided_on:
         text = _("Decided: %(outcome)s") % {"outcome": case.get_outcome_display()}
+        if case.new_composite is not None:
+            text += " · " + _("composite %(score)s") % {"score": case.new_composite}
         if case.new_grade:
             text += " · " + grade_label(case.new_grade)
         steps.append(Step(case.decided_on, text))

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -351,12 +352,14 @@ def case_decide(
     outcome: str,
     reasons: str,
     new_grade: str = "",
+    new_composite: str = "",
     today: dt.date | None = None,
 ) -> Case:
     """The deciding body upholds the result or changes it, with its reasons. A change
-    is a recorded correction of the archived year (the old grade stays beside the
-    new), and the figures derived from the archive (the eligibility lists) are
-    derived again; the cadre is told."""
+    is a recorded correction of the archived year: the old grade or composite stays
+    beside the new, a corrected composite ranks the tier and the unit again, and the
+    figures derived from the archive (the eligibility lists) are derived again; the
+    cadre is told."""
     today = today or core_clock.today()
     case = _locked_open(actor, case)
     if outcome not in Case.Outcome.values:
@@ -369,9 +372,17 @@ def case_decide(
     )
     notice = Notice.objects.select_related("record", "person").get(pk=case.notice_id)
     if outcome == Case.Outcome.CHANGED:
-        if new_grade not in {g.value for g in AnnualGrade} or new_grade == notice.record.grade:
+        record = notice.record
+        composite = new_composite.strip()
+        grade_changes = bool(new_grade) and new_grade != record.grade
+        if (new_grade and new_grade not in {g.value for g in AnnualGrade}) or not (
+            grade_changes or composite
+        ):
             raise ApplicationError(
-                _("Choose the new grade: a grade other than the archived one."),
+                _(
+                    "Choose the new grade (a grade other than the archived one), or enter "
+                    "the corrected composite score, or both."
+                ),
                 code=DueProcessErrorCode.GRADE_REQUIRED,
             )
         basis = (
@@ -380,18 +391,33 @@ def case_decide(
             else _("申诉 decision of %(day)s")
         ) % {"day": today.isoformat()}
         # The deciding body was checked above (a 申诉's is another region's office).
-        case.correction = year_record_correct(
-            actor=actor,
-            record=notice.record,
-            field="grade",
-            value=new_grade,
-            reason=reasons,
-            basis=basis,
-            authority_checked=True,
-        )
-        # The correction refreshed the person's list facts from this year on: the
-        # lists, the 优秀 counts and the ranks by grade all read the archive.
-        case.new_grade = new_grade
+        # The composite first: its correction ranks the tier and the unit again.
+        if composite:
+            first = year_record_correct(
+                actor=actor,
+                record=record,
+                field="composite",
+                value=composite,
+                reason=reasons,
+                basis=basis,
+                authority_checked=True,
+            )
+            case.correction = first
+            case.new_composite = Decimal(first.new_value)
+            record.refresh_from_db()
+        if grade_changes:
+            case.correction = year_record_correct(
+                actor=actor,
+                record=record,
+                field="grade",
+                value=new_grade,
+                reason=reasons,
+                basis=basis,
+                authority_checked=True,
+            )
+            case.new_grade = new_grade
+        # The corrections refreshed the person's list facts from this year on: the
+        # lists, the 优秀 counts and the ranks all read the archive.
     case.outcome = outcome
     case.reasons = reasons[:5000]
     case.state = CaseState.DECIDED
@@ -408,7 +434,12 @@ def case_decide(
         action=AuditAction.DUEPROCESS_CASE_DECIDE,
         obj=case,
         region=actor.region,
-        details={"outcome": outcome, "new_grade": case.new_grade, "kind": case.kind},
+        details={
+            "outcome": outcome,
+            "new_grade": case.new_grade,
+            "new_composite": "" if case.new_composite is None else str(case.new_composite),
+            "kind": case.kind,
+        },
         state=case.state,
         note=reasons,
     )
@@ -416,6 +447,8 @@ def case_decide(
         "kind": case.get_kind_display(),
         "outcome": case.get_outcome_display(),
     }
+    if case.new_composite is not None:
+        text += " " + _("Your composite score is now %(score)s.") % {"score": case.new_composite}
     if case.new_grade:
         text += " " + _("Your grade is now %(grade)s.") % {"grade": grade_label(case.new_grade)}
     if case.appeal_until:

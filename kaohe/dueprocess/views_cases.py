@@ -154,7 +154,13 @@ def _case_context(req: AuthedRequest, case: Case) -> dict[str, Any]:
         "designated": case.kind == CaseKind.APPEAL and case.body_region_id == case.region_id,
         "grades": [(g.value, grade_label(g.value)) for g in AnnualGrade],
         "outcomes": Case.Outcome.choices,
-        "values": {"outcome": "", "new_grade": "", "reasons": "", "extension": ""},
+        "values": {
+            "outcome": "",
+            "new_grade": "",
+            "new_composite": "",
+            "reasons": "",
+            "extension": "",
+        },
     }
 
 
@@ -170,13 +176,15 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     case = selectors.case_get(req.user, case_id)
-    values = {k: request.POST.get(k, "") for k in ("outcome", "new_grade", "reasons")}
+    fields = ("outcome", "new_grade", "new_composite", "reasons")
+    values = {k: request.POST.get(k, "") for k in fields}
     try:
         services.case_decide(
             actor=req.user,
             case=case,
             outcome=values["outcome"],
             new_grade=values["new_grade"],
+            new_composite=values["new_composite"],
             reasons=values["reasons"],
         )
     except ApplicationError as exc:

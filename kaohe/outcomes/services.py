@@ -44,7 +44,7 @@ from kaohe.outcomes.rules import (
     next_facts,
 )
 from kaohe.outcomes.selectors import may_record
-from kaohe.scoring.engine import AnnualGrade, QuarterGrade
+from kaohe.scoring.engine import AnnualGrade, QuarterGrade, group_ranks
 from kaohe.scoring.models import AnnualResult, AnnualRun, QuarterResult, QuarterRun, RunState
 from kaohe.scoring.policies import scoring_policy
 
@@ -956,16 +956,75 @@ def year_record_correct(
     )
     setattr(record, field, new)
     record.save(update_fields=[field])
+    # A computed year's ranks follow a corrected composite: the tier's and the unit's
+    # places are ranked again, each moved place a correction of its own.
+    reranked = (
+        _rerank(record=record, actor=actor, basis=basis)
+        if field == "composite" and record.run_id is not None
+        else 0
+    )
     # The person's facts from this year on (a grade counts in every later year's).
     year_facts_refresh(
         region_id=record.region_id, person_id=record.person_id, from_year=record.year
     )
+    details: dict[str, Any] = {
+        "field": field,
+        "old": correction.old_value,
+        "new": correction.new_value,
+    }
+    if reranked:
+        details["reranked"] = reranked
     audit_record(
         actor=actor,
         action=AuditAction.OUTCOMES_YEAR_CORRECT,
         obj=record,
         region=actor.region,
-        details={"field": field, "old": correction.old_value, "new": correction.new_value},
+        details=details,
         note=reason,
     )
     return correction
+
+
+_RANKED = {"rank_in_tier": "tier", "rank_in_unit": "unit_id"}
+
+
+def _rerank(*, record: YearRecord, actor: User, basis: str) -> int:
+    """Rank the corrected record's tier and unit in its published year again (the
+    engine's competition ranking, ties sharing a place, as the year was ranked) and
+    record every place that moved, the old beside the new, with the decision's basis.
+    Whose composite changed is not said in the others' records. A few queries: the
+    tier's and the unit's records, one bulk insert, one bulk update."""
+    peers = YearRecord.objects.filter(run_id=record.run_id, composite__isnull=False)
+    moved: dict[int, YearRecord] = {}
+    corrections: list[YearRecordCorrection] = []
+    reason = _("Places ranked again after a corrected composite score in this year.")
+    for field, group in _RANKED.items():
+        rows = list(
+            peers.filter(**{group: getattr(record, group)})
+            .order_by()
+            .only("pk", "composite", *_RANKED)
+        )
+        ranks = group_ranks((r.pk, 0, r.composite) for r in rows if r.composite is not None)
+        for r in rows:
+            old, new = getattr(r, field), ranks[r.pk]
+            if old == new:
+                continue
+            target = moved.setdefault(r.pk, r)
+            setattr(target, field, new)
+            corrections.append(
+                YearRecordCorrection(
+                    record_id=r.pk,
+                    field=field,
+                    old_value=archived_text(field, old),
+                    new_value=str(new),
+                    reason=reason,
+                    basis=basis,
+                    actor=actor,
+                )
+            )
+    if not moved:
+        return 0
+    YearRecordCorrection.objects.bulk_create(corrections)
+    # Both ranks are written for each moved row: the one that did not move is unchanged.
+    YearRecord.objects.bulk_update(list(moved.values()), ["rank_in_tier", "rank_in_unit"])
+    return len(corrections)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -22,6 +23,7 @@ from kaohe.dueprocess import services
 from kaohe.dueprocess.errors import DueProcessErrorCode
 from kaohe.dueprocess.models import Case, CaseKind, DueProcessPolicy, Notice
 from kaohe.dueprocess.selectors import cases_section
+from kaohe.dueprocess.tests.notice_helpers import published_year
 from kaohe.notices.daily import daily_check
 from kaohe.outcomes.models import YearRecord, YearRecordCorrection
 from kaohe.outcomes.selectors import eligibility_of
@@ -344,8 +346,15 @@ def test_pages_flow_pdf_and_archive_section(world: World, client_as: Clients) ->
     admin = client_as("region_admin")
     docket = admin.get(reverse("dueprocess:docket_review")).content.decode()
     assert "张小明" in docket
+    decide_url = reverse("dueprocess:case_decide", args=[case.pk])
+    assert "new_composite" in admin.get(reverse("dueprocess:case", args=[case.pk])).content.decode()
+    bad_score = admin.post(
+        decide_url,
+        {"outcome": "changed", "new_composite": "１２０分", "reasons": REASONS},
+    )
+    assert bad_score.status_code == 400 and "0 到 100" in bad_score.content.decode()
     posted = admin.post(
-        reverse("dueprocess:case_decide", args=[case.pk]),
+        decide_url,
         {"outcome": "changed", "new_grade": "excellent", "reasons": REASONS},
     )
     assert posted.status_code == 302
@@ -473,3 +482,68 @@ def test_pages_read_in_chinese(world: World, client_as: Clients) -> None:
         page.feed(response.content.decode())
         found += [(persona, url, o) for o in _offences("\n".join(page.texts), codes, msgids)]
     assert found == []
+
+
+def test_changed_composite_ranks_the_tier_and_unit_again_keeping_old_places(
+    world: World,
+) -> None:
+    """A decision that corrects the composite: the archive's places in the tier and the
+    unit are ranked again (ties would share a place), every moved place a correction
+    with its old value; the grade's correction moves the year's 优秀 count; the award
+    list (top half of the tier) follows the new places."""
+    published_year(world, 2026)
+    p = world.people
+    figures = {  # person: (composite, grade, place in tier, place in unit)
+        "head": ("95.00", "excellent", 1, 1),
+        "team": ("90.00", "competent", 2, 2),
+        "town_cadre": ("85.00", "competent", 3, 1),
+        "cadre": ("80.00", "competent", 4, 3),
+    }
+    for key, (composite, grade, tier_place, unit_place) in figures.items():
+        YearRecord.objects.filter(person=p[key], year=2026).update(
+            composite=Decimal(composite),
+            grade=grade,
+            rank_in_tier=tier_place,
+            rank_in_unit=unit_place,
+        )
+    notice = make_notice(world)
+    case = review(world, notice, D(2026, 11, 3))
+    office = world.users["region_admin"]
+    assert "award" not in {e.kind for e in eligibility_of(office, p["cadre"].pk, 2026)}
+    excellent = YearRecord.objects.filter(region=world.region, year=2026, grade="excellent")
+    assert excellent.count() == 1
+
+    with refused(DueProcessErrorCode.GRADE_REQUIRED):  # a change that changes nothing
+        decide(world, case, NOV_20, outcome="changed", new_grade="competent")
+    decide(world, case, NOV_20, outcome="changed", new_grade="excellent", new_composite="92")
+
+    def places(key: str) -> tuple[int | None, int | None, Decimal | None]:
+        r = YearRecord.objects.get(person=p[key], year=2026)
+        return r.rank_in_tier, r.rank_in_unit, r.composite
+
+    assert places("head") == (1, 1, Decimal("95.00"))
+    assert places("cadre") == (2, 2, Decimal("92.00"))
+    assert places("team") == (3, 3, Decimal("90.00"))
+    assert places("town_cadre") == (4, 1, Decimal("85.00"))
+    moved = {
+        (c.record.person_id, c.field, c.old_value, c.new_value)
+        for c in YearRecordCorrection.objects.select_related("record")
+    }
+    assert moved == {
+        (p["cadre"].pk, "composite", "80.00", "92.00"),
+        (p["cadre"].pk, "grade", "competent", "excellent"),
+        (p["cadre"].pk, "rank_in_tier", "4", "2"),
+        (p["cadre"].pk, "rank_in_unit", "3", "2"),
+        (p["team"].pk, "rank_in_tier", "2", "3"),
+        (p["team"].pk, "rank_in_unit", "2", "3"),
+        (p["town_cadre"].pk, "rank_in_tier", "3", "4"),
+    }
+    # The others' records say why their place moved, not whose score was corrected.
+    for c in YearRecordCorrection.objects.exclude(record__person=p["cadre"]):
+        assert p["cadre"].name not in c.reason and c.basis.startswith("复核")
+    assert excellent.count() == 2  # the quota count follows the corrected grade
+    assert "award" in {e.kind for e in eligibility_of(office, p["cadre"].pk, 2026)}
+    assert "award" not in {e.kind for e in eligibility_of(office, p["team"].pk, 2026)}
+    case.refresh_from_db()
+    assert (case.new_composite, case.new_grade) == (Decimal("92.00"), "excellent")
+    assert any("92.00" in n.text for n in Notification.objects.filter(user=world.users["cadre"]))
