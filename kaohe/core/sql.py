@@ -221,6 +221,15 @@ def load(
 # third of the cost of nested jsonb_build_object calls per row.
 
 
+def roomy_sorts(cursor: CursorWrapper, megabytes: int = 64) -> None:
+    """Let this transaction's statements sort and hash in memory (PostgreSQL's
+    work_mem, 4 MB by default, sends a city's 300,000-row window sorts and hash joins
+    to disk); SQLite has no such limit. For one batch statement of a background job,
+    inside its transaction (SET LOCAL ends with it)."""
+    if is_postgres():
+        cursor.execute(f"SET LOCAL work_mem = '{int(megabytes)}MB'")
+
+
 def text_agg(expression: str, separator: str) -> str:
     """An aggregate: the rows' text joined with a separator (a SQL string literal)."""
     return f"{'string_agg' if is_postgres() else 'group_concat'}({expression}, {separator})"

@@ -31,9 +31,26 @@ class YearRecord(models.Model):
     may name a unit kaohe never had. `grade` holds scoring's AnnualGrade value
     ("excellent", "competent", "basic", "incompetent", "none", "pending")."""
 
-    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    # The keys are written only by the archive (from a published run's rows it has just
+    # read) and by the import (from people and units it has just looked up), so the
+    # database does not check them again at the commit, as scoring's results (decision
+    # 29): a city's archive spent a third of its time there. The ORM still protects.
+    # No index of their own either: the unique (person, year), yr_grade (region, …) and
+    # yr_unit (unit, year) lead with them, and no read goes by the run.
+    region = models.ForeignKey(
+        "org.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     person = models.ForeignKey(
-        "org.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+        "org.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+        db_constraint=False,
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     source = models.CharField(
@@ -41,10 +58,22 @@ class YearRecord(models.Model):
     )
     # The published annual run the record was taken from (none for an imported year).
     run = models.ForeignKey(
-        "scoring.AnnualRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "scoring.AnnualRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     unit = models.ForeignKey(
-        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     unit_name = models.CharField(_("unit"), max_length=200)
     post = models.CharField(_("post"), max_length=100, blank=True)
@@ -221,9 +250,26 @@ class ConsequenceTask(models.Model):
     period is published; a task no longer applicable is cancelled with a note, never
     deleted (outcomes.services, the consequences block)."""
 
-    region = models.ForeignKey("org.Region", on_delete=models.PROTECT, related_name="+")
+    # The keys are written only by the archive (from a published run's rows it has just
+    # read) and by the import (from people and units it has just looked up), so the
+    # database does not check them again at the commit, as scoring's results (decision
+    # 29): a city's archive spent a third of its time there. The ORM still protects.
+    # No index of their own either: the unique (person, year), yr_grade (region, …) and
+    # yr_unit (unit, year) lead with them, and no read goes by the run.
+    region = models.ForeignKey(
+        "org.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     person = models.ForeignKey(
-        "org.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+        "org.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+        db_constraint=False,
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     # The quarter whose failure it follows; null for the year's consequences.

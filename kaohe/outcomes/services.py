@@ -12,8 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Rank
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,7 +26,6 @@ from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.org.models import Membership, Region, Unit
 from kaohe.outcomes import ladder, priors
 from kaohe.outcomes.errors import OutcomesErrorCode
-from kaohe.outcomes.lists import FACT_FIELDS, facts
 from kaohe.outcomes.models import (
     ConsequenceState,
     ConsequenceTask,
@@ -37,11 +35,10 @@ from kaohe.outcomes.models import (
 )
 from kaohe.outcomes.policies import policy_for
 from kaohe.outcomes.rules import (
+    COUNTING_GRADES,
     FACTS_BASE_YEAR,
     FACTS_LAST_YEAR,
-    RecordFacts,
-    YearFacts,
-    next_facts,
+    year_bit,
 )
 from kaohe.outcomes.selectors import may_record
 from kaohe.scoring.engine import AnnualGrade, QuarterGrade, group_ranks
@@ -570,77 +567,6 @@ def archived_text(field: str, value: Any) -> str:
     return str(value)
 
 
-def _year_rows(run: AnnualRun) -> list[tuple[Any, ...]]:
-    """The run's results as the archive's figures, one tuple per person in
-    ARCHIVED_FIELDS order after (person, unit): the tier's and unit's sizes and the
-    rank in the unit (by composite, ties sharing a rank) from window functions, the
-    post from the membership in force at the year's end, the four published quarters'
-    grades. A fixed number of queries, none per person."""
-    results = (
-        AnnualResult.objects.filter(run=run)
-        .annotate(
-            n_tier=Window(Count("id"), partition_by=[F("tier")]),
-            n_unit=Window(Count("id"), partition_by=[F("unit_id")]),
-            unit_rank=Window(Rank(), partition_by=[F("unit_id")], order_by=F("composite").desc()),
-        )
-        .order_by()
-        .values_list(
-            "person_id",
-            "unit_id",
-            "tier",
-            "composite",
-            "grade",
-            "rank_in_tier",
-            "n_tier",
-            "unit_rank",
-            "n_unit",
-            "priority",
-        )
-    )
-    unit_names = dict(Unit.objects.filter(region_id=run.region_id).values_list("pk", "name"))
-    year_end = dt.date(run.year, 12, 31)
-    posts: dict[int, str] = {}
-    since: dict[int, dt.date] = {}
-    for person_id, post, valid_from in (
-        Membership.objects.filter(region_id=run.region_id)
-        .on(year_end)
-        .in_scope()
-        .order_by()
-        .values_list("person_id", "post", "valid_from")
-    ):
-        if person_id not in since or valid_from > since[person_id]:
-            since[person_id], posts[person_id] = valid_from, post
-    quarters: list[dict[int, str]] = [{}, {}, {}, {}]
-    for run_id, quarter in (
-        QuarterRun.objects.filter(region_id=run.region_id, year=run.year, state=RunState.PUBLISHED)
-        .order_by("quarter", "pk")
-        .values_list("pk", "quarter")
-    ):
-        quarters[quarter - 1] = dict(
-            QuarterResult.objects.filter(run_id=run_id).values_list("person_id", "grade")
-        )
-    rows = []
-    for person, unit, tier, composite, grade, rank, n_tier, unit_rank, n_unit, prio in results:
-        rows.append(
-            (
-                person,
-                unit,
-                unit_names.get(unit, "")[:200],
-                posts.get(person, "")[:100],
-                tier,
-                composite,
-                grade,
-                rank,
-                n_tier,
-                unit_rank,
-                n_unit,
-                [q.get(person, "") for q in quarters],
-                prio,
-            )
-        )
-    return rows
-
-
 # The lists' facts of a new record, after its other columns (rules.RecordFacts).
 _FACT_COLUMNS = (
     "excellent_years",
@@ -653,70 +579,173 @@ _FACT_COLUMNS = (
 )
 
 
-def prior_facts(region_id: int, year: int, people: set[int]) -> dict[int, RecordFacts]:
-    """The facts of each of `people` as of their latest archived year before `year`:
-    the year before for nearly everyone (one read of the region's year), earlier years
-    read only when someone lacks that year and the region has any."""
-    prior = {
-        row[0]: facts(row)
-        for row in YearRecord.objects.filter(region_id=region_id, year=year - 1)
+def _year_select(run: AnnualRun) -> tuple[str, list[Any]]:
+    """The run's results as the archive's records, one SELECT: (person, unit), then
+    ARCHIVED_FIELDS, then the lists' facts (_FACT_COLUMNS). The tier's and unit's head
+    counts and the rank in the unit (by composite, ties sharing a rank) are window
+    functions; the post is the in-scope membership in force at the year's end (the
+    latest begun); the four quarters' grades come from the year's published quarter
+    runs (the latest of each quarter; "" for a quarter without one); the facts are
+    carried on from the person's latest archived year before this one as
+    `rules.next_facts` carries them (test_archive_freeze checks them against the
+    refresh). Read by the archive as its INSERT's source, and row by row when the year
+    is published again; nothing passes through Python at the first publish."""
+    ar, unit, qr, rec = (sql.table(m) for m in (AnnualResult, Unit, QuarterResult, YearRecord))
+    c = sql.column
+    year_end = dt.date(run.year, 12, 31)
+    members, member_params = (
+        Membership.objects.filter(region_id=run.region_id)
+        .on(year_end)
+        .in_scope()
         .order_by()
-        .values_list(*FACT_FIELDS)
-    }
-    earlier = YearRecord.objects.filter(region_id=region_id, year__lt=year - 1)
-    if not people <= prior.keys() and earlier.exists():
-        for row in earlier.order_by("person_id", "-year").values_list(*FACT_FIELDS):
-            prior.setdefault(row[0], facts(row))
-    return prior
+        .values("person_id", "post", "valid_from")
+        .query.sql_with_params()
+    )
+    latest: dict[int, int] = dict(
+        QuarterRun.objects.filter(region_id=run.region_id, year=run.year, state=RunState.PUBLISHED)
+        .order_by("quarter", "pk")
+        .values_list("quarter", "pk")
+    )
+    joins: list[str] = []
+    grades: list[str] = []
+    params: list[Any] = []
+    for quarter in (1, 2, 3, 4):
+        if quarter in latest:
+            alias = f"q{quarter}"
+            joins.append(
+                f"LEFT JOIN {qr} {alias} ON {alias}.{c(QuarterResult, 'run')} = %s "
+                f"AND {alias}.{c(QuarterResult, 'person')} = r.person_id"
+            )
+            params.append(latest[quarter])
+            grades.append(f"COALESCE({alias}.{c(QuarterResult, 'grade')}, '')")
+        else:
+            grades.append("''")
+    # The grades are plain codes: the JSON array is written as text, then parsed.
+    quarters = sql.json_parse("'[\"' || " + " || '\", \"' || ".join(grades) + " || '\"]'")
+
+    def counted(grade: str) -> str:
+        return " + ".join(f"CASE WHEN {g} = '{grade}' THEN 1 ELSE 0 END" for g in grades)
+
+    excellent, counting = AnnualGrade.EXCELLENT.value, sorted(COUNTING_GRADES)
+    counting_sql = ", ".join(f"'{g}'" for g in counting)
+    statement = f"""
+    SELECT r.person_id, r.unit_id,
+           SUBSTR(COALESCE(u.{c(Unit, "name")}, ''), 1, 200), SUBSTR(COALESCE(m.post, ''), 1, 100),
+           r.tier, r.composite, r.grade, r.rank_in_tier, r.n_tier, r.unit_rank, r.n_unit,
+           {quarters}, r.priority,
+           COALESCE(p.excellent_years, 0)
+             | CASE WHEN r.grade = '{excellent}' THEN CAST(%s AS BIGINT) ELSE 0 END,
+           CASE WHEN r.grade = '{excellent}'
+                THEN (CASE WHEN p.year = %s THEN p.excellent_run ELSE 0 END) + 1 ELSE 0 END,
+           COALESCE(p.counted_years, 0)
+             + CASE WHEN r.grade IN ({counting_sql}) THEN 1 ELSE 0 END,
+           CASE WHEN p.found IS NULL THEN %s ELSE p.first_year END,
+           {counted("good")}, {counted("average")}, {counted("poor")}
+    FROM (
+      SELECT {c(AnnualResult, "person")} AS person_id, {c(AnnualResult, "unit")} AS unit_id,
+             tier, composite, grade, rank_in_tier, priority,
+             COUNT(*) OVER (PARTITION BY tier) AS n_tier,
+             COUNT(*) OVER (PARTITION BY {c(AnnualResult, "unit")}) AS n_unit,
+             RANK() OVER (PARTITION BY {c(AnnualResult, "unit")} ORDER BY composite DESC)
+               AS unit_rank
+      FROM {ar} WHERE {c(AnnualResult, "run")} = %s
+    ) r
+    LEFT JOIN {unit} u ON u.id = r.unit_id
+    LEFT JOIN (
+      SELECT person_id, post,
+             ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY valid_from DESC) AS n
+      FROM ({members}) x
+    ) m ON m.person_id = r.person_id AND m.n = 1
+    {" ".join(joins)}
+    LEFT JOIN (
+      SELECT {c(YearRecord, "person")} AS person_id, year, excellent_years, excellent_run,
+             counted_years, first_year, 1 AS found,
+             ROW_NUMBER() OVER (PARTITION BY {c(YearRecord, "person")} ORDER BY year DESC) AS n
+      FROM {rec} WHERE {c(YearRecord, "region")} = %s AND year < %s
+    ) p ON p.person_id = r.person_id AND p.n = 1
+    """  # noqa: S608
+    return statement, [
+        year_bit(run.year),
+        run.year - 1,
+        run.year,
+        run.pk,
+        *member_params,
+        *params,
+        run.region_id,
+        run.year,
+    ]
 
 
-def _load_new(run: AnnualRun, rows: Iterable[tuple[Any, ...]], frozen_at: dt.datetime) -> int:
-    """New records straight to the table (COPY on PostgreSQL, multi-row INSERTs on
-    SQLite): no model instance per person. Each carries its lists' facts, carried on
-    from the person's latest earlier year (rules.next_facts): the year's records are
-    written once, not written and then updated."""
-    frozen = YearRecord._meta.get_field("frozen_at").get_db_prep_value(frozen_at, connection)
-    names = [sql.column(YearRecord, c) for c in (*_NEW_COLUMNS, *_FACT_COLUMNS)]
-    head = (run.region_id,)
-    rows = list(rows)
-    prior = prior_facts(run.region_id, run.year, {r[0] for r in rows})
-
-    def facts_of_row(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        # r: person, unit, unit_name, post, tier, composite, grade, rank, size, …, quarters
-        current = YearFacts(r[0], run.year, r[6], r[7], r[8], r[11])
-        f = next_facts(prior.get(r[0]), current)
-        return (
-            f.excellent_years,
-            f.excellent_run,
-            f.counted_years,
-            f.first_year,
-            f.quarters_good,
-            f.quarters_average,
-            f.quarters_poor,
-        )
-
+def _year_rows(run: AnnualRun) -> list[tuple[Any, ...]]:
+    """The run's results as the archive's figures, (person, unit, *ARCHIVED_FIELDS) in
+    the types the ORM reads them (the composite a Decimal of two places, the quarters
+    a list, the priority a bool, whatever the database's driver returns)."""
+    statement, params = _year_select(run)
+    width = 2 + len(ARCHIVED_FIELDS)
+    rows = []
     with connection.cursor() as cursor:
-        return sql.load(
-            cursor,
-            sql.table(YearRecord),
-            names,
-            (
-                (
-                    *head,
-                    r[0],
-                    run.year,
-                    RecordSource.KAOHE.value,
-                    run.pk,
-                    r[1],
-                    *r[2:11],
-                    json.dumps(r[11]),
-                    r[12],
-                    frozen,
-                    *facts_of_row(r),
-                )
-                for r in rows
-            ),
+        cursor.execute(statement, params)
+        for row in cursor.fetchall():
+            r = list(row[:width])
+            r[5] = Decimal(str(r[5])).quantize(_CENT)
+            if isinstance(r[11], str):
+                r[11] = json.loads(r[11])
+            r[12] = bool(r[12])
+            rows.append(tuple(r))
+    return rows
+
+
+_CENT = Decimal("0.01")
+
+
+def _insert_new(run: AnnualRun, frozen_at: dt.datetime) -> int:
+    """The year's records of everyone who has none yet, written by the database from
+    `_year_select` in one INSERT … SELECT, their lists' facts with them."""
+    select, params = _year_select(run)
+    t = sql.table(YearRecord)
+    names = sql.columns(
+        YearRecord,
+        (
+            "region_id",
+            "person_id",
+            "year",
+            "source",
+            "run_id",
+            "unit_id",
+            *ARCHIVED_FIELDS,
+            "frozen_at",
+            *_FACT_COLUMNS,
+        ),
+    )
+    picked = ", ".join(f"s.c{i}" for i in range(2, 2 + len(ARCHIVED_FIELDS)))
+    facts_picked = ", ".join(
+        f"s.c{i}" for i in range(2 + len(ARCHIVED_FIELDS), 2 + len(ARCHIVED_FIELDS) + 7)
+    )
+    aliases = ", ".join(f"c{i}" for i in range(2 + len(ARCHIVED_FIELDS) + 7))
+    frozen = YearRecord._meta.get_field("frozen_at").get_db_prep_value(frozen_at, connection)
+    person = sql.column(YearRecord, "person")
+    statement = f"""
+    WITH s({aliases}) AS ({select})
+    INSERT INTO {t} ({names})
+    SELECT %s, s.c0, %s, %s, %s, s.c1, {picked}, %s, {facts_picked}
+    FROM s
+    WHERE NOT EXISTS (SELECT 1 FROM {t} e WHERE e.{person} = s.c0 AND e.year = %s)
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        sql.roomy_sorts(cursor)
+        cursor.execute(
+            statement,
+            [
+                *params,
+                run.region_id,
+                run.year,
+                RecordSource.KAOHE.value,
+                run.pk,
+                frozen,
+                run.year,
+            ],
         )
+        return int(cursor.rowcount)
 
 
 # The array types of the rewritten records' columns on PostgreSQL (core.sql.rows_source):
@@ -790,7 +819,6 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
     YearRecordCorrection whose basis is the reopen's reason, and the record takes the
     new value; nothing changes silently. One audit row for the whole batch. Returns
     the counts (created, corrected records, corrections)."""
-    rows = _year_rows(run)
     now = timezone.now()
     # The region's records of the year (none at the first publish), as plain columns:
     # a person belongs to one region, so this is every record a row of the run may
@@ -801,8 +829,9 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
         .order_by()
         .values_list("person_id", "pk", "unit_id", *ARCHIVED_FIELDS)
     }
-    fresh = [row for row in rows if row[0] not in existing]
-    created = _load_new(run, fresh, now) if fresh else 0
+    created = _insert_new(run, now)
+    # A republish compares the run's figures with the kept records in Python.
+    rows = _year_rows(run) if existing else []
     basis = (run.reopen_reason or _("Published again"))[:200]
     reason = _("The year was published again after a reopen.")
     # The records whose figures differ are rewritten with the new ones; every record
@@ -838,7 +867,7 @@ def archive_year(*, run: AnnualRun) -> dict[str, int]:
             person_id__in=AnnualResult.objects.filter(run=run).values("person_id"),
         ).exclude(run_id=run.pk).update(run_id=run.pk)
     YearRecordCorrection.objects.bulk_create(corrections, batch_size=_BATCH)
-    # The lists' facts: the new records carry theirs (_load_new); the rewritten ones of
+    # The lists' facts: the new records carry theirs (_insert_new); the rewritten ones of
     # a republish are recomputed, and so is any later year already archived (an earlier
     # year published after it), whose facts count this one's. A first publish of the
     # latest year rewrites nothing here: the 300,000-record UPDATE it would repeat is
@@ -1000,7 +1029,13 @@ def _rerank(*, record: YearRecord, actor: User, basis: str) -> int:
     record every place that moved, the old beside the new, with the decision's basis.
     Whose composite changed is not said in the others' records. A few queries: the
     tier's and the unit's records, one bulk insert, one bulk update."""
-    peers = YearRecord.objects.filter(run_id=record.run_id, composite__isnull=False)
+    # By region and year (the tier's index) or unit and year (the unit's), then the run.
+    peers = YearRecord.objects.filter(
+        region_id=record.region_id,
+        year=record.year,
+        run_id=record.run_id,
+        composite__isnull=False,
+    )
     moved: dict[int, YearRecord] = {}
     corrections: list[YearRecordCorrection] = []
     reason = _("Places ranked again after a corrected composite score in this year.")
