@@ -10,9 +10,10 @@ Sections:
             assessed cadres: seconds per file (the median of --repeat requests through
             the page's view, as the region's office), per person, queries per file
             (the same for both sizes), pages and size. Target: < 2 s for 50 people.
-    lists   the lists of 300,000 cadres' archive over three years, on PostgreSQL: the
-            facts refresh a publish pays, every list read in full, one tier's page,
-            each against one GROUP BY person over the same rows
+    lists   the archives and lists of 300,000 cadres over three years, on PostgreSQL:
+            the archive of a year with its lists' facts, the ten lists decided, every
+            list read in full, one tier's page, each against one GROUP BY person over
+            the same rows
             (bench/outcomes_lists.py; --lists-people, --lists-db).
 
 Runs on SQLite in a temporary file, or on the database KAOHE_DATABASE_URL names (a
