@@ -138,6 +138,7 @@ class AuditAction(models.TextChoices):
     SUPERVISION_FINDING_SEND_BACK = "supervision.finding.send_back", _("Rectification sent back")
     SUPERVISION_FINDING_STRIKE_OFF = "supervision.finding.strike_off", _("Finding struck off")
     SUPERVISION_REMIND = "supervision.remind", _("Supervision reminders sent")
+    SUPERVISION_DEMO_LOAD = "supervision.demo.load", _("Demo supervision ledger loaded")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

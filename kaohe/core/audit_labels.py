@@ -113,6 +113,7 @@ DETAIL_KEYS: dict[str, str] = {
     "added": gettext_noop("Added"),
     # supervision ledger
     "group": gettext_noop("Supervision group"),
+    "groups": gettext_noop("Supervision groups"),
     "severity": gettext_noop("Severity"),
     "deadline": gettext_noop("Deadline"),
     "round": gettext_noop("Round"),

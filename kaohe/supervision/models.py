@@ -35,7 +35,7 @@ class FindingCategory(models.TextChoices):
     SCHEME = "scheme", _("Assessment scheme")
     RECORDS = "records", _("Work records")
     ORGANISATION = "organisation", _("Organisation of the assessment")
-    RESULTS_USE = "results_use", _("Use of results")
+    RESULTS_USE = "results_use", _("Use of the assessment results")
     PARTY = "party", _("Party building")
     OTHER = "other", _("Other")
 
@@ -173,8 +173,8 @@ class Finding(models.Model):
     overdue_notified_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name = _("problem found")
+        verbose_name_plural = _("problems found")
         indexes = [
             models.Index(fields=["region", "found_on", "id"], name="finding_region"),
             models.Index(fields=["region", "state", "deadline"], name="finding_region_state"),

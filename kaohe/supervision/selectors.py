@@ -42,6 +42,8 @@ Membership = SupervisionGroup.members.through
 
 
 def _my_groups(user: User) -> QuerySet[SupervisionGroup]:
+    if user.region_id is None:
+        return SupervisionGroup.objects.none()
     return SupervisionGroup.objects.filter(region_id=user.region_id, members=user)
 
 
@@ -151,9 +153,7 @@ def ledger_tallies(user: User, filters: LedgerFilter, today: dt.date) -> list[Un
         .annotate(
             total=Count("pk"),
             struck=Count("pk", filter=Q(state=FindingState.STRUCK_OFF)),
-            late=Count(
-                "pk", filter=Q(deadline__lt=today) & ~Q(state=FindingState.STRUCK_OFF)
-            ),
+            late=Count("pk", filter=Q(deadline__lt=today) & ~Q(state=FindingState.STRUCK_OFF)),
         )
         .order_by("unit__path")
     )

@@ -90,7 +90,10 @@ def _typed(uploads: Sequence[Upload]) -> list[tuple[Upload, str]]:
 
 
 def _store(
-    actor: User, finding: Finding, rectification: Rectification | None, typed: list[tuple[Upload, str]]
+    actor: User,
+    finding: Finding,
+    rectification: Rectification | None,
+    typed: list[tuple[Upload, str]],
 ) -> list[str]:
     FindingEvidence.objects.bulk_create(
         FindingEvidence(
@@ -169,7 +172,11 @@ def finding_record(
 ) -> Finding:
     """A group member records a problem found in a unit the group covers; its deadline
     is the region's working days for its severity after `found_on`."""
-    group = SupervisionGroup.objects.filter(pk=group_id, region_id=actor.region_id).first()
+    group = (
+        SupervisionGroup.objects.filter(pk=group_id, region_id=actor.region_id).first()
+        if actor.region_id is not None
+        else None
+    )
     if group is None:
         raise ApplicationError(
             _("Choose one of your supervision groups."),

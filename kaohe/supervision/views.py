@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -114,9 +114,18 @@ def _export_rows(rows: Any, today: dt.date) -> Iterator[Sequence[Any]]:
         "state",
         "struck_off_on",
     )
-    for pk, unit, group, category, severity, text, found, deadline, state, struck in (
-        rows.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
-    ):
+    for (
+        pk,
+        unit,
+        group,
+        category,
+        severity,
+        text,
+        found,
+        deadline,
+        state,
+        struck,
+    ) in rows.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK):
         late = state != FindingState.STRUCK_OFF and today > deadline
         yield (
             pk,
@@ -134,7 +143,7 @@ def _export_rows(rows: Any, today: dt.date) -> Iterator[Sequence[Any]]:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> FileResponse:
     """The filtered ledger as a workbook: the same rows as the page, every page."""
     req = _ledger_user(request)
     today = clock.today()
@@ -144,7 +153,7 @@ def export(request: HttpRequest) -> HttpResponse:
         _("Number"),
         _("Unit"),
         _("Supervision group"),
-        _("Category"),
+        _("Kind of problem"),
         _("Severity"),
         _("Problem found"),
         _("Found on"),
