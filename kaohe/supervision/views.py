@@ -58,6 +58,18 @@ def _filters(request: HttpRequest) -> selectors.LedgerFilter:
     )
 
 
+def _in_scope(user: Any, filters: selectors.LedgerFilter) -> tuple[list[Any], list[Any]]:
+    """The units and groups the user may filter by; a unit or group outside them is a
+    404, as its id would be anywhere else."""
+    units = selectors.units_for_filter(user)
+    groups = selectors.groups_for_filter(user)
+    if filters.unit_id is not None and filters.unit_id not in {u.pk for u in units}:
+        raise Http404
+    if filters.group_id is not None and filters.group_id not in {g.pk for g in groups}:
+        raise Http404
+    return units, groups
+
+
 def _query(filters: selectors.LedgerFilter) -> str:
     values = {
         "state": filters.state,
@@ -77,8 +89,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     req = _ledger_user(request)
     today = clock.today()
     filters = _filters(request)
+    units, groups = _in_scope(req.user, filters)
     paged = selectors.ledger_page(req.user, filters, today, parse_id(request.GET.get("page")) or 1)
-    groups = selectors.my_groups(req.user)
     return render(
         request,
         "supervision/ledger.html",
@@ -90,9 +102,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "query": _query(filters),
             "states": FindingState.choices,
             "severities": Severity.choices,
-            "units": selectors.units_for_filter(req.user),
-            "groups": selectors.groups_for_filter(req.user),
-            "my_groups": groups,
+            "units": units,
+            "groups": groups,
+            "my_groups": selectors.my_groups(req.user),
             "today": today,
         },
     )
@@ -148,6 +160,7 @@ def export(request: HttpRequest) -> FileResponse:
     req = _ledger_user(request)
     today = clock.today()
     filters = _filters(request)
+    _in_scope(req.user, filters)
     rows = selectors.ledger_rows(req.user, filters, today)
     header = [
         _("Number"),

@@ -69,7 +69,11 @@ def test_filters(ledger: Ledger, client_as: Callable[[str], Client]) -> None:
     assert _ids(client.get(url, {"severity": "serious"})) == {serious.pk}
     assert _ids(client.get(url, {"state": "rectifying"})) == {serious.pk}
     assert _ids(client.get(url, {"unit": ledger.world.bureau.pk})) == {late.pk}
-    assert _ids(client.get(url, {"group": ledger.other_group.pk})) == set()
+    assert _ids(client.get(url, {"group": ledger.group.pk})) == {late.pk, serious.pk}
+    # Another group's or an unseen unit's id is a 404, on the page and its export.
+    for query in ({"group": ledger.other_group.pk}, {"unit": ledger.world.town.pk}):
+        assert client.get(url, query).status_code == 404
+        assert client.get(reverse("supervision:export"), query).status_code == 404
     assert _ids(client.get(url, {"start": "2026-11-01", "end": "2026-11-30"})) == {serious.pk}
     # Bad values filter nothing rather than fail.
     bad = client.get(url, {"state": "x", "unit": "abc", "start": "9999-99-99"})
