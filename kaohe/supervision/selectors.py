@@ -134,33 +134,35 @@ def ledger_page(user: User, filters: LedgerFilter, today: dt.date, page: int) ->
 
 
 @dataclass(frozen=True)
-class UnitTally:
-    unit_id: int
-    unit_name: str
+class Tally:
+    """The filtered findings of one unit or one group, counted."""
+
+    pk: int
+    name: str
     total: int
     open: int  # not struck off
     overdue: int
     struck_off: int
 
 
-def ledger_tallies(user: User, filters: LedgerFilter, today: dt.date) -> list[UnitTally]:
-    """The filtered findings counted per unit (one GROUP BY query), for the ledger's
-    summary of each unit."""
+def _tallies(
+    user: User, filters: LedgerFilter, today: dt.date, key: str, order: str
+) -> list[Tally]:
     rows = (
         filters.apply(visible_findings(user), today)
         .order_by()
-        .values("unit_id", "unit__name", "unit__path")
+        .values(f"{key}_id", f"{key}__name", order)
         .annotate(
             total=Count("pk"),
             struck=Count("pk", filter=Q(state=FindingState.STRUCK_OFF)),
             late=Count("pk", filter=Q(deadline__lt=today) & ~Q(state=FindingState.STRUCK_OFF)),
         )
-        .order_by("unit__path")
+        .order_by(order, f"{key}_id")
     )
     return [
-        UnitTally(
-            r["unit_id"],
-            r["unit__name"],
+        Tally(
+            r[f"{key}_id"],
+            r[f"{key}__name"],
             r["total"],
             r["total"] - r["struck"],
             r["late"],
@@ -168,6 +170,16 @@ def ledger_tallies(user: User, filters: LedgerFilter, today: dt.date) -> list[Un
         )
         for r in rows
     ]
+
+
+def ledger_tallies(user: User, filters: LedgerFilter, today: dt.date) -> list[Tally]:
+    """The filtered findings counted per unit, in the tree's order (one GROUP BY)."""
+    return _tallies(user, filters, today, "unit", "unit__path")
+
+
+def group_tallies(user: User, filters: LedgerFilter, today: dt.date) -> list[Tally]:
+    """The filtered findings counted per supervision group (one GROUP BY)."""
+    return _tallies(user, filters, today, "group", "group__name")
 
 
 def units_for_filter(user: User) -> list[Unit]:

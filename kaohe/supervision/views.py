@@ -98,6 +98,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "paged": paged,
             "rows": [(f, f.is_overdue(today)) for f in paged.object_list],
             "tallies": selectors.ledger_tallies(req.user, filters, today),
+            "group_tallies": (
+                selectors.group_tallies(req.user, filters, today) if len(groups) > 1 else []
+            ),
             "filters": filters,
             "query": _query(filters),
             "states": FindingState.choices,

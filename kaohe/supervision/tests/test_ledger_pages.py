@@ -79,7 +79,7 @@ def test_filters(ledger: Ledger, client_as: Callable[[str], Client]) -> None:
     bad = client.get(url, {"state": "x", "unit": "abc", "start": "9999-99-99"})
     assert _ids(bad) == {late.pk, serious.pk}
     tallies = client.get(url).context["tallies"]
-    assert [(t.unit_name, t.total, t.overdue) for t in tallies] == [
+    assert [(t.name, t.total, t.overdue) for t in tallies] == [
         ("区人力资源和社会保障局", 1, 1),
         ("区就业服务中心", 1, 0),
     ]
@@ -90,6 +90,17 @@ def _sheet(response: Any) -> list[tuple[Any, ...]]:
     sheet = book.active
     assert sheet is not None
     return list(sheet.iter_rows(values_only=True))
+
+
+def test_group_tallies_for_the_office(ledger: Ledger, client_as: Callable[[str], Client]) -> None:
+    record(ledger, found_on=dt.date(2026, 10, 20))
+    record(ledger, unit="town", other=True)
+    page = client_as("region_admin").get(reverse("supervision:ledger"))
+    assert [(t.name, t.total, t.overdue) for t in page.context["group_tallies"]] == [
+        ("第一督导组", 1, 1),
+        ("第二督导组", 1, 0),
+    ]
+    assert client_as("supervisor").get(reverse("supervision:ledger")).context["group_tallies"] == []
 
 
 def test_export_is_scoped_and_filtered(ledger: Ledger, client_as: Callable[[str], Client]) -> None:
