@@ -23,6 +23,7 @@ urlpatterns = [
     path("schemes/", include("kaohe.schemes.urls")),
     path("scoring/", include("kaohe.scoring.urls")),
     path("conduct/", include("kaohe.conduct.urls")),
+    path("supervision/", include("kaohe.supervision.urls")),
     path("notices/", include("kaohe.notices.urls")),
     path("plan/", include("kaohe.plans.urls")),
     # The 用实绩 hub at the head of the outcomes pages, and due process's (pages.hub).

@@ -128,6 +128,17 @@ class AuditAction(models.TextChoices):
     # dueprocess: the written notice (issue 17, item 2)
     DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
     DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
+    # supervision: the ledger (issue 18, item 4)
+    SUPERVISION_FINDING_RECORD = "supervision.finding.record", _("Supervision finding recorded")
+    SUPERVISION_RECTIFICATION_SUBMIT = (
+        "supervision.rectification.submit",
+        _("Rectification of a finding submitted"),
+    )
+    SUPERVISION_FINDING_VERIFY = "supervision.finding.verify", _("Rectification verified")
+    SUPERVISION_FINDING_SEND_BACK = "supervision.finding.send_back", _("Rectification sent back")
+    SUPERVISION_FINDING_STRIKE_OFF = "supervision.finding.strike_off", _("Finding struck off")
+    SUPERVISION_REMIND = "supervision.remind", _("Supervision reminders sent")
+    SUPERVISION_DEMO_LOAD = "supervision.demo.load", _("Demo supervision ledger loaded")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -111,6 +111,13 @@ DETAIL_KEYS: dict[str, str] = {
     "anonymous": gettext_noop("Anonymous"),
     "withdrawn": gettext_noop("Withdrawn"),
     "added": gettext_noop("Added"),
+    # supervision ledger
+    "group": gettext_noop("Supervision group"),
+    "groups": gettext_noop("Supervision groups"),
+    "severity": gettext_noop("Severity"),
+    "deadline": gettext_noop("Deadline"),
+    "round": gettext_noop("Round"),
+    "files": gettext_noop("Files"),
 }
 
 

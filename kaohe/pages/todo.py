@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kaohe.accounts.access import (
     ADMIN_ROLES,
@@ -51,13 +52,19 @@ from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundSt
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
 from kaohe.scoring.policies import PROPOSER_ROLES
+from kaohe.supervision.models import Finding, FindingState
+from kaohe.supervision.selectors import (
+    RECTIFY_ROLES,
+    findings_to_rectify,
+    findings_to_verify,
+)
 from kaohe.worklogs.selectors import recent_days
 
 
 @dataclass(frozen=True)
 class Task:
     kind: str  # log, ballot, propose, revise, approve, raters, confirm, deliveries, consequence,
-    # notice, notice_overdue, publicity
+    # notice, notice_overdue, publicity, finding
     text: str
     url: str
     deadline: dt.date | None = None
@@ -156,6 +163,49 @@ def _overdue_notices(user: User, today: dt.date) -> list[Task]:
             summary.first_due,
             overdue=True,
         )
+    ]
+
+
+def _days(finding: Finding, today: dt.date) -> str:
+    left = (finding.deadline - today).days
+    if left < 0:
+        return ngettext("overdue by %(n)s day", "overdue by %(n)s days", -left) % {"n": -left}
+    return ngettext("%(n)s day left", "%(n)s days left", left) % {"n": left}
+
+
+def _findings_to_rectify(user: User, today: dt.date) -> list[Task]:
+    """The problems the supervision groups found in the user's units that wait on the
+    unit's rectification, with the days left or overdue (one query)."""
+    return [
+        Task(
+            "finding",
+            _("Rectify a problem found in %(unit)s (%(days)s)")
+            % {"unit": f.unit.name, "days": _days(f, today)},
+            reverse("supervision:finding", args=[f.pk]),
+            f.deadline,
+            overdue=f.is_overdue(today),
+        )
+        for f in findings_to_rectify(user)
+    ]
+
+
+def _findings_to_verify(user: User, today: dt.date) -> list[Task]:
+    """The findings of the user's supervision groups waiting on the group: a
+    rectification to verify, a verified finding to strike off (one query)."""
+    return [
+        Task(
+            "finding",
+            (
+                _("Verify the rectification of %(unit)s")
+                if f.state == FindingState.RECTIFYING
+                else _("Strike off the problem found in %(unit)s")
+            )
+            % {"unit": f.unit.name},
+            reverse("supervision:finding", args=[f.pk]),
+            f.deadline,
+            overdue=f.is_overdue(today),
+        )
+        for f in findings_to_verify(user)
     ]
 
 
@@ -448,6 +498,10 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
         tasks += _consequences_owned(user, today)
     if roles & NOTICE_CHASER_ROLES:
         tasks += _overdue_notices(user, today)
+    if roles & RECTIFY_ROLES:
+        tasks += _findings_to_rectify(user, today)
+    if Role.SUPERVISOR in roles:
+        tasks += _findings_to_verify(user, today)
     if is_region_admin(user):
         tasks += _approvals(region_id)
         listed = {t.url for t in tasks}

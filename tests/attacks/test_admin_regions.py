@@ -46,6 +46,7 @@ from kaohe.org.models import (
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
+from kaohe.supervision.models import SupervisionGroup, SupervisionPolicy
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 from kaohe.worklogs.models import WorklogPolicy
@@ -118,6 +119,10 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         end=dt.date(YEAR, 5, 15),
         days=Decimal(5),
     )
+    SupervisionPolicy.objects.get_or_create(region=region)
+    group = SupervisionGroup.objects.create(region=region, name="第一督导组")
+    group.units.add(unit)
+    group.members.add(*User.objects.filter(region=region)[:1])
     Channel.objects.create(
         region=region,
         name="考核工作群",

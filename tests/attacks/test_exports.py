@@ -48,6 +48,8 @@ def _urls(world: World) -> dict[str, str]:
         "forms_cadre": reverse(
             "outcomes:forms_person_annual", args=[world.people["cadre"].pk, 2026]
         ),
+        "ledger_bureau": reverse("supervision:export") + f"?unit={world.bureau.pk}",
+        "ledger_town": reverse("supervision:export") + f"?unit={world.town.pk}",
     }
 
 
@@ -64,6 +66,8 @@ REFUSED = {
         "forms_bureau",
         "forms_town",
         "forms_cadre",
+        "ledger_bureau",
+        "ledger_town",
     ],
     # A cadre downloads nothing, not even their own unit's grades (only their own forms).
     "cadre": [
@@ -76,16 +80,33 @@ REFUSED = {
         "compliance_town",
         "forms_bureau",
         "forms_town",
+        "ledger_bureau",
+        "ledger_town",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
-    "unit_head": ["quarter", "town", "annual", "non_voters", "compliance_town", "forms_town"],
+    "unit_head": [
+        "quarter",
+        "town",
+        "annual",
+        "non_voters",
+        "compliance_town",
+        "forms_town",
+        "ledger_town",
+    ],
     # The bureau's administrator: not the town, not the office's downloads.
-    "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town"],
+    "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town", "ledger_town"],
 }
 ALLOWED = {
     "region_admin": list(REFUSED["other_admin"]),
-    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre"],
-    "unit_admin": ["bureau", "non_voters", "compliance_bureau", "forms_bureau", "forms_cadre"],
+    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre", "ledger_bureau"],
+    "unit_admin": [
+        "bureau",
+        "non_voters",
+        "compliance_bureau",
+        "forms_bureau",
+        "forms_cadre",
+        "ledger_bureau",
+    ],
     "cadre": ["forms_cadre"],
 }
 

@@ -31,6 +31,7 @@ from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
+from kaohe.supervision.models import Finding, FindingEvidence, SupervisionGroup
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 
@@ -183,6 +184,21 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     objection = Objection.objects.create(
         publicity=publicity, entry=entry, raised_on=publicity.starts_on, text="异议"
     )
+    # supervision: a finding in the bureau with its group's file
+    group = SupervisionGroup.objects.create(region=world.region, name="第一督导组")
+    finding = Finding.objects.create(
+        region=world.region,
+        group=group,
+        unit=world.bureau,
+        category="scheme",
+        severity="general",
+        description="考核方案不够精细",
+        found_on=dt.date(2026, 11, 2),
+        deadline=dt.date(2026, 11, 23),
+    )
+    finding_file = FindingEvidence.objects.create(
+        finding=finding, file_name="记录.pdf", content_type="application/pdf", content=b"%PDF-"
+    )
     return {
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
@@ -211,6 +227,8 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "publicity_id": str(publicity.pk),
         "entry_id": str(entry.pk),
         "objection_id": str(objection.pk),
+        "finding_id": str(finding.pk),
+        "file_id": str(finding_file.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin

@@ -130,6 +130,45 @@ def _objection_form(p: Pages) -> str:
     return f"/dueprocess/publicity/{publicity_id}/candidates/{entry_id}/object/"
 
 
+def _findings(p: Pages) -> tuple[int, int]:
+    """The ledger (issue 18): 第一督导组 (the supervisor) covers the bureau, where one
+    finding waits on the unit and one on the group's verification; made once."""
+    from kaohe.supervision import services as supervision
+    from kaohe.supervision.models import Finding, FindingState, SupervisionGroup
+
+    group, made = SupervisionGroup.objects.get_or_create(region=p.world.region, name="第一督导组")
+    if made:
+        group.members.add(p.world.users["supervisor"])
+        group.units.add(p.world.bureau)
+        for text in ("考核方案未经班子集体研究", "部分纪实记录集中补写"):
+            supervision.finding_record(
+                actor=p.world.users["supervisor"],
+                group_id=group.pk,
+                unit_id=p.world.bureau.pk,
+                category="scheme",
+                severity="general",
+                description=text,
+                found_on=dt.date(2026, 3, 2),
+                uploads=[supervision.Upload("记录.png", b"\x89PNG\r\n\x1a\n0")],
+            )
+        supervision.rectification_submit(
+            actor=p.world.users["unit_admin"],
+            finding=Finding.objects.filter(group=group).order_by("pk")[1],
+            text="已补写并建立每周检查制度",
+            uploads=[supervision.Upload("整改.pdf", b"%PDF-1.4")],
+        )
+    rows = Finding.objects.filter(group=group)
+    return (
+        rows.get(state=FindingState.OPEN).pk,
+        rows.get(state=FindingState.RECTIFYING).pk,
+    )
+
+
+def _ledger(p: Pages, query: str) -> str:
+    _findings(p)
+    return f"/supervision/{query}"
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -201,6 +240,11 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: f"/dueprocess/publicity/{_publicity(p)[0]}/"),
     ("region_admin", lambda p: "/dueprocess/objections/"),
     ("region_admin", lambda p: f"/dueprocess/objections/{_publicity(p)[2]}/"),
+    ("supervisor", lambda p: _ledger(p, f"?unit={p.world.bureau.pk}")),
+    ("supervisor", lambda p: "/supervision/findings/new/"),
+    ("supervisor", lambda p: f"/supervision/findings/{_findings(p)[1]}/"),
+    ("unit_admin", lambda p: f"/supervision/findings/{_findings(p)[0]}/"),
+    ("region_admin", lambda p: _ledger(p, "?overdue=1")),
     ("region_admin", lambda p: "/admin/"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls

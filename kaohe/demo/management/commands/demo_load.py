@@ -27,6 +27,7 @@ from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
+from kaohe.demo.supervision import generate_demo_ledger
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import RankTier, Region, UnitType
 
@@ -106,6 +107,7 @@ class Command(BaseCommand):
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
+        ledger = generate_demo_ledger(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -144,6 +146,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  处分与考勤 discipline and attendance: 处分 discipline {conduct.discipline}，"
                 f"请假、旷工、迟到早退 absences {conduct.absences}"
+            )
+        if not quiet and ledger.findings:
+            self.stdout.write(
+                f"  督查台账 supervision ledger: 督导组 groups {ledger.groups}，"
+                f"问题 findings {ledger.findings}（已销号 struck off {ledger.struck_off}，"
+                f"逾期 overdue {ledger.overdue}）"
             )
 
     def _write_counts(self, result: DemoResult) -> None:

@@ -1,0 +1,1 @@
+pytest_plugins = ["kaohe.supervision.tests.fixtures"]
