@@ -128,6 +128,10 @@ class AuditAction(models.TextChoices):
     # dueprocess: the written notice (issue 17, item 2)
     DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
     DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
+    # teams: the leadership teams' year (issue 18, item 3)
+    TEAMS_ENTRIES_SAVE = "teams.entries.save", _("Leadership team figures entered")
+    TEAMS_YEAR_COMPUTE = "teams.year.compute", _("Leadership teams' year computed")
+    TEAMS_YEAR_PUBLISH = "teams.year.publish", _("Leadership teams' year published")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits
