@@ -30,9 +30,7 @@ TEXTS: dict[str, str] = {
     StepCode.QUOTA: gettext_noop(
         "At most %(share)s%% of the %(count)s teams scored may be 优秀: %(limit)s."
     ),
-    StepCode.QUOTA_PUSHED: gettext_noop(
-        "Beyond the %(limit)s place(s) of the 优秀 quota: 良好."
-    ),
+    StepCode.QUOTA_PUSHED: gettext_noop("Beyond the %(limit)s place(s) of the 优秀 quota: 良好."),
     StepCode.TIE: gettext_noop(
         "Tied at %(score)s across the quota line: 良好 for now, so that the quota is not "
         "exceeded; the office decides."
@@ -56,7 +54,10 @@ def _source(params: Mapping[str, Any]) -> str:
     if text is None:
         return ""
     if code == "round":
-        return _(text) % {"counted": params.get("counted", ""), "members": params.get("members", "")}
+        return _(text) % {
+            "counted": params.get("counted", ""),
+            "members": params.get("members", ""),
+        }
     return _(text)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,7 +22,7 @@ def _cell(value: Decimal | None) -> str:
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> FileResponse:
     """The year's teams as the page shows them to this user (its scope, 404 outside)."""
     req = AuthedRequest.of(request)
     if not selectors.can_read(req.user):

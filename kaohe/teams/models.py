@@ -15,6 +15,7 @@ team) and publishes it (TeamYear), after which the unit's leaders see their resu
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,16 +23,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
-def _weight(label: str, default: int) -> models.DecimalField[Decimal, Decimal]:
+def _weight(label: StrOrPromise, default: int) -> models.DecimalField[Decimal, Decimal]:
     return models.DecimalField(
         label, max_digits=5, decimal_places=2, default=Decimal(default), validators=PERCENT
     )
 
 
-def _score(label: str) -> models.DecimalField[Decimal | None, Decimal | None]:
+def _score(label: StrOrPromise) -> models.DecimalField[Decimal | None, Decimal | None]:
     return models.DecimalField(
         label, max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
@@ -92,9 +96,7 @@ class TeamPolicy(models.Model):
         out = []
         total = sum(self.weights().values(), Decimal(0))
         if total != 100:
-            out.append(
-                str(_("The five weights add up to %(total)s, not 100.") % {"total": total})
-            )
+            out.append(str(_("The five weights add up to %(total)s, not 100.") % {"total": total}))
         if not self.excellent_from >= self.good_from >= self.fair_from:
             out.append(str(_("The lowest scores must fall from 优秀 to 良好 to 一般.")))
         return out
@@ -136,9 +138,7 @@ class TeamYear(models.Model):
     class Meta:
         verbose_name = _("year of team assessment")
         verbose_name_plural = _("years of team assessment")
-        constraints = [
-            models.UniqueConstraint(fields=["region", "year"], name="uniq_team_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="uniq_team_year")]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.year}"
@@ -173,9 +173,7 @@ class TeamEntry(models.Model):
     class Meta:
         verbose_name = _("team evaluation entry")
         verbose_name_plural = _("team evaluation entries")
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="uniq_team_entry")
-        ]
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="uniq_team_entry")]
         indexes = [models.Index(fields=["region", "year"], name="team_entry_region_year")]
 
     def __str__(self) -> str:
@@ -220,9 +218,7 @@ class TeamYearResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "year"], name="uniq_team_year_result")
         ]
-        indexes = [
-            models.Index(fields=["region", "year", "rank"], name="team_result_region_year")
-        ]
+        indexes = [models.Index(fields=["region", "year", "rank"], name="team_result_region_year")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.year}"

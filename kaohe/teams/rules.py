@@ -143,9 +143,11 @@ def grade_year(teams: Iterable[TeamInput], policy: Policy) -> dict[int, TeamOutc
         o.rank = previous.rank if previous and previous.composite == o.composite else index + 1
     candidates = [o for o in scored if band(o.composite or Decimal(0), policy) == "excellent"]
     tied_score: Decimal | None = None
-    if len(candidates) > limit and limit > 0:
-        if candidates[limit - 1].composite == candidates[limit].composite:
-            tied_score = candidates[limit].composite
+    if (
+        len(candidates) > limit > 0
+        and candidates[limit - 1].composite == candidates[limit].composite
+    ):
+        tied_score = candidates[limit].composite
     inside = {o.unit_id for o in candidates[:limit] if o.composite != tied_score}
     quota_step = step(
         StepCode.QUOTA,

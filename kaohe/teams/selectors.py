@@ -46,6 +46,8 @@ def _visible(user: User, year: int) -> QuerySet[TeamYearResult]:
     """The results `user` may see in `year`: the office every team of its region; anyone
     else their scope's teams once the year is published."""
     rows = TeamYearResult.objects.filter(year=year)
+    if user.region_id is None:
+        return rows.none()
     if is_region_admin(user):
         return rows.filter(region_id=user.region_id)
     published = TeamYear.objects.filter(
@@ -172,7 +174,10 @@ def year_inputs(region_id: int, year: int) -> YearInputs:
             mean = (sum(rated, Decimal(0)) / len(rated)).quantize(CENT, ROUND_HALF_UP)
             values[Component.DEMOCRATIC] = mean
             sources[Component.DEMOCRATIC] = "round"
-            extras[Component.DEMOCRATIC] = {"counted": str(len(rated)), "members": str(len(members))}
+            extras[Component.DEMOCRATIC] = {
+                "counted": str(len(rated)),
+                "members": str(len(members)),
+            }
         else:
             values[Component.DEMOCRATIC] = entry.democratic if entry else None
             sources[Component.DEMOCRATIC] = "entered"

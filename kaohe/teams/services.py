@@ -43,9 +43,7 @@ class EntryInput:
 
 def _year_open(region_id: int, year: int) -> TeamYear | None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ApplicationError(
-            _("Choose a year from 2000 to 2099."), code=TeamErrorCode.BAD_YEAR
-        )
+        raise ApplicationError(_("Choose a year from 2000 to 2099."), code=TeamErrorCode.BAD_YEAR)
     team_year = TeamYear.objects.select_for_update().filter(region_id=region_id, year=year).first()
     if team_year is not None and team_year.state == TeamYear.State.PUBLISHED:
         raise ApplicationError(
@@ -56,9 +54,7 @@ def _year_open(region_id: int, year: int) -> TeamYear | None:
 
 
 @transaction.atomic
-def team_entries_save(
-    *, actor: User, region_id: int, year: int, rows: Sequence[EntryInput]
-) -> int:
+def team_entries_save(*, actor: User, region_id: int, year: int, rows: Sequence[EntryInput]) -> int:
     """Save the grid: every row or none. A row whose shown version is not the stored one
     was changed by someone else since the page was opened: the whole save is refused.
     A row with any score needs its evidence. Returns how many rows changed."""
@@ -90,9 +86,7 @@ def team_entries_save(
         values = [getattr(row, name) for name in SCORES]
         for value in values:
             if value is not None and not Decimal(0) <= value <= Decimal(100):
-                problems.append(
-                    _("%(unit)s: every score is from 0 to 100.") % {"unit": unit.name}
-                )
+                problems.append(_("%(unit)s: every score is from 0 to 100.") % {"unit": unit.name})
                 break
         if any(v is not None for v in values) and visible_length(evidence) < 2:
             problems.append(

@@ -86,7 +86,8 @@ def result_page(request: HttpRequest, team_result_id: int) -> HttpResponse:
     req = _readable(request)
     result = selectors.result_get(req.user, team_result_id)
     parts = [
-        (label, getattr(result, value), value in result.missing) for value, label in Component.choices
+        (label, getattr(result, value), value in result.missing)
+        for value, label in Component.choices
     ]
     return render(
         request,
@@ -164,7 +165,9 @@ def entry_page(request: HttpRequest) -> HttpResponse:
     refusal: Refusal | None = None
     typed: dict[str, str] = {}
     if request.method == "POST":
-        typed = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        typed = {
+            k: str(request.POST.get(k, "")) for k in request.POST if k != "csrfmiddlewaretoken"
+        }
         try:
             inputs = []
             for row in rows:
@@ -175,7 +178,9 @@ def entry_page(request: HttpRequest) -> HttpResponse:
                     services.EntryInput(
                         unit_id=row.unit.pk,
                         shown_version=shown,
-                        democratic=_decimal(request.POST.get(f"democratic-{key}", ""), row.unit.name),
+                        democratic=_decimal(
+                            request.POST.get(f"democratic-{key}", ""), row.unit.name
+                        ),
                         leader=_decimal(request.POST.get(f"leader-{key}", ""), row.unit.name),
                         public=_decimal(request.POST.get(f"public-{key}", ""), row.unit.name),
                         party=_decimal(request.POST.get(f"party-{key}", ""), row.unit.name),
@@ -188,9 +193,7 @@ def entry_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             refusal = Refusal.of(exc)
         else:
-            messages.success(
-                request, _("Saved: %(n)s team(s) changed.") % {"n": changed}
-            )
+            messages.success(request, _("Saved: %(n)s team(s) changed.") % {"n": changed})
             return redirect(f"{reverse('teams:entry')}?year={year}")
     team_year = selectors.team_year(region_id, year)
     return render(

@@ -8,7 +8,13 @@ from decimal import Decimal as D
 from kaohe.teams import rules
 from kaohe.teams.rules import StepCode
 
-WEIGHTS = {"performance": D(60), "democratic": D(10), "leader": D(10), "public": D(10), "party": D(10)}
+WEIGHTS = {
+    "performance": D(60),
+    "democratic": D(10),
+    "leader": D(10),
+    "public": D(10),
+    "party": D(10),
+}
 POLICY = rules.Policy(weights=WEIGHTS)
 
 
@@ -44,9 +50,7 @@ def test_other_weights() -> None:
 
 
 def test_missing_components_no_score_rank_or_grade() -> None:
-    outcomes = rules.grade_year(
-        [team(1, None, "90", None, "90", "90"), team(2, "90")], POLICY
-    )
+    outcomes = rules.grade_year([team(1, None, "90", None, "90", "90"), team(2, "90")], POLICY)
     gap = outcomes[1]
     assert gap.composite is None and gap.rank is None and gap.grade == ""
     assert gap.missing == ["performance", "leader"]
@@ -77,7 +81,9 @@ def test_quota_caps_excellent_by_score() -> None:
 
 def test_quota_boundary_rounds_down() -> None:
     # 9 teams × 20% = 1.8 → one 优秀; 4 teams → none at all.
-    nine = rules.grade_year([team(i, "95") if i < 3 else team(i, "70") for i in range(1, 10)], POLICY)
+    nine = rules.grade_year(
+        [team(i, "95") if i < 3 else team(i, "70") for i in range(1, 10)], POLICY
+    )
     assert sum(o.grade == "excellent" for o in nine.values()) == 0  # the two at 95 tie
     assert rules.quota(9, D(20)) == 1 and rules.quota(10, D(20)) == 2 and rules.quota(4, D(20)) == 0
     four = rules.grade_year([team(i, str(90 + i)) for i in range(1, 5)], POLICY)
