@@ -46,6 +46,7 @@ from kaohe.org.models import (
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
+from kaohe.teams.models import TeamPolicy
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 from kaohe.worklogs.models import WorklogPolicy
@@ -102,6 +103,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
     ConductPolicy.objects.get_or_create(region=region)
+    TeamPolicy.objects.get_or_create(region=region)
     DueProcessPolicy.objects.get_or_create(region=region)
     DisciplineRecord.objects.create(
         region=region,

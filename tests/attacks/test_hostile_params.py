@@ -31,6 +31,7 @@ from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
+from kaohe.teams.models import TeamYearResult
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 
@@ -183,6 +184,9 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     objection = Objection.objects.create(
         publicity=publicity, entry=entry, raised_on=publicity.starts_on, text="异议"
     )
+    team_result = TeamYearResult.objects.create(
+        region=world.region, unit=world.bureau, year=2026, missing=["performance"]
+    )
     return {
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
@@ -211,6 +215,7 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "publicity_id": str(publicity.pk),
         "entry_id": str(entry.pk),
         "objection_id": str(objection.pk),
+        "team_result_id": str(team_result.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin
