@@ -27,6 +27,7 @@ from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
+from kaohe.demo.teams import generate_demo_teams
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import RankTier, Region, UnitType
 
@@ -106,6 +107,8 @@ class Command(BaseCommand):
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
+        # After performance's demo (the units' years): the teams read them.
+        teams = generate_demo_teams(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -144,6 +147,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  处分与考勤 discipline and attendance: 处分 discipline {conduct.discipline}，"
                 f"请假、旷工、迟到早退 absences {conduct.absences}"
+            )
+
+        if not quiet and teams.teams:
+            state = "已公布 published" if teams.published else "未公布 not published"
+            self.stdout.write(
+                f"  领导班子 leadership teams: {teams.teams}"
+                f"（有完整得分 complete {teams.complete}，{state}）"
             )
 
     def _write_counts(self, result: DemoResult) -> None:
