@@ -76,6 +76,11 @@ def _s(value: Decimal) -> str:
     return str(value.quantize(CENT, ROUND_HALF_UP))
 
 
+def _pct(value: Decimal) -> str:
+    """A weight or share as a person writes it: 60, 12.5."""
+    return f"{value.normalize():f}"
+
+
 def step(code: StepCode, **params: str) -> dict[str, Any]:
     return {"code": code.value, "params": params}
 
@@ -105,7 +110,7 @@ def composite(team: TeamInput, policy: Policy) -> TeamOutcome:
         weight = policy.weights[name]
         if value is None:
             missing.append(name)
-            steps.append(step(StepCode.MISSING, component=name, weight=_s(weight)))
+            steps.append(step(StepCode.MISSING, component=name, weight=_pct(weight)))
             continue
         points = value * weight / HUNDRED
         total += points
@@ -114,7 +119,7 @@ def composite(team: TeamInput, policy: Policy) -> TeamOutcome:
                 StepCode.COMPONENT,
                 component=name,
                 value=_s(value),
-                weight=_s(weight),
+                weight=_pct(weight),
                 points=_s(points),
                 source=team.sources.get(name, ""),
                 **dict(team.extras.get(name, {})),
@@ -152,7 +157,7 @@ def grade_year(teams: Iterable[TeamInput], policy: Policy) -> dict[int, TeamOutc
     quota_step = step(
         StepCode.QUOTA,
         count=str(count),
-        share=_s(policy.excellent_share),
+        share=_pct(policy.excellent_share),
         limit=str(limit),
     )
     for o in scored:

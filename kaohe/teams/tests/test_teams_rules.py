@@ -35,7 +35,7 @@ def test_sixty_ten_ten_ten_ten() -> None:
     assert out.composite == D("85.00")
     parts = [s["params"] for s in out.steps if s["code"] == StepCode.COMPONENT]
     assert [p["points"] for p in parts] == ["51.00", "9.00", "8.00", "7.00", "10.00"]
-    assert [p["weight"] for p in parts] == ["60.00", "10.00", "10.00", "10.00", "10.00"]
+    assert [p["weight"] for p in parts] == ["60", "10", "10", "10", "10"]
 
 
 def test_cents_round_half_up() -> None:

@@ -303,7 +303,7 @@ def test_pages_read_in_chinese(world: World, client_as: Callable[[str], Client])
     client = client_as("region_admin")
     result = TeamYearResult.objects.get(unit=world.bureau)
     page = client.get(reverse("teams:result", args=[result.pk])).content.decode()
-    assert "权重 60.00%" in page, page
+    assert "单位绩效考核：90.00 × 权重 60% = 54.00分" in page, page
     assert "领导班子考核" in client.get(YEAR_URL).content.decode()
     for url in (YEAR_URL, reverse("teams:result", args=[result.pk]), reverse("teams:entry")):
         body = client.get(url).content.decode()
