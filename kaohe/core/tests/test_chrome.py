@@ -29,6 +29,7 @@ ROLE_LINKS = {
         "results_hub",
         "worklogs:compliance",
         "outcomes:archive_mine",
+        "teams:year",
     ],
     "supervisor": [*EVERYONE, "worklogs:compliance"],
     "region_admin": [
@@ -42,6 +43,7 @@ ROLE_LINKS = {
         "org:roster_import",
         "audit_log",
         "admin:index",
+        "teams:year",
     ],
 }
 
