@@ -26,6 +26,7 @@ from kaohe.teams.policies import policy_for, rules_policy
 from kaohe.teams.selectors import FIRST_YEAR, LAST_YEAR, teams_on, year_inputs
 
 SCORES = ("democratic", "leader", "public", "party")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,11 @@ def team_entries_save(*, actor: User, region_id: int, year: int, rows: Sequence[
         )
         values = [getattr(row, name) for name in SCORES]
         for value in values:
-            if value is not None and not Decimal(0) <= value <= Decimal(100):
+            if value is not None and not (
+                value.is_finite()
+                and Decimal(0) <= value <= Decimal(100)
+                and value == value.quantize(CENT)
+            ):
                 problems.append(_("%(unit)s: every score is from 0 to 100.") % {"unit": unit.name})
                 break
         if any(v is not None for v in values) and visible_length(evidence) < 2:

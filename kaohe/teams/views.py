@@ -111,7 +111,8 @@ def _decimal(raw: str, unit_name: str) -> Decimal | None:
         value = Decimal("NaN")
     if not value.is_finite() or len(text) > 8:
         raise ApplicationError(
-            _("%(unit)s: every score is from 0 to 100.") % {"unit": unit_name},
+            _("%(unit)s: every score is from 0 to 100, with at most two decimals.")
+            % {"unit": unit_name},
             code=TeamErrorCode.BAD_ENTRY,
         )
     return value

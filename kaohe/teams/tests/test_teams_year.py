@@ -132,6 +132,14 @@ def test_entries_all_or_nothing_and_stale_refused(world: World) -> None:
         )
     assert len(caught.value.problems) == 1
     assert not TeamEntry.objects.exists()
+    for bad in ("88.555", "-1", "NaN"):
+        with refused(TeamErrorCode.BAD_ENTRY):
+            services.team_entries_save(
+                actor=admin,
+                region_id=world.region.pk,
+                year=YEAR,
+                rows=[row(world.bureau, leader=bad)],
+            )
     with refused(TeamErrorCode.BAD_ENTRY):
         services.team_entries_save(
             actor=admin,
@@ -316,3 +324,15 @@ def test_pages_read_in_chinese(world: World, client_as: Callable[[str], Client])
             "Party building",
         ):
             assert english not in body, (url, english)
+
+
+def test_the_admin_refuses_weights_not_adding_up(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    policy = TeamPolicy(region=world.region, performance_weight=D(50))
+    with pytest.raises(ValidationError):
+        policy.full_clean()
+    policy = TeamPolicy(region=world.region, good_from=D(95))
+    with pytest.raises(ValidationError):
+        policy.full_clean()
+    TeamPolicy(region=world.region, performance_weight=D(50), party_weight=D(20)).full_clean()
