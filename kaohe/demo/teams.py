@@ -73,7 +73,7 @@ def generate_demo_teams(*, region_id: int, year: int, today: dt.date) -> DemoTea
     )
     services.team_year_compute(actor=admin, region_id=region_id, year=year)
     done = DemoTeams(teams=len(rows))
-    done.complete = sum(1 for r in selectors.year_results(admin, year) if r.composite is not None)
+    done.complete = selectors.year_results(admin, year).filter(composite__isnull=False).count()
     try:
         services.team_year_publish(actor=admin, region_id=region_id, year=year)
     except ApplicationError as exc:

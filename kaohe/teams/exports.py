@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from kaohe.core import clock
 from kaohe.core.http import AuthedRequest
-from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
+from kaohe.core.workbooks import EXPORT_CHUNK, SheetSpec, export_name, xlsx_download
 from kaohe.teams import selectors
-from kaohe.teams.models import Component
+from kaohe.teams.models import Component, TeamGrade
 
 
 def _cell(value: Decimal | None) -> str:
@@ -28,7 +28,12 @@ def export(request: HttpRequest) -> FileResponse:
     if not selectors.can_read(req.user):
         raise Http404
     year = selectors.parse_year(request.GET.get("year"), clock.today().year)
-    results = selectors.year_results(req.user, year)
+    columns = [value for value, _label in Component.choices]
+    results = (
+        selectors.year_results(req.user, year)
+        .values_list("unit__name", "members", *columns, "composite", "rank", "grade", "missing")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
     header = [
         _("Unit"),
         _("Leadership team"),
@@ -38,16 +43,17 @@ def export(request: HttpRequest) -> FileResponse:
         _("Grade"),
         _("Missing components"),
     ]
-    labels = dict(Component.choices)
+    components, grades = dict(Component.choices), dict(TeamGrade.choices)
+    width = len(columns)
     rows = (
         [
-            r.unit.name,
-            "、".join(m["name"] for m in r.members),
-            *[_cell(getattr(r, value)) for value, _label in Component.choices],
-            _cell(r.composite),
-            r.rank or "",
-            r.get_grade_display(),
-            "、".join(str(labels.get(m, m)) for m in r.missing),
+            r[0],
+            "、".join(m["name"] for m in r[1]),
+            *[_cell(v) for v in r[2 : 2 + width]],
+            _cell(r[2 + width]),
+            r[3 + width] or "",
+            str(grades.get(r[4 + width], "")),
+            "、".join(str(components.get(m, m)) for m in r[5 + width]),
         ]
         for r in results
     )

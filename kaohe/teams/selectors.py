@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, roles_of, scope_of
@@ -57,12 +57,12 @@ def _visible(user: User, year: int) -> QuerySet[TeamYearResult]:
     return rows.filter(scope.unit_filter("unit__"), region_id__in=published.values("region_id"))
 
 
-def year_results(user: User, year: int) -> list[TeamYearResult]:
+RESULT_ORDER = (F("rank").asc(nulls_last=True), "unit__path", "pk")
+
+
+def year_results(user: User, year: int) -> QuerySet[TeamYearResult]:
     """The year's results in view, ranked (unscored teams last), with their units."""
-    return sorted(
-        _visible(user, year).select_related("unit"),
-        key=lambda r: (r.rank is None, r.rank or 0, r.unit.path),
-    )
+    return _visible(user, year).select_related("unit").order_by(*RESULT_ORDER)
 
 
 def result_get(user: User, result_id: int) -> TeamYearResult:

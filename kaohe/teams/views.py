@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,12 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kaohe.accounts.access import is_region_admin, region_id_of
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
-from kaohe.core.http import AuthedRequest, Refusal, show_refusal
+from kaohe.core.http import AuthedRequest, Refusal, parse_id, show_refusal
 from kaohe.teams import explain, selectors, services
 from kaohe.teams.errors import TeamErrorCode
 from kaohe.teams.models import Component, TeamGrade, TeamYear
 from kaohe.teams.policies import policy_for
 
+PER_PAGE = 100
 YEAR_SPAN = 6  # years offered in the year picker, back from this one
 
 
@@ -62,7 +64,9 @@ def year_page(request: HttpRequest) -> HttpResponse:
     year = _year(request.GET.get("year"))
     office = is_region_admin(req.user)
     region_id = region_id_of(req.user)
-    results = selectors.year_results(req.user, year)
+    paged = Paginator(selectors.year_results(req.user, year), PER_PAGE).get_page(
+        parse_id(request.GET.get("page")) or 1
+    )
     policy = policy_for(region_id)
     return render(
         request,
@@ -71,7 +75,8 @@ def year_page(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": _years(),
             "office": office,
-            "results": results,
+            "results": list(paged),
+            "paged": paged,
             "team_year": selectors.team_year(region_id, year) if office else None,
             "policy": policy,
             "components": Component.choices,

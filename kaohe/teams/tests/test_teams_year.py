@@ -336,3 +336,18 @@ def test_the_admin_refuses_weights_not_adding_up(world: World) -> None:
     with pytest.raises(ValidationError):
         policy.full_clean()
     TeamPolicy(region=world.region, performance_weight=D(50), party_weight=D(20)).full_clean()
+
+
+def test_the_year_pages_by_a_hundred(
+    world: World, client_as: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaohe.teams import views
+
+    _published(world)
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    client = client_as("region_admin")
+    first = client.get(YEAR_URL, {"year": YEAR}).content.decode()
+    second = client.get(YEAR_URL, {"year": str(YEAR), "page": "2"}).content.decode()
+    assert "区人力资源和社会保障局" in first and "城关镇" not in first
+    assert "城关镇" in second and "区人力资源和社会保障局" not in second
+    assert client.get(YEAR_URL, {"year": str(YEAR), "page": "99"}).status_code == 200
