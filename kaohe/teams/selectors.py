@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from kaohe.accounts.access import is_region_admin, roles_of, scope_of
@@ -31,7 +31,26 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def can_read(user: User) -> bool:
-    return bool(roles_of(user) & READ_ROLES)
+    """The office, a unit's leaders and administrators by grant, and anyone who holds or
+    held a leadership role (a team member whose login carries a cadre's grant only)."""
+    if roles_of(user) & READ_ROLES:
+        return True
+    return (
+        user.person_id is not None
+        and Membership.objects.filter(
+            person_id=user.person_id, leadership_role__in=LEADER_ROLES
+        ).exists()
+    )
+
+
+def _led_units(person_id: int, year: int) -> QuerySet[Membership, Any]:
+    """The units whose team the person sat on at the year's end (a subquery)."""
+    return (
+        Membership.objects.filter(person_id=person_id, leadership_role__in=LEADER_ROLES)
+        .on(last_day(year))
+        .in_scope()
+        .values("unit_id")
+    )
 
 
 def last_day(year: int) -> dt.date:
@@ -53,8 +72,12 @@ def _visible(user: User, year: int) -> QuerySet[TeamYearResult]:
     published = TeamYear.objects.filter(
         region_id=user.region_id, year=year, state=TeamYear.State.PUBLISHED
     )
-    scope = scope_of(user, READ_ROLES)
-    return rows.filter(scope.unit_filter("unit__"), region_id__in=published.values("region_id"))
+    seen = scope_of(user, READ_ROLES).unit_filter("unit__")
+    if user.person_id is not None:
+        seen |= Q(unit_id__in=_led_units(user.person_id, year))
+    return rows.filter(seen, region_id=user.region_id).filter(
+        region_id__in=published.values("region_id")
+    )
 
 
 RESULT_ORDER = (F("rank").asc(nulls_last=True), "unit__path", "pk")
@@ -104,6 +127,16 @@ def teams_on(region_id: int, year: int) -> dict[int, list[dict[str, Any]]]:
     for unit_id, person_id, name, role in rows:
         out[unit_id].append({"id": person_id, "name": name, "role": role})
     return dict(out)
+
+
+def team_members(region_id: int, year: int) -> QuerySet[Membership, Any]:
+    """The people on any team of the region at the year's end (a subquery of ids)."""
+    return (
+        Membership.objects.filter(region_id=region_id, leadership_role__in=LEADER_ROLES)
+        .on(last_day(year))
+        .in_scope()
+        .values("person_id")
+    )
 
 
 def entry_rows(region_id: int, year: int) -> list[EntryRow]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,8 +19,9 @@ from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.text import bounded_text, visible_length
+from kaohe.notices.services import notify
 from kaohe.org.models import Region, Unit
-from kaohe.teams import rules
+from kaohe.teams import rules, selectors
 from kaohe.teams.errors import TeamErrorCode
 from kaohe.teams.models import TeamEntry, TeamYear, TeamYearResult
 from kaohe.teams.policies import policy_for, rules_policy
@@ -91,7 +93,10 @@ def team_entries_save(*, actor: User, region_id: int, year: int, rows: Sequence[
                 and Decimal(0) <= value <= Decimal(100)
                 and value == value.quantize(CENT)
             ):
-                problems.append(_("%(unit)s: every score is from 0 to 100.") % {"unit": unit.name})
+                problems.append(
+                    _("%(unit)s: every score is from 0 to 100, with at most two decimals.")
+                    % {"unit": unit.name}
+                )
                 break
         if any(v is not None for v in values) and visible_length(evidence) < 2:
             problems.append(
@@ -237,6 +242,14 @@ def team_year_publish(*, actor: User | None, region_id: int, year: int) -> TeamY
     team_year.published_at = timezone.now()
     team_year.published_by = actor if actor is not None and actor.pk else None
     team_year.save(update_fields=["state", "published_at", "published_by"])
+    # Every member of a team learns that the year is out (a subquery, one notify).
+    members = selectors.team_members(region_id, year)
+    notify(
+        users=User.objects.filter(region_id=region_id, person_id__in=members),
+        text=_("The leadership teams' results of %(year)s are published.") % {"year": year},
+        url=f"{reverse('teams:year')}?year={year}",
+        kind="teams_published",
+    )
     audit_record(
         actor=actor,
         action=AuditAction.TEAMS_YEAR_PUBLISH,

@@ -351,3 +351,33 @@ def test_the_year_pages_by_a_hundred(
     assert "区人力资源和社会保障局" in first and "城关镇" not in first
     assert "城关镇" in second and "区人力资源和社会保障局" not in second
     assert client.get(YEAR_URL, {"year": str(YEAR), "page": "99"}).status_code == 200
+
+
+def test_a_team_member_with_a_cadres_login_sees_their_team_once_published(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    from kaohe.accounts.models import Role, User
+    from kaohe.accounts.services import role_grant
+    from kaohe.core.models import Notification
+
+    # 刘洋 leads the centre; his login carries only a cadre's grant.
+    user = User.objects.create_user(
+        username="liuyang", password="x", region=world.region, person=world.people["centre_head"]
+    )
+    role_grant(actor=None, user=user, role=Role.CADRE, unit=world.centre)
+    client = Client()
+    client.force_login(user)
+    full(world)
+    services.team_year_compute(actor=None, region_id=world.region.pk, year=YEAR)
+    centre = TeamYearResult.objects.get(unit=world.centre)
+    bureau = TeamYearResult.objects.get(unit=world.bureau)
+    assert client.get(reverse("teams:result", args=[centre.pk])).status_code == 404
+    services.team_year_publish(actor=None, region_id=world.region.pk, year=YEAR)
+    assert client.get(reverse("teams:result", args=[centre.pk])).status_code == 200
+    assert client.get(reverse("teams:result", args=[bureau.pk])).status_code == 404
+    page = client.get(YEAR_URL, {"year": str(YEAR)}).content.decode()
+    assert "区就业服务中心" in page and "城关镇" not in page
+    # Every team member was told; a cadre outside any team was not, and still sees 404.
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert {"liuyang", "unit_head", "team_member"} <= told and "cadre" not in told
+    assert client_as("cadre").get(YEAR_URL).status_code == 404
