@@ -31,6 +31,7 @@ urlpatterns = [
     path("outcomes/", include("kaohe.outcomes.urls")),
     path("dueprocess/", include("kaohe.dueprocess.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
+    path("teams/", include("kaohe.teams.urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -139,6 +139,10 @@ class AuditAction(models.TextChoices):
     SUPERVISION_FINDING_STRIKE_OFF = "supervision.finding.strike_off", _("Finding struck off")
     SUPERVISION_REMIND = "supervision.remind", _("Supervision reminders sent")
     SUPERVISION_DEMO_LOAD = "supervision.demo.load", _("Demo supervision ledger loaded")
+    # teams: the leadership teams' year (issue 18, item 3)
+    TEAMS_ENTRIES_SAVE = "teams.entries.save", _("Leadership team figures entered")
+    TEAMS_YEAR_COMPUTE = "teams.year.compute", _("Leadership teams' year computed")
+    TEAMS_YEAR_PUBLISH = "teams.year.publish", _("Leadership teams' year published")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

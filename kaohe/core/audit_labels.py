@@ -118,6 +118,8 @@ DETAIL_KEYS: dict[str, str] = {
     "deadline": gettext_noop("Deadline"),
     "round": gettext_noop("Round"),
     "files": gettext_noop("Files"),
+    # teams
+    "incomplete": gettext_noop("Incomplete"),
 }
 
 

@@ -47,6 +47,7 @@ from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource,
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 from kaohe.supervision.models import SupervisionGroup, SupervisionPolicy
+from kaohe.teams.models import TeamPolicy
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 from kaohe.worklogs.models import WorklogPolicy
@@ -103,6 +104,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
     ConductPolicy.objects.get_or_create(region=region)
+    TeamPolicy.objects.get_or_create(region=region)
     DueProcessPolicy.objects.get_or_create(region=region)
     DisciplineRecord.objects.create(
         region=region,

@@ -50,6 +50,8 @@ def _urls(world: World) -> dict[str, str]:
         ),
         "ledger_bureau": reverse("supervision:export") + f"?unit={world.bureau.pk}",
         "ledger_town": reverse("supervision:export") + f"?unit={world.town.pk}",
+        # The teams' year: its rows are the asker's scope (kaohe/teams/tests).
+        "teams": reverse("teams:export") + "?year=2026",
     }
 
 
@@ -82,6 +84,7 @@ REFUSED = {
         "forms_town",
         "ledger_bureau",
         "ledger_town",
+        "teams",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
     "unit_head": [
@@ -98,7 +101,14 @@ REFUSED = {
 }
 ALLOWED = {
     "region_admin": list(REFUSED["other_admin"]),
-    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre", "ledger_bureau"],
+    "unit_head": [
+        "bureau",
+        "compliance_bureau",
+        "forms_bureau",
+        "forms_cadre",
+        "ledger_bureau",
+        "teams",
+    ],
     "unit_admin": [
         "bureau",
         "non_voters",
@@ -106,6 +116,7 @@ ALLOWED = {
         "forms_bureau",
         "forms_cadre",
         "ledger_bureau",
+        "teams",
     ],
     "cadre": ["forms_cadre"],
 }

@@ -32,6 +32,7 @@ from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
 from kaohe.supervision.models import Finding, FindingEvidence, SupervisionGroup
+from kaohe.teams.models import TeamYearResult
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 
@@ -199,6 +200,9 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     finding_file = FindingEvidence.objects.create(
         finding=finding, file_name="记录.pdf", content_type="application/pdf", content=b"%PDF-"
     )
+    team_result = TeamYearResult.objects.create(
+        region=world.region, unit=world.bureau, year=2026, missing=["performance"]
+    )
     return {
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
@@ -229,6 +233,7 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "objection_id": str(objection.pk),
         "finding_id": str(finding.pk),
         "file_id": str(finding_file.pk),
+        "team_result_id": str(team_result.pk),
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin

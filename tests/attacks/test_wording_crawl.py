@@ -40,12 +40,15 @@ from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
+from kaohe.performance.models import UnitYearResult
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import engine
 from kaohe.scoring import services as scoring_services
 from kaohe.scoring.models import QuarterRun, UnitAnnualScore
+from kaohe.teams import selectors as team_selectors
+from kaohe.teams import services as team_services
 from kaohe.testing import World, publicity_not_required
 from kaohe.worklogs.models import Timeliness, WorkLog
 
@@ -254,10 +257,42 @@ def _year(world: World, graded: QuarterRun) -> None:
     )
 
 
+def _teams(world: World) -> None:
+    """The leadership teams' year published (issue 18): the office's year, the entry
+    grid and each team's explanation are crawled with figures in them."""
+    admin = world.users["region_admin"]
+    region_id = world.region.pk
+    rows = team_selectors.entry_rows(region_id, 2026)
+    for index, row in enumerate(rows):
+        UnitYearResult.objects.get_or_create(
+            unit=row.unit, year=2026, defaults={"computed": Decimal(96 - index * 3)}
+        )
+    team_services.team_entries_save(
+        actor=admin,
+        region_id=region_id,
+        year=2026,
+        rows=[
+            team_services.EntryInput(
+                unit_id=row.unit.pk,
+                shown_version=row.version,
+                democratic=Decimal(90),
+                leader=Decimal(88),
+                public=Decimal(85),
+                party=Decimal(92),
+                evidence="年度述职评议汇总表",
+            )
+            for row in rows
+        ],
+    )
+    team_services.team_year_compute(actor=admin, region_id=region_id, year=2026)
+    team_services.team_year_publish(actor=admin, region_id=region_id, year=2026)
+
+
 @pytest.fixture
 def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> World:
     _logs(big)
     _year(big, graded)
+    _teams(big)
     # A quarter still being graded, a round open for ballots.
     try:
         first = ReviewRound.objects.get(

@@ -125,6 +125,45 @@ def _publicity(p: Pages) -> tuple[int, int, int]:
     return publicity.pk, objection.entry_id, objection.pk
 
 
+def _team_result(p: Pages) -> int:
+    """The bureau's leadership team in a published year (issue 18), made once."""
+    from kaohe.performance.models import UnitYearResult
+    from kaohe.teams import selectors as team_selectors
+    from kaohe.teams import services as team_services
+    from kaohe.teams.models import TeamYearResult
+
+    found = TeamYearResult.objects.filter(unit=p.world.bureau, year=2026).first()
+    if found is not None:
+        return found.pk
+    admin = p.world.users["region_admin"]
+    region_id = p.world.region.pk
+    rows = team_selectors.entry_rows(region_id, 2026)
+    for row in rows:
+        UnitYearResult.objects.get_or_create(
+            unit=row.unit, year=2026, defaults={"computed": Decimal(80 + row.unit.pk % 15)}
+        )
+    team_services.team_entries_save(
+        actor=admin,
+        region_id=region_id,
+        year=2026,
+        rows=[
+            team_services.EntryInput(
+                unit_id=row.unit.pk,
+                shown_version=row.version,
+                democratic=Decimal(90),
+                leader=Decimal(88),
+                public=Decimal(85),
+                party=Decimal(92),
+                evidence="年度述职评议汇总表",
+            )
+            for row in rows
+        ],
+    )
+    team_services.team_year_compute(actor=admin, region_id=region_id, year=2026)
+    team_services.team_year_publish(actor=admin, region_id=region_id, year=2026)
+    return TeamYearResult.objects.get(unit=p.world.bureau, year=2026).pk
+
+
 def _objection_form(p: Pages) -> str:
     publicity_id, entry_id, _objection = _publicity(p)
     return f"/dueprocess/publicity/{publicity_id}/candidates/{entry_id}/object/"
@@ -246,6 +285,10 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_admin", lambda p: f"/supervision/findings/{_findings(p)[0]}/"),
     ("region_admin", lambda p: _ledger(p, "?overdue=1")),
     ("region_admin", lambda p: "/admin/"),
+    ("region_admin", lambda p: f"/teams/?year=2026&made={_team_result(p)}"),
+    ("region_admin", lambda p: "/teams/entry/?year=2026"),
+    ("unit_head", lambda p: f"/teams/result/{_team_result(p)}/"),
+    ("unit_head", lambda p: "/teams/?year=2026"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
 # (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py

@@ -50,6 +50,7 @@ class TopbarShape:
     has_roles: bool = False
     can_manage_roster: bool = False
     is_unit_head: bool = False
+    is_team_member: bool = False
     is_region_admin: bool = False
     oversees_logs: bool = False
 
@@ -83,6 +84,7 @@ def topbar_shape(context: template.Context) -> TopbarShape:
         has_roles=bool(roles),
         can_manage_roster=bool(context.get("can_manage_roster")),
         is_unit_head="unit_head" in roles,
+        is_team_member="team_member" in roles,
         is_region_admin=bool(context.get("is_region_admin")),
         oversees_logs=bool(context.get("oversees_logs")),
     )

@@ -30,6 +30,7 @@ ROLE_LINKS = {
         "worklogs:compliance",
         "supervision:ledger",
         "outcomes:archive_mine",
+        "teams:year",
     ],
     "supervisor": [*EVERYONE, "worklogs:compliance", "supervision:ledger"],
     "region_admin": [
@@ -44,6 +45,7 @@ ROLE_LINKS = {
         "org:roster_import",
         "audit_log",
         "admin:index",
+        "teams:year",
     ],
 }
 

@@ -28,6 +28,7 @@ from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
 from kaohe.demo.supervision import generate_demo_ledger
+from kaohe.demo.teams import generate_demo_teams
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import RankTier, Region, UnitType
 
@@ -108,6 +109,8 @@ class Command(BaseCommand):
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
         ledger = generate_demo_ledger(region_id=region.pk, year=year, today=today)
+        # After performance's demo (the units' years): the teams read them.
+        teams = generate_demo_teams(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -152,6 +155,13 @@ class Command(BaseCommand):
                 f"  督查台账 supervision ledger: 督导组 groups {ledger.groups}，"
                 f"问题 findings {ledger.findings}（已销号 struck off {ledger.struck_off}，"
                 f"逾期 overdue {ledger.overdue}）"
+            )
+
+        if not quiet and teams.teams:
+            state = "已公布 published" if teams.published else "未公布 not published"
+            self.stdout.write(
+                f"  领导班子 leadership teams: {teams.teams}"
+                f"（有完整得分 complete {teams.complete}，{state}）"
             )
 
     def _write_counts(self, result: DemoResult) -> None:
