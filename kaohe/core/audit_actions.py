@@ -128,6 +128,13 @@ class AuditAction(models.TextChoices):
     # dueprocess: the written notice (issue 17, item 2)
     DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
     DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
+    # performance: monthly rounds (issue 18, P1)
+    PERFORMANCE_MONTH_OPEN = "performance.month.open", _("Month of unit performance opened")
+    PERFORMANCE_MONTH_SCORES = "performance.month.scores", _("Units' month scores saved")
+    PERFORMANCE_MONTH_COMPUTE = "performance.month.compute", _("Month of unit performance computed")
+    PERFORMANCE_MONTH_PUBLISH = "performance.month.publish", _("Month's unit ranking published")
+    PERFORMANCE_MONTH_REPORT = "performance.month.report", _("Unit's month report saved")
+    PERFORMANCE_DEMO_MONTHS = "performance.demo.months", _("Demo months of unit performance loaded")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits
