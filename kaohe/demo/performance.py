@@ -65,7 +65,9 @@ class DemoPerformance:
     results: int = 0
 
 
-def _system(admin: User, region: Region, category: PerformanceCategory, year: int) -> list[Indicator]:
+def _system(
+    admin: User, region: Region, category: PerformanceCategory, year: int
+) -> list[Indicator]:
     """The category's indicator system, published; returns its key-work indicators."""
     version = schemes.template_create(
         actor=admin,
@@ -122,7 +124,9 @@ def _entries(
                 entries.append(MonthEntry(month=month, unit=unit, indicator=ind, value=value))
             elif ind.kind == IndicatorKind.DEDUCTION and rng.random() < 0.12:
                 entries.append(
-                    MonthEntry(month=month, unit=unit, indicator=ind, occurrences=rng.choice([1, 2]))
+                    MonthEntry(
+                        month=month, unit=unit, indicator=ind, occurrences=rng.choice([1, 2])
+                    )
                 )
         points = Decimal(str(round((11 + 4 * level + rng.uniform(-1, 1)) * 2) / 2))
         public.append(
@@ -175,7 +179,7 @@ def generate_demo_performance(*, region_id: int, year: int, today: dt.date) -> D
         return DemoPerformance()
     region = Region.objects.get(pk=region_id)
     admin = User.objects.get(region=region, username=REGION_ADMIN_LOGIN)
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - demo data, the same every load
     units = list(
         Unit.objects.filter(
             region=region, is_active=True, performance_category__isnull=False
@@ -202,7 +206,9 @@ def generate_demo_performance(*, region_id: int, year: int, today: dt.date) -> D
         if persona is not None and persona in of_category:
             of_category.remove(persona)
             of_category.insert(0, persona)
-        for unit, (indicator, target) in zip(of_category, zip(indicators, TARGETS, strict=True)):
+        for unit, (indicator, target) in zip(
+            of_category, zip(indicators, TARGETS, strict=True), strict=False
+        ):
             rows.append(
                 IndicatorAssignment(
                     region=region, year=year, indicator=indicator, lead_unit=unit, target=target

@@ -57,7 +57,7 @@ def may_see_rankings(user: User) -> bool:
 def months_of(user: User) -> QuerySet[PerformanceMonth]:
     """The region's months: all for the office, the others only once published or
     open (a unit reports on an open month; its result shows once published)."""
-    if not may_see_rankings(user):
+    if not may_see_rankings(user) or user.region_id is None:
         return PerformanceMonth.objects.none()
     return PerformanceMonth.objects.filter(region_id=user.region_id).order_by("-year", "-month")
 
@@ -88,6 +88,10 @@ def category_get(user: User, month: PerformanceMonth, category_id: int) -> Perfo
     return category
 
 
+def categories_of(month: PerformanceMonth) -> list[PerformanceCategory]:
+    return list(PerformanceCategory.objects.filter(region_id=month.region_id))
+
+
 def own_units(user: User, roles: frozenset[str] = UNIT_READERS) -> QuerySet[Unit]:
     return Unit.objects.filter(scope_of(user, roles).unit_filter())
 
@@ -104,6 +108,24 @@ def unit_for_month(user: User, month: PerformanceMonth, unit_id: int) -> Unit:
 
 
 # ------------------------------------------------------------------ indicator systems
+
+
+def _leaves(indicators: list[Indicator]) -> list[tuple[Indicator, str]]:
+    """The tree's typed leaves in order, each with its path ("重点工作 / 招商引资")."""
+    children: dict[int | None, list[Indicator]] = defaultdict(list)
+    for i in indicators:
+        children[i.parent_id].append(i)
+    leaves: list[tuple[Indicator, str]] = []
+
+    def walk(parent: int | None, trail: list[str]) -> None:
+        for i in children.get(parent, []):
+            if i.kind == IndicatorKind.GROUP:
+                walk(i.pk, [*trail, i.name])
+            else:
+                leaves.append((i, " / ".join([*trail, i.name])))
+
+    walk(None, [])
+    return leaves
 
 
 @dataclass
@@ -138,9 +160,9 @@ def systems_for(region_id: int, year: int, month: int) -> dict[int, System]:
     for category_id, found in by_category.items():
         # Several templates of one category: the newest scheme's version in force.
         found.sort(key=lambda v: v.scheme_id)
-        version = in_force([v for v in found if v.scheme_id == found[-1].scheme_id], end)
-        if version is not None:
-            chosen[category_id] = version
+        governs = in_force([v for v in found if v.scheme_id == found[-1].scheme_id], end)
+        if governs is not None:
+            chosen[category_id] = governs
     rows = Indicator.objects.filter(version__in=list(chosen.values())).order_by(
         "version_id", "position", "id"
     )
@@ -165,19 +187,7 @@ def systems_for(region_id: int, year: int, month: int) -> dict[int, System]:
             )
             for i in indicators
         ]
-        children: dict[int | None, list[Indicator]] = defaultdict(list)
-        for i in indicators:
-            children[i.parent_id].append(i)
-        leaves: list[tuple[Indicator, str]] = []
-
-        def walk(parent: int | None, trail: list[str], leaves: list[tuple[Indicator, str]] = leaves) -> None:
-            for i in children.get(parent, []):
-                if i.kind == IndicatorKind.GROUP:
-                    walk(i.pk, [*trail, i.name])
-                else:
-                    leaves.append((i, " / ".join([*trail, i.name])))
-
-        walk(None, [])
+        leaves = _leaves(indicators)
         out[category_id] = System(version, nodes, leaves, {i.pk: i for i in indicators})
     return out
 
@@ -206,11 +216,18 @@ def ranked_units(region_id: int) -> QuerySet[Unit]:
     )
 
 
+def other_deductions(month: PerformanceMonth) -> dict[int, Decimal]:
+    """Points each unit loses in the month from other sources (unit id → points): the
+    supervision ledger's overdue findings (contract #1) are wired in here."""
+    return {}
+
+
 def month_inputs(
     month: PerformanceMonth, *, deductions: Mapping[int, Decimal] | None = None
 ) -> MonthInputs:
     """The month's inputs: the units with their categories, each category's system,
-    every entry, 民评, and the deductions of other sources (a plain mapping)."""
+    every entry, 民评, and the deductions of other sources (a plain mapping; by
+    default `other_deductions`)."""
     units = list(ranked_units(month.region_id).values_list("pk", "performance_category_id"))
     systems = systems_for(month.region_id, month.year, month.month)
     keys = {i.pk: str(i.key) for s in systems.values() for i in s.by_id.values()}
@@ -224,16 +241,14 @@ def month_inputs(
         key = keys.get(indicator_id)
         if key is not None:
             entries[unit_id][key] = Entry(value, occurrences, flag)
-    public = dict(
-        PublicEvaluation.objects.filter(month=month).values_list("unit_id", "points")
-    )
+    public = dict(PublicEvaluation.objects.filter(month=month).values_list("unit_id", "points"))
     return MonthInputs(
         policy=months_policy(month.region_id),
         units=units,
         systems=systems,
         entries=dict(entries),
         public=public,
-        deductions=deductions or {},
+        deductions=other_deductions(month) if deductions is None else deductions,
     )
 
 
@@ -275,7 +290,9 @@ def month_overview(month: PerformanceMonth) -> list[CategoryLine]:
     )
     systems = systems_for(month.region_id, month.year, month.month)
     return [
-        CategoryLine(c, units.get(c.pk, 0), entered.get(c.pk, 0), results.get(c.pk, 0), c.pk in systems)
+        CategoryLine(
+            c, units.get(c.pk, 0), entered.get(c.pk, 0), results.get(c.pk, 0), c.pk in systems
+        )
         for c in categories
     ]
 
@@ -328,11 +345,18 @@ def grid_stamp(month: PerformanceMonth, category_id: int) -> str:
     """What the grid showed of the category's month: its entries' and 民评's count and
     latest change. A save carrying another stamp is refused (someone saved meanwhile)."""
     of_category = Q(unit__performance_category_id=category_id)
-    e = MonthEntry.objects.filter(of_category, month=month).aggregate(n=Count("pk"), t=Max("updated_at"))
+    e = MonthEntry.objects.filter(of_category, month=month).aggregate(
+        n=Count("pk"), t=Max("updated_at")
+    )
     p = PublicEvaluation.objects.filter(of_category, month=month).aggregate(
         n=Count("pk"), t=Max("updated_at")
     )
-    stamp = [e["n"], e["t"].isoformat() if e["t"] else "", p["n"], p["t"].isoformat() if p["t"] else ""]
+    stamp = [
+        e["n"],
+        e["t"].isoformat() if e["t"] else "",
+        p["n"],
+        p["t"].isoformat() if p["t"] else "",
+    ]
     return "|".join(str(s) for s in stamp)
 
 
@@ -356,7 +380,9 @@ def month_grid(month: PerformanceMonth, category: PerformanceCategory, page: int
         )
     }
     reported = set(
-        UnitMonthReport.objects.filter(month=month, unit_id__in=ids).values_list("unit_id", flat=True)
+        UnitMonthReport.objects.filter(month=month, unit_id__in=ids).values_list(
+            "unit_id", flat=True
+        )
     )
     rows = []
     leaves = system.leaves if system else []
@@ -402,7 +428,9 @@ class RankRow:
 def _rows(results: QuerySet[UnitMonthResult], own: set[int]) -> list[RankRow]:
     return [
         RankRow(u, n, s, r, w, u in own)
-        for u, n, s, r, w in results.values_list("unit_id", "unit__name", "score", "rank", "rewarded")
+        for u, n, s, r, w in results.values_list(
+            "unit_id", "unit__name", "score", "rank", "rewarded"
+        )
     ]
 
 
@@ -414,9 +442,8 @@ def ranking(
     anyone but the office."""
     if not results_visible(user, month):
         raise Http404
-    results = (
-        UnitMonthResult.objects.filter(month=month, category=category)
-        .order_by("rank", "unit__name", "unit_id")
+    results = UnitMonthResult.objects.filter(month=month, category=category).order_by(
+        "rank", "unit__name", "unit_id"
     )
     own = set(own_units(user).filter(performance_category=category).values_list("pk", flat=True))
     paged = Paginator(results, RANKING_PAGE).get_page(page)
@@ -427,7 +454,9 @@ def ranking(
     return rows, paged, chart
 
 
-def ranking_all(user: User, month: PerformanceMonth, category: PerformanceCategory) -> list[RankRow]:
+def ranking_all(
+    user: User, month: PerformanceMonth, category: PerformanceCategory
+) -> list[RankRow]:
     """The whole ranking (the export)."""
     if not results_visible(user, month):
         raise Http404
@@ -531,9 +560,15 @@ def unit_month(user: User, month: PerformanceMonth, unit_id: int) -> UnitMonth:
     size = 0
     public = None
     if results_visible(user, month):
-        result = UnitMonthResult.objects.filter(month=month, unit=unit).select_related("category").first()
+        result = (
+            UnitMonthResult.objects.filter(month=month, unit=unit)
+            .select_related("category")
+            .first()
+        )
         if result is not None:
-            size = UnitMonthResult.objects.filter(month=month, category_id=result.category_id).count()
+            size = UnitMonthResult.objects.filter(
+                month=month, category_id=result.category_id
+            ).count()
         public = PublicEvaluation.objects.filter(month=month, unit=unit).first()
     may_report = month.state == PerformanceMonth.State.OPEN and scope_of(
         user, UNIT_REPORTERS
@@ -584,9 +619,15 @@ def lead_page(user: User, unit_id: int, year: int) -> tuple[Unit, list[LeadLine]
     """The lead unit's assigned indicators with targets, and each month of the year:
     its progress report on the indicator and the indicator's score (published months,
     or every month for the office). Five queries whatever the count."""
+    if user.region_id is None:
+        raise Http404
     unit = (
         Unit.objects.filter(region_id=user.region_id, pk=unit_id)
-        .filter(Q() if is_office(user, user.region_id or 0) else scope_of(user, UNIT_READERS).unit_filter())
+        .filter(
+            Q()
+            if is_office(user, user.region_id or 0)
+            else scope_of(user, UNIT_READERS).unit_filter()
+        )
         .first()
     )
     if unit is None:
@@ -611,9 +652,7 @@ def lead_page(user: User, unit_id: int, year: int) -> tuple[Unit, list[LeadLine]
         unit=unit,
         month__in=months,
         indicator__key__in=[a.indicator.key for a in assignments],
-    ).values_list(
-        "month_id", "indicator__key", "indicator__kind", "value", "occurrences", "flag"
-    ):
+    ).values_list("month_id", "indicator__key", "indicator__kind", "value", "occurrences", "flag"):
         scores[month_id, str(key)] = cell_text(kind, value, occurrences, flag)
     lines = []
     for a in assignments:

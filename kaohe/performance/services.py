@@ -31,6 +31,7 @@ from kaohe.performance.models import (
     UnitMonthReport,
     UnitMonthResult,
 )
+from kaohe.performance.months import compute_sql
 from kaohe.performance.policies import months_policy
 from kaohe.performance.rules import ranked, unit_month_score
 from kaohe.performance.selectors import (
@@ -39,6 +40,7 @@ from kaohe.performance.selectors import (
     is_office,
     month_inputs,
     month_label,
+    other_deductions,
     ranked_units,
     systems_for,
 )
@@ -110,9 +112,7 @@ def _parse(indicator: Indicator, unit: Unit, raw: str) -> tuple[dict[str, Any] |
     where = f"{unit.name}「{indicator.name}」"
     if indicator.kind == IndicatorKind.DEDUCTION:
         if not text.isdecimal() or int(text) > MAX_OCCURRENCES:
-            return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {
-                "where": where
-            }
+            return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {"where": where}
         return {"occurrences": int(text)}, None
     if indicator.kind in (IndicatorKind.VETO, IndicatorKind.PASS_FAIL):
         if text.lower() in TRUE_WORDS:
@@ -136,9 +136,9 @@ def _parse(indicator: Indicator, unit: Unit, raw: str) -> tuple[dict[str, Any] |
     return {"value": value}, None
 
 
-def _public(unit: Unit, points_raw: str, evidence_raw: str, most: Decimal) -> tuple[
-    tuple[Decimal, str] | None, str | None
-]:
+def _public(
+    unit: Unit, points_raw: str, evidence_raw: str, most: Decimal
+) -> tuple[tuple[Decimal, str] | None, str | None]:
     points_text = points_raw.strip()
     evidence = clean_text(evidence_raw)
     if not points_text:
@@ -158,9 +158,9 @@ def _public(unit: Unit, points_raw: str, evidence_raw: str, most: Decimal) -> tu
             "unit": unit.name
         }
     if len(evidence) > 300:
-        return None, _("%(unit)s: the public evaluation's evidence is longer than 300 characters.") % {
-            "unit": unit.name
-        }
+        return None, _(
+            "%(unit)s: the public evaluation's evidence is longer than 300 characters."
+        ) % {"unit": unit.name}
     return (points, evidence), None
 
 
@@ -210,7 +210,9 @@ def month_scores_save(
             if problem:
                 problems.append(problem)
             elif fields:
-                new_entries.append(MonthEntry(month=month, unit=unit, indicator=indicator, **fields))
+                new_entries.append(
+                    MonthEntry(month=month, unit=unit, indicator=indicator, **fields)
+                )
         public, problem = _public(
             unit, cells.get(f"p-{unit.pk}", ""), cells.get(f"e-{unit.pk}", ""), most
         )
@@ -261,14 +263,20 @@ def month_compute(
     """Score every ranked unit of the month (its category's roll-up, 加减分, 民评 and
     other sources' deductions), rank within each category, mark the reward list, and
     write the results (replacing the month's earlier ones). A few queries and one bulk
-    write whatever the number of units. Returns the units scored."""
+    write whatever the number of units: on PostgreSQL one INSERT … SELECT computes
+    them (months.compute_sql, the roll-up in SQL), elsewhere the pure roll-up in
+    Python over the gathered inputs. Returns the units scored."""
     _require_office(actor, month.region_id)
     month = PerformanceMonth.objects.select_for_update().get(pk=month.pk)
     _require_open(month)
-    inputs = month_inputs(month, deductions=deductions)
-    missing = sorted(
-        {c for _u, c in inputs.units if c not in inputs.systems}
+    systems = systems_for(month.region_id, month.year, month.month)
+    used = set(
+        ranked_units(month.region_id)
+        .order_by()
+        .values_list("performance_category_id", flat=True)
+        .distinct()
     )
+    missing = sorted(c for c in used if c not in systems)
     if missing:
         names = list(
             PerformanceCategory.objects.filter(pk__in=missing).values_list("name", flat=True)
@@ -278,33 +286,54 @@ def month_compute(
             % {"year": month.year, "names": "、".join(names)},
             code=PerformanceErrorCode.NO_SYSTEM,
         )
-    zero = Decimal(0)
-    scores = [
-        unit_month_score(
-            unit_id=unit_id,
-            category_id=category_id,
-            nodes=inputs.systems[category_id].nodes,
-            entries=inputs.entries.get(unit_id, {}),
-            public=inputs.public.get(unit_id, zero),
-            deduction=inputs.deductions.get(unit_id, zero),
-        )
-        for unit_id, category_id in inputs.units
-    ]
-    rows = ranked(scores, inputs.policy.reward_places)
+    policy = months_policy(month.region_id)
     UnitMonthResult.objects.filter(month=month).delete()
-    with connection.cursor() as cursor:
-        written = sql.load(
-            cursor,
-            sql.table(UnitMonthResult),
-            [sql.column(UnitMonthResult, f.removesuffix("_id")) for f in RESULT_COLUMNS],
-            ((month.pk, r.unit_id, r.category_id, r.score, r.rank, r.rewarded) for r in rows),
+    if sql.is_postgres():
+        statement, params = compute_sql(
+            month_id=month.pk,
+            region_id=month.region_id,
+            systems={
+                c: (
+                    s.nodes,
+                    {str(ind.key): ind.pk for ind, _path in s.leaves},
+                )
+                for c, s in systems.items()
+                if c in used
+            },
+            reward_places=policy.reward_places,
+            deductions=other_deductions(month) if deductions is None else deductions,
         )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            written = int(cursor.rowcount)
+    else:
+        inputs = month_inputs(month, deductions=deductions)
+        zero = Decimal(0)
+        scores = [
+            unit_month_score(
+                unit_id=unit_id,
+                category_id=category_id,
+                nodes=inputs.systems[category_id].nodes,
+                entries=inputs.entries.get(unit_id, {}),
+                public=inputs.public.get(unit_id, zero),
+                deduction=inputs.deductions.get(unit_id, zero),
+            )
+            for unit_id, category_id in inputs.units
+        ]
+        rows = ranked(scores, policy.reward_places)
+        with connection.cursor() as cursor:
+            written = sql.load(
+                cursor,
+                sql.table(UnitMonthResult),
+                [sql.column(UnitMonthResult, f.removesuffix("_id")) for f in RESULT_COLUMNS],
+                ((month.pk, r.unit_id, r.category_id, r.score, r.rank, r.rewarded) for r in rows),
+            )
     audit_record(
         actor=actor,
         action=AuditAction.PERFORMANCE_MONTH_COMPUTE,
         obj=month,
         region=actor.region,
-        details={"units": written, "rewarded": sum(r.rewarded for r in rows)},
+        details={"units": written},
     )
     return written
 
@@ -409,7 +438,9 @@ def month_report_save(
         )
     }
     texts = {
-        pk: bounded_text(items[pk], REPORT_MAX, field=label, code=PerformanceErrorCode.REPORT_TOO_LONG)
+        pk: bounded_text(
+            items[pk], REPORT_MAX, field=label, code=PerformanceErrorCode.REPORT_TOO_LONG
+        )
         for pk in assignments
     }
     content_type = _evidence_type(upload) if upload is not None else ""
@@ -451,4 +482,3 @@ def month_report_save(
         },
     )
     return report
-

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -45,7 +45,10 @@ def month_list(request: HttpRequest) -> HttpResponse:
             if not ok:
                 raise ApplicationError(_("Choose a month."), code=PerformanceErrorCode.MONTH_BAD)
             opened = services.month_open(
-                actor=req.user, region_id=req.user.region_id or 0, year=first.year, month=first.month
+                actor=req.user,
+                region_id=req.user.region_id or 0,
+                year=first.year,
+                month=first.month,
             )
         except ApplicationError as exc:
             show_refusal(request, exc)
@@ -99,9 +102,7 @@ def month_page(request: HttpRequest, month_id: int) -> HttpResponse:
             "results_total": sum(line.results for line in lines),
         }
     elif month.state == PerformanceMonth.State.PUBLISHED:
-        context["categories"] = list(
-            selectors.PerformanceCategory.objects.filter(region_id=month.region_id)
-        )
+        context["categories"] = selectors.categories_of(month)
     return render(request, "performance/months/month.html", context)
 
 
@@ -149,7 +150,9 @@ def month_grid(request: HttpRequest, month_id: int, category_id: int) -> HttpRes
                 month=month,
                 category=category,
                 unit_ids=unit_ids,
-                cells={k: v for k, v in request.POST.items() if k[:2] in ("c-", "p-", "e-")},
+                cells={
+                    k: request.POST.get(k, "") for k in request.POST if k[:2] in ("c-", "p-", "e-")
+                },
                 stamp=request.POST.get("stamp", ""),
             )
         except ApplicationError as exc:
@@ -195,7 +198,7 @@ def month_ranking(request: HttpRequest, month_id: int, category_id: int) -> Http
 
 
 @login_required
-def month_ranking_export(request: HttpRequest, month_id: int, category_id: int) -> HttpResponse:
+def month_ranking_export(request: HttpRequest, month_id: int, category_id: int) -> HttpResponseBase:
     req = AuthedRequest.of(request)
     month = selectors.month_get(req.user, month_id)
     category = selectors.category_get(req.user, month, category_id)
@@ -244,8 +247,7 @@ def month_unit(request: HttpRequest, month_id: int, unit_id: int) -> HttpRespons
                 else:
                     upload = services.Upload(file.name or "evidence", file.read())
             items = {
-                pk: request.POST.get(f"item-{pk}", "")
-                for pk in (a.pk for a, _t in view.items)
+                pk: request.POST.get(f"item-{pk}", "") for pk in (a.pk for a, _t in view.items)
             }
             services.month_report_save(
                 actor=req.user,

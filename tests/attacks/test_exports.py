@@ -103,12 +103,25 @@ REFUSED = {
         "ranking_unpublished",
     ],
     # The bureau's administrator: not the town, not the office's downloads.
-    "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town", "ranking_unpublished"],
+    "unit_admin": [
+        "quarter",
+        "town",
+        "annual",
+        "compliance_town",
+        "forms_town",
+        "ranking_unpublished",
+    ],
 }
 # A published month's ranking is published (每月一发): the region's to read and download.
 ALLOWED = {
     "region_admin": list(REFUSED["other_admin"]),
-    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre", "ranking_published"],
+    "unit_head": [
+        "bureau",
+        "compliance_bureau",
+        "forms_bureau",
+        "forms_cadre",
+        "ranking_published",
+    ],
     "unit_admin": [
         "bureau",
         "non_voters",

@@ -318,7 +318,11 @@ def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> Wor
         stamp=performance_selectors.grid_stamp(months.month, months.category.pk),
     )
     performance_services.month_report_save(
-        actor=big.users["unit_admin"], month=months.month, unit=big.bureau, text="完成签约3个。", items={}
+        actor=big.users["unit_admin"],
+        month=months.month,
+        unit=big.bureau,
+        text="完成签约3个。",
+        items={},
     )
     performance_services.month_compute(actor=admin, month=months.month)
     performance_services.month_publish(actor=admin, month=months.month)

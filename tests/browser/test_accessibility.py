@@ -25,8 +25,8 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.conduct.models import AbsenceRecord, DisciplineRecord
-from kaohe.performance.models import UnitMonthResult
 from kaohe.outcomes.services import archive_year
+from kaohe.performance.models import UnitMonthResult
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes import services as scheme_services
@@ -152,7 +152,9 @@ def _months(p: Pages) -> tuple[int, int, int]:
             actor=admin, region_id=p.world.region.pk, year=2026, month=11
         )
     october = PerformanceMonth.objects.get(year=2026, month=10)
-    category = UnitMonthResult.objects.filter(month=october).values_list("category_id", flat=True)[0]
+    category = UnitMonthResult.objects.filter(month=october).values_list("category_id", flat=True)[
+        0
+    ]
     return october.pk, november.pk, category
 
 
@@ -235,7 +237,10 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/admin/"),
     ("region_admin", lambda p: "/performance/months/"),
     ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/"),
-    ("region_admin", lambda p: f"/performance/months/{_months(p)[1]}/categories/{_months(p)[2]}/scores/"),
+    (
+        "region_admin",
+        lambda p: f"/performance/months/{_months(p)[1]}/categories/{_months(p)[2]}/scores/",
+    ),
     ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/categories/{_months(p)[2]}/"),
     ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/rewards/"),
     ("unit_admin", lambda p: f"/performance/months/{_months(p)[1]}/units/{p.world.bureau.pk}/"),

@@ -46,7 +46,9 @@ def setup_months(world: World) -> Months:
         "invest": add(work, "招商引资", kind="scored", max_points="40"),
         "project": add(work, "项目建设", kind="scored", max_points="20"),
         "bonus": add(None, "加分项", kind="bonus", cap="5", module="flexible"),
-        "deduct": add(None, "减分项", kind="deduction", per_occurrence="2", cap="10", module="negative"),
+        "deduct": add(
+            None, "减分项", kind="deduction", per_occurrence="2", cap="10", module="negative"
+        ),
     }
     schemes.version_approve(actor=admin, version=version)
     month = services.month_open(actor=admin, region_id=world.region.pk, year=2026, month=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import pytest
 from django.test import Client
@@ -68,7 +69,11 @@ def test_the_office_opens_scores_computes_and_publishes(
     m.month.refresh_from_db()
     assert m.month.state == "published"
     ranking = office.get(reverse("performance:month_ranking", args=[m.month.pk, m.category.pk]))
-    assert [r.unit_id for r in ranking.context["rows"]] == [world.town.pk, world.bureau.pk, world.centre.pk]
+    assert [r.unit_id for r in ranking.context["rows"]] == [
+        world.town.pk,
+        world.bureau.pk,
+        world.centre.pk,
+    ]
     assert opened.state == "open"
 
 
@@ -101,7 +106,10 @@ def test_ids_outside_the_scope_are_404(
     unit = client_as("unit_admin")
     town_url = reverse("performance:month_unit", args=[m.month.pk, world.town.pk])
     assert unit.get(town_url).status_code == 404
-    assert unit.get(reverse("performance:month_grid", args=[m.month.pk, m.category.pk])).status_code == 404
+    assert (
+        unit.get(reverse("performance:month_grid", args=[m.month.pk, m.category.pk])).status_code
+        == 404
+    )
     assert unit.post(reverse("performance:month_compute", args=[m.month.pk])).status_code == 404
     assert unit.get(reverse("performance:month_lead", args=[world.town.pk])).status_code == 404
     other = client_as("other_admin")
@@ -125,13 +133,23 @@ def test_a_unit_reports_with_evidence_and_the_lead_page_shows_it(
     file = io.BytesIO(PNG)
     file.name = "现场照片.png"
     response = unit.post(
-        url, {"text": "完成项目签约3个。", f"item-{m.assignment.pk}": "已签约3个，累计8个。", "file": file}
+        url,
+        {
+            "text": "完成项目签约3个。",
+            f"item-{m.assignment.pk}": "已签约3个，累计8个。",
+            "file": file,
+        },
     )
     assert response.status_code == 302
     assert UnitMonthReport.objects.filter(unit=world.bureau).count() == 2
     stored = ReportFile.objects.get()
     assert unit.get(reverse("performance:month_file", args=[stored.pk])).content == PNG
-    assert client_as("cadre_other").get(reverse("performance:month_file", args=[stored.pk])).status_code == 404
+    assert (
+        client_as("cadre_other")
+        .get(reverse("performance:month_file", args=[stored.pk]))
+        .status_code
+        == 404
+    )
     bad = io.BytesIO(b"MZ....")
     bad.name = "a.exe"
     unit.post(url, {"text": "x", "file": bad})
@@ -159,7 +177,10 @@ def test_the_ranking_export(world: World, m: Months, client_as: Callable[[str], 
 
 
 def test_pages_in_few_queries(
-    world: World, m: Months, client_as: Callable[[str], Client], django_assert_max_num_queries  # type: ignore[no-untyped-def]
+    world: World,
+    m: Months,
+    client_as: Callable[[str], Client],
+    django_assert_max_num_queries: Callable[[int], AbstractContextManager[object]],
 ) -> None:
     _computed(world, m, publish=True)
     office = client_as("region_admin")
@@ -177,3 +198,24 @@ def test_pages_in_few_queries(
         client.get(url)  # warm the session and the user's facts
         with django_assert_max_num_queries(16):
             assert client.get(url).status_code == 200, url
+
+
+def test_an_open_months_report_is_a_task_until_written(
+    world: World, m: Months, client_as: Callable[[str], Client]
+) -> None:
+    from kaohe.pages.todo import tasks_for
+
+    admin = world.users["unit_admin"]
+    due = [t for t in tasks_for(admin, m.month.opened_at.date()) if t.kind == "month_report"]
+    assert {t.url for t in due} == {
+        reverse("performance:month_unit", args=[m.month.pk, u.pk])
+        for u in (world.bureau, world.centre)
+    }
+    services.month_report_save(actor=admin, month=m.month, unit=world.bureau, text="完成", items={})
+    due = [t for t in tasks_for(admin, m.month.opened_at.date()) if t.kind == "month_report"]
+    assert len(due) == 1
+    assert not [
+        t
+        for t in tasks_for(world.users["cadre"], m.month.opened_at.date())
+        if t.kind == "month_report"
+    ]
