@@ -161,6 +161,15 @@ def month_grid(request: HttpRequest, month_id: int, category_id: int) -> HttpRes
             messages.success(request, _("Saved: %(n)s scores.") % {"n": saved})
             return redirect(f"{request.path}?page={page}")
     grid = selectors.month_grid(month, category, page)
+    if request.method == "POST":
+        # A refused save: the page shows what was typed, to be corrected, not what is stored.
+        for row in grid.rows:
+            row.cells = [
+                (ind, request.POST.get(f"c-{row.unit.pk}-{ind.pk}", text))
+                for ind, text in row.cells
+            ]
+            row.public = request.POST.get(f"p-{row.unit.pk}", row.public)
+            row.evidence = request.POST.get(f"e-{row.unit.pk}", row.evidence)
     return render(
         request,
         "performance/months/grid.html",

@@ -63,6 +63,8 @@ def test_the_office_opens_scores_computes_and_publishes(
     posted |= cells(m, world.bureau, invest="1")
     response = office.post(grid_url, posted, follow=True)
     assert "performance.stale" not in response.content.decode()  # codes never shown
+    typed = response.context["grid"].rows[0].cells[0][1]
+    assert typed == "1"  # what was typed stays on the page, to be entered again
     assert "重新" in response.content.decode() or "刷新" in response.content.decode()
     office.post(reverse("performance:month_compute", args=[m.month.pk]))
     office.post(reverse("performance:month_publish", args=[m.month.pk]))
