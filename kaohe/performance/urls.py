@@ -26,6 +26,11 @@ urlpatterns = [
         views_months.month_grid,
         name="month_grid",
     ),
+    path(
+        "months/<id:month_id>/categories/<id:category_id>/system/",
+        views_months.month_system,
+        name="month_system",
+    ),
     path("months/<id:month_id>/units/<id:unit_id>/", views_months.month_unit, name="month_unit"),
     path("months/files/<id:file_id>/", views_months.month_file, name="month_file"),
     path("lead/<id:unit_id>/", views_months.month_lead, name="month_lead"),

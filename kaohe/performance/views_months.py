@@ -20,6 +20,7 @@ from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
 from kaohe.performance import selectors, services
 from kaohe.performance.errors import PerformanceErrorCode
 from kaohe.performance.models import PerformanceMonth
+from kaohe.schemes import services as schemes
 
 MAX_UPLOAD = services.EVIDENCE_MAX_BYTES
 
@@ -132,6 +133,32 @@ def month_publish(request: HttpRequest, month_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Published: the units can see their results."))
     return redirect("performance:month", month.pk)
+
+
+@login_required
+@require_POST
+def month_system(request: HttpRequest, month_id: int, category_id: int) -> HttpResponse:
+    """The office starts a category's indicator system for the month's year: a schemes
+    template with the category set, edited and published on the schemes pages."""
+    req = AuthedRequest.of(request)
+    month = selectors.office_month(req.user, month_id)
+    category = selectors.category_get(req.user, month, category_id)
+    try:
+        version = schemes.template_create(
+            actor=req.user,
+            region=month.region,
+            name=_("Indicator system of %(category)s units (%(year)s)")
+            % {"category": category.name, "year": month.year},
+            year=month.year,
+            performance_category=category,
+        )
+    except ApplicationError as exc:
+        show_refusal(request, exc)
+        return redirect("performance:month", month.pk)
+    messages.success(
+        request, _("Add the indicators, then publish the template: the months then use it.")
+    )
+    return redirect("schemes:version", scheme_id=version.scheme_id, number=version.number)
 
 
 @login_required

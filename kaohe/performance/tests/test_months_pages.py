@@ -221,3 +221,18 @@ def test_an_open_months_report_is_a_task_until_written(
         for t in tasks_for(world.users["cadre"], m.month.opened_at.date())
         if t.kind == "month_report"
     ]
+
+
+def test_the_office_starts_a_categorys_system_on_the_schemes_pages(
+    world: World, m: Months, client_as: Callable[[str], Client]
+) -> None:
+    from kaohe.org.models import PerformanceCategory
+    from kaohe.schemes.models import Scheme
+
+    b1 = PerformanceCategory.objects.get(region=world.region, name="B1")
+    url = reverse("performance:month_system", args=[m.month.pk, b1.pk])
+    assert client_as("unit_admin").post(url).status_code == 404
+    response = client_as("region_admin").post(url)
+    scheme = Scheme.objects.get(performance_category=b1)
+    assert scheme.role == Scheme.Role.TEMPLATE and scheme.year == 2026
+    assert response["Location"] == reverse("schemes:version", args=[scheme.pk, 1])
