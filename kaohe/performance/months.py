@@ -8,7 +8,7 @@ the next skips) and written with the reward list, in one INSERT … SELECT.
 The expression is schemes.rollup's arithmetic written in SQL, node by node (scored
 0..max, deductions × points capped, bonuses capped, groups summed, weighted shares of
 a group's max rounded to the cent, a group clipped to its max and a deduction group to
-minus its cap, every node rounded to the cent as `roll_up` keeps it), so the database
+minus its cap; every value has two places, as `roll_up` keeps each node), so the database
 does what the pure roll-up does without the rows coming out: a province's month is
 then a few times one aggregate over the same rows (bench/performance.py, which also
 checks that both give every unit the same score). SQLite, the demo's and the tests'
@@ -74,7 +74,10 @@ def tree_expression(nodes: Sequence[Node], columns: Mapping[str, str]) -> str:
                 score = f"LEAST({score}, {_n(node.max_points)})"
             if node.cap > 0:
                 score = f"GREATEST({score}, {_n(-node.cap)})"
-        return f"ROUND({score}, 2)"
+        # Every input has two places (the columns' scale), and so does every sum, clip
+        # and product by a count: only a weighted share needs rounding, as roll_up's
+        # quantizing of each node changes nothing else.
+        return score
 
     roots = [visit(root) for root in children.get(None, [])]
     return "ROUND(" + (" + ".join(roots) or "0") + ", 2)"
