@@ -19,7 +19,7 @@ from kaohe.core.http import AuthedRequest, parse_id, parse_month, show_refusal
 from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
 from kaohe.performance import selectors, services
 from kaohe.performance.errors import PerformanceErrorCode
-from kaohe.performance.models import PerformanceMonth
+from kaohe.performance.models import PerformanceMonth, UnitMonthReport
 from kaohe.schemes import services as schemes
 
 MAX_UPLOAD = services.EVIDENCE_MAX_BYTES
@@ -295,6 +295,9 @@ def month_unit(request: HttpRequest, month_id: int, unit_id: int) -> HttpRespons
             )
         except ApplicationError as exc:
             show_refusal(request, exc)
+            # The page shows what was written, to be corrected, not what is stored.
+            view.report = UnitMonthReport(text=request.POST.get("text", ""))
+            view.items = [(a, request.POST.get(f"item-{a.pk}", t)) for a, t in view.items]
         else:
             messages.success(request, _("Your report is saved."))
             return redirect("performance:month_unit", month.pk, view.unit.pk)

@@ -154,8 +154,10 @@ def test_a_unit_reports_with_evidence_and_the_lead_page_shows_it(
     )
     bad = io.BytesIO(b"MZ....")
     bad.name = "a.exe"
-    unit.post(url, {"text": "x", "file": bad})
+    refused_page = unit.post(url, {"text": "改写的进展", "file": bad})
     assert ReportFile.objects.count() == 1
+    assert refused_page.context["view"].report.text == "改写的进展"  # kept on the page
+    assert UnitMonthReport.objects.get(assignment=None).text == "完成项目签约3个。"
     # A team member reads the report but does not write it.
     team = client_as("team_member")
     assert not team.get(url).context["view"].may_report
