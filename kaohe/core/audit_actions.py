@@ -143,6 +143,13 @@ class AuditAction(models.TextChoices):
     TEAMS_ENTRIES_SAVE = "teams.entries.save", _("Leadership team figures entered")
     TEAMS_YEAR_COMPUTE = "teams.year.compute", _("Leadership teams' year computed")
     TEAMS_YEAR_PUBLISH = "teams.year.publish", _("Leadership teams' year published")
+    # performance: monthly rounds (issue 18, P1)
+    PERFORMANCE_MONTH_OPEN = "performance.month.open", _("Month of unit performance opened")
+    PERFORMANCE_MONTH_SCORES = "performance.month.scores", _("Units' month scores saved")
+    PERFORMANCE_MONTH_COMPUTE = "performance.month.compute", _("Month of unit performance computed")
+    PERFORMANCE_MONTH_PUBLISH = "performance.month.publish", _("Month's unit ranking published")
+    PERFORMANCE_MONTH_REPORT = "performance.month.report", _("Unit's month report saved")
+    PERFORMANCE_DEMO_MONTHS = "performance.demo.months", _("Demo months of unit performance loaded")
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

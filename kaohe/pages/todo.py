@@ -48,6 +48,7 @@ from kaohe.pages.home import (
     RegionStats,
     granted_units,
 )
+from kaohe.performance.selectors import UNIT_REPORTERS, month_label, open_reports_due
 from kaohe.reviews.models import ExtraRater, Participation, ReviewRound, RoundState, RoundUnit
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.scoring.models import AnnualResult, QuarterResult, RunState
@@ -291,6 +292,19 @@ def _approvals(region_id: int) -> list[Task]:
     return tasks
 
 
+def _month_reports(user: User) -> list[Task]:
+    """Units' progress reports of the open months of unit performance not yet written."""
+    return [
+        Task(
+            "month_report",
+            _("Report %(unit)s's progress for %(month)s")
+            % {"unit": unit.name, "month": month_label(month)},
+            reverse("performance:month_unit", args=[month.pk, unit.pk]),
+        )
+        for month, unit in open_reports_due(user)
+    ]
+
+
 def _consequence(task: ConsequenceTask, today: dt.date) -> Task:
     return Task(
         "consequence",
@@ -502,6 +516,8 @@ def tasks_for(user: User, today: dt.date, facts: HomeFacts | None = None) -> lis
         tasks += _findings_to_rectify(user, today)
     if Role.SUPERVISOR in roles:
         tasks += _findings_to_verify(user, today)
+    if roles & UNIT_REPORTERS:
+        tasks += _month_reports(user)
     if is_region_admin(user):
         tasks += _approvals(region_id)
         listed = {t.url for t in tasks}

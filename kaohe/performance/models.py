@@ -234,3 +234,149 @@ class UnitYearMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.year} {self.kind}"
+
+
+# --- months (P1) ---
+
+
+class IndicatorAssignment(models.Model):
+    """An indicator assigned from above to a lead unit (牵头单位) for a year, with its
+    target (目标值): the lead unit's indicator page follows it month by month (seed 002:
+    121 city indicators for 32 lead units). The indicator is a node of a category's
+    indicator system (a schemes template); its stable key finds it in later versions."""
+
+    region = models.ForeignKey(
+        "org.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    indicator = models.ForeignKey(
+        "schemes.Indicator",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("indicator"),
+    )
+    lead_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("lead unit")
+    )
+    target = models.CharField(_("target"), max_length=300)
+
+    class Meta:
+        verbose_name = _("indicator assigned to a lead unit")
+        verbose_name_plural = _("indicators assigned to lead units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "indicator", "lead_unit"], name="uniq_perf_assignment"
+            )
+        ]
+        indexes = [models.Index(fields=["lead_unit", "year"], name="perf_assign_lead_year")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_unit_id} {self.year} {self.indicator_id}"
+
+
+class MonthEntry(models.Model):
+    """The office's score of one unit on one leaf indicator of its category's system
+    in one month (the entry grid's cell): points, occurrences of a deduction, or a flag."""
+
+    month = models.ForeignKey(PerformanceMonth, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(
+        "schemes.Indicator", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    occurrences = models.PositiveIntegerField(null=True, blank=True)
+    flag = models.BooleanField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("month's indicator score")
+        verbose_name_plural = _("months' indicator scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "indicator"], name="uniq_perf_month_entry"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="perf_entry_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month_id}:{self.unit_id}:{self.indicator_id}"
+
+
+class PublicEvaluation(models.Model):
+    """民评 points of a unit for a month, typed by the office with the evidence they
+    rest on, until the public-survey issue fills them (it replaces this input)."""
+
+    month = models.ForeignKey(PerformanceMonth, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(_("public evaluation points"), max_digits=5, decimal_places=2)
+    evidence = models.CharField(_("evidence"), max_length=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("public evaluation typed in")
+        verbose_name_plural = _("public evaluations typed in")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "unit"], name="uniq_perf_public_eval")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_id}:{self.unit_id}={self.points}"
+
+
+class UnitMonthReport(models.Model):
+    """A unit's report of its month's progress: one on the month as a whole (indicator
+    empty) and one per indicator assigned to it as lead unit, with evidence files."""
+
+    month = models.ForeignKey(PerformanceMonth, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(
+        IndicatorAssignment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.TextField(_("progress"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("unit's month report")
+        verbose_name_plural = _("units' month reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit"],
+                condition=models.Q(assignment__isnull=True),
+                name="uniq_perf_month_report_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "unit", "assignment"],
+                condition=models.Q(assignment__isnull=False),
+                name="uniq_perf_month_report_item",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="perf_report_unit_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month_id}:{self.unit_id}"
+
+
+class ReportFile(models.Model):
+    """A file of evidence attached to a unit's month (kept in the database, as case
+    evidence is; 5 MB at most; PDF, JPEG or PNG)."""
+
+    month = models.ForeignKey(PerformanceMonth, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("file type"), max_length=100)
+    content = models.BinaryField(_("file"), editable=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file of a month")
+        verbose_name_plural = _("evidence files of months")
+        indexes = [models.Index(fields=["unit", "month"], name="perf_file_unit_month")]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -44,7 +44,9 @@ from kaohe.org.models import (
     UnitType,
 )
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
+from kaohe.performance.models import IndicatorAssignment
 from kaohe.reviews.models import RaterPlan, ReviewRound
+from kaohe.schemes.models import Indicator, Scheme, SchemeVersion
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
 from kaohe.supervision.models import SupervisionGroup, SupervisionPolicy
 from kaohe.teams.models import TeamPolicy
@@ -125,6 +127,15 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     group = SupervisionGroup.objects.create(region=region, name="第一督导组")
     group.units.add(unit)
     group.members.add(*User.objects.filter(region=region)[:1])
+    scheme = Scheme.objects.create(
+        region=region, role=Scheme.Role.TEMPLATE, name="A类单位绩效指标体系", year=YEAR
+    )
+    indicator = Indicator.objects.create(
+        version=SchemeVersion.objects.create(scheme=scheme, number=1), name="招商引资"
+    )
+    IndicatorAssignment.objects.create(
+        region=region, year=YEAR, indicator=indicator, lead_unit=unit, target="引进项目10个"
+    )
     Channel.objects.create(
         region=region,
         name="考核工作群",
@@ -164,6 +175,7 @@ def _region_of_rows(model: type[Model], region: Region) -> list[Any]:
         return [region.pk]
     paths = {PilotUnitYear: "unit__region", UnitAnnualScore: "unit__region"}
     paths[PersonYearFlag] = "person__region"
+    paths[Indicator] = "version__scheme__region"
     path = paths.get(model)
     if path is None:
         names = {f.name for f in model._meta.concrete_fields}

@@ -14,6 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kaohe.performance import services as performance
+from kaohe.performance.tests.helpers import setup_months
 from kaohe.reviews.models import ReviewRound, RoundState, RoundUnit
 from kaohe.scoring.models import RunState
 from kaohe.scoring.tests.test_exports import annual_run, quarter_run
@@ -35,6 +37,14 @@ def _urls(world: World) -> dict[str, str]:
     )
     for unit in (world.bureau, world.centre, world.town):
         RoundUnit.objects.create(round=round_, unit=unit)
+    # Unit performance: October published (the region's to read), November computed only.
+    months = setup_months(world)
+    office = world.users["region_admin"]
+    performance.month_compute(actor=office, month=months.month)
+    performance.month_publish(actor=office, month=months.month)
+    november = performance.month_open(actor=office, region_id=world.region.pk, year=2026, month=11)
+    performance.month_compute(actor=office, month=november)
+    ranking = "performance:month_ranking_export"
     return {
         "quarter": reverse("scoring:quarter_export", args=[qrun.pk]),
         "bureau": reverse("scoring:proposal_export", args=[qrun.pk, world.bureau.pk]),
@@ -52,6 +62,8 @@ def _urls(world: World) -> dict[str, str]:
         "ledger_town": reverse("supervision:export") + f"?unit={world.town.pk}",
         # The teams' year: its rows are the asker's scope (kaohe/teams/tests).
         "teams": reverse("teams:export") + "?year=2026",
+        "ranking_published": reverse(ranking, args=[months.month.pk, months.category.pk]),
+        "ranking_unpublished": reverse(ranking, args=[november.pk, months.category.pk]),
     }
 
 
@@ -70,6 +82,8 @@ REFUSED = {
         "forms_cadre",
         "ledger_bureau",
         "ledger_town",
+        "ranking_published",
+        "ranking_unpublished",
     ],
     # A cadre downloads nothing, not even their own unit's grades (only their own forms).
     "cadre": [
@@ -85,6 +99,7 @@ REFUSED = {
         "ledger_bureau",
         "ledger_town",
         "teams",
+        "ranking_unpublished",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
     "unit_head": [
@@ -95,12 +110,22 @@ REFUSED = {
         "compliance_town",
         "forms_town",
         "ledger_town",
+        "ranking_unpublished",
     ],
     # The bureau's administrator: not the town, not the office's downloads.
-    "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town", "ledger_town"],
+    "unit_admin": [
+        "quarter",
+        "town",
+        "annual",
+        "compliance_town",
+        "forms_town",
+        "ledger_town",
+        "ranking_unpublished",
+    ],
 }
+# A published month's ranking is published (每月一发): the region's to read and download.
 ALLOWED = {
-    "region_admin": list(REFUSED["other_admin"]),
+    "region_admin": [*REFUSED["other_admin"], "teams"],
     "unit_head": [
         "bureau",
         "compliance_bureau",
@@ -108,6 +133,7 @@ ALLOWED = {
         "forms_cadre",
         "ledger_bureau",
         "teams",
+        "ranking_published",
     ],
     "unit_admin": [
         "bureau",
@@ -117,8 +143,9 @@ ALLOWED = {
         "forms_cadre",
         "ledger_bureau",
         "teams",
+        "ranking_published",
     ],
-    "cadre": ["forms_cadre"],
+    "cadre": ["forms_cadre", "ranking_published"],
 }
 
 

@@ -27,6 +27,8 @@ from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
 from kaohe.outcomes.tests.test_archive_pages import record as archived_year
+from kaohe.performance import services as performance_services
+from kaohe.performance.tests.helpers import setup_months
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -197,13 +199,28 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         found_on=dt.date(2026, 11, 2),
         deadline=dt.date(2026, 11, 23),
     )
-    finding_file = FindingEvidence.objects.create(
+    # Its file: the ids of both apps' file pages are fuzzed through one "file_id".
+    FindingEvidence.objects.create(
         finding=finding, file_name="记录.pdf", content_type="application/pdf", content=b"%PDF-"
     )
     team_result = TeamYearResult.objects.create(
         region=world.region, unit=world.bureau, year=2026, missing=["performance"]
     )
+    # unit performance: a computed month with a unit's evidence file
+    months = setup_months(world)
+    performance_services.month_compute(actor=admin, month=months.month)
+    performance_services.month_report_save(
+        actor=world.users["unit_admin"],
+        month=months.month,
+        unit=world.bureau,
+        text="完成项目签约3个。",
+        items={},
+        upload=performance_services.Upload("scan.png", b"\x89PNG\r\n\x1a\n0000"),
+    )
     return {
+        "month_id": str(months.month.pk),
+        "category_id": str(months.category.pk),
+        "file_id": str(performance_services.ReportFile.objects.get().pk),
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
         "evidence_id": str(case.evidence.get().pk),
@@ -232,7 +249,6 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "entry_id": str(entry.pk),
         "objection_id": str(objection.pk),
         "finding_id": str(finding.pk),
-        "file_id": str(finding_file.pk),
         "team_result_id": str(team_result.pk),
         "job_id": str(
             Job.objects.create(

@@ -40,7 +40,11 @@ from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
+from kaohe.performance import selectors as performance_selectors
+from kaohe.performance import services as performance_services
 from kaohe.performance.models import UnitYearResult
+from kaohe.performance.tests.helpers import cells as month_cells
+from kaohe.performance.tests.helpers import setup_months
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import SchemeVersion
@@ -337,6 +341,26 @@ def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> Wor
         review_services.round_open(actor=big.users["region_admin"], round_=opened)
     except ApplicationError:
         pass
+    # Unit performance: October scored, computed, reported and published.
+    months = setup_months(big)
+    admin = big.users["region_admin"]
+    performance_services.month_scores_save(
+        actor=admin,
+        month=months.month,
+        category=months.category,
+        unit_ids=[big.bureau.pk],
+        cells=month_cells(months, big.bureau, invest="35", public="12", evidence="群众满意度测评"),
+        stamp=performance_selectors.grid_stamp(months.month, months.category.pk),
+    )
+    performance_services.month_report_save(
+        actor=big.users["unit_admin"],
+        month=months.month,
+        unit=big.bureau,
+        text="完成签约3个。",
+        items={},
+    )
+    performance_services.month_compute(actor=admin, month=months.month)
+    performance_services.month_publish(actor=admin, month=months.month)
     for action in (
         AuditAction.AUTH_LOGIN,
         AuditAction.ORG_ROSTER_IMPORT,

@@ -26,6 +26,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kaohe.conduct.models import AbsenceRecord, DisciplineRecord
 from kaohe.outcomes.services import archive_year
+from kaohe.performance.models import UnitMonthResult
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes import services as scheme_services
@@ -164,6 +165,38 @@ def _team_result(p: Pages) -> int:
     return TeamYearResult.objects.get(unit=p.world.bureau, year=2026).pk
 
 
+def _months(p: Pages) -> tuple[int, int, int]:
+    """Unit performance (issue 18): October scored, computed and published, November
+    open; their ids and category A's. Made once."""
+    from kaohe.performance import selectors as performance_selectors
+    from kaohe.performance import services as performance_services
+    from kaohe.performance.models import PerformanceMonth
+    from kaohe.performance.tests.helpers import cells, setup_months
+
+    november = PerformanceMonth.objects.filter(year=2026, month=11).first()
+    if november is None:
+        m = setup_months(p.world)
+        admin = p.world.users["region_admin"]
+        performance_services.month_scores_save(
+            actor=admin,
+            month=m.month,
+            category=m.category,
+            unit_ids=[p.world.bureau.pk],
+            cells=cells(m, p.world.bureau, invest="35", public="12", evidence="测评"),
+            stamp=performance_selectors.grid_stamp(m.month, m.category.pk),
+        )
+        performance_services.month_compute(actor=admin, month=m.month)
+        performance_services.month_publish(actor=admin, month=m.month)
+        november = performance_services.month_open(
+            actor=admin, region_id=p.world.region.pk, year=2026, month=11
+        )
+    october = PerformanceMonth.objects.get(year=2026, month=10)
+    category = UnitMonthResult.objects.filter(month=october).values_list("category_id", flat=True)[
+        0
+    ]
+    return october.pk, november.pk, category
+
+
 def _objection_form(p: Pages) -> str:
     publicity_id, entry_id, _objection = _publicity(p)
     return f"/dueprocess/publicity/{publicity_id}/candidates/{entry_id}/object/"
@@ -289,6 +322,17 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/teams/entry/?year=2026"),
     ("unit_head", lambda p: f"/teams/result/{_team_result(p)}/"),
     ("unit_head", lambda p: "/teams/?year=2026"),
+    ("region_admin", lambda p: "/performance/months/"),
+    ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/"),
+    (
+        "region_admin",
+        lambda p: f"/performance/months/{_months(p)[1]}/categories/{_months(p)[2]}/scores/",
+    ),
+    ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/categories/{_months(p)[2]}/"),
+    ("region_admin", lambda p: f"/performance/months/{_months(p)[0]}/rewards/"),
+    ("unit_admin", lambda p: f"/performance/months/{_months(p)[1]}/units/{p.world.bureau.pk}/"),
+    ("unit_head", lambda p: f"/performance/months/{_months(p)[0]}/units/{p.world.bureau.pk}/"),
+    ("unit_head", lambda p: f"/performance/lead/{p.world.bureau.pk}/?year=2026"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
 # (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py

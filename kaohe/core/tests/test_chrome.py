@@ -18,7 +18,7 @@ from kaohe.core.services import notifications_mark_read
 from kaohe.notices.services import notify
 from kaohe.testing import World
 
-EVERYONE = ["home", "worklogs:feed", "scoring:mine", "org:unit_tree"]
+EVERYONE = ["home", "worklogs:feed", "scoring:mine", "org:unit_tree", "performance:months"]
 ROLE_LINKS = {
     "cadre": [*EVERYONE, "worklogs:today", "reviews:mine", "outcomes:archive_mine"],
     "unit_head": [

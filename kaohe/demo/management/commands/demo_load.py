@@ -23,6 +23,7 @@ from kaohe.demo.org import (
     generate_demo,
     persona_logins,
 )
+from kaohe.demo.performance import generate_demo_performance
 from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
@@ -105,6 +106,7 @@ class Command(BaseCommand):
         logs = generate_demo_logs(region_id=region.pk, year=year, today=today)
         schemes = generate_demo_schemes(region_id=region.pk, year=year)
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
+        performance = generate_demo_performance(region_id=region.pk, year=year, today=today)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
@@ -135,6 +137,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  考评 rating rounds: {rounds.rounds}（选票 ballots {rounds.ballots}，"
                 f"匿名评分 scores {rounds.scores}）；已计算季度 quarters scored: {quarters}"
+            )
+        if not quiet and performance.months:
+            self.stdout.write(
+                f"  单位绩效 unit performance: 指标体系 systems {performance.systems}，"
+                f"牵头指标 lead-unit indicators {performance.assignments}，"
+                f"月度 months {performance.months}（结果 results {performance.results}）"
             )
         if not quiet and earlier.records:
             self.stdout.write(
