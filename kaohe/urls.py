@@ -29,6 +29,7 @@ urlpatterns = [
     path("outcomes/", pages_hub.hub_page, name="results_hub"),
     path("outcomes/", include("kaohe.outcomes.urls")),
     path("dueprocess/", include("kaohe.dueprocess.urls")),
+    path("performance/", include("kaohe.performance.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),

@@ -128,6 +128,19 @@ class AuditAction(models.TextChoices):
     # dueprocess: the written notice (issue 17, item 2)
     DUEPROCESS_NOTICE_ISSUE = "dueprocess.notice.issue", _("Written notices issued")
     DUEPROCESS_NOTICE_SIGN = "dueprocess.notice.sign", _("Written notice signed")
+    # performance: the unit's year (issue 18, P2)
+    PERFORMANCE_YEAR_COMPUTE = "performance.year.compute", _("Units' year computed")
+    PERFORMANCE_YEAR_END_SAVE = "performance.year.year_end", _("Year-end evaluation entered")
+    PERFORMANCE_YEAR_OVERRIDE_SET = "performance.year.override", _("Unit's year result overridden")
+    PERFORMANCE_YEAR_OVERRIDE_REMOVE = (
+        "performance.year.override_remove",
+        _("Override of a unit's year result removed"),
+    )
+    PERFORMANCE_YEAR_MARK_RECORD = "performance.year.mark", _("Mark on a unit's year recorded")
+    PERFORMANCE_YEAR_MARK_REMOVE = (
+        "performance.year.mark_remove",
+        _("Mark on a unit's year removed"),
+    )
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -111,6 +111,8 @@ DETAIL_KEYS: dict[str, str] = {
     "anonymous": gettext_noop("Anonymous"),
     "withdrawn": gettext_noop("Withdrawn"),
     "added": gettext_noop("Added"),
+    # performance: the unit's year
+    "score": gettext_noop("Score"),
 }
 
 

@@ -45,7 +45,7 @@ from kaohe.org.models import (
 )
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
 from kaohe.reviews.models import RaterPlan, ReviewRound
-from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
+from kaohe.scoring.models import PersonYearFlag, ScoringPolicy
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
 from kaohe.worklogs.models import WorklogPolicy
@@ -66,7 +66,6 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         reason="病假",
     )
     PilotUnitYear.objects.create(unit=unit, year=YEAR)
-    UnitAnnualScore.objects.create(unit=unit, year=YEAR, score=Decimal("91.5"))
     PersonYearFlag.objects.create(person=person, year=YEAR, kind="bar", reason="正在接受审查")
     YearRecord.objects.create(
         region=region,
@@ -155,7 +154,7 @@ def _region_of_rows(model: type[Model], region: Region) -> list[Any]:
     """The test's own notion of "the region's rows", kept apart from the code under test."""
     if model is Region:
         return [region.pk]
-    paths = {PilotUnitYear: "unit__region", UnitAnnualScore: "unit__region"}
+    paths: dict[type[Model], str] = {PilotUnitYear: "unit__region"}
     paths[PersonYearFlag] = "person__region"
     path = paths.get(model)
     if path is None:

@@ -40,12 +40,13 @@ from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
+from kaohe.performance.models import UnitYearMark, UnitYearResult
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import engine
 from kaohe.scoring import services as scoring_services
-from kaohe.scoring.models import QuarterRun, UnitAnnualScore
+from kaohe.scoring.models import QuarterRun
 from kaohe.testing import World, publicity_not_required
 from kaohe.worklogs.models import Timeliness, WorkLog
 
@@ -243,7 +244,17 @@ def _year(world: World, graded: QuarterRun) -> None:
     from kaohe.scoring.tests.test_annual import publish_quarters
 
     publish_quarters(world, graded)
-    UnitAnnualScore.objects.create(unit=world.bureau, year=2026, score=Decimal("90.5"))
+    UnitYearResult.objects.create(
+        unit=world.bureau,
+        year=2026,
+        computed=Decimal("88.25"),
+        override=Decimal("90.5"),
+        override_reason="录入的单位年度综合结果",
+        rank=1,
+    )
+    UnitYearMark.objects.create(
+        unit=world.town, year=2026, kind=UnitYearMark.Kind.CRITICISM, reason="区委通报〔2026〕5号"
+    )
     year_ready(world, 2026)
     run = scoring_services.annual_compute(
         actor=world.users["region_admin"], region=world.region, year=2026

@@ -1,0 +1,18 @@
+"""The stable codes of the performance domain's refusals (convention in kaohe.core.errors)."""
+
+from __future__ import annotations
+
+from kaohe.core.errors import ErrorCode
+
+
+class PerformanceErrorCode(ErrorCode):
+    # --- year (P2) ---
+    YEAR_LOCKED = "performance.year_locked"
+    YEAR_STALE = "performance.year_stale"
+    YEAR_BAD_SCORE = "performance.year_bad_score"
+    YEAR_UNKNOWN_UNIT = "performance.year_unknown_unit"
+    OVERRIDE_NEEDS_REASON = "performance.override_needs_reason"
+    OVERRIDE_MISSING = "performance.override_missing"
+    MARK_NEEDS_CITATION = "performance.mark_needs_citation"
+    MARK_BAD_KIND = "performance.mark_bad_kind"
+    YEAR_BAD_WEIGHTS = "performance.year_bad_weights"
