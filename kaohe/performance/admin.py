@@ -21,13 +21,15 @@ class PerformancePolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = PerformancePolicy
-        fields = "__all__"
+        fields = ("region", "months_weight", "year_end_weight", "reward_places", "public_points")
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         months, year_end = data.get("months_weight"), data.get("year_end_weight")
-        if months is not None and year_end is not None and not rules.weights_valid(
-            months, year_end
+        if (
+            months is not None
+            and year_end is not None
+            and not rules.weights_valid(months, year_end)
         ):
             raise ValidationError(
                 _(

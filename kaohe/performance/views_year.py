@@ -61,6 +61,13 @@ def _office(request: HttpRequest) -> tuple[AuthedRequest, Region]:
     return req, region
 
 
+def _shown(request: HttpRequest, exc: ApplicationError) -> None:
+    """A refusal shown on the page redirected to; an id outside the region is 404."""
+    if exc.code == PerformanceErrorCode.YEAR_UNKNOWN_UNIT:
+        raise Http404 from exc
+    show_refusal(request, exc)
+
+
 def _back(year: int, name: str = "performance:year", *args: int) -> HttpResponse:
     return redirect(f"{reverse(name, args=args)}?year={year}")
 
@@ -174,7 +181,7 @@ def year_override(request: HttpRequest, unit_id: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except ApplicationError as exc:
-        show_refusal(request, exc)
+        _shown(request, exc)
     else:
         messages.success(request, _("The override is saved with its reason."))
     return _back(year, "performance:year_unit", unit_id)
@@ -190,7 +197,7 @@ def year_override_remove(request: HttpRequest, unit_id: int) -> HttpResponse:
             actor=req.user, region=region, unit_id=unit_id, year=year
         )
     except ApplicationError as exc:
-        show_refusal(request, exc)
+        _shown(request, exc)
     else:
         messages.success(request, _("The override is removed; the computed result stands."))
     return _back(year, "performance:year_unit", unit_id)
@@ -247,7 +254,7 @@ def year_mark_remove(request: HttpRequest, mark_id: int) -> HttpResponse:
     try:
         services.unit_year_mark_remove(actor=req.user, region=region, mark_id=mark_id)
     except ApplicationError as exc:
-        show_refusal(request, exc)
+        _shown(request, exc)
     else:
         messages.success(request, _("The mark is removed."))
     return _back(year, "performance:year_marks")

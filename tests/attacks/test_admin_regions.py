@@ -44,6 +44,7 @@ from kaohe.org.models import (
     UnitType,
 )
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
+from kaohe.performance.models import PerformancePolicy
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy
 from kaohe.testing import World
@@ -98,6 +99,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     )
     # The rules' rows the admin edits (it offers no "add"): made on first use elsewhere.
     WorklogPolicy.objects.get_or_create(region=region)
+    PerformancePolicy.objects.get_or_create(region=region)
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
     ConductPolicy.objects.get_or_create(region=region)

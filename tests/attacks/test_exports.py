@@ -48,6 +48,8 @@ def _urls(world: World) -> dict[str, str]:
         "forms_cadre": reverse(
             "outcomes:forms_person_annual", args=[world.people["cadre"].pk, 2026]
         ),
+        # The units' year: no id, scoped to what the user sees (a unit its own).
+        "unit_years": reverse("performance:year_export") + "?year=2026",
     }
 
 
@@ -76,6 +78,7 @@ REFUSED = {
         "compliance_town",
         "forms_bureau",
         "forms_town",
+        "unit_years",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
     "unit_head": ["quarter", "town", "annual", "non_voters", "compliance_town", "forms_town"],
@@ -83,9 +86,16 @@ REFUSED = {
     "unit_admin": ["quarter", "town", "annual", "compliance_town", "forms_town"],
 }
 ALLOWED = {
-    "region_admin": list(REFUSED["other_admin"]),
-    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre"],
-    "unit_admin": ["bureau", "non_voters", "compliance_bureau", "forms_bureau", "forms_cadre"],
+    "region_admin": [*REFUSED["other_admin"], "unit_years"],
+    "unit_head": ["bureau", "compliance_bureau", "forms_bureau", "forms_cadre", "unit_years"],
+    "unit_admin": [
+        "bureau",
+        "non_voters",
+        "compliance_bureau",
+        "forms_bureau",
+        "forms_cadre",
+        "unit_years",
+    ],
     "cadre": ["forms_cadre"],
 }
 

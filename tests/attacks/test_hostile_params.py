@@ -25,8 +25,10 @@ from kaohe.dueprocess import services as dueprocess_services
 from kaohe.dueprocess.models import Notice, Objection, Publicity, PublicityEntry
 from kaohe.jobs.models import Job
 from kaohe.notices.models import Channel, Delivery
+from kaohe.org.models import PerformanceCategory
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
 from kaohe.outcomes.tests.test_archive_pages import record as archived_year
+from kaohe.performance.models import UnitYearMark
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
@@ -183,7 +185,14 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     objection = Objection.objects.create(
         publicity=publicity, entry=entry, raised_on=publicity.starts_on, text="异议"
     )
+    # performance: a unit category and a mark on a unit's year
+    category = PerformanceCategory.objects.create(region=world.region, name="A类")
+    mark = UnitYearMark.objects.create(
+        unit=world.bureau, year=2026, kind=UnitYearMark.Kind.INCENTIVE, reason="区委办〔2026〕12号"
+    )
     return {
+        "category_id": str(category.pk),
+        "mark_id": str(mark.pk),
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
         "evidence_id": str(case.evidence.get().pk),

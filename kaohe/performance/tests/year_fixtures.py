@@ -36,7 +36,7 @@ def publish_month(
         UnitMonthResult(
             month=row,
             unit=unit,
-            category_id=unit.performance_category_id,
+            category_id=unit.performance_category_id or 0,
             score=score,
             rank=1,
         )

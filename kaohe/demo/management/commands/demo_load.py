@@ -23,6 +23,7 @@ from kaohe.demo.org import (
     generate_demo,
     persona_logins,
 )
+from kaohe.demo.performance_year import generate_demo_unit_years
 from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
@@ -103,6 +104,8 @@ class Command(BaseCommand):
         logs = generate_demo_logs(region_id=region.pk, year=year, today=today)
         schemes = generate_demo_schemes(region_id=region.pk, year=year)
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
+        # The units' year from the published months, before the cadres' scoring.
+        unit_years = generate_demo_unit_years(region_id=region.pk, year=year)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
@@ -130,6 +133,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  考评 rating rounds: {rounds.rounds}（选票 ballots {rounds.ballots}，"
                 f"匿名评分 scores {rounds.scores}）；已计算季度 quarters scored: {quarters}"
+            )
+        if not quiet and unit_years.year_end:
+            self.stdout.write(
+                f"  单位年度 units' year: 年终评价 year-end {unit_years.year_end}，"
+                f"已计算 computed {unit_years.computed}，"
+                f"督查激励与点名批评 marks {unit_years.marks}"
             )
         if not quiet and earlier.records:
             self.stdout.write(
