@@ -15,6 +15,7 @@ pytest_plugins = [
     "kaohe.reviews.tests.fixtures",
     "kaohe.schemes.tests.fixtures",
     "kaohe.scoring.tests.fixtures",
+    "kaohe.performance.tests.year_fixtures",
 ]
 
 

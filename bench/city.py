@@ -45,7 +45,7 @@ class Tables:
     scheme_version: str
     summary: str
     unit: str
-    unit_annual_score: str
+    unit_year_result: str
     work_log: str
 
 
@@ -62,9 +62,10 @@ def tables() -> Tables:
         RankLevel,
         Unit,
     )
+    from kaohe.performance.models import UnitYearResult
     from kaohe.reviews.models import Participation, RoundResult, RoundUnit
     from kaohe.schemes.models import Indicator, IndicatorResult, Scheme, SchemeVersion
-    from kaohe.scoring.models import PersonYearFlag, QuarterResult, QuarterRun, UnitAnnualScore
+    from kaohe.scoring.models import PersonYearFlag, QuarterResult, QuarterRun
     from kaohe.worklogs.models import LogMonthTally, Summary, WorkLog
 
     t = sql.table
@@ -89,7 +90,7 @@ def tables() -> Tables:
         scheme_version=t(SchemeVersion),
         summary=t(Summary),
         unit=t(Unit),
-        unit_annual_score=t(UnitAnnualScore),
+        unit_year_result=t(UnitYearResult),
         work_log=t(WorkLog),
     )
 

@@ -180,7 +180,8 @@ m AS (SELECT m.person_id, m.unit_id, m.status, m.leadership_role, k.tier
         AND (m.valid_to IS NULL OR m.valid_to >= %(end)s) AND m.status IN {in_scope}),
 pool AS (SELECT unit_id, pool_id FROM {t.quota_pool_member} WHERE year = %(year)s),
 democratic AS (SELECT target_id, score FROM {t.round_result} WHERE round_id = %(round)s),
-unit_score AS (SELECT unit_id, score FROM {t.unit_annual_score} WHERE year = %(year)s),
+unit_score AS (SELECT unit_id, COALESCE(override, computed) AS score
+               FROM {t.unit_year_result} WHERE year = %(year)s),
 quarters AS (SELECT q.person_id, COUNT(*) AS n, AVG(q.score) AS mean,
                     SUM(CASE WHEN q.grade = 'good' THEN 1 ELSE 0 END) AS good,
                     SUM(CASE WHEN q.grade = 'poor' THEN 1 ELSE 0 END) AS poor
@@ -831,8 +832,9 @@ def build_city(region_id: int, people: int, filled: Sequence[int]) -> dict[str, 
         # The units' annual results, read by the annual composite.
         cursor.execute(
             f"""
-            INSERT INTO {t.unit_annual_score} (unit_id, year, score)
-            SELECT id, %s, round((80 + 20 * random())::numeric, 2)
+            INSERT INTO {t.unit_year_result}
+                (unit_id, year, computed, months_counted, override_reason)
+            SELECT id, %s, round((80 + 20 * random())::numeric, 2), 12, ''
             FROM {t.unit} WHERE region_id = %s
             """,  # noqa: S608
             [YEAR, region_id],

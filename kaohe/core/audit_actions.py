@@ -150,6 +150,19 @@ class AuditAction(models.TextChoices):
     PERFORMANCE_MONTH_PUBLISH = "performance.month.publish", _("Month's unit ranking published")
     PERFORMANCE_MONTH_REPORT = "performance.month.report", _("Unit's month report saved")
     PERFORMANCE_DEMO_MONTHS = "performance.demo.months", _("Demo months of unit performance loaded")
+    # performance: the unit's year (issue 18, P2)
+    PERFORMANCE_YEAR_COMPUTE = "performance.year.compute", _("Units' year computed")
+    PERFORMANCE_YEAR_END_SAVE = "performance.year.year_end", _("Year-end evaluation entered")
+    PERFORMANCE_YEAR_OVERRIDE_SET = "performance.year.override", _("Unit's year result overridden")
+    PERFORMANCE_YEAR_OVERRIDE_REMOVE = (
+        "performance.year.override_remove",
+        _("Override of a unit's year result removed"),
+    )
+    PERFORMANCE_YEAR_MARK_RECORD = "performance.year.mark", _("Mark on a unit's year recorded")
+    PERFORMANCE_YEAR_MARK_REMOVE = (
+        "performance.year.mark_remove",
+        _("Mark on a unit's year removed"),
+    )
 
 
 # admin.<model>.<verb>: written by the region-scoped admin for any model it edits

@@ -120,6 +120,8 @@ DETAIL_KEYS: dict[str, str] = {
     "files": gettext_noop("Files"),
     # teams
     "incomplete": gettext_noop("Incomplete"),
+    # performance: the unit's year
+    "score": gettext_noop("Score"),
 }
 
 

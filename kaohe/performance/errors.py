@@ -19,3 +19,13 @@ class PerformanceErrorCode(ErrorCode):
     REPORT_TOO_LONG = "performance.report_too_long"
     EVIDENCE_TOO_BIG = "performance.evidence_too_big"
     EVIDENCE_BAD_TYPE = "performance.evidence_bad_type"
+    # --- year (P2) ---
+    YEAR_LOCKED = "performance.year_locked"
+    YEAR_STALE = "performance.year_stale"
+    YEAR_BAD_SCORE = "performance.year_bad_score"
+    YEAR_UNKNOWN_UNIT = "performance.year_unknown_unit"
+    OVERRIDE_NEEDS_REASON = "performance.override_needs_reason"
+    OVERRIDE_MISSING = "performance.override_missing"
+    MARK_NEEDS_CITATION = "performance.mark_needs_citation"
+    MARK_BAD_KIND = "performance.mark_bad_kind"
+    YEAR_BAD_WEIGHTS = "performance.year_bad_weights"

@@ -3,9 +3,9 @@ services)."""
 
 from __future__ import annotations
 
-from kaohe.performance.models import PerformancePolicy
+from decimal import Decimal
 
-# --- months (P1) ---
+from kaohe.performance.models import PerformancePolicy
 
 
 def months_policy(region_id: int) -> PerformancePolicy:
@@ -13,3 +13,9 @@ def months_policy(region_id: int) -> PerformancePolicy:
     return PerformancePolicy.objects.filter(region_id=region_id).first() or PerformancePolicy(
         region_id=region_id
     )
+
+
+def year_weights(region_id: int) -> tuple[Decimal, Decimal]:
+    """The weights (percent) of the months' average and of the year-end evaluation."""
+    policy = months_policy(region_id)
+    return Decimal(policy.months_weight), Decimal(policy.year_end_weight)

@@ -72,6 +72,7 @@ def month_list(request: HttpRequest) -> HttpResponse:
                 selectors.own_units(req.user).filter(performance_category__isnull=False)[:20]
             ),
             "year": today.year,
+            "sees_years": selectors.can_see_years(req.user),
         },
     )
 

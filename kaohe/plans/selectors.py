@@ -317,7 +317,7 @@ def year_plan(user: User, year: int, quarter: int | None, page: int) -> YearPlan
             if scored
             else StepState.WAITING,
             _("%(done)s of %(total)s units") % {"done": len(scored), "total": len(year_units)},
-            _url("admin:scoring_unitannualscore_changelist") if office else "",
+            _url("performance:year") + f"?year={year}" if office else "",
         ),
         Step(
             _("Quarters published"),

@@ -1,4 +1,4 @@
-"""Scoring inputs the office enters in 系统设置: policy, unit results, veto/affirmation flags."""
+"""Scoring inputs the office enters in 系统设置: policy, veto/affirmation flags."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
-from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
+from kaohe.scoring.models import PersonYearFlag, ScoringPolicy
 
 
 @admin.register(ScoringPolicy)
@@ -27,16 +27,6 @@ class ScoringPolicyAdmin(RegionScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # created with the defaults on first use
-
-
-@admin.register(UnitAnnualScore)
-class UnitAnnualScoreAdmin(RegionScopedAdmin):
-    """The unit's annual comprehensive result, until unit performance is assessed in kaohe."""
-
-    region_field = "unit__region"
-    list_display = ("unit", "year", "score")
-    list_filter = ("year",)
-    raw_id_fields = ("unit",)
 
 
 class PersonYearFlagForm(forms.ModelForm):  # type: ignore[type-arg]

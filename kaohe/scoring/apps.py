@@ -15,6 +15,11 @@ class ScoringConfig(AppConfig):
 
         if round_reopen_blockers not in reviews_services.reopen_guards:
             reviews_services.reopen_guards.append(round_reopen_blockers)
+        # Likewise a unit's year result read by a confirmed or published year stays.
+        from kaohe.performance.locks import register_year_lock
+        from kaohe.scoring.guards import unit_year_locks
+
+        register_year_lock(unit_year_locks)
         # Registers the quarter and year jobs with kaohe.jobs.
         # Registers the large grades and results exports' jobs.
         # Connects the forgets of what the admin edits (signals).

@@ -24,6 +24,7 @@ from kaohe.core.cache import region_cached
 from kaohe.core.errors import ApplicationError
 from kaohe.core.year_facts import year_facts_topic, year_kept
 from kaohe.org.models import QuotaPool, Unit
+from kaohe.performance.selectors import unit_year_scores
 from kaohe.reviews.models import ReviewRound, RoundState
 from kaohe.reviews.selectors import Turnout, head_counts, turnouts
 from kaohe.schemes.selectors import entry_states_of
@@ -34,7 +35,6 @@ from kaohe.scoring.models import (
     QuarterResult,
     QuarterRun,
     RunState,
-    UnitAnnualScore,
 )
 from kaohe.worklogs.rules import Period
 
@@ -150,12 +150,8 @@ class YearFacts:
 
     @cached_property
     def scored(self) -> set[int]:
-        """The units with an annual unit result."""
-        return set(
-            UnitAnnualScore.objects.filter(
-                year=self.year, unit__region_id=self.region_id
-            ).values_list("unit_id", flat=True)
-        )
+        """The units with an annual unit result (performance: computed or overridden)."""
+        return set(unit_year_scores(region_id=self.region_id, year=self.year))
 
     @cached_property
     def run_units(self) -> dict[int, RunUnits]:
@@ -392,7 +388,7 @@ def annual_blockers(region_id: int, year: int, facts: YearFacts | None = None) -
             Blocker(
                 _("%(n)s units have no annual unit result for %(year)s yet: %(names)s.")
                 % {"n": len(missing), "year": year, "names": _names(missing, facts)},
-                reverse("admin:scoring_unitannualscore_changelist"),
+                reverse("performance:year") + f"?year={year}",
             )
         )
     return out
@@ -451,6 +447,23 @@ def round_reopen_blockers(round_: ReviewRound) -> list[str]:
             "first, then this round."
         )
         % {"period": Period(round_.year, quarter).label(), "state": qrun.get_state_display()}
+    ]
+
+
+def unit_year_locks(region_id: int, year: int) -> list[str]:
+    """A unit's year result that a confirmed or published annual run read stays as it
+    is: the office reopens the year first (registered in performance.locks)."""
+    run = AnnualRun.objects.filter(
+        region_id=region_id, year=year, state__in=(RunState.CONFIRMED, RunState.PUBLISHED)
+    ).first()
+    if run is None:
+        return []
+    return [
+        _(
+            "%(period)s is %(state)s and uses the units' year results; reopen the year "
+            "first, then change them."
+        )
+        % {"period": Period(year, 0).label(), "state": run.get_state_display()}
     ]
 
 

@@ -25,6 +25,8 @@ from kaohe.conduct.models import AbsenceKind, AbsenceRecord, ConductEffect, Disc
 from kaohe.conduct.policies import policy_for as conduct_policy_for
 from kaohe.core import sql
 from kaohe.org.models import LeadershipRole, Membership, MembershipStatus, QuotaPoolMember
+from kaohe.performance.models import UnitYearMark
+from kaohe.performance.selectors import unit_year_marks, unit_year_scores
 from kaohe.reviews.models import ReviewRound
 from kaohe.reviews.selectors import closed_round, round_result_scores
 from kaohe.scoring import engine
@@ -34,7 +36,6 @@ from kaohe.scoring.models import (
     QuarterResult,
     QuarterRun,
     RunState,
-    UnitAnnualScore,
 )
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.policies import policy_for as worklog_policy_for
@@ -296,11 +297,8 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
     memberships = members_on(region_id, dt.date(year, 12, 31))
     pools = _pools(region_id, year)
     democratic, withheld = _round_scores(region_id, year, ReviewRound.Cadence.ANNUAL, 1)
-    unit_scores = dict(
-        UnitAnnualScore.objects.filter(year=year, unit__region_id=region_id).values_list(
-            "unit_id", "score"
-        )
-    )
+    # The units' year results (performance: computed from the months, or overridden).
+    unit_scores = unit_year_scores(region_id=region_id, year=year)
     # The published quarters in order, one plain query each (no join, no sort), each
     # made into a column aligned with the people in order by dict and map calls (in
     # C): a person's quarters are then one tuple each from zip, with no Python step
@@ -338,6 +336,7 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
         .values_list("person_id", "kind", "reason")
     ):
         flags[person_id][kind] = reason
+    _unit_marks(flags, memberships, unit_year_marks(region_id=region_id, year=year))
     # Column by column, each a map over the people in order (in C); the inputs then
     # one AnnualInput call each, its defaults (flags) filled for the few flagged below.
     members = list(map(memberships.__getitem__, people))
@@ -382,6 +381,40 @@ def annual_inputs(region_id: int, year: int) -> tuple[list[engine.AnnualInput], 
     for person_id, records in _conduct(region_id, year).items():
         _replace_input(inputs, people, person_id, conduct=records)
     return inputs, memberships
+
+
+def _unit_marks(
+    flags: dict[int, dict[str, str]],
+    memberships: dict[int, Member],
+    marks: dict[int, list[tuple[str, str]]],
+) -> None:
+    """R5.8 through the unit: a unit that won a 真抓实干 incentive makes its main
+    leader 优秀 directly, one criticized by name bars them from 优秀, each citing its
+    document; added to the person's own flags of the kind (both cited). Only the
+    main leader of the unit on the year's last day; nobody else in the unit."""
+    if not marks:
+        return
+    main = str(LeadershipRole.MAIN)
+    texts: dict[str, tuple[str, str]] = {
+        UnitYearMark.Kind.INCENTIVE: (
+            PersonYearFlag.Kind.AFFIRMATION,
+            _("the unit won a 真抓实干 incentive (%(document)s)"),
+        ),
+        UnitYearMark.Kind.CRITICISM: (
+            PersonYearFlag.Kind.VETO,
+            _("the unit was criticized by name at district level or above (%(document)s)"),
+        ),
+    }
+    for person_id, member in memberships.items():
+        if member.leadership_role != main or member.unit_id not in marks:
+            continue
+        for kind, document in marks[member.unit_id]:
+            if kind not in texts:
+                continue
+            flag, text = texts[kind]
+            cited = text % {"document": document}
+            own = flags[person_id].get(flag)
+            flags[person_id][flag] = f"{own}；{cited}" if own else cited
 
 
 class _Sequences(dict[tuple[str | None, ...], tuple[engine.QuarterGrade, ...]]):

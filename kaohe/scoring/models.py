@@ -385,26 +385,6 @@ def attach_steps(results: list[AnnualResult]) -> None:
         r.steps = json.loads("[" + ",".join([texts[run_id, n] for n in numbers]) + "]")
 
 
-class UnitAnnualScore(models.Model):
-    """The unit's annual comprehensive result, entered until unit performance exists."""
-
-    unit = models.ForeignKey(
-        "org.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
-    )
-    year = models.PositiveSmallIntegerField(_("year"))
-    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
-
-    class Meta:
-        verbose_name = _("unit annual result")
-        verbose_name_plural = _("unit annual results")
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="uniq_unit_annual_score")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.year}={self.score}"
-
-
 class PersonYearFlag(models.Model):
     """A fact the annual rules read, entered with its reason (R5.4, R5.8, R5.11)."""
 

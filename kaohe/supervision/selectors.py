@@ -21,6 +21,7 @@ from django.http import Http404
 
 from kaohe.accounts.access import Scope, roles_of, scope_of
 from kaohe.accounts.models import Role, User
+from kaohe.core import clock
 from kaohe.org.models import Unit
 from kaohe.supervision.models import (
     GROUP_TO_ACT,
@@ -300,13 +301,15 @@ def month_last_day(year: int, month: int) -> dt.date:
 
 def overdue_deductions(*, region_id: int, year: int, month: int) -> dict[int, Decimal]:
     """The points each unit loses in the month's score: for every finding overdue on the
-    month's last day (its deadline before that day, not struck off by it), the region's
+    month's last day, or today in a month not yet over (its deadline before that day,
+    not struck off by it), the region's
     deduction for its severity (defaults 0.5 for a general problem, 1 for a serious
     one), capped per unit and month (default 5). A finding overdue over several months
     deducts in each. Units without an overdue finding are absent. Two queries: the
     policy, and the findings counted per unit."""
     policy = policy_for(region_id)
-    last = month_last_day(year, month)
+    # A month computed before its end counts what is overdue so far, not what may be.
+    last = min(month_last_day(year, month), clock.today())
     rows = (
         Finding.objects.filter(region_id=region_id, deadline__lt=last)
         .filter(Q(struck_off_on__isnull=True) | Q(struck_off_on__gt=last))

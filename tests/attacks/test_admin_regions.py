@@ -44,10 +44,10 @@ from kaohe.org.models import (
     UnitType,
 )
 from kaohe.outcomes.models import ConsequenceTask, OutcomesPolicy, RecordSource, YearRecord
-from kaohe.performance.models import IndicatorAssignment
+from kaohe.performance.models import IndicatorAssignment, PerformancePolicy
 from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.schemes.models import Indicator, Scheme, SchemeVersion
-from kaohe.scoring.models import PersonYearFlag, ScoringPolicy, UnitAnnualScore
+from kaohe.scoring.models import PersonYearFlag, ScoringPolicy
 from kaohe.supervision.models import SupervisionGroup, SupervisionPolicy
 from kaohe.teams.models import TeamPolicy
 from kaohe.testing import World
@@ -70,7 +70,6 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         reason="病假",
     )
     PilotUnitYear.objects.create(unit=unit, year=YEAR)
-    UnitAnnualScore.objects.create(unit=unit, year=YEAR, score=Decimal("91.5"))
     PersonYearFlag.objects.create(person=person, year=YEAR, kind="bar", reason="正在接受审查")
     YearRecord.objects.create(
         region=region,
@@ -103,6 +102,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
     )
     # The rules' rows the admin edits (it offers no "add"): made on first use elsewhere.
     WorklogPolicy.objects.get_or_create(region=region)
+    PerformancePolicy.objects.get_or_create(region=region)
     ScoringPolicy.objects.get_or_create(region=region)
     OutcomesPolicy.objects.get_or_create(region=region)
     ConductPolicy.objects.get_or_create(region=region)
@@ -173,7 +173,7 @@ def _region_of_rows(model: type[Model], region: Region) -> list[Any]:
     """The test's own notion of "the region's rows", kept apart from the code under test."""
     if model is Region:
         return [region.pk]
-    paths = {PilotUnitYear: "unit__region", UnitAnnualScore: "unit__region"}
+    paths: dict[type[Model], str] = {PilotUnitYear: "unit__region"}
     paths[PersonYearFlag] = "person__region"
     paths[Indicator] = "version__scheme__region"
     path = paths.get(model)

@@ -64,6 +64,8 @@ def _urls(world: World) -> dict[str, str]:
         "teams": reverse("teams:export") + "?year=2026",
         "ranking_published": reverse(ranking, args=[months.month.pk, months.category.pk]),
         "ranking_unpublished": reverse(ranking, args=[november.pk, months.category.pk]),
+        # The units' year: no id, scoped to what the user sees (a unit its own).
+        "unit_years": reverse("performance:year_export") + "?year=2026",
     }
 
 
@@ -100,6 +102,7 @@ REFUSED = {
         "ledger_town",
         "teams",
         "ranking_unpublished",
+        "unit_years",
     ],
     # The bureau's head: not another unit's grades, not the region's, no ballot lists.
     "unit_head": [
@@ -125,7 +128,7 @@ REFUSED = {
 }
 # A published month's ranking is published (每月一发): the region's to read and download.
 ALLOWED = {
-    "region_admin": [*REFUSED["other_admin"], "teams"],
+    "region_admin": [*REFUSED["other_admin"], "teams", "unit_years"],
     "unit_head": [
         "bureau",
         "compliance_bureau",
@@ -134,6 +137,7 @@ ALLOWED = {
         "ledger_bureau",
         "teams",
         "ranking_published",
+        "unit_years",
     ],
     "unit_admin": [
         "bureau",
@@ -144,6 +148,7 @@ ALLOWED = {
         "ledger_bureau",
         "teams",
         "ranking_published",
+        "unit_years",
     ],
     "cadre": ["forms_cadre", "ranking_published"],
 }

@@ -28,6 +28,7 @@ from kaohe.notices.models import Channel, Delivery
 from kaohe.outcomes.models import ConsequenceKind, ConsequenceTask
 from kaohe.outcomes.tests.test_archive_pages import record as archived_year
 from kaohe.performance import services as performance_services
+from kaohe.performance.models import UnitYearMark
 from kaohe.performance.tests.helpers import setup_months
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundUnit
@@ -217,10 +218,15 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         items={},
         upload=performance_services.Upload("scan.png", b"\x89PNG\r\n\x1a\n0000"),
     )
+    # performance: a mark on a unit's year (the category is the months')
+    mark = UnitYearMark.objects.create(
+        unit=world.bureau, year=2026, kind=UnitYearMark.Kind.INCENTIVE, reason="区委办〔2026〕12号"
+    )
     return {
         "month_id": str(months.month.pk),
         "category_id": str(months.category.pk),
         "file_id": str(performance_services.ReportFile.objects.get().pk),
+        "mark_id": str(mark.pk),
         "notice_id": str(notice.pk),
         "case_id": str(case.pk),
         "evidence_id": str(case.evidence.get().pk),

@@ -42,7 +42,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.models import AuditEvent
 from kaohe.performance import selectors as performance_selectors
 from kaohe.performance import services as performance_services
-from kaohe.performance.models import UnitYearResult
+from kaohe.performance.models import UnitYearMark, UnitYearResult
 from kaohe.performance.tests.helpers import cells as month_cells
 from kaohe.performance.tests.helpers import setup_months
 from kaohe.reviews import services as review_services
@@ -50,7 +50,7 @@ from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import engine
 from kaohe.scoring import services as scoring_services
-from kaohe.scoring.models import QuarterRun, UnitAnnualScore
+from kaohe.scoring.models import QuarterRun
 from kaohe.teams import selectors as team_selectors
 from kaohe.teams import services as team_services
 from kaohe.testing import World, publicity_not_required
@@ -250,7 +250,17 @@ def _year(world: World, graded: QuarterRun) -> None:
     from kaohe.scoring.tests.test_annual import publish_quarters
 
     publish_quarters(world, graded)
-    UnitAnnualScore.objects.create(unit=world.bureau, year=2026, score=Decimal("90.5"))
+    UnitYearResult.objects.create(
+        unit=world.bureau,
+        year=2026,
+        computed=Decimal("88.25"),
+        override=Decimal("90.5"),
+        override_reason="录入的单位年度综合结果",
+        rank=1,
+    )
+    UnitYearMark.objects.create(
+        unit=world.town, year=2026, kind=UnitYearMark.Kind.CRITICISM, reason="区委通报〔2026〕5号"
+    )
     year_ready(world, 2026)
     run = scoring_services.annual_compute(
         actor=world.users["region_admin"], region=world.region, year=2026

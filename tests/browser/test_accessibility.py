@@ -241,6 +241,20 @@ def _ledger(p: Pages, query: str) -> str:
     return f"/supervision/{query}"
 
 
+def _year_end(p: Pages) -> str:
+    """The year-end grid of a category holding the bureau, with a mark on its year
+    (the units' year, issue 18)."""
+    from kaohe.org.models import PerformanceCategory, Unit
+    from kaohe.performance.models import UnitYearMark
+
+    category, _new = PerformanceCategory.objects.get_or_create(region=p.world.region, name="A类")
+    Unit.objects.filter(pk=p.world.bureau.pk).update(performance_category=category)
+    UnitYearMark.objects.get_or_create(
+        unit=p.world.bureau, year=2026, kind="incentive", reason="区委办〔2026〕12号"
+    )
+    return f"/performance/year/category/{category.pk}/year-end/?year=2026"
+
+
 PAGES: list[tuple[str, Builder]] = [
     ("anonymous", lambda p: "/login/"),
     ("cadre", lambda p: "/"),
@@ -274,6 +288,7 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_head", lambda p: "/outcomes/lists/promotion/"),
     ("unit_head", lambda p: "/outcomes/"),
     ("unit_head", lambda p: "/dueprocess/notices/overdue/"),
+    ("unit_head", lambda p: f"/performance/year/unit/{p.world.bureau.pk}/?year=2026"),
     ("supervisor", lambda p: "/"),
     ("supervisor", lambda p: "/logs/compliance/"),
     ("unit_admin", lambda p: "/"),
@@ -333,6 +348,10 @@ PAGES: list[tuple[str, Builder]] = [
     ("unit_admin", lambda p: f"/performance/months/{_months(p)[1]}/units/{p.world.bureau.pk}/"),
     ("unit_head", lambda p: f"/performance/months/{_months(p)[0]}/units/{p.world.bureau.pk}/"),
     ("unit_head", lambda p: f"/performance/lead/{p.world.bureau.pk}/?year=2026"),
+    ("region_admin", _year_end),
+    ("region_admin", lambda p: "/performance/year/?year=2026"),
+    ("region_admin", lambda p: f"/performance/year/unit/{p.world.bureau.pk}/?year=2026"),
+    ("region_admin", lambda p: "/performance/year/marks/?year=2026"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
 # (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py

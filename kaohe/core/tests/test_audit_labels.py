@@ -72,7 +72,7 @@ def test_labels_read_in_chinese() -> None:
         english = {str(code): action_label(code) for code in AuditAction.values}
         english = {c: t for c, t in english.items() if re.search(r"[A-Za-z]{2,}", t)}
         assert english == {}
-        assert action_label("admin.unitannualscore.change") == "后台修改：单位年度综合考核结果"
+        assert action_label("admin.unityearresult.change") == "后台修改：单位年度结果"
         assert action_label("admin.workdayoverride.add").startswith("后台新增：")
 
 

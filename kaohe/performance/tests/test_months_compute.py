@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -165,5 +166,38 @@ def test_compute_is_a_few_queries(
     django_assert_max_num_queries: Callable[[int], AbstractContextManager[object]],
 ) -> None:
     _save(world, m, cells(m, world.bureau, invest="35"))
-    with django_assert_max_num_queries(16):  # whatever the number of units
+    # Whatever the number of units (two of them the ledger's deductions: its rules and
+    # the overdue findings counted per unit).
+    with django_assert_max_num_queries(18):
         services.month_compute(actor=world.users["region_admin"], month=m.month)
+
+
+def test_overdue_findings_of_the_ledger_are_deducted_from_the_month(
+    world: World, m: Months
+) -> None:
+    """The supervision ledger feeds the month (issue 18, R8): a serious finding overdue
+    at the month's end costs its unit 1 point, struck off in time it costs nothing."""
+    from kaohe.supervision.models import Finding, SupervisionGroup
+
+    _save(world, m, cells(m, world.bureau, invest="35"))
+    services.month_compute(actor=world.users["region_admin"], month=m.month)
+    before = UnitMonthResult.objects.get(month=m.month, unit=world.bureau).score
+    group = SupervisionGroup.objects.create(region=world.region, name="第一督导组")
+    last = dt.date(m.month.year, m.month.month, 1) + dt.timedelta(days=40)
+    last = last.replace(day=1) - dt.timedelta(days=1)
+    for severity, struck in (("serious", None), ("general", last - dt.timedelta(days=1))):
+        Finding.objects.create(
+            region=world.region,
+            group=group,
+            unit=world.bureau,
+            category="scheme",
+            severity=severity,
+            description="整改不到位",
+            found_on=last - dt.timedelta(days=30),
+            deadline=last - dt.timedelta(days=10),
+            struck_off_on=struck,
+        )
+    _save(world, m, cells(m, world.bureau, invest="35"))  # a save asks for a recompute
+    services.month_compute(actor=world.users["region_admin"], month=m.month)
+    after = UnitMonthResult.objects.get(month=m.month, unit=world.bureau).score
+    assert before - after == Decimal("1.00")

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from kaohe.performance.models import UnitYearResult
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.schemes.models import EntryDeclaration
 from kaohe.scoring import guards, services
-from kaohe.scoring.models import QuarterRun, UnitAnnualScore
+from kaohe.scoring.models import QuarterRun
 from kaohe.testing import World
 from kaohe.worklogs.models import WorklogPolicy
 from kaohe.worklogs.rules import Period
@@ -89,8 +90,8 @@ def year_ready(world: World, year: int = 2026, score: Decimal = Decimal(85)) -> 
             "ends_on": dt.date(year, 12, 31),
         },
     )
-    have = set(UnitAnnualScore.objects.filter(year=year).values_list("unit_id", flat=True))
-    UnitAnnualScore.objects.bulk_create(
-        UnitAnnualScore(unit_id=u, year=year, score=score)
+    have = set(UnitYearResult.objects.filter(year=year).values_list("unit_id", flat=True))
+    UnitYearResult.objects.bulk_create(
+        UnitYearResult(unit_id=u, year=year, computed=score)
         for u in guards.assessed_units(world.region.pk, Period(year, 0)) - have
     )

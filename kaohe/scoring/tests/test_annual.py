@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from kaohe.performance.models import UnitYearResult
 from kaohe.reviews.models import ReviewRound, RoundResult, RoundState
 from kaohe.scoring import guards, services
 from kaohe.scoring.errors import ScoringErrorCode
-from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState, UnitAnnualScore
+from kaohe.scoring.models import AnnualResult, PersonYearFlag, QuarterRun, RunState
 from kaohe.scoring.tests.fixtures import declare_entries, year_ready
 from kaohe.testing import World, publicity_not_required, refused
 
@@ -72,7 +73,7 @@ def test_the_year_reads_quarters_ratings_unit_results_and_flags(
     RoundResult.objects.create(
         round=democratic, unit=big.bureau, target=head, score=Decimal(92), rater_count=11
     )
-    UnitAnnualScore.objects.create(unit=big.bureau, year=2026, score=Decimal(90))
+    UnitYearResult.objects.create(unit=big.bureau, year=2026, computed=Decimal(90))
     year_ready(big)
     services.flag_record(
         actor=big.users["region_admin"],

@@ -287,9 +287,9 @@ def test_the_round_page_hides_reopen_when_the_quarter_is_confirmed(
 
 
 def test_unit_results_count_only_assessed_units(big: World, graded: QuarterRun) -> None:
-    from kaohe.scoring.models import UnitAnnualScore
+    from kaohe.performance.models import UnitYearResult
 
-    UnitAnnualScore.objects.create(unit=big.bureau, year=2026, score=Decimal(90))
+    UnitYearResult.objects.create(unit=big.bureau, year=2026, computed=Decimal(90))
     (units,) = [b for b in guards.annual_blockers(big.region.pk, 2026) if "单位考核结果" in b.text]
     assert "2 个单位" in units.text and "区人力资源和社会保障局" not in units.text
 

@@ -19,6 +19,7 @@ from kaohe.core import cache as region_cache
 from kaohe.core.audit_actions import AuditAction
 from kaohe.org import services as org_services
 from kaohe.org.models import LeadershipRole, UnitKind, UnitType
+from kaohe.performance import services as performance_services
 from kaohe.reviews import services as review_services
 from kaohe.reviews.models import ReviewRound, RoundState, RoundUnit
 from kaohe.reviews.tests.fixtures import bureau_unit
@@ -26,7 +27,7 @@ from kaohe.schemes import entry, evidence
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring import guards, services
-from kaohe.scoring.models import QuarterRun, RunState, UnitAnnualScore
+from kaohe.scoring.models import QuarterRun, RunState
 from kaohe.scoring.tests.test_quarter import _ballots, shown_of
 from kaohe.testing import World, _place
 from kaohe.worklogs.rules import Period
@@ -226,19 +227,25 @@ def test_a_quarter_computed_is_seen(big: World, graded: QuarterRun, settled: Non
     assert 1 in cached(big).runs
 
 
-def test_a_unit_annual_result_entered_or_deleted_in_the_admin_is_seen(
-    big: World, settled: None
-) -> None:
-    request = RequestFactory().post("/")
-    request.user = big.users["region_admin"]
-    admin = site._registry[UnitAnnualScore]
+def test_a_unit_year_result_overridden_or_removed_is_seen(big: World, settled: None) -> None:
+    """The units' year results are written by performance's services (the admin entry
+    is gone); each forgets the cached year, as the admin signal did."""
+    office = big.users["region_admin"]
     assert cached(big).scored == set()
-    score = UnitAnnualScore(unit=big.bureau, year=2026, score=Decimal(90))
-    admin.save_model(request, score, SimpleNamespace(changed_data=["score"]), False)
+    performance_services.unit_year_override_set(
+        actor=office,
+        region=big.region,
+        unit_id=big.bureau.pk,
+        year=2026,
+        score=Decimal(90),
+        reason="录入的单位年度综合结果",
+    )
     assert cached(big).scored == {big.bureau.pk}
     region_cache.reset()
     cached(big)
-    admin.delete_model(request, score)
+    performance_services.unit_year_override_remove(
+        actor=office, region=big.region, unit_id=big.bureau.pk, year=2026
+    )
     assert cached(big).scored == set()
 
 

@@ -24,6 +24,7 @@ from kaohe.demo.org import (
     persona_logins,
 )
 from kaohe.demo.performance import generate_demo_performance
+from kaohe.demo.performance_year import generate_demo_unit_years
 from kaohe.demo.priors import generate_demo_priors
 from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
@@ -106,11 +107,14 @@ class Command(BaseCommand):
         logs = generate_demo_logs(region_id=region.pk, year=year, today=today)
         schemes = generate_demo_schemes(region_id=region.pk, year=year)
         rounds = generate_demo_rounds(region_id=region.pk, year=year, today=today)
+        # The ledger before the months: its overdue findings are deducted from them.
+        ledger = generate_demo_ledger(region_id=region.pk, year=year, today=today)
         performance = generate_demo_performance(region_id=region.pk, year=year, today=today)
+        # The units' year from the published months, before the cadres' scoring.
+        unit_years = generate_demo_unit_years(region_id=region.pk, year=year)
         quarters = generate_demo_scores(region_id=region.pk, year=year, today=today)
         earlier = generate_demo_priors(region_id=region.pk, year=year, today=today)
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
-        ledger = generate_demo_ledger(region_id=region.pk, year=year, today=today)
         # After performance's demo (the units' years): the teams read them.
         teams = generate_demo_teams(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
@@ -143,6 +147,12 @@ class Command(BaseCommand):
                 f"  单位绩效 unit performance: 指标体系 systems {performance.systems}，"
                 f"牵头指标 lead-unit indicators {performance.assignments}，"
                 f"月度 months {performance.months}（结果 results {performance.results}）"
+            )
+        if not quiet and unit_years.year_end:
+            self.stdout.write(
+                f"  单位年度 units' year: 年终评价 year-end {unit_years.year_end}，"
+                f"已计算 computed {unit_years.computed}，"
+                f"督查激励与点名批评 marks {unit_years.marks}"
             )
         if not quiet and earlier.records:
             self.stdout.write(
