@@ -109,9 +109,25 @@ class UnitMonthResult(models.Model):
     """A unit's score for one month and its place in its category (written when the
     office computes the month; shown to units once the month is published)."""
 
-    month = models.ForeignKey(PerformanceMonth, on_delete=models.CASCADE, related_name="results")
+    # Written only by the month's compute, from the units and categories it has just
+    # read: the database does not check the keys again, and they have no index of
+    # their own (the unique (month, unit), perf_unit_month and perf_month_cat_rank lead
+    # with them), as scoring's results (decision 29). The ORM still cascades and
+    # protects; a province's month writes 5,000 rows at a time.
+    month = models.ForeignKey(
+        PerformanceMonth,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+        db_constraint=False,
+        db_index=False,
     )
     # The unit's category in that month: rankings are within a category.
     category = models.ForeignKey(
@@ -119,6 +135,8 @@ class UnitMonthResult(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("unit category"),
+        db_constraint=False,
+        db_index=False,
     )
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2)
     rank = models.PositiveIntegerField(_("rank in category"))

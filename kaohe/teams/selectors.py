@@ -16,7 +16,7 @@ from django.http import Http404
 from kaohe.accounts.access import is_region_admin, roles_of, scope_of
 from kaohe.accounts.models import Role, User
 from kaohe.org.models import LeadershipRole, Membership, Unit
-from kaohe.performance.models import UnitYearResult
+from kaohe.performance.selectors import unit_year_scores
 from kaohe.reviews.models import ReviewRound
 from kaohe.reviews.selectors import closed_round, round_result_scores
 from kaohe.teams import rules
@@ -156,16 +156,11 @@ def entry_rows(region_id: int, year: int) -> list[EntryRow]:
 
 
 def _performance(region_id: int, year: int, unit_ids: list[int]) -> dict[int, Decimal]:
-    """Each unit's annual performance result (`final`: the override, else computed)."""
-    out: dict[int, Decimal] = {}
-    rows = UnitYearResult.objects.filter(
-        year=year, unit__region_id=region_id, unit_id__in=unit_ids
-    ).values_list("unit_id", "override", "computed")
-    for unit_id, override, computed in rows:
-        final = override if override is not None else computed
-        if final is not None:
-            out[unit_id] = final
-    return out
+    """Each unit's annual performance result, as the cadres' composite reads it
+    (performance's `unit_year_scores`: the override, else the computed result)."""
+    wanted = set(unit_ids)
+    scores = unit_year_scores(region_id=region_id, year=year)
+    return {unit_id: score for unit_id, score in scores.items() if unit_id in wanted}
 
 
 def _round_scores(region_id: int, year: int) -> dict[int, Decimal]:
