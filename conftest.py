@@ -16,6 +16,7 @@ pytest_plugins = [
     "kaohe.schemes.tests.fixtures",
     "kaohe.scoring.tests.fixtures",
     "kaohe.performance.tests.year_fixtures",
+    "kaohe.supervision.tests.fixtures",
 ]
 
 

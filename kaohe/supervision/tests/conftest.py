@@ -1,1 +1,0 @@
-pytest_plugins = ["kaohe.supervision.tests.fixtures"]
