@@ -3,8 +3,6 @@ tree compiled into an expression over the month's entries pivoted per unit, 民�
 other sources' deductions added, ranked within categories (RANK(): ties share a rank,
 the next skips) and written with the reward list, in one INSERT … SELECT.
 
-# --- months (P1) ---
-
 The expression is schemes.rollup's arithmetic written in SQL, node by node (scored
 0..max, deductions × points capped, bonuses capped, groups summed, weighted shares of
 a group's max rounded to the cent, a group clipped to its max and a deduction group to
