@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 
 from kaohe.core.admin_base import RegionScopedAdmin
 from kaohe.performance import rules
-from kaohe.performance.models import PerformancePolicy
+from kaohe.performance.models import IndicatorAssignment, PerformancePolicy
 
 
+@admin.register(IndicatorAssignment)
 class IndicatorAssignmentAdmin(RegionScopedAdmin):
     """Indicators assigned from above to lead units with their targets (seed 002)."""
 

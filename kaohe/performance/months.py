@@ -94,26 +94,34 @@ def compute_sql(
     column per leaf position (a leaf's value, or a deduction's occurrences), and each
     unit's category picks its tree's expression over them."""
     unit, entry, public = sql.table(Unit), sql.table(MonthEntry), sql.table(PublicEvaluation)
-    slots: list[tuple[int, int]] = []  # (indicator id, position)
+    # (indicator id, position, bar): bar 1 for a veto (barred when ticked), 2 for a
+    # pass/fail item (barred when failed), 0 for the rest.
+    slots: list[tuple[int, int, int]] = []
     cases: list[str] = []
     width = 0
     for category_id, (nodes, leaves) in sorted(systems.items()):
         columns: dict[str, str] = {}
+        kinds = {n.key: n.kind for n in nodes}
         for position, (key, indicator_id) in enumerate(sorted(leaves.items())):
             columns[key] = f"p.c{position}"
-            slots.append((int(indicator_id), position))
+            bar = {"veto": 1, "pass_fail": 2}.get(kinds.get(key, ""), 0)
+            slots.append((int(indicator_id), position, bar))
         width = max(width, len(leaves))
         cases.append(f"WHEN {int(category_id)} THEN {tree_expression(nodes, columns)}")
     pivot = ""
     if slots:
-        mapping = ", ".join(f"({i}, {pos})" for i, pos in slots)
+        mapping = ", ".join(f"({i}, {pos}, {bar})" for i, pos, bar in slots)
         amount = "COALESCE(e.value, CAST(e.occurrences AS numeric))"
         cells = ", ".join(
             f"MAX(CASE WHEN m.slot = {pos} THEN {amount} END) AS c{pos}" for pos in range(width)
         )
+        barred = (
+            "BOOL_OR((m.bar = 1 AND e.flag IS TRUE) OR (m.bar = 2 AND e.flag IS FALSE)) AS barred"
+        )
         pivot = (
-            f"LEFT JOIN (SELECT e.unit_id, {cells} FROM {entry} e "  # noqa: S608
-            f"JOIN (VALUES {mapping}) m(indicator_id, slot) ON m.indicator_id = e.indicator_id "
+            f"LEFT JOIN (SELECT e.unit_id, {cells}, {barred} FROM {entry} e "  # noqa: S608
+            f"JOIN (VALUES {mapping}) m(indicator_id, slot, bar) "
+            "ON m.indicator_id = e.indicator_id "
             "WHERE e.month_id = %s GROUP BY e.unit_id) p ON p.unit_id = u.id"
         )
     other = json.dumps({str(k): format(v, "f") for k, v in deductions.items() if v})
@@ -124,10 +132,11 @@ def compute_sql(
     categories = ", ".join(str(int(c)) for c in systems) or "NULL"
     statement = (
         f"INSERT INTO {sql.table(UnitMonthResult)} ({names}) "  # noqa: S608
-        "SELECT %s, unit_id, category_id, score, r, r <= %s FROM ("
-        "SELECT unit_id, category_id, score, "
+        "SELECT %s, unit_id, category_id, score, r, r <= %s AND NOT barred FROM ("
+        "SELECT unit_id, category_id, score, barred, "
         "RANK() OVER (PARTITION BY category_id ORDER BY score DESC) AS r FROM ("
         "SELECT u.id AS unit_id, u.performance_category_id AS category_id, "
+        f"{'COALESCE(p.barred, false)' if slots else 'false'} AS barred, "
         f"ROUND(CASE u.performance_category_id {' '.join(cases) or 'WHEN 0 THEN 0'} END "
         "+ COALESCE(pe.points, 0) - COALESCE(d.points, 0), 2) AS score "
         f"FROM {unit} u {pivot} "

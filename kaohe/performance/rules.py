@@ -37,6 +37,8 @@ class UnitScore:
     score: Decimal
     rank: int = 0
     rewarded: bool = False
+    # A veto triggered or a pass/fail item failed (一票否决): ranked, never rewarded.
+    barred: bool = False
 
 
 def unit_month_score(
@@ -49,14 +51,17 @@ def unit_month_score(
     deduction: Decimal,
 ) -> UnitScore:
     """One unit's month: the tree's roll-up + 民评 − other deductions, to the cent."""
-    indicators = roll_up(nodes, entries).total if nodes else ZERO
+    rolled = roll_up(nodes, entries) if nodes else None
+    indicators = rolled.total if rolled is not None else ZERO
+    barred = rolled is not None and bool(rolled.vetoed or rolled.failed)
     score = (indicators + public - deduction).quantize(CENT, ROUND_HALF_UP)
-    return UnitScore(unit_id, category_id, indicators, public, deduction, score)
+    return UnitScore(unit_id, category_id, indicators, public, deduction, score, barred=barred)
 
 
 def ranked(scores: Sequence[UnitScore], reward_places: int) -> list[UnitScore]:
     """The scores ranked within their categories (competition ranking: ties share a
-    rank, the next skips) and the rewarded marked: rank ≤ reward_places."""
+    rank, the next skips) and the rewarded marked: rank ≤ reward_places, unless a veto
+    or a failed pass/fail item bars the unit (its rank stands)."""
     by_category: dict[int, list[UnitScore]] = defaultdict(list)
     for s in scores:
         by_category[s.category_id].append(s)
@@ -77,7 +82,8 @@ def ranked(scores: Sequence[UnitScore], reward_places: int) -> list[UnitScore]:
                     s.deductions,
                     s.score,
                     rank,
-                    rank <= reward_places,
+                    rank <= reward_places and not s.barred,
+                    s.barred,
                 )
             )
     return out

@@ -115,7 +115,8 @@ def _parse(indicator: Indicator, unit: Unit, raw: str) -> tuple[dict[str, Any] |
         return None, None
     where = f"{unit.name}「{indicator.name}」"
     if indicator.kind == IndicatorKind.DEDUCTION:
-        if not text.isdecimal() or int(text) > MAX_OCCURRENCES:
+        # The length first: int() refuses more than 4,300 digits (a 500 before).
+        if not text.isdecimal() or len(text) > 6 or int(text) > MAX_OCCURRENCES:
             return None, _("%(where)s: write the number of occurrences, e.g. 2.") % {"where": where}
         return {"occurrences": int(text)}, None
     if indicator.kind in (IndicatorKind.VETO, IndicatorKind.PASS_FAIL):

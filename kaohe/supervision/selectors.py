@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from kaohe.accounts.access import Scope, roles_of, scope_of
@@ -26,6 +26,7 @@ from kaohe.org.models import Unit
 from kaohe.supervision.models import (
     GROUP_TO_ACT,
     UNIT_TO_ACT,
+    Decision,
     Finding,
     FindingEvidence,
     FindingState,
@@ -302,17 +303,23 @@ def month_last_day(year: int, month: int) -> dt.date:
 def overdue_deductions(*, region_id: int, year: int, month: int) -> dict[int, Decimal]:
     """The points each unit loses in the month's score: for every finding overdue on the
     month's last day, or today in a month not yet over (its deadline before that day,
-    not struck off by it), the region's
-    deduction for its severity (defaults 0.5 for a general problem, 1 for a serious
-    one), capped per unit and month (default 5). A finding overdue over several months
+    not struck off by it, and no rectification with the group then: one submitted and
+    not sent back by that day), the region's deduction for its severity (defaults 0.5
+    for a general problem, 1 for a serious one), capped per unit and month (default 5). A finding overdue over several months
     deducts in each. Units without an overdue finding are absent. Two queries: the
     policy, and the findings counted per unit."""
     policy = policy_for(region_id)
     # A month computed before its end counts what is overdue so far, not what may be.
     last = min(month_last_day(year, month), clock.today())
+    # Waiting on the group (a rectification submitted by that day and not sent back by
+    # it) is not the unit's delay.
+    with_group = Rectification.objects.filter(
+        finding=OuterRef("pk"), submitted_on__lte=last
+    ).exclude(decision=Decision.SENT_BACK, decided_on__lte=last)
     rows = (
         Finding.objects.filter(region_id=region_id, deadline__lt=last)
         .filter(Q(struck_off_on__isnull=True) | Q(struck_off_on__gt=last))
+        .exclude(Exists(with_group))
         .order_by()
         .values("unit_id")
         .annotate(

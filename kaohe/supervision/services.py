@@ -433,13 +433,15 @@ def findings_remind(today: dt.date) -> int:
         by_group: dict[int, list[Finding]] = defaultdict(list)
         for finding in overdue:
             Finding.objects.filter(pk=finding.pk).update(overdue_notified_for=finding.deadline)
-            notify(
-                users=unit_users(finding.unit),
-                text=_("A finding in %(unit)s is overdue: its deadline was %(day)s.")
-                % {"unit": finding.unit.name, "day": finding.deadline.isoformat()},
-                url=_url(finding),
-                kind="supervision_overdue",
-            )
+            # A unit whose rectification waits on the group is not told it is late.
+            if finding.state in UNIT_TO_ACT:
+                notify(
+                    users=unit_users(finding.unit),
+                    text=_("A finding in %(unit)s is overdue: its deadline was %(day)s.")
+                    % {"unit": finding.unit.name, "day": finding.deadline.isoformat()},
+                    url=_url(finding),
+                    kind="supervision_overdue",
+                )
             by_group[finding.group_id].append(finding)
             sent += 1
         for group_id, findings in by_group.items():

@@ -11,6 +11,7 @@ class TeamErrorCode(ErrorCode):
     BAD_YEAR = "teams.bad_year"
     ENTRIES_CHANGED = "teams.entries_changed"
     INCOMPLETE = "teams.incomplete"
+    INPUTS_CHANGED = "teams.inputs_changed"
     NOT_COMPUTED = "teams.not_computed"
     NO_TEAMS = "teams.no_teams"
     PUBLISHED = "teams.published"

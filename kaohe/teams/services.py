@@ -211,6 +211,9 @@ def team_year_compute(*, actor: User | None, region_id: int, year: int) -> TeamY
     return team_year
 
 
+_COMPONENTS = ("performance", "democratic", "leader", "public", "party")
+
+
 @transaction.atomic
 def team_year_publish(*, actor: User | None, region_id: int, year: int) -> TeamYear:
     """Publish the computed year: the units' leaders then see their team's result.
@@ -226,6 +229,27 @@ def team_year_publish(*, actor: User | None, region_id: int, year: int) -> TeamY
         raise ApplicationError(
             _("Figures were entered after the year was computed: compute it again first."),
             code=TeamErrorCode.ENTRIES_CHANGED,
+        )
+    # The units' year, the annual round and the teams themselves live elsewhere and may
+    # have changed since the computation (an override, a recompute, a reopened round):
+    # what would be published is compared with what the inputs give now.
+    stored = {
+        r[0]: r[1:]
+        for r in TeamYearResult.objects.filter(region_id=region_id, year=year).values_list(
+            "unit_id", "performance", "democratic", "leader", "public", "party"
+        )
+    }
+    now_inputs = {
+        team.unit_id: tuple(team.values.get(c) for c in _COMPONENTS)
+        for team in year_inputs(region_id, year).inputs
+    }
+    if stored != now_inputs:
+        raise ApplicationError(
+            _(
+                "The units' year results, the annual democratic round or the teams changed "
+                "after the year was computed: compute it again first."
+            ),
+            code=TeamErrorCode.INPUTS_CHANGED,
         )
     incomplete = list(
         TeamYearResult.objects.filter(region_id=region_id, year=year, composite__isnull=True)

@@ -201,3 +201,67 @@ def test_overdue_findings_of_the_ledger_are_deducted_from_the_month(
     services.month_compute(actor=world.users["region_admin"], month=m.month)
     after = UnitMonthResult.objects.get(month=m.month, unit=world.bureau).score
     assert before - after == Decimal("1.00")
+
+
+def test_a_veto_or_a_failed_item_bars_the_reward_not_the_rank(world: World, m: Months) -> None:
+    """一票否决 in a unit's month: the bureau scores highest of category B but its veto is
+    ticked, so it keeps rank 1 and is off the reward list; the centre, which failed a
+    pass/fail item, too; the town is rewarded."""
+    from kaohe.org.models import PerformanceCategory, Unit
+    from kaohe.schemes import services as schemes
+
+    admin = world.users["region_admin"]
+    category = PerformanceCategory.objects.get(region=world.region, name="B1")
+    Unit.objects.filter(region=world.region).update(performance_category=category)
+    version = schemes.template_create(
+        actor=admin,
+        region=world.region,
+        name="B1类单位绩效指标体系",
+        year=2026,
+        performance_category=category,
+    )
+    work = schemes.indicator_add(
+        actor=admin,
+        version=version,
+        parent=None,
+        data={"name": "重点工作", "kind": "scored", "max_points": "100"},
+    )
+    veto = schemes.indicator_add(
+        actor=admin,
+        version=version,
+        parent=None,
+        data={"name": "安全生产事故", "kind": "veto", "module": "negative"},
+    )
+    check = schemes.indicator_add(
+        actor=admin,
+        version=version,
+        parent=None,
+        data={"name": "按时报送", "kind": "pass_fail", "module": "common"},
+    )
+    schemes.version_approve(actor=admin, version=version)
+    posted = {
+        f"c-{world.bureau.pk}-{work.pk}": "95",
+        f"c-{world.bureau.pk}-{veto.pk}": "是",
+        f"c-{world.centre.pk}-{work.pk}": "90",
+        f"c-{world.centre.pk}-{check.pk}": "否",
+        f"c-{world.town.pk}-{work.pk}": "80",
+        f"c-{world.town.pk}-{check.pk}": "是",
+    }
+    services.month_scores_save(
+        actor=admin,
+        month=m.month,
+        category=category,
+        unit_ids=[world.bureau.pk, world.centre.pk, world.town.pk],
+        cells=posted,
+        stamp=selectors.grid_stamp(m.month, category.pk),
+    )
+    services.month_compute(actor=admin, month=m.month)
+    got = {
+        r.unit_id: (r.rank, r.rewarded)
+        for r in UnitMonthResult.objects.filter(month=m.month, category=category)
+    }
+    assert got == {
+        world.bureau.pk: (1, False),
+        world.centre.pk: (2, False),
+        world.town.pk: (3, True),
+    }

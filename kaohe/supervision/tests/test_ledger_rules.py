@@ -309,3 +309,35 @@ def test_daily_reminders_once(ledger: Ledger, settings: Settings) -> None:
     from kaohe.notices.daily import _DAILY
 
     assert services.findings_remind in _DAILY
+
+
+def test_a_rectification_with_the_group_is_not_the_units_delay(ledger: Ledger) -> None:
+    """A unit that submitted its rectification waits on the group: no deduction while it
+    is pending or verified, whatever the deadline; sent back by the month's end, the
+    finding is the unit's again and costs it."""
+    from kaohe.supervision.models import Decision, Rectification
+
+    world = ledger.world
+    for _ in range(2):
+        _finding(
+            ledger, "bureau", Severity.SERIOUS, dt.date(2026, 10, 12), state=FindingState.RECTIFYING
+        )
+    first, second = Finding.objects.filter(unit=world.bureau).order_by("pk")
+    Rectification.objects.create(
+        finding=first, number=1, text="已整改", submitted_on=dt.date(2026, 10, 10)
+    )
+    Rectification.objects.create(
+        finding=second,
+        number=1,
+        text="已整改",
+        submitted_on=dt.date(2026, 10, 10),
+        decision=Decision.SENT_BACK,
+        reason="材料不全",
+        decided_on=dt.date(2026, 10, 20),
+    )
+    october = overdue_deductions(region_id=world.region.pk, year=2026, month=10)
+    assert october == {world.bureau.pk: Decimal("1.00")}  # the sent-back one only
+    # Due in September, nothing submitted by its end: both were the unit's delay then.
+    Finding.objects.update(deadline=dt.date(2026, 9, 12))
+    september = overdue_deductions(region_id=world.region.pk, year=2026, month=9)
+    assert september == {world.bureau.pk: Decimal("2.00")}

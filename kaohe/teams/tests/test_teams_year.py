@@ -199,6 +199,24 @@ def test_workflow_computed_then_published_then_final(world: World) -> None:
         services.team_entries_save(actor=admin, region_id=world.region.pk, year=YEAR, rows=[])
 
 
+def test_publish_refused_when_the_units_year_changed_after_the_computation(
+    world: World,
+) -> None:
+    """The 60% part is the unit's year, which the office may override or recompute after
+    the teams' year was computed: the teams' year is then not published as it stands."""
+    admin = world.users["region_admin"]
+    full(world)
+    services.team_year_compute(actor=admin, region_id=world.region.pk, year=YEAR)
+    UnitYearResult.objects.filter(unit=world.town, year=YEAR).update(
+        override=D("50"), override_reason="复核调整分数"
+    )
+    with refused(TeamErrorCode.INPUTS_CHANGED):
+        services.team_year_publish(actor=admin, region_id=world.region.pk, year=YEAR)
+    services.team_year_compute(actor=admin, region_id=world.region.pk, year=YEAR)
+    services.team_year_publish(actor=admin, region_id=world.region.pk, year=YEAR)
+    assert TeamYearResult.objects.get(unit=world.town).performance == D("50")
+
+
 def _published(world: World) -> None:
     full(world)
     admin = world.users["region_admin"]
