@@ -122,6 +122,14 @@ DETAIL_KEYS: dict[str, str] = {
     "incomplete": gettext_noop("Incomplete"),
     # performance: the unit's year
     "score": gettext_noop("Score"),
+    # performance: the months
+    "category": gettext_noop("Unit category"),
+    "cells": gettext_noop("Scores entered"),
+    "public": gettext_noop("Public evaluations entered"),
+    "results_dropped": gettext_noop("Results set aside until recomputed"),
+    "notified": gettext_noop("People notified"),
+    "items": gettext_noop("Indicators reported on"),
+    "file": gettext_noop("File"),
 }
 
 

@@ -19,6 +19,7 @@ class PerformanceErrorCode(ErrorCode):
     REPORT_TOO_LONG = "performance.report_too_long"
     EVIDENCE_TOO_BIG = "performance.evidence_too_big"
     EVIDENCE_BAD_TYPE = "performance.evidence_bad_type"
+    EVIDENCE_TOO_MANY = "performance.evidence_too_many"
     # --- year (P2) ---
     YEAR_LOCKED = "performance.year_locked"
     YEAR_STALE = "performance.year_stale"

@@ -785,7 +785,7 @@ def year_overview(user: User, year: int, category_id: int | None = None) -> Year
     rows = (
         _results(user)
         .filter(year=year)
-        .select_related("unit", "override_by")
+        .select_related("unit", "override_by__person")
         .order_by("category_id", "rank", "unit__path")
     )
     if category_id is not None:
@@ -861,7 +861,7 @@ def unit_year(user: User, unit_id: int, year: int) -> UnitYear:
         raise Http404
     result = (
         UnitYearResult.objects.filter(unit=unit, year=year)
-        .select_related("category", "override_by")
+        .select_related("category", "override_by__person")
         .first()
     )
     months = [
@@ -878,7 +878,7 @@ def unit_year(user: User, unit_id: int, year: int) -> UnitYear:
     months_weight, year_end_weight = year_weights(unit.region_id)
     marks = list(
         UnitYearMark.objects.filter(unit=unit, year=year)
-        .select_related("recorded_by")
+        .select_related("recorded_by__person")
         .order_by("pk")
     )
     office = is_region_admin(user)
@@ -928,7 +928,7 @@ def year_marks(user: User, year: int) -> list[UnitYearMark]:
     scope = scope_of(user, YEAR_ROLES)
     return list(
         UnitYearMark.objects.filter(scope.unit_filter("unit__"), year=year)
-        .select_related("unit", "recorded_by")
+        .select_related("unit", "recorded_by__person")
         .order_by("unit__path", "pk")
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import require_region_admin, scope_of
 from kaohe.accounts.models import Role, User
-from kaohe.core import sql
+from kaohe.core import clock, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
@@ -89,6 +89,15 @@ def month_open(*, actor: User, region_id: int, year: int, month: int) -> Perform
     _require_office(actor, region_id)
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise ApplicationError(_("Choose a month."), code=PerformanceErrorCode.MONTH_BAD)
+    today = clock.today()
+    if (year, month) > (today.year, today.month):
+        # A month not begun has nothing to report, and the ledger's deductions for it
+        # would be counted from days before it.
+        raise ApplicationError(
+            _("%(year)s-%(month)s has not begun: open it from its first day.")
+            % {"year": year, "month": month},
+            code=PerformanceErrorCode.MONTH_BAD,
+        )
     if PerformanceMonth.objects.filter(region_id=region_id, year=year, month=month).exists():
         raise ApplicationError(
             _("%(year)s-%(month)s is open already.") % {"year": year, "month": month},
@@ -413,6 +422,10 @@ def _evidence_type(upload: Upload) -> str:
     )
 
 
+# Files of evidence a unit keeps for one month: each is up to 5 MB in the database.
+MONTH_FILES_MAX = 10
+
+
 @transaction.atomic
 def month_report_save(
     *,
@@ -449,6 +462,14 @@ def month_report_save(
         for pk in assignments
     }
     content_type = _evidence_type(upload) if upload is not None else ""
+    if (
+        upload is not None
+        and ReportFile.objects.filter(month=month, unit=unit).count() >= MONTH_FILES_MAX
+    ):
+        raise ApplicationError(
+            _("A unit keeps at most %(n)s files of evidence a month.") % {"n": MONTH_FILES_MAX},
+            code=PerformanceErrorCode.EVIDENCE_TOO_MANY,
+        )
     report = None
     if not general:
         UnitMonthReport.objects.filter(month=month, unit=unit, assignment__isnull=True).delete()
@@ -481,7 +502,7 @@ def month_report_save(
         obj=month,
         region=actor.region,
         details={
-            "unit": unit.pk,
+            "unit": unit.name,
             "items": sum(1 for t in texts.values() if t),
             "file": upload.name[-200:] if upload else "",
         },

@@ -305,9 +305,9 @@ def overdue_deductions(*, region_id: int, year: int, month: int) -> dict[int, De
     month's last day, or today in a month not yet over (its deadline before that day,
     not struck off by it, and no rectification with the group then: one submitted and
     not sent back by that day), the region's deduction for its severity (defaults 0.5
-    for a general problem, 1 for a serious one), capped per unit and month (default 5). A finding overdue over several months
-    deducts in each. Units without an overdue finding are absent. Two queries: the
-    policy, and the findings counted per unit."""
+    for a general problem, 1 for a serious one), capped per unit and month (default 5).
+    A finding overdue over several months deducts in each. Units without an overdue
+    finding are absent. Two queries: the policy, and the findings counted per unit."""
     policy = policy_for(region_id)
     # A month computed before its end counts what is overdue so far, not what may be.
     last = min(month_last_day(year, month), clock.today())

@@ -238,3 +238,29 @@ def test_the_office_starts_a_categorys_system_on_the_schemes_pages(
     scheme = Scheme.objects.get(performance_category=b1)
     assert scheme.role == Scheme.Role.TEMPLATE and scheme.year == 2026
     assert response["Location"] == reverse("schemes:version", args=[scheme.pk, 1])
+
+
+def test_a_units_files_of_a_month_are_bounded(world: World, m: Months) -> None:
+    """Each file is kept in the database: a unit keeps at most ten a month."""
+    from kaohe.performance.errors import PerformanceErrorCode
+    from kaohe.testing import refused
+
+    for _ in range(services.MONTH_FILES_MAX):
+        services.month_report_save(
+            actor=world.users["unit_admin"],
+            month=m.month,
+            unit=world.bureau,
+            text="进展",
+            items={},
+            upload=services.Upload("照片.png", PNG),
+        )
+    with refused(PerformanceErrorCode.EVIDENCE_TOO_MANY):
+        services.month_report_save(
+            actor=world.users["unit_admin"],
+            month=m.month,
+            unit=world.bureau,
+            text="进展",
+            items={},
+            upload=services.Upload("照片.png", PNG),
+        )
+    assert ReportFile.objects.filter(unit=world.bureau).count() == services.MONTH_FILES_MAX

@@ -83,7 +83,8 @@ def test_a_units_page_explains_its_year_and_others_are_404(
     assert status == 200
     # Months (80 + 84) / 2 = 82 × 70% + 88 × 30% = 57.4 + 26.4 = 83.80; overridden.
     assert "82.00" in page and "88.00" in page and "83.80" in page and "93.50" in page
-    assert "经区考核委员会研究调整" in page and "region_admin" in page
+    # Who overrode: a person by name, the office's login as the office, not its username.
+    assert "经区考核委员会研究调整" in page and "考核办" in page and "region_admin" not in page
     assert "区委督查室〔2026〕7号" in page
     assert client_as("unit_head").get(town_url).status_code == 404
     assert client_as("unit_admin").get(town_url).status_code == 404
