@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from kaohe.accounts.access import ADMIN_ROLES, is_region_admin, region_id_of, roles_of, scope_of
@@ -761,6 +761,7 @@ def can_see_years(user: User) -> bool:
 class CategoryYear:
     category: PerformanceCategory | None
     rows: list[UnitYearResult] = field(default_factory=list)
+    ranked: int = 0  # the category's ranked units in the region: the M of "rank N of M"
 
 
 @dataclass
@@ -801,7 +802,17 @@ def year_overview(user: User, year: int, category_id: int | None = None) -> Year
         grouped[row.category_id].rows.append(row)
         if row.final is None:
             awaiting += 1
-    for rows_of in grouped.values():
+    # The M of each rank: the category's ranked units in the whole region, whatever
+    # part of it the user sees (one GROUP BY).
+    ranked: dict[int | None, int] = dict(
+        UnitYearResult.objects.filter(year=year, unit__region_id=region_id, rank__isnull=False)
+        .order_by()
+        .values("category_id")
+        .annotate(n=Count("pk"))
+        .values_list("category_id", "n")
+    )
+    for category_key, rows_of in grouped.items():
+        rows_of.ranked = ranked.get(category_key, 0)
         # Ranked first, in order; then those without a place.
         rows_of.rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.path))
     ordered = sorted(
@@ -836,6 +847,7 @@ class MonthLine:
     score: Decimal
     rank: int
     category: str
+    size: int  # the units ranked in that category and month
 
 
 @dataclass
@@ -849,6 +861,7 @@ class UnitYear:
     marks: list[UnitYearMark]
     office: bool
     locked: list[str]
+    ranked: int  # the units ranked in the result's category this year
 
 
 def unit_year(user: User, unit_id: int, year: int) -> UnitYear:
@@ -864,17 +877,35 @@ def unit_year(user: User, unit_id: int, year: int) -> UnitYear:
         .select_related("category", "override_by__person")
         .first()
     )
+    sizes = (
+        UnitMonthResult.objects.filter(month=OuterRef("month"), category=OuterRef("category"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     months = [
-        MonthLine(m, score, rank, category)
-        for m, score, rank, category in UnitMonthResult.objects.filter(
+        MonthLine(m, score, rank, category, size)
+        for m, score, rank, category, size in UnitMonthResult.objects.filter(
             unit=unit,
             month__year=year,
             month__region_id=unit.region_id,
             month__state=PerformanceMonth.State.PUBLISHED,
         )
+        .annotate(size=Subquery(sizes))
         .order_by("month__month")
-        .values_list("month__month", "score", "rank", "category__name")
+        .values_list("month__month", "score", "rank", "category__name", "size")
     ]
+    ranked = (
+        UnitYearResult.objects.filter(
+            year=year,
+            category_id=result.category_id,
+            unit__region_id=unit.region_id,
+            rank__isnull=False,
+        ).count()
+        if result is not None and result.rank is not None
+        else 0
+    )
     months_weight, year_end_weight = year_weights(unit.region_id)
     marks = list(
         UnitYearMark.objects.filter(unit=unit, year=year)
@@ -892,6 +923,7 @@ def unit_year(user: User, unit_id: int, year: int) -> UnitYear:
         marks=marks,
         office=office,
         locked=year_lock_reasons(unit.region_id, year) if office else [],
+        ranked=ranked,
     )
 
 

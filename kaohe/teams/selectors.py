@@ -88,6 +88,11 @@ def year_results(user: User, year: int) -> QuerySet[TeamYearResult]:
     return _visible(user, year).select_related("unit").order_by(*RESULT_ORDER)
 
 
+def ranked_count(region_id: int, year: int) -> int:
+    """The teams ranked in the year: the M of "rank N of M", whatever the reader sees."""
+    return TeamYearResult.objects.filter(region_id=region_id, year=year, rank__isnull=False).count()
+
+
 def result_get(user: User, result_id: int) -> TeamYearResult:
     """One result the user may see; any other id is 404."""
     row = TeamYearResult.objects.filter(pk=result_id).only("year").first()

@@ -81,6 +81,7 @@ def year_page(request: HttpRequest) -> HttpResponse:
             "policy": policy,
             "components": Component.choices,
             "grades": TeamGrade.choices,
+            "ranked": selectors.ranked_count(region_id, year),
         },
     )
 
@@ -102,6 +103,7 @@ def result_page(request: HttpRequest, team_result_id: int) -> HttpResponse:
             "parts": parts,
             "steps": explain.explanation(result.explanation),
             "office": is_region_admin(req.user),
+            "ranked": selectors.ranked_count(result.region_id, result.year),
         },
     )
 
