@@ -22,6 +22,8 @@ from kaohe.reviews.selectors import closed_round, round_result_scores
 from kaohe.teams import rules
 from kaohe.teams.models import Component, TeamEntry, TeamYear, TeamYearResult
 
+HUNDRED = Decimal(100)
+
 # Who reads teams' results: the office (all), a unit's leaders and administrators (their
 # unit's team, once published).
 READ_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER})
@@ -165,7 +167,9 @@ def _performance(region_id: int, year: int, unit_ids: list[int]) -> dict[int, De
     (performance's `unit_year_scores`: the override, else the computed result)."""
     wanted = set(unit_ids)
     scores = unit_year_scores(region_id=region_id, year=year)
-    return {unit_id: score for unit_id, score in scores.items() if unit_id in wanted}
+    # The team's parts are each out of 100; a unit's year may pass 100 with its
+    # bonuses and 民评, and counts as 100 here (the team's score stays out of 100).
+    return {unit_id: min(score, HUNDRED) for unit_id, score in scores.items() if unit_id in wanted}
 
 
 def _round_scores(region_id: int, year: int) -> dict[int, Decimal]:

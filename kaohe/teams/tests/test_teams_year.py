@@ -399,3 +399,11 @@ def test_a_team_member_with_a_cadres_login_sees_their_team_once_published(
     told = set(Notification.objects.values_list("user__username", flat=True))
     assert {"liuyang", "unit_head", "team_member"} <= told and "cadre" not in told
     assert client_as("cadre").get(YEAR_URL).status_code == 404
+
+
+def test_a_units_year_above_100_counts_as_100_in_the_team(world: World) -> None:
+    """Bonuses and 民评 may take a unit's year past 100; the team's 60% reads it as 100."""
+    admin = world.users["region_admin"]
+    full(world, performance={"bureau": "104.50", "centre": "80", "town": "70"})
+    services.team_year_compute(actor=admin, region_id=world.region.pk, year=YEAR)
+    assert TeamYearResult.objects.get(unit=world.bureau).performance == D("100")
