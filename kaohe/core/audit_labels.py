@@ -130,6 +130,9 @@ DETAIL_KEYS: dict[str, str] = {
     "notified": gettext_noop("People notified"),
     "items": gettext_noop("Indicators reported on"),
     "file": gettext_noop("File"),
+    # a correction's or an override's value before and after (outcomes, performance)
+    "old": gettext_noop("old value"),
+    "new": gettext_noop("new value"),
 }
 
 

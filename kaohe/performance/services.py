@@ -732,6 +732,8 @@ def unit_year_override_set(
     row, _created = UnitYearResult.objects.select_for_update().get_or_create(
         unit=unit, year=year, defaults={"category_id": unit.performance_category_id}
     )
+    # The override it replaces stays in the audit row beside the new one.
+    previous = "" if row.override is None else str(row.override)
     row.override = rules.cents(score)
     row.override_reason = reason
     row.override_by = actor
@@ -745,7 +747,13 @@ def unit_year_override_set(
         action=AuditAction.PERFORMANCE_YEAR_OVERRIDE_SET,
         obj=row,
         region=region,
-        details={"unit": unit.name, "year": year, "score": str(row.override), "reason": reason},
+        details={
+            "unit": unit.name,
+            "year": year,
+            "old": previous,
+            "score": str(row.override),
+            "reason": reason,
+        },
         note=reason,
     )
     return row
