@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +22,11 @@ from kaohe.accounts.home_cache import home_forget_person, home_forget_region
 from kaohe.accounts.models import Role, User
 from kaohe.core import clock as core_clock
 from kaohe.core import clock as today_clock
+from kaohe.core import files
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
+from kaohe.core.files import Upload as Upload
 from kaohe.core.models import AuditEvent
 from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.dueprocess import selectors
@@ -59,37 +60,15 @@ from kaohe.scoring.engine import AnnualGrade
 from kaohe.scoring.explain import explain, grade_label
 from kaohe.scoring.models import AnnualResult, AnnualRun, AnnualStep, PersonYearFlag, RunState
 
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-# The file types evidence may be, known by their first bytes (a name says nothing).
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 _MIN_TEXT = 4  # visible characters of a request, a reason (as a correction's reason)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the form received it."""
-
-    name: str
-    content: bytes
 
 
 def evidence_type(upload: Upload) -> str:
     """The content type of an evidence file, from its content; a refusal otherwise."""
-    if len(upload.content) > EVIDENCE_MAX_BYTES:
-        raise ApplicationError(
-            _("The file is larger than 5 MB: attach a smaller one."),
-            code=DueProcessErrorCode.EVIDENCE_TOO_BIG,
-        )
-    for magic, content_type in _SIGNATURES:
-        if upload.content.startswith(magic):
-            return content_type
-    raise ApplicationError(
-        _("Attach a PDF, JPEG or PNG file: this file is none of them."),
-        code=DueProcessErrorCode.EVIDENCE_BAD_TYPE,
+    return files.evidence_type(
+        upload,
+        too_big=DueProcessErrorCode.EVIDENCE_TOO_BIG,
+        bad_type=DueProcessErrorCode.EVIDENCE_BAD_TYPE,
     )
 
 

@@ -5,7 +5,6 @@ and its case file PDF."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
+from kaohe.core.files import EVIDENCE_MAX_BYTES, attachment
 from kaohe.core.http import AuthedRequest, show_refusal
 from kaohe.core.pdf import pdf_response
 from kaohe.dueprocess import selectors, services
@@ -31,7 +31,7 @@ def _upload(request: HttpRequest) -> services.Upload | None:
     file = request.FILES.get("file")
     if not isinstance(file, UploadedFile) or not file.size:
         return None
-    if file.size > services.EVIDENCE_MAX_BYTES:  # refused before it is read
+    if file.size > EVIDENCE_MAX_BYTES:  # refused before it is read
         raise ApplicationError(
             _("The file is larger than 5 MB: attach a smaller one."),
             code=DueProcessErrorCode.EVIDENCE_TOO_BIG,
@@ -227,9 +227,4 @@ def case_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
 def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     evidence = selectors.evidence_get(req.user, evidence_id)
-    response = HttpResponse(bytes(evidence.content or b""), content_type=evidence.content_type)
-    name = quote(evidence.file_name or "evidence")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(evidence.content, evidence.content_type, evidence.file_name)

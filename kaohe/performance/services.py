@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import require_region_admin, scope_of
 from kaohe.accounts.models import Role, User
-from kaohe.core import clock, sql
+from kaohe.core import clock, files, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
+from kaohe.core.files import Upload as Upload
 from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.core.year_facts import year_facts_forget
 from kaohe.notices.services import notify
@@ -58,12 +58,6 @@ TRUE_WORDS = {"是", "1", "true", "yes", "on", "合格"}
 FALSE_WORDS = {"否", "0", "false", "no", "不合格"}
 MAX_OCCURRENCES = 9999
 REPORT_MAX = 5000
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
 def _require_office(actor: User, region_id: int) -> None:
@@ -399,26 +393,11 @@ def month_publish(*, actor: User, month: PerformanceMonth) -> PerformanceMonth:
 # ------------------------------------------------------------------ a unit's report
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file as the form received it."""
-
-    name: str
-    content: bytes
-
-
 def _evidence_type(upload: Upload) -> str:
-    if len(upload.content) > EVIDENCE_MAX_BYTES:
-        raise ApplicationError(
-            _("The file is larger than 5 MB: attach a smaller one."),
-            code=PerformanceErrorCode.EVIDENCE_TOO_BIG,
-        )
-    for magic, content_type in _SIGNATURES:
-        if upload.content.startswith(magic):
-            return content_type
-    raise ApplicationError(
-        _("Attach a PDF, JPEG or PNG file: this file is none of them."),
-        code=PerformanceErrorCode.EVIDENCE_BAD_TYPE,
+    return files.evidence_type(
+        upload,
+        too_big=PerformanceErrorCode.EVIDENCE_TOO_BIG,
+        bad_type=PerformanceErrorCode.EVIDENCE_BAD_TYPE,
     )
 
 

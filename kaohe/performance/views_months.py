@@ -4,8 +4,6 @@ the lead unit's indicators. Thin: parsing here, reads in selectors, writes in se
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
+from kaohe.core.files import EVIDENCE_MAX_BYTES, attachment
 from kaohe.core.http import AuthedRequest, parse_id, parse_month, show_refusal
 from kaohe.core.workbooks import SheetSpec, export_name, xlsx_download
 from kaohe.performance import selectors, services
@@ -22,7 +21,7 @@ from kaohe.performance.errors import PerformanceErrorCode
 from kaohe.performance.models import PerformanceMonth, UnitMonthReport
 from kaohe.schemes import services as schemes
 
-MAX_UPLOAD = services.EVIDENCE_MAX_BYTES
+MAX_UPLOAD = EVIDENCE_MAX_BYTES
 
 
 def _page(request: HttpRequest) -> int:
@@ -313,11 +312,7 @@ def month_unit(request: HttpRequest, month_id: int, unit_id: int) -> HttpRespons
 def month_file(request: HttpRequest, file_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     found = selectors.report_file_get(req.user, file_id)
-    response = HttpResponse(bytes(found.content or b""), content_type=found.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.file_name)}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(found.content, found.content_type, found.file_name)
 
 
 @login_required

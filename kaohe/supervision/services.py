@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -14,10 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kaohe.accounts.models import User
-from kaohe.core import clock
+from kaohe.core import clock, files
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError
+from kaohe.core.files import Upload as Upload
 from kaohe.core.text import bounded_text, visible_length
 from kaohe.notices.services import notify
 from kaohe.org.models import Unit
@@ -36,24 +36,9 @@ from kaohe.supervision.models import (
 )
 from kaohe.supervision.policies import deadline_for, policy_for
 
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 5
 TEXT_MAX = 2000
 _MIN_TEXT = 4  # visible characters of a description, a rectification, a reason
-# The file types evidence may be, known by their first bytes (a name says nothing).
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the form received it."""
-
-    name: str
-    content: bytes
 
 
 def too_big() -> ApplicationError:
@@ -72,14 +57,10 @@ def too_many_files() -> ApplicationError:
 
 def evidence_type(upload: Upload) -> str:
     """The content type of an evidence file, from its content; a refusal otherwise."""
-    if len(upload.content) > EVIDENCE_MAX_BYTES:
-        raise too_big()
-    for magic, content_type in _SIGNATURES:
-        if upload.content.startswith(magic):
-            return content_type
-    raise ApplicationError(
-        _("Attach a PDF, JPEG or PNG file: this file is none of them."),
-        code=SupervisionErrorCode.EVIDENCE_BAD_TYPE,
+    return files.evidence_type(
+        upload,
+        too_big=SupervisionErrorCode.EVIDENCE_TOO_BIG,
+        bad_type=SupervisionErrorCode.EVIDENCE_BAD_TYPE,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core import clock
 from kaohe.core.errors import ApplicationError
+from kaohe.core.files import EVIDENCE_MAX_BYTES, attachment
 from kaohe.core.http import AuthedRequest, parse_day, parse_id, show_refusal
 from kaohe.core.workbooks import EXPORT_CHUNK, SheetSpec, export_name, xlsx_download
 from kaohe.supervision import selectors, services
@@ -193,7 +194,7 @@ def _uploads(request: HttpRequest) -> list[services.Upload]:
         raise services.too_many_files()
     uploads = []
     for file in files:
-        if (file.size or 0) > services.EVIDENCE_MAX_BYTES:  # refused before it is read
+        if (file.size or 0) > EVIDENCE_MAX_BYTES:  # refused before it is read
             raise services.too_big()
         uploads.append(services.Upload(name=file.name or "", content=file.read()))
     return uploads
@@ -357,9 +358,4 @@ def finding_strike_off(request: HttpRequest, finding_id: int) -> HttpResponse:
 def evidence_file(request: HttpRequest, file_id: int) -> HttpResponse:
     req = AuthedRequest.of(request)
     evidence = selectors.evidence_get(req.user, file_id)
-    response = HttpResponse(bytes(evidence.content or b""), content_type=evidence.content_type)
-    name = quote(evidence.file_name or "evidence")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(evidence.content, evidence.content_type, evidence.file_name)
