@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kaohe.accounts.access import require_region_admin, scope_of
 from kaohe.accounts.models import Role, User
-from kaohe.core import clock, files, sql
+from kaohe.core import files, sql
 from kaohe.core.audit import audit_record
 from kaohe.core.audit_actions import AuditAction
 from kaohe.core.errors import ApplicationError, ValidationFailed
@@ -83,15 +83,6 @@ def month_open(*, actor: User, region_id: int, year: int, month: int) -> Perform
     _require_office(actor, region_id)
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise ApplicationError(_("Choose a month."), code=PerformanceErrorCode.MONTH_BAD)
-    today = clock.today()
-    if (year, month) > (today.year, today.month):
-        # A month not begun has nothing to report, and the ledger's deductions for it
-        # would be counted from days before it.
-        raise ApplicationError(
-            _("%(year)s-%(month)s has not begun: open it from its first day.")
-            % {"year": year, "month": month},
-            code=PerformanceErrorCode.MONTH_BAD,
-        )
     if PerformanceMonth.objects.filter(region_id=region_id, year=year, month=month).exists():
         raise ApplicationError(
             _("%(year)s-%(month)s is open already.") % {"year": year, "month": month},

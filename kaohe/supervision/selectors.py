@@ -306,11 +306,16 @@ def overdue_deductions(*, region_id: int, year: int, month: int) -> dict[int, De
     not struck off by it, and no rectification with the group then: one submitted and
     not sent back by that day), the region's deduction for its severity (defaults 0.5
     for a general problem, 1 for a serious one), capped per unit and month (default 5).
-    A finding overdue over several months deducts in each. Units without an overdue
-    finding are absent. Two queries: the policy, and the findings counted per unit."""
+    A finding overdue over several months deducts in each; a month not begun, nothing.
+    Units without an overdue finding are absent. Two queries: the policy, and the
+    findings counted per unit."""
+    # A month computed before its end counts what is overdue so far, not what may be;
+    # a month not begun has nothing overdue in it (not the days before it).
+    today = clock.today()
+    if (year, month) > (today.year, today.month):
+        return {}
     policy = policy_for(region_id)
-    # A month computed before its end counts what is overdue so far, not what may be.
-    last = min(month_last_day(year, month), clock.today())
+    last = min(month_last_day(year, month), today)
     # Waiting on the group (a rectification submitted by that day and not sent back by
     # it) is not the unit's delay.
     with_group = Rectification.objects.filter(

@@ -23,7 +23,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from kaohe.testing import PASSWORD, World
@@ -99,6 +99,11 @@ class GuardedBrowser:
         for context in self.contexts:
             with contextlib.suppress(Exception):  # already closed by the test
                 context.close()
+
+
+# A page's assertions wait up to 15 s (Playwright's default is 5): CI shares two cores
+# between the live server, the browser and the suite, and a busy moment is not a bug.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
