@@ -343,10 +343,10 @@ def test_a_rectification_with_the_group_is_not_the_units_delay(ledger: Ledger) -
     assert september == {world.bureau.pk: Decimal("2.00")}
 
 
-def test_a_month_not_begun_has_nothing_overdue(ledger: Ledger, settings: object) -> None:
+def test_a_month_not_begun_has_nothing_overdue(ledger: Ledger, settings: Settings) -> None:
     """A month opened ahead of time deducts nothing: the findings late today are late in
     today's month, not in one that has not begun."""
-    setattr(settings, "KAOHE_TODAY", dt.date(2026, 11, 20))
+    settings.KAOHE_TODAY = dt.date(2026, 11, 20)
     _finding(ledger, "bureau", Severity.SERIOUS, dt.date(2026, 11, 2))
     world = ledger.world
     assert overdue_deductions(region_id=world.region.pk, year=2026, month=11) == {
