@@ -8,7 +8,9 @@ they import this module as `common`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.db import models
@@ -65,6 +67,62 @@ def drop_database(name: str) -> None:
     if not name.startswith(DB_PREFIX):
         raise ValueError(f"refusing to drop {name!r}: bench databases start with {DB_PREFIX}")
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_exists(name: str) -> bool:
+    """Whether the PostgreSQL server holds a bench database of that name."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"not a bench database name: {name!r}")
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
+    found = subprocess.run(  # noqa: S603
+        [*PSQL, "-tA", "-c", query], check=True, capture_output=True, text=True
+    )
+    return found.stdout.strip() == "1"
+
+
+RESULT = "RESULT "
+
+
+def worker_figures(script: str, db: str, args: list[str]) -> dict[str, Any]:
+    """Run `script --worker db *args` on database `db` in a process of its own (so the
+    caller's Django is not touched); print what it prints and return the figures of
+    its RESULT line."""
+    command = [sys.executable, str(Path(script).resolve()), "--worker", db, *args]
+    done = subprocess.run(  # noqa: S603
+        command,
+        env=worker_env(PG_URL.format(name=db)),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    figures: dict[str, Any] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT):
+            figures = json.loads(line[len(RESULT) :])
+        else:
+            print(line)
+    return figures
+
+
+def kept_or_throwaway(
+    db: str | None, throwaway: str, work: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """`work` on database `db`, made if missing and kept (a later run reuses what it
+    built), or on a throwaway database `throwaway`, dropped at the end."""
+    if db:
+        if not db.startswith(DB_PREFIX):
+            raise ValueError(f"bench databases start with {DB_PREFIX}")
+        if not database_exists(db):
+            create_database(db)
+        figures = work(db)
+        print(f"  kept database {db} (dropdb -h 127.0.0.1 -U postgres {db})")
+        return figures
+    create_database(throwaway)
+    try:
+        return work(throwaway)
+    finally:
+        drop_database(throwaway)
 
 
 def worker_env(

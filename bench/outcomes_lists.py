@@ -48,12 +48,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import city
@@ -63,7 +60,6 @@ YEARS = (2024, 2025, 2026)
 UNIT_SIZE = 20
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 3.0
-RESULT = "RESULT "
 
 AGGREGATE = """
 SELECT person_id,
@@ -81,51 +77,16 @@ GROUP BY person_id
 # --- Orchestration (no Django in this process) -----------------------------------
 
 
-def database_exists(name: str) -> bool:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise ValueError(f"not a bench database name: {name!r}")
-    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
-    found = subprocess.run(  # noqa: S603
-        [*common.PSQL, "-tA", "-c", query], check=True, capture_output=True, text=True
-    )
-    return found.stdout.strip() == "1"
-
-
-def _worker(db: str, people: int) -> dict[str, Any]:
-    env = common.worker_env(common.PG_URL.format(name=db))
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", db]
-    command += ["--people", str(people)]
-    done = subprocess.run(  # noqa: S603
-        command, env=env, cwd=common.ROOT, check=True, stdout=subprocess.PIPE, text=True
-    )
-    figures: dict[str, Any] = {}
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT):
-            figures = json.loads(line[len(RESULT) :])
-        else:
-            print(line)
-    return figures
-
-
 def run(*, people: int = 300_000, db: str | None = None) -> dict[str, Any]:
     """Build (unless `db` already holds the city) and time; print the figures and return
     them: archive_seconds, update_seconds, read_all_seconds, page_count_seconds,
     page_read_seconds, aggregate_cold, aggregate_warm, ratio_archive, ratio_read_all,
     by_list, records."""
-    if db:
-        if not db.startswith(common.DB_PREFIX):
-            raise ValueError(f"bench databases start with {common.DB_PREFIX}")
-        if not database_exists(db):
-            common.create_database(db)
-        figures = _worker(db, people)
-        print(f"  kept database {db} (dropdb -h 127.0.0.1 -U postgres {db})")
-        return figures
-    name = f"{common.DB_PREFIX}lists_{os.getpid()}"
-    common.create_database(name)
-    try:
-        return _worker(name, people)
-    finally:
-        common.drop_database(name)
+    return common.kept_or_throwaway(
+        db,
+        f"{common.DB_PREFIX}lists_{os.getpid()}",
+        lambda name: common.worker_figures(__file__, name, ["--people", str(people)]),
+    )
 
 
 # --- The worker (Django set up on its database) -------------------------------------
@@ -482,7 +443,7 @@ def worker(db: str, people: int) -> None:
         "by_list": by_list,
         "load": os.getloadavg(),
     }
-    print(RESULT + json.dumps(figures))
+    print(common.RESULT + json.dumps(figures))
 
 
 def main() -> int:

@@ -27,10 +27,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import city
@@ -38,7 +36,6 @@ import common
 
 TARGET_SECONDS = 10.0
 TARGET_RATIO = 3.0
-RESULT = "RESULT "
 YEAR = 2026
 MONTH = 10
 
@@ -56,45 +53,14 @@ WHERE u.region_id = %s AND u.is_active AND u.performance_category_id IS NOT NULL
 # --- Orchestration (no Django in this process) -----------------------------------
 
 
-def _worker(db: str, units: int) -> dict[str, Any]:
-    env = common.worker_env(common.PG_URL.format(name=db))
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", db]
-    command += ["--units", str(units)]
-    done = subprocess.run(  # noqa: S603
-        command, env=env, cwd=common.ROOT, check=True, stdout=subprocess.PIPE, text=True
-    )
-    figures: dict[str, Any] = {}
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT):
-            figures = json.loads(line[len(RESULT) :])
-        else:
-            print(line)
-    return figures
-
-
 def run(*, units: int = 5000, db: str | None = None) -> dict[str, Any]:
     """Build (unless `db` holds the province already) and time; print and return the
     figures: compute_seconds (median), aggregate_cold, aggregate_warm, ratio, units."""
-    if db:
-        if not db.startswith(common.DB_PREFIX):
-            raise ValueError(f"bench databases start with {common.DB_PREFIX}")
-        found = subprocess.run(  # noqa: S603
-            [*common.PSQL, "-tA", "-c", "SELECT datname FROM pg_database"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        if db not in found.stdout.split():
-            common.create_database(db)
-        figures = _worker(db, units)
-        print(f"  kept database {db} (dropdb -h 127.0.0.1 -U postgres {db})")
-        return figures
-    name = f"{common.DB_PREFIX}perf_{os.getpid()}"
-    common.create_database(name)
-    try:
-        return _worker(name, units)
-    finally:
-        common.drop_database(name)
+    return common.kept_or_throwaway(
+        db,
+        f"{common.DB_PREFIX}perf_{os.getpid()}",
+        lambda name: common.worker_figures(__file__, name, ["--units", str(units)]),
+    )
 
 
 # --- The worker (Django set up on its database) -------------------------------------
@@ -315,7 +281,7 @@ def worker(db: str, units: int) -> None:
         "differ": differ,
         "load": os.getloadavg(),
     }
-    print(RESULT + json.dumps(figures))
+    print(common.RESULT + json.dumps(figures))
 
 
 def main() -> int:

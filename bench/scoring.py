@@ -246,19 +246,6 @@ def run_worker(flag: str, target: str, database_url: str, args: argparse.Namespa
     return subprocess.run(command, env=env, cwd=common.ROOT, check=False).returncode  # noqa: S603
 
 
-def database_exists(name: str) -> bool:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise ValueError(f"not a bench database name: {name!r}")
-    query = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
-    found = subprocess.run(  # noqa: S603
-        [*common.PSQL, "-tA", "-c", query],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return found.stdout.strip() == "1"
-
-
 def orchestrate(args: argparse.Namespace) -> int:
     # A SIGTERM unwinds like Ctrl-C, so the `finally` below still drops the database
     # (subprocess.run kills the worker on the way out).
@@ -270,7 +257,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             failures += run_worker("--sqlite-worker", path, f"sqlite:///{path}", args) != 0
     if not args.skip_pg and args.db:
         # A named database is kept: built on the first run, reused on the next ones.
-        if not database_exists(args.db):
+        if not common.database_exists(args.db):
             common.create_database(args.db)
         failures += (
             run_worker("--pg-worker", args.db, common.PG_URL.format(name=args.db), args) != 0
@@ -500,7 +487,6 @@ def bench_office(region: Region) -> Any:
 
 def poll_once(client: Any, url: str) -> tuple[int, int]:
     """One htmx poll of the job's progress: (percent shown, queries it made)."""
-    import re
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
