@@ -8,7 +8,7 @@ from decimal import Decimal
 from kaohe.performance.models import PerformancePolicy
 
 
-def months_policy(region_id: int) -> PerformancePolicy:
+def policy_for(region_id: int) -> PerformancePolicy:
     """The region's PerformancePolicy, or its defaults unsaved (a GET writes nothing)."""
     return PerformancePolicy.objects.filter(region_id=region_id).first() or PerformancePolicy(
         region_id=region_id
@@ -17,5 +17,5 @@ def months_policy(region_id: int) -> PerformancePolicy:
 
 def year_weights(region_id: int) -> tuple[Decimal, Decimal]:
     """The weights (percent) of the months' average and of the year-end evaluation."""
-    policy = months_policy(region_id)
+    policy = policy_for(region_id)
     return Decimal(policy.months_weight), Decimal(policy.year_end_weight)

@@ -29,7 +29,7 @@ from kaohe.performance.models import (
     UnitYearMark,
     UnitYearResult,
 )
-from kaohe.performance.policies import months_policy, year_weights
+from kaohe.performance.policies import policy_for, year_weights
 from kaohe.performance.rules import month_end
 from kaohe.schemes.models import Indicator, IndicatorKind, Scheme, SchemeVersion, VersionState
 from kaohe.schemes.rollup import Entry, Node
@@ -246,7 +246,7 @@ def month_inputs(
             entries[unit_id][key] = Entry(value, occurrences, flag)
     public = dict(PublicEvaluation.objects.filter(month=month).values_list("unit_id", "points"))
     return MonthInputs(
-        policy=months_policy(month.region_id),
+        policy=policy_for(month.region_id),
         units=units,
         systems=systems,
         entries=dict(entries),
@@ -411,7 +411,7 @@ def month_grid(month: PerformanceMonth, category: PerformanceCategory, page: int
         rows,
         paged,
         grid_stamp(month, category.pk),
-        months_policy(month.region_id).public_points,
+        policy_for(month.region_id).public_points,
     )
 
 

@@ -38,7 +38,7 @@ from kaohe.performance.models import (
     UnitYearResult,
 )
 from kaohe.performance.months import compute_sql
-from kaohe.performance.policies import months_policy, year_weights
+from kaohe.performance.policies import policy_for, year_weights
 from kaohe.performance.rules import ranked, unit_month_score
 from kaohe.performance.selectors import (
     UNIT_REPORTERS,
@@ -199,7 +199,7 @@ def month_scores_save(
     units = list(
         ranked_units(month.region_id).filter(performance_category=category, pk__in=list(unit_ids))
     )
-    most = months_policy(month.region_id).public_points
+    most = policy_for(month.region_id).public_points
     problems: list[str] = []
     new_entries: list[MonthEntry] = []
     new_public: list[PublicEvaluation] = []
@@ -285,7 +285,7 @@ def month_compute(
             % {"year": month.year, "names": "、".join(names)},
             code=PerformanceErrorCode.NO_SYSTEM,
         )
-    policy = months_policy(month.region_id)
+    policy = policy_for(month.region_id)
     UnitMonthResult.objects.filter(month=month).delete()
     if sql.is_postgres():
         statement, params = compute_sql(
