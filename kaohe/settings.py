@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kaohe.schemes",
     "kaohe.conduct",
     "kaohe.supervision",
+    "kaohe.surveys",
     "kaohe.performance",
     "kaohe.teams",
     "kaohe.scoring",

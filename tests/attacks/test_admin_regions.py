@@ -49,6 +49,7 @@ from kaohe.reviews.models import RaterPlan, ReviewRound
 from kaohe.schemes.models import Indicator, Scheme, SchemeVersion
 from kaohe.scoring.models import PersonYearFlag, ScoringPolicy
 from kaohe.supervision.models import SupervisionGroup, SupervisionPolicy
+from kaohe.surveys.models import SurveyPolicy
 from kaohe.teams.models import TeamPolicy
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
@@ -124,6 +125,7 @@ def _seed(region: Region, unit: Unit, person: Person) -> None:
         days=Decimal(5),
     )
     SupervisionPolicy.objects.get_or_create(region=region)
+    SurveyPolicy.objects.get_or_create(region=region)
     group = SupervisionGroup.objects.create(region=region, name="第一督导组")
     group.units.add(unit)
     group.members.add(*User.objects.filter(region=region)[:1])
