@@ -33,6 +33,11 @@ urlpatterns = [
     path("performance/", include("kaohe.performance.urls")),
     path("jobs/", include("kaohe.jobs.urls")),
     path("teams/", include("kaohe.teams.urls")),
+    # 民评: the office's and units' pages, and the public pages a respondent opens
+    # without an account (a short prefix: it is printed under every QR code).
+    path("surveys/results/", include("kaohe.surveys.results_urls")),
+    path("surveys/", include("kaohe.surveys.urls")),
+    path("s/", include("kaohe.surveys.public_urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
