@@ -319,14 +319,16 @@ def test_too_fast_an_answer_is_refused_and_may_be_sent_again(
 
 
 def test_a_wrong_challenge_answer_is_refused(place: Place) -> None:
-    form = open_form(place, right=False)
-    refused = Client().post(OPEN_URL, form)
+    challenge = public.challenge_new(place.target, issued_at=public.now() - 60)
+    form = {**answers(place), "challenge": challenge.token}
+    refused = Client().post(OPEN_URL, {**form, "challenge_answer": str(challenge.answer + 1)})
     assert refused.status_code == 400
     assert refusal_code(refused.content) == SurveyErrorCode.CHALLENGE_WRONG
     assert "验证问题回答不正确" in refused.content.decode()
-    # The same token with the right answer now: spent by the wrong guess.
-    challenge = public.challenge_read(place.target, form["challenge"])
-    assert challenge is not None
+    assert 'name="challenge" value="' + challenge.token not in refused.content.decode()
+    # A wrong guess spends the token: the right answer cannot follow it.
+    again = Client().post(OPEN_URL, {**form, "challenge_answer": str(challenge.answer)})
+    assert refusal_code(again.content) == SurveyErrorCode.CHALLENGE_REPLAYED
     assert Response.objects.count() == 0
 
 
