@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -41,6 +42,8 @@ class Field:
     options: list[Option]
     text: str
     ends: str  # what the scale's ends mean
+    input_type: str  # "radio" or "checkbox" for the options
+    attrs: SafeString  # each option's input's extra attributes, rendered once
 
 
 def _entered(request: HttpRequest) -> dict[str, list[str]]:
@@ -67,7 +70,12 @@ def _fields(questions: Sequence[Question], entered: Mapping[str, Sequence[str]])
                 for i, label in enumerate(q.choices, start=1)
             ]
         text = (entered.get(name) or [""])[0] if kind == "text" else ""
-        fields.append(Field(q, name, kind, options, text, ends))
+        parts = [" required"] if q.required and kind in ("scale", "single") else []
+        if kind == "scale":
+            parts.append(f' aria-describedby="{name}-ends"')
+        attrs = mark_safe("".join(parts))  # noqa: S308 - constants and "q<id>"
+        input_type = "checkbox" if kind == "multiple" else "radio"
+        fields.append(Field(q, name, kind, options, text, ends, input_type, attrs))
     return fields
 
 
