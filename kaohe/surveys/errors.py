@@ -12,3 +12,13 @@ class SurveyErrorCode(ErrorCode):
     CODE_USED = "surveys.code_used"
     CODE_UNKNOWN = "surveys.code_unknown"
     TEXT_TOO_LONG = "surveys.text_too_long"
+    # the office (H2)
+    NOT_OFFICE = "surveys.not_office"
+    WRONG_STATE = "surveys.wrong_state"
+    BAD_SURVEY = "surveys.bad_survey"
+    BAD_QUESTION = "surveys.bad_question"
+    BAD_TARGET = "surveys.bad_target"
+    BAD_COUNT = "surveys.bad_count"
+    NOT_PAPER_STAFF = "surveys.not_paper_staff"
+    SAME_PERSON = "surveys.same_person"
+    ALREADY_CHECKED = "surveys.already_checked"
