@@ -569,6 +569,8 @@ def _require_paper_staff(actor: User, target: Target) -> None:
 def paper_enter(*, actor: User, target: Target, form: Mapping[str, Sequence[str]]) -> Response:
     """A paper questionnaire typed by staff: stored, not counted until a second person
     checks it."""
+    # The survey's state read afresh: the caller's copy may predate its opening.
+    target = Target.objects.select_related("survey", "unit").get(pk=target.pk)
     _require_paper_staff(actor, target)
     questions = list(Question.objects.filter(survey_id=target.survey_id).order_by("position"))
     answers = parse_answers(questions, form)
