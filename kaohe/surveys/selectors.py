@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import pgettext
 
 from kaohe.accounts.access import Scope, roles_of, scope_of
 from kaohe.accounts.models import Role, User
@@ -31,6 +32,7 @@ from kaohe.surveys.models import (
     Question,
     Response,
     Survey,
+    SurveyState,
     Target,
     Token,
 )
@@ -38,6 +40,13 @@ from kaohe.surveys.models import (
 # Who types and checks a paper questionnaire of a target: the office, or the unit's
 # administrators over the target's unit.
 PAPER_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
+
+
+def state_label(state: str) -> str:
+    """A survey's state as the office's pages name it ("Open" alone reads 待办 elsewhere)."""
+    if state == SurveyState.OPEN:
+        return pgettext("survey", "Open")
+    return str(SurveyState(state).label) if state in SurveyState.values else state
 
 
 def may_manage(user: User) -> bool:
@@ -87,6 +96,7 @@ def managed_survey(user: User, survey_id: int) -> Survey:
 @dataclass(frozen=True)
 class SurveyRow:
     survey: Survey
+    state: str  # its label
     targets: int
     counted: int
     pending_checks: int
@@ -121,10 +131,16 @@ def survey_rows(user: User) -> list[SurveyRow]:
         .values_list("response__target__survey_id", "n")
     )
     return [
-        SurveyRow(s, targets.get(s.pk, 0), counted.get(s.pk, 0), pending.get(s.pk, 0),
-                  comments.get(s.pk, 0))
+        SurveyRow(
+            s,
+            state_label(s.state),
+            targets.get(s.pk, 0),
+            counted.get(s.pk, 0),
+            pending.get(s.pk, 0),
+            comments.get(s.pk, 0),
+        )
         for s in surveys
-    ]  # fmt: skip
+    ]
 
 
 def questions_of(survey: Survey) -> list[Question]:

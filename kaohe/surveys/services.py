@@ -193,7 +193,7 @@ def _require_office(actor: User, region_id: int) -> None:
 def _wrong_state(survey: Survey) -> ApplicationError:
     return ApplicationError(
         _("This survey is %(state)s: that cannot be done now.")
-        % {"state": survey.get_state_display()},
+        % {"state": selectors.state_label(survey.state)},
         code=SurveyErrorCode.WRONG_STATE,
     )
 

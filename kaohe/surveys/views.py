@@ -134,18 +134,30 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _own_counts(rows: list[selectors.TargetRow]) -> dict[str, int]:
+    return {
+        "counted": sum(r.counted for r in rows),
+        "pending": sum(r.pending for r in rows),
+        "codes": sum(r.codes for r in rows),
+        "unused": sum(r.unused for r in rows),
+        "comments": 0,
+    }
+
+
 def _survey_context(req: AuthedRequest, survey: Survey) -> dict[str, Any]:
     manage = selectors.may_manage(req.user)
     targets = selectors.targets_for(req.user, survey)
     return {
         "survey": survey,
+        "state": selectors.state_label(survey.state),
         "manage": manage,
         "draft": survey.state == SurveyState.DRAFT,
         "is_open": survey.state == SurveyState.OPEN,
         "closed": survey.state == SurveyState.CLOSED,
         "questions": selectors.questions_of(survey),
         "targets": targets,
-        "counts": selectors.state_counts(survey),
+        # A unit's administrator counts only their own units' targets.
+        "counts": selectors.state_counts(survey) if manage else _own_counts(targets),
         "units": selectors.units_to_target(req.user) if manage else [],
         "kinds": QuestionKind.choices,
         "indices": IndexKind.choices,
@@ -345,7 +357,15 @@ def _question_rows(questions: list[Question], chosen: dict[str, list[str]]) -> l
         else:
             options = [(str(n), c) for n, c in enumerate(q.choices, start=1)]
         field = f"q{q.pk}"
-        rows.append({"q": q, "options": options, "field": field, "values": chosen.get(field, [])})
+        rows.append(
+            {
+                "q": q,
+                "options": options,
+                "field": field,
+                "values": chosen.get(field, []),
+                "scale": SCALE_TOP.get(QuestionKind(q.kind), 0),
+            }
+        )
     return rows
 
 
