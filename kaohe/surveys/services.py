@@ -672,3 +672,29 @@ def comment_moderate(*, actor: User, comment: Comment, text: str, release: bool)
             details={"unit": target.unit.name, "count": 1, "status": locked.state},
         )
     return locked
+
+
+def survey_update(*, actor: User, survey: Survey, fields: SurveyFields) -> Survey:
+    """Changes a survey's settings (its name, introduction, days, performance month,
+    cadres' items, supervision group) until it is closed: an open survey's closing day
+    may be moved to take answers longer."""
+    _require_office(actor, survey.region_id)
+    f = _checked_fields(actor, fields)
+    with transaction.atomic():
+        locked = _locked(survey)
+        if locked.state == SurveyState.CLOSED:
+            raise _wrong_state(locked)
+        locked.name, locked.intro = f.name, f.intro
+        locked.opens_on, locked.closes_on = f.opens_on, f.closes_on
+        locked.year, locked.month = f.year, f.month
+        locked.feeds_cadres, locked.group_id = f.feeds_cadres, f.group_id
+        locked.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.SURVEY_SAVE,
+            obj=locked,
+            region=actor.region,
+            details={"name": locked.name},
+            state=locked.state,
+        )
+    return locked

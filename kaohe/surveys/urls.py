@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.survey_list, name="list"),
     path("new/", views.survey_create, name="create"),
     path("<id:survey_id>/", views.survey_page, name="survey"),
+    path("<id:survey_id>/edit/", views.survey_edit, name="edit"),
     path("<id:survey_id>/open/", views.survey_open, name="open"),
     path("<id:survey_id>/close/", views.survey_close, name="close"),
     path("<id:survey_id>/questions/", views.question_add, name="question_add"),

@@ -68,6 +68,34 @@ def _number(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 4 else None
 
 
+FIELDS = ("name", "intro", "opens_on", "closes_on", "year", "month", "feeds_cadres", "group")
+
+
+def _parsed_fields(values: dict[str, str]) -> services.SurveyFields:
+    opens_on, ok = parse_day(values["opens_on"], None)
+    if not ok or opens_on is None:
+        raise _bad_day(_("the opening day"))
+    closes_on, ok = parse_day(values["closes_on"], None)
+    if not ok or closes_on is None:
+        raise _bad_day(_("the closing day"))
+    year, month = _number(values["year"]), _number(values["month"])
+    if (values["year"].strip() and year is None) or (values["month"].strip() and month is None):
+        raise ApplicationError(
+            _("Write the year and the month of unit performance as numbers."),
+            code=SurveyErrorCode.BAD_SURVEY,
+        )
+    return services.SurveyFields(
+        name=values["name"],
+        intro=values["intro"],
+        opens_on=opens_on,
+        closes_on=closes_on,
+        year=year,
+        month=month,
+        feeds_cadres=values["feeds_cadres"] == "1",
+        group_id=parse_id(values["group"]),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest) -> HttpResponse:
@@ -88,33 +116,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
         try:
-            opens_on, ok = parse_day(values["opens_on"], None)
-            if not ok or opens_on is None:
-                raise _bad_day(_("the opening day"))
-            closes_on, ok = parse_day(values["closes_on"], None)
-            if not ok or closes_on is None:
-                raise _bad_day(_("the closing day"))
-            year, month = _number(values["year"]), _number(values["month"])
-            if (values["year"].strip() and year is None) or (
-                values["month"].strip() and month is None
-            ):
-                raise ApplicationError(
-                    _("Write the year and the month of unit performance as numbers."),
-                    code=SurveyErrorCode.BAD_SURVEY,
-                )
             survey = services.survey_create(
-                actor=req.user,
-                fields=services.SurveyFields(
-                    name=values["name"],
-                    intro=values["intro"],
-                    opens_on=opens_on,
-                    closes_on=closes_on,
-                    year=year,
-                    month=month,
-                    feeds_cadres=values["feeds_cadres"] == "1",
-                    group_id=parse_id(values["group"]),
-                ),
-                template=values["template"],
+                actor=req.user, fields=_parsed_fields(values), template=values["template"]
             )
         except ApplicationError as exc:
             show_refusal(request, exc)
@@ -128,6 +131,47 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         {
             "values": values,
             "templates": template_choices(),
+            "groups": selectors.groups_of_region(req.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The survey's settings, until it is closed."""
+    req = _office(request)
+    survey = selectors.managed_survey(req.user, survey_id)
+    if survey.state == SurveyState.CLOSED:
+        raise Http404
+    values = {
+        "name": survey.name,
+        "intro": survey.intro,
+        "opens_on": survey.opens_on.isoformat(),
+        "closes_on": survey.closes_on.isoformat(),
+        "year": str(survey.year or ""),
+        "month": str(survey.month or ""),
+        "feeds_cadres": "1" if survey.feeds_cadres else "",
+        "group": str(survey.group_id or ""),
+    }
+    status = 200
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in FIELDS}
+        try:
+            services.survey_update(actor=req.user, survey=survey, fields=_parsed_fields(values))
+        except ApplicationError as exc:
+            show_refusal(request, exc)
+            status = 400
+        else:
+            messages.success(request, _("The survey's settings are saved."))
+            return redirect("surveys:survey", survey.pk)
+    return render(
+        request,
+        "surveys/office_create.html",
+        {
+            "survey": survey,
+            "values": values,
             "groups": selectors.groups_of_region(req.user),
         },
         status=status,

@@ -392,3 +392,37 @@ def test_window_qr_and_pages(
     assert admin.get(reverse("surveys:paper", args=[survey.pk, target.pk])).status_code == 200
     bad = admin.post(reverse("surveys:create"), {"name": "x", "opens_on": "2026-13-01"})
     assert bad.status_code == 400
+
+
+def test_settings_change_until_closed(
+    world: World, today: dt.date, client_as: Callable[[str], Client]
+) -> None:
+    survey, _target = opened(world)
+    url = reverse("surveys:edit", args=[survey.pk])
+    admin = client_as("region_admin")
+    assert admin.get(url).status_code == 200
+    assert client_as("unit_admin").get(url).status_code == 404
+    form = {
+        "name": "窗口满意度调查（延期）",
+        "intro": "",
+        "opens_on": "2026-11-01",
+        "closes_on": "2026-12-15",
+        "year": "2026",
+        "month": "",
+        "group": "",
+    }
+    assert admin.post(url, form).status_code == 400  # a year without its month
+    form["month"] = "11"
+    assert admin.post(url, form).status_code == 302
+    survey.refresh_from_db()
+    assert survey.closes_on == dt.date(2026, 12, 15) and survey.name.endswith("（延期）")
+    services.survey_close(actor=world.users["region_admin"], survey=survey)
+    assert admin.get(url).status_code == 404
+    with refused(SurveyErrorCode.WRONG_STATE):
+        services.survey_update(
+            actor=world.users["region_admin"],
+            survey=survey,
+            fields=services.SurveyFields(
+                name="改名", intro="", opens_on=survey.opens_on, closes_on=survey.closes_on
+            ),
+        )
