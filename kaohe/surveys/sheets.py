@@ -33,8 +33,8 @@ def code_url(request: HttpRequest, code: str) -> str:
 
 
 def window_url(request: HttpRequest, target: Target) -> str:
-    """The absolute address of a service window's open link."""
-    return request.build_absolute_uri(reverse("survey_public:window", args=[target.open_key]))
+    """The absolute address of a service window's open link (H1's pages name it "open")."""
+    return request.build_absolute_uri(reverse("survey_public:open", args=[target.open_key]))
 
 
 def target_label(target: Target) -> str:
