@@ -18,3 +18,13 @@ class SurveyErrorCode(ErrorCode):
     CHALLENGE_WRONG = "surveys.challenge_wrong"
     CHALLENGE_REPLAYED = "surveys.challenge_replayed"
     CHALLENGE_FAILED = "surveys.challenge_failed"
+    # the office (H2)
+    NOT_OFFICE = "surveys.not_office"
+    WRONG_STATE = "surveys.wrong_state"
+    BAD_SURVEY = "surveys.bad_survey"
+    BAD_QUESTION = "surveys.bad_question"
+    BAD_TARGET = "surveys.bad_target"
+    BAD_COUNT = "surveys.bad_count"
+    NOT_PAPER_STAFF = "surveys.not_paper_staff"
+    SAME_PERSON = "surveys.same_person"
+    ALREADY_CHECKED = "surveys.already_checked"

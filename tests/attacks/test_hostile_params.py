@@ -35,6 +35,7 @@ from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
 from kaohe.supervision.models import Finding, FindingEvidence, SupervisionGroup
+from kaohe.surveys import services as survey_services
 from kaohe.teams.models import TeamYearResult
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
@@ -222,7 +223,27 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
     mark = UnitYearMark.objects.create(
         unit=world.bureau, year=2026, kind=UnitYearMark.Kind.INCENTIVE, reason="区委办〔2026〕12号"
     )
+    # public surveys: an open survey with a window target, a code and a pending paper one
+    survey = survey_services.survey_create(
+        actor=admin,
+        fields=survey_services.SurveyFields(
+            name="窗口满意度调查",
+            intro="",
+            opens_on=dt.date(2026, 1, 1),
+            closes_on=dt.date(2026, 12, 31),
+        ),
+        template="satisfaction",
+    )
+    survey_target = survey_services.target_add(
+        actor=admin, survey=survey, unit_id=world.bureau.pk, window="社保窗口", open_link=True
+    )
+    survey_question = survey.questions.order_by("position").first()
+    assert survey_question is not None
+    survey_services.survey_open(actor=admin, survey=survey)
     return {
+        "survey_id": str(survey.pk),
+        "target_id": str(survey_target.pk),
+        "question_id": str(survey_question.pk),
         "month_id": str(months.month.pk),
         "category_id": str(months.category.pk),
         "file_id": str(performance_services.ReportFile.objects.get().pk),

@@ -302,6 +302,42 @@ def _teams(world: World) -> None:
     team_services.team_year_publish(actor=admin, region_id=region_id, year=2026)
 
 
+def _surveys(world: World) -> None:
+    """An open survey of the bureau with a window's open link, codes printed, a paper
+    questionnaire awaiting its check and a comment awaiting moderation."""
+    from kaohe.core import clock
+    from kaohe.surveys import services as surveys
+    from kaohe.surveys.models import Channel, Question
+
+    admin = world.users["region_admin"]
+    today = clock.today()
+    survey = surveys.survey_create(
+        actor=admin,
+        fields=surveys.SurveyFields(
+            name="窗口满意度调查",
+            intro="",
+            opens_on=today - dt.timedelta(days=10),
+            closes_on=today + dt.timedelta(days=20),
+        ),
+        template="satisfaction",
+    )
+    target = surveys.target_add(actor=admin, survey=survey, unit_id=world.bureau.pk)
+    surveys.target_add(
+        actor=admin, survey=survey, unit_id=world.bureau.pk, window="社保窗口", open_link=True
+    )
+    surveys.survey_open(actor=admin, survey=survey)
+    surveys.tokens_issue(actor=admin, target=target, count=3)
+    questions = list(Question.objects.filter(survey=survey))
+    form = {f"q{q.pk}": ["4" if q.kind.startswith("scale") else "1"] for q in questions}
+    form.update({f"q{q.pk}": ["办事很快，态度好"] for q in questions if q.kind == "text"})
+    surveys.paper_enter(actor=admin, target=target, form=form)
+    target.refresh_from_db()
+    target.survey.refresh_from_db()
+    surveys.response_submit(
+        target=target, channel=Channel.OPEN, answers=surveys.parse_answers(questions, form)
+    )
+
+
 @pytest.fixture
 def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> World:
     _logs(big)
@@ -371,6 +407,7 @@ def crawled_world(big: World, graded: QuarterRun, drafted: SchemeVersion) -> Wor
     )
     performance_services.month_compute(actor=admin, month=months.month)
     performance_services.month_publish(actor=admin, month=months.month)
+    _surveys(big)
     for action in (
         AuditAction.AUTH_LOGIN,
         AuditAction.ORG_ROSTER_IMPORT,

@@ -241,6 +241,47 @@ def _ledger(p: Pages, query: str) -> str:
     return f"/supervision/{query}"
 
 
+def _survey(p: Pages) -> tuple[int, int]:
+    """An open survey of the bureau (issue 19) with a window's open link, a paper
+    questionnaire awaiting its check and a comment awaiting moderation; made once."""
+    from kaohe.core import clock
+    from kaohe.surveys import services as surveys
+    from kaohe.surveys.models import Channel, Question, Survey, Target
+
+    made = Survey.objects.filter(region=p.world.region).first()
+    if made is None:
+        admin = p.world.users["region_admin"]
+        today = clock.today()
+        made = surveys.survey_create(
+            actor=admin,
+            fields=surveys.SurveyFields(
+                name="窗口满意度调查",
+                intro="",
+                opens_on=today - dt.timedelta(days=5),
+                closes_on=today + dt.timedelta(days=20),
+            ),
+            template="satisfaction",
+        )
+        target = surveys.target_add(actor=admin, survey=made, unit_id=p.world.bureau.pk)
+        surveys.target_add(
+            actor=admin, survey=made, unit_id=p.world.bureau.pk, window="社保窗口", open_link=True
+        )
+        surveys.survey_open(actor=admin, survey=made)
+        questions = list(Question.objects.filter(survey=made))
+        form = {f"q{q.pk}": ["4" if q.kind.startswith("scale") else "1"] for q in questions}
+        texts = [q for q in questions if q.kind == "text"]
+        form.update({f"q{q.pk}": ["电话13812345678，办事很快"] for q in texts})
+        surveys.paper_enter(actor=p.world.users["unit_admin"], target=target, form=form)
+        target.refresh_from_db()
+        target.survey.refresh_from_db()
+        surveys.response_submit(
+            target=target, channel=Channel.OPEN, answers=surveys.parse_answers(questions, form)
+        )
+    first = Target.objects.filter(survey=made, window="").first()
+    assert first is not None
+    return made.pk, first.pk
+
+
 def _year_end(p: Pages) -> str:
     """The year-end grid of a category holding the bureau, with a mark on its year
     (the units' year, issue 18)."""
@@ -352,6 +393,12 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: "/performance/year/?year=2026"),
     ("region_admin", lambda p: f"/performance/year/unit/{p.world.bureau.pk}/?year=2026"),
     ("region_admin", lambda p: "/performance/year/marks/?year=2026"),
+    ("region_admin", lambda p: f"/surveys/?made={_survey(p)[0]}"),
+    ("region_admin", lambda p: "/surveys/new/"),
+    ("region_admin", lambda p: f"/surveys/{_survey(p)[0]}/"),
+    ("region_admin", lambda p: f"/surveys/{_survey(p)[0]}/checks/"),
+    ("region_admin", lambda p: f"/surveys/{_survey(p)[0]}/comments/"),
+    ("unit_admin", lambda p: f"/surveys/{_survey(p)[0]}/targets/{_survey(p)[1]}/paper/"),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
 # (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py

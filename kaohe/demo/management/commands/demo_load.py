@@ -30,6 +30,7 @@ from kaohe.demo.reviews import generate_demo_rounds
 from kaohe.demo.schemes import generate_demo_schemes
 from kaohe.demo.scoring import generate_demo_scores
 from kaohe.demo.supervision import generate_demo_ledger
+from kaohe.demo.surveys import generate_demo_surveys
 from kaohe.demo.teams import generate_demo_teams
 from kaohe.demo.worklogs import generate_demo_logs
 from kaohe.org.models import RankTier, Region, UnitType
@@ -117,6 +118,8 @@ class Command(BaseCommand):
         conduct = generate_demo_conduct(region_id=region.pk, year=year, today=today)
         # After performance's demo (the units' years): the teams read them.
         teams = generate_demo_teams(region_id=region.pk, year=year, today=today)
+        # After the ledger (its groups receive the surveys' low items).
+        surveys = generate_demo_surveys(region_id=region.pk, year=year, today=today)
         # The generators write logs, ballots and results in bulk, past the services.
         home_forget_region(region.pk)
         if logs.created and sql.is_postgres():
@@ -173,6 +176,14 @@ class Command(BaseCommand):
                 f"  督查台账 supervision ledger: 督导组 groups {ledger.groups}，"
                 f"问题 findings {ledger.findings}（已销号 struck off {ledger.struck_off}，"
                 f"逾期 overdue {ledger.overdue}）"
+            )
+
+        if not quiet and surveys.surveys:
+            self.stdout.write(
+                f"  民评调查 public surveys: {surveys.surveys}"
+                f"（答卷 responses {surveys.responses}，"
+                f"待核对纸质问卷 paper to check {surveys.pending_paper}，"
+                f"待审核意见 comments to moderate {surveys.pending_comments}）"
             )
 
         if not quiet and teams.teams:
