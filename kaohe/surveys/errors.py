@@ -12,3 +12,7 @@ class SurveyErrorCode(ErrorCode):
     CODE_USED = "surveys.code_used"
     CODE_UNKNOWN = "surveys.code_unknown"
     TEXT_TOO_LONG = "surveys.text_too_long"
+    # Results sent on (H3)
+    NOT_CLOSED = "surveys.not_closed"
+    NO_GROUP = "surveys.no_group"
+    LOW_ITEMS_SENT = "surveys.low_items_sent"

@@ -137,6 +137,10 @@ class Survey(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The day its units' low items went to the group's ledger: they go once.
+    low_items_sent_on = models.DateField(
+        _("low items sent to the ledger on"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("public survey")
