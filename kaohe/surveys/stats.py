@@ -29,9 +29,7 @@ def index(favourable: int, answers: int) -> Decimal | None:
     return (HUNDRED * favourable / answers).quantize(CENT, ROUND_HALF_UP)
 
 
-def wilson(
-    favourable: int, answers: int, z: Decimal = Z95
-) -> tuple[Decimal, Decimal] | None:
+def wilson(favourable: int, answers: int, z: Decimal = Z95) -> tuple[Decimal, Decimal] | None:
     """Wilson's score interval of favourable / answers, as two percentages; None
     without answers.
 
