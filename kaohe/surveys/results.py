@@ -208,7 +208,7 @@ def _region_office(user: User | AnonymousUser) -> int:
 @dataclass(frozen=True, slots=True)
 class SurveyRow:
     survey: Survey
-    region: Result  # the region's units pooled
+    region: Result  # the region's units with k responses or more, pooled
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +239,8 @@ def region_overview(user: User | AnonymousUser) -> RegionOverview:
     )
     pooled: dict[int, Tally] = defaultdict(Tally)
     for (survey_id, _unit_id), tally in unit_tallies(tallies([s.pk for s in surveys])).items():
-        pooled[survey_id].add(tally)
+        if tally.n >= k:  # as `ranked_results`: no unit below k is pooled
+            pooled[survey_id].add(tally)
     rows = [SurveyRow(s, result_of(pooled.get(s.pk, Tally()), k)) for s in surveys]
     return RegionOverview(k, rows, [])
 
@@ -281,7 +282,9 @@ def _units_of(survey_ids: Sequence[int]) -> dict[tuple[int, int], str]:
 
 
 def ranked_results(survey: Survey, k: int) -> tuple[Result, list[RankRow], list[FewerRow]]:
-    """The region's pooled result and the units' ranking of one survey (three queries)."""
+    """The region's pooled result and the units' ranking of one survey (three queries).
+    The region pools the units with k responses or more only: pooling one below k
+    would let the region's counts less the shown units' give its result away."""
     units = _units_of([survey.pk])
     per_unit = unit_tallies(tallies([survey.pk]))
     region = Tally()
@@ -289,11 +292,11 @@ def ranked_results(survey: Survey, k: int) -> tuple[Result, list[RankRow], list[
     fewer: list[FewerRow] = []
     for (_s, unit_id), name in units.items():
         tally = per_unit.get((survey.pk, unit_id), Tally())
-        region.add(tally)
         result = result_of(tally, k)
         if result.overall is None:
             fewer.append(FewerRow(unit_id, name, tally.n))
         else:
+            region.add(tally)
             shown.append((result.overall.value, name, unit_id, result))
     shown.sort(key=lambda r: (-r[0], r[1]))
     ranked: list[RankRow] = []

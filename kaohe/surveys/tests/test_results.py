@@ -221,12 +221,15 @@ def test_ranking_of_units_with_the_ones_below_k_apart(world: World) -> None:
         (2, world.bureau.pk),
     ]
     assert [(f.unit_id, f.n) for f in ranking.fewer] == [(world.town.pk, 9)]
-    # The region pools its units (not the named cadres): 29 responses,
-    # happiness 8 + 10 + 9 and satisfaction 5 + 10 + 9 favourable of 58 answers.
-    assert ranking.region.n == 29
+    # The region pools its units with k responses (not the town, whose 9 would be
+    # given away by subtraction, nor the named cadres): 20 responses, happiness
+    # 8 + 10 and satisfaction 5 + 10 favourable: 33 of 40 answers.
+    assert ranking.region.n == 20
     assert ranking.region.overall is not None
-    assert ranking.region.overall.favourable == 51
-    assert ranking.region.overall.answers == 58
+    assert ranking.region.overall.favourable == 33
+    assert ranking.region.overall.answers == 40
+    overview = results.region_overview(world.users["region_admin"])
+    assert overview.surveys[0].region == ranking.region
 
 
 def test_ties_share_a_rank(world: World) -> None:
