@@ -35,6 +35,7 @@ from kaohe.reviews.models import ReviewRound, RoundUnit
 from kaohe.schemes.models import SchemeVersion
 from kaohe.scoring.models import AnnualRun, QuarterResult, QuarterRun
 from kaohe.supervision.models import Finding, FindingEvidence, SupervisionGroup
+from kaohe.surveys.models import Survey
 from kaohe.teams.models import TeamYearResult
 from kaohe.testing import World
 from kaohe.worklogs import services as worklog_services
@@ -259,6 +260,16 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "job_id": str(
             Job.objects.create(
                 region=world.region, kind="scoring.quarter", key="quarter:2026-2", actor=admin
+            ).pk
+        ),
+        # surveys (issue 19): a closed survey of the bureau
+        "survey_id": str(
+            Survey.objects.create(
+                region=world.region,
+                name="民评",
+                state="closed",
+                opens_on=dt.date(2026, 10, 1),
+                closes_on=dt.date(2026, 10, 31),
             ).pk
         ),
     }
