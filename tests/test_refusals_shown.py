@@ -25,6 +25,7 @@ from kaohe.schemes import entry
 from kaohe.schemes.models import SchemeVersion, VersionState
 from kaohe.schemes.views import _version_ids
 from kaohe.scoring.models import AnnualRun, QuarterRun, RunState
+from kaohe.surveys.models import Survey
 from kaohe.testing import World
 from kaohe.worklogs.rules import Period
 from kaohe.worklogs.services import worklog_submit
@@ -153,6 +154,17 @@ def _publicity_sync(fixture: Fixture) -> tuple[str, Form]:
         ends_on=dt.date(2026, 10, 9),
     )
     return f"/dueprocess/publicity/{publicity.pk}/sync/", {}
+
+
+def _survey_send(fixture: Fixture) -> tuple[str, Form]:
+    survey = Survey.objects.create(
+        region=fixture("world").region,
+        name="民评",
+        state="closed",
+        opens_on=dt.date(2026, 10, 1),
+        closes_on=dt.date(2026, 10, 31),
+    )
+    return f"/surveys/results/{survey.pk}/send/", {}
 
 
 CASES: dict[str, Case] = {
@@ -288,6 +300,9 @@ CASES: dict[str, Case] = {
     ),
     "dueprocess.publicity_sync": Case(
         "region_admin", "kaohe.dueprocess.services.publicity_sync", _publicity_sync
+    ),
+    "surveys.send_low_items": Case(
+        "region_admin", "kaohe.surveys.services.survey_send_low_items", _survey_send
     ),
 }
 

@@ -34,6 +34,9 @@ OVERSIGHT_ROLES = frozenset(
 # and administrators within their scope and the region's office. Here, so that org's
 # unit page offers the link without importing outcomes; a cadre prints only their own.
 FORMS_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD, Role.TEAM_MEMBER})
+# Who sees a unit's public-survey results (surveys): the office all of its region, a
+# unit's administrators and heads their units. Here, so that org's unit page offers the link.
+SURVEY_RESULT_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN, Role.UNIT_HEAD})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kaohe.accounts.access import (
     ADMIN_ROLES,
     FORMS_ROLES,
+    SURVEY_RESULT_ROLES,
     can_manage_roster,
     is_region_admin,
     region_id_of,
@@ -234,6 +235,9 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "is_pilot": unit.is_pilot,
             "can_export": scope_of(req.user, ADMIN_ROLES).covers_path(unit.path, unit.pk),
             "form_years": _form_years(req.user, unit.path, unit.pk, today),
+            "survey_results": scope_of(req.user, SURVEY_RESULT_ROLES).covers_path(
+                unit.path, unit.pk
+            ),
         },
     )
 

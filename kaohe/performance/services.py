@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -53,11 +53,14 @@ from kaohe.performance.selectors import (
 from kaohe.schemes.models import Indicator, IndicatorKind
 from kaohe.schemes.numbers import finite_decimal, two_places
 from kaohe.schemes.rollup import plain
+from kaohe.surveys.results import unit_month_indices
 
 TRUE_WORDS = {"是", "1", "true", "yes", "on", "合格"}
 FALSE_WORDS = {"否", "0", "false", "no", "不合格"}
 MAX_OCCURRENCES = 9999
 REPORT_MAX = 5000
+CENT = Decimal("0.01")
+EVIDENCE_MAX = 300  # PublicEvaluation.evidence's length
 
 
 def _require_office(actor: User, region_id: int) -> None:
@@ -286,6 +289,7 @@ def month_compute(
             code=PerformanceErrorCode.NO_SYSTEM,
         )
     policy = policy_for(month.region_id)
+    from_surveys = _public_from_surveys(month, policy.public_points)
     UnitMonthResult.objects.filter(month=month).delete()
     if sql.is_postgres():
         statement, params = compute_sql(
@@ -332,9 +336,34 @@ def month_compute(
         action=AuditAction.PERFORMANCE_MONTH_COMPUTE,
         obj=month,
         region=actor.region,
-        details={"units": written},
+        details={"units": written, "public": from_surveys},
     )
     return written
+
+
+def _public_from_surveys(month: PerformanceMonth, public_points: Decimal) -> int:
+    """The month's 民评 from the region's closed public surveys of this month: a unit
+    with k counted responses or more gets public_points × its overall index / 100 (two
+    places), replacing the points typed for it; a unit below k keeps what was typed.
+    Returns the units filled."""
+    indices = unit_month_indices(month.region_id, month.year, month.month)
+    if not indices:
+        return 0
+    rows = [
+        PublicEvaluation(
+            month=month,
+            unit_id=unit_id,
+            points=(public_points * got.index / 100).quantize(CENT, ROUND_HALF_UP),
+            evidence=(
+                _("Public survey 《%(name)s》: %(n)s valid answers, favourable %(index)s%%")
+                % {"name": "》、《".join(got.survey_names), "n": got.n, "index": got.index}
+            )[:EVIDENCE_MAX],
+        )
+        for unit_id, got in sorted(indices.items())
+    ]
+    PublicEvaluation.objects.filter(month=month, unit_id__in=list(indices)).delete()
+    PublicEvaluation.objects.bulk_create(rows)
+    return len(rows)
 
 
 @transaction.atomic

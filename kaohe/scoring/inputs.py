@@ -37,6 +37,7 @@ from kaohe.scoring.models import (
     QuarterRun,
     RunState,
 )
+from kaohe.surveys.results import person_adjustments
 from kaohe.worklogs.compliance import worklog_deductions
 from kaohe.worklogs.policies import policy_for as worklog_policy_for
 from kaohe.worklogs.rules import Period
@@ -146,6 +147,7 @@ def quarter_inputs(
     missing_summary_label = _("missing quarterly summary")
     probation = MembershipStatus.PROBATION
     no_part: IndicatorPart = (None, (), ())
+    surveyed = _survey_adjustments(region_id, period)
 
     # Work-log deductions by count: the same few dozen for a whole region.
     @functools.cache
@@ -165,6 +167,8 @@ def quarter_inputs(
         d = deductions[person_id]
         adjustments = worklog_adjustments(d.missing_logs, d.missing_quarterly_summaries)
         scheme_part, scheme_adjustments, vetoed = indicators.get(person_id, no_part)
+        if person_id in surveyed:
+            adjustments = (*adjustments, *surveyed[person_id])
         inputs.append(
             engine.QuarterInput(
                 person_id,
@@ -178,6 +182,25 @@ def quarter_inputs(
             )
         )
     return inputs, members
+
+
+def _survey_adjustments(region_id: int, period: Period) -> dict[int, tuple[engine.Adjustment, ...]]:
+    """Named cadres' plus and minus items from the quarter's public surveys (R3.7)."""
+    if not period.quarter:
+        return {}
+    label = _("public survey of a named cadre")
+    return {
+        person_id: tuple(
+            engine.Adjustment(
+                label,
+                item.points,
+                _("《%(name)s》 %(n)s responses, favourable %(index)s%%")
+                % {"name": item.survey_name, "n": item.n, "index": item.index},
+            )
+            for item in items
+        )
+        for person_id, items in person_adjustments(region_id, period.year, period.quarter).items()
+    }
 
 
 def _quarter_results(

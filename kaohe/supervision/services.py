@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.access import require_region_admin
 from kaohe.accounts.models import User
 from kaohe.core import clock, files
 from kaohe.core.audit import audit_record
@@ -440,3 +441,70 @@ def findings_remind(today: dt.date) -> int:
                 details={"day": today.isoformat(), "count": sent},
             )
     return sent
+
+
+# --- findings sent by another domain (surveys' low items) ---
+
+
+def findings_from_survey(
+    *,
+    actor: User,
+    group_id: int,
+    items: Sequence[tuple[int, str]],
+    found_on: dt.date,
+) -> list[Finding]:
+    """Record a public survey's low items as findings of `group_id` (category other,
+    severity general, the deadline by the region's rules), one per (unit, description),
+    and tell each unit. The actor is the region's office that ran the survey, not a
+    member of the group; every unit must be one the group covers (else nothing is
+    recorded). The caller (surveys) runs it inside its own transaction and writes the
+    one audit row of the send."""
+    group = SupervisionGroup.objects.filter(pk=group_id).first()
+    if group is None or group.region_id != actor.region_id:
+        raise ApplicationError(
+            _("Choose a supervision group of your region."),
+            code=SupervisionErrorCode.NOT_GROUP_MEMBER,
+        )
+    require_region_admin(actor, group.region_id)
+    if not group.active:
+        raise ApplicationError(
+            _("%(group)s is no longer active.") % {"group": group.name},
+            code=SupervisionErrorCode.GROUP_INACTIVE,
+        )
+    covered = {u.pk: u for u in group.units.all()}
+    outside = sorted({unit_id for unit_id, _text in items if unit_id not in covered})
+    if outside:
+        names = Unit.objects.filter(pk__in=outside).order_by("name").values_list("name", flat=True)
+        raise ApplicationError(
+            _("%(group)s does not cover every unit with a low item: %(units)s.")
+            % {"group": group.name, "units": "、".join(names)},
+            code=SupervisionErrorCode.UNIT_NOT_COVERED,
+            problems=[
+                _("%(group)s does not cover %(unit)s.") % {"group": group.name, "unit": name}
+                for name in names
+            ],
+        )
+    deadline = deadline_for(policy_for(group.region_id), found_on, Severity.GENERAL)
+    findings = Finding.objects.bulk_create(
+        Finding(
+            region_id=group.region_id,
+            group=group,
+            unit=covered[unit_id],
+            category=FindingCategory.OTHER,
+            severity=Severity.GENERAL,
+            description=text,
+            found_on=found_on,
+            deadline=deadline,
+            recorded_by=actor,
+        )
+        for unit_id, text in items
+    )
+    for finding in findings:
+        notify(
+            users=unit_users(finding.unit),
+            text=_("%(group)s found a problem in %(unit)s: rectify it by %(day)s.")
+            % {"group": group.name, "unit": finding.unit.name, "day": deadline.isoformat()},
+            url=_url(finding),
+            kind="supervision_finding",
+        )
+    return findings

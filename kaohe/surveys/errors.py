@@ -28,3 +28,7 @@ class SurveyErrorCode(ErrorCode):
     NOT_PAPER_STAFF = "surveys.not_paper_staff"
     SAME_PERSON = "surveys.same_person"
     ALREADY_CHECKED = "surveys.already_checked"
+    # Results sent on (H3)
+    NOT_CLOSED = "surveys.not_closed"
+    NO_GROUP = "surveys.no_group"
+    LOW_ITEMS_SENT = "surveys.low_items_sent"

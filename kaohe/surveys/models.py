@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SurveyPolicy(models.Model):
@@ -96,7 +97,8 @@ class IndexKind(models.TextChoices):
 
 class SurveyState(models.TextChoices):
     DRAFT = "draft", _("Being prepared")
-    OPEN = "open", _("Open")
+    # "Open" alone is 待办 elsewhere (a task); a survey taking answers is 进行中.
+    OPEN = "open", pgettext_lazy("survey", "Open")
     CLOSED = "closed", _("Closed")
 
 
@@ -137,6 +139,10 @@ class Survey(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The day its units' low items went to the group's ledger: they go once.
+    low_items_sent_on = models.DateField(
+        _("low items sent to the ledger on"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("public survey")

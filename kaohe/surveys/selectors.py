@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import pgettext
 
 from kaohe.accounts.access import Scope, roles_of, scope_of
 from kaohe.accounts.models import Role, User
@@ -32,7 +31,6 @@ from kaohe.surveys.models import (
     Question,
     Response,
     Survey,
-    SurveyState,
     Target,
     Token,
 )
@@ -40,13 +38,6 @@ from kaohe.surveys.models import (
 # Who types and checks a paper questionnaire of a target: the office, or the unit's
 # administrators over the target's unit.
 PAPER_ROLES = frozenset({Role.REGION_ADMIN, Role.UNIT_ADMIN})
-
-
-def state_label(state: str) -> str:
-    """A survey's state as the office's pages name it ("Open" alone reads 待办 elsewhere)."""
-    if state == SurveyState.OPEN:
-        return pgettext("survey", "Open")
-    return str(SurveyState(state).label) if state in SurveyState.values else state
 
 
 def may_manage(user: User) -> bool:
@@ -133,7 +124,7 @@ def survey_rows(user: User) -> list[SurveyRow]:
     return [
         SurveyRow(
             s,
-            state_label(s.state),
+            s.get_state_display(),
             targets.get(s.pk, 0),
             counted.get(s.pk, 0),
             pending.get(s.pk, 0),

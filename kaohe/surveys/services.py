@@ -10,11 +10,13 @@ import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from kaohe.accounts.access import require_region_admin
 from kaohe.accounts.models import User
 from kaohe.core import clock
 from kaohe.core.audit import audit_record
@@ -23,6 +25,7 @@ from kaohe.core.errors import ApplicationError
 from kaohe.core.text import bounded_text, clean_text, visible_length
 from kaohe.org.models import Unit
 from kaohe.supervision.models import SupervisionGroup
+from kaohe.supervision.services import findings_from_survey
 from kaohe.surveys import selectors
 from kaohe.surveys.errors import SurveyErrorCode
 from kaohe.surveys.models import (
@@ -40,6 +43,8 @@ from kaohe.surveys.models import (
     Target,
     Token,
 )
+from kaohe.surveys.policies import policy_for as survey_policy_for
+from kaohe.surveys.results import LowItem, low_items
 from kaohe.surveys.templates import CHOICES, TEMPLATES
 
 COMMENT_MAX = 500
@@ -193,7 +198,7 @@ def _require_office(actor: User, region_id: int) -> None:
 def _wrong_state(survey: Survey) -> ApplicationError:
     return ApplicationError(
         _("This survey is %(state)s: that cannot be done now.")
-        % {"state": selectors.state_label(survey.state)},
+        % {"state": survey.get_state_display()},
         code=SurveyErrorCode.WRONG_STATE,
     )
 
@@ -698,3 +703,65 @@ def survey_update(*, actor: User, survey: Survey, fields: SurveyFields) -> Surve
             state=locked.state,
         )
     return locked
+
+
+# Results sent on (H3): a closed survey's low items to the supervision ledger.
+
+
+def _low_item_text(survey: Survey, item: LowItem, low: Decimal) -> str:
+    return _("Public survey 《%(name)s》: 「%(kind)s」 favourable %(index)s%%, below %(low)s%%") % {
+        "name": survey.name,
+        "kind": IndexKind(item.kind).label,
+        "index": item.value,
+        "low": f"{low.normalize():f}",
+    }
+
+
+def survey_send_low_items(*, actor: User, survey: Survey) -> int:
+    """Send each unit's index kinds below the region's low mark (units with k counted
+    responses) to the survey's supervision group as findings, once per survey. Refused
+    before the survey is closed, without a group, or a second time. Returns the
+    findings recorded."""
+    require_region_admin(actor, survey.region_id)
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().select_related("group").get(pk=survey.pk)
+        if survey.state != SurveyState.CLOSED:
+            raise ApplicationError(
+                _("Low items are sent once the survey is closed."),
+                code=SurveyErrorCode.NOT_CLOSED,
+            )
+        if survey.group is None:
+            raise ApplicationError(
+                _("This survey names no supervision group to receive its low items."),
+                code=SurveyErrorCode.NO_GROUP,
+            )
+        if survey.low_items_sent_on is not None:
+            raise ApplicationError(
+                _("This survey's low items were already sent on %(day)s.")
+                % {"day": survey.low_items_sent_on.isoformat()},
+                code=SurveyErrorCode.LOW_ITEMS_SENT,
+            )
+        policy = survey_policy_for(survey.region_id)
+        items = low_items(survey, policy)
+        today = clock.today()
+        findings = findings_from_survey(
+            actor=actor,
+            group_id=survey.group.pk,
+            items=[(i.unit_id, _low_item_text(survey, i, policy.low_index)) for i in items],
+            found_on=today,
+        )
+        survey.low_items_sent_on = today
+        survey.save(update_fields=["low_items_sent_on"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.SURVEY_FINDINGS_SEND,
+            obj=survey,
+            region=actor.region,
+            details={
+                "name": survey.name,
+                "group": survey.group.name,
+                "count": len(findings),
+                "units": len({i.unit_id for i in items}),
+            },
+        )
+    return len(findings)

@@ -193,7 +193,7 @@ def _survey_context(req: AuthedRequest, survey: Survey) -> dict[str, Any]:
     targets = selectors.targets_for(req.user, survey)
     return {
         "survey": survey,
-        "state": selectors.state_label(survey.state),
+        "state": survey.get_state_display(),
         "manage": manage,
         "draft": survey.state == SurveyState.DRAFT,
         "is_open": survey.state == SurveyState.OPEN,

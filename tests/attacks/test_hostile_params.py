@@ -244,6 +244,8 @@ def ids(graded: QuarterRun, drafted: SchemeVersion, world: World) -> dict[str, s
         "survey_id": str(survey.pk),
         "target_id": str(survey_target.pk),
         "question_id": str(survey_question.pk),
+        "code": "AbCdEfGhIjKlMnOpQrStUv",
+        "key": survey_target.open_key,
         "month_id": str(months.month.pk),
         "category_id": str(months.category.pk),
         "file_id": str(performance_services.ReportFile.objects.get().pk),

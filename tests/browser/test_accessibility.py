@@ -79,6 +79,57 @@ def _consequence(p: Pages) -> int:
     return task.pk
 
 
+def _survey_results(p: Pages) -> int:
+    """A closed public survey (issue 19) where the bureau has 12 counted responses and
+    the town 3 (below k), with a released comment, made once."""
+    from kaohe.surveys.models import (
+        Answer,
+        Channel,
+        Comment,
+        CommentState,
+        IndexKind,
+        Question,
+        QuestionKind,
+        Response,
+        Survey,
+        Target,
+    )
+
+    made = Survey.objects.filter(region=p.world.region, name="无障碍民评").first()
+    if made is not None:
+        return made.pk
+    survey = Survey.objects.create(
+        region=p.world.region,
+        name="无障碍民评",
+        state="closed",
+        opens_on=dt.date(2026, 10, 1),
+        closes_on=dt.date(2026, 10, 31),
+    )
+    happy = Question.objects.create(
+        survey=survey,
+        position=1,
+        text="幸福吗",
+        kind=QuestionKind.SCALE5,
+        index=IndexKind.HAPPINESS,
+    )
+    say = Question.objects.create(survey=survey, position=2, text="意见", kind=QuestionKind.TEXT)
+    for unit, values in ((p.world.bureau, [5, 4, 3] * 4), (p.world.town, [5, 5, 2])):
+        target = Target.objects.create(survey=survey, unit=unit)
+        for value in values:
+            response = Response.objects.create(
+                target=target, channel=Channel.TOKEN, day=dt.date(2026, 10, 9), counted=True
+            )
+            Answer.objects.create(response=response, question=happy, value=value)
+        Comment.objects.create(
+            response=response,
+            question=say,
+            text="窗口服务好",
+            state=CommentState.RELEASED,
+            released_text="窗口服务好",
+        )
+    return survey.pk
+
+
 def _notice(p: Pages) -> int:
     """The cadre's written notice of 2026 (issue 17), made once."""
     from kaohe.dueprocess.models import Notice
@@ -399,6 +450,13 @@ PAGES: list[tuple[str, Builder]] = [
     ("region_admin", lambda p: f"/surveys/{_survey(p)[0]}/checks/"),
     ("region_admin", lambda p: f"/surveys/{_survey(p)[0]}/comments/"),
     ("unit_admin", lambda p: f"/surveys/{_survey(p)[0]}/targets/{_survey(p)[1]}/paper/"),
+    ("region_admin", lambda p: f"/surveys/results/?made={_survey_results(p)}"),
+    ("region_admin", lambda p: f"/surveys/results/{_survey_results(p)}/"),
+    ("unit_admin", lambda p: f"/surveys/results/?made={_survey_results(p)}"),
+    (
+        "unit_admin",
+        lambda p: f"/surveys/results/units/{p.world.bureau.pk}/?made={_survey_results(p)}",
+    ),
 ]
 # Not /api/docs: a developer's page drawn by Swagger UI, whose own markup nests controls
 # (axe nested-interactive) and whose colours are its own; tests/browser/test_own_host.py

@@ -42,6 +42,7 @@ ROLE_LINKS = {
         "schemes:list",
         "worklogs:compliance",
         "supervision:ledger",
+        "surveys:list",
         "org:roster_import",
         "audit_log",
         "admin:index",

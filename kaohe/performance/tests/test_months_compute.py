@@ -167,8 +167,8 @@ def test_compute_is_a_few_queries(
 ) -> None:
     _save(world, m, cells(m, world.bureau, invest="35"))
     # Whatever the number of units (two of them the ledger's deductions: its rules and
-    # the overdue findings counted per unit).
-    with django_assert_max_num_queries(18):
+    # the overdue findings counted per unit; one the month's closed public surveys).
+    with django_assert_max_num_queries(19):
         services.month_compute(actor=world.users["region_admin"], month=m.month)
 
 
