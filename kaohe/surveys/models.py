@@ -282,8 +282,10 @@ class Response(models.Model):
 
 class Answer(models.Model):
     """One answer: a scale value, or a choice's position (one row per chosen choice of
-    a multiple-choice question). Free text is a Comment, moderated before it shows."""
+    a multiple-choice question). Free text is a Comment, moderated before it shows.
+    A random key, as the response's: a sequence would give the order of arrival."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     value = models.SmallIntegerField()
@@ -305,8 +307,9 @@ class CommentState(models.TextChoices):
 
 class Comment(models.Model):
     """A free-text answer. The unit sees `released_text` only, once a moderator has
-    removed names and phone numbers and released it."""
+    removed names and phone numbers and released it. A random key, as the response's."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="comments")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     text = models.TextField()
@@ -325,3 +328,22 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}:{self.state}"
+
+
+class Throttle(models.Model):
+    """The open links' anti-stuffing counters that must hold under concurrent requests
+    (the file cache's add and incr are not atomic): a spent challenge's nonce, and an
+    address's answers in an hour, keyed by an HMAC of the address with the server's
+    secret, never the address. `expires` lets the daily check delete old rows; nothing
+    here names a response."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=1)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("anti-stuffing counter")
+        verbose_name_plural = _("anti-stuffing counters")
+
+    def __str__(self) -> str:
+        return self.key
