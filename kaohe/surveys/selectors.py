@@ -232,14 +232,18 @@ def pending_paper(user: User, survey: Survey) -> QuerySet[Response]:
     )
 
 
+def _key(raw: str) -> uuid.UUID:
+    """A response's or comment's random key from a form; Http404 for anything else."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
 def paper_response_for(user: User, survey: Survey, response_id: str) -> Response:
     """A pending paper questionnaire the user may check or discard; Http404 otherwise
     (also for an id that is not a UUID)."""
-    try:
-        key = uuid.UUID(response_id)
-    except ValueError as exc:
-        raise Http404 from exc
-    found = pending_paper(user, survey).filter(pk=key).first()
+    found = pending_paper(user, survey).filter(pk=_key(response_id)).first()
     if found is None:
         raise Http404
     return found
@@ -258,8 +262,8 @@ def pending_comments(user: User, survey: Survey) -> QuerySet[Comment]:
     )
 
 
-def comment_for(user: User, survey: Survey, comment_id: int) -> Comment:
-    found = pending_comments(user, survey).filter(pk=comment_id).first()
+def comment_for(user: User, survey: Survey, comment_id: str) -> Comment:
+    found = pending_comments(user, survey).filter(pk=_key(comment_id)).first()
     if found is None:
         raise Http404
     return found

@@ -506,9 +506,7 @@ def moderation(request: HttpRequest, survey_id: int) -> HttpResponse:
     req = _office(request)
     survey = selectors.managed_survey(req.user, survey_id)
     if request.method == "POST":
-        comment = selectors.comment_for(
-            req.user, survey, parse_id(request.POST.get("comment")) or 0
-        )
+        comment = selectors.comment_for(req.user, survey, request.POST.get("comment", ""))
         release = request.POST.get("act") != "withhold"
         try:
             services.comment_moderate(
