@@ -9,8 +9,9 @@ Python. A unit's result pools its targets that name no cadre (the unit and its s
 windows); a named cadre's result is that cadre's own targets.
 
 Nothing of a result (no index, no favourable count, no comment) is shown below the
-region's k counted responses (`SurveyPolicy.min_responses`): a `Result` then carries n
-and k only.
+region's k counted responses (`SurveyPolicy.min_responses`), nor before the survey
+closes: a unit reading its result before and after one more response would read that
+respondent's answers. A `Result` then carries n and k only.
 """
 
 from __future__ import annotations
@@ -84,16 +85,18 @@ class IndexResult:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What may be shown of a tally: n and k always; the indices only when n ≥ k."""
+    """What may be shown of a tally: n and k always; the indices only when n ≥ k and
+    the survey is closed (`final`)."""
 
     n: int
     k: int
     indices: tuple[IndexResult, ...] = ()  # the kinds answered, in IndexKind's order
     overall: IndexResult | None = None
+    final: bool = True
 
     @property
     def shown(self) -> bool:
-        return self.n >= self.k
+        return self.final and self.n >= self.k
 
     def of(self, kind: str) -> IndexResult | None:
         return next((i for i in self.indices if i.kind == kind), None)
@@ -107,13 +110,17 @@ def _index(kind: str, favourable: int, answers: int) -> IndexResult | None:
     return IndexResult(kind, favourable, answers, value, *interval)
 
 
-def result_of(tally: Tally, k: int) -> Result:
-    """The tally's result under the threshold k: below it, n and k only."""
-    if tally.n < k:
-        return Result(tally.n, k)
+def result_of(tally: Tally, k: int, *, final: bool = True) -> Result:
+    """The tally's result under the threshold k: below it, or before the survey closes
+    (`final` false), n and k only. A kind with fewer than k answers is left out too
+    (index questions are required, so this holds only for rows typed in before)."""
+    if not final or tally.n < k:
+        return Result(tally.n, k, final=final)
     indices = []
     for kind in KINDS:
         favourable, answers = tally.counts.get(kind, (0, 0))
+        if answers < k:
+            continue
         item = _index(kind, favourable, answers)
         if item is not None:
             indices.append(item)
@@ -241,7 +248,10 @@ def region_overview(user: User | AnonymousUser) -> RegionOverview:
     for (survey_id, _unit_id), tally in unit_tallies(tallies([s.pk for s in surveys])).items():
         if tally.n >= k:  # as `ranked_results`: no unit below k is pooled
             pooled[survey_id].add(tally)
-    rows = [SurveyRow(s, result_of(pooled.get(s.pk, Tally()), k)) for s in surveys]
+    rows = [
+        SurveyRow(s, result_of(pooled.get(s.pk, Tally()), k, final=s.state == SurveyState.CLOSED))
+        for s in surveys
+    ]
     return RegionOverview(k, rows, [])
 
 
@@ -287,12 +297,13 @@ def ranked_results(survey: Survey, k: int) -> tuple[Result, list[RankRow], list[
     would let the region's counts less the shown units' give its result away."""
     units = _units_of([survey.pk])
     per_unit = unit_tallies(tallies([survey.pk]))
+    final = survey.state == SurveyState.CLOSED
     region = Tally()
     shown: list[tuple[Decimal, str, int, Result]] = []
     fewer: list[FewerRow] = []
     for (_s, unit_id), name in units.items():
         tally = per_unit.get((survey.pk, unit_id), Tally())
-        result = result_of(tally, k)
+        result = result_of(tally, k, final=final)
         if result.overall is None:
             fewer.append(FewerRow(unit_id, name, tally.n))
         else:
@@ -304,7 +315,7 @@ def ranked_results(survey: Survey, k: int) -> tuple[Result, list[RankRow], list[
         same = ranked and shown[i - 1][0] == value
         ranked.append(RankRow(ranked[-1].rank if same else i + 1, unit_id, name, result))
     fewer.sort(key=lambda r: r.unit_name)
-    return result_of(region, k), ranked, fewer
+    return result_of(region, k, final=final), ranked, fewer
 
 
 def survey_ranking(user: User | AnonymousUser, survey_id: int) -> Ranking:
@@ -357,7 +368,12 @@ def unit_results(user: User | AnonymousUser, unit_id: int) -> UnitResults:
         .order_by("-closes_on", "-pk")
     )
     per_unit = unit_tallies(tallies([s.pk for s in surveys], unit_ids=[unit.pk]))
-    results = {s.pk: result_of(per_unit.get((s.pk, unit.pk), Tally()), k) for s in surveys}
+    results = {
+        s.pk: result_of(
+            per_unit.get((s.pk, unit.pk), Tally()), k, final=s.state == SurveyState.CLOSED
+        )
+        for s in surveys
+    }
     comments = released_comments(unit.pk, [pk for pk, r in results.items() if r.shown])
     rows = [UnitSurvey(s, results[s.pk], comments.get(s.pk, [])) for s in surveys]
     trend = [r for r in reversed(rows) if r.survey.state == SurveyState.CLOSED]
@@ -415,6 +431,10 @@ def unit_month_indices(region_id: int, year: int, month: int) -> dict[int, Month
     pooled: dict[int, Tally] = defaultdict(Tally)
     seen: dict[int, list[str]] = defaultdict(list)
     for (survey_id, unit_id), tally in sorted(unit_tallies(tallies(list(names))).items()):
+        # Each survey's tally must reach k on its own: pooling one below k with one
+        # shown apart would give the small one's result away by difference.
+        if tally.n < k:
+            continue
         pooled[unit_id].add(tally)
         seen[unit_id].append(names[survey_id])
     out = {}

@@ -226,6 +226,9 @@ def pending_paper(user: User, survey: Survey) -> QuerySet[Response]:
     return (
         Response.objects.filter(target__survey=survey, channel=Channel.PAPER, counted=False)
         .filter(paper_scope(user).unit_filter("target__unit__"))
+        # A unit's administrator sees only what they typed (to discard a slip); the
+        # office checks everything, free text included, before it counts.
+        .filter(Q() if may_manage(user) else Q(entered_by=user))
         .select_related("target__unit", "target__person", "entered_by")
         .prefetch_related("answers", "comments")
         .order_by("target__unit__path", "day", "pk")

@@ -95,7 +95,7 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, Sequence[str
             top, many = len(q.choices), q.kind == QuestionKind.MULTIPLE
         chosen: set[int] = set()
         for item in raw if many else raw[:1]:
-            value = int(item) if item.isdigit() else 0
+            value = int(item) if item.isascii() and item.isdigit() and len(item) <= 3 else 0
             if not 1 <= value <= top:
                 problems.append(
                     _("The answer to question %(n)s is not one of its choices: choose again.")
@@ -365,7 +365,10 @@ def question_save(
         elif question.survey_id != locked.pk:
             raise ApplicationError(_("No such question."), code=SurveyErrorCode.BAD_QUESTION)
         question.text, question.kind, question.index = clean, kind, index
-        question.choices, question.required = listed, required
+        # An index question is always required: the k rule counts responses, so every
+        # counted response must answer each index question (an optional one answered
+        # by one person would show that person's answer as a 0% or 100% index).
+        question.choices, question.required = listed, required or bool(index)
         question.save()
         audit_record(
             actor=actor,
@@ -608,11 +611,19 @@ def _pending_paper(response: Response) -> Response:
 
 
 def paper_check(*, actor: User, response: Response) -> Response:
-    """A second person confirms a paper questionnaire against the paper: it counts
-    from now. The person who typed it may not check it."""
+    """A second person of the survey office confirms a paper questionnaire against the
+    paper: it counts from now. Never the rated unit (two of its administrators could
+    otherwise type and check each other's questionnaires without end), never the one
+    who typed it, and not once the survey is closed (its results have gone out)."""
     target = response.target
-    _require_paper_staff(actor, target)
+    _require_office(actor, target.survey.region_id)
     with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=target.survey_id)
+        if survey.state == SurveyState.CLOSED:
+            raise ApplicationError(
+                _("The survey is closed: a questionnaire can no longer be checked."),
+                code=SurveyErrorCode.WRONG_STATE,
+            )
         locked = _pending_paper(response)
         if locked.entered_by_id == actor.pk:
             raise ApplicationError(

@@ -65,7 +65,7 @@ def _bad_day(field: str) -> ApplicationError:
 
 def _number(raw: str) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
 
 
 FIELDS = ("name", "intro", "opens_on", "closes_on", "year", "month", "feeds_cadres", "group")
@@ -356,7 +356,7 @@ def codes_sheet(request: HttpRequest, survey_id: int, target_id: int) -> HttpRes
     survey = selectors.managed_survey(req.user, survey_id)
     target = selectors.target_for(req.user, survey, target_id)
     raw = request.POST.get("count", "").strip()
-    count = int(raw) if raw.isdigit() and len(raw) <= 4 else 0
+    count = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0
     try:
         codes = services.tokens_issue(actor=req.user, target=target, count=count)
     except ApplicationError as exc:

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from kaohe.surveys.models import Channel, Response
+from kaohe.surveys.models import Channel, Response, SurveyState
 from kaohe.surveys.policies import policy_for
 from kaohe.surveys.services import Parsed, response_submit
 from kaohe.surveys.tests.test_public import TODAY, build_place
@@ -111,9 +111,15 @@ def test_the_unit_admin_sees_the_index_once_k_is_reached(
     for _ in range(k):
         answers = Parsed(values=[(q[0].pk, 4), (q[1].pk, 9), (q[2].pk, 1), (q[3].pk, 2)], texts=[])
         response_submit(target=place.target, channel=Channel.OPEN, answers=answers)
-
+    # Results are shown once the survey closes (read while answers come in, two reads
+    # would give a respondent's answers away).
     admin = browser.new_page()
     login(admin, "unit_admin")
+    admin.goto(f"{live_server.url}/surveys/results/units/{world.bureau.pk}/")
+    expect(admin.locator("#unit-results")).to_contain_text("调查结束后显示")
+    place.survey.state = SurveyState.CLOSED
+    place.survey.save(update_fields=["state"])
+
     admin.goto(f"{live_server.url}/surveys/results/units/{world.bureau.pk}/")
     main = admin.locator("main")
     expect(main).to_contain_text("满意度")

@@ -259,30 +259,37 @@ def test_paper_needs_a_second_person(
     admin, unit_admin = world.users["region_admin"], world.users["unit_admin"]
     survey, target = opened(world)
     form = answers_form(survey, "4", "窗口工作人员态度很好")
-    response = services.paper_enter(actor=admin, target=target, form=form)
+    # The bureau's administrator types it; the survey office checks it, never the rated
+    # unit (two of its administrators could otherwise type and check each other's).
+    response = services.paper_enter(actor=unit_admin, target=target, form=form)
     assert response.channel == Channel.PAPER and not response.counted
-    assert response.entered_by == admin
-    with refused(SurveyErrorCode.SAME_PERSON):
-        services.paper_check(actor=admin, response=response)
-    with refused(SurveyErrorCode.NOT_PAPER_STAFF):
+    assert response.entered_by == unit_admin
+    with refused(SurveyErrorCode.NOT_OFFICE):
+        services.paper_check(actor=unit_admin, response=response)
+    with refused(SurveyErrorCode.NOT_OFFICE):
         services.paper_check(actor=world.users["cadre"], response=response)
-    assert selectors.pending_comments(admin, survey).count() == 0  # not counted yet
-    # The bureau's administrator checks it on the page: it counts from then.
     checks = reverse("surveys:checks", args=[survey.pk])
-    page = client_as("unit_admin").get(checks)
+    client_as("unit_admin").post(checks, {"response": str(response.pk), "act": "confirm"})
+    response.refresh_from_db()
+    assert not response.counted
+    assert selectors.pending_comments(admin, survey).count() == 0  # not counted yet
+    # The office checks it on the page: it counts from then.
+    page = client_as("region_admin").get(checks)
     assert page.status_code == 200 and "窗口工作人员态度很好" in page.content.decode()
-    done = client_as("unit_admin").post(checks, {"response": str(response.pk), "act": "confirm"})
+    done = client_as("region_admin").post(checks, {"response": str(response.pk), "act": "confirm"})
     assert done.status_code == 302
     response.refresh_from_db()
-    assert response.counted and response.checked_by == unit_admin
+    assert response.counted and response.checked_by == admin
     with refused(SurveyErrorCode.ALREADY_CHECKED):
-        services.paper_check(actor=unit_admin, response=response)
+        services.paper_check(actor=admin, response=response)
     assert selectors.pending_comments(admin, survey).count() == 1
-    # One typed by the unit's administrator, discarded; a bad id is a 404.
-    other = services.paper_enter(actor=unit_admin, target=target, form=form)
-    client_as("unit_admin").post(checks, {"response": str(other.pk), "act": "confirm"})
-    other.refresh_from_db()
-    assert not other.counted  # refused: the same person
+    # One typed by the office itself: not checked by the same person; discarded; a bad
+    # id is a 404.
+    other = services.paper_enter(actor=admin, target=target, form=form)
+    with refused(SurveyErrorCode.SAME_PERSON):
+        services.paper_check(actor=admin, response=other)
+    # A unit's administrator lists only what they typed themselves.
+    assert str(other.pk) not in client_as("unit_admin").get(checks).content.decode()
     assert (
         client_as("region_admin")
         .post(checks, {"response": str(other.pk), "act": "discard"})
