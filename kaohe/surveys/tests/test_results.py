@@ -14,6 +14,7 @@ import pytest
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from kaohe.core.models import AuditEvent
 from kaohe.org.models import Unit
@@ -373,6 +374,12 @@ def test_named_cadres_get_plus_and_minus_items_in_the_quarter(world: World) -> N
 def test_a_survey_that_does_not_feed_cadres_gives_no_items(world: World) -> None:
     standard(world)
     assert results.person_adjustments(world.region.pk, 2026, 4) == {}
+
+
+@pytest.fixture(autouse=True)
+def _today(settings: Settings) -> None:
+    # The ledger's days (found on, deadline, "sent on") follow kaohe's today.
+    settings.KAOHE_TODAY = dt.date(2026, 11, 20)
 
 
 def _group(world: World, *units: Unit) -> SupervisionGroup:
