@@ -1,5 +1,6 @@
 """What the bench scripts share: throwaway PostgreSQL databases, the environment of
-their worker processes, Django's set-up, and loading a table without its indexes.
+their worker processes, Django's set-up, loading a table without its indexes, and the
+HTTP client of the benches that load gunicorn.
 
 The scripts run as `python bench/<name>.py`, which puts bench/ first on sys.path, so
 they import this module as `common`.
@@ -8,15 +9,20 @@ they import this module as `common`.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -262,3 +268,95 @@ def _strip_sqlite_table(cursor: CursorWrapper, table: str) -> Callable[[], None]
             cursor.execute(definition)
 
     return rebuild
+
+
+# --- The HTTP client of the benches that load gunicorn -----------------------------
+
+
+def load_average() -> str:
+    """The machine's load: other processes on a shared machine move every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
+
+
+def p95(latencies: Sequence[float]) -> float:
+    if not latencies:
+        return float("nan")
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+@dataclass
+class Session:
+    """One browser (logged in as `username`, or a resident's): its cookies, kept by
+    hand (http.client has no jar)."""
+
+    username: str = ""
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def absorb(self, response: http.client.HTTPResponse) -> None:
+        for raw in response.msg.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(raw)
+            for key, morsel in jar.items():
+                self.cookies[key] = morsel.value
+
+
+@dataclass
+class Outcome:
+    status: int
+    seconds: float
+    body: bytes = b""
+
+
+def request(
+    port: int,
+    session: Session,
+    method: str,
+    path: str,
+    form: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """One request on a fresh connection: gunicorn's sync workers close each one."""
+    headers = {"Host": f"{HOST}:{port}", "Cookie": session.cookie_header()}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form, doseq=True).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Referer"] = f"http://{HOST}:{port}{path}"
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, port, timeout=120)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        session.absorb(response)
+        return Outcome(response.status, time.perf_counter() - started, content)
+    finally:
+        connection.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_until_up(
+    port: int, process: subprocess.Popen[bytes], path: str = "/login/", limit: float = 60
+) -> None:
+    """Until `path` answers 200; a server that exits first is an error."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            if request(port, Session(), "GET", path).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within a minute")

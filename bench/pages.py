@@ -75,7 +75,8 @@ from typing import TYPE_CHECKING, Any
 
 import city
 import common
-from worklogs import CITY_TEXTS, Session, login, request, wait_until_up
+from common import Session, request, wait_until_up
+from worklogs import CITY_TEXTS, login
 
 if TYPE_CHECKING:
     from django.test import Client

@@ -23,25 +23,22 @@ kept. Runs gunicorn (2 sync workers) on a free port with debug off.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import common
+from common import Outcome, Session, free_port, load_average, p95, request, wait_until_up
 
 WORKERS = 2
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -61,83 +58,6 @@ def orchestrate(args: argparse.Namespace) -> int:
 
 
 # --- HTTP client ---------------------------------------------------------------------
-
-
-@dataclass
-class Browser:
-    """One respondent's browser: cookies kept by hand (http.client has no jar)."""
-
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def absorb(self, response: http.client.HTTPResponse) -> None:
-        for raw in response.msg.get_all("Set-Cookie") or []:
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(raw)
-            for key, morsel in jar.items():
-                self.cookies[key] = morsel.value
-
-
-@dataclass
-class Outcome:
-    status: int
-    seconds: float
-    body: bytes = b""
-
-
-def request(
-    port: int, browser: Browser, method: str, path: str, form: dict[str, Any] | None = None
-) -> Outcome:
-    """One request on a fresh connection: gunicorn's sync workers close each one."""
-    headers = {"Host": f"{common.HOST}:{port}"}
-    if browser.cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
-    body = None
-    if form is not None:
-        body = urllib.parse.urlencode(form, doseq=True).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection(common.HOST, port, timeout=120)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        browser.absorb(response)
-        return Outcome(response.status, time.perf_counter() - started, content)
-    finally:
-        connection.close()
-
-
-def p95(latencies: Sequence[float]) -> float:
-    if not latencies:
-        return float("nan")
-    ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((common.HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes], limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            if request(port, Browser(), "GET", "/s/thanks/").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within a minute")
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 @dataclass
@@ -265,7 +185,7 @@ def answer_form(world: World, n: int) -> dict[str, Any]:
 
 def respond(port: int, world: World, code: str, n: int) -> tuple[Outcome, Outcome]:
     """A respondent: the form (GET), then the answers with the page's CSRF token (POST)."""
-    browser = Browser()
+    browser = Session()
     page = request(port, browser, "GET", f"/s/c/{code}/")
     token = CSRF_INPUT.search(page.body.decode(errors="replace"))
     form = {**answer_form(world, n), "csrfmiddlewaretoken": token[1] if token else ""}
@@ -308,10 +228,10 @@ def worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
     forms = Phase("forms")
     thanks = Phase("GET /s/thanks/ (minimal page)")
     try:
-        wait_until_up(port, server)
+        wait_until_up(port, server, "/s/thanks/")
         # Warm both workers (imports, templates, first queries) before anything is timed.
         for _ in range(20):
-            request(port, Browser(), "GET", "/s/thanks/")
+            request(port, Session(), "GET", "/s/thanks/")
 
         def respondent_turn(n0: int) -> Callable[[], None]:
             def run() -> None:
@@ -332,7 +252,7 @@ def worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
             def run() -> None:
                 # As many requests as a respondent thread makes (a form and a POST each).
                 mine = [
-                    request(port, Browser(), "GET", "/s/thanks/") for _ in range(2 * per_thread)
+                    request(port, Session(), "GET", "/s/thanks/") for _ in range(2 * per_thread)
                 ]
                 with lock:
                     thanks.outcomes.extend(mine)
@@ -352,7 +272,7 @@ def worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
 
         def racer(code: str, barrier: threading.Barrier, n: int) -> Callable[[], None]:
             def run() -> None:
-                browser = Browser()
+                browser = Session()
                 page = request(port, browser, "GET", f"/s/c/{code}/")
                 token = CSRF_INPUT.search(page.body.decode(errors="replace"))
                 form = {**answer_form(world, n), "csrfmiddlewaretoken": token[1] if token else ""}
@@ -376,7 +296,7 @@ def worker(db: str, args: argparse.Namespace) -> dict[str, Any]:
         def replay(code: str) -> Callable[[], None]:
             def run() -> None:
                 # A used code's page has no form: the CSRF pair is made up, as a script's.
-                browser = Browser(cookies={"csrftoken": "a" * 32})
+                browser = Session(cookies={"csrftoken": "a" * 32})
                 form = {**answer_form(world, 1), "csrfmiddlewaretoken": "a" * 32}
                 sent = request(port, browser, "POST", f"/s/c/{code}/", form)
                 with lock:

@@ -26,24 +26,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import city
 import common
+from common import Outcome, Session, free_port, load_average, p95, request, wait_until_up
 
 if TYPE_CHECKING:
     from kaohe.core.calendar import WorkCalendar
@@ -107,76 +104,13 @@ def orchestrate(args: argparse.Namespace) -> int:
 # --- Shared helpers for the parts ---------------------------------------------------
 
 
-def load_average() -> str:
-    """The machine's load: other processes on a shared machine move every figure."""
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
-
-
 def latest_workday(cal: WorkCalendar, day: dt.date) -> dt.date:
     while not cal.is_workday(day):
         day -= dt.timedelta(days=1)
     return day
 
 
-def p95(latencies: Sequence[float]) -> float:
-    if not latencies:
-        return float("nan")
-    ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
-
 # --- (a) HTTP ------------------------------------------------------------------------
-
-
-@dataclass
-class Session:
-    """One logged-in browser: its cookies, kept by hand (http.client has no jar)."""
-
-    username: str
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def cookie_header(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-
-    def absorb(self, response: http.client.HTTPResponse) -> None:
-        for raw in response.msg.get_all("Set-Cookie") or []:
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(raw)
-            for key, morsel in jar.items():
-                self.cookies[key] = morsel.value
-
-
-@dataclass
-class Outcome:
-    status: int
-    seconds: float
-
-
-def request(
-    port: int,
-    session: Session,
-    method: str,
-    path: str,
-    form: dict[str, str] | None = None,
-) -> Outcome:
-    """One request on a fresh connection: gunicorn's sync workers close each one."""
-    headers = {"Host": f"{common.HOST}:{port}", "Cookie": session.cookie_header()}
-    body = None
-    if form is not None:
-        body = urllib.parse.urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        headers["Referer"] = f"http://{common.HOST}:{port}{path}"
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection(common.HOST, port, timeout=60)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        session.absorb(response)
-        return Outcome(response.status, time.perf_counter() - started)
-    finally:
-        connection.close()
 
 
 def login(port: int, username: str) -> Session:
@@ -191,27 +125,6 @@ def login(port: int, username: str) -> Session:
     if outcome.status != 302 or "sessionid" not in session.cookies:
         raise RuntimeError(f"login of {username} failed with HTTP {outcome.status}")
     return session
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes], limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            if request(port, Session("-"), "GET", "/login/").status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within a minute")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((common.HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
