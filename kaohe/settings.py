@@ -273,6 +273,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A public survey's path carries a household's code: Django's "Not Found: /s/c/..."
+    # and "Gone: ..." warnings leave those out (kaohe.core.logs).
+    "filters": {"public_paths": {"()": "kaohe.core.logs.PublicPathFilter"}},
+    "loggers": {"django.request": {"filters": ["public_paths"]}},
     "root": {"handlers": ["console"], "level": env_str("KAOHE_LOG_LEVEL", "WARNING")},
 }
 

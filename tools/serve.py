@@ -39,6 +39,10 @@ def commands(bind: str, workers: int) -> dict[str, list[str]]:
             str(workers),
             "--access-logfile",
             "-",
+            # Without the public survey pages' lines: their paths carry a household's
+            # code, which with the address and the second could name a respondent.
+            "--logger-class",
+            "kaohe.core.logs.AccessLogger",
         ],
     }
 

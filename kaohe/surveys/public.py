@@ -2,12 +2,19 @@
 service and nothing about the respondent in the database:
 
 - a per-device limit: a signed cookie counts this browser's answers per survey;
-- a per-address hourly limit: a counter in Django's cache, keyed by an HMAC of the
-  client's address and the hour (the address itself is written nowhere);
+- a per-address hourly limit: a `Throttle` row keyed by an HMAC of the client's
+  address (an IPv6 one by its /64) and the hour (the address itself is written
+  nowhere), counted up atomically before the answers are stored;
 - a minimum answering time and a small challenge: the form carries a signed token
   (target, issue time, a random nonce, an HMAC of the answer to a sum written in
   words); on submit the signature, the token's age, the answer and the nonce's first
-  use are checked.
+  use are checked. A nonce is spent by inserting a `Throttle` row (the unique key
+  refuses the second use, also at the same moment); a form shown again carries a
+  follow-on token that keeps the first one's issue time only when this request spent
+  the first one's nonce, so one aged token yields at most one aged follow-on.
+
+The `Throttle` rows are written in transactions of their own, never in the one that
+stores a response; the daily check deletes the expired ones (`throttles_expire`).
 
 A code link (a household visit's card) needs none of this: its code answers once, and
 `services.response_submit` spends it. Also here: the public pages' lookups, which have
@@ -16,15 +23,17 @@ no acting user to scope by (the code or the open key is the only credential).
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import secrets
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -32,7 +41,7 @@ from django.utils.translation import pgettext
 from kaohe.core.errors import ApplicationError
 from kaohe.core.http import client_address
 from kaohe.surveys.errors import SurveyErrorCode
-from kaohe.surveys.models import Question, Survey, SurveyPolicy, Target, Token
+from kaohe.surveys.models import Question, Survey, SurveyPolicy, Target, Throttle, Token
 from kaohe.surveys.services import token_digest
 
 DEVICE_COOKIE = "kaohe_survey_device"
@@ -119,34 +128,97 @@ def device_count_up(request: HttpRequest, response: HttpResponse, survey: Survey
     )
 
 
-# --- Per-address hourly limit: a counter in the cache ------------------------------------
+# --- Per-address hourly limit: a counter row per address and hour ---------------------
+
+NONCE_PREFIX = "n:"
+ADDRESS_PREFIX = "a:"
+KEY_LENGTH = 80  # Throttle.key's max_length
+COUNT_ATTEMPTS = 5  # a create lost to a concurrent one is retried as an increment
+
+
+def address_of(raw: str) -> str:
+    """The part of a client's address that one respondent holds: an IPv4 address
+    itself, an IPv6 one's /64 network (a single household or phone is given a whole
+    /64 and may pick any address in it at will). Anything unreadable stays as given."""
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _hour() -> int:
+    return int(now() // 3600)
 
 
 def _address_key(request: HttpRequest, survey: Survey) -> str:
-    hour = int(now() // 3600)
-    value = f"{survey.region_id}|{client_address(request)}|{hour}"
-    return "survey-address:" + salted_hmac(ADDRESS_SALT, value).hexdigest()
+    value = f"{survey.region_id}|{address_of(client_address(request))}|{_hour()}"
+    return ADDRESS_PREFIX + salted_hmac(ADDRESS_SALT, value).hexdigest()
+
+
+def _moment(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+
+
+def _address_refusal() -> ApplicationError:
+    return ApplicationError(
+        _("Too many answers have come from this network in the last hour. Please try again later."),
+        code=SurveyErrorCode.ADDRESS_LIMIT,
+    )
 
 
 def address_check(request: HttpRequest, survey: Survey, policy: SurveyPolicy) -> None:
-    count = cache.get(_address_key(request, survey), 0)
-    if isinstance(count, int) and count >= policy.address_hourly_limit:
-        raise ApplicationError(
-            _(
-                "Too many answers have come from this network in the last hour. "
-                "Please try again later."
-            ),
-            code=SurveyErrorCode.ADDRESS_LIMIT,
-        )
+    """Refuses early (before the form is read) an address already at its limit; the
+    count that holds is `address_count_up`'s."""
+    count = (
+        Throttle.objects.filter(key=_address_key(request, survey))
+        .values_list("count", flat=True)
+        .first()
+    )
+    if count is not None and count >= policy.address_hourly_limit:
+        raise _address_refusal()
 
 
-def address_count_up(request: HttpRequest, survey: Survey) -> None:
-    key = _address_key(request, survey)
-    cache.add(key, 0, timeout=3600)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, timeout=3600)
+def _count_up(key: str, expires: dt.datetime) -> int:
+    """One more on the row `key` (created at 1), atomically: the row is locked while it
+    is read and written, and a create that loses to a concurrent one is retried as an
+    increment. Its own transaction (a savepoint when called inside one)."""
+    for _attempt in range(COUNT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                row = Throttle.objects.select_for_update().filter(key=key).first()
+                if row is None:
+                    Throttle.objects.create(key=key, count=1, expires=expires)
+                    return 1
+                row.count += 1
+                row.save(update_fields=["count"])
+                return row.count
+        except IntegrityError:
+            continue
+    raise _address_refusal()  # never seen: five lost creates in a row
+
+
+def address_count_up(request: HttpRequest, survey: Survey, policy: SurveyPolicy) -> None:
+    """Counts one answer (or one wrong guess) from this address in this hour, before
+    anything is stored, and refuses it when the count passes the limit."""
+    hour = _hour()
+    count = _count_up(_address_key(request, survey), _moment((hour + 1) * 3600))
+    if count > policy.address_hourly_limit:
+        raise _address_refusal()
+
+
+def throttles_expire(today: dt.date) -> int:
+    """The daily check's part: deletes the counters and spent nonces that no longer
+    refuse anything (a nonce's token is past its age, an address's hour is over), up
+    to now and at most to the end of `today`. Returns 0: the daily check adds what its
+    functions return to the people it reminded, and this reminds nobody."""
+    day_end = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    Throttle.objects.filter(expires__lt=min(_moment(now()), day_end)).delete()
+    return 0
 
 
 # --- Minimum time and the challenge ---------------------------------------------------------
@@ -169,10 +241,16 @@ def _number_words(n: int) -> str:
     return words[n]
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def read_number(raw: str) -> int | None:
-    """A respondent's answer: digits (half or full width) or Chinese numerals up to 99."""
-    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
-    if text.isascii() and text.isdigit() and len(text) <= 3:
+    """A respondent's answer: ASCII or full-width digits, or Chinese numerals up to 99;
+    None for anything else. Other Unicode digits ('²', '١') pass str.isdigit() but
+    are no answer here: only the listed characters are read, so nothing raises."""
+    text = "".join(raw.split()).translate(_FULL_WIDTH)  # split() drops any space, also U+3000
+    if text and len(text) <= 3 and set(text) <= _ASCII_DIGITS:
         return int(text)
     if not text or len(text) > 3 or any(c not in _DIGITS + "十" for c in text):
         return None
@@ -200,7 +278,7 @@ class Challenge:
 
 def challenge_new(target: Target, *, issued_at: float | None = None) -> Challenge:
     """A new sum to answer. `issued_at` carries the first form's time over to a form
-    shown again (a wrong answer, a missing one), so the minimum time does not restart."""
+    shown again (`challenge_follow_on`), so the minimum time does not restart."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
     nonce = secrets.token_urlsafe(12)
     at = int(now() if issued_at is None else issued_at)
@@ -217,46 +295,63 @@ class Checked:
     """What a submitted challenge token says, once its signature is good."""
 
     issued_at: float
+    nonce: str
+    mac: str
+
+    @property
+    def stale(self) -> bool:
+        age = now() - self.issued_at
+        return age > CHALLENGE_MAX_SECONDS or age < -60
 
 
 def challenge_read(target: Target, token: str) -> Checked | None:
-    """The token's issue time when it is ours, for this target; None otherwise."""
+    """The token's contents when it is ours, for this target; None otherwise."""
     try:
         data = signing.loads(token, salt=CHALLENGE_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or data.get("t") != target.pk:
         return None
-    at = data.get("at")
-    return Checked(issued_at=float(at)) if isinstance(at, int) else None
+    at, nonce, mac = data.get("at"), data.get("n"), data.get("h")
+    if not isinstance(at, int) or not isinstance(nonce, str) or not isinstance(mac, str):
+        return None
+    if not nonce or len(NONCE_PREFIX + nonce) > KEY_LENGTH:
+        return None
+    return Checked(issued_at=float(at), nonce=nonce, mac=mac)
 
 
-def challenge_check(target: Target, policy: SurveyPolicy, token: str, answer: str) -> None:
-    """Refuses a form whose challenge is forged, stale, answered too soon, already
-    used or answered wrongly. Past the minimum time the token is spent (its nonce
-    added to the cache), whether the answer is right or not."""
+def nonce_spend(checked: Checked) -> bool:
+    """Spends the token's nonce: True for its first use, False when it was spent
+    before (also by a request at the same moment: the row's unique key decides). Its
+    own transaction (a savepoint inside one), kept until the token is past its age."""
     try:
-        data = signing.loads(token, salt=CHALLENGE_SALT)
-    except signing.BadSignature:
-        data = None
-    if (
-        not isinstance(data, dict)
-        or data.get("t") != target.pk
-        or not isinstance(data.get("at"), int)
-        or not isinstance(data.get("n"), str)
-        or not isinstance(data.get("h"), str)
-    ):
+        with transaction.atomic():
+            Throttle.objects.create(
+                key=NONCE_PREFIX + checked.nonce,
+                count=1,
+                expires=_moment(checked.issued_at + CHALLENGE_MAX_SECONDS),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def challenge_check(checked: Checked | None, policy: SurveyPolicy, answer: str) -> None:
+    """Refuses a form whose challenge is forged, stale, answered too soon, already
+    used or answered wrongly. Past the minimum time the token is spent, whether the
+    answer is right or not (so a wrong answer is refused as CHALLENGE_WRONG with the
+    nonce spent by this request)."""
+    if checked is None:
         raise ApplicationError(
             _("This form could not be checked. Please answer it again."),
             code=SurveyErrorCode.CHALLENGE_FAILED,
         )
-    age = now() - data["at"]
-    if age > CHALLENGE_MAX_SECONDS or age < -60:
+    if checked.stale:
         raise ApplicationError(
             _("This form was opened too long ago. Please answer it again."),
             code=SurveyErrorCode.CHALLENGE_FAILED,
         )
-    if age < policy.min_seconds:
+    if now() - checked.issued_at < policy.min_seconds:
         raise ApplicationError(
             _(
                 "The answers came faster than a person can read the questions. "
@@ -265,14 +360,27 @@ def challenge_check(target: Target, policy: SurveyPolicy, token: str, answer: st
             code=SurveyErrorCode.TOO_FAST,
         )
     # Spent before the answer is compared: a wrong guess cannot be tried again.
-    if not cache.add(f"survey-nonce:{data['n']}", 1, timeout=CHALLENGE_MAX_SECONDS + 120):
+    if not nonce_spend(checked):
         raise ApplicationError(
             _("This form has already been sent. Please answer it again."),
             code=SurveyErrorCode.CHALLENGE_REPLAYED,
         )
     number = read_number(answer)
-    if number is None or not constant_time_compare(_answer_mac(data["n"], number), data["h"]):
+    if number is None or not constant_time_compare(_answer_mac(checked.nonce, number), checked.mac):
         raise ApplicationError(
             _("The answer to the check question is not right. Please answer the new one."),
             code=SurveyErrorCode.CHALLENGE_WRONG,
         )
+
+
+def challenge_follow_on(target: Target, checked: Checked | None, *, spent: bool) -> Challenge:
+    """The challenge of a form shown again (answers missing, too fast, a wrong answer).
+    It keeps the submitted token's issue time only when this request spent that
+    token's nonce (`spent`, or spent here now): each token yields at most one follow-on
+    with its age, and a token spent before (a replay, a second post of one form)
+    yields a follow-on timed from now. A forged or stale token's also starts anew."""
+    if checked is None or checked.stale:
+        return challenge_new(target)
+    if spent or nonce_spend(checked):
+        return challenge_new(target, issued_at=checked.issued_at)
+    return challenge_new(target)

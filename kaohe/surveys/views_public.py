@@ -1,7 +1,9 @@
 """The respondent's pages: a household code's link (/s/c/<code>/), a service window's
 open link (/s/w/<open key>/) and the thanks page. No login and no session: nothing
 is written about the respondent but the open link's signed device cookie (in their
-own browser) and an hourly counter under an HMAC of their address (in the cache)."""
+own browser) and an hourly counter under an HMAC of their address (a `Throttle` row).
+Nothing here logs the code or the path: see kaohe.core.logs for the request and access
+logs, which leave out /s/."""
 
 from __future__ import annotations
 
@@ -192,32 +194,49 @@ def open_page(request: HttpRequest, key: str) -> HttpResponse:
     questions = public.questions_of(survey)
     if request.method != "POST":
         return _form(request, target, questions, challenge=public.challenge_new(target))
-    token = request.POST.get("challenge", "")
-    checked = public.challenge_read(target, token)
+    checked = public.challenge_read(target, request.POST.get("challenge", ""))
+    spent = False  # whether this request spent the submitted token's nonce
 
     def again(exc: ApplicationError) -> HttpResponse:
-        # A new challenge, timed from the first form's opening when that is known.
-        issued = checked.issued_at if checked is not None else None
-        challenge = public.challenge_new(target, issued_at=issued)
+        # A follow-on challenge: timed from the first form's opening only when this
+        # request spends the submitted token (public.challenge_follow_on).
+        challenge = public.challenge_follow_on(target, checked, spent=spent)
         return _form(request, target, questions, refusal=Refusal.of(exc), challenge=challenge)
+
+    def limited(exc: ApplicationError) -> HttpResponse:
+        return _notice(request, _("Thank you"), exc.message, 429)
 
     try:
         answers = parse_answers(questions, _entered(request))
     except ApplicationError as exc:
         return again(exc)
     try:
-        public.challenge_check(target, policy, token, request.POST.get("challenge_answer", ""))
+        public.challenge_check(checked, policy, request.POST.get("challenge_answer", ""))
     except ApplicationError as exc:
-        if exc.code == SurveyErrorCode.CHALLENGE_WRONG:
-            public.address_count_up(request, survey)  # guesses count against the address
+        if exc.code != SurveyErrorCode.CHALLENGE_WRONG:
+            return again(exc)
+        spent = True
+        # A wrong answer counts against the address like an answer: otherwise a
+        # script could guess each sum (2..18) without limit, and the guesses would
+        # cost it nothing; a person who mistypes once loses one of many.
+        try:
+            public.address_count_up(request, survey, policy)
+        except ApplicationError as limit:
+            return limited(limit)
         return again(exc)
+    spent = True
+    # Counted before the answers are stored, in a transaction of its own: requests
+    # at the same moment from one address cannot all pass a count read before theirs.
+    try:
+        public.address_count_up(request, survey, policy)
+    except ApplicationError as exc:
+        return limited(exc)
     try:
         response_submit(target=target, channel=Channel.OPEN, answers=answers)
     except ApplicationError as exc:
         if exc.code == SurveyErrorCode.CLOSED:
             return _closed(request)
         return again(exc)
-    public.address_count_up(request, survey)
     response = _thanks()
     public.device_count_up(request, response, survey)
     return response

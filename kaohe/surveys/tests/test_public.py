@@ -5,10 +5,14 @@ stored response keeps (nothing of the respondent), the page's weight, a closed s
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
+import logging
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,9 +21,9 @@ from django.db import connection, models
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from kaohe.core import sql
+from kaohe.core import logs, sql
 from kaohe.core.errors import ApplicationError
-from kaohe.surveys import public
+from kaohe.surveys import public, views_public
 from kaohe.surveys.errors import SurveyErrorCode
 from kaohe.surveys.models import (
     Answer,
@@ -33,6 +37,7 @@ from kaohe.surveys.models import (
     SurveyPolicy,
     SurveyState,
     Target,
+    Throttle,
     Token,
 )
 from kaohe.surveys.services import new_token, parse_answers, response_submit, token_digest
@@ -122,6 +127,18 @@ def open_form(place: Place, *, seconds_ago: float = 60, right: bool = True) -> d
 def refusal_code(content: bytes) -> str:
     found = re.search(rb'data-code="([a-z_.]+)"', content)
     return found[1].decode() if found else ""
+
+
+def follow_on(content: bytes) -> tuple[str, int]:
+    """The challenge token a form shown again carries, and its answer (read from the
+    question's Chinese words, as a respondent would)."""
+    html = content.decode()
+    token = re.search(r'name="challenge" value="([^"]+)"', html)
+    sum_ = re.search(r"验证问题：(.)加(.)等于几？", html)
+    assert token and sum_, html
+    a, b = public.read_number(sum_[1]), public.read_number(sum_[2])
+    assert a is not None and b is not None
+    return token[1], a + b
 
 
 # --- Household codes -------------------------------------------------------------------
@@ -314,8 +331,14 @@ def test_too_fast_an_answer_is_refused_and_may_be_sent_again(
     assert Response.objects.count() == 0
     later = public.now() + 20
     monkeypatch.setattr(public, "now", lambda: later)
-    assert Client().post(OPEN_URL, form).status_code == 302
+    # The form shown again carries a follow-on challenge timed from the first form.
+    token, answer = follow_on(refused.content)
+    again = {**form, "challenge": token, "challenge_answer": str(answer)}
+    assert Client().post(OPEN_URL, again).status_code == 302
     assert Response.objects.count() == 1
+    # The first token was spent when the follow-on was issued.
+    replayed = Client().post(OPEN_URL, form)
+    assert refusal_code(replayed.content) == SurveyErrorCode.CHALLENGE_REPLAYED
 
 
 def test_a_wrong_challenge_answer_is_refused(place: Place) -> None:
@@ -372,6 +395,15 @@ def test_a_challenge_of_another_target_is_refused(place: Place) -> None:
         ("abc", None),
         ("一二", None),
         ("1234", None),
+        ("２", 2),
+        ("１８", 18),
+        ("\u3000十八\u3000", 18),
+        ("²", None),  # isdigit() and NFKC would make it 2, int('²') raises
+        ("١", None),  # an Arabic-Indic digit: int() reads it, we do not
+        ("١٢", None),
+        ("1²", None),
+        ("𝟏", None),
+        ("⑤", None),
     ],
 )
 def test_read_number(raw: str, number: int | None) -> None:
@@ -462,3 +494,299 @@ def test_the_pages_show_no_english(place: Place) -> None:
         html = page.content.decode()
         body = re.sub(r"<[^>]*>", " ", html.split("<body>", 1)[1])
         assert not re.findall(r"[A-Za-z]{2,}", body), (page.status_code, body)
+
+
+# --- The hostile review's attacks on an open link ----------------------------------------
+
+
+def missing_one(place: Place, challenge: str) -> dict[str, Any]:
+    form = {**answers(place), "challenge": challenge, "challenge_answer": "1"}
+    del form[f"q{place.questions[1].pk}"]
+    return form
+
+
+def test_one_aged_challenge_yields_one_aged_follow_on(place: Place) -> None:
+    """A form re-posted with missing answers cannot be used to obtain a second aged
+    challenge from the same one (each post used to return a new token carrying the
+    old issue time, so one aged token minted any number of aged ones)."""
+    aged = public.challenge_new(place.target, issued_at=public.now() - 60)
+    first = Client().post(OPEN_URL, missing_one(place, aged.token))
+    assert refusal_code(first.content) == SurveyErrorCode.ANSWER_REQUIRED
+    token1, answer1 = follow_on(first.content)
+    read1 = public.challenge_read(place.target, token1)
+    assert read1 is not None and read1.issued_at == int(public.now() - 60)
+
+    second = Client().post(OPEN_URL, missing_one(place, aged.token))
+    assert refusal_code(second.content) == SurveyErrorCode.ANSWER_REQUIRED
+    token2, answer2 = follow_on(second.content)
+    read2 = public.challenge_read(place.target, token2)
+    assert read2 is not None and read2.issued_at >= int(public.now()) - 1  # a new timer
+    too_fast = {**answers(place), "challenge": token2, "challenge_answer": str(answer2)}
+    assert refusal_code(Client().post(OPEN_URL, too_fast).content) == SurveyErrorCode.TOO_FAST
+
+    # The one aged follow-on answers; the first token itself is spent.
+    sent = {**answers(place), "challenge": token1, "challenge_answer": str(answer1)}
+    assert Client().post(OPEN_URL, sent).status_code == 302
+    used = {**answers(place), "challenge": aged.token, "challenge_answer": str(aged.answer)}
+    assert refusal_code(Client().post(OPEN_URL, used).content) == (
+        SurveyErrorCode.CHALLENGE_REPLAYED
+    )
+    assert Response.objects.count() == 1
+
+
+def test_too_fast_posts_of_one_token_yield_one_aged_follow_on(place: Place) -> None:
+    form = open_form(place, seconds_ago=3)
+    first = Client().post(OPEN_URL, form)
+    second = Client().post(OPEN_URL, form)
+    read1 = public.challenge_read(place.target, follow_on(first.content)[0])
+    read2 = public.challenge_read(place.target, follow_on(second.content)[0])
+    assert read1 is not None and read1.issued_at == int(public.now() - 3)
+    assert read2 is not None and read2.issued_at >= int(public.now()) - 1
+
+
+def test_a_spent_nonce_is_a_throttle_row_not_a_cache_entry(place: Place) -> None:
+    form = open_form(place)
+    assert Client().post(OPEN_URL, form).status_code == 302
+    nonce = public.challenge_read(place.target, form["challenge"])
+    assert nonce is not None
+    row = Throttle.objects.get(key="n:" + nonce.nonce)
+    assert row.expires == dt.datetime.fromtimestamp(
+        nonce.issued_at + public.CHALLENGE_MAX_SECONDS, tz=dt.UTC
+    )
+    # A sequential replay is refused, on every database.
+    replayed = Client().post(OPEN_URL, form)
+    assert refusal_code(replayed.content) == SurveyErrorCode.CHALLENGE_REPLAYED
+    assert Response.objects.count() == 1
+    assert not hasattr(public, "cache")
+
+
+def race(count: int, work: Any) -> list[Any]:
+    """`work(i)` in `count` threads let go at the same moment, each on its own
+    connection; their results."""
+    barrier = threading.Barrier(count)
+    outcomes: list[Any] = []
+
+    def racer(i: int) -> None:
+        try:
+            barrier.wait(timeout=20)
+            outcomes.append(work(i))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_solved_challenge_replayed_at_the_same_moment_stores_one_response(
+    settings: SettingsWrapper,
+) -> None:
+    if not sql.is_postgres():
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    from kaohe.testing import build_world
+
+    settings.KAOHE_TODAY = TODAY
+    place = build_place(build_world())
+    form = open_form(place)
+
+    def post(i: int) -> int:
+        return Client(REMOTE_ADDR=f"10.0.0.{i + 1}").post(OPEN_URL, form).status_code
+
+    outcomes = race(12, post)
+    assert sorted(outcomes) == [302] + [400] * 11
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_address_limit_holds_at_the_same_moment(settings: SettingsWrapper) -> None:
+    if not sql.is_postgres():
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    from kaohe.testing import build_world
+
+    settings.KAOHE_TODAY = TODAY
+    place = build_place(build_world())
+    SurveyPolicy.objects.create(region=place.world.region, address_hourly_limit=3)
+    forms = [open_form(place) for _ in range(10)]
+
+    def post(i: int) -> int:
+        return Client(REMOTE_ADDR="10.1.2.3").post(OPEN_URL, forms[i]).status_code
+
+    outcomes = race(10, post)
+    assert sorted(outcomes) == [302] * 3 + [429] * 7
+    assert Response.objects.count() == 3
+
+
+def test_the_address_is_counted_before_the_answers_are_stored(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SurveyPolicy.objects.create(region=place.world.region, address_hourly_limit=1)
+    seen: list[list[int]] = []
+
+    def watched(**kwargs: Any) -> Any:
+        counts = Throttle.objects.filter(key__startswith="a:").values_list("count", flat=True)
+        seen.append(list(counts))
+        return response_submit(**kwargs)
+
+    monkeypatch.setattr(views_public, "response_submit", watched)
+    assert Client(REMOTE_ADDR="10.1.2.3").post(OPEN_URL, open_form(place)).status_code == 302
+    assert seen == [[1]]
+    # Past the limit the answers never reach the submit.
+    assert Client(REMOTE_ADDR="10.1.2.3").post(OPEN_URL, open_form(place)).status_code == 429
+    assert len(seen) == 1 and Response.objects.count() == 1
+    # The address itself is in no row.
+    assert not Throttle.objects.filter(key__contains="10.1.2.3").exists()
+
+
+def test_a_wrong_answer_counts_against_the_address(place: Place) -> None:
+    SurveyPolicy.objects.create(region=place.world.region, address_hourly_limit=1)
+    wrong = Client(REMOTE_ADDR="10.1.2.3").post(OPEN_URL, open_form(place, right=False))
+    assert refusal_code(wrong.content) == SurveyErrorCode.CHALLENGE_WRONG
+    assert Client(REMOTE_ADDR="10.1.2.3").post(OPEN_URL, open_form(place)).status_code == 429
+    assert Response.objects.count() == 0
+
+
+def test_an_ipv6_client_is_one_address_across_its_64(place: Place) -> None:
+    SurveyPolicy.objects.create(region=place.world.region, address_hourly_limit=1)
+
+    def post(address: str) -> int:
+        return Client(REMOTE_ADDR=address).post(OPEN_URL, open_form(place)).status_code
+
+    assert post("2001:db8:1:2::1") == 302
+    assert post("2001:db8:1:2:ffff:eeee:dddd:9") == 429  # another address in the /64
+    assert post("2001:db8:1:3::1") == 302  # another /64
+    assert Response.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("10.1.2.3", "10.1.2.3"),
+        ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:10.1.2.3", "10.1.2.3"),
+        ("", ""),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_address_of(raw: str, key: str) -> None:
+    assert public.address_of(raw) == key
+
+
+@pytest.mark.parametrize("answer", ["²", "١", "١٢", "𝟏𝟐"])
+def test_other_unicode_digits_are_a_wrong_answer_not_an_error(place: Place, answer: str) -> None:
+    form = {**open_form(place), "challenge_answer": answer}
+    refused = Client().post(OPEN_URL, form)
+    assert refused.status_code == 400
+    assert refusal_code(refused.content) == SurveyErrorCode.CHALLENGE_WRONG
+
+
+def test_the_daily_check_deletes_expired_throttles(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kaohe.notices import daily
+
+    assert public.throttles_expire in daily._DAILY
+    at = 1_790_000_000.0
+    monkeypatch.setattr(public, "now", lambda: at)
+    moment = dt.datetime.fromtimestamp(at, tz=dt.UTC)
+    Throttle.objects.bulk_create(
+        [
+            Throttle(key="n:old", expires=moment - dt.timedelta(seconds=1)),
+            Throttle(key="a:old", expires=moment - dt.timedelta(hours=2)),
+            Throttle(key="n:live", expires=moment + dt.timedelta(seconds=1)),
+            Throttle(key="a:live", expires=moment + dt.timedelta(minutes=30)),
+        ]
+    )
+    today = dt.datetime.fromtimestamp(at).date()
+    assert public.throttles_expire(today) == 0
+    assert sorted(Throttle.objects.values_list("key", flat=True)) == ["a:live", "n:live"]
+    # An earlier day deletes only what had expired by its end.
+    Throttle.objects.create(key="n:yesterday", expires=moment - dt.timedelta(days=2))
+    public.throttles_expire(today - dt.timedelta(days=5))
+    assert Throttle.objects.filter(key="n:yesterday").exists()
+
+
+# --- The logs leave out the public pages ---------------------------------------------------
+
+
+def record(path: str, message: str = "Not Found: %s") -> logging.LogRecord:
+    made = logging.LogRecord("django.request", logging.WARNING, __file__, 1, message, (path,), None)
+    made.request = SimpleNamespace(path=path)
+    return made
+
+
+def test_the_request_log_leaves_out_public_paths() -> None:
+    keep = logs.PublicPathFilter()
+    assert not keep.filter(record("/s/c/AbCdEfGh12345678/"))
+    assert not keep.filter(record("/s/w/window-key-0001/", "Gone: %s"))
+    assert not keep.filter(record("//s/c/AbCdEfGh12345678/"))
+    assert keep.filter(record("/surveys/"))
+    assert keep.filter(record("/reviews/1/"))
+    bare = logging.LogRecord("django.request", 30, __file__, 1, "Gone: %s", ("/s/c/x/",), None)
+    assert not keep.filter(bare)
+    # Configured in the settings on Django's request logger.
+    configured = logging.getLogger("django.request").filters
+    assert any(isinstance(f, logs.PublicPathFilter) for f in configured)
+
+
+def test_django_writes_no_line_for_a_used_or_unknown_code(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    Client().post(code_url(place.codes[0]), answers(place))
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert Client().get(code_url(place.codes[0])).status_code == 410
+        assert Client().get(code_url("z" * 22)).status_code == 404
+        assert Client().get("/no-such-page/").status_code == 404
+    paths = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert paths == ["Not Found: /no-such-page/"]
+
+
+def access_lines(path: str, raw: str | None = None) -> list[str]:
+    from gunicorn.config import Config  # type: ignore[import-untyped]
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = logs.AccessLogger(config)
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger.access_log.handlers = [Lines()]
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": raw if raw is not None else path,
+        "PATH_INFO": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.1.2.3",
+    }
+    logger.access(response, SimpleNamespace(headers=[]), environ, dt.timedelta(seconds=1))
+    return lines
+
+
+def test_the_access_log_leaves_out_public_paths() -> None:
+    assert access_lines("/s/c/AbCdEfGh12345678/") == []
+    assert access_lines("/s/w/window-key-0001/", raw="/s/w/window-key-0001/?x=1") == []
+    assert access_lines("/s/thanks/") == []
+    assert access_lines("/s/c/x/", raw="http://example.org/s/c/x/") == []
+    kept = access_lines("/reviews/")
+    assert len(kept) == 1 and "GET /reviews/ HTTP/1.1" in kept[0]
+    assert access_lines("/surveys/") != []
+
+
+def test_the_server_runs_gunicorn_with_the_logger_class() -> None:
+    path = Path(__file__).resolve().parents[3] / "tools" / "serve.py"
+    spec = importlib.util.spec_from_file_location("serve", path)
+    assert spec is not None and spec.loader is not None
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    web = serve.commands("127.0.0.1:8000", 2)["web"]
+    at = web.index("--logger-class")
+    assert web[at + 1] == "kaohe.core.logs.AccessLogger"
+    assert importlib.import_module("kaohe.core.logs").AccessLogger is logs.AccessLogger
