@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from kaohe.accounts import views as account_views
 from kaohe.api import api
+from kaohe.core.logs import PUBLIC_PREFIX
 from kaohe.org import search as org_search
 from kaohe.pages import hub as pages_hub
 from kaohe.pages import views as pages
@@ -37,7 +38,8 @@ urlpatterns = [
     # without an account (a short prefix: it is printed under every QR code).
     path("surveys/results/", include("kaohe.surveys.results_urls")),
     path("surveys/", include("kaohe.surveys.urls")),
-    path("s/", include("kaohe.surveys.public_urls")),
+    # The prefix is core.logs' (the logs leave these paths out).
+    path(PUBLIC_PREFIX.lstrip("/"), include("kaohe.surveys.public_urls")),
     path("api/", api.urls),
     path("notifications/", pages.notifications_page, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),

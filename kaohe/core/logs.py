@@ -6,8 +6,8 @@ with the order of the stored rows that could tie a respondent to their answers. 
 neither Django's request log ("Not Found: /s/c/<code>/", "Gone: ...") nor gunicorn's
 access log writes a line for those paths.
 
-Core imports nothing above it, so the prefix is a constant here rather than read from
-the surveys app: it must match the mount in kaohe/urls.py (`path("s/", ...)`).
+Core imports nothing above it, so the prefix is a constant here, and kaohe/urls.py
+mounts the public pages at it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
-# The public surveys' mount point (kaohe/urls.py includes kaohe.surveys.public_urls at
-# "s/"); change both together.
+# The public surveys' mount point: kaohe/urls.py includes kaohe.surveys.public_urls here.
 PUBLIC_PREFIX = "/s/"
 
 
