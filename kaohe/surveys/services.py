@@ -735,7 +735,9 @@ def survey_send_low_items(*, actor: User, survey: Survey) -> int:
     findings recorded."""
     require_region_admin(actor, survey.region_id)
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().select_related("group").get(pk=survey.pk)
+        survey = (
+            Survey.objects.select_for_update(of=("self",)).select_related("group").get(pk=survey.pk)
+        )
         if survey.state != SurveyState.CLOSED:
             raise ApplicationError(
                 _("Low items are sent once the survey is closed."),
